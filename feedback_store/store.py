@@ -1,0 +1,844 @@
+"""The core of feedback_store: validating, recording, reading and exporting verdicts.
+
+A verdict is a *thread*: one row in ``verdicts`` per (sprint, prototype, row_id, reviewer),
+and an append-only list of versions in ``verdict_versions``. The current verdict is the
+version with the highest number. Recording again on a row you already reviewed, editing and
+withdrawing all append a version; nothing a user typed is ever updated or deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import numbers
+import os
+import random
+import sqlite3
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlite_utils import Database
+
+from feedback_store.migrations import migrations
+
+VERDICTS = ("correct", "wrong", "unsure")
+TASKS = ("binary", "multiclass", "regression")
+EXPORT_FORMATS = ("csv", "parquet", "jsonl")
+DB_FILENAME = "feedback.db"
+
+WITHDRAWN = "withdrawn"
+NAME_MAX = 100
+ROW_ID_MAX = 200
+LABEL_MAX = 200
+COMMENT_MAX = 10_000
+TAG_MAX = 40
+KEY_MAX = 200
+SNAPSHOT_MAX = 1_000_000
+
+_BUSY_TIMEOUT_SECONDS = 10.0
+_WRITE_ATTEMPTS = 5
+
+_T = TypeVar("_T")
+
+_VERSION_COLUMNS = """
+    v.id AS verdict_id, x.version, x.id AS version_id, v.sprint, v.prototype, v.row_id,
+    x.reviewer, x.verdict, x.corrected_label, x.comment, x.tags, x.task, x.features,
+    x.prediction, x.key, v.created_at, x.recorded_at
+"""
+_FRAME_COLUMNS = [
+    "verdict_id", "version", "version_id", "sprint", "prototype", "row_id", "reviewer",
+    "verdict", "corrected_label", "comment", "tags", "task", "features", "prediction", "key",
+    "created_at", "recorded_at",
+]  # fmt: skip
+_EXPORT_COLUMNS = [
+    "verdict_id", "version", "sprint", "prototype", "row_id", "reviewer", "verdict",
+    "corrected_label", "comment", "tags", "recorded_at", "predicted_label", "confidence",
+    "task",
+]  # fmt: skip
+
+
+class InvalidVerdict(ValueError):
+    """Input that cannot be stored as given; the message says what is wrong and how to fix it."""
+
+
+def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackStore:
+    """Open the verdict store of a workspace folder, upgrading its schema if it is older.
+
+    ``create=True`` creates the folder and ``feedback.db`` when missing; with
+    ``create=False`` a missing folder or database raises FileNotFoundError instead.
+    """
+    folder = Path(workspace)
+    path = folder / DB_FILENAME
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    elif not folder.is_dir():
+        raise FileNotFoundError(f"workspace folder not found: {folder} (check the path)")
+    elif not path.is_file():
+        raise FileNotFoundError(f"no {DB_FILENAME} in {folder}: no verdicts recorded there yet")
+    store = FeedbackStore(path)
+    store.migrate()
+    return store
+
+
+class FeedbackStore:
+    """Verdicts stored in one SQLite file.
+
+    Safe to share across threads and processes: every call opens its own connection, and
+    every write is one short ``BEGIN IMMEDIATE`` transaction.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"FeedbackStore({str(self.path)!r})"
+
+    def migrate(self) -> None:
+        """Switch the file to WAL and apply any schema migrations it has not had yet."""
+
+        def enable_wal() -> None:
+            with self._connect() as db:
+                db.enable_wal()
+
+        self._retry(enable_wal)
+        self._write(migrations.apply)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record(
+        self,
+        *,
+        sprint: str,
+        prototype: str,
+        row_id: str,
+        reviewer: str,
+        verdict: str,
+        corrected_label: str | None = None,
+        comment: str | None = None,
+        tags: Iterable[str] | None = None,
+        key: str | None = None,
+        features: Mapping[str, Any] | None = None,
+        prediction: Mapping[str, Any] | None = None,
+        task: str | None = None,
+    ) -> int:
+        """Record a reviewer's verdict on one predicted row and return the verdict id.
+
+        A reviewer has one verdict per (sprint, prototype, row_id): recording again appends
+        a new version to it (and revives it if withdrawn); snapshots not given are carried
+        over. A ``key`` already stored returns the same id without writing anything.
+        """
+        sprint = _required_text("sprint", sprint, NAME_MAX)
+        prototype = _required_text("prototype", prototype, NAME_MAX)
+        row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
+        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        verdict = _verdict(verdict)
+        task = _task(task)
+        label = _corrected_label(corrected_label, verdict, task)
+        comment_text = _comment(comment)
+        tag_list = _tags(tags)
+        key = _key(key)
+        features_json = _snapshot_json("features", _features(features))
+        prediction_json = _snapshot_json("prediction", _prediction(prediction))
+
+        def work(db: Database) -> int:
+            if key is not None and (hit := _key_hit(db, key)) is not None:
+                if (hit["sprint"], hit["prototype"], hit["row_id"], hit["created_by"]) != (
+                    sprint,
+                    prototype,
+                    row_id,
+                    reviewer,
+                ):
+                    raise InvalidVerdict(
+                        f"key {key!r} was already used for verdict {hit['verdict_id']} on "
+                        "another row or by another reviewer; use a new key for each verdict"
+                    )
+                return hit["verdict_id"]
+            thread = _first(
+                db,
+                "SELECT id FROM verdicts"
+                " WHERE sprint = ? AND prototype = ? AND row_id = ? AND created_by = ?",
+                [sprint, prototype, row_id, reviewer],
+            )
+            if thread is None:
+                verdict_id = db.execute(
+                    "INSERT INTO verdicts (sprint, prototype, row_id, created_by, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [sprint, prototype, row_id, reviewer, _now()],
+                ).lastrowid
+                previous: dict[str, Any] = {}
+            else:
+                verdict_id = thread["id"]
+                previous = _latest(db, verdict_id)
+            _append(
+                db,
+                verdict_id,
+                version=previous.get("version", 0) + 1,
+                reviewer=reviewer,
+                verdict=verdict,
+                corrected_label=label,
+                comment=comment_text,
+                tags=tag_list,
+                features=features_json or previous.get("features"),
+                prediction=prediction_json or previous.get("prediction"),
+                task=task or previous.get("task"),
+                key=key,
+            )
+            return verdict_id
+
+        return self._write(work)
+
+    def edit(
+        self,
+        verdict_id: int,
+        *,
+        reviewer: str,
+        verdict: str | None = None,
+        corrected_label: str | None = None,
+        comment: str | None = None,
+        tags: Iterable[str] | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Append a new version to a verdict and return the new version id.
+
+        Arguments left as None keep their current value ("" clears a comment or label, []
+        clears tags); a change to "correct" drops the corrected label. Editing a withdrawn
+        verdict restores it. Only the reviewer who recorded a verdict may edit it.
+        """
+        verdict_id = _verdict_id(verdict_id)
+        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        verdict = None if verdict is None else _verdict(verdict)
+        comment_text = None if comment is None else _comment(comment)
+        tag_list = None if tags is None else _tags(tags)
+        key = _key(key)
+        if corrected_label is not None:
+            _clean_text("corrected_label", _label_text(corrected_label), LABEL_MAX)
+
+        def work(db: Database) -> int:
+            _owned_thread(db, verdict_id, reviewer)
+            if key is not None and (hit := _version_for_key(db, key, verdict_id)) is not None:
+                return hit
+            latest = _latest(db, verdict_id)
+            base = latest if latest["verdict"] != WITHDRAWN else _latest_standing(db, verdict_id)
+            new_verdict = verdict or base["verdict"]
+            if corrected_label is not None:
+                label = corrected_label
+            else:
+                label = None if new_verdict == "correct" else base["corrected_label"]
+            return _append(
+                db,
+                verdict_id,
+                version=latest["version"] + 1,
+                reviewer=reviewer,
+                verdict=new_verdict,
+                corrected_label=_corrected_label(label, new_verdict, base["task"]),
+                comment=base["comment"] if comment_text is None else comment_text,
+                tags=json.loads(base["tags"]) if tag_list is None else tag_list,
+                features=base["features"],
+                prediction=base["prediction"],
+                task=base["task"],
+                key=key,
+            )
+
+        return self._write(work)
+
+    def withdraw(self, verdict_id: int, *, reviewer: str, key: str | None = None) -> int:
+        """Withdraw a verdict by appending a "withdrawn" version; return its version id.
+
+        History is kept. Withdrawing an already withdrawn verdict writes nothing.
+        """
+        verdict_id = _verdict_id(verdict_id)
+        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        key = _key(key)
+
+        def work(db: Database) -> int:
+            _owned_thread(db, verdict_id, reviewer)
+            if key is not None and (hit := _version_for_key(db, key, verdict_id)) is not None:
+                return hit
+            latest = _latest(db, verdict_id)
+            if latest["verdict"] == WITHDRAWN:
+                return latest["version_id"]
+            return _append(
+                db,
+                verdict_id,
+                version=latest["version"] + 1,
+                reviewer=reviewer,
+                verdict=WITHDRAWN,
+                corrected_label=None,
+                comment="",
+                tags=[],
+                features=latest["features"],
+                prediction=latest["prediction"],
+                task=latest["task"],
+                key=key,
+            )
+
+        return self._write(work)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def verdicts(
+        self,
+        sprint: str | None = None,
+        prototype: str | None = None,
+        reviewer: str | None = None,
+        *,
+        include_withdrawn: bool = False,
+    ) -> pd.DataFrame:
+        """The current version of each verdict, one row per verdict, oldest verdict first."""
+        rows = self._read(*_current_sql(sprint, prototype, reviewer, include_withdrawn))
+        return _frame(rows)
+
+    def history(self, verdict_id: int) -> pd.DataFrame:
+        """Every version of one verdict, oldest first (withdrawn versions included)."""
+        verdict_id = _verdict_id(verdict_id)
+        rows = self._read(
+            f"SELECT {_VERSION_COLUMNS} FROM verdicts v"
+            " JOIN verdict_versions x ON x.verdict_id = v.id"
+            " WHERE v.id = ? ORDER BY x.version",
+            [verdict_id],
+        )
+        if not rows:
+            raise InvalidVerdict(f"no verdict with id {verdict_id}")
+        return _frame(rows)
+
+    def counts(self, sprint: str | None = None) -> dict[str, int]:
+        """Current verdicts by kind, with the total and the number of distinct reviewers."""
+        sql, params = _current_sql(sprint, None, None, include_withdrawn=False)
+        rows = self._read(f"SELECT verdict, COUNT(*) AS n FROM ({sql}) GROUP BY verdict", params)
+        reviewers = self._read(f"SELECT COUNT(DISTINCT reviewer) AS n FROM ({sql})", params)
+        by_verdict = {row["verdict"]: row["n"] for row in rows}
+        result = {name: by_verdict.get(name, 0) for name in VERDICTS}
+        result["total"] = sum(result.values())
+        result["reviewers"] = reviewers[0]["n"]
+        return result
+
+    def reviewed_row_ids(
+        self, sprint: str, prototype: str, reviewer: str | None = None
+    ) -> set[str]:
+        """Row ids with a current (not withdrawn) verdict, optionally by one reviewer."""
+        sql, params = _current_sql(sprint, prototype, reviewer, include_withdrawn=False)
+        return {row["row_id"] for row in self._read(f"SELECT row_id FROM ({sql})", params)}
+
+    # -- exporting -------------------------------------------------------------------------
+
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "csv",
+        sprint: str | None = None,
+        prototype: str | None = None,
+        reviewer: str | None = None,
+    ) -> Path:
+        """Write current verdicts with their provenance to ``path`` atomically; return it.
+
+        One row per current verdict: ids, who, what, the prediction shown (predicted_label,
+        confidence, task) and one column per feature shown. Tags are "a;b" in CSV and lists
+        in Parquet and JSONL. A feature named like one of those columns gets a "feature."
+        prefix.
+        """
+        return self._export(path, format, sprint, prototype, reviewer)[0]
+
+    def _export(
+        self,
+        path: str | os.PathLike[str],
+        format: str,
+        sprint: str | None,
+        prototype: str | None,
+        reviewer: str | None,
+    ) -> tuple[Path, int]:
+        if format not in EXPORT_FORMATS:
+            raise InvalidVerdict(
+                f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
+            )
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise FileNotFoundError(
+                f"output folder not found: {target.parent} (create it or choose another path)"
+            )
+        if target.is_dir():
+            raise IsADirectoryError(f"output is a folder, not a file: {target}")
+        columns, records = _export_records(
+            self._read(*_current_sql(sprint, prototype, reviewer, include_withdrawn=False))
+        )
+        writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
+        try:
+            _write_atomically(target, lambda tmp: writer(columns, records, tmp))
+        except OSError as error:
+            raise OSError(f"cannot write {target}: {error.strerror or error}") from error
+        return target, len(records)
+
+    # -- connections -----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Database]:
+        # A connection per call: sqlite3 connections must not cross threads, and Streamlit
+        # runs every session in its own thread. Closing without COMMIT rolls back.
+        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)
+        try:
+            db = Database(conn, execute_plugins=False)
+            # FULL rather than NORMAL: in WAL mode NORMAL may lose the last commits on power
+            # loss. Verdicts are hand-made and cannot be regenerated, and they are written at
+            # the pace of clicks, so an fsync per commit costs nothing anyone notices.
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            yield db
+        finally:
+            conn.close()
+
+    def _read(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
+            with self._connect() as db:
+                return list(db.query(sql, params))
+
+        return self._retry(read)
+
+    def _write(self, work: Callable[[Database], _T]) -> _T:
+        def transaction() -> _T:
+            with self._connect() as db:
+                db.execute("BEGIN IMMEDIATE")
+                result = work(db)
+                db.execute("COMMIT")
+                return result
+
+        return self._retry(transaction)
+
+    def _retry(self, attempt: Callable[[], _T]) -> _T:
+        for number in range(1, _WRITE_ATTEMPTS + 1):
+            try:
+                return attempt()
+            except sqlite3.OperationalError as error:
+                if number == _WRITE_ATTEMPTS or not _is_busy(error):
+                    raise
+            except sqlite3.IntegrityError as error:
+                # Another writer stored the same key or thread first: trying again reads
+                # theirs back instead of failing the user's click.
+                if number == _WRITE_ATTEMPTS or "UNIQUE constraint failed" not in str(error):
+                    raise
+            time.sleep(random.uniform(0.01, 0.05) * 2**number)
+        raise AssertionError("unreachable")
+
+
+# -- SQL helpers ---------------------------------------------------------------------------
+
+
+def _current_sql(
+    sprint: str | None, prototype: str | None, reviewer: str | None, include_withdrawn: bool
+) -> tuple[str, list[Any]]:
+    where = ["x.version = (SELECT MAX(version) FROM verdict_versions WHERE verdict_id = v.id)"]
+    params: list[Any] = []
+    for column, value in (("v.sprint", sprint), ("v.prototype", prototype)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(_filter_value(value))
+    if reviewer is not None:
+        where.append("v.created_by = ?")
+        params.append(_filter_value(reviewer))
+    if not include_withdrawn:
+        where.append("x.verdict != ?")
+        params.append(WITHDRAWN)
+    sql = (
+        f"SELECT {_VERSION_COLUMNS} FROM verdicts v"
+        " JOIN verdict_versions x ON x.verdict_id = v.id"
+        f" WHERE {' AND '.join(where)} ORDER BY v.id"
+    )
+    return sql, params
+
+
+def _first(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    return next(iter(list(db.query(sql, params))), None)
+
+
+def _latest(db: Database, verdict_id: int) -> dict[str, Any]:
+    row = _first(
+        db,
+        "SELECT *, id AS version_id FROM verdict_versions"
+        " WHERE verdict_id = ? ORDER BY version DESC LIMIT 1",
+        [verdict_id],
+    )
+    assert row is not None
+    return row
+
+
+def _latest_standing(db: Database, verdict_id: int) -> dict[str, Any]:
+    row = _first(
+        db,
+        "SELECT * FROM verdict_versions WHERE verdict_id = ? AND verdict != ?"
+        " ORDER BY version DESC LIMIT 1",
+        [verdict_id, WITHDRAWN],
+    )
+    assert row is not None
+    return row
+
+
+def _key_hit(db: Database, key: str) -> dict[str, Any] | None:
+    return _first(
+        db,
+        "SELECT x.id AS version_id, x.verdict_id, v.sprint, v.prototype, v.row_id, v.created_by"
+        " FROM verdict_versions x JOIN verdicts v ON v.id = x.verdict_id WHERE x.key = ?",
+        [key],
+    )
+
+
+def _version_for_key(db: Database, key: str, verdict_id: int) -> int | None:
+    hit = _key_hit(db, key)
+    if hit is None:
+        return None
+    if hit["verdict_id"] != verdict_id:
+        raise InvalidVerdict(
+            f"key {key!r} was already used for verdict {hit['verdict_id']}, not {verdict_id};"
+            " use a new key for each change"
+        )
+    return hit["version_id"]
+
+
+def _owned_thread(db: Database, verdict_id: int, reviewer: str) -> None:
+    thread = _first(db, "SELECT created_by FROM verdicts WHERE id = ?", [verdict_id])
+    if thread is None:
+        raise InvalidVerdict(f"no verdict with id {verdict_id}")
+    if thread["created_by"] != reviewer:
+        raise InvalidVerdict(
+            f"verdict {verdict_id} belongs to {thread['created_by']!r}, so {reviewer!r} cannot"
+            " change it; record your own verdict on that row instead"
+        )
+
+
+def _append(
+    db: Database,
+    verdict_id: int,
+    *,
+    version: int,
+    reviewer: str,
+    verdict: str,
+    corrected_label: str | None,
+    comment: str,
+    tags: list[str],
+    features: str | None,
+    prediction: str | None,
+    task: str | None,
+    key: str | None,
+) -> int:
+    return db.execute(
+        "INSERT INTO verdict_versions (verdict_id, version, reviewer, verdict, corrected_label,"
+        " comment, tags, features, prediction, task, key, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            verdict_id,
+            version,
+            reviewer,
+            verdict,
+            corrected_label,
+            comment,
+            json.dumps(tags, ensure_ascii=False),
+            features,
+            prediction,
+            task,
+            key,
+            _now(),
+        ],
+    ).lastrowid
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    for row in rows:
+        row["tags"] = json.loads(row["tags"])
+        row["features"] = json.loads(row["features"]) if row["features"] else None
+        row["prediction"] = json.loads(row["prediction"]) if row["prediction"] else None
+    return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+
+
+# -- validation ----------------------------------------------------------------------------
+
+
+def _clean_text(field: str, value: Any, max_len: int, *, multiline: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidVerdict(f"{field} must be text, got {type(value).__name__}")
+    value = value.strip()
+    allowed = "\n\r\t" if multiline else ""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in allowed), None)
+    if bad is not None:
+        raise InvalidVerdict(f"{field} contains a control character ({bad!r}); remove it")
+    if len(value) > max_len:
+        raise InvalidVerdict(
+            f"{field} is {len(value)} characters long, the limit is {max_len}; shorten it"
+        )
+    return value
+
+
+def _required_text(field: str, value: Any, max_len: int) -> str:
+    if value is None:
+        raise InvalidVerdict(f"{field} is required")
+    text = _clean_text(field, value, max_len)
+    if not text:
+        raise InvalidVerdict(f"{field} is empty; give a non-empty {field}")
+    return text
+
+
+def _row_id(value: Any) -> Any:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    return value
+
+
+def _filter_value(value: Any) -> str:
+    return str(_row_id(value)).strip()
+
+
+def _verdict(value: Any) -> str:
+    if value not in VERDICTS:
+        raise InvalidVerdict(f"verdict must be one of {', '.join(VERDICTS)}; got {value!r}")
+    return value
+
+
+def _task(value: Any) -> str | None:
+    if value is not None and value not in TASKS:
+        raise InvalidVerdict(f"task must be one of {', '.join(TASKS)} or None; got {value!r}")
+    return value
+
+
+def _verdict_id(value: Any) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise InvalidVerdict(f"verdict_id must be an integer id, got {value!r}")
+
+
+def _label_text(value: Any) -> Any:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _corrected_label(value: Any, verdict: str, task: str | None) -> str | None:
+    label = "" if value is None else _clean_text("corrected_label", _label_text(value), LABEL_MAX)
+    if verdict == "correct":
+        if label:
+            raise InvalidVerdict(
+                "corrected_label is only for 'wrong' or 'unsure' verdicts; leave it empty"
+                " when the prediction is correct"
+            )
+        return None
+    if verdict == "wrong" and not label:
+        raise InvalidVerdict(
+            "a 'wrong' verdict needs corrected_label: the value the model should have predicted"
+        )
+    if label and task == "regression":
+        try:
+            number = float(label)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidVerdict(
+                f"corrected_label must be a number for a regression model, got {label!r};"
+                " write it like 12.5 (dot as decimal separator)"
+            )
+    return label or None
+
+
+def _comment(value: Any) -> str:
+    return "" if value is None else _clean_text("comment", value, COMMENT_MAX, multiline=True)
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidVerdict(f"tags must be a list of strings such as ['sensor'], got {value!r}")
+    tags: list[str] = []
+    for raw in value:
+        tag = _clean_text("a tag", raw, TAG_MAX)
+        if not tag:
+            raise InvalidVerdict("tags must not be empty; remove the empty tag")
+        if ";" in tag:
+            raise InvalidVerdict(
+                f"tag {tag!r} contains ';', which separates tags in CSV exports; use another"
+                " character"
+            )
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else _required_text("key", value, KEY_MAX)
+
+
+def _features(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidVerdict(
+            "features must be a dict of feature name to value, e.g. {'Torque [Nm]': 65.2}"
+        )
+    features = {}
+    for name, raw in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidVerdict(f"feature names must be non-empty strings, got {name!r}")
+        features[name] = _scalar(raw, f"feature {name!r}")
+    return features
+
+
+def _prediction(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidVerdict("prediction must be a dict such as {'label': '0', 'confidence': 0.83}")
+    return _plain(value, "prediction")
+
+
+def _plain(value: Any, where: str) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, where) for v in value]
+    return _scalar(value, where)
+
+
+def _scalar(value: Any, where: str) -> Any:
+    # Snapshots usually come from a pandas row: numpy numbers, NaN, NaT and Timestamps.
+    if value is None or isinstance(value, bool | str):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _scalar(value.item(), where)
+    raise InvalidVerdict(
+        f"{where} is a {type(value).__name__}; snapshots hold numbers, text, booleans or None"
+    )
+
+
+def _snapshot_json(field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if len(text) > SNAPSHOT_MAX:
+        raise InvalidVerdict(
+            f"{field} snapshot is {len(text)} characters of JSON, the limit is {SNAPSHOT_MAX};"
+            " keep only the values shown to the reviewer"
+        )
+    return text
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def _export_records(rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    records = []
+    feature_columns: dict[str, str] = {}
+    for row in rows:
+        prediction = json.loads(row["prediction"]) if row["prediction"] else {}
+        confidence = prediction.get("confidence")
+        record = {
+            "verdict_id": row["verdict_id"],
+            "version": row["version"],
+            "sprint": row["sprint"],
+            "prototype": row["prototype"],
+            "row_id": row["row_id"],
+            "reviewer": row["reviewer"],
+            "verdict": row["verdict"],
+            "corrected_label": row["corrected_label"],
+            "comment": row["comment"],
+            "tags": json.loads(row["tags"]),
+            "recorded_at": row["recorded_at"],
+            "predicted_label": prediction.get("label"),
+            "confidence": confidence if isinstance(confidence, int | float) else None,
+            "task": row["task"],
+        }
+        for name, value in (json.loads(row["features"]) if row["features"] else {}).items():
+            if name not in feature_columns:
+                column = name
+                while column in _EXPORT_COLUMNS or column in feature_columns.values():
+                    column = f"feature.{column}"
+                feature_columns[name] = column
+            record[feature_columns[name]] = value
+        records.append(record)
+    columns = _EXPORT_COLUMNS + list(feature_columns.values())
+    return columns, [{column: record.get(column) for column in columns} for record in records]
+
+
+def _column(values: list[Any]) -> pd.Series:
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, bool) for v in present):
+        return pd.Series(values, dtype="boolean")
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        if len(present) == len(values) and all(isinstance(v, int) for v in present):
+            return pd.Series(values, dtype="int64")
+        return pd.Series([math.nan if v is None else v for v in values], dtype="float64")
+    return pd.Series([None if v is None else str(v) for v in values], dtype=object)
+
+
+def _export_frame(columns: list[str], records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {c: pd.Series([r[c] for r in records], dtype=object) for c in columns}, columns=columns
+    )
+    frame["verdict_id"] = frame["verdict_id"].astype("int64")
+    frame["version"] = frame["version"].astype("int64")
+    frame["confidence"] = frame["confidence"].astype("float64")
+    for column in ["predicted_label", *columns[len(_EXPORT_COLUMNS) :]]:
+        frame[column] = _column([r[column] for r in records])
+    return frame
+
+
+def _write_csv(columns: list[str], records: list[dict[str, Any]], path: Path) -> None:
+    frame = _export_frame(columns, records)
+    frame["tags"] = frame["tags"].map(";".join).astype(object)
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _write_parquet(columns: list[str], records: list[dict[str, Any]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = _export_frame(columns, records)
+    arrays = []
+    for column in columns:
+        if column == "tags":
+            arrays.append(pa.array(frame[column].tolist(), type=pa.list_(pa.string())))
+        elif frame[column].dtype == object:
+            arrays.append(pa.array(frame[column], type=pa.string(), from_pandas=True))
+        else:
+            arrays.append(pa.array(frame[column], from_pandas=True))
+    pq.write_table(pa.table(arrays, names=columns), path)
+
+
+def _write_jsonl(columns: list[str], records: list[dict[str, Any]], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as file:
+        for record in records:
+            line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+            # Valid JSON either way, but readers that split on Unicode line breaks would cut it.
+            file.write(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n")
+
+
+def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        with tmp.open("r+b") as file:
+            os.fsync(file.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,86 @@
+"""Concurrent reviewers: Streamlit threads and separate processes writing one feedback.db."""
+
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import feedback_store
+
+
+def record_many(workspace, worker, count, barrier=None):
+    store = feedback_store.open(workspace)
+    if barrier is not None:
+        barrier.wait()
+    for i in range(count):
+        store.record(
+            sprint="S1", prototype="gbm", row_id=str(i), reviewer=f"reviewer-{worker}",
+            verdict="wrong", corrected_label="1", comment=f"{worker}/{i}",
+        )  # fmt: skip
+
+
+def test_eight_threads_sharing_one_store_record_every_verdict(tmp_path):
+    store = feedback_store.open(tmp_path)
+    barrier = threading.Barrier(8)
+
+    def work(worker):
+        barrier.wait()
+        for i in range(50):
+            store.record(sprint="S1", prototype="gbm", row_id=str(i), reviewer=f"r{worker}",
+                         verdict="unsure", comment=f"{worker}/{i}")  # fmt: skip
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
+    assert len(store.verdicts()) == 400
+    assert store.counts()["reviewers"] == 8
+
+
+def test_threads_retrying_the_same_keys_store_each_verdict_once(tmp_path):
+    store = feedback_store.open(tmp_path)
+    barrier = threading.Barrier(4)
+
+    def work(_):
+        barrier.wait()
+        return [
+            store.record(
+                sprint="S1",
+                prototype="gbm",
+                row_id=str(i),
+                reviewer="ana",
+                verdict="correct",
+                key=f"click-{i}",
+            )  # fmt: skip
+            for i in range(25)
+        ]
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(work, range(4)))
+    assert ids[0] == ids[1] == ids[2] == ids[3]
+    assert len(store.verdicts()) == 25
+    assert all(len(store.history(vid)) == 1 for vid in ids[0])
+
+
+def test_four_processes_on_one_file_record_every_verdict(tmp_path):
+    feedback_store.open(tmp_path)
+    spawn = multiprocessing.get_context("spawn")
+    barrier = spawn.Barrier(4)
+    workers = [
+        spawn.Process(target=record_many, args=(str(tmp_path), w, 50, barrier)) for w in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert len(feedback_store.open(tmp_path).verdicts()) == 200
+
+
+def test_processes_opening_a_new_workspace_at_once_migrate_it_once(tmp_path):
+    spawn = multiprocessing.get_context("spawn")
+    workspace = str(tmp_path / "fresh")
+    workers = [spawn.Process(target=record_many, args=(workspace, w, 1)) for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    assert len(feedback_store.open(workspace).verdicts()) == 3
