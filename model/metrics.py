@@ -1,0 +1,137 @@
+"""Metrics for each task, computed once at publish time.
+
+Every metric has a direction (higher or lower is better) and a label for the pages, so that
+comparisons ("0.9 points lower on PR AUC") never have to guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import metrics as skm
+
+BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
+TASKS = (BINARY, MULTICLASS, REGRESSION)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a metric is named on screen and which way is better."""
+
+    key: str
+    label: str
+    higher_is_better: bool
+    is_fraction: bool = True
+
+
+METRICS: dict[str, MetricInfo] = {
+    m.key: m
+    for m in [
+        MetricInfo("pr_auc", "PR AUC", True),
+        MetricInfo("roc_auc", "ROC AUC", True),
+        MetricInfo("f1", "F1", True),
+        MetricInfo("precision", "Precision", True),
+        MetricInfo("recall", "Recall", True),
+        MetricInfo("accuracy", "Accuracy", True),
+        MetricInfo("balanced_accuracy", "Balanced accuracy", True),
+        MetricInfo("log_loss", "Log loss", False, is_fraction=False),
+        MetricInfo("brier", "Brier score", False, is_fraction=False),
+        MetricInfo("macro_f1", "Macro F1", True),
+        MetricInfo("rmse", "RMSE", False, is_fraction=False),
+        MetricInfo("mae", "MAE", False, is_fraction=False),
+        MetricInfo("r2", "R²", True, is_fraction=False),
+    ]
+}
+
+#: The metric a task is judged on by default. PR AUC for binary tasks because the positive
+#: class is usually the rare one (machine failure: 3.4%), where accuracy flatters a model that
+#: never predicts it.
+HEADLINE_METRIC = {BINARY: "pr_auc", MULTICLASS: "macro_f1", REGRESSION: "rmse"}
+
+
+def compute_metrics(
+    task: str,
+    y_true: np.ndarray,
+    predicted: np.ndarray,
+    probabilities: np.ndarray | None = None,
+    classes: list[str] | None = None,
+) -> dict[str, float]:
+    """Metrics for ``task`` from true and predicted labels (or values).
+
+    For classification, ``y_true`` and ``predicted`` are label strings, ``probabilities`` has
+    one column per entry of ``classes`` (in that order) and ``classes[1]`` is the positive class
+    of a binary task. Metrics that are undefined on these rows (a ROC AUC with one class
+    present) are left out rather than reported as a number.
+    """
+    if task == REGRESSION:
+        y = np.asarray(y_true, dtype=float)
+        p = np.asarray(predicted, dtype=float)
+        out = {"rmse": float(np.sqrt(np.mean((y - p) ** 2))), "mae": float(np.mean(np.abs(y - p)))}
+        if len(np.unique(y)) > 1:
+            out["r2"] = float(skm.r2_score(y, p))
+        return out
+
+    y = np.asarray(y_true).astype(str)
+    p = np.asarray(predicted).astype(str)
+    out = {
+        "accuracy": float(skm.accuracy_score(y, p)),
+        "balanced_accuracy": float(skm.balanced_accuracy_score(y, p)),
+    }
+    present = set(y)
+    if probabilities is not None and classes is not None:
+        proba = np.clip(np.asarray(probabilities, dtype=float), 1e-15, 1.0)
+        proba = proba / proba.sum(axis=1, keepdims=True)
+        if present <= set(classes):
+            out["log_loss"] = float(skm.log_loss(y, proba, labels=classes))
+    if task == BINARY:
+        positive = classes[1] if classes else sorted(present)[-1]
+        y_bin = (y == positive).astype(int)
+        p_bin = (p == positive).astype(int)
+        out["precision"] = float(skm.precision_score(y_bin, p_bin, zero_division=0))
+        out["recall"] = float(skm.recall_score(y_bin, p_bin, zero_division=0))
+        out["f1"] = float(skm.f1_score(y_bin, p_bin, zero_division=0))
+        if probabilities is not None and classes is not None:
+            score = np.asarray(probabilities, dtype=float)[:, 1]
+            out["brier"] = float(np.mean((score - y_bin) ** 2))
+            if len(present) == 2:
+                out["roc_auc"] = float(skm.roc_auc_score(y_bin, score))
+                out["pr_auc"] = float(skm.average_precision_score(y_bin, score))
+    else:
+        out["macro_f1"] = float(skm.f1_score(y, p, average="macro", zero_division=0))
+        if probabilities is not None and classes is not None and present == set(classes):
+            out["roc_auc"] = float(
+                skm.roc_auc_score(
+                    y, np.asarray(probabilities, float), multi_class="ovr", labels=classes
+                )
+            )
+    return out
+
+
+def confusion(y_true: np.ndarray, predicted: np.ndarray, classes: list[str]) -> list[list[int]]:
+    """Confusion matrix as nested lists: rows true, columns predicted, in ``classes`` order."""
+    matrix = skm.confusion_matrix(
+        np.asarray(y_true).astype(str), np.asarray(predicted).astype(str), labels=classes
+    )
+    return matrix.tolist()
+
+
+def headline_metric(task: str, available: dict[str, float]) -> str | None:
+    """The key of the metric to headline for ``task``, falling back to one that was computed."""
+    preferred = HEADLINE_METRIC[task]
+    if preferred in available:
+        return preferred
+    for key in ("roc_auc", "f1", "macro_f1", "accuracy", "rmse"):
+        if key in available:
+            return key
+    return None
+
+
+def format_metric(key: str, value: float | None) -> str:
+    """A metric as people read it: fractions to three decimals, others to three figures."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    info = METRICS.get(key)
+    if info is not None and info.is_fraction:
+        return f"{value:.3f}"
+    return f"{value:.3g}"

@@ -1,0 +1,285 @@
+"""What publishing a prototype computes, once: predictions, metrics, costs and SHAP values.
+
+Everything here works in memory and writes nothing; ``Workspace.publish`` stores the result
+atomically. Pages only ever read what this produced.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from model import persistence
+from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.explain import Explanation, ExplanationError, explain_estimator, is_classifier_like
+from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS, compute_metrics, confusion
+
+__all__ = ["PublishError", "Artifacts", "compute_artifacts", "detect_task", "label_strings"]
+
+PROBABILITY_PREFIX = "p:"
+
+
+class PublishError(ValueError):
+    """The prototype cannot be published; the message says what is wrong and what to do."""
+
+
+@dataclass
+class Artifacts:
+    """Everything a published prototype consists of, before it is written."""
+
+    meta: dict
+    features: pd.DataFrame
+    predictions: pd.DataFrame
+    shap: dict[str, pd.DataFrame]
+    model_bytes: bytes
+    explanation: Explanation = field(repr=False)
+
+
+def label_strings(values) -> np.ndarray:
+    """Class labels as the strings users see and type: ``1`` and ``1.0`` both become ``"1"``."""
+    array = np.asarray(values)
+    if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
+        array = array.astype(np.int64)
+    if array.dtype.kind == "b":
+        array = array.astype(np.int64)
+    return array.astype(str).astype(object)
+
+
+def detect_task(estimator, task: str | None = None) -> str:
+    """The task of ``estimator``: binary or multiclass classification, or regression.
+
+    An explicit ``task`` wins, but a classification task needs ``predict_proba`` and
+    ``classes_``.
+    """
+    classifier = is_classifier_like(estimator)
+    if task is not None:
+        if task not in TASKS:
+            raise PublishError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
+        if task != REGRESSION and not classifier:
+            raise PublishError(
+                f"task {task!r} needs a classifier with predict_proba and classes_; "
+                f"{type(estimator).__name__} has not"
+            )
+        return task
+    if classifier:
+        return BINARY if len(estimator.classes_) == 2 else MULTICLASS
+    if hasattr(estimator, "predict"):
+        return REGRESSION
+    raise PublishError(f"{type(estimator).__name__} has no predict method: publish a fitted model")
+
+
+def describe_estimator(estimator) -> str:
+    """A short human name: ``Pipeline(ColumnTransformer → RandomForestClassifier)``."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        return f"Pipeline({' → '.join(type(step).__name__ for _, step in steps)})"
+    return type(estimator).__name__
+
+
+def _check_inputs(estimator, X, y, task):
+    if not isinstance(X, pd.DataFrame):
+        raise PublishError("X must be a pandas DataFrame whose index is the row id")
+    if X.empty or X.shape[1] == 0:
+        raise PublishError("the data is empty: publish at least one row with its feature columns")
+    row_ids = pd.Index(X.index.astype(str))
+    duplicated = row_ids[row_ids.duplicated()].unique()
+    if len(duplicated):
+        shown = ", ".join(duplicated[:5])
+        raise PublishError(
+            f"the data has {len(duplicated)} duplicate row ids ({shown}); "
+            "every row needs its own id"
+        )
+    expected = getattr(estimator, "feature_names_in_", None)
+    if expected is not None:
+        expected = [str(c) for c in expected]
+        missing = [c for c in expected if c not in X.columns]
+        if missing:
+            raise PublishError(
+                f"the model expects columns the data lacks: {', '.join(missing)}; "
+                "publish the data the model was trained on"
+            )
+        X = X[expected]
+    numeric = X.select_dtypes(include="number")
+    infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise PublishError(
+            f"column {infinite[0]!r} has infinite values; replace them before publishing"
+        )
+    X = X.copy()
+    X.index = row_ids
+    X.index.name = "row_id"
+    if y is None:
+        return X, None
+    if isinstance(y, pd.Series):
+        y_series = y.copy()
+        y_series.index = y_series.index.astype(str)
+        if not y_series.index.equals(row_ids):
+            if not row_ids.isin(y_series.index).all():
+                raise PublishError("y does not have a value for every row id of X")
+            y_series = y_series.loc[row_ids]
+    else:
+        values = np.asarray(y)
+        if values.ndim != 1 or len(values) != len(X):
+            raise PublishError(f"y has {len(values)} values but X has {len(X)} rows")
+        y_series = pd.Series(values, index=row_ids)
+    if y_series.isna().any():
+        raise PublishError(
+            f"the target has {int(y_series.isna().sum())} missing values; drop those rows or omit y"
+        )
+    if y_series.nunique() < 2:
+        raise PublishError(
+            f"the target has a single value ({y_series.iloc[0]!r}); a demo set needs more than "
+            "one outcome to measure the model"
+        )
+    if task == REGRESSION:
+        try:
+            y_series = y_series.astype(float)
+        except (TypeError, ValueError):
+            raise PublishError("a regression target must be numeric") from None
+        if not np.isfinite(y_series.to_numpy()).all():
+            raise PublishError("the target has infinite values; replace them before publishing")
+    else:
+        y_series = pd.Series(label_strings(y_series.to_numpy()), index=row_ids, dtype=object)
+    return X, y_series
+
+
+def _measure_latency(estimator, X: pd.DataFrame, task: str, repeats: int = 15) -> dict:
+    """p50 and p95 milliseconds to predict 1,000 rows, and the peak memory of one such call."""
+    batch = X.iloc[np.arange(1000) % len(X)]
+    predict = estimator.predict if task == REGRESSION else estimator.predict_proba
+    predict(batch.iloc[:10])  # warm-up: first calls pay one-off validation and import costs
+    timings = []
+    budget = time.perf_counter() + 3.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict(batch)
+        timings.append((time.perf_counter() - start) * 1000)
+        if time.perf_counter() > budget and len(timings) >= 3:
+            break
+    tracemalloc.start()
+    try:
+        predict(batch)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return {
+        "latency_ms_per_1000_p50": float(np.percentile(timings, 50)),
+        "latency_ms_per_1000_p95": float(np.percentile(timings, 95)),
+        "latency_repeats": len(timings),
+        "peak_memory_bytes": int(peak),
+    }
+
+
+def _predictions(estimator, X, y, task, classes):
+    frame = pd.DataFrame(index=X.index)
+    if task == REGRESSION:
+        predicted = np.asarray(estimator.predict(X), dtype=float)
+        frame["predicted"] = predicted
+        probabilities = None
+        if y is not None:
+            frame["actual"] = y.to_numpy(dtype=float)
+            frame["error"] = predicted - frame["actual"]
+        return frame, predicted, probabilities
+    probabilities = np.asarray(estimator.predict_proba(X), dtype=float)
+    predicted = label_strings(estimator.predict(X))
+    frame["predicted"] = predicted
+    frame["confidence"] = probabilities[np.arange(len(X)), _class_positions(predicted, classes)]
+    for j, label in enumerate(classes):
+        frame[PROBABILITY_PREFIX + label] = probabilities[:, j]
+    if y is not None:
+        frame["actual"] = y.to_numpy()
+        frame["correct"] = frame["predicted"] == frame["actual"]
+    return frame, predicted, probabilities
+
+
+def _class_positions(predicted, classes):
+    position = {label: j for j, label in enumerate(classes)}
+    return np.array([position.get(label, 0) for label in predicted])
+
+
+def compute_artifacts(
+    estimator,
+    X: pd.DataFrame,
+    y=None,
+    *,
+    task: str | None = None,
+    background_size: int = DEFAULT_BACKGROUND_SIZE,
+    seed: int = SEED,
+    progress=None,
+) -> Artifacts:
+    """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
+
+    Raises ``PublishError`` with a one-line message for anything that cannot be published.
+    """
+    report = progress or (lambda fraction, message: None)
+    task = detect_task(estimator, task)
+    X, y = _check_inputs(estimator, X, y, task)
+    classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
+
+    report(0.1, "predicting")
+    try:
+        predictions, predicted, probabilities = _predictions(estimator, X, y, task, classes)
+        latency = _measure_latency(estimator, X, task)
+    except Exception as error:  # noqa: BLE001 - the model's own error, summarised for the user
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise PublishError(f"the model failed to predict on the data: {message}") from None
+
+    metrics, matrix = {}, None
+    if y is not None:
+        metrics = compute_metrics(task, y.to_numpy(), predicted, probabilities, classes or None)
+        if task != REGRESSION:
+            matrix = confusion(y.to_numpy(), predicted, classes)
+
+    report(0.3, "computing SHAP values")
+    background = X.sample(min(background_size, len(X)), random_state=seed)
+    try:
+        explanation = explain_estimator(estimator, X, background, task, len(classes))
+    except ExplanationError as error:
+        raise PublishError(str(error)) from None
+
+    explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
+    shap_frames = {
+        label: pd.DataFrame(explanation.values[:, :, c], index=X.index, columns=X.columns)
+        for c, label in enumerate(explained)
+    }
+    importance = {
+        feature: float(np.abs(explanation.values[:, m, :]).mean(axis=0).sum())
+        for m, feature in enumerate(X.columns)
+    }
+
+    report(0.9, "saving the model")
+    try:
+        model_bytes = persistence.dumps(estimator)
+    except Exception as error:  # noqa: BLE001
+        raise PublishError(f"the model cannot be saved with skops: {error}") from None
+
+    categorical = {
+        c: sorted(map(str, X[c].dropna().unique()))
+        for c in X.columns
+        if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])
+    }
+    meta = {
+        "task": task,
+        "classes": classes,
+        "positive_class": classes[1] if task == BINARY else None,
+        "explained_classes": [c or None for c in explained],
+        "features": list(X.columns),
+        "categorical": categorical,
+        "n_rows": len(X),
+        "has_labels": y is not None,
+        "metrics": metrics,
+        "confusion_matrix": matrix,
+        "explainer": explanation.explainer,
+        "max_additivity_error": explanation.max_additivity_error,
+        "base_values": [float(v) for v in explanation.base_values],
+        "background_size": len(background),
+        "global_importance": importance,
+        "estimator": describe_estimator(estimator),
+        "model_size_bytes": len(model_bytes),
+        **latency,
+    }
+    return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation)

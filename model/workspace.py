@@ -1,0 +1,507 @@
+"""A workspace: one folder holding a project's sprints, prototypes and feedback.
+
+Layout::
+
+    workspace/
+      workspace.json                      created_at, format version
+      feedback.db                         verdicts (feedback_store): never touched from here
+      sprints/<sprint>/sprint.json        order, MVP, recorded decisions
+      sprints/<sprint>/prototypes/<name>/
+        prototype.json                    metadata, metrics, costs, explainer, version
+        model.skops                       the estimator (skops, not pickle)
+        features.parquet                  demo rows as published (index: row_id)
+        predictions.parquet               label, confidence, probability per class, truth
+        shap-<class>.parquet              SHAP values per source feature for each explained class
+
+Publishing writes a prototype into a staging folder and renames it into place, so a failed
+publish leaves nothing half-written and a re-publish replaces the old version whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model import persistence
+from model.metrics import METRICS, REGRESSION, headline_metric
+from model.naming import validate_name
+from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
+
+__all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "PublishError"]
+
+FORMAT_VERSION = 1
+
+
+class WorkspaceError(ValueError):
+    """The workspace or something asked of it does not exist or cannot be used."""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+    os.replace(temporary, path)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _shap_file_name(label: str | None) -> str:
+    # Class labels are user data: keep the file name safe whatever they contain.
+    safe = "".join(ch if ch.isalnum() else "_" for ch in (label or "value"))
+    return f"shap-{safe}.parquet"
+
+
+@dataclass(frozen=True)
+class Prototype:
+    """A published prototype: its metadata in memory, its tables read on demand."""
+
+    sprint: str
+    name: str
+    path: Path
+    meta: dict
+
+    @property
+    def task(self) -> str:
+        return self.meta["task"]
+
+    @property
+    def version(self) -> int:
+        return int(self.meta["version"])
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.meta.get("metrics", {})
+
+    @property
+    def headline(self) -> tuple[str | None, float | None]:
+        """The key and value of the task's headline metric (``(None, None)`` without labels)."""
+        key = headline_metric(self.task, self.metrics) if self.metrics else None
+        return key, (self.metrics.get(key) if key else None)
+
+    def predictions(self) -> pd.DataFrame:
+        """Predictions per row (index: row_id).
+
+        Columns: ``predicted``, ``confidence``, ``p:<class>``, ``actual``, ``correct``.
+        """
+        return pd.read_parquet(self.path / "predictions.parquet")
+
+    def features(self) -> pd.DataFrame:
+        """The demo rows as published (index: row_id)."""
+        return pd.read_parquet(self.path / "features.parquet")
+
+    def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
+        """SHAP values per row and source feature for ``explained_class`` (default: the first)."""
+        classes = self.meta["explained_classes"]
+        label = classes[0] if explained_class is None else explained_class
+        if label not in classes:
+            raise WorkspaceError(
+                f"class {label!r} is not explained for {self.name}; choose one of {classes}"
+            )
+        return pd.read_parquet(self.path / _shap_file_name(label))
+
+    def base_value(self, explained_class: str | None = None) -> float:
+        classes = self.meta["explained_classes"]
+        label = classes[0] if explained_class is None else explained_class
+        return float(self.meta["base_values"][classes.index(label)])
+
+    def estimator(self):
+        """The model, loaded from its skops file."""
+        return persistence.loads((self.path / "model.skops").read_bytes(), f"{self.name} model")
+
+    def probability_columns(self) -> list[str]:
+        return [PROBABILITY_PREFIX + label for label in self.meta.get("classes", [])]
+
+
+class Workspace:
+    """A workspace folder. Create or open one with :func:`open_workspace`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
+
+    # -- locations ------------------------------------------------------------------------------
+    @property
+    def sprints_dir(self) -> Path:
+        return self.path / "sprints"
+
+    def _sprint_dir(self, sprint: str) -> Path:
+        return self.sprints_dir / validate_name(sprint, "sprint name")
+
+    def _prototype_dir(self, sprint: str, name: str) -> Path:
+        return self._sprint_dir(sprint) / "prototypes" / validate_name(name, "prototype name")
+
+    @contextlib.contextmanager
+    def _lock(self):
+        """Serialise metadata changes between threads and processes publishing at once."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.path / ".lock", "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- reading --------------------------------------------------------------------------------
+    def sprints(self) -> list[str]:
+        """Sprint names in the order they were created."""
+        if not self.sprints_dir.is_dir():
+            return []
+        infos = []
+        for folder in self.sprints_dir.iterdir():
+            meta_file = folder / "sprint.json"
+            if folder.is_dir() and meta_file.is_file():
+                infos.append(json.loads(meta_file.read_text()))
+        return [info["name"] for info in sorted(infos, key=lambda i: (i["order"], i["name"]))]
+
+    def sprint_info(self, sprint: str) -> dict:
+        """The sprint's metadata: ``name``, ``order``, ``created_at``, ``mvp``, ``decisions``."""
+        meta_file = self._sprint_dir(sprint) / "sprint.json"
+        if not meta_file.is_file():
+            raise WorkspaceError(f"there is no sprint {sprint!r} in {self.path}")
+        return json.loads(meta_file.read_text())
+
+    def prototypes(self, sprint: str) -> list[str]:
+        """Names of the sprint's published prototypes, in publishing order."""
+        folder = self._sprint_dir(sprint) / "prototypes"
+        if not folder.is_dir():
+            return []
+        found = []
+        for child in folder.iterdir():
+            meta_file = child / "prototype.json"
+            if child.is_dir() and not child.name.startswith(".") and meta_file.is_file():
+                meta = json.loads(meta_file.read_text())
+                found.append((meta.get("first_published_at", ""), meta["name"]))
+        return [name for _, name in sorted(found)]
+
+    def prototype(self, sprint: str, name: str) -> Prototype:
+        """A published prototype; ``WorkspaceError`` if there is none of that name."""
+        folder = self._prototype_dir(sprint, name)
+        meta_file = folder / "prototype.json"
+        if not meta_file.is_file():
+            raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
+        meta = json.loads(meta_file.read_text())
+        return Prototype(meta["sprint"], meta["name"], folder, meta)
+
+    def mvp(self, sprint: str) -> str | None:
+        """The name of the sprint's MVP prototype, if one is marked."""
+        return self.sprint_info(sprint).get("mvp")
+
+    def decisions(self, sprint: str) -> list[dict]:
+        """Decisions recorded for the sprint, oldest first."""
+        return self.sprint_info(sprint).get("decisions", [])
+
+    def summary(self) -> pd.DataFrame:
+        """One row per prototype: sprint, name, MVP flag, task, headline metric and its value."""
+        rows = []
+        for sprint in self.sprints():
+            mvp = self.mvp(sprint)
+            for name in self.prototypes(sprint):
+                proto = self.prototype(sprint, name)
+                key, value = proto.headline
+                rows.append(
+                    {
+                        "sprint": sprint,
+                        "prototype": name,
+                        "mvp": name == mvp,
+                        "task": proto.task,
+                        "metric": METRICS[key].label if key else None,
+                        "value": value,
+                        "version": proto.version,
+                        "published_at": proto.meta["published_at"],
+                    }
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "sprint",
+                "prototype",
+                "mvp",
+                "task",
+                "metric",
+                "value",
+                "version",
+                "published_at",
+            ],
+        )
+
+    # -- writing --------------------------------------------------------------------------------
+    def _ensure_sprint(self, sprint: str) -> dict:
+        folder = self._sprint_dir(sprint)
+        meta_file = folder / "sprint.json"
+        if meta_file.is_file():
+            return json.loads(meta_file.read_text())
+        (folder / "prototypes").mkdir(parents=True, exist_ok=True)
+        info = {
+            "name": validate_name(sprint, "sprint name"),
+            "order": len(self.sprints()),
+            "created_at": _now(),
+            "mvp": None,
+            "decisions": [],
+        }
+        _write_json_atomic(meta_file, info)
+        return info
+
+    def _update_sprint(self, sprint: str, change) -> dict:
+        with self._lock():
+            info = self._ensure_sprint(sprint)
+            change(info)
+            _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+            return info
+
+    def publish(
+        self,
+        sprint: str,
+        name: str,
+        estimator,
+        X: pd.DataFrame,
+        y=None,
+        *,
+        task: str | None = None,
+        mvp: bool = False,
+        train_seconds: float | None = None,
+        effort_days: float | None = None,
+        notes: str = "",
+        progress=None,
+    ) -> Prototype:
+        """Compute and store a prototype's predictions, metrics, costs and SHAP values.
+
+        ``X`` is the demo set (index: row id), ``y`` its truth if known. Nothing is written
+        unless everything succeeds; publishing the same name again replaces the prototype as a
+        new version. Raises ``PublishError`` with a one-line reason.
+        """
+        try:
+            sprint = validate_name(sprint, "sprint name")
+            name = validate_name(name, "prototype name")
+        except ValueError as error:
+            raise PublishError(str(error)) from None
+        if train_seconds is not None and not (np.isfinite(train_seconds) and train_seconds >= 0):
+            raise PublishError("train_seconds must be a non-negative number of seconds")
+        if len(notes) > 10_000:
+            raise PublishError("notes are longer than 10,000 characters; shorten them")
+        artifacts = compute_artifacts(estimator, X, y, task=task, progress=progress)
+
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            with self._lock():
+                self._ensure_workspace_file()
+                self._ensure_sprint(sprint)
+                final = self._prototype_dir(sprint, name)
+                previous = final / "prototype.json"
+                old = json.loads(previous.read_text()) if previous.is_file() else None
+                staging = final.parent / f".staging-{uuid.uuid4().hex}"
+                staging.mkdir(parents=True)
+                try:
+                    meta = {
+                        **artifacts.meta,
+                        "name": name,
+                        "sprint": sprint,
+                        "version": (old["version"] + 1) if old else 1,
+                        "published_at": _now(),
+                        "first_published_at": old["first_published_at"] if old else _now(),
+                        "train_seconds": train_seconds,
+                        "effort_days": effort_days,
+                        "notes": notes,
+                    }
+                    self._write_artifacts(staging, artifacts, meta)
+                    if final.exists():
+                        retired = final.parent / f".retired-{uuid.uuid4().hex}"
+                        os.replace(final, retired)
+                        os.replace(staging, final)
+                        shutil.rmtree(retired, ignore_errors=True)
+                    else:
+                        os.replace(staging, final)
+                finally:
+                    if staging.exists():
+                        shutil.rmtree(staging, ignore_errors=True)
+        except OSError as error:
+            raise PublishError(
+                f"could not write to the workspace {self.path}: {error.strerror or error}"
+            ) from None
+        if mvp:
+            self.set_mvp(sprint, name)
+        return self.prototype(sprint, name)
+
+    def _ensure_workspace_file(self) -> None:
+        marker = self.path / "workspace.json"
+        if not marker.is_file():
+            _write_json_atomic(marker, {"format_version": FORMAT_VERSION, "created_at": _now()})
+
+    @staticmethod
+    def _write_artifacts(folder: Path, artifacts, meta: dict) -> None:
+        artifacts.features.to_parquet(folder / "features.parquet")
+        artifacts.predictions.to_parquet(folder / "predictions.parquet")
+        for label, frame in artifacts.shap.items():
+            frame.to_parquet(folder / _shap_file_name(label or None))
+        (folder / "model.skops").write_bytes(artifacts.model_bytes)
+        _write_json_atomic(folder / "prototype.json", meta)
+        for child in folder.iterdir():
+            with open(child, "rb") as handle:
+                os.fsync(handle.fileno())
+
+    def set_mvp(self, sprint: str, name: str) -> None:
+        """Mark ``name`` as the sprint's MVP."""
+        self.prototype(sprint, name)  # raises if it does not exist
+
+        def change(info):
+            info["mvp"] = name
+
+        self._update_sprint(sprint, change)
+
+    def record_decision(
+        self,
+        sprint: str,
+        chosen: str,
+        rationale: str,
+        attendees: list[str] | str,
+        decided_on: str | None = None,
+        recorded_by: str = "",
+        snapshot: list[dict] | None = None,
+    ) -> dict:
+        """Record the group's choice, with a snapshot of the figures shown, and make it the MVP.
+
+        The snapshot is stored inside the decision, so re-publishing a prototype later cannot
+        rewrite what the group saw when it decided.
+        """
+        self.prototype(sprint, chosen)
+        if isinstance(attendees, str):
+            attendees = [a.strip() for a in attendees.split(",")]
+        attendees = [a for a in attendees if a]
+        if not rationale.strip():
+            raise WorkspaceError("a decision needs a rationale: say why this prototype was chosen")
+        if snapshot is None:
+            snapshot = self.comparison(sprint).to_dict(orient="records")
+        decision = {
+            "id": uuid.uuid4().hex,
+            "chosen": chosen,
+            "rationale": rationale.strip(),
+            "attendees": attendees,
+            "decided_on": decided_on or datetime.now(UTC).date().isoformat(),
+            "recorded_by": recorded_by,
+            "recorded_at": _now(),
+            "snapshot": snapshot,
+        }
+
+        def change(info):
+            info.setdefault("decisions", []).append(decision)
+            info["mvp"] = chosen
+
+        self._update_sprint(sprint, change)
+        return decision
+
+    def delete_prototype(self, sprint: str, name: str) -> None:
+        """Remove a prototype's artifacts. Verdicts about it stay in ``feedback.db``."""
+        folder = self._prototype_dir(sprint, name)
+        if not folder.is_dir():
+            raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
+        with self._lock():
+            retired = folder.parent / f".retired-{uuid.uuid4().hex}"
+            os.replace(folder, retired)
+            shutil.rmtree(retired, ignore_errors=True)
+
+            def change(info):
+                if info.get("mvp") == name:
+                    info["mvp"] = None
+
+            info = self._ensure_sprint(sprint)
+            change(info)
+            _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+
+    # -- views ----------------------------------------------------------------------------------
+    def comparison(self, sprint: str) -> pd.DataFrame:
+        """The sprint's prototypes side by side: metrics and measured costs, one row each."""
+        rows = []
+        mvp = self.mvp(sprint)
+        for name in self.prototypes(sprint):
+            proto = self.prototype(sprint, name)
+            meta = proto.meta
+            rows.append(
+                {
+                    "prototype": name,
+                    "mvp": name == mvp,
+                    "model": meta["estimator"],
+                    **meta.get("metrics", {}),
+                    "train_seconds": meta.get("train_seconds"),
+                    "latency_ms_per_1000_p50": meta["latency_ms_per_1000_p50"],
+                    "latency_ms_per_1000_p95": meta["latency_ms_per_1000_p95"],
+                    "model_size_bytes": meta["model_size_bytes"],
+                    "peak_memory_bytes": meta.get("peak_memory_bytes"),
+                    "effort_days": meta.get("effort_days"),
+                    "explainer": meta["explainer"],
+                    "version": proto.version,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def explain(
+        self, sprint: str, prototype: str, row_id: str, explained_class: str | None = None
+    ) -> dict:
+        """The stored explanation of one row.
+
+        Returns ``{"output", "base_value", "contributions", "explained_class", "unit"}`` plus
+        ``feature_values``, ``predicted`` and ``explainer``. For a multiclass model the
+        predicted class is explained unless ``explained_class`` names another.
+        """
+        proto = self.prototype(sprint, prototype)
+        row_id = str(row_id)
+        predictions = proto.predictions()
+        if row_id not in predictions.index:
+            raise WorkspaceError(f"row {row_id!r} is not among {prototype}'s demo rows")
+        row = predictions.loc[row_id]
+        if explained_class is None and proto.task == "multiclass":
+            explained_class = str(row["predicted"])
+        label = (
+            explained_class if explained_class is not None else proto.meta["explained_classes"][0]
+        )
+        contributions = proto.shap_values(label).loc[row_id].astype(float)
+        base = proto.base_value(label)
+        features = proto.features().loc[row_id]
+        return {
+            "output": float(base + contributions.sum()),
+            "base_value": base,
+            "contributions": {k: float(v) for k, v in contributions.items()},
+            "explained_class": label,
+            "unit": "value" if proto.task == REGRESSION else "probability",
+            "feature_values": {k: _plain(v) for k, v in features.items()},
+            "predicted": _plain(row["predicted"]),
+            "explainer": proto.meta["explainer"],
+        }
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def open_workspace(path: str | Path, create: bool = True) -> Workspace:
+    """Open the workspace folder at ``path``, creating it unless ``create`` is false."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise WorkspaceError(f"{path} is a file, not a workspace folder")
+    if not path.exists():
+        if not create:
+            raise WorkspaceError(f"workspace folder {path} does not exist")
+        try:
+            path.mkdir(parents=True)
+        except OSError as error:
+            raise WorkspaceError(f"cannot create workspace {path}: {error.strerror}") from None
+    return Workspace(path)
