@@ -8,6 +8,7 @@ From a notebook::
     ws.explain(sprint="Sprint 4", prototype="gbm", row_id="4711")
 """
 
+from model import demo
 from model.explain import ExplanationError
 from model.features import PhysicsFeatures
 from model.metrics import BINARY, METRICS, MULTICLASS, REGRESSION, TASKS
@@ -31,5 +32,6 @@ __all__ = [
     "ToolWearRule",
     "Workspace",
     "WorkspaceError",
+    "demo",
     "open_workspace",
 ]

@@ -1,0 +1,177 @@
+"""``python -m model``: build the demo, publish, list and explain, from a terminal.
+
+A thin layer over the Python API: it parses arguments, calls ``model``, and turns any bad
+input into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from model.metrics import METRICS, TASKS, format_metric
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: one line, exit 2
+        self.exit(EXIT_BAD_INPUT, f"error: {message} (see --help)\n")
+
+
+def _workspace_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", required=True, type=Path, help="the workspace folder")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every verb."""
+    parser = _Parser(prog="python -m model", description=__doc__.splitlines()[0])
+    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+
+    demo = verbs.add_parser("demo", help="build the bundled demo into a workspace (idempotent)")
+    _workspace_argument(demo)
+
+    publish = verbs.add_parser("publish", help="publish a fitted model on a demo data file")
+    _workspace_argument(publish)
+    publish.add_argument("--sprint", required=True, help="sprint name, e.g. 'Sprint 4'")
+    publish.add_argument("--name", required=True, help="prototype name, e.g. 'gbm'")
+    publish.add_argument(
+        "--model",
+        required=True,
+        type=Path,
+        help="a .skops file (.joblib/.pkl only with --trust-pickle)",
+    )
+    publish.add_argument(
+        "--data", required=True, type=Path, help="demo rows: a CSV or Parquet file"
+    )
+    publish.add_argument("--target", required=True, help="the column holding the true outcome")
+    publish.add_argument("--id-column", help="the column holding row ids (default: row number)")
+    publish.add_argument("--task", choices=TASKS, help="override the detected task")
+    publish.add_argument("--mvp", action="store_true", help="make it the sprint's MVP")
+    publish.add_argument("--train-seconds", type=float, help="how long training took")
+    publish.add_argument("--effort-days", type=float, help="person-days to put it in production")
+    publish.add_argument("--notes", default="", help="a short note shown with the prototype")
+    publish.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow a pickle/joblib model file (it can run any code: only your own)",
+    )
+
+    listing = verbs.add_parser("list", help="sprints and prototypes with their headline metric")
+    _workspace_argument(listing)
+
+    explain = verbs.add_parser("explain", help="one row's SHAP explanation, as JSON")
+    _workspace_argument(explain)
+    explain.add_argument("--sprint", required=True)
+    explain.add_argument("--prototype", required=True)
+    explain.add_argument("--row", required=True, help="the row id")
+    explain.add_argument("--class", dest="explained_class", help="class to explain (multiclass)")
+    return parser
+
+
+def read_data_file(path: Path, target: str, id_column: str | None):
+    """Read demo rows from CSV or Parquet; return ``(X, y)`` with the row ids as index."""
+    if not path.is_file():
+        raise ValueError(f"data file {path} does not exist")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(path)
+        elif suffix in {".parquet", ".pq"}:
+            frame = pd.read_parquet(path)
+        else:
+            raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
+        raise ValueError(f"data file {path.name} cannot be read: {error}") from None
+    except Exception as error:  # noqa: BLE001 - pyarrow raises its own types for damaged files
+        if isinstance(error, ValueError) and "use a .csv" in str(error):
+            raise
+        raise ValueError(f"data file {path.name} cannot be read: {error}") from None
+    if frame.empty:
+        raise ValueError(f"data file {path.name} has no rows")
+    if target not in frame.columns:
+        raise ValueError(f"data file {path.name} has no target column {target!r}")
+    if id_column is not None:
+        if id_column not in frame.columns:
+            raise ValueError(f"data file {path.name} has no id column {id_column!r}")
+        frame = frame.set_index(id_column)
+    y = frame.pop(target)
+    return frame, y
+
+
+def _run(args: argparse.Namespace) -> int:
+    import model
+    from model import persistence
+
+    if args.verb == "demo":
+        ws = model.demo.build_demo(
+            args.workspace,
+            progress=lambda fraction, message: print(
+                f"{fraction:4.0%}  {message}", file=sys.stderr
+            ),
+        )
+        print(ws.summary().to_string(index=False))
+        return 0
+    if args.verb == "list":
+        ws = model.open_workspace(args.workspace, create=False)
+        summary = ws.summary()
+        if summary.empty:
+            print(f"{ws.path}: no sprints published yet")
+            return 0
+        summary["value"] = [
+            format_metric(_metric_key(label), value)
+            for label, value in zip(summary["metric"], summary["value"], strict=True)
+        ]
+        summary["mvp"] = summary["mvp"].map({True: "MVP", False: ""})
+        print(summary.drop(columns=["task"]).to_string(index=False))
+        return 0
+    if args.verb == "explain":
+        ws = model.open_workspace(args.workspace, create=False)
+        result = ws.explain(args.sprint, args.prototype, args.row, args.explained_class)
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    # publish
+    estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
+    X, y = read_data_file(args.data, args.target, args.id_column)
+    ws = model.open_workspace(args.workspace)
+    proto = ws.publish(
+        args.sprint,
+        args.name,
+        estimator,
+        X,
+        y,
+        task=args.task,
+        mvp=args.mvp,
+        train_seconds=args.train_seconds,
+        effort_days=args.effort_days,
+        notes=args.notes,
+    )
+    print(
+        f"published {proto.name!r} in {proto.sprint!r} (version {proto.version}, "
+        f"{proto.meta['n_rows']} rows, explainer: {proto.meta['explainer']})"
+    )
+    for key, value in proto.metrics.items():
+        print(f"  {METRICS[key].label:<18} {format_metric(key, value)}")
+    return 0
+
+
+def _metric_key(label: str | None) -> str:
+    return next((key for key, info in METRICS.items() if info.label == label), "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _run(args)
+    except (ValueError, OSError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT

@@ -1,0 +1,165 @@
+"""``python -m model``: every verb, run as a user would, with exit codes."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+
+import pytest
+import skops.io as sio
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from model.demo import FEATURES, TARGET, load_demo_data
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "model", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A fitted pipeline saved with skops and with pickle, and a demo CSV with an id column."""
+    folder = tmp_path_factory.mktemp("cli")
+    data = load_demo_data().iloc[:1200]
+    train, demo = data.iloc[:1000], data.iloc[1000:]
+    prep = ColumnTransformer(
+        [("cat", OneHotEncoder(handle_unknown="ignore"), ["Type"])], remainder="passthrough"
+    )
+    pipeline = Pipeline([("prep", prep), ("model", RandomForestClassifier(10, random_state=0))])
+    pipeline.fit(train[FEATURES], train[TARGET])
+    sio.dump(pipeline, folder / "rf.skops")
+    (folder / "rf.pkl").write_bytes(pickle.dumps(pipeline))
+    demo[FEATURES + [TARGET]].rename_axis("UDI").reset_index().to_csv(
+        folder / "demo.csv", index=False
+    )
+    demo[FEATURES + [TARGET]].to_parquet(folder / "demo.parquet")
+    return folder
+
+
+def publish_args(ws, files, *extra):
+    return [
+        "publish",
+        "--workspace",
+        str(ws),
+        "--sprint",
+        "Sprint 4",
+        "--name",
+        "rf",
+        "--model",
+        str(files / "rf.skops"),
+        "--data",
+        str(files / "demo.csv"),
+        "--target",
+        TARGET,
+        "--id-column",
+        "UDI",
+        *extra,
+    ]
+
+
+def test_publish_list_and_explain(tmp_path, files):
+    ws = tmp_path / "ws"
+    published = run(*publish_args(ws, files, "--mvp", "--train-seconds", "2.5"))
+    assert published.returncode == 0, published.stderr
+    assert "PR AUC" in published.stdout and "ROC AUC" in published.stdout
+    listed = run("list", "--workspace", str(ws))
+    assert listed.returncode == 0
+    assert "Sprint 4" in listed.stdout and "MVP" in listed.stdout
+    explained = run(
+        "explain",
+        "--workspace",
+        str(ws),
+        "--sprint",
+        "Sprint 4",
+        "--prototype",
+        "rf",
+        "--row",
+        "1001",
+    )
+    assert explained.returncode == 0, explained.stderr
+    result = json.loads(explained.stdout)
+    assert set(result["contributions"]) == set(FEATURES)
+    assert result["base_value"] + sum(result["contributions"].values()) == pytest.approx(
+        result["output"], abs=1e-6
+    )
+
+
+def test_publish_parquet_with_index_as_row_ids(tmp_path, files):
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(files / "demo.parquet")
+    args = args[: args.index("--id-column")]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+
+
+def test_pickle_needs_trust_pickle(tmp_path, files):
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(files / "rf.pkl")
+    refused = run(*args)
+    assert refused.returncode == 2 and "--trust-pickle" in refused.stderr
+    assert run(*args, "--trust-pickle").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda a, f: a.__setitem__(a.index("--target") + 1, "nope"), "no target column"),
+        (lambda a, f: a.__setitem__(a.index("--id-column") + 1, "nope"), "no id column"),
+        (lambda a, f: a.__setitem__(a.index("--sprint") + 1, "../up"), "slash"),
+        (
+            lambda a, f: a.__setitem__(a.index("--model") + 1, str(f / "missing.skops")),
+            "does not exist",
+        ),
+    ],
+)
+def test_bad_publish_input_is_one_line_and_exit_2(tmp_path, files, change, expected):
+    args = publish_args(tmp_path / "ws", files)
+    change(args, files)
+    result = run(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_empty_and_truncated_files_are_refused(tmp_path, files):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(empty)
+    assert run(*args).returncode == 2
+    truncated = tmp_path / "rf.skops"
+    truncated.write_bytes((files / "rf.skops").read_bytes()[:500])
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(truncated)
+    result = run(*args)
+    assert result.returncode == 2 and "skops" in result.stderr
+
+
+def test_list_and_explain_on_a_missing_workspace_exit_2(tmp_path):
+    assert run("list", "--workspace", str(tmp_path / "none")).returncode == 2
+    result = run(
+        "explain",
+        "--workspace",
+        str(tmp_path / "none"),
+        "--sprint",
+        "S",
+        "--prototype",
+        "p",
+        "--row",
+        "1",
+    )
+    assert result.returncode == 2 and result.stderr.startswith("error:")
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.parametrize("verb", ["demo", "publish", "list", "explain"])
+def test_every_verb_has_help(verb):
+    result = run(verb, "--help")
+    assert result.returncode == 0 and "--workspace" in result.stdout
