@@ -47,7 +47,8 @@ class WorkspaceError(ValueError):
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Microseconds keep publishing order when several prototypes are published in one second.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:

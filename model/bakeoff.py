@@ -1,0 +1,814 @@
+"""A bake-off the business can decide on: every prototype's score with its uncertainty, what it
+costs, how it compares with the MVP, and where the prototypes disagree.
+
+Every prototype of a sprint is scored on the same demo rows (the row ids all of them share), so
+differences come from the models, not from the rows. Nothing here needs Streamlit: the bake-off
+page and the HTML report call these functions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from model.costs import CostAssumptions, costs, format_money, load_assumptions
+from model.metrics import BINARY, HEADLINE_METRIC, REGRESSION, format_metric
+from model.publishing import PROBABILITY_PREFIX, label_strings
+from model.stats import (
+    BOOTSTRAP_METHOD,
+    MetricFunction,
+    bootstrap_ci,
+    compare_to_mvp,
+    metric_function,
+    metric_info,
+    paired_bootstrap_difference,
+)
+from model.workspace import Prototype, Workspace, WorkspaceError
+
+__all__ = [
+    "agreement_heatmap",
+    "bakeoff_table",
+    "display_table",
+    "disagreements",
+    "pareto_chart",
+    "pareto_front",
+    "segment_table",
+    "tradeoff_sentences",
+]
+
+FONT_SIZE = 14
+TITLE_FONT_SIZE = 16
+LABEL_LIMIT = 300
+FRONT_COLOR = "#1565c0"
+DOMINATED_COLOR = "#9e9e9e"
+HIGHLIGHT_COLOR = "#e65100"
+ROWS_WORD = "demo rows"
+MEGABYTE = 1_000_000
+#: Above this ratio between the dearest and cheapest prototype, the cost axis is logarithmic.
+LOG_SCALE_RATIO = 20
+
+COST_COLUMNS = (
+    "running_cost_per_month",
+    "prediction_cost_per_month",
+    "retrain_cost_per_month",
+    "one_off_cost",
+)
+MEASURED_COLUMNS = (
+    "latency_ms_per_1000_p50",
+    "latency_ms_per_1000_p95",
+    "model_size_bytes",
+    "peak_memory_bytes",
+    "train_seconds",
+    "effort_days",
+)
+
+
+# -- loading ------------------------------------------------------------------------------------
+class _Sprint:
+    """A sprint's prototypes and their predictions, restricted to the rows they all share."""
+
+    def __init__(self, ws: Workspace, sprint: str, need_labels: bool = True):
+        names = ws.prototypes(sprint)
+        if not names:
+            raise WorkspaceError(f"sprint {sprint!r} has no published prototypes to compare")
+        self.sprint = sprint
+        self.prototypes: dict[str, Prototype] = {n: ws.prototype(sprint, n) for n in names}
+        tasks = {p.task for p in self.prototypes.values()}
+        if len(tasks) > 1:
+            raise WorkspaceError(
+                f"sprint {sprint!r} mixes tasks ({', '.join(sorted(tasks))}); "
+                "a bake-off compares prototypes of one task"
+            )
+        self.task = tasks.pop()
+        self.mvp = ws.mvp(sprint)
+        self.notes: list[str] = []
+        frames = {n: p.predictions() for n, p in self.prototypes.items()}
+        for frame in frames.values():
+            frame.index = frame.index.astype(str)
+        unlabeled = [n for n, f in frames.items() if "actual" not in f.columns]
+        if need_labels and unlabeled:
+            self.notes.append(
+                f"Not scored (published without the demo set's labels): {', '.join(unlabeled)}."
+            )
+        self.scored = [n for n in names if not (need_labels and n in unlabeled)]
+        self.rows = self._common_rows({n: frames[n] for n in self.scored})
+        self.frames = {n: frames[n].loc[self.rows] for n in self.scored}
+        self.truth = self._truth()
+
+    def _common_rows(self, frames: dict[str, pd.DataFrame]) -> pd.Index:
+        if not frames:
+            return pd.Index([], name="row_id")
+        first = next(iter(frames.values())).index
+        common = first
+        for frame in frames.values():
+            common = common[common.isin(frame.index)]
+        sizes = {n: len(f) for n, f in frames.items()}
+        if any(size != len(common) for size in sizes.values()):
+            counts = ", ".join(f"{n} {size:,}" for n, size in sizes.items())
+            self.notes.append(
+                f"The prototypes were published on different demo rows ({counts}); all are "
+                f"compared on the {len(common):,} rows they share."
+            )
+        return common
+
+    def _truth(self) -> pd.Series | None:
+        labeled = [n for n in self.scored if "actual" in self.frames[n].columns]
+        if not labeled:
+            return None
+        reference = self.mvp if self.mvp in labeled else labeled[0]
+        truth = self.frames[reference]["actual"]
+        for name in labeled:
+            differs = int((self.frames[name]["actual"].astype(str) != truth.astype(str)).sum())
+            if differs:
+                self.notes.append(
+                    f"{name} was published with a different truth on {differs:,} rows; "
+                    f"every prototype is scored against {reference}'s."
+                )
+        return truth
+
+    @property
+    def positive_class(self) -> str | None:
+        for proto in self.prototypes.values():
+            if proto.meta.get("positive_class") is not None:
+                return str(proto.meta["positive_class"])
+        return None
+
+    def metric(self, metric_key: str | None) -> MetricFunction:
+        return metric_function(
+            metric_key or HEADLINE_METRIC[self.task], self.task, self.positive_class
+        )
+
+
+def _best(estimates: dict[str, float], higher_is_better: bool) -> str | None:
+    known = {n: v for n, v in estimates.items() if not math.isnan(v)}
+    if not known:
+        return None
+    pick = max if higher_is_better else min
+    return pick(known, key=known.get)  # first of equals, in publishing order
+
+
+# -- the table ----------------------------------------------------------------------------------
+def bakeoff_table(
+    ws: Workspace,
+    sprint: str,
+    metric_key: str | None = None,
+    assumptions: CostAssumptions | None = None,
+    n_resamples: int = 1000,
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per prototype: score with its interval, comparison with the MVP, costs, Pareto.
+
+    ``metric_key`` defaults to the task's headline metric, ``assumptions`` to the workspace's.
+    The reference is the sprint's MVP or, without one, the best-scoring prototype. Columns:
+
+    - ``prototype``, ``mvp``, ``reference``, ``best`` (flags), ``rows`` (rows compared);
+    - ``<metric_key>``, ``<metric_key>_low``, ``<metric_key>_high``: estimate and interval;
+    - ``difference``, ``difference_low``, ``difference_high``, ``significant``, ``verdict``,
+      ``mcnemar_p``: this prototype minus the reference (paired bootstrap; McNemar on labels);
+    - ``best_difference``, ``best_difference_low``, ``best_difference_high``,
+      ``best_significant``: the same against the best-scoring prototype;
+    - the money figures of :func:`model.costs.costs`, the measured costs, and ``dominated``.
+
+    ``table.attrs`` holds ``metric_key``, ``metric_label``, ``higher_is_better``,
+    ``confidence``, ``n_rows``, ``reference``, ``reference_kind`` ("MVP" or "best-scoring"),
+    ``best``, ``currency``, ``method``, ``n_resamples`` and ``notes`` (sentences to show).
+    """
+    assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
+    data = _Sprint(ws, sprint)
+    metric = data.metric(metric_key)
+    info = metric.info
+    y = data.truth
+    n_rows = len(data.rows)
+
+    estimates: dict[str, tuple[float, float, float]] = {}
+    for name in data.scored:
+        estimates[name] = bootstrap_ci(y, data.frames[name], metric, n_resamples, confidence, seed)
+    best = _best({n: e[0] for n, e in estimates.items()}, info.higher_is_better)
+    if data.mvp in data.scored:
+        reference, reference_kind = data.mvp, "MVP"
+    else:
+        reference, reference_kind = best, "best-scoring"
+
+    rows = []
+    for name, proto in data.prototypes.items():
+        row: dict = {
+            "prototype": name,
+            "mvp": name == data.mvp,
+            "reference": name == reference,
+            "best": name == best,
+            "rows": n_rows if name in data.scored else 0,
+        }
+        estimate, low, high = estimates.get(name, (math.nan,) * 3)
+        row.update({metric.key: estimate, f"{metric.key}_low": low, f"{metric.key}_high": high})
+        row.update(
+            _comparison(
+                data, metric, name, reference, reference_kind, n_resamples, confidence, seed
+            )
+        )
+        row.update(_versus_best(data, metric, name, best, n_resamples, confidence, seed))
+        figures = costs(proto.meta, assumptions)
+        row.update({key: figures[key] for key in COST_COLUMNS})
+        row.update({key: proto.meta.get(key) for key in MEASURED_COLUMNS})
+        rows.append(row)
+
+    table = pd.DataFrame(rows)
+    for column in (*COST_COLUMNS, *MEASURED_COLUMNS, "mcnemar_p"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    table["dominated"] = ~pareto_front(
+        table, metric.key, info.higher_is_better, "running_cost_per_month"
+    )
+    notes = list(data.notes)
+    if reference_kind == "best-scoring" and reference is not None:
+        notes.append(f"This sprint has no MVP: prototypes are compared with {reference}.")
+    table.attrs = {
+        "sprint": sprint,
+        "task": data.task,
+        "metric_key": metric.key,
+        "metric_label": info.label,
+        "higher_is_better": info.higher_is_better,
+        "is_fraction": info.is_fraction,
+        "confidence": confidence,
+        "n_rows": n_rows,
+        "reference": reference,
+        "reference_kind": reference_kind,
+        "best": best,
+        "currency": assumptions.currency,
+        "method": BOOTSTRAP_METHOD,
+        "n_resamples": n_resamples,
+        "notes": notes,
+    }
+    return table
+
+
+def _comparison(
+    data, metric, name, reference, reference_kind, n_resamples, confidence, seed
+) -> dict:
+    empty = {
+        "difference": math.nan,
+        "difference_low": math.nan,
+        "difference_high": math.nan,
+        "significant": False,
+        "verdict": "",
+        "mcnemar_p": math.nan,
+    }
+    if name not in data.scored or reference is None:
+        return {**empty, "verdict": "not scored" if name not in data.scored else ""}
+    if name == reference:
+        return {**empty, "verdict": "the MVP" if reference_kind == "MVP" else "best score"}
+    result = compare_to_mvp(
+        data.truth,
+        data.frames[name],
+        data.frames[reference],
+        metric,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
+        rows_word=ROWS_WORD,
+    )
+    return {
+        "difference": result["difference"],
+        "difference_low": result["difference_low"],
+        "difference_high": result["difference_high"],
+        "significant": result["significant"],
+        "verdict": result["verdict"],
+        "mcnemar_p": result["mcnemar_p"],
+    }
+
+
+def _versus_best(data, metric, name, best, n_resamples, confidence, seed) -> dict:
+    if name not in data.scored or best is None:
+        difference = low = high = math.nan
+    elif name == best:
+        difference = low = high = 0.0
+    else:
+        difference, low, high = paired_bootstrap_difference(
+            data.truth, data.frames[name], data.frames[best], metric, n_resamples, confidence, seed
+        )
+    return {
+        "best_difference": difference,
+        "best_difference_low": low,
+        "best_difference_high": high,
+        "best_significant": bool(low > 0 or high < 0),
+    }
+
+
+def pareto_front(
+    frame: pd.DataFrame, metric_col: str, higher_is_better: bool, cost_col: str
+) -> pd.Series:
+    """True for the prototypes no other one beats on both score and cost.
+
+    A row is dominated if another is at least as good on the metric and at least as cheap, and
+    strictly better on one of the two. Rows with an unknown score or cost can neither be
+    judged nor dominate: they are reported as not dominated.
+    """
+    metric = pd.to_numeric(frame[metric_col], errors="coerce").to_numpy(dtype=float)
+    cost = pd.to_numeric(frame[cost_col], errors="coerce").to_numpy(dtype=float)
+    goodness = metric if higher_is_better else -metric
+    known = ~(np.isnan(goodness) | np.isnan(cost))
+    # [i, j]: does j dominate i?
+    at_least = (goodness[None, :] >= goodness[:, None]) & (cost[None, :] <= cost[:, None])
+    strictly = (goodness[None, :] > goodness[:, None]) | (cost[None, :] < cost[:, None])
+    dominates = at_least & strictly & known[None, :] & known[:, None]
+    return pd.Series(~dominates.any(axis=1), index=frame.index, name="non_dominated")
+
+
+# -- sentences ----------------------------------------------------------------------------------
+def _ratio(value: float) -> str:
+    return f"{value:,.0f}×" if value >= 10 else f"{value:.1f}×"
+
+
+def _cost_phrase(cost: float, best_cost: float, best: str, currency: str) -> str:
+    if math.isnan(cost) or math.isnan(best_cost):
+        return "has an unknown running cost"
+    money = format_money(cost, currency)
+    best_money = format_money(best_cost, currency)
+    if cost == best_cost:
+        return f"costs the same to run ({money} a month)"
+    if cost == 0:
+        return f"costs nothing to run (vs {best_money} a month)"
+    if best_cost == 0:
+        return f"costs {money} a month to run where {best} costs nothing"
+    ratio = best_cost / cost
+    if _ratio(ratio) == "1.0×" or _ratio(1 / ratio) == "1.0×":
+        return f"costs about the same to run ({money} vs {best_money} a month)"
+    if ratio > 1:
+        return f"is {_ratio(ratio)} cheaper to run ({money} vs {best_money} a month)"
+    return f"is {_ratio(1 / ratio)} more expensive to run ({money} vs {best_money} a month)"
+
+
+def _metric_phrase(difference: float, key: str, label: str, info) -> str:
+    if math.isnan(difference):
+        return f"has no {label} on these rows"
+    if difference == 0:
+        return f"scores the same on {label}"
+    direction = "higher" if difference > 0 else "lower"
+    worse = (difference > 0) != info.higher_is_better
+    if not info.higher_is_better:
+        direction += " (worse)" if worse else " (better)"
+    if info.is_fraction:
+        points = abs(difference) * 100
+        amount = "less than 0.1 points" if points < 0.05 else f"{points:.1f} points"
+    else:
+        amount = f"{abs(difference):.3g}"
+    return f"is {amount} {direction} on {label}"
+
+
+def tradeoff_sentences(table: pd.DataFrame, metric_key: str | None = None) -> list[str]:
+    """The trade-offs in words, against the best-scoring prototype.
+
+    The first sentence names the best-scoring prototype; then one per other prototype, e.g.
+    "logistic regression is 14× cheaper to run ($0.12 vs $1.70 a month) and 0.9 points lower
+    on PR AUC (difference not significant)". Significance is read from ``best_significant``
+    (from :func:`bakeoff_table`) and left out if the table has none.
+    """
+    metric_key = metric_key or table.attrs.get("metric_key")
+    if metric_key is None or metric_key not in table.columns:
+        raise ValueError(f"the table has no column for the metric {metric_key!r}")
+    info = metric_info(metric_key)
+    currency = table.attrs.get("currency", "USD")
+    values = pd.to_numeric(table[metric_key], errors="coerce").astype(float)
+    best_name = _best(dict(zip(table["prototype"], values, strict=True)), info.higher_is_better)
+    if best_name is None:
+        return [f"No prototype has a {info.label} on these rows."]
+    best = table[table["prototype"] == best_name].iloc[0]
+    best_cost = _float(best.get("running_cost_per_month"))
+    lead = f"{best_name} scores best on {info.label}: {format_metric(metric_key, best[metric_key])}"
+    low, high = _float(best.get(f"{metric_key}_low")), _float(best.get(f"{metric_key}_high"))
+    if not (math.isnan(low) or math.isnan(high)):
+        confidence = table.attrs.get("confidence", 0.95)
+        lead += (
+            f" ({confidence:.0%} interval {format_metric(metric_key, low)}"
+            f"–{format_metric(metric_key, high)})"
+        )
+    if math.isnan(best_cost):
+        lead += "; its running cost is unknown."
+    else:
+        lead += f", and it costs {format_money(best_cost, currency)} a month to run."
+    sentences = [lead]
+    for _, row in table.iterrows():
+        name = row["prototype"]
+        if name == best_name:
+            continue
+        cost = _cost_phrase(
+            _float(row.get("running_cost_per_month")), best_cost, best_name, currency
+        )
+        metric = _metric_phrase(
+            _float(row[metric_key]) - _float(best[metric_key]), metric_key, info.label, info
+        )
+        if cost.startswith("is ") and metric.startswith("is "):
+            metric = metric[3:]
+        sentence = f"{name} {cost} and {metric}"
+        significant = row.get("best_significant")
+        known = significant is not None and not pd.isna(significant)
+        if known and not math.isnan(_float(row[metric_key])):
+            sentence += (
+                " (difference significant)" if significant else (" (difference not significant)")
+            )
+        sentences.append(sentence + ".")
+    return sentences
+
+
+def _float(value) -> float:
+    number = pd.to_numeric(value, errors="coerce")
+    return math.nan if number is None or pd.isna(number) else float(number)
+
+
+# -- segments -----------------------------------------------------------------------------------
+def segment_table(
+    ws: Workspace, sprint: str, metric_key: str | None, feature: str, *, bins: int = 4
+) -> pd.DataFrame:
+    """The metric per value of ``feature`` (e.g. Type L/M/H), one column per prototype.
+
+    Index: the segment (named after the feature); columns ``rows``, ``positives`` (binary
+    tasks; NaN otherwise) and one per prototype. A numeric feature with more than ten distinct
+    values is cut into ``bins`` quantile bins. A metric undefined on a segment (one class
+    only) is NaN.
+    """
+    data = _Sprint(ws, sprint)
+    metric = data.metric(metric_key)
+    values = _feature_values(data, feature)
+    segments = _segments(values, bins)
+    y = data.truth
+    positive = (
+        label_strings(y.to_numpy()) == data.positive_class
+        if data.task == BINARY and y is not None
+        else None
+    )
+    records = []
+    for segment in segments.cat.categories:
+        mask = (segments == segment).to_numpy()
+        if not mask.any():
+            continue
+        record = {
+            feature: str(segment),
+            "rows": int(mask.sum()),
+            "positives": int(positive[mask].sum()) if positive is not None else math.nan,
+        }
+        for name in data.scored:
+            record[name] = metric(y[mask], data.frames[name][mask])
+        records.append(record)
+    table = pd.DataFrame(records, columns=[feature, "rows", "positives", *data.scored])
+    table = table.set_index(feature)
+    table.attrs = {"metric_key": metric.key, "metric_label": metric.info.label, "feature": feature}
+    return table
+
+
+def _feature_values(data: _Sprint, feature: str) -> pd.Series:
+    available: list[str] = []
+    for name in data.scored:
+        columns = data.prototypes[name].meta.get("features", [])
+        if feature in columns:
+            frame = data.prototypes[name].features()
+            frame.index = frame.index.astype(str)
+            return frame.loc[data.rows, feature]
+        available.extend(c for c in columns if c not in available)
+    raise WorkspaceError(
+        f"no prototype of {data.sprint!r} has the feature {feature!r}; "
+        f"choose one of {', '.join(available) or '(none)'}"
+    )
+
+
+def _segments(values: pd.Series, bins: int) -> pd.Series:
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and values.nunique() > 10:
+        return pd.qcut(values, q=bins, duplicates="drop").astype("category")
+    text = values.astype(str).where(values.notna(), "(missing)")
+    return pd.Series(pd.Categorical(text, categories=sorted(text.unique())), index=values.index)
+
+
+# -- disagreements ------------------------------------------------------------------------------
+def disagreements(ws: Workspace, sprint: str) -> dict:
+    """Where the sprint's prototypes predict different labels.
+
+    Returns ``share`` (of rows where any two prototypes differ), ``n_rows``,
+    ``n_disagreements``, ``agreement`` (prototypes × prototypes share of identical
+    predictions) and ``rows``: one row per demo row with ``row_id``, each prototype's label
+    (``<name>``) and its probability of the positive class (``<name>: p(<class>)``, or
+    ``<name>: confidence`` for multiclass), ``actual`` if known and ``split`` (the share of
+    prototypes not voting with the majority), most split first.
+    """
+    data = _Sprint(ws, sprint, need_labels=False)
+    if data.task == REGRESSION:
+        raise WorkspaceError(
+            "disagreements compare predicted labels; this sprint's prototypes are regressions"
+        )
+    names = data.scored
+    labels = pd.DataFrame(
+        {n: label_strings(data.frames[n]["predicted"].to_numpy()) for n in names},
+        index=data.rows,
+    )
+    matrix = labels.to_numpy()
+    agreement = pd.DataFrame(
+        [[float(np.mean(matrix[:, i] == matrix[:, j])) for j in range(len(names))] for i in
+         range(len(names))],
+        index=pd.Index(names, name="prototype"),
+        columns=names,
+    )  # fmt: skip
+    # For each row and prototype, how many prototypes predict the same label; the largest
+    # such count is the majority.
+    same = (matrix[:, :, None] == matrix[:, None, :]).sum(axis=2)
+    majority = same.max(axis=1) if len(names) else np.zeros(len(labels))
+    split = 1 - majority / max(len(names), 1)
+    positive = data.positive_class
+    rows = pd.DataFrame({"row_id": data.rows.to_numpy()})
+    spread = np.zeros(len(labels))
+    probabilities = []
+    for name in names:
+        frame = data.frames[name]
+        rows[name] = labels[name].to_numpy()
+        if data.task == BINARY and positive is not None:
+            column, values = f"{name}: p({positive})", frame[PROBABILITY_PREFIX + positive]
+        else:
+            column, values = f"{name}: confidence", frame["confidence"]
+        rows[column] = values.to_numpy(dtype=float)
+        probabilities.append(rows[column].to_numpy())
+    if probabilities:
+        stacked = np.vstack(probabilities)
+        spread = stacked.max(axis=0) - stacked.min(axis=0)
+    if data.truth is not None:
+        rows["actual"] = label_strings(data.truth.to_numpy())
+    rows["split"] = split
+    rows["_spread"] = spread
+    rows = rows.sort_values(["split", "_spread"], ascending=False, kind="stable")
+    rows = rows.drop(columns="_spread").reset_index(drop=True)
+    differ = int((split > 0).sum())
+    return {
+        "share": differ / len(labels) if len(labels) else 0.0,
+        "n_rows": len(labels),
+        "n_disagreements": differ,
+        "agreement": agreement,
+        "rows": rows,
+    }
+
+
+# -- display ------------------------------------------------------------------------------------
+def _points(value: float, is_fraction: bool, signed: bool = True) -> str:
+    if math.isnan(value):
+        return "—"
+    if is_fraction:
+        return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f}"
+    return f"{value:+.3g}" if signed else f"{value:.3g}"
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The bake-off table as text, one row per prototype, with readable column names."""
+    attrs = table.attrs
+    key, label = attrs["metric_key"], attrs["metric_label"]
+    fraction = attrs.get("is_fraction", True)
+    currency = attrs.get("currency", "USD")
+    confidence = attrs.get("confidence", 0.95)
+    unit = " (points)" if fraction else ""
+    reference = attrs.get("reference") or "reference"
+    out = pd.DataFrame(index=table.index)
+    out["Prototype"] = [
+        f"{n} (MVP)" if mvp else n for n, mvp in zip(table["prototype"], table["mvp"], strict=True)
+    ]
+    out[f"{label} ({confidence:.0%} interval)"] = [
+        "—"
+        if math.isnan(v)
+        else f"{format_metric(key, v)} ({format_metric(key, lo)}–{format_metric(key, hi)})"
+        for v, lo, hi in zip(table[key], table[f"{key}_low"], table[f"{key}_high"], strict=True)
+    ]
+    out[f"vs {reference}{unit}"] = [
+        "—"
+        if math.isnan(d)
+        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
+        for d, lo, hi in zip(
+            table["difference"], table["difference_low"], table["difference_high"], strict=True
+        )
+    ]
+    out["Verdict"] = table["verdict"].fillna("")
+    out["McNemar p"] = ["—" if math.isnan(p) else f"{p:.3g}" for p in table["mcnemar_p"]]
+    out["Running cost / month"] = [format_money(_none(v), currency) for v in table[COST_COLUMNS[0]]]
+    out["One-off cost"] = [format_money(_none(v), currency) for v in table["one_off_cost"]]
+    out["Latency p50 / p95 (ms per 1,000)"] = [
+        f"{_number(a, 1)} / {_number(b, 1)}"
+        for a, b in zip(
+            table["latency_ms_per_1000_p50"], table["latency_ms_per_1000_p95"], strict=True
+        )
+    ]
+    out["Model size (MB)"] = [_number(v / MEGABYTE, 2) for v in table["model_size_bytes"]]
+    out["Peak memory (MB)"] = [_number(v / MEGABYTE, 2) for v in table["peak_memory_bytes"]]
+    out["Training (s)"] = [_number(v, 2) for v in table["train_seconds"]]
+    out["Effort (person-days)"] = [_number(v, 1) for v in table["effort_days"]]
+    out["Pareto"] = ["dominated" if d else "on the front" for d in table["dominated"]]
+    return out.reset_index(drop=True)
+
+
+def _none(value) -> float | None:
+    number = _float(value)
+    return None if math.isnan(number) else number
+
+
+def _number(value, digits: int) -> str:
+    number = _float(value)
+    return "—" if math.isnan(number) else f"{number:,.{digits}f}"
+
+
+# -- charts -------------------------------------------------------------------------------------
+def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure_axis(
+            labelFontSize=FONT_SIZE - 1,
+            titleFontSize=FONT_SIZE,
+            labelLimit=LABEL_LIMIT,
+            titleLimit=2 * LABEL_LIMIT,
+        )
+        .configure_legend(
+            labelFontSize=FONT_SIZE - 1,
+            titleFontSize=FONT_SIZE - 1,
+            labelLimit=LABEL_LIMIT,
+            orient="bottom",
+        )
+        .configure_title(fontSize=TITLE_FONT_SIZE, subtitleFontSize=FONT_SIZE - 1, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFrame:
+    """The rows of :func:`pareto_chart` with their tooltip texts; unknown-cost rows dropped."""
+    attrs = table.attrs
+    metric_key = metric_key or attrs["metric_key"]
+    currency = attrs.get("currency", "USD")
+    data = table.copy()
+    data["label"] = [
+        f"{n} (MVP)" if mvp else n for n, mvp in zip(data["prototype"], data["mvp"], strict=True)
+    ]
+    data["status"] = np.where(data["dominated"].astype(bool), "dominated", "on the Pareto front")
+    data["score_text"] = [
+        f"{format_metric(metric_key, v)} ({format_metric(metric_key, lo)}–"
+        f"{format_metric(metric_key, hi)})"
+        for v, lo, hi in zip(
+            data[metric_key], data[f"{metric_key}_low"], data[f"{metric_key}_high"], strict=True
+        )
+    ]
+    data["running_text"] = [format_money(_none(v), currency) for v in data[COST_COLUMNS[0]]]
+    data["one_off_text"] = [format_money(_none(v), currency) for v in data["one_off_cost"]]
+    data["size_mb"] = data["model_size_bytes"] / MEGABYTE
+    data["memory_mb"] = data["peak_memory_bytes"] / MEGABYTE
+    for column in ("difference", "difference_low", "difference_high"):
+        data[column] = data[column].astype(float)
+    fraction = attrs.get("is_fraction", True)
+    data["difference_text"] = [
+        "—"
+        if math.isnan(d)
+        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
+        for d, lo, hi in zip(
+            data["difference"], data["difference_low"], data["difference_high"], strict=True
+        )
+    ]
+    known = data[COST_COLUMNS[0]].notna() & data[metric_key].notna()
+    return data[known].reset_index(drop=True)
+
+
+def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopLevelMixin:
+    """Score against monthly running cost: one point per prototype with its interval.
+
+    Point size is the p50 latency, dominated prototypes are grey, the MVP is ringed and
+    labelled. The cost axis is logarithmic when the dearest costs over 20× the cheapest.
+    Prototypes of unknown cost are left out and named in the subtitle.
+    """
+    attrs = table.attrs
+    metric_key = metric_key or attrs["metric_key"]
+    label = attrs.get("metric_label", metric_key)
+    data = chart_data(table, metric_key)
+    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
+    costs_known = data[COST_COLUMNS[0]]
+    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
+    log = low > 0 and high / low > LOG_SCALE_RATIO
+    currency = attrs.get("currency", "USD")
+    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
+    x = alt.X(
+        f"{COST_COLUMNS[0]}:Q",
+        title=f"Running cost per month ({currency}{', log scale' if log else ''})",
+        scale=alt.Scale(type="log", nice=False, padding=30)
+        if log
+        else alt.Scale(zero=True, nice=True, padding=30),
+        axis=alt.Axis(format=".2~g", tickCount=6),
+    )
+    direction = "higher is better" if attrs.get("higher_is_better", True) else "lower is better"
+    y_title = f"{label} ({direction})"
+    y = alt.Y(f"{metric_key}:Q", title=y_title, scale=alt.Scale(zero=False, padding=20))
+    color = alt.Color(
+        "status:N",
+        title=None,
+        scale=alt.Scale(
+            domain=["on the Pareto front", "dominated"], range=[FRONT_COLOR, DOMINATED_COLOR]
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("prototype:N", title="Prototype"),
+        alt.Tooltip("score_text:N", title=f"{label} (interval)"),
+        alt.Tooltip("difference_text:N", title=f"vs {attrs.get('reference') or 'reference'}"),
+        alt.Tooltip("verdict:N", title="Verdict"),
+        alt.Tooltip("running_text:N", title="Running cost / month"),
+        alt.Tooltip("one_off_text:N", title="One-off cost"),
+        alt.Tooltip("latency_ms_per_1000_p50:Q", title="Latency p50 (ms/1,000)", format=".1f"),
+        alt.Tooltip("latency_ms_per_1000_p95:Q", title="Latency p95 (ms/1,000)", format=".1f"),
+        alt.Tooltip("size_mb:Q", title="Model size (MB)", format=".2f"),
+        alt.Tooltip("memory_mb:Q", title="Peak memory (MB)", format=".2f"),
+        alt.Tooltip("train_seconds:Q", title="Training (s)", format=".2f"),
+        alt.Tooltip("effort_days:Q", title="Effort (person-days)", format=".1f"),
+        alt.Tooltip("status:N", title="Pareto"),
+    ]
+    base = alt.Chart(data).encode(x=x)
+    bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(
+        y=alt.Y(f"{metric_key}_low:Q", title=y_title),
+        y2=f"{metric_key}_high:Q",
+        color=color,
+        tooltip=tooltip,
+    )
+    points = base.mark_circle(opacity=0.9, stroke="white", strokeWidth=1).encode(
+        y=y,
+        color=color,
+        size=alt.Size(
+            "latency_ms_per_1000_p50:Q",
+            title="Latency p50 (ms per 1,000)",
+            scale=alt.Scale(range=[120, 900]),
+        ),
+        tooltip=tooltip,
+    )
+    ring = (
+        base.transform_filter(alt.datum.mvp)
+        .mark_point(shape="circle", size=1400, strokeWidth=3, color=HIGHLIGHT_COLOR, filled=False)
+        .encode(y=y, tooltip=tooltip)
+    )
+    text = {
+        "y": y,
+        "text": "label:N",
+        "color": alt.condition(alt.datum.mvp, alt.value(HIGHLIGHT_COLOR), alt.value("#212121")),
+    }
+    # Names of the dearest prototypes go left of their point so they stay inside the chart.
+    right = alt.datum.x_position > 0.6
+    labels = base.transform_filter(~right).mark_text(
+        align="left", dx=16, dy=-12, fontSize=FONT_SIZE
+    ).encode(**text) + base.transform_filter(right).mark_text(
+        align="right", dx=-16, dy=-12, fontSize=FONT_SIZE
+    ).encode(**text)
+    subtitle = [
+        f"{attrs.get('confidence', 0.95):.0%} intervals ({attrs.get('method', BOOTSTRAP_METHOD)}"
+        f", {attrs.get('n_rows', 0):,} {ROWS_WORD}); size = latency; grey = dominated"
+    ]
+    if missing:
+        subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
+    chart = (bars + points + ring + labels).properties(
+        width=760,
+        height=420,
+        title=alt.Title(f"{label} against running cost", subtitle=subtitle),
+    )
+    return _configured(chart)
+
+
+def _axis_position(values: np.ndarray, log: bool) -> np.ndarray:
+    """Where each value sits along the axis, from 0 (left) to 1 (right)."""
+    if not len(values):
+        return values
+    scaled = np.log(values) if log else values
+    low, high = scaled.min(), scaled.max()
+    return (scaled - low) / (high - low) if high > low else np.zeros(len(values))
+
+
+def agreement_heatmap(matrix: pd.DataFrame) -> alt.TopLevelMixin:
+    """Share of identical predictions for each pair of prototypes, as a labelled heatmap."""
+    names = [str(n) for n in matrix.index]
+    long = [
+        {"a": str(a), "b": str(b), "share": float(matrix.loc[a, b])}
+        for a in matrix.index
+        for b in matrix.columns
+    ]
+    data = pd.DataFrame(long, columns=["a", "b", "share"])
+    data["text"] = [f"{v:.1%}" for v in data["share"]]
+    low = float(data["share"].min()) if len(data) else 0.0
+    base = alt.Chart(data).encode(
+        x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("a:N", sort=names, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "share:Q",
+            title="Same prediction",
+            scale=alt.Scale(domain=[min(low, 0.99), 1.0], scheme="blues"),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("a:N", title="Prototype"),
+            alt.Tooltip("b:N", title="and"),
+            alt.Tooltip("text:N", title="Same prediction"),
+        ],
+    )
+    text = base.mark_text(fontSize=FONT_SIZE).encode(
+        text="text:N",
+        color=alt.condition(
+            alt.datum.share > (low + 1) / 2, alt.value("white"), alt.value("black")
+        ),
+    )
+    size = max(240, 90 * len(names))
+    chart = (cells + text).properties(
+        width=size, height=size, title="How often two prototypes predict the same label"
+    )
+    return _configured(chart)

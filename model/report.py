@@ -1,0 +1,477 @@
+"""The bake-off as one self-contained HTML file, to send to whoever was not in the room.
+
+The file opens with no network: styles are inline, there is no script, and the Pareto chart is
+inline SVG, rendered by vl-convert when it is installed and otherwise drawn here from the
+table. Everything a user typed (names, rationale, attendees) is HTML-escaped, so a rationale
+holding ``<script>`` or a markdown image shows as the text it is.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from model.bakeoff import (
+    COST_COLUMNS,
+    DOMINATED_COLOR,
+    FRONT_COLOR,
+    HIGHLIGHT_COLOR,
+    LOG_SCALE_RATIO,
+    ROWS_WORD,
+    bakeoff_table,
+    chart_data,
+    disagreements,
+    display_table,
+    pareto_chart,
+    segment_table,
+    tradeoff_sentences,
+)
+from model.costs import CostAssumptions, costs, format_money, format_number, load_assumptions
+from model.metrics import format_metric
+from model.workspace import Workspace, WorkspaceError
+
+__all__ = ["bakeoff_report_html", "pareto_svg", "chart_svg"]
+
+RENDERERS = ("auto", "vl-convert", "builtin")
+MOST_SPLIT_ROWS = 10
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+       color: #212121; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; line-height: 1.45; }
+h1 { font-size: 1.8rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
+.meta, .note { color: #555; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
+th, td { border: 1px solid #d0d0d0; padding: 0.3rem 0.55rem; text-align: left;
+         vertical-align: top; }
+th { background: #f3f5f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.decision { border: 1px solid #d0d0d0; border-radius: 6px; padding: 0.6rem 0.9rem;
+            margin: 0.8rem 0; }
+.rationale { white-space: pre-wrap; }
+.formula { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace;
+           font-size: 0.88rem; }
+figure { margin: 1rem 0; }
+"""
+
+
+def _e(value: object) -> str:
+    """Escape anything for HTML text or a quoted attribute."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _table(frame: pd.DataFrame, index: bool = False, numeric: set[str] | None = None) -> str:
+    """A DataFrame of display values as an escaped HTML table."""
+    numeric = numeric or set()
+    columns = list(frame.columns)
+    head = "".join(f"<th>{_e(c)}</th>" for c in ([frame.index.name or ""] if index else []))
+    head += "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = []
+    for label, row in frame.iterrows():
+        cells = f"<th>{_e(label)}</th>" if index else ""
+        for column in columns:
+            css = ' class="num"' if column in numeric else ""
+            cells += f"<td{css}>{_e(row[column])}</td>"
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# -- the chart ----------------------------------------------------------------------------------
+def chart_svg(table: pd.DataFrame, renderer: str = "auto") -> str:
+    """The Pareto chart as inline SVG, with no reference to anything outside the document.
+
+    ``renderer``: "vl-convert" renders :func:`model.bakeoff.pareto_chart` (needs the
+    ``vl-convert-python`` package), "builtin" draws :func:`pareto_svg`, "auto" uses vl-convert
+    when it is installed.
+    """
+    if renderer not in RENDERERS:
+        raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, got {renderer!r}")
+    if renderer in ("auto", "vl-convert"):
+        try:
+            import vl_convert
+        except ImportError:
+            if renderer == "vl-convert":
+                raise ValueError(
+                    "the vl-convert renderer needs the vl-convert-python package: "
+                    "pip install vl-convert-python"
+                ) from None
+        else:
+            svg = vl_convert.vegalite_to_svg(pareto_chart(table).to_dict())
+            return _inline_svg(svg)
+    return pareto_svg(table)
+
+
+def _inline_svg(svg: str) -> str:
+    # Inline SVG in HTML needs no namespace declarations; dropping them leaves the document
+    # without a single http URL, which is easy to check.
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
+    return svg.strip()
+
+
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    if high <= low:
+        return [low]
+    step = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(step))
+    step = min(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= step)
+    first = math.ceil(low / step) * step
+    return [round(first + i * step, 12) for i in range(int((high - first) / step + 1e-9) + 1)]
+
+
+def pareto_svg(table: pd.DataFrame, width: int = 860, height: int = 480) -> str:
+    """The Pareto chart drawn as plain SVG from the bake-off table, without any library.
+
+    Same content as :func:`model.bakeoff.pareto_chart`: score with interval against monthly
+    running cost (log scale above a 20× range), size by p50 latency, dominated points grey,
+    the MVP ringed; hovering a point shows its figures.
+    """
+    attrs = table.attrs
+    key = attrs["metric_key"]
+    label = attrs.get("metric_label", key)
+    currency = attrs.get("currency", "USD")
+    data = chart_data(table, key)
+    left, right, top, bottom = 90, 40, 64, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    parts: list[str] = []
+    direction = "higher is better" if attrs.get("higher_is_better", True) else "lower is better"
+    title = f"{label} against running cost"
+    subtitle = (
+        f"{attrs.get('confidence', 0.95):.0%} intervals ({attrs.get('method', 'bootstrap')}, "
+        f"{attrs.get('n_rows', 0):,} {ROWS_WORD}); size = latency; grey = dominated; "
+        "ring = MVP"
+    )
+    parts.append(f'<text x="10" y="24" font-size="17" font-weight="bold">{_e(title)}</text>')
+    parts.append(f'<text x="10" y="44" font-size="13" fill="#555">{_e(subtitle)}</text>')
+    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
+    if missing:
+        parts.append(
+            f'<text x="10" y="{height - 8}" font-size="13" fill="#555">'
+            f"{_e('Not shown (running cost or score unknown): ' + ', '.join(missing))}</text>"
+        )
+    if data.empty:
+        parts.append(
+            f'<text x="{left}" y="{top + plot_h / 2}" font-size="15">'
+            "No prototype has both a score and a known running cost.</text>"
+        )
+        return _svg(width, height, parts, title)
+
+    cost = data[COST_COLUMNS[0]].to_numpy(dtype=float)
+    low, high = float(cost.min()), float(cost.max())
+    log = low > 0 and high / low > LOG_SCALE_RATIO
+    if log:
+        x_low, x_high = math.log10(low) - 0.15, math.log10(high) + 0.15
+
+        def x_of(value: float) -> float:
+            return left + (math.log10(value) - x_low) / (x_high - x_low) * plot_w
+
+        x_ticks = [10.0**k for k in range(math.ceil(x_low), math.floor(x_high) + 1)]
+    else:
+        x_low, x_high = 0.0, (high * 1.1 if high > 0 else 1.0)
+
+        def x_of(value: float) -> float:
+            return left + (value - x_low) / (x_high - x_low) * plot_w
+
+        x_ticks = _nice_ticks(x_low, x_high)
+    values = data[[key, f"{key}_low", f"{key}_high"]].to_numpy(dtype=float)
+    y_min, y_max = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = (y_max - y_min) * 0.08 or abs(y_max) * 0.05 or 0.05
+    y_low, y_high = y_min - pad, y_max + pad
+
+    def y_of(value: float) -> float:
+        return top + (y_high - value) / (y_high - y_low) * plot_h
+
+    # grid, ticks and axis titles
+    for tick in _nice_ticks(y_low, y_high, 8):
+        y = y_of(tick)
+        parts.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>'
+        )
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="13" text-anchor="end">'
+            f"{_e(format_metric(key, tick))}</text>"
+        )
+    for tick in x_ticks:
+        x = x_of(tick)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + plot_h}" stroke="#e6e6e6"/>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 18}" font-size="13" text-anchor="middle">'
+            f"{_e(format_money(tick, currency))}</text>"
+        )
+    parts.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        'stroke="#888"/>'
+    )
+    x_title = f"Running cost per month ({currency}{', log scale' if log else ''})"
+    parts.append(
+        f'<text x="{left + plot_w / 2}" y="{top + plot_h + 42}" font-size="14" '
+        f'font-weight="bold" text-anchor="middle">{_e(x_title)}</text>'
+    )
+    parts.append(
+        f'<text transform="translate(20 {top + plot_h / 2}) rotate(-90)" font-size="14" '
+        f'font-weight="bold" text-anchor="middle">{_e(f"{label} ({direction})")}</text>'
+    )
+
+    latency = pd.to_numeric(data["latency_ms_per_1000_p50"], errors="coerce").to_numpy(float)
+    top_latency = np.nanmax(latency) if np.isfinite(latency).any() else 1.0
+    for i, row in data.iterrows():
+        x = x_of(float(row[COST_COLUMNS[0]]))
+        y = y_of(float(row[key]))
+        color = DOMINATED_COLOR if row["dominated"] else FRONT_COLOR
+        share = latency[i] / top_latency if top_latency > 0 and np.isfinite(latency[i]) else 0
+        radius = 5 + 13 * math.sqrt(max(share, 0))
+        tooltip = "\n".join(
+            [
+                str(row["prototype"]),
+                f"{label}: {row['score_text']}",
+                f"vs {attrs.get('reference') or 'reference'}: {row['difference_text']}",
+                f"Verdict: {row['verdict']}",
+                f"Running cost / month: {row['running_text']}",
+                f"One-off cost: {row['one_off_text']}",
+                f"Latency p50: {_fixed(row['latency_ms_per_1000_p50'], 1)} ms per 1,000",
+                f"Latency p95: {_fixed(row['latency_ms_per_1000_p95'], 1)} ms per 1,000",
+                f"Model size: {_fixed(row['size_mb'], 2)} MB",
+                f"Peak memory: {_fixed(row['memory_mb'], 2)} MB",
+                f"Training: {_fixed(row['train_seconds'], 2)} s",
+                f"Effort: {_fixed(row['effort_days'], 1)} person-days",
+                "Dominated" if row["dominated"] else "On the Pareto front",
+            ]
+        )
+        group = [f"<g><title>{_e(tooltip)}</title>"]
+        low_value, high_value = float(row[f"{key}_low"]), float(row[f"{key}_high"])
+        if not (math.isnan(low_value) or math.isnan(high_value)):
+            group.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(low_value):.1f}" '
+                f'y2="{y_of(high_value):.1f}" stroke="{color}" stroke-width="3" '
+                'stroke-opacity="0.7"/>'
+            )
+        group.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{color}" '
+            'fill-opacity="0.9" stroke="white"/>'
+        )
+        if row["mvp"]:
+            group.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius + 7:.1f}" fill="none" '
+                f'stroke="{HIGHLIGHT_COLOR}" stroke-width="3"/>'
+            )
+        on_right = (x - left) / plot_w > 0.6
+        anchor, dx = ("end", -(radius + 10)) if on_right else ("start", radius + 10)
+        text_color = HIGHLIGHT_COLOR if row["mvp"] else "#212121"
+        group.append(
+            f'<text x="{x + dx:.1f}" y="{y - 8:.1f}" font-size="14" text-anchor="{anchor}" '
+            f'fill="{text_color}">{_e(row["label"])}</text>'
+        )
+        group.append("</g>")
+        parts.append("".join(group))
+    return _svg(width, height, parts, title)
+
+
+def _fixed(value, digits: int) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "—" if pd.isna(number) else f"{float(number):,.{digits}f}"
+
+
+def _svg(width: int, height: int, parts: list[str], title: str) -> str:
+    return (
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_e(title)}" font-family="system-ui, Arial, sans-serif" fill="#212121">'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+# -- the document -------------------------------------------------------------------------------
+def bakeoff_report_html(
+    ws: Workspace,
+    sprint: str,
+    metric_key: str | None = None,
+    assumptions: CostAssumptions | None = None,
+    *,
+    n_resamples: int = 1000,
+    table: pd.DataFrame | None = None,
+    renderer: str = "auto",
+) -> str:
+    """The sprint's bake-off as a single HTML document that opens offline.
+
+    Holds the comparison table (intervals and costs), the trade-offs in words, the Pareto
+    chart, the metric per segment of the first categorical feature, where the prototypes
+    disagree, the recorded decisions, and the cost assumptions with every formula. Pass the
+    ``table`` from :func:`model.bakeoff.bakeoff_table` if it is already computed.
+    """
+    assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
+    if table is None:
+        table = bakeoff_table(ws, sprint, metric_key, assumptions, n_resamples)
+    attrs = table.attrs
+    key = attrs["metric_key"]
+    label = attrs["metric_label"]
+    sections = [
+        f"<h1>Bake-off: {_e(sprint)}</h1>",
+        f'<p class="meta">{_e(_summary_line(table))}</p>',
+    ]
+    sections += [f'<p class="note">{_e(note)}</p>' for note in attrs.get("notes", [])]
+
+    sections.append(f"<h2>Comparison on {_e(label)}</h2>")
+    shown = display_table(table)
+    sections.append(_table(shown, numeric=set(shown.columns[1:]) - {"Verdict", "Pareto"}))
+    sections.append(f'<p class="note">{_e(_method_note(table))}</p>')
+
+    sections.append("<h2>Trade-offs</h2>")
+    sentences = tradeoff_sentences(table, key)
+    sections.append("<ul>" + "".join(f"<li>{_e(s)}</li>" for s in sentences) + "</ul>")
+    sections.append(f"<figure>{chart_svg(table, renderer)}</figure>")
+
+    sections.append(_segments_section(ws, sprint, key))
+    sections.append(_disagreements_section(ws, sprint))
+    sections.append(_decisions_section(ws.decisions(sprint)))
+    sections.append(_costs_section(ws, sprint, assumptions))
+
+    title = f"Bake-off: {sprint}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
+        f"<body>{''.join(sections)}</body></html>\n"
+    )
+
+
+def _summary_line(table: pd.DataFrame) -> str:
+    attrs = table.attrs
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    reference = attrs.get("reference")
+    compared = (
+        f"compared with the MVP, {reference}"
+        if attrs.get("reference_kind") == "MVP"
+        else f"compared with the best-scoring prototype, {reference}"
+    )
+    return (
+        f"{len(table)} prototypes on {attrs.get('n_rows', 0):,} {ROWS_WORD}, {compared}. "
+        f"Generated {when}."
+    )
+
+
+def _method_note(table: pd.DataFrame) -> str:
+    attrs = table.attrs
+    return (
+        f"Intervals: {attrs.get('confidence', 0.95):.0%}, {attrs.get('method')} with "
+        f"{attrs.get('n_resamples', 0):,} resamples (seeded). Differences are paired: both "
+        "prototypes scored on the same resampled rows. The verdict says better or worse only "
+        "when the difference's interval excludes zero. McNemar's p tests whether the two "
+        "prototypes' predicted labels are right equally often (a different question from a "
+        "ranking metric such as PR AUC). Dominated: another prototype scores at least as well "
+        "and costs at most as much to run, and is strictly better on one of the two."
+    )
+
+
+def _segments_section(ws: Workspace, sprint: str, key: str) -> str:
+    heading = "<h2>By segment</h2>"
+    first = ws.prototype(sprint, ws.prototypes(sprint)[0])
+    categorical = list(first.meta.get("categorical", {}))
+    if not categorical:
+        return heading + '<p class="note">The demo rows have no categorical feature.</p>'
+    feature = categorical[0]
+    try:
+        segments = segment_table(ws, sprint, key, feature)
+    except WorkspaceError as error:
+        return heading + f'<p class="note">{_e(error)}</p>'
+    shown = segments.copy().astype(object)
+    for column in shown.columns:
+        if column in ("rows", "positives"):
+            shown[column] = [_fixed(v, 0) for v in segments[column]]
+        else:
+            shown[column] = [format_metric(key, v) for v in segments[column]]
+    label = segments.attrs["metric_label"]
+    return (
+        heading + f"<p>{_e(label)} per value of {_e(feature)}; — where the metric is undefined "
+        "(a segment with one class only).</p>"
+        + _table(shown, index=True, numeric=set(shown.columns))
+    )
+
+
+def _disagreements_section(ws: Workspace, sprint: str) -> str:
+    heading = "<h2>Where the prototypes disagree</h2>"
+    try:
+        found = disagreements(ws, sprint)
+    except WorkspaceError as error:
+        return heading + f'<p class="note">{_e(error)}</p>'
+    summary = (
+        f"The prototypes predict different labels on {found['n_disagreements']:,} of "
+        f"{found['n_rows']:,} {ROWS_WORD} ({found['share']:.1%})."
+    )
+    agreement = found["agreement"].map(lambda v: f"{v:.1%}")
+    rows = found["rows"]
+    split = rows[rows["split"] > 0].head(MOST_SPLIT_ROWS).copy()
+    parts = [heading, f"<p>{_e(summary)}</p>", "<p>Share of identical predictions:</p>"]
+    parts.append(_table(agreement, index=True, numeric=set(agreement.columns)))
+    if len(split):
+        for column in split.columns:
+            if split[column].dtype.kind == "f":
+                split[column] = [f"{v:.2f}" for v in split[column]]
+        parts.append(f"<p>The {len(split)} most split rows:</p>")
+        parts.append(_table(split))
+    return "".join(parts)
+
+
+def _decisions_section(decisions: list[dict]) -> str:
+    parts = ["<h2>Decisions</h2>"]
+    if not decisions:
+        parts.append('<p class="note">No decision recorded for this sprint yet.</p>')
+    for decision in decisions:
+        attendees = ", ".join(str(a) for a in decision.get("attendees", [])) or "not recorded"
+        parts.append(
+            '<div class="decision">'
+            f"<p><strong>Chose {_e(decision.get('chosen', ''))}</strong> on "
+            f"{_e(decision.get('decided_on', ''))}"
+            f" · recorded by {_e(decision.get('recorded_by') or 'unknown')}</p>"
+            f'<p class="rationale">{_e(decision.get("rationale", ""))}</p>'
+            f"<p>Attendees: {_e(attendees)}</p></div>"
+        )
+    return "".join(parts)
+
+
+def _costs_section(ws: Workspace, sprint: str, assumptions: CostAssumptions) -> str:
+    a = assumptions
+
+    def money(amount: float) -> str:
+        return format_money(amount, a.currency)
+
+    assumed = pd.DataFrame(
+        {
+            "Assumption": [
+                "Predictions per month",
+                "Retrains per month",
+                "Compute price per hour",
+                "Engineer day rate",
+                "Currency",
+            ],
+            "Value": [
+                format_number(a.predictions_per_month),
+                format_number(a.retrains_per_month),
+                money(a.compute_price_per_hour),
+                money(a.engineer_day_rate),
+                a.currency,
+            ],
+        }
+    )
+    parts = ["<h2>Cost assumptions and formulas</h2>", _table(assumed)]
+    names = {
+        "prediction_cost_per_month": "Predicting, per month",
+        "retrain_cost_per_month": "Retraining, per month",
+        "running_cost_per_month": "Running, per month",
+        "one_off_cost": "One-off (to production)",
+    }
+    for name in ws.prototypes(sprint):
+        figures = costs(ws.prototype(sprint, name).meta, assumptions)
+        items = "".join(
+            f'<li>{_e(what)}: <span class="formula">{_e(figures["formulas"][key])}</span></li>'
+            for key, what in names.items()
+        )
+        parts.append(f"<h3>{_e(name)}</h3><ul>{items}</ul>")
+    return "".join(parts)

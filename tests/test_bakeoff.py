@@ -1,0 +1,281 @@
+"""The bake-off: Pareto dominance, trade-offs in words, segments, disagreements, the table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import model
+from model.bakeoff import (
+    agreement_heatmap,
+    bakeoff_table,
+    disagreements,
+    display_table,
+    pareto_chart,
+    pareto_front,
+    segment_table,
+    tradeoff_sentences,
+)
+from model.costs import CostAssumptions
+from model.demo import FEATURES, TARGET, load_demo_data
+
+TOOL_WEAR = "Tool wear [min]"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> model.Workspace:
+    """Sprint 1: tool-wear rule (MVP) and physics rules on 400 AI4I rows. "No MVP": the same
+    rules, one on fewer rows and without a training time. "Hand": three tool-wear thresholds
+    on ten hand-made rows whose predictions can be worked out by hand."""
+    data = load_demo_data()
+    train, demo = data.iloc[:2000], data.iloc[2000:2400]
+    X, y = train[FEATURES], train[TARGET]
+    workspace = model.open_workspace(tmp_path_factory.mktemp("bakeoff"))
+    rule, physics = model.ToolWearRule().fit(X, y), model.PhysicsRules().fit(X, y)
+    for sprint, mvp in (("Sprint 1", True), ("No MVP", False)):
+        workspace.publish(
+            sprint, "tool-wear rule", rule, demo[FEATURES], demo[TARGET],
+            mvp=mvp, train_seconds=0.01, effort_days=1.0,
+        )  # fmt: skip
+    workspace.publish(
+        "Sprint 1", "physics rules", physics, demo[FEATURES], demo[TARGET],
+        train_seconds=0.02, effort_days=2.0,
+    )  # fmt: skip
+    workspace.publish(
+        "No MVP", "physics rules", physics, demo[FEATURES].iloc[:300], demo[TARGET].iloc[:300],
+        effort_days=2.0,
+    )  # fmt: skip
+    hand = pd.DataFrame(
+        {
+            "Type": list("LLLLMMMMHH"),
+            TOOL_WEAR: [50, 120, 170, 220, 60, 130, 180, 230, 40, 210],
+        },
+        index=[f"r{i}" for i in range(10)],
+    )
+    truth = pd.Series([0, 1, 0, 1, 0, 1, 1, 0, 0, 0], index=hand.index)  # type H: no failure
+    for threshold in (100, 150, 200):
+        workspace.publish(
+            "Hand", f"wear ≥ {threshold}", model.ToolWearRule(threshold).fit(hand, truth),
+            hand, truth, train_seconds=0.01, effort_days=1.0,
+        )  # fmt: skip
+    return workspace
+
+
+def frame(rows: list[dict], metric: str = "pr_auc") -> pd.DataFrame:
+    table = pd.DataFrame(rows)
+    table.attrs = {"metric_key": metric, "currency": "USD", "confidence": 0.95}
+    return table
+
+
+# -- Pareto -------------------------------------------------------------------------------------
+def test_prototype_beaten_on_score_and_cost_is_dominated():
+    table = pd.DataFrame({"score": [0.9, 0.8, 0.7], "cost": [1.0, 2.0, 0.5]})
+    assert list(pareto_front(table, "score", True, "cost")) == [True, False, True]
+
+
+def test_equal_cost_and_higher_score_dominates():
+    table = pd.DataFrame({"score": [0.9, 0.8], "cost": [1.0, 1.0]})
+    assert list(pareto_front(table, "score", True, "cost")) == [True, False]
+
+
+def test_exact_ties_dominate_neither():
+    table = pd.DataFrame({"score": [0.9, 0.9], "cost": [1.0, 1.0]})
+    assert list(pareto_front(table, "score", True, "cost")) == [True, True]
+
+
+def test_single_prototype_is_on_the_front():
+    table = pd.DataFrame({"score": [0.5], "cost": [3.0]})
+    assert list(pareto_front(table, "score", True, "cost")) == [True]
+
+
+def test_lower_is_better_metric_flips_dominance():
+    table = pd.DataFrame({"rmse": [2.0, 3.0], "cost": [1.0, 1.0]})
+    assert list(pareto_front(table, "rmse", False, "cost")) == [True, False]
+
+
+def test_unknown_cost_neither_dominates_nor_is_dominated():
+    table = pd.DataFrame({"score": [0.9, 0.8, 0.5], "cost": [np.nan, 1.0, 2.0]})
+    assert list(pareto_front(table, "score", True, "cost")) == [True, True, False]
+
+
+# -- sentences ----------------------------------------------------------------------------------
+BEST = {"prototype": "gbm", "pr_auc": 0.825, "pr_auc_low": 0.75, "pr_auc_high": 0.89,
+        "running_cost_per_month": 1.70, "best_significant": False}  # fmt: skip
+
+
+def row(name: str, score: float, cost: float, significant: bool = False) -> dict:
+    return {"prototype": name, "pr_auc": score, "running_cost_per_month": cost,
+            "best_significant": significant}  # fmt: skip
+
+
+def test_sentences_start_with_the_best_scoring_prototype():
+    sentences = tradeoff_sentences(frame([row("lr", 0.5, 0.1), BEST]), "pr_auc")
+    assert sentences[0] == (
+        "gbm scores best on PR AUC: 0.825 (95% interval 0.750–0.890), "
+        "and it costs $1.70 a month to run."
+    )
+
+
+def test_cheaper_prototype_is_described_in_times_and_points():
+    sentences = tradeoff_sentences(frame([BEST, row("logistic regression", 0.816, 0.12)]))
+    assert sentences[1] == (
+        "logistic regression is 14× cheaper to run ($0.12 vs $1.70 a month) and 0.9 points "
+        "lower on PR AUC (difference not significant)."
+    )
+
+
+def test_dearer_prototype_is_more_expensive_and_significance_is_said():
+    sentences = tradeoff_sentences(frame([BEST, row("rf", 0.764, 5.10, significant=True)]))
+    assert sentences[1] == (
+        "rf is 3.0× more expensive to run ($5.10 vs $1.70 a month) and 6.1 points lower on "
+        "PR AUC (difference significant)."
+    )
+
+
+def test_equal_zero_and_unknown_costs_are_said_in_words():
+    sentences = tradeoff_sentences(
+        frame(
+            [
+                BEST,
+                row("twin", 0.825, 1.70),
+                row("free", 0.80, 0.0),
+                row("mystery", 0.725, math.nan),
+            ]
+        )
+    )
+    assert sentences[1] == (
+        "twin costs the same to run ($1.70 a month) and scores the same on PR AUC "
+        "(difference not significant)."
+    )
+    assert sentences[2].startswith("free costs nothing to run (vs $1.70 a month) and is 2.5 points")
+    assert sentences[3].startswith("mystery has an unknown running cost and is 10.0 points lower")
+
+
+def test_sentences_for_a_lower_is_better_metric_say_worse():
+    table = frame(
+        [
+            {"prototype": "a", "rmse": 2.0, "running_cost_per_month": 1.0},
+            {"prototype": "b", "rmse": 2.5, "running_cost_per_month": 0.5},
+        ],
+        metric="rmse",
+    )
+    sentences = tradeoff_sentences(table)
+    assert sentences[0].startswith("a scores best on RMSE")
+    assert sentences[1] == "b is 2.0× cheaper to run ($0.50 vs $1.00 a month) and 0.5 higher " \
+        "(worse) on RMSE."  # fmt: skip
+
+
+def test_single_prototype_gets_one_sentence():
+    assert len(tradeoff_sentences(frame([BEST]))) == 1
+
+
+# -- the table on a real workspace --------------------------------------------------------------
+def test_bakeoff_table_scores_every_prototype_on_the_same_rows_against_the_mvp(ws):
+    table = bakeoff_table(ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=300)
+    assert sorted(table["prototype"]) == ["physics rules", "tool-wear rule"]
+    assert table.attrs["reference"] == "tool-wear rule"
+    assert table.attrs["reference_kind"] == "MVP"
+    assert list(table["rows"]) == [400, 400]
+    for _, r in table.iterrows():
+        published = ws.prototype("Sprint 1", r["prototype"]).metrics["pr_auc"]
+        assert r["pr_auc"] == pytest.approx(published)
+        assert r["pr_auc_low"] <= r["pr_auc"] <= r["pr_auc_high"]
+        assert r["running_cost_per_month"] > 0 and r["one_off_cost"] > 0
+    by_name = table.set_index("prototype")
+    mvp, other = by_name.loc["tool-wear rule"], by_name.loc["physics rules"]
+    assert mvp["verdict"] == "the MVP" and math.isnan(mvp["difference"])
+    assert other["verdict"] in ("better", "worse", "no detectable difference with 400 demo rows")
+    assert other["difference_low"] <= other["difference"] <= other["difference_high"]
+    assert 0 <= other["mcnemar_p"] <= 1
+    assert table["dominated"].dtype == bool
+    assert "tool-wear rule (MVP)" in set(display_table(table)["Prototype"])
+
+
+def test_sprint_without_mvp_is_compared_with_the_best_on_shared_rows(ws):
+    table = bakeoff_table(ws, "No MVP", "roc_auc", CostAssumptions(), n_resamples=200)
+    assert table.attrs["reference_kind"] == "best-scoring"
+    assert table.attrs["reference"] == table.attrs["best"]
+    assert list(table["rows"]) == [300, 300]
+    notes = " ".join(table.attrs["notes"])
+    assert "compared on the 300 rows they share" in notes
+    physics = table.set_index("prototype").loc["physics rules"]
+    assert math.isnan(physics["running_cost_per_month"])  # no training time: unknown
+    assert not physics["dominated"]
+
+
+def test_table_feeds_the_sentences_and_the_chart(ws):
+    table = bakeoff_table(ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=200)
+    sentences = tradeoff_sentences(table, "pr_auc")
+    assert len(sentences) == 2
+    spec = pareto_chart(table, "pr_auc").to_dict()
+    assert spec["config"]["axis"]["labelFontSize"] >= 13
+    assert spec["config"]["axis"]["labelLimit"] >= 250
+    assert spec["config"]["legend"]["labelLimit"] >= 250
+
+
+def test_pareto_chart_uses_a_log_axis_only_for_a_wide_cost_range():
+    def chart_scale(costs):
+        table = frame(
+            [
+                {"prototype": f"p{i}", "mvp": i == 0, "pr_auc": 0.5 + i / 10,
+                 "pr_auc_low": 0.4, "pr_auc_high": 0.9, "difference": np.nan,
+                 "difference_low": np.nan, "difference_high": np.nan, "verdict": "",
+                 "running_cost_per_month": c, "one_off_cost": 1.0,
+                 "latency_ms_per_1000_p50": 1.0, "latency_ms_per_1000_p95": 2.0,
+                 "model_size_bytes": 10, "peak_memory_bytes": 10, "train_seconds": 1.0,
+                 "effort_days": 1.0, "dominated": False}
+                for i, c in enumerate(costs)
+            ]
+        )  # fmt: skip
+        layers = pareto_chart(table).to_dict()["layer"]
+        return layers[1]["encoding"]["x"]["scale"].get("type", "linear")
+
+    assert chart_scale([0.01, 1.0]) == "log"
+    assert chart_scale([0.5, 1.0]) == "linear"
+    assert chart_scale([0.0, 1.0]) == "linear"
+
+
+# -- segments and disagreements -----------------------------------------------------------------
+def test_segment_table_counts_rows_and_positives_and_gives_nan_for_one_class(ws):
+    segments = segment_table(ws, "Hand", "recall", "Type")
+    assert list(segments.index) == ["H", "L", "M"]
+    assert list(segments["rows"]) == [2, 4, 4]
+    assert list(segments["positives"]) == [0, 2, 2]
+    assert segments.loc["H"].iloc[2:].isna().all()  # no failures of type H: recall undefined
+    # L: failures at wear 120 and 220; the ≥ 150 rule catches only the second
+    assert segments.loc["L", "wear ≥ 100"] == 1.0
+    assert segments.loc["L", "wear ≥ 150"] == 0.5
+    assert math.isnan(segment_table(ws, "Hand", "pr_auc", "Type").loc["H", "wear ≥ 200"])
+
+
+def test_segment_table_bins_a_numeric_feature(ws):
+    segments = segment_table(ws, "Sprint 1", "accuracy", TOOL_WEAR)
+    assert len(segments) == 4
+    assert segments["rows"].sum() == 400
+
+
+def test_segment_table_names_the_features_when_one_is_missing(ws):
+    with pytest.raises(model.WorkspaceError, match="Tool wear"):
+        segment_table(ws, "Hand", "recall", "Colour")
+
+
+def test_disagreements_share_matrix_and_most_split_rows(ws):
+    found = disagreements(ws, "Hand")
+    # wear 120, 130 (only ≥ 100 fires) and 170, 180 (≥ 200 does not) split the rules
+    assert found["share"] == pytest.approx(0.4)
+    assert found["n_disagreements"] == 4
+    agreement = found["agreement"]
+    assert agreement.loc["wear ≥ 100", "wear ≥ 150"] == pytest.approx(0.8)
+    assert agreement.loc["wear ≥ 100", "wear ≥ 200"] == pytest.approx(0.6)
+    assert agreement.loc["wear ≥ 150", "wear ≥ 200"] == pytest.approx(0.8)
+    assert np.allclose(np.diag(agreement), 1.0)
+    rows = found["rows"]
+    assert set(rows["row_id"].iloc[:4]) == {"r1", "r2", "r5", "r6"}
+    assert rows["split"].iloc[:4].tolist() == pytest.approx([1 / 3] * 4)
+    assert (rows["split"].iloc[4:] == 0).all()
+    assert {"wear ≥ 100", "wear ≥ 100: p(1)", "actual"} <= set(rows.columns)
+    spec = agreement_heatmap(agreement).to_dict()
+    assert spec["config"]["axis"]["labelLimit"] >= 250

@@ -1,0 +1,153 @@
+"""The bake-off report: one HTML file that opens offline and shows user text as inert text."""
+
+from __future__ import annotations
+
+import html
+import sys
+from html.parser import HTMLParser
+
+import pytest
+
+import model
+from model.costs import CostAssumptions
+from model.demo import FEATURES, TARGET, load_demo_data
+from model.report import bakeoff_report_html
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+RATIONALE = "Cheapest that works.\n<script>alert(1)</script> ![x](http://evil)"
+VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr", "source"}
+NETWORK_ATTRIBUTES = {"src", "href", "xlink:href", "action", "data", "poster", "srcset"}
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> model.Workspace:
+    data = load_demo_data()
+    train, demo = data.iloc[:2000], data.iloc[2000:2300]
+    X, y = train[FEATURES], train[TARGET]
+    workspace = model.open_workspace(tmp_path_factory.mktemp("report"))
+    workspace.publish(
+        "Sprint 1", "tool-wear rule", model.ToolWearRule().fit(X, y), demo[FEATURES],
+        demo[TARGET], mvp=True, train_seconds=0.01, effort_days=1.0,
+    )  # fmt: skip
+    workspace.publish(
+        "Sprint 1", HOSTILE_NAME, model.PhysicsRules().fit(X, y), demo[FEATURES], demo[TARGET],
+        train_seconds=0.02,
+    )  # fmt: skip
+    workspace.record_decision(
+        "Sprint 1", HOSTILE_NAME, RATIONALE, ["Ana", "Eve <eve@example.com>"],
+        decided_on="2026-11-20", recorded_by="dana",
+    )  # fmt: skip
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def report(ws) -> str:
+    return bakeoff_report_html(
+        ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=200, renderer="builtin"
+    )
+
+
+class _Checker(HTMLParser):
+    """Collects tags and attributes and checks that every element is closed in order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(document: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(document)
+    checker.close()
+    return checker
+
+
+def assert_offline_and_well_formed(document: str) -> _Checker:
+    checker = parse(document)
+    assert not checker.errors and not checker.stack
+    assert {"html", "head", "body", "table", "svg"} <= set(checker.tags)
+    assert not {"script", "link", "img", "iframe", "object", "embed", "base"} & set(checker.tags)
+    for name, value in checker.attributes:
+        if name in NETWORK_ATTRIBUTES:
+            assert not value.strip().lower().startswith(("http:", "https:", "//")), (name, value)
+    assert "url(" not in document and "@import" not in document
+    return checker
+
+
+def test_report_is_a_well_formed_document_that_needs_no_network(report):
+    assert_offline_and_well_formed(report)
+    assert report.startswith("<!DOCTYPE html>")
+    # the only URL is the one the user typed, shown as text
+    assert report.count("http") == report.count("](http://evil)") == 1
+
+
+def test_report_names_every_prototype(ws, report):
+    for name in ws.prototypes("Sprint 1"):
+        assert html.escape(name) in report
+    assert HOSTILE_NAME not in report
+
+
+def test_user_text_is_escaped_into_inert_text(report):
+    assert "<script" not in report.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    assert "![x](http://evil)" in report
+    assert "Eve &lt;eve@example.com&gt;" in report
+    text = "".join(parse(report).text)
+    assert "<script>alert(1)</script>" in text  # what the reader sees
+
+
+def test_report_holds_table_tradeoffs_segments_disagreements_decision_and_costs(report):
+    text = " ".join(" ".join(parse(report).text).split())
+    assert "Bake-off: Sprint 1" in text
+    assert "PR AUC (95% interval)" in text
+    assert "scores best on PR AUC" in text
+    assert "PR AUC per value of Type" in text
+    assert "The prototypes predict different labels on" in text
+    assert f"Chose {HOSTILE_NAME} on 2026-11-20" in text
+    assert "Attendees: Ana, Eve <eve@example.com>" in text
+    assert "Predictions per month 1,000,000" in text
+    assert "1 person-days × $800.00/day = $800.00" in text
+    assert "unknown: the effort to production was not recorded" in text
+
+
+def test_auto_renderer_draws_the_chart_itself_without_vl_convert(ws, monkeypatch):
+    monkeypatch.setitem(sys.modules, "vl_convert", None)  # import now fails
+    document = bakeoff_report_html(ws, "Sprint 1", "pr_auc", n_resamples=100)
+    assert_offline_and_well_formed(document)
+    assert "PR AUC against running cost" in document
+
+
+def test_vl_convert_renderer_embeds_the_altair_chart_as_inline_svg(ws):
+    pytest.importorskip("vl_convert")
+    document = bakeoff_report_html(ws, "Sprint 1", "pr_auc", n_resamples=100, renderer="vl-convert")
+    assert_offline_and_well_formed(document)
+    assert "http" not in document.replace("](http://evil)", "")
+    assert html.escape(HOSTILE_NAME) in document.split("<svg", 1)[1]
+
+
+def test_unknown_renderer_is_refused(ws):
+    with pytest.raises(ValueError, match="renderer"):
+        bakeoff_report_html(ws, "Sprint 1", "pr_auc", n_resamples=50, renderer="png")
