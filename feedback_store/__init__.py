@@ -9,9 +9,49 @@
 Verdicts are append-only threads of versions: one thread per reviewer and predicted row.
 Recording again, editing and withdrawing add versions; nothing is overwritten. The store is
 safe to share across Streamlit threads and across processes on the same file.
-Command line: ``python -m feedback_store --help``.
+
+Beyond single verdicts: ``agreement``, ``pairwise_agreement`` and ``conflicts`` between
+reviewers; ``resolve_labels`` (one label per row); ``store.dispute`` ("right answer, wrong
+reason"); ``own_case_id`` for cases an SME enters; ``store.export_training`` for training-ready
+rows with a manifest. Command line: ``python -m feedback_store --help``.
 """
 
-from feedback_store.store import VERDICTS, FeedbackStore, InvalidVerdict, open
+from feedback_store.agreement import (
+    agreement,
+    cohen_kappa,
+    conflicts,
+    fleiss_kappa,
+    pairwise_agreement,
+    reviewer_labels,
+)
+from feedback_store.resolution import RULES, resolve_labels
+from feedback_store.store import (
+    DISPUTE_KINDS,
+    SOURCES,
+    VERDICTS,
+    FeedbackStore,
+    InvalidVerdict,
+    open,
+    own_case_id,
+)
+from feedback_store.training import TrainingExport, demo_set_warning
 
-__all__ = ["VERDICTS", "FeedbackStore", "InvalidVerdict", "open"]
+__all__ = [
+    "DISPUTE_KINDS",
+    "RULES",
+    "SOURCES",
+    "VERDICTS",
+    "FeedbackStore",
+    "InvalidVerdict",
+    "TrainingExport",
+    "agreement",
+    "cohen_kappa",
+    "conflicts",
+    "demo_set_warning",
+    "fleiss_kappa",
+    "open",
+    "own_case_id",
+    "pairwise_agreement",
+    "resolve_labels",
+    "reviewer_labels",
+]

@@ -1,4 +1,4 @@
-"""Command line for feedback_store: ``python -m feedback_store export|list``.
+"""Command line for feedback_store: ``python -m feedback_store export|export-training|list``.
 
 Only parses arguments and calls the store; errors become one "error: ..." line and exit 2.
 """
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import feedback_store
+from feedback_store.resolution import RULES
 from feedback_store.store import EXPORT_FORMATS
 
 _LIST_COLUMNS = [
@@ -57,6 +58,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--reviewer", metavar="R", help="only this reviewer")
     export.set_defaults(run=_export)
 
+    training = commands.add_parser(
+        "export-training",
+        help="write training-ready rows (features, resolved label, provenance) and a manifest",
+        description="Write one row per reviewed row whose label resolves (features, label and"
+        " provenance) and a JSON manifest beside it (FILE.manifest.json). Without a model"
+        " to ask, every demo row counts as part of the demo (evaluation) set.",
+    )
+    _add_workspace(training)
+    training.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    training.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    training.add_argument("--sprint", metavar="S", help="only this sprint")
+    training.add_argument("--prototype", metavar="P", help="only this prototype")
+    training.add_argument(
+        "--rule", choices=RULES, default="majority", help="how to settle reviewers' labels"
+    )
+    training.add_argument("--lead", metavar="NAME", help="lead reviewer (with --rule lead)")
+    training.set_defaults(run=_export_training)
+
     listing = commands.add_parser(
         "list",
         help="print current verdicts as a table",
@@ -79,6 +98,24 @@ def _export(args: argparse.Namespace) -> int:
     # The count must come from the same read as the file, not from a second query.
     path, rows = store._export(args.out, args.format, args.sprint, args.prototype, args.reviewer)
     print(f"{path}\t{rows} rows")
+    return 0
+
+
+def _export_training(args: argparse.Namespace) -> int:
+    store = feedback_store.open(args.workspace, create=False)
+    result = store.export_training(
+        args.out,
+        args.format,
+        sprint=args.sprint,
+        prototype=args.prototype,
+        rule=args.rule,
+        lead=args.lead,
+    )
+    manifest = result.manifest
+    print(f"{result.path}\t{manifest['counts']['rows']} rows")
+    print(f"{result.manifest_path}\tmanifest")
+    for warning in manifest["warnings"]:
+        print(f"warning: {warning}")
     return 0
 
 

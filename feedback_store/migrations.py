@@ -67,3 +67,46 @@ def m002_add_snapshots(db: Database) -> None:
         "ALTER TABLE verdict_versions ADD COLUMN task TEXT"
         " CHECK (task IN ('binary', 'multiclass', 'regression'))"
     )
+
+
+@migrations()
+def m003_add_verdict_source(db: Database) -> None:
+    # On the thread, not the version: whether a row is a demo row or an SME's own case is a
+    # property of the row, and every version of a verdict is about the same row.
+    db.execute(
+        "ALTER TABLE verdicts ADD COLUMN source TEXT NOT NULL DEFAULT 'demo'"
+        " CHECK (source IN ('demo', 'own'))"
+    )
+
+
+@migrations()
+def m004_create_disputes(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE disputes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            sprint TEXT NOT NULL,
+            prototype TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            feature TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('should not matter', 'wrong direction', 'too strong')),
+            shap_value REAL NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            key TEXT UNIQUE,
+            recorded_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX disputes_by_prototype ON disputes (sprint, prototype)")
+    for action in ("UPDATE", "DELETE"):
+        db.execute(
+            f"""
+            CREATE TRIGGER disputes_no_{action.lower()}
+            BEFORE {action} ON disputes
+            BEGIN
+                SELECT RAISE(ABORT, 'disputes is append-only');
+            END
+            """
+        )

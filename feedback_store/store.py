@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import numbers
@@ -21,17 +22,23 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 from sqlite_utils import Database
 
 from feedback_store.migrations import migrations
 
+if TYPE_CHECKING:
+    from feedback_store.training import TrainingExport
+
 VERDICTS = ("correct", "wrong", "unsure")
 TASKS = ("binary", "multiclass", "regression")
+SOURCES = ("demo", "own")
+DISPUTE_KINDS = ("should not matter", "wrong direction", "too strong")
 EXPORT_FORMATS = ("csv", "parquet", "jsonl")
 DB_FILENAME = "feedback.db"
+OWN_PREFIX = "own:"
 
 WITHDRAWN = "withdrawn"
 NAME_MAX = 100
@@ -50,18 +57,23 @@ _T = TypeVar("_T")
 _VERSION_COLUMNS = """
     v.id AS verdict_id, x.version, x.id AS version_id, v.sprint, v.prototype, v.row_id,
     x.reviewer, x.verdict, x.corrected_label, x.comment, x.tags, x.task, x.features,
-    x.prediction, x.key, v.created_at, x.recorded_at
+    x.prediction, x.key, v.source, v.created_at, x.recorded_at
 """
 _FRAME_COLUMNS = [
     "verdict_id", "version", "version_id", "sprint", "prototype", "row_id", "reviewer",
     "verdict", "corrected_label", "comment", "tags", "task", "features", "prediction", "key",
-    "created_at", "recorded_at",
+    "source", "created_at", "recorded_at",
 ]  # fmt: skip
 _EXPORT_COLUMNS = [
     "verdict_id", "version", "sprint", "prototype", "row_id", "reviewer", "verdict",
     "corrected_label", "comment", "tags", "recorded_at", "predicted_label", "confidence",
-    "task",
+    "task", "source",
 ]  # fmt: skip
+_DISPUTE_COLUMNS = [
+    "dispute_id", "sprint", "prototype", "row_id", "reviewer", "feature", "kind", "shap_value",
+    "comment", "key", "recorded_at",
+]  # fmt: skip
+_DISPUTE_COUNT_COLUMNS = ["sprint", "prototype", "feature", "kind", "count", "rows", "reviewers"]
 
 
 class InvalidVerdict(ValueError):
@@ -85,6 +97,29 @@ def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackS
     store = FeedbackStore(path)
     store.migrate()
     return store
+
+
+def own_case_id(features: Mapping[str, Any]) -> str:
+    """The row id of an SME's own case: ``"own:"`` and 12 hex digits of a hash of the features.
+
+    The same feature values always give the same id, whatever their order or numeric type
+    (``1558``, ``1558.0`` and ``numpy.int64(1558)`` are one value), so verdicts on a case
+    entered twice, or re-scored by a later prototype, stay on one row.
+    """
+    values = _features(features)
+    if not values:
+        raise InvalidVerdict(
+            "an own case needs its feature values, e.g. {'Torque [Nm]': 65.2, 'Type': 'L'}"
+        )
+    canonical = sorted((name, _canonical_number(value)) for name, value in values.items())
+    text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return OWN_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _canonical_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class FeedbackStore:
@@ -127,12 +162,17 @@ class FeedbackStore:
         features: Mapping[str, Any] | None = None,
         prediction: Mapping[str, Any] | None = None,
         task: str | None = None,
+        source: str = "demo",
     ) -> int:
         """Record a reviewer's verdict on one predicted row and return the verdict id.
 
         A reviewer has one verdict per (sprint, prototype, row_id): recording again appends
         a new version to it (and revives it if withdrawn); snapshots not given are carried
         over. A ``key`` already stored returns the same id without writing anything.
+
+        ``source="own"`` marks a case the SME entered themselves ("try your own case"): it
+        needs ``features`` and ``row_id=own_case_id(features)``. Demo rows (the default)
+        cannot use row ids starting with "own:".
         """
         sprint = _required_text("sprint", sprint, NAME_MAX)
         prototype = _required_text("prototype", prototype, NAME_MAX)
@@ -144,7 +184,9 @@ class FeedbackStore:
         comment_text = _comment(comment)
         tag_list = _tags(tags)
         key = _key(key)
-        features_json = _snapshot_json("features", _features(features))
+        feature_values = _features(features)
+        _check_source(source, row_id, feature_values)
+        features_json = _snapshot_json("features", feature_values)
         prediction_json = _snapshot_json("prediction", _prediction(prediction))
 
         def work(db: Database) -> int:
@@ -168,9 +210,10 @@ class FeedbackStore:
             )
             if thread is None:
                 verdict_id = db.execute(
-                    "INSERT INTO verdicts (sprint, prototype, row_id, created_by, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    [sprint, prototype, row_id, reviewer, _now()],
+                    "INSERT INTO verdicts"
+                    " (sprint, prototype, row_id, created_by, created_at, source)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [sprint, prototype, row_id, reviewer, _now(), source],
                 ).lastrowid
                 previous: dict[str, Any] = {}
             else:
@@ -281,6 +324,55 @@ class FeedbackStore:
 
         return self._write(work)
 
+    def dispute(
+        self,
+        *,
+        sprint: str,
+        prototype: str,
+        row_id: str,
+        reviewer: str,
+        feature: str,
+        kind: str,
+        shap_value: float,
+        comment: str | None = None,
+        key: str | None = None,
+    ) -> int:
+        """Record "right answer, wrong reason" about one feature's contribution; return its id.
+
+        ``kind`` is one of DISPUTE_KINDS; ``shap_value`` is the contribution the reviewer was
+        shown. Disputes are append-only. A ``key`` already stored returns the same id without
+        writing anything.
+        """
+        sprint = _required_text("sprint", sprint, NAME_MAX)
+        prototype = _required_text("prototype", prototype, NAME_MAX)
+        row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
+        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        feature = _required_text("feature", feature, LABEL_MAX)
+        if kind not in DISPUTE_KINDS:
+            raise InvalidVerdict(f"kind must be one of {', '.join(DISPUTE_KINDS)}; got {kind!r}")
+        shap = _finite_number("shap_value", shap_value)
+        comment_text = _comment(comment)
+        key = _key(key)
+        identity = (sprint, prototype, row_id, reviewer, feature, kind)
+
+        def work(db: Database) -> int:
+            if key is not None:
+                hit = _first(db, "SELECT * FROM disputes WHERE key = ?", [key])
+                if hit is not None:
+                    if tuple(hit[c] for c in _DISPUTE_COLUMNS[1:7]) != identity:
+                        raise InvalidVerdict(
+                            f"key {key!r} was already used for dispute {hit['id']} about"
+                            " another row, feature or kind; use a new key for each dispute"
+                        )
+                    return hit["id"]
+            return db.execute(
+                "INSERT INTO disputes (sprint, prototype, row_id, reviewer, feature, kind,"
+                " shap_value, comment, key, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*identity, shap, comment_text, key, _now()],
+            ).lastrowid
+
+        return self._write(work)
+
     # -- reading ---------------------------------------------------------------------------
 
     def verdicts(
@@ -325,6 +417,36 @@ class FeedbackStore:
         """Row ids with a current (not withdrawn) verdict, optionally by one reviewer."""
         sql, params = _current_sql(sprint, prototype, reviewer, include_withdrawn=False)
         return {row["row_id"] for row in self._read(f"SELECT row_id FROM ({sql})", params)}
+
+    def disputes(self, sprint: str | None = None, prototype: str | None = None) -> pd.DataFrame:
+        """Every dispute recorded, oldest first."""
+        where, params = _prototype_filter(sprint, prototype)
+        rows = self._read(
+            "SELECT id AS dispute_id, sprint, prototype, row_id, reviewer, feature, kind,"
+            f" shap_value, comment, key, recorded_at FROM disputes WHERE {where} ORDER BY id",
+            params,
+        )
+        return pd.DataFrame(rows, columns=_DISPUTE_COLUMNS)
+
+    def dispute_counts(
+        self, sprint: str | None = None, prototype: str | None = None
+    ) -> pd.DataFrame:
+        """How often each (feature, kind) was disputed, per sprint and prototype, most first.
+
+        ``count`` counts a reviewer's dispute of one feature on one row once, however often
+        it was recorded; ``rows`` and ``reviewers`` count distinct rows and reviewers.
+        """
+        where, params = _prototype_filter(sprint, prototype)
+        rows = self._read(
+            "SELECT sprint, prototype, feature, kind, COUNT(*) AS count,"
+            " COUNT(DISTINCT row_id) AS rows, COUNT(DISTINCT reviewer) AS reviewers"
+            " FROM (SELECT DISTINCT sprint, prototype, row_id, reviewer, feature, kind"
+            f" FROM disputes WHERE {where})"
+            " GROUP BY sprint, prototype, feature, kind"
+            " ORDER BY sprint, prototype, count DESC, feature, kind",
+            params,
+        )
+        return pd.DataFrame(rows, columns=_DISPUTE_COUNT_COLUMNS)
 
     # -- exporting -------------------------------------------------------------------------
 
@@ -373,6 +495,40 @@ class FeedbackStore:
         except OSError as error:
             raise OSError(f"cannot write {target}: {error.strerror or error}") from error
         return target, len(records)
+
+    def export_training(
+        self,
+        path: str | os.PathLike[str],
+        format: str = "parquet",
+        sprint: str | None = None,
+        prototype: str | None = None,
+        rule: str = "majority",
+        lead: str | None = None,
+        demo_row_ids: Iterable[str] | None = None,
+    ) -> TrainingExport:
+        """Write training-ready rows (features, resolved label, provenance) and a manifest.
+
+        One row per reviewed row whose label resolves under ``rule`` (see
+        ``feedback_store.resolve_labels``) and whose feature values were snapshotted. Beside
+        it, ``<path>.manifest.json`` holds counts, filters, rule, versions and warnings.
+        ``demo_row_ids`` are the rows of the demo (evaluation) sets; when None, every row of
+        source "demo" counts as one. Returns ``(path, manifest_path)``; the result also has
+        ``.rows``, ``.warnings`` and ``.manifest``.
+        """
+        # Imported here because the training module builds on this one.
+        from feedback_store.training import export_training
+
+        return export_training(self, path, format, sprint, prototype, rule, lead, demo_row_ids)
+
+    def schema_migrations(self) -> list[str]:
+        """Names of the schema migrations applied to this file, oldest first."""
+        return [
+            row["name"]
+            for row in self._read(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+                [migrations.name],
+            )
+        ]
 
     # -- connections -----------------------------------------------------------------------
 
@@ -449,6 +605,15 @@ def _current_sql(
         f" WHERE {' AND '.join(where)} ORDER BY v.id"
     )
     return sql, params
+
+
+def _prototype_filter(sprint: str | None, prototype: str | None) -> tuple[str, list[Any]]:
+    where, params = ["1 = 1"], []
+    for column, value in (("sprint", sprint), ("prototype", prototype)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(_filter_value(value))
+    return " AND ".join(where), params
 
 
 def _first(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
@@ -603,6 +768,37 @@ def _verdict(value: Any) -> str:
     if value not in VERDICTS:
         raise InvalidVerdict(f"verdict must be one of {', '.join(VERDICTS)}; got {value!r}")
     return value
+
+
+def _check_source(source: Any, row_id: str, features: dict[str, Any] | None) -> None:
+    if source not in SOURCES:
+        raise InvalidVerdict(f"source must be one of {', '.join(SOURCES)}; got {source!r}")
+    if source == "demo":
+        if row_id.startswith(OWN_PREFIX):
+            raise InvalidVerdict(
+                f"row ids starting with {OWN_PREFIX!r} are SMEs' own cases: pass source='own'"
+                " with the case's features"
+            )
+        return
+    if not features:
+        raise InvalidVerdict(
+            "an own case (source='own') needs features: the values the SME entered"
+        )
+    expected = own_case_id(features)
+    if row_id != expected:
+        raise InvalidVerdict(
+            f"row_id of an own case must be feedback_store.own_case_id(features), here"
+            f" {expected!r}; got {row_id!r}"
+        )
+
+
+def _finite_number(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidVerdict(f"{field} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidVerdict(f"{field} must be a finite number, got {number}")
+    return number
 
 
 def _task(value: Any) -> str | None:
@@ -766,6 +962,7 @@ def _export_records(rows: list[dict[str, Any]]) -> tuple[list[str], list[dict[st
             "predicted_label": prediction.get("label"),
             "confidence": confidence if isinstance(confidence, int | float) else None,
             "task": row["task"],
+            "source": row["source"],
         }
         for name, value in (json.loads(row["features"]) if row["features"] else {}).items():
             if name not in feature_columns:

@@ -290,5 +290,8 @@ def test_the_database_uses_wal_and_records_applied_migrations(store):
     conn = sqlite3.connect(store.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
-    assert names == ["m001_create_verdicts", "m002_add_snapshots"]
+    assert names == [
+        "m001_create_verdicts", "m002_add_snapshots", "m003_add_verdict_source",
+        "m004_create_disputes",
+    ]  # fmt: skip
     conn.close()

@@ -1,0 +1,293 @@
+"""Training-ready export: one row per resolved row, its features, its label and provenance.
+
+Called as ``FeedbackStore.export_training``; the rows come from ``resolve_labels``. Rows that
+stay unresolved, and rows whose verdicts carry no feature snapshot, are counted in the manifest
+and left out of the file.
+
+Rows shown in a demo are the evaluation set of later demos: training on them makes later
+demo metrics look better than they are. Each row says whether it is one (``in_demo_set``) and
+the manifest warns. Without ``demo_row_ids`` (always so on the command line, which has no
+model to ask) every row of source "demo" counts as a demo-set row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from feedback_store.agreement import labels_of
+from feedback_store.resolution import check_lead, check_rule, resolve_frame
+from feedback_store.store import (
+    EXPORT_FORMATS,
+    FeedbackStore,
+    InvalidVerdict,
+    _column,
+    _write_atomically,
+)
+
+__all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
+
+MANIFEST_SUFFIX = ".manifest.json"
+PROVENANCE_COLUMNS = [
+    "label", "sprint", "prototype", "row_id", "source", "n_reviewers", "reviewers",
+    "verdict_ids", "agreement", "rule", "model", "in_demo_set",
+]  # fmt: skip
+_MODEL_KEYS = ("model", "estimator")
+
+
+class TrainingExport(NamedTuple):
+    """Where a training export went: ``path, manifest_path = store.export_training(...)``."""
+
+    path: Path
+    manifest_path: Path
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest as written beside the file."""
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    @property
+    def warnings(self) -> list[str]:
+        """The manifest's warnings, for the page to show."""
+        return self.manifest["warnings"]
+
+    @property
+    def rows(self) -> int:
+        """How many rows the file holds."""
+        return self.manifest["counts"]["rows"]
+
+
+def demo_set_warning(n: int) -> str:
+    """The warning shown when ``n`` exported rows come from a demo (evaluation) set."""
+    rows = "1 row is" if n == 1 else f"{n} rows are"
+    return (
+        f"{rows} from the demo (evaluation) set: training on them makes later demo metrics"
+        " optimistic; hold them out of evaluation"
+    )
+
+
+def export_training(
+    store: FeedbackStore,
+    path: str | os.PathLike[str],
+    format: str = "parquet",
+    sprint: str | None = None,
+    prototype: str | None = None,
+    rule: str = "majority",
+    lead: str | None = None,
+    demo_row_ids: Iterable[str] | None = None,
+) -> TrainingExport:
+    """See ``FeedbackStore.export_training``."""
+    if format not in EXPORT_FORMATS:
+        raise InvalidVerdict(
+            f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            f"output folder not found: {target.parent} (create it or choose another path)"
+        )
+    if target.is_dir():
+        raise IsADirectoryError(f"output is a folder, not a file: {target}")
+    check_rule(rule, lead)
+    demo_ids = _demo_ids(demo_row_ids)
+
+    labels = labels_of(store.verdicts(sprint=sprint, prototype=prototype))
+    check_lead(labels, lead)
+    resolved = resolve_frame(labels, rule, lead)
+    snapshots = _snapshots(labels)
+    records: list[dict[str, Any]] = []
+    without_features = 0
+    for row in resolved[~resolved["unresolved"]].to_dict(orient="records"):
+        key = (row["sprint"], row["prototype"], row["row_id"])
+        features, model = snapshots.get(key, (None, None))
+        if not features:
+            without_features += 1
+            continue
+        in_demo = row["source"] == "demo" and (demo_ids is None or row["row_id"] in demo_ids)
+        records.append(
+            {
+                "features": features,
+                "label": float(row["resolved_label"])
+                if row["task"] == "regression"
+                else row["resolved_label"],
+                "sprint": row["sprint"],
+                "prototype": row["prototype"],
+                "row_id": row["row_id"],
+                "source": row["source"],
+                "n_reviewers": row["n_reviewers"],
+                "reviewers": row["reviewers"],
+                "verdict_ids": row["verdict_ids"],
+                "agreement": row["agreement"],
+                "rule": row["rule"],
+                "model": model,
+                "in_demo_set": bool(in_demo),
+            }
+        )
+    frame = _frame(records)
+
+    in_demo = int(frame["in_demo_set"].sum())
+    unresolved = int(resolved["unresolved"].sum())
+    warnings = []
+    if in_demo:
+        warnings.append(demo_set_warning(in_demo))
+    if unresolved:
+        warnings.append(
+            f"{unresolved} reviewed row{'s were' if unresolved != 1 else ' was'} left out"
+            " because reviewers disagree or were unsure; settle them (feedback_store.conflicts)"
+            " to export them"
+        )
+    if without_features:
+        warnings.append(
+            f"{without_features} resolved row{'s were' if without_features != 1 else ' was'}"
+            " left out because no feature values were recorded with the verdicts"
+        )
+    migrations = store.schema_migrations()
+    manifest = {
+        "file": target.name,
+        "format": format,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "filters": {"sprint": sprint, "prototype": prototype},
+        "rule": rule,
+        "lead": lead,
+        "demo_set": "demo_row_ids given by the caller"
+        if demo_ids is not None
+        else "every row of source 'demo' (no demo row ids given)",
+        "counts": {
+            "rows": len(frame),
+            "reviewed_rows": len(resolved),
+            "resolved": len(resolved) - unresolved,
+            "unresolved": unresolved,
+            "without_features": without_features,
+            "in_demo_set": in_demo,
+            "own_cases": int((frame["source"] == "own").sum()),
+            "per_label": dict(Counter(str(v) for v in frame["label"])),
+        },
+        "columns": {
+            "features": [c for c in frame.columns if c not in PROVENANCE_COLUMNS],
+            "label": "label",
+        },
+        "versions": {
+            "sprint_review_schema": migrations[-1] if migrations else None,
+            "schema_version": len(migrations),
+            "pandas": pd.__version__,
+            "sqlite": sqlite3.sqlite_version,
+            "python": platform.python_version(),
+        },
+        "warnings": warnings,
+    }
+    writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
+    manifest_path = target.with_name(target.name + MANIFEST_SUFFIX)
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+    try:
+        _write_atomically(target, lambda tmp: writer(frame, tmp))
+        _write_atomically(manifest_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    except OSError as error:
+        raise OSError(f"cannot write {target}: {error.strerror or error}") from error
+    return TrainingExport(target, manifest_path)
+
+
+def _demo_ids(value: Any) -> set[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidVerdict(
+            f"demo_row_ids must be a set of row ids such as {{'4711', '12'}}, got {value!r}"
+        )
+    return {str(v) for v in value}
+
+
+def _snapshots(labels: pd.DataFrame) -> dict[tuple[str, str, str], tuple[dict | None, Any]]:
+    """Per row, the most recent feature snapshot and model description among its verdicts."""
+    found: dict[tuple[str, str, str], tuple[dict | None, Any]] = {}
+    for record in labels.sort_values("recorded_at").to_dict(orient="records"):
+        key = (record["sprint"], record["prototype"], record["row_id"])
+        features, model = found.get(key, (None, None))
+        if isinstance(record["features"], dict) and record["features"]:
+            features = record["features"]
+        prediction = record["prediction"] if isinstance(record["prediction"], dict) else {}
+        model = next((prediction[k] for k in _MODEL_KEYS if prediction.get(k)), model)
+        found[key] = (features, model)
+    return found
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    names: dict[str, str] = {}
+    for record in records:
+        for name in record["features"]:
+            if name not in names:
+                column = name
+                while column in PROVENANCE_COLUMNS or column in names.values():
+                    column = f"feature.{column}"
+                names[name] = column
+    data: dict[str, pd.Series] = {
+        column: _column([r["features"].get(name) for r in records])
+        for name, column in names.items()
+    }
+    labels = [r["label"] for r in records]
+    data["label"] = (
+        pd.Series(labels, dtype="float64")
+        if labels and all(isinstance(v, float) for v in labels)
+        else pd.Series(labels, dtype=object)
+    )
+    for column in ("sprint", "prototype", "row_id", "source", "rule", "model"):
+        data[column] = pd.Series([r[column] for r in records], dtype=object)
+    data["n_reviewers"] = pd.Series([r["n_reviewers"] for r in records], dtype="int64")
+    data["reviewers"] = pd.Series([r["reviewers"] for r in records], dtype=object)
+    data["verdict_ids"] = pd.Series([r["verdict_ids"] for r in records], dtype=object)
+    data["agreement"] = pd.Series([r["agreement"] for r in records], dtype="float64")
+    data["in_demo_set"] = pd.Series([r["in_demo_set"] for r in records], dtype=bool)
+    columns = [*names.values(), *PROVENANCE_COLUMNS]
+    return pd.DataFrame(data, columns=columns)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame = frame.copy()
+    frame["reviewers"] = frame["reviewers"].map(";".join).astype(object)
+    frame["verdict_ids"] = frame["verdict_ids"].map(lambda ids: ";".join(map(str, ids)))
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = []
+    for column in frame.columns:
+        values = frame[column]
+        if column == "reviewers":
+            arrays.append(pa.array(values.tolist(), type=pa.list_(pa.string())))
+        elif column == "verdict_ids":
+            arrays.append(pa.array(values.tolist(), type=pa.list_(pa.int64())))
+        elif values.dtype == object:
+            arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
+        else:
+            arrays.append(pa.array(values, from_pandas=True))
+    pq.write_table(pa.table(arrays, names=list(frame.columns)), path)
+
+
+def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="\n") as file:
+        for record in frame.to_dict(orient="records"):
+            plain = {k: _plain(v) for k, v in record.items()}
+            line = json.dumps(plain, ensure_ascii=False, allow_nan=False)
+            # Valid JSON either way, but readers that split on Unicode line breaks would cut it.
+            file.write(line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | str):
+        return value
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value

@@ -1,0 +1,231 @@
+"""Closing the loop: what became of the cases SMEs flagged in earlier sprints.
+
+A *case* is a row reviewed in an earlier sprint (one per sprint, prototype and row id), with
+the label its reviewers settled on (``feedback_store.resolve_labels``, majority rule; rows that
+stay unresolved are left out). A case is *flagged* when that label differs from the prediction
+the reviewers were shown, and *confirmed* when it is the prediction shown. The new prototype
+re-scores every case:
+
+- flagged: "fixed" when it now predicts the reviewers' label, else "still wrong";
+- confirmed: "newly broken" when it now predicts something else, else "still right";
+- "not scored" when there is nothing to score: a row outside the new demo set without the
+  feature values the model needs.
+
+Demo rows in the new prototype's demo set use its stored predictions; other rows (and SMEs' own
+cases) are predicted from the feature values recorded with the verdicts. Regression compares
+values: a flagged case is "fixed" when the new prediction is at least twice as close to the
+reviewers' value as the old one; confirmed regression cases are never "newly broken" (there is
+no tolerance to judge by).
+
+``trained_on`` marks cases whose row the new model was trained on (the workspace's
+``demo.json`` "feedback_rows_trained_on", or the prototype metadata's key of the same name): a
+fix that comes from training on the row itself is expected, and is labelled so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from feedback_store import FeedbackStore
+from feedback_store.agreement import labels_of
+from feedback_store.resolution import resolve_frame
+from model.metrics import REGRESSION
+from model.publishing import label_strings
+from model.review import case_frame
+from model.workspace import Prototype, Workspace, WorkspaceError
+
+__all__ = ["STATUSES", "followup_summary", "rescore_flagged"]
+
+STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored")
+TRAINED_ON_KEY = "feedback_rows_trained_on"
+_COLUMNS = [
+    "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
+    "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
+    "status", "trained_on",
+]  # fmt: skip
+
+
+def rescore_flagged(
+    ws: Workspace, store: FeedbackStore, sprint: str, prototype: str
+) -> pd.DataFrame:
+    """Every case reviewed in sprints before ``sprint``, re-scored by ``prototype``.
+
+    One row per case: sprint and prototype where it was reviewed, row_id, source ("demo" or
+    "own"), flagged (bool), reviewers, comments (non-empty ones), corrected_label (the
+    reviewers' label), old_prediction (shown then), new_prediction, new_confidence,
+    scored_from ("demo predictions" or "recorded features"), status (``STATUSES``) and
+    trained_on. Sprint order is ``ws.sprints()``.
+    """
+    sprints = ws.sprints()
+    if sprint not in sprints:
+        known = ", ".join(sprints) or "none yet"
+        raise WorkspaceError(f"there is no sprint {sprint!r}; sprints are {known}")
+    proto = ws.prototype(sprint, prototype)
+    earlier = sprints[: sprints.index(sprint)]
+    labels = labels_of(store.verdicts())
+    labels = labels[labels["sprint"].isin(earlier)]
+    resolved = resolve_frame(labels)
+    resolved = resolved[~resolved["unresolved"]]
+    if resolved.empty:
+        return pd.DataFrame(columns=_COLUMNS)
+    cases = _cases(resolved, labels)
+    _predict(proto, cases)
+    trained_on = _trained_on(ws, proto)
+    for case in cases:
+        case["status"] = _status(case, proto.task)
+        case["trained_on"] = case["row_id"] in trained_on
+        del case["features"]
+    frame = pd.DataFrame(cases, columns=_COLUMNS)
+    frame["flagged"] = frame["flagged"].astype(bool)
+    frame["trained_on"] = frame["trained_on"].astype(bool)
+    return frame
+
+
+def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]:
+    snapshots: dict[tuple[str, str, str], dict] = {}
+    comments: dict[tuple[str, str, str], list[str]] = {}
+    for record in labels.sort_values("recorded_at").to_dict(orient="records"):
+        key = (record["sprint"], record["prototype"], record["row_id"])
+        if isinstance(record["features"], dict) and record["features"]:
+            snapshots[key] = record["features"]
+        if record["comment"]:
+            comments.setdefault(key, []).append(record["comment"])
+    cases = []
+    for row in resolved.to_dict(orient="records"):
+        key = (row["sprint"], row["prototype"], row["row_id"])
+        label, shown = row["resolved_label"], row["shown"]
+        cases.append(
+            {
+                "sprint": row["sprint"],
+                "prototype": row["prototype"],
+                "row_id": row["row_id"],
+                "source": row["source"],
+                "flagged": shown is None or label != shown,
+                "reviewers": row["reviewers"],
+                "comments": comments.get(key, []),
+                "corrected_label": label,
+                "old_prediction": shown,
+                "new_prediction": None,
+                "new_confidence": None,
+                "scored_from": None,
+                "features": snapshots.get(key),
+            }
+        )
+    return cases
+
+
+def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:
+    predictions = proto.predictions()
+    predictions.index = predictions.index.astype(str)
+    needed = set(proto.meta["features"])
+    to_predict = []
+    for case in cases:
+        if case["source"] == "demo" and case["row_id"] in predictions.index:
+            stored = predictions.loc[case["row_id"]]
+            case["new_prediction"] = _label(stored["predicted"], proto.task)
+            if "confidence" in stored.index:
+                case["new_confidence"] = float(stored["confidence"])
+            case["scored_from"] = "demo predictions"
+        elif case["features"] and needed <= set(case["features"]):
+            to_predict.append(case)
+    if not to_predict:
+        return
+    X = case_frame(proto, [case["features"] for case in to_predict])
+    estimator = proto.estimator()
+    if proto.task == REGRESSION:
+        predicted = np.asarray(estimator.predict(X), dtype=float)
+        confidence = [None] * len(X)
+    else:
+        predicted = label_strings(estimator.predict(X))
+        confidence = np.asarray(estimator.predict_proba(X), dtype=float).max(axis=1)
+    for case, label, sure in zip(to_predict, predicted, confidence, strict=True):
+        case["new_prediction"] = _label(label, proto.task)
+        case["new_confidence"] = None if sure is None else float(sure)
+        case["scored_from"] = "recorded features"
+
+
+def _label(value: Any, task: str) -> str:
+    return repr(float(value)) if task == REGRESSION else str(value)
+
+
+def _status(case: dict[str, Any], task: str) -> str:
+    new, label, old = case["new_prediction"], case["corrected_label"], case["old_prediction"]
+    if new is None:
+        return "not scored"
+    if task == REGRESSION:
+        if not case["flagged"]:
+            return "still right"
+        error = abs(float(new) - float(label))
+        before = abs(float(old) - float(label)) if old is not None else np.inf
+        return "fixed" if error <= before / 2 else "still wrong"
+    if case["flagged"]:
+        return "fixed" if new == label else "still wrong"
+    return "still right" if new == label else "newly broken"
+
+
+def _trained_on(ws: Workspace, proto: Prototype) -> set[str]:
+    rows = proto.meta.get(TRAINED_ON_KEY)
+    marker = ws.path / "demo.json"
+    if rows is None and marker.is_file():
+        rows = json.loads(marker.read_text(encoding="utf-8")).get(TRAINED_ON_KEY)
+    return {str(r) for r in rows or []}
+
+
+def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
+    """Counts of ``rescore_flagged``'s statuses and one sentence for the page.
+
+    Keys: fixed, still_wrong, newly_broken, still_right, not_scored, flagged (flagged cases,
+    scored or not), fixed_trained_on (fixes on rows the model was trained on) and sentence,
+    e.g. "7 of 9 cases flagged in Sprint 2 are now right (5 of the 7 were in the new model's
+    training data)."
+    """
+    missing = {"status", "flagged", "sprint", "trained_on"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"frame must come from rescore_flagged; it lacks {', '.join(sorted(missing))}"
+        )
+    status = frame["status"]
+    summary: dict[str, Any] = {
+        "fixed": int((status == "fixed").sum()),
+        "still_wrong": int((status == "still wrong").sum()),
+        "newly_broken": int((status == "newly broken").sum()),
+        "still_right": int((status == "still right").sum()),
+        "not_scored": int((status == "not scored").sum()),
+        "flagged": int(frame["flagged"].sum()),
+        "fixed_trained_on": int(((status == "fixed") & frame["trained_on"]).sum()),
+    }
+    summary["sentence"] = _sentence(frame, summary)
+    return summary
+
+
+def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
+    flagged = frame[frame["flagged"]]
+    if flagged.empty:
+        text = "No case was flagged as wrong in earlier sprints"
+    else:
+        sprints = list(dict.fromkeys(flagged["sprint"]))
+        where = sprints[0] if len(sprints) == 1 else f"{', '.join(sprints[:-1])} and {sprints[-1]}"
+        n, fixed = summary["flagged"], summary["fixed"]
+        case = "case" if n == 1 else "cases"
+        verb = "is" if 1 in (fixed, n) else "are"
+        text = f"{fixed} of {n} {case} flagged in {where} {verb} now right"
+        trained = summary["fixed_trained_on"]
+        if trained:
+            text += (
+                f" ({trained} of the {fixed} {'was' if trained == 1 else 'were'} in the new"
+                " model's training data)"
+            )
+        unscored = int((flagged["status"] == "not scored").sum())
+        if unscored:
+            text += f"; {unscored} could not be scored"
+    broken = summary["newly_broken"]
+    if broken:
+        text += (
+            f"; {broken} {'case' if broken == 1 else 'cases'} confirmed right before"
+            f" {'is' if broken == 1 else 'are'} now wrong"
+        )
+    return text + "."

@@ -1,0 +1,532 @@
+"""SME review without Streamlit: which rows to show next, and reasons in plain words.
+
+- ``review_queue``: the order in which a reviewer sees a prototype's demo rows.
+- ``feature_percentiles`` and ``reason_sentences``: "Failure risk is higher mainly because
+  Torque [Nm] is 65.2, higher than 95% of machines (+31 points)".
+- ``input_schema`` and ``explain_own_case``: "try your own case": a form built from the demo
+  data's ranges, and an exact, additive SHAP explanation of the case entered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from feedback_store import own_case_id
+from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.explain import explain_estimator
+from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
+from model.publishing import label_strings
+from model.workspace import Prototype
+
+__all__ = [
+    "QUEUE_KINDS",
+    "case_frame",
+    "explain_own_case",
+    "feature_percentiles",
+    "input_schema",
+    "reason_sentences",
+    "review_queue",
+]
+
+QUEUE_KINDS = (
+    "least confident",
+    "disagreement",
+    "stratified sample",
+    "not yet reviewed by me",
+    "by id",
+)
+#: Contributions smaller than this many percentage points are not worth a sentence.
+MIN_POINTS = 0.5
+#: For regression: contributions below this share of the output range are not worth one.
+MIN_RANGE_SHARE = 0.01
+_REGRESSION_STRATA = 4
+
+
+# -- review queues -------------------------------------------------------------------------------
+
+
+def review_queue(
+    proto: Prototype,
+    kind: str,
+    reviewer: str | None = None,
+    reviewed: Iterable[str] = frozenset(),
+    other_predictions: Mapping[str, pd.DataFrame] | None = None,
+    seed: int = 0,
+    size: int | None = None,
+    *,
+    row_id: str | None = None,
+) -> list[str]:
+    """Row ids of ``proto``'s demo rows in the order a reviewer should see them.
+
+    Kinds (``QUEUE_KINDS``):
+
+    - "least confident": lowest confidence first (ties in row order). Regression has no
+      confidence: largest absolute error first when the demo set has labels, else a seeded
+      random order.
+    - "disagreement": rows on which the sprint's prototypes predict differently, most split
+      first (then least confident). ``other_predictions`` maps the other prototypes' names to
+      their ``predictions()`` frames; rows they lack are compared among the rest. Regression:
+      rows by the spread (standard deviation) of the predictions, largest first.
+    - "stratified sample": a seeded random order that takes the predicted classes in turn,
+      rarest class first, so any first n rows hold as equal a number per class as the classes
+      allow. The same seed gives every reviewer the same order, so their reviews overlap and
+      agreement can be measured. Regression: quartiles of the prediction are the classes.
+    - "not yet reviewed by me": the least confident rows not in ``reviewed``; needs
+      ``reviewer`` (whose verdicts ``reviewed`` holds).
+    - "by id": just ``row_id``, checked to be a demo row (``reviewed`` is not applied).
+
+    Every other kind leaves out the row ids in ``reviewed``. ``size`` keeps the first rows.
+    """
+    if kind not in QUEUE_KINDS:
+        raise ValueError(f"unknown review queue {kind!r}; choose one of {', '.join(QUEUE_KINDS)}")
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1
+    ):
+        raise ValueError(f"size must be a whole number of rows, at least 1; got {size!r}")
+    done = _row_ids("reviewed", reviewed)
+    predictions = proto.predictions()
+    predictions.index = predictions.index.astype(str)
+    if kind == "by id":
+        return [_demo_row(proto, predictions, row_id)]
+    if kind == "not yet reviewed by me" and not (isinstance(reviewer, str) and reviewer.strip()):
+        raise ValueError("the 'not yet reviewed by me' queue needs reviewer: your name")
+    remaining = predictions[~predictions.index.isin(done)]
+    if kind == "disagreement":
+        order = _most_split(proto, remaining, other_predictions)
+    elif kind == "stratified sample":
+        order = _stratified(proto, remaining, seed)
+    else:
+        order = _least_confident(proto, remaining, seed)
+    return order if size is None else order[: int(size)]
+
+
+def _row_ids(field: str, values: Iterable[str]) -> set[str]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValueError(f"{field} must be a set of row ids such as {{'4711'}}, got {values!r}")
+    return {str(v) for v in values}
+
+
+def _demo_row(proto: Prototype, predictions: pd.DataFrame, row_id: Any) -> str:
+    if row_id is None or not str(row_id).strip():
+        raise ValueError("the 'by id' queue needs row_id: the id of the row to review")
+    wanted = str(row_id).strip()
+    if wanted not in predictions.index:
+        raise ValueError(
+            f"row {wanted!r} is not among the {len(predictions):,} demo rows of {proto.name};"
+            " check the id"
+        )
+    return wanted
+
+
+def _least_confident(proto: Prototype, rows: pd.DataFrame, seed: int) -> list[str]:
+    if "confidence" in rows.columns:
+        return list(rows.sort_values("confidence", kind="stable").index)
+    if "error" in rows.columns and rows["error"].notna().any():
+        size = rows["error"].abs().fillna(-np.inf)
+        return list(size.sort_values(ascending=False, kind="stable").index)
+    return list(rows.index[np.random.default_rng(seed).permutation(len(rows))])
+
+
+def _most_split(
+    proto: Prototype, rows: pd.DataFrame, others: Mapping[str, pd.DataFrame] | None
+) -> list[str]:
+    if not others:
+        raise ValueError(
+            "the 'disagreement' queue needs the other prototypes' predictions: pass"
+            " other_predictions={name: prototype.predictions()}"
+        )
+    columns = {proto.name: rows["predicted"]}
+    for name, frame in others.items():
+        if not isinstance(frame, pd.DataFrame) or "predicted" not in frame.columns:
+            raise ValueError(
+                f"other_predictions[{name!r}] must be a prototype's predictions() frame with a"
+                " 'predicted' column"
+            )
+        predicted = frame["predicted"].copy()
+        predicted.index = predicted.index.astype(str)
+        columns[str(name)] = predicted
+    table = pd.DataFrame(columns).reindex(rows.index)
+    counts = table.notna().sum(axis=1)
+    if proto.task == REGRESSION:
+        split = table.astype(float).std(axis=1, ddof=0)
+        keep = counts >= 2
+    else:
+        given = table.stack().dropna().astype(str)
+        rows_level = given.index.get_level_values(0)
+        top = given.groupby([rows_level, given.to_numpy()]).size().groupby(level=0).max()
+        top = top.reindex(table.index, fill_value=0)
+        split = 1 - top / counts.where(counts > 0, 1)
+        keep = (counts >= 2) & (split > 0)
+    order = pd.DataFrame({"split": split[keep]})
+    order["confidence"] = rows["confidence"] if "confidence" in rows.columns else 0.0
+    order = order.sort_values(["split", "confidence"], ascending=[False, True], kind="stable")
+    return list(order.index)
+
+
+def _stratified(proto: Prototype, rows: pd.DataFrame, seed: int) -> list[str]:
+    if rows.empty:
+        return []
+    rng = np.random.default_rng(seed)
+    if proto.task == REGRESSION:
+        strata = pd.qcut(
+            rows["predicted"].astype(float).rank(method="first"),
+            q=min(_REGRESSION_STRATA, len(rows)),
+            labels=False,
+        ).astype(str)
+    else:
+        strata = rows["predicted"].astype(str)
+    groups = {label: list(ids) for label, ids in rows.groupby(strata, sort=True).groups.items()}
+    shuffled = [
+        [ids[i] for i in rng.permutation(len(ids))]
+        for _, ids in sorted(groups.items(), key=lambda item: (len(item[1]), str(item[0])))
+    ]
+    order = []
+    for turn in range(max(len(ids) for ids in shuffled)):
+        order.extend(ids[turn] for ids in shuffled if turn < len(ids))
+    return [str(r) for r in order]
+
+
+# -- reasons in plain words ----------------------------------------------------------------------
+
+
+def feature_percentiles(
+    features_frame: pd.DataFrame, row: Mapping[str, Any] | pd.Series | str
+) -> dict[str, float]:
+    """Percentile (0–100) of each numeric feature value of ``row`` within ``features_frame``.
+
+    ``row`` is a demo row id or a mapping of feature values (a case the SME entered). The
+    percentile counts the demo rows below the value and half of those equal to it, so the
+    middle of the data is 50 whichever way ties fall. Categorical and missing values are left
+    out.
+    """
+    if isinstance(row, str):
+        if row not in features_frame.index.astype(str):
+            raise ValueError(f"row {row!r} is not in the demo data; check the id")
+        values = features_frame.loc[features_frame.index.astype(str) == row].iloc[0]
+    elif isinstance(row, Mapping | pd.Series):
+        values = row
+    else:
+        raise ValueError(f"row must be a row id or a mapping of feature values, got {row!r}")
+    result = {}
+    for name in features_frame.columns:
+        column = features_frame[name]
+        if name not in values or not _is_numeric(column):
+            continue
+        value = values[name]
+        if not _is_number(value) or not math.isfinite(float(value)):
+            continue
+        data = column.dropna().to_numpy(dtype=float)
+        if len(data) == 0:
+            continue
+        below = np.count_nonzero(data < float(value))
+        equal = np.count_nonzero(data == float(value))
+        result[name] = float(100 * (below + 0.5 * equal) / len(data))
+    return result
+
+
+def reason_sentences(
+    explanation: Mapping[str, Any],
+    percentiles: Mapping[str, float],
+    task: str,
+    positive_class: str | None,
+    max_reasons: int = 3,
+    *,
+    outcome: str | None = None,
+    noun: str = "demo rows",
+    output_range: float | None = None,
+) -> list[str]:
+    """Up to ``max_reasons`` sentences saying which feature values moved the prediction most.
+
+    ``explanation`` is the dict of ``Workspace.explain`` or ``explain_own_case``;
+    ``percentiles`` comes from ``feature_percentiles``. Contributions are picked by size; those
+    under 0.5 percentage points (classification) or 1% of ``output_range`` (regression; by
+    default the sum of the contributions' sizes) are skipped. ``outcome`` names what is
+    predicted ("Failure risk"; default: 'The probability of "1"' or "The prediction") and
+    ``noun`` what the demo rows are ("machines").
+
+    Example: "Failure risk is higher mainly because Torque [Nm] is 65.2, higher than 95% of
+    machines (+31 points)."
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+    if isinstance(max_reasons, bool) or not isinstance(max_reasons, int) or max_reasons < 1:
+        raise ValueError(f"max_reasons must be a whole number, at least 1; got {max_reasons!r}")
+    if not isinstance(explanation, Mapping) or not isinstance(
+        explanation.get("contributions"), Mapping
+    ):
+        raise ValueError("explanation must be the dict Workspace.explain returns")
+    contributions = pd.Series(explanation["contributions"], dtype=float)
+    values = explanation.get("feature_values") or {}
+    regression = task == REGRESSION
+    if regression:
+        scale = output_range if output_range is not None else contributions.abs().sum()
+        threshold = MIN_RANGE_SHARE * float(scale)
+    else:
+        threshold = MIN_POINTS / 100
+    subject = outcome or _subject(explanation, task, positive_class)
+    order = contributions.abs().sort_values(ascending=False, kind="stable").index
+    sentences: list[str] = []
+    directions: set[str] = set()
+    for feature in order:
+        contribution = float(contributions[feature])
+        if len(sentences) == max_reasons or abs(contribution) < threshold or contribution == 0:
+            break
+        direction = "higher" if contribution > 0 else "lower"
+        because = "mainly because" if not sentences else "because"
+        also = "also " if direction in directions else ""
+        directions.add(direction)
+        reason = _feature_phrase(feature, values.get(feature), percentiles.get(feature), noun)
+        if regression:
+            sentences.append(
+                f"{subject} is {also}{direction} by {_number(abs(contribution))} {because}"
+                f" {reason}."
+            )
+        else:
+            sentences.append(
+                f"{subject} is {also}{direction} {because} {reason} ({_points(contribution)})."
+            )
+    return sentences
+
+
+def _subject(explanation: Mapping[str, Any], task: str, positive_class: str | None) -> str:
+    if task == REGRESSION:
+        return "The prediction"
+    explained = explanation.get("explained_class")
+    label = explained if explained is not None else positive_class
+    return f'The probability of "{label}"' if label is not None else "The probability"
+
+
+def _feature_phrase(feature: str, value: Any, percentile: float | None, noun: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{feature} is missing"
+    phrase = f"{feature} is {_value_text(value)}"
+    if percentile is None or not _is_number(value):
+        return phrase
+    if percentile >= 60:
+        return f"{phrase}, higher than {math.floor(percentile)}% of {noun}"
+    if percentile <= 40:
+        return f"{phrase}, lower than {math.floor(100 - percentile)}% of {noun}"
+    return f"{phrase}, a typical value among {noun}"
+
+
+def _points(contribution: float) -> str:
+    points = 100 * contribution
+    shown = f"{points:+.0f}" if abs(points) >= 1 else f"{points:+.1f}"
+    return f"{shown} {'point' if shown in ('+1', '-1') else 'points'}"
+
+
+def _number(value: float) -> str:
+    if abs(value) >= 100_000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return f"{number:,.0f}" if abs(number) >= 100_000 else f"{number:.5g}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def _is_numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+# -- try your own case ---------------------------------------------------------------------------
+
+
+def input_schema(proto: Prototype) -> list[dict[str, Any]]:
+    """One entry per model feature, to build the "try your own case" form from.
+
+    Each entry: ``name``, ``kind`` ("numeric" or "categorical"), ``min``, ``max``, ``median``
+    and ``integer`` (whole numbers only) for numeric features, ``categories`` for categorical
+    ones, and ``default`` (the median, or the most common category). Ranges are those of the
+    prototype's demo data.
+    """
+    data = proto.features()
+    schema = []
+    for name in proto.meta["features"]:
+        column = data[name]
+        if _is_numeric(column):
+            present = column.dropna()
+            integer = pd.api.types.is_integer_dtype(column)
+            median = float(present.median()) if len(present) else None
+            schema.append(
+                {
+                    "name": name,
+                    "kind": "numeric",
+                    "min": float(present.min()) if len(present) else None,
+                    "max": float(present.max()) if len(present) else None,
+                    "median": median,
+                    "integer": bool(integer),
+                    "categories": None,
+                    "default": round(median) if integer and median is not None else median,
+                }
+            )
+        else:
+            counts = column.dropna().value_counts()
+            categories = sorted((_plain(v) for v in counts.index), key=str)
+            schema.append(
+                {
+                    "name": name,
+                    "kind": "categorical",
+                    "min": None,
+                    "max": None,
+                    "median": None,
+                    "integer": False,
+                    "categories": categories,
+                    "default": _plain(counts.index[0]) if len(counts) else None,
+                }
+            )
+    return schema
+
+
+def case_frame(proto: Prototype, cases: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Feature values (dicts, e.g. verdicts' snapshots) as a frame the model can take.
+
+    Columns are the model's features, with the demo data's dtypes where the values allow.
+    Values are not range-checked: use ``explain_own_case`` for what an SME types.
+    """
+    features = proto.meta["features"]
+    rows = [{name: case.get(name) for name in features} for case in cases]
+    frame = pd.DataFrame(rows, columns=features)
+    dtypes = proto.features().dtypes
+    for name in features:
+        dtype = dtypes[name]
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            as_numbers = pd.to_numeric(frame[name], errors="coerce").astype(float)
+            whole = as_numbers.notna().all() and (as_numbers == as_numbers.round()).all()
+            # Casting 1558.5 to an integer column would truncate it silently: keep it a float.
+            frame[name] = as_numbers.astype(dtype) if whole else as_numbers
+        else:
+            with contextlib.suppress(TypeError, ValueError):
+                frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def explain_own_case(
+    proto: Prototype, features: Mapping[str, Any], explained_class: str | None = None
+) -> dict[str, Any]:
+    """Predict and explain a case the SME entered, in the shape of ``Workspace.explain``.
+
+    The values are checked against ``input_schema``: every feature given, numbers finite and
+    within the demo data's range, categories among the known ones (a ValueError names the
+    field and what is allowed). The explanation is an exact SHAP explanation with the same
+    background as publishing (``DEFAULT_BACKGROUND_SIZE`` demo rows sampled with ``SEED``) and
+    adds up: ``base_value + sum(contributions) == output``.
+
+    Returns ``output``, ``base_value``, ``contributions``, ``explained_class``, ``unit``,
+    ``feature_values``, ``predicted``, ``explainer``, and also ``row_id``
+    (``feedback_store.own_case_id``), ``confidence`` and ``probabilities`` (classification),
+    ready for ``FeedbackStore.record(..., source="own")``.
+    """
+    schema = input_schema(proto)
+    values = _validated_case(schema, features)
+    task = proto.task
+    classes = list(proto.meta.get("classes") or [])
+    if explained_class is not None and task == MULTICLASS and explained_class not in classes:
+        raise ValueError(f"explained_class must be one of {', '.join(classes)}")
+    X = case_frame(proto, [values])
+    X.index = pd.Index([own_case_id(values)], name="row_id")
+    data = proto.features()
+    background = data.sample(min(DEFAULT_BACKGROUND_SIZE, len(data)), random_state=SEED)
+    estimator = proto.estimator()
+    # Exact Shapley values make ~2**M small predict calls; OpenMP threads (histogram gradient
+    # boosting) cost more to start than such a call takes: seconds instead of a fraction.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        explanation = explain_estimator(estimator, X, background, task, len(classes))
+    result: dict[str, Any] = {"row_id": X.index[0], "feature_values": values}
+    if task == REGRESSION:
+        predicted: Any = float(np.asarray(estimator.predict(X), dtype=float)[0])
+        column, label = 0, proto.meta["explained_classes"][0]
+        result.update(confidence=None, probabilities=None)
+    else:
+        probabilities = np.asarray(estimator.predict_proba(X), dtype=float)[0]
+        predicted = str(label_strings(estimator.predict(X))[0])
+        by_class = dict(zip(classes, map(float, probabilities), strict=True))
+        result.update(confidence=by_class.get(predicted), probabilities=by_class)
+        if task == BINARY:
+            column, label = 0, proto.meta["explained_classes"][0]
+        else:
+            label = explained_class or predicted
+            column = classes.index(label)
+    contributions = explanation.values[0, :, column]
+    base = float(explanation.base_values[column])
+    result.update(
+        output=float(base + contributions.sum()),
+        base_value=base,
+        contributions={
+            f: float(v) for f, v in zip(explanation.features, contributions, strict=True)
+        },
+        explained_class=label,
+        unit="value" if task == REGRESSION else "probability",
+        predicted=predicted,
+        explainer=explanation.explainer,
+    )
+    return result
+
+
+def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, Any]:
+    if not isinstance(features, Mapping):
+        raise ValueError("features must be a dict of feature name to value, e.g. {'Type': 'L'}")
+    names = [field["name"] for field in schema]
+    unknown = [str(name) for name in features if name not in names]
+    if unknown:
+        raise ValueError(
+            f"unknown feature {unknown[0]!r}; the model's features are {', '.join(names)}"
+        )
+    missing = [name for name in names if name not in features or features[name] is None]
+    if missing:
+        raise ValueError(f"enter a value for {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for field in schema:
+        name, value = field["name"], features[field["name"]]
+        if field["kind"] == "categorical":
+            allowed = {str(c): c for c in field["categories"]}
+            if str(value) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+            values[name] = allowed[str(value)]
+            continue
+        number = _as_number(name, value)
+        low, high = field["min"], field["max"]
+        if not low <= number <= high:
+            raise ValueError(
+                f"{name} must be between {_value_text(low)} and {_value_text(high)} (the range"
+                f" of the demo data); got {_value_text(number)}"
+            )
+        values[name] = int(number) if field["integer"] and number.is_integer() else number
+    return values
+
+
+def _as_number(name: str, value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not _is_number(value):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {number}")
+    return number
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value

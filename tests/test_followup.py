@@ -1,0 +1,224 @@
+"""Closing the loop: earlier sprints' flagged cases re-scored by a later prototype."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import feedback_store
+import model
+from model.config import DEMO_DATA_FILE
+from model.followup import followup_summary, rescore_flagged
+
+FEATURES = ["Type", "Air temperature [K]", "Process temperature [K]", "Rotational speed [rpm]",
+            "Torque [Nm]", "Tool wear [min]"]  # fmt: skip
+WEAR = "Tool wear [min]"
+NEW = ("Sprint 2", "wear 150")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Sprint 1: a tool-wear rule at 200 minutes. Sprint 2: the rule at 150 minutes, whose
+    demo set leaves out the two most worn of Sprint 1's rows. Sprint 3: empty but for a rule."""
+    data = pd.read_csv(DEMO_DATA_FILE)
+    data.index = data.pop("UDI").astype(str)
+    failures = data[data["Machine failure"] == 1].sample(5, random_state=1)
+    demo = pd.concat([data[data["Machine failure"] == 0].sample(35, random_state=1), failures])
+    X, y = demo[FEATURES], demo["Machine failure"]
+    ws = model.open_workspace(tmp_path_factory.mktemp("followup") / "ws")
+    ws.publish("Sprint 1", "wear 200", model.ToolWearRule(200).fit(X, y), X, y)
+    held_out = X[WEAR].nlargest(2).index
+    ws.publish(*NEW, model.ToolWearRule(150).fit(X, y), X.drop(held_out), y.drop(held_out))
+    ws.publish("Sprint 3", "wear 100", model.ToolWearRule(100).fit(X, y), X, y)
+    return ws.path, X
+
+
+@pytest.fixture
+def case(built, tmp_path):
+    """``(ws, store, X)``: a private copy of the workspace, its store and the demo rows."""
+    path = tmp_path / "ws"
+    shutil.copytree(built[0], path)
+    return model.open_workspace(path), feedback_store.open(path), built[1]
+
+
+def rows_where(X, low, high, n=1, skip=0):
+    """Row ids whose tool wear lies in [low, high), as many as asked."""
+    rows = X[(X[WEAR] >= low) & (X[WEAR] < high)].index
+    return list(rows[skip : skip + n])
+
+
+def flag(store, X, row_id, reviewer, verdict, label=None, shown="0", sprint="Sprint 1",
+         features=True):  # fmt: skip
+    return store.record(
+        sprint=sprint, prototype="wear 200", row_id=row_id, reviewer=reviewer, verdict=verdict,
+        corrected_label=label, prediction={"label": shown, "confidence": 0.7},
+        features=X.loc[row_id].to_dict() if features else None, task="binary",
+    )  # fmt: skip
+
+
+def statuses(frame):
+    return dict(zip(frame["row_id"], frame["status"], strict=True))
+
+
+def test_flagged_rows_are_fixed_or_still_wrong_by_the_new_prediction(case):
+    ws, store, X = case
+    fixed = rows_where(X, 150, 200)[0]  # the new rule fires, the old did not
+    still = rows_where(X, 0, 150)[0]
+    flag(store, X, fixed, "ana", "wrong", "1")
+    flag(store, X, still, "ana", "wrong", "1")
+    frame = rescore_flagged(ws, store, *NEW)
+    assert statuses(frame) == {fixed: "fixed", still: "still wrong"}
+    row = frame.set_index("row_id").loc[fixed]
+    assert (row["sprint"], row["prototype"], row["corrected_label"]) == (
+        "Sprint 1", "wear 200", "1",
+    )  # fmt: skip
+    assert (row["old_prediction"], row["new_prediction"]) == ("0", "1")
+    assert row["scored_from"] == "demo predictions" and row["flagged"]
+
+
+def test_a_row_confirmed_correct_and_now_predicted_otherwise_is_newly_broken(case):
+    ws, store, X = case
+    broken, right = rows_where(X, 150, 200, n=2)
+    flag(store, X, broken, "bo", "correct", shown="0")
+    flag(store, X, right, "bo", "correct", shown="1")
+    assert statuses(rescore_flagged(ws, store, *NEW)) == {broken: "newly broken",
+                                                          right: "still right"}  # fmt: skip
+
+
+def test_rows_outside_the_new_demo_set_are_scored_from_their_recorded_features(case):
+    ws, store, X = case
+    worn = X[WEAR].idxmax()  # held out of Sprint 2's demo set
+    flag(store, X, worn, "ana", "wrong", "0", shown="1")
+    row = rescore_flagged(ws, store, *NEW).set_index("row_id").loc[worn]
+    assert (row["scored_from"], row["new_prediction"], row["status"]) == (
+        "recorded features", "1", "still wrong",
+    )  # fmt: skip
+
+
+def test_a_row_without_recorded_features_outside_the_demo_set_is_not_scored(case):
+    ws, store, X = case
+    worn = X[WEAR].idxmax()
+    flag(store, X, worn, "ana", "wrong", "0", shown="1", features=False)
+    frame = rescore_flagged(ws, store, *NEW)
+    assert statuses(frame) == {worn: "not scored"}
+    assert followup_summary(frame)["sentence"] == (
+        "0 of 1 case flagged in Sprint 1 is now right; 1 could not be scored."
+    )
+
+
+def test_own_cases_are_rescored_from_their_features(case):
+    ws, store, X = case
+    values = X.loc[rows_where(X, 150, 200)[0]].to_dict()
+    values[WEAR] = 170
+    own = feedback_store.own_case_id(values)
+    store.record(sprint="Sprint 1", prototype="wear 200", row_id=own, reviewer="ana",
+                 verdict="wrong", corrected_label="1", features=values, source="own",
+                 prediction={"label": "0"})  # fmt: skip
+    row = rescore_flagged(ws, store, *NEW).set_index("row_id").loc[own]
+    assert (row["source"], row["scored_from"], row["status"]) == (
+        "own", "recorded features", "fixed",
+    )  # fmt: skip
+
+
+def test_only_earlier_sprints_count_and_ties_are_left_out(case):
+    ws, store, X = case
+    tie, later = rows_where(X, 150, 200, n=2)
+    flag(store, X, tie, "ana", "wrong", "1")
+    flag(store, X, tie, "bo", "correct")
+    flag(store, X, later, "ana", "wrong", "1", sprint="Sprint 2")
+    assert rescore_flagged(ws, store, *NEW).empty
+
+
+def test_the_reviewers_majority_label_is_the_one_rescored(case):
+    ws, store, X = case
+    row_id = rows_where(X, 150, 200)[0]
+    flag(store, X, row_id, "ana", "wrong", "1")
+    flag(store, X, row_id, "bo", "wrong", "1")
+    flag(store, X, row_id, "chen", "correct")
+    row = rescore_flagged(ws, store, *NEW).set_index("row_id").loc[row_id]
+    assert (row["corrected_label"], row["status"], row["reviewers"]) == (
+        "1", "fixed", ["ana", "bo", "chen"],
+    )  # fmt: skip
+
+
+def test_rows_the_new_model_was_trained_on_are_marked(case):
+    ws, store, X = case
+    trained, other = rows_where(X, 150, 200, n=2)
+    for row_id in (trained, other):
+        flag(store, X, row_id, "ana", "wrong", "1")
+    (ws.path / "demo.json").write_text(json.dumps({"feedback_rows_trained_on": [trained]}))
+    frame = rescore_flagged(ws, store, *NEW)
+    assert dict(zip(frame["row_id"], frame["trained_on"], strict=True)) == {
+        trained: True, other: False,
+    }  # fmt: skip
+    assert followup_summary(frame)["sentence"] == (
+        "2 of 2 cases flagged in Sprint 1 are now right (1 of the 2 was in the new model's"
+        " training data)."
+    )
+
+
+def test_the_first_sprint_has_nothing_earlier_to_rescore(case):
+    ws, store, X = case
+    frame = rescore_flagged(ws, store, "Sprint 1", "wear 200")
+    assert frame.empty and "status" in frame.columns
+
+
+def test_cases_from_several_earlier_sprints_are_all_rescored(case):
+    ws, store, X = case
+    first = rows_where(X, 100, 150)[0]
+    flag(store, X, first, "ana", "wrong", "1")
+    second = rows_where(X, 100, 150, skip=1)[0]
+    store.record(sprint="Sprint 2", prototype="wear 150", row_id=second, reviewer="ana",
+                 verdict="wrong", corrected_label="1", prediction={"label": "0"})  # fmt: skip
+    frame = rescore_flagged(ws, store, "Sprint 3", "wear 100")
+    assert frame[["sprint", "status"]].values.tolist() == [["Sprint 1", "fixed"],
+                                                           ["Sprint 2", "fixed"]]  # fmt: skip
+    assert followup_summary(frame)["sentence"].startswith(
+        "2 of 2 cases flagged in Sprint 1 and Sprint 2 are now right"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sprint", "prototype", "message"),
+    [("Sprint 9", "wear 150", "there is no sprint 'Sprint 9'"),
+     ("Sprint 2", "nope", "has no prototype 'nope'")],
+)  # fmt: skip
+def test_an_unknown_sprint_or_prototype_is_refused(case, sprint, prototype, message):
+    ws, store, _ = case
+    with pytest.raises(ValueError, match=message):
+        rescore_flagged(ws, store, sprint, prototype)
+
+
+# -- summary ------------------------------------------------------------------------------------
+def frame_of(*rows):
+    return pd.DataFrame(rows, columns=["sprint", "status", "flagged", "trained_on"])
+
+
+def test_the_summary_counts_each_status_and_says_it_in_one_sentence():
+    frame = frame_of(*[("Sprint 2", "fixed", True, False)] * 7,
+                     *[("Sprint 2", "still wrong", True, False)] * 2,
+                     ("Sprint 2", "newly broken", False, False),
+                     ("Sprint 2", "still right", False, False))  # fmt: skip
+    summary = followup_summary(frame)
+    assert {k: v for k, v in summary.items() if k != "sentence"} == {
+        "fixed": 7, "still_wrong": 2, "newly_broken": 1, "still_right": 1, "not_scored": 0,
+        "flagged": 9, "fixed_trained_on": 0,
+    }  # fmt: skip
+    assert summary["sentence"] == (
+        "7 of 9 cases flagged in Sprint 2 are now right; 1 case confirmed right before is now"
+        " wrong."
+    )
+
+
+def test_the_summary_of_nothing_flagged_says_so():
+    summary = followup_summary(frame_of())
+    assert summary["flagged"] == 0
+    assert summary["sentence"] == "No case was flagged as wrong in earlier sprints."
+
+
+def test_the_summary_refuses_a_frame_not_from_rescore_flagged():
+    with pytest.raises(ValueError, match="frame must come from rescore_flagged; it lacks"):
+        followup_summary(pd.DataFrame({"status": ["fixed"]}))

@@ -1,0 +1,372 @@
+"""SME review without Streamlit: queues, percentiles, reasons in words, and own cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+import feedback_store
+import model
+from model.config import DEMO_DATA_FILE
+from model.review import (
+    explain_own_case,
+    feature_percentiles,
+    input_schema,
+    reason_sentences,
+    review_queue,
+)
+from model.workspace import Prototype
+
+SENSORS = ["Air temperature [K]", "Rotational speed [rpm]", "Torque [Nm]", "Tool wear [min]"]
+
+
+def fake_proto(tmp_path, predictions, task="binary", features=None, name="p"):
+    """A prototype folder holding only the given predictions (and features)."""
+    folder = tmp_path / name
+    folder.mkdir()
+    frame = pd.DataFrame(predictions)
+    frame.index = pd.Index([str(i) for i in frame.index], name="row_id")
+    frame.to_parquet(folder / "predictions.parquet")
+    if features is None:
+        features = pd.DataFrame({"x": np.arange(len(frame), dtype=float)}, index=frame.index)
+    features.to_parquet(folder / "features.parquet")
+    meta = {"task": task, "classes": [] if task == "regression" else ["0", "1"],
+            "features": list(features.columns), "categorical": {}}  # fmt: skip
+    return Prototype("S", name, folder, meta)
+
+
+def binary(tmp_path, confidence, predicted=None, name="p"):
+    predicted = predicted or ["0"] * len(confidence)
+    index = list("abcdefghij"[: len(confidence)])
+    frame = pd.DataFrame({"predicted": predicted, "confidence": confidence}, index=index)
+    return fake_proto(tmp_path, frame, name=name)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A workspace with a multiclass and a regression prototype on 40 demo rows."""
+    data = pd.read_csv(DEMO_DATA_FILE)
+    data.index = data.pop("UDI").astype(str)
+    demo, train = data.iloc[:40], data.iloc[40:1040]
+    ws = model.open_workspace(tmp_path_factory.mktemp("tiny") / "ws")
+    classifier = LogisticRegression(max_iter=500).fit(train[SENSORS], train["Type"])
+    ws.publish("S1", "type", classifier, demo[SENSORS], demo["Type"])
+    regressor = LinearRegression().fit(train[SENSORS[:2]], train["Torque [Nm]"])
+    ws.publish("S1", "torque", regressor, demo[SENSORS[:2]], demo["Torque [Nm]"])
+    return ws
+
+
+# -- queues -------------------------------------------------------------------------------------
+def test_least_confident_puts_the_lowest_confidence_first_ties_in_row_order(tmp_path):
+    proto = binary(tmp_path, [0.9, 0.55, 0.7, 0.55])
+    assert review_queue(proto, "least confident") == ["b", "d", "c", "a"]
+
+
+def test_every_queue_but_by_id_leaves_out_reviewed_rows(tmp_path):
+    proto = binary(tmp_path, [0.9, 0.55, 0.7, 0.55], ["0", "1", "0", "1"])
+    other = {"q": pd.DataFrame({"predicted": ["1", "1", "1", "1"]}, index=list("abcd"))}
+    for kind in ("least confident", "disagreement", "stratified sample", "not yet reviewed by me"):
+        queue = review_queue(proto, kind, reviewer="ana", reviewed={"a", "b"},
+                             other_predictions=other)  # fmt: skip
+        assert "a" not in queue and "b" not in queue, kind
+    assert review_queue(proto, "by id", reviewed={"a"}, row_id="a") == ["a"]
+
+
+def test_not_yet_reviewed_by_me_is_least_confident_first_and_needs_a_reviewer(tmp_path):
+    proto = binary(tmp_path, [0.9, 0.55, 0.7, 0.6])
+    queue = review_queue(proto, "not yet reviewed by me", reviewer="ana", reviewed={"b"})
+    assert queue == ["d", "c", "a"]
+    with pytest.raises(ValueError, match="needs reviewer"):
+        review_queue(proto, "not yet reviewed by me", reviewed={"b"})
+
+
+def test_disagreement_lists_rows_the_prototypes_predict_differently_most_split_first(tmp_path):
+    proto = binary(tmp_path, [0.6, 0.9, 0.8, 0.7, 0.99], ["1", "1", "1", "0", "0"])
+    others = {
+        "q": pd.DataFrame({"predicted": ["0", "1", "0", "0", "1"]}, index=list("abcde")),
+        "r": pd.DataFrame({"predicted": ["0", "1", "1", "1"]}, index=list("abcd")),
+    }
+    # e: 0/1 (r lacks it) splits half; a: 1/0/0, c: 1/0/1, d: 0/0/1 a third; b agrees.
+    queue = review_queue(proto, "disagreement", other_predictions=others)
+    assert queue == ["e", "a", "d", "c"]
+
+
+def test_disagreement_needs_the_other_prototypes_predictions(tmp_path):
+    proto = binary(tmp_path, [0.6, 0.9])
+    with pytest.raises(ValueError, match="needs the other prototypes' predictions"):
+        review_queue(proto, "disagreement")
+
+
+def test_stratified_sample_takes_the_classes_in_turn_rarest_first(tmp_path):
+    predicted = ["0"] * 8 + ["1"] * 2
+    proto = binary(tmp_path, [0.8] * 10, predicted)
+    queue = review_queue(proto, "stratified sample", seed=3)
+    labels = proto.predictions().loc[queue, "predicted"].tolist()
+    assert labels[:4] == ["1", "0", "1", "0"] and labels[4:] == ["0"] * 6
+    assert sorted(queue) == sorted(proto.predictions().index)
+
+
+def test_stratified_sample_is_the_same_for_the_same_seed_and_differs_for_another(tmp_path):
+    proto = binary(tmp_path, [0.8] * 10, ["0", "1"] * 5)
+    first = review_queue(proto, "stratified sample", seed=1)
+    assert review_queue(proto, "stratified sample", seed=1) == first
+    assert review_queue(proto, "stratified sample", seed=2) != first
+
+
+def test_size_keeps_the_first_rows_of_the_queue(tmp_path):
+    proto = binary(tmp_path, [0.9, 0.55, 0.7])
+    assert review_queue(proto, "least confident", size=2) == ["b", "c"]
+
+
+def test_by_id_returns_the_row_and_refuses_an_unknown_one(tmp_path):
+    proto = binary(tmp_path, [0.9, 0.55])
+    assert review_queue(proto, "by id", row_id=" b ") == ["b"]
+    with pytest.raises(ValueError, match="row 'zz' is not among the 2 demo rows of p"):
+        review_queue(proto, "by id", row_id="zz")
+    with pytest.raises(ValueError, match="needs row_id"):
+        review_queue(proto, "by id")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"kind": "random"}, "unknown review queue 'random'; choose one of least confident"),
+        ({"kind": "least confident", "size": 0}, "size must be a whole number"),
+        ({"kind": "least confident", "reviewed": "a"}, "reviewed must be a set of row ids"),
+    ],
+)
+def test_bad_queue_requests_are_refused_with_a_clear_message(tmp_path, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        review_queue(binary(tmp_path, [0.9]), **kwargs)
+
+
+def test_regression_least_confident_means_largest_error_first(tmp_path):
+    frame = pd.DataFrame({"predicted": [1.0, 2.0, 3.0], "actual": [1.5, 0.0, 3.1]})
+    frame["error"] = frame["predicted"] - frame["actual"]
+    proto = fake_proto(tmp_path, frame, task="regression")
+    assert review_queue(proto, "least confident") == ["1", "0", "2"]
+
+
+def test_regression_without_labels_is_a_seeded_random_order(tmp_path):
+    proto = fake_proto(tmp_path, {"predicted": np.arange(8.0)}, task="regression")
+    queue = review_queue(proto, "least confident", seed=5)
+    assert sorted(queue) == [str(i) for i in range(8)]
+    assert review_queue(proto, "least confident", seed=5) == queue
+
+
+def test_regression_disagreement_orders_rows_by_the_spread_of_predictions(tmp_path):
+    proto = fake_proto(tmp_path, {"predicted": [1.0, 2.0, 3.0]}, task="regression")
+    other = {"q": pd.DataFrame({"predicted": [1.5, 2.0, 9.0]}, index=["0", "1", "2"])}
+    assert review_queue(proto, "disagreement", other_predictions=other) == ["2", "0", "1"]
+
+
+def test_queues_work_on_a_published_prototype(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    proto = ws.prototype("Sprint 2", "random forest")
+    others = {n: ws.prototype("Sprint 2", n).predictions() for n in ("physics rules",)}
+    queue = review_queue(proto, "disagreement", other_predictions=others, size=5)
+    table = pd.DataFrame({"rf": proto.predictions()["predicted"], **{
+        n: f["predicted"] for n, f in others.items()}}).loc[queue]  # fmt: skip
+    assert len(queue) == 5 and (table["rf"] != table["physics rules"]).all()
+    predicted = proto.predictions()["predicted"]
+    rare = predicted.value_counts().idxmin()
+    sample = review_queue(proto, "stratified sample", size=6)
+    assert (predicted[sample] == rare).sum() == min(3, (predicted == rare).sum())
+
+
+# -- percentiles and reasons --------------------------------------------------------------------
+def test_feature_percentiles_count_values_below_and_half_of_the_ties():
+    frame = pd.DataFrame({"x": [1.0, 2.0, 2.0, 3.0], "kind": list("abab")}, index=list("wxyz"))
+    assert feature_percentiles(frame, {"x": 2.0, "kind": "a"}) == {"x": 50.0}
+    assert feature_percentiles(frame, {"x": 3.5}) == {"x": 100.0}
+    assert feature_percentiles(frame, "w") == {"x": 12.5}
+
+
+def test_feature_percentiles_refuse_an_unknown_row_id():
+    with pytest.raises(ValueError, match="row 'nope' is not in the demo data"):
+        feature_percentiles(pd.DataFrame({"x": [1.0]}, index=["a"]), "nope")
+
+
+EXPLANATION = {
+    "output": 0.45,
+    "base_value": 0.05,
+    "contributions": {"Torque [Nm]": 0.31, "Tool wear [min]": -0.04, "Type": 0.08,
+                      "Air temperature [K]": 0.004},
+    "explained_class": "1",
+    "unit": "probability",
+    "feature_values": {"Torque [Nm]": 65.2, "Tool wear [min]": 12, "Type": "L",
+                       "Air temperature [K]": 300.0},
+    "predicted": "0",
+}  # fmt: skip
+PERCENTILES = {"Torque [Nm]": 95.4, "Tool wear [min]": 9.6, "Air temperature [K]": 50.0}
+
+
+def test_reasons_name_the_biggest_contributions_in_plain_words():
+    sentences = reason_sentences(EXPLANATION, PERCENTILES, "binary", "1", outcome="Failure risk",
+                                 noun="machines")  # fmt: skip
+    assert sentences == [
+        "Failure risk is higher mainly because Torque [Nm] is 65.2, higher than 95% of"
+        " machines (+31 points).",
+        "Failure risk is also higher because Type is L (+8 points).",
+        "Failure risk is lower because Tool wear [min] is 12, lower than 90% of machines"
+        " (-4 points).",
+    ]
+
+
+def test_reasons_skip_contributions_under_half_a_point_and_stop_at_max_reasons():
+    small = EXPLANATION | {"contributions": {"Torque [Nm]": 0.31, "Air temperature [K]": 0.004}}
+    assert len(reason_sentences(small, PERCENTILES, "binary", "1")) == 1
+    assert len(reason_sentences(EXPLANATION, PERCENTILES, "binary", "1", max_reasons=2)) == 2
+
+
+def test_reasons_default_to_the_probability_of_the_explained_class():
+    multiclass = EXPLANATION | {"explained_class": "M"}
+    first = reason_sentences(multiclass, PERCENTILES, "multiclass", None, max_reasons=1)[0]
+    assert first.startswith('The probability of "M" is higher mainly because Torque [Nm]')
+
+
+def test_one_percentage_point_is_singular():
+    explanation = EXPLANATION | {"contributions": {"Type": -0.011}}
+    assert reason_sentences(explanation, {}, "binary", "1")[0].endswith("(-1 point).")
+
+
+def test_a_middling_value_is_called_typical():
+    explanation = EXPLANATION | {"contributions": {"Air temperature [K]": 0.02}}
+    (sentence,) = reason_sentences(explanation, PERCENTILES, "binary", "1", noun="machines")
+    assert "Air temperature [K] is 300, a typical value among machines (+2 points)" in sentence
+
+
+def test_regression_reasons_say_by_how_much_in_the_target_units():
+    explanation = {"output": 50.0, "base_value": 40.0, "unit": "value", "explained_class": None,
+                   "contributions": {"Rotational speed [rpm]": -4.2, "Air temperature [K]": 0.1},
+                   "feature_values": {"Rotational speed [rpm]": 1900,
+                                      "Air temperature [K]": 300.0}}  # fmt: skip
+    sentences = reason_sentences(explanation, {"Rotational speed [rpm]": 97.0}, "regression",
+                                 None, noun="machines", output_range=60.0)  # fmt: skip
+    assert sentences == [
+        "The prediction is lower by 4.2 mainly because Rotational speed [rpm] is 1900, higher"
+        " than 97% of machines."
+    ]
+
+
+def test_reasons_refuse_an_unknown_task():
+    with pytest.raises(ValueError, match="task must be one of binary, multiclass, regression"):
+        reason_sentences(EXPLANATION, PERCENTILES, "ranking", "1")
+
+
+def test_reasons_for_a_stored_explanation_are_in_the_order_of_its_contributions(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    proto = ws.prototype("Sprint 2", "random forest")
+    row_id = review_queue(proto, "least confident")[0]
+    explanation = ws.explain("Sprint 2", "random forest", row_id)
+    sentences = reason_sentences(explanation, feature_percentiles(proto.features(), row_id),
+                                 proto.task, proto.meta["positive_class"])  # fmt: skip
+    biggest = max(explanation["contributions"].items(), key=lambda item: abs(item[1]))[0]
+    assert sentences and f"because {biggest} is" in sentences[0]
+
+
+# -- own cases ----------------------------------------------------------------------------------
+def test_input_schema_describes_each_feature_from_the_demo_data(small_workspace):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    schema = {field["name"]: field for field in input_schema(proto)}
+    data = proto.features()
+    assert list(schema) == proto.meta["features"]
+    assert schema["Type"]["kind"] == "categorical"
+    assert schema["Type"]["categories"] == ["H", "L", "M"]
+    torque = schema["Torque [Nm]"]
+    assert (torque["kind"], torque["min"], torque["max"]) == (
+        "numeric", data["Torque [Nm]"].min(), data["Torque [Nm]"].max(),
+    )  # fmt: skip
+    assert torque["median"] == data["Torque [Nm]"].median() and not torque["integer"]
+    assert schema["Tool wear [min]"]["integer"]
+
+
+def test_an_own_case_with_a_demo_rows_values_gets_the_published_explanation(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    proto = ws.prototype("Sprint 2", "logistic regression")
+    row_id = proto.features().index[3]
+    stored = ws.explain("Sprint 2", "logistic regression", row_id)
+    own = explain_own_case(proto, stored["feature_values"])
+    assert own["predicted"] == stored["predicted"]
+    assert own["base_value"] == pytest.approx(stored["base_value"], abs=1e-9)
+    for feature, value in stored["contributions"].items():
+        assert own["contributions"][feature] == pytest.approx(value, abs=1e-9)
+    assert own["row_id"] == feedback_store.own_case_id(stored["feature_values"])
+
+
+def test_an_own_case_explanation_adds_up_to_the_models_probability(small_workspace):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    case = {field["name"]: field["default"] for field in input_schema(proto)}
+    case["Tool wear [min]"] = 230
+    own = explain_own_case(proto, case)
+    total = own["base_value"] + sum(own["contributions"].values())
+    assert total == pytest.approx(own["output"], abs=1e-6)
+    assert own["output"] == pytest.approx(own["probabilities"]["1"], abs=1e-6)
+    assert own["confidence"] == own["probabilities"][own["predicted"]]
+    assert (own["unit"], own["explained_class"]) == ("probability", "1")
+    json.dumps(own)  # plain values, ready for a prediction snapshot
+
+
+def test_an_own_case_can_be_recorded_as_a_verdict(small_workspace, tmp_path):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    own = explain_own_case(proto, {f["name"]: f["default"] for f in input_schema(proto)})
+    store = feedback_store.open(tmp_path)
+    store.record(sprint="Sprint 2", prototype="random forest", row_id=own["row_id"],
+                 reviewer="ana", verdict="correct", features=own["feature_values"],
+                 prediction={"label": own["predicted"], "confidence": own["confidence"]},
+                 source="own", task=proto.task)  # fmt: skip
+    assert store.verdicts()["source"].tolist() == ["own"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"Torque [Nm]": 500.0}, r"Torque \[Nm\] must be between [\d.]+ and [\d.]+ \(the range"),
+        ({"Torque [Nm]": float("inf")}, r"Torque \[Nm\] must be a finite number"),
+        ({"Torque [Nm]": "lots"}, r"Torque \[Nm\] must be a number, got 'lots'"),
+        ({"Type": "X"}, "Type must be one of H, L, M; got 'X'"),
+        ({"Colour": "red"}, "unknown feature 'Colour'"),
+        ({"Type": None}, "enter a value for Type"),
+    ],
+)
+def test_own_case_values_are_checked_against_the_demo_data(small_workspace, change, message):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    case = {field["name"]: field["default"] for field in input_schema(proto)}
+    with pytest.raises(ValueError, match=message):
+        explain_own_case(proto, case | change)
+
+
+def test_a_fraction_in_a_whole_number_column_reaches_the_model_as_typed(small_workspace):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 1", "tool-wear rule")
+    case = {field["name"]: field["default"] for field in input_schema(proto)}
+    below = explain_own_case(proto, case | {"Tool wear [min]": 199.5})
+    at = explain_own_case(proto, case | {"Tool wear [min]": 200.0})
+    assert (below["predicted"], at["predicted"]) == ("0", "1")
+    assert at["feature_values"]["Tool wear [min]"] == 200
+    assert isinstance(at["feature_values"]["Tool wear [min]"], int)
+
+
+def test_a_multiclass_own_case_explains_the_predicted_class(tiny):
+    proto = tiny.prototype("S1", "type")
+    row_id = proto.features().index[0]
+    stored = tiny.explain("S1", "type", row_id)
+    own = explain_own_case(proto, stored["feature_values"])
+    assert own["explained_class"] == own["predicted"] == stored["predicted"]
+    assert own["output"] == pytest.approx(own["probabilities"][own["predicted"]], abs=1e-6)
+    assert own["output"] == pytest.approx(stored["output"], abs=1e-6)
+    other = next(c for c in proto.meta["classes"] if c != own["predicted"])
+    assert explain_own_case(proto, stored["feature_values"], other)["explained_class"] == other
+
+
+def test_a_regression_own_case_is_explained_in_the_targets_units(tiny):
+    proto = tiny.prototype("S1", "torque")
+    case = {field["name"]: field["median"] for field in input_schema(proto)}
+    own = explain_own_case(proto, case)
+    assert own["unit"] == "value" and own["confidence"] is None
+    assert own["base_value"] + sum(own["contributions"].values()) == pytest.approx(
+        own["predicted"], abs=1e-6
+    )
