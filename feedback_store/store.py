@@ -457,15 +457,18 @@ class FeedbackStore:
         sprint: str | None = None,
         prototype: str | None = None,
         reviewer: str | None = None,
+        verdict: str | None = None,
     ) -> Path:
         """Write current verdicts with their provenance to ``path`` atomically; return it.
+
+        ``verdict`` keeps only one kind ("correct", "wrong" or "unsure").
 
         One row per current verdict: ids, who, what, the prediction shown (predicted_label,
         confidence, task) and one column per feature shown. Tags are "a;b" in CSV and lists
         in Parquet and JSONL. A feature named like one of those columns gets a "feature."
         prefix.
         """
-        return self._export(path, format, sprint, prototype, reviewer)[0]
+        return self._export(path, format, sprint, prototype, reviewer, verdict)[0]
 
     def _export(
         self,
@@ -474,6 +477,7 @@ class FeedbackStore:
         sprint: str | None,
         prototype: str | None,
         reviewer: str | None,
+        verdict: str | None = None,
     ) -> tuple[Path, int]:
         if format not in EXPORT_FORMATS:
             raise InvalidVerdict(
@@ -487,7 +491,9 @@ class FeedbackStore:
         if target.is_dir():
             raise IsADirectoryError(f"output is a folder, not a file: {target}")
         columns, records = _export_records(
-            self._read(*_current_sql(sprint, prototype, reviewer, include_withdrawn=False))
+            self._read(
+                *_current_sql(sprint, prototype, reviewer, include_withdrawn=False, verdict=verdict)
+            )
         )
         writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
         try:
@@ -585,7 +591,11 @@ class FeedbackStore:
 
 
 def _current_sql(
-    sprint: str | None, prototype: str | None, reviewer: str | None, include_withdrawn: bool
+    sprint: str | None,
+    prototype: str | None,
+    reviewer: str | None,
+    include_withdrawn: bool,
+    verdict: str | None = None,
 ) -> tuple[str, list[Any]]:
     where = ["x.version = (SELECT MAX(version) FROM verdict_versions WHERE verdict_id = v.id)"]
     params: list[Any] = []
@@ -599,6 +609,9 @@ def _current_sql(
     if not include_withdrawn:
         where.append("x.verdict != ?")
         params.append(WITHDRAWN)
+    if verdict is not None:
+        where.append("x.verdict = ?")
+        params.append(_verdict(verdict))
     sql = (
         f"SELECT {_VERSION_COLUMNS} FROM verdicts v"
         " JOIN verdict_versions x ON x.verdict_id = v.id"

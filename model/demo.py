@@ -15,6 +15,7 @@ Everything is computed for real, from ``model/data/ai4i2020.csv`` (CC BY 4.0, se
 
 from __future__ import annotations
 
+import fcntl
 import json
 import tempfile
 import time
@@ -249,6 +250,16 @@ def build_demo(path: str | Path, progress: Progress | None = None) -> Workspace:
     """Build the three demo sprints into the workspace at ``path`` (at once if already built)."""
     report = progress or (lambda fraction, message: None)
     ws = open_workspace(path)
+    # Two sessions opening an empty workspace at once: the second waits, then finds it built.
+    with open(ws.path / ".demo.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _build_demo_locked(ws, report)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
     marker = ws.path / MARKER
     if marker.is_file():
         report(1.0, "demo ready")

@@ -217,6 +217,7 @@ def compute_artifacts(
     """
     report = progress or (lambda fraction, message: None)
     task = detect_task(estimator, task)
+    y_original = y
     X, y = _check_inputs(estimator, X, y, task)
     classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
 
@@ -262,8 +263,10 @@ def compute_artifacts(
         for c in X.columns
         if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])
     }
+    target = getattr(y_original, "name", None)
     meta = {
         "task": task,
+        "target": str(target) if target is not None else None,
         "classes": classes,
         "positive_class": classes[1] if task == BINARY else None,
         "explained_classes": [c or None for c in explained],

@@ -408,6 +408,30 @@ class Workspace:
         self._update_sprint(sprint, change)
         return decision
 
+    def send_to_review(
+        self, sprint: str, queue: str, row_ids: list[str], sent_by: str = "", note: str = ""
+    ) -> dict:
+        """Save a named list of rows for the sprint's SME reviewers (e.g. the bake-off's
+        disagreements). Sending the same queue name again replaces its rows."""
+        queue = validate_name(queue, "queue name")
+        entry = {
+            "rows": [str(r) for r in row_ids],
+            "sent_by": sent_by,
+            "sent_at": _now(),
+            "note": note,
+        }
+
+        def change(info):
+            info.setdefault("review_queues", {})[queue] = entry
+
+        self.sprint_info(sprint)  # raises if the sprint does not exist
+        self._update_sprint(sprint, change)
+        return entry
+
+    def review_queues(self, sprint: str) -> dict[str, dict]:
+        """Row lists sent to the sprint's reviewers: ``{name: {rows, sent_by, sent_at, note}}``."""
+        return self.sprint_info(sprint).get("review_queues", {})
+
     def delete_prototype(self, sprint: str, name: str) -> None:
         """Remove a prototype's artifacts. Verdicts about it stay in ``feedback.db``."""
         folder = self._prototype_dir(sprint, name)

@@ -118,3 +118,15 @@ def test_a_feature_named_like_an_export_column_gets_a_prefix(tmp_path):
                  features={"comment": "feature value"})  # fmt: skip
     frame = read(store.export(tmp_path / "out.jsonl", format="jsonl"), "jsonl")
     assert (frame["comment"].iloc[0], frame["feature.comment"].iloc[0]) == ("", "feature value")
+
+
+def test_export_can_keep_one_kind_of_verdict(tmp_path):
+    store = feedback_store.open(tmp_path)
+    store.record(sprint="S", prototype="p", row_id="1", reviewer="ana", verdict="correct")
+    store.record(sprint="S", prototype="p", row_id="2", reviewer="ana", verdict="wrong",
+                 corrected_label="1")
+    path = store.export(tmp_path / "wrong.csv", format="csv", verdict="wrong")
+    exported = pd.read_csv(path)
+    assert exported["row_id"].astype(str).tolist() == ["2"]
+    with pytest.raises(feedback_store.InvalidVerdict):
+        store.export(tmp_path / "x.csv", format="csv", verdict="maybe")

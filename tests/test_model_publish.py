@@ -293,3 +293,23 @@ def test_deleting_a_prototype_never_touches_verdicts(tmp_path, machines):
     ws.delete_prototype("S1", "rule")
     assert ws.prototypes("S1") == [] and ws.mvp("S1") is None
     assert len(feedback_store.open(tmp_path).verdicts()) == 1
+
+
+def test_the_target_name_is_kept_for_the_pages(tmp_path, machines):
+    X, y, X_demo, y_demo = machines
+    proto = model.open_workspace(tmp_path).publish(
+        "S1", "rule", model.ToolWearRule().fit(X, y), X_demo, y_demo
+    )
+    assert proto.meta["target"] == "Machine failure"
+
+
+def test_rows_sent_to_review_are_kept_per_sprint(tmp_path, machines):
+    X, y, X_demo, y_demo = machines
+    ws = model.open_workspace(tmp_path)
+    ws.publish("S2", "rule", model.ToolWearRule().fit(X, y), X_demo, y_demo)
+    ws.send_to_review("S2", "bake-off disagreements", ["1", "2"], sent_by="dana")
+    ws.send_to_review("S2", "bake-off disagreements", ["3"], sent_by="dana")
+    queues = ws.review_queues("S2")
+    assert queues["bake-off disagreements"]["rows"] == ["3"]
+    with pytest.raises(model.WorkspaceError):
+        ws.send_to_review("no such sprint", "q", ["1"])

@@ -1,0 +1,127 @@
+"""The Streamlit side of the workspace: cached loaders and the session keys the pages share.
+
+Every loader is a thin wrapper over a ``Workspace`` method, keyed by the workspace path (so a
+cache never serves one workspace's data to another, which matters when cached data outlive
+one ``AppTest``), the sprint, the prototype and its version (a re-publish is a new version and
+so a new cache entry). Reruns then read each parquet file once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import feedback_store
+from model.workspace import Workspace, open_workspace
+
+__all__ = [
+    "REVIEWER_KEY",
+    "SPRINT_KEY",
+    "WORKSPACE_KEY",
+    "comparison",
+    "explanation",
+    "features",
+    "predictions",
+    "require_app",
+    "reviewer",
+    "shap_values",
+    "sprint",
+    "store",
+    "summary",
+    "workspace",
+    "workspace_stamp",
+]
+
+#: Session-state keys set by ``app.py`` and read by every page.
+WORKSPACE_KEY = "workspace"
+SPRINT_KEY = "sprint"
+REVIEWER_KEY = "reviewer"
+
+
+# -- the session's choices ----------------------------------------------------------------------
+def require_app() -> None:
+    """Send the user through ``app.py`` if Streamlit ran a page without it.
+
+    On a server's very first run Streamlit may still treat ``pages/`` as a legacy multipage
+    folder and run a page file on its own (no sidebar, no workspace) until ``app.py`` has
+    called ``st.navigation`` once.
+    """
+    if WORKSPACE_KEY not in st.session_state or SPRINT_KEY not in st.session_state:
+        st.switch_page("app.py")
+
+
+def workspace() -> Workspace:
+    """The workspace ``app.py`` opened for this session."""
+    return open_workspace(st.session_state[WORKSPACE_KEY], create=False)
+
+
+def sprint() -> str:
+    """The sprint chosen in the sidebar."""
+    return st.session_state[SPRINT_KEY]
+
+
+def reviewer() -> str:
+    """The reviewer's name from the sidebar, stripped ("" when none was entered)."""
+    return (st.session_state.get(REVIEWER_KEY) or "").strip()
+
+
+# -- loaders ------------------------------------------------------------------------------------
+def _prototype(path: str, sprint: str, prototype: str):
+    return open_workspace(path, create=False).prototype(sprint, prototype)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def predictions(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+    """``Prototype.predictions()``."""
+    return _prototype(path, sprint, prototype).predictions()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def features(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+    """``Prototype.features()``."""
+    return _prototype(path, sprint, prototype).features()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def shap_values(
+    path: str, sprint: str, prototype: str, version: int, explained_class: str | None = None
+) -> pd.DataFrame:
+    """``Prototype.shap_values(explained_class)``."""
+    return _prototype(path, sprint, prototype).shap_values(explained_class)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def explanation(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
+    """``Workspace.explain(sprint, prototype, row_id)``."""
+    return open_workspace(path, create=False).explain(sprint, prototype, row_id)
+
+
+def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
+    """What the comparison and summary depend on: per sprint, its MVP, how many decisions it
+    has and each prototype's version. A change to any of them is a new cache key."""
+    stamp = []
+    for name in ws.sprints() if sprints is None else sprints:
+        info = ws.sprint_info(name)
+        versions = tuple(
+            (proto, ws.prototype(name, proto).version) for proto in ws.prototypes(name)
+        )
+        stamp.append((name, info.get("mvp"), len(info.get("decisions", [])), versions))
+    return tuple(stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def comparison(path: str, sprint: str, stamp: tuple) -> pd.DataFrame:
+    """``Workspace.comparison(sprint)``; ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
+    return open_workspace(path, create=False).comparison(sprint)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def summary(path: str, stamp: tuple) -> pd.DataFrame:
+    """``Workspace.summary()``; ``stamp`` is ``workspace_stamp(ws)``."""
+    return open_workspace(path, create=False).summary()
+
+
+@st.cache_resource(show_spinner=False)
+def store(path: str) -> feedback_store.FeedbackStore:
+    """The workspace's verdict store; it opens a connection per call, so sharing it is safe."""
+    return feedback_store.open(path)

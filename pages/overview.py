@@ -1,0 +1,57 @@
+"""Overview: every sprint's MVP, its headline metric over time, decisions and verdict counts."""
+
+import streamlit as st
+
+from model import cached, views
+
+cached.require_app()
+ws = cached.workspace()
+path = str(ws.path)
+sprints = ws.sprints()
+summary = cached.summary(path, cached.workspace_stamp(ws))
+store = cached.store(path)
+counts = {sprint: store.counts(sprint) for sprint in sprints}
+total = store.counts()
+
+st.title("Sprint Review")
+st.caption(
+    f"{len(sprints)} sprints · {len(summary)} prototypes · {total['total']} verdicts from "
+    f"{total['reviewers']} reviewers"
+)
+
+chart_column, counts_column = st.columns([2, 1], gap="large")
+with chart_column:
+    st.subheader("MVP headline metric per sprint")
+    if summary["mvp"].any():
+        st.altair_chart(views.headline_chart(summary, sprints), width="stretch")
+    else:
+        st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
+with counts_column:
+    st.subheader("SME verdicts, all sprints")
+    first, second = st.columns(2)
+    first.metric("Correct", total["correct"])
+    second.metric("Wrong", total["wrong"])
+    first.metric("Unsure", total["unsure"])
+    second.metric("Reviewers", total["reviewers"])
+
+st.subheader("Sprints")
+st.dataframe(
+    views.overview_table(ws, summary, counts),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        name: st.column_config.NumberColumn(name, width=76)
+        for name in ("Correct", "Wrong", "Unsure", "Reviewers")
+    },
+)
+
+decided = [s for s in reversed(sprints) if ws.decisions(s)]
+if decided:
+    st.subheader("Decisions")
+for sprint in decided:
+    when, body, attendees = views.decision_text(ws.decisions(sprint)[-1], sprint)
+    with st.container(border=True):
+        st.caption(views.escape_markdown(when))
+        st.text(body)
+        if attendees:
+            st.caption("Attendees: " + views.escape_markdown(attendees))

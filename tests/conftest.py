@@ -1,0 +1,187 @@
+"""Shared fixtures: a small two-sprint workspace built once per session, and AppTest helpers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+import streamlit as st
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+import feedback_store
+import model
+from model.config import DEMO_DATA_FILE, WORKSPACE_ENV_VAR
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+TARGET = "Machine failure"
+FEATURES = [
+    "Type",
+    "Air temperature [K]",
+    "Process temperature [K]",
+    "Rotational speed [rpm]",
+    "Torque [Nm]",
+    "Tool wear [min]",
+]
+DEMO_ROWS = 300
+SEED = 7
+
+
+def load_data() -> pd.DataFrame:
+    data = pd.read_csv(DEMO_DATA_FILE)
+    data.index = pd.Index(data.pop("UDI").astype(str), name="row_id")
+    return data.drop(columns=["Product ID", "TWF", "HDF", "PWF", "OSF", "RNF"])
+
+
+def _pipeline(step, scale: bool) -> Pipeline:
+    numeric = FEATURES[1:]
+    prep = ColumnTransformer(
+        [
+            ("type", OneHotEncoder(handle_unknown="ignore"), ["Type"]),
+            ("sensors", StandardScaler() if scale else "passthrough", numeric),
+        ]
+    )
+    return Pipeline([("prep", prep), ("model", step)])
+
+
+def build_small_workspace(path: Path) -> model.Workspace:
+    """Sprint 1: the tool-wear rule (MVP). Sprint 2: physics rules, logistic regression and a
+    small random forest, with a recorded decision for the forest. A few verdicts."""
+    data = load_data()
+    train, demo = train_test_split(
+        data, test_size=DEMO_ROWS, stratify=data[TARGET], random_state=SEED
+    )
+    X, y = train[FEATURES], train[TARGET]
+    X_demo, y_demo = demo[FEATURES], demo[TARGET]
+    ws = model.open_workspace(path)
+    ws.publish(
+        "Sprint 1", "tool-wear rule", model.ToolWearRule().fit(X, y), X_demo, y_demo,
+        mvp=True, train_seconds=0.01, effort_days=1.0, notes="Replace the tool at 200 minutes.",
+    )  # fmt: skip
+    candidates = {
+        "physics rules": (model.PhysicsRules().fit(X, y), 2.0),
+        "logistic regression": (
+            _pipeline(LogisticRegression(max_iter=500), scale=True).fit(X, y),
+            3.0,
+        ),
+        "random forest": (
+            _pipeline(
+                RandomForestClassifier(n_estimators=20, max_depth=4, random_state=SEED),
+                scale=False,
+            ).fit(X, y),
+            5.0,
+        ),
+    }
+    for name, (estimator, effort) in candidates.items():
+        ws.publish("Sprint 2", name, estimator, X_demo, y_demo, train_seconds=0.5,
+                   effort_days=effort)  # fmt: skip
+    ws.record_decision(
+        "Sprint 2",
+        "random forest",
+        rationale="Best PR AUC at an acceptable latency.",
+        attendees=["ana", "bo", "dana"],
+        decided_on="2024-05-17",
+        recorded_by="dana",
+    )
+    store = feedback_store.open(ws.path)
+    predictions = ws.prototype("Sprint 2", "random forest").predictions()
+    least_confident = predictions.sort_values("confidence").index
+    seeded = [
+        ("Sprint 2", "random forest", least_confident[0], "ana", "wrong", "1", ["tool wear"]),
+        ("Sprint 2", "random forest", least_confident[1], "ana", "correct", None, []),
+        ("Sprint 2", "random forest", least_confident[0], "bo", "unsure", None, ["sensor"]),
+        ("Sprint 1", "tool-wear rule", X_demo.index[0], "bo", "correct", None, []),
+    ]
+    for sprint, prototype, row_id, reviewer, verdict, label, tags in seeded:
+        store.record(
+            sprint=sprint, prototype=prototype, row_id=row_id, reviewer=reviewer,
+            verdict=verdict, corrected_label=label, comment=f"seeded by {reviewer}", tags=tags,
+            task="binary",
+        )  # fmt: skip
+    return ws
+
+
+@pytest.fixture(scope="session")
+def small_workspace(tmp_path_factory) -> Path:
+    """The small workspace, built once. Tests that write must use ``workspace_copy``."""
+    path = tmp_path_factory.mktemp("shared") / "workspace"
+    build_small_workspace(path)
+    return path
+
+
+@pytest.fixture
+def workspace_copy(small_workspace, tmp_path) -> Path:
+    """A private copy of the small workspace for a test that writes to it."""
+    target = tmp_path / "workspace"
+    shutil.copytree(small_workspace, target, ignore=shutil.ignore_patterns(".lock"))
+    return target
+
+
+@pytest.fixture(autouse=True)
+def clear_streamlit_caches():
+    """Cached data and resources outlive one AppTest: start every test without them."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture(autouse=True)
+def navigation_through_app(monkeypatch):
+    """Run every AppTest page through ``app.py``'s ``st.navigation``, as the server does.
+
+    AppTest resets Streamlit's legacy "pages/ folder" flag before every run and, because our
+    pages live in ``pages/``, would then run a switched-to page file on its own, without
+    ``app.py`` and its sidebar. A server clears that flag on its first ``st.navigation`` call
+    and keeps it cleared; this does the same for AppTest.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def chart_data():
+    """``chart_data(element)``: the DataFrames an AppTest vega_lite_chart element carries."""
+
+    def frames(element) -> list[pd.DataFrame]:
+        out = []
+        for dataset in element.proto.datasets:
+            reader = pa.ipc.open_stream(dataset.data.data)
+            out.append(reader.read_pandas())
+        return out
+
+    return frames
+
+
+@pytest.fixture
+def open_app(monkeypatch):
+    """``open_app(workspace, page=None, reviewer=None)``: the app run on ``workspace``."""
+
+    def run(workspace: Path, page: str | None = None, reviewer: str | None = None) -> AppTest:
+        monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.run()
+        if reviewer is not None:
+            at.sidebar.text_input(key="reviewer").set_value(reviewer)
+            at.run()
+        if page is not None:
+            at.switch_page(f"pages/{page}.py").run()
+        return at
+
+    return run

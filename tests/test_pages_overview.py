@@ -1,0 +1,34 @@
+"""The overview page, opened through app.py."""
+
+
+def test_overview_shows_sprints_mvps_headline_chart_and_counts(small_workspace, open_app):
+    at = open_app(small_workspace, page="overview")
+    assert not at.exception
+    assert at.title[0].value == "Sprint Review"
+    assert len(at.get("vega_lite_chart")) == 1
+    table = at.dataframe[0].value
+    assert table["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
+    assert table["MVP"].tolist() == ["tool-wear rule", "random forest"]
+    assert table["MVP PR AUC"].str.match(r"^0\.\d{3}$").all()
+    sprint2 = table.set_index("Sprint").loc["Sprint 2"]
+    assert sprint2["Decision"] == "random forest"
+    assert (sprint2["Correct"], sprint2["Wrong"], sprint2["Unsure"]) == (1, 1, 1)
+    assert sprint2["Reviewers"] == 2
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Correct": "2", "Wrong": "1", "Unsure": "1", "Reviewers": "2"}
+
+
+def test_overview_shows_the_latest_decision_as_plain_text(small_workspace, open_app):
+    at = open_app(small_workspace, page="overview")
+    assert [t.value for t in at.text if "Best PR AUC" in t.value] == [
+        "Chose random forest: Best PR AUC at an acceptable latency."
+    ]
+    captions = [c.value for c in at.caption]
+    assert "Sprint 2 · decided on 2024-05-17 · recorded by dana" in captions
+    assert "Attendees: ana, bo, dana" in captions
+
+
+def test_overview_is_the_default_page(small_workspace, open_app):
+    at = open_app(small_workspace)
+    assert not at.exception
+    assert at.title[0].value == "Sprint Review"

@@ -1,0 +1,441 @@
+"""The pages' logic, without Streamlit: charts, deltas, filters, the review queue, words."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+import feedback_store
+import model
+from model import views
+
+BINARY_META = {
+    "task": "binary",
+    "classes": ["0", "1"],
+    "positive_class": "1",
+    "explained_classes": ["1"],
+    "target": "Machine failure",
+    "global_importance": {
+        "Tool wear [min]": 0.04,
+        "Process temperature [K]": 0.01,
+        "Torque [Nm]": 0.03,
+    },
+}
+
+
+def explanation(**overrides):
+    contributions = {
+        "Torque [Nm]": 0.30,
+        "Tool wear [min]": -0.05,
+        "Process temperature [K]": 0.12,
+        "Type": 0.01,
+    }
+    base = 0.034
+    out = {
+        "output": base + sum(contributions.values()),
+        "base_value": base,
+        "contributions": contributions,
+        "explained_class": "1",
+        "unit": "probability",
+        "feature_values": {
+            "Torque [Nm]": 65.2,
+            "Tool wear [min]": 12,
+            "Process temperature [K]": 308.6,
+            "Type": "L",
+        },
+        "predicted": "1",
+        "explainer": "exact",
+    }
+    return out | overrides
+
+
+def predictions():
+    return pd.DataFrame(
+        {
+            "predicted": ["0", "1", "0", "1", "0"],
+            "confidence": [0.95, 0.55, 0.60, 0.80, 0.55],
+            "actual": ["0", "0", "0", "1", "1"],
+            "correct": [True, False, True, True, False],
+        },
+        index=pd.Index(["a", "b", "c", "d", "e"], name="row_id"),
+    )
+
+
+def chart_dict(chart) -> dict:
+    return chart.to_dict()
+
+
+def text_marks(spec: dict):
+    for layer in spec.get("layer", []):
+        mark = layer.get("mark")
+        if isinstance(mark, dict) and mark.get("type") == "text":
+            yield mark
+
+
+# -- filters ------------------------------------------------------------------------------------
+def test_filter_predictions_without_filters_keeps_every_row():
+    assert list(views.filter_predictions(predictions()).index) == ["a", "b", "c", "d", "e"]
+
+
+def test_filter_predictions_by_predicted_class():
+    shown = views.filter_predictions(predictions(), classes=["1"])
+    assert list(shown.index) == ["b", "d"]
+
+
+def test_filter_predictions_by_confidence_range_includes_its_ends():
+    shown = views.filter_predictions(predictions(), confidence=(0.55, 0.8))
+    assert list(shown.index) == ["b", "c", "d", "e"]
+
+
+def test_filter_predictions_by_correctness():
+    data = predictions()
+    assert list(views.filter_predictions(data, correctness="wrong").index) == ["b", "e"]
+    assert list(views.filter_predictions(data, correctness="correct").index) == ["a", "c", "d"]
+
+
+def test_filter_predictions_combines_filters():
+    shown = views.filter_predictions(
+        predictions(), classes=["0"], confidence=(0.5, 0.7), correctness="wrong"
+    )
+    assert list(shown.index) == ["e"]
+
+
+def test_filter_predictions_ignores_correctness_without_known_outcomes():
+    data = predictions().drop(columns=["actual", "correct"])
+    assert len(views.filter_predictions(data, correctness="wrong")) == 5
+
+
+def test_filter_predictions_rejects_an_unknown_correctness():
+    with pytest.raises(ValueError, match="correctness"):
+        views.filter_predictions(predictions(), correctness="maybe")
+
+
+# -- review queue -------------------------------------------------------------------------------
+def test_review_queue_puts_the_least_confident_first_ties_in_row_order():
+    assert views.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
+
+
+def test_review_queue_leaves_out_rows_already_reviewed():
+    assert views.review_queue(predictions(), {"b", "c"}) == ["e", "d", "a"]
+
+
+def test_review_queue_is_empty_when_everything_was_reviewed():
+    assert views.review_queue(predictions(), list("abcde")) == []
+
+
+# -- metric deltas ------------------------------------------------------------------------------
+def test_metric_deltas_rise_in_a_higher_is_better_metric_is_an_improvement():
+    (delta,) = views.metric_deltas({"pr_auc": 0.8}, {"pr_auc": 0.6}, "binary", ["pr_auc"])
+    assert delta.delta == pytest.approx(0.2)
+    assert delta.delta_text == "+0.200"
+    assert delta.delta_color == "normal"
+    assert delta.improved is True
+
+
+def test_metric_deltas_fall_in_log_loss_is_an_improvement_shown_inverse():
+    (delta,) = views.metric_deltas({"log_loss": 0.10}, {"log_loss": 0.25}, "binary", ["log_loss"])
+    assert delta.delta < 0
+    assert delta.delta_text.startswith("-")
+    assert delta.delta_color == "inverse"
+    assert delta.improved is True
+
+
+def test_metric_deltas_rise_in_rmse_is_a_regression():
+    (delta,) = views.metric_deltas({"rmse": 3.0}, {"rmse": 2.0}, "regression", ["rmse"])
+    assert delta.delta_color == "inverse"
+    assert delta.improved is False
+
+
+def test_metric_deltas_without_a_previous_mvp_have_no_delta():
+    (delta,) = views.metric_deltas({"pr_auc": 0.8}, None, "binary", ["pr_auc"])
+    assert delta.delta is None and delta.delta_text is None and delta.improved is None
+    assert delta.formatted == "0.800"
+
+
+def test_metric_deltas_skip_metrics_the_prototype_lacks_and_keep_task_order():
+    metrics = {"log_loss": 0.1, "pr_auc": 0.7, "accuracy": 0.9}
+    keys = [d.key for d in views.metric_deltas(metrics, None, "binary")]
+    assert keys == ["pr_auc", "log_loss"]
+
+
+def test_previous_mvp_is_the_nearest_earlier_sprint_with_one(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    assert views.previous_mvp(ws, "Sprint 2") == ("Sprint 1", "tool-wear rule")
+    assert views.previous_mvp(ws, "Sprint 1") is None
+
+
+# -- waterfall ----------------------------------------------------------------------------------
+def test_waterfall_steps_add_up_from_the_base_value_to_the_output():
+    data = views.waterfall_data(explanation())
+    steps = data[data["kind"].isin([views.KIND_UP, views.KIND_DOWN])]
+    assert data.iloc[0]["value"] + steps["value"].sum() == pytest.approx(data.iloc[-1]["value"])
+    assert steps.iloc[-1]["end"] == pytest.approx(explanation()["output"])
+    assert (steps["start"].iloc[1:].to_numpy() == steps["end"].iloc[:-1].to_numpy()).all()
+
+
+def test_waterfall_sorts_features_by_absolute_contribution_with_their_values():
+    data = views.waterfall_data(explanation())
+    assert list(data["label"]) == [
+        views.BASE_LABEL,
+        "Torque [Nm] = 65.2",
+        "Process temperature [K] = 308.6",
+        "Tool wear [min] = 12",
+        "Type = L",
+        views.OUTPUT_LABEL,
+    ]
+    assert list(data["kind"][1:5]) == [views.KIND_UP, views.KIND_UP, views.KIND_DOWN, views.KIND_UP]
+
+
+def test_waterfall_sums_the_smallest_features_into_one_bar_without_losing_any():
+    data = views.waterfall_data(explanation(), max_features=2)
+    assert list(data["label"][1:3]) == ["Torque [Nm] = 65.2", "3 other features"]
+    assert data.iloc[2]["value"] == pytest.approx(0.12 - 0.05 + 0.01)
+    assert data.iloc[2]["end"] == pytest.approx(explanation()["output"])
+
+
+def test_waterfall_labels_probabilities_as_percentages():
+    data = views.waterfall_data(explanation())
+    assert data.iloc[0]["text"] == "3.4%"
+    assert data.iloc[1]["text"] == "+30.0%"
+
+
+def test_waterfall_chart_names_the_unit_and_is_legible_on_a_projector():
+    spec = chart_dict(views.waterfall_chart(explanation(), BINARY_META))
+    axis = spec["config"]["axis"]
+    assert axis["labelFontSize"] >= 13 and axis["titleFontSize"] >= 13
+    assert axis["labelLimit"] >= 300
+    assert all(mark["fontSize"] >= 13 for mark in text_marks(spec))
+    assert "contribution to P(Machine failure = 1)" in json.dumps(spec)
+
+
+def test_waterfall_chart_without_a_target_name_still_names_the_class():
+    meta = {k: v for k, v in BINARY_META.items() if k != "target"}
+    assert "contribution to P(class = 1)" in json.dumps(chart_dict(views.waterfall_chart(
+        explanation(), meta)))  # fmt: skip
+
+
+# -- other charts -------------------------------------------------------------------------------
+def test_global_importance_chart_orders_features_largest_first():
+    spec = chart_dict(views.global_importance_chart(BINARY_META))
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["sort"] == ["Tool wear [min]", "Torque [Nm]", "Process temperature [K]"]
+    assert spec["config"]["axis"]["labelFontSize"] >= 13
+
+
+def test_headline_by_sprint_keeps_each_sprints_mvp_in_sprint_order():
+    summary = pd.DataFrame(
+        {
+            "sprint": ["S2", "S1", "S2", "S3"],
+            "prototype": ["gbm", "rule", "lr", "gbm2"],
+            "mvp": [True, True, False, False],
+            "metric": ["PR AUC"] * 4,
+            "value": [0.8, 0.3, 0.7, 0.9],
+        }
+    )
+    data = views.headline_by_sprint(summary, ["S1", "S2", "S3"])
+    assert list(data["sprint"]) == ["S1", "S2"]
+    assert list(data["prototype"]) == ["rule", "gbm"]
+
+
+def test_headline_chart_is_a_line_over_sprints(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    spec = chart_dict(views.headline_chart(ws.summary(), ws.sprints()))
+    assert spec["layer"][0]["mark"]["type"] == "line"
+    assert spec["layer"][0]["encoding"]["x"]["sort"] == [
+        "Sprint 1\ntool-wear rule",
+        "Sprint 2\nrandom forest",
+    ]
+
+
+def test_comparison_table_puts_prototypes_side_by_side_with_formatted_costs(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    comparison = ws.comparison("Sprint 2")
+    table = views.comparison_table(comparison, "binary", ws.decisions("Sprint 2"))
+    assert sorted(table.columns) == ["logistic regression", "physics rules", "random forest (MVP)"]
+    assert "PR AUC ↑" in table.index
+    assert "Log loss ↓" in table.index
+    forest = comparison.set_index("prototype").loc["random forest"]
+    assert table.loc["Model size (MB)", "random forest (MVP)"] == (
+        f"{forest['model_size_bytes'] / 1e6:,.2f}"
+    )
+    assert table.loc["PR AUC ↑", "random forest (MVP)"] == (f"{forest['pr_auc']:.3f}")
+    assert table.loc["Chosen on"].to_dict() == {
+        "logistic regression": "",
+        "physics rules": "",
+        "random forest (MVP)": "2024-05-17",
+    }
+
+
+def test_comparison_table_shows_missing_costs_as_a_dash(small_workspace):
+    comparison = model.open_workspace(small_workspace).comparison("Sprint 2")
+    comparison["effort_days"] = None
+    table = views.comparison_table(comparison, "binary")
+    assert set(table.loc["Effort (days)"]) == {"—"}
+
+
+def test_escape_table_escapes_cells_header_and_index():
+    table = pd.DataFrame({"[x](y)": ["**b**"]}, index=pd.Index(["$a$"], name="Prototype"))
+    escaped = views.escape_table(table)
+    assert list(escaped.columns) == ["\\[x\\](y)"]
+    assert escaped.iloc[0, 0] == "\\*\\*b\\*\\*"
+    assert list(escaped.index) == ["\\$a\\$"]
+
+
+def test_decision_text_says_when_who_what_and_why():
+    decision = {
+        "chosen": "gbm",
+        "rationale": "Best PR AUC.",
+        "attendees": ["ana", "bo"],
+        "decided_on": "2024-05-17",
+        "recorded_by": "dana",
+    }
+    assert views.decision_text(decision, "Sprint 2") == (
+        "Sprint 2 · decided on 2024-05-17 · recorded by dana",
+        "Chose gbm: Best PR AUC.",
+        "ana, bo",
+    )
+
+
+def test_waterfall_caption_gives_the_rows_numbers():
+    caption = views.waterfall_caption(explanation(), BINARY_META)
+    assert caption.startswith("Each bar shows how one reading moves P(Machine failure = 1)")
+    assert "3.4%" in caption and "41.4%" in caption
+
+
+@pytest.mark.parametrize("cost", ["latency", "size"])
+def test_cost_scatter_labels_prototypes_and_highlights_the_mvp(small_workspace, cost):
+    ws = model.open_workspace(small_workspace)
+    spec = chart_dict(views.cost_scatter(ws.comparison("Sprint 2"), "pr_auc", cost))
+    points, labels = spec["layer"]
+    assert points["encoding"]["color"]["scale"]["domain"] == ["MVP", "prototype"]
+    assert labels["encoding"]["text"]["field"] == "prototype"
+    assert points["encoding"]["y"]["title"] == "PR AUC (higher is better)"
+    dataset = next(iter(spec["datasets"].values()))
+    roles = {row["prototype"]: row["role"] for row in dataset}
+    assert roles == {
+        "logistic regression": "prototype",
+        "physics rules": "prototype",
+        "random forest": "MVP",
+    }
+
+
+# -- words --------------------------------------------------------------------------------------
+def test_prediction_in_words_for_the_positive_class():
+    text = views.prediction_in_words("1", 0.83, BINARY_META)
+    assert text == "Machine failure predicted with 83% probability"
+
+
+def test_prediction_in_words_for_the_negative_class():
+    text = views.prediction_in_words("0", 0.97, BINARY_META)
+    assert text == "No machine failure predicted with 97% probability"
+
+
+def test_prediction_in_words_without_a_target_name_names_the_class():
+    meta = {k: v for k, v in BINARY_META.items() if k != "target"}
+    assert views.prediction_in_words("1", 0.5, meta) == "Class 1 predicted with 50% probability"
+
+
+def test_prediction_in_words_never_rounds_to_certainty():
+    assert views.prediction_in_words("0", 0.9996, BINARY_META).endswith(">99% probability")
+
+
+def test_prediction_in_words_for_regression():
+    meta = {"task": "regression", "target": "Tool life [min]"}
+    assert views.prediction_in_words(123.456, None, meta) == "Predicted Tool life [min]: 123.46"
+
+
+def test_escape_markdown_neutralises_links_images_and_directives():
+    escaped = views.escape_markdown("![x](http://evil) :red[boom] $x$ **b**")
+    assert escaped == "!\\[x\\](http\\://evil) \\:red\\[boom\\] \\$x\\$ \\*\\*b\\*\\*"
+
+
+def test_escape_markdown_neutralises_autolinks_and_line_starts():
+    assert views.escape_markdown("www.evil.com a@b.c") == "www\\.evil.com a\\@b.c"
+    assert views.escape_markdown("- item") == "\\- item"
+    assert views.escape_markdown("1. item") == "1\\. item"
+    assert views.escape_markdown("# one\n# two") == "\\# one \\# two"
+
+
+def test_escape_markdown_leaves_ordinary_names_alone():
+    assert views.escape_markdown("tool-wear rule (v2), 0.83") == "tool-wear rule (v2), 0.83"
+
+
+# -- verdicts -----------------------------------------------------------------------------------
+def verdict_frame():
+    return pd.DataFrame(
+        {
+            "verdict_id": [1, 2, 3],
+            "version": [1, 2, 1],
+            "sprint": ["S1"] * 3,
+            "prototype": ["gbm"] * 3,
+            "row_id": ["10", "11", "12"],
+            "reviewer": ["ana", "bo", "ana"],
+            "verdict": ["wrong", "correct", "unsure"],
+            "corrected_label": ["1", None, None],
+            "comment": ["hot", "", "?"],
+            "tags": [["heat", "sensor"], [], ["sensor"]],
+            "recorded_at": ["2024-05-17T10:11:12.123456+00:00"] * 3,
+        }
+    )
+
+
+def test_count_verdicts_counts_each_kind_and_reviewers():
+    assert views.count_verdicts(verdict_frame()) == {
+        "correct": 1,
+        "wrong": 1,
+        "unsure": 1,
+        "total": 3,
+        "reviewers": 2,
+    }
+
+
+def test_filter_verdicts_by_kind():
+    assert list(views.filter_verdicts(verdict_frame(), ["wrong", "unsure"])["verdict_id"]) == [1, 3]
+    assert len(views.filter_verdicts(verdict_frame(), [])) == 3
+
+
+def test_verdicts_table_joins_tags_and_shortens_times():
+    table = views.verdicts_table(verdict_frame())
+    assert table["Tags"].tolist() == ["heat, sensor", "", "sensor"]
+    assert table["Recorded at"].iloc[0] == "2024-05-17 10:11"
+
+
+def test_existing_tags_are_unique_and_sorted():
+    assert views.existing_tags(verdict_frame()) == ["heat", "sensor"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_export_bytes_hold_the_chosen_verdicts(small_workspace, fmt):
+    store = feedback_store.open(small_workspace)
+    data = views.export_bytes(store, fmt, sprint="Sprint 2", reviewer="ana")
+    read = {"csv": pd.read_csv, "parquet": pd.read_parquet}.get(
+        fmt, lambda f: pd.read_json(f, lines=True)
+    )
+    frame = read(io.BytesIO(data))
+    assert sorted(frame["verdict"]) == ["correct", "wrong"]
+    assert set(frame["reviewer"]) == {"ana"}
+
+
+def test_overview_table_names_the_headline_column_after_the_shared_metric(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    counts = {"Sprint 2": {"correct": 1, "wrong": 2, "unsure": 0, "total": 3, "reviewers": 2}}
+    table = views.overview_table(ws, ws.summary(), counts).set_index("Sprint")
+    assert "MVP PR AUC" in table.columns
+    assert table.loc["Sprint 2", "Decision"] == "random forest"
+    assert table.loc["Sprint 1", "Decision"] == "—"
+    assert (table.loc["Sprint 1", "Correct"], table.loc["Sprint 2", "Wrong"]) == (0, 2)
+
+
+def test_model_details_list_each_prototypes_model_and_explainer(small_workspace):
+    comparison = model.open_workspace(small_workspace).comparison("Sprint 2")
+    details = views.model_details(comparison).set_index("Prototype")
+    assert details.loc["random forest", "Model"].endswith("RandomForestClassifier)")
+    assert details.loc["random forest", "SHAP explainer"].startswith("tree")
+
+
+def test_global_importance_of_a_multiclass_model_is_about_every_class():
+    meta = BINARY_META | {"task": "multiclass", "classes": ["a", "b", "c"]}
+    meta["explained_classes"] = ["a", "b", "c"]
+    spec = json.dumps(chart_dict(views.global_importance_chart(meta)))
+    assert "average |contribution| to class probabilities" in spec
