@@ -24,6 +24,7 @@ from feedback_store.agreement import (
     pairwise_agreement,
     reviewer_labels,
 )
+from feedback_store.backup import backup, restore
 from feedback_store.resolution import RULES, resolve_labels
 from feedback_store.store import (
     DISPUTE_KINDS,
@@ -31,6 +32,7 @@ from feedback_store.store import (
     VERDICTS,
     FeedbackStore,
     InvalidVerdict,
+    StorageError,
     open,
     own_case_id,
 )
@@ -43,8 +45,10 @@ __all__ = [
     "VERDICTS",
     "FeedbackStore",
     "InvalidVerdict",
+    "StorageError",
     "TrainingExport",
     "agreement",
+    "backup",
     "cohen_kappa",
     "conflicts",
     "demo_set_warning",
@@ -53,5 +57,6 @@ __all__ = [
     "own_case_id",
     "pairwise_agreement",
     "resolve_labels",
+    "restore",
     "reviewer_labels",
 ]

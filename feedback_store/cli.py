@@ -1,4 +1,4 @@
-"""Command line for feedback_store: ``python -m feedback_store export|export-training|list``.
+"""Command line: ``python -m feedback_store export|export-training|backup|restore|list``.
 
 Only parses arguments and calls the store; errors become one "error: ..." line and exit 2.
 """
@@ -76,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_argument("--lead", metavar="NAME", help="lead reviewer (with --rule lead)")
     training.set_defaults(run=_export_training)
 
+    backing_up = commands.add_parser(
+        "backup",
+        help="copy feedback.db consistently, even while reviewers are writing",
+        description="Copy the workspace's feedback.db with SQLite's online backup API: a"
+        " consistent snapshot even while verdicts are being recorded.",
+    )
+    _add_workspace(backing_up)
+    backing_up.add_argument("--out", required=True, metavar="FILE", help="backup file to write")
+    backing_up.set_defaults(run=_backup)
+
+    restoring = commands.add_parser(
+        "restore",
+        help="make a backup the workspace's feedback.db",
+        description="Check a backup (integrity and tables) and make it the workspace's"
+        " feedback.db. An existing database is only replaced with --force, and is then kept"
+        " beside it as feedback.db.before-restore-<time>.",
+    )
+    _add_workspace(restoring)
+    restoring.add_argument("--backup", required=True, metavar="FILE", help="the backup file")
+    restoring.add_argument("--force", action="store_true", help="replace an existing database")
+    restoring.set_defaults(run=_restore)
+
     listing = commands.add_parser(
         "list",
         help="print current verdicts as a table",
@@ -116,6 +138,19 @@ def _export_training(args: argparse.Namespace) -> int:
     print(f"{result.manifest_path}\tmanifest")
     for warning in manifest["warnings"]:
         print(f"warning: {warning}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    store = feedback_store.open(args.workspace, create=False)
+    path = feedback_store.backup(store, args.out)
+    print(f"{path}\t{store.counts()['total']} verdicts")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    path = feedback_store.restore(args.backup, args.workspace, force=args.force)
+    print(f"{path}\t{feedback_store.open(args.workspace).counts()['total']} verdicts")
     return 0
 
 

@@ -80,6 +80,14 @@ class InvalidVerdict(ValueError):
     """Input that cannot be stored as given; the message says what is wrong and how to fix it."""
 
 
+class StorageError(OSError):
+    """The database could not be written or read (disk full, read-only, damaged file).
+
+    The message is one line for the user; the transaction was rolled back, so nothing of the
+    failed write is stored.
+    """
+
+
 def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackStore:
     """Open the verdict store of a workspace folder, upgrading its schema if it is older.
 
@@ -576,8 +584,13 @@ class FeedbackStore:
             try:
                 return attempt()
             except sqlite3.OperationalError as error:
-                if number == _WRITE_ATTEMPTS or not _is_busy(error):
-                    raise
+                if not _is_busy(error):
+                    raise StorageError(_storage_message(error, self.path)) from error
+                if number == _WRITE_ATTEMPTS:
+                    raise StorageError(
+                        f"the feedback database {self.path} stayed busy; nothing was saved, "
+                        "try again"
+                    ) from error
             except sqlite3.IntegrityError as error:
                 # Another writer stored the same key or thread first: trying again reads
                 # theirs back instead of failing the user's click.
@@ -721,6 +734,15 @@ def _append(
             _now(),
         ],
     ).lastrowid
+
+
+def _storage_message(error: sqlite3.Error, path: Path) -> str:
+    text = str(error)
+    if "full" in text:
+        return f"the disk holding {path} is full; nothing was saved: free space and try again"
+    if "readonly" in text or "read-only" in text:
+        return f"{path} is read-only; nothing was saved: ask for write access to the workspace"
+    return f"the feedback database {path} could not be used ({text}); nothing was saved"
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
