@@ -313,3 +313,52 @@ def test_rows_sent_to_review_are_kept_per_sprint(tmp_path, machines):
     assert queues["bake-off disagreements"]["rows"] == ["3"]
     with pytest.raises(model.WorkspaceError):
         ws.send_to_review("no such sprint", "q", ["1"])
+
+
+def test_nan_the_model_cannot_handle_is_one_line(tmp_path, machines):
+    X, y, X_demo, y_demo = machines
+    lr = Pipeline(
+        [("prep", ColumnTransformer(
+            [("cat", OneHotEncoder(), ["Type"]), ("num", StandardScaler(), NUMERIC)])),
+         ("model", LogisticRegression(max_iter=300))]
+    ).fit(X, y)  # fmt: skip
+    with_nan = X_demo.copy()
+    with_nan.iloc[0, 1] = np.nan
+    with pytest.raises(model.PublishError, match="failed to predict") as caught:
+        model.open_workspace(tmp_path).publish("S1", "lr", lr, with_nan, y_demo)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_category_never_seen_in_training(tmp_path, machines):
+    X, y, X_demo, y_demo = machines
+    unseen = X_demo.assign(Type=["X"] + list(X_demo["Type"].iloc[1:]))
+    strict = one_hot_pipeline(RandomForestClassifier(n_estimators=5, random_state=0))
+    strict.set_params(prep__cat__handle_unknown="error").fit(X, y)
+    with pytest.raises(model.PublishError, match="failed to predict"):
+        model.open_workspace(tmp_path).publish("S1", "strict", strict, unseen, y_demo)
+    tolerant = one_hot_pipeline(RandomForestClassifier(n_estimators=5, random_state=0)).fit(X, y)
+    proto = model.open_workspace(tmp_path).publish("S1", "tolerant", tolerant, unseen, y_demo)
+    assert_additive(proto)
+
+
+def test_a_full_disk_during_publish_leaves_nothing_behind(tmp_path, machines, monkeypatch):
+    import errno
+
+    X, y, X_demo, y_demo = machines
+    ws = model.open_workspace(tmp_path)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(model.Workspace, "_write_artifacts", staticmethod(disk_full))
+    with pytest.raises(model.PublishError, match="No space left on device"):
+        ws.publish("S1", "rule", model.ToolWearRule().fit(X, y), X_demo, y_demo)
+    leftovers = list((tmp_path / "sprints" / "S1" / "prototypes").iterdir())
+    assert leftovers == []
+
+
+def test_a_workspace_path_that_is_a_file_is_refused(tmp_path):
+    path = tmp_path / "not-a-folder"
+    path.write_text("x")
+    with pytest.raises(model.WorkspaceError, match="is a file"):
+        model.open_workspace(path)
