@@ -11,7 +11,7 @@ import importlib
 
 import streamlit as st
 
-from model import cached, views
+from model import access, cached, views
 from model.config import workspace_from_env
 from model.workspace import open_workspace
 
@@ -48,18 +48,56 @@ def build_demo(path) -> None:
     st.rerun()
 
 
-def sidebar(ws, sprints: list[str]) -> None:
+def auth_configured() -> bool:
+    """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section for st.login."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all: local mode
+        return False
+
+
+def sign_in(ws) -> str | None:
+    """The signed-in user's role, asking them to sign in first; None in local mode."""
+    if not auth_configured():
+        st.session_state[access.ROLE_STATE_KEY] = "scientist"
+        return None
+    if not st.user.is_logged_in:
+        st.title("Sprint Review")
+        st.write("Sign in to open this workspace.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    role = access.role_for(email, access.load_access_list(ws.path))
+    st.session_state[access.ROLE_STATE_KEY] = role
+    # Verdicts and decisions carry the signed-in identity, not a name anyone could type.
+    st.session_state[cached.REVIEWER_KEY] = email
+    return email
+
+
+def sidebar(ws, sprints: list[str], email: str | None) -> None:
     if st.session_state.get(cached.SPRINT_KEY) not in sprints:
         st.session_state[cached.SPRINT_KEY] = sprints[-1]
     with st.sidebar:
         st.selectbox("Sprint", sprints, key=cached.SPRINT_KEY)
-        st.text_input(
-            "Your name",
-            key=cached.REVIEWER_KEY,
-            placeholder="e.g. ana",
-            help="Recorded with your verdicts and decisions.",
-            max_chars=100,
-        )
+        if email is None:
+            st.text_input(
+                "Your name",
+                key=cached.REVIEWER_KEY,
+                placeholder="e.g. ana",
+                help="Recorded with your verdicts and decisions.",
+                max_chars=100,
+            )
+            st.info(
+                "Local mode: no sign-in is configured, so everyone who can open this app may "
+                "record, export and decide. Configure [auth] in .streamlit/secrets.toml to "
+                "use roles.",
+                icon=":material/lock_open:",
+            )
+        else:
+            role = st.session_state[access.ROLE_STATE_KEY]
+            st.caption("Signed in as")
+            st.text(f"{email} ({role})")
+            st.button("Sign out", on_click=st.logout)
         st.caption("Workspace")
         st.text(str(ws.path))
 
@@ -74,16 +112,26 @@ def main() -> None:
         st.rerun()
     path = workspace_from_env()
     try:
+        new_workspace = not path.exists() or (path.is_dir() and not any(path.iterdir()))
         ws = open_workspace(path)
         st.session_state[cached.WORKSPACE_KEY] = str(ws.path)
+        email = sign_in(ws)
         sprints = ws.sprints()
-        if not sprints:
+        demo_under_way = (ws.path / ".demo.lock").exists() and not (ws.path / "demo.json").exists()
+        if new_workspace or demo_under_way:
             build_demo(ws.path)
             return
-        sidebar(ws, sprints)
+        if not sprints:
+            st.title("Sprint Review")
+            st.info(
+                f"The workspace {ws.path} has no sprints yet. Publish a prototype from a "
+                "notebook with ws.publish(...) or with python -m model publish, then reload."
+            )
+            return
+        sidebar(ws, sprints, email)
         page = st.navigation(PAGES)
         page.run()
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         st.error(views.escape_markdown(views.one_line(error)))
 
 

@@ -82,3 +82,68 @@ def test_without_the_demo_module_an_empty_workspace_says_what_to_do(
     at = open_app(tmp_path / "empty")
     assert not at.exception
     assert "no sprints yet" in at.info[0].value
+
+
+AUTH_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only",
+        "client_id": "test",
+        "client_secret": "test",
+        "server_metadata_url": "https://identity.invalid/.well-known/openid-configuration",
+    }
+}
+
+
+def signed_in_app(workspace, monkeypatch, user):
+    from conftest import APP
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import WORKSPACE_ENV_VAR
+
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets = AUTH_SECRETS
+    at.user = user
+    return at
+
+
+def test_without_sign_in_configured_the_app_says_it_is_in_local_mode(small_workspace, open_app):
+    at = open_app(small_workspace)
+    assert any("Local mode" in box.value for box in at.sidebar.info)
+    assert at.session_state["sprint_review_role"] == "scientist"
+
+
+def test_with_sign_in_configured_a_signed_out_user_sees_only_the_sign_in(
+    small_workspace, monkeypatch
+):
+    at = signed_in_app(small_workspace, monkeypatch, {"is_logged_in": False})
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.sidebar.selectbox  # no sprint, no data before signing in
+
+
+def test_a_signed_in_user_gets_the_role_of_the_access_list(workspace_copy, monkeypatch):
+    import json
+
+    (workspace_copy / "access.json").write_text(
+        json.dumps({"users": {"ana@plant.example": "sme"}, "default_role": "viewer"})
+    )
+    at = signed_in_app(
+        workspace_copy, monkeypatch, {"is_logged_in": True, "email": "Ana@plant.example"}
+    )
+    at.run()
+    assert not at.exception
+    assert at.session_state["sprint_review_role"] == "sme"
+    assert at.session_state["reviewer"] == "Ana@plant.example"
+    assert not at.sidebar.text_input  # the name comes from the sign-in, not a text box
+    assert not any("Local mode" in box.value for box in at.sidebar.info)
+
+
+def test_someone_not_on_the_list_is_a_viewer(workspace_copy, monkeypatch):
+    at = signed_in_app(
+        workspace_copy, monkeypatch, {"is_logged_in": True, "email": "visitor@elsewhere.example"}
+    )
+    at.run()
+    assert at.session_state["sprint_review_role"] == "viewer"
