@@ -555,6 +555,13 @@ def _points(value: float, is_fraction: bool, signed: bool = True) -> str:
     return f"{value:+.3g}" if signed else f"{value:.3g}"
 
 
+def _p_value(p: float) -> str:
+    """A p-value as people read it: "<0.001" rather than 1.1e-05."""
+    if math.isnan(p):
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """The bake-off table as text, one row per prototype, with readable column names."""
     attrs = table.attrs
@@ -583,7 +590,7 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         )
     ]
     out["Verdict"] = table["verdict"].fillna("")
-    out["McNemar p"] = ["—" if math.isnan(p) else f"{p:.3g}" for p in table["mcnemar_p"]]
+    out["McNemar p"] = [_p_value(p) for p in table["mcnemar_p"]]
     out["Running cost / month"] = [format_money(_none(v), currency) for v in table[COST_COLUMNS[0]]]
     out["One-off cost"] = [format_money(_none(v), currency) for v in table["one_off_cost"]]
     out["Latency p50 / p95 (ms per 1,000)"] = [
@@ -594,7 +601,9 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
     ]
     out["Model size (MB)"] = [_number(v / MEGABYTE, 2) for v in table["model_size_bytes"]]
     out["Peak memory (MB)"] = [_number(v / MEGABYTE, 2) for v in table["peak_memory_bytes"]]
-    out["Training (s)"] = [_number(v, 2) for v in table["train_seconds"]]
+    out["Training (s)"] = [
+        "<0.01" if 0 < v < 0.005 else _number(v, 2) for v in table["train_seconds"]
+    ]
     out["Effort (person-days)"] = [_number(v, 1) for v in table["effort_days"]]
     out["Pareto"] = ["dominated" if d else "on the front" for d in table["dominated"]]
     return out.reset_index(drop=True)

@@ -8,26 +8,39 @@ so a new cache entry). Reruns then read each parquet file once.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 import feedback_store
+from model import bakeoff as _bakeoff
+from model import followup as _followup
+from model import review as _review
+from model.costs import CostAssumptions
 from model.workspace import Workspace, open_workspace
 
 __all__ = [
     "REVIEWER_KEY",
     "SPRINT_KEY",
     "WORKSPACE_KEY",
+    "bakeoff",
     "comparison",
+    "disagreements",
     "explanation",
     "features",
+    "followup",
+    "input_schema",
+    "own_case",
     "predictions",
     "require_app",
     "reviewer",
+    "segments",
     "shap_values",
     "sprint",
     "store",
     "summary",
+    "verdicts_stamp",
     "workspace",
     "workspace_stamp",
 ]
@@ -121,7 +134,64 @@ def summary(path: str, stamp: tuple) -> pd.DataFrame:
     return open_workspace(path, create=False).summary()
 
 
+@st.cache_data(show_spinner="Computing the bootstrap intervals…", max_entries=32)
+def bakeoff(
+    path: str, sprint: str, metric_key: str, assumptions: dict, stamp: tuple
+) -> pd.DataFrame:
+    """``bakeoff.bakeoff_table`` for ``metric_key`` under ``assumptions`` (a
+    ``CostAssumptions.to_dict()``); ``stamp`` is ``workspace_stamp(ws, [sprint])``. The
+    bootstrap takes seconds, so a rerun with the same choices only reads."""
+    ws = open_workspace(path, create=False)
+    return _bakeoff.bakeoff_table(ws, sprint, metric_key, CostAssumptions.from_dict(assumptions))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def segments(path: str, sprint: str, metric_key: str, feature: str, stamp: tuple) -> pd.DataFrame:
+    """``bakeoff.segment_table``; ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
+    ws = open_workspace(path, create=False)
+    return _bakeoff.segment_table(ws, sprint, metric_key, feature)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def disagreements(path: str, sprint: str, stamp: tuple) -> dict:
+    """``bakeoff.disagreements``; ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
+    return _bakeoff.disagreements(open_workspace(path, create=False), sprint)
+
+
 @st.cache_resource(show_spinner=False)
 def store(path: str) -> feedback_store.FeedbackStore:
     """The workspace's verdict store; it opens a connection per call, so sharing it is safe."""
     return feedback_store.open(path)
+
+
+# -- SME review and closing the loop --------------------------------------------------------------
+def verdicts_stamp(store: feedback_store.FeedbackStore) -> tuple[int, int]:
+    """How many verdicts the store holds and the id of its newest version: a record, an edit
+    or a withdrawal changes it, so caches keyed by it are read again only after one."""
+    current = store.verdicts(include_withdrawn=True)
+    newest = int(current["version_id"].max()) if len(current) else 0
+    return len(current), newest
+
+
+@st.cache_data(show_spinner="Re-scoring earlier sprints' flagged cases…", max_entries=32)
+def followup(
+    path: str, sprint: str, prototype: str, version: int, stamp: tuple
+) -> tuple[pd.DataFrame, dict]:
+    """``model.followup.rescore_flagged`` and its ``followup_summary``; ``stamp`` is
+    ``verdicts_stamp(store(path))``."""
+    frame = _followup.rescore_flagged(
+        open_workspace(path, create=False), store(path), sprint, prototype
+    )
+    return frame, _followup.followup_summary(frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def input_schema(path: str, sprint: str, prototype: str, version: int) -> list[dict]:
+    """``model.review.input_schema``: the fields of the "try your own case" form."""
+    return _review.input_schema(_prototype(path, sprint, prototype))
+
+
+@st.cache_data(show_spinner="Explaining your case…", max_entries=128)
+def own_case(path: str, sprint: str, prototype: str, version: int, case: str) -> dict:
+    """``model.review.explain_own_case`` for ``case``, the entered values as sorted JSON."""
+    return _review.explain_own_case(_prototype(path, sprint, prototype), json.loads(case))

@@ -20,15 +20,41 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from model.metrics import BINARY, METRICS, MULTICLASS, REGRESSION, format_metric
+from model.bakeoff import display_table
+from model.costs import CostAssumptions, costs, format_money, format_number
+from model.metrics import (
+    BINARY,
+    HEADLINE_METRIC,
+    METRICS,
+    MULTICLASS,
+    REGRESSION,
+    format_metric,
+)
+from model.stats import available_metrics
 from model.workspace import Workspace
 
 __all__ = [
     "MetricDelta",
+    "agreement_table",
+    "assumptions_text",
+    "bakeoff_display",
+    "bakeoff_metrics",
     "comparison_table",
+    "comparison_view",
+    "confidence_in_words",
+    "conflicts_table",
+    "contribution_text",
+    "cost_formulas",
+    "cost_help",
     "cost_scatter",
+    "costs_view",
     "count_verdicts",
+    "decision_snapshot",
     "decision_text",
+    "disagreement_view",
+    "dispute_chart",
+    "dispute_counts_table",
+    "disputes_table",
     "escape_markdown",
     "escape_table",
     "existing_tags",
@@ -37,19 +63,32 @@ __all__ = [
     "feature_values_table",
     "filter_predictions",
     "filter_verdicts",
+    "followup_table",
     "global_importance_chart",
     "history_table",
     "headline_chart",
     "headline_by_sprint",
+    "latest_mvp",
     "metric_deltas",
     "model_details",
     "one_line",
     "overview_table",
+    "pairwise_table",
     "percent",
+    "percentile_table",
     "prediction_in_words",
     "previous_mvp",
     "probability_label",
+    "queue_progress",
+    "reason_wording",
+    "resolved_table",
     "review_queue",
+    "segment_view",
+    "snapshot_view",
+    "trained_on_caption",
+    "training_export_bytes",
+    "verdict_export_bytes",
+    "verdict_summary",
     "verdicts_table",
     "waterfall_caption",
     "waterfall_chart",
@@ -638,6 +677,238 @@ def cost_scatter(comparison: pd.DataFrame, metric_key: str, cost: str = "latency
     return _styled((points + labels).properties(height=340))
 
 
+# -- bake-off: what the group decides on ---------------------------------------------------------
+#: Metrics the bake-off offers for a binary task; other tasks get every metric they support.
+BAKEOFF_METRICS = {
+    BINARY: ["pr_auc", "roc_auc", "recall@p90", "f1", "precision", "recall", "accuracy"],
+}
+#: Columns of ``bakeoff.display_table`` shown with the other measured costs, not in the
+#: decision table.
+MEASURED_COLUMNS = ("Model size (MB)", "Peak memory (MB)", "Training (s)", "Effort (person-days)")
+COST_FORMULA_ROWS = {
+    "prediction_cost_per_month": "Predicting, per month",
+    "retrain_cost_per_month": "Retraining, per month",
+    "running_cost_per_month": "Running cost, per month",
+    "one_off_cost": "One-off cost",
+}
+
+
+def bakeoff_metrics(task: str) -> list[str]:
+    """The metric keys the bake-off offers for ``task``, the task's headline metric first."""
+    offered = BAKEOFF_METRICS.get(task) or list(available_metrics(task))
+    headline = HEADLINE_METRIC.get(task)
+    if headline not in offered:
+        return list(offered)
+    return [headline, *(key for key in offered if key != headline)]
+
+
+def bakeoff_display(table: pd.DataFrame) -> pd.DataFrame:
+    """``bakeoff.display_table`` with McNemar p-values as people read them ("<0.001")."""
+    shown = display_table(table)
+    shown["McNemar p"] = [_p_value(p) for p in table["mcnemar_p"].to_numpy(dtype=float)]
+    return shown
+
+
+def _p_value(p: float) -> str:
+    if not np.isfinite(p):
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.2g}"
+
+
+def comparison_view(shown: pd.DataFrame) -> pd.DataFrame:
+    """The decision figures of ``bakeoff.display_table`` with one column per prototype (so
+    3–5 of them fit a projector without scrolling): the score and its interval, the
+    comparison with the reference, money, latency and the Pareto status."""
+    figures = shown.drop(columns=[c for c in MEASURED_COLUMNS if c in shown.columns])
+    table = figures.set_index("Prototype").T
+    table.columns = [str(c) for c in table.columns]
+    table.index.name = "Figure"
+    return table
+
+
+def costs_view(shown: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
+    """Every cost of each prototype, in money and as measured, with its maintainability note;
+    one column per prototype."""
+    wanted = [
+        "Prototype",
+        "Running cost / month",
+        "One-off cost",
+        "Latency p50 / p95 (ms per 1,000)",
+        *MEASURED_COLUMNS,
+    ]
+    figures = shown[[c for c in wanted if c in shown.columns]].copy()
+    figures["Maintainability"] = [str(note or "") for note in notes]
+    table = figures.set_index("Prototype").T
+    table.columns = [str(c) for c in table.columns]
+    table.index.name = "Figure"
+    return table
+
+
+def _money(amount: float, currency: str) -> str:
+    return format_money(amount, currency)
+
+
+def assumptions_text(assumptions: Mapping) -> str:
+    """The cost assumptions in one line, for a caption."""
+    a = CostAssumptions.from_dict(dict(assumptions))
+    retrains = format_number(a.retrains_per_month)
+    return (
+        f"{format_number(a.predictions_per_month)} predictions and {retrains} "
+        f"retrain{'' if a.retrains_per_month == 1 else 's'} a month, compute at "
+        f"{_money(a.compute_price_per_hour, a.currency)} an hour, engineers at "
+        f"{_money(a.engineer_day_rate, a.currency)} a day ({a.currency})"
+    )
+
+
+def cost_help(assumptions: CostAssumptions) -> dict[str, str]:
+    """How the running and one-off costs are computed, with these assumptions filled in."""
+    a = assumptions
+    price = _money(a.compute_price_per_hour, a.currency)
+    return {
+        "Running cost / month": (
+            "p50 latency (seconds per 1,000 predictions) × "
+            f"{format_number(a.predictions_per_month)} predictions ÷ 1,000 ÷ 3,600 s/h × "
+            f"{price}/h, plus training time (s) ÷ 3,600 s/h × "
+            f"{format_number(a.retrains_per_month)} "
+            f"retrain{'' if a.retrains_per_month == 1 else 's'} × {price}/h"
+        ),
+        "One-off cost": (
+            f"effort (person-days) × {_money(a.engineer_day_rate, a.currency)} per day"
+        ),
+    }
+
+
+def cost_formulas(metas: Mapping[str, Mapping], assumptions: CostAssumptions) -> pd.DataFrame:
+    """Each prototype's money figures as formulas with its own numbers, one row per figure."""
+    rows = []
+    for name, meta in metas.items():
+        formulas = costs(dict(meta), assumptions)["formulas"]
+        for key, label in COST_FORMULA_ROWS.items():
+            rows.append({"Prototype": name, "Figure": label, "Formula": formulas[key]})
+    return pd.DataFrame(rows, columns=["Prototype", "Figure", "Formula"])
+
+
+def segment_view(table: pd.DataFrame) -> pd.DataFrame:
+    """``bakeoff.segment_table`` as text: the segment, its rows and positives, then the metric
+    per prototype ("—" where it is undefined, e.g. a segment without positives)."""
+    key = table.attrs.get("metric_key", "")
+    feature = table.attrs.get("feature") or table.index.name or "Segment"
+    out = pd.DataFrame({feature: [str(s) for s in table.index]})
+    out["Rows"] = [f"{int(n):,}" for n in table["rows"]]
+    if table["positives"].notna().any():
+        out["Positives"] = [_count(n) for n in table["positives"]]
+    for name in table.columns.drop(["rows", "positives"]):
+        out[name] = [format_metric(key, _finite(v)) for v in table[name]]
+    return out
+
+
+def _count(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "—" if pd.isna(number) else f"{int(number):,}"
+
+
+def _finite(value: object) -> float | None:
+    number = pd.to_numeric(value, errors="coerce")
+    return None if pd.isna(number) or not np.isfinite(number) else float(number)
+
+
+def disagreement_view(rows: pd.DataFrame, prototypes: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``bakeoff.disagreements`` as text: row id, the truth, then each prototype's
+    prediction and probability."""
+    out = pd.DataFrame({"Row": rows["row_id"].astype(str).to_numpy()})
+    if "actual" in rows.columns:
+        out["Truth"] = rows["actual"].astype(str).to_numpy()
+    for name in prototypes:
+        out[name] = rows[name].astype(str).to_numpy()
+        for column in rows.columns:
+            if column.startswith(f"{name}: "):
+                out[column] = [percent(v) for v in rows[column]]
+    return out
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if pd.isna(value):
+        return None
+    return str(value)
+
+
+def decision_snapshot(
+    table: pd.DataFrame, shown: pd.DataFrame, assumptions: Mapping
+) -> list[dict]:
+    """The figures shown when a decision is taken, one JSON-ready dict per prototype.
+
+    Each holds the bake-off table's row (the metric's ``estimate``, ``low`` and ``high``, the
+    comparison with the reference, the money and measured costs; NaN as None), the metric and
+    the assumptions behind it, and ``shown``: the row as the page displayed it.
+    """
+    attrs = table.attrs
+    key = attrs["metric_key"]
+    renamed = {key: "estimate", f"{key}_low": "low", f"{key}_high": "high"}
+    context = {
+        "metric": key,
+        "metric_label": attrs.get("metric_label", key),
+        "confidence": _json_value(attrs.get("confidence")),
+        "n_rows": _json_value(attrs.get("n_rows")),
+        "compared_with": attrs.get("reference"),
+        "currency": attrs.get("currency"),
+        "assumptions": {k: _json_value(v) for k, v in dict(assumptions).items()},
+    }
+    snapshot = []
+    for (_, row), (_, text) in zip(table.iterrows(), shown.iterrows(), strict=True):
+        record = {renamed.get(c, c): _json_value(v) for c, v in row.items()}
+        record.update(context)
+        record["shown"] = {str(c): str(v) for c, v in text.items()}
+        snapshot.append(record)
+    return snapshot
+
+
+def _assumptions_sentence(assumptions: object) -> str:
+    if not isinstance(assumptions, Mapping):
+        return ""
+    try:
+        return f". Costs: {assumptions_text(assumptions)}"
+    except ValueError:
+        return ""
+
+
+def snapshot_view(snapshot: Iterable[Mapping] | None) -> tuple[pd.DataFrame, str]:
+    """A recorded decision's snapshot as text, one column per prototype as the bake-off table
+    shows it, and a caption saying what it holds."""
+    rows = [r for r in snapshot or [] if isinstance(r, Mapping)]
+    if rows and all(isinstance(r.get("shown"), Mapping) for r in rows):
+        first = rows[0]
+        confidence = first.get("confidence") or 0.95
+        caption = f"{first.get('metric_label', first.get('metric', ''))} with "
+        caption += f"{confidence:.0%} intervals"
+        if first.get("n_rows"):
+            caption += f" on {first['n_rows']:,} demo rows"
+        if first.get("compared_with"):
+            caption += f", compared with {first['compared_with']}"
+        caption += _assumptions_sentence(first.get("assumptions"))
+        return _by_prototype([dict(r["shown"]) for r in rows], "Prototype"), caption + "."
+    if not rows:
+        return pd.DataFrame(), "No figures were recorded with it."
+    published = [{k: _format_value(v) for k, v in r.items()} for r in rows]
+    caption = "Recorded without intervals or costs in money: the figures as published."
+    return _by_prototype(published, "prototype"), caption
+
+
+def _by_prototype(records: list[dict], name_column: str) -> pd.DataFrame:
+    frame = pd.DataFrame(records)
+    if name_column not in frame.columns:
+        return frame
+    table = frame.set_index(name_column).T
+    table.columns = [str(c) for c in table.columns]
+    table.index.name = "Figure"
+    return table.fillna("—")
+
+
 # -- predictions and the review queue -----------------------------------------------------------
 def filter_predictions(
     predictions: pd.DataFrame,
@@ -747,3 +1018,352 @@ def export_bytes(
         target = Path(folder) / f"verdicts.{format}"
         store.export(target, format, sprint=sprint, prototype=prototype, reviewer=reviewer)
         return target.read_bytes()
+
+
+# -- SME review: the card in words ---------------------------------------------------------------
+#: (minimum sureness, words); sureness is the confidence rescaled so chance is 0 and certain is 1.
+CONFIDENCE_WORDS = ((0.9, "very sure"), (0.6, "fairly sure"), (0.3, "not very sure"))
+#: How reasons are worded for targets people know by name: (outcome, noun for the demo rows).
+REASON_WORDS = {"machine failure": ("Failure risk", "machines")}
+DEMO_ROWS_NOUN = "rows in the demo set"
+
+
+def confidence_in_words(confidence: float | None, n_classes: int) -> str | None:
+    """How sure the model is, as a sentence ("The model is fairly sure about this one."), or
+    None without a confidence (regression)."""
+    if confidence is None or not np.isfinite(confidence) or n_classes < 2:
+        return None
+    chance = 1 / n_classes
+    sureness = (float(confidence) - chance) / (1 - chance)
+    for limit, words in CONFIDENCE_WORDS:
+        if sureness >= limit:
+            return f"The model is {words} about this one."
+    if n_classes == 2:
+        return "The model is unsure: this one is close to a coin toss."
+    return "The model is unsure: the likeliest classes are close."
+
+
+def reason_wording(meta: Mapping) -> tuple[str | None, str]:
+    """``(outcome, noun)`` for ``model.review.reason_sentences``: "Failure risk" and "machines"
+    for a machine-failure target, else words built from the target's name (None: the
+    library's own wording)."""
+    target = target_name(meta)
+    if target and target.strip().casefold() in REASON_WORDS:
+        return REASON_WORDS[target.strip().casefold()]
+    if target and meta.get("task") == BINARY:
+        return f"The probability of {target}", DEMO_ROWS_NOUN
+    if target and meta.get("task") == REGRESSION:
+        return f"The predicted {target}", DEMO_ROWS_NOUN
+    return None, DEMO_ROWS_NOUN
+
+
+def _compared(percentile: float | None) -> str:
+    if percentile is None or not np.isfinite(percentile):
+        return ""
+    if percentile >= 60:
+        return f"higher than {int(np.floor(percentile))}%"
+    if percentile <= 40:
+        return f"lower than {int(np.floor(100 - percentile))}%"
+    return "typical"
+
+
+def percentile_table(
+    feature_values: Mapping[str, object], percentiles: Mapping[str, float]
+) -> pd.DataFrame:
+    """Each feature's value with its percentile in the demo set (NaN for categories) and the
+    same in words ("higher than 95%", "typical"), for ``st.dataframe``."""
+    names = list(feature_values)
+    shown = [percentiles.get(name) for name in names]
+    return pd.DataFrame(
+        {
+            "Feature": names,
+            "Value": [_format_value(v) for v in feature_values.values()],
+            "Percentile": pd.Series(
+                [np.nan if p is None else float(p) for p in shown], dtype="float64"
+            ),
+            "In the demo set": [_compared(p) for p in shown],
+        }
+    )
+
+
+def queue_progress(position: int, total: int, reviewed: int) -> tuple[float, str]:
+    """The progress bar's value and text: "Card 3 of 40 · 2 reviewed"."""
+    if total <= 0:
+        return 0.0, "This queue is empty"
+    if position >= total:
+        return 1.0, f"End of the queue · {reviewed} of {total} reviewed"
+    return (position + 1) / total, f"Card {position + 1} of {total} · {reviewed} reviewed"
+
+
+def verdict_summary(verdict: Mapping) -> str:
+    """A reviewer's current verdict in one line: "Your verdict: wrong, right label 1
+    (version 2, 2024-05-17 10:02)"."""
+    text = f"Your verdict: {verdict['verdict']}"
+    label = verdict.get("corrected_label")
+    if isinstance(label, str) and label:
+        text += f", right label {label}"
+    when = str(verdict.get("recorded_at", ""))[:16].replace("T", " ")
+    return f"{text} (version {verdict['version']}, {when})"
+
+
+def contribution_text(value: float, unit: str | None) -> str:
+    """A SHAP contribution as shown on the waterfall: "+12.3 points" or "+0.42"."""
+    if unit == "probability":
+        return f"{value * 100:+.1f} points"
+    return f"{value:+.3g}"
+
+
+# -- disputes: "right answer, wrong reason" ------------------------------------------------------
+def disputes_table(disputes: pd.DataFrame, unit: str | None = "probability") -> pd.DataFrame:
+    """One card's disputes: who disputed which feature, how, and the contribution shown."""
+    return pd.DataFrame(
+        {
+            "Reviewer": disputes["reviewer"].astype(str).to_numpy(),
+            "Feature": disputes["feature"].astype(str).to_numpy(),
+            "Kind": disputes["kind"].astype(str).to_numpy(),
+            "Contribution shown": [
+                contribution_text(float(v), unit) for v in disputes["shap_value"]
+            ],
+            "Comment": disputes["comment"].fillna("").astype(str).to_numpy(),
+            "Recorded at": [str(v)[:16].replace("T", " ") for v in disputes["recorded_at"]],
+        }
+    )
+
+
+def dispute_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``FeedbackStore.dispute_counts`` with readable column names."""
+    return counts.rename(
+        columns={
+            "sprint": "Sprint",
+            "prototype": "Prototype",
+            "feature": "Feature",
+            "kind": "Kind",
+            "count": "Disputes",
+            "rows": "Rows",
+            "reviewers": "Reviewers",
+        }
+    ).reset_index(drop=True)
+
+
+def dispute_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Disputes per feature (per prototype when there are several), stacked by kind."""
+    data = counts.copy()
+    several = data[["sprint", "prototype"]].drop_duplicates().shape[0] > 1
+    data["label"] = (
+        data["sprint"] + " · " + data["prototype"] + " · " + data["feature"]
+        if several
+        else data["feature"]
+    )
+    order = list(data.groupby("label")["count"].sum().sort_values(ascending=False).index)
+    kinds = ["should not matter", "wrong direction", "too strong"]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(size=24)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("sum(count):Q", title="disputes", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=kinds, range=[NEUTRAL_COLOR, DOWN_COLOR, UP_COLOR]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=[
+                alt.Tooltip("sprint:N"),
+                alt.Tooltip("prototype:N"),
+                alt.Tooltip("feature:N"),
+                alt.Tooltip("kind:N"),
+                alt.Tooltip("count:Q", title="disputes"),
+                alt.Tooltip("rows:Q"),
+                alt.Tooltip("reviewers:Q"),
+            ],
+        )
+    )
+    return _styled(bars.properties(height=44 * max(len(order), 1) + 70))
+
+
+# -- agreement and resolution --------------------------------------------------------------------
+def _kappa_text(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "—" if pd.isna(number) or not np.isfinite(number) else f"{float(number):.2f}"
+
+
+def agreement_table(results: Mapping[str, Mapping]) -> pd.DataFrame:
+    """One row per sprint from ``feedback_store.agreement``: rows compared, % same answer, κ."""
+    rows = []
+    for sprint, result in results.items():
+        method = {"cohen": "Cohen's κ", "fleiss": "Fleiss' κ"}.get(result.get("method"), "—")
+        share = result.get("percent_agreement")
+        rows.append(
+            {
+                "Sprint": sprint,
+                "Rows with 2+ reviewers": int(result.get("rows", 0)),
+                "Same answer": "—" if share is None else f"{share:.0f}%",
+                "κ": _kappa_text(result.get("kappa")),
+                "Method": method,
+                "Strength": result.get("strength") or "—",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["Sprint", "Rows with 2+ reviewers", "Same answer", "κ", "Method", "Strength"],
+    )
+
+
+def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.pairwise_agreement`` for ``st.dataframe``."""
+    return pd.DataFrame(
+        {
+            "Reviewer A": pairs["reviewer_a"].astype(str).to_numpy(),
+            "Reviewer B": pairs["reviewer_b"].astype(str).to_numpy(),
+            "Shared rows": pairs["shared_rows"].astype(int).to_numpy(),
+            "Same answer": [f"{v:.0f}%" for v in pairs["percent_agreement"]],
+            "Cohen's κ": [_kappa_text(v) for v in pairs["cohen_kappa"]],
+        }
+    )
+
+
+def conflicts_table(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.conflicts``: one line per reviewer of a row they disagree on."""
+    return pd.DataFrame(
+        {
+            "Sprint": conflicts["sprint"].astype(str).to_numpy(),
+            "Prototype": conflicts["prototype"].astype(str).to_numpy(),
+            "Row": conflicts["row_id"].astype(str).to_numpy(),
+            "Shown": conflicts["shown"].fillna("").astype(str).to_numpy(),
+            "Reviewer": conflicts["reviewer"].astype(str).to_numpy(),
+            "Verdict": conflicts["verdict"].astype(str).to_numpy(),
+            "Their label": conflicts["label"].astype(str).to_numpy(),
+            "Comment": conflicts["comment"].fillna("").astype(str).to_numpy(),
+        }
+    )
+
+
+def resolved_table(resolved: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none."""
+    return pd.DataFrame(
+        {
+            "Sprint": resolved["sprint"].astype(str).to_numpy(),
+            "Prototype": resolved["prototype"].astype(str).to_numpy(),
+            "Row": resolved["row_id"].astype(str).to_numpy(),
+            "Source": resolved["source"].astype(str).to_numpy(),
+            "Label": [
+                "—" if unresolved else str(label)
+                for label, unresolved in zip(
+                    resolved["resolved_label"], resolved["unresolved"], strict=True
+                )
+            ],
+            "Why": [
+                str(reason) if unresolved else f"{rule} rule"
+                for reason, unresolved, rule in zip(
+                    resolved["reason"], resolved["unresolved"], resolved["rule"], strict=True
+                )
+            ],
+            "Reviewers": [", ".join(r) for r in resolved["reviewers"]],
+            "Their labels": [", ".join(map(str, labels)) for labels in resolved["labels"]],
+            "Agreement": [percent(v) for v in resolved["agreement"]],
+        }
+    )
+
+
+def verdict_export_bytes(
+    store,
+    format: str,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    reviewer: str | None = None,
+    verdict: str | None = None,
+) -> bytes:
+    """``export_bytes`` that also keeps only one kind of verdict (``verdict``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"verdicts.{format}"
+        store.export(
+            target, format, sprint=sprint, prototype=prototype, reviewer=reviewer, verdict=verdict
+        )
+        return target.read_bytes()
+
+
+def training_export_bytes(
+    store,
+    format: str,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    rule: str = "majority",
+    lead: str | None = None,
+    demo_row_ids: Iterable[str] | None = None,
+) -> tuple[bytes, dict]:
+    """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
+    manifest (a dict; its ``warnings`` are for the page to show)."""
+    with tempfile.TemporaryDirectory() as folder:
+        export = store.export_training(
+            Path(folder) / f"training.{format}",
+            format,
+            sprint=sprint,
+            prototype=prototype,
+            rule=rule,
+            lead=lead,
+            demo_row_ids=demo_row_ids,
+        )
+        return export.path.read_bytes(), export.manifest
+
+
+# -- closing the loop ----------------------------------------------------------------------------
+FOLLOWUP_ORDER = ("fixed", "still wrong", "newly broken", "still right", "not scored")
+
+
+def latest_mvp(ws: Workspace) -> tuple[str, str] | None:
+    """``(sprint, prototype)`` of the latest sprint's MVP (the nearest earlier one with an MVP
+    when the latest has none)."""
+    for sprint in reversed(ws.sprints()):
+        mvp = ws.mvp(sprint)
+        if mvp and mvp in ws.prototypes(sprint):
+            return sprint, mvp
+    return None
+
+
+def _prediction_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    text = str(value)
+    if "." in text:
+        try:
+            return f"{float(text):.5g}"
+        except ValueError:
+            return text
+    return text
+
+
+def followup_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``model.followup.rescore_flagged`` as text: flagged cases first, fixed ones on top."""
+    order = {status: i for i, status in enumerate(FOLLOWUP_ORDER)}
+    data = frame.assign(
+        _order=frame["status"].map(order).fillna(len(order)), _flagged=~frame["flagged"]
+    ).sort_values(["_flagged", "_order", "sprint"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Status": data["status"].astype(str).to_numpy(),
+            "Row": [
+                f"{row} (own case)" if source == "own" else str(row)
+                for row, source in zip(data["row_id"], data["source"], strict=True)
+            ],
+            "Reviewed in": (data["sprint"] + " · " + data["prototype"]).to_numpy(),
+            "Reviewers' label": [_prediction_text(v) for v in data["corrected_label"]],
+            "Then → now": [
+                f"{_prediction_text(old)} → {_prediction_text(new)}"
+                for old, new in zip(data["old_prediction"], data["new_prediction"], strict=True)
+            ],
+            "In training data": ["yes" if v else "" for v in data["trained_on"]],
+            "Reviewers": [", ".join(r) for r in data["reviewers"]],
+        }
+    )
+
+
+def trained_on_caption(frame: pd.DataFrame) -> str | None:
+    """"3 of these 9 cases were in the new model's training data…", or None when none was."""
+    trained = int(frame["trained_on"].sum()) if len(frame) else 0
+    if not trained:
+        return None
+    verb = "was" if trained == 1 else "were"
+    return (
+        f"{trained} of these {len(frame)} cases {verb} in the new model's training data: it"
+        " learned their labels, so getting them right is expected rather than evidence."
+    )

@@ -1,19 +1,33 @@
-"""Feedback: the SMEs' verdicts, filtered, with each verdict's history and exports."""
+"""Feedback: the SMEs' verdicts, how far reviewers agree, the labels they settle on, disputes.
+
+The filters at the top (sprint, prototype, reviewer, verdict) narrow the verdicts table and its
+downloads. Agreement, resolved labels and disputes are about the reviewers together, so they
+follow the sprint and prototype filters only.
+"""
+
+import json
 
 import streamlit as st
 
-from feedback_store import VERDICTS
-from model import cached, views
+import feedback_store
+from feedback_store import RULES, VERDICTS
+from model import access, cached, views
 
 ALL = "All"
 EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
            "jsonl": ("JSON Lines", "application/jsonl")}  # fmt: skip
+TRAINING_FORMATS = ["parquet", "csv", "jsonl"]
+RULE_LABELS = {"majority": "Majority (a tie stays unresolved)", "lead": "The lead reviewer decides"}
+TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
 
 cached.require_app()
 ws = cached.workspace()
 path = str(ws.path)
 store = cached.store(path)
 sprints = ws.sprints()
+role = st.session_state.get(access.ROLE_STATE_KEY)
+may_export = access.can(role, "export")
+no_export = None if may_export else access.refusal(role, "export")
 
 st.title("Feedback")
 
@@ -31,8 +45,11 @@ reviewer_options = [ALL, *sorted(everything["reviewer"].unique(), key=str.casefo
 if st.session_state.get("feedback_reviewer") not in reviewer_options:
     st.session_state.pop("feedback_reviewer", None)
 reviewer = filters[2].selectbox("Reviewer", reviewer_options, key="feedback_reviewer")
-kinds = filters[3].multiselect(
-    "Verdict", VERDICTS, key="feedback_verdicts", placeholder="All verdicts"
+kind = filters[3].selectbox(
+    "Verdict",
+    [ALL, *VERDICTS],
+    key="feedback_verdict",
+    format_func=lambda v: "All verdicts" if v == ALL else v,
 )
 
 
@@ -42,7 +59,7 @@ def chosen(value: str) -> str | None:
 
 scope = dict(sprint=chosen(sprint), prototype=chosen(prototype), reviewer=chosen(reviewer))
 in_scope = store.verdicts(**scope)
-verdicts = views.filter_verdicts(in_scope, kinds)
+verdicts = views.filter_verdicts(in_scope, [chosen(kind)] if chosen(kind) else None)
 counts = views.count_verdicts(verdicts)
 for column, (label, value) in zip(
     st.columns(5),
@@ -57,54 +74,214 @@ for column, (label, value) in zip(
 ):
     column.metric(label, value)
 
-table = views.verdicts_table(verdicts)
-# A column holding the one value chosen in a filter above says nothing: leave it out.
-hidden = [
-    column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
-]
-st.dataframe(
-    table.drop(columns=hidden),
-    hide_index=True,
-    width="stretch",
-    column_config={"Comment": st.column_config.TextColumn(width="medium")},
+verdicts_tab, agreement_tab, labels_tab, disputes_tab = st.tabs(
+    TABS, key="feedback_tab", on_change="rerun"
 )
-st.caption(f"{len(table):,} of {len(everything):,} verdicts.")
 
-history_column, export_column = st.columns([3, 2], gap="large")
-with history_column:
-    st.subheader("History")
-    if verdicts.empty:
-        st.caption("No verdict matches these filters.")
-    else:
-        labels = {
-            int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
-            for v in verdicts.itertuples()
-        }
-        if st.session_state.get("feedback_history") not in labels:
-            st.session_state.pop("feedback_history", None)
-        verdict_id = st.selectbox(
-            "Every version of", list(labels), format_func=labels.get, key="feedback_history"
-        )
-        history = store.history(verdict_id)
-        st.dataframe(views.history_table(history), hide_index=True, width="stretch")
-
-with export_column:
-    st.subheader("Export")
+# -- the verdicts ---------------------------------------------------------------------------------
+with verdicts_tab:
+    table = views.verdicts_table(verdicts)
+    table.insert(table.columns.get_loc("Row") + 1, "Source", verdicts["source"].to_numpy())
+    # A column holding the one value chosen in a filter above says nothing: leave it out.
+    hidden = [
+        column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
+    ]
+    st.dataframe(
+        table.drop(columns=hidden),
+        hide_index=True,
+        width="stretch",
+        column_config={"Comment": st.column_config.TextColumn(width="medium")},
+    )
     st.caption(
-        "Current verdicts for the chosen sprint, prototype and reviewer (all verdict kinds), "
-        "with the features and prediction each reviewer saw."
+        f"{len(table):,} of {len(everything):,} verdicts. Source “own” marks cases reviewers "
+        "entered themselves."
     )
 
-    nothing = in_scope.empty
-    for fmt, (label, mime) in EXPORTS.items():
-        st.download_button(
-            f"Download {label}",
-            data=views.export_bytes(store, fmt, **scope),
-            file_name=f"verdicts.{fmt}",
-            mime=mime,
-            key=f"feedback_export_{fmt}",
-            icon=":material/download:",
-            on_click="ignore",
-            width="stretch",
-            disabled=nothing,
+    history_column, export_column = st.columns([3, 2], gap="large")
+    with history_column:
+        st.subheader("History")
+        if verdicts.empty:
+            st.caption("No verdict matches these filters.")
+        else:
+            labels = {
+                int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
+                for v in verdicts.itertuples()
+            }
+            if st.session_state.get("feedback_history") not in labels:
+                st.session_state.pop("feedback_history", None)
+            verdict_id = st.selectbox(
+                "Every version of", list(labels), format_func=labels.get, key="feedback_history"
+            )
+            history = store.history(verdict_id)
+            st.dataframe(views.history_table(history), hide_index=True, width="stretch")
+
+    with export_column:
+        st.subheader("Export")
+        st.caption(
+            "The current verdicts matching the filters above, with the features and prediction "
+            "each reviewer saw."
         )
+        for fmt, (label, mime) in EXPORTS.items():
+            st.download_button(
+                f"Download {label}",
+                data=views.verdict_export_bytes(store, fmt, **scope, verdict=chosen(kind))
+                if may_export and not verdicts.empty
+                else b"",
+                file_name=f"verdicts.{fmt}",
+                mime=mime,
+                key=f"feedback_export_{fmt}",
+                icon=":material/download:",
+                on_click="ignore",
+                width="stretch",
+                disabled=verdicts.empty or not may_export,
+                help=no_export,
+            )
+
+# -- agreement between reviewers ------------------------------------------------------------------
+reviewed_sprints = [s for s in sprints if s in set(everything["sprint"])]
+shared_scope = dict(sprint=chosen(sprint), prototype=chosen(prototype))
+with agreement_tab:
+    st.caption(
+        "Rows that two or more reviewers judged: how often they gave the same answer, and "
+        "κ, the agreement beyond what chance would give (1 is perfect, 0 is chance). An "
+        "“unsure” counts as an answer of its own."
+    )
+    shown_sprints = [chosen(sprint)] if chosen(sprint) else reviewed_sprints
+    results = {s: feedback_store.agreement(store, s, chosen(prototype)) for s in shown_sprints}
+    if results:
+        st.dataframe(views.agreement_table(results), hide_index=True, width="stretch")
+        for name, result in results.items():
+            st.markdown(views.escape_markdown(f"{name}: {result['sentence']}"))
+    else:
+        st.info("No verdicts yet.")
+
+    st.subheader("Pairs of reviewers")
+    pairs = feedback_store.pairwise_agreement(store, **shared_scope)
+    if pairs.empty:
+        st.caption("No two reviewers have judged the same row yet.")
+    else:
+        st.dataframe(views.pairwise_table(pairs), hide_index=True, width="stretch")
+    st.subheader("Conflicts")
+    conflicts = feedback_store.conflicts(store, **shared_scope)
+    if conflicts.empty:
+        st.caption("No row has reviewers giving different answers.")
+    else:
+        n = conflicts[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
+        st.caption(
+            f"{n} {'row' if n == 1 else 'rows'} where reviewers gave different answers: "
+            "worth a conversation."
+        )
+        st.dataframe(views.conflicts_table(conflicts), hide_index=True, width="stretch")
+
+
+# -- one label per row, and the training export ---------------------------------------------------
+def demo_row_ids(frame) -> set[str]:
+    """The demo rows of every prototype the verdicts are about (those still published)."""
+    rows: set[str] = set()
+    for sprint_name, name in frame[["sprint", "prototype"]].drop_duplicates().itertuples(
+        index=False
+    ):
+        if sprint_name in sprints and name in ws.prototypes(sprint_name):
+            version = ws.prototype(sprint_name, name).version
+            rows |= set(cached.predictions(path, sprint_name, name, version).index.astype(str))
+    return rows
+
+
+def training_export(scoped, rule: str, lead: str | None) -> None:
+    """The training-ready export of the resolved labels, its warnings and its manifest."""
+    st.subheader("Training-ready export")
+    if not may_export:
+        st.info(views.escape_markdown(no_export), icon=":material/lock:")
+        return
+    format_column, file_column, manifest_column = st.columns(
+        [1, 2, 2], vertical_alignment="bottom"
+    )
+    fmt = format_column.selectbox(
+        "File format",
+        TRAINING_FORMATS,
+        format_func=lambda f: EXPORTS[f][0],
+        key="feedback_training_format",
+    )
+    data, manifest = views.training_export_bytes(
+        store, fmt, **shared_scope, rule=rule, lead=lead, demo_row_ids=demo_row_ids(scoped)
+    )
+    file_column.download_button(
+        f"Download training rows ({EXPORTS[fmt][0]})",
+        data=data,
+        file_name=f"training.{fmt}",
+        mime=EXPORTS[fmt][1],
+        key="feedback_training_file",
+        icon=":material/download:",
+        on_click="ignore",
+        width="stretch",
+        disabled=not manifest["counts"]["rows"],
+    )
+    manifest_column.download_button(
+        "Download manifest (JSON)",
+        data=json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+        file_name=f"training.{fmt}.manifest.json",
+        mime="application/json",
+        key="feedback_training_manifest",
+        icon=":material/description:",
+        on_click="ignore",
+        width="stretch",
+    )
+    leak = feedback_store.demo_set_warning(manifest["counts"]["in_demo_set"])
+    for warning in manifest["warnings"]:
+        if warning == leak:
+            st.warning(views.escape_markdown(warning), icon=":material/warning:")
+        else:
+            st.info(views.escape_markdown(warning))
+    st.caption(
+        f"{manifest['counts']['rows']} rows: each row's features, its label and where the "
+        "label came from (reviewers, rule, model shown, whether it is a demo row). The "
+        "manifest records the counts, the rule, the versions and these warnings."
+    )
+
+
+with labels_tab:
+    rule_column, lead_column, _ = st.columns(3)
+    rule = rule_column.selectbox(
+        "Resolution rule", RULES, format_func=RULE_LABELS.get, key="feedback_rule"
+    )
+    scoped = store.verdicts(**shared_scope)
+    lead = None
+    if rule == "lead":
+        leads = sorted(scoped["reviewer"].unique(), key=str.casefold)
+        if st.session_state.get("feedback_lead") not in leads:
+            st.session_state.pop("feedback_lead", None)
+        lead = lead_column.selectbox("Lead reviewer", leads, key="feedback_lead")
+    if rule == "lead" and not lead:
+        st.info("No verdicts yet, so there is no reviewer to lead.")
+    else:
+        resolved = feedback_store.resolve_labels(store, **shared_scope, rule=rule, lead=lead)
+        settled = int((~resolved["unresolved"]).sum())
+        st.caption(
+            f"{settled} of {len(resolved)} reviewed rows have a label under this rule. "
+            "“Unsure” verdicts never decide a label."
+        )
+        st.dataframe(views.resolved_table(resolved), hide_index=True, width="stretch")
+        training_export(scoped, rule, lead)
+
+# -- right answer, wrong reason -------------------------------------------------------------------
+with disputes_tab:
+    dispute_counts = store.dispute_counts(**shared_scope)
+    if dispute_counts.empty:
+        st.info(
+            "No disputes yet. On the SME review page, reviewers can flag a feature whose "
+            "contribution looks wrong under “Right answer, wrong reason?”."
+        )
+    else:
+        st.caption(
+            "Features whose contribution reviewers disputed: the model may be right for the "
+            "wrong reason. Each reviewer's dispute of a feature on a row counts once."
+        )
+        st.altair_chart(views.dispute_chart(dispute_counts), width="stretch")
+        st.dataframe(views.dispute_counts_table(dispute_counts), hide_index=True, width="stretch")
+        with st.expander("Every dispute, with comments"):
+            every = store.disputes(**shared_scope)
+            detail = views.disputes_table(every, unit=None)
+            detail.insert(0, "Row", every["row_id"].astype(str).to_numpy())
+            detail.insert(0, "Prototype", every["prototype"].astype(str).to_numpy())
+            detail.insert(0, "Sprint", every["sprint"].astype(str).to_numpy())
+            st.dataframe(detail, hide_index=True, width="stretch")

@@ -185,3 +185,97 @@ def open_app(monkeypatch):
         return at
 
     return run
+
+
+@pytest.fixture
+def flagged_workspace(workspace_copy) -> Path:
+    """``workspace_copy`` with Sprint 1 verdicts calling four of the tool-wear rule's mistakes
+    wrong: the Sprint 2 forest, on the same demo rows, gets three of them right."""
+    ws = model.open_workspace(workspace_copy)
+    before = ws.prototype("Sprint 1", "tool-wear rule").predictions()
+    after = ws.prototype("Sprint 2", "random forest").predictions()
+    mistakes = before[before["predicted"] != before["actual"]]
+    fixed = mistakes[after.loc[mistakes.index, "predicted"] == mistakes["actual"]].index[:3]
+    still = mistakes[after.loc[mistakes.index, "predicted"] != mistakes["actual"]].index[:1]
+    store = feedback_store.open(workspace_copy)
+    for row_id in [*fixed, *still]:
+        store.record(
+            sprint="Sprint 1", prototype="tool-wear rule", row_id=row_id, reviewer="ana",
+            verdict="wrong", corrected_label=str(before.loc[row_id, "actual"]), task="binary",
+            prediction={"label": str(before.loc[row_id, "predicted"])},
+        )  # fmt: skip
+    return workspace_copy
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """``downloads(button)``: the bytes an AppTest download button would send."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            files[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+
+    def data(button) -> bytes:
+        return files[button.proto.url.rsplit("/", 1)[-1].split(".")[0]]
+
+    return data
+
+
+@pytest.fixture
+def deferred_downloads(monkeypatch):
+    """``deferred_downloads(button)``: the bytes of a download button whose ``data`` is a
+    callable, made by calling it as the server does when the button is clicked."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    callables: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        callables[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+
+    def data(button) -> bytes:
+        made = callables[button.proto.deferred_file_id]()
+        return made.encode("utf-8") if isinstance(made, str) else made
+
+    return data
+
+
+@pytest.fixture
+def open_signed_in(monkeypatch):
+    """``open_signed_in(workspace, email, role, page)``: the app with sign-in configured and
+    ``email`` signed in with ``role`` in the workspace's access list."""
+    import json
+
+    def run(workspace: Path, email: str, role: str, page: str) -> AppTest:
+        (Path(workspace) / "access.json").write_text(
+            json.dumps({"users": {email: role}, "default_role": "viewer"}), encoding="utf-8"
+        )
+        monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.secrets = {
+            "auth": {
+                "redirect_uri": "http://localhost:8501/oauth2callback",
+                "cookie_secret": "test-only",
+                "client_id": "test",
+                "client_secret": "test",
+                "server_metadata_url": "https://identity.invalid/.well-known/openid-configuration",
+            }
+        }
+        at.user = {"is_logged_in": True, "email": email}
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        return at
+
+    return run

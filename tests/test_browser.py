@@ -159,3 +159,51 @@ def test_first_start_builds_the_demo_then_every_page_renders(server, page):
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=False)
     for _, _, shot in PAGES:
         assert (SCREENSHOTS / f"{shot}.png").stat().st_size > 10_000
+
+
+def test_a_reviewer_judges_a_card_in_the_browser(server, page):
+    """One full review after the tour: a name in the sidebar, the first card of the MVP judged
+    wrong with the right label and a reason, the verdict in feedback.db, the next card shown."""
+    import feedback_store
+    import model
+    from model import review
+
+    url, workspace = server
+    ws = model.open_workspace(workspace)
+    sprint = ws.sprints()[-1]
+    proto = ws.prototype(sprint, ws.mvp(sprint))
+    first = review.review_queue(proto, "least confident")[0]
+    predictions = proto.predictions()
+    predictions.index = predictions.index.astype(str)
+    predicted = str(predictions.loc[first, "predicted"])
+    right = next(c for c in proto.meta["classes"] if c != predicted)
+    cards = min(40, len(predictions))
+
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Sprint Review").first).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    name = page.get_by_role("textbox", name="Your name")
+    name.fill("tess")
+    name.press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("link", name="SME review").click()
+    expect(page.get_by_text(f"Card 1 of {cards} · 0 reviewed")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+
+    page.get_by_role("radio", name="Wrong", exact=True).click()
+    page.get_by_role("combobox", name="Right label (required when wrong)").click()
+    page.get_by_role("option", name=right, exact=True).click()
+    why = page.get_by_role("textbox", name="Why?")
+    why.fill("Worn tool and high torque: this one fails")
+    why.press("Tab")
+    page.get_by_role("button", name="Submit verdict").click()
+    expect(page.get_by_text(f"Card 2 of {cards} · 1 reviewed")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert_no_exception(page)
+    page.screenshot(path=str(SCREENSHOTS / "sme-review-next-card.png"), full_page=False)
+
+    verdicts = feedback_store.open(workspace).verdicts(reviewer="tess")
+    columns = ["sprint", "prototype", "row_id", "verdict", "corrected_label"]
+    assert verdicts[columns].values.tolist() == [[sprint, proto.name, first, "wrong", right]]
+    assert verdicts["comment"].tolist() == ["Worn tool and high torque: this one fails"]
+    assert verdicts["prediction"].iloc[0]["label"] == predicted

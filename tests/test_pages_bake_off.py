@@ -1,35 +1,203 @@
-"""The bake-off page: prototypes side by side, the cost scatter, recording a decision."""
+"""The bake-off page: intervals and verdicts, costs in money under shared assumptions, the
+trade-offs, segments, disagreements sent to SME review, the decision with its snapshot, the
+HTML export."""
+
+import json
+import re
 
 import model
+from model import bakeoff
+from model.costs import ASSUMPTIONS_FILE, load_assumptions
+
+PROTOTYPES = ["physics rules", "logistic regression", "random forest"]
+COLUMNS = ["physics rules", "logistic regression", "random forest (MVP)"]
+INTERVAL = re.compile(r"^\d\.\d+ \(\d\.\d+–\d\.\d+\)$")
+SAVE_ASSUMPTIONS = "FormSubmitter:assumptions_form-Save assumptions"
 
 
-def test_bake_off_compares_every_prototype_with_costs(small_workspace, open_app):
+def shown(value: str) -> str:
+    """A cell of an ``st.table`` as the user reads it (markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def comparison(at):
+    return at.table[0].value.map(shown)
+
+
+def test_bake_off_shows_every_prototype_with_intervals_verdicts_and_costs(
+    small_workspace, open_app
+):
     at = open_app(small_workspace, page="bake_off")
     assert not at.exception
     assert at.title[0].value == "Bake-off: Sprint 2"
-    table = at.table[0].value
-    assert sorted(table.columns) == ["logistic regression", "physics rules", "random forest (MVP)"]
-    for row in [
-        "PR AUC ↑",
-        "Log loss ↓",
-        "Training (s)",
-        "Latency p50 (ms/1k rows)",
-        "Latency p95 (ms/1k rows)",
-        "Model size (MB)",
-        "Peak memory (MB)",
-        "Effort (days)",
-    ]:
-        assert (table.loc[row] != "—").all(), row
-    assert table.loc["Chosen on", "random forest (MVP)"] == "2024-05-17"
-    assert "MVP: random forest" in at.caption[0].value
+    table = comparison(at)
+    assert list(table.columns) == COLUMNS
+    for name in COLUMNS:
+        assert INTERVAL.match(table.loc["PR AUC (95% interval)", name]), name
+        assert table.loc["Running cost / month", name].startswith("$")
+        assert table.loc["One-off cost", name].startswith("$")
+        assert table.loc["Latency p50 / p95 (ms per 1,000)", name] != "— / —"
+    assert table.loc["Verdict", "random forest (MVP)"] == "the MVP"
+    for name in COLUMNS[:2]:
+        assert table.loc["Verdict", name] in (
+            "better",
+            "worse",
+            "no detectable difference with 300 demo rows",
+        )
+        assert re.match(r"^[+-]\d+\.\d \([+-]\d+\.\d to [+-]\d+\.\d\)$", table.loc[
+            "vs random forest (points)", name])  # fmt: skip
+        assert table.loc["McNemar p", name] != "—"
+    assert table.loc["One-off cost", "random forest (MVP)"] == "$4,000.00"  # 5 days × $800
+    assert any("Running cost per month = p50 latency" in c.value for c in at.caption)
 
 
-def test_bake_off_shows_the_scatter_for_either_cost(small_workspace, open_app):
+def test_bake_off_shows_the_tradeoffs_and_the_pareto_chart(small_workspace, open_app):
     at = open_app(small_workspace, page="bake_off")
-    assert len(at.get("vega_lite_chart")) == 1
-    at.segmented_control(key="bake_off_cost").set_value("size").run()
+    sentences = at.markdown[0].value.splitlines()
+    assert len(sentences) == 3
+    assert "scores best on PR AUC" in sentences[0]
+    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert any("PR AUC against running cost" in spec for spec in charts)
+    assert any("How often two prototypes predict the same label" in spec for spec in charts)
+
+
+def test_bake_off_shows_every_cost_and_how_it_is_computed(small_workspace, open_app):
+    at = open_app(small_workspace, page="bake_off")
+    costs = at.table[1].value.map(shown)
+    for row in ["Model size (MB)", "Peak memory (MB)", "Training (s)", "Effort (person-days)"]:
+        assert (costs.loc[row] != "—").all(), row
+    assert "Maintainability" in costs.index
+    formulas = at.table[2].value.map(shown)
+    assert "5 person-days × $800.00/day = $4,000.00" in list(formulas["Formula"])
+
+
+def test_the_segment_table_shows_the_metric_per_type_with_counts(small_workspace, open_app):
+    at = open_app(small_workspace, page="bake_off")
+    assert at.selectbox(key="bake_off_feature").value == "Type"
+    segments = next(d.value for d in at.dataframe if "Type" in d.value.columns)
+    assert sorted(segments["Type"]) == ["H", "L", "M"]
+    assert sum(int(n.replace(",", "")) for n in segments["Rows"]) == 300
+    assert {"Positives", *PROTOTYPES} <= set(segments.columns)
+
+
+def test_the_disagreements_list_the_rows_and_can_be_sent_to_review(workspace_copy, open_app):
+    at = open_app(workspace_copy, page="bake_off", reviewer="ana")
+    assert at.metric[0].label == "Demo rows where the predictions differ"
+    rows = next(d.value for d in at.dataframe if "Row" in d.value.columns)
+    assert {"Truth", *PROTOTYPES} <= set(rows.columns)
+    send = next(b for b in at.button if b.label.startswith("Send these "))
+    count = int(re.search(r"Send these (\d+) rows", send.label).group(1))
+    assert count > 0
+    assert len(rows) == min(count, 25)
+
+    send.click().run()
     assert not at.exception
-    assert "model size" in at.get("vega_lite_chart")[0].proto.spec
+    assert at.success[0].value == f"Sent {count} rows to SME review."
+    queue = model.open_workspace(workspace_copy).review_queues("Sprint 2")["bake-off disagreements"]
+    assert len(queue["rows"]) == count
+    assert queue["sent_by"] == "ana"
+    assert set(rows["Row"]) <= set(queue["rows"])
+
+
+def test_sending_disagreements_needs_a_reviewer_name(workspace_copy, open_app):
+    at = open_app(workspace_copy, page="bake_off")
+    next(b for b in at.button if b.label.startswith("Send these ")).click().run()
+    assert "Enter your name in the sidebar" in at.error[0].value
+    assert model.open_workspace(workspace_copy).review_queues("Sprint 2") == {}
+
+
+def test_changing_the_metric_to_roc_auc_changes_the_table(small_workspace, open_app):
+    at = open_app(small_workspace, page="bake_off")
+    before = comparison(at)
+    at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
+    assert not at.exception
+    after = comparison(at)
+    assert "ROC AUC (95% interval)" in after.index
+    assert "PR AUC (95% interval)" not in after.index
+    assert list(after.loc["ROC AUC (95% interval)"]) != list(
+        before.loc["PR AUC (95% interval)"]
+    )
+    assert "scores best on ROC AUC" in at.markdown[0].value
+
+
+def test_a_rerun_reads_the_bootstrap_from_the_cache(small_workspace, open_app, monkeypatch):
+    calls = []
+    original = bakeoff.bakeoff_table
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bakeoff, "bakeoff_table", counted)
+    at = open_app(small_workspace, page="bake_off")
+    at.run()
+    at.switch_page("pages/bake_off.py").run()
+    assert calls == ["pr_auc"]
+    at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
+    assert calls == ["pr_auc", "roc_auc"]
+
+
+def test_the_metric_choices_start_with_the_headline_and_include_recall_at_p90(
+    small_workspace, open_app
+):
+    at = open_app(small_workspace, page="bake_off")
+    metric = at.selectbox(key="bake_off_metric")
+    assert metric.value == "pr_auc"
+    assert metric.options[:3] == ["PR AUC", "ROC AUC", "Recall at ≥90% precision"]
+
+
+def test_editing_an_assumption_changes_the_monthly_cost_and_is_saved(workspace_copy, open_app):
+    at = open_app(workspace_copy, page="bake_off")
+    before = comparison(at).loc["Running cost / month", "logistic regression"]
+    predictions = at.number_input(key="assume_predictions_per_month")
+    predictions.set_value(predictions.value * 10)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    after = comparison(at).loc["Running cost / month", "logistic regression"]
+    assert after != before
+    assert float(after.strip("$").replace(",", "")) > 5 * float(before.strip("$"))
+    stored = json.loads((workspace_copy / ASSUMPTIONS_FILE).read_text())
+    assert stored["predictions_per_month"] == 10_000_000
+    assert any("10,000,000 predictions" in c.value for c in at.caption)
+
+
+def test_an_invalid_assumption_shows_one_line_and_saves_nothing(workspace_copy, open_app):
+    at = open_app(workspace_copy, page="bake_off")
+    at.text_input(key="assume_currency").set_value(" ")
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    assert "currency must be a short code" in at.error[0].value
+    assert "\n" not in at.error[0].value
+    assert not (workspace_copy / ASSUMPTIONS_FILE).exists()
+
+
+def test_an_unreadable_assumptions_file_is_one_error_and_can_be_replaced(
+    workspace_copy, open_app
+):
+    (workspace_copy / ASSUMPTIONS_FILE).write_text('{"predictions_per_month": -5}')
+    at = open_app(workspace_copy, page="bake_off")
+    assert not at.exception
+    assert "is not valid" in at.error[0].value
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    assert load_assumptions(workspace_copy).predictions_per_month == 1_000_000
+    assert list(comparison(at).columns) == COLUMNS
+
+
+def test_the_html_export_holds_every_prototype_and_the_figures_shown(
+    small_workspace, open_app, deferred_downloads
+):
+    at = open_app(small_workspace, page="bake_off")
+    at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Download the bake-off (HTML)"
+    report = deferred_downloads(button).decode("utf-8")
+    assert report.startswith("<!DOCTYPE html>")
+    assert "<script" not in report
+    for name in PROTOTYPES:
+        assert name in report
+    interval = comparison(at).loc["ROC AUC (95% interval)", "physics rules"]
+    assert interval in report
 
 
 def test_bake_off_lists_the_recorded_decision(small_workspace, open_app):
@@ -39,6 +207,7 @@ def test_bake_off_lists_the_recorded_decision(small_workspace, open_app):
     captions = [c.value for c in at.caption]
     assert "decided on 2024-05-17 · recorded by dana" in captions
     assert "Attendees: ana, bo, dana" in captions
+    assert "MVP: random forest" in at.caption[0].value
 
 
 def record(at, chosen, rationale, attendees="ana, bo"):
@@ -62,19 +231,66 @@ def test_recording_a_decision_without_rationale_shows_why_not(workspace_copy, op
     assert "needs a rationale" in at.error[0].value
 
 
-def test_a_recorded_decision_makes_the_mvp_and_shows_on_the_overview(workspace_copy, open_app):
+def test_a_recorded_decision_keeps_the_figures_shown_makes_the_mvp_and_lasts(
+    workspace_copy, open_app
+):
     at = open_app(workspace_copy, page="bake_off", reviewer="dana")
+    at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
     rationale = "No training, [a link](http://x) and **bold** stay text."
     record(at, "physics rules", rationale, attendees="ana, eli")
     assert not at.exception
     assert at.success[0].value == "Decision recorded: physics rules is the MVP."
+    assert at.text_area(key="decision_rationale").value == ""
     ws = model.open_workspace(workspace_copy)
     assert ws.mvp("Sprint 2") == "physics rules"
     decision = ws.decisions("Sprint 2")[-1]
     assert (decision["recorded_by"], decision["attendees"]) == ("dana", ["ana", "eli"])
+
+    snapshot = decision["snapshot"]
+    assert [row["prototype"] for row in snapshot] == PROTOTYPES
+    for row in snapshot:
+        assert row["metric"] == "roc_auc"
+        assert row["low"] <= row["estimate"] <= row["high"]
+        assert row["running_cost_per_month"] is not None
+        assert row["assumptions"]["predictions_per_month"] == 1_000_000
+        assert INTERVAL.match(row["shown"]["ROC AUC (95% interval)"])
+    assert {row["verdict"] for row in snapshot} >= {"the MVP"}
+    assert json.loads(json.dumps(snapshot, allow_nan=False)) == snapshot
+
+    # The page now compares with the new MVP and shows what the group saw in an expander.
+    assert "MVP: physics rules" in at.caption[0].value
+    assert list(comparison(at).columns)[0] == "physics rules (MVP)"
+    shown_then = [t.value for t in at.table[1:] if "ROC AUC (95% interval)" in t.value.index]
+    assert [list(figures.columns) for figures in shown_then] == [COLUMNS]
 
     at.switch_page("pages/overview.py").run()
     assert not at.exception
     sprint2 = at.dataframe[0].value.set_index("Sprint").loc["Sprint 2"]
     assert (sprint2["MVP"], sprint2["Decision"]) == ("physics rules", "physics rules")
     assert f"Chose physics rules: {rationale}" in [t.value for t in at.text]
+
+    restarted = open_app(workspace_copy)
+    assert not restarted.exception
+    assert f"Chose physics rules: {rationale}" in [t.value for t in restarted.text]
+
+
+def test_an_sme_sees_the_bake_off_but_cannot_decide_edit_costs_send_or_export(
+    workspace_copy, open_signed_in
+):
+    at = open_signed_in(workspace_copy, "ana@plant.example", "sme", "bake_off")
+    assert not at.exception
+    assert at.title[0].value.startswith("Bake-off")
+    refusals = [box.value for box in at.info] + [c.value for c in at.caption]
+    assert any("cannot record decisions" in text for text in refusals)
+    assert any("cannot change the cost assumptions" in text for text in refusals)
+    assert "Record decision" not in [b.label for b in at.button]
+    assert "Save assumptions" not in [b.label for b in at.button]
+    send = [b for b in at.button if b.label.startswith("Send these")]
+    assert all(button.disabled for button in send)
+
+
+def test_a_scientist_can_record_a_decision_when_signed_in(workspace_copy, open_signed_in):
+    at = open_signed_in(workspace_copy, "dana@plant.example", "scientist", "bake_off")
+    assert not at.exception
+    assert "Record decision" in [b.label for b in at.button]
+    assert "Save assumptions" in [b.label for b in at.button]

@@ -1,4 +1,51 @@
-"""The feedback page: verdicts filtered, counted, their history, and exports."""
+"""The feedback page: verdicts, their history and exports; agreement; resolved labels and the
+training export; disputes."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+import feedback_store
+import model
+
+SPRINT, MVP = "Sprint 2", "random forest"
+
+
+def plain(text: str) -> str:
+    return text.replace("\\", "")
+
+
+def frame_with(at, column: str) -> pd.DataFrame:
+    """The first dataframe on the page that has ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def button(at, label: str):
+    return next(b for b in at.get("download_button") if b.proto.label == label)
+
+
+@pytest.fixture
+def overlapping(workspace_copy) -> tuple:
+    """Besides ana and bo, cy judged the two rows ana judged: the first like ana ("1"), the
+    second not (ana called the prediction correct, cy gives the other class)."""
+    ws = model.open_workspace(workspace_copy)
+    predictions = ws.prototype(SPRINT, MVP).predictions()
+    first, second = predictions.sort_values("confidence").index[:2]
+    other = "0" if predictions.loc[second, "predicted"] == "1" else "1"
+    store = feedback_store.open(workspace_copy)
+    for row_id, verdict, label in ((first, "wrong", "1"), (second, "wrong", other)):
+        store.record(
+            sprint=SPRINT, prototype=MVP, row_id=row_id, reviewer="cy", verdict=verdict,
+            corrected_label=label, task="binary", features={"Torque [Nm]": 40.0},
+            prediction={"label": str(predictions.loc[row_id, "predicted"])},
+        )  # fmt: skip
+    store.dispute(
+        sprint=SPRINT, prototype=MVP, row_id=first, reviewer="cy", feature="Torque [Nm]",
+        kind="too strong", shap_value=0.12, comment="torque is fine here",
+    )  # fmt: skip
+    return workspace_copy, store
 
 
 def test_feedback_lists_every_verdict_with_counts(small_workspace, open_app):
@@ -9,6 +56,7 @@ def test_feedback_lists_every_verdict_with_counts(small_workspace, open_app):
     table = at.dataframe[0].value
     assert sorted(table["Verdict"]) == ["correct", "correct", "unsure", "wrong"]
     assert sorted(table["Sprint"]) == ["Sprint 1", "Sprint 2", "Sprint 2", "Sprint 2"]
+    assert set(table["Source"]) == {"demo"}
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Correct": "2",
@@ -17,7 +65,7 @@ def test_feedback_lists_every_verdict_with_counts(small_workspace, open_app):
         "Verdicts": "4",
         "Reviewers": "2",
     }
-    assert "4 of 4 verdicts." in [c.value for c in at.caption]
+    assert any(c.value.startswith("4 of 4 verdicts.") for c in at.caption)
 
 
 def test_feedback_for_one_sprint_leaves_out_the_sprint_column(small_workspace, open_app):
@@ -27,7 +75,7 @@ def test_feedback_for_one_sprint_leaves_out_the_sprint_column(small_workspace, o
     table = at.dataframe[0].value
     assert "Sprint" not in table.columns
     assert sorted(table["Verdict"]) == ["correct", "unsure", "wrong"]
-    assert "3 of 4 verdicts." in [c.value for c in at.caption]
+    assert any(c.value.startswith("3 of 4 verdicts.") for c in at.caption)
 
 
 def test_feedback_filters_by_sprint_reviewer_and_verdict(small_workspace, open_app):
@@ -35,7 +83,7 @@ def test_feedback_filters_by_sprint_reviewer_and_verdict(small_workspace, open_a
     assert len(at.dataframe[0].value) == 4
     at.selectbox(key="feedback_reviewer").set_value("ana").run()
     assert set(at.dataframe[0].value["Reviewer"]) == {"ana"}
-    at.multiselect(key="feedback_verdicts").set_value(["wrong"]).run()
+    at.selectbox(key="feedback_verdict").set_value("wrong").run()
     assert not at.exception
     table = at.dataframe[0].value
     assert table[["Reviewer", "Verdict", "Right label", "Tags"]].values.tolist() == [
@@ -55,9 +103,130 @@ def test_feedback_shows_a_verdicts_history(small_workspace, open_app):
 
 def test_feedback_offers_csv_parquet_and_jsonl_downloads(small_workspace, open_app):
     at = open_app(small_workspace, page="feedback")
-    buttons = at.get("download_button")
-    assert [b.proto.label for b in buttons] == [
-        "Download CSV",
-        "Download Parquet",
-        "Download JSON Lines",
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:3] == ["Download CSV", "Download Parquet", "Download JSON Lines"]
+
+
+def test_downloads_follow_the_verdict_filter(small_workspace, open_app, downloads):
+    at = open_app(small_workspace, page="feedback")
+    every = pd.read_csv(io.BytesIO(downloads(button(at, "Download CSV"))))
+    assert sorted(every["verdict"]) == ["correct", "correct", "unsure", "wrong"]
+    at.selectbox(key="feedback_verdict").set_value("correct").run()
+    shown = pd.read_csv(io.BytesIO(downloads(button(at, "Download CSV"))))
+    assert shown["verdict"].tolist() == ["correct", "correct"]
+    parquet = pd.read_parquet(io.BytesIO(downloads(button(at, "Download Parquet"))))
+    assert parquet["verdict"].tolist() == ["correct", "correct"]
+
+
+def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping, open_app):
+    workspace, store = overlapping
+    at = open_app(workspace, page="feedback")
+    assert not at.exception
+    agreement = frame_with(at, "κ").set_index("Sprint")
+    expected = feedback_store.agreement(store, SPRINT)
+    assert expected["method"] == "fleiss"
+    assert agreement.loc[SPRINT, "Rows with 2+ reviewers"] == expected["rows"] == 2
+    assert agreement.loc[SPRINT, "κ"] == f"{expected['kappa']:.2f}"
+    assert agreement.loc[SPRINT, "Method"] == "Fleiss' κ"
+    assert agreement.loc["Sprint 1", "Rows with 2+ reviewers"] == 0
+    assert f"{SPRINT}: {expected['sentence']}" in [plain(m.value) for m in at.markdown]
+
+    pairs = frame_with(at, "Cohen's κ")
+    assert pairs[["Reviewer A", "Reviewer B", "Shared rows"]].values.tolist() == [
+        ["ana", "bo", 1],
+        ["ana", "cy", 2],
+        ["bo", "cy", 1],
     ]
+    assert pairs.set_index("Reviewer B").loc["cy", "Same answer"].tolist() == ["50%", "0%"]
+    conflicts = frame_with(at, "Their label")
+    assert sorted(conflicts["Reviewer"]) == ["ana", "ana", "bo", "cy", "cy"]
+
+
+def test_agreement_with_two_reviewers_is_cohens_kappa(workspace_copy, open_app):
+    store = feedback_store.open(workspace_copy)
+    predictions = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).predictions()
+    second = predictions.sort_values("confidence").index[1]
+    store.record(sprint=SPRINT, prototype=MVP, row_id=second, reviewer="bo", verdict="correct",
+                 task="binary")  # fmt: skip
+    at = open_app(workspace_copy, page="feedback")
+    at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
+    assert not at.exception
+    expected = feedback_store.agreement(store, SPRINT)
+    agreement = frame_with(at, "κ")
+    columns = ["Sprint", "Rows with 2+ reviewers", "Same answer", "Method"]
+    assert agreement[columns].values.tolist() == [[SPRINT, 2, "50%", "Cohen's κ"]]
+    assert "Cohen's κ = " in expected["sentence"]
+    assert f"{SPRINT}: {expected['sentence']}" in [plain(m.value) for m in at.markdown]
+
+
+def test_resolved_labels_follow_the_rule_and_the_lead(overlapping, open_app):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
+    predictions = model.open_workspace(workspace).prototype(SPRINT, MVP).predictions()
+    first, second = predictions.sort_values("confidence").index[:2]
+    resolved = frame_with(at, "Their labels").set_index("Row")
+    assert resolved.loc[first, "Label"] == "1"
+    assert resolved.loc[second, "Label"] == "—"
+    assert resolved.loc[second, "Why"].startswith("tie between ")
+    assert any(c.value.startswith("1 of 2 reviewed rows have a label") for c in at.caption)
+    at.selectbox(key="feedback_rule").set_value("lead").run()
+    at.selectbox(key="feedback_lead").set_value("ana").run()
+    assert not at.exception
+    resolved = frame_with(at, "Their labels").set_index("Row")
+    assert resolved["Why"].tolist() == ["lead rule", "lead rule"]
+    assert resolved.loc[[first, second], "Label"].tolist() == [
+        "1",
+        predictions.loc[second, "predicted"],
+    ]
+
+
+def test_the_training_export_warns_about_demo_rows_in_its_manifest(
+    overlapping, open_app, downloads
+):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    manifest = json.loads(downloads(button(at, "Download manifest (JSON)")))
+    leak = feedback_store.demo_set_warning(manifest["counts"]["in_demo_set"])
+    assert manifest["counts"]["in_demo_set"] >= 1
+    assert leak in manifest["warnings"]
+    assert manifest["demo_set"] == "demo_row_ids given by the caller"
+    assert leak in [plain(w.value) for w in at.warning]
+    assert any("left out because reviewers disagree" in plain(i.value) for i in at.main.info)
+    rows = pd.read_parquet(io.BytesIO(downloads(button(at, "Download training rows (Parquet)"))))
+    assert len(rows) == manifest["counts"]["rows"] == 1
+    assert rows["label"].tolist() == ["1"]
+    assert rows["in_demo_set"].all()
+    at.selectbox(key="feedback_training_format").set_value("csv").run()
+    assert not at.exception
+    assert button(at, "Download training rows (CSV)").proto.label.endswith("(CSV)")
+
+
+def test_disputes_are_counted_per_feature_in_a_table_and_a_chart(overlapping, open_app):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    counts = frame_with(at, "Disputes")
+    assert counts[["Prototype", "Feature", "Kind", "Disputes"]].values.tolist() == [
+        [MVP, "Torque [Nm]", "too strong", 1]
+    ]
+    assert len(at.get("vega_lite_chart")) == 1
+    detail = frame_with(at, "Contribution shown")
+    assert detail[["Feature", "Comment"]].values.tolist() == [
+        ["Torque [Nm]", "torque is fine here"]
+    ]
+
+
+def test_without_disputes_the_page_says_where_they_come_from(small_workspace, open_app):
+    at = open_app(small_workspace, page="feedback")
+    assert any("Right answer, wrong reason?" in i.value for i in at.main.info)
+    assert not at.get("vega_lite_chart")
+
+
+def test_only_a_scientist_may_download(overlapping, open_signed_in):
+    workspace, _ = overlapping
+    at = open_signed_in(workspace, "ana@plant.example", "sme", "feedback")
+    assert not at.exception
+    assert all(b.proto.disabled for b in at.get("download_button"))
+    assert any("cannot export feedback" in plain(i.value) for i in at.main.info)
+    at = open_signed_in(workspace, "dana@plant.example", "scientist", "feedback")
+    assert not any(b.proto.disabled for b in at.get("download_button"))

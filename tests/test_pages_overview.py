@@ -32,3 +32,22 @@ def test_overview_is_the_default_page(small_workspace, open_app):
     at = open_app(small_workspace)
     assert not at.exception
     assert at.title[0].value == "Sprint Review"
+
+
+def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspace, open_app):
+    at = open_app(flagged_workspace, page="overview")
+    assert not at.exception
+    assert "What came of earlier feedback" in [s.value for s in at.subheader]
+    assert [i.value.replace("\\", "") for i in at.main.info] == [
+        "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right."
+    ]
+    listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert listed["Status"].value_counts().to_dict() == {"fixed": 3, "still wrong": 1}
+    # The sprints table is still the first table.
+    assert at.dataframe[0].value["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
+
+
+def test_overview_without_earlier_flags_says_so_briefly(small_workspace, open_app):
+    at = open_app(small_workspace, page="overview")
+    assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]
+    assert not at.main.info

@@ -1,78 +1,184 @@
-"""The SME review page: one card at a time, least confident first, verdicts saved once."""
+"""The SME review page: queues of cards in plain words, verdicts given, changed and disputed."""
+
+import copy
+import json
+
+import pytest
 
 import feedback_store
 import model
+from model import review, views
+
+SPRINT, MVP = "Sprint 2", "random forest"
+
+
+def plain(text: str) -> str:
+    """Markdown source as the reader sees it (escapes removed)."""
+    return text.replace("\\", "")
 
 
 def card(at) -> dict:
     return dict(at.session_state["review_card"])
 
 
-def fill(at, verdict, label=None, comment="", tags=()):
-    key = card(at)["key"]
-    at.segmented_control(key=f"review_verdict_{key}").set_value(verdict)
+def own_key(at, row_id: str, reviewer: str) -> str:
+    keys = at.session_state["review_keys"]
+    return keys[json.dumps([SPRINT, MVP, row_id, reviewer])]["verdict"]
+
+
+def fill(at, verdict, label=None, comment="", tags=(), prefix="review", key=None):
+    key = key or card(at)["key"]
+    at.segmented_control(key=f"{prefix}_verdict_{key}").set_value(verdict)
     if label is not None:
-        at.selectbox(key=f"review_label_{key}").set_value(label)
-    at.text_area(key=f"review_comment_{key}").set_value(comment)
-    at.multiselect(key=f"review_tags_{key}").set_value(list(tags))
+        at.selectbox(key=f"{prefix}_label_{key}").set_value(label)
+    at.text_area(key=f"{prefix}_comment_{key}").set_value(comment)
+    at.multiselect(key=f"{prefix}_tags_{key}").set_value(list(tags))
     return at
 
 
-def submit(at):
-    at.button(key=f"FormSubmitter:review_form_{card(at)['key']}-Submit verdict").click().run()
+def submit(at, prefix="review", key=None, label="Submit verdict"):
+    key = key or card(at)["key"]
+    at.button(key=f"FormSubmitter:{prefix}_form_{key}-{label}").click().run()
     return at
+
+
+def click(at, key):
+    at.button(key=key).click().run()
+    return at
+
+
+def mvp_predictions(workspace):
+    return model.open_workspace(workspace).prototype(SPRINT, MVP).predictions()
+
+
+def least_confident(workspace) -> list[str]:
+    return list(mvp_predictions(workspace).sort_values("confidence", kind="stable").index)
+
+
+@pytest.fixture
+def zoe(workspace_copy, open_app):
+    return open_app(workspace_copy, page="sme_review", reviewer="zoe")
 
 
 def test_review_asks_for_a_name_first(small_workspace, open_app):
     at = open_app(small_workspace, page="sme_review")
     assert not at.exception
-    assert "Enter your name" in at.info[0].value
+    assert "Enter your name" in at.main.info[0].value
     assert not at.get("vega_lite_chart")
 
 
-def test_review_shows_the_least_confident_unreviewed_prediction_of_the_mvp(
-    small_workspace, open_app
-):
-    at = open_app(small_workspace, page="sme_review", reviewer="ana")
+def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_workspace, open_app):
+    at = open_app(small_workspace, page="sme_review", reviewer="zoe")
     assert not at.exception
-    assert at.selectbox(key="review_prototype").value == "random forest"
-    predictions = (
-        model.open_workspace(small_workspace).prototype("Sprint 2", "random forest").predictions()
+    assert at.selectbox(key="review_prototype").value == MVP
+    assert at.selectbox(key="review_queue").value == "least confident"
+    first = least_confident(small_workspace)[0]
+    assert card(at)["row_id"] == first
+    proto = model.open_workspace(small_workspace).prototype(SPRINT, MVP)
+    row = proto.predictions().loc[first]
+    assert at.subheader[0].value == views.prediction_in_words(
+        row["predicted"], row["confidence"], proto.meta
     )
-    ana_reviewed = set(predictions.sort_values("confidence").index[:2])
-    expected = predictions.drop(index=list(ana_reviewed)).sort_values("confidence").index[0]
-    shown = card(at)
-    assert shown["row_id"] == expected
-    row = predictions.loc[expected]
-    assert at.subheader[0].value == (
-        f"Class {row['predicted']} predicted with {round(row['confidence'] * 100)}% probability"
+    sure = views.confidence_in_words(row["confidence"], 2)
+    assert f"**{views.escape_markdown(sure)}**" in [m.value for m in at.markdown]
+    explanation = model.open_workspace(small_workspace).explain(SPRINT, MVP, first)
+    percentiles = review.feature_percentiles(proto.features(), first)
+    reasons = review.reason_sentences(
+        explanation, percentiles, "binary", "1", outcome="Failure risk", noun="machines"
     )
+    assert reasons and reasons[0].startswith("Failure risk is ")
+    bullets = "\n".join(f"- {views.escape_markdown(s)}" for s in reasons)
+    assert bullets in [m.value for m in at.markdown]
     assert len(at.get("vega_lite_chart")) == 1
-    assert at.dataframe[0].value["Feature"].tolist()[0] == "Type"
+    readings = at.dataframe[-1].value
+    assert readings["Feature"].tolist()[0] == "Type"
+    torque = readings.set_index("Feature").loc["Torque [Nm]"]
+    assert torque["Percentile"] == pytest.approx(percentiles["Torque [Nm]"])
 
 
-def test_review_progress_counts_this_reviewers_verdicts(small_workspace, open_app):
+def test_progress_says_which_card_and_how_many_are_reviewed(small_workspace, open_app):
     at = open_app(small_workspace, page="sme_review", reviewer="ana")
-    assert at.get("progress")[0].proto.text == "You have reviewed 2 of 300 predictions"
+    # ana judged the two least confident rows of the forest when the workspace was built.
+    assert at.get("progress")[0].proto.text == "Card 1 of 40 · 2 reviewed"
+    summary = plain(at.main.info[0].value)
+    assert summary.startswith("Your verdict: wrong, right label 1 (version 1, ")
 
 
-def test_submitting_a_wrong_verdict_records_it_and_moves_on(workspace_copy, open_app):
+def test_the_not_yet_reviewed_queue_leaves_out_my_verdicts(small_workspace, open_app):
+    at = open_app(small_workspace, page="sme_review", reviewer="ana")
+    at.selectbox(key="review_queue").set_value("not yet reviewed by me").run()
+    assert not at.exception
+    assert card(at)["row_id"] == least_confident(small_workspace)[2]
+    assert at.get("progress")[0].proto.text == "Card 1 of 40 · 0 reviewed"
+
+
+def test_the_disagreement_queue_shows_rows_the_prototypes_split_on(small_workspace, open_app):
+    at = open_app(small_workspace, page="sme_review", reviewer="zoe")
+    at.selectbox(key="review_queue").set_value("disagreement").run()
+    assert not at.exception
+    ws = model.open_workspace(small_workspace)
+    row_id = card(at)["row_id"]
+    predicted = {ws.prototype(SPRINT, p).predictions().loc[row_id, "predicted"]
+                 for p in ws.prototypes(SPRINT)}  # fmt: skip
+    assert len(predicted) == 2
+
+
+def test_the_stratified_sample_takes_the_predicted_classes_in_turn(small_workspace, open_app):
+    at = open_app(small_workspace, page="sme_review", reviewer="zoe")
+    at.selectbox(key="review_queue").set_value("stratified sample").run()
+    predictions = mvp_predictions(small_workspace)
+    first = card(at)["row_id"]
+    click(at, "review_next")
+    assert not at.exception
+    second = card(at)["row_id"]
+    assert {predictions.loc[first, "predicted"], predictions.loc[second, "predicted"]} == {"0", "1"}
+
+
+def test_a_row_by_id_is_reviewed_and_an_unknown_id_is_explained(small_workspace, open_app):
+    at = open_app(small_workspace, page="sme_review", reviewer="zoe")
+    at.selectbox(key="review_queue").set_value("by id").run()
+    assert "Type a row id" in at.main.info[0].value
+    row_id = str(mvp_predictions(small_workspace).index[7])
+    at.text_input(key="review_row_id").input(row_id).run()
+    assert not at.exception
+    assert card(at)["row_id"] == row_id
+    assert at.get("progress")[0].proto.text == "Card 1 of 1 · 0 reviewed"
+    at.text_input(key="review_row_id").input("no-such-row").run()
+    assert not at.exception
+    assert "'no-such-row' is not among the 300 demo rows" in at.main.info[0].value
+
+
+def test_a_queue_sent_from_the_bake_off_can_be_reviewed(workspace_copy, open_app):
+    rows = [str(r) for r in mvp_predictions(workspace_copy).index[[3, 1, 4]]]
+    model.open_workspace(workspace_copy).send_to_review(
+        SPRINT, "bake-off disagreements", rows, sent_by="dana", note="the forest and LR split"
+    )
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    queue = at.selectbox(key="review_queue")
+    assert "Sent from the bake-off: bake-off disagreements" in queue.options
+    queue.set_value("sent:bake-off disagreements").run()
+    assert not at.exception
+    assert card(at)["row_id"] == rows[0]
+    assert at.get("progress")[0].proto.text == "Card 1 of 3 · 0 reviewed"
+    assert any("Sent by dana on " in c.value and "split" in c.value for c in at.caption)
+
+
+def test_submitting_a_wrong_verdict_records_it_and_moves_on(zoe, workspace_copy):
+    at = zoe
     first = card(at)
     comment = "Bearing noise [see](http://x) :red[loud]"
     submit(fill(at, "wrong", label="1", comment=comment, tags=["sensor"]))
     assert not at.exception
-    assert (
-        at.success[0].value
-        == f"Saved “wrong” for row {first['row_id']}. Here is the next prediction."
+    assert at.success[0].value == (
+        f"Saved “wrong” for row {first['row_id']}. Here is the next card."
     )
-    assert card(at)["row_id"] != first["row_id"]
-    assert card(at)["key"] != first["key"]
+    assert card(at)["row_id"] == least_confident(workspace_copy)[1]
+    assert at.get("progress")[0].proto.text == "Card 2 of 40 · 1 reviewed"
 
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
     assert (verdict["sprint"], verdict["prototype"], verdict["row_id"]) == (
-        "Sprint 2",
-        "random forest",
+        SPRINT,
+        MVP,
         first["row_id"],
     )
     assert (verdict["verdict"], verdict["corrected_label"]) == ("wrong", "1")
@@ -81,68 +187,166 @@ def test_submitting_a_wrong_verdict_records_it_and_moves_on(workspace_copy, open
         ["sensor"],
         first["key"],
     )
-    assert verdict["task"] == "binary"
-    assert set(verdict["features"]) == {
-        "Type",
-        "Air temperature [K]",
-        "Process temperature [K]",
-        "Rotational speed [rpm]",
-        "Torque [Nm]",
-        "Tool wear [min]",
-    }
+    assert (verdict["task"], verdict["source"]) == ("binary", "demo")
+    assert len(verdict["features"]) == 6
     assert verdict["prediction"]["label"] in {"0", "1"}
     assert set(verdict["prediction"]["probabilities"]) == {"0", "1"}
-
-    at.switch_page("pages/feedback.py").run()
-    assert not at.exception
-    table = at.dataframe[0].value
-    mine = table[table["Reviewer"] == "zoe"]
-    assert mine[["Row", "Verdict", "Right label", "Comment", "Tags"]].values.tolist() == [
-        [first["row_id"], "wrong", "1", comment, "sensor"]
-    ]
+    assert verdict["prediction"]["model"].endswith("RandomForestClassifier)")
 
 
-def test_submitting_twice_with_the_same_card_key_records_one_verdict(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+def test_submitting_twice_with_the_same_key_records_one_verdict(zoe, workspace_copy):
+    at = zoe
+    keys = copy.deepcopy(at.session_state["review_keys"])
     first = card(at)
     submit(fill(at, "wrong", label="1", comment="first click"))
-    # A second click on the same card arrives with the same card in session state.
-    at.session_state["review_card"] = first
+    # The second click arrives with the session as it was before the first one was saved.
+    at.session_state["review_keys"] = keys
+    at.session_state["review_queue_state"]["position"] = 0
     at.run()
     assert card(at) == first
-    submit(fill(at, "wrong", label="1", comment="first click"))
+    submit(fill(at, "wrong", label="1", comment="second click"), label="Save changes")
     assert not at.exception
     store = feedback_store.open(workspace_copy)
     verdicts = store.verdicts(reviewer="zoe")
     assert len(verdicts) == 1
-    assert len(store.history(int(verdicts["verdict_id"].iloc[0]))) == 1
+    assert store.history(int(verdicts["verdict_id"].iloc[0]))["comment"].tolist() == [
+        "first click"
+    ]
 
 
-def test_a_wrong_verdict_without_the_right_label_is_refused_in_one_line(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+def test_a_wrong_verdict_without_the_right_label_is_refused_in_one_line(zoe, workspace_copy):
+    at = zoe
     first = card(at)
     submit(fill(at, "wrong"))
     assert not at.exception
-    assert at.error[0].value == (
+    assert plain(at.error[0].value) == (
         "A wrong verdict needs the right label: choose it under “Right label”."
     )
     assert card(at) == first
     assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
 
 
-def test_submitting_without_choosing_a_verdict_asks_for_one(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
-    submit(at)
-    assert not at.exception
-    assert at.error[0].value == "Choose Correct, Wrong or Unsure first."
+def test_submitting_without_choosing_a_verdict_asks_for_one(zoe):
+    submit(zoe)
+    assert not zoe.exception
+    assert plain(zoe.error[0].value) == "Choose Correct, Wrong or Unsure first."
 
 
-def test_a_correct_verdict_ignores_a_right_label_chosen_by_mistake(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
-    submit(fill(at, "correct", label="1"))
-    assert not at.exception
+def test_a_correct_verdict_ignores_a_right_label_chosen_by_mistake(zoe, workspace_copy):
+    submit(fill(zoe, "correct", label="1"))
+    assert not zoe.exception
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
     assert (verdict["verdict"], verdict["corrected_label"]) == ("correct", None)
+
+
+def test_going_back_shows_my_verdict_and_saving_changes_adds_a_version(zoe, workspace_copy):
+    at = zoe
+    first = card(at)
+    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    click(at, "review_previous")
+    assert card(at)["row_id"] == first["row_id"]
+    summary = plain(at.main.info[0].value)
+    assert summary.startswith("Your verdict: wrong, right label 1 (version 1, ")
+    key = card(at)["key"]
+    assert at.text_area(key=f"review_comment_{key}").value == "looks worn"
+    at.segmented_control(key=f"review_verdict_{key}").set_value("unsure")
+    at.text_area(key=f"review_comment_{key}").set_value("could be the sensor")
+    submit(at, label="Save changes")
+    assert not at.exception
+    store = feedback_store.open(workspace_copy)
+    (verdict,) = store.verdicts(reviewer="zoe").to_dict("records")
+    assert (verdict["verdict"], verdict["version"], verdict["comment"]) == (
+        "unsure",
+        2,
+        "could be the sensor",
+    )
+    history = store.history(verdict["verdict_id"])
+    assert history["verdict"].tolist() == ["wrong", "unsure"]
+
+
+def test_a_verdict_can_be_withdrawn_and_its_history_stays(zoe, workspace_copy):
+    at = zoe
+    submit(fill(at, "correct"))
+    click(at, "review_previous")
+    key = card(at)["key"]
+    keys = at.session_state["review_keys"]
+    withdraw = next(k["withdraw"] for k in keys.values() if k["verdict"] == key)
+    click(at, f"review_withdraw_{withdraw}")
+    assert not at.exception
+    assert at.success[0].value.startswith("Withdrew your verdict on row ")
+    assert "You withdrew your verdict" in " ".join(c.value for c in at.caption)
+    store = feedback_store.open(workspace_copy)
+    assert store.verdicts(reviewer="zoe").empty
+    (thread,) = store.verdicts(reviewer="zoe", include_withdrawn=True).to_dict("records")
+    assert store.history(thread["verdict_id"])["verdict"].tolist() == ["correct", "withdrawn"]
+    assert at.get("progress")[0].proto.text == "Card 1 of 40 · 0 reviewed"
+
+
+def test_a_feature_can_be_disputed_with_the_contribution_shown(zoe, workspace_copy):
+    at = zoe
+    row_id = card(at)["row_id"]
+    keys = at.session_state["review_keys"]
+    key = keys[json.dumps([SPRINT, MVP, row_id, "zoe"])]["dispute"]
+    at.selectbox(key=f"review_dispute_feature_{key}").set_value("Torque [Nm]")
+    at.selectbox(key=f"review_dispute_kind_{key}").set_value("wrong direction")
+    at.text_input(key=f"review_dispute_comment_{key}").input("low torque is harmless")
+    click(at, f"FormSubmitter:review_dispute_{key}-Record dispute")
+    assert not at.exception
+    assert plain(at.success[0].value) == "Recorded your dispute: Torque [Nm] wrong direction."
+    (dispute,) = feedback_store.open(workspace_copy).disputes().to_dict("records")
+    explanation = model.open_workspace(workspace_copy).explain(SPRINT, MVP, row_id)
+    assert (dispute["row_id"], dispute["feature"], dispute["kind"]) == (
+        row_id,
+        "Torque [Nm]",
+        "wrong direction",
+    )
+    assert dispute["shap_value"] == pytest.approx(explanation["contributions"]["Torque [Nm]"])
+    assert dispute["comment"] == "low torque is harmless"
+    assert at.get("expander")[0].label.endswith("(1 disputed on this card)")
+    shown = at.dataframe[0].value
+    assert shown[["Feature", "Kind"]].values.tolist() == [["Torque [Nm]", "wrong direction"]]
+
+
+CASE = {"Torque [Nm]": 68.0, "Tool wear [min]": 230, "Rotational speed [rpm]": 1300}
+
+
+def enter_own_case(at):
+    for feature, value in CASE.items():
+        at.number_input(key=f"own_field_{MVP}_{feature}").set_value(value)
+    click(at, f"FormSubmitter:own_case_form_{MVP}-Explain this case")
+    return at
+
+
+def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, workspace_copy):
+    at = enter_own_case(zoe)
+    assert not at.exception
+    proto = model.open_workspace(workspace_copy).prototype(SPRINT, MVP)
+    values = {f["name"]: f["default"] for f in review.input_schema(proto)} | CASE
+    expected = review.explain_own_case(proto, values)
+    row_id = feedback_store.own_case_id(values)
+    assert expected["row_id"] == row_id
+    words = views.prediction_in_words(expected["predicted"], expected["confidence"], proto.meta)
+    assert words in [s.value for s in at.subheader]
+    assert f"Your case {row_id} · {MVP} · " in plain(" ".join(c.value for c in at.caption))
+    assert len(at.get("vega_lite_chart")) == 2
+
+    key = own_key(at, row_id, "zoe")
+    other = "0" if expected["predicted"] == "1" else "1"
+    fill(at, "wrong", label=other, comment="seen it fail", prefix="own", key=key)
+    submit(at, prefix="own", key=key)
+    assert not at.exception
+    assert "Saved “wrong” for your own case." in [s.value for s in at.success]
+    (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
+    assert (verdict["source"], verdict["row_id"], verdict["corrected_label"]) == (
+        "own",
+        row_id,
+        other,
+    )
+    assert verdict["features"] == values
+    assert verdict["prediction"]["label"] == expected["predicted"]
+    assert verdict["prediction"]["model"] == proto.meta["estimator"]
+    # The queue did not move.
+    assert at.get("progress")[0].proto.text == "Card 1 of 40 · 0 reviewed"
 
 
 def test_another_prototype_can_be_reviewed(small_workspace, open_app):
@@ -150,4 +354,67 @@ def test_another_prototype_can_be_reviewed(small_workspace, open_app):
     at.selectbox(key="review_prototype").set_value("physics rules").run()
     assert not at.exception
     assert card(at)["prototype"] == "physics rules"
-    assert "physics rules" in at.caption[0].value
+    assert any("physics rules" in c.value for c in at.caption)
+
+
+def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app):
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    rows = least_confident(workspace_copy)[:3]
+    submit(fill(at, "wrong", label="1", comment="worn tool", tags=["tool wear"]))
+    submit(fill(at, "correct", comment="fine"))
+    submit(fill(at, "unsure", comment="cannot tell"))
+    assert at.get("progress")[0].proto.text == "Card 4 of 40 · 3 reviewed"
+    # Back to the second card: it was wrong after all.
+    click(at, "review_previous")
+    click(at, "review_previous")
+    assert card(at)["row_id"] == rows[1]
+    submit(fill(at, "wrong", label="1", comment="on second thought"), label="Save changes")
+    # Dispute a feature on the card now shown (the third).
+    key = at.session_state["review_keys"][json.dumps([SPRINT, MVP, rows[2], "zoe"])]["dispute"]
+    at.selectbox(key=f"review_dispute_feature_{key}").set_value("Tool wear [min]")
+    at.selectbox(key=f"review_dispute_kind_{key}").set_value("too strong")
+    click(at, f"FormSubmitter:review_dispute_{key}-Record dispute")
+    enter_own_case(at)
+    proto = model.open_workspace(workspace_copy).prototype(SPRINT, MVP)
+    values = {f["name"]: f["default"] for f in review.input_schema(proto)} | CASE
+    own = feedback_store.own_case_id(values)
+    own_card = own_key(at, own, "zoe")
+    submit(fill(at, "correct", prefix="own", key=own_card), prefix="own", key=own_card)
+    assert not at.exception
+
+    at.switch_page("pages/feedback.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    mine = table[table["Reviewer"] == "zoe"].set_index("Row")
+    assert mine.loc[rows, "Verdict"].tolist() == ["wrong", "wrong", "unsure"]
+    assert mine.loc[rows[1], "Version"] == 2
+    assert (mine.loc[own, "Source"], mine.loc[own, "Verdict"]) == ("own", "correct")
+    edited = int(mine.loc[rows[1], "ID"])
+    at.selectbox(key="feedback_history").set_value(edited).run()
+    history = at.dataframe[1].value
+    assert history[["Version", "Verdict", "Comment"]].values.tolist() == [
+        [1, "correct", "fine"],
+        [2, "wrong", "on second thought"],
+    ]
+    counts = next(d.value for d in at.dataframe if "Disputes" in d.value.columns)
+    assert counts[["Feature", "Kind", "Disputes"]].values.tolist() == [
+        ["Tool wear [min]", "too strong", 1]
+    ]
+
+
+def test_a_viewer_sees_the_cards_but_cannot_judge_or_dispute(workspace_copy, open_signed_in):
+    at = open_signed_in(workspace_copy, "guest@plant.example", "viewer", "sme_review")
+    assert not at.exception
+    assert plain(at.main.info[0].value).startswith("Your role (viewer) cannot record verdicts")
+    assert len(at.get("vega_lite_chart")) == 1
+    assert not [b for b in at.button if "Submit verdict" in b.label or "Record" in b.label]
+
+
+def test_a_signed_in_sme_judges_under_their_e_mail(workspace_copy, open_signed_in):
+    at = open_signed_in(workspace_copy, "ana@plant.example", "sme", "sme_review")
+    submit(fill(at, "correct"))
+    assert not at.exception
+    (verdict,) = (
+        feedback_store.open(workspace_copy).verdicts(reviewer="ana@plant.example").to_dict("records")
+    )
+    assert verdict["verdict"] == "correct"

@@ -1,7 +1,10 @@
 """The sprint demo page: the MVP, its metrics against last sprint's, explained predictions."""
 
+import json
+
 import pytest
 
+import feedback_store
 import model
 from model.metrics import format_metric
 
@@ -101,3 +104,73 @@ def test_first_sprint_has_no_deltas(small_workspace, open_app):
     assert not at.exception
     assert "MVP: tool-wear rule" in [s.value for s in at.subheader]
     assert all(not m.delta for m in at.metric)
+
+
+def followup_sentence(workspace, sprint="Sprint 2", prototype="random forest") -> str:
+    from model.followup import followup_summary, rescore_flagged
+
+    ws = model.open_workspace(workspace)
+    frame = rescore_flagged(ws, feedback_store.open(workspace), sprint, prototype)
+    return followup_summary(frame)["sentence"]
+
+
+def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_workspace, open_app):
+    at = open_app(flagged_workspace, page="sprint_demo")
+    assert not at.exception
+    assert "What came of earlier feedback" in [s.value for s in at.subheader]
+    sentence = "3 of 4 cases flagged in Sprint 1 are now right."
+    assert followup_sentence(flagged_workspace) == sentence
+    assert [i.value.replace("\\", "") for i in at.main.info] == [sentence]
+    listed = at.dataframe[0].value
+    assert listed["Status"].tolist() == ["fixed", "fixed", "fixed", "still wrong"]
+    assert set(listed["Reviewed in"]) == {"Sprint 1 · tool-wear rule"}
+    assert listed["In training data"].tolist() == ["", "", "", ""]
+    assert all(" → " in change for change in listed["Then → now"])
+    # The predictions table still follows.
+    assert len(at.dataframe[1].value) == 300
+
+
+def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, open_app):
+    store = feedback_store.open(flagged_workspace)
+    fixed = store.verdicts(sprint="Sprint 1", reviewer="ana")["row_id"].tolist()[0]
+    (flagged_workspace / "demo.json").write_text(
+        json.dumps({"feedback_rows_trained_on": [fixed]}), encoding="utf-8"
+    )
+    at = open_app(flagged_workspace, page="sprint_demo")
+    assert not at.exception
+    assert at.main.info[0].value.endswith(
+        "3 of 4 cases flagged in Sprint 1 are now right (1 of the 3 was in the new model's "
+        "training data)."
+    )
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("1 of these 4 cases was in the new model's training data")
+        for c in captions
+    )
+    listed = at.dataframe[0].value.set_index("Row")
+    assert listed.loc[fixed, "In training data"] == "yes"
+
+
+def test_the_follow_up_is_read_again_after_a_new_verdict(flagged_workspace, open_app):
+    at = open_app(flagged_workspace, page="sprint_demo")
+    assert "3 of 4 cases" in at.main.info[0].value
+    before = model.open_workspace(flagged_workspace).prototype("Sprint 1", "tool-wear rule")
+    predictions = before.predictions()
+    right = predictions[predictions["predicted"] == predictions["actual"]].index[5]
+    feedback_store.open(flagged_workspace).record(
+        sprint="Sprint 1", prototype="tool-wear rule", row_id=right, reviewer="dana",
+        verdict="wrong", corrected_label="1" if predictions.loc[right, "actual"] == "0" else "0",
+        task="binary", prediction={"label": str(predictions.loc[right, "predicted"])},
+    )  # fmt: skip
+    at.run()
+    assert not at.exception
+    assert "of 5 cases flagged in Sprint 1" in at.main.info[0].value
+
+
+def test_the_first_sprint_has_no_earlier_feedback_to_follow(flagged_workspace, open_app):
+    at = open_app(flagged_workspace)
+    at.sidebar.selectbox(key="sprint").set_value("Sprint 1").run()
+    at.switch_page("pages/sprint_demo.py").run()
+    assert not at.exception
+    assert "What came of earlier feedback" not in [s.value for s in at.subheader]
+    assert not at.main.info
