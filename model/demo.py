@@ -5,9 +5,9 @@
   histogram gradient boosting, with measured costs; the group chooses gradient boosting.
   Three SMEs review its predictions.
 - Sprint 3: the chosen model retrained with sprint 2's exported SME feedback: the reviewers'
-  corrected labels join the training data, and the physics they kept pointing at (power, heat
-  dissipation, overstrain) become features. The feedback rows leave the demo set, so sprint 3
-  is never scored on rows it was trained on.
+  resolved labels (training-ready export) join the training data, and the physics they kept
+  pointing at (power, heat dissipation, overstrain) become features. The feedback rows leave
+  the demo set, so sprint 3 is never scored on rows it was trained on.
 
 Everything is computed for real, from ``model/data/ai4i2020.csv`` (CC BY 4.0, see
 ``model/data/ATTRIBUTION.md``). ``build_demo`` is idempotent.
@@ -228,22 +228,29 @@ def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _feedback_training_rows(ws: Workspace, sprint: str) -> pd.DataFrame:
-    """Sprint ``sprint``'s 'wrong' verdicts, exported through the same API users call.
+def _feedback_training_rows(
+    ws: Workspace, sprint: str, prototype: str, demo_row_ids: set[str]
+) -> pd.DataFrame:
+    """The SMEs' corrections in ``sprint``, exported training-ready through the API users call.
 
-    One row per flagged demo row: its features and the label the reviewers gave (the majority
-    of their corrected labels).
+    One row per reviewed demo row whose majority label differs from what ``prototype``
+    predicted: its features and the reviewers' label. (Rows they confirmed add nothing the
+    model did not already get right, and each one taken out of the demo set makes it
+    smaller.) The manifest's demo-set warning is why these rows then leave the next sprint's
+    demo set.
     """
     store = feedback_store.open(ws.path)
     with tempfile.TemporaryDirectory() as folder:
-        exported = pd.read_parquet(
-            store.export(Path(folder) / "feedback.parquet", format="parquet", sprint=sprint)
+        result = store.export_training(
+            Path(folder) / "feedback.parquet", "parquet", sprint=sprint, rule="majority",
+            demo_row_ids=demo_row_ids,
         )
-    wrong = exported[exported["verdict"] == "wrong"]
-    labels = wrong.groupby("row_id")["corrected_label"].agg(lambda s: s.mode().iloc[0])
-    rows = wrong.drop_duplicates("row_id").set_index("row_id")[FEATURES]
-    rows[TARGET] = labels.loc[rows.index].astype(int)
-    return rows
+        exported = pd.read_parquet(result.path)
+    rows = exported.set_index("row_id")[FEATURES].copy()
+    rows.index = rows.index.astype(str)
+    rows[TARGET] = exported["label"].astype(float).astype(int).to_numpy()
+    predicted = ws.prototype(sprint, prototype).predictions()["predicted"].astype(int)
+    return rows[rows[TARGET] != predicted.reindex(rows.index).to_numpy()]
 
 
 def build_demo(path: str | Path, progress: Progress | None = None) -> Workspace:
@@ -329,7 +336,7 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
     _seed_verdicts(ws, "Sprint 2", chosen, demo, limit=30)
 
     report(0.65, "Sprint 3: retraining with the SMEs' feedback")
-    feedback_rows = _feedback_training_rows(ws, "Sprint 2")
+    feedback_rows = _feedback_training_rows(ws, "Sprint 2", chosen, set(X_demo.index))
     X_train3 = pd.concat([X_train, feedback_rows[FEATURES]])
     y_train3 = pd.concat([y_train, feedback_rows[TARGET]])
     numeric = [*FEATURES[1:], POWER, TEMPERATURE_DIFFERENCE, STRAIN]
@@ -352,9 +359,10 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
         train_seconds=seconds,
         effort_days=1.5,
         notes=(
-            f"Retrained with the {len(feedback_rows)} demo rows the SMEs marked wrong in "
-            "Sprint 2 (with their labels) and the power, temperature-difference and strain "
-            "features they kept citing. Those rows are left out of this sprint's demo set."
+            f"Retrained with the {len(feedback_rows)} demo rows the SMEs corrected in Sprint 2 "
+            "(training-ready export, majority label) and the power, temperature-difference "
+            "and strain features they kept citing. Those rows are left out of this sprint's "
+            "demo set."
         ),
     )
     marker.write_text(

@@ -66,8 +66,11 @@ def test_sprint_3_trains_on_feedback_and_is_not_scored_on_it(demo):
     import json
 
     trained_on = set(json.loads((ws.path / "demo.json").read_text())["feedback_rows_trained_on"])
-    wrong = feedback_store.open(ws.path).verdicts(sprint="Sprint 2")
-    assert trained_on == set(wrong.loc[wrong["verdict"] == "wrong", "row_id"])
+    resolved = feedback_store.resolve_labels(feedback_store.open(ws.path), sprint="Sprint 2")
+    resolved = resolved[~resolved["unresolved"]].set_index("row_id")
+    predicted = ws.prototype("Sprint 2", "gradient boosting").predictions()["predicted"]
+    corrected = resolved.index[resolved["resolved_label"] != predicted.loc[resolved.index]]
+    assert trained_on == set(corrected)
     sprint_3_rows = set(ws.prototype("Sprint 3", ws.mvp("Sprint 3")).predictions().index)
     assert trained_on and not trained_on & sprint_3_rows
 
