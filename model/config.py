@@ -25,6 +25,19 @@ MAX_EXACT_FEATURES = 12
 
 SEED = 20201
 
+#: Worker processes for tree SHAP values when publishing (joblib's ``n_jobs``: -1 is every
+#: core). ``$SPRINT_REVIEW_SHAP_JOBS`` overrides it; 1 computes everything in-process.
+SHAP_N_JOBS = -1
+SHAP_JOBS_ENV_VAR = "SPRINT_REVIEW_SHAP_JOBS"
+#: Below this many rows, or when the first ``SHAP_PILOT_ROWS`` rows say the whole set takes
+#: less than ``SHAP_PARALLEL_MIN_SECONDS`` in one process, SHAP values are computed in-process:
+#: starting worker processes (about 2 s, most of it importing shap) would cost more than it
+#: saves. 5,000 rows keeps the bundled demo (2,000 rows) in-process; a 100-tree forest takes
+#: about 5 s there, where even cold workers pay off. Measured with ``python -m bench``.
+SHAP_PARALLEL_MIN_ROWS = 5_000
+SHAP_PARALLEL_MIN_SECONDS = 1.0
+SHAP_PILOT_ROWS = 128
+
 
 def workspace_from_env() -> Path:
     """The workspace folder the app should open: ``$SPRINT_REVIEW_WORKSPACE`` or ``./workspace``."""

@@ -23,11 +23,18 @@ The explainer is chosen, never guessed:
 Whatever runs, base value + sum of contributions must equal the model's output within
 ``ADDITIVITY_TOLERANCE`` on every row, or the next explainer is tried; if none passes,
 ``ExplanationError`` is raised and nothing is published.
+
+Tree SHAP values of a large set are computed on row chunks in parallel with joblib, one chunk
+per worker process (shap's tree code holds the GIL, so threads would not help): ``n_jobs``
+comes from ``$SPRINT_REVIEW_SHAP_JOBS`` or ``SHAP_N_JOBS``. The backend is joblib's, so
+``with joblib.parallel_config(backend="dask"):`` around a publish runs the chunks on a dask
+cluster instead. Small or fast sets stay in-process (see ``SHAP_PARALLEL_MIN_ROWS``).
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,10 +49,26 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
-from model.config import ADDITIVITY_TOLERANCE, MAX_EXACT_FEATURES
+from model.config import (
+    ADDITIVITY_TOLERANCE,
+    MAX_EXACT_FEATURES,
+    SHAP_JOBS_ENV_VAR,
+    SHAP_N_JOBS,
+    SHAP_PARALLEL_MIN_ROWS,
+    SHAP_PARALLEL_MIN_SECONDS,
+    SHAP_PILOT_ROWS,
+)
 from model.metrics import BINARY, REGRESSION
 
-__all__ = ["Explanation", "ExplanationError", "explain_estimator", "exact_shapley", "FrameCodec"]
+__all__ = [
+    "Explanation",
+    "ExplanationError",
+    "explain_estimator",
+    "exact_shapley",
+    "FrameCodec",
+    "shap_jobs",
+    "tree_shap_values",
+]
 
 
 class ExplanationError(ValueError):
@@ -287,6 +310,77 @@ _TREE_REGRESSORS = (
 )
 
 
+def shap_jobs() -> int:
+    """Worker processes for tree SHAP values: ``$SPRINT_REVIEW_SHAP_JOBS``, else ``SHAP_N_JOBS``.
+
+    joblib's convention: a positive count, or -1 for every core (-2: all but one).
+    Raises ``ValueError`` naming the variable when its value is not such a number.
+    """
+    raw = os.environ.get(SHAP_JOBS_ENV_VAR, "").strip()
+    if not raw:
+        return SHAP_N_JOBS
+    try:
+        n_jobs = int(raw)
+    except ValueError:
+        n_jobs = 0
+    if n_jobs == 0:
+        raise ValueError(
+            f"{SHAP_JOBS_ENV_VAR} must be a number of worker processes such as 2 (1: no "
+            f"workers, -1: every core); got {raw!r}"
+        )
+    return n_jobs
+
+
+def _shap_chunk(explainer, rows: np.ndarray):
+    # Module-level, so that a worker process unpickles it by reference.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return explainer.shap_values(rows, check_additivity=False)
+
+
+def _concatenate(parts: list) -> np.ndarray | list[np.ndarray]:
+    if isinstance(parts[0], list):  # one array per class, from older shap versions
+        return [np.concatenate([part[k] for part in parts]) for k in range(len(parts[0]))]
+    return np.concatenate(parts)
+
+
+def tree_shap_values(explainer, rows: np.ndarray, n_jobs: int = 1) -> np.ndarray | list:
+    """``explainer.shap_values(rows, check_additivity=False)``, on row chunks in parallel.
+
+    The first ``SHAP_PILOT_ROWS`` rows are explained in-process and timed. Only when there
+    are at least ``SHAP_PARALLEL_MIN_ROWS`` rows, ``n_jobs`` allows more than one worker and
+    the pilot predicts at least ``SHAP_PARALLEL_MIN_SECONDS`` for the whole set, the other
+    rows are split into one chunk per worker and explained with ``joblib.Parallel`` (the
+    explainer is shipped once to each worker). Whatever the route, the rows come back in
+    order and each value is what one ``shap_values`` call on all rows would give.
+
+    If the workers fail (the explainer cannot be pickled, a worker dies), the rows are
+    explained in-process instead.
+    """
+    import joblib
+
+    workers = 1 if n_jobs == 1 else joblib.effective_n_jobs(n_jobs)
+    if workers <= 1 or len(rows) < SHAP_PARALLEL_MIN_ROWS:
+        return _shap_chunk(explainer, rows)
+    pilot_rows = min(SHAP_PILOT_ROWS, len(rows))
+    start = time.perf_counter()
+    pilot = _shap_chunk(explainer, rows[:pilot_rows])
+    estimate = (time.perf_counter() - start) * len(rows) / pilot_rows
+    rest = rows[pilot_rows:]
+    if len(rest) == 0:
+        return pilot
+    if estimate < SHAP_PARALLEL_MIN_SECONDS:
+        return _concatenate([pilot, _shap_chunk(explainer, rest)])
+    chunks = [chunk for chunk in np.array_split(rest, workers) if len(chunk)]
+    try:
+        parts = joblib.Parallel(n_jobs=len(chunks))(
+            joblib.delayed(_shap_chunk)(explainer, chunk) for chunk in chunks
+        )
+    except Exception:  # noqa: BLE001 - any worker trouble: the same values, computed here
+        parts = [_shap_chunk(explainer, rest)]
+    return _concatenate([pilot, *parts])
+
+
 def _split_pipeline(estimator):
     if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
         return estimator[:-1], estimator[-1]
@@ -313,7 +407,7 @@ def _select_outputs(values, expected, task, n_classes):
     return values, expected
 
 
-def _tree_or_linear(estimator, X, background, task, n_classes):
+def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
     preprocessor, final = _split_pipeline(estimator)
     features = list(X.columns)
     if preprocessor is None:
@@ -349,13 +443,13 @@ def _tree_or_linear(estimator, X, background, task, n_classes):
         name = "linear"
     else:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        raw = (
-            explainer.shap_values(Z, check_additivity=False)
-            if name.startswith("tree")
-            else (explainer.shap_values(Z))
-        )
+    if name.startswith("tree"):
+        raw = tree_shap_values(explainer, Z, n_jobs)
+    else:
+        # One matrix product: 100,000 rows take milliseconds, so no workers.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = explainer.shap_values(Z)
     values, expected = _normalise_shap_output(raw, explainer.expected_value)
     selected = _select_outputs(values, expected, task, n_classes)
     if selected is None or selected[0].shape[1] != len(sources):
@@ -398,12 +492,16 @@ def explain_estimator(
     background: pd.DataFrame,
     task: str,
     n_classes: int = 0,
+    *,
+    n_jobs: int | None = None,
 ) -> Explanation:
     """SHAP values of ``estimator`` on ``X`` per source column, checked for additivity.
 
     ``background`` is a sample of rows (same columns as ``X``) that defines the base value.
-    Raises ``ExplanationError`` when no explainer gives additive values.
+    ``n_jobs`` is the number of worker processes for tree SHAP values (default:
+    ``shap_jobs()``). Raises ``ExplanationError`` when no explainer gives additive values.
     """
+    n_jobs = shap_jobs() if n_jobs is None else n_jobs
     outputs = model_outputs(estimator, X, task)
     failures: list[str] = []
     probe = min(len(X), 64)
@@ -414,7 +512,7 @@ def explain_estimator(
         result = None
         for rows, expected in subsets:
             result = _attempt(
-                use_fast, estimator, rows, background, task, n_classes, expected, failures
+                use_fast, estimator, rows, background, task, n_classes, expected, failures, n_jobs
             )
             if result is None:
                 break
@@ -427,10 +525,10 @@ def explain_estimator(
     )
 
 
-def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failures):
+def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs=1):
     try:
         if use_fast:
-            result = _tree_or_linear(estimator, X, background, task, n_classes)
+            result = _tree_or_linear(estimator, X, background, task, n_classes, n_jobs)
         else:
             result = _model_agnostic(estimator, X, background, task)
     except Exception as error:  # noqa: BLE001 - every failure means: try the next explainer

@@ -1,7 +1,9 @@
-"""The explainers: exact Shapley values equal shap's, codecs round-trip, columns map back."""
+"""The explainers: exact Shapley values equal shap's, codecs round-trip, columns map back,
+and tree SHAP values computed by worker processes equal one in-process call."""
 
 from __future__ import annotations
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from model import explain
+from model.config import SHAP_JOBS_ENV_VAR, SHAP_N_JOBS
 from model.explain import FrameCodec, exact_shapley, model_outputs, source_columns
 
 FRAME = pd.DataFrame(
@@ -94,3 +98,92 @@ def test_nested_pipelines_and_imputers_map_back():
 def test_transformers_that_mix_columns_are_not_mapped():
     mixing = FunctionTransformer(lambda X: X.sum(axis=1).to_frame()).fit(FRAME[["x", "z"]])
     assert source_columns(mixing, ["x", "z"]) is None
+
+
+# -- tree SHAP values on row chunks in parallel ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forest_explainer():
+    """shap's TreeExplainer of a small forest, and 600 rows to explain."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    forest = RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0).fit(X, y)
+    return shap.TreeExplainer(forest), X
+
+
+@pytest.fixture
+def parallel_always(monkeypatch):
+    """Thresholds low enough that 600 rows go to workers."""
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(explain, "SHAP_PILOT_ROWS", 50)
+
+
+def test_tree_shap_values_from_workers_equal_one_call(
+    forest_explainer, parallel_always, monkeypatch
+):
+    explainer, X = forest_explainer
+    started, original = [], joblib.Parallel
+
+    def spy(*args, **kwargs):
+        started.append(kwargs["n_jobs"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(joblib, "Parallel", spy)
+    expected = explainer.shap_values(X, check_additivity=False)
+    np.testing.assert_array_equal(explain.tree_shap_values(explainer, X, n_jobs=2), expected)
+    assert started == [2]
+
+
+def test_small_sets_are_explained_without_workers(forest_explainer, monkeypatch):
+    explainer, X = forest_explainer
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("workers started for a small set")
+
+    monkeypatch.setattr(joblib, "Parallel", no_workers)
+    values = explain.tree_shap_values(explainer, X[:100], n_jobs=2)
+    np.testing.assert_array_equal(values, explainer.shap_values(X[:100], check_additivity=False))
+
+
+def test_rows_are_explained_in_process_when_the_workers_fail(
+    forest_explainer, parallel_always, monkeypatch
+):
+    explainer, X = forest_explainer
+
+    def broken(*args, **kwargs):
+        raise OSError("cannot start a worker")
+
+    monkeypatch.setattr(joblib, "Parallel", broken)
+    values = explain.tree_shap_values(explainer, X, n_jobs=2)
+    np.testing.assert_array_equal(values, explainer.shap_values(X, check_additivity=False))
+
+
+def test_explanations_with_workers_equal_those_without(parallel_always):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 10, ignore_index=True)[["x", "z"]]
+    y = pd.concat([TARGET] * 10, ignore_index=True)
+    forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    one = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
+    two = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=2)
+    assert one.explainer == two.explainer == "tree (path-dependent)"
+    np.testing.assert_array_equal(one.values, two.values)
+
+
+def test_shap_jobs_come_from_the_environment(monkeypatch):
+    monkeypatch.delenv(SHAP_JOBS_ENV_VAR, raising=False)
+    assert explain.shap_jobs() == SHAP_N_JOBS
+    monkeypatch.setenv(SHAP_JOBS_ENV_VAR, " 2 ")
+    assert explain.shap_jobs() == 2
+
+
+@pytest.mark.parametrize("value", ["two", "0", "1.5"])
+def test_a_bad_shap_jobs_setting_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv(SHAP_JOBS_ENV_VAR, value)
+    with pytest.raises(ValueError, match=SHAP_JOBS_ENV_VAR):
+        explain.shap_jobs()

@@ -1,0 +1,193 @@
+"""Section a: ``Workspace.publish`` against the bare shap call; section e: its peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import GradientBoostingClassifier
+
+from bench.data import fit_model, resampled_rows
+from bench.report import PeakRSS, Row, timed
+from model.config import DEFAULT_BACKGROUND_SIZE, PROJECT_DIR, SEED, SHAP_JOBS_ENV_VAR
+from model.workspace import open_workspace
+
+__all__ = ["bare_shap", "bench_memory", "bench_publish", "memory_probe"]
+
+MODEL_NAMES = {"rf": "RandomForest", "gb": "GradientBoosting"}
+GOAL_ONE_WORKER = ("<=", 1.25)
+GOAL_TWO_WORKERS = ("<=", 0.6)
+
+
+def bare_shap(pipeline, X) -> np.ndarray:
+    """What publishing is compared with: shap's TreeExplainer on the pipeline's last step and
+    the transformed rows, set up as publishing sets it up (path-dependent for forests;
+    interventional, probability output over the same background sample for boosting)."""
+    import shap
+
+    prep, final = pipeline[:-1], pipeline[-1]
+    Z = np.asarray(prep.transform(X), dtype=float)
+    if not isinstance(final, GradientBoostingClassifier):
+        explainer = shap.TreeExplainer(final)
+    else:
+        background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
+        explainer = shap.TreeExplainer(
+            final,
+            data=np.asarray(prep.transform(background), dtype=float),
+            model_output="probability",
+            feature_perturbation="interventional",
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return explainer.shap_values(Z, check_additivity=False)
+
+
+class _Phases:
+    """Times between publishing's progress reports: predict and measure, SHAP, save."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, str]] = []
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.marks.append((time.perf_counter(), message))
+
+    def split(self, end: float) -> dict[str, float]:
+        times = [t for t, _ in self.marks] + [end]
+        return {m: times[i + 1] - times[i] for i, (_, m) in enumerate(self.marks)}
+
+
+def _publish_once(ws, name: str, pipeline, X, y) -> tuple[float, dict, str]:
+    phases = _Phases()
+    start = time.perf_counter()
+    proto = ws.publish("Bench", name, pipeline, X, y, progress=phases)
+    end = time.perf_counter()
+    return end - start, phases.split(end), proto.meta["explainer"]
+
+
+def _with_jobs(jobs: int):
+    os.environ[SHAP_JOBS_ENV_VAR] = str(jobs)
+
+
+def bench_publish(
+    sizes: list[int], repeats: int, quick: bool, workdir: Path, log=print
+) -> list[Row]:
+    """Rows for each model, size and worker count (1 and 2).
+
+    The bare call and the two publishes take turns in each repeat, so that a disturbance
+    from outside the run slows all three alike rather than one of them.
+    """
+    rows: list[Row] = []
+    previous = os.environ.get(SHAP_JOBS_ENV_VAR)
+    try:
+        for kind in ("rf", "gb"):
+            pipeline = fit_model(kind, quick)
+            for n in sizes:
+                X, y = resampled_rows(n)
+                ws = open_workspace(workdir / f"publish-{kind}-{n}")
+                bare_runs: list[float] = []
+                runs: dict[int, list[tuple[float, dict, str]]] = {1: [], 2: []}
+                for _ in range(max(1, repeats)):
+                    bare_runs.append(timed(lambda p=pipeline, X=X: bare_shap(p, X)))
+                    for jobs in runs:
+                        _with_jobs(jobs)
+                        runs[jobs].append(_publish_once(ws, f"{kind}-{jobs}", pipeline, X, y))
+                bare = statistics.median(bare_runs)
+                log(f"  {kind} {n:,} rows: bare shap {bare:.2f} s")
+                for jobs, goal in ((1, GOAL_ONE_WORKER), (2, GOAL_TWO_WORKERS)):
+                    ordered = sorted(runs[jobs], key=lambda r: r[0])
+                    seconds, phases, explainer = ordered[len(ordered) // 2]
+                    note = (
+                        f"{explainer}; predict+latency {phases.get('predicting', 0):.2f} s, "
+                        f"SHAP {phases.get('computing SHAP values', 0):.2f} s, "
+                        f"save {phases.get('saving the model', 0):.2f} s; "
+                        f"first run {runs[jobs][0][0]:.2f} s"
+                    )
+                    log(f"  {kind} {n:,} rows, {jobs} worker(s): publish {seconds:.2f} s")
+                    worker = "1 worker" if jobs == 1 else f"{jobs} workers"
+                    rows.append(
+                        Row(
+                            "a publish",
+                            f"{MODEL_NAMES[kind]} {n:,} rows, {worker}",
+                            seconds,
+                            bare,
+                            "s",
+                            goal,
+                            note,
+                        )
+                    )
+    finally:
+        if previous is None:
+            os.environ.pop(SHAP_JOBS_ENV_VAR, None)
+        else:
+            os.environ[SHAP_JOBS_ENV_VAR] = previous
+    return rows
+
+
+def memory_probe(kind: str, n: int, jobs: int, quick: bool) -> dict:
+    """Peak extra memory (this process and its workers) of one publish, and the array sizes.
+
+    Meant to run in a fresh process (``python -m bench.publish``), so that nothing freed
+    earlier hides the peak. A publish of 50 rows first imports what publishing imports; the
+    workers of a 2-worker publish start within the measured one, so their memory counts.
+    """
+    pipeline = fit_model(kind, quick)
+    X, y = resampled_rows(n)
+    with tempfile.TemporaryDirectory() as folder:
+        ws = open_workspace(Path(folder) / "ws")
+        # Imports shap, skops and pyarrow's writer, so that the peak is the publish's own.
+        _with_jobs(1)
+        ws.publish("Bench", "warm-up", pipeline, X.iloc[:50], y.iloc[:50])
+        _with_jobs(jobs)
+        with PeakRSS() as rss:
+            proto = ws.publish("Bench", kind, pipeline, X, y)
+        classes = len(proto.meta["explained_classes"])
+        predictions = proto.predictions()
+    arrays = {
+        "features (float64)": X.shape[0] * X.shape[1] * 8,
+        "SHAP values": X.shape[0] * X.shape[1] * classes * 8,
+        "predictions": int(predictions.memory_usage(deep=True).sum()),
+    }
+    return {"peak_extra": rss.peak - rss.start, "arrays": arrays}
+
+
+def bench_memory(kinds: list[str], n: int, quick: bool, log=print) -> list[Row]:
+    """Rows of peak memory against array size, each publish in a fresh process."""
+    rows = []
+    for kind in kinds:
+        for jobs in (1, 2):
+            command = [sys.executable, "-m", "bench.publish", kind, str(n), str(jobs)]
+            if quick:
+                command.append("--quick")
+            done = subprocess.run(
+                command, capture_output=True, text=True, check=True, cwd=PROJECT_DIR
+            )
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            arrays = sum(result["arrays"].values())
+            worker = "1 worker" if jobs == 1 else f"{jobs} workers"
+            log(f"  {kind} {n:,} rows, {worker}: peak +{result['peak_extra'] / 1e6:.1f} MB")
+            rows.append(
+                Row(
+                    "e memory",
+                    f"publish {MODEL_NAMES[kind]} {n:,} rows, {worker}: peak RSS vs arrays",
+                    result["peak_extra"] / 1e6,
+                    arrays / 1e6,
+                    "MB",
+                    None,
+                    "arrays: features, SHAP values, predictions; peak: RSS above the start, "
+                    "this process and its workers",
+                )
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    kind, size, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    print(json.dumps(memory_probe(kind, size, jobs, "--quick" in sys.argv)))

@@ -1,0 +1,74 @@
+"""``python -m bench --quick`` runs and prints every row of the table (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.report import Row, format_table
+
+PROJECT = Path(__file__).resolve().parents[1]
+SECTIONS = {
+    "a publish": 4,  # two models, one size, one and two workers
+    "b verdicts": 3,  # one writer; sixteen writers' median and p99
+    "c export": 1,
+    "d page": 1,
+    "e memory": 2,
+    "f dashboard": 1,  # at least: "skipped" when explainerdashboard is not installed
+}
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench") / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, json.loads(out.read_text())
+
+
+def test_quick_run_has_every_section_and_prints_each_row(quick_run):
+    stdout, result = quick_run
+    counts: dict[str, int] = {}
+    for row in result["rows"]:
+        counts[row["section"]] = counts.get(row["section"], 0) + 1
+        assert row["name"] in stdout
+    assert all(counts.get(section, 0) >= n for section, n in SECTIONS.items()), counts
+
+
+def test_every_compared_row_has_a_ratio_and_a_result(quick_run):
+    _, result = quick_run
+    compared = [row for row in result["rows"] if row["goal"] is not None]
+    assert len(compared) == 4 + 1 + 1 + 1
+    for row in compared:
+        assert row["ratio"] is not None and row["ratio"] > 0
+        assert row["result"] == "met" or row["result"].startswith("missed by")
+
+
+def test_sixteen_writers_record_without_errors(quick_run):
+    _, result = quick_run
+    p99 = next(row for row in result["rows"] if row["name"].endswith("p99 latency"))
+    assert p99["note"].endswith("yes")
+
+
+def test_the_run_prints_the_machine_and_the_command(quick_run):
+    stdout, _ = quick_run
+    for heading in ("Command: python -m bench --quick", "cores: ", "cpu: ", "shap: "):
+        assert heading in stdout
+
+
+def test_results_say_how_far_a_goal_is_missed():
+    slow = Row("a publish", "x", ours=3.0, baseline=2.0, unit="s", goal=("<=", 1.25))
+    fast = Row("b verdicts", "y", ours=400.0, baseline=500.0, unit="rec/s", goal=(">=", 0.5))
+    assert slow.result == "missed by 20%"
+    assert fast.result == "met"
+    assert "| 1.50× | ≤ 1.25× | missed by 20%" in format_table([slow, fast])
