@@ -139,6 +139,20 @@ class FeedbackStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._keeper: sqlite3.Connection | None = None
+
+    def _keep_open(self) -> None:
+        # When the last connection to a WAL database closes, SQLite checkpoints the WAL into
+        # the main file. With a connection per call that happened after every verdict; one
+        # idle connection held for the store's lifetime avoids it (python -m bench measures
+        # the write rate). It never runs a statement, so it is safe across threads.
+        if self._keeper is None and self.path.exists():
+            self._keeper = sqlite3.connect(self.path, check_same_thread=False)
+
+    def __del__(self) -> None:
+        keeper = getattr(self, "_keeper", None)
+        if keeper is not None:
+            keeper.close()
 
     def __repr__(self) -> str:
         return f"FeedbackStore({str(self.path)!r})"
@@ -551,6 +565,7 @@ class FeedbackStore:
         # A connection per call: sqlite3 connections must not cross threads, and Streamlit
         # runs every session in its own thread. Closing without COMMIT rolls back.
         conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)
+        self._keep_open()
         try:
             db = Database(conn, execute_plugins=False)
             # FULL rather than NORMAL: in WAL mode NORMAL may lose the last commits on power
