@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from model import cached, views
+from model import cached, panels, views
 
 cached.require_app()
 ws = cached.workspace()
@@ -49,29 +49,13 @@ st.dataframe(
 latest = views.latest_mvp(ws)
 if latest and latest[0] != sprints[0]:
     latest_sprint, latest_mvp = latest
-    st.subheader("What came of earlier feedback")
-    version = ws.prototype(latest_sprint, latest_mvp).version
-    try:
-        followed, followup = cached.followup(
-            path, latest_sprint, latest_mvp, version, cached.verdicts_stamp(store)
-        )
-    except ValueError as error:
-        st.error(views.escape_markdown(views.one_line(error)))
-    else:
-        if followed.empty:
-            st.caption("No verdicts from earlier sprints to follow up yet.")
-        else:
-            st.info(
-                views.escape_markdown(
-                    f"{latest_sprint}'s MVP, {latest_mvp}: {followup['sentence']}"
-                ),
-                icon=":material/published_with_changes:",
-            )
-            trained = views.trained_on_caption(followed)
-            if trained:
-                st.caption(views.escape_markdown(trained))
-            with st.expander(f"The {len(followed)} cases reviewed before {latest_sprint}"):
-                st.dataframe(views.followup_table(followed), hide_index=True, width="stretch")
+    panels.followup_panel(
+        path,
+        latest_sprint,
+        latest_mvp,
+        ws.prototype(latest_sprint, latest_mvp).version,
+        lead=f"{latest_sprint}'s MVP, {latest_mvp}: ",
+    )
 
 decided = [s for s in reversed(sprints) if ws.decisions(s)]
 if decided:

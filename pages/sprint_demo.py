@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from model import cached, views
+from model import cached, panels, views
 
 TABLE_KEY = "demo_table"
 
@@ -56,27 +56,7 @@ if deltas:
 
 # -- what came of the feedback on earlier sprints -----------------------------------------------
 if sprint != ws.sprints()[0]:
-    st.subheader("What came of earlier feedback")
-    store = cached.store(path)
-    try:
-        followed, summary = cached.followup(
-            path, sprint, name, proto.version, cached.verdicts_stamp(store)
-        )
-    except ValueError as error:
-        st.error(views.escape_markdown(views.one_line(error)))
-    else:
-        if followed.empty:
-            st.caption("No verdicts from earlier sprints to follow up yet.")
-        else:
-            st.info(
-                views.escape_markdown(summary["sentence"]),
-                icon=":material/published_with_changes:",
-            )
-            trained = views.trained_on_caption(followed)
-            if trained:
-                st.caption(views.escape_markdown(trained))
-            with st.expander(f"The {len(followed)} cases reviewed in earlier sprints"):
-                st.dataframe(views.followup_table(followed), hide_index=True, width="stretch")
+    panels.followup_panel(path, sprint, name, proto.version)
 
 # -- what drives the model, and its predictions -------------------------------------------------
 predictions = cached.predictions(path, sprint, name, proto.version)

@@ -34,6 +34,16 @@ FEATURES = [
     "Tool wear [min]",
 ]
 DEMO_ROWS = 300
+#: A sign-in configuration for AppTest: st.login is never called against it.
+AUTH_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-only",
+        "client_id": "test",
+        "client_secret": "test",
+        "server_metadata_url": "https://identity.invalid/.well-known/openid-configuration",
+    }
+}
 SEED = 7
 
 
@@ -264,15 +274,7 @@ def open_signed_in(monkeypatch):
         )
         monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
         at = AppTest.from_file(str(APP), default_timeout=60)
-        at.secrets = {
-            "auth": {
-                "redirect_uri": "http://localhost:8501/oauth2callback",
-                "cookie_secret": "test-only",
-                "client_id": "test",
-                "client_secret": "test",
-                "server_metadata_url": "https://identity.invalid/.well-known/openid-configuration",
-            }
-        }
+        at.secrets = AUTH_SECRETS
         at.user = {"is_logged_in": True, "email": email}
         at.run()
         at.switch_page(f"pages/{page}.py").run()

@@ -84,19 +84,10 @@ def test_without_the_demo_module_an_empty_workspace_says_what_to_do(
     assert "no sprints yet" in at.info[0].value
 
 
-AUTH_SECRETS = {
-    "auth": {
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "test-only",
-        "client_id": "test",
-        "client_secret": "test",
-        "server_metadata_url": "https://identity.invalid/.well-known/openid-configuration",
-    }
-}
 
 
 def signed_in_app(workspace, monkeypatch, user):
-    from conftest import APP
+    from conftest import APP, AUTH_SECRETS
     from streamlit.testing.v1 import AppTest
 
     from model.config import WORKSPACE_ENV_VAR
