@@ -501,17 +501,7 @@ class FeedbackStore:
         reviewer: str | None,
         verdict: str | None = None,
     ) -> tuple[Path, int]:
-        if format not in EXPORT_FORMATS:
-            raise InvalidVerdict(
-                f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
-            )
-        target = Path(path)
-        if not target.parent.is_dir():
-            raise FileNotFoundError(
-                f"output folder not found: {target.parent} (create it or choose another path)"
-            )
-        if target.is_dir():
-            raise IsADirectoryError(f"output is a folder, not a file: {target}")
+        target = export_target(path, format)
         columns, records = _export_records(
             self._read(
                 *_current_sql(sprint, prototype, reviewer, include_withdrawn=False, verdict=verdict)
@@ -749,6 +739,22 @@ def _append(
             _now(),
         ],
     ).lastrowid
+
+
+def export_target(path: str | os.PathLike[str], format: str) -> Path:
+    """Check an export's format and destination before anything is read or written."""
+    if format not in EXPORT_FORMATS:
+        raise InvalidVerdict(
+            f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            f"output folder not found: {target.parent} (create it or choose another path)"
+        )
+    if target.is_dir():
+        raise IsADirectoryError(f"output is a folder, not a file: {target}")
+    return target
 
 
 def _storage_message(error: sqlite3.Error, path: Path) -> str:

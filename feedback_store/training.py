@@ -27,11 +27,11 @@ import pandas as pd
 from feedback_store.agreement import labels_of
 from feedback_store.resolution import check_lead, check_rule, resolve_frame
 from feedback_store.store import (
-    EXPORT_FORMATS,
     FeedbackStore,
     InvalidVerdict,
     _column,
     _write_atomically,
+    export_target,
 )
 
 __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
@@ -86,17 +86,7 @@ def export_training(
     demo_row_ids: Iterable[str] | None = None,
 ) -> TrainingExport:
     """See ``FeedbackStore.export_training``."""
-    if format not in EXPORT_FORMATS:
-        raise InvalidVerdict(
-            f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
-        )
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise FileNotFoundError(
-            f"output folder not found: {target.parent} (create it or choose another path)"
-        )
-    if target.is_dir():
-        raise IsADirectoryError(f"output is a folder, not a file: {target}")
+    target = export_target(path, format)
     check_rule(rule, lead)
     demo_ids = _demo_ids(demo_row_ids)
 
