@@ -217,6 +217,7 @@ def _seed_verdicts(ws: Workspace, sprint: str, prototype: str, data: pd.DataFram
                 features={k: _plain(v) for k, v in features.loc[row_id].items()},
                 prediction={
                     "label": str(row["predicted"]),
+                    "model": proto.meta["estimator"],
                     "confidence": float(row["confidence"]),
                     "probabilities": {c: float(row[f"p:{c}"]) for c in proto.meta["classes"]},
                 },
