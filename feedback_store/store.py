@@ -433,6 +433,22 @@ class FeedbackStore:
         result["reviewers"] = reviewers[0]["n"]
         return result
 
+    def stamp(self) -> tuple[int, int]:
+        """``(number of verdicts, newest version id)``, withdrawn verdicts included.
+
+        A record, an edit or a withdrawal changes it and nothing else does, so caches keyed by
+        it are read again only after one. Equal to counting ``verdicts(include_withdrawn=True)``
+        and taking the largest ``version_id``, in one query that reads no verdict rows.
+        """
+        # Every thread gets its first version in the same transaction, so counting threads
+        # counts current verdicts; a thread's newest version has its highest id.
+        row = self._read(
+            "SELECT (SELECT COUNT(*) FROM verdicts) AS verdicts,"
+            " (SELECT COALESCE(MAX(id), 0) FROM verdict_versions) AS newest",
+            [],
+        )[0]
+        return row["verdicts"], row["newest"]
+
     def reviewed_row_ids(
         self, sprint: str, prototype: str, reviewer: str | None = None
     ) -> set[str]:

@@ -295,3 +295,35 @@ def test_the_database_uses_wal_and_records_applied_migrations(store):
         "m004_create_disputes",
     ]  # fmt: skip
     conn.close()
+
+
+def _stamp_by_reading_every_verdict(store):
+    current = store.verdicts(include_withdrawn=True)
+    return len(current), int(current["version_id"].max()) if len(current) else 0
+
+
+def test_stamp_changes_with_each_record_edit_and_withdrawal_only(store):
+    stamps = [store.stamp()]
+    assert stamps[0] == (0, 0)
+    vid = record(store)
+    stamps.append(store.stamp())
+    record(store, reviewer="bo", verdict="correct", corrected_label=None)
+    stamps.append(store.stamp())
+    store.edit(vid, reviewer="ana", comment="power below 3.5 kW")
+    stamps.append(store.stamp())
+    store.withdraw(vid, reviewer="ana")
+    stamps.append(store.stamp())
+    assert len(set(stamps)) == len(stamps)
+    assert stamps[-1] == _stamp_by_reading_every_verdict(store) == (2, 4)
+
+    store.verdicts()
+    store.history(vid)
+    store.counts()
+    store.withdraw(vid, reviewer="ana")  # already withdrawn: writes nothing
+    record(store, reviewer="bo", verdict="correct", corrected_label=None, key="k1")
+    assert store.stamp() != stamps[-1]
+    after_record = store.stamp()
+    record(store, reviewer="bo", verdict="correct", corrected_label=None, key="k1")  # same key
+    store.dispute(sprint="Sprint 2", prototype="gbm", row_id="4711", reviewer="ana",
+                  feature="Torque [Nm]", kind="too strong", shap_value=0.2)  # fmt: skip
+    assert store.stamp() == after_record == _stamp_by_reading_every_verdict(store)
