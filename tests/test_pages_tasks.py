@@ -1,0 +1,173 @@
+"""Every page on a regression and on a multiclass workspace, not only on binary ones.
+
+The bundled demo and ``small_workspace`` are binary classification; these workspaces publish
+real models on the same AI4I rows for the two other tasks and go through every page, recording
+one verdict with a corrected value or class through the SME review form.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import feedback_store
+import model
+from tests.conftest import FEATURES, load_data
+
+PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
+ROWS = 200
+SEED = 11
+NUMERIC = [f for f in FEATURES if f != "Type"]
+
+
+def _prep(columns: list[str]) -> ColumnTransformer:
+    numeric = [c for c in columns if c != "Type"]
+    parts = [("sensors", StandardScaler(), numeric)]
+    if "Type" in columns:
+        parts.insert(0, ("type", OneHotEncoder(handle_unknown="ignore"), ["Type"]))
+    return ColumnTransformer(parts)
+
+
+def _publish_two_sprints(path: Path, X: pd.DataFrame, y: pd.Series, first, second) -> Path:
+    train, demo = X.index[:-ROWS], X.index[-ROWS:]
+    ws = model.open_workspace(path)
+    for sprint, candidates in (("Sprint 1", first), ("Sprint 2", second)):
+        for name, step in candidates.items():
+            estimator = Pipeline([("prep", _prep(list(X.columns))), ("model", step)])
+            estimator.fit(X.loc[train], y.loc[train])
+            ws.publish(sprint, name, estimator, X.loc[demo], y.loc[demo], train_seconds=0.2,
+                       effort_days=1.0)  # fmt: skip
+        ws.set_mvp(sprint, next(iter(candidates)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def regression_workspace(tmp_path_factory) -> Path:
+    """Predicting the torque from the other sensors and the product type."""
+    data = load_data().sample(2000, random_state=SEED)
+    X = data[[f for f in FEATURES if f != "Torque [Nm]"]]
+    y = data["Torque [Nm]"].rename("Torque [Nm]")
+    return _publish_two_sprints(
+        tmp_path_factory.mktemp("regression") / "workspace", X, y,
+        {"linear": LinearRegression()},
+        {"forest": RandomForestRegressor(n_estimators=20, max_depth=5, random_state=SEED),
+         "linear": LinearRegression()},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def multiclass_workspace(tmp_path_factory) -> Path:
+    """Predicting the product quality type (L / M / H) from the sensors."""
+    data = load_data().sample(2000, random_state=SEED)
+    X, y = data[NUMERIC], data["Type"].rename("Type")
+    return _publish_two_sprints(
+        tmp_path_factory.mktemp("multiclass") / "workspace", X, y,
+        {"logistic": LogisticRegression(max_iter=500)},
+        {"forest": RandomForestClassifier(n_estimators=20, max_depth=5, random_state=SEED),
+         "logistic": LogisticRegression(max_iter=500)},
+    )  # fmt: skip
+
+
+def _page_text(at) -> str:
+    parts = [e.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning")
+             for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]  # fmt: skip
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("task", ["regression", "multiclass"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_without_an_error(
+    task, page, regression_workspace, multiclass_workspace, open_app
+):
+    workspace = regression_workspace if task == "regression" else multiclass_workspace
+    at = open_app(workspace, page=page, reviewer="ana")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, "the page shows its title"
+    if page in ("sprint_demo", "sme_review"):
+        assert at.get("vega_lite_chart"), "the page explains a prediction with a chart"
+
+
+def test_sprint_demo_explains_a_regression_in_the_target_unit(regression_workspace, open_app):
+    at = open_app(regression_workspace, page="sprint_demo")
+    proto = model.open_workspace(regression_workspace).prototype("Sprint 2", "forest")
+    assert proto.task == "regression"
+    metrics = {m.label for m in at.metric}
+    assert metrics, "the regression metrics are shown"
+    row_id = str(proto.predictions().index[0])
+    explanation = model.open_workspace(regression_workspace).explain("Sprint 2", "forest", row_id)
+    assert explanation["unit"] == "value"
+    assert explanation["output"] == pytest.approx(proto.predictions().loc[row_id, "predicted"])
+    assert f"Row {row_id}" in _page_text(at)
+
+
+def test_sprint_demo_explains_the_predicted_class_of_a_multiclass_row(
+    multiclass_workspace, open_app
+):
+    at = open_app(multiclass_workspace, page="sprint_demo")
+    assert not at.exception
+    proto = model.open_workspace(multiclass_workspace).prototype("Sprint 2", "forest")
+    row_id = str(proto.predictions().index[0])
+    predicted = proto.predictions().loc[row_id, "predicted"]
+    explanation = model.open_workspace(multiclass_workspace).explain("Sprint 2", "forest", row_id)
+    assert explanation["explained_class"] == predicted
+    assert explanation["output"] == pytest.approx(
+        proto.predictions().loc[row_id, f"p:{predicted}"], abs=1e-5
+    )
+
+
+def _record_through_the_form(at, verdict: str, label) -> None:
+    card = dict(at.session_state["review_card"])
+    key = card["key"]
+    at.segmented_control(key=f"review_verdict_{key}").set_value(verdict)
+    if label is not None:
+        widget = next(
+            w for kind in ("selectbox", "number_input")
+            for w in at.get(kind) if w.key == f"review_label_{key}"
+        )  # fmt: skip
+        widget.set_value(label)
+    at.text_area(key=f"review_comment_{key}").set_value("checked on the shop floor")
+    at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict").click().run()
+
+
+def test_a_multiclass_verdict_stores_the_corrected_class(multiclass_workspace, open_app, tmp_path):
+    import shutil
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(multiclass_workspace, workspace)
+    at = open_app(workspace, page="sme_review", reviewer="ana")
+    row_id = dict(at.session_state["review_card"])["row_id"]
+    predicted = model.open_workspace(workspace).prototype("Sprint 2", "forest").predictions()
+    other = next(c for c in ("L", "M", "H") if c != predicted.loc[row_id, "predicted"])
+    _record_through_the_form(at, "wrong", other)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    stored = feedback_store.open(workspace).verdicts()
+    assert len(stored) == 1
+    assert stored.iloc[0]["row_id"] == row_id
+    assert stored.iloc[0]["corrected_label"] == other
+
+
+def test_a_regression_verdict_stores_the_corrected_value(regression_workspace, open_app, tmp_path):
+    import shutil
+
+    workspace = tmp_path / "workspace"
+    shutil.copytree(regression_workspace, workspace)
+    at = open_app(workspace, page="sme_review", reviewer="ana")
+    row_id = dict(at.session_state["review_card"])["row_id"]
+    _record_through_the_form(at, "wrong", 42.5)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    stored = feedback_store.open(workspace).verdicts()
+    assert len(stored) == 1
+    assert stored.iloc[0]["row_id"] == row_id
+    assert float(stored.iloc[0]["corrected_label"]) == pytest.approx(42.5)
+    at.switch_page("pages/feedback.py").run()
+    assert not at.exception and not at.error
+    assert np.isfinite(float(stored.iloc[0]["corrected_label"]))
