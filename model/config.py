@@ -25,6 +25,18 @@ MAX_EXACT_FEATURES = 12
 
 SEED = 20201
 
+#: Rows whose SHAP values are computed when publishing (the "demo deck"): every misclassified
+#: row (up to ``DECK_ERROR_SHARE`` of the deck), the least confident rows
+#: (``DECK_PRIORITY_SHARE``; the largest errors for regression) and a stratified random
+#: sample. Other rows are explained when someone selects them. ``None``, or a size at least
+#: the number of rows, precomputes every row: the bundled demo (2,000 rows) is fully
+#: precomputed.
+DEFAULT_DECK_SIZE = 5_000
+DECK_ERROR_SHARE = 0.5
+DECK_PRIORITY_SHARE = 0.1
+#: Regression decks are stratified by this many quantile bins of the predicted value.
+DECK_REGRESSION_BINS = 10
+
 #: Worker processes for tree SHAP values when publishing (joblib's ``n_jobs``: -1 is every
 #: core). ``$SPRINT_REVIEW_SHAP_JOBS`` overrides it; 1 computes everything in-process.
 SHAP_N_JOBS = -1

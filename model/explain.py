@@ -554,3 +554,40 @@ def is_classifier_like(estimator) -> bool:
     return is_classifier(estimator) or (
         hasattr(estimator, "classes_") and hasattr(estimator, "predict_proba")
     )
+
+
+#: The explainers ``_model_agnostic`` runs; every other recorded name is a fast explainer.
+_MODEL_AGNOSTIC_EXPLAINERS = ("exact (independent background)", "permutation")
+
+
+def explain_rows(
+    estimator,
+    X: pd.DataFrame,
+    background: pd.DataFrame,
+    task: str,
+    n_classes: int,
+    explainer: str,
+    *,
+    n_jobs: int = 1,
+) -> Explanation:
+    """SHAP values of ``estimator`` on ``X`` with the explainer named ``explainer``.
+
+    For rows explained after publishing: ``explainer`` is the name publishing recorded
+    (``Explanation.explainer``) and ``background`` the same background rows, so a row gets the
+    values a publish of every row would have given it. No other explainer is tried: raises
+    ``ExplanationError`` when that one does not apply to the model or is not additive on the
+    rows.
+    """
+    outputs = model_outputs(estimator, X, task)
+    failures: list[str] = []
+    use_fast = explainer not in _MODEL_AGNOSTIC_EXPLAINERS
+    result = _attempt(
+        use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs
+    )
+    if result is not None and result.explainer != explainer:
+        failures.append(f"the model is now explained by {result.explainer}")
+        result = None
+    if result is None:
+        detail = "; ".join(failures) or "it does not apply to this model"
+        raise ExplanationError(f"the {explainer} explainer cannot explain these rows ({detail})")
+    return result

@@ -14,11 +14,19 @@ import numpy as np
 import pandas as pd
 
 from model import persistence
-from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.config import DEFAULT_BACKGROUND_SIZE, DEFAULT_DECK_SIZE, SEED
+from model.deck import plan_deck, select_deck, time_on_demand, weighted_importance
 from model.explain import Explanation, ExplanationError, explain_estimator, is_classifier_like
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS, compute_metrics, confusion
 
-__all__ = ["PublishError", "Artifacts", "compute_artifacts", "detect_task", "label_strings"]
+__all__ = [
+    "PublishError",
+    "Artifacts",
+    "compute_artifacts",
+    "detect_task",
+    "label_strings",
+    "select_deck",
+]
 
 PROBABILITY_PREFIX = "p:"
 
@@ -210,10 +218,14 @@ def compute_artifacts(
     background_size: int = DEFAULT_BACKGROUND_SIZE,
     seed: int = SEED,
     progress=None,
+    deck_size: int | None = DEFAULT_DECK_SIZE,
 ) -> Artifacts:
     """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
 
-    Raises ``PublishError`` with a one-line message for anything that cannot be published.
+    SHAP values are computed for the ``deck_size`` rows of the demo deck
+    (:func:`model.deck.plan_deck`; ``None``: every row), stored as float32 after the additivity
+    check in float64. Raises ``PublishError`` with a one-line message for anything that cannot
+    be published.
     """
     report = progress or (lambda fraction, message: None)
     task = detect_task(estimator, task)
@@ -235,28 +247,40 @@ def compute_artifacts(
         if task != REGRESSION:
             matrix = confusion(y.to_numpy(), predicted, classes)
 
-    report(0.3, "computing SHAP values")
-    background = X.sample(min(background_size, len(X)), random_state=seed)
     try:
-        explanation = explain_estimator(estimator, X, background, task, len(classes))
+        deck = plan_deck(predictions, deck_size, seed)
+    except ValueError as error:
+        raise PublishError(str(error)) from None
+    predictions["precomputed"] = predictions.index.isin(deck.rows)
+    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
+    background = X.sample(min(background_size, len(X)), random_state=seed)
+    started = time.perf_counter()
+    try:
+        explanation = explain_estimator(estimator, X.loc[deck.rows], background, task, len(classes))
     except ExplanationError as error:
         raise PublishError(str(error)) from None
+    seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
 
     explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
-        label: pd.DataFrame(explanation.values[:, :, c], index=X.index, columns=X.columns)
+        label: pd.DataFrame(
+            explanation.values[:, :, c].astype(np.float32), index=deck.rows, columns=X.columns
+        )
         for c, label in enumerate(explained)
     }
-    importance = {
-        feature: float(np.abs(explanation.values[:, m, :]).mean(axis=0).sum())
-        for m, feature in enumerate(X.columns)
-    }
+    importance = weighted_importance(explanation.values, list(X.columns), deck.weights)
 
     report(0.9, "saving the model")
     try:
         model_bytes = persistence.dumps(estimator)
     except Exception as error:  # noqa: BLE001
         raise PublishError(f"the model cannot be saved with skops: {error}") from None
+    if not deck.complete:  # what selecting another row will cost: load the model, explain it
+        report(0.95, "timing an explanation on demand")
+        other = X.loc[~predictions["precomputed"].to_numpy()].iloc[:1]
+        seconds_per_row = time_on_demand(
+            model_bytes, other, background, task, len(classes), explanation.explainer
+        )
 
     categorical = {
         c: sorted(map(str, X[c].dropna().unique()))
@@ -280,6 +304,8 @@ def compute_artifacts(
         "max_additivity_error": explanation.max_additivity_error,
         "base_values": [float(v) for v in explanation.base_values],
         "background_size": len(background),
+        "background_rows": list(background.index),
+        "deck": {**deck.meta(), "seconds_per_row": seconds_per_row},
         "global_importance": importance,
         "estimator": describe_estimator(estimator),
         "model_size_bytes": len(model_bytes),

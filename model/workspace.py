@@ -10,11 +10,18 @@ Layout::
         prototype.json                    metadata, metrics, costs, explainer, version
         model.skops                       the estimator (skops, not pickle)
         features.parquet                  demo rows as published (index: row_id)
-        predictions.parquet               label, confidence, probability per class, truth
-        shap-<class>.parquet              SHAP values per source feature for each explained class
+        predictions.parquet               label, confidence, probability per class, truth, and
+                                          ``precomputed``: whether the row is in the demo deck
+        shap-<class>.parquet              float32 SHAP values per source feature for each
+                                          explained class, for the demo deck's rows
+        shap-ondemand.parquet             float32 SHAP values of rows explained since, when
+                                          someone selected them (index: row_id,
+                                          explained_class, explainer)
 
 Publishing writes a prototype into a staging folder and renames it into place, so a failed
-publish leaves nothing half-written and a re-publish replaces the old version whole.
+publish leaves nothing half-written and a re-publish replaces the old version whole, its
+on-demand explanations included. Rows explained on demand are added to their file under the
+workspace lock, through a temporary file and a rename, so concurrent sessions lose none.
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from model import persistence
+from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE
+from model.deck import explain_on_demand
+from model.explain import ExplanationError
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
 from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
@@ -40,6 +51,8 @@ from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
 __all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "PublishError"]
 
 FORMAT_VERSION = 1
+ON_DEMAND_FILE = "shap-ondemand.parquet"
+_ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
 
 
 class WorkspaceError(ValueError):
@@ -67,6 +80,19 @@ def _shap_file_name(label: str | None) -> str:
     # Class labels are user data: keep the file name safe whatever they contain.
     safe = "".join(ch if ch.isalnum() else "_" for ch in (label or "value"))
     return f"shap-{safe}.parquet"
+
+
+def _read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a parquet file whose row id is in ``row_ids``, in the file's order.
+
+    pyarrow filters on the ``row_id`` index column, so the other rows never become pandas
+    objects: reading one row of a 100,000-row file costs a fraction of reading it whole.
+    """
+    try:
+        return pd.read_parquet(path, columns=columns, filters=[("row_id", "in", list(row_ids))])
+    except (KeyError, ValueError):  # a file whose index is not named row_id
+        frame = pd.read_parquet(path, columns=columns)
+        return frame[frame.index.isin(row_ids)]
 
 
 @dataclass(frozen=True)
@@ -99,27 +125,99 @@ class Prototype:
     def predictions(self) -> pd.DataFrame:
         """Predictions per row (index: row_id).
 
-        Columns: ``predicted``, ``confidence``, ``p:<class>``, ``actual``, ``correct``.
+        Columns: ``predicted``, ``confidence``, ``p:<class>``, ``actual``, ``correct``, and
+        ``precomputed`` (the row's SHAP values were computed when publishing; a workspace
+        published before demo decks existed precomputed every row).
         """
-        return pd.read_parquet(self.path / "predictions.parquet")
+        return _with_precomputed(pd.read_parquet(self.path / "predictions.parquet"))
+
+    def prediction(self, row_id: str) -> pd.Series:
+        """One row of :meth:`predictions`, read without loading the others."""
+        rows = _read_rows(self.path / "predictions.parquet", [str(row_id)])
+        if rows.empty:
+            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
+        return _with_precomputed(rows).iloc[0]
+
+    def precomputed(self) -> pd.Series:
+        """True for each row (index: row_id) whose SHAP values were computed when publishing;
+        the others are explained when first selected (:meth:`Workspace.explain`)."""
+        path = self.path / "predictions.parquet"
+        if "precomputed" in pq.read_schema(path).names:
+            return pd.read_parquet(path, columns=["precomputed"])["precomputed"]
+        return pd.Series(True, index=pd.read_parquet(path, columns=[]).index, name="precomputed")
+
+    def explained(self) -> pd.Series:
+        """True for each row (index: row_id) whose SHAP values are stored: precomputed or
+        explained on demand since."""
+        explained = self.precomputed().copy()
+        explained[explained.index.isin(self.on_demand_rows())] = True
+        return explained.rename("explained")
+
+    def on_demand_rows(self) -> pd.Index:
+        """Ids of the rows explained on demand since publishing."""
+        path = self.path / ON_DEMAND_FILE
+        if not path.is_file():
+            return pd.Index([], name="row_id", dtype=object)
+        index = pd.read_parquet(path, columns=[]).index
+        return index.get_level_values("row_id").unique()
 
     def features(self) -> pd.DataFrame:
         """The demo rows as published (index: row_id)."""
         return pd.read_parquet(self.path / "features.parquet")
 
-    def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
-        """SHAP values per row and source feature for ``explained_class`` (default: the first)."""
+    def feature_row(self, row_id: str) -> pd.Series:
+        """One demo row as published, read without loading the others."""
+        rows = _read_rows(self.path / "features.parquet", [str(row_id)])
+        if rows.empty:
+            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
+        return rows.iloc[0]
+
+    def _explained_label(self, explained_class: str | None) -> str | None:
         classes = self.meta["explained_classes"]
         label = classes[0] if explained_class is None else explained_class
         if label not in classes:
             raise WorkspaceError(
                 f"class {label!r} is not explained for {self.name}; choose one of {classes}"
             )
-        return pd.read_parquet(self.path / _shap_file_name(label))
+        return label
+
+    def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
+        """Stored SHAP values (float32) per row and source feature for ``explained_class``
+        (default: the first): the precomputed rows, then the rows explained on demand since."""
+        label = self._explained_label(explained_class)
+        deck = pd.read_parquet(self.path / _shap_file_name(label))
+        on_demand = self._on_demand(label)
+        if on_demand.empty:
+            return deck
+        return pd.concat([deck, on_demand.droplevel(["explained_class", "explainer"])])
+
+    def _on_demand(self, label: str | None, row_id: str | None = None) -> pd.DataFrame:
+        path = self.path / ON_DEMAND_FILE
+        if not path.is_file():
+            return pd.DataFrame(columns=self.meta["features"], dtype=np.float32)
+        frame = pd.read_parquet(path) if row_id is None else _read_rows(path, [row_id])
+        return frame[frame.index.get_level_values("explained_class") == (label or "")]
+
+    def stored_explanation(
+        self, row_id: str, explained_class: str | None = None
+    ) -> tuple[pd.Series, str] | None:
+        """``(contributions, explainer)`` stored for one row, or ``None`` if it has none yet."""
+        label = self._explained_label(explained_class)
+        row_id = str(row_id)
+        return self._stored(row_id, label, bool(self.prediction(row_id)["precomputed"]))
+
+    def _stored(self, row_id: str, label: str | None, precomputed: bool):
+        if precomputed:
+            rows = _read_rows(self.path / _shap_file_name(label), [row_id])
+            explainer = self.meta["explainer"]
+        else:
+            rows = self._on_demand(label, row_id)
+            explainer = rows.index.get_level_values("explainer")[0] if len(rows) else ""
+        return (rows.iloc[0], explainer) if len(rows) else None
 
     def base_value(self, explained_class: str | None = None) -> float:
         classes = self.meta["explained_classes"]
-        label = classes[0] if explained_class is None else explained_class
+        label = self._explained_label(explained_class)
         return float(self.meta["base_values"][classes.index(label)])
 
     def estimator(self):
@@ -282,12 +380,16 @@ class Workspace:
         effort_days: float | None = None,
         notes: str = "",
         progress=None,
+        deck_size: int | None = DEFAULT_DECK_SIZE,
     ) -> Prototype:
         """Compute and store a prototype's predictions, metrics, costs and SHAP values.
 
-        ``X`` is the demo set (index: row id), ``y`` its truth if known. Nothing is written
-        unless everything succeeds; publishing the same name again replaces the prototype as a
-        new version. Raises ``PublishError`` with a one-line reason.
+        ``X`` is the demo set (index: row id), ``y`` its truth if known. SHAP values are
+        computed for a demo deck of ``deck_size`` rows (``None``: every row; see
+        :func:`model.deck.plan_deck`); :meth:`explain` explains any other row when it is first
+        asked for. Nothing is written unless everything succeeds; publishing the same name
+        again replaces the prototype as a new version. Raises ``PublishError`` with a one-line
+        reason.
         """
         try:
             sprint = validate_name(sprint, "sprint name")
@@ -298,7 +400,9 @@ class Workspace:
             raise PublishError("train_seconds must be a non-negative number of seconds")
         if len(notes) > 10_000:
             raise PublishError("notes are longer than 10,000 characters; shorten them")
-        artifacts = compute_artifacts(estimator, X, y, task=task, progress=progress)
+        artifacts = compute_artifacts(
+            estimator, X, y, task=task, progress=progress, deck_size=deck_size
+        )
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -479,26 +583,41 @@ class Workspace:
     def explain(
         self, sprint: str, prototype: str, row_id: str, explained_class: str | None = None
     ) -> dict:
-        """The stored explanation of one row.
+        """The explanation of one row: stored, or computed now and stored.
 
         Returns ``{"output", "base_value", "contributions", "explained_class", "unit"}`` plus
-        ``feature_values``, ``predicted`` and ``explainer``. For a multiclass model the
-        predicted class is explained unless ``explained_class`` names another.
+        ``feature_values``, ``predicted``, ``explainer`` and ``precomputed`` (whether the row is
+        in the demo deck). For a multiclass model the predicted class is explained unless
+        ``explained_class`` names another.
+
+        A row outside the demo deck is explained the first time it is asked for, with the
+        explainer and background rows publishing used (so it gets the values a publish of every
+        row would have given it, additivity checked), for every explained class; the values are
+        stored in the prototype folder and read back from then on.
         """
-        proto = self.prototype(sprint, prototype)
         row_id = str(row_id)
-        predictions = proto.predictions()
-        if row_id not in predictions.index:
-            raise WorkspaceError(f"row {row_id!r} is not among {prototype}'s demo rows")
-        row = predictions.loc[row_id]
-        if explained_class is None and proto.task == "multiclass":
-            explained_class = str(row["predicted"])
-        label = (
-            explained_class if explained_class is not None else proto.meta["explained_classes"][0]
-        )
-        contributions = proto.shap_values(label).loc[row_id].astype(float)
+        for _ in range(2):
+            proto = self.prototype(sprint, prototype)
+            row = proto.prediction(row_id)
+            if explained_class is None and proto.task == "multiclass":
+                explained_class = str(row["predicted"])
+            label = proto._explained_label(explained_class)
+            stored = proto._stored(row_id, label, bool(row["precomputed"]))
+            if stored is not None:
+                break
+            if self._explain_on_demand(proto, row_id):
+                stored = proto._stored(row_id, label, bool(row["precomputed"]))
+                break
+        else:
+            raise WorkspaceError(
+                f"{prototype} was published again while row {row_id!r} was explained; try again"
+            )
+        if stored is None:
+            raise WorkspaceError(f"{prototype} has no stored explanation of row {row_id!r}")
+        contributions, explainer = stored
+        contributions = contributions.astype(float)
         base = proto.base_value(label)
-        features = proto.features().loc[row_id]
+        features = proto.feature_row(row_id)
         return {
             "output": float(base + contributions.sum()),
             "base_value": base,
@@ -507,8 +626,79 @@ class Workspace:
             "unit": "value" if proto.task == REGRESSION else "probability",
             "feature_values": {k: _plain(v) for k, v in features.items()},
             "predicted": _plain(row["predicted"]),
-            "explainer": proto.meta["explainer"],
+            "explainer": explainer,
+            "precomputed": bool(row["precomputed"]),
         }
+
+    def _explain_on_demand(self, proto: Prototype, row_id: str) -> bool:
+        """Explain a row outside the demo deck and store its values for every explained class.
+
+        Returns False, storing nothing, if the prototype was published again meanwhile.
+        """
+        meta = proto.meta
+        background_rows = meta.get("background_rows")
+        if not background_rows:
+            raise WorkspaceError(
+                f"{proto.name} does not record its SHAP background; publish it again"
+            )
+        rows = _read_rows(proto.path / "features.parquet", [row_id, *background_rows])
+        X, background = rows.loc[[row_id]], rows.loc[background_rows]
+        n_classes = len(meta.get("classes") or [])
+        try:
+            explanation = explain_on_demand(
+                proto.estimator(), X, background, proto.task, n_classes, meta["explainer"]
+            )
+        except ExplanationError as error:
+            raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
+        _check_reproduces(proto, row_id, explanation)
+        labels = [label or "" for label in meta["explained_classes"]]
+        index = pd.MultiIndex.from_tuples(
+            [(row_id, label, explanation.explainer) for label in labels], names=_ON_DEMAND_INDEX
+        )
+        values = pd.DataFrame(
+            explanation.values[0].T.astype(np.float32), index=index, columns=meta["features"]
+        )
+        path = proto.path / ON_DEMAND_FILE
+        with self._lock():
+            current = proto.path / "prototype.json"
+            if (
+                not current.is_file()
+                or json.loads(current.read_text())["published_at"] != (meta["published_at"])
+            ):
+                return False
+            if path.is_file():
+                stored = pd.read_parquet(path)
+                values = pd.concat([stored, values])
+                values = values[~values.index.get_level_values("row_id").duplicated()]
+            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            values.to_parquet(temporary)
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        return True
+
+
+def _check_reproduces(proto: Prototype, row_id: str, explanation) -> None:
+    """The loaded model must give the published base values and prediction for the row."""
+    meta = proto.meta
+    row = proto.prediction(row_id)
+    if proto.task == REGRESSION:
+        published = [float(row["predicted"])]
+    else:
+        published = [float(row[PROBABILITY_PREFIX + c]) for c in meta["explained_classes"]]
+    base_gap = np.max(np.abs(explanation.base_values - np.asarray(meta["base_values"])))
+    output_gap = np.max(np.abs(explanation.outputs[0] - np.asarray(published)))
+    if max(base_gap, output_gap) > ADDITIVITY_TOLERANCE:
+        raise WorkspaceError(
+            f"{proto.name}'s stored model no longer gives the published results for row "
+            f"{row_id!r} (off by {max(base_gap, output_gap):.2g}); publish it again"
+        )
+
+
+def _with_precomputed(predictions: pd.DataFrame) -> pd.DataFrame:
+    if "precomputed" not in predictions.columns:  # published before demo decks: every row
+        predictions["precomputed"] = True
+    return predictions
 
 
 def _plain(value):
