@@ -33,6 +33,7 @@ cluster instead. Small or fast sets stay in-process (see ``SHAP_PARALLEL_MIN_ROW
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 import warnings
@@ -66,6 +67,7 @@ __all__ = [
     "explain_estimator",
     "exact_shapley",
     "FrameCodec",
+    "predict_is_argmax_of_proba",
     "shap_jobs",
     "tree_shap_values",
 ]
@@ -344,15 +346,19 @@ def _concatenate(parts: list) -> np.ndarray | list[np.ndarray]:
     return np.concatenate(parts)
 
 
-def tree_shap_values(explainer, rows: np.ndarray, n_jobs: int = 1) -> np.ndarray | list:
+def tree_shap_values(
+    explainer, rows: np.ndarray, n_jobs: int = 1, *, seconds_per_row: float | None = None
+) -> np.ndarray | list:
     """``explainer.shap_values(rows, check_additivity=False)``, on row chunks in parallel.
 
-    The first ``SHAP_PILOT_ROWS`` rows are explained in-process and timed. Only when there
-    are at least ``SHAP_PARALLEL_MIN_ROWS`` rows, ``n_jobs`` allows more than one worker and
-    the pilot predicts at least ``SHAP_PARALLEL_MIN_SECONDS`` for the whole set, the other
-    rows are split into one chunk per worker and explained with ``joblib.Parallel`` (the
-    explainer is shipped once to each worker). Whatever the route, the rows come back in
-    order and each value is what one ``shap_values`` call on all rows would give.
+    ``seconds_per_row`` is what explaining one row in-process took (``explain_estimator``
+    knows it from the rows it probes first); without it, the first ``SHAP_PILOT_ROWS`` rows
+    are explained in-process and timed. Only when there are at least
+    ``SHAP_PARALLEL_MIN_ROWS`` rows, ``n_jobs`` allows more than one worker and the rows left
+    would take at least ``SHAP_PARALLEL_MIN_SECONDS`` in-process, they are split into one
+    chunk per worker and explained with ``joblib.Parallel`` (the explainer is shipped once to
+    each worker). Whatever the route, the rows come back in order and each value is what one
+    ``shap_values`` call on all rows would give.
 
     If the workers fail (the explainer cannot be pickled, a worker dies), the rows are
     explained in-process instead.
@@ -362,23 +368,25 @@ def tree_shap_values(explainer, rows: np.ndarray, n_jobs: int = 1) -> np.ndarray
     workers = 1 if n_jobs == 1 else joblib.effective_n_jobs(n_jobs)
     if workers <= 1 or len(rows) < SHAP_PARALLEL_MIN_ROWS:
         return _shap_chunk(explainer, rows)
-    pilot_rows = min(SHAP_PILOT_ROWS, len(rows))
-    start = time.perf_counter()
-    pilot = _shap_chunk(explainer, rows[:pilot_rows])
-    estimate = (time.perf_counter() - start) * len(rows) / pilot_rows
-    rest = rows[pilot_rows:]
-    if len(rest) == 0:
-        return pilot
-    if estimate < SHAP_PARALLEL_MIN_SECONDS:
-        return _concatenate([pilot, _shap_chunk(explainer, rest)])
-    chunks = [chunk for chunk in np.array_split(rest, workers) if len(chunk)]
+    done = []
+    if seconds_per_row is None:
+        pilot_rows = min(SHAP_PILOT_ROWS, len(rows))
+        start = time.perf_counter()
+        done.append(_shap_chunk(explainer, rows[:pilot_rows]))
+        seconds_per_row = (time.perf_counter() - start) / pilot_rows
+        rows = rows[pilot_rows:]
+        if len(rows) == 0:
+            return done[0]
+    if seconds_per_row * len(rows) < SHAP_PARALLEL_MIN_SECONDS:
+        return _concatenate([*done, _shap_chunk(explainer, rows)])
+    chunks = [chunk for chunk in np.array_split(rows, workers) if len(chunk)]
     try:
         parts = joblib.Parallel(n_jobs=len(chunks))(
             joblib.delayed(_shap_chunk)(explainer, chunk) for chunk in chunks
         )
     except Exception:  # noqa: BLE001 - any worker trouble: the same values, computed here
-        parts = [_shap_chunk(explainer, rest)]
-    return _concatenate([pilot, *parts])
+        parts = [_shap_chunk(explainer, rows)]
+    return _concatenate([*done, *parts])
 
 
 def _split_pipeline(estimator):
@@ -407,7 +415,18 @@ def _select_outputs(values, expected, task, n_classes):
     return values, expected
 
 
-def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
+@dataclass
+class _FastExplainer:
+    """A tree or linear explainer set up once for every row of ``X``."""
+
+    explainer: object
+    name: str
+    rows: np.ndarray  # every row of X, as the final step sees it
+    sources: list[str]  # the source column of each of those columns
+    features: list[str]
+
+
+def _fast_explainer(estimator, X, background, task) -> _FastExplainer | None:
     preprocessor, final = _split_pipeline(estimator)
     features = list(X.columns)
     if preprocessor is None:
@@ -443,19 +462,36 @@ def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
         name = "linear"
     else:
         return None
-    if name.startswith("tree"):
-        raw = tree_shap_values(explainer, Z, n_jobs)
+    return _FastExplainer(explainer, name, Z, sources, features)
+
+
+def _fast_values(
+    fast: _FastExplainer,
+    rows: slice,
+    task,
+    n_classes,
+    n_jobs: int = 1,
+    seconds_per_row: float | None = None,
+):
+    Z = fast.rows[rows]
+    if fast.name.startswith("tree"):
+        raw = tree_shap_values(fast.explainer, Z, n_jobs, seconds_per_row=seconds_per_row)
     else:
         # One matrix product: 100,000 rows take milliseconds, so no workers.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            raw = explainer.shap_values(Z)
-    values, expected = _normalise_shap_output(raw, explainer.expected_value)
+            raw = fast.explainer.shap_values(Z)
+    values, expected = _normalise_shap_output(raw, fast.explainer.expected_value)
     selected = _select_outputs(values, expected, task, n_classes)
-    if selected is None or selected[0].shape[1] != len(sources):
+    if selected is None or selected[0].shape[1] != len(fast.sources):
         return None
     values, expected = selected
-    return _sum_to_sources(values, sources, features), expected, name
+    return _sum_to_sources(values, fast.sources, fast.features), expected, fast.name
+
+
+def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
+    fast = _fast_explainer(estimator, X, background, task)
+    return None if fast is None else _fast_values(fast, slice(None), task, n_classes, n_jobs)
 
 
 def model_outputs(estimator, X: pd.DataFrame, task: str) -> np.ndarray:
@@ -504,20 +540,11 @@ def explain_estimator(
     n_jobs = shap_jobs() if n_jobs is None else n_jobs
     outputs = model_outputs(estimator, X, task)
     failures: list[str] = []
-    probe = min(len(X), 64)
-    for use_fast in (True, False):
-        # A fast explainer is first tried on a few rows: where it is not additive (histogram
-        # gradient boosting in shap 0.51) the whole set is not worth its time.
-        subsets = [(X.iloc[:probe], outputs[:probe]), (X, outputs)] if use_fast else [(X, outputs)]
-        result = None
-        for rows, expected in subsets:
-            result = _attempt(
-                use_fast, estimator, rows, background, task, n_classes, expected, failures, n_jobs
-            )
-            if result is None:
-                break
-        if result is not None:
-            return result
+    result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
+    if result is None:
+        result = _attempt(False, estimator, X, background, task, n_classes, outputs, failures)
+    if result is not None:
+        return result
     detail = "; ".join(failures) or "no explainer applies"
     raise ExplanationError(
         f"cannot explain {type(estimator).__name__} exactly ({detail}); "
@@ -525,12 +552,57 @@ def explain_estimator(
     )
 
 
-def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs=1):
+def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs):
+    """The tree or linear explainer's values, or None (the reason, if any, in ``failures``).
+
+    It is first tried on a few rows: where it is not additive (histogram gradient boosting in
+    shap 0.51) the whole set is not worth its time. Those rows' values are kept, since a row's
+    values do not depend on the rows explained with it, and the time they took says whether
+    the other rows are worth worker processes.
+    """
+    features = list(X.columns)
     try:
-        if use_fast:
-            result = _tree_or_linear(estimator, X, background, task, n_classes, n_jobs)
-        else:
-            result = _model_agnostic(estimator, X, background, task)
+        fast = _fast_explainer(estimator, X, background, task)
+    except Exception as error:  # noqa: BLE001 - every failure means: try the next explainer
+        failures.append(f"{type(error).__name__}: {error}")
+        return None
+    if fast is None:
+        return None
+    probe = min(len(X), 64)
+    start = time.perf_counter()
+    head = _checked(
+        lambda: _fast_values(fast, slice(0, probe), task, n_classes),
+        outputs[:probe],
+        features,
+        failures,
+    )
+    if head is None or probe == len(X):
+        return head
+    seconds_per_row = (time.perf_counter() - start) / probe
+
+    def every_row():
+        rest = _fast_values(fast, slice(probe, None), task, n_classes, n_jobs, seconds_per_row)
+        if rest is None:
+            return None
+        values, base, name = rest
+        return np.concatenate([head.values, values]), base, name
+
+    return _checked(every_row, outputs, features, failures)
+
+
+def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs=1):
+    if use_fast:
+        compute = partial(_tree_or_linear, estimator, X, background, task, n_classes, n_jobs)
+    else:
+        compute = partial(_model_agnostic, estimator, X, background, task)
+    return _checked(compute, outputs, list(X.columns), failures)
+
+
+def _checked(compute, outputs, features, failures) -> Explanation | None:
+    """``compute()``'s values as an Explanation if they are additive; else None, and why (if
+    anything failed) in ``failures``."""
+    try:
+        result = compute()
     except Exception as error:  # noqa: BLE001 - every failure means: try the next explainer
         failures.append(f"{type(error).__name__}: {error}")
         return None
@@ -546,7 +618,37 @@ def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failu
     if error > ADDITIVITY_TOLERANCE:
         failures.append(f"{name}: additivity error {error:.2g}")
         return None
-    return Explanation(values, base, outputs, list(X.columns), name, error)
+    return Explanation(values, base, outputs, features, name, error)
+
+
+def predict_is_argmax_of_proba(estimator) -> bool:
+    """True when ``estimator.predict(X)`` is, in scikit-learn's own code, the class of the
+    largest ``estimator.predict_proba(X)`` (forests, extra trees and decision trees with one
+    output, alone or last in a pipeline), so that publishing need not run the model twice.
+    False for everything else: gradient boosting and logistic regression threshold a decision
+    function, and custom or rule models have predictions of their own.
+    """
+    if isinstance(estimator, Pipeline):
+        if _predict_methods(type(estimator)) != _predict_methods(Pipeline):
+            return False
+        estimator = estimator.steps[-1][1]
+    return (
+        _predict_methods(type(estimator)) in _ARGMAX_OF_PROBA
+        and getattr(estimator, "n_outputs_", None) == 1
+    )
+
+
+def _predict_methods(cls: type) -> tuple:
+    # getattr_static: scikit-learn's available_if makes a new wrapper on every getattr.
+    return tuple(inspect.getattr_static(cls, name, None) for name in ("predict", "predict_proba"))
+
+
+#: ``predict`` and ``predict_proba`` of the classifiers whose ``predict`` is
+#: ``classes_.take(np.argmax(predict_proba(X), axis=1))`` (extra trees share them).
+_ARGMAX_OF_PROBA = (
+    _predict_methods(ensemble.RandomForestClassifier),
+    _predict_methods(tree.DecisionTreeClassifier),
+)
 
 
 def is_classifier_like(estimator) -> bool:
