@@ -187,3 +187,116 @@ def test_a_bad_shap_jobs_setting_names_the_variable(monkeypatch, value):
     monkeypatch.setenv(SHAP_JOBS_ENV_VAR, value)
     with pytest.raises(ValueError, match=SHAP_JOBS_ENV_VAR):
         explain.shap_jobs()
+
+
+def test_each_row_is_explained_once_by_one_explainer(monkeypatch):
+    """The 64 probe rows' values are kept for the whole set, and the explainer is built once."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 5, ignore_index=True)[["x", "z"]]
+    y = pd.concat([TARGET] * 5, ignore_index=True)
+    forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    built, explained = [], []
+    original_chunk, original_explainer = explain._shap_chunk, shap.TreeExplainer
+
+    def counting_chunk(explainer, rows):
+        explained.append(len(rows))
+        return original_chunk(explainer, rows)
+
+    def counting_explainer(*args, **kwargs):
+        built.append(args)
+        return original_explainer(*args, **kwargs)
+
+    monkeypatch.setattr(explain, "_shap_chunk", counting_chunk)
+    monkeypatch.setattr(shap, "TreeExplainer", counting_explainer)
+    result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
+    assert sum(explained) == len(X) == 200 and explained[0] == 64
+    assert len(built) == 1
+    # the positive class's values, exactly as one shap call on every row gives them
+    expected = original_explainer(forest).shap_values(X.to_numpy(float), check_additivity=False)
+    np.testing.assert_array_equal(result.values[:, :, 0], np.asarray(expected)[:, :, 1])
+
+
+def test_a_set_the_probe_covers_is_explained_once(monkeypatch):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = FRAME[["x", "z"]], TARGET
+    forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    explained, original = [], explain._shap_chunk
+
+    def counting_chunk(explainer, rows):
+        explained.append(len(rows))
+        return original(explainer, rows)
+
+    monkeypatch.setattr(explain, "_shap_chunk", counting_chunk)
+    explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
+    assert explained == [40]
+
+
+def test_a_fast_explainer_that_fails_the_probe_is_not_run_on_every_row(monkeypatch):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 5, ignore_index=True)[["x", "z"]]
+    y = pd.concat([TARGET] * 5, ignore_index=True)
+    forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    explained, original = [], explain._shap_chunk
+
+    def off_by_one_percent(explainer, rows):
+        explained.append(len(rows))
+        return np.asarray(original(explainer, rows)) * 1.01
+
+    monkeypatch.setattr(explain, "_shap_chunk", off_by_one_percent)
+    result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
+    assert explained == [64]  # the tree explainer stopped at the probe
+    assert result.explainer == "exact (independent background)"
+    assert result.max_additivity_error <= 1e-6
+
+
+# -- predicting once ---------------------------------------------------------------------------
+
+
+def _two_class_rows():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3))
+    # round the features so that many rows fall in the same leaves: ties between classes
+    return np.round(X, 1), (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+
+
+@pytest.mark.parametrize("make", ["forest", "extra trees", "tree", "pipeline", "string labels"])
+def test_predict_is_the_argmax_of_predict_proba_where_we_say_so(make):
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = _two_class_rows()
+    models = {
+        "forest": lambda: RandomForestClassifier(n_estimators=7, max_depth=3, random_state=0),
+        "extra trees": lambda: ExtraTreesClassifier(n_estimators=7, max_depth=3, random_state=0),
+        "tree": lambda: DecisionTreeClassifier(max_depth=2, random_state=0),
+        "pipeline": lambda: Pipeline(
+            [("scale", StandardScaler()), ("model", RandomForestClassifier(n_estimators=4))]
+        ),
+        "string labels": lambda: RandomForestClassifier(n_estimators=4, random_state=0),
+    }
+    target = np.where(y == 1, "fail", "ok") if make == "string labels" else y
+    fitted = models[make]().fit(X, target)
+    assert explain.predict_is_argmax_of_proba(fitted)
+    proba = fitted.predict_proba(X)
+    np.testing.assert_array_equal(fitted.classes_[np.argmax(proba, axis=1)], fitted.predict(X))
+
+
+def test_models_with_a_predict_of_their_own_are_asked_to_predict():
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+
+    class Cautious(RandomForestClassifier):
+        def predict(self, X):  # a custom rule: not the argmax of predict_proba
+            return np.where(self.predict_proba(X)[:, 1] > 0.8, 1, 0)
+
+    X, y = _two_class_rows()
+    for fitted in (
+        Cautious(n_estimators=4, random_state=0).fit(X, y),
+        GradientBoostingClassifier(n_estimators=5).fit(X, y),
+        LogisticRegression().fit(X, y),
+        RandomForestClassifier(n_estimators=4).fit(X, np.c_[y, y]),  # two outputs
+        Pipeline([("model", Cautious(n_estimators=4))]).fit(X, y),
+    ):
+        assert not explain.predict_is_argmax_of_proba(fitted), fitted
