@@ -8,6 +8,7 @@ are shared by every page through session state (keys in ``model.cached``).
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 import streamlit as st
 
@@ -133,6 +134,16 @@ def main() -> None:
         page.run()
     except (ValueError, OSError) as error:
         st.error(views.escape_markdown(views.one_line(error)))
+    except sqlite3.DatabaseError as error:
+        # A damaged feedback.db ("file is not a database", "malformed"): nothing is written to
+        # it, and restoring a backup is the way out.
+        st.error(
+            views.escape_markdown(
+                f"The verdicts database in {path} cannot be read ({views.one_line(error)}): "
+                f"restore a backup with python -m feedback_store restore --workspace {path} "
+                "--backup FILE --force (the damaged file is kept beside it)"
+            )
+        )
 
 
 main()

@@ -48,6 +48,8 @@ MIN_POINTS = 0.5
 #: For regression: contributions below this share of the output range are not worth one.
 MIN_RANGE_SHARE = 0.01
 _REGRESSION_STRATA = 4
+#: Longest piece of the user's input quoted back in an error message.
+QUOTE_MAX = 60
 
 
 # -- review queues -------------------------------------------------------------------------------
@@ -110,7 +112,9 @@ def review_queue(
 
 def _row_ids(field: str, values: Iterable[str]) -> set[str]:
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise ValueError(f"{field} must be a set of row ids such as {{'4711'}}, got {values!r}")
+        raise ValueError(
+            f"{field} must be a set of row ids such as {{'4711'}}, got {_quoted(values)}"
+        )
     return {str(v) for v in values}
 
 
@@ -120,8 +124,8 @@ def _demo_row(proto: Prototype, predictions: pd.DataFrame, row_id: Any) -> str:
     wanted = str(row_id).strip()
     if wanted not in predictions.index:
         raise ValueError(
-            f"row {wanted!r} is not among the {len(predictions):,} demo rows of {proto.name};"
-            " check the id"
+            f"row {_quoted(wanted)} is not among the {len(predictions):,} demo rows of"
+            f" {proto.name}; check the id"
         )
     return wanted
 
@@ -209,12 +213,12 @@ def feature_percentiles(
     """
     if isinstance(row, str):
         if row not in features_frame.index.astype(str):
-            raise ValueError(f"row {row!r} is not in the demo data; check the id")
+            raise ValueError(f"row {_quoted(row)} is not in the demo data; check the id")
         values = features_frame.loc[features_frame.index.astype(str) == row].iloc[0]
     elif isinstance(row, Mapping | pd.Series):
         values = row
     else:
-        raise ValueError(f"row must be a row id or a mapping of feature values, got {row!r}")
+        raise ValueError(f"row must be a row id or a mapping of feature values, got {_quoted(row)}")
     result = {}
     for name in features_frame.columns:
         column = features_frame[name]
@@ -489,7 +493,7 @@ def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, An
     unknown = [str(name) for name in features if name not in names]
     if unknown:
         raise ValueError(
-            f"unknown feature {unknown[0]!r}; the model's features are {', '.join(names)}"
+            f"unknown feature {_quoted(unknown[0])}; the model's features are {', '.join(names)}"
         )
     missing = [name for name in names if name not in features or features[name] is None]
     if missing:
@@ -500,7 +504,9 @@ def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, An
         if field["kind"] == "categorical":
             allowed = {str(c): c for c in field["categories"]}
             if str(value) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+                raise ValueError(
+                    f"{name} must be one of {', '.join(allowed)}; got {_quoted(value)}"
+                )
             values[name] = allowed[str(value)]
             continue
         number = _as_number(name, value)
@@ -519,13 +525,19 @@ def _as_number(name: str, value: Any) -> float:
         try:
             value = float(value.strip())
         except ValueError:
-            raise ValueError(f"{name} must be a number, got {value!r}") from None
+            raise ValueError(f"{name} must be a number, got {_quoted(value)}") from None
     if not _is_number(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+        raise ValueError(f"{name} must be a number, got {_quoted(value)}")
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {number}")
     return number
+
+
+def _quoted(value: Any) -> str:
+    """``repr(value)`` for an error message, cut short: what people type can be megabytes."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_MAX else f"{text[: QUOTE_MAX - 1]}…"
 
 
 def _plain(value: Any) -> Any:

@@ -17,6 +17,7 @@ import uuid
 import streamlit as st
 
 from feedback_store import DISPUTE_KINDS, VERDICTS
+from feedback_store.store import COMMENT_MAX, ROW_ID_MAX
 from model import access, cached, review, views
 
 # -- session-state keys ---------------------------------------------------------------------------
@@ -180,6 +181,9 @@ def verdict_form(prefix: str, key: str, current: dict | None, tag_options: list[
             key=f"{prefix}_comment_{key}",
             placeholder="What you see in the readings",
             height=68,
+            # No max_chars: Streamlit would cut a longer text silently. The store refuses it
+            # with a message instead, and the text stays in the form to be shortened.
+            help=f"Up to {COMMENT_MAX:,} characters.",
         )
         tags = st.multiselect(
             "Tags",
@@ -246,7 +250,7 @@ def save_verdict(
                 tags=tags,
                 key=key,
             )
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # refused input; disk full or read-only workspace
         return views.one_line(error)
     renew_keys(row_id, "verdict", "withdraw")
     return None
@@ -301,7 +305,7 @@ def verdict_panel(
     ):
         try:
             store.withdraw(int(current["verdict_id"]), reviewer=reviewer, key=keys["withdraw"])
-        except ValueError as error:
+        except (ValueError, OSError) as error:
             st.error(views.escape_markdown(views.one_line(error)))
         else:
             renew_keys(row_id, "verdict", "withdraw")
@@ -350,6 +354,7 @@ def disputes_section(row_id: str, explanation: dict) -> None:
                 "Comment (optional)",
                 key=f"review_dispute_comment_{key}",
                 placeholder="e.g. torque this low never causes failures",
+                help=f"Up to {COMMENT_MAX:,} characters.",
             )
             submitted = st.form_submit_button("Record dispute")
         if submitted:
@@ -365,7 +370,7 @@ def disputes_section(row_id: str, explanation: dict) -> None:
                     comment=comment,
                     key=key,
                 )
-            except ValueError as error:
+            except (ValueError, OSError) as error:
                 st.error(views.escape_markdown(views.one_line(error)))
             else:
                 renew_keys(row_id, "dispute")
@@ -433,7 +438,9 @@ def review_tab(choose, detail) -> None:
     kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
     size, row_text = None, ""
     if kind == "by id":
-        row_text = detail.text_input("Row id", key=ROW_ID_KEY, placeholder="e.g. 4711")
+        row_text = detail.text_input(
+            "Row id", key=ROW_ID_KEY, placeholder="e.g. 4711", max_chars=ROW_ID_MAX
+        )
     elif kind not in sent:
         size = int(
             detail.number_input(
@@ -596,7 +603,7 @@ def own_case_tab() -> None:
         explanation = cached.own_case(
             path, sprint, name, proto.version, json.dumps(case["features"], sort_keys=True)
         )
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # e.g. a damaged or missing model file
         st.error(views.escape_markdown(views.one_line(error)))
         return
     row_id = explanation["row_id"]
