@@ -52,6 +52,11 @@ def restore(
     The backup is checked first (``PRAGMA integrity_check`` and the verdict tables). An
     existing database is never overwritten unless ``force``; even then it is kept beside as
     ``feedback.db.before-restore-<time>`` so no verdict can be lost by a restore.
+
+    A readable database is overwritten in place, through SQLite (its backup API, in one
+    transaction), so a running app, whose connections stay open, reads and writes the
+    restored verdicts; replacing the file under them would send their writes to the old,
+    unlinked file. A damaged one is moved aside with its WAL and the backup copied in.
     """
     source = Path(backup_file)
     folder = Path(workspace)
@@ -61,21 +66,61 @@ def restore(
         raise FileNotFoundError(f"workspace folder not found: {folder}")
     _check_backup(source)
     target = folder / DB_FILENAME
-    if target.exists():
-        if not force:
-            raise FileExistsError(
-                f"{target} exists; pass --force to restore (the current file is kept beside it)"
-            )
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        _copy_database(target, folder / f"{DB_FILENAME}.before-restore-{stamp}")
+    if target.exists() and not force:
+        raise FileExistsError(
+            f"{target} exists; pass --force to restore (the current file is kept beside it)"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    aside = folder / f"{DB_FILENAME}.before-restore-{stamp}"
+    temporary = folder / f".{DB_FILENAME}.{uuid.uuid4().hex}.tmp"
+    try:
+        _copy_database(source, temporary)
+        if target.exists() and _restore_in_place(temporary, target, aside):
+            return target
+        # No database, or a damaged one nobody can be using: keep what is there, byte for
+        # byte, and put the backup in its place. A WAL left without its database would be
+        # replayed onto the restored file, so it moves aside too.
+        if target.exists():
+            os.replace(target, aside)
         for suffix in ("-wal", "-shm"):
             sidecar = folder / f"{DB_FILENAME}{suffix}"
             if sidecar.exists():
-                sidecar.unlink()
-    temporary = folder / f".{DB_FILENAME}.{uuid.uuid4().hex}.tmp"
-    _copy_database(source, temporary)
-    os.replace(temporary, target)
+                os.replace(sidecar, aside.with_name(aside.name + suffix))
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
+
+
+def _restore_in_place(restored: Path, target: Path, aside: Path) -> bool:
+    """Copy ``target`` to ``aside``, then ``restored`` over ``target``; False if damaged."""
+    live = sqlite3.connect(target, timeout=10)
+    try:
+        try:
+            (page_size,) = live.execute("PRAGMA page_size").fetchone()
+            (check,) = live.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.OperationalError:
+            raise  # busy, or an I/O error: no reason to move a database aside
+        except sqlite3.DatabaseError:
+            return False  # "file is not a database", "malformed"
+        if check != "ok":
+            return False
+        live.execute("PRAGMA synchronous = FULL")
+        _copy_database(target, aside)
+        source = sqlite3.connect(restored)
+        try:
+            # The backup API cannot change the page size of a WAL database, so the copy
+            # takes the live file's.
+            if source.execute("PRAGMA page_size").fetchone()[0] != page_size:
+                source.execute("PRAGMA journal_mode = DELETE")
+                source.execute(f"PRAGMA page_size = {int(page_size)}")
+                source.execute("VACUUM")
+            source.backup(live)
+        finally:
+            source.close()
+    finally:
+        live.close()
+    return True
 
 
 def _check_backup(path: Path) -> None:

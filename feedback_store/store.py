@@ -8,7 +8,6 @@ withdrawing all append a version; nothing a user typed is ever updated or delete
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,10 +16,11 @@ import numbers
 import os
 import random
 import sqlite3
+import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,6 +53,11 @@ _BUSY_TIMEOUT_SECONDS = 10.0
 _WRITE_ATTEMPTS = 5
 
 _T = TypeVar("_T")
+
+
+# One lock per database file for the writers of this process (see FeedbackStore._write).
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
 
 _VERSION_COLUMNS = """
     v.id AS verdict_id, x.version, x.id AS version_id, v.sprint, v.prototype, v.row_id,
@@ -139,33 +144,22 @@ class FeedbackStore:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._local = threading.local()
         self._keeper: sqlite3.Connection | None = None
-
-    def _keep_open(self) -> None:
-        # When the last connection to a WAL database closes, SQLite checkpoints the WAL into
-        # the main file. With a connection per call that happened after every verdict; one
-        # idle connection held for the store's lifetime avoids it (python -m bench measures
-        # the write rate). It never runs a statement, so it is safe across threads.
-        if self._keeper is None and self.path.exists():
-            self._keeper = sqlite3.connect(self.path, check_same_thread=False)
-
-    def __del__(self) -> None:
-        keeper = getattr(self, "_keeper", None)
-        if keeper is not None:
-            keeper.close()
+        self._keeper_owner: tuple[int, tuple[int, int] | None] | None = None
+        self._keeper_lock = threading.Lock()
+        # Connections that must not be used again (opened before a fork, or on a file since
+        # replaced at the path); kept, not closed, for as long as the store lives.
+        self._stale: list[sqlite3.Connection] = []
+        with _WRITE_LOCKS_GUARD:
+            self._write_lock = _WRITE_LOCKS.setdefault(str(self.path.resolve()), threading.Lock())
 
     def __repr__(self) -> str:
         return f"FeedbackStore({str(self.path)!r})"
 
     def migrate(self) -> None:
         """Switch the file to WAL and apply any schema migrations it has not had yet."""
-
-        def enable_wal() -> None:
-            with self._connect() as db:
-                db.enable_wal()
-
-        self._retry(enable_wal)
-        self._write(migrations.apply)
+        self._write(lambda conn: migrations.apply(Database(conn, execute_plugins=False)))
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -211,7 +205,7 @@ class FeedbackStore:
         features_json = _snapshot_json("features", feature_values)
         prediction_json = _snapshot_json("prediction", _prediction(prediction))
 
-        def work(db: Database) -> int:
+        def work(db: sqlite3.Connection) -> int:
             if key is not None and (hit := _key_hit(db, key)) is not None:
                 if (hit["sprint"], hit["prototype"], hit["row_id"], hit["created_by"]) != (
                     sprint,
@@ -285,7 +279,7 @@ class FeedbackStore:
         if corrected_label is not None:
             _clean_text("corrected_label", _label_text(corrected_label), LABEL_MAX)
 
-        def work(db: Database) -> int:
+        def work(db: sqlite3.Connection) -> int:
             _owned_thread(db, verdict_id, reviewer)
             if key is not None and (hit := _version_for_key(db, key, verdict_id)) is not None:
                 return hit
@@ -322,7 +316,7 @@ class FeedbackStore:
         reviewer = _required_text("reviewer", reviewer, NAME_MAX)
         key = _key(key)
 
-        def work(db: Database) -> int:
+        def work(db: sqlite3.Connection) -> int:
             _owned_thread(db, verdict_id, reviewer)
             if key is not None and (hit := _version_for_key(db, key, verdict_id)) is not None:
                 return hit
@@ -377,7 +371,7 @@ class FeedbackStore:
         key = _key(key)
         identity = (sprint, prototype, row_id, reviewer, feature, kind)
 
-        def work(db: Database) -> int:
+        def work(db: sqlite3.Connection) -> int:
             if key is not None:
                 hit = _first(db, "SELECT * FROM disputes WHERE key = ?", [key])
                 if hit is not None:
@@ -566,39 +560,90 @@ class FeedbackStore:
 
     # -- connections -----------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[Database]:
-        # A connection per call: sqlite3 connections must not cross threads, and Streamlit
-        # runs every session in its own thread. Closing without COMMIT rolls back.
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened and configured on first use."""
+        # A connection per thread: sqlite3 connections must not be shared by threads that may
+        # run at once, and Streamlit runs every session in its own thread. Kept open, so a
+        # verdict costs its transaction and not a connect, a schema read and PRAGMAs.
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is not None and local.pid == os.getpid() and local.file == _file_id(self.path):
+            return conn
+        if conn is not None:
+            # Another process (a fork) or another file at the path (replaced while open):
+            # never reuse, and never close either, since closing may checkpoint into the
+            # old file and delete the WAL by name (see _stale).
+            self._stale.append(conn)
+        conn = self._open()
+        local.conn, local.pid, local.file = conn, os.getpid(), _file_id(self.path)
         self._keep_open()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=_BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
+            check_same_thread=False,  # used by one thread at a time; freed by another
+        )
         try:
-            db = Database(conn, execute_plugins=False)
             # FULL rather than NORMAL: in WAL mode NORMAL may lose the last commits on power
             # loss. Verdicts are hand-made and cannot be regenerated, and they are written at
             # the pace of clicks, so an fsync per commit costs nothing anyone notices.
-            db.execute("PRAGMA synchronous = FULL")
-            db.execute("PRAGMA foreign_keys = ON")
-            yield db
-        finally:
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            # Stored in the file, so a no-op after the first time; here rather than once in
+            # migrate() so that every connection has read the file in WAL mode (see _keep_open).
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        except BaseException:
             conn.close()
+            raise
+        return conn
+
+    def _keep_open(self) -> None:
+        # When the last connection to a WAL database closes, SQLite checkpoints the WAL into
+        # the main file and deletes it. Streamlit runs each rerun in a new thread, so thread
+        # connections come and go; one idle connection that has read the file (a connection
+        # holds its lock on the file only once it has) keeps that from happening on each.
+        owner = (os.getpid(), _file_id(self.path))
+        with self._keeper_lock:
+            if self._keeper is not None and self._keeper_owner == owner:
+                return
+            if self._keeper is not None:
+                self._stale.append(self._keeper)
+            self._keeper, self._keeper_owner = self._open(), owner
 
     def _read(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        def read() -> list[dict[str, Any]]:
-            with self._connect() as db:
-                return list(db.query(sql, params))
+        return self._retry(lambda: _dicts(self._connection().execute(sql, params)))
 
-        return self._retry(read)
-
-    def _write(self, work: Callable[[Database], _T]) -> _T:
+    def _write(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         def transaction() -> _T:
-            with self._connect() as db:
-                db.execute("BEGIN IMMEDIATE")
-                result = work(db)
-                db.execute("COMMIT")
+            # Writers of this process take turns on a lock, woken as soon as it is free. Left
+            # to SQLite, a blocked writer sleeps and polls with growing sleeps: with sixteen at
+            # once a few waited seconds (python -m bench, section b). Other processes are kept
+            # out by BEGIN IMMEDIATE and the busy timeout, as before.
+            with self._write_lock:
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    self._roll_back(conn)
+                    raise
                 return result
 
         return self._retry(transaction)
+
+    def _roll_back(self, conn: sqlite3.Connection) -> None:
+        if not conn.in_transaction:
+            return  # SQLite already rolled back (e.g. after a full disk)
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            # Closing a connection rolls its transaction back; the next call opens another.
+            self._local.conn = None
+            conn.close()
 
     def _retry(self, attempt: Callable[[], _T]) -> _T:
         for number in range(1, _WRITE_ATTEMPTS + 1):
@@ -663,11 +708,18 @@ def _prototype_filter(sprint: str | None, prototype: str | None) -> tuple[str, l
     return " AND ".join(where), params
 
 
-def _first(db: Database, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    return next(iter(list(db.query(sql, params))), None)
+def _first(db: sqlite3.Connection, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    rows = _dicts(db.execute(sql, params))
+    return rows[0] if rows else None
 
 
-def _latest(db: Database, verdict_id: int) -> dict[str, Any]:
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    # Reads the cursor to the end, which ends SQLite's implicit read transaction.
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def _latest(db: sqlite3.Connection, verdict_id: int) -> dict[str, Any]:
     row = _first(
         db,
         "SELECT *, id AS version_id FROM verdict_versions"
@@ -678,7 +730,7 @@ def _latest(db: Database, verdict_id: int) -> dict[str, Any]:
     return row
 
 
-def _latest_standing(db: Database, verdict_id: int) -> dict[str, Any]:
+def _latest_standing(db: sqlite3.Connection, verdict_id: int) -> dict[str, Any]:
     row = _first(
         db,
         "SELECT * FROM verdict_versions WHERE verdict_id = ? AND verdict != ?"
@@ -689,7 +741,7 @@ def _latest_standing(db: Database, verdict_id: int) -> dict[str, Any]:
     return row
 
 
-def _key_hit(db: Database, key: str) -> dict[str, Any] | None:
+def _key_hit(db: sqlite3.Connection, key: str) -> dict[str, Any] | None:
     return _first(
         db,
         "SELECT x.id AS version_id, x.verdict_id, v.sprint, v.prototype, v.row_id, v.created_by"
@@ -698,7 +750,7 @@ def _key_hit(db: Database, key: str) -> dict[str, Any] | None:
     )
 
 
-def _version_for_key(db: Database, key: str, verdict_id: int) -> int | None:
+def _version_for_key(db: sqlite3.Connection, key: str, verdict_id: int) -> int | None:
     hit = _key_hit(db, key)
     if hit is None:
         return None
@@ -710,7 +762,7 @@ def _version_for_key(db: Database, key: str, verdict_id: int) -> int | None:
     return hit["version_id"]
 
 
-def _owned_thread(db: Database, verdict_id: int, reviewer: str) -> None:
+def _owned_thread(db: sqlite3.Connection, verdict_id: int, reviewer: str) -> None:
     thread = _first(db, "SELECT created_by FROM verdicts WHERE id = ?", [verdict_id])
     if thread is None:
         raise InvalidVerdict(f"no verdict with id {verdict_id}")
@@ -722,7 +774,7 @@ def _owned_thread(db: Database, verdict_id: int, reviewer: str) -> None:
 
 
 def _append(
-    db: Database,
+    db: sqlite3.Connection,
     verdict_id: int,
     *,
     version: int,
@@ -771,6 +823,14 @@ def export_target(path: str | os.PathLike[str], format: str) -> Path:
     if target.is_dir():
         raise IsADirectoryError(f"output is a folder, not a file: {target}")
     return target
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _storage_message(error: sqlite3.Error, path: Path) -> str:

@@ -1,8 +1,11 @@
 """Concurrent reviewers: Streamlit threads and separate processes writing one feedback.db."""
 
 import multiprocessing
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 import feedback_store
 
@@ -84,3 +87,64 @@ def test_processes_opening_a_new_workspace_at_once_migrate_it_once(tmp_path):
         worker.join(timeout=60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0]
     assert len(feedback_store.open(workspace).verdicts()) == 3
+
+
+def record_one(store, row_id):
+    return store.record(sprint="S1", prototype="gbm", row_id=row_id, reviewer="ana",
+                        verdict="correct")  # fmt: skip
+
+
+def test_a_store_keeps_its_connections_instead_of_opening_one_per_call(tmp_path, monkeypatch):
+    store = feedback_store.open(tmp_path)
+    record_one(store, "warm")
+    opened = []
+    real_connect = sqlite3.connect
+
+    def counting_connect(*args, **kwargs):
+        opened.append(args)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counting_connect)
+    for i in range(20):
+        record_one(store, str(i))
+    store.verdicts()
+    assert opened == []
+    with ThreadPoolExecutor(1) as pool:  # a new thread gets a connection of its own
+        pool.submit(record_one, store, "from another thread").result()
+    assert len(opened) == 1
+
+
+def test_a_failed_write_leaves_no_transaction_open(tmp_path):
+    store = feedback_store.open(tmp_path)
+    record_one(store, "1")
+    store.record(sprint="S1", prototype="gbm", row_id="2", reviewer="ana", verdict="correct",
+                 key="click")  # fmt: skip
+    with pytest.raises(feedback_store.InvalidVerdict, match="already used"):
+        store.record(sprint="S1", prototype="gbm", row_id="3", reviewer="ana",
+                     verdict="correct", key="click")  # fmt: skip
+    other = sqlite3.connect(tmp_path / "feedback.db", timeout=0.1, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # "database is locked" if the store kept its write
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert len(store.verdicts()) == 2
+
+
+def record_in_child(store, row_id):
+    record_one(store, row_id)
+
+
+def test_a_forked_child_using_the_parents_store_opens_its_own_connection(tmp_path):
+    store = feedback_store.open(tmp_path)
+    record_one(store, "parent before")
+    child = multiprocessing.get_context("fork").Process(
+        target=record_in_child, args=(store, "child")
+    )
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    record_one(store, "parent after")
+    assert sorted(store.verdicts()["row_id"]) == ["child", "parent after", "parent before"]
+    with sqlite3.connect(tmp_path / "feedback.db") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -123,8 +123,9 @@ def test_a_feature_named_like_an_export_column_gets_a_prefix(tmp_path):
 def test_export_can_keep_one_kind_of_verdict(tmp_path):
     store = feedback_store.open(tmp_path)
     store.record(sprint="S", prototype="p", row_id="1", reviewer="ana", verdict="correct")
-    store.record(sprint="S", prototype="p", row_id="2", reviewer="ana", verdict="wrong",
-                 corrected_label="1")
+    store.record(
+        sprint="S", prototype="p", row_id="2", reviewer="ana", verdict="wrong", corrected_label="1"
+    )
     path = store.export(tmp_path / "wrong.csv", format="csv", verdict="wrong")
     exported = pd.read_csv(path)
     assert exported["row_id"].astype(str).tolist() == ["2"]

@@ -82,7 +82,9 @@ for i in range(100_000):
 def test_a_writer_killed_mid_burst_leaves_a_sound_database_with_every_returned_verdict(tmp_path):
     feedback_store.open(tmp_path)
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", WRITER, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
         cwd=os.getcwd(),
     )
     returned = []
@@ -108,8 +110,14 @@ def test_backup_while_reviewers_write_is_consistent_and_restores(tmp_path):
         store = feedback_store.open(workspace)
         i = 0
         while not stop.is_set():
-            store.record(sprint="S", prototype="p", row_id=f"live-{i}", reviewer="live",
-                         verdict="unsure", key=f"live-{i}")
+            store.record(
+                sprint="S",
+                prototype="p",
+                row_id=f"live-{i}",
+                reviewer="live",
+                verdict="unsure",
+                key=f"live-{i}",
+            )
             i += 1
 
     writer = threading.Thread(target=keep_writing)
@@ -117,9 +125,19 @@ def test_backup_while_reviewers_write_is_consistent_and_restores(tmp_path):
     time.sleep(0.3)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "feedback_store", "backup", "--workspace", str(workspace),
-             "--out", str(tmp_path / "backup.db")],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "feedback_store",
+                "backup",
+                "--workspace",
+                str(workspace),
+                "--out",
+                str(tmp_path / "backup.db"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         stop.set()
@@ -176,8 +194,15 @@ def test_a_full_disk_is_one_clear_message_and_nothing_partial_is_stored(tmp_path
     limited_connections(monkeypatch, max_page_count="current")
     store = feedback_store.open(tmp_path)
     with pytest.raises(feedback_store.StorageError, match="full; nothing was saved"):
-        store.record(sprint="S", prototype="p", row_id="big", reviewer="bo", verdict="unsure",
-                     comment="x" * 9_000, key="big")
+        store.record(
+            sprint="S",
+            prototype="p",
+            row_id="big",
+            reviewer="bo",
+            verdict="unsure",
+            comment="x" * 9_000,
+            key="big",
+        )
     monkeypatch.undo()
     after = feedback_store.open(tmp_path).verdicts()
     assert after["verdict_id"].tolist() == before["verdict_id"].tolist()
@@ -195,6 +220,64 @@ def test_a_read_only_database_is_one_clear_message(tmp_path, monkeypatch):
 def test_a_ten_megabyte_comment_is_refused_before_anything_is_written(tmp_path):
     store = feedback_store.open(tmp_path)
     with pytest.raises(feedback_store.InvalidVerdict, match="comment"):
-        store.record(sprint="S", prototype="p", row_id="1", reviewer="ana", verdict="wrong",
-                     corrected_label="1", comment="x" * 10_000_000)
+        store.record(
+            sprint="S",
+            prototype="p",
+            row_id="1",
+            reviewer="ana",
+            verdict="wrong",
+            corrected_label="1",
+            comment="x" * 10_000_000,
+        )
     assert store.verdicts().empty
+
+
+def test_restoring_under_an_open_store_sends_its_next_writes_to_the_restored_file(tmp_path):
+    source, target = tmp_path / "a", tmp_path / "b"
+    record_many(str(source), "ana", 3)
+    backup = feedback_store.backup(feedback_store.open(source), tmp_path / "a.db")
+    running = feedback_store.open(target)  # the app, with its connections open
+    record_many(str(target), "bo", 5)
+    running.verdicts()
+    feedback_store.restore(backup, target, force=True)
+    assert len(running.verdicts()) == 3
+    running.record(sprint="S", prototype="p", row_id="after", reviewer="cy", verdict="correct")
+    running.record(sprint="S", prototype="p", row_id="after", reviewer="cy", verdict="unsure")
+    with sqlite3.connect(target / "feedback.db") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM verdicts").fetchone() == (4,)
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    (kept,) = target.glob("feedback.db.before-restore-*")
+    with sqlite3.connect(kept) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM verdicts").fetchone() == (5,)
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage"])
+def test_restoring_over_a_damaged_database_keeps_the_damaged_bytes_beside_it(tmp_path, how):
+    source, target = tmp_path / "a", tmp_path / "b"
+    record_many(str(source), "ana", 3)
+    backup = feedback_store.backup(feedback_store.open(source), tmp_path / "a.db")
+    record_many(str(target), "bo", 300)
+    database = target / "feedback.db"
+    data = database.read_bytes()
+    damaged = data[: len(data) // 2] if how == "truncated" else b"\x00garbage" * 64
+    database.write_bytes(damaged)
+    feedback_store.restore(backup, target, force=True)
+    assert len(feedback_store.open(target).verdicts()) == 3
+    (kept,) = target.glob("feedback.db.before-restore-*[0-9]")
+    assert kept.read_bytes() == damaged
+
+
+def test_restore_into_a_database_with_another_page_size(tmp_path):
+    source, target = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    with sqlite3.connect(source / "feedback.db") as connection:
+        connection.execute("PRAGMA page_size = 8192")
+        connection.execute("VACUUM")
+    record_many(str(source), "ana", 3)
+    backup = feedback_store.backup(feedback_store.open(source), tmp_path / "a.db")
+    record_many(str(target), "bo", 5)
+    feedback_store.restore(backup, target, force=True)
+    restored = feedback_store.open(target)
+    assert len(restored.verdicts()) == 3
+    with sqlite3.connect(target / "feedback.db") as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
