@@ -65,6 +65,7 @@ __all__ = [
     "Explanation",
     "ExplanationError",
     "explain_estimator",
+    "explained_outputs",
     "exact_shapley",
     "FrameCodec",
     "predict_is_argmax_of_proba",
@@ -497,9 +498,17 @@ def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
 def model_outputs(estimator, X: pd.DataFrame, task: str) -> np.ndarray:
     """What is explained, ``(n, C)``: probabilities of the explained classes, or values."""
     if task == REGRESSION:
-        return np.asarray(estimator.predict(X), dtype=float).reshape(len(X), 1)
-    proba = np.asarray(estimator.predict_proba(X), dtype=float)
-    return proba[:, 1:2] if task == BINARY else proba
+        return explained_outputs(estimator.predict(X), task)
+    return explained_outputs(estimator.predict_proba(X), task)
+
+
+def explained_outputs(predictions, task: str) -> np.ndarray:
+    """``model_outputs`` from what the model returned: ``predict_proba``'s probabilities for a
+    classifier, ``predict``'s values for a regressor."""
+    array = np.asarray(predictions, dtype=float)
+    if task == REGRESSION:
+        return array.reshape(len(array), 1)
+    return array[:, 1:2] if task == BINARY else array
 
 
 def _model_agnostic(estimator, X, background, task):
@@ -530,15 +539,21 @@ def explain_estimator(
     n_classes: int = 0,
     *,
     n_jobs: int | None = None,
+    outputs: np.ndarray | None = None,
 ) -> Explanation:
     """SHAP values of ``estimator`` on ``X`` per source column, checked for additivity.
 
     ``background`` is a sample of rows (same columns as ``X``) that defines the base value.
     ``n_jobs`` is the number of worker processes for tree SHAP values (default:
-    ``shap_jobs()``). Raises ``ExplanationError`` when no explainer gives additive values.
+    ``shap_jobs()``). ``outputs`` is ``model_outputs(estimator, X, task)`` if the caller has
+    it already (see ``explained_outputs``), so the model does not predict again. Raises
+    ``ExplanationError`` when no explainer gives additive values.
     """
     n_jobs = shap_jobs() if n_jobs is None else n_jobs
-    outputs = model_outputs(estimator, X, task)
+    if outputs is None:
+        outputs = model_outputs(estimator, X, task)
+    elif np.shape(outputs)[0] != len(X):
+        raise ValueError(f"outputs has {np.shape(outputs)[0]} rows but X has {len(X)}")
     failures: list[str] = []
     result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
     if result is None:

@@ -300,3 +300,28 @@ def test_models_with_a_predict_of_their_own_are_asked_to_predict():
         Pipeline([("model", Cautious(n_estimators=4))]).fit(X, y),
     ):
         assert not explain.predict_is_argmax_of_proba(fitted), fitted
+
+
+def test_outputs_the_caller_has_are_not_predicted_again():
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 5, ignore_index=True)[["x", "z"]]
+    y = pd.concat([TARGET] * 5, ignore_index=True)
+
+    class Counting(RandomForestClassifier):
+        calls = 0
+
+        def predict_proba(self, X):
+            Counting.calls += 1
+            return super().predict_proba(X)
+
+    forest = Counting(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    outputs = explain.explained_outputs(forest.predict_proba(X), "binary")
+    Counting.calls = 0
+    given = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, outputs=outputs)
+    assert Counting.calls == 0
+    computed = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2)
+    np.testing.assert_array_equal(given.values, computed.values)
+    np.testing.assert_array_equal(given.outputs, computed.outputs)
+    with pytest.raises(ValueError, match="outputs has 10 rows but X has 200"):
+        explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, outputs=outputs[:10])
