@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.config import DEFAULT_DECK_SIZE
 from model.metrics import METRICS, TASKS, format_metric
 
 EXIT_BAD_INPUT = 2
@@ -22,6 +23,21 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # argparse's own errors: one line, exit 2
         self.exit(EXIT_BAD_INPUT, f"error: {message} (see --help)\n")
+
+
+def deck_size_argument(text: str) -> int | None:
+    """``--deck-size``: a whole number of rows (at least 1), or ``all`` for every row."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of rows, at least 1, or 'all'; got {text!r}"
+        )
+    return size
 
 
 def _workspace_argument(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--train-seconds", type=float, help="how long training took")
     publish.add_argument("--effort-days", type=float, help="person-days to put it in production")
     publish.add_argument("--notes", default="", help="a short note shown with the prototype")
+    publish.add_argument(
+        "--deck-size",
+        type=deck_size_argument,
+        default=DEFAULT_DECK_SIZE,
+        metavar="N",
+        help=(
+            "rows whose SHAP values are computed now: wrong and least confident predictions and "
+            f"a stratified sample; the others when selected (default {DEFAULT_DECK_SIZE}; 'all': "
+            "every row)"
+        ),
+    )
     publish.add_argument(
         "--trust-pickle",
         action="store_true",
@@ -150,11 +177,13 @@ def _run(args: argparse.Namespace) -> int:
         train_seconds=args.train_seconds,
         effort_days=args.effort_days,
         notes=args.notes,
+        deck_size=args.deck_size,
     )
     print(
         f"published {proto.name!r} in {proto.sprint!r} (version {proto.version}, "
         f"{proto.meta['n_rows']} rows, explainer: {proto.meta['explainer']})"
     )
+    print(f"  {proto.meta['deck']['rule']}")
     for key, value in proto.metrics.items():
         print(f"  {METRICS[key].label:<18} {format_metric(key, value)}")
     return 0

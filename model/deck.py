@@ -37,9 +37,10 @@ __all__ = [
     "weighted_importance",
 ]
 
-#: Shap's interventional tree explainer and the exact explainer compute the same quantity (the
-#: interventional Shapley values over the same background). Where shap's tree traversal is off
-#: on a row (it happens at split thresholds of gradient boosting), the exact one explains it.
+#: Where shap's interventional tree explainer is not additive on a row (it happens at split
+#: thresholds of gradient boosting), the exact explainer explains that row, over the same
+#: background, and the row records it. The two differ slightly: shap rescales each background
+#: row's attributions in log-odds to probability, the exact explainer works in probability.
 INTERVENTIONAL_TREE = "tree (interventional, probability)"
 EXACT = "exact (independent background)"
 
@@ -306,9 +307,10 @@ def explain_on_demand(
     """Explain rows that were not in the deck, as publishing would have explained them.
 
     ``explainer`` and ``background`` are the ones publishing used. The one exception to "the same
-    explainer": a row on which shap's interventional tree explainer is not additive gets the
-    exact explainer's values, the same quantity, and ``Explanation.explainer`` says so.
-    Raises ``ExplanationError`` when the row cannot be explained additively.
+    explainer": where shap's interventional tree explainer is not additive on the rows, the
+    exact explainer explains them (what publishing every row would have used for all rows)
+    and ``Explanation.explainer`` says so. Raises ``ExplanationError`` when the rows cannot be
+    explained additively.
     """
     from threadpoolctl import threadpool_limits
 

@@ -650,7 +650,6 @@ class Workspace:
             )
         except ExplanationError as error:
             raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
-        _check_reproduces(proto, row_id, explanation)
         labels = [label or "" for label in meta["explained_classes"]]
         index = pd.MultiIndex.from_tuples(
             [(row_id, label, explanation.explainer) for label in labels], names=_ON_DEMAND_INDEX
@@ -663,13 +662,14 @@ class Workspace:
             current = proto.path / "prototype.json"
             if (
                 not current.is_file()
-                or json.loads(current.read_text())["published_at"] != (meta["published_at"])
+                or json.loads(current.read_text())["published_at"] != meta["published_at"]
             ):
                 return False
+            _check_reproduces(proto, row_id, explanation)
             if path.is_file():
                 stored = pd.read_parquet(path)
-                values = pd.concat([stored, values])
-                values = values[~values.index.get_level_values("row_id").duplicated()]
+                known = stored.index.get_level_values("row_id")
+                values = pd.concat([stored, values[~values.index.isin(known, level="row_id")]])
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             values.to_parquet(temporary)
             with open(temporary, "rb") as handle:

@@ -14,6 +14,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+import model
 from model.demo import FEATURES, TARGET, load_demo_data
 
 
@@ -163,3 +164,34 @@ def test_list_and_explain_on_a_missing_workspace_exit_2(tmp_path):
 def test_every_verb_has_help(verb):
     result = run(verb, "--help")
     assert result.returncode == 0 and "--workspace" in result.stdout
+
+
+def test_deck_size_precomputes_a_deck_and_explain_computes_any_other_row(tmp_path, files):
+    ws = tmp_path / "ws"
+    published = run(*publish_args(ws, files, "--deck-size", "50"))
+    assert published.returncode == 0, published.stderr
+    assert "SHAP values were computed for 50 of 200 rows" in published.stdout
+    proto = model.open_workspace(ws).prototype("Sprint 4", "rf")
+    assert proto.precomputed().sum() == 50
+    row = proto.precomputed().index[~proto.precomputed()][0]
+    explained = run(
+        "explain", "--workspace", str(ws), "--sprint", "Sprint 4", "--prototype", "rf",
+        "--row", row,
+    )  # fmt: skip
+    assert explained.returncode == 0, explained.stderr
+    result = json.loads(explained.stdout)
+    assert result["precomputed"] is False and row in proto.on_demand_rows()
+    assert result["base_value"] + sum(result["contributions"].values()) == pytest.approx(
+        proto.predictions().loc[row, "p:1"], abs=1e-6
+    )
+    everything = run(*publish_args(ws, files, "--deck-size", "all"))
+    assert everything.returncode == 0 and "for all 200 rows" in everything.stdout
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "2.5", "many", ""])
+def test_a_bad_deck_size_is_one_line_and_exit_2(tmp_path, files, size):
+    result = run(*publish_args(tmp_path / "ws", files, "--deck-size", size))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: argument --deck-size: must be a whole number")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "ws").exists()
