@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +18,7 @@ import feedback_store
 from model import bakeoff as _bakeoff
 from model import followup as _followup
 from model import review as _review
+from model import views as _views
 from model.costs import CostAssumptions
 from model.workspace import Workspace, open_workspace
 
@@ -30,9 +32,12 @@ __all__ = [
     "explanation",
     "features",
     "followup",
+    "importance_spec",
     "input_schema",
     "own_case",
+    "prediction_page",
     "predictions",
+    "predictions_outline",
     "require_app",
     "reviewer",
     "segments",
@@ -41,6 +46,7 @@ __all__ = [
     "store",
     "summary",
     "verdicts_stamp",
+    "waterfall_spec",
     "workspace",
     "workspace_stamp",
 ]
@@ -109,6 +115,73 @@ def explanation(path: str, sprint: str, prototype: str, version: int, row_id: st
     return open_workspace(path, create=False).explain(sprint, prototype, row_id)
 
 
+# -- the sprint demo's table and charts: a rerun reads a page of rows and two cached specs ------
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _shared_predictions(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+    # One read-only copy for every session: st.cache_data would unpickle all 100,000 rows on
+    # every rerun. Only the functions below read it, and none of them changes it.
+    return _prototype(path, sprint, prototype).predictions()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def predictions_outline(path: str, sprint: str, prototype: str, version: int) -> dict:
+    """What the table's controls need without the rows: ``rows`` (how many), ``columns`` and
+    ``precomputed`` (how many rows were explained when publishing; None if not recorded)."""
+    frame = _shared_predictions(path, sprint, prototype, version)
+    precomputed = (
+        int(frame["precomputed"].to_numpy(dtype=bool, na_value=False).sum())
+        if "precomputed" in frame.columns
+        else None
+    )
+    return {"rows": len(frame), "columns": list(frame.columns), "precomputed": precomputed}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _filtered_positions(
+    path: str, sprint: str, prototype: str, version: int, filters: tuple
+) -> np.ndarray:
+    frame = _shared_predictions(path, sprint, prototype, version)
+    return np.flatnonzero(_views.prediction_mask(frame, *filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def prediction_page(
+    path: str,
+    sprint: str,
+    prototype: str,
+    version: int,
+    filters: tuple,
+    page: int,
+    page_size: int = _views.TABLE_PAGE_SIZE,
+) -> tuple[pd.DataFrame, _views.TablePage]:
+    """One page of the predictions that pass ``filters`` (the arguments of
+    ``views.prediction_mask`` after the predictions: classes, confidence range, correctness,
+    precomputed only), and where it lies (``views.TablePage``; ``page`` is clamped to the
+    pages there are). The filtered positions are cached apart, so turning a page does not
+    filter again."""
+    positions = _filtered_positions(path, sprint, prototype, version, filters)
+    frame = _shared_predictions(path, sprint, prototype, version)
+    bounds = _views.table_page(len(positions), len(frame), page, page_size)
+    return frame.iloc[positions[bounds.start : bounds.stop]], bounds
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def importance_spec(path: str, sprint: str, prototype: str, version: int) -> dict:
+    """The Vega-Lite spec of ``views.global_importance_chart``: built and validated once per
+    prototype version, not on every rerun."""
+    meta = _prototype(path, sprint, prototype).meta
+    return _views.chart_spec(_views.global_importance_chart(meta))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def waterfall_spec(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
+    """The Vega-Lite spec of ``views.waterfall_chart`` for one row (explaining it first if it
+    was not explained when publishing)."""
+    meta = _prototype(path, sprint, prototype).meta
+    row = explanation(path, sprint, prototype, version, row_id)
+    return _views.chart_spec(_views.waterfall_chart(row, meta))
+
+
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
     """What the comparison and summary depend on: per sprint, its MVP, how many decisions it
     has and each prototype's version. A change to any of them is a new cache key."""
@@ -166,11 +239,10 @@ def store(path: str) -> feedback_store.FeedbackStore:
 
 # -- SME review and closing the loop --------------------------------------------------------------
 def verdicts_stamp(store: feedback_store.FeedbackStore) -> tuple[int, int]:
-    """How many verdicts the store holds and the id of its newest version: a record, an edit
-    or a withdrawal changes it, so caches keyed by it are read again only after one."""
-    current = store.verdicts(include_withdrawn=True)
-    newest = int(current["version_id"].max()) if len(current) else 0
-    return len(current), newest
+    """How many verdicts the store holds and the id of its newest version
+    (``FeedbackStore.stamp``, one query that reads no verdict): a record, an edit or a
+    withdrawal changes it, so caches keyed by it are read again only after one."""
+    return store.stamp()
 
 
 @st.cache_data(show_spinner="Re-scoring earlier sprints' flagged cases…", max_entries=32)

@@ -1,13 +1,24 @@
-"""Streamlit panels that more than one page shows, so each is written once.
+"""Streamlit panels: the pages' sections, laid out once.
 
-Logic stays in ``model.views`` and ``model.followup``; these functions only lay it out.
+Logic stays in ``model.views`` and ``model.followup``; these functions only lay it out, so a
+page file stays a short list of its sections.
 """
 
 from __future__ import annotations
 
+import contextlib
+
+import pandas as pd
 import streamlit as st
 
 from model import cached, views
+from model.workspace import Prototype, Workspace
+
+#: Session-state keys of the sprint demo's predictions table.
+DEMO_TABLE_KEY = "demo_table"
+DEMO_PAGE_KEY = "demo_page"
+DEMO_FILTERS_KEY = "demo_filters"
+DEMO_PRECOMPUTED_KEY = "demo_precomputed"
 
 
 def followup_panel(path: str, sprint: str, prototype: str, version: int, lead: str = "") -> None:
@@ -33,3 +44,176 @@ def followup_panel(path: str, sprint: str, prototype: str, version: int, lead: s
         st.caption(views.escape_markdown(trained))
     with st.expander(f"The {len(followed)} cases reviewed before {sprint}"):
         st.dataframe(views.followup_table(followed), hide_index=True, width="stretch")
+
+
+# -- the sprint demo -----------------------------------------------------------------------------
+def demo_header(ws: Workspace, sprint: str) -> Prototype:
+    """The title, the MVP (or the first prototype, saying so), its model and explainer, and its
+    metrics against the previous sprint's MVP. Stops the page if the sprint has no prototype."""
+    prototypes = ws.prototypes(sprint)
+    st.title(f"Sprint demo: {views.escape_markdown(sprint)}")
+    if not prototypes:
+        st.info("This sprint has no published prototypes yet.")
+        st.stop()
+    name = ws.mvp(sprint)
+    if name not in prototypes:
+        name = prototypes[0]
+        st.info(
+            views.escape_markdown(
+                f"No MVP is marked for this sprint; showing {name}. Record a decision on the "
+                "Bake-off page to choose one."
+            )
+        )
+    proto = ws.prototype(sprint, name)
+    meta = proto.meta
+
+    st.subheader(f"MVP: {views.escape_markdown(name)}")
+    st.caption(
+        views.escape_markdown(
+            f"{meta['estimator']} · explained with the {meta['explainer']} SHAP explainer · "
+            f"version {proto.version}, published {meta['published_at'][:10]}"
+        )
+    )
+    if meta.get("notes"):
+        st.text(meta["notes"])
+
+    previous = views.previous_mvp(ws, sprint)
+    previous_metrics = ws.prototype(*previous).metrics if previous else None
+    deltas = views.metric_deltas(proto.metrics, previous_metrics, proto.task)
+    if deltas:
+        for column, delta in zip(st.columns(len(deltas)), deltas, strict=True):
+            column.metric(
+                delta.label,
+                delta.formatted,
+                delta=delta.delta_text,
+                delta_color=delta.delta_color,
+                help="Higher is better" if delta.delta_color == "normal" else "Lower is better",
+            )
+        if previous:
+            st.caption(
+                views.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
+            )
+    return proto
+
+
+def global_importance(path: str, proto: Prototype) -> None:
+    """What drives the model: the cached global-importance chart, and what it averages over."""
+    st.subheader("What drives the model")
+    spec = cached.importance_spec(path, proto.sprint, proto.name, proto.version)
+    st.vega_lite_chart(spec, width="stretch")
+    note = views.importance_caption(proto.meta)
+    if note:
+        st.caption(views.escape_markdown(note))
+
+
+def predictions_table(path: str, proto: Prototype):
+    """The filters, one page of the filtered predictions (never the whole demo set) with a
+    page control, and which rows were explained in advance. Returns the page's rows and the
+    table's selection event."""
+    meta = proto.meta
+    key = (path, proto.sprint, proto.name, proto.version)
+    outline = cached.predictions_outline(*key)
+    st.subheader("Predictions")
+    correctness = "all"
+    if "correct" in outline["columns"]:
+        correctness = st.segmented_control(
+            "Outcome",
+            views.CORRECTNESS,
+            default="all",
+            required=True,
+            format_func={"all": "All", "correct": "Right", "wrong": "Wrong"}.get,
+            key="demo_correctness",
+        )
+    chosen = st.multiselect(
+        "Predicted class", meta.get("classes") or [], key="demo_classes", placeholder="All classes"
+    )
+    confidence = (0.0, 1.0)
+    if "confidence" in outline["columns"]:
+        confidence = st.slider("Confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="demo_confidence")
+    in_advance = views.precomputed_caption(
+        outline["precomputed"], outline["rows"], meta.get("deck")
+    )
+    precomputed_only = False
+    if in_advance:
+        st.caption(views.escape_markdown(in_advance))
+        precomputed_only = st.toggle(
+            "Explained in advance only",
+            key=DEMO_PRECOMPUTED_KEY,
+            help="Rows whose explanation is read, not computed, when you select them.",
+        )
+    filters = (tuple(chosen), tuple(confidence), correctness or "all", precomputed_only)
+    if st.session_state.get(DEMO_FILTERS_KEY) != filters:  # new filters start on page 1
+        st.session_state[DEMO_FILTERS_KEY] = filters
+        st.session_state[DEMO_PAGE_KEY] = 1
+    rows, page = cached.prediction_page(*key, filters, st.session_state.get(DEMO_PAGE_KEY, 1))
+    st.session_state[DEMO_PAGE_KEY] = page.number
+    st.caption(page.caption)
+    columns = [c for c in ("predicted", "confidence", "actual") if c in rows]
+    if in_advance:
+        columns.append("precomputed")
+    event = st.dataframe(
+        rows[columns],
+        key=views.table_key(DEMO_TABLE_KEY, filters, page.number),
+        on_select="rerun",
+        selection_mode="single-row",
+        height=330,
+        width="stretch",
+        column_config={
+            "row_id": st.column_config.TextColumn("Row", width=58),
+            "predicted": st.column_config.TextColumn("Predicted", width=82),
+            "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=86),
+            "actual": st.column_config.TextColumn("Actual", width=60),
+            "precomputed": st.column_config.CheckboxColumn(
+                "In advance", width=78, help="Explained when publishing"
+            ),
+        },
+    )
+    if page.pages > 1:
+        st.number_input(
+            f"Page (of {page.pages:,})",
+            min_value=1,
+            max_value=page.pages,
+            step=1,
+            key=DEMO_PAGE_KEY,
+            width=180,
+        )
+    return rows, event
+
+
+def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> None:
+    """The selected row of the table's page (its first row if none is selected) in words, its
+    SHAP waterfall and its feature values; explaining it first, with a spinner, if it was not
+    explained when publishing."""
+    if rows.empty:
+        st.info("No prediction matches these filters.")
+        return
+    meta = proto.meta
+    selected = list(event.selection.rows) if event is not None else []
+    position = selected[0] if selected and selected[0] < len(rows) else 0
+    row_id = str(rows.index[position])
+    row = rows.iloc[position]
+    key = (path, proto.sprint, proto.name, proto.version, row_id)
+    waiting = views.explaining_message(row_id, row.get("precomputed"))
+    try:
+        with st.spinner(waiting, show_time=True) if waiting else contextlib.nullcontext():
+            explanation = cached.explanation(*key)
+            waterfall = cached.waterfall_spec(*key)
+    except ValueError as error:
+        st.error(views.escape_markdown(views.one_line(error)))
+        return
+
+    words = views.prediction_in_words(row["predicted"], row.get("confidence"), meta)
+    st.subheader(f"Row {views.escape_markdown(row_id)}: {views.escape_markdown(words)}")
+    details = [f"actual outcome: {row['actual']}"] if "actual" in row else []
+    if not selected:
+        details.append("no row selected, so the first row of this page is explained")
+    if details:
+        st.caption(views.escape_markdown("; ".join(details).capitalize() + "."))
+    st.vega_lite_chart(waterfall, width="stretch")
+    st.caption(views.escape_markdown(views.waterfall_caption(explanation, meta)))
+    with st.expander("Feature values"):
+        st.dataframe(
+            views.feature_values_table(explanation["feature_values"]),
+            hide_index=True,
+            width="stretch",
+        )

@@ -9,6 +9,7 @@ enough for the longest AI4I feature name, "Process temperature [K]" with its val
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 import textwrap
@@ -35,10 +36,13 @@ from model.workspace import Workspace
 
 __all__ = [
     "MetricDelta",
+    "TABLE_PAGE_SIZE",
+    "TablePage",
     "agreement_table",
     "assumptions_text",
     "bakeoff_display",
     "bakeoff_metrics",
+    "chart_spec",
     "comparison_table",
     "comparison_view",
     "confidence_in_words",
@@ -58,6 +62,7 @@ __all__ = [
     "escape_markdown",
     "escape_table",
     "existing_tags",
+    "explaining_message",
     "export_bytes",
     "feature_label",
     "feature_values_table",
@@ -65,9 +70,10 @@ __all__ = [
     "filter_verdicts",
     "followup_table",
     "global_importance_chart",
-    "history_table",
-    "headline_chart",
+    "importance_caption",
     "headline_by_sprint",
+    "headline_chart",
+    "history_table",
     "latest_mvp",
     "metric_deltas",
     "model_details",
@@ -76,7 +82,9 @@ __all__ = [
     "pairwise_table",
     "percent",
     "percentile_table",
+    "precomputed_caption",
     "prediction_in_words",
+    "prediction_mask",
     "previous_mvp",
     "probability_label",
     "queue_progress",
@@ -85,6 +93,8 @@ __all__ = [
     "review_queue",
     "segment_view",
     "snapshot_view",
+    "table_key",
+    "table_page",
     "trained_on_caption",
     "training_export_bytes",
     "verdict_export_bytes",
@@ -140,6 +150,20 @@ def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         .configure_text(fontSize=FONT_SIZE)
         .configure_view(strokeWidth=0)
     )
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec of an Altair chart, for ``st.vega_lite_chart``: built and validated
+    once, so a cached spec is drawn on a rerun without Altair's work.
+
+    Drops the 300-pixel view size of Altair's default theme, as ``st.altair_chart`` does, so
+    the page's ``width="stretch"`` decides the width.
+    """
+    spec = chart.to_dict()
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):
+        view.pop(key, None)
+    return spec
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -838,9 +862,7 @@ def _json_value(value: object) -> object:
     return str(value)
 
 
-def decision_snapshot(
-    table: pd.DataFrame, shown: pd.DataFrame, assumptions: Mapping
-) -> list[dict]:
+def decision_snapshot(table: pd.DataFrame, shown: pd.DataFrame, assumptions: Mapping) -> list[dict]:
     """The figures shown when a decision is taken, one JSON-ready dict per prototype.
 
     Each holds the bake-off table's row (the metric's ``estimate``, ``low`` and ``high``, the
@@ -915,23 +937,130 @@ def filter_predictions(
     classes: Iterable[str] | None = None,
     confidence: tuple[float, float] = (0.0, 1.0),
     correctness: str = "all",
+    precomputed_only: bool = False,
 ) -> pd.DataFrame:
     """Rows whose predicted class is in ``classes`` (all if None or empty), whose confidence
     lies in the closed range ``confidence``, and that are right or wrong as ``correctness`` asks
-    ("all", "correct" or "wrong"; ignored for predictions without known outcomes)."""
+    ("all", "correct" or "wrong"; ignored for predictions without known outcomes); with
+    ``precomputed_only``, only rows whose SHAP values were computed when publishing."""
+    return predictions[
+        prediction_mask(predictions, classes, confidence, correctness, precomputed_only)
+    ]
+
+
+def prediction_mask(
+    predictions: pd.DataFrame,
+    classes: Iterable[str] | None = None,
+    confidence: tuple[float, float] = (0.0, 1.0),
+    correctness: str = "all",
+    precomputed_only: bool = False,
+) -> np.ndarray:
+    """``filter_predictions`` as a boolean array over the rows, computed on NumPy arrays so
+    that filtering 100,000 rows takes milliseconds."""
     if correctness not in CORRECTNESS:
         raise ValueError(f"correctness must be one of {', '.join(CORRECTNESS)}")
-    mask = pd.Series(True, index=predictions.index)
+    mask = np.ones(len(predictions), dtype=bool)
     chosen = [str(c) for c in classes] if classes else []
     if chosen:
-        mask &= predictions["predicted"].astype(str).isin(chosen)
+        mask &= predictions["predicted"].astype(str).isin(chosen).to_numpy()
     if "confidence" in predictions.columns:
         low, high = confidence
+        values = predictions["confidence"].to_numpy(dtype=float, na_value=np.nan)
         # A little slack so the slider's rounded ends keep rows exactly on the boundary.
-        mask &= predictions["confidence"].between(low - 1e-9, high + 1e-9)
+        mask &= (values >= low - 1e-9) & (values <= high + 1e-9)
     if correctness != "all" and "correct" in predictions.columns:
-        mask &= predictions["correct"].astype(bool) == (correctness == "correct")
-    return predictions[mask]
+        correct = predictions["correct"].to_numpy(dtype=bool, na_value=False)
+        mask &= correct == (correctness == "correct")
+    if precomputed_only and "precomputed" in predictions.columns:
+        mask &= predictions["precomputed"].to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+# -- the predictions table: pages of rows, and which rows were explained in advance -------------
+#: Rows of the predictions table sent to the browser at a time.
+TABLE_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """Which slice of the filtered rows a page of the table shows: rows ``start`` (0-based,
+    inclusive) to ``stop`` (exclusive) of ``shown``, the page ``number`` (1-based) of
+    ``pages``, and ``total`` rows before filtering."""
+
+    number: int
+    pages: int
+    start: int
+    stop: int
+    shown: int
+    total: int
+
+    @property
+    def caption(self) -> str:
+        """ "Showing rows 201–400 of 5,120 (filtered from 100,000). Click a row to explain it." """
+        if not self.shown:
+            return f"No rows of {self.total:,} match these filters."
+        text = f"Showing rows {self.start + 1:,}–{self.stop:,} of {self.shown:,}"
+        if self.shown != self.total:
+            text += f" (filtered from {self.total:,})"
+        return text + ". Click a row to explain it."
+
+
+def table_page(shown: int, total: int, number: int, page_size: int = TABLE_PAGE_SIZE) -> TablePage:
+    """Page ``number`` (clamped to the pages there are) of ``shown`` filtered rows."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    pages = max(1, -(-shown // page_size))
+    number = min(max(int(number), 1), pages)
+    start = (number - 1) * page_size
+    return TablePage(number, pages, start, min(start + page_size, shown), shown, total)
+
+
+def table_key(prefix: str, *view: object) -> str:
+    """A widget key for a table showing ``view`` (its filters and page): a row selected in one
+    view is not carried to another, where the same position is a different row."""
+    digest = hashlib.sha1(repr(view).encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}-{digest}"
+
+
+def precomputed_caption(n_precomputed: int | None, n_rows: int, deck: Mapping | None) -> str | None:
+    """Which rows were explained when publishing and why (the deck's ``rule``), and how long
+    another row takes the first time; None when every row was (or the predictions do not
+    say, as in workspaces published before demo decks)."""
+    if n_precomputed is None or n_precomputed >= n_rows:
+        return None
+    deck = deck or {}
+    rule = " ".join(str(deck.get("rule") or "").split())
+    if not rule:
+        rule = (
+            f"SHAP values were computed for {n_precomputed:,} of {n_rows:,} rows when "
+            "publishing. Any other row is explained when you select it."
+        )
+    seconds = deck.get("seconds_per_row")
+    if isinstance(seconds, int | float) and np.isfinite(seconds) and seconds > 0:
+        rule += f" The first time takes {_seconds(seconds)}; after that it is stored."
+    return rule
+
+
+def importance_caption(meta: Mapping) -> str | None:
+    """What the global importance averages over when only some rows were explained when
+    publishing (the deck's ``importance``); None when it is the plain mean over every row."""
+    deck = meta.get("deck") or {}
+    if not deck or deck.get("precomputed") is None or deck["precomputed"] >= deck.get("rows", 0):
+        return None
+    how = str(deck.get("importance") or "").strip()
+    return f"Importance is the {how}." if how else None
+
+
+def _seconds(seconds: float) -> str:
+    return "under a second" if seconds < 1 else f"about {seconds:.0f} s"
+
+
+def explaining_message(row_id: str, precomputed: object) -> str | None:
+    """The spinner's text while a row not explained in advance is explained; None for a
+    precomputed row (a read, with nothing to wait for)."""
+    if precomputed is None or bool(precomputed):
+        return None
+    return f"Explaining row {row_id} (first time only)…"
 
 
 def review_queue(predictions: pd.DataFrame, reviewed: Iterable[str]) -> list[str]:
@@ -1358,7 +1487,7 @@ def followup_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def trained_on_caption(frame: pd.DataFrame) -> str | None:
-    """"3 of these 9 cases were in the new model's training data…", or None when none was."""
+    """ "3 of these 9 cases were in the new model's training data…", or None when none was."""
     trained = int(frame["trained_on"].sum()) if len(frame) else 0
     if not trained:
         return None

@@ -3,9 +3,13 @@
 import json
 
 import pytest
+from conftest import FEATURES, TARGET, _pipeline, load_data
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 
 import feedback_store
 import model
+from model import views
 from model.metrics import format_metric
 
 
@@ -54,9 +58,13 @@ def test_a_fall_is_green_for_log_loss_and_red_for_recall(demo):
 def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_data):
     charts = demo.get("vega_lite_chart")
     assert len(charts) == 2
+    (importance,) = chart_data(charts[0])
+    assert set(importance["feature"]) == set(FEATURES)
     table = demo.dataframe[0].value
-    assert len(table) == 300
-    assert "Showing 300 of 300 rows. Click a row to explain it." in [c.value for c in demo.caption]
+    assert len(table) == 200  # a page of the 300 rows, not all of them
+    assert "Showing rows 1–200 of 300. Click a row to explain it." in [
+        c.value for c in demo.caption
+    ]
     first = table.index[0]
     assert any(s.value.startswith(f"Row {first}: ") for s in demo.subheader)
     labels = waterfall_labels(demo, chart_data)
@@ -64,11 +72,16 @@ def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_dat
     assert labels[-1] == "This prediction"
 
 
+def select_row(at, position: int, table: int = 0) -> None:
+    """Click the row at ``position`` of the ``table``-th dataframe, as the browser would."""
+    at.session_state[at.dataframe[table].key] = {"selection": {"rows": [position], "columns": []}}
+    at.run()
+
+
 def test_selecting_a_row_shows_its_waterfall_and_feature_values(demo, chart_data, small_workspace):
     table = demo.dataframe[0].value
     row_id = table.index[5]
-    demo.session_state["demo_table"] = {"selection": {"rows": [5], "columns": []}}
-    demo.run()
+    select_row(demo, 5)
     assert not demo.exception
     assert any(s.value.startswith(f"Row {row_id}: ") for s in demo.subheader)
     features = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
@@ -82,11 +95,11 @@ def test_filters_narrow_the_table_and_say_how_many_rows_are_shown(demo):
     demo.segmented_control(key="demo_correctness").set_value("wrong").run()
     assert not demo.exception
     shown = demo.dataframe[0].value
-    assert len(shown) < 300
+    assert 0 < len(shown) < 200
     assert (shown["predicted"] != shown["actual"]).all()
-    assert f"Showing {len(shown)} of 300 rows. Click a row to explain it." in [
-        c.value for c in demo.caption
-    ]
+    caption = f"Showing rows 1–{len(shown)} of {len(shown)} (filtered from 300). Click a row"
+    assert any(c.value.startswith(caption) for c in demo.caption)
+    assert "demo_page" not in [n.key for n in demo.number_input]  # one page: no page control
     demo.multiselect(key="demo_classes").set_value(["1"]).run()
     assert (demo.dataframe[0].value["predicted"] == "1").all()
 
@@ -127,7 +140,7 @@ def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_worksp
     assert listed["In training data"].tolist() == ["", "", "", ""]
     assert all(" → " in change for change in listed["Then → now"])
     # The predictions table still follows.
-    assert len(at.dataframe[1].value) == 300
+    assert len(at.dataframe[1].value) == 200
 
 
 def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, open_app):
@@ -144,8 +157,7 @@ def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, 
     )
     captions = [c.value for c in at.caption]
     assert any(
-        c.startswith("1 of these 4 cases was in the new model's training data")
-        for c in captions
+        c.startswith("1 of these 4 cases was in the new model's training data") for c in captions
     )
     listed = at.dataframe[0].value.set_index("Row")
     assert listed.loc[fixed, "In training data"] == "yes"
@@ -174,3 +186,135 @@ def test_the_first_sprint_has_no_earlier_feedback_to_follow(flagged_workspace, o
     assert not at.exception
     assert "What came of earlier feedback" not in [s.value for s in at.subheader]
     assert not at.main.info
+
+
+# -- pages of rows --------------------------------------------------------------------------------
+def test_the_second_page_shows_the_next_rows_and_says_which(demo, small_workspace):
+    predictions = (
+        model.open_workspace(small_workspace).prototype("Sprint 2", "random forest").predictions()
+    )
+    first = demo.dataframe[0].value
+    assert list(first.index) == list(predictions.index[:200])
+    demo.number_input(key="demo_page").set_value(2).run()
+    assert not demo.exception
+    second = demo.dataframe[0].value
+    assert list(second.index) == list(predictions.index[200:300])
+    assert "Showing rows 201–300 of 300. Click a row to explain it." in [
+        c.value for c in demo.caption
+    ]
+    assert demo.number_input(key="demo_page").label == "Page (of 2)"
+    # With nothing selected, the first row of this page is explained.
+    assert any(s.value.startswith(f"Row {second.index[0]}: ") for s in demo.subheader)
+
+
+def test_selecting_a_row_on_the_second_page_explains_that_row(demo, chart_data, small_workspace):
+    demo.number_input(key="demo_page").set_value(2).run()
+    second = demo.dataframe[0].value
+    row_id = second.index[7]
+    select_row(demo, 7)
+    assert not demo.exception
+    assert any(s.value.startswith(f"Row {row_id}: ") for s in demo.subheader)
+    features = (
+        model.open_workspace(small_workspace).prototype("Sprint 2", "random forest").features()
+    )
+    torque = features.loc[row_id, "Torque [Nm]"]
+    assert f"Torque [Nm] = {torque:.5g}" in waterfall_labels(demo, chart_data)
+    assert not any("no row selected" in c.value for c in demo.caption)
+
+
+def test_a_selection_is_not_carried_to_another_page(demo):
+    select_row(demo, 3)
+    demo.number_input(key="demo_page").set_value(2).run()
+    second = demo.dataframe[0].value
+    assert any(s.value.startswith(f"Row {second.index[0]}: ") for s in demo.subheader)
+    assert any("no row selected" in c.value for c in demo.caption)
+
+
+def test_changing_a_filter_goes_back_to_the_first_page(demo):
+    demo.number_input(key="demo_page").set_value(2).run()
+    demo.slider(key="demo_confidence").set_range(0.5, 1.0).run()
+    assert not demo.exception
+    assert any(c.value.startswith("Showing rows 1–") for c in demo.caption)
+
+
+def test_the_table_never_sends_more_than_a_page_of_rows(tmp_path, open_app):
+    data = load_data().iloc[:1_000]
+    forest = _pipeline(RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0), False)
+    forest.fit(data[FEATURES], data[TARGET])
+    ws = model.open_workspace(tmp_path / "workspace")
+    ws.publish("Sprint 1", "forest", forest, data[FEATURES], data[TARGET], mvp=True, deck_size=None)
+    at = open_app(tmp_path / "workspace", page="sprint_demo")
+    assert not at.exception
+    assert len(at.dataframe[0].value) == views.TABLE_PAGE_SIZE
+    assert at.number_input(key="demo_page").label == "Page (of 5)"
+    at.number_input(key="demo_page").set_value(5).run()
+    last = at.dataframe[0].value
+    assert list(last.index) == list(data.index[800:1_000])
+    assert "Showing rows 801–1,000 of 1,000. Click a row to explain it." in [
+        c.value for c in at.caption
+    ]
+
+
+# -- rows explained in advance, and the others ---------------------------------------------------
+@pytest.fixture(scope="module")
+def deck_workspace(tmp_path_factory):
+    """One sprint whose MVP, a forest on 300 demo rows, has SHAP values precomputed for 40."""
+    data = load_data()
+    train, demo_rows = train_test_split(data, test_size=300, stratify=data[TARGET], random_state=3)
+    forest = _pipeline(RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0), False)
+    forest.fit(train[FEATURES], train[TARGET])
+    path = tmp_path_factory.mktemp("deck") / "workspace"
+    ws = model.open_workspace(path)
+    ws.publish(
+        "Sprint 1", "forest", forest, demo_rows[FEATURES], demo_rows[TARGET], mvp=True, deck_size=40
+    )
+    return path
+
+
+def test_the_page_says_which_rows_were_explained_in_advance_and_why(deck_workspace, open_app):
+    at = open_app(deck_workspace, page="sprint_demo")
+    assert not at.exception
+    rule = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest").meta["deck"]
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any(c.startswith(" ".join(rule["rule"].split())) for c in captions)
+    assert any("40 of 300 rows" in c for c in captions)
+    assert any(c.startswith("Importance is the weighted mean") for c in captions)
+    table = at.dataframe[0].value
+    assert "precomputed" in table.columns
+    assert table["precomputed"].sum() < len(table)
+
+
+def test_explained_in_advance_only_keeps_the_precomputed_rows(deck_workspace, open_app):
+    at = open_app(deck_workspace, page="sprint_demo")
+    at.toggle(key="demo_precomputed").set_value(True).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 40
+    assert table["precomputed"].all()
+    assert "Showing rows 1–40 of 40 (filtered from 300). Click a row to explain it." in [
+        c.value for c in at.caption
+    ]
+
+
+def test_a_row_not_explained_in_advance_is_explained_when_selected(
+    deck_workspace, open_app, chart_data
+):
+    at = open_app(deck_workspace, page="sprint_demo")
+    table = at.dataframe[0].value
+    position = int((~table["precomputed"].to_numpy()).nonzero()[0][0])
+    row_id = table.index[position]
+    select_row(at, position)
+    assert not at.exception
+    assert any(s.value.startswith(f"Row {row_id}: ") for s in at.subheader)
+    labels = waterfall_labels(at, chart_data)
+    assert labels[0] == "Average prediction (base value)"
+    assert labels[-1] == "This prediction"
+    proto = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest")
+    assert row_id in proto.on_demand_rows()  # stored: the next session reads it
+
+
+def test_a_workspace_without_the_precomputed_column_says_nothing_about_it(demo):
+    captions = [c.value for c in demo.caption]
+    assert not any("when publishing" in c for c in captions)
+    assert "precomputed" not in demo.dataframe[0].value.columns
+    assert "demo_precomputed" not in [t.key for t in demo.toggle]

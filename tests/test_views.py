@@ -111,6 +111,116 @@ def test_filter_predictions_rejects_an_unknown_correctness():
         views.filter_predictions(predictions(), correctness="maybe")
 
 
+def test_filter_predictions_can_keep_only_rows_explained_in_advance():
+    data = predictions().assign(precomputed=[True, False, True, False, True])
+    assert list(views.filter_predictions(data, precomputed_only=True).index) == ["a", "c", "e"]
+    assert len(views.filter_predictions(data)) == 5
+    # Predictions that do not record it (published before demo decks) were all precomputed.
+    assert len(views.filter_predictions(predictions(), precomputed_only=True)) == 5
+
+
+def test_prediction_mask_is_the_filter_as_a_boolean_array():
+    data = predictions()
+    mask = views.prediction_mask(data, classes=["0"], correctness="wrong")
+    assert mask.tolist() == [False, False, False, False, True]
+
+
+# -- pages of the predictions table --------------------------------------------------------------
+def test_table_page_slices_the_filtered_rows():
+    page = views.table_page(shown=450, total=1_000, number=2, page_size=200)
+    assert (page.number, page.pages, page.start, page.stop) == (2, 3, 200, 400)
+    assert page.caption == (
+        "Showing rows 201–400 of 450 (filtered from 1,000). Click a row to explain it."
+    )
+    last = views.table_page(shown=450, total=1_000, number=3, page_size=200)
+    assert (last.start, last.stop) == (400, 450)
+
+
+def test_table_page_clamps_the_page_number_to_the_pages_there_are():
+    assert views.table_page(shown=450, total=450, number=9, page_size=200).number == 3
+    assert views.table_page(shown=450, total=450, number=0, page_size=200).number == 1
+    empty = views.table_page(shown=0, total=450, number=4, page_size=200)
+    assert (empty.number, empty.pages, empty.start, empty.stop) == (1, 1, 0, 0)
+    assert empty.caption == "No rows of 450 match these filters."
+
+
+def test_table_page_caption_without_filters_does_not_mention_them():
+    page = views.table_page(shown=100_000, total=100_000, number=1)
+    assert page.caption == "Showing rows 1–200 of 100,000. Click a row to explain it."
+
+
+def test_table_page_refuses_an_empty_page_size():
+    with pytest.raises(ValueError, match="page_size"):
+        views.table_page(shown=10, total=10, number=1, page_size=0)
+
+
+def test_table_key_differs_between_views_and_is_stable_within_one():
+    one = views.table_key("demo_table", ("1",), 2)
+    assert one == views.table_key("demo_table", ("1",), 2)
+    assert one.startswith("demo_table-")
+    assert one != views.table_key("demo_table", ("1",), 3)
+    assert one != views.table_key("demo_table", (), 2)
+
+
+# -- rows explained in advance --------------------------------------------------------------------
+DECK = {
+    "size": 5_000,
+    "precomputed": 5_000,
+    "rows": 100_000,
+    "rule": "SHAP values were computed for 5,000 of 100,000 rows when publishing: every wrong "
+    "prediction (3,400) and 1,600 rows drawn at random. Any other row is explained when you "
+    "select it.",
+    "importance": "weighted mean absolute SHAP value over the 5,000 precomputed rows",
+    "seconds_per_row": 0.31,
+}
+
+
+def test_precomputed_caption_gives_the_rule_and_the_wait():
+    text = views.precomputed_caption(5_000, 100_000, DECK)
+    assert text == DECK["rule"] + " The first time takes under a second; after that it is stored."
+    slow = views.precomputed_caption(5_000, 100_000, DECK | {"seconds_per_row": 4.2})
+    assert slow.endswith("The first time takes about 4 s; after that it is stored.")
+
+
+def test_precomputed_caption_without_a_recorded_rule_counts_the_rows():
+    text = views.precomputed_caption(40, 300, None)
+    assert text == (
+        "SHAP values were computed for 40 of 300 rows when publishing. Any other row is "
+        "explained when you select it."
+    )
+
+
+def test_precomputed_caption_says_nothing_when_every_row_was_explained():
+    assert views.precomputed_caption(300, 300, DECK) is None
+    assert views.precomputed_caption(None, 300, None) is None
+
+
+def test_importance_caption_only_for_a_partial_deck():
+    assert views.importance_caption({"deck": DECK}) == (
+        "Importance is the weighted mean absolute SHAP value over the 5,000 precomputed rows."
+    )
+    assert views.importance_caption({"deck": DECK | {"precomputed": 100_000}}) is None
+    assert views.importance_caption(BINARY_META) is None
+
+
+def test_explaining_message_only_for_rows_not_explained_in_advance():
+    assert views.explaining_message("4711", False) == "Explaining row 4711 (first time only)…"
+    assert views.explaining_message("4711", True) is None
+    assert views.explaining_message("4711", None) is None
+
+
+# -- chart specs ----------------------------------------------------------------------------------
+def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
+    chart = views.waterfall_chart(explanation(), BINARY_META)
+    spec = views.chart_spec(chart)
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert "continuousWidth" not in spec["config"]["view"]
+    assert "continuousHeight" not in spec["config"]["view"]
+    (values,) = spec["datasets"].values()
+    assert [row["label"] for row in values][0] == "Average prediction (base value)"
+    assert json.loads(json.dumps(spec)) == spec  # plain JSON: st.cache_data can keep it
+
+
 # -- review queue -------------------------------------------------------------------------------
 def test_review_queue_puts_the_least_confident_first_ties_in_row_order():
     assert views.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
