@@ -72,7 +72,16 @@ class Deck:
         return len(self.rows) == self.n_rows
 
     def meta(self) -> dict:
-        """What ``prototype.json`` records under ``"deck"`` (without the timing)."""
+        """What ``prototype.json`` records under ``"deck"``.
+
+        ``size`` (the setting, ``None`` for every row), ``precomputed`` (rows explained when
+        publishing), ``rows`` (all demo rows), ``rule`` (one sentence for the page),
+        ``errors`` / ``errors_kept`` (wrong predictions, and how many are in the deck),
+        ``priority_rows`` (least confident or largest-error rows), ``sampled`` and ``strata``
+        (the random part), ``importance`` (how global importance was computed). Publishing
+        adds ``seconds_per_row``: what explaining one other row on demand took, model loading
+        included (with every row precomputed: the publish's SHAP time per row).
+        """
         return {
             "size": self.size,
             "precomputed": len(self.rows),

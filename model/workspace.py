@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -80,6 +81,13 @@ def _shap_file_name(label: str | None) -> str:
     # Class labels are user data: keep the file name safe whatever they contain.
     safe = "".join(ch if ch.isalnum() else "_" for ch in (label or "value"))
     return f"shap-{safe}.parquet"
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded_estimator(model_file: str, modified_ns: int, size: int):
+    # Loading a 100-tree forest with skops takes about a second, five times what explaining a
+    # row with it does: rows explained on demand reuse the model, never modify it.
+    return persistence.loads(Path(model_file).read_bytes(), "the prototype's model")
 
 
 def _read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None) -> pd.DataFrame:
@@ -196,7 +204,7 @@ class Prototype:
         if not path.is_file():
             return pd.DataFrame(columns=self.meta["features"], dtype=np.float32)
         frame = pd.read_parquet(path) if row_id is None else _read_rows(path, [row_id])
-        return frame[frame.index.get_level_values("explained_class") == (label or "")]
+        return _of_class(frame, label)
 
     def stored_explanation(
         self, row_id: str, explained_class: str | None = None
@@ -207,13 +215,10 @@ class Prototype:
         return self._stored(row_id, label, bool(self.prediction(row_id)["precomputed"]))
 
     def _stored(self, row_id: str, label: str | None, precomputed: bool):
-        if precomputed:
-            rows = _read_rows(self.path / _shap_file_name(label), [row_id])
-            explainer = self.meta["explainer"]
-        else:
-            rows = self._on_demand(label, row_id)
-            explainer = rows.index.get_level_values("explainer")[0] if len(rows) else ""
-        return (rows.iloc[0], explainer) if len(rows) else None
+        if not precomputed:
+            return _first_on_demand(self._on_demand(label, row_id))
+        rows = _read_rows(self.path / _shap_file_name(label), [row_id])
+        return (rows.iloc[0], self.meta["explainer"]) if len(rows) else None
 
     def base_value(self, explained_class: str | None = None) -> float:
         classes = self.meta["explained_classes"]
@@ -605,8 +610,9 @@ class Workspace:
             stored = proto._stored(row_id, label, bool(row["precomputed"]))
             if stored is not None:
                 break
-            if self._explain_on_demand(proto, row_id):
-                stored = proto._stored(row_id, label, bool(row["precomputed"]))
+            explained = self._explain_on_demand(proto, row_id, row)
+            if explained is not None:
+                stored = _first_on_demand(_of_class(explained, label))
                 break
         else:
             raise WorkspaceError(
@@ -630,10 +636,13 @@ class Workspace:
             "precomputed": bool(row["precomputed"]),
         }
 
-    def _explain_on_demand(self, proto: Prototype, row_id: str) -> bool:
+    def _explain_on_demand(
+        self, proto: Prototype, row_id: str, prediction: pd.Series
+    ) -> pd.DataFrame | None:
         """Explain a row outside the demo deck and store its values for every explained class.
 
-        Returns False, storing nothing, if the prototype was published again meanwhile.
+        Returns the row's stored values (one row per class), or None, storing nothing, if the
+        prototype was published again since ``proto`` and ``prediction`` were read.
         """
         meta = proto.meta
         background_rows = meta.get("background_rows")
@@ -644,9 +653,12 @@ class Workspace:
         rows = _read_rows(proto.path / "features.parquet", [row_id, *background_rows])
         X, background = rows.loc[[row_id]], rows.loc[background_rows]
         n_classes = len(meta.get("classes") or [])
+        model_file = proto.path / "model.skops"
+        stat = model_file.stat()
+        estimator = _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
         try:
             explanation = explain_on_demand(
-                proto.estimator(), X, background, proto.task, n_classes, meta["explainer"]
+                estimator, X, background, proto.task, n_classes, meta["explainer"]
             )
         except ExplanationError as error:
             raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
@@ -664,24 +676,26 @@ class Workspace:
                 not current.is_file()
                 or json.loads(current.read_text())["published_at"] != meta["published_at"]
             ):
-                return False
-            _check_reproduces(proto, row_id, explanation)
+                return None
+            _check_reproduces(proto, prediction, explanation)
             if path.is_file():
                 stored = pd.read_parquet(path)
                 known = stored.index.get_level_values("row_id")
-                values = pd.concat([stored, values[~values.index.isin(known, level="row_id")]])
+                if row_id in known:  # another session explained it meanwhile: keep theirs
+                    return stored[known == row_id]
+                values = pd.concat([stored, values])
             temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
             values.to_parquet(temporary)
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
-        return True
+        return values[values.index.get_level_values("row_id") == row_id]
 
 
-def _check_reproduces(proto: Prototype, row_id: str, explanation) -> None:
+def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:
     """The loaded model must give the published base values and prediction for the row."""
     meta = proto.meta
-    row = proto.prediction(row_id)
+    row_id = row.name
     if proto.task == REGRESSION:
         published = [float(row["predicted"])]
     else:
@@ -693,6 +707,17 @@ def _check_reproduces(proto: Prototype, row_id: str, explanation) -> None:
             f"{proto.name}'s stored model no longer gives the published results for row "
             f"{row_id!r} (off by {max(base_gap, output_gap):.2g}); publish it again"
         )
+
+
+def _of_class(on_demand: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    return on_demand[on_demand.index.get_level_values("explained_class") == (label or "")]
+
+
+def _first_on_demand(rows: pd.DataFrame) -> tuple[pd.Series, str] | None:
+    """``(contributions, explainer)`` of the first on-demand row, or None if there is none."""
+    if rows.empty:
+        return None
+    return rows.iloc[0], str(rows.index.get_level_values("explainer")[0])
 
 
 def _with_precomputed(predictions: pd.DataFrame) -> pd.DataFrame:
