@@ -21,6 +21,13 @@ _LIST_COLUMNS = [
 ]  # fmt: skip
 
 
+_CSV_NOTE = (
+    "CSV is for spreadsheets: a text cell starting with =, +, -, @, a tab or a carriage"
+    " return (and not a plain number such as -1) gets a leading ' so that it is not run as a"
+    " formula. Parquet and JSONL keep every value verbatim."
+)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
@@ -48,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="write current verdicts with their provenance to a file",
         description="Write one row per current verdict, with the prediction and feature"
-        " values the reviewer saw, to a CSV, Parquet or JSONL file.",
+        " values the reviewer saw, to a CSV, Parquet or JSONL file. " + _CSV_NOTE,
     )
     _add_workspace(export)
     export.add_argument("--format", required=True, choices=EXPORT_FORMATS)
@@ -63,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write training-ready rows (features, resolved label, provenance) and a manifest",
         description="Write one row per reviewed row whose label resolves (features, label and"
         " provenance) and a JSON manifest beside it (FILE.manifest.json). Without a model"
-        " to ask, every demo row counts as part of the demo (evaluation) set.",
+        " to ask, every demo row counts as part of the demo (evaluation) set. " + _CSV_NOTE,
     )
     _add_workspace(training)
     training.add_argument("--format", required=True, choices=EXPORT_FORMATS)

@@ -32,6 +32,7 @@ from feedback_store.store import (
     _column,
     _write_atomically,
     export_target,
+    write_spreadsheet_csv,
 )
 
 __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
@@ -243,7 +244,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.copy()
     frame["reviewers"] = frame["reviewers"].map(";".join).astype(object)
     frame["verdict_ids"] = frame["verdict_ids"].map(lambda ids: ";".join(map(str, ids)))
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    write_spreadsheet_csv(frame, path)
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

