@@ -139,8 +139,10 @@ def _canonical_number(value: Any) -> Any:
 class FeedbackStore:
     """Verdicts stored in one SQLite file.
 
-    Safe to share across threads and processes: every call opens its own connection, and
-    every write is one short ``BEGIN IMMEDIATE`` transaction.
+    Safe to share across threads and processes: each thread (and each forked process) uses
+    a connection of its own, kept open, and every write is one short ``BEGIN IMMEDIATE``
+    transaction. Replace ``feedback.db`` with ``feedback_store.restore``, which writes
+    through SQLite, not by moving another file over it while the store is open.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -150,7 +152,9 @@ class FeedbackStore:
         self._keeper_owner: tuple[int, tuple[int, int] | None] | None = None
         self._keeper_lock = threading.Lock()
         # Connections that must not be used again (opened before a fork, or on a file since
-        # replaced at the path); kept, not closed, for as long as the store lives.
+        # replaced at the path). Kept, not closed, for as long as the store lives: closing
+        # the last connection to a WAL file checkpoints it and deletes "<path>-wal" by name,
+        # which may by now be the WAL of the file that replaced it.
         self._stale: list[sqlite3.Connection] = []
         with _WRITE_LOCKS_GUARD:
             self._write_lock = _WRITE_LOCKS.setdefault(str(self.path.resolve()), threading.Lock())
@@ -570,10 +574,7 @@ class FeedbackStore:
         conn = getattr(local, "conn", None)
         if conn is not None and local.pid == os.getpid() and local.file == _file_id(self.path):
             return conn
-        if conn is not None:
-            # Another process (a fork) or another file at the path (replaced while open):
-            # never reuse, and never close either, since closing may checkpoint into the
-            # old file and delete the WAL by name (see _stale).
+        if conn is not None:  # opened before a fork, or on a file since replaced
             self._stale.append(conn)
         conn = self._open()
         local.conn, local.pid, local.file = conn, os.getpid(), _file_id(self.path)
@@ -1132,16 +1133,15 @@ class _Export:
         import pyarrow as pa
 
         base = self.base
+        confidence = base["confidence"]
+        if any(isinstance(c, bool) for c in confidence):  # a JSON true counts as 1.0
+            confidence = [None if c is None else float(c) for c in confidence]
         arrays = {
             "verdict_id": pa.array(base["verdict_id"], type=pa.int64()),
             "version": pa.array(base["version"], type=pa.int64()),
             "tags": pa.array(base["tags"], type=pa.list_(pa.string())),
             "predicted_label": _arrow(_column(base["predicted_label"])),
-            "confidence": pa.array(
-                [None if c is None else float(c) for c in base["confidence"]], type=pa.float64()
-            )
-            if any(isinstance(c, bool) for c in base["confidence"])
-            else pa.array(base["confidence"], type=pa.float64()),
+            "confidence": pa.array(confidence, type=pa.float64()),
         }
         arrays.update({name: pa.array(base[name], type=pa.string()) for name in _TEXT_COLUMNS})
         features = _typed_features(self.features)
@@ -1169,10 +1169,15 @@ def _sql_json_values(kinds: Sequence[str | None], values: Sequence[Any]) -> Sequ
     if special.isdisjoint(kinds):
         return values  # text, numbers and null come out of json_extract as they are
     return [
-        value if kind not in special else kind == "true" if kind in ("true", "false")
-        else json.loads(value)
+        value if kind not in special else _special_json_value(kind, value)
         for kind, value in zip(kinds, values, strict=True)
-    ]  # fmt: skip
+    ]
+
+
+def _special_json_value(kind: str, value: Any) -> Any:
+    if kind in ("true", "false"):
+        return kind == "true"  # json_extract gives 1 or 0
+    return json.loads(value)  # an object or array: json_extract gives its JSON text
 
 
 def _json_texts(texts: Sequence[str]) -> list[Any]:
@@ -1291,7 +1296,7 @@ def _column(values: Any) -> pd.Series:
 
 def _formula_safe(series: pd.Series) -> pd.Series:
     """Text cells starting like a formula, with a leading apostrophe; numbers unchanged."""
-    if series.dtype != object or series.empty:
+    if series.empty or not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
         return series
     text = series.map(lambda v: v if isinstance(v, str) else "")
     risky = text.str[:1].isin(_FORMULA_STARTS) & ~text.str.fullmatch(_PLAIN_NUMBER)
