@@ -20,17 +20,16 @@ from model.publishing import PROBABILITY_PREFIX, label_strings
 from model.stats import (
     BOOTSTRAP_METHOD,
     MetricFunction,
-    bootstrap_ci,
-    compare_to_mvp,
+    Replicates,
     metric_function,
     metric_info,
-    paired_bootstrap_difference,
 )
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
     "agreement_heatmap",
     "bakeoff_table",
+    "bootstrap_figures",
     "display_table",
     "disagreements",
     "pareto_chart",
@@ -95,7 +94,10 @@ class _Sprint:
             )
         self.scored = [n for n in names if not (need_labels and n in unlabeled)]
         self.rows = self._common_rows({n: frames[n] for n in self.scored})
-        self.frames = {n: frames[n].loc[self.rows] for n in self.scored}
+        self.frames = {
+            n: frames[n] if frames[n].index.equals(self.rows) else frames[n].loc[self.rows]
+            for n in self.scored
+        }
         self.truth = self._truth()
 
     def _common_rows(self, frames: dict[str, pd.DataFrame]) -> pd.Index:
@@ -104,7 +106,9 @@ class _Sprint:
         first = next(iter(frames.values())).index
         common = first
         for frame in frames.values():
-            common = common[common.isin(frame.index)]
+            if not frame.index.equals(common):
+                # Object indexes: pandas' isin on Arrow-backed strings goes row by row.
+                common = common[common.astype(object).isin(frame.index.astype(object))]
         sizes = {n: len(f) for n, f in frames.items()}
         if any(size != len(common) for size in sizes.values()):
             counts = ", ".join(f"{n} {size:,}" for n, size in sizes.items())
@@ -151,6 +155,77 @@ def _best(estimates: dict[str, float], higher_is_better: bool) -> str | None:
 
 
 # -- the table ----------------------------------------------------------------------------------
+def bootstrap_figures(
+    ws: Workspace,
+    sprint: str,
+    metric_key: str | None = None,
+    n_resamples: int = 1000,
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The bake-off's statistics, which the cost assumptions do not change: the first columns
+    of :func:`bakeoff_table` (flags, rows, the score and its interval, the comparisons with the
+    reference and with the best-scoring prototype) and its ``attrs`` but the currency.
+
+    This is the slow part (a bootstrap of every prototype on every demo row), so callers can
+    compute it once and pass it to :func:`bakeoff_table` for any assumptions.
+    """
+    data = _Sprint(ws, sprint)
+    metric = data.metric(metric_key)
+    info = metric.info
+    n_rows = len(data.rows)
+
+    # Every prototype is scored once on each resample; intervals and paired comparisons then
+    # only read those replicates (the same figures as bootstrap_ci and compare_to_mvp give).
+    replicates = None
+    if data.scored:
+        frames = {name: data.frames[name] for name in data.scored}
+        replicates = Replicates(data.truth, frames, metric, n_resamples, seed)
+    estimates = {name: replicates.interval(name, confidence) for name in data.scored}
+    best = _best({n: e[0] for n, e in estimates.items()}, info.higher_is_better)
+    if data.mvp in data.scored:
+        reference, reference_kind = data.mvp, "MVP"
+    else:
+        reference, reference_kind = best, "best-scoring"
+
+    rows = []
+    for name in data.prototypes:
+        row: dict = {
+            "prototype": name,
+            "mvp": name == data.mvp,
+            "reference": name == reference,
+            "best": name == best,
+            "rows": n_rows if name in data.scored else 0,
+        }
+        estimate, low, high = estimates.get(name, (math.nan,) * 3)
+        row.update({metric.key: estimate, f"{metric.key}_low": low, f"{metric.key}_high": high})
+        row.update(_comparison(data, replicates, name, reference, reference_kind, confidence))
+        row.update(_versus_best(data, replicates, name, best, confidence))
+        rows.append(row)
+    figures = pd.DataFrame(rows)
+    notes = list(data.notes)
+    if reference_kind == "best-scoring" and reference is not None:
+        notes.append(f"This sprint has no MVP: prototypes are compared with {reference}.")
+    figures.attrs = {
+        "sprint": sprint,
+        "task": data.task,
+        "metric_key": metric.key,
+        "metric_label": info.label,
+        "higher_is_better": info.higher_is_better,
+        "is_fraction": info.is_fraction,
+        "confidence": confidence,
+        "n_rows": n_rows,
+        "reference": reference,
+        "reference_kind": reference_kind,
+        "best": best,
+        "method": BOOTSTRAP_METHOD,
+        "n_resamples": n_resamples,
+        "notes": notes,
+    }
+    return figures
+
+
 def bakeoff_table(
     ws: Workspace,
     sprint: str,
@@ -160,6 +235,7 @@ def bakeoff_table(
     *,
     confidence: float = 0.95,
     seed: int = 0,
+    figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per prototype: score with its interval, comparison with the MVP, costs, Pareto.
 
@@ -177,77 +253,42 @@ def bakeoff_table(
     ``table.attrs`` holds ``metric_key``, ``metric_label``, ``higher_is_better``,
     ``confidence``, ``n_rows``, ``reference``, ``reference_kind`` ("MVP" or "best-scoring"),
     ``best``, ``currency``, ``method``, ``n_resamples`` and ``notes`` (sentences to show).
+
+    ``figures``, from :func:`bootstrap_figures` with the same sprint, metric and settings,
+    skips the bootstrap: only the costs are computed.
     """
     assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
-    data = _Sprint(ws, sprint)
-    metric = data.metric(metric_key)
-    info = metric.info
-    y = data.truth
-    n_rows = len(data.rows)
-
-    estimates: dict[str, tuple[float, float, float]] = {}
-    for name in data.scored:
-        estimates[name] = bootstrap_ci(y, data.frames[name], metric, n_resamples, confidence, seed)
-    best = _best({n: e[0] for n, e in estimates.items()}, info.higher_is_better)
-    if data.mvp in data.scored:
-        reference, reference_kind = data.mvp, "MVP"
-    else:
-        reference, reference_kind = best, "best-scoring"
-
-    rows = []
-    for name, proto in data.prototypes.items():
-        row: dict = {
-            "prototype": name,
-            "mvp": name == data.mvp,
-            "reference": name == reference,
-            "best": name == best,
-            "rows": n_rows if name in data.scored else 0,
-        }
-        estimate, low, high = estimates.get(name, (math.nan,) * 3)
-        row.update({metric.key: estimate, f"{metric.key}_low": low, f"{metric.key}_high": high})
-        row.update(
-            _comparison(
-                data, metric, name, reference, reference_kind, n_resamples, confidence, seed
-            )
+    if figures is None:
+        figures = bootstrap_figures(
+            ws, sprint, metric_key, n_resamples, confidence=confidence, seed=seed
         )
-        row.update(_versus_best(data, metric, name, best, n_resamples, confidence, seed))
-        figures = costs(proto.meta, assumptions)
-        row.update({key: figures[key] for key in COST_COLUMNS})
-        row.update({key: proto.meta.get(key) for key in MEASURED_COLUMNS})
-        rows.append(row)
-
-    table = pd.DataFrame(rows)
+    table = figures.copy()
+    metas = [ws.prototype(sprint, name).meta for name in table["prototype"]]
+    money = [costs(meta, assumptions) for meta in metas]
+    for key in COST_COLUMNS:
+        table[key] = [figure[key] for figure in money]
+    for key in MEASURED_COLUMNS:
+        table[key] = [meta.get(key) for meta in metas]
     for column in (*COST_COLUMNS, *MEASURED_COLUMNS, "mcnemar_p"):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    attrs = figures.attrs
     table["dominated"] = ~pareto_front(
-        table, metric.key, info.higher_is_better, "running_cost_per_month"
+        table, attrs["metric_key"], attrs["higher_is_better"], "running_cost_per_month"
     )
-    notes = list(data.notes)
-    if reference_kind == "best-scoring" and reference is not None:
-        notes.append(f"This sprint has no MVP: prototypes are compared with {reference}.")
+    attrs = dict(attrs)
+    notes = attrs.pop("notes")
+    method, n_resamples = attrs.pop("method"), attrs.pop("n_resamples")
     table.attrs = {
-        "sprint": sprint,
-        "task": data.task,
-        "metric_key": metric.key,
-        "metric_label": info.label,
-        "higher_is_better": info.higher_is_better,
-        "is_fraction": info.is_fraction,
-        "confidence": confidence,
-        "n_rows": n_rows,
-        "reference": reference,
-        "reference_kind": reference_kind,
-        "best": best,
+        **attrs,
         "currency": assumptions.currency,
-        "method": BOOTSTRAP_METHOD,
+        "method": method,
         "n_resamples": n_resamples,
-        "notes": notes,
+        "notes": list(notes),
     }
     return table
 
 
-def _comparison(
-    data, metric, name, reference, reference_kind, n_resamples, confidence, seed
-) -> dict:
+def _comparison(data, replicates, name, reference, reference_kind, confidence) -> dict:
     empty = {
         "difference": math.nan,
         "difference_low": math.nan,
@@ -260,16 +301,7 @@ def _comparison(
         return {**empty, "verdict": "not scored" if name not in data.scored else ""}
     if name == reference:
         return {**empty, "verdict": "the MVP" if reference_kind == "MVP" else "best score"}
-    result = compare_to_mvp(
-        data.truth,
-        data.frames[name],
-        data.frames[reference],
-        metric,
-        n_resamples=n_resamples,
-        confidence=confidence,
-        seed=seed,
-        rows_word=ROWS_WORD,
-    )
+    result = replicates.compare(name, reference, confidence, rows_word=ROWS_WORD)
     return {
         "difference": result["difference"],
         "difference_low": result["difference_low"],
@@ -280,15 +312,13 @@ def _comparison(
     }
 
 
-def _versus_best(data, metric, name, best, n_resamples, confidence, seed) -> dict:
+def _versus_best(data, replicates, name, best, confidence) -> dict:
     if name not in data.scored or best is None:
         difference = low = high = math.nan
     elif name == best:
         difference = low = high = 0.0
     else:
-        difference, low, high = paired_bootstrap_difference(
-            data.truth, data.frames[name], data.frames[best], metric, n_resamples, confidence, seed
-        )
+        difference, low, high = replicates.difference(name, best, confidence)
     return {
         "best_difference": difference,
         "best_difference_low": low,

@@ -8,7 +8,10 @@ so a new cache entry). Reruns then read each parquet file once.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -27,6 +30,7 @@ __all__ = [
     "SPRINT_KEY",
     "WORKSPACE_KEY",
     "bakeoff",
+    "bakeoff_figures",
     "comparison",
     "disagreements",
     "explanation",
@@ -46,6 +50,7 @@ __all__ = [
     "store",
     "summary",
     "verdicts_stamp",
+    "warm_up_bakeoff",
     "waterfall_spec",
     "workspace",
     "workspace_stamp",
@@ -207,15 +212,63 @@ def summary(path: str, stamp: tuple) -> pd.DataFrame:
     return open_workspace(path, create=False).summary()
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def bakeoff_figures(path: str, sprint: str, metric_key: str, stamp: tuple) -> pd.DataFrame:
+    """``bakeoff.bootstrap_figures``: the bootstrap, which no cost assumption changes, computed
+    once per ``stamp`` (``workspace_stamp(ws, [sprint])``). ``warm_up_bakeoff`` may already
+    be computing it: Streamlit then waits for that result instead of computing it again."""
+    ws = open_workspace(path, create=False)
+    return _bakeoff.bootstrap_figures(ws, sprint, metric_key)
+
+
 @st.cache_data(show_spinner="Computing the bootstrap intervals…", max_entries=32)
 def bakeoff(
     path: str, sprint: str, metric_key: str, assumptions: dict, stamp: tuple
 ) -> pd.DataFrame:
     """``bakeoff.bakeoff_table`` for ``metric_key`` under ``assumptions`` (a
     ``CostAssumptions.to_dict()``); ``stamp`` is ``workspace_stamp(ws, [sprint])``. The
-    bootstrap takes seconds, so a rerun with the same choices only reads."""
+    bootstrap (``bakeoff_figures``) is shared by every set of assumptions, so editing one
+    recomputes only the costs."""
+    figures = bakeoff_figures(path, sprint, metric_key, stamp)
     ws = open_workspace(path, create=False)
-    return _bakeoff.bakeoff_table(ws, sprint, metric_key, CostAssumptions.from_dict(assumptions))
+    return _bakeoff.bakeoff_table(
+        ws, sprint, metric_key, CostAssumptions.from_dict(assumptions), figures=figures
+    )
+
+
+#: Bake-off figures asked for in the background, so a warm-up starts once per stamp and metric.
+_WARM_UPS: set[tuple] = set()
+_WARM_UPS_LOCK = threading.Lock()
+_MAX_WARM_UPS = 1024
+_WARM_UP_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-warm-up")
+
+
+def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> bool:
+    """Start computing ``sprint``'s bake-off figures for its headline metric in a background
+    thread, so the Bake-off page finds them cached instead of bootstrapping while the user
+    waits. ``stamp`` is ``workspace_stamp(ws, [sprint])`` if the caller has it. Returns True
+    when a warm-up was started, False when one was already asked for (or there is nothing to
+    compare). A failure is left for the page to meet and show."""
+    prototypes = ws.prototypes(sprint)
+    if not prototypes:
+        return False
+    metric_key = _views.bakeoff_metrics(ws.prototype(sprint, prototypes[0]).task)[0]
+    stamp = workspace_stamp(ws, [sprint]) if stamp is None else stamp
+    key = (str(ws.path), sprint, metric_key, stamp)
+    with _WARM_UPS_LOCK:
+        if key in _WARM_UPS:
+            return False
+        if len(_WARM_UPS) >= _MAX_WARM_UPS:  # forgetting one only costs a warm-up
+            _WARM_UPS.clear()
+        _WARM_UPS.add(key)
+    _WARM_UP_POOL.submit(_warm_up, *key)
+    return True
+
+
+def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple) -> None:
+    # The page computes it again and shows the error in its own words.
+    with contextlib.suppress(Exception):
+        bakeoff_figures(path, sprint, metric_key, stamp)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

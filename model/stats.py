@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from model.publishing import PROBABILITY_PREFIX, label_strings
 __all__ = [
     "BOOTSTRAP_METHOD",
     "MetricFunction",
+    "Replicates",
     "available_metrics",
     "bootstrap_ci",
     "compare_to_mvp",
@@ -259,32 +260,33 @@ def _few_positive_scores_evaluator(
     thresholds: np.ndarray,
     min_precision: float | None,
 ) -> Evaluator:
-    """Ranking metrics as one matrix product, when the positives have few distinct scores.
+    """Ranking metrics from weighted counts at the positives' distinct scores only.
 
     Recall only moves at thresholds equal to a positive's score, so the metrics need the
-    weighted counts of positives and negatives at and above those thresholds only: one column
-    each per threshold, summed for all resamples by ``w @ columns``.
+    weighted counts of positives and negatives at and above those thresholds only. Each row
+    falls in one slot (positive at a threshold; negative at, or strictly between, thresholds),
+    so one grouped sum per resample gives every count, and cumulative sums the "at and above".
+    The weights are whole numbers, so every count is exact whatever the order of summation.
     """
     m = len(thresholds)
-    at_or_above = scores[:, None] >= thresholds[None, :]
-    equal = scores[:, None] == thresholds[None, :]
-    pos, neg = positive[:, None], ~positive[:, None]
-    columns = np.hstack(
-        [
-            pos & at_or_above,
-            neg & at_or_above,
-            pos & equal,
-            neg & equal,
-            pos,
-            neg,
-        ]
-    ).astype(float)
+    # How many thresholds lie strictly above each row's score (thresholds are descending).
+    above = m - np.searchsorted(thresholds[::-1], scores, side="right")
+    at_threshold = np.zeros(len(scores), dtype=bool)
+    inside = above < m
+    at_threshold[inside] = thresholds[above[inside]] == scores[inside]
+    # Slots: positives at threshold j (j < m; every positive is at one), then negatives at
+    # threshold j, then negatives strictly above threshold j and below the one before it
+    # (j = m: below every threshold).
+    slots = np.where(positive, above, np.where(at_threshold, m + above, 2 * m + above))
+    grouped = _GroupedSums(slots, 3 * m + 1)
 
     def evaluate(w: np.ndarray) -> np.ndarray:
-        counts = w @ columns
-        tp, fp = counts[:, :m], counts[:, m : 2 * m]
-        wp, wn = counts[:, 2 * m : 3 * m], counts[:, 3 * m : 4 * m]
-        positives, negatives = counts[:, -2], counts[:, -1]
+        counts = grouped(w)
+        wp, wn = counts[:, :m], counts[:, m : 2 * m]
+        tp = np.cumsum(wp, axis=1)
+        fp = np.cumsum(wn + counts[:, 2 * m : 3 * m], axis=1)
+        positives = wp.sum(axis=1)
+        negatives = counts[:, m:].sum(axis=1)
         if key == "roc_auc":
             above = wp * (negatives[:, None] - fp + 0.5 * wn)
             return _safe_divide(above.sum(axis=1), positives * negatives, np.nan)
@@ -295,6 +297,22 @@ def _few_positive_scores_evaluator(
         return _best_recall(tp, precision, positives, min_precision)
 
     return evaluate
+
+
+class _GroupedSums:
+    """``w @ one_hot(groups)`` for resample weights ``w``: each resample's total weight per
+    group, by one ``np.bincount`` per resample instead of a dense product (or a gather of
+    ``w``'s columns, which is slower still)."""
+
+    def __init__(self, groups: np.ndarray, n_groups: int):
+        self.groups = np.asarray(groups, dtype=np.intp)
+        self.n_groups = n_groups
+
+    def __call__(self, w: np.ndarray) -> np.ndarray:
+        out = np.empty((len(w), self.n_groups))
+        for resample, weights in enumerate(w):
+            out[resample] = np.bincount(self.groups, weights=weights, minlength=self.n_groups)
+        return out
 
 
 def _best_recall(
@@ -309,18 +327,16 @@ def _best_recall(
 def _ranked_evaluator(
     key: str, positive: np.ndarray, scores: np.ndarray, min_precision: float | None
 ) -> Evaluator:
-    """Ranking metrics by cumulative sums over the rows in descending score order."""
-    # Rank once, grouping tied scores, so that each resample only sums its weights per group
-    # instead of sorting its own copy.
-    order = np.argsort(-scores, kind="mergesort")
-    ordered = scores[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    is_positive = positive[order].astype(float)
+    """Ranking metrics by cumulative sums over the distinct scores in descending order."""
+    # Group tied scores once, so that each resample only sums its weights per group (and
+    # class) instead of sorting its own copy.
+    distinct, group = np.unique(-scores, return_inverse=True)
+    n_groups = len(distinct)
+    grouped = _GroupedSums(np.where(positive, n_groups + group, group), 2 * n_groups)
 
     def evaluate(w: np.ndarray) -> np.ndarray:
-        ranked = w[:, order]
-        wp = np.add.reduceat(ranked * is_positive, starts, axis=1)
-        wn = np.add.reduceat(ranked, starts, axis=1) - wp
+        counts = grouped(w)
+        wn, wp = counts[:, :n_groups], counts[:, n_groups:]
         tp, fp = np.cumsum(wp, axis=1), np.cumsum(wn, axis=1)
         positives, negatives = tp[:, -1], fp[:, -1]
         if key == "roc_auc":
@@ -428,15 +444,19 @@ def _weights(n: int, codes: np.ndarray | None, n_resamples: int, seed: int) -> I
     else:
         groups = [np.flatnonzero(codes == k) for k in np.unique(codes)]
     per_chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(n, 1)))
+    groups = [group for group in groups if len(group)]
     for start in range(0, n_resamples, per_chunk):
         size = min(per_chunk, n_resamples - start)
         offsets = (np.arange(size) * n)[:, None]
-        drawn = [
-            (offsets + group[rng.integers(0, len(group), (size, len(group)))]).ravel()
-            for group in groups
-            if len(group)
-        ]
-        flat = np.concatenate(drawn) if drawn else np.empty(0, dtype=np.int64)
+        # Each resample's drawn rows, numbered within the chunk (row + resample × n), written
+        # in place into one buffer: the draws are the same, with fewer temporary arrays.
+        flat = np.empty(size * sum(len(group) for group in groups), dtype=np.int64)
+        filled = 0
+        for group in groups:
+            drawn = flat[filled : filled + size * len(group)].reshape(size, len(group))
+            np.take(group, rng.integers(0, len(group), (size, len(group))), out=drawn)
+            drawn += offsets
+            filled += drawn.size
         yield np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
 
 
@@ -486,6 +506,107 @@ def _check_confidence(confidence: float) -> None:
         raise ValueError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence}")
 
 
+class Replicates:
+    """A metric on all rows and on each bootstrap resample, for several predictions of the
+    same rows (the prototypes of a bake-off).
+
+    Each resample is drawn once and every prediction is scored on it, so the intervals of
+    ``k`` prototypes and all their paired differences cost ``k`` evaluations of the resamples
+    instead of one or two per interval and per comparison. The figures are exactly those
+    :func:`bootstrap_ci`, :func:`paired_bootstrap_difference` and :func:`compare_to_mvp` give
+    (they are built on this class).
+
+    ``predictions`` maps a name to what ``metric_fn`` scores (an array or a predictions
+    frame); ``estimates`` and ``values`` (the ``n_resamples`` replicates) are keyed the same.
+    """
+
+    def __init__(
+        self,
+        y_true,
+        predictions: Mapping[str, object],
+        metric_fn: MetricFunction | Callable,
+        n_resamples: int = 1000,
+        seed: int = 0,
+        stratify=True,
+    ):
+        if not predictions:
+            raise ValueError("no predictions to score: pass at least one")
+        self.metric_fn = metric_fn
+        self.predictions = dict(predictions)
+        self.estimates: dict[str, float] = {}
+        evaluators: dict[str, Evaluator] = {}
+        first = None
+        for name, predicted in self.predictions.items():
+            evaluate, estimate, y = _evaluator(metric_fn, y_true, predicted)
+            if first is None:
+                first, self.y = name, y
+            elif len(y) != len(self.y) or not np.array_equal(
+                _truth_values(y), _truth_values(self.y)
+            ):
+                raise ValueError(
+                    f"{first} and {name} must be scored on the same rows with the same truth"
+                )
+            evaluators[name], self.estimates[name] = evaluate, estimate
+        strata = _strata(metric_fn, self.y, stratify)
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in evaluators}
+        for w in resample_weights(len(self.y), strata, n_resamples, seed):
+            for name, evaluate in evaluators.items():
+                parts[name].append(evaluate(w))
+        self.values = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+
+    def interval(self, name: str, confidence: float = 0.95) -> tuple[float, float, float]:
+        """``(estimate, low, high)`` of ``name``, as :func:`bootstrap_ci`."""
+        _check_confidence(confidence)
+        estimate = self.estimates[name]
+        if math.isnan(estimate):
+            return math.nan, math.nan, math.nan
+        low, high = _interval(self.values[name], confidence)
+        return estimate, low, high
+
+    def difference(self, a: str, b: str, confidence: float = 0.95) -> tuple[float, float, float]:
+        """``(difference, low, high)`` of metric(a) − metric(b) on the same resamples, as
+        :func:`paired_bootstrap_difference`."""
+        _check_confidence(confidence)
+        difference = self.estimates[a] - self.estimates[b]
+        if math.isnan(difference):
+            return math.nan, math.nan, math.nan
+        low, high = _interval(self.values[a] - self.values[b], confidence)
+        return difference, low, high
+
+    def compare(
+        self, candidate: str, mvp: str, confidence: float = 0.95, rows_word: str = "demo rows"
+    ) -> dict:
+        """:func:`compare_to_mvp` of ``candidate`` against ``mvp`` (``metric_fn`` must be a
+        :class:`MetricFunction`)."""
+        metric_fn = self.metric_fn
+        difference, low, high = self.difference(candidate, mvp, confidence)
+        info = metric_fn.info
+        verdict = verdict_words(low, high, info.higher_is_better, len(self.y), rows_word)
+        result = {
+            "metric": metric_fn.key,
+            "label": info.label,
+            "estimate": self.estimates[candidate],
+            "mvp_estimate": self.estimates[mvp],
+            "difference": difference,
+            "difference_low": low,
+            "difference_high": high,
+            "confidence": confidence,
+            "n_rows": len(self.y),
+            "significant": verdict in ("better", "worse"),
+            "verdict": verdict,
+            "mcnemar_statistic": None,
+            "mcnemar_p": None,
+            "b01": None,
+            "b10": None,
+        }
+        labels = [_predicted_labels(metric_fn, self.predictions[n]) for n in (candidate, mvp)]
+        if metric_fn.task != REGRESSION and labels[0] is not None and labels[1] is not None:
+            truth = label_strings(self.y)
+            statistic, p_value, b01, b10 = mcnemar(labels[0] == truth, labels[1] == truth)
+            result.update(mcnemar_statistic=statistic, mcnemar_p=p_value, b01=b01, b10=b10)
+        return result
+
+
 def bootstrap_ci(
     y_true,
     scores_or_labels,
@@ -504,15 +625,10 @@ def bootstrap_ci(
     NaN throughout where the metric is undefined on these rows.
     """
     _check_confidence(confidence)
-    evaluate, estimate, y = _evaluator(metric_fn, y_true, scores_or_labels)
-    strata = _strata(metric_fn, y, stratify)
-    values = np.concatenate(
-        [evaluate(w) for w in resample_weights(len(y), strata, n_resamples, seed)]
+    replicates = Replicates(
+        y_true, {"scores": scores_or_labels}, metric_fn, n_resamples, seed, stratify
     )
-    if math.isnan(estimate):
-        return math.nan, math.nan, math.nan
-    low, high = _interval(values, confidence)
-    return estimate, low, high
+    return replicates.interval("scores", confidence)
 
 
 def paired_bootstrap_difference(
@@ -531,19 +647,8 @@ def paired_bootstrap_difference(
     difference is far narrower than two separate intervals suggest.
     """
     _check_confidence(confidence)
-    evaluate_a, estimate_a, y = _evaluator(metric_fn, y_true, a)
-    evaluate_b, estimate_b, y_b = _evaluator(metric_fn, y_true, b)
-    if len(y) != len(y_b) or not np.array_equal(_truth_values(y), _truth_values(y_b)):
-        raise ValueError("a and b must be scored on the same rows with the same truth")
-    strata = _strata(metric_fn, y, stratify)
-    values = np.concatenate(
-        [evaluate_a(w) - evaluate_b(w) for w in resample_weights(len(y), strata, n_resamples, seed)]
-    )
-    difference = estimate_a - estimate_b
-    if math.isnan(difference):
-        return math.nan, math.nan, math.nan
-    low, high = _interval(values, confidence)
-    return difference, low, high
+    replicates = Replicates(y_true, {"a": a, "b": b}, metric_fn, n_resamples, seed, stratify)
+    return replicates.difference("a", "b", confidence)
 
 
 def _truth_values(values: np.ndarray) -> np.ndarray:
@@ -613,35 +718,11 @@ def compare_to_mvp(
     """
     if y_true is None and isinstance(mvp, pd.DataFrame):
         y_true = mvp["actual"]
-    difference, low, high = paired_bootstrap_difference(
-        y_true, candidate, mvp, metric_fn, n_resamples, confidence, seed, stratify
+    _check_confidence(confidence)
+    replicates = Replicates(
+        y_true, {"candidate": candidate, "MVP": mvp}, metric_fn, n_resamples, seed, stratify
     )
-    y, _ = metric_fn.arrays(y_true, mvp)
-    info = metric_fn.info
-    verdict = verdict_words(low, high, info.higher_is_better, len(y), rows_word)
-    result = {
-        "metric": metric_fn.key,
-        "label": info.label,
-        "estimate": metric_fn(y_true, candidate),
-        "mvp_estimate": metric_fn(y_true, mvp),
-        "difference": difference,
-        "difference_low": low,
-        "difference_high": high,
-        "confidence": confidence,
-        "n_rows": len(y),
-        "significant": verdict in ("better", "worse"),
-        "verdict": verdict,
-        "mcnemar_statistic": None,
-        "mcnemar_p": None,
-        "b01": None,
-        "b10": None,
-    }
-    labels = _predicted_labels(metric_fn, candidate), _predicted_labels(metric_fn, mvp)
-    if metric_fn.task != REGRESSION and labels[0] is not None and labels[1] is not None:
-        truth = label_strings(y)
-        statistic, p_value, b01, b10 = mcnemar(labels[0] == truth, labels[1] == truth)
-        result.update(mcnemar_statistic=statistic, mcnemar_p=p_value, b01=b01, b10=b10)
-    return result
+    return replicates.compare("candidate", "MVP", confidence, rows_word)
 
 
 def _predicted_labels(metric_fn: MetricFunction, predicted) -> np.ndarray | None:

@@ -8,7 +8,8 @@ cached.require_app()
 ws = cached.workspace()
 path = str(ws.path)
 sprints = ws.sprints()
-summary = cached.summary(path, cached.workspace_stamp(ws))
+stamp = cached.workspace_stamp(ws)
+summary = cached.summary(path, stamp)
 store = cached.store(path)
 counts = {sprint: store.counts(sprint) for sprint in sprints}
 total = store.counts()
@@ -67,3 +68,7 @@ for sprint in decided:
         st.text(body)
         if attendees:
             st.caption("Attendees: " + views.escape_markdown(attendees))
+
+# The Bake-off page's bootstrap takes seconds on a large demo set: start it while people read.
+chosen = cached.sprint()
+cached.warm_up_bakeoff(ws, chosen, tuple(entry for entry in stamp if entry[0] == chosen))

@@ -12,6 +12,7 @@ import model
 from model.bakeoff import (
     agreement_heatmap,
     bakeoff_table,
+    bootstrap_figures,
     disagreements,
     display_table,
     pareto_chart,
@@ -21,6 +22,7 @@ from model.bakeoff import (
 )
 from model.costs import CostAssumptions
 from model.demo import FEATURES, TARGET, load_demo_data
+from model.stats import bootstrap_ci, compare_to_mvp
 
 TOOL_WEAR = "Tool wear [min]"
 
@@ -204,6 +206,45 @@ def test_sprint_without_mvp_is_compared_with_the_best_on_shared_rows(ws):
     physics = table.set_index("prototype").loc["physics rules"]
     assert math.isnan(physics["running_cost_per_month"])  # no training time: unknown
     assert not physics["dominated"]
+
+
+def test_bootstrap_figures_serve_any_cost_assumptions_without_a_new_bootstrap(ws):
+    figures = bootstrap_figures(ws, "Sprint 1", "pr_auc", n_resamples=200)
+    cheap, dear = CostAssumptions(), CostAssumptions(compute_price_per_hour=50.0)
+    for assumptions in (cheap, dear):
+        direct = bakeoff_table(ws, "Sprint 1", "pr_auc", assumptions, n_resamples=200)
+        reused = bakeoff_table(ws, "Sprint 1", "pr_auc", assumptions, figures=figures)
+        pd.testing.assert_frame_equal(reused, direct, check_exact=True)
+        assert reused.attrs == direct.attrs
+    assert "currency" not in figures.attrs
+    assert "running_cost_per_month" not in figures.columns
+
+
+def test_bakeoff_intervals_are_those_of_the_one_model_functions(ws):
+    """Scoring every prototype on one pass over the resamples changes no figure."""
+    from model.bakeoff import _Sprint
+
+    table = bakeoff_table(ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=300)
+    data = _Sprint(ws, "Sprint 1")
+    metric = data.metric("pr_auc")
+    mvp, other = data.frames["tool-wear rule"], data.frames["physics rules"]
+    by_name = table.set_index("prototype")
+    for name, frame in data.frames.items():
+        estimate, low, high = bootstrap_ci(data.truth, frame, metric, n_resamples=300)
+        assert tuple(by_name.loc[name, ["pr_auc", "pr_auc_low", "pr_auc_high"]]) == (
+            estimate,
+            low,
+            high,
+        )
+    compared = compare_to_mvp(data.truth, other, mvp, metric, n_resamples=300)
+    row = by_name.loc["physics rules"]
+    assert (row["difference"], row["difference_low"], row["difference_high"]) == (
+        compared["difference"],
+        compared["difference_low"],
+        compared["difference_high"],
+    )
+    assert row["verdict"] == compared["verdict"]
+    assert row["mcnemar_p"] == compared["mcnemar_p"]
 
 
 def test_table_feeds_the_sentences_and_the_chart(ws):

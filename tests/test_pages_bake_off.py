@@ -114,9 +114,7 @@ def test_changing_the_metric_to_roc_auc_changes_the_table(small_workspace, open_
     after = comparison(at)
     assert "ROC AUC (95% interval)" in after.index
     assert "PR AUC (95% interval)" not in after.index
-    assert list(after.loc["ROC AUC (95% interval)"]) != list(
-        before.loc["PR AUC (95% interval)"]
-    )
+    assert list(after.loc["ROC AUC (95% interval)"]) != list(before.loc["PR AUC (95% interval)"])
     assert "scores best on ROC AUC" in at.markdown[0].value
 
 
@@ -171,9 +169,7 @@ def test_an_invalid_assumption_shows_one_line_and_saves_nothing(workspace_copy, 
     assert not (workspace_copy / ASSUMPTIONS_FILE).exists()
 
 
-def test_an_unreadable_assumptions_file_is_one_error_and_can_be_replaced(
-    workspace_copy, open_app
-):
+def test_an_unreadable_assumptions_file_is_one_error_and_can_be_replaced(workspace_copy, open_app):
     (workspace_copy / ASSUMPTIONS_FILE).write_text('{"predictions_per_month": -5}')
     at = open_app(workspace_copy, page="bake_off")
     assert not at.exception
@@ -294,3 +290,46 @@ def test_a_scientist_can_record_a_decision_when_signed_in(workspace_copy, open_s
     assert not at.exception
     assert "Record decision" in [b.label for b in at.button]
     assert "Save assumptions" in [b.label for b in at.button]
+
+
+# -- the bootstrap, computed once ------------------------------------------------------------
+def count_bootstraps(monkeypatch) -> list[str]:
+    """Record every bake-off bootstrap (``bakeoff.bootstrap_figures``) the app runs."""
+    calls: list[str] = []
+    original = bakeoff.bootstrap_figures
+
+    def counted(ws, sprint, *args, **kwargs):
+        calls.append(sprint)
+        return original(ws, sprint, *args, **kwargs)
+
+    monkeypatch.setattr(bakeoff, "bootstrap_figures", counted)
+    return calls
+
+
+def test_the_overview_starts_the_bootstrap_so_the_bake_off_only_reads_it(
+    workspace_copy, open_app, monkeypatch
+):
+    from model import cached
+
+    calls = count_bootstraps(monkeypatch)
+    at = open_app(workspace_copy)  # the overview, the app's first page
+    assert not at.exception
+    cached._WARM_UP_POOL.submit(lambda: None).result()  # wait for the warm-up to finish
+    assert calls == ["Sprint 2"]
+    at.switch_page("pages/bake_off.py").run()
+    assert not at.exception
+    assert INTERVAL.match(comparison(at).loc["PR AUC (95% interval)", "random forest (MVP)"])
+    assert calls == ["Sprint 2"]  # read, not computed again
+    ws = model.open_workspace(workspace_copy)
+    assert not cached.warm_up_bakeoff(ws, "Sprint 2")  # already asked for
+
+
+def test_new_cost_assumptions_do_not_rerun_the_bootstrap(workspace_copy, open_app, monkeypatch):
+    calls = count_bootstraps(monkeypatch)
+    at = open_app(workspace_copy, page="bake_off", reviewer="dana")
+    before = len(calls)
+    at.number_input(key="assume_engineer_day_rate").set_value(1600.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    assert comparison(at).loc["One-off cost", "random forest (MVP)"] == "$8,000.00"
+    assert len(calls) == before

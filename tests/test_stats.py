@@ -12,6 +12,7 @@ from scipy import stats as sps
 from sklearn import metrics as skm
 
 from model.stats import (
+    Replicates,
     bootstrap_ci,
     compare_to_mvp,
     mcnemar,
@@ -186,6 +187,50 @@ def test_bootstrap_of_five_prototypes_on_2000_rows_takes_seconds():
             reference = models[0] > 0.5 if key == "f1" else models[0]
             paired_bootstrap_difference(y, predicted, reference, metric)
     assert time.perf_counter() - start < 10  # about one second on two cores
+
+
+def test_replicates_of_several_models_give_each_models_own_figures():
+    y, _ = rare_binary()
+    rng = np.random.default_rng(4)
+    models = {f"m{i}": np.clip(0.3 * y + rng.normal(0.3, 0.2, len(y)), 0, 1) for i in range(3)}
+    for key in ("pr_auc", "roc_auc", "recall@p90", "log_loss"):
+        metric = metric_function(key, "binary")
+        replicates = Replicates(y, models, metric, n_resamples=300, seed=2)
+        for name, score in models.items():
+            assert replicates.interval(name) == bootstrap_ci(y, score, metric, 300, seed=2)
+        assert replicates.difference("m1", "m0") == paired_bootstrap_difference(
+            y, models["m1"], models["m0"], metric, 300, seed=2
+        )
+
+
+def test_ranking_metrics_agree_whichever_way_the_scores_are_grouped(monkeypatch):
+    """Few distinct positive scores take the per-threshold path, many the ranked one: the
+    counts are whole numbers either way, so the figures are equal, not just close."""
+    y, score = rare_binary(n=3000)
+    coarse = np.round(score, 2)  # few distinct positive scores
+    index, weights = one_resample(len(y))
+    for key in ("pr_auc", "roc_auc", "recall@p90"):
+        metric = metric_function(key, "binary")
+        few = metric.prepare(y, coarse)(weights)
+        with monkeypatch.context() as patch:
+            patch.setattr("model.stats._MAX_THRESHOLD_COLUMNS", 0)
+            ranked = metric.prepare(y, coarse)(weights)
+        assert few.tolist() == ranked.tolist(), key
+        assert few[0] == pytest.approx(metric(y, coarse))
+
+
+def test_replicates_refuse_models_scored_against_another_truth():
+    y, score = rare_binary(n=200)
+    metric = metric_function("pr_auc", "binary", positive_class="1")
+    truth = y.astype(int)
+    frames = {
+        "a": pd.DataFrame({"actual": truth, "p:1": score}),
+        "b": pd.DataFrame({"actual": 1 - truth, "p:1": score}),
+    }
+    with pytest.raises(ValueError, match="a and b must be scored on the same rows"):
+        Replicates(None, frames, metric)
+    with pytest.raises(ValueError, match="no predictions"):
+        Replicates(y, {}, metric)
 
 
 # -- paired differences and McNemar -------------------------------------------------------------
