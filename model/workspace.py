@@ -598,7 +598,8 @@ class Workspace:
         A row outside the demo deck is explained the first time it is asked for, with the
         explainer and background rows publishing used (so it gets the values a publish of every
         row would have given it, additivity checked), for every explained class; the values are
-        stored in the prototype folder and read back from then on.
+        stored in the prototype folder and read back from then on (in a workspace that cannot be
+        written, they are returned without being stored).
         """
         row_id = str(row_id)
         for _ in range(2):
@@ -669,27 +670,40 @@ class Workspace:
         values = pd.DataFrame(
             explanation.values[0].T.astype(np.float32), index=index, columns=meta["features"]
         )
-        path = proto.path / ON_DEMAND_FILE
-        with self._lock():
-            current = proto.path / "prototype.json"
-            if (
-                not current.is_file()
-                or json.loads(current.read_text())["published_at"] != meta["published_at"]
-            ):
-                return None
+        try:
+            with self._lock():
+                current = proto.path / "prototype.json"
+                if (
+                    not current.is_file()
+                    or json.loads(current.read_text())["published_at"] != meta["published_at"]
+                ):
+                    return None
+                _check_reproduces(proto, prediction, explanation)
+                return _store_on_demand(proto.path / ON_DEMAND_FILE, values, row_id)
+        except OSError:
+            # A read-only workspace or a full disk: the row is explained, just not stored.
             _check_reproduces(proto, prediction, explanation)
-            if path.is_file():
-                stored = pd.read_parquet(path)
-                known = stored.index.get_level_values("row_id")
-                if row_id in known:  # another session explained it meanwhile: keep theirs
-                    return stored[known == row_id]
-                values = pd.concat([stored, values])
-            temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            values.to_parquet(temporary)
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        return values[values.index.get_level_values("row_id") == row_id]
+            return values
+
+
+def _store_on_demand(path: Path, values: pd.DataFrame, row_id: str) -> pd.DataFrame:
+    """Add one row's values to the on-demand file (call under the workspace lock); return the
+    row's stored values, which are another session's if it stored the row first."""
+    if path.is_file():
+        stored = pd.read_parquet(path)
+        known = stored.index.get_level_values("row_id")
+        if row_id in known:
+            return stored[known == row_id]
+        values = pd.concat([stored, values])
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        values.to_parquet(temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return values[values.index.get_level_values("row_id") == row_id]
 
 
 def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -465,6 +466,23 @@ def test_a_replaced_model_file_is_refused_rather_than_explained(forest):
     with pytest.raises(model.WorkspaceError, match="no longer gives the published results"):
         ws.explain("S", "rf", second)
     assert list(proto.on_demand_rows()) == [first]
+
+
+def test_a_workspace_that_cannot_be_written_still_explains_rows_without_storing(
+    forest, monkeypatch
+):
+    ws, rf, X_demo, _ = forest
+    (row_id,) = off_deck_rows(ws.prototype("S", "rf"), 1)
+
+    def read_only(self):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(model.Workspace, "_lock", read_only)
+    explanation = ws.explain("S", "rf", row_id)
+    probability = rf.predict_proba(X_demo.loc[[row_id]])[0, 1]
+    assert explanation["output"] == pytest.approx(probability, abs=1e-6)
+    assert len(ws.prototype("S", "rf").on_demand_rows()) == 0
+    assert not list(ws.prototype("S", "rf").path.glob(".*.tmp"))
 
 
 def test_an_older_workspace_without_a_deck_still_explains(tmp_path):
