@@ -30,6 +30,7 @@ __all__ = [
     "SPRINT_KEY",
     "WORKSPACE_KEY",
     "bakeoff",
+    "agreement_spec",
     "bakeoff_figures",
     "comparison",
     "disagreements",
@@ -39,6 +40,7 @@ __all__ = [
     "importance_spec",
     "input_schema",
     "own_case",
+    "pareto_spec",
     "prediction_page",
     "predictions",
     "predictions_outline",
@@ -280,8 +282,26 @@ def segments(path: str, sprint: str, metric_key: str, feature: str, stamp: tuple
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def disagreements(path: str, sprint: str, stamp: tuple) -> dict:
-    """``bakeoff.disagreements``; ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
-    return _bakeoff.disagreements(open_workspace(path, create=False), sprint)
+    """``bakeoff.disagreements`` with only the rows where the prototypes disagree (a rerun
+    copies those, not every demo row); ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
+    split = _bakeoff.disagreements(open_workspace(path, create=False), sprint)
+    rows = split["rows"]
+    return {**split, "rows": rows[rows["split"] > 0].reset_index(drop=True)}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stamp: tuple) -> dict:
+    """The Vega-Lite spec of ``bakeoff.pareto_chart`` for ``bakeoff(...)``'s table, built and
+    validated once per table instead of on every rerun."""
+    table = bakeoff(path, sprint, metric_key, assumptions, stamp)
+    return _views.chart_spec(_bakeoff.pareto_chart(table))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
+    """The Vega-Lite spec of ``bakeoff.agreement_heatmap`` for ``disagreements(...)``."""
+    split = disagreements(path, sprint, stamp)
+    return _views.chart_spec(_bakeoff.agreement_heatmap(split["agreement"]))
 
 
 @st.cache_resource(show_spinner=False)

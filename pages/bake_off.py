@@ -209,7 +209,9 @@ st.caption(
 st.subheader("Trade-offs")
 sentences = bakeoff.tradeoff_sentences(table)
 st.markdown("\n".join(f"- {escape(sentence)}" for sentence in sentences))
-st.altair_chart(bakeoff.pareto_chart(table), width="content")
+st.vega_lite_chart(
+    cached.pareto_spec(path, sprint, metric_key, assumptions.to_dict(), stamp), width="content"
+)
 
 # -- the details, below -------------------------------------------------------------------------
 costs_tab, segments_tab, disagree_tab, decision_tab, models_tab = st.tabs(
@@ -270,7 +272,7 @@ with disagree_tab:
         st.info(escape(views.one_line(error)))
     else:
         names = list(split["agreement"].index)
-        differ = split["rows"][split["rows"]["split"] > 0]
+        differ = split["rows"]  # only the rows where they disagree
         row_ids = [str(r) for r in differ["row_id"]]
         if len(names) < 2:
             st.info("Only one prototype here: there is nothing to disagree about.")
@@ -326,7 +328,7 @@ with disagree_tab:
                             f"{str(sent.get('sent_at', ''))[:10]}"
                         )
                     )
-            st.altair_chart(bakeoff.agreement_heatmap(split["agreement"]), width="stretch")
+            st.vega_lite_chart(cached.agreement_spec(path, sprint, stamp), width="stretch")
             if row_ids:
                 pages = (len(row_ids) - 1) // ROWS_PER_PAGE + 1
                 page = 1
