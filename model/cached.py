@@ -22,7 +22,7 @@ from model import bakeoff as _bakeoff
 from model import followup as _followup
 from model import review as _review
 from model import views as _views
-from model.costs import CostAssumptions
+from model.costs import CostAssumptions, load_assumptions
 from model.workspace import Workspace, open_workspace
 
 __all__ = [
@@ -246,15 +246,18 @@ _WARM_UP_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-rev
 
 
 def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> bool:
-    """Start computing ``sprint``'s bake-off figures for its headline metric in a background
-    thread, so the Bake-off page finds them cached instead of bootstrapping while the user
-    waits. ``stamp`` is ``workspace_stamp(ws, [sprint])`` if the caller has it. Returns True
-    when a warm-up was started, False when one was already asked for (or there is nothing to
-    compare). A failure is left for the page to meet and show."""
+    """Start computing what the Bake-off page first shows for ``sprint`` (the bootstrap for
+    its headline metric, the table under the saved assumptions, the first segments, the
+    disagreements and both charts) in a background thread, so the page finds it cached
+    instead of computing while the user waits. ``stamp`` is ``workspace_stamp(ws, [sprint])``
+    if the caller has it. Returns True when a warm-up was started, False when one was already
+    asked for (or there is nothing to compare). A failure is left for the page to meet and
+    show in its own words."""
     prototypes = ws.prototypes(sprint)
     if not prototypes:
         return False
-    metric_key = _views.bakeoff_metrics(ws.prototype(sprint, prototypes[0]).task)[0]
+    meta = ws.prototype(sprint, prototypes[0]).meta
+    metric_key = _views.bakeoff_metrics(meta["task"])[0]
     stamp = workspace_stamp(ws, [sprint]) if stamp is None else stamp
     key = (str(ws.path), sprint, metric_key, stamp)
     with _WARM_UPS_LOCK:
@@ -263,14 +266,23 @@ def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> b
         if len(_WARM_UPS) >= _MAX_WARM_UPS:  # forgetting one only costs a warm-up
             _WARM_UPS.clear()
         _WARM_UPS.add(key)
-    _WARM_UP_POOL.submit(_warm_up, *key)
+    features = _views.segment_features(meta)
+    _WARM_UP_POOL.submit(_warm_up, *key, features[0] if features else None)
     return True
 
 
-def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple) -> None:
-    # The page computes it again and shows the error in its own words.
-    with contextlib.suppress(Exception):
-        bakeoff_figures(path, sprint, metric_key, stamp)
+def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple, feature: str | None) -> None:
+    # The same cached calls as the page's, so the page reads what this computed (Streamlit
+    # makes a page that asks meanwhile wait for this result rather than compute it again).
+    steps = [
+        lambda: bakeoff_figures(path, sprint, metric_key, stamp),
+        lambda: pareto_spec(path, sprint, metric_key, load_assumptions(path).to_dict(), stamp),
+        lambda: segments(path, sprint, metric_key, feature, stamp) if feature else None,
+        lambda: agreement_spec(path, sprint, stamp),
+    ]
+    for step in steps:
+        with contextlib.suppress(Exception):  # the page meets the error and shows it
+            step()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -91,6 +91,7 @@ __all__ = [
     "reason_wording",
     "resolved_table",
     "review_queue",
+    "segment_features",
     "segment_view",
     "snapshot_view",
     "table_key",
@@ -724,6 +725,14 @@ def bakeoff_metrics(task: str) -> list[str]:
     if headline not in offered:
         return list(offered)
     return [headline, *(key for key in offered if key != headline)]
+
+
+def segment_features(meta: Mapping) -> list[str]:
+    """The features a bake-off can be split by, categorical ones first, from a prototype's
+    metadata (empty when it was published without feature names)."""
+    features = list(meta.get("features", []))
+    categorical = [f for f in meta.get("categorical", {}) if f in features]
+    return categorical + [f for f in features if f not in categorical]
 
 
 def bakeoff_display(table: pd.DataFrame) -> pd.DataFrame:

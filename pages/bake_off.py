@@ -235,9 +235,7 @@ with costs_tab:
 
 with segments_tab:
     st.subheader(f"{label} per segment")
-    features = list(metas[prototypes[0]].get("features", []))
-    categorical = [f for f in metas[prototypes[0]].get("categorical", {}) if f in features]
-    choices = categorical + [f for f in features if f not in categorical]
+    choices = views.segment_features(metas[prototypes[0]])
     if not choices:
         st.info("These prototypes were published without their feature names.")
     else:
