@@ -34,6 +34,7 @@ class Sizes:
     per_thread: int = 25
     export_rows: int = 100_000
     page_rows: list[int] = field(default_factory=lambda: [10_000, 100_000])
+    pages_rows: int = 100_000
     dashboard_rows: int = 1_000
 
     @classmethod
@@ -48,6 +49,7 @@ class Sizes:
             per_thread=2,
             export_rows=2_000,
             page_rows=[300],
+            pages_rows=300,
             dashboard_rows=200,
         )
 
@@ -74,9 +76,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         log("c: export")
         rows += verdicts.bench_export(sizes.export_rows, sizes.repeats, workdir, log=log)
     if "page" in sections:
-        log("d: sprint demo page")
+        log("d: pages")
         for n in sizes.page_rows:
             rows += page.bench_page(n, max(sizes.repeats, 3), workdir, log=log)
+        rows += page.bench_pages(sizes.pages_rows, max(sizes.repeats, 3), workdir, log=log)
     if "memory" in sections:
         log("e: memory")
         rows += publish.bench_memory(sizes.memory_models, sizes.memory_rows, sizes.quick, log=log)
@@ -104,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         "--page-rows", help="comma-separated row counts for the page (default: 10000,100000)"
     )
     parser.add_argument(
+        "--pages-rows",
+        type=int,
+        help="demo rows for every page's first open and rerun (default: 100000)",
+    )
+    parser.add_argument(
         "--dashboard-python",
         help="a Python with explainerdashboard installed (default: $BENCH_DASHBOARD_PYTHON)",
     )
@@ -124,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes.repeats = args.repeats
     if args.page_rows:
         sizes.page_rows = [int(n) for n in args.page_rows.split(",")]
+    if args.pages_rows:
+        sizes.pages_rows = args.pages_rows
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
     before = machine()
     start = time.perf_counter()
