@@ -1,4 +1,4 @@
-"""A workspace nobody may write, and a disk that is full: for real, not simulated.
+"""Workspaces that cannot be used: read-only, full, a file. For real, not simulated.
 
 We run as root, and root ignores file permissions, so chmod alone stops nothing. Each test
 runs its Python in a child process that sees the workspace read-only for real: in a private
@@ -306,15 +306,18 @@ def test_publishing_into_a_read_only_workspace_is_one_line_and_exit_2(
         workspace, sys.executable, "-m", "model", "list", "--workspace", str(workspace)
     )
     assert listed.returncode == 0 and SPRINT in listed.stdout, listed.stderr
-    for target in [workspace, workspace / "a new workspace"]:
+    new = workspace / "a new workspace"
+    expected = {
+        workspace: f"error: could not write to the workspace {workspace}: {read_only.strerror}",
+        new: f"error: cannot create workspace {new}: {read_only.strerror}",
+    }
+    for target, line in expected.items():
         published = read_only.run(
             workspace, sys.executable, "-m", "model", "publish", "--workspace", str(target),
             "--sprint", "Sprint 3", "--name", "forest again", "--model",
             str(forest.path / "model.skops"), "--data", str(data_file), "--target", TARGET,
         )  # fmt: skip
-        assert published.returncode == 2, published
-        line = one_line(published.stderr)
-        assert line.startswith("error: ") and read_only.strerror in line, line
+        assert published.returncode == 2 and one_line(published.stderr) == line, published
     assert file_hashes(workspace) == before
 
 
@@ -354,6 +357,22 @@ def test_a_missing_workspace_in_a_read_only_folder_is_one_line_on_the_page(works
         f"cannot create workspace {missing}: {read_only.strerror}"
     ]
     assert not missing.exists()
+
+
+def test_a_workspace_path_that_is_a_file_is_one_line_and_exit_2_from_both_clis(tmp_path):
+    path = tmp_path / "a-file"
+    path.write_text("not a folder")
+    expected = {
+        "model": f"error: {path} is a file, not a workspace folder",
+        "feedback_store": f"error: workspace folder not found: {path} (check the path)",
+    }
+    for package, line in expected.items():
+        result = subprocess.run(
+            [sys.executable, "-m", package, "list", "--workspace", str(path)],
+            capture_output=True, text=True, cwd=ROOT, timeout=300,
+        )  # fmt: skip
+        assert result.returncode == 2 and one_line(result.stderr) == line, result
+    assert path.read_text() == "not a folder"
 
 
 # -- a disk that is really full -------------------------------------------------------------------
