@@ -1043,7 +1043,12 @@ def _plain(value: Any, where: str) -> Any:
 
 def _scalar(value: Any, where: str) -> Any:
     # Snapshots usually come from a pandas row: numpy numbers, NaN, NaT and Timestamps.
-    if value is None or isinstance(value, bool | str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common cases first: this runs for every value of every verdict
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, bool | str):
         return value
     if value is pd.NaT or value is pd.NA:
         return None
