@@ -178,8 +178,8 @@ with agreement_tab:
 def demo_row_ids(frame) -> set[str]:
     """The demo rows of every prototype the verdicts are about (those still published)."""
     rows: set[str] = set()
-    for sprint_name, name in frame[["sprint", "prototype"]].drop_duplicates().itertuples(
-        index=False
+    for sprint_name, name in (
+        frame[["sprint", "prototype"]].drop_duplicates().itertuples(index=False)
     ):
         if sprint_name in sprints and name in ws.prototypes(sprint_name):
             version = ws.prototype(sprint_name, name).version
@@ -193,9 +193,7 @@ def training_export(scoped, rule: str, lead: str | None) -> None:
     if not may_export:
         st.info(views.escape_markdown(no_export), icon=":material/lock:")
         return
-    format_column, file_column, manifest_column = st.columns(
-        [1, 2, 2], vertical_alignment="bottom"
-    )
+    format_column, file_column, manifest_column = st.columns([1, 2, 2], vertical_alignment="bottom")
     fmt = format_column.selectbox(
         "File format",
         TRAINING_FORMATS,
