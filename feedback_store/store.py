@@ -623,8 +623,11 @@ class FeedbackStore:
             # Writers of this process take turns on a lock, woken as soon as it is free. Left
             # to SQLite, a blocked writer sleeps and polls with growing sleeps: with sixteen at
             # once a few waited seconds (python -m bench, section b). Other processes are kept
-            # out by BEGIN IMMEDIATE and the busy timeout, as before.
-            with self._write_lock:
+            # out by BEGIN IMMEDIATE and the busy timeout, as before; the lock has the same
+            # timeout, so a wait behind a slow writer ends like a busy database: retried.
+            if not self._write_lock.acquire(timeout=_BUSY_TIMEOUT_SECONDS):
+                raise sqlite3.OperationalError("database is locked by a writer of this process")
+            try:
                 conn = self._connection()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -634,6 +637,8 @@ class FeedbackStore:
                     self._roll_back(conn)
                     raise
                 return result
+            finally:
+                self._write_lock.release()
 
         return self._retry(transaction)
 

@@ -148,3 +148,21 @@ def test_a_forked_child_using_the_parents_store_opens_its_own_connection(tmp_pat
     assert sorted(store.verdicts()["row_id"]) == ["child", "parent after", "parent before"]
     with sqlite3.connect(tmp_path / "feedback.db") as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_writer_kept_waiting_by_another_in_this_process_gets_the_busy_message(
+    tmp_path, monkeypatch
+):
+    from feedback_store import store as store_module
+
+    monkeypatch.setattr(store_module, "_BUSY_TIMEOUT_SECONDS", 0.05)
+    store = feedback_store.open(tmp_path)
+    other = feedback_store.open(tmp_path)  # another session's store on the same file
+    assert other._write_lock.acquire()  # as a writer of this process would, mid-transaction
+    try:
+        with pytest.raises(feedback_store.StorageError, match="stayed busy; nothing was saved"):
+            record_one(store, "1")
+    finally:
+        other._write_lock.release()
+    record_one(store, "2")
+    assert store.verdicts()["row_id"].tolist() == ["2"]
