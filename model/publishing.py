@@ -140,7 +140,7 @@ def _check_inputs(estimator, X, y, task):
         )
     if y_series.nunique() < 2:
         raise PublishError(
-            f"the target has a single value ({y_series.iloc[0]!r}); a demo set needs more than "
+            f"the target has a single value ({_plain_value(y_series.iloc[0])!r}); a demo set needs more than "
             "one outcome to measure the model"
         )
     if task == REGRESSION:
@@ -153,6 +153,11 @@ def _check_inputs(estimator, X, y, task):
     else:
         y_series = pd.Series(label_strings(y_series.to_numpy()), index=row_ids, dtype=object)
     return X, y_series
+
+
+def _plain_value(value):
+    """A NumPy scalar as the Python value users typed (``np.int64(0)`` is shown as ``0``)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _measure_latency(
