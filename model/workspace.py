@@ -65,6 +65,17 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _read_json(path: Path) -> dict:
+    """A workspace metadata file; a damaged one is a ``WorkspaceError`` that names it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise WorkspaceError(
+            f"{path} is damaged ({error}); publish the prototype again or restore the "
+            "workspace from a backup"
+        ) from None
+
+
 def _write_json_atomic(path: Path, data: dict) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
@@ -273,7 +284,7 @@ class Workspace:
         for folder in self.sprints_dir.iterdir():
             meta_file = folder / "sprint.json"
             if folder.is_dir() and meta_file.is_file():
-                infos.append(json.loads(meta_file.read_text()))
+                infos.append(_read_json(meta_file))
         return [info["name"] for info in sorted(infos, key=lambda i: (i["order"], i["name"]))]
 
     def sprint_info(self, sprint: str) -> dict:
@@ -281,7 +292,7 @@ class Workspace:
         meta_file = self._sprint_dir(sprint) / "sprint.json"
         if not meta_file.is_file():
             raise WorkspaceError(f"there is no sprint {sprint!r} in {self.path}")
-        return json.loads(meta_file.read_text())
+        return _read_json(meta_file)
 
     def prototypes(self, sprint: str) -> list[str]:
         """Names of the sprint's published prototypes, in publishing order."""
@@ -292,7 +303,7 @@ class Workspace:
         for child in folder.iterdir():
             meta_file = child / "prototype.json"
             if child.is_dir() and not child.name.startswith(".") and meta_file.is_file():
-                meta = json.loads(meta_file.read_text())
+                meta = _read_json(meta_file)
                 found.append((meta.get("first_published_at", ""), meta["name"]))
         return [name for _, name in sorted(found)]
 
@@ -302,7 +313,7 @@ class Workspace:
         meta_file = folder / "prototype.json"
         if not meta_file.is_file():
             raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
-        meta = json.loads(meta_file.read_text())
+        meta = _read_json(meta_file)
         return Prototype(meta["sprint"], meta["name"], folder, meta)
 
     def mvp(self, sprint: str) -> str | None:
@@ -352,7 +363,7 @@ class Workspace:
         folder = self._sprint_dir(sprint)
         meta_file = folder / "sprint.json"
         if meta_file.is_file():
-            return json.loads(meta_file.read_text())
+            return _read_json(meta_file)
         (folder / "prototypes").mkdir(parents=True, exist_ok=True)
         info = {
             "name": validate_name(sprint, "sprint name"),
@@ -416,7 +427,7 @@ class Workspace:
                 self._ensure_sprint(sprint)
                 final = self._prototype_dir(sprint, name)
                 previous = final / "prototype.json"
-                old = json.loads(previous.read_text()) if previous.is_file() else None
+                old = _read_json(previous) if previous.is_file() else None
                 staging = final.parent / f".staging-{uuid.uuid4().hex}"
                 staging.mkdir(parents=True)
                 try:
@@ -675,7 +686,7 @@ class Workspace:
                 current = proto.path / "prototype.json"
                 if (
                     not current.is_file()
-                    or json.loads(current.read_text())["published_at"] != meta["published_at"]
+                    or _read_json(current)["published_at"] != meta["published_at"]
                 ):
                     return None
                 _check_reproduces(proto, prediction, explanation)

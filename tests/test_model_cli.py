@@ -160,6 +160,16 @@ def test_list_and_explain_on_a_missing_workspace_exit_2(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
+def test_a_damaged_prototype_json_is_one_line_naming_it_and_exit_2(tmp_path, files):
+    workspace = tmp_path / "ws"
+    assert run(*publish_args(workspace, files)).returncode == 0
+    (meta,) = workspace.glob("sprints/*/prototypes/*/prototype.json")
+    meta.write_text(meta.read_text()[:40])
+    result = run("list", "--workspace", str(workspace))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "prototype.json is damaged" in result.stderr
+
+
 @pytest.mark.parametrize("verb", ["demo", "publish", "list", "explain"])
 def test_every_verb_has_help(verb):
     result = run(verb, "--help")

@@ -146,8 +146,8 @@ def test_a_damaged_prototype_json_is_one_line_on_every_page(workspace_copy, open
     for page in PAGES:
         errors = shown_errors(open_app(workspace_copy, page=page, reviewer="zoe"))
         assert len(errors) == 1, (page, errors)
-        # json's own words; they do not name the file (see README's reliability table).
-        assert "line" in errors[0] and "column" in errors[0], errors
+        assert "prototype.json is damaged" in errors[0], errors
+        assert "publish the prototype again" in errors[0], errors
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage"])
