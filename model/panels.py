@@ -135,7 +135,6 @@ def predictions_table(path: str, proto: Prototype):
     )
     precomputed_only = False
     if in_advance:
-        st.caption(views.escape_markdown(in_advance))
         precomputed_only = st.toggle(
             "Explained in advance only",
             key=DEMO_PRECOMPUTED_KEY,
@@ -159,12 +158,14 @@ def predictions_table(path: str, proto: Prototype):
         height=330,
         width="stretch",
         column_config={
-            "row_id": st.column_config.TextColumn("Row", width=58),
-            "predicted": st.column_config.TextColumn("Predicted", width=82),
-            "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=86),
-            "actual": st.column_config.TextColumn("Actual", width=60),
+            "row_id": st.column_config.TextColumn("Row", width=54),
+            "predicted": st.column_config.TextColumn("Predicted", width=72),
+            "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=80),
+            "actual": st.column_config.TextColumn("Actual", width=54),
             "precomputed": st.column_config.CheckboxColumn(
-                "In advance", width=78, help="Explained when publishing"
+                "Ready",
+                width=58,
+                help="Explained when publishing: selecting the row reads its explanation",
             ),
         },
     )
@@ -177,6 +178,12 @@ def predictions_table(path: str, proto: Prototype):
             key=DEMO_PAGE_KEY,
             width=180,
         )
+    if in_advance:
+        st.caption(views.escape_markdown(in_advance))
+        rule = views.deck_rule(meta.get("deck"))
+        if rule:
+            with st.expander("Which rows were explained in advance, and why"):
+                st.caption(views.escape_markdown(rule))
     return rows, event
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "costs_view",
     "count_verdicts",
     "decision_snapshot",
+    "deck_rule",
     "decision_text",
     "disagreement_view",
     "dispute_chart",
@@ -364,7 +365,8 @@ def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10)
             "start:Q",
             title=f"contribution to {target}",
             scale=alt.Scale(domain=domain, nice=False),
-            axis=alt.Axis(format=axis_format, tickCount=6),
+            # Ends under the bars' right end: centred, a long title is cut off in a narrow column.
+            axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end"),
         ),
         x2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),
@@ -1032,22 +1034,25 @@ def table_key(prefix: str, *view: object) -> str:
 
 
 def precomputed_caption(n_precomputed: int | None, n_rows: int, deck: Mapping | None) -> str | None:
-    """Which rows were explained when publishing and why (the deck's ``rule``), and how long
-    another row takes the first time; None when every row was (or the predictions do not
-    say, as in workspaces published before demo decks)."""
+    """How many rows were explained when publishing, and what selecting another one costs;
+    None when every row was (or the predictions do not say, as in workspaces published before
+    demo decks). ``deck_rule`` says which rows and why."""
     if n_precomputed is None or n_precomputed >= n_rows:
         return None
-    deck = deck or {}
-    rule = " ".join(str(deck.get("rule") or "").split())
-    if not rule:
-        rule = (
-            f"SHAP values were computed for {n_precomputed:,} of {n_rows:,} rows when "
-            "publishing. Any other row is explained when you select it."
-        )
-    seconds = deck.get("seconds_per_row")
+    text = (
+        f"{n_precomputed:,} of {n_rows:,} rows were explained when publishing (ticked under "
+        "Ready). Any other row is explained when you select it"
+    )
+    seconds = (deck or {}).get("seconds_per_row")
     if isinstance(seconds, int | float) and np.isfinite(seconds) and seconds > 0:
-        rule += f" The first time takes {_seconds(seconds)}; after that it is stored."
-    return rule
+        text += f", the first time only: {_seconds(seconds)}"
+    return text + "."
+
+
+def deck_rule(deck: Mapping | None) -> str | None:
+    """Which rows were explained when publishing, and why: the deck's ``rule``, on one line."""
+    rule = " ".join(str((deck or {}).get("rule") or "").split())
+    return rule or None
 
 
 def importance_caption(meta: Mapping) -> str | None:

@@ -19,7 +19,7 @@ proto = panels.demo_header(ws, sprint)
 if sprint != ws.sprints()[0]:
     panels.followup_panel(path, sprint, proto.name, proto.version)
 panels.global_importance(path, proto)
-table_column, explanation_column = st.columns([5, 7], gap="small")
+table_column, explanation_column = st.columns([6, 7], gap="small")
 with table_column:
     rows, event = panels.predictions_table(path, proto)
 with explanation_column:

@@ -274,10 +274,11 @@ def deck_workspace(tmp_path_factory):
 def test_the_page_says_which_rows_were_explained_in_advance_and_why(deck_workspace, open_app):
     at = open_app(deck_workspace, page="sprint_demo")
     assert not at.exception
-    rule = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest").meta["deck"]
+    deck = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest").meta["deck"]
     captions = [c.value.replace("\\", "") for c in at.caption]
-    assert any(c.startswith(" ".join(rule["rule"].split())) for c in captions)
-    assert any("40 of 300 rows" in c for c in captions)
+    assert any(c.startswith("40 of 300 rows were explained when publishing") for c in captions)
+    assert " ".join(deck["rule"].split()) in captions  # why those rows, in the expander
+    assert "Which rows were explained in advance, and why" in [e.label for e in at.expander]
     assert any(c.startswith("Importance is the weighted mean") for c in captions)
     table = at.dataframe[0].value
     assert "precomputed" in table.columns

@@ -175,24 +175,30 @@ DECK = {
 }
 
 
-def test_precomputed_caption_gives_the_rule_and_the_wait():
+def test_precomputed_caption_counts_the_rows_and_gives_the_wait():
     text = views.precomputed_caption(5_000, 100_000, DECK)
-    assert text == DECK["rule"] + " The first time takes under a second; after that it is stored."
-    slow = views.precomputed_caption(5_000, 100_000, DECK | {"seconds_per_row": 4.2})
-    assert slow.endswith("The first time takes about 4 s; after that it is stored.")
-
-
-def test_precomputed_caption_without_a_recorded_rule_counts_the_rows():
-    text = views.precomputed_caption(40, 300, None)
     assert text == (
-        "SHAP values were computed for 40 of 300 rows when publishing. Any other row is "
-        "explained when you select it."
+        "5,000 of 100,000 rows were explained when publishing (ticked under Ready). Any "
+        "other row is explained when you select it, the first time only: under a second."
     )
+    slow = views.precomputed_caption(5_000, 100_000, DECK | {"seconds_per_row": 4.2})
+    assert slow.endswith("the first time only: about 4 s.")
+    unknown = views.precomputed_caption(40, 300, None)
+    assert unknown.endswith("Any other row is explained when you select it.")
 
 
 def test_precomputed_caption_says_nothing_when_every_row_was_explained():
     assert views.precomputed_caption(300, 300, DECK) is None
     assert views.precomputed_caption(None, 300, None) is None
+
+
+def test_deck_rule_is_the_recorded_rule_on_one_line():
+    assert (
+        views.deck_rule(DECK | {"rule": "Every wrong\n prediction."}) == "Every wrong prediction."
+    )
+    assert views.deck_rule(DECK) == DECK["rule"]
+    assert views.deck_rule({}) is None
+    assert views.deck_rule(None) is None
 
 
 def test_importance_caption_only_for_a_partial_deck():
