@@ -41,13 +41,20 @@ DECK_REGRESSION_BINS = 10
 #: core). ``$SPRINT_REVIEW_SHAP_JOBS`` overrides it; 1 computes everything in-process.
 SHAP_N_JOBS = -1
 SHAP_JOBS_ENV_VAR = "SPRINT_REVIEW_SHAP_JOBS"
-#: Below this many rows, or when the first ``SHAP_PILOT_ROWS`` rows say the whole set takes
-#: less than ``SHAP_PARALLEL_MIN_SECONDS`` in one process, SHAP values are computed in-process:
-#: starting worker processes (about 2 s, most of it importing shap) would cost more than it
-#: saves. 5,000 rows keeps the bundled demo (2,000 rows) in-process; a 100-tree forest takes
-#: about 5 s there, where even cold workers pay off. Measured with ``python -m bench``.
+#: SHAP values are computed in-process for sets of fewer than ``SHAP_PARALLEL_MIN_ROWS`` rows,
+#: or when the rows explained first (the 64-row additivity probe, or ``SHAP_PILOT_ROWS`` rows
+#: for a direct ``tree_shap_values`` call) say the rest would take less than
+#: ``SHAP_PARALLEL_MIN_SECONDS`` in one process. Why: starting the workers costs each about
+#: 2.4 s of CPU (importing shap, with scikit-learn and scipy), so about 2.4 s on two cores,
+#: once per 5 idle minutes; once they run, a parallel call costs about 0.1 s more than its
+#: share of the work. Two workers save a little under half of the in-process time, so with
+#: workers to start they pay off above about 5 s of work, and when already running above
+#: about 0.2 s. 2 s is in between: a forest of 100 depth-8 trees (about 1 ms a row) gets workers
+#: from 5,000 rows (the default demo deck), gradient boosting (about 0.27 ms a row) from about
+#: 7,500; at 1,000 rows neither does: running workers would save 0.4 s of the forest's 1 s,
+#: starting them would cost 2.4 s. The bundled demo (2,000 rows) stays in-process.
 SHAP_PARALLEL_MIN_ROWS = 5_000
-SHAP_PARALLEL_MIN_SECONDS = 1.0
+SHAP_PARALLEL_MIN_SECONDS = 2.0
 SHAP_PILOT_ROWS = 128
 
 

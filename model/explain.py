@@ -348,13 +348,19 @@ def _concatenate(parts: list) -> np.ndarray | list[np.ndarray]:
 
 
 def tree_shap_values(
-    explainer, rows: np.ndarray, n_jobs: int = 1, *, seconds_per_row: float | None = None
+    explainer,
+    rows: np.ndarray,
+    n_jobs: int = 1,
+    *,
+    seconds_per_row: float | None = None,
+    set_size: int | None = None,
 ) -> np.ndarray | list:
     """``explainer.shap_values(rows, check_additivity=False)``, on row chunks in parallel.
 
-    ``seconds_per_row`` is what explaining one row in-process took (``explain_estimator``
-    knows it from the rows it probes first); without it, the first ``SHAP_PILOT_ROWS`` rows
-    are explained in-process and timed. Only when there are at least
+    ``seconds_per_row`` is what explaining one row in-process took, and ``set_size`` the size
+    of the set ``rows`` are the rest of (``explain_estimator`` explains and times a few rows
+    of the set first); without them, the first ``SHAP_PILOT_ROWS`` rows are explained
+    in-process and timed, and the set is ``rows``. Only when the set has at least
     ``SHAP_PARALLEL_MIN_ROWS`` rows, ``n_jobs`` allows more than one worker and the rows left
     would take at least ``SHAP_PARALLEL_MIN_SECONDS`` in-process, they are split into one
     chunk per worker and explained with ``joblib.Parallel`` (the explainer is shipped once to
@@ -367,7 +373,7 @@ def tree_shap_values(
     import joblib
 
     workers = 1 if n_jobs == 1 else joblib.effective_n_jobs(n_jobs)
-    if workers <= 1 or len(rows) < SHAP_PARALLEL_MIN_ROWS:
+    if workers <= 1 or max(len(rows), set_size or 0) < SHAP_PARALLEL_MIN_ROWS:
         return _shap_chunk(explainer, rows)
     done = []
     if seconds_per_row is None:
@@ -476,7 +482,9 @@ def _fast_values(
 ):
     Z = fast.rows[rows]
     if fast.name.startswith("tree"):
-        raw = tree_shap_values(fast.explainer, Z, n_jobs, seconds_per_row=seconds_per_row)
+        raw = tree_shap_values(
+            fast.explainer, Z, n_jobs, seconds_per_row=seconds_per_row, set_size=len(fast.rows)
+        )
     else:
         # One matrix product: 100,000 rows take milliseconds, so no workers.
         with warnings.catch_warnings():

@@ -325,3 +325,30 @@ def test_outputs_the_caller_has_are_not_predicted_again():
     np.testing.assert_array_equal(given.outputs, computed.outputs)
     with pytest.raises(ValueError, match="outputs has 10 rows but X has 200"):
         explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, outputs=outputs[:10])
+
+
+def test_the_row_threshold_counts_the_whole_set_not_what_the_probe_leaves(monkeypatch):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 15, ignore_index=True)[["x", "z"]]  # 600 rows
+    y = pd.concat([TARGET] * 15, ignore_index=True)
+    forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 600)
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    chunks, original = [], joblib.Parallel
+
+    def spy(*args, **kwargs):
+        parallel = original(*args, **kwargs)
+
+        def run(tasks):
+            tasks = list(tasks)  # joblib.delayed: (function, (explainer, rows), {})
+            chunks.extend(len(rows) for _, (_, rows), _ in tasks)
+            return parallel(tasks)
+
+        return run
+
+    monkeypatch.setattr(joblib, "Parallel", spy)
+    two = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=2)
+    assert chunks == [268, 268]  # 600 rows less the 64 probe rows, in two chunks
+    one = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
+    np.testing.assert_array_equal(two.values, one.values)
