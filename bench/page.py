@@ -59,10 +59,11 @@ def build_page_workspace(path: Path, n: int) -> float:
     return timed(lambda: ws.publish(SPRINT, PROTOTYPE, pipeline, X, y, mvp=True))
 
 
-def build_pages_workspace(path: Path, n: int) -> float:
+def build_pages_workspace(path: Path, n: int, quick: bool = False) -> float:
     """Two sprints on the same ``n`` rows: Sprint 1's MVP, a small forest, with 20 verdicts on
-    its mistakes; Sprint 2's small forest (MVP), gradient boosting and a forest, with 10
-    verdicts. Published with the default demo deck. Returns the seconds it took."""
+    its mistakes; Sprint 2's small forest (MVP), gradient boosting (10 trees) and a forest
+    (100 trees of depth 8; 10 of depth 4 if ``quick``), with 10 verdicts. Published with the
+    default demo deck. Returns the seconds it took."""
     import feedback_store
 
     X, y = resampled_rows(n)
@@ -72,7 +73,7 @@ def build_pages_workspace(path: Path, n: int) -> float:
         "Sprint 2": {
             "small forest": fit_model("small-rf"),
             "boosting": fit_model("gb", quick=True),
-            "forest": fit_model("rf", quick=True),
+            "forest": fit_model("rf", quick=quick),
         },
     }
 
@@ -207,11 +208,11 @@ def _first_open_and_rerun(page: str, repeats: int) -> tuple[float, float]:
     return first, rerun
 
 
-def bench_pages(n: int, repeats: int, workdir: Path, log=print) -> list[Row]:
+def bench_pages(n: int, repeats: int, workdir: Path, quick: bool = False, log=print) -> list[Row]:
     """Each page's first open (caches empty, as in a server just started) and warm rerun, on
     a workspace of ``n`` demo rows; and the Bake-off opened straight after the Overview."""
     workspace = workdir / f"pages-{n}"
-    built = build_pages_workspace(workspace, n)
+    built = build_pages_workspace(workspace, n, quick)
     rows = []
     with _app_environment(workspace):
         for page in PAGES:

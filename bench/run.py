@@ -79,7 +79,9 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         log("d: pages")
         for n in sizes.page_rows:
             rows += page.bench_page(n, max(sizes.repeats, 3), workdir, log=log)
-        rows += page.bench_pages(sizes.pages_rows, max(sizes.repeats, 3), workdir, log=log)
+        rows += page.bench_pages(
+            sizes.pages_rows, max(sizes.repeats, 3), workdir, sizes.quick, log=log
+        )
     if "memory" in sections:
         log("e: memory")
         rows += publish.bench_memory(sizes.memory_models, sizes.memory_rows, sizes.quick, log=log)

@@ -122,6 +122,11 @@ def explanation(path: str, sprint: str, prototype: str, version: int, row_id: st
     return open_workspace(path, create=False).explain(sprint, prototype, row_id)
 
 
+def _spec(chart) -> dict:
+    # Built and validated once; its data already in the form Streamlit sends to the browser.
+    return _views.with_arrow_datasets(_views.chart_spec(chart))
+
+
 # -- the sprint demo's table and charts: a rerun reads a page of rows and two cached specs ------
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _shared_predictions(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
@@ -177,7 +182,7 @@ def importance_spec(path: str, sprint: str, prototype: str, version: int) -> dic
     """The Vega-Lite spec of ``views.global_importance_chart``: built and validated once per
     prototype version, not on every rerun."""
     meta = _prototype(path, sprint, prototype).meta
-    return _views.chart_spec(_views.global_importance_chart(meta))
+    return _spec(_views.global_importance_chart(meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -186,7 +191,7 @@ def waterfall_spec(path: str, sprint: str, prototype: str, version: int, row_id:
     was not explained when publishing)."""
     meta = _prototype(path, sprint, prototype).meta
     row = explanation(path, sprint, prototype, version, row_id)
-    return _views.chart_spec(_views.waterfall_chart(row, meta))
+    return _spec(_views.waterfall_chart(row, meta))
 
 
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
@@ -306,14 +311,14 @@ def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stam
     """The Vega-Lite spec of ``bakeoff.pareto_chart`` for ``bakeoff(...)``'s table, built and
     validated once per table instead of on every rerun."""
     table = bakeoff(path, sprint, metric_key, assumptions, stamp)
-    return _views.chart_spec(_bakeoff.pareto_chart(table))
+    return _spec(_bakeoff.pareto_chart(table))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
     """The Vega-Lite spec of ``bakeoff.agreement_heatmap`` for ``disagreements(...)``."""
     split = disagreements(path, sprint, stamp)
-    return _views.chart_spec(_bakeoff.agreement_heatmap(split["agreement"]))
+    return _spec(_bakeoff.agreement_heatmap(split["agreement"]))
 
 
 @st.cache_resource(show_spinner=False)

@@ -20,6 +20,7 @@ from pathlib import Path
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from model.bakeoff import display_table
 from model.costs import CostAssumptions, costs, format_money, format_number
@@ -105,6 +106,7 @@ __all__ = [
     "waterfall_caption",
     "waterfall_chart",
     "waterfall_data",
+    "with_arrow_datasets",
 ]
 
 # -- projector-friendly chart styling -----------------------------------------------------------
@@ -166,6 +168,20 @@ def chart_spec(chart: alt.TopLevelMixin) -> dict:
     for key in ("continuousWidth", "continuousHeight"):
         view.pop(key, None)
     return spec
+
+
+def with_arrow_datasets(spec: Mapping) -> dict:
+    """``spec`` with each named dataset (a list of records) as Arrow IPC stream bytes, the form
+    ``st.vega_lite_chart`` sends to the browser and passes through unchanged: a cached spec is
+    then drawn without converting its data on every rerun."""
+    datasets = {}
+    for name, values in (spec.get("datasets") or {}).items():
+        table = pa.Table.from_pandas(pd.DataFrame(values), preserve_index=False)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        datasets[name] = sink.getvalue().to_pybytes()
+    return {**spec, "datasets": datasets} if datasets else dict(spec)
 
 
 # -- text ---------------------------------------------------------------------------------------

@@ -227,6 +227,21 @@ def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
     assert json.loads(json.dumps(spec)) == spec  # plain JSON: st.cache_data can keep it
 
 
+def test_with_arrow_datasets_keeps_the_data_as_arrow_bytes():
+    import pyarrow as pa
+
+    spec = views.chart_spec(views.waterfall_chart(explanation(), BINARY_META))
+    ready = views.with_arrow_datasets(spec)
+    assert {k: v for k, v in ready.items() if k != "datasets"} == {
+        k: v for k, v in spec.items() if k != "datasets"
+    }
+    ((name, data),) = ready["datasets"].items()
+    assert name in spec["datasets"]
+    frame = pa.ipc.open_stream(data).read_pandas()
+    assert frame.to_dict("records") == spec["datasets"][name]
+    assert "datasets" in spec and isinstance(next(iter(spec["datasets"].values())), list)
+
+
 # -- review queue -------------------------------------------------------------------------------
 def test_review_queue_puts_the_least_confident_first_ties_in_row_order():
     assert views.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
