@@ -1308,12 +1308,13 @@ def _formula_safe(series: pd.Series) -> pd.Series:
     """Text cells starting like a formula, with a leading apostrophe; numbers unchanged."""
     if series.empty or not (series.dtype == object or isinstance(series.dtype, pd.StringDtype)):
         return series
-    text = series.map(lambda v: v if isinstance(v, str) else "")
-    risky = text.str[:1].isin(_FORMULA_STARTS) & ~text.str.fullmatch(_PLAIN_NUMBER)
+    risky = series.str[:1].isin(_FORMULA_STARTS)  # False for missing cells
+    if risky.any():
+        risky[risky] = ~series[risky].str.fullmatch(_PLAIN_NUMBER).astype(bool)
     if not risky.any():
         return series
     series = series.copy()
-    series[risky] = "'" + text[risky]
+    series[risky] = "'" + series[risky]
     return series
 
 
