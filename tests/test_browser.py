@@ -1,209 +1,296 @@
 """End to end in a real browser: `streamlit run app.py` on a fresh workspace, in headless Chromium.
 
-The app builds the bundled demo itself (as a new user's first start does), then every page is
-opened at 1280×720, checked for exceptions, and photographed into ``test-artifacts/`` so a
-person can look at what users see. Skips only on a machine without Chromium, never in CI.
+The app builds the bundled demo itself, as a new user's first start does. Then one reviewer goes
+through the app as a person would: overview, Sprint demo (select a row, see its waterfall),
+Bake-off, SME review (judge two cards), Feedback (download the Parquet export), and the test
+opens the downloaded file and checks it holds exactly those two verdicts. Every page is
+photographed at 1280×720 into ``test-artifacts/screenshots/`` (git-ignored) so a person can look
+at what users see. Skips only on a machine without Chromium, never in CI.
 """
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE_JS,
+    SCREENSHOTS,
+    VIEWPORT,
+    problems_in,
+    require_chromium,
+    streamlit_server,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-PROJECT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PAGES = [
-    ("", "Sprint Review", "overview"),
-    ("sprint_demo", "Sprint demo", "sprint-demo"),
-    ("bake_off", "Bake-off", "bake-off"),
-    ("sme_review", "SME review", "sme-review"),
-    ("feedback", "Feedback", "feedback"),
-]
+require_chromium()
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
-    pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+REVIEWER = "tess"
+#: Every screenshot the journey takes, in the order a person would look at them.
+SHOTS = [
+    "first-start",
+    "overview",
+    "sprint-demo",
+    "sprint-demo-row-selected",
+    "bake-off",
+    "sme-review",
+    "sme-review-after-two-verdicts",
+    "feedback",
+]
+#: A card's caption: "Row 4711 · gradient boosting · HistGradientBoostingClassifier".
+CARD_CAPTION = re.compile(r"^Row (\S+) · ")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """`streamlit run app.py` on a free loopback port with an empty workspace."""
+    """`streamlit run app.py` with an empty workspace: the app builds the demo on first start."""
     workspace = tmp_path_factory.mktemp("browser") / "workspace"
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")  # noqa: SIM115
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT,
-        env={**os.environ, "SPRINT_REVIEW_WORKSPACE": str(workspace)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if process.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited: {log.read()[-2000:]}")
-            time.sleep(0.5)
-    yield url, workspace
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.seek(0)
-    server_log = log.read()
-    log.close()
-    assert "Traceback" not in server_log, server_log[-3000:]
+    log = tmp_path_factory.mktemp("log") / "streamlit.log"
+    with streamlit_server(workspace, log) as url:
+        yield url, workspace
 
 
 @pytest.fixture(scope="module")
-def browser():
+def page():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
+        context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+        yield context.new_page()
+        context.close()
         chromium.close()
 
 
 @pytest.fixture(scope="module")
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def wait_until_idle(page: Page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (its status widget is gone)."""
-    page.wait_for_timeout(500)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(800)  # charts render after the script finishes
-
-
-def assert_no_exception(page: Page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-    text = page.inner_text("body")
-    for marker in ("Traceback", "Error:", "Exception"):
-        assert marker not in text, text[:2000]
-
-
-def test_first_start_builds_the_demo_then_every_page_renders(server, page):
-    url, workspace = server
+def screenshots() -> Path:
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+def wait_until_idle(page: Page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script and replaced every stale element."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+    page.wait_for_timeout(800)  # charts render after the script finishes
+
+
+def assert_no_problem(page: Page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    text = page.inner_text("body")
+    assert not problems_in(text), text[:2000]
+
+
+def photograph(page: Page, screenshots: Path, shot: str) -> None:
+    assert shot in SHOTS
+    page.screenshot(path=str(screenshots / f"{shot}.png"), full_page=False)
+
+
+def open_page(page: Page, link: str, title: str) -> None:
+    """Open a page from the sidebar, as a user does, and wait for it to finish."""
+    page.get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert_no_problem(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``.
+
+    A first click sometimes only focuses the box (after the page scrolled), so click again
+    until the list opens.
+    """
+    box = page.get_by_role("combobox", name=label)
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        box.click()
+        try:
+            wanted.wait_for(timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    wanted.click()
+
+
+def predictions_grid(page: Page) -> Locator:
+    """The Sprint demo's predictions table (a Glide data grid drawn on a canvas)."""
+    return page.locator(
+        "[data-testid='stDataFrame']:has(th:text-is('Confidence')):has(th:text-is('Actual'))"
+    )
+
+
+def explained_row(page: Page) -> str:
+    """The row id in the waterfall's header, "Row 4711: No machine failure predicted ..."."""
+    header = page.get_by_role("heading", name=re.compile(r"^Row \S+: ")).first
+    return re.match(r"Row (\S+):", header.inner_text()).group(1)
+
+
+def select_grid_row(page: Page, grid: Locator, position: int) -> str:
+    """Tick the row-selection box of the table's ``position``-th visible row; return its id.
+
+    The grid is a canvas, so the click goes to coordinates: the selection boxes fill the first
+    column, the header and each row are 35-37 px high (aiming at 36 px lands in the middle
+    third of the row either way). The id comes from the grid's accessible table, which
+    mirrors the canvas and says which row is selected.
+    """
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 14, box["y"] + 36 * (position + 1.5))
+    selected = grid.locator("tr[aria-selected='true']")
+    expect(selected).to_have_count(1, timeout=10_000)
+    # aria-rowindex counts from 1 and the header is row 1.
+    assert selected.get_attribute("aria-rowindex") == str(position + 2)
+    column = grid.locator("th:text-is('Row')").get_attribute("aria-colindex")
+    return selected.locator(f"td[aria-colindex='{column}']").inner_text().strip()
+
+
+def judge_card(page: Page, verdict: str, why: str, right_label: str | None = None) -> str:
+    """Give the card on screen a verdict and a reason; return the card's row id."""
+    caption = page.get_by_text(CARD_CAPTION).first
+    row_id = CARD_CAPTION.match(caption.inner_text()).group(1)
+    page.get_by_role("radio", name=verdict, exact=True).click()
+    if right_label is not None:
+        choose(page, "Right label (required when wrong)", right_label)
+    reason = page.get_by_role("textbox", name="Why?")
+    reason.fill(why)
+    reason.press("Tab")
+    page.get_by_role("button", name="Submit verdict").click()
+    return row_id
+
+
+def test_first_start_builds_the_demo_with_a_progress_bar(server, page, screenshots):
+    url, workspace = server
     page.goto(url)
-    # A new workspace: the demo is built with a progress bar, then the overview appears.
     expect(page.get_by_role("heading", name="Sprint Review")).to_be_visible(timeout=30_000)
     expect(page.locator("[data-testid='stProgress']")).to_be_visible(timeout=30_000)
-    deadline = time.monotonic() + 180
+    photograph(page, screenshots, "first-start")
+    deadline = time.monotonic() + 240
     while not (workspace / "demo.json").is_file() and time.monotonic() < deadline:
         time.sleep(1)
-    assert (workspace / "demo.json").is_file(), "the demo was not built within 3 minutes"
+    assert (workspace / "demo.json").is_file(), "the demo was not built within 4 minutes"
     expect(page.get_by_role("link", name="Sprint demo")).to_be_visible(timeout=60_000)
-    for path, title, shot in PAGES:
-        page.goto(f"{url}/{path}")
-        expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
-        wait_until_idle(page)
-        assert_no_exception(page)
-        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=False)
-    for _, _, shot in PAGES:
-        assert (SCREENSHOTS / f"{shot}.png").stat().st_size > 10_000
+    wait_until_idle(page)
+    assert_no_problem(page)
 
 
-def test_a_reviewer_judges_a_card_in_the_browser(server, page):
-    """One full review after the tour: a name in the sidebar, the first card of the MVP judged
-    wrong with the right label and a reason, the verdict in feedback.db, the next card shown."""
+def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
+    server, page, screenshots, tmp_path
+):
     import feedback_store
     import model
-    from model import review
 
     url, workspace = server
+    # -- overview, and the reviewer's name in the sidebar --------------------------------------
+    page.goto(url)
+    expect(page.get_by_role("link", name="Sprint demo")).to_be_visible(timeout=240_000)
+    expect(page.get_by_role("heading", name="Sprint Review").first).to_be_visible()
+    wait_until_idle(page)
+    assert_no_problem(page)
+    name = page.get_by_role("textbox", name="Your name")
+    name.fill(REVIEWER)
+    name.press("Enter")
+    wait_until_idle(page)
+    photograph(page, screenshots, "overview")
+
+    # -- Sprint demo: select a row, its waterfall follows ---------------------------------------
+    open_page(page, "Sprint demo", re.compile(r"^Sprint demo: "))
+    photograph(page, screenshots, "sprint-demo")
+    grid = predictions_grid(page)
+    expect(grid).to_have_count(1)
+    no_selection = page.get_by_text(re.compile(r"no row selected, so the first row of"))
+    expect(no_selection).to_be_visible()
+    first_explained = explained_row(page)
+    selected = select_grid_row(page, grid, 3)
+    assert selected != first_explained
+    expect(
+        page.get_by_role("heading", name=re.compile(rf"^Row {re.escape(selected)}: "))
+    ).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert explained_row(page) == selected
+    expect(no_selection).to_have_count(0)
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 2  # importance, waterfall
+    assert_no_problem(page)
+    # The picture shows the header, the waterfall and the ticked row, without a hover toolbar.
+    page.get_by_role("heading", name=re.compile(r"^Row \S+: ")).first.evaluate(
+        "header => { header.style.scrollMarginTop = '70px'; header.scrollIntoView(); }"
+    )
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(500)
+    photograph(page, screenshots, "sprint-demo-row-selected")
+
+    # -- Bake-off ---------------------------------------------------------------------------------
+    open_page(page, "Bake-off", re.compile(r"^Bake-off"))
+    photograph(page, screenshots, "bake-off")
+
+    # -- SME review: two cards, one wrong (with the right label and why), one correct -----------
     ws = model.open_workspace(workspace)
     sprint = ws.sprints()[-1]
     proto = ws.prototype(sprint, ws.mvp(sprint))
-    first = review.review_queue(proto, "least confident")[0]
     predictions = proto.predictions()
     predictions.index = predictions.index.astype(str)
-    predicted = str(predictions.loc[first, "predicted"])
-    right = next(c for c in proto.meta["classes"] if c != predicted)
-    cards = min(40, len(predictions))
+    open_page(page, "SME review", "SME review")
+    progress = re.compile(r"Card 1 of (\d+) · 0 reviewed")
+    expect(page.get_by_text(progress)).to_be_visible(timeout=60_000)
+    cards = int(progress.search(page.get_by_text(progress).inner_text()).group(1))
+    photograph(page, screenshots, "sme-review")
 
-    page.goto(url)
-    expect(page.get_by_role("heading", name="Sprint Review").first).to_be_visible(timeout=60_000)
-    wait_until_idle(page)
-    name = page.get_by_role("textbox", name="Your name")
-    name.fill("tess")
-    name.press("Enter")
-    wait_until_idle(page)
-    page.get_by_role("link", name="SME review").click()
-    expect(page.get_by_text(f"Card 1 of {cards} · 0 reviewed")).to_be_visible(timeout=60_000)
-    wait_until_idle(page)
-
-    page.get_by_role("radio", name="Wrong", exact=True).click()
-    page.get_by_role("combobox", name="Right label (required when wrong)").click()
-    page.get_by_role("option", name=right, exact=True).click()
-    why = page.get_by_role("textbox", name="Why?")
-    why.fill("Worn tool and high torque: this one fails")
-    why.press("Tab")
-    page.get_by_role("button", name="Submit verdict").click()
+    first_card = page.get_by_text(CARD_CAPTION).first.inner_text()
+    predicted = str(predictions.loc[CARD_CAPTION.match(first_card).group(1), "predicted"])
+    right = next(str(c) for c in proto.meta["classes"] if str(c) != predicted)
+    wrong_row = judge_card(page, "Wrong", "Worn tool and high torque: this one fails", right)
     expect(page.get_by_text(f"Card 2 of {cards} · 1 reviewed")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
-    assert_no_exception(page)
-    page.screenshot(path=str(SCREENSHOTS / "sme-review-next-card.png"), full_page=False)
+    assert_no_problem(page)
+    correct_row = judge_card(page, "Correct", "Readings well inside the normal range")
+    expect(page.get_by_text(f"Card 3 of {cards} · 2 reviewed")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert_no_problem(page)
+    assert wrong_row != correct_row
+    photograph(page, screenshots, "sme-review-after-two-verdicts")
 
-    verdicts = feedback_store.open(workspace).verdicts(reviewer="tess")
-    columns = ["sprint", "prototype", "row_id", "verdict", "corrected_label"]
-    assert verdicts[columns].values.tolist() == [[sprint, proto.name, first, "wrong", right]]
-    assert verdicts["comment"].tolist() == ["Worn tool and high torque: this one fails"]
-    assert verdicts["prediction"].iloc[0]["label"] == predicted
+    # -- Feedback: this reviewer's verdicts, downloaded as Parquet -------------------------------
+    open_page(page, "Feedback", "Feedback")
+    choose(page, "Reviewer", REVIEWER)
+    wait_until_idle(page)
+    expect(page.get_by_text(re.compile(r"^2 of [\d,]+ verdicts\."))).to_be_visible()
+    assert_no_problem(page)
+    photograph(page, screenshots, "feedback")
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_role("button", name="Download Parquet").click()
+    download = download_info.value
+    assert download.suggested_filename == "verdicts.parquet"
+    downloaded = tmp_path / download.suggested_filename
+    download.save_as(downloaded)
+
+    exported = pd.read_parquet(downloaded).sort_values("verdict").reset_index(drop=True)
+    columns = ["sprint", "prototype", "row_id", "reviewer", "verdict", "corrected_label"]
+    shown = exported[columns].astype(object)
+    assert shown.where(shown.notna(), None).values.tolist() == [
+        [sprint, proto.name, correct_row, REVIEWER, "correct", None],
+        [sprint, proto.name, wrong_row, REVIEWER, "wrong", right],
+    ]
+    assert exported["comment"].tolist() == [
+        "Readings well inside the normal range",
+        "Worn tool and high torque: this one fails",
+    ]
+    assert exported["predicted_label"].tolist() == [
+        str(predictions.loc[correct_row, "predicted"]),
+        predicted,
+    ]
+    # The export carries the features the reviewer saw, ready for training.
+    assert exported["Torque [Nm]"].notna().all()
+    stored = feedback_store.open(workspace).verdicts(reviewer=REVIEWER)
+    assert sorted(stored["verdict_id"].tolist()) == sorted(exported["verdict_id"].tolist())
+
+    for shot in SHOTS:
+        assert (screenshots / f"{shot}.png").stat().st_size > 10_000, shot
