@@ -16,7 +16,7 @@ SECTIONS = {
     "a publish": 4,  # two models, one size, one and two workers
     "b verdicts": 3,  # one writer; sixteen writers' median and p99
     "c export": 1,
-    "d page": 1 + 5 + 1,  # sprint demo vs bare; each page's first open; bake-off after overview
+    "d page": 1 + 5 + 2,  # sprint demo vs bare; each page's first open; bake-off after overview
     "e memory": 2,
     "f dashboard": 1,  # at least: "skipped" when explainerdashboard is not installed
 }
@@ -48,7 +48,7 @@ def test_quick_run_has_every_section_and_prints_each_row(quick_run):
 def test_every_compared_row_has_a_ratio_and_a_result(quick_run):
     _, result = quick_run
     compared = [row for row in result["rows"] if row["goal"] is not None]
-    assert len(compared) == 4 + 1 + 1 + 1 + 5 + 1
+    assert len(compared) == 4 + 1 + 1 + 1 + 5 + 2
     for row in compared:
         assert row["ratio"] is not None and row["ratio"] > 0
         assert row["result"] == "met" or row["result"].startswith("missed by")
