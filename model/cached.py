@@ -33,8 +33,10 @@ __all__ = [
     "agreement_spec",
     "bakeoff_figures",
     "comparison",
+    "demo_row_ids",
     "disagreements",
     "explanation",
+    "feature_percentiles",
     "features",
     "followup",
     "importance_spec",
@@ -175,6 +177,30 @@ def prediction_page(
     frame = _shared_predictions(path, sprint, prototype, version)
     bounds = _views.table_page(len(positions), len(frame), page, page_size)
     return frame.iloc[positions[bounds.start : bounds.stop]], bounds
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _shared_features(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+    # Read-only, like _shared_predictions: a row's percentiles need every demo row.
+    return _prototype(path, sprint, prototype).features()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def feature_percentiles(
+    path: str, sprint: str, prototype: str, version: int, row_id: str
+) -> dict[str, float]:
+    """``model.review.feature_percentiles`` of one demo row, computed once per row instead of
+    over every demo row on every rerun."""
+    frame = _shared_features(path, sprint, prototype, version)
+    return _review.feature_percentiles(frame, str(row_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def demo_row_ids(path: str, sprint: str, prototype: str, version: int) -> frozenset[str]:
+    """The prototype's demo row ids, shared by every session (a frozenset cannot be changed),
+    for pages that need the ids but not the 100,000 rows behind them."""
+    frame = _shared_predictions(path, sprint, prototype, version)
+    return frozenset(frame.index.astype(str))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

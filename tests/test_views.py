@@ -242,6 +242,18 @@ def test_with_arrow_datasets_keeps_the_data_as_arrow_bytes():
     assert "datasets" in spec and isinstance(next(iter(spec["datasets"].values())), list)
 
 
+def test_cached_row_helpers_equal_what_they_cache(small_workspace):
+    from model import cached, review
+
+    ws = model.open_workspace(small_workspace)
+    proto = ws.prototype("Sprint 2", "random forest")
+    key = (str(small_workspace), "Sprint 2", "random forest", proto.version)
+    row_id = str(proto.predictions().index[7])
+    expected = review.feature_percentiles(proto.features(), row_id)
+    assert cached.feature_percentiles(*key, row_id) == expected
+    assert cached.demo_row_ids(*key) == frozenset(proto.predictions().index.astype(str))
+
+
 # -- review queue -------------------------------------------------------------------------------
 def test_review_queue_puts_the_least_confident_first_ties_in_row_order():
     assert views.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
