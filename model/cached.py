@@ -38,6 +38,7 @@ __all__ = [
     "explanation",
     "feature_percentiles",
     "features",
+    "headline_spec",
     "followup",
     "importance_spec",
     "input_schema",
@@ -243,6 +244,14 @@ def comparison(path: str, sprint: str, stamp: tuple) -> pd.DataFrame:
 def summary(path: str, stamp: tuple) -> pd.DataFrame:
     """``Workspace.summary()``; ``stamp`` is ``workspace_stamp(ws)``."""
     return open_workspace(path, create=False).summary()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def headline_spec(path: str, stamp: tuple) -> dict:
+    """The Vega-Lite spec of ``views.headline_chart`` for ``summary(path, stamp)``, built once
+    per workspace stamp instead of on every rerun of the Overview."""
+    ws = open_workspace(path, create=False)
+    return _spec(_views.headline_chart(summary(path, stamp), ws.sprints()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

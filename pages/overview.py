@@ -24,7 +24,7 @@ chart_column, counts_column = st.columns([2, 1], gap="large")
 with chart_column:
     st.subheader("MVP headline metric per sprint")
     if summary["mvp"].any():
-        st.altair_chart(views.headline_chart(summary, sprints), width="stretch")
+        st.vega_lite_chart(cached.headline_spec(path, stamp), width="stretch")
     else:
         st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
 with counts_column:
