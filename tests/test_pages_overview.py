@@ -51,3 +51,23 @@ def test_overview_without_earlier_flags_says_so_briefly(small_workspace, open_ap
     at = open_app(small_workspace, page="overview")
     assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]
     assert not at.main.info
+
+
+def test_the_headline_chart_shows_each_sprints_mvp_and_is_redrawn_after_a_publish(
+    workspace_copy, open_app, chart_data
+):
+    import model
+
+    at = open_app(workspace_copy, page="overview")
+    (points,) = chart_data(at.get("vega_lite_chart")[0])
+    assert points["prototype"].tolist() == ["tool-wear rule", "random forest"]
+    ws = model.open_workspace(workspace_copy)
+    rule = ws.prototype("Sprint 1", "tool-wear rule")
+    ws.publish(
+        "Sprint 3", "rule again", rule.estimator(), rule.features(),
+        rule.predictions()["actual"], mvp=True,
+    )  # fmt: skip
+    at.run()
+    assert not at.exception
+    (points,) = chart_data(at.get("vega_lite_chart")[0])
+    assert points["sprint"].tolist() == ["Sprint 1", "Sprint 2", "Sprint 3"]
