@@ -1109,7 +1109,10 @@ class _Export:
     """
 
     def __init__(self, rows: list[tuple[Any, ...]]) -> None:
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 18
+        # Transposed by pandas in C: zip(*rows) makes an iterator object per row, and the
+        # garbage collector then walks every fetched value, several times over.
+        table = pd.DataFrame(rows, dtype=object)
+        columns = [table[name].to_numpy() for name in table.columns] if rows else [()] * 18
         (ids, versions, sprints, prototypes, row_ids, reviewers, verdicts, labels, comments,
          tags, recorded, label_types, label_values, confidence_types, confidence_values,
          tasks, sources, features) = columns  # fmt: skip
@@ -1210,7 +1213,7 @@ def _typed_features(texts: Sequence[str | None]) -> dict[str, Any] | None:
     import pyarrow as pa
     import pyarrow.json as pa_json
 
-    if not texts:
+    if len(texts) == 0:
         return None
     data = "\n".join(text or "{}" for text in texts).encode("utf-8")
     # One block and one thread: features come out in the order they were first seen.
@@ -1261,7 +1264,7 @@ def _json_column(texts: Sequence[str | None]) -> list[Any]:
     # one-item list, so a malformed text cannot shift the values of the rows after it.
     joined = "[[" + "],[".join(text or "null" for text in texts) + "]]"
     try:
-        parsed = json.loads(joined) if texts else []
+        parsed = json.loads(joined) if len(texts) else []
     except json.JSONDecodeError:
         parsed = None
     if parsed is None or len(parsed) != len(texts) or any(len(item) != 1 for item in parsed):
