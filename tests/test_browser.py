@@ -106,13 +106,13 @@ def open_page(page: Page, link: str, title: str) -> None:
     assert_no_problem(page)
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the select box labelled ``label``.
+def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
+    """Pick ``option`` in the select box labelled ``label`` (inside ``within`` if given).
 
     A first click sometimes only focuses the box (after the page scrolled), so click again
     until the list opens.
     """
-    box = page.get_by_role("combobox", name=label)
+    box = (within or page).get_by_role("combobox", name=label)
     wanted = page.get_by_role("option", name=option, exact=True)
     for _ in range(3):
         box.click()
@@ -230,11 +230,21 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
 
     # -- Bake-off ---------------------------------------------------------------------------------
     open_page(page, "Bake-off", re.compile(r"^Bake-off"))
+    # The picture is of Sprint 2, the demo's bake-off of four prototypes.
+    sidebar = page.get_by_test_id("stSidebar")
+    choose(page, "Sprint", "Sprint 2", within=sidebar)
+    expect(page.get_by_role("heading", name="Bake-off: Sprint 2")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    assert_no_problem(page)
     photograph(page, screenshots, "bake-off")
+    latest = model.open_workspace(workspace).sprints()[-1]
+    choose(page, "Sprint", latest, within=sidebar)
+    expect(page.get_by_role("heading", name=f"Bake-off: {latest}")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
 
     # -- SME review: two cards, one wrong (with the right label and why), one correct -----------
     ws = model.open_workspace(workspace)
-    sprint = ws.sprints()[-1]
+    sprint = latest
     proto = ws.prototype(sprint, ws.mvp(sprint))
     predictions = proto.predictions()
     predictions.index = predictions.index.astype(str)
