@@ -196,7 +196,9 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         return
     meta = proto.meta
     selected = list(event.selection.rows) if event is not None else []
-    position = selected[0] if selected and selected[0] < len(rows) else 0
+    position = selected[0] if selected and selected[0] < len(rows) else None
+    if position is None:  # nothing selected: a row whose explanation only needs reading
+        position = views.default_row(rows)
     row_id = str(rows.index[position])
     row = rows.iloc[position]
     key = (path, proto.sprint, proto.name, proto.version, row_id)
@@ -213,7 +215,7 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
     st.subheader(f"Row {views.escape_markdown(row_id)}: {views.escape_markdown(words)}")
     details = [f"actual outcome: {row['actual']}"] if "actual" in row else []
     if not selected:
-        details.append("no row selected, so the first row of this page is explained")
+        details.append(views.default_row_note(rows, position))
     if details:
         st.caption(views.escape_markdown("; ".join(details).capitalize() + "."))
     st.vega_lite_chart(waterfall, width="stretch")

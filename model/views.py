@@ -56,6 +56,8 @@ __all__ = [
     "count_verdicts",
     "decision_snapshot",
     "deck_rule",
+    "default_row",
+    "default_row_note",
     "decision_text",
     "disagreement_view",
     "dispute_chart",
@@ -1083,6 +1085,23 @@ def importance_caption(meta: Mapping) -> str | None:
 
 def _seconds(seconds: float) -> str:
     return "under a second" if seconds < 1 else f"about {seconds:.0f} s"
+
+
+def default_row(rows: pd.DataFrame) -> int:
+    """Position of the row to explain when none is selected: the first of the page explained
+    in advance (its explanation is read), else the first."""
+    if "precomputed" in rows.columns:
+        ready = np.flatnonzero(rows["precomputed"].to_numpy(dtype=bool, na_value=False))
+        if len(ready):
+            return int(ready[0])
+    return 0
+
+
+def default_row_note(rows: pd.DataFrame, position: int) -> str:
+    """Why that row is explained, for the caption under its heading."""
+    if position == 0:
+        return "no row selected, so the first row of this page is explained"
+    return "no row selected, so the first row of this page explained in advance is shown"
 
 
 def explaining_message(row_id: str, precomputed: object) -> str | None:

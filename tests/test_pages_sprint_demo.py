@@ -314,6 +314,16 @@ def test_a_row_not_explained_in_advance_is_explained_when_selected(
     assert row_id in proto.on_demand_rows()  # stored: the next session reads it
 
 
+def test_with_nothing_selected_the_first_row_explained_in_advance_is_shown(
+    deck_workspace, open_app
+):
+    at = open_app(deck_workspace, page="sprint_demo")
+    table = at.dataframe[0].value
+    first_ready = table.index[table["precomputed"].to_numpy(dtype=bool)][0]
+    assert any(s.value.startswith(f"Row {first_ready}: ") for s in at.subheader)
+    assert any("explained in advance is shown" in c.value for c in at.caption)
+
+
 def test_a_workspace_without_the_precomputed_column_says_nothing_about_it(demo):
     captions = [c.value for c in demo.caption]
     assert not any("when publishing" in c for c in captions)

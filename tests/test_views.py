@@ -209,6 +209,17 @@ def test_importance_caption_only_for_a_partial_deck():
     assert views.importance_caption(BINARY_META) is None
 
 
+def test_default_row_is_the_first_explained_in_advance():
+    data = predictions().assign(precomputed=[False, False, True, False, True])
+    assert views.default_row(data) == 2
+    assert views.default_row_note(data, 2).endswith(
+        "first row of this page explained in advance is shown"
+    )
+    assert views.default_row(data.assign(precomputed=False)) == 0
+    assert views.default_row(predictions()) == 0
+    assert views.default_row_note(data, 0).endswith("so the first row of this page is explained")
+
+
 def test_explaining_message_only_for_rows_not_explained_in_advance():
     assert views.explaining_message("4711", False) == "Explaining row 4711 (first time only)…"
     assert views.explaining_message("4711", True) is None
