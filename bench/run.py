@@ -77,8 +77,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += verdicts.bench_export(sizes.export_rows, sizes.repeats, workdir, log=log)
     if "page" in sections:
         log("d: pages")
+        demo = []
         for n in sizes.page_rows:
-            rows += page.bench_page(n, max(sizes.repeats, 3), workdir, log=log)
+            demo += page.bench_page(n, max(sizes.repeats, 3), workdir, log=log)
+        rows += demo + page.scale_row(demo)
         rows += page.bench_pages(
             sizes.pages_rows, max(sizes.repeats, 3), workdir, sizes.quick, log=log
         )

@@ -86,3 +86,16 @@ def test_every_page_has_a_first_open_and_a_rerun(quick_run):
     ]
     demo = next(row for row in result["rows"] if row["name"].startswith("sprint demo rerun"))
     assert "the bare page all 300 with st.dataframe" in demo["note"]
+
+
+def test_the_sprint_demo_at_the_largest_size_is_compared_with_the_smallest():
+    from bench.page import scale_row
+
+    rows = [
+        Row("d page", "sprint demo rerun, 10,000 rows (warm cache)", 0.030, 0.020, "s"),
+        Row("d page", "sprint demo rerun, 100,000 rows (warm cache)", 0.075, 0.300, "s"),
+    ]
+    (row,) = scale_row(rows)
+    assert row.name == "sprint demo rerun, 100,000 rows against 10,000"
+    assert (row.ours, row.baseline, row.result) == (0.075, 0.030, "missed by 25%")
+    assert scale_row(rows[:1]) == []
