@@ -5,6 +5,7 @@ downloads. Agreement, resolved labels and disputes are about the reviewers toget
 follow the sprint and prototype filters only.
 """
 
+import hashlib
 import json
 
 import streamlit as st
@@ -107,10 +108,15 @@ with verdicts_tab:
                 int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
                 for v in verdicts.itertuples()
             }
-            if st.session_state.get("feedback_history") not in labels:
-                st.session_state.pop("feedback_history", None)
+            # The key names the filtered set: with a key of its own per set, a filter change
+            # starts the box afresh in the browser too (reusing one key kept showing the old
+            # choice there while the page explained another).
+            listed = hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]
             verdict_id = st.selectbox(
-                "Every version of", list(labels), format_func=labels.get, key="feedback_history"
+                "Every version of",
+                list(labels),
+                format_func=labels.get,
+                key=f"feedback_history_{listed}",
             )
             history = store.history(verdict_id)
             st.dataframe(views.history_table(history), hide_index=True, width="stretch")

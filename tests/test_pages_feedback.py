@@ -94,7 +94,7 @@ def test_feedback_filters_by_sprint_reviewer_and_verdict(small_workspace, open_a
 def test_feedback_shows_a_verdicts_history(small_workspace, open_app):
     at = open_app(small_workspace, page="feedback")
     first = int(at.dataframe[0].value["ID"].iloc[0])
-    at.selectbox(key="feedback_history").set_value(first).run()
+    next(b for b in at.selectbox if b.label == "Every version of").set_value(first).run()
     assert not at.exception
     history = at.dataframe[1].value
     assert history["Version"].tolist() == [1]
@@ -230,3 +230,14 @@ def test_only_a_scientist_may_download(overlapping, open_signed_in):
     assert any("cannot export feedback" in plain(i.value) for i in at.main.info)
     at = open_signed_in(workspace, "dana@plant.example", "scientist", "feedback")
     assert not any(b.proto.disabled for b in at.get("download_button"))
+
+
+def test_the_history_box_starts_afresh_on_the_filtered_verdicts(small_workspace, open_app):
+    at = open_app(small_workspace, page="feedback")
+    history_box = next(b for b in at.selectbox if b.label == "Every version of")
+    assert "· ana ·" in history_box.options[history_box.index]
+    at.selectbox(key="feedback_reviewer").set_value("bo").run()
+    history_box = next(b for b in at.selectbox if b.label == "Every version of")
+    assert "· bo ·" in history_box.options[history_box.index], history_box.options
+    assert all("· bo ·" in option for option in history_box.options)
+    assert at.dataframe[1].value["Reviewer"].eq("bo").all()

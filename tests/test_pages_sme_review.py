@@ -209,9 +209,7 @@ def test_submitting_twice_with_the_same_key_records_one_verdict(zoe, workspace_c
     store = feedback_store.open(workspace_copy)
     verdicts = store.verdicts(reviewer="zoe")
     assert len(verdicts) == 1
-    assert store.history(int(verdicts["verdict_id"].iloc[0]))["comment"].tolist() == [
-        "first click"
-    ]
+    assert store.history(int(verdicts["verdict_id"].iloc[0]))["comment"].tolist() == ["first click"]
 
 
 def test_a_wrong_verdict_without_the_right_label_is_refused_in_one_line(zoe, workspace_copy):
@@ -390,7 +388,7 @@ def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app
     assert mine.loc[rows[1], "Version"] == 2
     assert (mine.loc[own, "Source"], mine.loc[own, "Verdict"]) == ("own", "correct")
     edited = int(mine.loc[rows[1], "ID"])
-    at.selectbox(key="feedback_history").set_value(edited).run()
+    next(b for b in at.selectbox if b.label == "Every version of").set_value(edited).run()
     history = at.dataframe[1].value
     assert history[["Version", "Verdict", "Comment"]].values.tolist() == [
         [1, "correct", "fine"],
@@ -415,6 +413,8 @@ def test_a_signed_in_sme_judges_under_their_e_mail(workspace_copy, open_signed_i
     submit(fill(at, "correct"))
     assert not at.exception
     (verdict,) = (
-        feedback_store.open(workspace_copy).verdicts(reviewer="ana@plant.example").to_dict("records")
+        feedback_store.open(workspace_copy)
+        .verdicts(reviewer="ana@plant.example")
+        .to_dict("records")
     )
     assert verdict["verdict"] == "correct"
