@@ -243,7 +243,10 @@ def _feedback_training_rows(
     store = feedback_store.open(ws.path)
     with tempfile.TemporaryDirectory() as folder:
         result = store.export_training(
-            Path(folder) / "feedback.parquet", "parquet", sprint=sprint, rule="majority",
+            Path(folder) / "feedback.parquet",
+            "parquet",
+            sprint=sprint,
+            rule="majority",
             demo_row_ids=demo_row_ids,
         )
         exported = pd.read_parquet(result.path)

@@ -140,8 +140,8 @@ def _check_inputs(estimator, X, y, task):
         )
     if y_series.nunique() < 2:
         raise PublishError(
-            f"the target has a single value ({_plain_value(y_series.iloc[0])!r}); a demo set needs more than "
-            "one outcome to measure the model"
+            f"the target has a single value ({_plain_value(y_series.iloc[0])!r}); a demo set "
+            "needs more than one outcome to measure the model"
         )
     if task == REGRESSION:
         try:

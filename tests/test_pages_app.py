@@ -84,8 +84,6 @@ def test_without_the_demo_module_an_empty_workspace_says_what_to_do(
     assert "no sprints yet" in at.info[0].value
 
 
-
-
 def signed_in_app(workspace, monkeypatch, user):
     from conftest import APP, AUTH_SECRETS
     from streamlit.testing.v1 import AppTest
