@@ -581,13 +581,37 @@ class FeedbackStore:
         self._keep_open()
         return conn
 
+    def _address(self) -> tuple[str | Path, bool]:
+        """What to connect to: the file, or in a read-only folder a read-only URI for it.
+
+        Reading a WAL database needs its -shm file, which SQLite cannot create in a read-only
+        folder. While the app runs elsewhere the -shm exists and ``mode=ro`` reads through it;
+        with the app stopped (no -shm, an empty or no -wal) the file is complete and is opened
+        ``immutable``. A -wal that still holds pages cannot be read without writing: say so.
+        """
+        if not self.path.is_file() or os.access(self.path.parent, os.W_OK):
+            return self.path, False
+        wal = self.path.with_name(f"{self.path.name}-wal")
+        if self.path.with_name(f"{self.path.name}-shm").is_file():
+            return f"{self.path.resolve().as_uri()}?mode=ro", True
+        if not wal.is_file() or wal.stat().st_size == 0:
+            return f"{self.path.resolve().as_uri()}?immutable=1", True
+        raise StorageError(
+            f"{self.path} is read-only and its last changes are still in {wal.name}: open the "
+            "workspace once with write access so SQLite can finish them"
+        )
+
     def _open(self) -> sqlite3.Connection:
+        database, read_only = self._address()
         conn = sqlite3.connect(
-            self.path,
+            database,
+            uri=read_only,
             timeout=_BUSY_TIMEOUT_SECONDS,
             isolation_level=None,  # transactions are explicit: BEGIN IMMEDIATE ... COMMIT
             check_same_thread=False,  # used by one thread at a time; freed by another
         )
+        if read_only:
+            return conn
         try:
             # FULL rather than NORMAL: in WAL mode NORMAL may lose the last commits on power
             # loss. Verdicts are hand-made and cannot be regenerated, and they are written at
@@ -669,6 +693,14 @@ class FeedbackStore:
                 # theirs back instead of failing the user's click.
                 if number == _WRITE_ATTEMPTS or "UNIQUE constraint failed" not in str(error):
                     raise
+            except sqlite3.DatabaseError as error:  # "file is not a database", "malformed"
+                folder = self.path.parent
+                raise StorageError(
+                    f"The verdicts database in {folder} cannot be read "
+                    f"({' '.join(str(error).split())}): restore a backup with python -m "
+                    f"feedback_store restore --workspace {folder} --backup FILE --force (the "
+                    "damaged file is kept beside it)"
+                ) from error
             time.sleep(random.uniform(0.01, 0.05) * 2**number)
         raise AssertionError("unreachable")
 

@@ -281,3 +281,27 @@ def test_restore_into_a_database_with_another_page_size(tmp_path):
     assert len(restored.verdicts()) == 3
     with sqlite3.connect(target / "feedback.db") as connection:
         assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage"])
+def test_a_damaged_database_is_one_storage_error_saying_how_to_restore(tmp_path, how):
+    # Recorded by another process, which has ended: no connection of this one is open.
+    subprocess.run(
+        [sys.executable, "-c", "import sys, feedback_store; feedback_store.open(sys.argv[1])"
+         ".record(sprint='S', prototype='p', row_id='1', reviewer='ana', verdict='correct')",
+         str(tmp_path)],
+        check=True,
+    )  # fmt: skip
+    database = tmp_path / "feedback.db"
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    data = database.read_bytes()
+    database.write_bytes(data[:1000] if how == "truncated" else b"not sqlite " * 500)
+    damaged = database.read_bytes()
+    with pytest.raises(feedback_store.StorageError) as caught:
+        feedback_store.open(tmp_path).verdicts()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "cannot be read" in message
+    assert f"restore --workspace {tmp_path} --backup FILE --force" in message
+    assert database.read_bytes() == damaged

@@ -209,23 +209,6 @@ def workspace(request, small_workspace, base_folder, read_only):
 BOTH_STATES = pytest.mark.parametrize("workspace", ["closed", "open"], indirect=True)
 
 
-def needs_store_fix(request) -> None:
-    """A closed WAL database in a read-only folder cannot be read without the store's fix.
-
-    SQLite must create the -shm file to read a WAL database, and cannot there; opening it
-    ``immutable=1`` when the folder is not writable and no -wal holds pages works. Until
-    feedback_store does that, these cases fail: strict, so the fix is noticed.
-    """
-    if "closed" in request.node.name:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="feedback_store cannot yet read a closed WAL database in a read-only "
-                "folder (unable to open database file)",
-            )
-        )
-
-
 def file_hashes(folder: Path) -> dict[str, str]:
     return {
         str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
@@ -260,7 +243,6 @@ def test_the_folder_is_really_read_only_even_for_root(workspace, read_only):
 def test_the_python_api_reads_verdicts_and_refuses_to_record_in_one_line(
     request, workspace, read_only, small_workspace
 ):
-    needs_store_fix(request)
     expected = json.loads(feedback_store.open(small_workspace).verdicts().to_json(orient="records"))
     before = file_hashes(workspace)
     result = read_only.run(workspace, sys.executable, "-c", STORE_SCRIPT, str(workspace))
@@ -278,7 +260,6 @@ def test_the_python_api_reads_verdicts_and_refuses_to_record_in_one_line(
 def test_the_feedback_cli_lists_and_exports_from_a_read_only_workspace(
     request, workspace, read_only, base_folder
 ):
-    needs_store_fix(request)
     out = base_folder / f"{workspace.name}-export.csv"
     before = file_hashes(workspace)
     listed = read_only.run(
@@ -325,7 +306,6 @@ def test_publishing_into_a_read_only_workspace_is_one_line_and_exit_2(
 def test_the_app_reads_a_read_only_workspace_and_refuses_a_verdict_in_one_line(
     request, workspace, read_only
 ):
-    needs_store_fix(request)
     before = file_hashes(workspace)
     pages = "overview,sprint_demo,bake_off,sme_review,feedback"
     result = read_only.run(
