@@ -166,7 +166,7 @@ def _measure_latency(
     task: str,
     repeats: int = 15,
     min_repeats: int = 5,
-    budget_seconds: float = 0.2,
+    budget_seconds: float = 0.1,
 ) -> dict:
     """p50 and p95 milliseconds to predict 1,000 rows, and the peak memory of one such call.
 
