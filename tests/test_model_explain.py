@@ -352,3 +352,49 @@ def test_the_row_threshold_counts_the_whole_set_not_what_the_probe_leaves(monkey
     assert chunks == [268, 268]  # 600 rows less the 64 probe rows, in two chunks
     one = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
     np.testing.assert_array_equal(two.values, one.values)
+
+
+# -- publishing's predictions and latency (model/publishing.py), which use the above -------------
+
+
+def test_publishing_takes_a_forests_labels_from_predict_proba_alone():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from model.publishing import _predictions, label_strings
+
+    X, y = _two_class_rows()
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    model = RandomForestClassifier(n_estimators=5, random_state=0)
+    forest = Pipeline([("scale", StandardScaler()), ("model", model)]).fit(X, y)
+    expected = label_strings(forest.predict(X))
+
+    def no_predict(rows):
+        raise AssertionError("predict called: the argmax of predict_proba was enough")
+
+    forest.predict = no_predict
+    classes = list(label_strings(forest.classes_))
+    frame, predicted, _ = _predictions(forest, X, None, "binary", classes)
+    np.testing.assert_array_equal(predicted, expected)
+    np.testing.assert_array_equal(frame["predicted"].to_numpy(), expected)
+
+
+def test_latency_is_taken_over_at_least_five_timed_calls():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from model.publishing import _measure_latency
+
+    X, y = _two_class_rows()
+    X = pd.DataFrame(X, columns=["a", "b", "c"])
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    calls, original = [], forest.predict_proba
+
+    def counting(rows):
+        calls.append(len(rows))
+        return original(rows)
+
+    forest.predict_proba = counting
+    latency = _measure_latency(forest, X, "binary", budget_seconds=0.0)
+    assert latency["latency_repeats"] == 5
+    assert calls == [1000] * 6  # five timed, one traced for the peak memory
+    assert 0 < latency["latency_ms_per_1000_p50"] <= latency["latency_ms_per_1000_p95"]
+    assert latency["peak_memory_bytes"] > 0
