@@ -44,17 +44,16 @@ SHAP_JOBS_ENV_VAR = "SPRINT_REVIEW_SHAP_JOBS"
 #: SHAP values are computed in-process for sets of fewer than ``SHAP_PARALLEL_MIN_ROWS`` rows,
 #: or when the rows explained first (the 64-row additivity probe, or ``SHAP_PILOT_ROWS`` rows
 #: for a direct ``tree_shap_values`` call) say the rest would take less than
-#: ``SHAP_PARALLEL_MIN_SECONDS`` in one process. Why: starting the workers costs each about
-#: 2.4 s of CPU (importing shap, with scikit-learn and scipy), so about 2.4 s on two cores,
-#: once per 5 idle minutes; once they run, a parallel call costs about 0.1 s more than its
-#: share of the work. Two workers save a little under half of the in-process time, so with
-#: workers to start they pay off above about 5 s of work, and when already running above
-#: about 0.2 s. 2 s is in between: a forest of 100 depth-8 trees (about 1 ms a row) gets workers
-#: from 5,000 rows (the default demo deck), gradient boosting (about 0.27 ms a row) from about
-#: 7,500; at 1,000 rows neither does: running workers would save 0.4 s of the forest's 1 s,
-#: starting them would cost 2.4 s. The bundled demo (2,000 rows) stays in-process.
+#: ``SHAP_PARALLEL_MIN_SECONDS`` in one process. Starting the workers costs each about 2.4 s
+#: of CPU (importing shap, with scikit-learn and scipy), once per 5 idle minutes; once they
+#: run, a parallel call costs about 0.1 s more than its share of the work. So at 1,000 rows
+#: (a 100-tree depth-8 forest: 1 s in-process) running workers would save at most 0.45 s, and
+#: starting them would cost 2.4 s: small sets, the bundled demo (2,000 rows) among them, stay
+#: in-process. From 5,000 rows (the default demo deck), a forest (5 s) or gradient boosting
+#: (1.3 s) gets workers: a publish that has to start them may be slower than in-process (by up
+#: to 1.8 s for that gradient boosting), the publishes of the next 5 minutes are faster.
 SHAP_PARALLEL_MIN_ROWS = 5_000
-SHAP_PARALLEL_MIN_SECONDS = 2.0
+SHAP_PARALLEL_MIN_SECONDS = 1.0
 SHAP_PILOT_ROWS = 128
 
 
