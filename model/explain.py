@@ -65,6 +65,7 @@ __all__ = [
     "Explanation",
     "ExplanationError",
     "explain_estimator",
+    "explain_rows",
     "explained_outputs",
     "exact_shapley",
     "FrameCodec",

@@ -16,7 +16,13 @@ import pandas as pd
 from model import persistence
 from model.config import DEFAULT_BACKGROUND_SIZE, DEFAULT_DECK_SIZE, SEED
 from model.deck import plan_deck, select_deck, time_on_demand, weighted_importance
-from model.explain import Explanation, ExplanationError, explain_estimator, is_classifier_like
+from model.explain import (
+    Explanation,
+    ExplanationError,
+    explain_estimator,
+    is_classifier_like,
+    predict_is_argmax_of_proba,
+)
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS, compute_metrics, confusion
 
 __all__ = [
@@ -210,8 +216,6 @@ def _predictions(estimator, X, y, task, classes):
             frame["actual"] = y.to_numpy(dtype=float)
             frame["error"] = predicted - frame["actual"]
         return frame, predicted, probabilities
-    from model.explain import predict_is_argmax_of_proba  # here: keeps this edit in one place
-
     probabilities = np.asarray(estimator.predict_proba(X), dtype=float)
     if predict_is_argmax_of_proba(estimator):
         labels = np.asarray(estimator.classes_).take(np.argmax(probabilities, axis=1), axis=0)
