@@ -69,6 +69,10 @@ def detect_task(estimator, task: str | None = None) -> str:
     An explicit ``task`` wins, but a classification task needs ``predict_proba`` and
     ``classes_``.
     """
+    if not callable(getattr(estimator, "predict", None)):
+        raise PublishError(
+            f"{type(estimator).__name__} has no predict method: publish a fitted model"
+        )
     classifier = is_classifier_like(estimator)
     if task is not None:
         if task not in TASKS:
@@ -81,9 +85,7 @@ def detect_task(estimator, task: str | None = None) -> str:
         return task
     if classifier:
         return BINARY if len(estimator.classes_) == 2 else MULTICLASS
-    if hasattr(estimator, "predict"):
-        return REGRESSION
-    raise PublishError(f"{type(estimator).__name__} has no predict method: publish a fitted model")
+    return REGRESSION
 
 
 def describe_estimator(estimator) -> str:

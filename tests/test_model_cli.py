@@ -205,3 +205,28 @@ def test_a_bad_deck_size_is_one_line_and_exit_2(tmp_path, files, size):
     assert result.stderr.startswith("error: argument --deck-size: must be a whole number")
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "ws").exists()
+
+
+def test_a_damaged_parquet_file_of_a_prototype_is_one_line_and_exit_2(tmp_path, files):
+    workspace = tmp_path / "ws"
+    assert run(*publish_args(workspace, files)).returncode == 0
+    (predictions,) = workspace.glob("sprints/*/prototypes/*/predictions.parquet")
+    predictions.write_bytes(predictions.read_bytes()[:100])
+    result = run("explain", "--workspace", str(workspace), "--sprint", "Sprint 4",
+                 "--prototype", "rf", "--row", "1001")  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
+    assert "predictions.parquet" in result.stderr
+
+
+def test_a_model_file_holding_no_model_is_one_line_and_exit_2(tmp_path, files):
+    from collections import OrderedDict
+
+    not_a_model = tmp_path / "settings.skops"
+    sio.dump(OrderedDict(threshold=200), not_a_model)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(not_a_model)
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == "error: OrderedDict has no predict method: publish a fitted model\n"
+    assert not (tmp_path / "ws" / "sprints").exists()
