@@ -230,3 +230,22 @@ def test_a_model_file_holding_no_model_is_one_line_and_exit_2(tmp_path, files):
     assert result.returncode == 2, result.stderr
     assert result.stderr == "error: OrderedDict has no predict method: publish a fitted model\n"
     assert not (tmp_path / "ws" / "sprints").exists()
+
+
+def test_a_skops_file_with_an_untrusted_type_is_one_line_naming_it(tmp_path, files, monkeypatch):
+    import importlib
+
+    (tmp_path / "vendor_model.py").write_text(
+        "class Opaque:\n    def predict(self, X):\n        return [0] * len(X)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    opaque = importlib.import_module("vendor_model").Opaque
+    untrusted = tmp_path / "opaque.skops"
+    sio.dump(opaque(), untrusted)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(untrusted)
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
+    assert "vendor_model.Opaque" in result.stderr
+    assert not (tmp_path / "ws" / "sprints").exists()
