@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import os
 import subprocess
 import sys
 
@@ -249,3 +250,27 @@ def test_a_skops_file_with_an_untrusted_type_is_one_line_naming_it(tmp_path, fil
     assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
     assert "vendor_model.Opaque" in result.stderr
     assert not (tmp_path / "ws" / "sprints").exists()
+
+
+def test_publishing_onto_a_really_full_disk_is_one_line_and_leaves_nothing(tmp_path, files):
+    """A 1 MB tmpfs (mounted in a private namespace with ``unshare -m``), nearly filled."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("unshare -m is not allowed: cannot mount a small file system")
+        pytest.skip("unshare -m is not allowed here: cannot mount a small file system")
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    script = (
+        'mount -t tmpfs -o size=1m tmpfs "$1" || exit 97; head -c 1000000 /dev/zero > "$1/filler"; '
+        'shift; "$@"; code=$?; find "$0/ws" -name "*.parquet" -o -name "model.skops" '
+        '-o -name ".staging-*" >&2; exit $code'
+    )
+    args = publish_args(mount / "ws", files)
+    command = ["unshare", "-m", "sh", "-c", script, str(mount), str(mount),
+               sys.executable, "-m", "model", *args]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 97, result.stderr
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert len(lines) == 1, lines  # the error line, and no file of the prototype found
+    assert lines[0].startswith("error:") and "No space left on device" in lines[0]
