@@ -52,6 +52,15 @@ def save_typed_assumptions(path: str) -> None:
         )
 
 
+#: The numeric cost assumptions: field, label, step and display format.
+NUMBER_FIELDS = [
+    ("predictions_per_month", "Predictions per month", 100_000.0, "%.0f"),
+    ("retrains_per_month", "Retrains per month", 1.0, "%.2f"),
+    ("compute_price_per_hour", "Compute price per hour", 0.01, "%.4f"),
+    ("engineer_day_rate", "Engineer day rate", 50.0, "%.2f"),
+]
+
+
 def assumptions_form(path: str, current: CostAssumptions) -> None:
     """The business's assumptions, editable by scientists; saved for the whole workspace."""
     if not access.can(ROLE, "edit_assumptions"):
@@ -60,38 +69,17 @@ def assumptions_form(path: str, current: CostAssumptions) -> None:
     with st.form("assumptions_form"):
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
         first, second, third = st.columns(3)
-        first.number_input(
-            "Predictions per month",
-            min_value=0.0,
-            value=float(current.predictions_per_month),
-            step=100_000.0,
-            format="%.0f",
-            key=ASSUMPTION_KEYS["predictions_per_month"],
-        )
-        second.number_input(
-            "Retrains per month",
-            min_value=0.0,
-            value=float(current.retrains_per_month),
-            step=1.0,
-            format="%.2f",
-            key=ASSUMPTION_KEYS["retrains_per_month"],
-        )
-        third.number_input(
-            "Compute price per hour",
-            min_value=0.0,
-            value=float(current.compute_price_per_hour),
-            step=0.01,
-            format="%.4f",
-            key=ASSUMPTION_KEYS["compute_price_per_hour"],
-        )
-        first.number_input(
-            "Engineer day rate",
-            min_value=0.0,
-            value=float(current.engineer_day_rate),
-            step=50.0,
-            format="%.2f",
-            key=ASSUMPTION_KEYS["engineer_day_rate"],
-        )
+        for column, (field, label, step, number_format) in zip(
+            (first, second, third, first), NUMBER_FIELDS, strict=True
+        ):
+            column.number_input(
+                label,
+                min_value=0.0,
+                value=float(getattr(current, field)),
+                step=step,
+                format=number_format,
+                key=ASSUMPTION_KEYS[field],
+            )
         second.text_input(
             "Currency",
             value=current.currency,
