@@ -8,12 +8,14 @@ page and the HTML report call these functions.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from model.costs import CostAssumptions, costs, format_money, load_assumptions
 from model.metrics import BINARY, HEADLINE_METRIC, REGRESSION, format_metric
 from model.publishing import PROBABILITY_PREFIX, label_strings
@@ -93,6 +95,9 @@ class _Sprint:
                 f"Not scored (published without the demo set's labels): {', '.join(unlabeled)}."
             )
         self.scored = [n for n in names if not (need_labels and n in unlabeled)]
+        # Whether every scored prototype was published on these very rows, in this order, with
+        # this truth: then the replicates stored at publish time pair up as they are.
+        self.aligned = True
         self.rows = self._common_rows({n: frames[n] for n in self.scored})
         self.frames = {
             n: frames[n] if frames[n].index.equals(self.rows) else frames[n].loc[self.rows]
@@ -107,6 +112,7 @@ class _Sprint:
         common = first
         for frame in frames.values():
             if not frame.index.equals(common):
+                self.aligned = False
                 # Object indexes: pandas' isin on Arrow-backed strings goes row by row.
                 common = common[common.astype(object).isin(frame.index.astype(object))]
         sizes = {n: len(f) for n, f in frames.items()}
@@ -127,6 +133,7 @@ class _Sprint:
         for name in labeled:
             differs = int((self.frames[name]["actual"].astype(str) != truth.astype(str)).sum())
             if differs:
+                self.aligned = False
                 self.notes.append(
                     f"{name} was published with a different truth on {differs:,} rows; "
                     f"every prototype is scored against {reference}'s."
@@ -145,6 +152,39 @@ class _Sprint:
             metric_key or HEADLINE_METRIC[self.task], self.task, self.positive_class
         )
 
+    def stored_replicates(
+        self, metric: MetricFunction, n_resamples: int, seed: int
+    ) -> dict[str, np.ndarray]:
+        """The scored prototypes' replicates stored when publishing that fit this bootstrap:
+        all of them if the prototypes share their rows and truth, and each was stored for this
+        metric and these resamples; the others are computed."""
+        if not self.aligned:
+            return {}
+        known = {
+            name: self.prototypes[name].bootstrap_replicates(
+                metric.key, metric.positive_class, n_resamples, seed
+            )
+            for name in self.scored
+        }
+        return {name: values for name, values in known.items() if values is not None}
+
+
+def _load_sprint(ws: Workspace, sprint: str, need_labels: bool = True) -> _Sprint:
+    """The sprint's prototypes and predictions, read once for the table, the segments and the
+    disagreements (the Bake-off page asks for all three). Keyed by the MVP and each
+    prototype's version and publishing time, so a re-publish or a new MVP reads them anew.
+    Callers must not modify what it returns."""
+    published = []
+    for name in ws.prototypes(sprint):
+        meta = ws.prototype(sprint, name).meta
+        published.append((name, meta.get("version"), meta.get("published_at")))
+    return _read_sprint(str(ws.path), sprint, need_labels, ws.mvp(sprint), tuple(published))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_sprint(path: str, sprint: str, need_labels: bool, mvp, published: tuple) -> _Sprint:
+    return _Sprint(Workspace(path), sprint, need_labels)
+
 
 def _best(estimates: dict[str, float], higher_is_better: bool) -> str | None:
     known = {n: v for n, v in estimates.items() if not math.isnan(v)}
@@ -159,10 +199,10 @@ def bootstrap_figures(
     ws: Workspace,
     sprint: str,
     metric_key: str | None = None,
-    n_resamples: int = 1000,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
     *,
     confidence: float = 0.95,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """The bake-off's statistics, which the cost assumptions do not change: the first columns
     of :func:`bakeoff_table` (flags, rows, the score and its interval, the comparisons with the
@@ -171,7 +211,7 @@ def bootstrap_figures(
     This is the slow part (a bootstrap of every prototype on every demo row), so callers can
     compute it once and pass it to :func:`bakeoff_table` for any assumptions.
     """
-    data = _Sprint(ws, sprint)
+    data = _load_sprint(ws, sprint)
     metric = data.metric(metric_key)
     info = metric.info
     n_rows = len(data.rows)
@@ -181,7 +221,8 @@ def bootstrap_figures(
     replicates = None
     if data.scored:
         frames = {name: data.frames[name] for name in data.scored}
-        replicates = Replicates(data.truth, frames, metric, n_resamples, seed)
+        known = data.stored_replicates(metric, n_resamples, seed)
+        replicates = Replicates(data.truth, frames, metric, n_resamples, seed, known=known)
     estimates = {name: replicates.interval(name, confidence) for name in data.scored}
     best = _best({n: e[0] for n, e in estimates.items()}, info.higher_is_better)
     if data.mvp in data.scored:
@@ -231,10 +272,10 @@ def bakeoff_table(
     sprint: str,
     metric_key: str | None = None,
     assumptions: CostAssumptions | None = None,
-    n_resamples: int = 1000,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
     *,
     confidence: float = 0.95,
-    seed: int = 0,
+    seed: int = BOOTSTRAP_SEED,
     figures: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per prototype: score with its interval, comparison with the MVP, costs, Pareto.
@@ -459,7 +500,7 @@ def segment_table(
     values is cut into ``bins`` quantile bins. A metric undefined on a segment (one class
     only) is NaN.
     """
-    data = _Sprint(ws, sprint)
+    data = _load_sprint(ws, sprint)
     metric = data.metric(metric_key)
     values = _feature_values(data, feature)
     segments = _segments(values, bins)
@@ -522,7 +563,7 @@ def disagreements(ws: Workspace, sprint: str) -> dict:
     ``<name>: confidence`` for multiclass), ``actual`` if known and ``split`` (the share of
     prototypes not voting with the majority), most split first.
     """
-    data = _Sprint(ws, sprint, need_labels=False)
+    data = _load_sprint(ws, sprint, need_labels=False)
     if data.task == REGRESSION:
         raise WorkspaceError(
             "disagreements compare predicted labels; this sprint's prototypes are regressions"

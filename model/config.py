@@ -25,6 +25,11 @@ MAX_EXACT_FEATURES = 12
 
 SEED = 20201
 
+#: The bake-off's bootstrap: resamples and their seed. Publishing stores each prototype's
+#: headline metric on these resamples, so the Bake-off page only reads them.
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
+
 #: Rows whose SHAP values are computed when publishing (the "demo deck"): every misclassified
 #: row (up to ``DECK_ERROR_SHARE`` of the deck), the least confident rows
 #: (``DECK_PRIORITY_SHARE``; the largest errors for regression) and a stratified random

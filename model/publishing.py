@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 
 from model import persistence
-from model.config import DEFAULT_BACKGROUND_SIZE, DEFAULT_DECK_SIZE, SEED
+from model.config import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    DEFAULT_BACKGROUND_SIZE,
+    DEFAULT_DECK_SIZE,
+    SEED,
+)
 from model.deck import plan_deck, select_deck, time_on_demand, weighted_importance
 from model.explain import (
     Explanation,
@@ -23,7 +29,15 @@ from model.explain import (
     is_classifier_like,
     predict_is_argmax_of_proba,
 )
-from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS, compute_metrics, confusion
+from model.metrics import (
+    BINARY,
+    HEADLINE_METRIC,
+    MULTICLASS,
+    REGRESSION,
+    TASKS,
+    compute_metrics,
+    confusion,
+)
 
 __all__ = [
     "PublishError",
@@ -51,6 +65,9 @@ class Artifacts:
     shap: dict[str, pd.DataFrame]
     model_bytes: bytes
     explanation: Explanation = field(repr=False)
+    #: The headline metric on each of the bake-off's bootstrap resamples (``meta["bootstrap"]``
+    #: says which); ``None`` without labels.
+    replicates: np.ndarray | None = field(default=None, repr=False)
 
 
 def label_strings(values) -> np.ndarray:
@@ -271,11 +288,12 @@ def compute_artifacts(
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise PublishError(f"the model failed to predict on the data: {message}") from None
 
-    metrics, matrix = {}, None
+    metrics, matrix, bootstrap, replicates = {}, None, None, None
     if y is not None:
         metrics = compute_metrics(task, y.to_numpy(), predicted, probabilities, classes or None)
         if task != REGRESSION:
             matrix = confusion(y.to_numpy(), predicted, classes)
+        bootstrap, replicates = _bootstrap_replicates(predictions, task, classes)
 
     try:
         deck = plan_deck(predictions, deck_size, seed)
@@ -336,9 +354,34 @@ def compute_artifacts(
         "background_size": len(background),
         "background_rows": list(background.index),
         "deck": {**deck.meta(), "seconds_per_row": seconds_per_row},
+        "bootstrap": bootstrap,
         "global_importance": importance,
         "estimator": describe_estimator(estimator),
         "model_size_bytes": len(model_bytes),
         **latency,
     }
-    return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation)
+    return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation, replicates)
+
+
+def _bootstrap_replicates(
+    predictions: pd.DataFrame, task: str, classes: list[str]
+) -> tuple[dict, np.ndarray]:
+    """The headline metric on each of the bake-off's bootstrap resamples, and what they are.
+
+    The Bake-off page opens on the headline metric; with these stored, it pairs the
+    prototypes' replicates instead of scoring every prototype on every resample.
+    """
+    # stats imports this module (label_strings), so it is imported here, not at the top.
+    from model.stats import BOOTSTRAP_METHOD, metric_function, replicate_values
+
+    positive_class = classes[1] if task == BINARY else None
+    metric = metric_function(HEADLINE_METRIC[task], task, positive_class)
+    values = replicate_values(predictions, metric, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)
+    about = {
+        "metric": metric.key,
+        "positive_class": positive_class,
+        "n_resamples": BOOTSTRAP_RESAMPLES,
+        "seed": BOOTSTRAP_SEED,
+        "method": BOOTSTRAP_METHOD,
+    }
+    return about, values

@@ -39,6 +39,7 @@ __all__ = [
     "metric_info",
     "paired_bootstrap_difference",
     "recall_at_precision",
+    "replicate_values",
     "resample_weights",
     "verdict_words",
 ]
@@ -518,6 +519,9 @@ class Replicates:
 
     ``predictions`` maps a name to what ``metric_fn`` scores (an array or a predictions
     frame); ``estimates`` and ``values`` (the ``n_resamples`` replicates) are keyed the same.
+    ``known`` maps names to replicates computed before (by :func:`replicate_values`, when a
+    prototype was published) with the same metric, rows, truth, ``n_resamples``, ``seed`` and
+    ``stratify``: those are used as they are, and with every name known no resample is drawn.
     """
 
     def __init__(
@@ -528,6 +532,7 @@ class Replicates:
         n_resamples: int = 1000,
         seed: int = 0,
         stratify=True,
+        known: Mapping[str, np.ndarray] | None = None,
     ):
         if not predictions:
             raise ValueError("no predictions to score: pass at least one")
@@ -547,12 +552,22 @@ class Replicates:
                     f"{first} and {name} must be scored on the same rows with the same truth"
                 )
             evaluators[name], self.estimates[name] = evaluate, estimate
-        strata = _strata(metric_fn, self.y, stratify)
-        parts: dict[str, list[np.ndarray]] = {name: [] for name in evaluators}
-        for w in resample_weights(len(self.y), strata, n_resamples, seed):
-            for name, evaluate in evaluators.items():
-                parts[name].append(evaluate(w))
-        self.values = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+        known = dict(known or {})
+        for name, values in known.items():
+            if name not in evaluators or np.shape(values) != (n_resamples,):
+                raise ValueError(f"known replicates of {name!r} must be {n_resamples} values")
+        missing = {name: evaluate for name, evaluate in evaluators.items() if name not in known}
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in missing}
+        if missing:
+            strata = _strata(metric_fn, self.y, stratify)
+            for w in resample_weights(len(self.y), strata, n_resamples, seed):
+                for name, evaluate in missing.items():
+                    parts[name].append(evaluate(w))
+        computed = {name: np.concatenate(chunks) for name, chunks in parts.items()}
+        self.values = {
+            name: np.asarray(known[name], dtype=float) if name in known else computed[name]
+            for name in evaluators
+        }
 
     def interval(self, name: str, confidence: float = 0.95) -> tuple[float, float, float]:
         """``(estimate, low, high)`` of ``name``, as :func:`bootstrap_ci`."""
@@ -605,6 +620,19 @@ class Replicates:
             statistic, p_value, b01, b10 = mcnemar(labels[0] == truth, labels[1] == truth)
             result.update(mcnemar_statistic=statistic, mcnemar_p=p_value, b01=b01, b10=b10)
         return result
+
+
+def replicate_values(
+    predictions: pd.DataFrame, metric_fn: MetricFunction, n_resamples: int, seed: int
+) -> np.ndarray:
+    """One prototype's metric on each bootstrap resample of its predictions frame (truth: its
+    ``actual`` column), stratified by class as :class:`Replicates` does.
+
+    The resamples depend only on the rows' count and truth, ``n_resamples`` and ``seed``, so
+    these values pair with any other prototype's on the same rows: publishing stores them and
+    the bake-off passes them to :class:`Replicates` as ``known``.
+    """
+    return Replicates(None, {"scored": predictions}, metric_fn, n_resamples, seed).values["scored"]
 
 
 def bootstrap_ci(

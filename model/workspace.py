@@ -17,6 +17,9 @@ Layout::
         shap-ondemand.parquet             float32 SHAP values of rows explained since, when
                                           someone selected them (index: row_id,
                                           explained_class, explainer)
+        bootstrap.npy                     the headline metric on each of the bake-off's
+                                          bootstrap resamples (``bootstrap`` in
+                                          prototype.json says which)
 
 Publishing writes a prototype into a staging folder and renames it into place, so a failed
 publish leaves nothing half-written and a re-publish replaces the old version whole, its
@@ -53,6 +56,7 @@ __all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "Publis
 
 FORMAT_VERSION = 1
 ON_DEMAND_FILE = "shap-ondemand.parquet"
+BOOTSTRAP_FILE = "bootstrap.npy"
 _ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
 
 
@@ -235,6 +239,30 @@ class Prototype:
         classes = self.meta["explained_classes"]
         label = self._explained_label(explained_class)
         return float(self.meta["base_values"][classes.index(label)])
+
+    def bootstrap_replicates(
+        self, metric_key: str, positive_class: str | None, n_resamples: int, seed: int
+    ) -> np.ndarray | None:
+        """The metric on each bootstrap resample of this prototype's demo rows, as stored when
+        publishing, if it was stored for exactly this metric, positive class, number of
+        resamples and seed; otherwise ``None`` (compute them). An unreadable file is ``None``
+        too: it only saves time."""
+        stored = self.meta.get("bootstrap") or {}
+        wanted = {
+            "metric": metric_key,
+            "positive_class": positive_class,
+            "n_resamples": n_resamples,
+            "seed": seed,
+        }
+        if any(stored.get(key) != value for key, value in wanted.items()):
+            return None
+        try:
+            values = np.load(self.path / BOOTSTRAP_FILE, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if values.shape != (n_resamples,) or values.dtype.kind != "f":
+            return None
+        return values
 
     def estimator(self):
         """The model, loaded from its skops file."""
@@ -473,6 +501,8 @@ class Workspace:
         for label, frame in artifacts.shap.items():
             frame.to_parquet(folder / _shap_file_name(label or None))
         (folder / "model.skops").write_bytes(artifacts.model_bytes)
+        if artifacts.replicates is not None:
+            np.save(folder / BOOTSTRAP_FILE, artifacts.replicates, allow_pickle=False)
         _write_json_atomic(folder / "prototype.json", meta)
         for child in folder.iterdir():
             with open(child, "rb") as handle:

@@ -320,3 +320,99 @@ def test_disagreements_share_matrix_and_most_split_rows(ws):
     assert {"wear ≥ 100", "wear ≥ 100: p(1)", "actual"} <= set(rows.columns)
     spec = agreement_heatmap(agreement).to_dict()
     assert spec["config"]["axis"]["labelLimit"] >= 250
+
+
+# -- replicates stored when publishing ------------------------------------------------------------
+def _computed_figures(ws, sprint: str, metric_key: str, monkeypatch) -> pd.DataFrame:
+    """The figures with every stored replicate ignored: all computed on the spot."""
+    with monkeypatch.context() as patch:
+        patch.setattr(model.Prototype, "bootstrap_replicates", lambda *args, **kwargs: None)
+        return bootstrap_figures(ws, sprint, metric_key)
+
+
+def test_publishing_stores_the_headline_metric_on_the_bakeoffs_resamples(ws):
+    from model.metrics import HEADLINE_METRIC
+    from model.stats import metric_function, replicate_values
+
+    proto = ws.prototype("Sprint 1", "physics rules")
+    stored = proto.meta["bootstrap"]
+    assert stored["metric"] == HEADLINE_METRIC["binary"] == "pr_auc"
+    assert (stored["n_resamples"], stored["seed"]) == (1000, 0)
+    metric = metric_function("pr_auc", "binary", proto.meta["positive_class"])
+    values = proto.bootstrap_replicates("pr_auc", proto.meta["positive_class"], 1000, 0)
+    expected = replicate_values(proto.predictions(), metric, 1000, 0)
+    np.testing.assert_array_equal(values, expected)
+    assert np.std(values) > 0  # real resamples, not the estimate repeated
+    assert proto.bootstrap_replicates("roc_auc", proto.meta["positive_class"], 1000, 0) is None
+    assert proto.bootstrap_replicates("pr_auc", proto.meta["positive_class"], 500, 0) is None
+    assert proto.bootstrap_replicates("pr_auc", proto.meta["positive_class"], 1000, 1) is None
+
+
+def test_stored_replicates_give_exactly_the_figures_computed_on_the_spot(ws, monkeypatch):
+    import model.stats
+
+    computed = _computed_figures(ws, "Sprint 1", "pr_auc", monkeypatch)
+
+    def no_resampling(*args, **kwargs):
+        raise AssertionError("the bake-off drew resamples although every prototype stored them")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(model.stats, "resample_weights", no_resampling)
+        stored = bootstrap_figures(ws, "Sprint 1", "pr_auc")
+    pd.testing.assert_frame_equal(stored, computed, check_exact=True)
+    assert stored.attrs == computed.attrs
+    low, high = stored["pr_auc_low"], stored["pr_auc_high"]
+    assert (low < high).all()
+
+
+def test_replicates_are_computed_when_rows_differ_or_for_another_metric(ws, monkeypatch):
+    import model.stats
+
+    calls = []
+    original = model.stats.resample_weights
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(model.stats, "resample_weights", counted)
+    # "No MVP": the physics rules were published on 300 of the 400 rows; what was stored for
+    # 400 rows does not pair, so everything is computed on the 300 shared rows.
+    shared = bootstrap_figures(ws, "No MVP", "pr_auc")
+    assert calls and calls[-1][0] == 300
+    calls.clear()
+    other_metric = bootstrap_figures(ws, "Sprint 1", "roc_auc")
+    assert calls and calls[-1][0] == 400
+    monkeypatch.setattr(model.stats, "resample_weights", original)
+    for sprint, key, figures in (
+        ("No MVP", "pr_auc", shared),
+        ("Sprint 1", "roc_auc", other_metric),
+    ):
+        pd.testing.assert_frame_equal(
+            figures, _computed_figures(ws, sprint, key, monkeypatch), check_exact=True
+        )
+
+
+def test_a_damaged_replicates_file_is_computed_again(ws, tmp_path, monkeypatch):
+    import shutil
+
+    copy = model.open_workspace(shutil.copytree(ws.path, tmp_path / "copy"), create=False)
+    expected = _computed_figures(copy, "Sprint 1", "pr_auc", monkeypatch)
+    proto = copy.prototype("Sprint 1", "physics rules")
+    arguments = ("pr_auc", proto.meta["positive_class"], 1000, 0)
+    assert proto.bootstrap_replicates(*arguments) is not None
+    (proto.path / "bootstrap.npy").write_bytes(b"\x93NUMPY garbage")
+    assert proto.bootstrap_replicates(*arguments) is None
+    pd.testing.assert_frame_equal(
+        bootstrap_figures(copy, "Sprint 1", "pr_auc"), expected, check_exact=True
+    )
+
+
+def test_unlabeled_publish_stores_no_replicates(tmp_path):
+    data = load_demo_data().iloc[:200]
+    rule = model.ToolWearRule().fit(data[FEATURES], data[TARGET])
+    workspace = model.open_workspace(tmp_path / "ws")
+    proto = workspace.publish("S", "rule", rule, data[FEATURES])
+    assert proto.meta["bootstrap"] is None
+    assert not (proto.path / "bootstrap.npy").exists()
+    assert proto.bootstrap_replicates("pr_auc", "1", 1000, 0) is None
