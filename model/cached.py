@@ -159,7 +159,9 @@ def _filtered_positions(
     return np.flatnonzero(_views.prediction_mask(frame, *filters))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+# A resource, not data: a rerun gets the same read-only frame back instead of unpickling a
+# copy, and the sprint demo's largest per-rerun cost after Streamlit's own is gone.
+@st.cache_resource(show_spinner=False, max_entries=256)
 def prediction_page(
     path: str,
     sprint: str,
@@ -173,7 +175,7 @@ def prediction_page(
     ``views.prediction_mask`` after the predictions: classes, confidence range, correctness,
     precomputed only), and where it lies (``views.TablePage``; ``page`` is clamped to the
     pages there are). The filtered positions are cached apart, so turning a page does not
-    filter again."""
+    filter again. The frame is shared between sessions: do not modify it."""
     positions = _filtered_positions(path, sprint, prototype, version, filters)
     frame = _shared_predictions(path, sprint, prototype, version)
     bounds = _views.table_page(len(positions), len(frame), page, page_size)
