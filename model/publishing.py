@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ from model.explain import (
     Explanation,
     ExplanationError,
     explain_estimator,
+    explained_outputs,
     is_classifier_like,
     predict_is_argmax_of_proba,
 )
@@ -288,26 +290,39 @@ def compute_artifacts(
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise PublishError(f"the model failed to predict on the data: {message}") from None
 
-    metrics, matrix, bootstrap, replicates = {}, None, None, None
+    metrics, matrix = {}, None
     if y is not None:
         metrics = compute_metrics(task, y.to_numpy(), predicted, probabilities, classes or None)
         if task != REGRESSION:
             matrix = confusion(y.to_numpy(), predicted, classes)
-        bootstrap, replicates = _bootstrap_replicates(predictions, task, classes)
 
     try:
         deck = plan_deck(predictions, deck_size, seed)
     except ValueError as error:
         raise PublishError(str(error)) from None
     predictions["precomputed"] = predictions.index.isin(deck.rows)
-    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
+    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows, saving the model meanwhile")
     background = X.sample(min(background_size, len(X)), random_state=seed)
-    started = time.perf_counter()
-    try:
-        explanation = explain_estimator(estimator, X.loc[deck.rows], background, task, len(classes))
-    except ExplanationError as error:
-        raise PublishError(str(error)) from None
-    seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
+    positions = X.index.get_indexer(deck.rows)
+    # What is explained, from the predictions made above: the model does not predict again.
+    outputs = explained_outputs(
+        (predicted if task == REGRESSION else probabilities)[positions], task
+    )
+    # The model is serialised and the metric bootstrapped in a thread of their own while this
+    # one computes the SHAP values (here, where the caller's joblib backend is configured).
+    # When the SHAP values go to worker processes this thread only waits, so the two overlap;
+    # in-process, shap's C code holds the GIL and they simply take turns.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-publish") as pool:
+        saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, classes)
+        started = time.perf_counter()
+        try:
+            explanation = explain_estimator(
+                estimator, X.loc[deck.rows], background, task, len(classes), outputs=outputs
+            )
+        except ExplanationError as error:
+            raise PublishError(str(error)) from None
+        seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
+        model_bytes, bootstrap, replicates = saving.result()
 
     explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
@@ -318,11 +333,7 @@ def compute_artifacts(
     }
     importance = weighted_importance(explanation.values, list(X.columns), deck.weights)
 
-    report(0.9, "saving the model")
-    try:
-        model_bytes = persistence.dumps(estimator)
-    except Exception as error:  # noqa: BLE001
-        raise PublishError(f"the model cannot be saved with skops: {error}") from None
+    report(0.9, "saving the prototype")
     if not deck.complete:  # what selecting another row will cost: load the model, explain it
         report(0.95, "timing an explanation on demand")
         other = X.loc[~predictions["precomputed"].to_numpy()].iloc[:1]
@@ -361,6 +372,19 @@ def compute_artifacts(
         **latency,
     }
     return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation, replicates)
+
+
+def _saved_and_bootstrapped(
+    estimator, predictions: pd.DataFrame, y, task: str, classes: list[str]
+) -> tuple[bytes, dict | None, np.ndarray | None]:
+    """The model's skops bytes, and the bootstrap replicates if the rows have labels."""
+    try:
+        model_bytes = persistence.dumps(estimator)
+    except Exception as error:  # noqa: BLE001
+        raise PublishError(f"the model cannot be saved with skops: {error}") from None
+    if y is None:
+        return model_bytes, None, None
+    return model_bytes, *_bootstrap_replicates(predictions, task, classes)
 
 
 def _bootstrap_replicates(
