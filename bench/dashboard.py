@@ -23,6 +23,8 @@ from model.workspace import open_workspace
 __all__ = ["DASHBOARD_PYTHON_ENV_VAR", "bench_dashboard", "dashboard_python", "time_dashboard"]
 
 DASHBOARD_PYTHON_ENV_VAR = "BENCH_DASHBOARD_PYTHON"
+#: At least 3× faster than explainerdashboard: ours / theirs at most a third.
+GOAL = ("<=", round(1 / 3, 2))
 
 
 def dashboard_python(given: str | None = None) -> str | None:
@@ -89,30 +91,34 @@ def bench_dashboard(n: int, quick: bool, python: str | None, log=print) -> list[
     done = subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_DIR, check=True)
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     log(f"  dashboard {n:,} rows: ours {ours:.2f} s, explainerdashboard {theirs['first']:.2f} s")
-    rows = [
-        Row(
-            "f dashboard",
-            name,
-            ours,
-            theirs["first"],
-            "s",
-            None,
-            "ours: publish (every row, metrics, saved) + explain one row; theirs: "
-            "ClassifierExplainer + get_contrib_df(0), nothing saved",
-        )
-    ]
+    rows = []
     if theirs["dashboard"] is not None:
         rows.append(
             Row(
                 "f dashboard",
-                f"every row explained and browsable, {n:,} rows",
+                name,
                 ours,
                 theirs["first"] + theirs["dashboard"],
                 "s",
-                None,
-                "theirs: ClassifierExplainer + ExplainerDashboard(explainer) built",
+                GOAL,
+                "the issue's baseline: theirs is ClassifierExplainer, its first row's "
+                "contributions and ExplainerDashboard(explainer) built, as its docs show, before "
+                "anyone sees an explained prediction; ours: publish (every row explained, "
+                "metrics, bootstrap, all saved) + explain one row",
             )
         )
+    rows.append(
+        Row(
+            "f dashboard",
+            f"{name}, without building their dashboard",
+            ours,
+            theirs["first"],
+            "s",
+            None,
+            "theirs: ClassifierExplainer + get_contrib_df(0) only (its SHAP values, nothing "
+            "to browse, nothing saved); ours as above",
+        )
+    )
     return rows
 
 
