@@ -183,7 +183,10 @@ st.caption(
         f"vs {reference}: the difference on the same rows and the interval of that paired "
         "difference; the verdict says better or worse only when that interval excludes zero. "
         "McNemar p: how likely the two would differ this much in which rows they get right "
-        "if they were equally good."
+        "if they were equally good. The two answer different questions: the verdict is about "
+        f"{label}, McNemar about right and wrong labels at each prototype's threshold, so a "
+        "small p beside “no detectable difference” means they get different rows right "
+        f"without a clear difference in {label}."
     )
 )
 st.caption(
