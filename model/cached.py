@@ -12,6 +12,7 @@ import contextlib
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -394,3 +395,206 @@ def input_schema(path: str, sprint: str, prototype: str, version: int) -> list[d
 def own_case(path: str, sprint: str, prototype: str, version: int, case: str) -> dict:
     """``model.review.explain_own_case`` for ``case``, the entered values as sorted JSON."""
     return _review.explain_own_case(_prototype(path, sprint, prototype), json.loads(case))
+
+
+# -- SME review: a rerun reads one row, its cached specs and the reviewer's own verdicts --------
+__all__ += [
+    "own_case_percentiles",
+    "own_case_waterfall_spec",
+    "prediction_row",
+    "reviewer_verdicts",
+    "verdict_tags",
+]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _shared_row_positions(path: str, sprint: str, prototype: str, version: int) -> pd.Index:
+    # The demo row ids as text, in the order of _shared_predictions: an Index cannot be
+    # changed, and its hash table is built once instead of on every rerun.
+    return _shared_predictions(path, sprint, prototype, version).index.astype(str)
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def prediction_row(path: str, sprint: str, prototype: str, version: int, row_id: str) -> pd.Series:
+    """One demo row of ``Prototype.predictions()`` by its id (as text): what a card shows,
+    without copying every demo row on every rerun. A KeyError names an unknown id."""
+    position = _shared_row_positions(path, sprint, prototype, version).get_loc(str(row_id))
+    return _shared_predictions(path, sprint, prototype, version).iloc[position]
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def own_case_percentiles(
+    path: str, sprint: str, prototype: str, version: int, case: str
+) -> dict[str, float]:
+    """``model.review.feature_percentiles`` of the case ``own_case`` explained (``case`` is
+    the entered values as sorted JSON) within the demo rows."""
+    explained = own_case(path, sprint, prototype, version, case)
+    frame = _shared_features(path, sprint, prototype, version)
+    return _review.feature_percentiles(frame, explained["feature_values"])
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def own_case_waterfall_spec(
+    path: str, sprint: str, prototype: str, version: int, case: str
+) -> dict:
+    """The Vega-Lite spec of ``views.waterfall_chart`` for ``own_case(...)``."""
+    meta = _prototype(path, sprint, prototype).meta
+    return _spec(_views.waterfall_chart(own_case(path, sprint, prototype, version, case), meta))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def verdict_tags(path: str, stamp: tuple) -> list[str]:
+    """``views.existing_tags`` of every current verdict; ``stamp`` is
+    ``verdicts_stamp(store(path))``, so the verdicts are read again only after a change."""
+    return _views.existing_tags(store(path).verdicts())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def reviewer_verdicts(
+    path: str, stamp: tuple, sprint: str, prototype: str, reviewer: str
+) -> dict[str, dict]:
+    """``reviewer``'s verdicts on ``prototype`` by row id, withdrawn ones included; ``stamp``
+    is ``verdicts_stamp(store(path))``."""
+    frame = store(path).verdicts(
+        sprint=sprint, prototype=prototype, reviewer=reviewer, include_withdrawn=True
+    )
+    return {str(v["row_id"]): v for v in frame.to_dict(orient="records")}
+
+
+# -- Feedback: figures about the verdicts, computed once per change to them ---------------------
+# Each takes ``stamp``, ``verdicts_stamp(store(path))``: a record, edit or withdrawal is a new
+# key, and a rerun without one reads what was computed.
+__all__ += [
+    "agreement",
+    "conflicts",
+    "dispute_spec",
+    "pairwise_agreement",
+    "resolved_labels",
+    "TrainingRequest",
+    "training_export",
+    "training_file",
+    "training_manifest",
+    "verdict_outline",
+    "verdict_selection",
+]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def verdict_outline(path: str, stamp: tuple) -> pd.DataFrame:
+    """What the filters offer, without the verdicts: one row per sprint, prototype and
+    reviewer with current verdicts, and ``verdicts``, how many."""
+    frame = store(path).verdicts()
+    return (
+        frame.groupby(["sprint", "prototype", "reviewer"], sort=True)
+        .size()
+        .rename("verdicts")
+        .reset_index()
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def verdict_selection(
+    path: str,
+    stamp: tuple,
+    sprint: str | None,
+    prototype: str | None,
+    reviewer: str | None,
+    verdict: str | None,
+) -> dict:
+    """The current verdicts matching the filters (None: any), as the Feedback page shows them:
+    ``counts`` (``views.count_verdicts``), ``table`` (``views.verdicts_table`` with the
+    ``Source`` after the ``Row``) and ``labels``, each verdict's id and its line in the
+    history box (``#id · row · reviewer · verdict``)."""
+    chosen = store(path).verdicts(sprint=sprint, prototype=prototype, reviewer=reviewer)
+    chosen = _views.filter_verdicts(chosen, [verdict] if verdict else None)
+    table = _views.verdicts_table(chosen)
+    table.insert(table.columns.get_loc("Row") + 1, "Source", chosen["source"].to_numpy())
+    labels = {
+        int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
+        for v in chosen.itertuples()
+    }
+    return {"counts": _views.count_verdicts(chosen), "table": table, "labels": labels}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def agreement(path: str, stamp: tuple, sprint: str | None, prototype: str | None) -> dict:
+    """``feedback_store.agreement``."""
+    return feedback_store.agreement(store(path), sprint, prototype)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def pairwise_agreement(
+    path: str, stamp: tuple, sprint: str | None, prototype: str | None
+) -> pd.DataFrame:
+    """``feedback_store.pairwise_agreement``."""
+    return feedback_store.pairwise_agreement(store(path), sprint, prototype)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def conflicts(path: str, stamp: tuple, sprint: str | None, prototype: str | None) -> dict:
+    """``feedback_store.conflicts`` as the page shows them: ``table``
+    (``views.conflicts_table``) and ``rows``, how many rows reviewers disagree on."""
+    frame = feedback_store.conflicts(store(path), sprint, prototype)
+    rows = frame[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
+    return {"table": _views.conflicts_table(frame), "rows": rows}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def resolved_labels(
+    path: str, stamp: tuple, sprint: str | None, prototype: str | None, rule: str, lead: str | None
+) -> dict:
+    """``feedback_store.resolve_labels`` as the page shows them: ``table``
+    (``views.resolved_table``), ``rows`` (reviewed rows) and ``settled`` (those with a label)."""
+    frame = feedback_store.resolve_labels(store(path), sprint, prototype, rule=rule, lead=lead)
+    return {
+        "table": _views.resolved_table(frame),
+        "rows": len(frame),
+        "settled": int((~frame["unresolved"]).sum()),
+    }
+
+
+class TrainingRequest(NamedTuple):
+    """What a training export is made from: ``FeedbackStore.export_training``'s arguments,
+    the store's ``stamp`` and ``demo_versions``, ``(sprint, prototype, version)`` of each
+    published prototype the verdicts are about (their demo rows are the ``demo_row_ids``, so
+    a re-publish is a new request)."""
+
+    path: str
+    stamp: tuple
+    format: str
+    sprint: str | None
+    prototype: str | None
+    rule: str
+    lead: str | None
+    demo_versions: tuple
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
+    """``views.training_export_bytes`` for ``request``: the file's bytes and its manifest."""
+    demo_ids: set[str] = set()
+    for key in request.demo_versions:
+        demo_ids |= demo_row_ids(request.path, *key)
+    return _views.training_export_bytes(
+        store(request.path), request.format, request.sprint, request.prototype,
+        rule=request.rule, lead=request.lead, demo_row_ids=demo_ids,
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def training_manifest(request: TrainingRequest) -> dict:
+    """The manifest of ``training_export(request)`` alone, so a rerun does not copy the file."""
+    return training_export(request)[1]
+
+
+def training_file(request: TrainingRequest) -> bytes:
+    """The file of ``training_export(request)``: for a download button to call when clicked,
+    so the file is the one its manifest describes."""
+    return training_export(request)[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def dispute_spec(counts: pd.DataFrame) -> dict:
+    """The Vega-Lite spec of ``views.dispute_chart`` for ``FeedbackStore.dispute_counts``'s
+    frame (disputes are not in the verdicts' stamp: the frame itself is the key)."""
+    return _spec(_views.dispute_chart(counts))

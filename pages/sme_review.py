@@ -83,9 +83,9 @@ proto = ws.prototype(sprint, name)
 meta = proto.meta
 task = proto.task
 classes = [str(c) for c in meta.get("classes") or []]
-predictions = cached.predictions(path, sprint, name, proto.version)
-predictions.index = predictions.index.astype(str)
-features_frame = cached.features(path, sprint, name, proto.version)
+# A rerun reads one row, its cached explanation and specs: never every demo row.
+cache_key = (path, sprint, name, proto.version)
+demo_rows = cached.predictions_outline(*cache_key)["rows"]
 store = cached.store(path)
 outcome, noun = views.reason_wording(meta)
 
@@ -131,8 +131,8 @@ def reasons(explanation: dict, percentiles: dict) -> None:
         st.caption("No single reading moved this prediction much.")
 
 
-def waterfall(explanation: dict) -> None:
-    st.altair_chart(views.waterfall_chart(explanation, meta), width="stretch")
+def waterfall(spec: dict, explanation: dict) -> None:
+    st.vega_lite_chart(spec, width="stretch")
     st.caption(views.escape_markdown(views.waterfall_caption(explanation, meta)))
 
 
@@ -258,8 +258,7 @@ def save_verdict(
 
 def my_verdicts() -> dict[str, dict]:
     """This reviewer's verdicts on this prototype by row id, withdrawn ones included."""
-    frame = store.verdicts(sprint=sprint, prototype=name, reviewer=reviewer, include_withdrawn=True)
-    return {str(v["row_id"]): v for v in frame.to_dict(orient="records")}
+    return cached.reviewer_verdicts(path, cached.verdicts_stamp(store), sprint, name, reviewer)
 
 
 def verdict_panel(
@@ -284,8 +283,9 @@ def verdict_panel(
         st.caption("You withdrew your verdict on this one. Submit a new one to restore it.")
     if not may_record:
         return False
+    tag_options = cached.verdict_tags(path, cached.verdicts_stamp(store))
     submitted, verdict, label, comment, tags = verdict_form(
-        prefix, keys["verdict"], current, views.existing_tags(store.verdicts())
+        prefix, keys["verdict"], current, tag_options
     )
     if submitted:
         problem = save_verdict(
@@ -397,7 +397,8 @@ def build_queue(kind: str, size: int | None, row_text: str, sent: dict) -> tuple
     """The queue's row ids and, when it is empty or shortened, why."""
     if kind in sent:
         rows = [str(r) for r in sent[kind]["rows"]]
-        kept = [r for r in rows if r in predictions.index]
+        demo_ids = cached.demo_row_ids(*cache_key)
+        kept = [r for r in rows if r in demo_ids]
         missing = len(rows) - len(kept)
         note = f"{missing} of the {len(rows)} rows sent are not among {name}'s demo rows."
         return kept, note if missing else ""
@@ -444,8 +445,8 @@ def review_tab(choose, detail) -> None:
     elif kind not in sent:
         size = int(
             detail.number_input(
-                "Cards", min_value=1, max_value=max(len(predictions), 1),
-                value=min(DEFAULT_SIZE, len(predictions)), step=10, key=SIZE_KEY,
+                "Cards", min_value=1, max_value=max(demo_rows, 1),
+                value=min(DEFAULT_SIZE, demo_rows), step=10, key=SIZE_KEY,
             )
         )  # fmt: skip
     if kind in sent:
@@ -504,16 +505,16 @@ def card(row_id: str, thread: dict | None, card_column, verdict_column) -> None:
         "sprint": sprint, "prototype": name, "reviewer": reviewer, "row_id": row_id,
         "key": keys["verdict"],
     }  # fmt: skip
-    explanation = cached.explanation(path, sprint, name, proto.version, row_id)
-    row = predictions.loc[row_id]
+    explanation = cached.explanation(*cache_key, row_id)
+    row = cached.prediction_row(*cache_key, row_id)
     confidence = float(row["confidence"]) if "confidence" in row.index else None
-    percentiles = review.feature_percentiles(features_frame, row_id)
+    percentiles = cached.feature_percentiles(*cache_key, row_id)
 
     with card_column:
         prediction_header(row["predicted"], confidence)
         st.caption(views.escape_markdown(f"Row {row_id} · {name} · {meta['estimator']}"))
         reasons(explanation, percentiles)
-        waterfall(explanation)
+        waterfall(cached.waterfall_spec(*cache_key, row_id), explanation)
         disputes_section(row_id, explanation)
         st.markdown("**The readings, against the demo set**")
         st.dataframe(
@@ -568,7 +569,7 @@ def own_case_tab() -> None:
         "got it right. The fields start at the demo set's middle values and stay within its "
         "range."
     )
-    schema = cached.input_schema(path, sprint, name, proto.version)
+    schema = cached.input_schema(*cache_key)
     with st.form(f"own_case_form_{name}"):
         columns = st.columns(3)
         values = {}
@@ -599,15 +600,14 @@ def own_case_tab() -> None:
         proto.version,
     ):
         return
+    entered = json.dumps(case["features"], sort_keys=True)
     try:
-        explanation = cached.own_case(
-            path, sprint, name, proto.version, json.dumps(case["features"], sort_keys=True)
-        )
+        explanation = cached.own_case(*cache_key, entered)
     except (ValueError, OSError) as error:  # e.g. a damaged or missing model file
         st.error(views.escape_markdown(views.one_line(error)))
         return
     row_id = explanation["row_id"]
-    percentiles = review.feature_percentiles(features_frame, explanation["feature_values"])
+    percentiles = cached.own_case_percentiles(*cache_key, entered)
     flash = st.session_state.pop(OWN_FLASH_KEY, None)
     if flash:
         st.success(flash)
@@ -616,7 +616,7 @@ def own_case_tab() -> None:
         prediction_header(explanation["predicted"], explanation.get("confidence"))
         st.caption(views.escape_markdown(f"Your case {row_id} · {name} · {meta['estimator']}"))
         reasons(explanation, percentiles)
-        waterfall(explanation)
+        waterfall(cached.own_case_waterfall_spec(*cache_key, entered), explanation)
     with verdict_column:
         saved = verdict_panel(
             "own",
