@@ -3,8 +3,12 @@
 The filters at the top (sprint, prototype, reviewer, verdict) narrow the verdicts table and its
 downloads. Agreement, resolved labels and disputes are about the reviewers together, so they
 follow the sprint and prototype filters only.
+
+Everything computed from the verdicts is cached under the store's stamp (a rerun without a new,
+edited or withdrawn verdict only reads), and the export files are made when a button is clicked.
 """
 
+import functools
 import hashlib
 import json
 
@@ -25,6 +29,7 @@ cached.require_app()
 ws = cached.workspace()
 path = str(ws.path)
 store = cached.store(path)
+stamp = cached.verdicts_stamp(store)
 sprints = ws.sprints()
 role = st.session_state.get(access.ROLE_STATE_KEY)
 may_export = access.can(role, "export")
@@ -32,17 +37,19 @@ no_export = None if may_export else access.refusal(role, "export")
 
 st.title("Feedback")
 
-everything = store.verdicts()
+# Who judged what, and how many: the filters' choices without reading every verdict.
+outline = cached.verdict_outline(path, stamp)
+total = int(outline["verdicts"].sum())
 filters = st.columns(4)
 if st.session_state.get("feedback_sprint") not in [ALL, *sprints]:
     st.session_state.pop("feedback_sprint", None)
 sprint = filters[0].selectbox("Sprint", [ALL, *sprints], key="feedback_sprint")
-in_sprint = everything if sprint == ALL else everything[everything["sprint"] == sprint]
+in_sprint = outline if sprint == ALL else outline[outline["sprint"] == sprint]
 prototype_options = [ALL, *sorted(in_sprint["prototype"].unique())]
 if st.session_state.get("feedback_prototype") not in prototype_options:
     st.session_state.pop("feedback_prototype", None)
 prototype = filters[1].selectbox("Prototype", prototype_options, key="feedback_prototype")
-reviewer_options = [ALL, *sorted(everything["reviewer"].unique(), key=str.casefold)]
+reviewer_options = [ALL, *sorted(outline["reviewer"].unique(), key=str.casefold)]
 if st.session_state.get("feedback_reviewer") not in reviewer_options:
     st.session_state.pop("feedback_reviewer", None)
 reviewer = filters[2].selectbox("Reviewer", reviewer_options, key="feedback_reviewer")
@@ -59,9 +66,8 @@ def chosen(value: str) -> str | None:
 
 
 scope = dict(sprint=chosen(sprint), prototype=chosen(prototype), reviewer=chosen(reviewer))
-in_scope = store.verdicts(**scope)
-verdicts = views.filter_verdicts(in_scope, [chosen(kind)] if chosen(kind) else None)
-counts = views.count_verdicts(verdicts)
+selection = cached.verdict_selection(path, stamp, **scope, verdict=chosen(kind))
+counts, table, labels = selection["counts"], selection["table"], selection["labels"]
 for column, (label, value) in zip(
     st.columns(5),
     [
@@ -81,8 +87,6 @@ verdicts_tab, agreement_tab, labels_tab, disputes_tab = st.tabs(
 
 # -- the verdicts ---------------------------------------------------------------------------------
 with verdicts_tab:
-    table = views.verdicts_table(verdicts)
-    table.insert(table.columns.get_loc("Row") + 1, "Source", verdicts["source"].to_numpy())
     # A column holding the one value chosen in a filter above says nothing: leave it out.
     hidden = [
         column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
@@ -94,20 +98,16 @@ with verdicts_tab:
         column_config={"Comment": st.column_config.TextColumn(width="medium")},
     )
     st.caption(
-        f"{len(table):,} of {len(everything):,} verdicts. Source “own” marks cases reviewers "
-        "entered themselves."
+        f"{len(table):,} of {total:,} verdicts. Source “own” marks cases reviewers entered "
+        "themselves."
     )
 
     history_column, export_column = st.columns([3, 2], gap="large")
     with history_column:
         st.subheader("History")
-        if verdicts.empty:
+        if not labels:
             st.caption("No verdict matches these filters.")
         else:
-            labels = {
-                int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
-                for v in verdicts.itertuples()
-            }
             # The key names the filtered set: with a key of its own per set, a filter change
             # starts the box afresh in the browser too (reusing one key kept showing the old
             # choice there while the page explained another).
@@ -128,10 +128,13 @@ with verdicts_tab:
             "each reviewer saw."
         )
         for fmt, (label, mime) in EXPORTS.items():
+            # Made when clicked, not on every rerun; a role without "export" gets no callable.
             st.download_button(
                 f"Download {label}",
-                data=views.verdict_export_bytes(store, fmt, **scope, verdict=chosen(kind))
-                if may_export and not verdicts.empty
+                data=functools.partial(
+                    views.verdict_export_bytes, store, fmt, **scope, verdict=chosen(kind)
+                )
+                if may_export and labels
                 else b"",
                 file_name=f"verdicts.{fmt}",
                 mime=mime,
@@ -139,12 +142,12 @@ with verdicts_tab:
                 icon=":material/download:",
                 on_click="ignore",
                 width="stretch",
-                disabled=verdicts.empty or not may_export,
+                disabled=not labels or not may_export,
                 help=no_export,
             )
 
 # -- agreement between reviewers ------------------------------------------------------------------
-reviewed_sprints = [s for s in sprints if s in set(everything["sprint"])]
+reviewed_sprints = [s for s in sprints if s in set(outline["sprint"])]
 shared_scope = dict(sprint=chosen(sprint), prototype=chosen(prototype))
 with agreement_tab:
     st.caption(
@@ -153,7 +156,7 @@ with agreement_tab:
         "“unsure” counts as an answer of its own."
     )
     shown_sprints = [chosen(sprint)] if chosen(sprint) else reviewed_sprints
-    results = {s: feedback_store.agreement(store, s, chosen(prototype)) for s in shown_sprints}
+    results = {s: cached.agreement(path, stamp, s, chosen(prototype)) for s in shown_sprints}
     if results:
         st.dataframe(views.agreement_table(results), hide_index=True, width="stretch")
         for name, result in results.items():
@@ -162,35 +165,35 @@ with agreement_tab:
         st.info("No verdicts yet.")
 
     st.subheader("Pairs of reviewers")
-    pairs = feedback_store.pairwise_agreement(store, **shared_scope)
+    pairs = cached.pairwise_agreement(path, stamp, **shared_scope)
     if pairs.empty:
         st.caption("No two reviewers have judged the same row yet.")
     else:
         st.dataframe(views.pairwise_table(pairs), hide_index=True, width="stretch")
     st.subheader("Conflicts")
-    conflicts = feedback_store.conflicts(store, **shared_scope)
-    if conflicts.empty:
+    conflicts = cached.conflicts(path, stamp, **shared_scope)
+    n = conflicts["rows"]
+    if not n:
         st.caption("No row has reviewers giving different answers.")
     else:
-        n = conflicts[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
         st.caption(
             f"{n} {'row' if n == 1 else 'rows'} where reviewers gave different answers: "
             "worth a conversation."
         )
-        st.dataframe(views.conflicts_table(conflicts), hide_index=True, width="stretch")
+        st.dataframe(conflicts["table"], hide_index=True, width="stretch")
 
 
 # -- one label per row, and the training export ---------------------------------------------------
-def demo_row_ids(frame) -> set[str]:
-    """The demo rows of every prototype the verdicts are about (those still published)."""
-    rows: set[str] = set()
+def demo_versions(scoped) -> tuple:
+    """``(sprint, prototype, version)`` of every prototype the verdicts are about that is still
+    published: their demo rows are the demo set the training export warns about."""
+    versions = []
     for sprint_name, name in (
-        frame[["sprint", "prototype"]].drop_duplicates().itertuples(index=False)
+        scoped[["sprint", "prototype"]].drop_duplicates().itertuples(index=False)
     ):
         if sprint_name in sprints and name in ws.prototypes(sprint_name):
-            version = ws.prototype(sprint_name, name).version
-            rows |= set(cached.predictions(path, sprint_name, name, version).index.astype(str))
-    return rows
+            versions.append((sprint_name, name, ws.prototype(sprint_name, name).version))
+    return tuple(versions)
 
 
 def training_export(scoped, rule: str, lead: str | None) -> None:
@@ -206,12 +209,13 @@ def training_export(scoped, rule: str, lead: str | None) -> None:
         format_func=lambda f: EXPORTS[f][0],
         key="feedback_training_format",
     )
-    data, manifest = views.training_export_bytes(
-        store, fmt, **shared_scope, rule=rule, lead=lead, demo_row_ids=demo_row_ids(scoped)
+    request = cached.TrainingRequest(
+        path, stamp, fmt, chosen(sprint), chosen(prototype), rule, lead, demo_versions(scoped)
     )
+    manifest = cached.training_manifest(request)
     file_column.download_button(
         f"Download training rows ({EXPORTS[fmt][0]})",
-        data=data,
+        data=functools.partial(cached.training_file, request),
         file_name=f"training.{fmt}",
         mime=EXPORTS[fmt][1],
         key="feedback_training_file",
@@ -248,7 +252,10 @@ with labels_tab:
     rule = rule_column.selectbox(
         "Resolution rule", RULES, format_func=RULE_LABELS.get, key="feedback_rule"
     )
-    scoped = store.verdicts(**shared_scope)
+    scoped = outline
+    for column in ("sprint", "prototype"):
+        if shared_scope[column] is not None:
+            scoped = scoped[scoped[column] == shared_scope[column]]
     lead = None
     if rule == "lead":
         leads = sorted(scoped["reviewer"].unique(), key=str.casefold)
@@ -258,13 +265,12 @@ with labels_tab:
     if rule == "lead" and not lead:
         st.info("No verdicts yet, so there is no reviewer to lead.")
     else:
-        resolved = feedback_store.resolve_labels(store, **shared_scope, rule=rule, lead=lead)
-        settled = int((~resolved["unresolved"]).sum())
+        resolved = cached.resolved_labels(path, stamp, **shared_scope, rule=rule, lead=lead)
         st.caption(
-            f"{settled} of {len(resolved)} reviewed rows have a label under this rule. "
-            "“Unsure” verdicts never decide a label."
+            f"{resolved['settled']} of {resolved['rows']} reviewed rows have a label under this "
+            "rule. “Unsure” verdicts never decide a label."
         )
-        st.dataframe(views.resolved_table(resolved), hide_index=True, width="stretch")
+        st.dataframe(resolved["table"], hide_index=True, width="stretch")
         training_export(scoped, rule, lead)
 
 # -- right answer, wrong reason -------------------------------------------------------------------
@@ -280,7 +286,7 @@ with disputes_tab:
             "Features whose contribution reviewers disputed: the model may be right for the "
             "wrong reason. Each reviewer's dispute of a feature on a row counts once."
         )
-        st.altair_chart(views.dispute_chart(dispute_counts), width="stretch")
+        st.vega_lite_chart(cached.dispute_spec(dispute_counts), width="stretch")
         st.dataframe(views.dispute_counts_table(dispute_counts), hide_index=True, width="stretch")
         with st.expander("Every dispute, with comments"):
             every = store.disputes(**shared_scope)

@@ -107,15 +107,98 @@ def test_feedback_offers_csv_parquet_and_jsonl_downloads(small_workspace, open_a
     assert labels[:3] == ["Download CSV", "Download Parquet", "Download JSON Lines"]
 
 
-def test_downloads_follow_the_verdict_filter(small_workspace, open_app, downloads):
+def exported(at, deferred_downloads) -> dict[str, pd.DataFrame]:
+    """The three verdict downloads, read back: CSV, Parquet and JSON Lines."""
+    return {
+        "csv": pd.read_csv(io.BytesIO(deferred_downloads(button(at, "Download CSV")))),
+        "parquet": pd.read_parquet(io.BytesIO(deferred_downloads(button(at, "Download Parquet")))),
+        "jsonl": pd.read_json(
+            io.BytesIO(deferred_downloads(button(at, "Download JSON Lines"))), lines=True
+        ),
+    }
+
+
+def same_verdicts(frame: pd.DataFrame, expected: pd.DataFrame) -> bool:
+    columns = ["verdict_id", "reviewer", "verdict", "comment"]
+    key = ["verdict_id"]
+    mine = frame[columns].sort_values(key).astype(str).reset_index(drop=True)
+    theirs = expected[columns].sort_values(key).astype(str).reset_index(drop=True)
+    return mine.equals(theirs)
+
+
+def test_downloads_hold_the_verdicts_the_filters_show(
+    small_workspace, open_app, deferred_downloads
+):
+    store = feedback_store.open(small_workspace)
     at = open_app(small_workspace, page="feedback")
-    every = pd.read_csv(io.BytesIO(downloads(button(at, "Download CSV"))))
-    assert sorted(every["verdict"]) == ["correct", "correct", "unsure", "wrong"]
+    for fmt, frame in exported(at, deferred_downloads).items():
+        assert same_verdicts(frame, store.verdicts()), fmt
     at.selectbox(key="feedback_verdict").set_value("correct").run()
-    shown = pd.read_csv(io.BytesIO(downloads(button(at, "Download CSV"))))
-    assert shown["verdict"].tolist() == ["correct", "correct"]
-    parquet = pd.read_parquet(io.BytesIO(downloads(button(at, "Download Parquet"))))
-    assert parquet["verdict"].tolist() == ["correct", "correct"]
+    for fmt, frame in exported(at, deferred_downloads).items():
+        assert same_verdicts(frame, store.verdicts().query("verdict == 'correct'")), fmt
+    at.selectbox(key="feedback_verdict").set_value("All").run()
+    at.selectbox(key="feedback_reviewer").set_value("bo").run()
+    for fmt, frame in exported(at, deferred_downloads).items():
+        assert same_verdicts(frame, store.verdicts(reviewer="bo")), fmt
+
+
+@pytest.fixture
+def deferred_files(monkeypatch) -> dict[str, tuple]:
+    """File id to ``(file name, MIME type)`` of every download made when clicked."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files: dict[str, tuple] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        files[file_id] = (file_name, mimetype)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return files
+
+
+def test_downloads_keep_their_file_names_and_types(overlapping, open_app, deferred_files):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    buttons = at.get("download_button")
+    files = {b.proto.label: deferred_files.get(b.proto.deferred_file_id) for b in buttons}
+    assert files["Download CSV"] == ("verdicts.csv", "text/csv")
+    assert files["Download Parquet"] == ("verdicts.parquet", "application/vnd.apache.parquet")
+    assert files["Download JSON Lines"] == ("verdicts.jsonl", "application/jsonl")
+    assert files["Download training rows (Parquet)"] == (
+        "training.parquet",
+        "application/vnd.apache.parquet",
+    )
+
+
+@pytest.fixture
+def download_data(monkeypatch) -> dict[str, object]:
+    """File name to the ``data`` the page last gave a download button (bytes, text or a
+    callable), whether or not Streamlit then offers it."""
+    from streamlit.elements.widgets import button as buttons
+
+    given: dict[str, object] = {}
+    original = buttons.marshall_file
+
+    def marshall_file(coordinates, data, proto, mimetype, file_name=None, **kwargs):
+        given[file_name] = data
+        return original(coordinates, data, proto, mimetype, file_name, **kwargs)
+
+    monkeypatch.setattr(buttons, "marshall_file", marshall_file)
+    return given
+
+
+def test_downloads_with_no_matching_verdict_are_disabled(workspace_copy, open_app, download_data):
+    at = open_app(workspace_copy, page="feedback")
+    assert callable(download_data["verdicts.csv"])
+    at.selectbox(key="feedback_reviewer").set_value("bo").run()
+    at.selectbox(key="feedback_verdict").set_value("wrong").run()
+    assert not at.exception
+    labels = ["Download CSV", "Download Parquet", "Download JSON Lines"]
+    assert all(button(at, label).proto.disabled for label in labels)
+    assert [download_data[f"verdicts.{fmt}"] for fmt in ("csv", "parquet", "jsonl")] == [b""] * 3
 
 
 def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping, open_app):
@@ -182,7 +265,7 @@ def test_resolved_labels_follow_the_rule_and_the_lead(overlapping, open_app):
 
 
 def test_the_training_export_warns_about_demo_rows_in_its_manifest(
-    overlapping, open_app, downloads
+    overlapping, open_app, downloads, deferred_downloads
 ):
     workspace, _ = overlapping
     at = open_app(workspace, page="feedback")
@@ -193,13 +276,18 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
     assert manifest["demo_set"] == "demo_row_ids given by the caller"
     assert leak in [plain(w.value) for w in at.warning]
     assert any("left out because reviewers disagree" in plain(i.value) for i in at.main.info)
-    rows = pd.read_parquet(io.BytesIO(downloads(button(at, "Download training rows (Parquet)"))))
+    rows = pd.read_parquet(
+        io.BytesIO(deferred_downloads(button(at, "Download training rows (Parquet)")))
+    )
     assert len(rows) == manifest["counts"]["rows"] == 1
     assert rows["label"].tolist() == ["1"]
     assert rows["in_demo_set"].all()
     at.selectbox(key="feedback_training_format").set_value("csv").run()
     assert not at.exception
-    assert button(at, "Download training rows (CSV)").proto.label.endswith("(CSV)")
+    rows = pd.read_csv(
+        io.BytesIO(deferred_downloads(button(at, "Download training rows (CSV)"))), dtype=str
+    )
+    assert rows["label"].tolist() == ["1"]
 
 
 def test_disputes_are_counted_per_feature_in_a_table_and_a_chart(overlapping, open_app):
@@ -222,11 +310,13 @@ def test_without_disputes_the_page_says_where_they_come_from(small_workspace, op
     assert not at.get("vega_lite_chart")
 
 
-def test_only_a_scientist_may_download(overlapping, open_signed_in):
+def test_only_a_scientist_may_download(overlapping, open_signed_in, download_data):
     workspace, _ = overlapping
     at = open_signed_in(workspace, "ana@plant.example", "sme", "feedback")
     assert not at.exception
     assert all(b.proto.disabled for b in at.get("download_button"))
+    # Nothing that could make a file is handed to Streamlit for this role.
+    assert download_data and not any(callable(data) or data for data in download_data.values())
     assert any("cannot export feedback" in plain(i.value) for i in at.main.info)
     at = open_signed_in(workspace, "dana@plant.example", "scientist", "feedback")
     assert not any(b.proto.disabled for b in at.get("download_button"))
