@@ -29,6 +29,11 @@ SEED = 20201
 #: headline metric on these resamples, so the Bake-off page only reads them.
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
+#: Publishing stores those replicates for demo sets of at least this many rows. Smaller sets
+#: are bootstrapped on the page, where it takes under half a second for several prototypes
+#: (10,000 rows: about 0.35 s for four); storing them would add about 0.2 s to a publish of
+#: 10,000 rows, a tenth of its SHAP work. At 100,000 rows the page would wait 3.5 s.
+BOOTSTRAP_STORE_MIN_ROWS = 20_000
 
 #: Rows whose SHAP values are computed when publishing (the "demo deck"): every misclassified
 #: row (up to ``DECK_ERROR_SHARE`` of the deck), the least confident rows

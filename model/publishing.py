@@ -18,6 +18,7 @@ from model import persistence
 from model.config import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
+    BOOTSTRAP_STORE_MIN_ROWS,
     DEFAULT_BACKGROUND_SIZE,
     DEFAULT_DECK_SIZE,
     SEED,
@@ -377,12 +378,13 @@ def compute_artifacts(
 def _saved_and_bootstrapped(
     estimator, predictions: pd.DataFrame, y, task: str, classes: list[str]
 ) -> tuple[bytes, dict | None, np.ndarray | None]:
-    """The model's skops bytes, and the bootstrap replicates if the rows have labels."""
+    """The model's skops bytes, and the bootstrap replicates if the rows have labels and are
+    at least ``BOOTSTRAP_STORE_MIN_ROWS``."""
     try:
         model_bytes = persistence.dumps(estimator)
     except Exception as error:  # noqa: BLE001
         raise PublishError(f"the model cannot be saved with skops: {error}") from None
-    if y is None:
+    if y is None or len(predictions) < BOOTSTRAP_STORE_MIN_ROWS:
         return model_bytes, None, None
     return model_bytes, *_bootstrap_replicates(predictions, task, classes)
 

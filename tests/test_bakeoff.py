@@ -37,6 +37,13 @@ def ws(tmp_path_factory) -> model.Workspace:
     X, y = train[FEATURES], train[TARGET]
     workspace = model.open_workspace(tmp_path_factory.mktemp("bakeoff"))
     rule, physics = model.ToolWearRule().fit(X, y), model.PhysicsRules().fit(X, y)
+    with pytest.MonkeyPatch.context() as patch:  # replicates stored for these small sets too
+        patch.setattr(model.publishing, "BOOTSTRAP_STORE_MIN_ROWS", 1)
+        _publish_bakeoff_sprints(workspace, demo, rule, physics)
+    return workspace
+
+
+def _publish_bakeoff_sprints(workspace, demo, rule, physics) -> None:
     for sprint, mvp in (("Sprint 1", True), ("No MVP", False)):
         workspace.publish(
             sprint, "tool-wear rule", rule, demo[FEATURES], demo[TARGET],
@@ -63,7 +70,6 @@ def ws(tmp_path_factory) -> model.Workspace:
             "Hand", f"wear ≥ {threshold}", model.ToolWearRule(threshold).fit(hand, truth),
             hand, truth, train_seconds=0.01, effort_days=1.0,
         )  # fmt: skip
-    return workspace
 
 
 def frame(rows: list[dict], metric: str = "pr_auc") -> pd.DataFrame:
@@ -405,6 +411,24 @@ def test_a_damaged_replicates_file_is_computed_again(ws, tmp_path, monkeypatch):
     assert proto.bootstrap_replicates(*arguments) is None
     pd.testing.assert_frame_equal(
         bootstrap_figures(copy, "Sprint 1", "pr_auc"), expected, check_exact=True
+    )
+
+
+def test_replicates_are_stored_from_a_size_on(tmp_path, monkeypatch):
+    data = load_demo_data().iloc[:300]
+    rule = model.ToolWearRule().fit(data[FEATURES], data[TARGET])
+    workspace = model.open_workspace(tmp_path / "ws")
+    monkeypatch.setattr(model.publishing, "BOOTSTRAP_STORE_MIN_ROWS", 301)
+    small = workspace.publish("S", "small", rule, data[FEATURES], data[TARGET])
+    assert small.meta["bootstrap"] is None and not (small.path / "bootstrap.npy").exists()
+    monkeypatch.setattr(model.publishing, "BOOTSTRAP_STORE_MIN_ROWS", 300)
+    large = workspace.publish("S", "large", rule, data[FEATURES], data[TARGET])
+    assert large.meta["bootstrap"]["metric"] == "pr_auc"
+    assert (large.path / "bootstrap.npy").exists()
+    # One stored, one not: the figures are those computed on the spot all the same.
+    expected = _computed_figures(workspace, "S", "pr_auc", monkeypatch)
+    pd.testing.assert_frame_equal(
+        bootstrap_figures(workspace, "S", "pr_auc"), expected, check_exact=True
     )
 
 
