@@ -151,7 +151,7 @@ if decisions:
 status.append(f"{attrs['n_rows']:,} demo rows")
 controls[1].caption(" · ".join(status))
 controls[2].download_button(
-    "Download the bake-off (HTML)",
+    "Report (HTML)",
     data=functools.partial(bakeoff_report_html, ws, sprint, metric_key, assumptions, table=table),
     file_name=f"bake-off-{re.sub(r'[^A-Za-z0-9]+', '-', sprint).strip('-').lower()}.html",
     mime="text/html",

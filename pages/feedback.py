@@ -24,6 +24,7 @@ EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.a
 TRAINING_FORMATS = ["parquet", "csv", "jsonl"]
 RULE_LABELS = {"majority": "Majority (a tie stays unresolved)", "lead": "The lead reviewer decides"}
 TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
+VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags", "Prototype"]
 
 cached.require_app()
 ws = cached.workspace()
@@ -91,10 +92,14 @@ with verdicts_tab:
     hidden = [
         column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
     ]
+    shown = table.drop(columns=hidden)
     st.dataframe(
-        table.drop(columns=hidden),
+        shown,
         hide_index=True,
         width="stretch",
+        # What reviewers said first, so a 1280-pixel projector shows the comment unscrolled.
+        column_order=[c for c in VERDICT_ORDER if c in shown.columns]
+        + [c for c in shown.columns if c not in VERDICT_ORDER],
         column_config={"Comment": st.column_config.TextColumn(width="medium")},
     )
     st.caption(

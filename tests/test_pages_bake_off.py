@@ -186,7 +186,7 @@ def test_the_html_export_holds_every_prototype_and_the_figures_shown(
     at = open_app(small_workspace, page="bake_off")
     at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
     button = at.get("download_button")[0]
-    assert button.proto.label == "Download the bake-off (HTML)"
+    assert button.proto.label == "Report (HTML)"
     report = deferred_downloads(button).decode("utf-8")
     assert report.startswith("<!DOCTYPE html>")
     assert "<script" not in report
