@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from feedback_store.agreement import labels_of
+from feedback_store.agreement import _native_columns, labels_of
 from feedback_store.resolution import check_lead, check_rule, resolve_frame
 from feedback_store.store import (
     FeedbackStore,
@@ -43,6 +43,10 @@ PROVENANCE_COLUMNS = [
     "verdict_ids", "agreement", "rule", "model", "in_demo_set",
 ]  # fmt: skip
 _MODEL_KEYS = ("model", "estimator")
+_RESOLVED_COLUMNS = [
+    "sprint", "prototype", "row_id", "source", "resolved_label", "task", "n_reviewers",
+    "reviewers", "verdict_ids", "agreement", "rule",
+]  # fmt: skip
 
 
 class TrainingExport(NamedTuple):
@@ -97,28 +101,29 @@ def export_training(
     snapshots = _snapshots(labels)
     records: list[dict[str, Any]] = []
     without_features = 0
-    for row in resolved[~resolved["unresolved"]].to_dict(orient="records"):
-        key = (row["sprint"], row["prototype"], row["row_id"])
-        features, model = snapshots.get(key, (None, None))
+    # Whole columns rather than a dict per row from pandas: to_dict took seconds at 100,000.
+    settled = _native_columns(resolved[~resolved["unresolved"]], _RESOLVED_COLUMNS)
+    for row in zip(*(settled[column] for column in _RESOLVED_COLUMNS), strict=True):
+        (sprint_name, prototype_name, row_id, source, resolved_label, task, n_reviewers,
+         reviewers, verdict_ids, agreement, applied) = row  # fmt: skip
+        features, model = snapshots.get((sprint_name, prototype_name, row_id), (None, None))
         if not features:
             without_features += 1
             continue
-        in_demo = row["source"] == "demo" and (demo_ids is None or row["row_id"] in demo_ids)
+        in_demo = source == "demo" and (demo_ids is None or row_id in demo_ids)
         records.append(
             {
                 "features": features,
-                "label": float(row["resolved_label"])
-                if row["task"] == "regression"
-                else row["resolved_label"],
-                "sprint": row["sprint"],
-                "prototype": row["prototype"],
-                "row_id": row["row_id"],
-                "source": row["source"],
-                "n_reviewers": row["n_reviewers"],
-                "reviewers": row["reviewers"],
-                "verdict_ids": row["verdict_ids"],
-                "agreement": row["agreement"],
-                "rule": row["rule"],
+                "label": float(resolved_label) if task == "regression" else resolved_label,
+                "sprint": sprint_name,
+                "prototype": prototype_name,
+                "row_id": row_id,
+                "source": source,
+                "n_reviewers": n_reviewers,
+                "reviewers": reviewers,
+                "verdict_ids": verdict_ids,
+                "agreement": agreement,
+                "rule": applied,
                 "model": model,
                 "in_demo_set": bool(in_demo),
             }
@@ -198,13 +203,18 @@ def _demo_ids(value: Any) -> set[str] | None:
 
 def _snapshots(labels: pd.DataFrame) -> dict[tuple[str, str, str], tuple[dict | None, Any]]:
     """Per row, the most recent feature snapshot and model description among its verdicts."""
+    names = ["sprint", "prototype", "row_id", "features", "prediction"]
+    ordered = _native_columns(labels.sort_values("recorded_at"), names)
     found: dict[tuple[str, str, str], tuple[dict | None, Any]] = {}
-    for record in labels.sort_values("recorded_at").to_dict(orient="records"):
-        key = (record["sprint"], record["prototype"], record["row_id"])
+    for key_sprint, key_prototype, row_id, snapshot, prediction in zip(
+        *(ordered[name] for name in names), strict=True
+    ):
+        key = (key_sprint, key_prototype, row_id)
         features, model = found.get(key, (None, None))
-        if isinstance(record["features"], dict) and record["features"]:
-            features = record["features"]
-        prediction = record["prediction"] if isinstance(record["prediction"], dict) else {}
+        if isinstance(snapshot, dict) and snapshot:
+            features = snapshot
+        if not isinstance(prediction, dict):
+            prediction = {}
         model = next((prediction[k] for k in _MODEL_KEYS if prediction.get(k)), model)
         found[key] = (features, model)
     return found
