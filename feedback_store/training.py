@@ -269,10 +269,22 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
         elif column == "verdict_ids":
             arrays.append(pa.array(values.tolist(), type=pa.list_(pa.int64())))
         elif values.dtype == object:
-            arrays.append(pa.array(values, type=pa.string(), from_pandas=True))
+            arrays.append(pa.array(_as_text(values), type=pa.string(), from_pandas=True))
         else:
             arrays.append(pa.array(values, from_pandas=True))
     pq.write_table(pa.table(arrays, names=list(frame.columns)), path)
+
+
+def _as_text(values: pd.Series) -> list:
+    """A text column's values for Parquet: text as it is, missing values missing, and a number
+    as its text (regression labels exported with classification ones; the ``task`` column
+    says how to read each row)."""
+    return [
+        value
+        if value is None or isinstance(value, str) or (isinstance(value, float) and value != value)
+        else str(value)
+        for value in values
+    ]
 
 
 def _write_jsonl(frame: pd.DataFrame, path: Path) -> None:
