@@ -117,8 +117,8 @@ def bench_publish(
                     seconds, phases, explainer = ordered[len(ordered) // 2]
                     note = (
                         f"{explainer}; predict+latency {phases.get('predict', 0):.2f} s, "
-                        f"SHAP (serialising the model and bootstrapping alongside) "
-                        f"{phases.get('SHAP', 0):.2f} s, write {phases.get('save', 0):.2f} s; "
+                        f"SHAP {phases.get('SHAP', 0):.2f} s (with two workers: the model "
+                        f"serialised alongside), save {phases.get('save', 0):.2f} s; "
                         f"first run {runs[jobs][0][0]:.2f} s"
                     )
                     log(f"  {kind} {n:,} rows, {jobs} worker(s): publish {seconds:.2f} s")

@@ -22,6 +22,7 @@ from model.config import (
     DEFAULT_BACKGROUND_SIZE,
     DEFAULT_DECK_SIZE,
     SEED,
+    SHAP_PARALLEL_MIN_ROWS,
 )
 from model.deck import plan_deck, select_deck, time_on_demand, weighted_importance
 from model.explain import (
@@ -31,6 +32,7 @@ from model.explain import (
     explained_outputs,
     is_classifier_like,
     predict_is_argmax_of_proba,
+    shap_jobs,
 )
 from model.metrics import (
     BINARY,
@@ -302,28 +304,40 @@ def compute_artifacts(
     except ValueError as error:
         raise PublishError(str(error)) from None
     predictions["precomputed"] = predictions.index.isin(deck.rows)
-    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows, saving the model meanwhile")
+    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
     background = X.sample(min(background_size, len(X)), random_state=seed)
     positions = X.index.get_indexer(deck.rows)
     # What is explained, from the predictions made above: the model does not predict again.
     outputs = explained_outputs(
         (predicted if task == REGRESSION else probabilities)[positions], task
     )
-    # The model is serialised and the metric bootstrapped in a thread of their own while this
-    # one computes the SHAP values (here, where the caller's joblib backend is configured).
-    # When the SHAP values go to worker processes this thread only waits, so the two overlap;
-    # in-process, shap's C code holds the GIL and they simply take turns.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-publish") as pool:
-        saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, classes)
-        started = time.perf_counter()
+
+    def explain() -> Explanation:
         try:
-            explanation = explain_estimator(
+            return explain_estimator(
                 estimator, X.loc[deck.rows], background, task, len(classes), outputs=outputs
             )
         except ExplanationError as error:
             raise PublishError(str(error)) from None
+
+    started = time.perf_counter()
+    if _may_use_workers(len(deck.rows)):
+        # While worker processes compute the SHAP values this thread only waits, so the model
+        # is serialised and the metric bootstrapped meanwhile, in a thread of their own (SHAP
+        # stays here, where the caller's joblib backend, e.g. Dask, is configured). Without
+        # workers the two would only contend for the GIL, so they run one after the other.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-publish") as pool:
+            saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, classes)
+            explanation = explain()
+            seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
+            model_bytes, bootstrap, replicates = saving.result()
+    else:
+        explanation = explain()
         seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
-        model_bytes, bootstrap, replicates = saving.result()
+        report(0.85, "saving the model")
+        model_bytes, bootstrap, replicates = _saved_and_bootstrapped(
+            estimator, predictions, y, task, classes
+        )
 
     explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
@@ -373,6 +387,14 @@ def compute_artifacts(
         **latency,
     }
     return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation, replicates)
+
+
+def _may_use_workers(n_rows: int) -> bool:
+    """Whether explaining ``n_rows`` rows may go to SHAP worker processes (see
+    ``model.explain.tree_shap_values``, which decides)."""
+    import joblib
+
+    return n_rows >= SHAP_PARALLEL_MIN_ROWS and joblib.effective_n_jobs(shap_jobs()) > 1
 
 
 def _saved_and_bootstrapped(

@@ -366,3 +366,62 @@ def test_a_workspace_path_that_is_a_file_is_refused(tmp_path):
     path.write_text("x")
     with pytest.raises(model.WorkspaceError, match="is a file"):
         model.open_workspace(path)
+
+
+# -- with SHAP worker processes, the model is serialised meanwhile --------------------------------
+@pytest.fixture
+def workers_for_small_sets(monkeypatch):
+    """600 rows go to two SHAP workers, and their publish stores bootstrap replicates."""
+    from model import explain, publishing
+
+    monkeypatch.setenv("SPRINT_REVIEW_SHAP_JOBS", "2")
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(publishing, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(publishing, "BOOTSTRAP_STORE_MIN_ROWS", 10)
+
+
+def test_with_workers_the_model_is_saved_alongside_and_nothing_changes(
+    workers_for_small_sets, monkeypatch
+):
+    import threading
+
+    from model import persistence, publishing
+
+    data = load_demo_data().iloc[:600]
+    X, y = data[FEATURES], data[TARGET]
+    forest = one_hot_pipeline(RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0))
+    forest.fit(X, y)
+    saved_on, original = [], persistence.dumps
+
+    def spy(estimator):
+        saved_on.append(threading.current_thread().name)
+        return original(estimator)
+
+    monkeypatch.setattr(persistence, "dumps", spy)
+    alongside = publishing.compute_artifacts(forest, X, y, deck_size=None)
+    monkeypatch.setenv("SPRINT_REVIEW_SHAP_JOBS", "1")
+    in_turn = publishing.compute_artifacts(forest, X, y, deck_size=None)
+    assert saved_on[0].startswith("sprint-review-publish") and saved_on[1] == "MainThread"
+    # skops files carry the time they were written: compare what they hold instead.
+    for artifacts in (alongside, in_turn):
+        loaded = persistence.loads(artifacts.model_bytes, "forest")
+        np.testing.assert_array_equal(loaded.predict_proba(X), forest.predict_proba(X))
+    np.testing.assert_array_equal(alongside.explanation.values, in_turn.explanation.values)
+    np.testing.assert_array_equal(alongside.replicates, in_turn.replicates)
+    assert alongside.meta["bootstrap"] == in_turn.meta["bootstrap"]
+
+
+def test_with_workers_a_model_skops_cannot_save_is_one_line(workers_for_small_sets, monkeypatch):
+    from model import persistence, publishing
+
+    data = load_demo_data().iloc[:600]
+    forest = one_hot_pipeline(RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0))
+    forest.fit(data[FEATURES], data[TARGET])
+
+    def refuse(estimator):
+        raise TypeError("cannot serialise this object")
+
+    monkeypatch.setattr(persistence, "dumps", refuse)
+    with pytest.raises(model.PublishError, match="^the model cannot be saved with skops: cannot"):
+        publishing.compute_artifacts(forest, data[FEATURES], data[TARGET], deck_size=None)
