@@ -104,7 +104,7 @@ def bench_dashboard(n: int, quick: bool, python: str | None, log=print) -> list[
                 "the issue's baseline: theirs is ClassifierExplainer, its first row's "
                 "contributions and ExplainerDashboard(explainer) built, as its docs show, before "
                 "anyone sees an explained prediction; ours: publish (every row explained, "
-                "metrics, bootstrap, all saved) + explain one row",
+                "metrics, all saved) + explain one row",
             )
         )
     rows.append(
