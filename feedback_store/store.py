@@ -448,6 +448,20 @@ class FeedbackStore:
         )[0]
         return row["verdicts"], row["newest"]
 
+    def tags(self) -> list[str]:
+        """Every tag on a current (not withdrawn) verdict, sorted case-insensitively.
+
+        One query: SQLite lists the tags of each verdict's current version, so no verdict row
+        is read into Python (the SME review's tag list after each new verdict).
+        """
+        sql, params = _current_sql(None, None, None, include_withdrawn=False, columns="x.tags")
+        rows = self._read(
+            f"SELECT DISTINCT tag.value AS tag FROM ({sql}) AS current,"
+            " json_each(current.tags) AS tag",
+            params,
+        )
+        return sorted((row["tag"] for row in rows), key=str.casefold)
+
     def reviewed_row_ids(
         self, sprint: str, prototype: str, reviewer: str | None = None
     ) -> set[str]:

@@ -444,9 +444,9 @@ def own_case_waterfall_spec(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def verdict_tags(path: str, stamp: tuple) -> list[str]:
-    """``views.existing_tags`` of every current verdict; ``stamp`` is
+    """Every tag on a current verdict (``FeedbackStore.tags``); ``stamp`` is
     ``verdicts_stamp(store(path))``, so the verdicts are read again only after a change."""
-    return _views.existing_tags(store(path).verdicts())
+    return store(path).tags()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

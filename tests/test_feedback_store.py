@@ -327,3 +327,19 @@ def test_stamp_changes_with_each_record_edit_and_withdrawal_only(store):
     store.dispute(sprint="Sprint 2", prototype="gbm", row_id="4711", reviewer="ana",
                   feature="Torque [Nm]", kind="too strong", shap_value=0.2)  # fmt: skip
     assert store.stamp() == after_record == _stamp_by_reading_every_verdict(store)
+
+
+def test_tags_are_those_of_current_verdicts_sorted_without_regard_to_case(store):
+    from model.views import existing_tags
+
+    assert store.tags() == []
+    first = record(store, tags=["sensor", "Drift"])
+    second = record(store, row_id="2", reviewer="bo", tags=["drift", "überhitzt 🔥"])
+    third = record(store, row_id="3", tags=["only here"])
+    record(store, row_id="4", tags=[])
+    store.edit(first, reviewer="ana", tags=["sensor"])  # "Drift" is no longer current
+    store.withdraw(third, reviewer="ana")  # nor is "only here"
+    assert store.tags() == ["drift", "sensor", "überhitzt 🔥"]
+    assert store.tags() == existing_tags(store.verdicts())
+    store.edit(second, reviewer="bo", tags=[])
+    assert store.tags() == ["sensor"] == existing_tags(store.verdicts())
