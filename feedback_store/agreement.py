@@ -134,6 +134,14 @@ def reviewer_labels(
     return labels_of(store.verdicts(sprint=sprint, prototype=prototype))
 
 
+def _labels(
+    store: FeedbackStore, sprint: str | None, prototype: str | None, labels: pd.DataFrame | None
+) -> pd.DataFrame:
+    """``labels`` if the caller passed them (``reviewer_labels(store, sprint, prototype)``,
+    read once for several of these functions; they only read it), else read now."""
+    return reviewer_labels(store, sprint, prototype) if labels is None else labels
+
+
 def labels_of(verdicts: pd.DataFrame) -> pd.DataFrame:
     """``reviewer_labels`` for a frame of current verdicts as ``FeedbackStore.verdicts`` returns.
 
@@ -215,7 +223,11 @@ def _label(verdict: Any, corrected_label: Any, task: Any, shown: str | None) -> 
 
 
 def agreement(
-    store: FeedbackStore, sprint: str | None = None, prototype: str | None = None
+    store: FeedbackStore,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    *,
+    labels: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """How far reviewers agree on the rows that two or more of them reviewed.
 
@@ -230,8 +242,9 @@ def agreement(
     common number of raters (the larger number on a tie); rows with another number count in
     ``rows`` and ``percent_agreement`` but are left out of κ, and ``rows_left_out`` says how
     many. κ is NaN when chance agreement is 1 (every label the same).
+    ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
-    shared = _SharedRows(reviewer_labels(store, sprint, prototype))
+    shared = _SharedRows(_labels(store, sprint, prototype, labels))
     reviewers = sorted(set(shared.reviewer.tolist()))
     result: dict[str, Any] = {
         "rows": shared.n_rows,
@@ -333,14 +346,19 @@ def _count_table(row: np.ndarray, label: np.ndarray, used: np.ndarray) -> np.nda
 
 
 def pairwise_agreement(
-    store: FeedbackStore, sprint: str | None = None, prototype: str | None = None
+    store: FeedbackStore,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    *,
+    labels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per pair of reviewers who share rows: shared rows, % agreement, Cohen's κ.
 
     Columns: reviewer_a, reviewer_b (alphabetical), shared_rows, percent_agreement (0–100),
     cohen_kappa (NaN when both always gave one and the same label).
+    ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
-    shared = _SharedRows(reviewer_labels(store, sprint, prototype))
+    shared = _SharedRows(_labels(store, sprint, prototype, labels))
     given = pd.DataFrame({"row": shared.row, "reviewer": shared.reviewer, "label": shared.label})
     given = given.drop_duplicates(["row", "reviewer"], keep="last")  # a reviewer's last counts
     both = given.merge(given, on="row", suffixes=("_a", "_b"))
@@ -364,14 +382,19 @@ def pairwise_agreement(
 
 
 def conflicts(
-    store: FeedbackStore, sprint: str | None = None, prototype: str | None = None
+    store: FeedbackStore,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    *,
+    labels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rows on which reviewers' current labels differ, one line per reviewer of such a row.
 
     Columns: sprint, prototype, row_id, shown (the prediction shown), reviewer, verdict,
     label, comment, verdict_id, recorded_at. An "unsure" next to a label is a conflict too.
+    ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
-    labels = reviewer_labels(store, sprint, prototype)
+    labels = _labels(store, sprint, prototype, labels)
     shared = _SharedRows(labels)
     disagreeing = (shared.distinct_labels() > 1)[shared.row]
     if not disagreeing.any():

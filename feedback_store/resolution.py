@@ -36,6 +36,8 @@ def resolve_labels(
     prototype: str | None = None,
     rule: str = "majority",
     lead: str | None = None,
+    *,
+    labels: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per reviewed (sprint, prototype, row_id) with its resolved label.
 
@@ -44,9 +46,11 @@ def resolve_labels(
     "lead" or "majority"), n_reviewers, agreement (share of reviewers whose label is the
     resolved one; for an unresolved row, the share of the most given label), reviewers,
     labels and verdict_ids (lists, in the same order), shown (the prediction shown), task.
+    ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
     check_rule(rule, lead)
-    labels = reviewer_labels(store, sprint, prototype)
+    if labels is None:
+        labels = reviewer_labels(store, sprint, prototype)
     check_lead(labels, lead)
     return resolve_frame(labels, rule, lead)
 

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
@@ -283,3 +284,38 @@ def test_resolve_labels_rejects_bad_rules_and_unknown_leads(store, kwargs, messa
 def test_resolving_an_empty_store_gives_an_empty_frame(store):
     frame = feedback_store.resolve_labels(store)
     assert frame.empty and "resolved_label" in frame.columns
+
+
+# -- labels read once for several figures -------------------------------------------------------
+def test_labels_passed_in_give_the_same_figures_without_reading_the_verdicts(store, monkeypatch):
+    given_votes = {"1": ("1", "1", "0"), "2": ("0", "1", None), "3": ("1", "1", "1")}
+    for row_id, votes in given_votes.items():
+        for reviewer, label in zip(("ana", "bo", "cy"), votes, strict=True):
+            if label is None:
+                vote(store, row_id, reviewer, "unsure")
+            elif label == "0":  # the prediction shown is "0"
+                vote(store, row_id, reviewer, "correct")
+            else:
+                vote(store, row_id, reviewer, "wrong", label)
+    vote(store, "4", "ana", "wrong", "1", sprint="S1")
+    for sprint in (None, "S2"):
+        read = feedback_store.reviewer_labels(store, sprint, None)
+        expected = {
+            "agreement": feedback_store.agreement(store, sprint),
+            "pairs": feedback_store.pairwise_agreement(store, sprint),
+            "conflicts": feedback_store.conflicts(store, sprint),
+            "resolved": feedback_store.resolve_labels(store, sprint),
+        }
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "verdicts", lambda *a, **k: pytest.fail("verdicts read again"))
+            given = {
+                "agreement": feedback_store.agreement(store, sprint, labels=read),
+                "pairs": feedback_store.pairwise_agreement(store, sprint, labels=read),
+                "conflicts": feedback_store.conflicts(store, sprint, labels=read),
+                "resolved": feedback_store.resolve_labels(store, sprint, labels=read),
+            }
+        assert given["agreement"] == expected["agreement"]
+        for key in ("pairs", "conflicts", "resolved"):
+            pd.testing.assert_frame_equal(given[key], expected[key], check_exact=True)
+        assert len(expected["conflicts"])  # rows 1 and 2 are in dispute
+        pd.testing.assert_frame_equal(read, feedback_store.reviewer_labels(store, sprint, None))

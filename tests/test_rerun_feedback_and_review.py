@@ -133,3 +133,27 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
         views.prediction_in_words(row["predicted"], row["confidence"], new.meta)
     )
     assert any(f"Row {row_id} · {MVP} · {new.meta['estimator']}" in c.value for c in at.caption)
+
+
+def test_a_first_feedback_open_labels_the_verdicts_once_per_scope(
+    workspace_copy, open_app, monkeypatch
+):
+    """Agreement, pairs, conflicts and resolved labels share one read of the verdicts."""
+    import sys
+
+    calls = []
+    original = feedback_store.reviewer_labels
+
+    def counted(store, sprint=None, prototype=None):
+        calls.append((sprint, prototype))
+        return original(store, sprint, prototype)
+
+    for module in (
+        feedback_store,
+        *(sys.modules[f"feedback_store.{m}"] for m in ("agreement", "resolution")),
+    ):
+        monkeypatch.setattr(module, "reviewer_labels", counted)
+    at = open_app(workspace_copy, page="feedback")
+    assert not at.exception, at.exception[0].message
+    assert (None, None) in calls  # the page's own scope: every sprint and prototype
+    assert len(calls) == len(set(calls)), calls
