@@ -43,6 +43,7 @@ from model.metrics import (
     compute_metrics,
     confusion,
 )
+from model.tracing import TRACEMALLOC_LOCK
 
 __all__ = [
     "PublishError",
@@ -216,12 +217,13 @@ def _measure_latency(
         timings.append((time.perf_counter() - start) * 1000)
         if len(timings) >= min_repeats and time.perf_counter() > budget:
             break
-    tracemalloc.start()
-    try:
-        predict(batch)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with TRACEMALLOC_LOCK:  # see model.tracing: no Parquet read in this process meanwhile
+        tracemalloc.start()
+        try:
+            predict(batch)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
     return {
         "latency_ms_per_1000_p50": float(np.percentile(timings, 50)),
         "latency_ms_per_1000_p95": float(np.percentile(timings, 95)),

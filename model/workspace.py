@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model import persistence
@@ -51,6 +52,7 @@ from model.explain import ExplanationError
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
 from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
+from model.tracing import TRACEMALLOC_LOCK
 
 __all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "PublishError"]
 
@@ -105,6 +107,30 @@ def _loaded_estimator(model_file: str, modified_ns: int, size: int):
     return persistence.loads(Path(model_file).read_bytes(), "the prototype's model")
 
 
+def _read_parquet(path: Path, **options) -> pd.DataFrame:
+    """``pd.read_parquet(path, **options)`` through one open file.
+
+    Given a path, pyarrow opens the file more than once (its footer, then its data): a
+    re-publish that swaps the prototype's folder in between would have it decode the new
+    file's bytes with the old file's footer, which crashed a reader thread. One open file is
+    one version, whatever is renamed or deleted meanwhile.
+    """
+    try:
+        # The lock: see model.tracing (pyarrow's threads and a publish's tracemalloc).
+        with TRACEMALLOC_LOCK, pa.OSFile(str(path), "rb") as handle:
+            return pd.read_parquet(handle, **options)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as error:  # name the file, as reading by path did
+        message = " ".join(str(error).split()).replace("'<Buffer>'", f"'{path}'")
+        raise ValueError(f"cannot read {path}: {message}") from None
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    with pa.OSFile(str(path), "rb") as handle:
+        return pq.read_schema(handle).names
+
+
 def _read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None) -> pd.DataFrame:
     """The rows of a parquet file whose row id is in ``row_ids``, in the file's order.
 
@@ -112,9 +138,9 @@ def _read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None)
     objects: reading one row of a 100,000-row file costs a fraction of reading it whole.
     """
     try:
-        return pd.read_parquet(path, columns=columns, filters=[("row_id", "in", list(row_ids))])
+        return _read_parquet(path, columns=columns, filters=[("row_id", "in", list(row_ids))])
     except (KeyError, ValueError):  # a file whose index is not named row_id
-        frame = pd.read_parquet(path, columns=columns)
+        frame = _read_parquet(path, columns=columns)
         return frame[frame.index.isin(row_ids)]
 
 
@@ -152,7 +178,7 @@ class Prototype:
         ``precomputed`` (the row's SHAP values were computed when publishing; a workspace
         published before demo decks existed precomputed every row).
         """
-        return _with_precomputed(pd.read_parquet(self.path / "predictions.parquet"))
+        return _with_precomputed(_read_parquet(self.path / "predictions.parquet"))
 
     def prediction(self, row_id: str) -> pd.Series:
         """One row of :meth:`predictions`, read without loading the others."""
@@ -165,9 +191,9 @@ class Prototype:
         """True for each row (index: row_id) whose SHAP values were computed when publishing;
         the others are explained when first selected (:meth:`Workspace.explain`)."""
         path = self.path / "predictions.parquet"
-        if "precomputed" in pq.read_schema(path).names:
-            return pd.read_parquet(path, columns=["precomputed"])["precomputed"]
-        return pd.Series(True, index=pd.read_parquet(path, columns=[]).index, name="precomputed")
+        if "precomputed" in _parquet_columns(path):
+            return _read_parquet(path, columns=["precomputed"])["precomputed"]
+        return pd.Series(True, index=_read_parquet(path, columns=[]).index, name="precomputed")
 
     def explained(self) -> pd.Series:
         """True for each row (index: row_id) whose SHAP values are stored: precomputed or
@@ -181,12 +207,12 @@ class Prototype:
         path = self.path / ON_DEMAND_FILE
         if not path.is_file():
             return pd.Index([], name="row_id", dtype=object)
-        index = pd.read_parquet(path, columns=[]).index
+        index = _read_parquet(path, columns=[]).index
         return index.get_level_values("row_id").unique()
 
     def features(self) -> pd.DataFrame:
         """The demo rows as published (index: row_id)."""
-        return pd.read_parquet(self.path / "features.parquet")
+        return _read_parquet(self.path / "features.parquet")
 
     def feature_row(self, row_id: str) -> pd.Series:
         """One demo row as published, read without loading the others."""
@@ -208,7 +234,7 @@ class Prototype:
         """Stored SHAP values (float32) per row and source feature for ``explained_class``
         (default: the first): the precomputed rows, then the rows explained on demand since."""
         label = self._explained_label(explained_class)
-        deck = pd.read_parquet(self.path / _shap_file_name(label))
+        deck = _read_parquet(self.path / _shap_file_name(label))
         on_demand = self._on_demand(label)
         if on_demand.empty:
             return deck
@@ -218,7 +244,7 @@ class Prototype:
         path = self.path / ON_DEMAND_FILE
         if not path.is_file():
             return pd.DataFrame(columns=self.meta["features"], dtype=np.float32)
-        frame = pd.read_parquet(path) if row_id is None else _read_rows(path, [row_id])
+        frame = _read_parquet(path) if row_id is None else _read_rows(path, [row_id])
         return _of_class(frame, label)
 
     def stored_explanation(
@@ -731,7 +757,7 @@ def _store_on_demand(path: Path, values: pd.DataFrame, row_id: str) -> pd.DataFr
     """Add one row's values to the on-demand file (call under the workspace lock); return the
     row's stored values, which are another session's if it stored the row first."""
     if path.is_file():
-        stored = pd.read_parquet(path)
+        stored = _read_parquet(path)
         known = stored.index.get_level_values("row_id")
         if row_id in known:
             return stored[known == row_id]

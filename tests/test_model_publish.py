@@ -425,3 +425,41 @@ def test_with_workers_a_model_skops_cannot_save_is_one_line(workers_for_small_se
     monkeypatch.setattr(persistence, "dumps", refuse)
     with pytest.raises(model.PublishError, match="^the model cannot be saved with skops: cannot"):
         publishing.compute_artifacts(forest, data[FEATURES], data[TARGET], deck_size=None)
+
+
+def test_reading_a_prototype_while_it_is_re_published_gets_one_whole_version(tmp_path):
+    """A reader thread (the pages' background warm-up, another session) may read a
+    prototype's files while a re-publish swaps its folder. Each read must give one version's
+    rows whole, or find the folder away for that instant; never mix two files or crash."""
+    import threading
+
+    data = load_demo_data().iloc[:400]
+    X, y = data[FEATURES], data[TARGET]
+    rule = model.ToolWearRule().fit(X, y)
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S", "rule", rule, X, y)
+    stop, seen, failures = threading.Event(), [], []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                proto = ws.prototype("S", "rule")
+                predictions, features = proto.predictions(), proto.features()
+                shap = proto.shap_values()
+            except (FileNotFoundError, model.WorkspaceError):
+                continue  # between the two renames of a re-publish: tried again
+            except Exception as error:  # noqa: BLE001 - anything else is the failure
+                failures.append(repr(error))
+                return
+            seen.append((len(predictions), len(features), len(shap)))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for threshold in (150, 180, 200, 220, 240, 150, 180, 200):
+            ws.publish("S", "rule", model.ToolWearRule(threshold).fit(X, y), X, y)
+    finally:
+        stop.set()
+        reader.join()
+    assert failures == []
+    assert seen and set(seen) == {(400, 400, 400)}
