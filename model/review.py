@@ -21,7 +21,6 @@ from threadpoolctl import threadpool_limits
 
 from feedback_store import own_case_id
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
-from model.explain import explain_estimator
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
 from model.publishing import label_strings
 from model.workspace import Prototype
@@ -454,6 +453,8 @@ def explain_own_case(
     # Exact Shapley values make ~2**M small predict calls; OpenMP threads (histogram gradient
     # boosting) cost more to start than such a call takes: seconds instead of a fraction.
     with threadpool_limits(limits=1, user_api="openmp"):
+        from model.explain import explain_estimator  # shap and scikit-learn: own cases only
+
         explanation = explain_estimator(estimator, X, background, task, len(classes))
     result: dict[str, Any] = {"row_id": X.index[0], "feature_values": values}
     if task == REGRESSION:
