@@ -399,12 +399,23 @@ def own_case(path: str, sprint: str, prototype: str, version: int, case: str) ->
 
 # -- SME review: a rerun reads one row, its cached specs and the reviewer's own verdicts --------
 __all__ += [
+    "keep_widget_state",
     "own_case_percentiles",
     "own_case_waterfall_spec",
     "prediction_row",
     "reviewer_verdicts",
     "verdict_tags",
 ]
+
+
+def keep_widget_state(*keys: str) -> None:
+    """Keep the values of widgets this run does not draw (those in a closed tab that is only
+    computed when open): Streamlit forgets a widget's value after a run that does not draw
+    it, and the widget would come back at its default. Setting the value through Session
+    State is what keeps it (Streamlit's documented way)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
