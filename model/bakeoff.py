@@ -9,6 +9,8 @@ page and the HTML report call these functions.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
 
 import altair as alt
@@ -36,6 +38,7 @@ __all__ = [
     "disagreements",
     "pareto_chart",
     "pareto_front",
+    "pareto_spec",
     "segment_table",
     "tradeoff_sentences",
 ]
@@ -692,22 +695,7 @@ def _number(value, digits: int) -> str:
 
 # -- charts -------------------------------------------------------------------------------------
 def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (
-        chart.configure_axis(
-            labelFontSize=FONT_SIZE - 1,
-            titleFontSize=FONT_SIZE,
-            labelLimit=LABEL_LIMIT,
-            titleLimit=2 * LABEL_LIMIT,
-        )
-        .configure_legend(
-            labelFontSize=FONT_SIZE - 1,
-            titleFontSize=FONT_SIZE - 1,
-            labelLimit=LABEL_LIMIT,
-            orient="bottom",
-        )
-        .configure_title(fontSize=TITLE_FONT_SIZE, subtitleFontSize=FONT_SIZE - 1, anchor="start")
-        .configure_view(strokeWidth=0)
-    )
+    return chart.configure(**_chart_config())
 
 
 def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFrame:
@@ -746,12 +734,17 @@ def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFra
     return data[known].reset_index(drop=True)
 
 
-def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopLevelMixin:
-    """Score against monthly running cost: one point per prototype with its interval.
+def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
+    """Score against monthly running cost: one point per prototype with its interval, as a
+    Vega-Lite spec ready for ``st.vega_lite_chart``.
 
     Point size is the p50 latency, dominated prototypes are grey, the MVP is ringed and
     labelled. The cost axis is logarithmic when the dearest costs over 20× the cheapest.
     Prototypes of unknown cost are left out and named in the subtitle.
+
+    Written as the dict Altair would produce (the tests check it is), because building it with
+    Altair took 0.2–0.5 s, most of it copying and validating the layered chart: the largest
+    part of the Bake-off's first open.
     """
     attrs = table.attrs
     metric_key = metric_key or attrs["metric_key"]
@@ -763,85 +756,182 @@ def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopL
     log = low > 0 and high / low > LOG_SCALE_RATIO
     currency = attrs.get("currency", "USD")
     data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
-    x = alt.X(
-        f"{COST_COLUMNS[0]}:Q",
-        title=f"Running cost per month ({currency}{', log scale' if log else ''})",
-        scale=alt.Scale(type="log", nice=False, padding=30)
+    x = {
+        "axis": {"format": ".2~g", "tickCount": 6},
+        "field": COST_COLUMNS[0],
+        "scale": {"type": "log", "nice": False, "padding": 30}
         if log
-        else alt.Scale(zero=True, nice=True, padding=30),
-        axis=alt.Axis(format=".2~g", tickCount=6),
-    )
+        else {"nice": True, "padding": 30, "zero": True},
+        "title": f"Running cost per month ({currency}{', log scale' if log else ''})",
+        "type": "quantitative",
+    }
     direction = "higher is better" if attrs.get("higher_is_better", True) else "lower is better"
     y_title = f"{label} ({direction})"
-    y = alt.Y(f"{metric_key}:Q", title=y_title, scale=alt.Scale(zero=False, padding=20))
-    color = alt.Color(
-        "status:N",
-        title=None,
-        scale=alt.Scale(
-            domain=["on the Pareto front", "dominated"], range=[FRONT_COLOR, DOMINATED_COLOR]
-        ),
-    )
+    y = {
+        "field": metric_key,
+        "scale": {"padding": 20, "zero": False},
+        "title": y_title,
+        "type": "quantitative",
+    }
+    color = {
+        "field": "status",
+        "scale": {
+            "domain": ["on the Pareto front", "dominated"],
+            "range": [FRONT_COLOR, DOMINATED_COLOR],
+        },
+        "title": None,
+        "type": "nominal",
+    }
     tooltip = [
-        alt.Tooltip("prototype:N", title="Prototype"),
-        alt.Tooltip("score_text:N", title=f"{label} (interval)"),
-        alt.Tooltip("difference_text:N", title=f"vs {attrs.get('reference') or 'reference'}"),
-        alt.Tooltip("verdict:N", title="Verdict"),
-        alt.Tooltip("running_text:N", title="Running cost / month"),
-        alt.Tooltip("one_off_text:N", title="One-off cost"),
-        alt.Tooltip("latency_ms_per_1000_p50:Q", title="Latency p50 (ms/1,000)", format=".1f"),
-        alt.Tooltip("latency_ms_per_1000_p95:Q", title="Latency p95 (ms/1,000)", format=".1f"),
-        alt.Tooltip("size_mb:Q", title="Model size (MB)", format=".2f"),
-        alt.Tooltip("memory_mb:Q", title="Peak memory (MB)", format=".2f"),
-        alt.Tooltip("train_seconds:Q", title="Training (s)", format=".2f"),
-        alt.Tooltip("effort_days:Q", title="Effort (person-days)", format=".1f"),
-        alt.Tooltip("status:N", title="Pareto"),
+        _tooltip("prototype", "nominal", "Prototype"),
+        _tooltip("score_text", "nominal", f"{label} (interval)"),
+        _tooltip("difference_text", "nominal", f"vs {attrs.get('reference') or 'reference'}"),
+        _tooltip("verdict", "nominal", "Verdict"),
+        _tooltip("running_text", "nominal", "Running cost / month"),
+        _tooltip("one_off_text", "nominal", "One-off cost"),
+        _tooltip("latency_ms_per_1000_p50", "quantitative", "Latency p50 (ms/1,000)", ".1f"),
+        _tooltip("latency_ms_per_1000_p95", "quantitative", "Latency p95 (ms/1,000)", ".1f"),
+        _tooltip("size_mb", "quantitative", "Model size (MB)", ".2f"),
+        _tooltip("memory_mb", "quantitative", "Peak memory (MB)", ".2f"),
+        _tooltip("train_seconds", "quantitative", "Training (s)", ".2f"),
+        _tooltip("effort_days", "quantitative", "Effort (person-days)", ".1f"),
+        _tooltip("status", "nominal", "Pareto"),
     ]
-    base = alt.Chart(data).encode(x=x)
-    bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(
-        y=alt.Y(f"{metric_key}_low:Q", title=y_title),
-        y2=f"{metric_key}_high:Q",
-        color=color,
-        tooltip=tooltip,
-    )
-    points = base.mark_circle(opacity=0.9, stroke="white", strokeWidth=1).encode(
-        y=y,
-        color=color,
-        size=alt.Size(
-            "latency_ms_per_1000_p50:Q",
-            title="Latency p50 (ms per 1,000)",
-            scale=alt.Scale(range=[120, 900]),
-        ),
-        tooltip=tooltip,
-    )
-    ring = (
-        base.transform_filter(alt.datum.mvp)
-        .mark_point(shape="circle", size=1400, strokeWidth=3, color=HIGHLIGHT_COLOR, filled=False)
-        .encode(y=y, tooltip=tooltip)
-    )
+    bars = {
+        "mark": {"type": "rule", "opacity": 0.7, "strokeWidth": 3},
+        "encoding": {
+            "color": color,
+            "tooltip": tooltip,
+            "x": x,
+            "y": {"field": f"{metric_key}_low", "title": y_title, "type": "quantitative"},
+            "y2": {"field": f"{metric_key}_high"},
+        },
+    }
+    points = {
+        "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "color": color,
+            "size": {
+                "field": "latency_ms_per_1000_p50",
+                "scale": {"range": [120, 900]},
+                "title": "Latency p50 (ms per 1,000)",
+                "type": "quantitative",
+            },
+            "tooltip": tooltip,
+            "x": x,
+            "y": y,
+        },
+    }
+    ring = {
+        "mark": {
+            "type": "point",
+            "color": HIGHLIGHT_COLOR,
+            "filled": False,
+            "shape": "circle",
+            "size": 1400,
+            "strokeWidth": 3,
+        },
+        "encoding": {"tooltip": tooltip, "x": x, "y": y},
+        "transform": [{"filter": "datum.mvp"}],
+    }
     text = {
+        "color": {"condition": {"test": "datum.mvp", "value": HIGHLIGHT_COLOR}, "value": "#212121"},
+        "text": {"field": "label", "type": "nominal"},
+        "x": x,
         "y": y,
-        "text": "label:N",
-        "color": alt.condition(alt.datum.mvp, alt.value(HIGHLIGHT_COLOR), alt.value("#212121")),
     }
     # Names of the dearest prototypes go left of their point so they stay inside the chart.
-    right = alt.datum.x_position > 0.6
-    labels = base.transform_filter(~right).mark_text(
-        align="left", dx=16, dy=-12, fontSize=FONT_SIZE
-    ).encode(**text) + base.transform_filter(right).mark_text(
-        align="right", dx=-16, dy=-12, fontSize=FONT_SIZE
-    ).encode(**text)
+    right = "datum.x_position > 0.6"
+    labels = {
+        "layer": [
+            {
+                "mark": {
+                    "type": "text",
+                    "align": align,
+                    "dx": dx,
+                    "dy": -12,
+                    "fontSize": FONT_SIZE,
+                },
+                "encoding": text,
+                "transform": [{"filter": condition}],
+            }
+            for align, dx, condition in (
+                ("left", 16, f"(!({right}))"),
+                ("right", -16, f"({right})"),
+            )
+        ]
+    }
     subtitle = [
         f"{attrs.get('confidence', 0.95):.0%} intervals ({attrs.get('method', BOOTSTRAP_METHOD)}"
         f", {attrs.get('n_rows', 0):,} {ROWS_WORD}); size = latency; grey = dominated"
     ]
     if missing:
         subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
-    chart = (bars + points + ring + labels).properties(
-        width=760,
-        height=420,
-        title=alt.Title(f"{label} against running cost", subtitle=subtitle),
-    )
-    return _configured(chart)
+    values = _json_records(data)
+    name = _dataset_name(values)
+    return {
+        "config": _chart_config(),
+        "layer": [bars, points, ring, labels],
+        "data": {"name": name},
+        "height": 420,
+        "title": {"text": f"{label} against running cost", "subtitle": subtitle},
+        "width": 760,
+        "$schema": alt.SCHEMA_URL,
+        "datasets": {name: values},
+    }
+
+
+def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopLevelMixin:
+    """:func:`pareto_spec` as an Altair chart (validated against the Vega-Lite schema), for
+    whoever renders it with Altair's tools, such as the HTML report."""
+    return alt.LayerChart.from_dict(pareto_spec(table, metric_key))
+
+
+def _tooltip(field: str, kind: str, title: str, number_format: str | None = None) -> dict:
+    tooltip = {"field": field, "title": title, "type": kind}
+    return tooltip if number_format is None else {**tooltip, "format": number_format}
+
+
+def _chart_config() -> dict:
+    """What :func:`_configured` sets, as the ``config`` of a Vega-Lite spec."""
+    return {
+        "view": {"strokeWidth": 0},
+        "axis": {
+            "labelFontSize": FONT_SIZE - 1,
+            "labelLimit": LABEL_LIMIT,
+            "titleFontSize": FONT_SIZE,
+            "titleLimit": 2 * LABEL_LIMIT,
+        },
+        "legend": {
+            "labelFontSize": FONT_SIZE - 1,
+            "labelLimit": LABEL_LIMIT,
+            "orient": "bottom",
+            "titleFontSize": FONT_SIZE - 1,
+        },
+        "title": {
+            "anchor": "start",
+            "fontSize": TITLE_FONT_SIZE,
+            "subtitleFontSize": FONT_SIZE - 1,
+        },
+    }
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as JSON-ready records, as Altair gives them to Vega-Lite: Python
+    numbers, bools and strings, None for a missing or infinite number (Altair's own
+    conversion took a tenth of a second on four rows)."""
+
+    def plain(value):
+        return None if isinstance(value, float) and not math.isfinite(value) else value
+
+    columns = {name: [plain(value) for value in frame[name].tolist()] for name in frame.columns}
+    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _dataset_name(values: list[dict]) -> str:
+    """The name Altair gives an inline dataset: a hash of its values."""
+    text = json.dumps(values, sort_keys=True, default=str)
+    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _axis_position(values: np.ndarray, log: bool) -> np.ndarray:

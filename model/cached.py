@@ -290,12 +290,12 @@ _WARM_UP_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-rev
 
 def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> bool:
     """Start computing what the Bake-off page first shows for ``sprint`` (the bootstrap for
-    its headline metric, the table under the saved assumptions, the first segments, the
-    disagreements and both charts) in a background thread, so the page finds it cached
-    instead of computing while the user waits. ``stamp`` is ``workspace_stamp(ws, [sprint])``
-    if the caller has it. Returns True when a warm-up was started, False when one was already
-    asked for (or there is nothing to compare). A failure is left for the page to meet and
-    show in its own words."""
+    its headline metric, the table under the saved assumptions and its Pareto chart) in a
+    background thread, so the page finds it cached instead of computing while the user
+    waits; the detail tabs (segments, disagreements) are computed when opened, not here.
+    ``stamp`` is ``workspace_stamp(ws, [sprint])`` if the caller has it. Returns True when a
+    warm-up was started, False when one was already asked for (or there is nothing to
+    compare). A failure is left for the page to meet and show in its own words."""
     prototypes = ws.prototypes(sprint)
     if not prototypes:
         return False
@@ -309,23 +309,16 @@ def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> b
         if len(_WARM_UPS) >= _MAX_WARM_UPS:  # forgetting one only costs a warm-up
             _WARM_UPS.clear()
         _WARM_UPS.add(key)
-    features = _views.segment_features(meta)
-    _WARM_UP_POOL.submit(_warm_up, *key, features[0] if features else None)
+    _WARM_UP_POOL.submit(_warm_up, *key)
     return True
 
 
-def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple, feature: str | None) -> None:
+def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple) -> None:
     # The same cached calls as the page's, so the page reads what this computed (Streamlit
     # makes a page that asks meanwhile wait for this result rather than compute it again).
-    steps = [
-        lambda: bakeoff_figures(path, sprint, metric_key, stamp),
-        lambda: pareto_spec(path, sprint, metric_key, load_assumptions(path).to_dict(), stamp),
-        lambda: segments(path, sprint, metric_key, feature, stamp) if feature else None,
-        lambda: agreement_spec(path, sprint, stamp),
-    ]
-    for step in steps:
-        with contextlib.suppress(Exception):  # the page meets the error and shows it
-            step()
+    # pareto_spec computes the table (``bakeoff``) first.
+    with contextlib.suppress(Exception):  # the page meets the error and shows it
+        pareto_spec(path, sprint, metric_key, load_assumptions(path).to_dict(), stamp)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -346,10 +339,10 @@ def disagreements(path: str, sprint: str, stamp: tuple) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stamp: tuple) -> dict:
-    """The Vega-Lite spec of ``bakeoff.pareto_chart`` for ``bakeoff(...)``'s table, built and
-    validated once per table instead of on every rerun."""
+    """``bakeoff.pareto_spec`` for ``bakeoff(...)``'s table, its data already in the form
+    Streamlit sends to the browser."""
     table = bakeoff(path, sprint, metric_key, assumptions, stamp)
-    return _spec(_bakeoff.pareto_chart(table))
+    return _views.with_arrow_datasets(_bakeoff.pareto_spec(table))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

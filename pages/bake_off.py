@@ -16,10 +16,14 @@ from model import access, bakeoff, cached, views
 from model.costs import CostAssumptions, load_assumptions, save_assumptions
 from model.report import bakeoff_report_html
 from model.stats import metric_info
+from model.workspace import Workspace
 
 METRIC_KEY = "bake_off_metric"
 FEATURE_KEY = "bake_off_feature"
 ROWS_PAGE_KEY = "bake_off_rows_page"
+TAB_KEY = "bake_off_tab"
+#: The detail tabs; the first is open when the page opens.
+TABS = ["Costs and assumptions", "Per segment", "Where they disagree", "Decision", "Models"]
 FLASH_KEY = "bake_off_flash"
 ASSUMPTIONS_MESSAGE_KEY = "bake_off_assumptions_message"
 ASSUMPTION_KEYS = {
@@ -204,29 +208,12 @@ st.vega_lite_chart(
     cached.pareto_spec(path, sprint, metric_key, assumptions.to_dict(), stamp), width="content"
 )
 
-# -- the details, below -------------------------------------------------------------------------
-costs_tab, segments_tab, disagree_tab, decision_tab, models_tab = st.tabs(
-    ["Costs and assumptions", "Per segment", "Where they disagree", "Decision", "Models"],
-    key="bake_off_tab",
-)
 
-with costs_tab:
-    st.subheader("What each prototype costs")
-    notes = [metas[name].get("notes", "") for name in table["prototype"]]
-    st.table(views.escape_table(views.costs_view(shown, notes)))
-    st.caption(escape(f"Costs assume {views.assumptions_text(assumptions.to_dict())}."))
-    assumptions_form(path, assumptions)
-    with st.expander("How each prototype's money figures are computed"):
-        st.table(
-            views.escape_table(
-                views.cost_formulas({name: metas[name] for name in prototypes}, assumptions)
-            ),
-            hide_index=True,
-        )
-
-with segments_tab:
+def show_segments(
+    path: str, sprint: str, metric_key: str, label: str, choices: list[str], stamp: tuple
+) -> None:
+    """The score (``label``) of each prototype per value of a feature chosen among ``choices``."""
     st.subheader(f"{label} per segment")
-    choices = views.segment_features(metas[prototypes[0]])
     if not choices:
         st.info("These prototypes were published without their feature names.")
     else:
@@ -236,6 +223,7 @@ with segments_tab:
             "Feature",
             choices,
             key=FEATURE_KEY,
+            persist_state="page",  # kept while another tab is open
             help="Categorical features first; a numeric one is cut into four equal-count bins.",
             width=360,
         )
@@ -253,8 +241,12 @@ with segments_tab:
                 )
             )
 
-with disagree_tab:
+
+def show_disagreements(ws: Workspace, sprint: str, stamp: tuple) -> None:
+    """The rows where the prototypes predict different labels, a page at a time, and the
+    button that sends them to SME review."""
     st.subheader("Where the prototypes disagree")
+    path = str(ws.path)
     try:
         split = cached.disagreements(path, sprint, stamp)
     except ValueError as error:
@@ -329,6 +321,7 @@ with disagree_tab:
                         value=1,
                         step=1,
                         key=ROWS_PAGE_KEY,
+                        persist_state="page",
                         width=200,
                     )
                 start = (int(page) - 1) * ROWS_PER_PAGE
@@ -343,6 +336,46 @@ with disagree_tab:
                     f"Rows {start + 1:,}–{start + len(rows):,} of {len(row_ids):,}, the most "
                     "split first; probabilities are of the positive class."
                 )
+
+
+def show_models(path: str, sprint: str, stamp: tuple) -> None:
+    """Each prototype's model and explainer."""
+    st.subheader("Models and explainers")
+    comparison = cached.comparison(path, sprint, stamp)
+    st.dataframe(views.model_details(comparison), hide_index=True, width="stretch")
+
+
+# -- the details, below -------------------------------------------------------------------------
+# Tabs that rerun when the user switches: the segments, the disagreements and the models are
+# computed when their tab is opened, not on every open of the page (at 100,000 demo rows they
+# took more time than all the rest). The two tabs with forms are drawn whichever is open, so
+# what someone typed there and did not save yet survives a look at another tab.
+costs_tab, segments_tab, disagree_tab, decision_tab, models_tab = st.tabs(
+    TABS, key=TAB_KEY, on_change="rerun"
+)
+
+with costs_tab:
+    st.subheader("What each prototype costs")
+    notes = [metas[name].get("notes", "") for name in table["prototype"]]
+    st.table(views.escape_table(views.costs_view(shown, notes)))
+    st.caption(escape(f"Costs assume {views.assumptions_text(assumptions.to_dict())}."))
+    assumptions_form(path, assumptions)
+    with st.expander("How each prototype's money figures are computed"):
+        st.table(
+            views.escape_table(
+                views.cost_formulas({name: metas[name] for name in prototypes}, assumptions)
+            ),
+            hide_index=True,
+        )
+
+if segments_tab.open:
+    with segments_tab:
+        choices = views.segment_features(metas[prototypes[0]])
+        show_segments(path, sprint, metric_key, label, choices, stamp)
+
+if disagree_tab.open:
+    with disagree_tab:
+        show_disagreements(ws, sprint, stamp)
 
 with decision_tab:
     st.subheader("Record a decision")
@@ -410,7 +443,6 @@ with decision_tab:
                 st.caption(escape(caption))
                 st.table(views.escape_table(figures))
 
-with models_tab:
-    st.subheader("Models and explainers")
-    comparison = cached.comparison(path, sprint, stamp)
-    st.dataframe(views.model_details(comparison), hide_index=True, width="stretch")
+if models_tab.open:
+    with models_tab:
+        show_models(path, sprint, stamp)
