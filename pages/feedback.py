@@ -82,12 +82,15 @@ for column, (label, value) in zip(
 ):
     column.metric(label, value)
 
-verdicts_tab, agreement_tab, labels_tab, disputes_tab = st.tabs(
-    TABS, key="feedback_tab", on_change="rerun"
-)
-
 # -- the verdicts ---------------------------------------------------------------------------------
-with verdicts_tab:
+# The key of the history box names the filtered set: with a key of its own per set, a filter
+# change starts the box afresh in the browser too (reusing one key kept showing the old choice
+# there while the page explained another).
+history_key = f"feedback_history_{hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]}"
+
+
+def show_verdicts() -> None:
+    """The verdicts matching the filters, a verdict's history and the exports."""
     # A column holding the one value chosen in a filter above says nothing: leave it out.
     hidden = [
         column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
@@ -113,15 +116,8 @@ with verdicts_tab:
         if not labels:
             st.caption("No verdict matches these filters.")
         else:
-            # The key names the filtered set: with a key of its own per set, a filter change
-            # starts the box afresh in the browser too (reusing one key kept showing the old
-            # choice there while the page explained another).
-            listed = hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]
             verdict_id = st.selectbox(
-                "Every version of",
-                list(labels),
-                format_func=labels.get,
-                key=f"feedback_history_{listed}",
+                "Every version of", list(labels), format_func=labels.get, key=history_key
             )
             history = store.history(verdict_id)
             st.dataframe(views.history_table(history), hide_index=True, width="stretch")
@@ -151,10 +147,14 @@ with verdicts_tab:
                 help=no_export,
             )
 
+
 # -- agreement between reviewers ------------------------------------------------------------------
 reviewed_sprints = [s for s in sprints if s in set(outline["sprint"])]
 shared_scope = dict(sprint=chosen(sprint), prototype=chosen(prototype))
-with agreement_tab:
+
+
+def show_agreement() -> None:
+    """How far reviewers agree: per sprint, per pair of reviewers, and the rows they differ on."""
     st.caption(
         "Rows that two or more reviewers judged: how often they gave the same answer, and "
         "κ, the agreement beyond what chance would give (1 is perfect, 0 is chance). An "
@@ -252,7 +252,8 @@ def training_export(scoped, rule: str, lead: str | None) -> None:
     )
 
 
-with labels_tab:
+def show_labels() -> None:
+    """One label per reviewed row under the chosen rule, and the training-ready export."""
     rule_column, lead_column, _ = st.columns(3)
     rule = rule_column.selectbox(
         "Resolution rule", RULES, format_func=RULE_LABELS.get, key="feedback_rule"
@@ -278,8 +279,10 @@ with labels_tab:
         st.dataframe(resolved["table"], hide_index=True, width="stretch")
         training_export(scoped, rule, lead)
 
+
 # -- right answer, wrong reason -------------------------------------------------------------------
-with disputes_tab:
+def show_disputes() -> None:
+    """The features whose contributions reviewers disputed, counted, charted and listed."""
     dispute_counts = store.dispute_counts(**shared_scope)
     if dispute_counts.empty:
         st.info(
@@ -300,3 +303,21 @@ with disputes_tab:
             detail.insert(0, "Prototype", every["prototype"].astype(str).to_numpy())
             detail.insert(0, "Sprint", every["sprint"].astype(str).to_numpy())
             st.dataframe(detail, hide_index=True, width="stretch")
+
+
+# Only the open tab is computed: choosing another tab reruns the page (on_change="rerun"), so
+# a first open shows the verdicts without reading and labelling every verdict for agreement,
+# resolved labels, the training export and disputes.
+sections = [
+    (show_verdicts, [history_key]),
+    (show_agreement, []),
+    (show_labels, ["feedback_rule", "feedback_lead", "feedback_training_format"]),
+    (show_disputes, []),
+]
+tabs = st.tabs(TABS, key="feedback_tab", on_change="rerun")
+for tab, (show, widget_keys) in zip(tabs, sections, strict=True):
+    if tab.open:
+        with tab:
+            show()
+    else:  # its widgets are not drawn: keep what the user chose in them for their return
+        cached.keep_widget_state(*widget_keys)

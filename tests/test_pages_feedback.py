@@ -9,8 +9,12 @@ import pytest
 
 import feedback_store
 import model
+from feedback_store import FeedbackStore
+from model import cached
 
 SPRINT, MVP = "Sprint 2", "random forest"
+TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
+TAB_KEY = "feedback_tab"
 
 
 def plain(text: str) -> str:
@@ -24,6 +28,13 @@ def frame_with(at, column: str) -> pd.DataFrame:
 
 def button(at, label: str):
     return next(b for b in at.get("download_button") if b.proto.label == label)
+
+
+def open_tab(at, label: str):
+    """Choose the tab ``label``, as a click on it does: the page reruns showing that tab."""
+    assert label in TABS, label
+    at.session_state[TAB_KEY] = label
+    return at.run()
 
 
 @pytest.fixture
@@ -162,12 +173,16 @@ def deferred_files(monkeypatch) -> dict[str, tuple]:
 def test_downloads_keep_their_file_names_and_types(overlapping, open_app, deferred_files):
     workspace, _ = overlapping
     at = open_app(workspace, page="feedback")
-    buttons = at.get("download_button")
-    files = {b.proto.label: deferred_files.get(b.proto.deferred_file_id) for b in buttons}
-    assert files["Download CSV"] == ("verdicts.csv", "text/csv")
-    assert files["Download Parquet"] == ("verdicts.parquet", "application/vnd.apache.parquet")
-    assert files["Download JSON Lines"] == ("verdicts.jsonl", "application/jsonl")
-    assert files["Download training rows (Parquet)"] == (
+
+    def files() -> dict:
+        buttons = at.get("download_button")
+        return {b.proto.label: deferred_files.get(b.proto.deferred_file_id) for b in buttons}
+
+    assert files()["Download CSV"] == ("verdicts.csv", "text/csv")
+    assert files()["Download Parquet"] == ("verdicts.parquet", "application/vnd.apache.parquet")
+    assert files()["Download JSON Lines"] == ("verdicts.jsonl", "application/jsonl")
+    open_tab(at, "Labels for training")
+    assert files()["Download training rows (Parquet)"] == (
         "training.parquet",
         "application/vnd.apache.parquet",
     )
@@ -203,7 +218,7 @@ def test_downloads_with_no_matching_verdict_are_disabled(workspace_copy, open_ap
 
 def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping, open_app):
     workspace, store = overlapping
-    at = open_app(workspace, page="feedback")
+    at = open_tab(open_app(workspace, page="feedback"), "Agreement")
     assert not at.exception
     agreement = frame_with(at, "κ").set_index("Sprint")
     expected = feedback_store.agreement(store, SPRINT)
@@ -231,7 +246,7 @@ def test_agreement_with_two_reviewers_is_cohens_kappa(workspace_copy, open_app):
     second = predictions.sort_values("confidence").index[1]
     store.record(sprint=SPRINT, prototype=MVP, row_id=second, reviewer="bo", verdict="correct",
                  task="binary")  # fmt: skip
-    at = open_app(workspace_copy, page="feedback")
+    at = open_tab(open_app(workspace_copy, page="feedback"), "Agreement")
     at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
     assert not at.exception
     expected = feedback_store.agreement(store, SPRINT)
@@ -244,7 +259,7 @@ def test_agreement_with_two_reviewers_is_cohens_kappa(workspace_copy, open_app):
 
 def test_resolved_labels_follow_the_rule_and_the_lead(overlapping, open_app):
     workspace, _ = overlapping
-    at = open_app(workspace, page="feedback")
+    at = open_tab(open_app(workspace, page="feedback"), "Labels for training")
     at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
     predictions = model.open_workspace(workspace).prototype(SPRINT, MVP).predictions()
     first, second = predictions.sort_values("confidence").index[:2]
@@ -268,7 +283,7 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
     overlapping, open_app, downloads, deferred_downloads
 ):
     workspace, _ = overlapping
-    at = open_app(workspace, page="feedback")
+    at = open_tab(open_app(workspace, page="feedback"), "Labels for training")
     manifest = json.loads(downloads(button(at, "Download manifest (JSON)")))
     leak = feedback_store.demo_set_warning(manifest["counts"]["in_demo_set"])
     assert manifest["counts"]["in_demo_set"] >= 1
@@ -292,7 +307,7 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
 
 def test_disputes_are_counted_per_feature_in_a_table_and_a_chart(overlapping, open_app):
     workspace, _ = overlapping
-    at = open_app(workspace, page="feedback")
+    at = open_tab(open_app(workspace, page="feedback"), "Disputes")
     counts = frame_with(at, "Disputes")
     assert counts[["Prototype", "Feature", "Kind", "Disputes"]].values.tolist() == [
         [MVP, "Torque [Nm]", "too strong", 1]
@@ -305,7 +320,7 @@ def test_disputes_are_counted_per_feature_in_a_table_and_a_chart(overlapping, op
 
 
 def test_without_disputes_the_page_says_where_they_come_from(small_workspace, open_app):
-    at = open_app(small_workspace, page="feedback")
+    at = open_tab(open_app(small_workspace, page="feedback"), "Disputes")
     assert any("Right answer, wrong reason?" in i.value for i in at.main.info)
     assert not at.get("vega_lite_chart")
 
@@ -315,10 +330,16 @@ def test_only_a_scientist_may_download(overlapping, open_signed_in, download_dat
     at = open_signed_in(workspace, "ana@plant.example", "sme", "feedback")
     assert not at.exception
     assert all(b.proto.disabled for b in at.get("download_button"))
+    open_tab(at, "Labels for training")
+    assert not at.exception
+    assert not at.get("download_button")
+    assert any("cannot export feedback" in plain(i.value) for i in at.main.info)
     # Nothing that could make a file is handed to Streamlit for this role.
     assert download_data and not any(callable(data) or data for data in download_data.values())
-    assert any("cannot export feedback" in plain(i.value) for i in at.main.info)
     at = open_signed_in(workspace, "dana@plant.example", "scientist", "feedback")
+    assert not any(b.proto.disabled for b in at.get("download_button"))
+    open_tab(at, "Labels for training")
+    assert len(at.get("download_button")) == 2
     assert not any(b.proto.disabled for b in at.get("download_button"))
 
 
@@ -331,3 +352,83 @@ def test_the_history_box_starts_afresh_on_the_filtered_verdicts(small_workspace,
     assert "· bo ·" in history_box.options[history_box.index], history_box.options
     assert all("· bo ·" in option for option in history_box.options)
     assert at.dataframe[1].value["Reviewer"].eq("bo").all()
+
+
+# -- only the open tab is computed ----------------------------------------------------------------
+#: What each hidden tab is computed from; the verdicts tab needs none of it.
+TAB_SOURCES = {
+    "Agreement": [
+        (feedback_store, "reviewer_labels"), (cached, "agreement"),
+        (cached, "pairwise_agreement"), (cached, "conflicts"),
+    ],
+    "Labels for training": [
+        (feedback_store, "reviewer_labels"), (cached, "resolved_labels"),
+        (cached, "training_manifest"), (FeedbackStore, "export_training"),
+    ],
+    "Disputes": [
+        (FeedbackStore, "dispute_counts"), (FeedbackStore, "disputes"), (cached, "dispute_spec"),
+    ],
+}  # fmt: skip
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """The names of the tabs' sources (``TAB_SOURCES``) in the order the page called them."""
+    called: list[str] = []
+    for owner, name in {source for sources in TAB_SOURCES.values() for source in sources}:
+        original = getattr(owner, name)
+
+        def recorded(*args, _original=original, _name=name, **kwargs):
+            called.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, recorded)
+    return called
+
+
+def test_a_first_open_computes_only_the_verdicts_tab(overlapping, open_app, calls):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    assert not at.exception
+    assert at.session_state[TAB_KEY] == "Verdicts"
+    assert "Reviewer" in at.dataframe[0].value.columns
+    assert calls == []
+    assert not at.get("vega_lite_chart")  # the dispute chart is not drawn either
+
+
+@pytest.mark.parametrize("label", TABS[1:])
+def test_a_tab_is_computed_when_chosen_and_only_it(overlapping, open_app, calls, label):
+    workspace, _ = overlapping
+    at = open_tab(open_app(workspace, page="feedback"), label)
+    assert not at.exception
+    assert set(calls) == {name for _, name in TAB_SOURCES[label]}
+    shown = {
+        "Agreement": lambda: frame_with(at, "Cohen's κ"),
+        "Labels for training": lambda: frame_with(at, "Their labels"),
+        "Disputes": lambda: frame_with(at, "Contribution shown"),
+    }
+    shown[label]()  # the tab's own table
+    for other in set(shown) - {label}:
+        with pytest.raises(StopIteration):
+            shown[other]()
+
+
+def test_choices_in_a_tab_are_kept_while_another_is_shown(overlapping, open_app):
+    workspace, _ = overlapping
+    at = open_app(workspace, page="feedback")
+    last = int(at.dataframe[0].value["ID"].iloc[-1])
+    next(b for b in at.selectbox if b.label == "Every version of").set_value(last).run()
+    open_tab(at, "Labels for training")
+    at.selectbox(key="feedback_rule").set_value("lead").run()
+    at.selectbox(key="feedback_lead").set_value("cy").run()
+    at.selectbox(key="feedback_training_format").set_value("jsonl").run()
+    open_tab(at, "Agreement")
+    at.run()  # a second run without the Labels tab: Streamlit forgets after one
+    open_tab(at, "Labels for training")
+    assert not at.exception
+    assert at.selectbox(key="feedback_rule").value == "lead"
+    assert at.selectbox(key="feedback_lead").value == "cy"
+    assert at.selectbox(key="feedback_training_format").value == "jsonl"
+    assert button(at, "Download training rows (JSON Lines)")
+    open_tab(at, "Verdicts")
+    assert next(b for b in at.selectbox if b.label == "Every version of").value == last

@@ -16,6 +16,7 @@ FEEDBACK_SOURCES = [
     (FeedbackStore, "verdicts"), (FeedbackStore, "export"), (FeedbackStore, "export_training"),
     (Prototype, "predictions"), (views, "dispute_chart"),
 ]  # fmt: skip
+FEEDBACK_TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
 #: What an SME review card is computed from: demo rows, SHAP, every verdict (for the tags).
 REVIEW_SOURCES = [
     (Prototype, "predictions"), (Prototype, "features"), (Workspace, "explain"),
@@ -60,15 +61,34 @@ def disputed(workspace_copy):
     return workspace_copy
 
 
-def test_a_feedback_rerun_reads_no_verdicts_exports_or_demo_rows(disputed, open_app, monkeypatch):
-    at = open_app(disputed, page="feedback")
+def show_feedback_tab(at, label: str):
+    """The Feedback page's tab ``label`` chosen, as a click on it does."""
+    at.session_state["feedback_tab"] = label
+    return at.run()
+
+
+@pytest.mark.parametrize("label", FEEDBACK_TABS)
+def test_a_feedback_rerun_reads_no_verdicts_exports_or_demo_rows(
+    disputed, open_app, monkeypatch, label
+):
+    at = show_feedback_tab(open_app(disputed, page="feedback"), label)
     assert not at.exception
     before = shown(at)
-    assert before["charts"] == 1
+    if label == "Disputes":
+        assert before["charts"] == 1
     forbid(monkeypatch, *FEEDBACK_SOURCES)
     at.run()
     assert not at.exception, at.exception[0].message
     assert shown(at) == before
+
+
+def test_coming_back_to_a_feedback_tab_computes_nothing_again(disputed, open_app, monkeypatch):
+    at = open_app(disputed, page="feedback")
+    before = {label: shown(show_feedback_tab(at, label)) for label in FEEDBACK_TABS}
+    forbid(monkeypatch, *FEEDBACK_SOURCES)
+    for label in FEEDBACK_TABS:
+        assert not show_feedback_tab(at, label).exception, label
+        assert shown(at) == before[label], label
 
 
 def test_a_new_verdict_shows_on_the_next_feedback_rerun(workspace_copy, open_app):
@@ -135,10 +155,9 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
     assert any(f"Row {row_id} · {MVP} · {new.meta['estimator']}" in c.value for c in at.caption)
 
 
-def test_a_first_feedback_open_labels_the_verdicts_once_per_scope(
-    workspace_copy, open_app, monkeypatch
-):
-    """Agreement, pairs, conflicts and resolved labels share one read of the verdicts."""
+def test_the_feedback_tabs_label_the_verdicts_once_per_scope(workspace_copy, open_app, monkeypatch):
+    """Agreement, pairs, conflicts and resolved labels share one read of the verdicts, in
+    whichever tab is opened first."""
     import sys
 
     calls = []
@@ -155,5 +174,8 @@ def test_a_first_feedback_open_labels_the_verdicts_once_per_scope(
         monkeypatch.setattr(module, "reviewer_labels", counted)
     at = open_app(workspace_copy, page="feedback")
     assert not at.exception, at.exception[0].message
+    assert calls == []  # the Verdicts tab, shown first, needs no labels
+    for label in ["Agreement", "Labels for training", "Agreement"]:
+        assert not show_feedback_tab(at, label).exception, at.exception[0].message
     assert (None, None) in calls  # the page's own scope: every sprint and prototype
     assert len(calls) == len(set(calls)), calls
