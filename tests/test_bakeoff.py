@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
 
 import model
+from model import views
 from model.bakeoff import (
+    BOOTSTRAP_METHOD,
+    COST_COLUMNS,
+    DOMINATED_COLOR,
+    FONT_SIZE,
+    FRONT_COLOR,
+    HIGHLIGHT_COLOR,
+    LABEL_LIMIT,
+    LOG_SCALE_RATIO,
+    ROWS_WORD,
+    TITLE_FONT_SIZE,
+    _axis_position,
     agreement_heatmap,
     bakeoff_table,
     bootstrap_figures,
+    chart_data,
     disagreements,
     display_table,
     pareto_chart,
     pareto_front,
+    pareto_spec,
     segment_table,
     tradeoff_sentences,
 )
@@ -265,24 +280,161 @@ def test_table_feeds_the_sentences_and_the_chart(ws):
 
 def test_pareto_chart_uses_a_log_axis_only_for_a_wide_cost_range():
     def chart_scale(costs):
-        table = frame(
-            [
-                {"prototype": f"p{i}", "mvp": i == 0, "pr_auc": 0.5 + i / 10,
-                 "pr_auc_low": 0.4, "pr_auc_high": 0.9, "difference": np.nan,
-                 "difference_low": np.nan, "difference_high": np.nan, "verdict": "",
-                 "running_cost_per_month": c, "one_off_cost": 1.0,
-                 "latency_ms_per_1000_p50": 1.0, "latency_ms_per_1000_p95": 2.0,
-                 "model_size_bytes": 10, "peak_memory_bytes": 10, "train_seconds": 1.0,
-                 "effort_days": 1.0, "dominated": False}
-                for i, c in enumerate(costs)
-            ]
-        )  # fmt: skip
-        layers = pareto_chart(table).to_dict()["layer"]
+        layers = pareto_spec(wide_table(costs))["layer"]
         return layers[1]["encoding"]["x"]["scale"].get("type", "linear")
 
     assert chart_scale([0.01, 1.0]) == "log"
     assert chart_scale([0.5, 1.0]) == "linear"
     assert chart_scale([0.0, 1.0]) == "linear"
+
+
+def wide_table(costs: list[float], **attrs) -> pd.DataFrame:
+    """A bake-off table of one prototype per running cost, the first the MVP."""
+    table = frame(
+        [
+            {"prototype": f"p{i}", "mvp": i == 0, "pr_auc": 0.5 + i / 10,
+             "pr_auc_low": 0.4, "pr_auc_high": 0.9, "difference": np.nan,
+             "difference_low": np.nan, "difference_high": np.nan, "verdict": "",
+             "running_cost_per_month": c, "one_off_cost": 1.0,
+             "latency_ms_per_1000_p50": 1.0 + i, "latency_ms_per_1000_p95": 2.0,
+             "model_size_bytes": 10, "peak_memory_bytes": 10, "train_seconds": 1.0,
+             "effort_days": 1.0, "dominated": i > 1}
+            for i, c in enumerate(costs)
+        ]
+    )  # fmt: skip
+    table.attrs.update(attrs)
+    return table
+
+
+def altair_pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopLevelMixin:
+    """The Pareto chart built with Altair, as the page drew it before ``pareto_spec`` wrote
+    the same spec directly: the reference that spec must equal."""
+    attrs = table.attrs
+    metric_key = metric_key or attrs["metric_key"]
+    label = attrs.get("metric_label", metric_key)
+    data = chart_data(table, metric_key)
+    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
+    costs_known = data[COST_COLUMNS[0]]
+    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
+    log = low > 0 and high / low > LOG_SCALE_RATIO
+    currency = attrs.get("currency", "USD")
+    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
+    x = alt.X(
+        f"{COST_COLUMNS[0]}:Q",
+        title=f"Running cost per month ({currency}{', log scale' if log else ''})",
+        scale=alt.Scale(type="log", nice=False, padding=30)
+        if log
+        else alt.Scale(zero=True, nice=True, padding=30),
+        axis=alt.Axis(format=".2~g", tickCount=6),
+    )
+    direction = "higher is better" if attrs.get("higher_is_better", True) else "lower is better"
+    y_title = f"{label} ({direction})"
+    y = alt.Y(f"{metric_key}:Q", title=y_title, scale=alt.Scale(zero=False, padding=20))
+    color = alt.Color(
+        "status:N",
+        title=None,
+        scale=alt.Scale(
+            domain=["on the Pareto front", "dominated"], range=[FRONT_COLOR, DOMINATED_COLOR]
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("prototype:N", title="Prototype"),
+        alt.Tooltip("score_text:N", title=f"{label} (interval)"),
+        alt.Tooltip("difference_text:N", title=f"vs {attrs.get('reference') or 'reference'}"),
+        alt.Tooltip("verdict:N", title="Verdict"),
+        alt.Tooltip("running_text:N", title="Running cost / month"),
+        alt.Tooltip("one_off_text:N", title="One-off cost"),
+        alt.Tooltip("latency_ms_per_1000_p50:Q", title="Latency p50 (ms/1,000)", format=".1f"),
+        alt.Tooltip("latency_ms_per_1000_p95:Q", title="Latency p95 (ms/1,000)", format=".1f"),
+        alt.Tooltip("size_mb:Q", title="Model size (MB)", format=".2f"),
+        alt.Tooltip("memory_mb:Q", title="Peak memory (MB)", format=".2f"),
+        alt.Tooltip("train_seconds:Q", title="Training (s)", format=".2f"),
+        alt.Tooltip("effort_days:Q", title="Effort (person-days)", format=".1f"),
+        alt.Tooltip("status:N", title="Pareto"),
+    ]
+    base = alt.Chart(data).encode(x=x)
+    bars = base.mark_rule(strokeWidth=3, opacity=0.7).encode(
+        y=alt.Y(f"{metric_key}_low:Q", title=y_title),
+        y2=f"{metric_key}_high:Q",
+        color=color,
+        tooltip=tooltip,
+    )
+    points = base.mark_circle(opacity=0.9, stroke="white", strokeWidth=1).encode(
+        y=y,
+        color=color,
+        size=alt.Size(
+            "latency_ms_per_1000_p50:Q",
+            title="Latency p50 (ms per 1,000)",
+            scale=alt.Scale(range=[120, 900]),
+        ),
+        tooltip=tooltip,
+    )
+    ring = (
+        base.transform_filter(alt.datum.mvp)
+        .mark_point(shape="circle", size=1400, strokeWidth=3, color=HIGHLIGHT_COLOR, filled=False)
+        .encode(y=y, tooltip=tooltip)
+    )
+    text = {
+        "y": y,
+        "text": "label:N",
+        "color": alt.condition(alt.datum.mvp, alt.value(HIGHLIGHT_COLOR), alt.value("#212121")),
+    }
+    # Names of the dearest prototypes go left of their point so they stay inside the chart.
+    right = alt.datum.x_position > 0.6
+    labels = base.transform_filter(~right).mark_text(
+        align="left", dx=16, dy=-12, fontSize=FONT_SIZE
+    ).encode(**text) + base.transform_filter(right).mark_text(
+        align="right", dx=-16, dy=-12, fontSize=FONT_SIZE
+    ).encode(**text)
+    subtitle = [
+        f"{attrs.get('confidence', 0.95):.0%} intervals ({attrs.get('method', BOOTSTRAP_METHOD)}"
+        f", {attrs.get('n_rows', 0):,} {ROWS_WORD}); size = latency; grey = dominated"
+    ]
+    if missing:
+        subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
+    chart = (bars + points + ring + labels).properties(
+        width=760,
+        height=420,
+        title=alt.Title(f"{label} against running cost", subtitle=subtitle),
+    )
+    return altair_configured(chart)
+
+
+def altair_configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The configuration the Pareto chart had when built with Altair."""
+    return (
+        chart.configure_axis(
+            labelFontSize=FONT_SIZE - 1,
+            titleFontSize=FONT_SIZE,
+            labelLimit=LABEL_LIMIT,
+            titleLimit=2 * LABEL_LIMIT,
+        )
+        .configure_legend(
+            labelFontSize=FONT_SIZE - 1,
+            titleFontSize=FONT_SIZE - 1,
+            labelLimit=LABEL_LIMIT,
+            orient="bottom",
+        )
+        .configure_title(fontSize=TITLE_FONT_SIZE, subtitleFontSize=FONT_SIZE - 1, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def test_the_pareto_spec_is_the_chart_altair_builds(ws):
+    """The spec written as a dict shows exactly what the Altair chart showed: the same data,
+    marks, encodings, scales, titles and configuration, for every kind of table."""
+    tables = [
+        bakeoff_table(ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=200),
+        bakeoff_table(ws, "No MVP", "roc_auc", CostAssumptions(), n_resamples=200),
+        wide_table([0.01, 1.0, 0.2]),  # a log cost axis
+        wide_table([0.0, 1.0], higher_is_better=False, metric_label="Brier"),
+        wide_table([0.5, np.nan, 1.0], reference="p0", method="percentile", n_rows=7),
+    ]
+    for table in tables:
+        spec = pareto_spec(table)
+        assert spec == views.chart_spec(altair_pareto_chart(table))
+        assert pareto_chart(table).to_dict() == altair_pareto_chart(table).to_dict()
+    assert spec["title"]["subtitle"][-1] == "Not shown (running cost or score unknown): p1"
 
 
 # -- segments and disagreements -----------------------------------------------------------------

@@ -13,6 +13,8 @@ PROTOTYPES = ["physics rules", "logistic regression", "random forest"]
 COLUMNS = ["physics rules", "logistic regression", "random forest (MVP)"]
 INTERVAL = re.compile(r"^\d\.\d+ \(\d\.\d+–\d\.\d+\)$")
 SAVE_ASSUMPTIONS = "FormSubmitter:assumptions_form-Save assumptions"
+TAB_KEY = "bake_off_tab"
+SEGMENTS, DISAGREEMENTS, MODELS = "Per segment", "Where they disagree", "Models"
 
 
 def shown(value: str) -> str:
@@ -22,6 +24,12 @@ def shown(value: str) -> str:
 
 def comparison(at):
     return at.table[0].value.map(shown)
+
+
+def open_tab(at, label: str):
+    """Select one of the detail tabs, as a click on it does, and run the page again."""
+    at.session_state[TAB_KEY] = label
+    return at.run()
 
 
 def test_bake_off_shows_every_prototype_with_intervals_verdicts_and_costs(
@@ -56,9 +64,10 @@ def test_bake_off_shows_the_tradeoffs_and_the_pareto_chart(small_workspace, open
     sentences = at.markdown[0].value.splitlines()
     assert len(sentences) == 3
     assert "scores best on PR AUC" in sentences[0]
-    charts = [c.proto.spec for c in at.get("vega_lite_chart")]
-    assert any("PR AUC against running cost" in spec for spec in charts)
-    assert any("How often two prototypes predict the same label" in spec for spec in charts)
+    (pareto,) = [c.proto.spec for c in at.get("vega_lite_chart")]
+    assert "PR AUC against running cost" in pareto
+    (agreement,) = [c.proto.spec for c in open_tab(at, DISAGREEMENTS).get("vega_lite_chart")[1:]]
+    assert "How often two prototypes predict the same label" in agreement
 
 
 def test_bake_off_shows_every_cost_and_how_it_is_computed(small_workspace, open_app):
@@ -72,7 +81,8 @@ def test_bake_off_shows_every_cost_and_how_it_is_computed(small_workspace, open_
 
 
 def test_the_segment_table_shows_the_metric_per_type_with_counts(small_workspace, open_app):
-    at = open_app(small_workspace, page="bake_off")
+    at = open_tab(open_app(small_workspace, page="bake_off"), SEGMENTS)
+    assert not at.exception
     assert at.selectbox(key="bake_off_feature").value == "Type"
     segments = next(d.value for d in at.dataframe if "Type" in d.value.columns)
     assert sorted(segments["Type"]) == ["H", "L", "M"]
@@ -81,7 +91,7 @@ def test_the_segment_table_shows_the_metric_per_type_with_counts(small_workspace
 
 
 def test_the_disagreements_list_the_rows_and_can_be_sent_to_review(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="bake_off", reviewer="ana")
+    at = open_tab(open_app(workspace_copy, page="bake_off", reviewer="ana"), DISAGREEMENTS)
     assert at.metric[0].label == "Demo rows where the predictions differ"
     rows = next(d.value for d in at.dataframe if "Row" in d.value.columns)
     assert {"Truth", *PROTOTYPES} <= set(rows.columns)
@@ -100,7 +110,7 @@ def test_the_disagreements_list_the_rows_and_can_be_sent_to_review(workspace_cop
 
 
 def test_sending_disagreements_needs_a_reviewer_name(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="bake_off")
+    at = open_tab(open_app(workspace_copy, page="bake_off"), DISAGREEMENTS)
     next(b for b in at.button if b.label.startswith("Send these ")).click().run()
     assert "Enter your name in the sidebar" in at.error[0].value
     assert model.open_workspace(workspace_copy).review_queues("Sprint 2") == {}
@@ -281,8 +291,8 @@ def test_an_sme_sees_the_bake_off_but_cannot_decide_edit_costs_send_or_export(
     assert any("cannot change the cost assumptions" in text for text in refusals)
     assert "Record decision" not in [b.label for b in at.button]
     assert "Save assumptions" not in [b.label for b in at.button]
-    send = [b for b in at.button if b.label.startswith("Send these")]
-    assert all(button.disabled for button in send)
+    send = [b for b in open_tab(at, DISAGREEMENTS).button if b.label.startswith("Send these")]
+    assert len(send) == 1 and send[0].disabled
 
 
 def test_a_scientist_can_record_a_decision_when_signed_in(workspace_copy, open_signed_in):
@@ -292,11 +302,13 @@ def test_a_scientist_can_record_a_decision_when_signed_in(workspace_copy, open_s
     assert "Save assumptions" in [b.label for b in at.button]
 
 
-# -- the bootstrap, computed once ------------------------------------------------------------
-WARMED = ("bootstrap_figures", "segment_table", "disagreements", "pareto_chart")
+# -- the bootstrap, computed once; the detail tabs, when opened ---------------------------------
+#: What the page's default view computes (the Overview warms it up) and what only a tab needs.
+WARMED = ("bootstrap_figures", "pareto_spec")
+LAZY = ("segment_table", "disagreements")
 
 
-def count_calls(monkeypatch, names=WARMED) -> list[str]:
+def count_calls(monkeypatch, names=WARMED + LAZY) -> list[str]:
     """Record every call the app makes to these ``model.bakeoff`` functions."""
     calls: list[str] = []
     for name in names:
@@ -310,6 +322,11 @@ def count_calls(monkeypatch, names=WARMED) -> list[str]:
     return calls
 
 
+def filled_tabs(at) -> list[str]:
+    """The detail tabs the run drew something in."""
+    return [tab.label for tab in at.tabs if tab.children]
+
+
 def test_the_overview_warms_up_the_bake_off_so_its_first_open_only_reads(
     workspace_copy, open_app, monkeypatch
 ):
@@ -319,13 +336,63 @@ def test_the_overview_warms_up_the_bake_off_so_its_first_open_only_reads(
     at = open_app(workspace_copy)  # the overview, the app's first page
     assert not at.exception
     cached._WARM_UP_POOL.submit(lambda: None).result()  # wait for the warm-up to finish
-    assert sorted(calls) == sorted(WARMED)
+    assert sorted(calls) == sorted(WARMED)  # the default view's figures, not the tabs'
     at.switch_page("pages/bake_off.py").run()
     assert not at.exception
     assert INTERVAL.match(comparison(at).loc["PR AUC (95% interval)", "random forest (MVP)"])
     assert sorted(calls) == sorted(WARMED)  # read, not computed again
     ws = model.open_workspace(workspace_copy)
     assert not cached.warm_up_bakeoff(ws, "Sprint 2")  # already asked for
+
+
+def test_the_first_open_computes_no_closed_tab(small_workspace, open_app, monkeypatch):
+    at = open_app(small_workspace)
+
+    def closed(*args, **kwargs):
+        raise AssertionError("computed while its tab is closed")
+
+    for name in LAZY:
+        monkeypatch.setattr(bakeoff, name, closed)
+    monkeypatch.setattr(model.Workspace, "comparison", closed)
+    at.switch_page("pages/bake_off.py").run()
+    assert not at.exception
+    assert at.session_state[TAB_KEY] == "Costs and assumptions"
+    assert filled_tabs(at) == ["Costs and assumptions", "Decision"]
+    assert "What each prototype costs" in [h.value for h in at.subheader]
+    assert "Maintainability" in at.table[1].value.index
+    assert len(at.error) == 0
+    assert len(at.get("vega_lite_chart")) == 1  # the Pareto chart
+
+
+def test_each_detail_tab_is_computed_when_it_is_opened(small_workspace, open_app, monkeypatch):
+    calls = count_calls(monkeypatch, LAZY)
+    at = open_app(small_workspace, page="bake_off")
+    assert calls == []
+    open_tab(at, SEGMENTS)
+    assert calls == ["segment_table"]
+    assert filled_tabs(at) == ["Costs and assumptions", SEGMENTS, "Decision"]
+    assert any("Type" in frame.value.columns for frame in at.dataframe)
+    open_tab(at, DISAGREEMENTS)
+    assert calls == ["segment_table", "disagreements"]
+    assert filled_tabs(at) == ["Costs and assumptions", DISAGREEMENTS, "Decision"]
+    assert at.metric[0].label == "Demo rows where the predictions differ"
+    open_tab(at, MODELS)
+    assert not at.exception
+    (models,) = [frame.value for frame in at.dataframe]
+    assert list(models["Prototype"]) == PROTOTYPES
+    open_tab(at, SEGMENTS)  # opened again: read from the cache
+    assert calls == ["segment_table", "disagreements"]
+
+
+def test_the_chosen_feature_survives_a_look_at_another_tab(small_workspace, open_app):
+    at = open_tab(open_app(small_workspace, page="bake_off"), SEGMENTS)
+    feature = at.selectbox(key="bake_off_feature")
+    chosen = feature.options[2]
+    feature.set_value(chosen).run()
+    open_tab(open_tab(at, "Decision"), SEGMENTS)
+    assert at.selectbox(key="bake_off_feature").value == chosen
+    segments = next(d.value for d in at.dataframe if chosen in d.value.columns)
+    assert len(segments) == 4  # a numeric feature, cut into four bins
 
 
 def test_new_cost_assumptions_do_not_rerun_the_bootstrap(workspace_copy, open_app, monkeypatch):
