@@ -37,6 +37,7 @@ __all__ = [
     "display_table",
     "disagreements",
     "pareto_chart",
+    "pareto_data",
     "pareto_front",
     "pareto_spec",
     "segment_table",
@@ -734,6 +735,19 @@ def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFra
     return data[known].reset_index(drop=True)
 
 
+def pareto_data(table: pd.DataFrame, metric_key: str) -> tuple[pd.DataFrame, list[str], bool]:
+    """What the Pareto chart draws: :func:`chart_data` with each point's ``x_position`` (0 at
+    the left of the cost axis, 1 at the right), the prototypes left out (running cost or
+    score unknown), and whether the cost axis is logarithmic."""
+    data = chart_data(table, metric_key)
+    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
+    costs_known = data[COST_COLUMNS[0]]
+    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
+    log = low > 0 and high / low > LOG_SCALE_RATIO
+    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
+    return data, missing, log
+
+
 def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
     """Score against monthly running cost: one point per prototype with its interval, as a
     Vega-Lite spec ready for ``st.vega_lite_chart``.
@@ -749,13 +763,8 @@ def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
     attrs = table.attrs
     metric_key = metric_key or attrs["metric_key"]
     label = attrs.get("metric_label", metric_key)
-    data = chart_data(table, metric_key)
-    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
-    costs_known = data[COST_COLUMNS[0]]
-    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
-    log = low > 0 and high / low > LOG_SCALE_RATIO
+    data, missing, log = pareto_data(table, metric_key)
     currency = attrs.get("currency", "USD")
-    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
     x = {
         "axis": {"format": ".2~g", "tickCount": 6},
         "field": COST_COLUMNS[0],

@@ -19,17 +19,15 @@ from model.bakeoff import (
     FRONT_COLOR,
     HIGHLIGHT_COLOR,
     LABEL_LIMIT,
-    LOG_SCALE_RATIO,
     ROWS_WORD,
     TITLE_FONT_SIZE,
-    _axis_position,
     agreement_heatmap,
     bakeoff_table,
     bootstrap_figures,
-    chart_data,
     disagreements,
     display_table,
     pareto_chart,
+    pareto_data,
     pareto_front,
     pareto_spec,
     segment_table,
@@ -312,13 +310,8 @@ def altair_pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> a
     attrs = table.attrs
     metric_key = metric_key or attrs["metric_key"]
     label = attrs.get("metric_label", metric_key)
-    data = chart_data(table, metric_key)
-    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
-    costs_known = data[COST_COLUMNS[0]]
-    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
-    log = low > 0 and high / low > LOG_SCALE_RATIO
+    data, missing, log = pareto_data(table, metric_key)
     currency = attrs.get("currency", "USD")
-    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
     x = alt.X(
         f"{COST_COLUMNS[0]}:Q",
         title=f"Running cost per month ({currency}{', log scale' if log else ''})",
