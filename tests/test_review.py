@@ -178,6 +178,50 @@ def test_queues_work_on_a_published_prototype(small_workspace):
     assert (predicted[sample] == rare).sum() == min(3, (predicted == rare).sum())
 
 
+def no_reading(monkeypatch, *names: str) -> None:
+    """Make reading these Prototype tables fail: the caller said it has them."""
+    for name in names:
+
+        def refuse(self, _name=name):
+            raise AssertionError(f"Prototype.{_name} was read")
+
+        monkeypatch.setattr(Prototype, name, refuse)
+
+
+@pytest.mark.parametrize(
+    "kind", ["least confident", "stratified sample", "not yet reviewed by me", "disagreement"]
+)
+def test_a_queue_on_predictions_given_is_the_queue_read_and_changes_them_not(
+    small_workspace, monkeypatch, kind
+):
+    ws = model.open_workspace(small_workspace)
+    proto = ws.prototype("Sprint 2", "random forest")
+    others = {"physics rules": ws.prototype("Sprint 2", "physics rules").predictions()}
+    options = dict(reviewer="ana", reviewed={"1", "2"}, other_predictions=others, seed=4)
+    expected = review_queue(proto, kind, **options)
+    given = proto.predictions()
+    before = given.copy()
+    no_reading(monkeypatch, "predictions")
+    assert review_queue(proto, kind, **options, predictions=given) == expected
+    assert review_queue(proto, kind, **options, predictions=given, size=7) == expected[:7]
+    assert given.equals(before) and given.index.equals(before.index)
+
+
+def test_a_stratified_sample_takes_the_classes_in_turn_in_a_seeded_shuffle(tmp_path):
+    """Every class's rows in a shuffle of their own; turn by turn, the rarest class first."""
+    predicted = ["0"] * 5 + ["1"] * 3 + ["2"] * 2
+    proto = binary(tmp_path, [0.8] * 10, predicted)
+    queue = review_queue(proto, "stratified sample", seed=11)
+    labels = proto.predictions().loc[queue, "predicted"].tolist()
+    assert labels == ["2", "1", "0", "2", "1", "0", "1", "0", "0", "0"]
+    rng = np.random.default_rng(11)
+    rows = {label: [r for r, p in zip("abcdefghij", predicted, strict=True) if p == label]
+            for label in ("2", "1", "0")}  # fmt: skip
+    shuffled = {label: [ids[i] for i in rng.permutation(len(ids))] for label, ids in rows.items()}
+    for ids in shuffled.values():
+        assert [r for r in queue if r in ids] == ids
+
+
 # -- percentiles and reasons --------------------------------------------------------------------
 def test_feature_percentiles_count_values_below_and_half_of_the_ties():
     frame = pd.DataFrame({"x": [1.0, 2.0, 2.0, 3.0], "kind": list("abab")}, index=list("wxyz"))
@@ -283,6 +327,13 @@ def test_input_schema_describes_each_feature_from_the_demo_data(small_workspace)
     )  # fmt: skip
     assert torque["median"] == data["Torque [Nm]"].median() and not torque["integer"]
     assert schema["Tool wear [min]"]["integer"]
+
+
+def test_input_schema_of_the_features_given_is_the_schema_read(small_workspace, monkeypatch):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    expected, given = input_schema(proto), proto.features()
+    no_reading(monkeypatch, "features")
+    assert input_schema(proto, features=given) == expected
 
 
 def test_an_own_case_with_a_demo_rows_values_gets_the_published_explanation(small_workspace):
