@@ -40,7 +40,9 @@ class Row:
 
     ``ratio`` is ``ours / baseline`` for times (lower is better) and for throughputs (higher
     is better); ``goal`` is ``("<=", 1.25)`` or ``(">=", 0.5)``, or None for figures given
-    for information.
+    for information. With ``compare="difference"`` the goal bounds ``ours - baseline`` in the
+    row's unit instead (``("<=", 0.0)``: no more than the baseline), for a baseline that may
+    be zero, such as the milliseconds a spinner is shown on a rerun.
     """
 
     section: str
@@ -50,6 +52,7 @@ class Row:
     unit: str
     goal: tuple[str, float] | None = None
     note: str = ""
+    compare: str = "ratio"
 
     @property
     def ratio(self) -> float | None:
@@ -58,19 +61,34 @@ class Row:
         return self.ours / self.baseline
 
     @property
+    def difference(self) -> float | None:
+        """``ours - baseline``, in the row's unit."""
+        if self.ours is None or self.baseline is None:
+            return None
+        return self.ours - self.baseline
+
+    @property
     def result(self) -> str:
-        """``met``, ``missed by N%`` (how far the ratio is from the goal), or ``-``."""
-        ratio = self.ratio
-        if self.goal is None or ratio is None:
+        """``met``, ``missed by N%`` (how far the ratio is from the goal; ``missed by N ms``
+        for a difference), or ``-``."""
+        compared = self.difference if self.compare == "difference" else self.ratio
+        if self.goal is None or compared is None:
             return "-"
         op, target = self.goal
-        if (ratio <= target) if op == "<=" else (ratio >= target):
+        if (compared <= target) if op == "<=" else (compared >= target):
             return "met"
-        return f"missed by {abs(ratio / target - 1):.0%}"
+        if self.compare == "difference":
+            return f"missed by {_number(abs(compared - target), self.unit)}"
+        return f"missed by {abs(compared / target - 1):.0%}"
 
     def as_dict(self) -> dict:
-        """The row with its ratio and result, for ``--json``."""
-        return {**asdict(self), "ratio": self.ratio, "result": self.result}
+        """The row with its ratio, difference and result, for ``--json``."""
+        return {
+            **asdict(self),
+            "ratio": self.ratio,
+            "difference": self.difference,
+            "result": self.result,
+        }
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -98,21 +116,41 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def _signed(value: float, unit: str) -> str:
+    return ("+" if value >= 0 else "−") + _number(abs(value), unit)
+
+
+def _compared(row: Row) -> str:
+    """The ratio column: ``1.50×``, or ``+540.0 ms`` for a row compared by difference."""
+    if row.compare == "difference":
+        difference = row.difference
+        return _signed(difference, row.unit) if difference is not None else "-"
+    return f"{row.ratio:.2f}×" if row.ratio is not None else "-"
+
+
+def _goal(row: Row) -> str:
+    if row.goal is None:
+        return "-"
+    op, target = row.goal
+    sign = "≤" if op == "<=" else "≥"
+    if row.compare == "difference":
+        return f"{sign} {_signed(target, row.unit)}"
+    return f"{sign} {target:g}×"
+
+
 def format_table(rows: list[Row]) -> str:
     """The rows as a Markdown table (also readable in a terminal)."""
     header = ["Section", "Measurement", "Ours", "Baseline", "Ratio", "Goal", "Result", "Notes"]
     lines = [header]
     for row in rows:
-        ratio = row.ratio
-        goal = f"{'≤' if row.goal[0] == '<=' else '≥'} {row.goal[1]:g}×" if row.goal else "-"
         lines.append(
             [
                 row.section,
                 row.name,
                 _number(row.ours, row.unit),
                 _number(row.baseline, row.unit),
-                f"{ratio:.2f}×" if ratio is not None else "-",
-                goal,
+                _compared(row),
+                _goal(row),
                 row.result,
                 row.note,
             ]

@@ -17,7 +17,7 @@ from bench.report import Row, format_table, machine
 
 __all__ = ["SECTIONS", "Sizes", "main", "run"]
 
-SECTIONS = ("publish", "memory", "verdicts", "export", "page", "dashboard")
+SECTIONS = ("publish", "memory", "verdicts", "export", "page", "dashboard", "browser")
 
 
 @dataclass
@@ -56,8 +56,8 @@ class Sizes:
 
 def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None) -> list[Row]:
     """Every chosen section's rows, in table order."""
+    from bench import browser, page, publish, verdicts
     from bench import dashboard as dashboard_section
-    from bench import page, publish, verdicts
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -92,6 +92,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += dashboard_section.bench_dashboard(
             sizes.dashboard_rows, sizes.quick, dashboard, log=log
         )
+    if "browser" in sections:
+        log("g: every page in a real browser, each on a fresh server")
+        repeats = sizes.repeats if sizes.quick else max(sizes.repeats, 3)
+        rows += browser.bench_browser(sizes.pages_rows, repeats, workdir, sizes.quick, log=log)
     return rows
 
 
@@ -113,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--pages-rows",
         type=int,
-        help="demo rows for every page's first open and rerun (default: 100000)",
+        help="demo rows for every page's first open and rerun, with AppTest (page) and in "
+        "Chromium (browser) (default: 100000)",
     )
     parser.add_argument(
         "--dashboard-python",

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from bench.report import Row, format_table
+from bench.run import SECTIONS as ALL_SECTIONS
 
 PROJECT = Path(__file__).resolve().parents[1]
+#: The browser section starts nine servers: it has a smoke test of its own below.
+QUICK_SECTIONS = [section for section in ALL_SECTIONS if section != "browser"]
 SECTIONS = {
     "a publish": 4,  # two models, one size, one and two workers
     "b verdicts": 3,  # one writer; sixteen writers' median and p99
@@ -25,8 +28,9 @@ SECTIONS = {
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> tuple[str, dict]:
     out = tmp_path_factory.mktemp("bench") / "bench.json"
+    sections = ",".join(QUICK_SECTIONS)
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out), "--sections", sections],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -99,3 +103,70 @@ def test_the_sprint_demo_at_the_largest_size_is_compared_with_the_smallest():
     assert row.name == "sprint demo rerun, 100,000 rows against 10,000"
     assert (row.ours, row.baseline, row.result) == (0.075, 0.030, "missed by 25%")
     assert scale_row(rows[:1]) == []
+
+
+def test_a_row_compared_by_difference_can_meet_a_zero_baseline():
+    none = Row("g browser", "x", ours=0.0, baseline=0.0, unit="ms", goal=("<=", 0.0),
+               compare="difference")  # fmt: skip
+    some = Row("g browser", "y", ours=540.0, baseline=0.0, unit="ms", goal=("<=", 0.0),
+               compare="difference")  # fmt: skip
+    assert (none.result, none.ratio, none.difference) == ("met", None, 0.0)
+    assert some.result == "missed by 540.0 ms"
+    assert "| +540.0 ms | ≤ +0.0 ms | missed by 540.0 ms" in format_table([none, some])
+    assert some.as_dict()["difference"] == 540.0
+
+
+def test_spinner_time_counts_overlapping_spinners_once_and_only_after_the_click():
+    from bench.browser import spinner_intervals
+
+    icon, spinner = "stStatusWidgetRunningIcon", "stSpinner"
+    events = [
+        [100.0, icon, "on"],  # before the click: not this visit's
+        [200.0, icon, "off"],
+        [900.0, spinner, "on"],  # shown at the click
+        [1500.0, icon, "on"],
+        [1600.0, spinner, "off"],
+        [2000.0, icon, "off"],
+        [2600.0, "state", "notRunning"],
+        [2700.0, spinner, "on"],  # still shown at the end
+    ]
+    total, intervals = spinner_intervals(events, since=1000.0, until=2800.0)
+    assert total == 600.0 + 400.0 + 100.0
+    assert intervals == [(spinner, 0.0, 0.6), (icon, 0.5, 1.0), (spinner, 1.7, 1.8)]
+    assert spinner_intervals(events, since=2100.0, until=2600.0) == (0.0, [])
+
+
+@pytest.mark.browser
+def test_the_browser_section_opens_every_page_on_a_tiny_workspace(tmp_path):
+    """``python -m bench --quick --sections browser``: nine fresh servers in Chromium."""
+    from browser_support import require_chromium
+
+    require_chromium()
+    out = tmp_path / "browser.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--sections", "browser", "--json", str(out)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["rows"]
+    pages = ["Overview"] + [
+        f"{page}: {how}"
+        for page in ("Sprint demo", "Bake-off", "SME review", "Feedback")
+        for how in ("at once after the Overview", "1 s after the Overview")
+    ]
+    expected = [
+        f"{page if ':' in page else page + ': first visit'}, {what}, 300 rows"
+        for page in pages
+        for what in ("time to content", "spinner shown")
+    ]
+    assert [row["name"] for row in rows] == expected
+    for timing, spinner in zip(rows[::2], rows[1::2], strict=True):
+        assert timing["unit"] == "s" and timing["ours"] > 0 and timing["baseline"] > 0
+        assert spinner["unit"] == "ms" and spinner["compare"] == "difference"
+        assert spinner["ours"] >= 0 and spinner["baseline"] >= 0
+        assert spinner["goal"] == ["<=", 0.0]
+        assert spinner["result"] == "met" or spinner["result"].startswith("missed by")
+        assert spinner["name"] in done.stdout
