@@ -204,7 +204,8 @@ def demo_row_ids(path: str, sprint: str, prototype: str, version: int) -> frozen
     """The prototype's demo row ids, shared by every session (a frozenset cannot be changed),
     for pages that need the ids but not the 100,000 rows behind them."""
     frame = _shared_predictions(path, sprint, prototype, version)
-    return frozenset(frame.index.astype(str))
+    # tolist: iterating 100,000 text ids one by one took four times as long.
+    return frozenset(frame.index.astype(str).tolist())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -347,9 +348,10 @@ def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stam
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
-    """The Vega-Lite spec of ``bakeoff.agreement_heatmap`` for ``disagreements(...)``."""
+    """``bakeoff.agreement_spec`` for ``disagreements(...)``, its data already in the form
+    Streamlit sends to the browser."""
     split = disagreements(path, sprint, stamp)
-    return _spec(_bakeoff.agreement_heatmap(split["agreement"]))
+    return _views.with_arrow_datasets(_bakeoff.agreement_spec(split["agreement"]))
 
 
 @st.cache_resource(show_spinner=False)
@@ -380,8 +382,10 @@ def followup(
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def input_schema(path: str, sprint: str, prototype: str, version: int) -> list[dict]:
-    """``model.review.input_schema``: the fields of the "try your own case" form."""
-    return _review.input_schema(_prototype(path, sprint, prototype))
+    """``model.review.input_schema``: the fields of the "try your own case" form, from the
+    demo rows the cards' percentiles already read."""
+    frame = _shared_features(path, sprint, prototype, version)
+    return _review.input_schema(_prototype(path, sprint, prototype), features=frame)
 
 
 @st.cache_data(show_spinner="Explaining your case…", max_entries=128)
@@ -396,6 +400,7 @@ __all__ += [
     "own_case_percentiles",
     "own_case_waterfall_spec",
     "prediction_row",
+    "review_queue",
     "reviewer_verdicts",
     "verdict_tags",
 ]
@@ -411,19 +416,41 @@ def keep_widget_state(*keys: str) -> None:
             st.session_state[key] = st.session_state[key]
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _shared_row_positions(path: str, sprint: str, prototype: str, version: int) -> pd.Index:
-    # The demo row ids as text, in the order of _shared_predictions: an Index cannot be
-    # changed, and its hash table is built once instead of on every rerun.
-    return _shared_predictions(path, sprint, prototype, version).index.astype(str)
-
-
 @st.cache_data(show_spinner=False, max_entries=1024)
 def prediction_row(path: str, sprint: str, prototype: str, version: int, row_id: str) -> pd.Series:
     """One demo row of ``Prototype.predictions()`` by its id (as text): what a card shows,
     without copying every demo row on every rerun. A KeyError names an unknown id."""
-    position = _shared_row_positions(path, sprint, prototype, version).get_loc(str(row_id))
-    return _shared_predictions(path, sprint, prototype, version).iloc[position]
+    frame = _shared_predictions(path, sprint, prototype, version)
+    # One comparison of the ids: building their hash table for a lookup took ten times as long.
+    found = np.flatnonzero(frame.index.astype(str) == str(row_id))
+    if not len(found):
+        raise KeyError(str(row_id))
+    return frame.iloc[found[0]]
+
+
+def review_queue(
+    path: str,
+    sprint: str,
+    prototype: str,
+    version: int,
+    kind: str,
+    other_versions: dict[str, int] | None = None,
+    **options,
+) -> list[str]:
+    """``model.review.review_queue`` on the demo rows already in memory for the cards (not
+    read again), and for "disagreement" on those of the sprint's other prototypes
+    (``other_versions``: name to version); ``options`` are its other arguments."""
+    others = {
+        name: _shared_predictions(path, sprint, name, other)
+        for name, other in (other_versions or {}).items()
+    }
+    return _review.review_queue(
+        _prototype(path, sprint, prototype),
+        kind,
+        other_predictions=others or None,
+        predictions=_shared_predictions(path, sprint, prototype, version),
+        **options,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -592,9 +619,14 @@ class TrainingRequest(NamedTuple):
 @st.cache_data(show_spinner=False, max_entries=16)
 def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
     """``views.training_export_bytes`` for ``request``: the file's bytes and its manifest."""
+    # Only whether a reviewed row is a demo row matters: the demo ids among the reviewed rows
+    # (those of the export's verdicts), not a set of every demo row of every prototype.
+    labels = _labels(request.path, request.stamp, request.sprint, request.prototype)
+    reviewed = pd.unique(labels["row_id"].astype(str))
     demo_ids: set[str] = set()
     for key in request.demo_versions:
-        demo_ids |= demo_row_ids(request.path, *key)
+        ids = _shared_predictions(request.path, *key).index.astype(str)
+        demo_ids.update(ids[ids.isin(reviewed)].tolist())
     return _views.training_export_bytes(
         store(request.path), request.format, request.sprint, request.prototype,
         rule=request.rule, lead=request.lead, demo_row_ids=demo_ids,

@@ -21,7 +21,7 @@ from model.bakeoff import (
     LABEL_LIMIT,
     ROWS_WORD,
     TITLE_FONT_SIZE,
-    agreement_heatmap,
+    agreement_spec,
     bakeoff_table,
     bootstrap_figures,
     disagreements,
@@ -469,8 +469,62 @@ def test_disagreements_share_matrix_and_most_split_rows(ws):
     assert rows["split"].iloc[:4].tolist() == pytest.approx([1 / 3] * 4)
     assert (rows["split"].iloc[4:] == 0).all()
     assert {"wear ≥ 100", "wear ≥ 100: p(1)", "actual"} <= set(rows.columns)
-    spec = agreement_heatmap(agreement).to_dict()
+    spec = agreement_spec(agreement)
     assert spec["config"]["axis"]["labelLimit"] >= 250
+
+
+def altair_agreement_heatmap(matrix: pd.DataFrame) -> alt.TopLevelMixin:
+    """The agreement heatmap built with Altair, as the page drew it before ``agreement_spec``
+    wrote the same spec directly: the reference that spec must equal."""
+    names = [str(n) for n in matrix.index]
+    long = [
+        {"a": str(a), "b": str(b), "share": float(matrix.loc[a, b])}
+        for a in matrix.index
+        for b in matrix.columns
+    ]
+    data = pd.DataFrame(long, columns=["a", "b", "share"])
+    data["text"] = [f"{v:.1%}" for v in data["share"]]
+    low = float(data["share"].min()) if len(data) else 0.0
+    base = alt.Chart(data).encode(
+        x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30)),
+        y=alt.Y("a:N", sort=names, title=None),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "share:Q",
+            title="Same prediction",
+            scale=alt.Scale(domain=[min(low, 0.99), 1.0], scheme="blues"),
+            legend=alt.Legend(format=".0%"),
+        ),
+        tooltip=[
+            alt.Tooltip("a:N", title="Prototype"),
+            alt.Tooltip("b:N", title="and"),
+            alt.Tooltip("text:N", title="Same prediction"),
+        ],
+    )
+    text = base.mark_text(fontSize=FONT_SIZE).encode(
+        text="text:N",
+        color=alt.condition(
+            alt.datum.share > (low + 1) / 2, alt.value("white"), alt.value("black")
+        ),
+    )
+    size = max(240, 90 * len(names))
+    chart = (cells + text).properties(
+        width=size, height=size, title="How often two prototypes predict the same label"
+    )
+    return altair_configured(chart)
+
+
+def test_the_agreement_spec_is_the_heatmap_altair_builds(ws):
+    names = ["a", "b", "c", "d"]
+    matrices = [
+        disagreements(ws, "Hand")["agreement"],
+        disagreements(ws, "Sprint 1")["agreement"],
+        pd.DataFrame(np.eye(4) * 0.3 + 0.7, index=names, columns=names),  # below 0.99
+        pd.DataFrame([[1.0]], index=["alone"], columns=["alone"]),
+    ]
+    for matrix in matrices:
+        assert agreement_spec(matrix) == views.chart_spec(altair_agreement_heatmap(matrix))
 
 
 # -- replicates stored when publishing ------------------------------------------------------------
