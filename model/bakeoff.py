@@ -31,6 +31,7 @@ from model.stats import (
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
+    "agreement_data",
     "agreement_spec",
     "bakeoff_table",
     "bootstrap_figures",
@@ -952,11 +953,9 @@ def _axis_position(values: np.ndarray, log: bool) -> np.ndarray:
     return (scaled - low) / (high - low) if high > low else np.zeros(len(values))
 
 
-def agreement_spec(matrix: pd.DataFrame) -> dict:
-    """Share of identical predictions for each pair of prototypes, as a labelled heatmap: a
-    Vega-Lite spec ready for ``st.vega_lite_chart``, written as the dict Altair would produce
-    (as :func:`pareto_spec` is, and for the same reason: Altair took 0.2–0.4 s to build it)."""
-    names = [str(n) for n in matrix.index]
+def agreement_data(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The agreement matrix in long form, one row per pair of prototypes: ``a``, ``b``,
+    ``share`` (of rows where they predict the same label) and ``text``, that share as shown."""
     long = [
         {"a": str(a), "b": str(b), "share": float(matrix.loc[a, b])}
         for a in matrix.index
@@ -964,6 +963,15 @@ def agreement_spec(matrix: pd.DataFrame) -> dict:
     ]
     data = pd.DataFrame(long, columns=["a", "b", "share"])
     data["text"] = [f"{v:.1%}" for v in data["share"]]
+    return data
+
+
+def agreement_spec(matrix: pd.DataFrame) -> dict:
+    """Share of identical predictions for each pair of prototypes, as a labelled heatmap: a
+    Vega-Lite spec ready for ``st.vega_lite_chart``, written as the dict Altair would produce
+    (as :func:`pareto_spec` is, and for the same reason: Altair took 0.2–0.4 s to build it)."""
+    names = [str(n) for n in matrix.index]
+    data = agreement_data(matrix)
     low = float(data["share"].min()) if len(data) else 0.0
     position = {
         "x": {

@@ -21,6 +21,7 @@ from model.bakeoff import (
     LABEL_LIMIT,
     ROWS_WORD,
     TITLE_FONT_SIZE,
+    agreement_data,
     agreement_spec,
     bakeoff_table,
     bootstrap_figures,
@@ -477,13 +478,7 @@ def altair_agreement_heatmap(matrix: pd.DataFrame) -> alt.TopLevelMixin:
     """The agreement heatmap built with Altair, as the page drew it before ``agreement_spec``
     wrote the same spec directly: the reference that spec must equal."""
     names = [str(n) for n in matrix.index]
-    long = [
-        {"a": str(a), "b": str(b), "share": float(matrix.loc[a, b])}
-        for a in matrix.index
-        for b in matrix.columns
-    ]
-    data = pd.DataFrame(long, columns=["a", "b", "share"])
-    data["text"] = [f"{v:.1%}" for v in data["share"]]
+    data = agreement_data(matrix)
     low = float(data["share"].min()) if len(data) else 0.0
     base = alt.Chart(data).encode(
         x=alt.X("b:N", sort=names, title=None, axis=alt.Axis(labelAngle=-30)),
