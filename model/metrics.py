@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import metrics as skm
 
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
 TASKS = (BINARY, MULTICLASS, REGRESSION)
@@ -64,6 +63,9 @@ def compute_metrics(
     of a binary task. Metrics that are undefined on these rows (a ROC AUC with one class
     present) are left out rather than reported as a number.
     """
+    # Imported here: scikit-learn takes about a second to import, and pages never score.
+    from sklearn import metrics as skm
+
     if task == REGRESSION:
         y = np.asarray(y_true, dtype=float)
         p = np.asarray(predicted, dtype=float)
@@ -110,6 +112,8 @@ def compute_metrics(
 
 def confusion(y_true: np.ndarray, predicted: np.ndarray, classes: list[str]) -> list[list[int]]:
     """Confusion matrix as nested lists: rows true, columns predicted, in ``classes`` order."""
+    from sklearn import metrics as skm
+
     matrix = skm.confusion_matrix(
         np.asarray(y_true).astype(str), np.asarray(predicted).astype(str), labels=classes
     )

@@ -12,8 +12,6 @@ import io
 import pickle
 from pathlib import Path
 
-import skops.io as sio
-
 __all__ = ["ModelFileError", "TRUSTED_MODULE_PREFIXES", "dumps", "loads", "load_model_file"]
 
 #: Modules whose types a model file may contain.
@@ -35,11 +33,15 @@ class ModelFileError(ValueError):
 
 def dumps(estimator) -> bytes:
     """Serialise ``estimator`` with skops."""
+    import skops.io as sio  # about 0.7 s to import; pages that only read never need it
+
     return sio.dumps(estimator)
 
 
 def loads(data: bytes, source: str = "model file"):
     """Load a skops payload, trusting only ``TRUSTED_MODULE_PREFIXES``."""
+    import skops.io as sio
+
     try:
         untrusted = sio.get_untrusted_types(data=data)
     except Exception as error:  # noqa: BLE001 - any parse failure means a damaged file

@@ -10,6 +10,7 @@ import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,16 +25,6 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
-from model.deck import plan_deck, select_deck, time_on_demand, weighted_importance
-from model.explain import (
-    Explanation,
-    ExplanationError,
-    explain_estimator,
-    explained_outputs,
-    is_classifier_like,
-    predict_is_argmax_of_proba,
-    shap_jobs,
-)
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
@@ -45,13 +36,18 @@ from model.metrics import (
 )
 from model.tracing import TRACEMALLOC_LOCK
 
+if TYPE_CHECKING:
+    from model.explain import Explanation
+
+# model.deck and model.explain import scikit-learn (about a second on a fresh server) and are
+# imported where publishing needs them: the pages import this module for `label_strings`.
+
 __all__ = [
     "PublishError",
     "Artifacts",
     "compute_artifacts",
     "detect_task",
     "label_strings",
-    "select_deck",
 ]
 
 PROBABILITY_PREFIX = "p:"
@@ -96,6 +92,8 @@ def detect_task(estimator, task: str | None = None) -> str:
         raise PublishError(
             f"{type(estimator).__name__} has no predict method: publish a fitted model"
         )
+    from model.explain import is_classifier_like
+
     classifier = is_classifier_like(estimator)
     if task is not None:
         if task not in TASKS:
@@ -242,6 +240,8 @@ def _predictions(estimator, X, y, task, classes):
             frame["actual"] = y.to_numpy(dtype=float)
             frame["error"] = predicted - frame["actual"]
         return frame, predicted, probabilities
+    from model.explain import predict_is_argmax_of_proba
+
     probabilities = np.asarray(estimator.predict_proba(X), dtype=float)
     if predict_is_argmax_of_proba(estimator):
         labels = np.asarray(estimator.classes_).take(np.argmax(probabilities, axis=1), axis=0)
@@ -281,6 +281,9 @@ def compute_artifacts(
     check in float64. Raises ``PublishError`` with a one-line message for anything that cannot
     be published.
     """
+    from model.deck import plan_deck, time_on_demand, weighted_importance
+    from model.explain import ExplanationError, explain_estimator, explained_outputs
+
     report = progress or (lambda fraction, message: None)
     task = detect_task(estimator, task)
     y_original = y
@@ -395,6 +398,8 @@ def _may_use_workers(n_rows: int) -> bool:
     """Whether explaining ``n_rows`` rows may go to SHAP worker processes (see
     ``model.explain.tree_shap_values``, which decides)."""
     import joblib
+
+    from model.explain import shap_jobs
 
     return n_rows >= SHAP_PARALLEL_MIN_ROWS and joblib.effective_n_jobs(shap_jobs()) > 1
 

@@ -47,8 +47,6 @@ import pyarrow.parquet as pq
 
 from model import persistence
 from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE
-from model.deck import explain_on_demand
-from model.explain import ExplanationError
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
 from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
@@ -712,6 +710,9 @@ class Workspace:
         Returns the row's stored values (one row per class), or None, storing nothing, if the
         prototype was published again since ``proto`` and ``prediction`` were read.
         """
+        from model.deck import explain_on_demand  # imports shap and scikit-learn: only here
+        from model.explain import ExplanationError
+
         meta = proto.meta
         background_rows = meta.get("background_rows")
         if not background_rows:

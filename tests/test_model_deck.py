@@ -290,7 +290,7 @@ def test_an_off_deck_row_is_stored_and_not_computed_again(full_and_deck, monkeyp
     def refuse(*args, **kwargs):
         raise AssertionError("a stored row was explained again")
 
-    monkeypatch.setattr(model.workspace, "explain_on_demand", refuse)
+    monkeypatch.setattr(deck_module, "explain_on_demand", refuse)
     assert ws.explain("S", "deck", row_id) == first
     assert row_id in deck.shap_values().index
 
@@ -339,7 +339,7 @@ def test_multiclass_rows_are_explained_for_every_class_at_once(tmp_path, monkeyp
     for row_id in rows:
         predicted = ws.explain("S", "deck", row_id)
         assert predicted["explained_class"] == deck.predictions().loc[row_id, "predicted"]
-    monkeypatch.setattr(model.workspace, "explain_on_demand", None)  # must not be needed
+    monkeypatch.setattr(deck_module, "explain_on_demand", None)  # must not be needed
     for row_id in rows:
         for label in deck.meta["explained_classes"]:
             on_demand = ws.explain("S", "deck", row_id, label)
@@ -432,19 +432,20 @@ def test_a_row_explained_while_the_prototype_is_republished_is_not_stored_in_the
 ):
     ws, rf, X_demo, y_demo = forest
     (row_id,) = off_deck_rows(ws.prototype("S", "rf"), 1)
-    real = model.workspace.explain_on_demand
-    republished = []
+    real = deck_module.explain_on_demand
+    republished, started = [], []
 
     def republish_meanwhile(*args, **kwargs):
         explanation = real(*args, **kwargs)
-        if not republished:  # another scientist publishes a different model meanwhile
+        if not started:  # another scientist publishes a different model meanwhile
+            started.append(True)  # publishing times an on-demand row through this function too
             other = pipeline(RandomForestClassifier(n_estimators=3, max_depth=2, random_state=1))
             republished.append(
                 ws.publish("S", "rf", other.fit(X_demo, y_demo), X_demo, y_demo, deck_size=DECK)
             )
         return explanation
 
-    monkeypatch.setattr(model.workspace, "explain_on_demand", republish_meanwhile)
+    monkeypatch.setattr(deck_module, "explain_on_demand", republish_meanwhile)
     explanation = ws.explain("S", "rf", row_id)
     (new,) = republished
     current = ws.prototype("S", "rf")

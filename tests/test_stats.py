@@ -243,6 +243,25 @@ def test_identical_models_differ_by_an_interval_around_zero():
     assert mcnemar(score > 0.5, score > 0.5)[1] == 1.0
 
 
+@pytest.mark.parametrize("discordant", range(1, 60))
+def test_mcnemar_p_values_are_scipys(discordant):
+    """Exact binomial below 25 discordant rows, chi-square with continuity correction above:
+    computed without scipy, equal to scipy's for every split of 1 to 59 discordant rows."""
+    for only_b in range(discordant + 1):
+        only_a = discordant - only_b
+        a = np.array([True] * only_a + [False] * only_b + [True, False])
+        b = np.array([False] * only_a + [True] * only_b + [True, False])
+        statistic, p, b01, b10 = mcnemar(a, b)
+        assert (b01, b10) == (only_b, only_a)
+        if discordant < 25:
+            expected = sps.binomtest(min(b01, b10), discordant, 0.5).pvalue
+            assert statistic == min(b01, b10)
+        else:
+            expected = sps.chi2.sf(statistic, df=1)
+            assert statistic == max(abs(b01 - b10) - 1, 0) ** 2 / discordant
+        assert p == pytest.approx(min(1.0, expected), rel=1e-12, abs=1e-300)
+
+
 def test_perfect_model_is_significantly_better_than_random():
     rng = np.random.default_rng(0)
     y = rng.random(2000) < 0.2

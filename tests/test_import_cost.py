@@ -1,0 +1,98 @@
+"""The pages only read what publishing stored, so opening them must not import the libraries
+that publishing and explaining need: scikit-learn alone takes about a second to import, skops
+0.7 s more, shap and scipy more again, and on a server that has just started that time is a
+spinner in front of the first person who opens the app."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import model
+
+PROJECT = Path(__file__).resolve().parents[1]
+#: Imported only to publish, load a model or explain a row on demand.
+HEAVY = ("sklearn", "scipy", "skops", "shap", "numba", "pytest", "dask")
+
+PAGE_RUNS = textwrap.dedent(
+    """
+    import json, os, sys
+    from unittest import mock
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # pages through app.py's st.navigation, as the tests do
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    HEAVY = {heavy!r}
+    imported = {{}}
+    with mock.patch.object(PagesManager, "__init__", init):
+        at = AppTest.from_file("app.py", default_timeout=120)
+        at.session_state["reviewer"] = "ana"
+        at.run()
+        imported["overview"] = [name for name in HEAVY if name in sys.modules]
+        for page in ("sprint_demo", "bake_off", "sme_review", "feedback"):
+            at.switch_page(f"pages/{{page}}.py").run()
+            assert not at.exception, (page, [e.message for e in at.exception])
+            imported[page] = [name for name in HEAVY if name in sys.modules]
+        from model import cached
+
+        cached._WARM_UP_POOL.submit(lambda: None).result()  # the Overview's warm-up, done
+        imported["warm-up"] = [name for name in HEAVY if name in sys.modules]
+    print(json.dumps(imported))
+    """
+)
+
+
+def _run(code: str, workspace: Path | None = None) -> str:
+    env = {"PYTHONPATH": str(PROJECT), "PATH": "/usr/bin:/bin"}
+    if workspace is not None:
+        env["SPRINT_REVIEW_WORKSPACE"] = str(workspace)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_importing_the_apps_modules_imports_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from model import access, bakeoff, cached, config, costs, followup, panels, report\n"
+        "from model import review, stats, views, workspace\n"
+        "import feedback_store, model\n"
+        f"print([name for name in {HEAVY!r} if name in sys.modules])\n"
+    )
+    assert _run(code) == "[]"
+
+
+def test_opening_every_page_imports_no_heavy_library(small_workspace, tmp_path):
+    """Every page opened in a new process on a published workspace, and the Overview's
+    background warm-up finished: none of them imported what only publishing needs."""
+    imported = json.loads(_run(PAGE_RUNS.format(heavy=HEAVY), small_workspace))
+    assert imported == {
+        page: []
+        for page in ("overview", "sprint_demo", "bake_off", "sme_review", "feedback", "warm-up")
+    }
+
+
+def test_the_package_still_offers_its_names_on_first_use():
+    code = (
+        "import sys, model\n"
+        "before = 'sklearn' in sys.modules\n"
+        "names = [model.open_workspace.__name__, model.demo.__name__,\n"
+        "         model.PhysicsFeatures.__name__, model.ExplanationError.__name__]\n"
+        "print(before, names, 'sklearn' in sys.modules)\n"
+    )
+    assert _run(code) == (
+        "False ['open_workspace', 'model.demo', 'PhysicsFeatures', 'ExplanationError'] True"
+    )
+    assert set(model.__all__) <= set(dir(model))
+    for name in model.__all__:
+        assert getattr(model, name) is not None
