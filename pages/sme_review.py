@@ -406,16 +406,12 @@ def build_queue(kind: str, size: int | None, row_text: str, sent: dict) -> tuple
         return [], "Type a row id above to review that row."
     others = None
     if kind == "disagreement":
-        others = {
-            other: cached.predictions(path, sprint, other, ws.prototype(sprint, other).version)
-            for other in prototypes
-            if other != name
-        }
+        others = {o: ws.prototype(sprint, o).version for o in prototypes if o != name}
     reviewed = store.reviewed_row_ids(sprint, name, reviewer) if kind.startswith("not") else ()
     try:
-        rows = review.review_queue(
-            proto, kind, reviewer=reviewer, reviewed=reviewed, other_predictions=others,
-            size=size, row_id=row_text if kind == "by id" else None,
+        rows = cached.review_queue(
+            *cache_key, kind, others, reviewer=reviewer, reviewed=reviewed, size=size,
+            row_id=row_text if kind == "by id" else None,
         )  # fmt: skip
     except ValueError as error:
         return [], views.one_line(error)
@@ -637,7 +633,14 @@ def own_case_tab() -> None:
 
 
 queue_tab, own_tab = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+# The queue is drawn whichever tab is open: its card's verdict form holds what the reviewer
+# typed and has not submitted yet, which a form drawn afresh would lose. The own case's form
+# (built from every demo row's range) is computed only when its tab is open; while it is
+# closed, the values last explained are kept for the form to show again.
 with queue_tab:
     review_tab(queue_column, detail_column)
-with own_tab:
-    own_case_tab()
+if own_tab.open:
+    with own_tab:
+        own_case_tab()
+else:
+    cached.keep_widget_state(*(k for k in st.session_state if k.startswith("own_field_")))

@@ -73,7 +73,14 @@ def damage(path: Path, how: str) -> None:
     path.write_bytes(data[: len(data) // 2] if how == "truncated" else b"\x00garbage" * 64)
 
 
+def show_own_case_tab(at):
+    """The SME review page's "Try your own case" tab chosen, as a click on it does."""
+    at.session_state["review_tab"] = "Try your own case"
+    return at.run()
+
+
 def explain_own_case(at, values: dict | None = None):
+    show_own_case_tab(at)
     for feature, value in (values or {}).items():
         at.number_input(key=f"own_field_{MVP}_{feature}").set_value(value)
     at.button(key=f"FormSubmitter:own_case_form_{MVP}-Explain this case").click().run()
@@ -206,7 +213,7 @@ def test_own_case_numbers_stay_finite_and_within_the_demo_range(small_workspace,
 def test_own_case_categories_are_the_demo_data_s(small_workspace, open_app):
     """A category never seen cannot be chosen: the browser sends an option's index, and
     ``explain_own_case`` refuses an unknown one (test_review.py)."""
-    at = open_app(small_workspace, page="sme_review", reviewer="zoe")
+    at = show_own_case_tab(open_app(small_workspace, page="sme_review", reviewer="zoe"))
     proto = model.open_workspace(small_workspace).prototype(SPRINT, MVP)
     assert at.selectbox(key=f"own_field_{MVP}_Type").options == sorted(
         proto.features()["Type"].unique()

@@ -47,6 +47,16 @@ def click(at, key):
     return at
 
 
+QUEUE_TAB, OWN_TAB = "Review the queue", "Try your own case"
+
+
+def show_tab(at, label: str):
+    """Choose the tab ``label``, as a click on it does: the page reruns showing that tab."""
+    assert label in (QUEUE_TAB, OWN_TAB), label
+    at.session_state["review_tab"] = label
+    return at.run()
+
+
 def mvp_predictions(workspace):
     return model.open_workspace(workspace).prototype(SPRINT, MVP).predictions()
 
@@ -309,6 +319,7 @@ CASE = {"Torque [Nm]": 68.0, "Tool wear [min]": 230, "Rotational speed [rpm]": 1
 
 
 def enter_own_case(at):
+    show_tab(at, OWN_TAB)
     for feature, value in CASE.items():
         at.number_input(key=f"own_field_{MVP}_{feature}").set_value(value)
     click(at, f"FormSubmitter:own_case_form_{MVP}-Explain this case")
@@ -394,6 +405,8 @@ def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app
         [1, "correct", "fine"],
         [2, "wrong", "on second thought"],
     ]
+    at.session_state["feedback_tab"] = "Disputes"
+    at.run()
     counts = next(d.value for d in at.dataframe if "Disputes" in d.value.columns)
     assert counts[["Feature", "Kind", "Disputes"]].values.tolist() == [
         ["Tool wear [min]", "too strong", 1]
@@ -418,3 +431,41 @@ def test_a_signed_in_sme_judges_under_their_e_mail(workspace_copy, open_signed_i
         .to_dict("records")
     )
     assert verdict["verdict"] == "correct"
+
+
+# -- the own case's tab is computed when open --------------------------------------------------
+def test_a_first_open_shows_the_queue_without_building_the_own_case_form(
+    workspace_copy, open_app, monkeypatch
+):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the own case's form was built")
+
+    monkeypatch.setattr(review, "input_schema", refuse)
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    assert not at.exception, at.exception[0].message
+    assert card(at)["row_id"] == least_confident(workspace_copy)[0]
+    assert not [w for w in at.number_input if str(w.key).startswith("own_field_")]
+    monkeypatch.undo()
+    show_tab(at, OWN_TAB)
+    assert not at.exception
+    assert at.number_input(key=f"own_field_{MVP}_Torque [Nm]")
+    assert card(at)["row_id"] == least_confident(workspace_copy)[0]  # the queue is still drawn
+
+
+def test_an_own_case_and_the_queue_s_place_are_kept_across_the_tabs(zoe, workspace_copy):
+    at = click(zoe, "review_next")
+    second = least_confident(workspace_copy)[1]
+    assert card(at)["row_id"] == second
+    enter_own_case(at)
+    entered = {f: at.number_input(key=f"own_field_{MVP}_{f}").value for f in CASE}
+    assert entered == CASE
+    explained = [s.value for s in at.subheader]
+    show_tab(at, QUEUE_TAB)
+    at.run()  # a second run without the form: Streamlit forgets after one
+    assert not [w for w in at.number_input if str(w.key).startswith("own_field_")]
+    assert card(at)["row_id"] == second
+    show_tab(at, OWN_TAB)
+    assert not at.exception
+    assert {f: at.number_input(key=f"own_field_{MVP}_{f}").value for f in CASE} == CASE
+    assert [s.value for s in at.subheader] == explained
+    assert card(at)["row_id"] == second
