@@ -28,6 +28,13 @@ from tests.test_pages_security import HOSTILE, live_markup
 from tests.test_pages_sme_review import MVP, SPRINT, card, fill, submit
 
 PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
+BAKE_OFF_TABS = [
+    "Costs and assumptions",
+    "Per segment",
+    "Where they disagree",
+    "Decision",
+    "Models",
+]
 MVP_DIR = Path("sprints") / SPRINT / "prototypes" / MVP
 #: Text an SME may well type: emoji, Hebrew and Arabic (right to left), mixed with Latin.
 WORLD_TEXT = "🔧 Werkzeug verschlissen — הכלי שחוק — الأداة مهترئة 👍🏽"
@@ -145,6 +152,25 @@ def test_a_damaged_parquet_file_is_one_line_naming_it_on_every_page(
     assert shown["sprint_demo"] and shown["sme_review"]
     assert file_hashes(workspace_copy) == before
     assert stored(workspace_copy) == verdicts
+
+
+@pytest.mark.parametrize("name", ["predictions.parquet", "features.parquet"])
+def test_a_damaged_parquet_file_is_one_line_in_every_bake_off_tab(workspace_copy, open_app, name):
+    """The Bake-off computes its detail tabs when they are opened: each one meets the damage
+    (done to every prototype's file, as the segments read the first prototype's features)."""
+    for prototype in (workspace_copy / MVP_DIR).parent.iterdir():
+        damage(prototype / name, "truncated")
+    at = open_app(workspace_copy, page="bake_off", reviewer="zoe")
+    shown = {}
+    for tab in BAKE_OFF_TABS:
+        at.session_state["bake_off_tab"] = tab
+        errors = [plain(e) for e in shown_errors(at.run())]
+        assert len(errors) <= 1, (tab, errors)
+        for error in errors:
+            assert f"/{name}'" in error and "corrupted" in error, (tab, error)
+        shown[tab] = errors
+    # Without predictions there is no bake-off at all; without features, no segments.
+    assert all(shown.values()) if name == "predictions.parquet" else shown["Per segment"]
 
 
 def test_a_damaged_prototype_json_is_one_line_on_every_page(workspace_copy, open_app):
