@@ -9,7 +9,9 @@ Pickle and joblib files are only read when the caller says it trusts them.
 from __future__ import annotations
 
 import io
+import json
 import pickle
+import zipfile
 from pathlib import Path
 
 __all__ = ["ModelFileError", "TRUSTED_MODULE_PREFIXES", "dumps", "loads", "load_model_file"]
@@ -32,10 +34,31 @@ class ModelFileError(ValueError):
 
 
 def dumps(estimator) -> bytes:
-    """Serialise ``estimator`` with skops."""
+    """Serialise ``estimator`` with skops: the same file ``skops.io.dumps`` writes, with its
+    ``schema.json`` written compactly.
+
+    ``skops.io.dumps`` indents that schema, and ``json.dumps`` with an indent runs Python's
+    pure-Python encoder: for a 100-tree ensemble that is 60% of the 0.2 s a publish spends
+    saving the model. Without indentation the C encoder writes the same JSON (tested equal
+    to skops' own, and loaded by ``skops.io.loads``). If skops' internals change, this falls
+    back to ``skops.io.dumps``.
+    """
     import skops.io as sio  # about 0.7 s to import; pages that only read never need it
 
-    return sio.dumps(estimator)
+    try:
+        import skops
+        from skops.io._persist import SaveContext, get_state
+    except ImportError:
+        return sio.dumps(estimator)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zip_file:
+        context = SaveContext(zip_file=zip_file)
+        state = get_state(estimator, context)
+        context.clear_memo()
+        state["protocol"] = context.protocol
+        state["_skops_version"] = skops.__version__
+        zip_file.writestr("schema.json", json.dumps(state))
+    return buffer.getvalue()
 
 
 def loads(data: bytes, source: str = "model file"):
