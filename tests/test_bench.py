@@ -170,3 +170,13 @@ def test_the_browser_section_opens_every_page_on_a_tiny_workspace(tmp_path):
         assert spinner["goal"] == ["<=", 0.0]
         assert spinner["result"] == "met" or spinner["result"].startswith("missed by")
         assert spinner["name"] in done.stdout
+
+
+def test_the_browser_section_says_it_skipped_without_chromium(monkeypatch, tmp_path):
+    from bench import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", str(tmp_path / "no-chromium"))
+    (row,) = browser.bench_browser(300, 1, tmp_path, quick=True, log=lambda message: None)
+    assert (row.section, row.ours, row.result) == ("g browser", None, "-")
+    assert row.note.startswith(f"skipped: no Chromium at {tmp_path / 'no-chromium'}")
+    assert not (tmp_path / "pages-300").exists()  # nothing built for nothing
