@@ -210,19 +210,19 @@ def demo_row_ids(path: str, sprint: str, prototype: str, version: int) -> frozen
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def importance_spec(path: str, sprint: str, prototype: str, version: int) -> dict:
-    """The Vega-Lite spec of ``views.global_importance_chart``: built and validated once per
+    """The Vega-Lite spec of ``views.global_importance_spec``: built once per
     prototype version, not on every rerun."""
     meta = _prototype(path, sprint, prototype).meta
-    return _spec(_views.global_importance_chart(meta))
+    return _views.with_arrow_datasets(_views.global_importance_spec(meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def waterfall_spec(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
-    """The Vega-Lite spec of ``views.waterfall_chart`` for one row (explaining it first if it
+    """The Vega-Lite spec of ``views.waterfall_spec`` for one row (explaining it first if it
     was not explained when publishing)."""
     meta = _prototype(path, sprint, prototype).meta
     row = explanation(path, sprint, prototype, version, row_id)
-    return _spec(_views.waterfall_chart(row, meta))
+    return _views.with_arrow_datasets(_views.waterfall_spec(row, meta))
 
 
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
@@ -252,10 +252,10 @@ def summary(path: str, stamp: tuple) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def headline_spec(path: str, stamp: tuple) -> dict:
-    """The Vega-Lite spec of ``views.headline_chart`` for ``summary(path, stamp)``, built once
+    """The Vega-Lite spec of ``views.headline_spec`` for ``summary(path, stamp)``, built once
     per workspace stamp instead of on every rerun of the Overview."""
     ws = open_workspace(path, create=False)
-    return _spec(_views.headline_chart(summary(path, stamp), ws.sprints()))
+    return _views.with_arrow_datasets(_views.headline_spec(summary(path, stamp), ws.sprints()))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -468,9 +468,10 @@ def own_case_percentiles(
 def own_case_waterfall_spec(
     path: str, sprint: str, prototype: str, version: int, case: str
 ) -> dict:
-    """The Vega-Lite spec of ``views.waterfall_chart`` for ``own_case(...)``."""
+    """The Vega-Lite spec of ``views.waterfall_spec`` for ``own_case(...)``."""
     meta = _prototype(path, sprint, prototype).meta
-    return _spec(_views.waterfall_chart(own_case(path, sprint, prototype, version, case), meta))
+    row = own_case(path, sprint, prototype, version, case)
+    return _views.with_arrow_datasets(_views.waterfall_spec(row, meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from model import vega
 from model.bakeoff import display_table
 from model.costs import CostAssumptions, costs, format_money, format_number
 from model.metrics import (
@@ -156,6 +157,42 @@ def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         .configure_text(fontSize=FONT_SIZE)
         .configure_view(strokeWidth=0)
     )
+
+
+def _config() -> dict:
+    """What :func:`_styled` configures, as a Vega-Lite ``config``."""
+    return {
+        "view": {"strokeWidth": 0},
+        "axis": {
+            "labelColor": TEXT_COLOR,
+            "labelFontSize": FONT_SIZE,
+            "labelLimit": LABEL_LIMIT,
+            "titleColor": TEXT_COLOR,
+            "titleFontSize": FONT_SIZE,
+            "titleFontWeight": "normal",
+            "titleLimit": 600,
+        },
+        "legend": {
+            "labelColor": TEXT_COLOR,
+            "labelFontSize": FONT_SIZE,
+            "labelLimit": LABEL_LIMIT,
+            "titleFontSize": FONT_SIZE,
+        },
+        "text": {"fontSize": FONT_SIZE},
+        "title": {"fontSize": TITLE_FONT_SIZE},
+    }
+
+
+def _field(name: str, kind: str, **properties) -> dict:
+    """A Vega-Lite field definition: ``{"field": name, "type": kind, ...}``."""
+    return {"field": name, "type": kind, **properties}
+
+
+def _value_labels(x_field: str, y: dict) -> dict:
+    """A layer writing each row's ``text`` just right of ``x_field``: the values of bars."""
+    mark = {"type": "text", "align": "left", "color": TEXT_COLOR, "dx": 6, "fontSize": FONT_SIZE}
+    encoding = {"text": _field("text", "nominal"), "x": _field(x_field, "quantitative"), "y": y}
+    return {"mark": mark, "encoding": encoding}
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict:
@@ -363,8 +400,9 @@ def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
     )
 
 
-def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10) -> alt.Chart:
-    """Horizontal waterfall of one row's SHAP contributions, in the model's output units."""
+def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) -> dict:
+    """Horizontal waterfall of one row's SHAP contributions, in the model's output units: a
+    Vega-Lite spec (see ``model.vega``)."""
     data = waterfall_data(explanation, max_features=max_features)
     data["text_at"] = data[["start", "end"]].max(axis=1)
     target = probability_label(meta, explanation.get("explained_class"))
@@ -376,33 +414,44 @@ def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10)
     axis_format = _percent_format(span) if probability else ".3g"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
-    y = alt.Y("label:N", sort=list(data["label"]), title=None)
-    base = alt.Chart(data).encode(y=y)
-    bars = base.mark_bar(size=24).encode(
-        x=alt.X(
-            "start:Q",
-            title=f"contribution to {target}",
-            scale=alt.Scale(domain=domain, nice=False),
-            # Ends under the bars' right end: centred, a long title is cut off in a narrow column.
-            axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end"),
-        ),
-        x2="end:Q",
-        color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),
-        tooltip=[
-            alt.Tooltip("label:N", title="step"),
-            alt.Tooltip("text:N", title="value"),
-        ],
-    )
-    labels = base.mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOR).encode(
-        x="text_at:Q", text="text:N"
-    )
-    height = 44 * len(data) + 40
-    return _styled((bars + labels).properties(height=height))
+    y = _field("label", "nominal", sort=list(data["label"]), title=None)
+    bars = {
+        "mark": {"type": "bar", "size": 24},
+        "encoding": {
+            "color": _field(
+                "kind", "nominal", legend=None, scale={"domain": kinds, "range": colors}
+            ),
+            "tooltip": [
+                _field("label", "nominal", title="step"),
+                _field("text", "nominal", title="value"),
+            ],
+            "x": _field(
+                "start",
+                "quantitative",
+                # Ends under the bars' right end: centred, a long title is cut off in a narrow
+                # column.
+                axis={"format": axis_format, "tickCount": 6, "titleAnchor": "end"},
+                scale={"domain": domain, "nice": False},
+                title=f"contribution to {target}",
+            ),
+            "x2": {"field": "end"},
+            "y": y,
+        },
+    }
+    labels = _value_labels("text_at", y)
+    spec = {"config": _config(), "layer": [bars, labels], "height": 44 * len(data) + 40}
+    return vega.with_data(spec, data)
+
+
+def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10) -> alt.LayerChart:
+    """:func:`waterfall_spec` as an Altair chart (validated against the Vega-Lite schema)."""
+    return alt.LayerChart.from_dict(waterfall_spec(explanation, meta, max_features))
 
 
 # -- global importance --------------------------------------------------------------------------
-def global_importance_chart(meta: Mapping) -> alt.Chart:
-    """Mean |SHAP contribution| per feature over the demo rows, largest first."""
+def global_importance_spec(meta: Mapping) -> dict:
+    """Mean |SHAP contribution| per feature over the demo rows, largest first: a Vega-Lite spec
+    (see ``model.vega``)."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
     data = (
         importance.sort_values(ascending=False)
@@ -412,25 +461,34 @@ def global_importance_chart(meta: Mapping) -> alt.Chart:
     probability = meta.get("task") != REGRESSION
     data["text"] = [f"{v * 100:.1f}%" if probability else f"{v:.3g}" for v in data["importance"]]
     target = probability_label(meta) if meta.get("task") != MULTICLASS else "class probabilities"
-    y = alt.Y("feature:N", sort=list(data["feature"]), title=None)
+    y = _field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
-    x = alt.X(
-        "importance:Q",
+    x = _field(
+        "importance",
+        "quantitative",
+        axis={"format": _percent_format(high) if probability else ".3g", "tickCount": 5},
+        scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
         title=f"average |contribution| to {target}",
-        scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
-        axis=alt.Axis(format=_percent_format(high) if probability else ".3g", tickCount=5),
     )
-    bars = (
-        alt.Chart(data)
-        .mark_bar(size=24, color=NEUTRAL_COLOR)
-        .encode(y=y, x=x, tooltip=["feature:N", alt.Tooltip("text:N", title="importance")])
-    )
-    labels = (
-        alt.Chart(data)
-        .mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOR)
-        .encode(y=y, x="importance:Q", text="text:N")
-    )
-    return _styled((bars + labels).properties(height=36 * max(len(data), 1) + 50))
+    bars = {
+        "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},
+        "encoding": {
+            "tooltip": [
+                _field("feature", "nominal"),
+                _field("text", "nominal", title="importance"),
+            ],
+            "x": x,
+            "y": y,
+        },
+    }
+    labels = _value_labels("importance", y)
+    spec = {"config": _config(), "layer": [bars, labels], "height": 36 * max(len(data), 1) + 50}
+    return vega.with_data(spec, data)
+
+
+def global_importance_chart(meta: Mapping) -> alt.LayerChart:
+    """:func:`global_importance_spec` as an Altair chart."""
+    return alt.LayerChart.from_dict(global_importance_spec(meta))
 
 
 # -- sprints ------------------------------------------------------------------------------------
@@ -443,9 +501,9 @@ def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFram
     return mvps[["sprint", "prototype", "metric", "value", "order"]].reset_index(drop=True)
 
 
-def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Chart:
+def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
-    sprint and MVP names (wrapped) under the axis."""
+    sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``model.vega``)."""
     data = headline_by_sprint(summary, sprints)
     data["text"] = [
         format_metric(_metric_key(label), value)
@@ -458,28 +516,44 @@ def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Chart:
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
     title = metrics[0] if len(metrics) == 1 else "headline metric"
-    x = alt.X(
-        "axis_label:N",
-        sort=list(data["axis_label"]),
-        title=None,
-        axis=alt.Axis(labelAngle=0, labelPadding=8, labelExpr="split(datum.label, '\\n')"),
-    )
-    y = alt.Y(
-        "value:Q",
-        title=f"MVP {title}",
-        scale=alt.Scale(zero=False, padding=30),
-        axis=alt.Axis(format=".2f", tickCount=5),
-    )
-    base = alt.Chart(data).encode(x=x, y=y)
+    position = {
+        "x": _field(
+            "axis_label",
+            "nominal",
+            axis={"labelAngle": 0, "labelExpr": "split(datum.label, '\\n')", "labelPadding": 8},
+            sort=list(data["axis_label"]),
+            title=None,
+        ),
+        "y": _field(
+            "value",
+            "quantitative",
+            axis={"format": ".2f", "tickCount": 5},
+            scale={"padding": 30, "zero": False},
+            title=f"MVP {title}",
+        ),
+    }
     tooltip = [
-        alt.Tooltip("sprint:N"),
-        alt.Tooltip("prototype:N", title="MVP"),
-        alt.Tooltip("text:N", title=title),
+        _field("sprint", "nominal"),
+        _field("prototype", "nominal", title="MVP"),
+        _field("text", "nominal", title=title),
     ]
-    line = base.mark_line(strokeWidth=3, color=DOWN_COLOR)
-    points = base.mark_point(size=140, filled=True, color=DOWN_COLOR).encode(tooltip=tooltip)
-    values = base.mark_text(dy=-18, fontSize=FONT_SIZE, fontWeight="bold").encode(text="text:N")
-    return _styled((line + points + values).properties(height=320))
+    layers = [
+        {"mark": {"type": "line", "color": DOWN_COLOR, "strokeWidth": 3}, "encoding": position},
+        {
+            "mark": {"type": "point", "color": DOWN_COLOR, "filled": True, "size": 140},
+            "encoding": {"tooltip": tooltip, **position},
+        },
+        {
+            "mark": {"type": "text", "dy": -18, "fontSize": FONT_SIZE, "fontWeight": "bold"},
+            "encoding": {"text": _field("text", "nominal"), **position},
+        },
+    ]
+    return vega.with_data({"config": _config(), "layer": layers, "height": 320}, data)
+
+
+def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.LayerChart:
+    """:func:`headline_spec` as an Altair chart."""
+    return alt.LayerChart.from_dict(headline_spec(summary, sprints))
 
 
 def _metric_key(label: str | None) -> str | None:

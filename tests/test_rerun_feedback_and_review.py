@@ -20,7 +20,7 @@ FEEDBACK_TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
 #: What an SME review card is computed from: demo rows, SHAP, every verdict (for the tags).
 REVIEW_SOURCES = [
     (Prototype, "predictions"), (Prototype, "features"), (Workspace, "explain"),
-    (FeedbackStore, "verdicts"), (views, "waterfall_chart"), (review, "feature_percentiles"),
+    (FeedbackStore, "verdicts"), (views, "waterfall_spec"), (review, "feature_percentiles"),
 ]  # fmt: skip
 
 
