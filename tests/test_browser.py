@@ -43,9 +43,12 @@ SHOTS = [
     "sprint-demo",
     "sprint-demo-row-selected",
     "bake-off",
+    "bake-off-disagreements",
     "sme-review",
+    "sme-review-own-case",
     "sme-review-after-two-verdicts",
     "feedback",
+    "feedback-labels",
 ]
 #: A card's caption: "Row 4711 · gradient boosting · HistGradientBoostingClassifier".
 CARD_CAPTION = re.compile(r"^Row (\S+) · ")
@@ -104,6 +107,16 @@ def open_page(page: Page, link: str, title: str) -> None:
     expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     assert_no_problem(page)
+
+
+def open_tab(page: Page, label: str) -> None:
+    """Click one of a page's tabs, scroll to it so a photograph shows its content, and wait
+    for the run the click starts."""
+    tab = page.get_by_role("tab", name=label)
+    tab.click()
+    wait_until_idle(page)
+    assert_no_problem(page)
+    tab.evaluate("tab => { tab.style.scrollMarginTop = '70px'; tab.scrollIntoView(); }")
 
 
 def choose(page: Page, label: str, option: str, within: Locator | None = None) -> None:
@@ -237,6 +250,15 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     wait_until_idle(page)
     assert_no_problem(page)
     photograph(page, screenshots, "bake-off")
+    # The detail tabs are computed when opened: a click on one runs the page again.
+    open_tab(page, "Where they disagree")
+    expect(page.get_by_text("Demo rows where the predictions differ")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Send these [\d,]+ rows"))).to_be_visible()
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 2  # Pareto, agreement
+    photograph(page, screenshots, "bake-off-disagreements")
+    open_tab(page, "Per segment")
+    expect(page.get_by_role("combobox", name="Feature")).to_be_visible()
+    expect(page.get_by_text("Demo rows where the predictions differ")).to_have_count(0)
     latest = model.open_workspace(workspace).sprints()[-1]
     choose(page, "Sprint", latest, within=sidebar)
     expect(page.get_by_role("heading", name=f"Bake-off: {latest}")).to_be_visible(timeout=60_000)
@@ -253,6 +275,15 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     expect(page.get_by_text(progress)).to_be_visible(timeout=60_000)
     cards = int(progress.search(page.get_by_text(progress).inner_text()).group(1))
     photograph(page, screenshots, "sme-review")
+    # The own case's form is built when its tab is opened; the queue's card, drawn all along,
+    # keeps what was typed in its verdict form and not submitted.
+    page.get_by_role("textbox", name="Why?").fill("a draft not yet submitted")
+    open_tab(page, "Try your own case")
+    expect(page.get_by_role("button", name="Explain this case")).to_be_visible()
+    photograph(page, screenshots, "sme-review-own-case")
+    open_tab(page, "Review the queue")
+    expect(page.get_by_text(progress)).to_be_visible()
+    expect(page.get_by_role("textbox", name="Why?")).to_have_value("a draft not yet submitted")
 
     first_card = page.get_by_text(CARD_CAPTION).first.inner_text()
     predicted = str(predictions.loc[CARD_CAPTION.match(first_card).group(1), "predicted"])
@@ -301,6 +332,15 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     assert exported["Torque [Nm]"].notna().all()
     stored = feedback_store.open(workspace).verdicts(reviewer=REVIEWER)
     assert sorted(stored["verdict_id"].tolist()) == sorted(exported["verdict_id"].tolist())
+    # The other tabs are computed when opened: a click on one runs the page again.
+    open_tab(page, "Labels for training")
+    expect(page.get_by_role("heading", name="Training-ready export")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Download training rows"))).to_be_visible()
+    expect(page.get_by_role("button", name="Download Parquet")).to_have_count(0)
+    photograph(page, screenshots, "feedback-labels")
+    open_tab(page, "Agreement")
+    expect(page.get_by_role("heading", name="Pairs of reviewers")).to_be_visible()
+    expect(page.get_by_role("heading", name="Training-ready export")).to_have_count(0)
 
     for shot in SHOTS:
         assert (screenshots / f"{shot}.png").stat().st_size > 10_000, shot
