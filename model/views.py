@@ -16,8 +16,8 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,6 +35,9 @@ from model.metrics import (
 )
 from model.stats import available_metrics
 from model.workspace import Workspace
+
+if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
+    import altair as alt
 
 __all__ = [
     "MetricDelta",
@@ -445,6 +448,8 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) 
 
 def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10) -> alt.LayerChart:
     """:func:`waterfall_spec` as an Altair chart (validated against the Vega-Lite schema)."""
+    import altair as alt
+
     return alt.LayerChart.from_dict(waterfall_spec(explanation, meta, max_features))
 
 
@@ -488,6 +493,8 @@ def global_importance_spec(meta: Mapping) -> dict:
 
 def global_importance_chart(meta: Mapping) -> alt.LayerChart:
     """:func:`global_importance_spec` as an Altair chart."""
+    import altair as alt
+
     return alt.LayerChart.from_dict(global_importance_spec(meta))
 
 
@@ -553,6 +560,8 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
 
 def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.LayerChart:
     """:func:`headline_spec` as an Altair chart."""
+    import altair as alt
+
     return alt.LayerChart.from_dict(headline_spec(summary, sprints))
 
 
@@ -753,6 +762,8 @@ def escape_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def cost_scatter(comparison: pd.DataFrame, metric_key: str, cost: str = "latency") -> alt.Chart:
     """Headline metric against a cost, one labelled point per prototype, the MVP highlighted."""
+    import altair as alt
+
     column, title = COST_AXES[cost]
     data = comparison.copy()
     data["model_size_mb"] = data["model_size_bytes"] / MEGABYTE
@@ -1399,6 +1410,8 @@ def dispute_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
 
 def dispute_chart(counts: pd.DataFrame) -> alt.Chart:
     """Disputes per feature (per prototype when there are several), stacked by kind."""
+    import altair as alt
+
     data = counts.copy()
     several = data[["sprint", "prototype"]].drop_duplicates().shape[0] > 1
     data["label"] = (
