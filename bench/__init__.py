@@ -8,5 +8,7 @@ the app, and reports the ratio (see BENCHMARKS.md for the figures and the goals)
 - ``export``: ``FeedbackStore.export`` to Parquet against ``pandas.read_sql`` + ``to_parquet``;
 - ``page``: the sprint demo page rerun against a bare ``st.dataframe`` script;
 - ``memory``: the peak memory of publishing against the size of its arrays;
-- ``dashboard``: time to the first explained prediction against explainerdashboard.
+- ``dashboard``: time to the first explained prediction against explainerdashboard;
+- ``browser``: every page opened in headless Chromium on a fresh server, the spinner shown
+  against its warm rerun.
 """
