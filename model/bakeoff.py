@@ -705,7 +705,7 @@ def _number(value, digits: int) -> str:
 
 # -- charts -------------------------------------------------------------------------------------
 def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFrame:
-    """The rows of :func:`pareto_chart` with their tooltip texts; unknown-cost rows dropped."""
+    """The rows of :func:`pareto_spec` with their tooltip texts; unknown-cost rows dropped."""
     attrs = table.attrs
     metric_key = metric_key or attrs["metric_key"]
     currency = attrs.get("currency", "USD")
