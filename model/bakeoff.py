@@ -9,14 +9,13 @@ page and the HTML report call these functions.
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import math
+from typing import TYPE_CHECKING
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from model import vega
 from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from model.costs import CostAssumptions, costs, format_money, load_assumptions
 from model.metrics import BINARY, HEADLINE_METRIC, REGRESSION, format_metric
@@ -29,6 +28,9 @@ from model.stats import (
     metric_info,
 )
 from model.workspace import Prototype, Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    import altair as alt
 
 __all__ = [
     "agreement_data",
@@ -881,8 +883,8 @@ def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
     ]
     if missing:
         subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
-    values = _json_records(data)
-    name = _dataset_name(values)
+    values = vega.records(data)
+    name = vega.dataset_name(values)
     return {
         "config": _chart_config(),
         "layer": [bars, points, ring, labels],
@@ -890,14 +892,16 @@ def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
         "height": 420,
         "title": {"text": f"{label} against running cost", "subtitle": subtitle},
         "width": 760,
-        "$schema": alt.SCHEMA_URL,
+        "$schema": vega.SCHEMA_URL,
         "datasets": {name: values},
     }
 
 
-def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.TopLevelMixin:
+def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.LayerChart:
     """:func:`pareto_spec` as an Altair chart (validated against the Vega-Lite schema), for
     whoever renders it with Altair's tools, such as the HTML report."""
+    import altair as alt  # 0.25 s to import: the pages draw pareto_spec, never this
+
     return alt.LayerChart.from_dict(pareto_spec(table, metric_key))
 
 
@@ -928,24 +932,6 @@ def _chart_config() -> dict:
             "subtitleFontSize": FONT_SIZE - 1,
         },
     }
-
-
-def _json_records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of ``frame`` as JSON-ready records, as Altair gives them to Vega-Lite: Python
-    numbers, bools and strings, None for a missing or infinite number (Altair's own
-    conversion took a tenth of a second on four rows)."""
-
-    def plain(value):
-        return None if isinstance(value, float) and not math.isfinite(value) else value
-
-    columns = {name: [plain(value) for value in frame[name].tolist()] for name in frame.columns}
-    return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def _dataset_name(values: list[dict]) -> str:
-    """The name Altair gives an inline dataset: a hash of its values."""
-    text = json.dumps(values, sort_keys=True, default=str)
-    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _axis_position(values: np.ndarray, log: bool) -> np.ndarray:
@@ -1017,15 +1003,18 @@ def agreement_spec(matrix: pd.DataFrame) -> dict:
         },
     }
     size = max(240, 90 * len(names))
-    values = _json_records(data)
-    name = _dataset_name(values)
+    # Drawn at the page's width, the height holds the rotated names under the cells and the
+    # legend too: 60 px a row plus 220 px for those keeps every row and its label readable.
+    height = 60 * len(names) + 220
+    values = vega.records(data)
+    name = vega.dataset_name(values)
     return {
         "config": _chart_config(),
         "layer": [cells, text],
         "data": {"name": name},
-        "height": size,
+        "height": height,
         "title": "How often two prototypes predict the same label",
         "width": size,
-        "$schema": alt.SCHEMA_URL,
+        "$schema": vega.SCHEMA_URL,
         "datasets": {name: values},
     }

@@ -505,7 +505,9 @@ def altair_agreement_heatmap(matrix: pd.DataFrame) -> alt.TopLevelMixin:
     )
     size = max(240, 90 * len(names))
     chart = (cells + text).properties(
-        width=size, height=size, title="How often two prototypes predict the same label"
+        width=size,
+        height=60 * len(names) + 220,
+        title="How often two prototypes predict the same label",
     )
     return altair_configured(chart)
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import model
 
 PROJECT = Path(__file__).resolve().parents[1]
-#: Imported only to publish, load a model or explain a row on demand.
-HEAVY = ("sklearn", "scipy", "skops", "shap", "numba", "pytest", "dask")
+#: Imported only to publish, load a model, explain a row on demand or build an Altair chart
+#: (the report, the disputes chart; the pages draw specs written as dicts, see model.vega).
+HEAVY = ("sklearn", "scipy", "skops", "shap", "numba", "pytest", "dask", "altair")
 
 PAGE_RUNS = textwrap.dedent(
     """
