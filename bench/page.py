@@ -158,13 +158,17 @@ def _clear_caches() -> None:
     bake-off warm-ups asked for (after waiting for any under way)."""
     import streamlit as st
 
-    from model import cached
+    from model import bakeoff, cached, stats, workspace
 
     _wait_for_warm_ups()
     with cached._WARM_UPS_LOCK:
         cached._WARM_UPS.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
+    # The in-process caches below Streamlit's: sprints read for the bake-off, bootstrap
+    # weights, loaded models.
+    for function in (bakeoff._read_sprint, stats._cached_weights, workspace._loaded_estimator):
+        function.cache_clear()
 
 
 def _check(at, n: int, what: str) -> None:
