@@ -28,7 +28,8 @@ def fake_demo(monkeypatch, build):
     module = types.ModuleType("model.demo")
     module.build_demo = build
     monkeypatch.setitem(sys.modules, "model.demo", module)
-    monkeypatch.delattr(model, "demo", raising=False)
+    if "demo" in vars(model):  # imported already; otherwise model's __getattr__ finds the fake
+        monkeypatch.delattr(model, "demo")
 
 
 def test_an_empty_workspace_builds_the_demo_with_progress_then_shows_it(
