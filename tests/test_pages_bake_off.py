@@ -5,6 +5,8 @@ HTML export."""
 import json
 import re
 
+from recording import record_calls
+
 import model
 from model import bakeoff
 from model.costs import ASSUMPTIONS_FILE, load_assumptions
@@ -310,16 +312,7 @@ LAZY = ("segment_table", "disagreements")
 
 def count_calls(monkeypatch, names=WARMED + LAZY) -> list[str]:
     """Record every call the app makes to these ``model.bakeoff`` functions."""
-    calls: list[str] = []
-    for name in names:
-        original = getattr(bakeoff, name)
-
-        def counted(*args, _name=name, _original=original, **kwargs):
-            calls.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(bakeoff, name, counted)
-    return calls
+    return record_calls(monkeypatch, [(bakeoff, name) for name in names])
 
 
 def filled_tabs(at) -> list[str]:

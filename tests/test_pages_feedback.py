@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from recording import record_calls
 
 import feedback_store
 import model
@@ -374,16 +375,9 @@ TAB_SOURCES = {
 @pytest.fixture
 def calls(monkeypatch) -> list[str]:
     """The names of the tabs' sources (``TAB_SOURCES``) in the order the page called them."""
-    called: list[str] = []
-    for owner, name in {source for sources in TAB_SOURCES.values() for source in sources}:
-        original = getattr(owner, name)
-
-        def recorded(*args, _original=original, _name=name, **kwargs):
-            called.append(_name)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(owner, name, recorded)
-    return called
+    return record_calls(
+        monkeypatch, {source for sources in TAB_SOURCES.values() for source in sources}
+    )
 
 
 def test_a_first_open_computes_only_the_verdicts_tab(overlapping, open_app, calls):
