@@ -3,7 +3,8 @@
 - The sprint demo page rerun against a bare page that shows the same predictions with
   ``st.dataframe`` and nothing else, every row of them, as a naive page would.
 - Every page's first open (empty caches) against its warm rerun, on a workspace of four
-  prototypes in two sprints with verdicts: the "no spinner longer than a rerun" claim.
+  prototypes in two sprints with verdicts, with AppTest: what the first open computes. Whether
+  a user sees a spinner is measured in a browser by section g (``bench/browser.py``).
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ PAGE_NAMES = {
     "sme_review": "SME review",
     "feedback": "Feedback",
 }
-#: A spinner no longer than a rerun: the first open takes at most a rerun more than a rerun.
-FIRST_OPEN_GOAL = ("<=", 2.0)
+#: For information, no goal: "no spinner longer than a rerun" is judged on what a browser shows
+#: (section g, ``bench/browser.py``; Streamlit shows a spinner only once a run has lasted 0.5 s).
+#: These rows are the first open's computing time with AppTest, in this process.
+FIRST_OPEN_GOAL = None
 REVIEWER = "bench"
 
 

@@ -52,7 +52,9 @@ def test_quick_run_has_every_section_and_prints_each_row(quick_run):
 def test_every_compared_row_has_a_ratio_and_a_result(quick_run):
     _, result = quick_run
     compared = [row for row in result["rows"] if row["goal"] is not None]
-    assert len(compared) == 4 + 1 + 1 + 1 + 5 + 2
+    # publish 4, verdicts 1, export 1 and the sprint demo's rerun; the pages' first opens with
+    # AppTest are for information (the browser section judges the spinner).
+    assert len(compared) == 4 + 1 + 1 + 1
     for row in compared:
         assert row["ratio"] is not None and row["ratio"] > 0
         assert row["result"] == "met" or row["result"].startswith("missed by")
