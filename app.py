@@ -3,29 +3,50 @@
 Run with ``streamlit run app.py``; the workspace folder is ``$SPRINT_REVIEW_WORKSPACE`` (default
 ``./workspace``). An empty workspace gets the bundled demo. The sidebar's sprint and reviewer
 are shared by every page through session state (keys in ``model.cached``).
+
+This file is both the app's script and, imported by ``streamlit run``, the ASGI app that serves
+it (``st.App``, at the end): the server then imports what every page needs and computes the
+Overview's first screen when it starts, not while its first visitor waits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import sqlite3
+import threading
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from model import access, cached, views
-from model.config import workspace_from_env
-from model.workspace import open_workspace
+#: True when ``streamlit run app.py`` imports this file to serve it (see the end of the file),
+#: False when Streamlit runs it as the app's script.
+SERVING = get_script_run_ctx(suppress_warning=True) is None
 
-st.set_page_config(layout="wide", page_title="Sprint Review")
+_cache_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+_cache_log_level = _cache_log.level
+if SERVING:  # imported before Streamlit's runtime starts, every st.cache_data decorator of the
+    _cache_log.setLevel(logging.ERROR)  # modules below logs "No runtime found"; no harm done:
+    # their caches are created on first use, inside the runtime.
+from model import access, cached, views  # noqa: E402
+from model.config import workspace_from_env  # noqa: E402
+from model.workspace import open_workspace  # noqa: E402
+
+_cache_log.setLevel(_cache_log_level)
 
 BOOTED_KEY = "booted"
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/timeline:", default=True),
-    st.Page("pages/sprint_demo.py", title="Sprint demo", icon=":material/slideshow:"),
-    st.Page("pages/bake_off.py", title="Bake-off", icon=":material/leaderboard:"),
-    st.Page("pages/sme_review.py", title="SME review", icon=":material/rate_review:"),
-    st.Page("pages/feedback.py", title="Feedback", icon=":material/download:"),
-]
+
+
+def pages() -> list:
+    """The app's pages, for ``st.navigation`` (built in a script run, where they belong)."""
+    return [
+        st.Page("pages/overview.py", title="Overview", icon=":material/timeline:", default=True),
+        st.Page("pages/sprint_demo.py", title="Sprint demo", icon=":material/slideshow:"),
+        st.Page("pages/bake_off.py", title="Bake-off", icon=":material/leaderboard:"),
+        st.Page("pages/sme_review.py", title="SME review", icon=":material/rate_review:"),
+        st.Page("pages/feedback.py", title="Feedback", icon=":material/download:"),
+    ]
 
 
 def build_demo(path) -> None:
@@ -103,13 +124,29 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
         st.text(str(ws.path))
 
 
+@contextlib.asynccontextmanager
+async def warm_up(app):
+    """When the server starts: compute the Overview's first screen for the workspace, in a
+    thread, so the server answers at once (a first visit reads what is ready and waits for
+    what is under way)."""
+    path = workspace_from_env()
+    if path.is_dir():
+        threading.Thread(target=_warm_up_overview, args=(str(path),), daemon=True).start()
+    yield
+
+
+def _warm_up_overview(path: str) -> None:
+    with contextlib.suppress(Exception):  # the page meets the error and shows it
+        cached.warm_up_overview(path)
+
+
 def main() -> None:
     if not st.session_state.get(BOOTED_KEY):
         # A session's first run may be Streamlit's legacy pages/-folder mode, whose widget ids
         # differ from st.navigation's; declaring the pages and starting over avoids a session
         # that loses every widget's state.
         st.session_state[BOOTED_KEY] = True
-        st.navigation(PAGES, position="hidden")
+        st.navigation(pages(), position="hidden")
         st.rerun()
     path = workspace_from_env()
     try:
@@ -130,7 +167,7 @@ def main() -> None:
             )
             return
         sidebar(ws, sprints, email)
-        page = st.navigation(PAGES)
+        page = st.navigation(pages())
         page.run()
     except (ValueError, OSError) as error:
         st.error(views.escape_markdown(views.one_line(error)))
@@ -146,4 +183,11 @@ def main() -> None:
         )
 
 
-main()
+if SERVING:
+    # `streamlit run app.py` finds this ASGI app and serves this file with it (Streamlit's
+    # st.App): the modules every page needs are imported above, and the Overview's first
+    # screen computed by warm_up, before or while the server accepts its first visitor.
+    app = st.App(__file__, lifespan=warm_up)
+else:
+    st.set_page_config(layout="wide", page_title="Sprint Review")
+    main()

@@ -651,3 +651,19 @@ def dispute_spec(counts: pd.DataFrame) -> dict:
     """The Vega-Lite spec of ``views.dispute_chart`` for ``FeedbackStore.dispute_counts``'s
     frame (disputes are not in the verdicts' stamp: the frame itself is the key)."""
     return _spec(_views.dispute_chart(counts))
+
+
+def warm_up_overview(path: str) -> None:
+    """Compute what the Overview first shows for the workspace at ``path``, if it has sprints:
+    the summary, its headline chart and the latest MVP's follow-up of earlier verdicts. Run
+    when the server starts, so the first visitor's Overview reads them."""
+    ws = open_workspace(path, create=False)
+    if not ws.sprints():
+        return
+    stamp = workspace_stamp(ws)
+    headline_spec(path, stamp)
+    latest = _views.latest_mvp(ws)
+    if latest:
+        sprint, mvp = latest
+        version = ws.prototype(sprint, mvp).version
+        followup(path, sprint, mvp, version, verdicts_stamp(store(path)))
