@@ -799,19 +799,25 @@ def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
         "type": "nominal",
     }
     tooltip = [
-        _tooltip("prototype", "nominal", "Prototype"),
-        _tooltip("score_text", "nominal", f"{label} (interval)"),
-        _tooltip("difference_text", "nominal", f"vs {attrs.get('reference') or 'reference'}"),
-        _tooltip("verdict", "nominal", "Verdict"),
-        _tooltip("running_text", "nominal", "Running cost / month"),
-        _tooltip("one_off_text", "nominal", "One-off cost"),
-        _tooltip("latency_ms_per_1000_p50", "quantitative", "Latency p50 (ms/1,000)", ".1f"),
-        _tooltip("latency_ms_per_1000_p95", "quantitative", "Latency p95 (ms/1,000)", ".1f"),
-        _tooltip("size_mb", "quantitative", "Model size (MB)", ".2f"),
-        _tooltip("memory_mb", "quantitative", "Peak memory (MB)", ".2f"),
-        _tooltip("train_seconds", "quantitative", "Training (s)", ".2f"),
-        _tooltip("effort_days", "quantitative", "Effort (person-days)", ".1f"),
-        _tooltip("status", "nominal", "Pareto"),
+        vega.field("prototype", "nominal", title="Prototype"),
+        vega.field("score_text", "nominal", title=f"{label} (interval)"),
+        vega.field(
+            "difference_text", "nominal", title=f"vs {attrs.get('reference') or 'reference'}"
+        ),
+        vega.field("verdict", "nominal", title="Verdict"),
+        vega.field("running_text", "nominal", title="Running cost / month"),
+        vega.field("one_off_text", "nominal", title="One-off cost"),
+        vega.field(
+            "latency_ms_per_1000_p50", "quantitative", title="Latency p50 (ms/1,000)", format=".1f"
+        ),
+        vega.field(
+            "latency_ms_per_1000_p95", "quantitative", title="Latency p95 (ms/1,000)", format=".1f"
+        ),
+        vega.field("size_mb", "quantitative", title="Model size (MB)", format=".2f"),
+        vega.field("memory_mb", "quantitative", title="Peak memory (MB)", format=".2f"),
+        vega.field("train_seconds", "quantitative", title="Training (s)", format=".2f"),
+        vega.field("effort_days", "quantitative", title="Effort (person-days)", format=".1f"),
+        vega.field("status", "nominal", title="Pareto"),
     ]
     bars = {
         "mark": {"type": "rule", "opacity": 0.7, "strokeWidth": 3},
@@ -883,18 +889,14 @@ def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
     ]
     if missing:
         subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
-    values = vega.records(data)
-    name = vega.dataset_name(values)
-    return {
+    spec = {
         "config": _chart_config(),
         "layer": [bars, points, ring, labels],
-        "data": {"name": name},
         "height": 420,
         "title": {"text": f"{label} against running cost", "subtitle": subtitle},
         "width": 760,
-        "$schema": vega.SCHEMA_URL,
-        "datasets": {name: values},
     }
+    return vega.with_data(spec, data)
 
 
 def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.LayerChart:
@@ -903,11 +905,6 @@ def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.Laye
     import altair as alt  # 0.25 s to import: the pages draw pareto_spec, never this
 
     return alt.LayerChart.from_dict(pareto_spec(table, metric_key))
-
-
-def _tooltip(field: str, kind: str, title: str, number_format: str | None = None) -> dict:
-    tooltip = {"field": field, "title": title, "type": kind}
-    return tooltip if number_format is None else {**tooltip, "format": number_format}
 
 
 def _chart_config() -> dict:
@@ -984,9 +981,9 @@ def agreement_spec(matrix: pd.DataFrame) -> dict:
                 "type": "quantitative",
             },
             "tooltip": [
-                _tooltip("a", "nominal", "Prototype"),
-                _tooltip("b", "nominal", "and"),
-                _tooltip("text", "nominal", "Same prediction"),
+                vega.field("a", "nominal", title="Prototype"),
+                vega.field("b", "nominal", title="and"),
+                vega.field("text", "nominal", title="Same prediction"),
             ],
             **position,
         },
@@ -1006,15 +1003,11 @@ def agreement_spec(matrix: pd.DataFrame) -> dict:
     # Drawn at the page's width, the height holds the rotated names under the cells and the
     # legend too: 60 px a row plus 220 px for those keeps every row and its label readable.
     height = 60 * len(names) + 220
-    values = vega.records(data)
-    name = vega.dataset_name(values)
-    return {
+    spec = {
         "config": _chart_config(),
         "layer": [cells, text],
-        "data": {"name": name},
         "height": height,
         "title": "How often two prototypes predict the same label",
         "width": size,
-        "$schema": vega.SCHEMA_URL,
-        "datasets": {name: values},
     }
+    return vega.with_data(spec, data)

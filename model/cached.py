@@ -38,7 +38,6 @@ __all__ = [
     "disagreements",
     "explanation",
     "feature_percentiles",
-    "features",
     "headline_spec",
     "followup",
     "importance_spec",
@@ -46,17 +45,16 @@ __all__ = [
     "own_case",
     "pareto_spec",
     "prediction_page",
-    "predictions",
     "predictions_outline",
     "require_app",
     "reviewer",
     "segments",
-    "shap_values",
     "sprint",
     "store",
     "summary",
     "verdicts_stamp",
     "warm_up_bakeoff",
+    "warm_up_overview",
     "waterfall_spec",
     "workspace",
     "workspace_stamp",
@@ -98,26 +96,6 @@ def reviewer() -> str:
 # -- loaders ------------------------------------------------------------------------------------
 def _prototype(path: str, sprint: str, prototype: str):
     return open_workspace(path, create=False).prototype(sprint, prototype)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def predictions(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
-    """``Prototype.predictions()``."""
-    return _prototype(path, sprint, prototype).predictions()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def features(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
-    """``Prototype.features()``."""
-    return _prototype(path, sprint, prototype).features()
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def shap_values(
-    path: str, sprint: str, prototype: str, version: int, explained_class: str | None = None
-) -> pd.DataFrame:
-    """``Prototype.shap_values(explained_class)``."""
-    return _prototype(path, sprint, prototype).shap_values(explained_class)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -421,11 +399,10 @@ def prediction_row(path: str, sprint: str, prototype: str, version: int, row_id:
     """One demo row of ``Prototype.predictions()`` by its id (as text): what a card shows,
     without copying every demo row on every rerun. A KeyError names an unknown id."""
     frame = _shared_predictions(path, sprint, prototype, version)
-    # One comparison of the ids: building their hash table for a lookup took ten times as long.
-    found = np.flatnonzero(frame.index.astype(str) == str(row_id))
-    if not len(found):
+    position = _review.row_position(frame, row_id)
+    if position is None:
         raise KeyError(str(row_id))
-    return frame.iloc[found[0]]
+    return frame.iloc[position]
 
 
 def review_queue(

@@ -15,10 +15,15 @@ import math
 
 import pandas as pd
 
-__all__ = ["SCHEMA_URL", "dataset_name", "records", "with_data"]
+__all__ = ["SCHEMA_URL", "dataset_name", "field", "records", "with_data"]
 
 #: The Vega-Lite schema Altair 6 writes into each spec (tests compare with ``alt.SCHEMA_URL``).
 SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+
+
+def field(name: str, kind: str, **properties) -> dict:
+    """A Vega-Lite field definition: ``{"field": name, "type": kind, ...}``."""
+    return {"field": name, "type": kind, **properties}
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -186,15 +186,14 @@ def _config() -> dict:
     }
 
 
-def _field(name: str, kind: str, **properties) -> dict:
-    """A Vega-Lite field definition: ``{"field": name, "type": kind, ...}``."""
-    return {"field": name, "type": kind, **properties}
-
-
 def _value_labels(x_field: str, y: dict) -> dict:
     """A layer writing each row's ``text`` just right of ``x_field``: the values of bars."""
     mark = {"type": "text", "align": "left", "color": TEXT_COLOR, "dx": 6, "fontSize": FONT_SIZE}
-    encoding = {"text": _field("text", "nominal"), "x": _field(x_field, "quantitative"), "y": y}
+    encoding = {
+        "text": vega.field("text", "nominal"),
+        "x": vega.field(x_field, "quantitative"),
+        "y": y,
+    }
     return {"mark": mark, "encoding": encoding}
 
 
@@ -417,18 +416,18 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) 
     axis_format = _percent_format(span) if probability else ".3g"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
-    y = _field("label", "nominal", sort=list(data["label"]), title=None)
+    y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
     bars = {
         "mark": {"type": "bar", "size": 24},
         "encoding": {
-            "color": _field(
+            "color": vega.field(
                 "kind", "nominal", legend=None, scale={"domain": kinds, "range": colors}
             ),
             "tooltip": [
-                _field("label", "nominal", title="step"),
-                _field("text", "nominal", title="value"),
+                vega.field("label", "nominal", title="step"),
+                vega.field("text", "nominal", title="value"),
             ],
-            "x": _field(
+            "x": vega.field(
                 "start",
                 "quantitative",
                 # Ends under the bars' right end: centred, a long title is cut off in a narrow
@@ -466,9 +465,9 @@ def global_importance_spec(meta: Mapping) -> dict:
     probability = meta.get("task") != REGRESSION
     data["text"] = [f"{v * 100:.1f}%" if probability else f"{v:.3g}" for v in data["importance"]]
     target = probability_label(meta) if meta.get("task") != MULTICLASS else "class probabilities"
-    y = _field("feature", "nominal", sort=list(data["feature"]), title=None)
+    y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
-    x = _field(
+    x = vega.field(
         "importance",
         "quantitative",
         axis={"format": _percent_format(high) if probability else ".3g", "tickCount": 5},
@@ -479,8 +478,8 @@ def global_importance_spec(meta: Mapping) -> dict:
         "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},
         "encoding": {
             "tooltip": [
-                _field("feature", "nominal"),
-                _field("text", "nominal", title="importance"),
+                vega.field("feature", "nominal"),
+                vega.field("text", "nominal", title="importance"),
             ],
             "x": x,
             "y": y,
@@ -524,14 +523,14 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     metrics = [m for m in data["metric"].dropna().unique()]
     title = metrics[0] if len(metrics) == 1 else "headline metric"
     position = {
-        "x": _field(
+        "x": vega.field(
             "axis_label",
             "nominal",
             axis={"labelAngle": 0, "labelExpr": "split(datum.label, '\\n')", "labelPadding": 8},
             sort=list(data["axis_label"]),
             title=None,
         ),
-        "y": _field(
+        "y": vega.field(
             "value",
             "quantitative",
             axis={"format": ".2f", "tickCount": 5},
@@ -540,9 +539,9 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         ),
     }
     tooltip = [
-        _field("sprint", "nominal"),
-        _field("prototype", "nominal", title="MVP"),
-        _field("text", "nominal", title=title),
+        vega.field("sprint", "nominal"),
+        vega.field("prototype", "nominal", title="MVP"),
+        vega.field("text", "nominal", title=title),
     ]
     layers = [
         {"mark": {"type": "line", "color": DOWN_COLOR, "strokeWidth": 3}, "encoding": position},
@@ -552,7 +551,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         },
         {
             "mark": {"type": "text", "dy": -18, "fontSize": FONT_SIZE, "fontWeight": "bold"},
-            "encoding": {"text": _field("text", "nominal"), **position},
+            "encoding": {"text": vega.field("text", "nominal"), **position},
         },
     ]
     return vega.with_data({"config": _config(), "layer": layers, "height": 320}, data)

@@ -22,41 +22,17 @@ from model.views import (
     KIND_DOWN,
     KIND_OUTPUT,
     KIND_UP,
-    LABEL_LIMIT,
     NEUTRAL_COLOR,
     TEXT_COLOR,
-    TITLE_FONT_SIZE,
     UP_COLOR,
     _metric_key,
     _percent_format,
+    _styled,
     headline_by_sprint,
     probability_label,
     waterfall_data,
 )
 from tests.test_views import BINARY_META, explanation
-
-
-def _styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return (
-        chart.configure_axis(
-            labelFontSize=FONT_SIZE,
-            titleFontSize=FONT_SIZE,
-            labelLimit=LABEL_LIMIT,
-            titleLimit=600,
-            labelColor=TEXT_COLOR,
-            titleColor=TEXT_COLOR,
-            titleFontWeight="normal",
-        )
-        .configure_legend(
-            labelFontSize=FONT_SIZE,
-            titleFontSize=FONT_SIZE,
-            labelLimit=LABEL_LIMIT,
-            labelColor=TEXT_COLOR,
-        )
-        .configure_title(fontSize=TITLE_FONT_SIZE)
-        .configure_text(fontSize=FONT_SIZE)
-        .configure_view(strokeWidth=0)
-    )
 
 
 def altair_waterfall_chart(
