@@ -86,7 +86,10 @@ for column, (label, value) in zip(
 # The key of the history box names the filtered set: with a key of its own per set, a filter
 # change starts the box afresh in the browser too (reusing one key kept showing the old choice
 # there while the page explained another).
-history_key = f"feedback_history_{hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]}"
+listed = hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]
+page_key = f"feedback_page_{listed}"  # a new filtered set starts on its first page
+# The history box offers the verdicts of the page shown: one box per set and page.
+history_key = f"feedback_history_{listed}_{st.session_state.get(page_key, 1)}"
 
 
 def show_verdicts() -> None:
@@ -96,8 +99,12 @@ def show_verdicts() -> None:
         column for column, value in (("Sprint", sprint), ("Prototype", prototype)) if value != ALL
     ]
     shown = table.drop(columns=hidden)
+    # A page of verdicts at a time, as the Sprint demo's table: never every verdict at once.
+    page = views.table_page(
+        len(shown), len(shown), st.session_state.get(page_key, 1), views.TABLE_PAGE_SIZE
+    )
     st.dataframe(
-        shown,
+        shown.iloc[page.start : page.stop],
         hide_index=True,
         width="stretch",
         # What reviewers said first, so a 1280-pixel projector shows the comment unscrolled.
@@ -105,10 +112,16 @@ def show_verdicts() -> None:
         + [c for c in shown.columns if c not in VERDICT_ORDER],
         column_config={"Comment": st.column_config.TextColumn(width="medium")},
     )
+    showing = f"Showing {page.start + 1:,}–{page.stop:,} of them. " if page.pages > 1 else ""
     st.caption(
-        f"{len(table):,} of {total:,} verdicts. Source “own” marks cases reviewers entered "
-        "themselves."
+        f"{len(table):,} of {total:,} verdicts. {showing}Source “own” marks cases reviewers "
+        "entered themselves."
     )
+    if page.pages > 1:
+        st.number_input(
+            f"Page (of {page.pages:,})", min_value=1, max_value=page.pages, step=1,
+            key=page_key, width=200,
+        )  # fmt: skip
 
     history_column, export_column = st.columns([3, 2], gap="large")
     with history_column:
@@ -116,8 +129,9 @@ def show_verdicts() -> None:
         if not labels:
             st.caption("No verdict matches these filters.")
         else:
+            on_page = list(labels)[page.start : page.stop]
             verdict_id = st.selectbox(
-                "Every version of", list(labels), format_func=labels.get, key=history_key
+                "Every version of", on_page, format_func=labels.get, key=history_key
             )
             history = store.history(verdict_id)
             st.dataframe(views.history_table(history), hide_index=True, width="stretch")
@@ -309,7 +323,7 @@ def show_disputes() -> None:
 # a first open shows the verdicts without reading and labelling every verdict for agreement,
 # resolved labels, the training export and disputes.
 sections = [
-    (show_verdicts, [history_key]),
+    (show_verdicts, [history_key, page_key]),
     (show_agreement, []),
     (show_labels, ["feedback_rule", "feedback_lead", "feedback_training_format"]),
     (show_disputes, []),

@@ -11,7 +11,7 @@ from recording import record_calls
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from model import cached
+from model import cached, views
 
 SPRINT, MVP = "Sprint 2", "random forest"
 TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
@@ -353,6 +353,28 @@ def test_the_history_box_starts_afresh_on_the_filtered_verdicts(small_workspace,
     assert "· bo ·" in history_box.options[history_box.index], history_box.options
     assert all("· bo ·" in option for option in history_box.options)
     assert at.dataframe[1].value["Reviewer"].eq("bo").all()
+
+
+def test_the_verdicts_table_sends_a_page_at_a_time(overlapping, open_app, monkeypatch):
+    """Six verdicts, pages of four: the table, its caption and the history box show the page
+    chosen, never every verdict at once."""
+    workspace, _ = overlapping
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 4)
+    at = open_app(workspace, page="feedback")
+    assert not at.exception
+    ids = list(at.dataframe[0].value["ID"])
+    assert len(ids) == 4
+    assert any(c.value.startswith("6 of 6 verdicts. Showing 1–4 of them.") for c in at.caption)
+    history_box = next(b for b in at.selectbox if b.label == "Every version of")
+    assert len(history_box.options) == 4
+    (page_box,) = [n for n in at.number_input if n.label == "Page (of 2)"]
+    page_box.set_value(2).run()
+    assert not at.exception
+    second = list(at.dataframe[0].value["ID"])
+    assert len(second) == 2 and not set(second) & set(ids)
+    assert any(c.value.startswith("6 of 6 verdicts. Showing 5–6 of them.") for c in at.caption)
+    history_box = next(b for b in at.selectbox if b.label == "Every version of")
+    assert [int(o.split(" ")[0].lstrip("#")) for o in history_box.options] == second
 
 
 # -- only the open tab is computed ----------------------------------------------------------------
