@@ -303,6 +303,82 @@ def _rows(key: str, how: str, session: Session, n: int) -> list[Row]:
     ]
 
 
+def _server_pid(url: str) -> int:
+    """The process of the ``streamlit run`` serving ``url`` (found by its ``--server.port``)."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        flag = b"--server.port"
+        if b"streamlit" in argv and flag in argv and argv[argv.index(flag) + 1].decode() == port:
+            return int(proc.name)
+    raise RuntimeError(f"no streamlit process serves {url}")
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    """``VmRSS`` (resident now) and ``VmHWM`` (its peak so far) of process ``pid``, in kB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def _sprint_arrays_bytes(workspace: Path) -> tuple[str, int]:
+    """The sprint the pages open on (the latest) and the in-memory size of its prototypes'
+    predictions, features and SHAP values."""
+    from model.workspace import open_workspace
+
+    ws = open_workspace(workspace, create=False)
+    sprint = ws.sprints()[-1]
+    size = 0
+    for name in ws.prototypes(sprint):
+        proto = ws.prototype(sprint, name)
+        for frame in (proto.predictions(), proto.features(), proto.shap_values()):
+            size += int(frame.memory_usage(deep=True).sum())
+    return sprint, size
+
+
+def _server_memory(browser, workspace: Path, log_path: Path, pacing: Pacing, n: int) -> Row:
+    """Issue 6's "peak memory of the server serving a 100k-row sprint vs the size of its
+    arrays": one fresh server, every page opened in turn (each given ``pacing.warm`` seconds
+    for its background work), its peak RSS above its RSS once started."""
+    with streamlit_server(workspace, log_path, timeout=120) as url:
+        pid = _server_pid(url)
+        time.sleep(pacing.warm)  # the start-up warm-up of the Overview
+        started = _memory_kb(pid)["VmRSS"]
+        context = browser.new_context(viewport=VIEWPORT)
+        try:
+            page = context.new_page()
+            page.add_init_script(OBSERVER_JS)
+            tab = _Tab(page, pacing.quiet_ms)
+            tab.first_visit(url)
+            tab.enter_name()
+            for key in PAGES[1:]:
+                tab.open_from_sidebar(key)
+                time.sleep(pacing.warm)
+        finally:
+            context.close()
+        peak = _memory_kb(pid)["VmHWM"]
+    sprint, arrays = _sprint_arrays_bytes(workspace)
+    return Row(
+        "e memory",
+        f"server serving a {n:,}-row sprint, every page opened: peak RSS vs arrays",
+        (peak - started) * 1024 / 1e6,
+        arrays / 1e6,
+        "MB",
+        None,
+        f"arrays: {sprint}'s predictions, features and SHAP values in memory, every prototype; "
+        f"peak: the server's RSS peak ({peak / 1024:,.0f} MiB) above its RSS once started and "
+        f"warmed up ({started / 1024:,.0f} MiB: Python, Streamlit, pandas, the app's modules)",
+    )
+
+
 def _workspace(workdir: Path, n: int, quick: bool, log) -> Path:
     """Section d's workspace of ``n`` rows if this run built it, otherwise a new one."""
     workspace = workdir / f"pages-{n}"
@@ -315,7 +391,8 @@ def _workspace(workdir: Path, n: int, quick: bool, log) -> Path:
 
 def bench_browser(n: int, repeats: int, workdir: Path, quick: bool = False, log=print) -> list[Row]:
     """Each page's first open in Chromium on a fresh server, at once after the Overview and
-    after a pause on it, against its warm rerun: time to content and spinner shown."""
+    after a pause on it, against its warm rerun: time to content and spinner shown; and the
+    peak memory of a server serving the sprint with every page opened."""
     if not Path(CHROMIUM).exists():
         note = (
             f"skipped: no Chromium at {CHROMIUM}; install Debian's package (apt-get install "
@@ -344,6 +421,9 @@ def bench_browser(n: int, repeats: int, workdir: Path, quick: bool = False, log=
                     log(f"  {key}, {how}: first visit {session.first_visit.describe(True)}; "
                         f"opened {session.opened.describe(True)}; reruns {reruns}")  # fmt: skip
                     rows += _rows(key, how, session, n)
+            memory = _server_memory(browser, workspace, logs / "memory.log", pacing, n)
+            log(f"  server memory: +{memory.ours:.0f} MB, arrays {memory.baseline:.0f} MB")
+            rows.append(memory)
         finally:
             browser.close()
     return rows

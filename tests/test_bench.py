@@ -140,7 +140,8 @@ def test_spinner_time_counts_overlapping_spinners_once_and_only_after_the_click(
 
 @pytest.mark.browser
 def test_the_browser_section_opens_every_page_on_a_tiny_workspace(tmp_path):
-    """``python -m bench --quick --sections browser``: nine fresh servers in Chromium."""
+    """``python -m bench --quick --sections browser``: nine fresh servers in Chromium, and a
+    tenth serving every page for its peak memory."""
     from browser_support import require_chromium
 
     require_chromium()
@@ -164,7 +165,12 @@ def test_the_browser_section_opens_every_page_on_a_tiny_workspace(tmp_path):
         for page in pages
         for what in ("time to content", "spinner shown")
     ]
+    memory = rows.pop()
     assert [row["name"] for row in rows] == expected
+    assert memory["name"] == (
+        "server serving a 300-row sprint, every page opened: peak RSS vs arrays"
+    )
+    assert memory["unit"] == "MB" and memory["ours"] > 0 and memory["baseline"] > 0
     for timing, spinner in zip(rows[::2], rows[1::2], strict=True):
         assert timing["unit"] == "s" and timing["ours"] > 0 and timing["baseline"] > 0
         assert spinner["unit"] == "ms" and spinner["compare"] == "difference"
