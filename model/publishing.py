@@ -25,6 +25,7 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
+from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
     from model.explain import Explanation
 
 # model.deck and model.explain import scikit-learn (about a second on a fresh server) and are
-# imported where publishing needs them: the pages import this module for `label_strings`.
+# imported where publishing needs them. `label_strings` and `PROBABILITY_PREFIX` live in
+# model.labels and are re-exported here for the modules that import them from publishing.
 
 __all__ = [
     "PublishError",
@@ -48,9 +50,8 @@ __all__ = [
     "compute_artifacts",
     "detect_task",
     "label_strings",
+    "PROBABILITY_PREFIX",
 ]
-
-PROBABILITY_PREFIX = "p:"
 
 
 class PublishError(ValueError):
@@ -70,16 +71,6 @@ class Artifacts:
     #: The headline metric on each of the bake-off's bootstrap resamples (``meta["bootstrap"]``
     #: says which); ``None`` without labels.
     replicates: np.ndarray | None = field(default=None, repr=False)
-
-
-def label_strings(values) -> np.ndarray:
-    """Class labels as the strings users see and type: ``1`` and ``1.0`` both become ``"1"``."""
-    array = np.asarray(values)
-    if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
-        array = array.astype(np.int64)
-    if array.dtype.kind == "b":
-        array = array.astype(np.int64)
-    return array.astype(str).astype(object)
 
 
 def detect_task(estimator, task: str | None = None) -> str:
@@ -426,7 +417,6 @@ def _bootstrap_replicates(
     The Bake-off page opens on the headline metric; with these stored, it pairs the
     prototypes' replicates instead of scoring every prototype on every resample.
     """
-    # stats imports this module (label_strings), so it is imported here, not at the top.
     from model.stats import BOOTSTRAP_METHOD, metric_function, replicate_values
 
     positive_class = classes[1] if task == BINARY else None

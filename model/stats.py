@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import BINARY, METRICS, MULTICLASS, REGRESSION, MetricInfo
-from model.publishing import PROBABILITY_PREFIX, label_strings
 
 __all__ = [
     "BOOTSTRAP_METHOD",

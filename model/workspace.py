@@ -47,9 +47,10 @@ import pyarrow.parquet as pq
 
 from model import persistence
 from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE
+from model.labels import PROBABILITY_PREFIX
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
-from model.publishing import PROBABILITY_PREFIX, PublishError, compute_artifacts
+from model.publishing import PublishError, compute_artifacts
 from model.tracing import TRACEMALLOC_LOCK
 
 __all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "PublishError"]
