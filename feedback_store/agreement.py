@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from feedback_store.store import FeedbackStore
+from feedback_store.reading import VerdictReader
 
 __all__ = [
     "AS_PREDICTED",
@@ -124,7 +124,7 @@ def strength(kappa: float | None) -> str | None:
 
 
 def reviewer_labels(
-    store: FeedbackStore, sprint: str | None = None, prototype: str | None = None
+    store: VerdictReader, sprint: str | None = None, prototype: str | None = None
 ) -> pd.DataFrame:
     """Each current verdict with the label it stands for (see the module docstring).
 
@@ -135,7 +135,7 @@ def reviewer_labels(
 
 
 def _labels(
-    store: FeedbackStore, sprint: str | None, prototype: str | None, labels: pd.DataFrame | None
+    store: VerdictReader, sprint: str | None, prototype: str | None, labels: pd.DataFrame | None
 ) -> pd.DataFrame:
     """``labels`` if the caller passed them (``reviewer_labels(store, sprint, prototype)``,
     read once for several of these functions; they only read it), else read now."""
@@ -223,7 +223,7 @@ def _label(verdict: Any, corrected_label: Any, task: Any, shown: str | None) -> 
 
 
 def agreement(
-    store: FeedbackStore,
+    store: VerdictReader,
     sprint: str | None = None,
     prototype: str | None = None,
     *,
@@ -346,7 +346,7 @@ def _count_table(row: np.ndarray, label: np.ndarray, used: np.ndarray) -> np.nda
 
 
 def pairwise_agreement(
-    store: FeedbackStore,
+    store: VerdictReader,
     sprint: str | None = None,
     prototype: str | None = None,
     *,
@@ -382,7 +382,7 @@ def pairwise_agreement(
 
 
 def conflicts(
-    store: FeedbackStore,
+    store: VerdictReader,
     sprint: str | None = None,
     prototype: str | None = None,
     *,

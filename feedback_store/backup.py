@@ -12,12 +12,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedback_store.store import DB_FILENAME, FeedbackStore, StorageError
+from feedback_store.connection import DB_FILENAME, Connection, StorageError
 
 __all__ = ["backup", "restore"]
 
 
-def backup(store: FeedbackStore, out: str | os.PathLike[str]) -> Path:
+def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
     """Write a consistent copy of ``store``'s database to ``out`` (atomically) and return it."""
     target = Path(out)
     if not target.parent.is_dir():

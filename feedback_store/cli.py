@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import feedback_store
+from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
-from feedback_store.store import EXPORT_FORMATS
 
 _LIST_COLUMNS = [
     "verdict_id", "sprint", "prototype", "row_id", "reviewer", "verdict", "corrected_label",

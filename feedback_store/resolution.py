@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from feedback_store.agreement import AS_PREDICTED, ROW_KEY, UNSURE, reviewer_labels
-from feedback_store.store import FeedbackStore, InvalidVerdict
+from feedback_store.reading import VerdictReader
+from feedback_store.validation import InvalidVerdict
 
 __all__ = ["RULES", "resolve_labels", "resolve_frame"]
 
@@ -31,7 +32,7 @@ _COLUMNS = [
 
 
 def resolve_labels(
-    store: FeedbackStore,
+    store: VerdictReader,
     sprint: str | None = None,
     prototype: str | None = None,
     rule: str = "majority",

@@ -25,15 +25,15 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from feedback_store.agreement import _native_columns, labels_of
-from feedback_store.resolution import check_lead, check_rule, resolve_frame
-from feedback_store.store import (
-    FeedbackStore,
-    InvalidVerdict,
+from feedback_store.exports import (
     _column,
     _write_atomically,
     export_target,
     write_spreadsheet_csv,
 )
+from feedback_store.reading import VerdictReader
+from feedback_store.resolution import check_lead, check_rule, resolve_frame
+from feedback_store.validation import InvalidVerdict
 
 __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
 
@@ -81,7 +81,7 @@ def demo_set_warning(n: int) -> str:
 
 
 def export_training(
-    store: FeedbackStore,
+    store: VerdictReader,
     path: str | os.PathLike[str],
     format: str = "parquet",
     sprint: str | None = None,

@@ -153,7 +153,7 @@ def test_a_forked_child_using_the_parents_store_opens_its_own_connection(tmp_pat
 def test_a_writer_kept_waiting_by_another_in_this_process_gets_the_busy_message(
     tmp_path, monkeypatch
 ):
-    from feedback_store import store as store_module
+    from feedback_store import connection as store_module
 
     monkeypatch.setattr(store_module, "_BUSY_TIMEOUT_SECONDS", 0.05)
     store = feedback_store.open(tmp_path)

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import feedback_store
-from feedback_store.store import _EXPORT_COLUMNS, _current_sql, _typed_features
+from feedback_store.exports import _EXPORT_COLUMNS, _typed_features
+from feedback_store.reading import _current_sql
 
 # -- the export before (reference) ----------------------------------------------------------
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 import feedback_store
-from feedback_store import store as store_module
+from feedback_store import connection as store_module
 
 REVIEWERS = 16
 VERDICTS_EACH = 200

@@ -1,0 +1,273 @@
+"""Checking what callers pass before anything is written: text, ids, labels, snapshots.
+
+Every check raises ``InvalidVerdict`` with one line that says what is wrong and how to fix it.
+The limits here (``ROW_ID_MAX``, ``COMMENT_MAX``, ...) are the ones pages show beside fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import numbers
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+VERDICTS = ("correct", "wrong", "unsure")
+TASKS = ("binary", "multiclass", "regression")
+SOURCES = ("demo", "own")
+DISPUTE_KINDS = ("should not matter", "wrong direction", "too strong")
+OWN_PREFIX = "own:"
+
+WITHDRAWN = "withdrawn"
+NAME_MAX = 100
+ROW_ID_MAX = 200
+LABEL_MAX = 200
+COMMENT_MAX = 10_000
+TAG_MAX = 40
+KEY_MAX = 200
+SNAPSHOT_MAX = 1_000_000
+
+
+class InvalidVerdict(ValueError):
+    """Input that cannot be stored as given; the message says what is wrong and how to fix it."""
+
+
+def own_case_id(features: Mapping[str, Any]) -> str:
+    """The row id of an SME's own case: ``"own:"`` and 12 hex digits of a hash of the features.
+
+    The same feature values always give the same id, whatever their order or numeric type
+    (``1558``, ``1558.0`` and ``numpy.int64(1558)`` are one value), so verdicts on a case
+    entered twice, or re-scored by a later prototype, stay on one row.
+    """
+    values = _features(features)
+    if not values:
+        raise InvalidVerdict(
+            "an own case needs its feature values, e.g. {'Torque [Nm]': 65.2, 'Type': 'L'}"
+        )
+    canonical = sorted((name, _canonical_number(value)) for name, value in values.items())
+    text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return OWN_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _canonical_number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _clean_text(field: str, value: Any, max_len: int, *, multiline: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidVerdict(f"{field} must be text, got {type(value).__name__}")
+    value = value.strip()
+    allowed = "\n\r\t" if multiline else ""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in allowed), None)
+    if bad is not None:
+        raise InvalidVerdict(f"{field} contains a control character ({bad!r}); remove it")
+    if len(value) > max_len:
+        raise InvalidVerdict(
+            f"{field} is {len(value)} characters long, the limit is {max_len}; shorten it"
+        )
+    return value
+
+
+def _required_text(field: str, value: Any, max_len: int) -> str:
+    if value is None:
+        raise InvalidVerdict(f"{field} is required")
+    text = _clean_text(field, value, max_len)
+    if not text:
+        raise InvalidVerdict(f"{field} is empty; give a non-empty {field}")
+    return text
+
+
+def _row_id(value: Any) -> Any:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    return value
+
+
+def _filter_value(value: Any) -> str:
+    return str(_row_id(value)).strip()
+
+
+def _verdict(value: Any) -> str:
+    if value not in VERDICTS:
+        raise InvalidVerdict(f"verdict must be one of {', '.join(VERDICTS)}; got {value!r}")
+    return value
+
+
+def _check_source(source: Any, row_id: str, features: dict[str, Any] | None) -> None:
+    if source not in SOURCES:
+        raise InvalidVerdict(f"source must be one of {', '.join(SOURCES)}; got {source!r}")
+    if source == "demo":
+        if row_id.startswith(OWN_PREFIX):
+            raise InvalidVerdict(
+                f"row ids starting with {OWN_PREFIX!r} are SMEs' own cases: pass source='own'"
+                " with the case's features"
+            )
+        return
+    if not features:
+        raise InvalidVerdict(
+            "an own case (source='own') needs features: the values the SME entered"
+        )
+    expected = own_case_id(features)
+    if row_id != expected:
+        raise InvalidVerdict(
+            f"row_id of an own case must be feedback_store.own_case_id(features), here"
+            f" {expected!r}; got {row_id!r}"
+        )
+
+
+def _finite_number(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidVerdict(f"{field} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidVerdict(f"{field} must be a finite number, got {number}")
+    return number
+
+
+def _task(value: Any) -> str | None:
+    if value is not None and value not in TASKS:
+        raise InvalidVerdict(f"task must be one of {', '.join(TASKS)} or None; got {value!r}")
+    return value
+
+
+def _verdict_id(value: Any) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise InvalidVerdict(f"verdict_id must be an integer id, got {value!r}")
+
+
+def _label_text(value: Any) -> Any:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _corrected_label(value: Any, verdict: str, task: str | None) -> str | None:
+    label = "" if value is None else _clean_text("corrected_label", _label_text(value), LABEL_MAX)
+    if verdict == "correct":
+        if label:
+            raise InvalidVerdict(
+                "corrected_label is only for 'wrong' or 'unsure' verdicts; leave it empty"
+                " when the prediction is correct"
+            )
+        return None
+    if verdict == "wrong" and not label:
+        raise InvalidVerdict(
+            "a 'wrong' verdict needs corrected_label: the value the model should have predicted"
+        )
+    if label and task == "regression":
+        try:
+            number = float(label)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise InvalidVerdict(
+                f"corrected_label must be a number for a regression model, got {label!r};"
+                " write it like 12.5 (dot as decimal separator)"
+            )
+    return label or None
+
+
+def _comment(value: Any) -> str:
+    return "" if value is None else _clean_text("comment", value, COMMENT_MAX, multiline=True)
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidVerdict(f"tags must be a list of strings such as ['sensor'], got {value!r}")
+    tags: list[str] = []
+    for raw in value:
+        tag = _clean_text("a tag", raw, TAG_MAX)
+        if not tag:
+            raise InvalidVerdict("tags must not be empty; remove the empty tag")
+        if ";" in tag:
+            raise InvalidVerdict(
+                f"tag {tag!r} contains ';', which separates tags in CSV exports; use another"
+                " character"
+            )
+        if tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _key(value: Any) -> str | None:
+    return None if value is None else _required_text("key", value, KEY_MAX)
+
+
+def _features(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidVerdict(
+            "features must be a dict of feature name to value, e.g. {'Torque [Nm]': 65.2}"
+        )
+    features = {}
+    for name, raw in value.items():
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidVerdict(f"feature names must be non-empty strings, got {name!r}")
+        features[name] = _scalar(raw, f"feature {name!r}")
+    return features
+
+
+def _prediction(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidVerdict("prediction must be a dict such as {'label': '0', 'confidence': 0.83}")
+    return _plain(value, "prediction")
+
+
+def _plain(value: Any, where: str) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, where) for v in value]
+    return _scalar(value, where)
+
+
+def _scalar(value: Any, where: str) -> Any:
+    # Snapshots usually come from a pandas row: numpy numbers, NaN, NaT and Timestamps.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common cases first: this runs for every value of every verdict
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if isinstance(value, bool | str):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _scalar(value.item(), where)
+    raise InvalidVerdict(
+        f"{where} is a {type(value).__name__}; snapshots hold numbers, text, booleans or None"
+    )
+
+
+def _snapshot_json(field: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    if len(text) > SNAPSHOT_MAX:
+        raise InvalidVerdict(
+            f"{field} snapshot is {len(text)} characters of JSON, the limit is {SNAPSHOT_MAX};"
+            " keep only the values shown to the reviewer"
+        )
+    return text
