@@ -5,6 +5,14 @@ and from the team (effort in person-days). The assumptions that turn them into m
 price of compute, day rate) belong to the business, are stored in the workspace and are shown
 next to every figure, with the formula and its numbers filled in, so nobody has to trust a
 magic number.
+
+Two views of running cost. :func:`costs` gives the compute a prototype's predictions and
+retraining use (fractions of a cent for most models: compute is not what a model costs).
+:func:`ownership` gives what the business pays: hosting (at least one always-on instance
+unless the model is served serverless), retraining compute and the engineers' maintenance
+hours, per month and per year, beside the one-off cost; :func:`payback_months` sets the
+one-off cost against the monthly saving over the current MVP. The cost of a prediction's
+errors (missed positives, false alarms) is priced by ``model.threshold``.
 """
 
 from __future__ import annotations
@@ -19,17 +27,27 @@ from pathlib import Path
 __all__ = [
     "ASSUMPTIONS_FILE",
     "COST_FIGURES",
+    "OWNERSHIP_FIGURES",
     "CostAssumptions",
     "costs",
     "format_money",
     "format_number",
     "load_assumptions",
+    "ownership",
+    "payback_months",
+    "round_money",
     "save_assumptions",
 ]
 
 ASSUMPTIONS_FILE = "cost_assumptions.json"
 SECONDS_PER_HOUR = 3600
 BATCH = 1000  # latency is measured per 1,000 predictions
+HOURS_PER_DAY = 8  # an engineer's hour costs the day rate ÷ 8
+HOURS_PER_MONTH = 730  # 24 h × 365 days ÷ 12: an always-on instance's month
+MONTHS_PER_YEAR = 12
+#: An instance is sized to be busy at most this share of its hours (p95 latency), leaving
+#: room for peaks: above it, another always-on instance is added.
+INSTANCE_UTILISATION = 0.5
 
 #: The money figures :func:`costs` returns, each with a formula of the same key.
 COST_FIGURES = (
@@ -38,19 +56,56 @@ COST_FIGURES = (
     "running_cost_per_month",
     "one_off_cost",
 )
+#: The money figures of :func:`ownership`, each with a formula of the same key.
+OWNERSHIP_FIGURES = (
+    "hosting_cost_per_month",
+    "retrain_cost_per_month",
+    "maintenance_cost_per_month",
+    "ownership_cost_per_month",
+    "ownership_cost_per_year",
+    "one_off_cost",
+)
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 
 @dataclass
 class CostAssumptions:
-    """The business's assumptions that turn measured seconds and days into money."""
+    """The business's assumptions that turn measured seconds, days and errors into money.
+
+    The defaults, stated here and nowhere else, are those of a small team on a public cloud:
+
+    - ``predictions_per_month`` (1,000,000) served, ``retrains_per_month`` (1);
+    - ``compute_price_per_hour`` ($0.10: one small cloud vCPU; also the serverless price);
+    - ``engineer_day_rate`` ($800, so an engineer's hour costs $100);
+    - ``instance_price_per_month`` ($70: one small always-on instance, 2 vCPU and 4-8 GB);
+      ``serverless`` (False: at least one instance is always on);
+    - ``maintenance_hours_per_month`` (8: a day a month of monitoring, fixes and upgrades; a
+      prototype's ``maintenance_hours_per_month`` in its metadata replaces it);
+    - the cost of errors: ``cases_per_month`` (10,000 cases decided on, e.g. machines
+      checked), ``missed_positive_cost`` ($2,000: an unplanned failure's downtime and scrap),
+      ``false_alarm_cost`` ($200: two hours of a technician on a healthy machine). For
+      multiclass, ``cost_matrix`` (actual label → predicted label → cost) with
+      ``wrong_class_cost`` ($500) for every mistake it does not list; for regression,
+      ``cost_per_unit_error`` ($1 per unit of the target, per case).
+
+    These are placeholders for the business to replace: the figures shown with them say so.
+    """
 
     predictions_per_month: float = 1_000_000
     retrains_per_month: float = 1
     compute_price_per_hour: float = 0.10
     engineer_day_rate: float = 800.0
     currency: str = "USD"
+    cases_per_month: float = 10_000
+    missed_positive_cost: float = 2_000.0
+    false_alarm_cost: float = 200.0
+    wrong_class_cost: float = 500.0
+    cost_matrix: dict[str, dict[str, float]] | None = None
+    cost_per_unit_error: float = 1.0
+    instance_price_per_month: float = 70.0
+    serverless: bool = False
+    maintenance_hours_per_month: float = 8.0
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -61,6 +116,13 @@ class CostAssumptions:
                         f"currency must be a short code such as 'USD' or 'EUR', got {value!r}"
                     )
                 self.currency = value.strip().upper()
+                continue
+            if field.name == "serverless":
+                if not isinstance(value, bool):
+                    raise ValueError(f"serverless must be true or false, got {value!r}")
+                continue
+            if field.name == "cost_matrix":
+                self.cost_matrix = _checked_matrix(value)
                 continue
             # bool is an int subclass: True predictions a month is a typo, not a number.
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -93,6 +155,36 @@ class CostAssumptions:
     def symbol(self) -> str:
         """``$`` for USD and a few others; otherwise empty (the code follows the amount)."""
         return _SYMBOLS.get(self.currency, "")
+
+    @property
+    def engineer_hour_rate(self) -> float:
+        """The day rate ÷ 8 hours."""
+        return self.engineer_day_rate / HOURS_PER_DAY
+
+
+def _checked_matrix(value) -> dict[str, dict[str, float]] | None:
+    """``cost_matrix`` with its labels as strings, or ``ValueError`` naming what is wrong."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError(
+            "cost_matrix must map each actual label to {predicted label: cost}, "
+            f"got {type(value).__name__}"
+        )
+    checked: dict[str, dict[str, float]] = {}
+    for actual, row in value.items():
+        if not isinstance(row, dict):
+            raise ValueError(f"cost_matrix[{actual!r}] must map predicted labels to costs")
+        for predicted, cost in row.items():
+            if isinstance(cost, bool) or not isinstance(cost, int | float):
+                raise ValueError(f"cost_matrix[{actual!r}][{predicted!r}] must be a number")
+            if not math.isfinite(cost) or cost < 0:
+                raise ValueError(
+                    f"cost_matrix[{actual!r}][{predicted!r}] must be a non-negative finite "
+                    f"number, got {cost}"
+                )
+            checked.setdefault(str(actual), {})[str(predicted)] = float(cost)
+    return checked
 
 
 def load_assumptions(workspace_path: str | Path) -> CostAssumptions:
@@ -255,3 +347,170 @@ def costs(meta: dict, assumptions: CostAssumptions) -> dict:
         "currency": a.currency,
         "formulas": formulas,
     }
+
+
+def round_money(amount: float | None, currency: str = "USD") -> str:
+    """Money as people say it: ``$41,000`` for 41,237.18, ``$310`` for 312, ``$37`` for 37.4.
+
+    Two significant figures from 100 up, whole units from 1, :func:`format_money` below
+    (where the digits are all there is to say).
+    """
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return "unknown"
+    if abs(amount) < 1:
+        return format_money(amount, currency)
+    if abs(amount) >= 100:
+        digits = math.floor(math.log10(abs(amount))) - 1
+        amount = round(amount / 10**digits) * 10**digits
+    text = f"{round(amount):,.0f}"
+    symbol = _SYMBOLS.get(currency.upper(), "")
+    if not symbol:
+        return f"{text} {currency}"
+    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+
+
+def _hosting(meta: dict, a: CostAssumptions) -> tuple[float | None, int | None, str]:
+    """Hosting a month: always-on instances sized by p95 latency, or serverless compute."""
+
+    def money(amount: float) -> str:
+        return format_money(amount, a.currency)
+
+    volume = f"{format_number(a.predictions_per_month)} predictions"
+    if a.serverless:
+        latency_ms = _known(meta, "latency_ms_per_1000_p50")
+        if latency_ms is None:
+            return None, None, "unknown: the prototype has no measured latency"
+        hours = latency_ms / 1000 * a.predictions_per_month / BATCH / SECONDS_PER_HOUR
+        cost = hours * a.compute_price_per_hour
+        return (
+            cost,
+            0,
+            (
+                f"serverless: {format_number(latency_ms / 1000)} s per 1,000 predictions (p50) × "
+                f"{volume} ÷ 1,000 ÷ 3,600 s/h × {money(a.compute_price_per_hour)}/h = {money(cost)}"
+            ),
+        )
+    latency_ms = _known(meta, "latency_ms_per_1000_p95")
+    if latency_ms is None:
+        latency_ms = _known(meta, "latency_ms_per_1000_p50")
+    if latency_ms is None:
+        return None, None, "unknown: the prototype has no measured latency"
+    busy_hours = latency_ms / 1000 * a.predictions_per_month / BATCH / SECONDS_PER_HOUR
+    capacity = HOURS_PER_MONTH * INSTANCE_UTILISATION
+    instances = max(1, math.ceil(busy_hours / capacity))
+    cost = instances * a.instance_price_per_month
+    plural = "" if instances == 1 else "s"
+    return (
+        cost,
+        instances,
+        (
+            f"{instances} always-on instance{plural} × {money(a.instance_price_per_month)}/month = "
+            f"{money(cost)} ({volume} a month keep an instance busy {format_number(busy_hours)} h "
+            f"at {format_number(latency_ms / 1000)} s per 1,000 (p95); one instance serves "
+            f"{format_number(capacity)} h a month at most {INSTANCE_UTILISATION:.0%} busy)"
+        ),
+    )
+
+
+def ownership(meta: dict, assumptions: CostAssumptions) -> dict:
+    """What owning a prototype costs a month and a year, beside its one-off cost.
+
+    Hosting (``hosting_cost_per_month``, ``instances``): always-on instances at
+    ``instance_price_per_month``, as many as the month's predictions need at p95 latency with
+    each instance at most 50% busy, and never fewer than one; with ``serverless``, only the
+    compute the predictions use (p50 latency × volume × ``compute_price_per_hour``).
+    Retraining (``retrain_cost_per_month``) and ``one_off_cost`` as :func:`costs` gives them.
+    Maintenance (``maintenance_cost_per_month``): the prototype's
+    ``maintenance_hours_per_month`` if its metadata has one, else the assumption's, × the
+    engineer's hour rate (day rate ÷ 8). ``ownership_cost_per_month`` is their sum and
+    ``ownership_cost_per_year`` twelve times that.
+
+    Every money figure of :data:`OWNERSHIP_FIGURES` has a formula of the same key in
+    ``formulas``: in words, with its numbers filled in, for a hover. A figure whose input is
+    missing is ``None`` and its formula starts "unknown:".
+    """
+    a = assumptions
+    compute = costs(meta, a)
+
+    def money(amount: float | None) -> str:
+        return format_money(amount, a.currency)
+
+    formulas = {
+        "retrain_cost_per_month": compute["formulas"]["retrain_cost_per_month"],
+        "one_off_cost": compute["formulas"]["one_off_cost"],
+    }
+    hosting, instances, formulas["hosting_cost_per_month"] = _hosting(meta, a)
+
+    own_hours = _known(meta, "maintenance_hours_per_month")
+    hours = a.maintenance_hours_per_month if own_hours is None else own_hours
+    maintenance = hours * a.engineer_hour_rate
+    formulas["maintenance_cost_per_month"] = (
+        f"{format_number(hours)} engineer hours a month"
+        f"{' (this prototype’s estimate)' if own_hours is not None else ''} × "
+        f"{money(a.engineer_hour_rate)}/h (day rate ÷ {HOURS_PER_DAY}) = {money(maintenance)}"
+    )
+
+    retrain = compute["retrain_cost_per_month"]
+    if hosting is None or retrain is None:
+        monthly = yearly = None
+        missing = "hosting" if hosting is None else "retraining"
+        formulas["ownership_cost_per_month"] = f"unknown: the {missing} cost is not known"
+        formulas["ownership_cost_per_year"] = formulas["ownership_cost_per_month"]
+    else:
+        monthly = hosting + retrain + maintenance
+        yearly = monthly * MONTHS_PER_YEAR
+        formulas["ownership_cost_per_month"] = (
+            f"{money(hosting)} hosting + {money(retrain)} retraining + {money(maintenance)} "
+            f"maintenance = {money(monthly)} a month"
+        )
+        formulas["ownership_cost_per_year"] = (
+            f"{money(monthly)} a month × {MONTHS_PER_YEAR} = {money(yearly)} a year"
+        )
+    return {
+        "instances": instances,
+        "hosting_cost_per_month": hosting,
+        "retrain_cost_per_month": retrain,
+        "maintenance_hours_per_month": hours,
+        "maintenance_cost_per_month": maintenance,
+        "ownership_cost_per_month": monthly,
+        "ownership_cost_per_year": yearly,
+        "one_off_cost": compute["one_off_cost"],
+        "currency": a.currency,
+        "formulas": formulas,
+    }
+
+
+def payback_months(
+    one_off_cost: float | None,
+    monthly_cost: float | None,
+    mvp_monthly_cost: float | None,
+    currency: str = "USD",
+    saving_interval: tuple[float, float] | None = None,
+) -> tuple[float | None, str]:
+    """``(months, formula)``: how long the monthly saving over the MVP takes to repay the
+    one-off cost. Monthly costs are totals (ownership plus the cost of errors, if known).
+
+    ``None`` when an input is unknown or nothing is saved (the formula says which). With
+    ``saving_interval`` (the 95% interval of MVP − this, a month) including zero, the formula
+    says the saving, and so the payback, is within the uncertainty.
+    """
+    if one_off_cost is None or monthly_cost is None or mvp_monthly_cost is None:
+        return None, "unknown: the one-off cost or a monthly cost is not known"
+    saving = mvp_monthly_cost - monthly_cost
+    versus = (
+        f"(the MVP {format_money(mvp_monthly_cost, currency)} − this "
+        f"{format_money(monthly_cost, currency)} a month)"
+    )
+    if saving <= 0:
+        return None, (
+            f"never: it saves nothing a month against the MVP {versus}, so the "
+            f"{format_money(one_off_cost, currency)} one-off cost is not paid back"
+        )
+    months = one_off_cost / saving
+    formula = (
+        f"{format_money(one_off_cost, currency)} one-off ÷ {format_money(saving, currency)} "
+        f"saved a month {versus} = {format_number(months)} months"
+    )
+    if saving_interval is not None and not saving_interval[0] > 0:
+        formula += "; the saving is within the uncertainty, so it may never pay back"
+    return months, formula

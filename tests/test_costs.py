@@ -9,10 +9,14 @@ import pytest
 
 from model.costs import (
     ASSUMPTIONS_FILE,
+    OWNERSHIP_FIGURES,
     CostAssumptions,
     costs,
     format_money,
     load_assumptions,
+    ownership,
+    payback_months,
+    round_money,
     save_assumptions,
 )
 
@@ -159,3 +163,164 @@ def test_a_broken_assumptions_file_is_reported_not_replaced_by_defaults(tmp_path
     (tmp_path / ASSUMPTIONS_FILE).write_text("not json")
     with pytest.raises(ValueError, match=ASSUMPTIONS_FILE):
         load_assumptions(tmp_path)
+
+
+# -- what owning a prototype costs --------------------------------------------------------------
+OWNED = {
+    "latency_ms_per_1000_p50": 40.0,
+    "latency_ms_per_1000_p95": 60.0,
+    "train_seconds": 360.0,
+    "effort_days": 10,
+}
+
+
+def test_assumptions_saved_before_the_new_fields_load_with_their_defaults(tmp_path):
+    old = {
+        "predictions_per_month": 250_000,
+        "retrains_per_month": 2,
+        "compute_price_per_hour": 0.2,
+        "engineer_day_rate": 650.0,
+        "currency": "EUR",
+    }
+    (tmp_path / ASSUMPTIONS_FILE).write_text(json.dumps(old))
+    loaded = load_assumptions(tmp_path)
+    assert loaded.predictions_per_month == 250_000 and loaded.currency == "EUR"
+    defaults = CostAssumptions()
+    assert loaded.instance_price_per_month == defaults.instance_price_per_month == 70.0
+    assert loaded.serverless is False and loaded.cost_matrix is None
+    assert (loaded.missed_positive_cost, loaded.false_alarm_cost) == (2000.0, 200.0)
+
+
+def test_the_new_assumptions_round_trip_through_the_file(tmp_path):
+    a = CostAssumptions(
+        serverless=True,
+        cases_per_month=500,
+        cost_matrix={"heat": {"none": 900, "power": 50}},
+        maintenance_hours_per_month=4,
+    )
+    save_assumptions(tmp_path, a)
+    assert load_assumptions(tmp_path) == a
+
+
+def test_a_small_team_defaults_one_instance_at_70_and_an_engineer_hour_at_100():
+    a = CostAssumptions()
+    assert a.instance_price_per_month == 70.0
+    assert a.engineer_hour_rate == 100.0
+    assert a.serverless is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("serverless", "yes"),
+        ("cost_matrix", [1, 2]),
+        ("cost_matrix", {"a": {"b": -1}}),
+        ("cost_matrix", {"a": 3}),
+        ("missed_positive_cost", -5),
+        ("cases_per_month", math.nan),
+    ],
+)
+def test_invalid_new_assumption_is_refused_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        CostAssumptions.from_dict({field: value})
+
+
+def test_cost_matrix_labels_are_kept_as_strings():
+    a = CostAssumptions.from_dict({"cost_matrix": {1: {0: 30}}})
+    assert a.cost_matrix == {"1": {"0": 30.0}}
+
+
+def test_hosting_is_at_least_one_always_on_instance():
+    # 1,000,000 predictions at 0.06 s per 1,000 (p95) keep an instance busy 60 s a month
+    figures = ownership(OWNED, CostAssumptions())
+    assert figures["instances"] == 1
+    assert figures["hosting_cost_per_month"] == 70.0
+    assert figures["formulas"]["hosting_cost_per_month"].startswith(
+        "1 always-on instance × $70.00/month = $70.00"
+    )
+
+
+def test_a_busy_model_needs_more_instances_sized_at_p95_and_half_load():
+    # 2 s per 1,000 (p95) × 1e9 predictions ÷ 1,000 = 2,000,000 s = 555.6 h busy; an instance
+    # serves 730 h × 50% = 365 h, so 2 instances
+    meta = {**OWNED, "latency_ms_per_1000_p95": 2000.0}
+    figures = ownership(meta, CostAssumptions(predictions_per_month=1e9))
+    assert figures["instances"] == 2
+    assert figures["hosting_cost_per_month"] == 140.0
+
+
+def test_serverless_hosting_is_the_compute_the_predictions_use():
+    # 0.04 s per 1,000 (p50) × 1,000 batches = 40 s = 0.01111 h × $0.10 = $0.001111
+    figures = ownership(OWNED, CostAssumptions(serverless=True))
+    assert figures["instances"] == 0
+    assert figures["hosting_cost_per_month"] == pytest.approx(40 / 3600 * 0.10)
+    assert figures["formulas"]["hosting_cost_per_month"].startswith("serverless: ")
+
+
+def test_maintenance_is_hours_times_the_hour_rate_and_a_prototype_may_say_its_hours():
+    figures = ownership(OWNED, CostAssumptions(maintenance_hours_per_month=6))
+    assert figures["maintenance_cost_per_month"] == 600.0
+    own = ownership({**OWNED, "maintenance_hours_per_month": 20}, CostAssumptions())
+    assert own["maintenance_cost_per_month"] == 2000.0
+    assert "this prototype’s estimate" in own["formulas"]["maintenance_cost_per_month"]
+
+
+def test_cost_of_ownership_adds_hosting_retraining_and_maintenance():
+    # $70 hosting + 0.1 h × 4 retrains × $0.10 = $0.04 + 8 h × $100 = $800 → $870.04
+    figures = ownership(OWNED, CostAssumptions(retrains_per_month=4))
+    assert figures["retrain_cost_per_month"] == pytest.approx(0.04)
+    assert figures["ownership_cost_per_month"] == pytest.approx(870.04)
+    assert figures["ownership_cost_per_year"] == pytest.approx(870.04 * 12)
+    assert figures["one_off_cost"] == 8000.0
+    formulas = figures["formulas"]
+    assert formulas["ownership_cost_per_month"] == (
+        "$70.00 hosting + $0.040 retraining + $800.00 maintenance = $870.04 a month"
+    )
+    assert formulas["ownership_cost_per_year"] == "$870.04 a month × 12 = $10,440.48 a year"
+    assert set(formulas) == set(OWNERSHIP_FIGURES)
+
+
+def test_unknown_latency_makes_hosting_and_ownership_unknown_not_zero():
+    figures = ownership({"train_seconds": 1.0}, CostAssumptions())
+    assert figures["hosting_cost_per_month"] is None
+    assert figures["ownership_cost_per_month"] is None
+    assert figures["formulas"]["ownership_cost_per_month"].startswith("unknown: ")
+
+
+def test_payback_is_the_one_off_cost_over_the_monthly_saving():
+    months, formula = payback_months(8000.0, 6000.0, 10000.0)
+    assert months == 2.0
+    assert formula == (
+        "$8,000.00 one-off ÷ $4,000.00 saved a month (the MVP $10,000.00 − this $6,000.00 "
+        "a month) = 2 months"
+    )
+
+
+def test_no_saving_never_pays_back():
+    months, formula = payback_months(8000.0, 12000.0, 10000.0)
+    assert months is None and formula.startswith("never: ")
+    assert payback_months(None, 1.0, 2.0)[0] is None
+
+
+def test_a_saving_within_the_uncertainty_says_so():
+    _, formula = payback_months(8000.0, 6000.0, 10000.0, saving_interval=(-500.0, 9000.0))
+    assert formula.endswith("the saving is within the uncertainty, so it may never pay back")
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (41_237.18, "$41,000"),
+        (312.0, "$310"),
+        (37.4, "$37"),
+        (-2_480.0, "-$2,500"),
+        (0.0042, "$0.0042"),
+        (1_234_567, "$1,200,000"),
+    ],
+)
+def test_rounded_money_is_what_people_say(amount, text):
+    assert round_money(amount) == text
+
+
+def test_rounded_money_in_another_currency_puts_the_code_after():
+    assert round_money(41_237.18, "CHF") == "41,000 CHF"
