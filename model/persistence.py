@@ -1,36 +1,135 @@
-"""Model files: skops, with an explicit list of what may be loaded.
+"""Model files: skops, with an exact list of the types that may be loaded.
 
 skops refuses to build any type that is not trusted, so a model file cannot run code on load
-the way a pickle can. We trust scikit-learn, NumPy and SciPy types and this project's own
-rule models; any other type is refused with its name, so the user knows what to vet.
-Pickle and joblib files are only read when the caller says it trusts them.
+the way a pickle can, provided what is trusted cannot run code either. :func:`trusted_types`
+names every type exactly (never a module prefix): scikit-learn's estimators and the internal
+types their fitted state holds, NumPy and SciPy types, this project's rule models, and the
+gradient-boosting libraries' wrappers and boosters. No ``builtins`` function,
+``functools.partial``, ``operator`` function or anything that evaluates text is on it.
+
+Before skops reads a byte of a file, the zip's directory is checked: the file size, the
+number of members and their unpacked size are capped, and only the members skops writes
+(``schema.json`` and arrays) may be there, none holding a pickle. The libraries' own model
+files (XGBoost JSON/UBJSON, LightGBM model text, CatBoost ``.cbm``) hold no Python objects and
+are read by the libraries themselves. Pickle and joblib files are only read when the caller
+says it trusts them.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import os
 import pickle
+import re
 import zipfile
 from pathlib import Path
 
-__all__ = ["ModelFileError", "TRUSTED_MODULE_PREFIXES", "dumps", "loads", "load_model_file"]
+__all__ = [
+    "MAX_MEMBERS",
+    "MAX_UNPACKED_MB_ENV_VAR",
+    "ModelFileError",
+    "dumps",
+    "load_model_file",
+    "loads",
+    "trusted_types",
+]
 
-#: Modules whose types a model file may contain.
-TRUSTED_MODULE_PREFIXES = (
-    "sklearn.",
-    "numpy.",
-    "scipy.",
-    "builtins.",
-    "collections.",
-    "functools.partial",
-    "model.rules.",
-    "model.features.",
+#: Unpacked size a model file may reach, in MB; ``$SPRINT_REVIEW_MAX_MODEL_MB`` overrides it.
+MAX_UNPACKED_MB = 512
+MAX_UNPACKED_MB_ENV_VAR = "SPRINT_REVIEW_MAX_MODEL_MB"
+#: Members (arrays) a skops file may hold: a 1,000-stage, 10-class gradient boosting has 20,000.
+MAX_MEMBERS = 100_000
+#: ``schema.json`` is parsed whole: a 1M-word TF-IDF vocabulary takes about 20 MB of it.
+MAX_SCHEMA_MB = 64
+_MB = 1024 * 1024
+_MEMBER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(npy|npz|bin)")
+
+#: Types, beyond scikit-learn's estimators, that fitted scikit-learn models hold (found by
+#: saving a fitted model of every family and listing ``skops.io.get_untrusted_types``).
+_SKLEARN_STATE_TYPES = (
+    "sklearn._loss.loss.HalfTweedieLossIdentity",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.cluster._bisect_k_means._BisectingTree",
+    "sklearn.cluster._kmeans._kmeans_single_lloyd",
+    "sklearn.compose._column_transformer.make_column_selector",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.feature_selection._univariate_selection.f_regression",
+    "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",
+    "sklearn.gaussian_process.kernels.ConstantKernel",
+    "sklearn.gaussian_process.kernels.DotProduct",
+    "sklearn.gaussian_process.kernels.Matern",
+    "sklearn.gaussian_process.kernels.Product",
+    "sklearn.gaussian_process.kernels.RBF",
+    "sklearn.gaussian_process.kernels.Sum",
+    "sklearn.gaussian_process.kernels.WhiteKernel",
+    "sklearn.metrics._classification.balanced_accuracy_score",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.metrics._scorer._CurveScorer",
+    "sklearn.metrics._scorer._Scorer",
+    "sklearn.multiclass._ConstantPredictor",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils._bunch.Bunch",
+    "sklearn.utils._metadata_requests.MetadataRequest",
+    "sklearn.utils._metadata_requests.MethodMetadataRequest",
+)
+#: NumPy and SciPy types that are not arrays, dtypes or ufuncs (skops trusts those itself).
+_NUMPY_SCIPY_TYPES = (
+    "numpy.dtype",
+    "numpy.mean",
+    "numpy.median",
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    "scipy.interpolate._bsplines.BSpline",
+)
+#: This project's own models.
+_PROJECT_TYPES = (
+    "model.boosting.LightGBMTextClassifier",
+    "model.boosting.LightGBMTextRegressor",
+    "model.features.PhysicsFeatures",
+    "model.rules.PhysicsRules",
+    "model.rules.ToolWearRule",
+)
+#: The gradient-boosting libraries' scikit-learn wrappers and boosters, and what they hold.
+_BOOSTING_TYPES = (
+    "catboost.core.CatBoostClassifier",
+    "catboost.core.CatBoostRegressor",
+    "collections.OrderedDict",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "lightgbm.sklearn.LGBMRegressor",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
 )
 
 
 class ModelFileError(ValueError):
     """A model file cannot be read safely; the message says which and why."""
+
+
+@functools.cache
+def trusted_types() -> frozenset[str]:
+    """The exact qualified names of every type a model file may hold."""
+    import skops.io  # noqa: F401 - skops lists scikit-learn's estimators when imported
+    from sklearn.utils.discovery import all_estimators
+
+    estimators = {
+        f"{cls.__module__}.{cls.__qualname__}"
+        for _, cls in all_estimators()
+        if cls.__module__.startswith("sklearn.")
+    }
+    return frozenset(
+        estimators.union(_SKLEARN_STATE_TYPES, _NUMPY_SCIPY_TYPES, _PROJECT_TYPES, _BOOSTING_TYPES)
+    )
 
 
 def dumps(estimator) -> bytes:
@@ -61,8 +160,23 @@ def dumps(estimator) -> bytes:
     return buffer.getvalue()
 
 
+def max_unpacked_bytes() -> int:
+    """The unpacked size a model file may reach: ``MAX_UNPACKED_MB`` or the environment's."""
+    raw = os.environ.get(MAX_UNPACKED_MB_ENV_VAR, "").strip()
+    try:
+        megabytes = float(raw) if raw else MAX_UNPACKED_MB
+    except ValueError:
+        megabytes = MAX_UNPACKED_MB
+    return int(max(megabytes, 1) * _MB)
+
+
 def loads(data: bytes, source: str = "model file"):
-    """Load a skops payload, trusting only ``TRUSTED_MODULE_PREFIXES``."""
+    """Load a skops payload whose types are all in :func:`trusted_types`.
+
+    The archive is checked first (:func:`_check_archive`); a type that is not trusted is
+    refused by name, and a trusted type whose library is not installed names the library.
+    """
+    _check_archive(data, source)
     import skops.io as sio
 
     try:
@@ -72,29 +186,202 @@ def loads(data: bytes, source: str = "model file"):
             f"{source} is not a readable skops file ({type(error).__name__}); "
             "save the model again with skops.io.dump"
         ) from None
-    refused = [name for name in untrusted if not name.startswith(TRUSTED_MODULE_PREFIXES)]
+    refused = sorted(set(untrusted) - trusted_types())
     if refused:
         raise ModelFileError(
-            f"{source} contains types that are not trusted: {', '.join(sorted(refused))}; "
-            "only scikit-learn, NumPy, SciPy and Sprint Review's own models can be loaded"
+            f"{source} contains types that are not trusted: {', '.join(refused)}; "
+            "only scikit-learn, NumPy, SciPy, XGBoost, LightGBM, CatBoost and Sprint Review's "
+            "own models can be loaded: save the model without them"
         )
+    _require_libraries(untrusted, source)
     try:
         return sio.loads(data, trusted=untrusted)
     except Exception as error:  # noqa: BLE001
-        raise ModelFileError(f"{source} could not be loaded: {error}") from None
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelFileError(f"{source} could not be loaded: {message}") from None
+
+
+def _require_libraries(type_names: list[str], source: str) -> None:
+    from model.boosting import OPTIONAL_LIBRARIES, MissingLibraryError, require
+
+    for library in sorted({name.split(".")[0] for name in type_names}):
+        if library in OPTIONAL_LIBRARIES:
+            try:
+                require(library, source)
+            except MissingLibraryError as error:
+                raise ModelFileError(str(error)) from None
+
+
+def _too_large(source: str, what: str, limit_bytes: int) -> ModelFileError:
+    return ModelFileError(
+        f"{source} was refused: {what}, more than the {limit_bytes // _MB} MB a model file may "
+        f"unpack to; save a smaller model, or if you made this file yourself set "
+        f"{MAX_UNPACKED_MB_ENV_VAR} to a larger number of MB"
+    )
+
+
+def _check_archive(data: bytes, source: str) -> None:
+    """Refuse a skops file that is not what skops writes, before any member is unpacked.
+
+    From the zip's end record: the member count. From its directory: each member's name (only
+    ``schema.json`` and skops' array files) and unpacked size. Then what skops would read: the
+    arrays each referenced once, no array holding pickled objects (NumPy's object arrays), and
+    each ``.npz`` (a SciPy sparse matrix, itself a zip) holding only such arrays.
+    """
+    limit = max_unpacked_bytes()
+    if len(data) > limit:
+        raise _too_large(source, f"the file is {len(data) / _MB:.0f} MB", limit)
+    handle = io.BytesIO(data)
+    end = zipfile._EndRecData(handle)  # the end record only: the directory is not parsed yet
+    if end is None:
+        raise ModelFileError(
+            f"{source} is not a readable skops file (not a zip archive); "
+            "save the model again with skops.io.dump"
+        )
+    if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
+        raise ModelFileError(
+            f"{source} was refused: it holds {end[zipfile._ECD_ENTRIES_TOTAL]:,} files, more "
+            f"than the {MAX_MEMBERS:,} a model file may hold; save the model again with skops"
+        )
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        raise ModelFileError(
+            f"{source} is not a readable skops file ({error}); save the model again with "
+            "skops.io.dump"
+        ) from None
+    with archive:
+        members = {}
+        for info in archive.infolist():
+            name = info.filename
+            if name in members or not (name == "schema.json" or _MEMBER_NAME.fullmatch(name)):
+                raise ModelFileError(
+                    f"{source} was refused: it holds {name!r}, which skops never writes "
+                    "(a nested archive, a pickle or a duplicate); save the model again with "
+                    "skops.io.dump"
+                )
+            members[name] = info
+        if "schema.json" not in members:
+            raise ModelFileError(
+                f"{source} is not a readable skops file (no schema.json); "
+                "save the model again with skops.io.dump"
+            )
+        unpacked = sum(info.file_size for info in members.values())
+        if unpacked > limit:
+            raise _too_large(source, f"it unpacks to {unpacked / _MB:,.0f} MB", limit)
+        if members["schema.json"].file_size > MAX_SCHEMA_MB * _MB:
+            raise _too_large(
+                source, f"its schema.json is over {MAX_SCHEMA_MB} MB", MAX_SCHEMA_MB * _MB
+            )
+        _check_members(archive, members, source, limit)
+
+
+def _check_members(archive: zipfile.ZipFile, members: dict, source: str, limit: int) -> None:
+    try:
+        schema = json.loads(archive.read("schema.json"))
+    except (ValueError, RecursionError, zipfile.BadZipFile, OSError) as error:
+        raise ModelFileError(
+            f"{source} is not a readable skops file (schema.json: {type(error).__name__}); "
+            "save the model again with skops.io.dump"
+        ) from None
+    referenced = _referenced_files(schema)
+    # skops reads a member once for every node that names it: a member named many times
+    # unpacks many times over.
+    read = sum(members[name].file_size for name in referenced if name in members)
+    if read > limit:
+        raise _too_large(source, f"its arrays are read as {read / _MB:,.0f} MB", limit)
+    for name in set(referenced) & set(members):
+        try:
+            if name.endswith(".npy"):
+                _check_npy(archive.open(name), f"{source} ({name})")
+            elif name.endswith(".npz"):
+                _check_npz(archive.read(name), f"{source} ({name})", limit)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            if isinstance(error, ModelFileError):
+                raise
+            raise ModelFileError(
+                f"{source} is not a readable skops file ({name}: {error}); "
+                "save the model again with skops.io.dump"
+            ) from None
+
+
+def _referenced_files(node) -> list[str]:
+    found, stack = [], [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("file"), str):
+                found.append(item["file"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _check_npy(stream, source: str) -> None:
+    from numpy.lib import format as npy
+
+    with stream:
+        version = npy.read_magic(stream)
+        if version == (1, 0):
+            _, _, dtype = npy.read_array_header_1_0(stream)
+        else:
+            _, _, dtype = npy.read_array_header_2_0(stream)
+    if dtype.hasobject:
+        raise ModelFileError(
+            f"{source} was refused: the array holds pickled Python objects, which skops never "
+            "writes; save the model again with skops.io.dump"
+        )
+
+
+def _check_npz(data: bytes, source: str, limit: int) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as inner:
+        infos = inner.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ModelFileError(f"{source} was refused: it holds {len(infos):,} arrays")
+        unpacked = sum(info.file_size for info in infos)
+        if unpacked > limit:
+            raise _too_large(source, f"it unpacks to {unpacked / _MB:,.0f} MB", limit)
+        for info in infos:
+            if not info.filename.endswith(".npy"):
+                raise ModelFileError(
+                    f"{source} was refused: it holds {info.filename!r}, which a sparse matrix "
+                    "never holds; save the model again with skops.io.dump"
+                )
+            _check_npy(inner.open(info), source)
 
 
 def load_model_file(path: str | Path, trust_pickle: bool = False):
-    """Load a model from a ``.skops`` file, or a ``.pkl``/``.joblib`` file if ``trust_pickle``.
+    """Load a model from a ``.skops`` file, a library's own model file (XGBoost ``.json`` or
+    ``.ubj``, LightGBM ``.txt``, CatBoost ``.cbm``), or a ``.pkl``/``.joblib`` file if
+    ``trust_pickle``.
 
     Without ``trust_pickle`` a pickle file is refused before a byte of it is unpickled.
     """
+    from model.boosting import NATIVE_SUFFIXES, MissingLibraryError, load_native_model
+
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"model file {path} does not exist")
     suffix = path.suffix.lower()
+    source = f"model file {path.name}"
     if suffix == ".skops":
-        return loads(path.read_bytes(), source=f"model file {path.name}")
+        limit = max_unpacked_bytes()
+        if path.stat().st_size > limit:
+            raise _too_large(source, f"the file is {path.stat().st_size / _MB:,.0f} MB", limit)
+        return loads(path.read_bytes(), source=source)
+    if suffix in NATIVE_SUFFIXES:
+        try:
+            return load_native_model(path)
+        except MissingLibraryError as error:
+            raise ModelFileError(str(error)) from None
+        except Exception as error:  # noqa: BLE001 - each library raises its own types
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise ModelFileError(
+                f"{source} could not be read as a {NATIVE_SUFFIXES[suffix]} model "
+                f"({message or type(error).__name__}); save it again with the library's "
+                "save_model"
+            ) from None
     if suffix in {".pkl", ".pickle", ".joblib"}:
         if not trust_pickle:
             raise ModelFileError(
@@ -110,6 +397,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
         except Exception as error:  # noqa: BLE001
             raise ModelFileError(f"{path.name} could not be unpickled: {error}") from None
     raise ModelFileError(
-        f"{path.name}: unknown model file type {suffix!r}; use .skops (or .pkl/.joblib with "
-        "--trust-pickle)"
+        f"{path.name}: unknown model file type {suffix!r}; use .skops, a library's own model "
+        "file (.json/.ubj XGBoost, .txt LightGBM, .cbm CatBoost), or .pkl/.joblib with "
+        "--trust-pickle"
     )
