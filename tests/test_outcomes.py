@@ -1,0 +1,150 @@
+"""Outcomes in counts and words: caught, missed, false alarms; per class; typical error."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import model
+from model.outcomes import (
+    BinaryOutcome,
+    binary_outcome,
+    class_name,
+    confusion_table,
+    decided_labels,
+    multiclass_outcome,
+    outcome,
+    outcome_sentence,
+    outcome_sentences,
+    prototype_outcome,
+    regression_outcome,
+)
+
+NAMES = {"1": "Failure", "0": "No failure"}
+
+
+def _issue_example() -> BinaryOutcome:
+    actual = ["1"] * 68 + ["0"] * 1932
+    decided = ["1"] * 50 + ["0"] * 18 + ["1"] * 7 + ["0"] * 1925
+    return binary_outcome(actual, decided, "1", "0")
+
+
+def test_binary_counts_caught_missed_and_false_alarms():
+    result = _issue_example()
+    assert (result.caught, result.positives, result.missed) == (50, 68, 18)
+    assert (result.false_alarms, result.negatives, result.correctly_cleared) == (7, 1932, 1925)
+    assert result.flagged == 57 and result.n == 2000
+
+
+def test_binary_sentence_uses_the_class_names_and_the_noun():
+    assert outcome_sentence(_issue_example(), NAMES, "machines") == (
+        "Caught 50 of 68 failures (74%); 7 false alarms among the 1,932 machines with no failure."
+    )
+
+
+def test_class_names_may_be_keyed_by_the_labels_themselves():
+    assert class_name(1, {1: "Failure"}) == "Failure"
+    assert class_name("1", {1: "Failure"}) == "Failure"
+    assert class_name(1.0, {"1": "Failure"}) == "Failure"
+
+
+def test_without_class_names_the_sentence_shows_the_labels():
+    assert outcome_sentence(_issue_example(), None, "machines") == (
+        "Caught 50 of 68 machines labelled 1 (74%); 7 false alarms among the 1,932 machines "
+        "labelled 0."
+    )
+
+
+def test_names_of_several_words_are_quoted_and_one_alarm_is_singular():
+    result = binary_outcome(["y", "y", "n"], ["y", "n", "y"], "y", "n")
+    text = outcome_sentence(result, {"y": "Will churn", "n": "Loyal"}, "customers")
+    assert text == (
+        "Caught 1 of 2 customers labelled “Will churn” (50%); 1 false alarm among the 1 loyal "
+        "customer."
+    )
+
+
+def test_one_word_names_read_as_nouns_or_adjectives():
+    result = binary_outcome(["f", "f", "h", "h"], ["f", "h", "f", "h"], "f", "h")
+    assert outcome_sentence(result, {"f": "Defect", "h": "Healthy"}, "parts") == (
+        "Caught 1 of 2 defects (50%); 1 false alarm among the 2 healthy parts."
+    )
+
+
+def test_a_set_without_positives_says_there_was_nothing_to_catch():
+    result = binary_outcome(["0", "0", "0"], ["1", "0", "0"], "1", "0")
+    assert outcome_sentence(result, NAMES, "machines") == (
+        "No failures among these 3 machines to catch; 1 false alarm."
+    )
+
+
+def _frame() -> pd.DataFrame:
+    scores = np.array([0.9, 0.7, 0.4, 0.35, 0.2, 0.05])
+    return pd.DataFrame(
+        {
+            "predicted": np.where(scores >= 0.5, "1", "0"),
+            "p:0": 1 - scores,
+            "p:1": scores,
+            "actual": ["1", "0", "1", "0", "0", "1"],
+        }
+    )
+
+
+def test_a_threshold_flags_the_cases_whose_probability_reaches_it():
+    frame = _frame()
+    assert list(decided_labels(frame, "1", None)) == ["1", "1", "0", "0", "0", "0"]
+    assert list(decided_labels(frame, "1", 0.3)) == ["1", "1", "1", "1", "0", "0"]
+    result = outcome(frame, "binary", ["0", "1"], "1", threshold=0.3)
+    assert (result.caught, result.positives, result.false_alarms) == (2, 3, 2)
+    assert result.threshold == 0.3
+
+
+def test_multiclass_counts_per_class_with_what_each_was_taken_for():
+    result = multiclass_outcome(list("aabbbc"), list("abbbcc"), ["a", "b", "c"])
+    a, b, c = result.classes
+    assert (a.actual, a.recognised, a.mistaken_for, a.wrongly_called) == (2, 1, {"b": 1}, 0)
+    assert (b.actual, b.recognised, b.mistaken_for, b.wrongly_called) == (3, 2, {"c": 1}, 1)
+    assert (result.correct, result.n) == (4, 6)
+    assert outcome_sentences(result, {"a": "Heat failure"}, "machines") == [
+        "Right on 4 of 6 machines (67%).",
+        "Heat failure: 1 of 2 recognised (50%), most often taken for b (1); "
+        "no other machine was called Heat failure.",
+        "b: 2 of 3 recognised (67%), most often taken for c (1); 1 other machine wrongly called b.",
+        "c: 1 of 1 recognised (100%); 1 other machine wrongly called c.",
+    ]
+
+
+def test_regression_says_the_typical_error_in_the_target_unit():
+    # absolute errors 0.5, 0, 1, 1, 6: median 1, 90th percentile 4 (numpy's linear)
+    result = regression_outcome([1, 2, 3, 4, 10], [1.5, 2, 2, 5, 4])
+    assert result.median_abs_error == 1.0
+    assert result.p90_abs_error == pytest.approx(4.0)
+    assert outcome_sentence(result, noun="parcels", unit="kg") == (
+        "Typically off by 1 kg: half the parcels are within 1 kg, 9 in 10 within 4 kg. "
+        "On average the predictions are 1.1 kg too low."
+    )
+
+
+def test_the_confusion_matrix_is_in_counts_with_words():
+    table = confusion_table(list("aabbbc"), list("abbbcc"), ["a", "b", "c"], {"a": "Heat"})
+    assert list(table.index) == ["Actually Heat", "Actually b", "Actually c"]
+    assert list(table.columns) == ["Predicted Heat", "Predicted b", "Predicted c"]
+    assert table.to_numpy().tolist() == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+
+
+def test_outcome_of_predictions_without_labels_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="without labels"):
+        outcome(_frame().drop(columns="actual"), "binary", ["0", "1"], "1")
+
+
+def test_a_published_prototype_counts_agree_with_its_stored_confusion_matrix(small_workspace):
+    proto = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    result = prototype_outcome(proto)
+    [[cleared, alarms], [missed, caught]] = proto.meta["confusion_matrix"]  # rows: 0, 1
+    assert (result.caught, result.missed) == (caught, missed)
+    assert (result.false_alarms, result.correctly_cleared) == (alarms, cleared)
+    predictions = proto.predictions()
+    table = confusion_table(predictions["actual"], predictions["predicted"], ["0", "1"], NAMES)
+    assert table.to_numpy().tolist() == proto.meta["confusion_matrix"]
+    assert list(table.index) == ["Actually No failure", "Actually Failure"]
