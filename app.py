@@ -2,7 +2,7 @@
 
 Run with ``streamlit run app.py``; the workspace folder is ``$SPRINT_REVIEW_WORKSPACE`` (default
 ``./workspace``). An empty workspace gets the bundled demo. The sidebar's sprint and reviewer
-are shared by every page through session state (keys in ``model.cached``).
+are shared by every page through session state (keys in ``ui.cached``).
 
 This file is both the app's script and, imported by ``streamlit run``, the ASGI app that serves
 it (``st.App``, at the end): the server then imports what every page needs and computes the
@@ -29,9 +29,10 @@ _cache_log_level = _cache_log.level
 if SERVING:  # imported before Streamlit's runtime starts, every st.cache_data decorator of the
     _cache_log.setLevel(logging.ERROR)  # modules below logs "No runtime found"; no harm done:
     # their caches are created on first use, inside the runtime.
-from model import access, cached, views  # noqa: E402
+from model import access  # noqa: E402
 from model.config import workspace_from_env  # noqa: E402
 from model.workspace import open_workspace  # noqa: E402
+from ui import cached, views  # noqa: E402
 
 _cache_log.setLevel(_cache_log_level)
 
@@ -81,7 +82,7 @@ def auth_configured() -> bool:
 def sign_in(ws) -> str | None:
     """The signed-in user's role, asking them to sign in first; None in local mode."""
     if not auth_configured():
-        st.session_state[access.ROLE_STATE_KEY] = "scientist"
+        st.session_state[cached.ROLE_STATE_KEY] = "scientist"
         return None
     if not st.user.is_logged_in:
         st.title("Sprint Review")
@@ -90,7 +91,7 @@ def sign_in(ws) -> str | None:
         st.stop()
     email = str(st.user.get("email") or "")
     role = access.role_for(email, access.load_access_list(ws.path))
-    st.session_state[access.ROLE_STATE_KEY] = role
+    st.session_state[cached.ROLE_STATE_KEY] = role
     # Verdicts and decisions carry the signed-in identity, not a name anyone could type.
     st.session_state[cached.REVIEWER_KEY] = email
     return email
@@ -116,7 +117,7 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 icon=":material/lock_open:",
             )
         else:
-            role = st.session_state[access.ROLE_STATE_KEY]
+            role = st.session_state[cached.ROLE_STATE_KEY]
             st.caption("Signed in as")
             st.text(f"{email} ({role})")
             st.button("Sign out", on_click=st.logout)

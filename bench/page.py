@@ -19,8 +19,8 @@ from unittest import mock
 from bench.data import fit_model, resampled_rows
 from bench.report import Row, median_seconds, timed
 from model.config import PROJECT_DIR, SHAP_JOBS_ENV_VAR, WORKSPACE_ENV_VAR
-from model.views import TABLE_PAGE_SIZE
 from model.workspace import open_workspace
+from ui.views import TABLE_PAGE_SIZE
 
 __all__ = [
     "bench_page",
@@ -151,7 +151,7 @@ def _app_environment(workspace: Path) -> Iterator[None]:
 
 def _wait_for_warm_ups() -> float:
     """Wait until the pages' background warm-ups (the bake-off's) are done; seconds waited."""
-    from model import cached
+    from ui import cached
 
     return timed(lambda: cached._WARM_UP_POOL.submit(lambda: None).result())
 
@@ -161,7 +161,8 @@ def _clear_caches() -> None:
     bake-off warm-ups asked for (after waiting for any under way)."""
     import streamlit as st
 
-    from model import bakeoff, cached, stats, workspace
+    from model import bakeoff, stats, workspace
+    from ui import cached
 
     _wait_for_warm_ups()
     with cached._WARM_UPS_LOCK:

@@ -24,7 +24,6 @@ from pathlib import Path
 
 __all__ = [
     "ROLES",
-    "ROLE_STATE_KEY",
     "ACTIONS",
     "ACCESS_FILE",
     "AccessError",
@@ -35,8 +34,6 @@ __all__ = [
 ]
 
 ROLES = ("viewer", "sme", "scientist")
-#: Where app.py keeps the session's role for the pages to check.
-ROLE_STATE_KEY = "sprint_review_role"
 ACCESS_FILE = "access.json"
 
 #: The least role each action needs.

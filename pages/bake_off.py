@@ -12,11 +12,12 @@ import re
 
 import streamlit as st
 
-from model import access, bakeoff, cached, views
+from model import access, bakeoff
 from model.costs import CostAssumptions, load_assumptions, save_assumptions
-from model.report import bakeoff_report_html
 from model.stats import metric_info
 from model.workspace import Workspace
+from ui import cached, views
+from ui.report import bakeoff_report_html
 
 METRIC_KEY = "bake_off_metric"
 FEATURE_KEY = "bake_off_feature"
@@ -35,7 +36,7 @@ ASSUMPTION_KEYS = {
 }
 QUEUE = "bake-off disagreements"
 ROWS_PER_PAGE = 25
-ROLE = st.session_state.get(access.ROLE_STATE_KEY)
+ROLE = st.session_state.get(cached.ROLE_STATE_KEY)
 
 
 def escape(text: object) -> str:

@@ -16,7 +16,8 @@ import streamlit as st
 
 import feedback_store
 from feedback_store import RULES, VERDICTS
-from model import access, cached, views
+from model import access
+from ui import cached, views
 
 ALL = "All"
 EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
@@ -32,7 +33,7 @@ path = str(ws.path)
 store = cached.store(path)
 stamp = cached.verdicts_stamp(store)
 sprints = ws.sprints()
-role = st.session_state.get(access.ROLE_STATE_KEY)
+role = st.session_state.get(cached.ROLE_STATE_KEY)
 may_export = access.can(role, "export")
 no_export = None if may_export else access.refusal(role, "export")
 

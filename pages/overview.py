@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from model import cached, panels, views
+from ui import cached, panels, views
 
 cached.require_app()
 ws = cached.workspace()

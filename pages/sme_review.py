@@ -18,7 +18,8 @@ import streamlit as st
 
 from feedback_store import DISPUTE_KINDS, VERDICTS
 from feedback_store.store import COMMENT_MAX, ROW_ID_MAX
-from model import access, cached, review, views
+from model import access, review
+from ui import cached, views
 
 # -- session-state keys ---------------------------------------------------------------------------
 PROTOTYPE_KEY = "review_prototype"
@@ -52,7 +53,7 @@ ws = cached.workspace()
 path = str(ws.path)
 sprint = cached.sprint()
 reviewer = cached.reviewer()
-role = st.session_state.get(access.ROLE_STATE_KEY)
+role = st.session_state.get(cached.ROLE_STATE_KEY)
 may_record = access.can(role, "record_verdict")
 may_dispute = access.can(role, "dispute")
 

@@ -1,12 +1,12 @@
 """Sprint demo: the MVP, its metrics against last sprint's, and its explained predictions.
 
-Each section is a function of ``model.panels``; a rerun reads cached chart specs and one page
+Each section is a function of ``ui.panels``; a rerun reads cached chart specs and one page
 of rows, so nothing here grows with the demo set.
 """
 
 import streamlit as st
 
-from model import cached, panels
+from ui import cached, panels
 
 WARMED_KEY = "demo_warmed_bakeoff"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 from recording import record_calls
 from streamlit.web.server.app_discovery import discover_asgi_app
 
-from model import cached
 from model import followup as followup_module
 from model.config import WORKSPACE_ENV_VAR
 from model.workspace import Workspace
+from ui import cached
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -10,33 +10,35 @@ import pandas as pd
 import pytest
 
 import model
-from model import views
 from model.bakeoff import (
     BOOTSTRAP_METHOD,
     COST_COLUMNS,
-    DOMINATED_COLOR,
-    FONT_SIZE,
-    FRONT_COLOR,
-    HIGHLIGHT_COLOR,
-    LABEL_LIMIT,
     ROWS_WORD,
-    TITLE_FONT_SIZE,
-    agreement_data,
-    agreement_spec,
     bakeoff_table,
     bootstrap_figures,
     disagreements,
-    display_table,
-    pareto_chart,
-    pareto_data,
     pareto_front,
-    pareto_spec,
     segment_table,
     tradeoff_sentences,
 )
 from model.costs import CostAssumptions
 from model.demo import FEATURES, TARGET, load_demo_data
 from model.stats import bootstrap_ci, compare_to_mvp
+from ui import views
+from ui.bakeoff_display import (
+    DOMINATED_COLOR,
+    FONT_SIZE,
+    FRONT_COLOR,
+    HIGHLIGHT_COLOR,
+    LABEL_LIMIT,
+    TITLE_FONT_SIZE,
+    agreement_data,
+    agreement_spec,
+    display_table,
+    pareto_chart,
+    pareto_data,
+    pareto_spec,
+)
 
 TOOL_WEAR = "Tool wear [min]"
 

@@ -1,5 +1,5 @@
 """The Overview's and the Sprint demo's charts are Vega-Lite specs written as dicts
-(``model.vega``): each is the spec the same chart built with Altair gives, which Altair
+(``ui.vega``): each is the spec the same chart built with Altair gives, which Altair
 validates against the Vega-Lite schema. The Altair charts below are the code the specs
 replaced, kept verbatim as the reference."""
 
@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 import model
-from model import vega, views
 from model.metrics import MULTICLASS, REGRESSION, format_metric
-from model.views import (
+from tests.test_views import BINARY_META, explanation
+from ui import vega, views
+from ui.views import (
     DOWN_COLOR,
     FONT_SIZE,
     KIND_BASE,
@@ -32,7 +33,6 @@ from model.views import (
     probability_label,
     waterfall_data,
 )
-from tests.test_views import BINARY_META, explanation
 
 
 def altair_waterfall_chart(

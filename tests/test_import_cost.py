@@ -15,7 +15,7 @@ import model
 
 PROJECT = Path(__file__).resolve().parents[1]
 #: Imported only to publish, load a model, explain a row on demand or build an Altair chart
-#: (the report, the disputes chart; the pages draw specs written as dicts, see model.vega).
+#: (the report, the disputes chart; the pages draw specs written as dicts, see ui.vega).
 HEAVY = ("sklearn", "scipy", "skops", "shap", "numba", "pytest", "dask", "altair")
 
 PAGE_RUNS = textwrap.dedent(
@@ -42,7 +42,7 @@ PAGE_RUNS = textwrap.dedent(
             at.switch_page(f"pages/{{page}}.py").run()
             assert not at.exception, (page, [e.message for e in at.exception])
             imported[page] = [name for name in HEAVY if name in sys.modules]
-        from model import cached
+        from ui import cached
 
         cached._WARM_UP_POOL.submit(lambda: None).result()  # the Overview's warm-up, done
         imported["warm-up"] = [name for name in HEAVY if name in sys.modules]
@@ -65,8 +65,8 @@ def _run(code: str, workspace: Path | None = None) -> str:
 def test_importing_the_apps_modules_imports_no_heavy_library():
     code = (
         "import sys\n"
-        "from model import access, bakeoff, cached, config, costs, followup, panels, report\n"
-        "from model import review, stats, views, workspace\n"
+        "from model import access, bakeoff, config, costs, followup, review, stats, workspace\n"
+        "from ui import bakeoff_display, cached, panels, report, views\n"
         "import feedback_store, model\n"
         f"print([name for name in {HEAVY!r} if name in sys.modules])\n"
     )

@@ -11,7 +11,7 @@ from recording import record_calls
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from model import cached, views
+from ui import cached, views
 
 SPRINT, MVP = "Sprint 2", "random forest"
 TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]

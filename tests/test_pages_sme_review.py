@@ -7,7 +7,8 @@ import pytest
 
 import feedback_store
 import model
-from model import review, views
+from model import review
+from ui import views
 
 SPRINT, MVP = "Sprint 2", "random forest"
 

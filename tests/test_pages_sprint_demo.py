@@ -9,8 +9,8 @@ from sklearn.model_selection import train_test_split
 
 import feedback_store
 import model
-from model import views
 from model.metrics import format_metric
+from ui import views
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import model
 from model.costs import CostAssumptions
 from model.demo import FEATURES, TARGET, load_demo_data
-from model.report import bakeoff_report_html
+from ui.report import bakeoff_report_html
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 RATIONALE = "Cheapest that works.\n<script>alert(1)</script> ![x](http://evil)"

@@ -7,8 +7,9 @@ import pytest
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from model import review, views
+from model import review
 from model.workspace import Prototype, Workspace
+from ui import views
 
 SPRINT, MVP = "Sprint 2", "random forest"
 #: What the Feedback page computed its first run from: every verdict, the exports, demo rows.

@@ -8,7 +8,7 @@ import pytest
 
 import feedback_store
 import model
-from model import views
+from ui import views
 
 BINARY_META = {
     "task": "binary",
@@ -254,7 +254,8 @@ def test_with_arrow_datasets_keeps_the_data_as_arrow_bytes():
 
 
 def test_cached_row_helpers_equal_what_they_cache(small_workspace):
-    from model import cached, review
+    from model import review
+    from ui import cached
 
     ws = model.open_workspace(small_workspace)
     proto = ws.prototype("Sprint 2", "random forest")

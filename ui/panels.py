@@ -1,6 +1,6 @@
 """Streamlit panels: the pages' sections, laid out once.
 
-Logic stays in ``model.views`` and ``model.followup``; these functions only lay it out, so a
+Logic stays in ``ui.views`` and ``model.followup``; these functions only lay it out, so a
 page file stays a short list of its sections.
 """
 
@@ -11,8 +11,8 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from model import cached, views
 from model.workspace import Prototype, Workspace
+from ui import cached, views
 
 #: Session-state keys of the sprint demo's predictions table.
 DEMO_TABLE_KEY = "demo_table"

@@ -22,8 +22,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from model import vega
-from model.bakeoff import display_table
 from model.costs import CostAssumptions, costs, format_money, format_number
 from model.metrics import (
     BINARY,
@@ -35,6 +33,8 @@ from model.metrics import (
 )
 from model.stats import available_metrics
 from model.workspace import Workspace
+from ui import vega
+from ui.bakeoff_display import display_table
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
@@ -404,7 +404,7 @@ def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
 
 def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) -> dict:
     """Horizontal waterfall of one row's SHAP contributions, in the model's output units: a
-    Vega-Lite spec (see ``model.vega``)."""
+    Vega-Lite spec (see ``ui.vega``)."""
     data = waterfall_data(explanation, max_features=max_features)
     data["text_at"] = data[["start", "end"]].max(axis=1)
     target = probability_label(meta, explanation.get("explained_class"))
@@ -455,7 +455,7 @@ def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10)
 # -- global importance --------------------------------------------------------------------------
 def global_importance_spec(meta: Mapping) -> dict:
     """Mean |SHAP contribution| per feature over the demo rows, largest first: a Vega-Lite spec
-    (see ``model.vega``)."""
+    (see ``ui.vega``)."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
     data = (
         importance.sort_values(ascending=False)
@@ -509,7 +509,7 @@ def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFram
 
 def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
-    sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``model.vega``)."""
+    sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``ui.vega``)."""
     data = headline_by_sprint(summary, sprints)
     data["text"] = [
         format_metric(_metric_key(label), value)

@@ -22,12 +22,14 @@ import feedback_store
 from model import bakeoff as _bakeoff
 from model import followup as _followup
 from model import review as _review
-from model import views as _views
 from model.costs import CostAssumptions, load_assumptions
 from model.workspace import Workspace, open_workspace
+from ui import bakeoff_display as _bakeoff_display
+from ui import views as _views
 
 __all__ = [
     "REVIEWER_KEY",
+    "ROLE_STATE_KEY",
     "SPRINT_KEY",
     "WORKSPACE_KEY",
     "bakeoff",
@@ -64,6 +66,8 @@ __all__ = [
 WORKSPACE_KEY = "workspace"
 SPRINT_KEY = "sprint"
 REVIEWER_KEY = "reviewer"
+#: Where app.py keeps the session's role (``model.access``) for the pages to check.
+ROLE_STATE_KEY = "sprint_review_role"
 
 
 # -- the session's choices ----------------------------------------------------------------------
@@ -321,7 +325,7 @@ def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stam
     """``bakeoff.pareto_spec`` for ``bakeoff(...)``'s table, its data already in the form
     Streamlit sends to the browser."""
     table = bakeoff(path, sprint, metric_key, assumptions, stamp)
-    return _views.with_arrow_datasets(_bakeoff.pareto_spec(table))
+    return _views.with_arrow_datasets(_bakeoff_display.pareto_spec(table))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -329,7 +333,7 @@ def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
     """``bakeoff.agreement_spec`` for ``disagreements(...)``, its data already in the form
     Streamlit sends to the browser."""
     split = disagreements(path, sprint, stamp)
-    return _views.with_arrow_datasets(_bakeoff.agreement_spec(split["agreement"]))
+    return _views.with_arrow_datasets(_bakeoff_display.agreement_spec(split["agreement"]))
 
 
 @st.cache_resource(show_spinner=False)

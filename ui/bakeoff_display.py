@@ -1,0 +1,428 @@
+"""The bake-off as the page and the report show it: the table in words, the Pareto chart of
+score against running cost, and the agreement heatmap.
+
+The figures come from :mod:`model.bakeoff`; this module only shapes them for a screen.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from model.bakeoff import COST_COLUMNS, ROWS_WORD
+from model.costs import format_money
+from model.metrics import format_metric
+from model.stats import BOOTSTRAP_METHOD
+from ui import vega
+
+if TYPE_CHECKING:
+    import altair as alt
+
+__all__ = [
+    "agreement_data",
+    "agreement_spec",
+    "chart_data",
+    "display_table",
+    "pareto_chart",
+    "pareto_data",
+    "pareto_spec",
+]
+
+FONT_SIZE = 14
+TITLE_FONT_SIZE = 16
+LABEL_LIMIT = 300
+FRONT_COLOR = "#1565c0"
+DOMINATED_COLOR = "#9e9e9e"
+HIGHLIGHT_COLOR = "#e65100"
+MEGABYTE = 1_000_000
+#: Above this ratio between the dearest and cheapest prototype, the cost axis is logarithmic.
+LOG_SCALE_RATIO = 20
+
+
+# -- display ------------------------------------------------------------------------------------
+def _points(value: float, is_fraction: bool, signed: bool = True) -> str:
+    if math.isnan(value):
+        return "—"
+    if is_fraction:
+        return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f}"
+    return f"{value:+.3g}" if signed else f"{value:.3g}"
+
+
+def _p_value(p: float) -> str:
+    """A p-value as people read it: "<0.001" rather than 1.1e-05."""
+    if math.isnan(p):
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The bake-off table as text, one row per prototype, with readable column names."""
+    attrs = table.attrs
+    key, label = attrs["metric_key"], attrs["metric_label"]
+    fraction = attrs.get("is_fraction", True)
+    currency = attrs.get("currency", "USD")
+    confidence = attrs.get("confidence", 0.95)
+    unit = " (points)" if fraction else ""
+    reference = attrs.get("reference") or "reference"
+    out = pd.DataFrame(index=table.index)
+    out["Prototype"] = [
+        f"{n} (MVP)" if mvp else n for n, mvp in zip(table["prototype"], table["mvp"], strict=True)
+    ]
+    out[f"{label} ({confidence:.0%} interval)"] = [
+        "—"
+        if math.isnan(v)
+        else f"{format_metric(key, v)} ({format_metric(key, lo)}–{format_metric(key, hi)})"
+        for v, lo, hi in zip(table[key], table[f"{key}_low"], table[f"{key}_high"], strict=True)
+    ]
+    out[f"vs {reference}{unit}"] = [
+        "—"
+        if math.isnan(d)
+        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
+        for d, lo, hi in zip(
+            table["difference"], table["difference_low"], table["difference_high"], strict=True
+        )
+    ]
+    out["Verdict"] = table["verdict"].fillna("")
+    out["McNemar p"] = [_p_value(p) for p in table["mcnemar_p"]]
+    out["Running cost / month"] = [format_money(_none(v), currency) for v in table[COST_COLUMNS[0]]]
+    out["One-off cost"] = [format_money(_none(v), currency) for v in table["one_off_cost"]]
+    out["Latency p50 / p95 (ms per 1,000)"] = [
+        f"{_number(a, 1)} / {_number(b, 1)}"
+        for a, b in zip(
+            table["latency_ms_per_1000_p50"], table["latency_ms_per_1000_p95"], strict=True
+        )
+    ]
+    out["Model size (MB)"] = [_number(v / MEGABYTE, 2) for v in table["model_size_bytes"]]
+    out["Peak memory (MB)"] = [_number(v / MEGABYTE, 2) for v in table["peak_memory_bytes"]]
+    out["Training (s)"] = [
+        "<0.01" if 0 < v < 0.005 else _number(v, 2) for v in table["train_seconds"]
+    ]
+    out["Effort (person-days)"] = [_number(v, 1) for v in table["effort_days"]]
+    out["Pareto"] = ["dominated" if d else "on the front" for d in table["dominated"]]
+    return out.reset_index(drop=True)
+
+
+def _float(value) -> float:
+    number = pd.to_numeric(value, errors="coerce")
+    return math.nan if number is None or pd.isna(number) else float(number)
+
+
+def _none(value) -> float | None:
+    number = _float(value)
+    return None if math.isnan(number) else number
+
+
+def _number(value, digits: int) -> str:
+    number = _float(value)
+    return "—" if math.isnan(number) else f"{number:,.{digits}f}"
+
+
+# -- charts -------------------------------------------------------------------------------------
+def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFrame:
+    """The rows of :func:`pareto_spec` with their tooltip texts; unknown-cost rows dropped."""
+    attrs = table.attrs
+    metric_key = metric_key or attrs["metric_key"]
+    currency = attrs.get("currency", "USD")
+    data = table.copy()
+    data["label"] = [
+        f"{n} (MVP)" if mvp else n for n, mvp in zip(data["prototype"], data["mvp"], strict=True)
+    ]
+    data["status"] = np.where(data["dominated"].astype(bool), "dominated", "on the Pareto front")
+    data["score_text"] = [
+        f"{format_metric(metric_key, v)} ({format_metric(metric_key, lo)}–"
+        f"{format_metric(metric_key, hi)})"
+        for v, lo, hi in zip(
+            data[metric_key], data[f"{metric_key}_low"], data[f"{metric_key}_high"], strict=True
+        )
+    ]
+    data["running_text"] = [format_money(_none(v), currency) for v in data[COST_COLUMNS[0]]]
+    data["one_off_text"] = [format_money(_none(v), currency) for v in data["one_off_cost"]]
+    data["size_mb"] = data["model_size_bytes"] / MEGABYTE
+    data["memory_mb"] = data["peak_memory_bytes"] / MEGABYTE
+    for column in ("difference", "difference_low", "difference_high"):
+        data[column] = data[column].astype(float)
+    fraction = attrs.get("is_fraction", True)
+    data["difference_text"] = [
+        "—"
+        if math.isnan(d)
+        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
+        for d, lo, hi in zip(
+            data["difference"], data["difference_low"], data["difference_high"], strict=True
+        )
+    ]
+    known = data[COST_COLUMNS[0]].notna() & data[metric_key].notna()
+    return data[known].reset_index(drop=True)
+
+
+def pareto_data(table: pd.DataFrame, metric_key: str) -> tuple[pd.DataFrame, list[str], bool]:
+    """What the Pareto chart draws: :func:`chart_data` with each point's ``x_position`` (0 at
+    the left of the cost axis, 1 at the right), the prototypes left out (running cost or
+    score unknown), and whether the cost axis is logarithmic."""
+    data = chart_data(table, metric_key)
+    missing = [n for n in table["prototype"] if n not in set(data["prototype"])]
+    costs_known = data[COST_COLUMNS[0]]
+    low, high = (float(costs_known.min()), float(costs_known.max())) if len(data) else (0, 0)
+    log = low > 0 and high / low > LOG_SCALE_RATIO
+    data["x_position"] = _axis_position(data[COST_COLUMNS[0]].to_numpy(dtype=float), log)
+    return data, missing, log
+
+
+def pareto_spec(table: pd.DataFrame, metric_key: str | None = None) -> dict:
+    """Score against monthly running cost: one point per prototype with its interval, as a
+    Vega-Lite spec ready for ``st.vega_lite_chart``.
+
+    Point size is the p50 latency, dominated prototypes are grey, the MVP is ringed and
+    labelled. The cost axis is logarithmic when the dearest costs over 20× the cheapest.
+    Prototypes of unknown cost are left out and named in the subtitle.
+
+    Written as the dict Altair would produce (the tests check it is), because building it with
+    Altair took 0.2–0.5 s, most of it copying and validating the layered chart: the largest
+    part of the Bake-off's first open.
+    """
+    attrs = table.attrs
+    metric_key = metric_key or attrs["metric_key"]
+    label = attrs.get("metric_label", metric_key)
+    data, missing, log = pareto_data(table, metric_key)
+    currency = attrs.get("currency", "USD")
+    x = {
+        "axis": {"format": ".2~g", "tickCount": 6},
+        "field": COST_COLUMNS[0],
+        "scale": {"type": "log", "nice": False, "padding": 30}
+        if log
+        else {"nice": True, "padding": 30, "zero": True},
+        "title": f"Running cost per month ({currency}{', log scale' if log else ''})",
+        "type": "quantitative",
+    }
+    direction = "higher is better" if attrs.get("higher_is_better", True) else "lower is better"
+    y_title = f"{label} ({direction})"
+    y = {
+        "field": metric_key,
+        "scale": {"padding": 20, "zero": False},
+        "title": y_title,
+        "type": "quantitative",
+    }
+    color = {
+        "field": "status",
+        "scale": {
+            "domain": ["on the Pareto front", "dominated"],
+            "range": [FRONT_COLOR, DOMINATED_COLOR],
+        },
+        "title": None,
+        "type": "nominal",
+    }
+    tooltip = [
+        vega.field("prototype", "nominal", title="Prototype"),
+        vega.field("score_text", "nominal", title=f"{label} (interval)"),
+        vega.field(
+            "difference_text", "nominal", title=f"vs {attrs.get('reference') or 'reference'}"
+        ),
+        vega.field("verdict", "nominal", title="Verdict"),
+        vega.field("running_text", "nominal", title="Running cost / month"),
+        vega.field("one_off_text", "nominal", title="One-off cost"),
+        vega.field(
+            "latency_ms_per_1000_p50", "quantitative", title="Latency p50 (ms/1,000)", format=".1f"
+        ),
+        vega.field(
+            "latency_ms_per_1000_p95", "quantitative", title="Latency p95 (ms/1,000)", format=".1f"
+        ),
+        vega.field("size_mb", "quantitative", title="Model size (MB)", format=".2f"),
+        vega.field("memory_mb", "quantitative", title="Peak memory (MB)", format=".2f"),
+        vega.field("train_seconds", "quantitative", title="Training (s)", format=".2f"),
+        vega.field("effort_days", "quantitative", title="Effort (person-days)", format=".1f"),
+        vega.field("status", "nominal", title="Pareto"),
+    ]
+    bars = {
+        "mark": {"type": "rule", "opacity": 0.7, "strokeWidth": 3},
+        "encoding": {
+            "color": color,
+            "tooltip": tooltip,
+            "x": x,
+            "y": {"field": f"{metric_key}_low", "title": y_title, "type": "quantitative"},
+            "y2": {"field": f"{metric_key}_high"},
+        },
+    }
+    points = {
+        "mark": {"type": "circle", "opacity": 0.9, "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "color": color,
+            "size": {
+                "field": "latency_ms_per_1000_p50",
+                "scale": {"range": [120, 900]},
+                "title": "Latency p50 (ms per 1,000)",
+                "type": "quantitative",
+            },
+            "tooltip": tooltip,
+            "x": x,
+            "y": y,
+        },
+    }
+    ring = {
+        "mark": {
+            "type": "point",
+            "color": HIGHLIGHT_COLOR,
+            "filled": False,
+            "shape": "circle",
+            "size": 1400,
+            "strokeWidth": 3,
+        },
+        "encoding": {"tooltip": tooltip, "x": x, "y": y},
+        "transform": [{"filter": "datum.mvp"}],
+    }
+    text = {
+        "color": {"condition": {"test": "datum.mvp", "value": HIGHLIGHT_COLOR}, "value": "#212121"},
+        "text": {"field": "label", "type": "nominal"},
+        "x": x,
+        "y": y,
+    }
+    # Names of the dearest prototypes go left of their point so they stay inside the chart.
+    right = "datum.x_position > 0.6"
+    labels = {
+        "layer": [
+            {
+                "mark": {
+                    "type": "text",
+                    "align": align,
+                    "dx": dx,
+                    "dy": -12,
+                    "fontSize": FONT_SIZE,
+                },
+                "encoding": text,
+                "transform": [{"filter": condition}],
+            }
+            for align, dx, condition in (
+                ("left", 16, f"(!({right}))"),
+                ("right", -16, f"({right})"),
+            )
+        ]
+    }
+    subtitle = [
+        f"{attrs.get('confidence', 0.95):.0%} intervals ({attrs.get('method', BOOTSTRAP_METHOD)}"
+        f", {attrs.get('n_rows', 0):,} {ROWS_WORD}); size = latency; grey = dominated"
+    ]
+    if missing:
+        subtitle.append(f"Not shown (running cost or score unknown): {', '.join(missing)}")
+    spec = {
+        "config": _chart_config(),
+        "layer": [bars, points, ring, labels],
+        "height": 420,
+        "title": {"text": f"{label} against running cost", "subtitle": subtitle},
+        "width": 760,
+    }
+    return vega.with_data(spec, data)
+
+
+def pareto_chart(table: pd.DataFrame, metric_key: str | None = None) -> alt.LayerChart:
+    """:func:`pareto_spec` as an Altair chart (validated against the Vega-Lite schema), for
+    whoever renders it with Altair's tools, such as the HTML report."""
+    import altair as alt  # 0.25 s to import: the pages draw pareto_spec, never this
+
+    return alt.LayerChart.from_dict(pareto_spec(table, metric_key))
+
+
+def _chart_config() -> dict:
+    """The fonts, label lengths and frame of the bake-off's charts: a Vega-Lite ``config``."""
+    return {
+        "view": {"strokeWidth": 0},
+        "axis": {
+            "labelFontSize": FONT_SIZE - 1,
+            "labelLimit": LABEL_LIMIT,
+            "titleFontSize": FONT_SIZE,
+            "titleLimit": 2 * LABEL_LIMIT,
+        },
+        "legend": {
+            "labelFontSize": FONT_SIZE - 1,
+            "labelLimit": LABEL_LIMIT,
+            "orient": "bottom",
+            "titleFontSize": FONT_SIZE - 1,
+        },
+        "title": {
+            "anchor": "start",
+            "fontSize": TITLE_FONT_SIZE,
+            "subtitleFontSize": FONT_SIZE - 1,
+        },
+    }
+
+
+def _axis_position(values: np.ndarray, log: bool) -> np.ndarray:
+    """Where each value sits along the axis, from 0 (left) to 1 (right)."""
+    if not len(values):
+        return values
+    scaled = np.log(values) if log else values
+    low, high = scaled.min(), scaled.max()
+    return (scaled - low) / (high - low) if high > low else np.zeros(len(values))
+
+
+def agreement_data(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The agreement matrix in long form, one row per pair of prototypes: ``a``, ``b``,
+    ``share`` (of rows where they predict the same label) and ``text``, that share as shown."""
+    long = [
+        {"a": str(a), "b": str(b), "share": float(matrix.loc[a, b])}
+        for a in matrix.index
+        for b in matrix.columns
+    ]
+    data = pd.DataFrame(long, columns=["a", "b", "share"])
+    data["text"] = [f"{v:.1%}" for v in data["share"]]
+    return data
+
+
+def agreement_spec(matrix: pd.DataFrame) -> dict:
+    """Share of identical predictions for each pair of prototypes, as a labelled heatmap: a
+    Vega-Lite spec ready for ``st.vega_lite_chart``, written as the dict Altair would produce
+    (as :func:`pareto_spec` is, and for the same reason: Altair took 0.2–0.4 s to build it)."""
+    names = [str(n) for n in matrix.index]
+    data = agreement_data(matrix)
+    low = float(data["share"].min()) if len(data) else 0.0
+    position = {
+        "x": {
+            "axis": {"labelAngle": -30},
+            "field": "b",
+            "sort": names,
+            "title": None,
+            "type": "nominal",
+        },
+        "y": {"field": "a", "sort": names, "title": None, "type": "nominal"},
+    }
+    cells = {
+        "mark": {"type": "rect"},
+        "encoding": {
+            "color": {
+                "field": "share",
+                "legend": {"format": ".0%"},
+                "scale": {"domain": [min(low, 0.99), 1.0], "scheme": "blues"},
+                "title": "Same prediction",
+                "type": "quantitative",
+            },
+            "tooltip": [
+                vega.field("a", "nominal", title="Prototype"),
+                vega.field("b", "nominal", title="and"),
+                vega.field("text", "nominal", title="Same prediction"),
+            ],
+            **position,
+        },
+    }
+    text = {
+        "mark": {"type": "text", "fontSize": FONT_SIZE},
+        "encoding": {
+            "color": {
+                "condition": {"test": f"(datum.share > {(low + 1) / 2!r})", "value": "white"},
+                "value": "black",
+            },
+            "text": {"field": "text", "type": "nominal"},
+            **position,
+        },
+    }
+    size = max(240, 90 * len(names))
+    # Drawn at the page's width, the height holds the rotated names under the cells and the
+    # legend too: 60 px a row plus 220 px for those keeps every row and its label readable.
+    height = 60 * len(names) + 220
+    spec = {
+        "config": _chart_config(),
+        "layer": [cells, text],
+        "height": height,
+        "title": "How often two prototypes predict the same label",
+        "width": size,
+    }
+    return vega.with_data(spec, data)
