@@ -268,9 +268,9 @@ def compute_artifacts(
     """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
 
     SHAP values are computed for the ``deck_size`` rows of the demo deck
-    (:func:`model.deck.plan_deck`; ``None``: every row), stored as float32 after the additivity
-    check in float64. Raises ``PublishError`` with a one-line message for anything that cannot
-    be published.
+    (:func:`model.deck.plan_deck`; ``None``: every row), stored as float64 (float32 breaks
+    additivity on outputs in the hundreds of thousands). Raises ``PublishError`` with a
+    one-line message for anything that cannot be published.
     """
     from model.deck import plan_deck, time_on_demand, weighted_importance
     from model.explain import ExplanationError, explain_estimator, explained_outputs
@@ -337,9 +337,7 @@ def compute_artifacts(
 
     explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
-        label: pd.DataFrame(
-            explanation.values[:, :, c].astype(np.float32), index=deck.rows, columns=X.columns
-        )
+        label: pd.DataFrame(explanation.values[:, :, c], index=deck.rows, columns=X.columns)
         for c, label in enumerate(explained)
     }
     importance = weighted_importance(explanation.values, list(X.columns), deck.weights)

@@ -12,9 +12,9 @@ Layout::
         features.parquet                  demo rows as published (index: row_id)
         predictions.parquet               label, confidence, probability per class, truth, and
                                           ``precomputed``: whether the row is in the demo deck
-        shap-<class>.parquet              float32 SHAP values per source feature for each
+        shap-<class>.parquet              float64 SHAP values per source feature for each
                                           explained class, for the demo deck's rows
-        shap-ondemand.parquet             float32 SHAP values of rows explained since, when
+        shap-ondemand.parquet             float64 SHAP values of rows explained since, when
                                           someone selected them (index: row_id,
                                           explained_class, explainer)
         bootstrap.npy                     the headline metric on each of the bake-off's
@@ -230,7 +230,7 @@ class Prototype:
         return label
 
     def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
-        """Stored SHAP values (float32) per row and source feature for ``explained_class``
+        """Stored SHAP values (float64) per row and source feature for ``explained_class``
         (default: the first): the precomputed rows, then the rows explained on demand since."""
         label = self._explained_label(explained_class)
         deck = _read_parquet(self.path / _shap_file_name(label))
@@ -242,7 +242,7 @@ class Prototype:
     def _on_demand(self, label: str | None, row_id: str | None = None) -> pd.DataFrame:
         path = self.path / ON_DEMAND_FILE
         if not path.is_file():
-            return pd.DataFrame(columns=self.meta["features"], dtype=np.float32)
+            return pd.DataFrame(columns=self.meta["features"], dtype=float)
         frame = _read_parquet(path) if row_id is None else _read_rows(path, [row_id])
         return _of_class(frame, label)
 
@@ -736,9 +736,7 @@ class Workspace:
         index = pd.MultiIndex.from_tuples(
             [(row_id, label, explanation.explainer) for label in labels], names=_ON_DEMAND_INDEX
         )
-        values = pd.DataFrame(
-            explanation.values[0].T.astype(np.float32), index=index, columns=meta["features"]
-        )
+        values = pd.DataFrame(explanation.values[0].T, index=index, columns=meta["features"])
         try:
             with self._lock():
                 current = proto.path / "prototype.json"

@@ -230,14 +230,14 @@ def off_deck_rows(proto: model.Prototype, count: int, skip: int = 0) -> list[str
     return list(precomputed.index[~precomputed][skip : skip + count])
 
 
-def test_deck_publish_stores_float32_values_for_the_deck_rows_only(full_and_deck):
+def test_deck_publish_stores_float64_values_for_the_deck_rows_only(full_and_deck):
     _, full, deck = full_and_deck
     predictions = deck.predictions()
     assert predictions["precomputed"].dtype == bool
     assert predictions["precomputed"].sum() == DECK and deck.precomputed().sum() == DECK
     for label in deck.meta["explained_classes"]:
         stored = pd.read_parquet(deck.path / f"shap-{label or 'value'}.parquet")
-        assert (stored.dtypes == np.float32).all()
+        assert (stored.dtypes == np.float64).all()
         assert stored.index.equals(predictions.index[predictions["precomputed"]])
     meta = deck.meta["deck"]
     assert (meta["size"], meta["precomputed"], meta["rows"]) == (DECK, DECK, len(predictions))
@@ -267,7 +267,7 @@ def test_an_off_deck_row_gets_the_values_a_full_publish_gives_it(full_and_deck):
         assert on_demand["explainer"] == deck.meta["explainer"]
         assert on_demand["base_value"] == pytest.approx(published["base_value"], abs=1e-9)
         for feature, value in published["contributions"].items():
-            # Both stored as float32: equal to 1e-6, relative for a regression's large values.
+            # Both stored as float64: equal to 1e-6, relative for a regression's large values.
             assert on_demand["contributions"][feature] == pytest.approx(value, rel=1e-6, abs=1e-6)
         expected = (
             full.predictions().loc[row_id, "predicted"]
@@ -284,7 +284,7 @@ def test_an_off_deck_row_is_stored_and_not_computed_again(full_and_deck, monkeyp
     first = ws.explain("S", "deck", row_id)
     stored = pd.read_parquet(deck.path / ON_DEMAND_FILE)
     assert row_id in stored.index.get_level_values("row_id")
-    assert (stored.dtypes == np.float32).all()
+    assert (stored.dtypes == np.float64).all()
     assert deck.explained()[row_id] and not deck.precomputed()[row_id]
 
     def refuse(*args, **kwargs):
