@@ -167,7 +167,7 @@ def max_unpacked_bytes() -> int:
         megabytes = float(raw) if raw else MAX_UNPACKED_MB
     except ValueError:
         megabytes = MAX_UNPACKED_MB
-    return int(max(megabytes, 1) * _MB)
+    return int((megabytes if megabytes > 0 else MAX_UNPACKED_MB) * _MB)
 
 
 def loads(data: bytes, source: str = "model file"):
