@@ -57,6 +57,7 @@ __all__ = [
     "best_threshold",
     "cost_matrix",
     "error_cost",
+    "percentile_interval",
     "prototype_error_cost",
     "threshold_costs",
 ]
@@ -213,7 +214,8 @@ def best_threshold(
 
 
 # -- the cost of errors -------------------------------------------------------------------------
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` share of bootstrap ``values``: ``(low, high)``."""
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return float(low), float(high)
@@ -370,7 +372,7 @@ class _Pricing:
     ) -> ErrorCost:
         a = self.assumptions
         monthly_replicates = replicates * a.cases_per_month
-        low, high = _interval(monthly_replicates, self.confidence)
+        low, high = percentile_interval(monthly_replicates, self.confidence)
         monthly = (apparent + optimism) * a.cases_per_month
         return ErrorCost(
             task=self.task,

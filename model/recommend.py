@@ -1,0 +1,333 @@
+"""Which prototype to choose, in one or two sentences that claim no more than the data allow.
+
+Each prototype's monthly total is what it costs to own (``model.costs.ownership``: hosting,
+retraining, maintenance) plus what its errors cost (``model.threshold.error_cost``, at its
+cheapest threshold unless another is given). The errors are priced on the same demo rows and
+the same bootstrap resamples for every prototype, so the difference between two totals has a
+paired bootstrap interval: one prototype is "clearly cheaper" than another only when that
+interval excludes zero. Otherwise the sentence says the difference is within the uncertainty.
+
+Money is rounded as people say it (about $41,000, not $41,237.18); the exact figures and their
+formulas are in the :class:`Recommendation`'s ``table`` and in ``ErrorCost.formula``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
+from model.costs import CostAssumptions, load_assumptions, ownership, round_money
+from model.threshold import BEST, ErrorCost, error_cost, percentile_interval
+
+__all__ = [
+    "Comparison",
+    "PrototypeCost",
+    "Recommendation",
+    "recommend",
+    "sprint_costs",
+    "sprint_recommendation",
+]
+
+
+@dataclass(frozen=True)
+class PrototypeCost:
+    """A prototype's monthly cost: to own (``running``) and of its errors (``errors``).
+
+    ``running`` is ``None`` when an input is missing; ``errors`` is ``None`` when the
+    prototype was published without labels. ``reason`` says why it cannot be compared.
+    """
+
+    name: str
+    running: float | None
+    errors: ErrorCost | None
+
+    @property
+    def total(self) -> float | None:
+        if self.running is None or self.errors is None:
+            return None
+        return self.running + self.errors.monthly
+
+    @property
+    def replicates(self) -> np.ndarray:
+        """The monthly total on each bootstrap resample (running cost is fixed)."""
+        if self.total is None:
+            raise ValueError(f"{self.name}'s monthly total is unknown: {self.reason}")
+        return self.errors.replicates + self.running
+
+    @property
+    def reason(self) -> str | None:
+        if self.errors is None:
+            return "published without the demo set's labels, so the cost of its errors is unknown"
+        if self.running is None:
+            return "its running cost is unknown (latency or training time not measured)"
+        return None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``against`` minus ``name``, a month: what ``name`` saves (negative: costs more)."""
+
+    name: str
+    against: str
+    saving: float
+    low: float
+    high: float
+
+    @property
+    def clear(self) -> bool:
+        """``name`` is clearly cheaper: the interval of the saving excludes zero."""
+        return self.low > 0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The sentences, the prototype that costs least (``None`` when none can be priced),
+    those it is clearly cheaper than and those within the uncertainty of it, those not
+    compared, the comparisons with it, and a table of every prototype's figures."""
+
+    text: str
+    best: str | None
+    clearly_cheaper_than: tuple[str, ...]
+    within_uncertainty: tuple[str, ...]
+    not_compared: tuple[str, ...]
+    comparisons: tuple[Comparison, ...]
+    table: pd.DataFrame
+
+
+def _names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _range(low: float, high: float, currency: str) -> str:
+    if low < 0:
+        return f"{round_money(low, currency)} to {round_money(high, currency)}"
+    return f"{round_money(low, currency)}–{round_money(high, currency)}"
+
+
+def _table(costs: Sequence[PrototypeCost], comparisons: Mapping[str, Comparison], confidence):
+    rows = []
+    for c in costs:
+        low = high = None
+        if c.total is not None:
+            low, high = percentile_interval(c.replicates, confidence)
+        versus = comparisons.get(c.name)
+        rows.append(
+            {
+                "prototype": c.name,
+                "running_per_month": c.running,
+                "errors_per_month": c.errors.monthly if c.errors else None,
+                "errors_low": c.errors.low if c.errors else None,
+                "errors_high": c.errors.high if c.errors else None,
+                "threshold": c.errors.threshold if c.errors else None,
+                "total_per_month": c.total,
+                "total_low": low,
+                "total_high": high,
+                "more_than_best": -versus.saving if versus else None,
+                "more_than_best_low": -versus.high if versus else None,
+                "more_than_best_high": -versus.low if versus else None,
+                "not_compared_because": c.reason,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def recommend(
+    costs: Sequence[PrototypeCost],
+    mvp: str | None = None,
+    currency: str = "USD",
+    confidence: float = 0.95,
+) -> Recommendation:
+    """One or two sentences saying which prototype costs least a month, errors included.
+
+    ``costs`` must have been priced on the same rows and bootstrap resamples (as
+    :func:`sprint_costs` does). The cheapest by its estimate is compared with each other
+    prototype by the paired interval of the difference of their totals: the sentence claims a
+    saving only where that interval excludes zero, against the current MVP (``mvp``) when it
+    is among them, else against the nearest prototype it clearly beats; the others within
+    the uncertainty are named as such. When none is clearly cheaper it says so and to choose
+    on other grounds. Prototypes that cannot be priced are named and left out.
+    """
+    costs = list(costs)
+    priced = [c for c in costs if c.total is not None]
+    left_out = tuple(c.name for c in costs if c.total is None)
+    lengths = {len(c.replicates) for c in priced}
+    if len(lengths) > 1:
+        raise ValueError("the prototypes were not priced on the same bootstrap resamples")
+    best = min(priced, key=lambda c: c.total) if priced else None
+    comparisons: dict[str, Comparison] = {}
+    if best is not None:
+        for c in priced:
+            if c is best:
+                continue
+            low, high = percentile_interval(c.replicates - best.replicates, confidence)
+            comparisons[c.name] = Comparison(best.name, c.name, c.total - best.total, low, high)
+    clear = tuple(n for n, v in comparisons.items() if v.clear)
+    tied = tuple(n for n, v in comparisons.items() if not v.clear)
+    text = _text(costs, priced, best, comparisons, mvp, currency, confidence)
+    if left_out and priced:
+        reasons = {c.name: c.reason for c in costs if c.total is None}
+        text += (
+            " "
+            + _capital(
+                "; ".join(f"{name} is not compared: {reason}" for name, reason in reasons.items())
+            )
+            + "."
+        )
+    return Recommendation(
+        text=text,
+        best=best.name if best else None,
+        clearly_cheaper_than=clear,
+        within_uncertainty=tied,
+        not_compared=left_out,
+        comparisons=tuple(comparisons.values()),
+        table=_table(costs, comparisons, confidence),
+    )
+
+
+def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
+    def money(amount: float) -> str:
+        return round_money(amount, currency)
+
+    pct = f"{confidence:.0%}".replace("%", " %")
+    if not costs:
+        return "No prototype is published in this sprint yet."
+    if best is None:
+        running = [c for c in costs if c.running is not None]
+        if all(c.errors is None for c in costs):
+            text = (
+                "What the prototypes' errors cost is unknown: none was published with the "
+                "demo set's labels."
+            )
+        else:
+            reasons = "; ".join(f"{c.name}: {c.reason}" for c in costs)
+            text = f"No prototype's monthly total is known ({reasons})."
+        if running:
+            cheapest = min(running, key=lambda c: c.running)
+            text += (
+                f" On running cost alone, {cheapest.name} is the cheapest, at about "
+                f"{money(cheapest.running)} a month."
+            )
+        return text
+    low, high = percentile_interval(best.replicates, confidence)
+    if len(priced) == 1:
+        alone = "the only prototype" if len(costs) == 1 else "the only prototype that can be priced"
+        return (
+            f"{_capital(best.name)} is {alone} this sprint: about {money(best.total)} a month "
+            f"including its errors ({pct} interval {_range(low, high, currency)}); there is "
+            "nothing to compare it with."
+        )
+    clear = [comparisons[n] for n in comparisons if comparisons[n].clear]
+    tied = [n for n in comparisons if not comparisons[n].clear]
+    if not clear:
+        totals = [c.total for c in priced]
+        return (
+            "No prototype is clearly cheaper once errors are counted: "
+            f"{_names([c.name for c in priced])} cost between about {money(min(totals))} and "
+            f"{money(max(totals))} a month, and the differences are within the uncertainty. "
+            "Choose on other grounds: what the reviewers found, the effort, the risk."
+        )
+    if mvp in tied:
+        versus = comparisons[mvp]
+        others = [c.against for c in clear]
+        return (
+            f"No prototype is clearly cheaper than the current MVP, {mvp}: {best.name} would "
+            f"save about {money(versus.saving)} a month, but that is within the uncertainty "
+            f"({pct} interval {_range(versus.low, versus.high, currency)}). "
+            f"{_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
+        )
+    running = {c.name: c.running for c in priced}
+    if mvp == best.name:
+        versus = min(clear, key=lambda v: v.saving)
+        text = (
+            f"The current MVP, {mvp}, stays the cheapest: {versus.against} would cost about "
+            f"{money(versus.saving)} a month more ({pct} interval "
+            f"{_range(versus.low, versus.high, currency)})"
+        )
+    else:
+        by_name = {v.against: v for v in clear}
+        versus = by_name.get(mvp) or min(clear, key=lambda v: v.saving)
+        against = f"the current MVP, {mvp}" if versus.against == mvp else versus.against
+        extra = running[best.name] - running[versus.against]
+        if abs(extra) < 0.005:
+            run = "at the same running cost"
+        elif extra > 0:
+            run = f"for {money(extra)} more to run"
+        else:
+            run = f"and costs {money(-extra)} less to run"
+        text = (
+            f"{_capital(best.name)} saves about {money(versus.saving)} a month against "
+            f"{against} ({pct} interval {_range(versus.low, versus.high, currency)}), {run}"
+        )
+    also = [v.against for v in clear if v is not versus]
+    if also:
+        text += f"; it is clearly cheaper than {_names(also)} too"
+    if tied:
+        return text + f"; against {_names(tied)} the difference is within the uncertainty."
+    return text + "."
+
+
+def sprint_costs(
+    ws,
+    sprint: str,
+    assumptions: CostAssumptions | None = None,
+    thresholds: Mapping[str, float | str | None] | None = None,
+    *,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = 0.95,
+) -> list[PrototypeCost]:
+    """Every prototype of ``sprint`` priced on the rows they all share, against one truth.
+
+    ``thresholds`` maps a prototype to its decision threshold (binary; default ``BEST``, the
+    cheapest). ``assumptions`` default to the workspace's.
+    """
+    from model.bakeoff import _load_sprint  # the bake-off's rows and truth, read once
+
+    assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
+    thresholds = dict(thresholds or {})
+    data = _load_sprint(ws, sprint, need_labels=False)
+    truth, frames = data.by_position()
+    out = []
+    for name, proto in data.prototypes.items():
+        running = ownership(proto.meta, assumptions)["ownership_cost_per_month"]
+        errors = None
+        frame = frames.get(name)
+        if truth is not None and frame is not None and "actual" in frame.columns:
+            errors = error_cost(
+                frame,
+                data.task,
+                assumptions,
+                classes=proto.meta.get("classes"),
+                positive_class=proto.meta.get("positive_class"),
+                threshold=thresholds.get(name, BEST),
+                truth=truth,
+                n_resamples=n_resamples,
+                seed=seed,
+                confidence=confidence,
+            )
+        out.append(PrototypeCost(name, running, errors))
+    return out
+
+
+def sprint_recommendation(
+    ws,
+    sprint: str,
+    assumptions: CostAssumptions | None = None,
+    thresholds: Mapping[str, float | str | None] | None = None,
+    **options,
+) -> Recommendation:
+    """:func:`recommend` for a sprint's prototypes, against its MVP."""
+    assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
+    costs = sprint_costs(ws, sprint, assumptions, thresholds, **options)
+    confidence = options.get("confidence", 0.95)
+    return recommend(costs, ws.mvp(sprint), assumptions.currency, confidence)

@@ -1,0 +1,185 @@
+"""The recommendation: one or two sentences that claim no more than the paired intervals allow."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import model
+from model.costs import CostAssumptions, round_money
+from model.recommend import PrototypeCost, recommend, sprint_recommendation
+from model.threshold import error_cost
+
+ROWS, POSITIVES = 2000, 100
+ASSUMPTIONS = CostAssumptions()  # $2,000 a miss, $200 a false alarm, 10,000 cases a month
+
+
+def _priced(name: str, missed: int, alarms: int, running: float) -> PrototypeCost:
+    """A prototype on the shared 2,000 rows that misses the first ``missed`` positives and
+    raises ``alarms`` false alarms, with that running cost a month."""
+    actual = np.arange(ROWS) < POSITIVES
+    flagged = actual.copy()
+    flagged[:missed] = False
+    flagged[POSITIVES : POSITIVES + alarms] = True
+    frame = pd.DataFrame({"predicted": np.where(flagged, "1", "0"),
+                          "actual": np.where(actual, "1", "0")})  # fmt: skip
+    errors = error_cost(frame, "binary", ASSUMPTIONS, classes=["0", "1"], positive_class="1",
+                        threshold=None)  # fmt: skip
+    return PrototypeCost(name, running, errors)
+
+
+# errors a month: (missed × $2,000 + alarms × $200) ÷ 2,000 rows × 10,000 cases
+BEST = _priced("gradient boosting", 10, 20, 1170.0)  # $120,000 + $1,170
+CLOSE = _priced("random forest", 12, 20, 870.0)  # two more misses: within the uncertainty
+WORSE = _priced("physics rules", 60, 20, 870.0)  # $620,000 + $870
+
+
+def _interval(result, name: str) -> str:
+    versus = next(c for c in result.comparisons if c.against == name)
+    assert versus.low > 0  # the sentence may only claim a saving the interval supports
+    return f"{round_money(versus.low)}–{round_money(versus.high)}"
+
+
+def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
+    result = recommend([BEST, WORSE], mvp="physics rules")
+    assert result.best == "gradient boosting"
+    assert result.clearly_cheaper_than == ("physics rules",)
+    assert result.text == (
+        "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
+        f"(95 % interval {_interval(result, 'physics rules')}), for $300 more to run."
+    )
+
+
+def test_a_runner_up_within_the_uncertainty_is_named_as_such():
+    result = recommend([WORSE, BEST, CLOSE], mvp="physics rules")
+    assert result.within_uncertainty == ("random forest",)
+    assert result.text == (
+        "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
+        f"(95 % interval {_interval(result, 'physics rules')}), for $300 more to run; against "
+        "random forest the difference is within the uncertainty."
+    )
+
+
+def test_when_all_are_within_the_uncertainty_it_says_to_choose_on_other_grounds():
+    result = recommend([BEST, CLOSE], mvp=None)
+    assert result.clearly_cheaper_than == ()
+    assert result.text == (
+        "No prototype is clearly cheaper once errors are counted: gradient boosting and random "
+        "forest cost between about $120,000 and $140,000 a month, and the differences are "
+        "within the uncertainty. Choose on other grounds: what the reviewers found, the "
+        "effort, the risk."
+    )
+
+
+def test_an_mvp_within_the_uncertainty_of_the_cheapest_is_not_declared_beaten():
+    result = recommend([BEST, CLOSE, WORSE], mvp="random forest")
+    versus = next(c for c in result.comparisons if c.against == "random forest")
+    assert versus.low <= 0
+    assert result.text == (
+        "No prototype is clearly cheaper than the current MVP, random forest: gradient boosting "
+        f"would save about {round_money(versus.saving)} a month, but that is within the "
+        f"uncertainty (95 % interval {round_money(versus.low)} to {round_money(versus.high)}). "
+        "Physics rules costs clearly more."
+    )
+
+
+def test_an_mvp_that_stays_the_cheapest_says_so():
+    result = recommend([BEST, WORSE], mvp="gradient boosting")
+    assert result.text == (
+        "The current MVP, gradient boosting, stays the cheapest: physics rules would cost about "
+        f"$500,000 a month more (95 % interval {_interval(result, 'physics rules')})."
+    )
+
+
+def test_without_an_mvp_the_saving_is_against_the_nearest_prototype_clearly_beaten():
+    far = _priced("rule of thumb", 90, 0, 870.0)
+    result = recommend([far, WORSE, BEST], mvp=None)
+    assert result.text.startswith(
+        "Gradient boosting saves about $500,000 a month against physics rules (95 % interval "
+    )
+    assert result.text.endswith("; it is clearly cheaper than rule of thumb too.")
+
+
+def test_regression_prototypes_are_compared_on_their_cost_per_unit_of_error():
+    rng = np.random.default_rng(4)
+    actual = rng.normal(50, 10, 1000)
+    a = CostAssumptions(cost_per_unit_error=2.0, cases_per_month=5000)
+
+    def priced(name: str, spread: float) -> PrototypeCost:
+        frame = pd.DataFrame({"predicted": actual + rng.normal(0, spread, 1000),
+                              "actual": actual})  # fmt: skip
+        return PrototypeCost(name, 500.0, error_cost(frame, "regression", a))
+
+    sharp, blunt = priced("boosted trees", 1.0), priced("linear model", 3.0)
+    result = recommend([blunt, sharp], mvp="linear model")
+    assert result.best == "boosted trees"
+    saving = next(c for c in result.comparisons if c.against == "linear model").saving
+    assert result.text == (
+        f"Boosted trees saves about {round_money(saving)} a month against the current MVP, "
+        f"linear model (95 % interval {_interval(result, 'linear model')}), at the same "
+        "running cost."
+    )
+
+
+def test_a_sprint_with_one_prototype_has_nothing_to_compare():
+    result = recommend([BEST])
+    low, high = np.percentile(BEST.replicates, [2.5, 97.5])
+    assert result.text == (
+        "Gradient boosting is the only prototype this sprint: about $120,000 a month including "
+        f"its errors (95 % interval {round_money(low)}–{round_money(high)}); there is nothing "
+        "to compare it with."
+    )
+
+
+def test_prototypes_without_labels_are_compared_on_running_cost_only():
+    result = recommend([PrototypeCost("a", 1170.0, None), PrototypeCost("b", 870.0, None)])
+    assert result.best is None
+    assert result.text == (
+        "What the prototypes' errors cost is unknown: none was published with the demo set's "
+        "labels. On running cost alone, b is the cheapest, at about $870 a month."
+    )
+
+
+def test_a_prototype_without_labels_is_named_and_left_out():
+    result = recommend([BEST, PrototypeCost("logistic regression", 870.0, None)])
+    assert result.not_compared == ("logistic regression",)
+    assert result.text.startswith("Gradient boosting is the only prototype that can be priced")
+    assert result.text.endswith(
+        "Logistic regression is not compared: published without the demo set's labels, so the "
+        "cost of its errors is unknown."
+    )
+
+
+def test_no_prototype_at_all():
+    assert recommend([]).text == "No prototype is published in this sprint yet."
+
+
+def test_money_in_the_sentences_is_rounded():
+    for costs in ([BEST, WORSE], [WORSE, BEST, CLOSE], [BEST, CLOSE], [BEST]):
+        text = recommend(costs, mvp="physics rules").text
+        assert not re.search(r"\$[\d,]+\.\d", text), text
+
+
+def test_prototypes_priced_on_different_resamples_are_refused():
+    other = PrototypeCost("x", 1.0, BEST.errors.__class__(**{
+        **BEST.errors.__dict__, "replicates": BEST.errors.replicates[:10]}))  # fmt: skip
+    with pytest.raises(ValueError, match="same bootstrap resamples"):
+        recommend([BEST, other])
+
+
+def test_a_real_sprint_recommends_the_cheapest_total(small_workspace):
+    ws = model.open_workspace(small_workspace)
+    result = sprint_recommendation(ws, "Sprint 2", CostAssumptions(), n_resamples=200)
+    table = result.table.set_index("prototype")
+    assert set(table.index) == {"physics rules", "logistic regression", "random forest"}
+    assert result.best == table["total_per_month"].astype(float).idxmin()
+    for row in table.itertuples():
+        assert row.total_low <= row.total_per_month <= row.total_high
+    mentioned = [c for c in result.comparisons if c.against in result.text]
+    assert mentioned and all(c.clear == (c.against in result.clearly_cheaper_than)
+                             for c in result.comparisons)  # fmt: skip
+    single = sprint_recommendation(ws, "Sprint 1", CostAssumptions(), n_resamples=200)
+    assert single.text.startswith("Tool-wear rule is the only prototype this sprint")
