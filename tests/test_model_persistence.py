@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from pathlib import Path
 
 import pytest
 import skops.io as sio
@@ -113,3 +114,160 @@ def test_dumps_writes_what_skops_writes_and_skops_loads_it():
     assert sio.get_untrusted_types(data=ours) == sio.get_untrusted_types(data=theirs)
     loaded = loads(ours)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
+# --- gradient-boosting libraries -----------------------------------------------------------
+
+BOOSTING = {
+    "xgboost": lambda xgboost, categorical, task: (
+        xgboost.XGBClassifier if task == "binary" else xgboost.XGBRegressor
+    )(n_estimators=8, max_depth=3, enable_categorical=categorical, tree_method="hist"),
+    "lightgbm": lambda lightgbm, categorical, task: (
+        lightgbm.LGBMClassifier if task == "binary" else lightgbm.LGBMRegressor
+    )(n_estimators=8, verbose=-1),
+    "catboost": lambda catboost, categorical, task: (
+        catboost.CatBoostClassifier if task == "binary" else catboost.CatBoostRegressor
+    )(iterations=8, verbose=0, cat_features=["kind"] if categorical else None, thread_count=1),
+}
+
+
+def boosting_frame(categorical: bool, library: str):
+    """200 rows: two numeric columns (one name with a space) and, if ``categorical``, a
+    column the library splits on natively (pandas ``category``; text for CatBoost)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"speed rpm": rng.normal(size=200), "wear": rng.normal(size=200)})
+    X.index = pd.Index([f"r{i}" for i in range(200)], name="row_id")
+    signal = X["speed rpm"] + 0.5 * X["wear"]
+    if categorical:
+        kind = rng.choice(["L", "M", "H"], 200)
+        X["kind"] = kind if library == "catboost" else pd.Categorical(kind)
+        signal = signal + (kind == "H")
+    return X, (signal > 0.3).astype(int), signal * 1000
+
+
+def fitted_boosting(library: str, categorical: bool, task: str, in_pipeline: bool):
+    import importlib
+
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    X, y_class, y_value = boosting_frame(categorical, library)
+    estimator = BOOSTING[library](importlib.import_module(library), categorical, task)
+    if in_pipeline:
+        numeric = ["speed rpm", "wear"]
+        prep = ColumnTransformer(
+            [("scale", "passthrough", numeric)], remainder="passthrough",
+            verbose_feature_names_out=False,
+        ).set_output(transform="pandas")  # fmt: skip
+        estimator = Pipeline([("prep", prep), ("model", estimator)])
+    return estimator.fit(X, y_class if task == "binary" else y_value), X
+
+
+def _predictions(estimator, X):
+    import numpy as np
+
+    if hasattr(estimator, "predict_proba"):
+        return np.asarray(estimator.predict_proba(X))
+    return np.asarray(estimator.predict(X))
+
+
+@pytest.mark.parametrize("library", sorted(BOOSTING))
+@pytest.mark.parametrize("categorical", [False, True], ids=["numeric", "native-categorical"])
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "in-pipeline"])
+def test_boosting_models_load_back_with_identical_predictions(library, categorical, in_pipeline):
+    import numpy as np
+
+    for task in ("binary", "regression"):
+        estimator, X = fitted_boosting(library, categorical, task, in_pipeline)
+        loaded = loads(dumps(estimator))
+        assert type(loaded) is type(estimator)
+        np.testing.assert_array_equal(_predictions(loaded, X), _predictions(estimator, X))
+
+
+@pytest.mark.parametrize("library", sorted(BOOSTING))
+def test_a_published_boosting_model_loads_back_from_the_workspace(library, tmp_path):
+    import numpy as np
+
+    import model
+
+    estimator, X = fitted_boosting(library, True, "binary", in_pipeline=False)
+    _, y, _ = boosting_frame(True, library)
+    ws = model.open_workspace(tmp_path / "ws")
+    proto = ws.publish("Sprint 1", library, estimator, X, y, deck_size=20)
+    loaded = ws.prototype("Sprint 1", library).estimator()
+    np.testing.assert_array_equal(_predictions(loaded, X), _predictions(estimator, X))
+    stored = proto.predictions()[["p:0", "p:1"]].to_numpy()
+    np.testing.assert_allclose(stored, _predictions(loaded, X), rtol=0, atol=1e-6)
+
+
+NATIVE_FILES = {
+    ".json": ("xgboost", lambda m, path: m.save_model(path)),
+    ".ubj": ("xgboost", lambda m, path: m.save_model(path)),
+    ".txt": ("lightgbm", lambda m, path: m.booster_.save_model(path)),
+    ".cbm": ("catboost", lambda m, path: m.save_model(path)),
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(NATIVE_FILES))
+@pytest.mark.parametrize("categorical", [False, True], ids=["numeric", "native-categorical"])
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_a_library_s_own_model_file_loads_as_an_estimator(suffix, categorical, task, tmp_path):
+    import numpy as np
+
+    library, save = NATIVE_FILES[suffix]
+    estimator, X = fitted_boosting(library, categorical, task, in_pipeline=False)
+    path = tmp_path / f"model{suffix}"
+    save(estimator, str(path))
+    loaded = load_model_file(path)
+    assert hasattr(loaded, "fit") and hasattr(loaded, "predict")
+    assert hasattr(loaded, "predict_proba") == (task == "binary")
+    np.testing.assert_allclose(_predictions(loaded, X), _predictions(estimator, X), rtol=1e-12)
+    # what the workspace stores is skops, and it loads back with the exact-type allow-list
+    np.testing.assert_array_equal(_predictions(loads(dumps(loaded)), X), _predictions(loaded, X))
+
+
+def test_a_damaged_library_model_file_is_one_line(tmp_path):
+    for suffix in NATIVE_FILES:
+        path = tmp_path / f"broken{suffix}"
+        path.write_bytes(b"{ not a model")
+        with pytest.raises(ModelFileError, match=f"broken{suffix} could not be read as a") as e:
+            load_model_file(path)
+        assert "\n" not in str(e.value)
+
+
+BLOCKED = """
+import sys
+sys.modules[{library!r}] = None  # as if it were not installed
+from model.persistence import load_model_file, loads, ModelFileError
+try:
+    {call}
+except ModelFileError as error:
+    print(error)
+"""
+
+
+@pytest.mark.parametrize("library", sorted(BOOSTING))
+def test_a_model_needing_a_missing_library_names_it_in_one_line(library, tmp_path):
+    import subprocess
+    import sys
+
+    estimator, _ = fitted_boosting(library, False, "binary", in_pipeline=True)
+    skops_file = tmp_path / "model.skops"
+    skops_file.write_bytes(dumps(estimator))
+    suffix = next(s for s, (lib, _) in NATIVE_FILES.items() if lib == library)
+    native = tmp_path / f"model{suffix}"
+    NATIVE_FILES[suffix][1](estimator[-1], str(native))
+    for path in (skops_file, native):
+        script = BLOCKED.format(library=library, call=f"load_model_file({str(path)!r})")
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+            cwd=Path(__file__).resolve().parent.parent,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("\n") == 1 and f"needs {library}, which is not installed" in (
+            done.stdout
+        )
+        assert "pip install -r requirements-extras.txt" in done.stdout
