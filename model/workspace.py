@@ -21,20 +21,34 @@ Layout::
                                           bootstrap resamples (``bootstrap`` in
                                           prototype.json says which)
 
-Publishing writes a prototype into a staging folder and renames it into place, so a failed
+Publishing writes a prototype into a staging folder and moves it into place, so a failed
 publish leaves nothing half-written and a re-publish replaces the old version whole, its
-on-demand explanations included. Rows explained on demand are added to their file under the
-workspace lock, through a temporary file and a rename, so concurrent sessions lose none.
+on-demand explanations included. A re-publish exchanges the two folders in one step
+(``renameat2(RENAME_EXCHANGE)`` on Linux), so there is no moment without a prototype; where
+the kernel or file system cannot exchange, the old folder is renamed aside first, and opening
+the workspace puts back a version left aside by a publish that crashed in between. Opening it
+also removes the staging and retired folders such crashes leave.
+
+Versions never go backwards: ``sprint.json`` keeps the highest version ever given to each
+prototype name (``version_high_water``), written before the new version appears, so a
+publish after ``delete_prototype`` or after a crash continues from it. Each publish also gets
+a ``content_id`` of its own: two versions never share one, whatever their numbers.
+
+Rows explained on demand are added to their file under the workspace lock, through a
+temporary file and a rename, so concurrent sessions lose none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import functools
 import json
 import os
 import shutil
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +73,16 @@ FORMAT_VERSION = 1
 ON_DEMAND_FILE = "shap-ondemand.parquet"
 BOOTSTRAP_FILE = "bootstrap.npy"
 _ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
+_STAGING, _RETIRED, _DELETED = ".staging-", ".retired-", ".deleted-"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _disk_step(what: str) -> None:
+    """Called before each step a publish takes on disk (a file written, a folder renamed).
+
+    Does nothing; the crash tests replace it to stop the process at each step in turn.
+    """
 
 
 class WorkspaceError(ValueError):
@@ -82,9 +106,83 @@ def _read_json(path: Path) -> dict:
 
 
 def _write_json_atomic(path: Path, data: dict) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
-    os.replace(temporary, path)
+    try:
+        _disk_step(f"write {temporary.name}")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _disk_step(f"rename {temporary.name} to {path.name}")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@functools.cache
+def _renameat2():
+    """glibc's ``renameat2``, or None where there is none (not Linux, an old C library)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step; False if this system cannot (nothing is moved)."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE):
+        code = ctypes.get_errno()
+        if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+            return False
+        raise OSError(code, os.strerror(code), str(second))
+    return True
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (a power cut, not only a crash, keeps it)."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    """Put the complete folder ``staging`` at ``final``, replacing what is there, so that at
+    every moment (a crash included) ``final`` holds the old version or the new one whole."""
+    if not final.exists():
+        _disk_step(f"rename {staging.name} to {final.name}")
+        os.replace(staging, final)
+    elif _exchange(staging, final):
+        _disk_step(f"remove the old {final.name} (exchanged)")
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        # Two renames: a crash between them leaves the old version aside, which
+        # open_workspace puts back (Workspace.recover).
+        retired = final.parent / f"{_RETIRED}{uuid.uuid4().hex}"
+        _disk_step(f"rename {final.name} aside")
+        os.replace(final, retired)
+        _disk_step(f"rename {staging.name} to {final.name}")
+        os.replace(staging, final)
+        _disk_step(f"remove the old {final.name}")
+        shutil.rmtree(retired, ignore_errors=True)
+    _sync_folder(final.parent)
 
 
 def _json_default(value):
@@ -159,6 +257,20 @@ class Prototype:
     @property
     def version(self) -> int:
         return int(self.meta["version"])
+
+    @property
+    def published_at(self) -> str:
+        """When this version was published (ISO 8601, UTC, microseconds)."""
+        return self.meta["published_at"]
+
+    @property
+    def content_id(self) -> str:
+        """An id no other publish ever gets: key caches on it, not on the version number.
+
+        Prototypes published before content ids existed get one from their version and
+        publish time.
+        """
+        return self.meta.get("content_id") or f"v{self.version}-{self.published_at}"
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -318,15 +430,68 @@ class Workspace:
         return self._sprint_dir(sprint) / "prototypes" / validate_name(name, "prototype name")
 
     @contextlib.contextmanager
-    def _lock(self):
-        """Serialise metadata changes between threads and processes publishing at once."""
+    def _lock(self, wait: bool = True):
+        """Serialise metadata changes between threads and processes publishing at once.
+
+        Yields True once the lock is held; with ``wait=False``, yields False at once if
+        another thread or process holds it.
+        """
         self.path.mkdir(parents=True, exist_ok=True)
         with open(self.path / ".lock", "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def recover(self) -> list[str]:
+        """Finish what publishes and deletions that crashed left behind; return what was done.
+
+        A prototype's old version left aside with no prototype in its place is put back; the
+        staging folders of unfinished publishes and the leftovers of finished ones are
+        removed. Publishes write their folders under the workspace lock, so while this holds
+        it no publish is under way; if another process holds it, nothing is done now. Opening
+        a workspace calls this; a read-only workspace is left as it is.
+        """
+        prefixes = (_STAGING, _RETIRED, _DELETED)
+        if not any(self._leftovers(prefixes)):
+            return []
+        done = []
+        try:
+            with self._lock(wait=False) as held:
+                if not held:
+                    return []
+                for folder in sorted(self._leftovers(prefixes), key=lambda f: f.name):
+                    done.append(self._recover_folder(folder))
+        except OSError:
+            return done
+        return done
+
+    def _leftovers(self, prefixes: tuple[str, ...]):
+        if not self.sprints_dir.is_dir():
+            return
+        for folder in self.sprints_dir.glob("*/prototypes/.*"):
+            if folder.name.startswith(prefixes) and folder.is_dir():
+                yield folder
+
+    @staticmethod
+    def _recover_folder(folder: Path) -> str:
+        if folder.name.startswith(_RETIRED):
+            try:
+                name = validate_name(_read_json(folder / "prototype.json")["name"])
+            except (OSError, ValueError, KeyError, TypeError):
+                name = None
+            final = folder.parent / name if name else None
+            if final is not None and not final.exists():
+                os.replace(folder, final)
+                _sync_folder(folder.parent)
+                return f"put back {final}"
+        shutil.rmtree(folder)
+        return f"removed {folder}"
 
     # -- reading --------------------------------------------------------------------------------
     def sprints(self) -> list[str]:
@@ -477,18 +642,22 @@ class Workspace:
             self.path.mkdir(parents=True, exist_ok=True)
             with self._lock():
                 self._ensure_workspace_file()
-                self._ensure_sprint(sprint)
                 final = self._prototype_dir(sprint, name)
                 previous = final / "prototype.json"
                 old = _read_json(previous) if previous.is_file() else None
-                staging = final.parent / f".staging-{uuid.uuid4().hex}"
+                # The new number is recorded before the new version can appear: a crash from
+                # here on skips a number, never repeats one.
+                version = self._next_version(sprint, name, old)
+                staging = final.parent / f"{_STAGING}{uuid.uuid4().hex}"
+                _disk_step(f"create {staging.name}")
                 staging.mkdir(parents=True)
                 try:
                     meta = {
                         **artifacts.meta,
                         "name": name,
                         "sprint": sprint,
-                        "version": (old["version"] + 1) if old else 1,
+                        "version": version,
+                        "content_id": uuid.uuid4().hex,
                         "published_at": _now(),
                         "first_published_at": old["first_published_at"] if old else _now(),
                         "train_seconds": train_seconds,
@@ -496,13 +665,7 @@ class Workspace:
                         "notes": notes,
                     }
                     self._write_artifacts(staging, artifacts, meta)
-                    if final.exists():
-                        retired = final.parent / f".retired-{uuid.uuid4().hex}"
-                        os.replace(final, retired)
-                        os.replace(staging, final)
-                        shutil.rmtree(retired, ignore_errors=True)
-                    else:
-                        os.replace(staging, final)
+                    _move_into_place(staging, final)
                 finally:
                     if staging.exists():
                         shutil.rmtree(staging, ignore_errors=True)
@@ -514,6 +677,15 @@ class Workspace:
             self.set_mvp(sprint, name)
         return self.prototype(sprint, name)
 
+    def _next_version(self, sprint: str, name: str, old: dict | None) -> int:
+        """Record and return the next version of ``name`` (call under the workspace lock)."""
+        info = self._ensure_sprint(sprint)
+        highest = info.setdefault("version_high_water", {})
+        version = max(int(highest.get(name, 0)), int(old["version"]) if old else 0) + 1
+        highest[name] = version
+        _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+        return version
+
     def _ensure_workspace_file(self) -> None:
         marker = self.path / "workspace.json"
         if not marker.is_file():
@@ -521,13 +693,25 @@ class Workspace:
 
     @staticmethod
     def _write_artifacts(folder: Path, artifacts, meta: dict) -> None:
-        artifacts.features.to_parquet(folder / "features.parquet")
-        artifacts.predictions.to_parquet(folder / "predictions.parquet")
-        for label, frame in artifacts.shap.items():
-            frame.to_parquet(folder / _shap_file_name(label or None))
-        (folder / "model.skops").write_bytes(artifacts.model_bytes)
+        writes = [
+            ("features.parquet", artifacts.features.to_parquet),
+            ("predictions.parquet", artifacts.predictions.to_parquet),
+            *[
+                (_shap_file_name(label or None), frame.to_parquet)
+                for label, frame in artifacts.shap.items()
+            ],
+            ("model.skops", lambda path: path.write_bytes(artifacts.model_bytes)),
+        ]
         if artifacts.replicates is not None:
-            np.save(folder / BOOTSTRAP_FILE, artifacts.replicates, allow_pickle=False)
+            writes.append(
+                (
+                    BOOTSTRAP_FILE,
+                    lambda path: np.save(path, artifacts.replicates, allow_pickle=False),
+                )
+            )
+        for file_name, write in writes:
+            _disk_step(f"write {file_name}")
+            write(folder / file_name)
         _write_json_atomic(folder / "prototype.json", meta)
         for child in folder.iterdir():
             with open(child, "rb") as handle:
@@ -577,11 +761,27 @@ class Workspace:
         }
 
         def change(info):
+            # Read under the lock: the versions on disk when the decision is written.
+            decision["prototype_versions"] = self._versions(sprint)
+            if chosen not in decision["prototype_versions"]:
+                raise WorkspaceError(f"sprint {sprint!r} has no prototype {chosen!r}")
             info.setdefault("decisions", []).append(decision)
             info["mvp"] = chosen
 
         self._update_sprint(sprint, change)
         return decision
+
+    def _versions(self, sprint: str) -> dict[str, dict]:
+        """``{prototype: {version, content_id, published_at}}`` for the sprint's prototypes."""
+        versions = {}
+        for name in self.prototypes(sprint):
+            proto = self.prototype(sprint, name)
+            versions[name] = {
+                "version": proto.version,
+                "content_id": proto.content_id,
+                "published_at": proto.published_at,
+            }
+        return versions
 
     def send_to_review(
         self, sprint: str, queue: str, row_ids: list[str], sent_by: str = "", note: str = ""
@@ -610,20 +810,20 @@ class Workspace:
     def delete_prototype(self, sprint: str, name: str) -> None:
         """Remove a prototype's artifacts. Verdicts about it stay in ``feedback.db``."""
         folder = self._prototype_dir(sprint, name)
-        if not folder.is_dir():
-            raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
         with self._lock():
-            retired = folder.parent / f".retired-{uuid.uuid4().hex}"
-            os.replace(folder, retired)
-            shutil.rmtree(retired, ignore_errors=True)
-
-            def change(info):
-                if info.get("mvp") == name:
-                    info["mvp"] = None
-
+            if not folder.is_dir():
+                raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
             info = self._ensure_sprint(sprint)
-            change(info)
+            highest = info.setdefault("version_high_water", {})
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                version = int(_read_json(folder / "prototype.json")["version"])
+                highest[name] = max(int(highest.get(name, 0)), version)
+            if info.get("mvp") == name:
+                info["mvp"] = None
             _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+            deleted = folder.parent / f"{_DELETED}{uuid.uuid4().hex}"
+            os.replace(folder, deleted)
+            shutil.rmtree(deleted, ignore_errors=True)
 
     # -- views ----------------------------------------------------------------------------------
     def comparison(self, sprint: str) -> pd.DataFrame:
@@ -696,7 +896,8 @@ class Workspace:
             "base_value": base,
             "contributions": {k: float(v) for k, v in contributions.items()},
             "explained_class": label,
-            "unit": "value" if proto.task == REGRESSION else "probability",
+            "unit": proto.meta.get("unit")
+            or ("value" if proto.task == REGRESSION else "probability"),
             "feature_values": {k: _plain(v) for k, v in features.items()},
             "predicted": _plain(row["predicted"]),
             "explainer": explainer,
@@ -782,7 +983,7 @@ def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:
     else:
         published = [float(row[PROBABILITY_PREFIX + c]) for c in meta["explained_classes"]]
     base_gap = np.max(np.abs(explanation.base_values - np.asarray(meta["base_values"])))
-    output_gap = np.max(np.abs(explanation.outputs[0] - np.asarray(published)))
+    output_gap = np.max(np.abs(explanation.predictions[0] - np.asarray(published)))
     if max(base_gap, output_gap) > ADDITIVITY_TOLERANCE:
         raise WorkspaceError(
             f"{proto.name}'s stored model no longer gives the published results for row "
@@ -825,4 +1026,6 @@ def open_workspace(path: str | Path, create: bool = True) -> Workspace:
             path.mkdir(parents=True)
         except OSError as error:
             raise WorkspaceError(f"cannot create workspace {path}: {error.strerror}") from None
-    return Workspace(path)
+    workspace = Workspace(path)
+    workspace.recover()
+    return workspace
