@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
-from model.costs import CostAssumptions, load_assumptions, ownership, round_money
+from model.costs import (
+    CostAssumptions,
+    load_assumptions,
+    ownership,
+    payback_months,
+    round_money,
+)
 from model.threshold import BEST, ErrorCost, error_cost, percentile_interval
 
 __all__ = [
@@ -39,11 +45,13 @@ class PrototypeCost:
 
     ``running`` is ``None`` when an input is missing; ``errors`` is ``None`` when the
     prototype was published without labels. ``reason`` says why it cannot be compared.
+    ``one_off`` (the cost to build, if known) gives the payback against the MVP.
     """
 
     name: str
     running: float | None
     errors: ErrorCost | None
+    one_off: float | None = None
 
     @property
     def total(self) -> float | None:
@@ -87,7 +95,15 @@ class Comparison:
 class Recommendation:
     """The sentences, the prototype that costs least (``None`` when none can be priced),
     those it is clearly cheaper than and those within the uncertainty of it, those not
-    compared, the comparisons with it, and a table of every prototype's figures."""
+    compared, the comparisons with it, and a table of every prototype's figures.
+
+    ``table`` has one row per prototype: ``prototype``, ``running_per_month``,
+    ``errors_per_month`` with ``errors_low``/``errors_high``, ``threshold``,
+    ``total_per_month`` with ``total_low``/``total_high``, ``more_than_best`` with its paired
+    interval ``more_than_best_low``/``more_than_best_high``, ``one_off``, ``payback_months``
+    and ``payback_formula`` (against the MVP, with the paired interval of the saving), and
+    ``not_compared_because``. Unknown figures are missing (NaN or None).
+    """
 
     text: str
     best: str | None
@@ -114,12 +130,23 @@ def _range(low: float, high: float, currency: str) -> str:
     return f"{round_money(low, currency)}–{round_money(high, currency)}"
 
 
-def _table(costs: Sequence[PrototypeCost], comparisons: Mapping[str, Comparison], confidence):
+def _table(
+    costs: Sequence[PrototypeCost],
+    comparisons: Mapping[str, Comparison],
+    mvp: str | None,
+    currency: str,
+    confidence: float,
+) -> pd.DataFrame:
+    reference = next((c for c in costs if c.name == mvp and c.total is not None), None)
     rows = []
     for c in costs:
         low = high = None
         if c.total is not None:
             low, high = percentile_interval(c.replicates, confidence)
+        months, payback = None, None
+        if reference is not None and c is not reference and c.total is not None:
+            saved = percentile_interval(reference.replicates - c.replicates, confidence)
+            months, payback = payback_months(c.one_off, c.total, reference.total, currency, saved)
         versus = comparisons.get(c.name)
         rows.append(
             {
@@ -132,9 +159,12 @@ def _table(costs: Sequence[PrototypeCost], comparisons: Mapping[str, Comparison]
                 "total_per_month": c.total,
                 "total_low": low,
                 "total_high": high,
-                "more_than_best": -versus.saving if versus else None,
-                "more_than_best_low": -versus.high if versus else None,
-                "more_than_best_high": -versus.low if versus else None,
+                "more_than_best": versus.saving if versus else None,
+                "more_than_best_low": versus.low if versus else None,
+                "more_than_best_high": versus.high if versus else None,
+                "one_off": c.one_off,
+                "payback_months": months,
+                "payback_formula": payback,
                 "not_compared_because": c.reason,
             }
         )
@@ -190,7 +220,7 @@ def recommend(
         within_uncertainty=tied,
         not_compared=left_out,
         comparisons=tuple(comparisons.values()),
-        table=_table(costs, comparisons, confidence),
+        table=_table(costs, comparisons, mvp, currency, confidence),
     )
 
 
@@ -299,7 +329,7 @@ def sprint_costs(
     truth, frames = data.by_position()
     out = []
     for name, proto in data.prototypes.items():
-        running = ownership(proto.meta, assumptions)["ownership_cost_per_month"]
+        owned = ownership(proto.meta, assumptions)
         errors = None
         frame = frames.get(name)
         if truth is not None and frame is not None and "actual" in frame.columns:
@@ -315,7 +345,8 @@ def sprint_costs(
                 seed=seed,
                 confidence=confidence,
             )
-        out.append(PrototypeCost(name, running, errors))
+        running, one_off = owned["ownership_cost_per_month"], owned["one_off_cost"]
+        out.append(PrototypeCost(name, running, errors, one_off))
     return out
 
 

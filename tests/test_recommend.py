@@ -183,3 +183,18 @@ def test_a_real_sprint_recommends_the_cheapest_total(small_workspace):
                              for c in result.comparisons)  # fmt: skip
     single = sprint_recommendation(ws, "Sprint 1", CostAssumptions(), n_resamples=200)
     assert single.text.startswith("Tool-wear rule is the only prototype this sprint")
+
+
+def test_the_table_gives_the_payback_against_the_mvp():
+    cheap = PrototypeCost("gradient boosting", BEST.running, BEST.errors, one_off=50_000.0)
+    close = PrototypeCost("random forest", CLOSE.running, CLOSE.errors, one_off=40_000.0)
+    result = recommend([cheap, close, WORSE], mvp="physics rules")
+    table = result.table.set_index("prototype")
+    saving = WORSE.total - cheap.total  # $620,870 − $121,170 = $499,700 a month
+    assert table.loc["gradient boosting", "payback_months"] == pytest.approx(50_000 / saving)
+    assert table.loc["gradient boosting", "payback_formula"].startswith(
+        "$50,000.00 one-off ÷ $499,700.00 saved a month"
+    )
+    assert pd.isna(table.loc["physics rules", "payback_months"])
+    assert pd.isna(table.loc["gradient boosting", "more_than_best"])
+    assert table.loc["physics rules", "more_than_best"] == pytest.approx(saving)
