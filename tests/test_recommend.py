@@ -198,3 +198,40 @@ def test_the_table_gives_the_payback_against_the_mvp():
     assert pd.isna(table.loc["physics rules", "payback_months"])
     assert pd.isna(table.loc["gradient boosting", "more_than_best"])
     assert table.loc["physics rules", "more_than_best"] == pytest.approx(saving)
+
+
+def test_real_multiclass_and_regression_sprints_are_priced(tmp_path):
+    from sklearn.datasets import load_diabetes, load_iris
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    ws = model.open_workspace(tmp_path / "workspace")
+    for sprint, data, candidates in [
+        ("Species", load_iris(as_frame=True),
+         {"logistic": LogisticRegression(max_iter=500), "stump": DecisionTreeClassifier(
+             max_depth=1, random_state=0)}),
+        ("Progression", load_diabetes(as_frame=True),
+         {"linear": LinearRegression(), "deep tree": DecisionTreeRegressor(random_state=0)}),
+    ]:  # fmt: skip
+        X, y = data.data, data.target
+        X.index = y.index = X.index.astype(str).rename("row_id")
+        train, demo = X.index[::2], X.index[1::2]
+        for name, estimator in candidates.items():
+            estimator.fit(X.loc[train], y.loc[train])
+            ws.publish(sprint, name, estimator, X.loc[demo], y.loc[demo], train_seconds=1.0,
+                       effort_days=1.0)  # fmt: skip
+    species = sprint_recommendation(
+        ws, "Species", CostAssumptions(wrong_class_cost=50.0, cases_per_month=1000),
+        n_resamples=200,
+    )  # fmt: skip
+    table = species.table.set_index("prototype")
+    stump = ws.prototype("Species", "stump").predictions()
+    wrong = int((stump["predicted"].astype(str) != stump["actual"].astype(str)).sum())
+    # every wrong species costs $50: the stump (one split) gets a third of them wrong
+    assert table.loc["stump", "errors_per_month"] == pytest.approx(50.0 * wrong / len(stump) * 1000)
+    assert species.best == "logistic" and "logistic" in species.text.lower()
+    progression = sprint_recommendation(
+        ws, "Progression", CostAssumptions(cost_per_unit_error=10.0), n_resamples=200
+    )
+    assert progression.best == "linear"
+    assert progression.text.startswith("Linear saves about ")
