@@ -101,23 +101,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Row ids are shown, typed and stored as text; longer ones are refused.
+MAX_ROW_ID_LENGTH = 200
+
+
 def read_data_file(path: Path, target: str, id_column: str | None):
-    """Read demo rows from CSV or Parquet; return ``(X, y)`` with the row ids as index."""
+    """Read demo rows from CSV or Parquet; return ``(X, y)`` with the row ids as index.
+
+    Ids are text exactly as written: a CSV's ``00001``, ``NA`` or ``null`` stay themselves,
+    and a Parquet file's integer ids become their decimal text. An empty, missing, duplicate
+    or over-long id is refused.
+    """
     if not path.is_file():
         raise ValueError(f"data file {path} does not exist")
     suffix = path.suffix.lower()
+    if suffix not in {".csv", ".parquet", ".pq"}:
+        raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path)
-        elif suffix in {".parquet", ".pq"}:
-            frame = pd.read_parquet(path)
-        else:
-            raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
+        frame = _read_csv(path, id_column) if suffix == ".csv" else pd.read_parquet(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
         raise ValueError(f"data file {path.name} cannot be read: {error}") from None
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types for damaged files
-        if isinstance(error, ValueError) and "use a .csv" in str(error):
-            raise
         raise ValueError(f"data file {path.name} cannot be read: {error}") from None
     if frame.empty:
         raise ValueError(f"data file {path.name} has no rows")
@@ -126,9 +130,49 @@ def read_data_file(path: Path, target: str, id_column: str | None):
     if id_column is not None:
         if id_column not in frame.columns:
             raise ValueError(f"data file {path.name} has no id column {id_column!r}")
-        frame = frame.set_index(id_column)
+        ids = _id_text(frame.pop(id_column), f"data file {path.name}, id column {id_column!r}")
+        frame.index = pd.Index(ids, name=id_column)
+    elif suffix != ".csv" and not isinstance(frame.index, pd.RangeIndex):
+        frame.index = pd.Index(_id_text(frame.index.to_series(), f"data file {path.name}'s index"))
     y = frame.pop(target)
     return frame, y
+
+
+def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
+    if id_column is None:
+        return pd.read_csv(path)
+    from pandas._libs.parsers import STR_NA_VALUES  # what read_csv reads as missing
+
+    columns = pd.read_csv(path, nrows=0).columns
+    # Every column but the id keeps read_csv's missing values; the id is text as written.
+    missing = {column: sorted(STR_NA_VALUES) for column in columns if column != id_column}
+    return pd.read_csv(path, dtype={id_column: str}, keep_default_na=False, na_values=missing)
+
+
+def _id_text(ids: pd.Series, where: str) -> list[str]:
+    """The ids as text; one line naming the first empty, duplicate or over-long id."""
+    if pd.api.types.is_float_dtype(ids) or pd.api.types.is_bool_dtype(ids):
+        raise ValueError(f"{where} holds {ids.dtype} values; store the ids as text or integers")
+    positions = {}
+    texts = []
+    for position, value in enumerate(ids.tolist(), start=1):
+        missing = pd.isna(value)
+        text = "" if isinstance(missing, bool) and missing else str(value)
+        if not text.strip():
+            raise ValueError(f"{where}: row {position} has no id; give every row an id")
+        if len(text) > MAX_ROW_ID_LENGTH:
+            raise ValueError(
+                f"{where}: the id in row {position} is {len(text)} characters, more than "
+                f"{MAX_ROW_ID_LENGTH}; shorten it"
+            )
+        if text in positions:
+            raise ValueError(
+                f"{where}: id {text[:40]!r} is in rows {positions[text]} and {position}; "
+                "give every row its own id"
+            )
+        positions[text] = position
+        texts.append(text)
+    return texts
 
 
 def _run(args: argparse.Namespace) -> int:

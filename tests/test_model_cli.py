@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.compose import ColumnTransformer
@@ -274,3 +275,154 @@ def test_publishing_onto_a_really_full_disk_is_one_line_and_leaves_nothing(tmp_p
     assert result.returncode == 2, result.stderr[-2000:]
     assert len(lines) == 1, lines  # the error line, and no file of the prototype found
     assert lines[0].startswith("error:") and "No space left on device" in lines[0]
+
+
+# --- row ids: text exactly as written --------------------------------------------------------
+
+
+def _demo_with_ids(files, ids) -> pd.DataFrame:
+    demo = pd.read_csv(files / "demo.csv").head(len(ids))
+    demo["UDI"] = ids
+    return demo
+
+
+NA_LIKE = ["00001", "1", "NA", "null", "N/A", "None", "nan", "#N/A"]
+
+
+def test_csv_row_ids_are_read_as_text_exactly_as_written(tmp_path, files):
+    path = tmp_path / "ids.csv"
+    rows = _demo_with_ids(files, NA_LIKE + [f"{i:05d}" for i in range(2, 60)])
+    rows.to_csv(path, index=False)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(path)
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    predictions = model.open_workspace(tmp_path / "ws").prototype("Sprint 4", "rf").predictions()
+    assert set(NA_LIKE) <= set(predictions.index) and len(predictions) == len(rows)
+    assert "00002" in predictions.index and "2" not in predictions.index
+
+
+def test_parquet_integer_ids_become_their_decimal_text(tmp_path, files):
+    path = tmp_path / "ids.parquet"
+    rows = _demo_with_ids(files, list(range(1000, 1060)))
+    rows["UDI"] = rows["UDI"].astype("int64")
+    rows.to_parquet(path, index=False)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(path)
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    predictions = model.open_workspace(tmp_path / "ws").prototype("Sprint 4", "rf").predictions()
+    assert list(predictions.index[:3]) == ["1000", "1001", "1002"]
+
+
+def test_parquet_text_ids_keep_leading_zeros_and_na_like_text(tmp_path, files):
+    from model.cli import read_data_file
+
+    path = tmp_path / "ids.parquet"
+    _demo_with_ids(files, ["007", "NA", "null", ""]).to_parquet(path, index=False)
+    with pytest.raises(ValueError, match="row 4 has no id"):
+        read_data_file(path, TARGET, "UDI")
+    _demo_with_ids(files, ["007", "NA", "null", "0"]).to_parquet(path, index=False)
+    X, _ = read_data_file(path, TARGET, "UDI")
+    assert list(X.index) == ["007", "NA", "null", "0"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["1", "", "3"], "row 2 has no id; give every row an id"),
+        (["1", "  ", "3"], "row 2 has no id"),
+        (["1", "NA", "NA"], "id 'NA' is in rows 2 and 3; give every row its own id"),
+        (["1", "x" * 201, "3"], "the id in row 2 is 201 characters, more than 200; shorten it"),
+    ],
+    ids=["empty", "blank", "duplicate-na", "too-long"],
+)
+def test_a_bad_row_id_is_one_line_and_exit_2(tmp_path, files, ids, expected):
+    path = tmp_path / "ids.csv"
+    _demo_with_ids(files, ids).to_csv(path, index=False)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(path)
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and expected in result.stderr
+    assert "id column 'UDI'" in result.stderr and not (tmp_path / "ws" / "sprints").exists()
+
+
+def test_missing_values_in_feature_columns_are_still_missing(tmp_path, files):
+    from model.cli import read_data_file
+
+    path = tmp_path / "ids.csv"
+    rows = _demo_with_ids(files, ["NA", "null"])
+    rows["Torque [Nm]"] = ["NA", ""]
+    rows.to_csv(path, index=False)
+    X, _ = read_data_file(path, TARGET, "UDI")
+    assert list(X.index) == ["NA", "null"] and X["Torque [Nm]"].isna().all()
+
+
+# --- the gradient-boosting libraries' own model files ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def native_files(tmp_path_factory):
+    """XGBoost, LightGBM and CatBoost classifiers in their own formats, fitted on the demo's
+    numeric columns, and those rows as CSV."""
+    import catboost
+    import lightgbm
+    import xgboost
+
+    folder = tmp_path_factory.mktemp("native")
+    # XGBoost refuses "[" in feature names: "Torque (Nm)" instead of "Torque [Nm]".
+    names = {c: c.replace("[", "(").replace("]", ")") for c in FEATURES[1:]}
+    data = load_demo_data().iloc[:1200].rename(columns=names)
+    numeric = list(names.values())
+    train = data.iloc[:1000]
+    X, y = train[numeric], train[TARGET]
+    models = {
+        "xgb.json": xgboost.XGBClassifier(n_estimators=20, max_depth=3).fit(X, y),
+        "xgb.ubj": xgboost.XGBClassifier(n_estimators=20, max_depth=3).fit(X, y),
+        "lgbm.txt": lightgbm.LGBMClassifier(n_estimators=20, verbose=-1).fit(X, y),
+        "cat.cbm": catboost.CatBoostClassifier(iterations=20, verbose=0).fit(X, y),
+    }
+    for name, fitted in models.items():
+        target = fitted.booster_ if name.endswith(".txt") else fitted
+        target.save_model(str(folder / name))
+    data.iloc[1000:][numeric + [TARGET]].rename_axis("UDI").reset_index().to_csv(
+        folder / "numeric.csv", index=False
+    )
+    return folder, models
+
+
+@pytest.mark.parametrize("name", ["xgb.json", "xgb.ubj", "lgbm.txt", "cat.cbm"])
+def test_publish_accepts_the_libraries_own_model_files(tmp_path, files, native_files, name):
+    import numpy as np
+
+    folder, models = native_files
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(folder / name)
+    args[args.index(str(files / "demo.csv"))] = str(folder / "numeric.csv")
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    proto = model.open_workspace(tmp_path / "ws").prototype("Sprint 4", "rf")
+    rows = pd.read_csv(folder / "numeric.csv", dtype={"UDI": str}).set_index("UDI")
+    X = rows.drop(columns=TARGET)
+    expected = models[name].predict_proba(X)[:, 1]
+    np.testing.assert_allclose(proto.predictions()["p:1"], expected, atol=1e-6)
+    loaded = proto.estimator()
+    np.testing.assert_allclose(loaded.predict_proba(X)[:, 1], expected, atol=1e-6)
+
+
+def test_a_model_file_needing_a_missing_library_is_one_line_and_exit_2(tmp_path, native_files):
+    folder, _ = native_files
+    script = (
+        "import sys; sys.modules['lightgbm'] = None; from model.cli import main; "
+        f"sys.exit(main(['publish', '--workspace', {str(tmp_path / 'ws')!r}, '--sprint', 'S', "
+        f"'--name', 'm', '--model', {str(folder / 'lgbm.txt')!r}, '--data', "
+        f"{str(folder / 'numeric.csv')!r}, '--target', {TARGET!r}]))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "error: lgbm.txt (a lightgbm model) needs lightgbm, which is not installed: "
+        "run pip install -r requirements-extras.txt\n"
+    )
+    assert not (tmp_path / "ws").exists()
