@@ -60,13 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--model",
         required=True,
         type=Path,
-        help="a .skops file (.joblib/.pkl only with --trust-pickle)",
+        help=(
+            "a .skops file, or XGBoost .json/.ubj, LightGBM .txt, CatBoost .cbm "
+            "(.joblib/.pkl only with --trust-pickle)"
+        ),
     )
     publish.add_argument(
         "--data", required=True, type=Path, help="demo rows: a CSV or Parquet file"
     )
     publish.add_argument("--target", required=True, help="the column holding the true outcome")
-    publish.add_argument("--id-column", help="the column holding row ids (default: row number)")
+    publish.add_argument(
+        "--id-column", help="the column holding row ids, read as text (default: row number)"
+    )
     publish.add_argument("--task", choices=TASKS, help="override the detected task")
     publish.add_argument("--mvp", action="store_true", help="make it the sprint's MVP")
     publish.add_argument("--train-seconds", type=float, help="how long training took")
