@@ -25,10 +25,13 @@ from model.config import (
     MAX_EXACT_FEATURES,
     SEED,
 )
-from model.explain import Explanation, ExplanationError, explain_rows
+from model.explain import EXACT, Explanation, ExplanationError, explain_rows
+from model.explain_trees import INTERVENTIONAL_TREE
 
 __all__ = [
     "Deck",
+    "EXACT",
+    "INTERVENTIONAL_TREE",
     "explain_on_demand",
     "plan_deck",
     "select_deck",
@@ -36,13 +39,6 @@ __all__ = [
     "validate_deck_size",
     "weighted_importance",
 ]
-
-#: Where shap's interventional tree explainer is not additive on a row (it happens at split
-#: thresholds of gradient boosting), the exact explainer explains that row, over the same
-#: background, and the row records it. The two differ slightly: shap rescales each background
-#: row's attributions in log-odds to probability, the exact explainer works in probability.
-INTERVENTIONAL_TREE = "tree (interventional, probability)"
-EXACT = "exact (independent background)"
 
 
 @dataclass(frozen=True)
@@ -315,11 +311,14 @@ def explain_on_demand(
 ) -> Explanation:
     """Explain rows that were not in the deck, as publishing would have explained them.
 
-    ``explainer`` and ``background`` are the ones publishing used. The one exception to "the same
-    explainer": where shap's interventional tree explainer is not additive on the rows, the
-    exact explainer explains them (what publishing every row would have used for all rows)
-    and ``Explanation.explainer`` says so. Raises ``ExplanationError`` when the rows cannot be
-    explained additively.
+    Where shap's interventional tree explainer is not additive on a row (it happens at split
+    thresholds of gradient boosting), the exact explainer explains that row, over the same
+    background, and the row records it. The two differ slightly: shap rescales each background
+    row's attributions in log-odds to probability, the exact explainer works in probability.
+
+    ``explainer`` and ``background`` are the ones publishing used; ``Explanation.explainer``
+    and ``row_methods`` say which explainer explained the rows. Raises ``ExplanationError``
+    when the rows cannot be explained additively.
     """
     from threadpoolctl import threadpool_limits
 

@@ -3,26 +3,31 @@
 For classifiers the contributions add up to the probability of the explained class; for
 regressors, to the predicted value. Contributions are reported per *source* feature (the
 columns of the data the model is given), so one-hot columns such as ``cat__Type_L`` are summed
-back into ``Type``.
+back into ``Type`` (``model.explain_columns``).
 
 The explainer is chosen, never guessed:
 
-1. ``tree``: shap's TreeExplainer on the last step of a pipeline, where the tree model's own
-   output is the probability (random forests, extra trees, decision trees: path-dependent) or
-   where shap can transform it exactly (gradient boosting: interventional, probability output).
-2. ``linear``: shap's LinearExplainer on the last step of a regression pipeline.
-3. ``exact``: exact Shapley values of the full model over an independent background sample, on
+1. a fast explainer on the last step of a pipeline (``model.explain_trees`` says which):
+   shap's TreeExplainer (path-dependent where the trees' own output is the probability;
+   interventional with probability output for gradient boosting, XGBoost, LightGBM and
+   CatBoost binary classifiers), the boosting library's own SHAP values (regressions; and in
+   log-odds, for native categorical splits and multiclass models, where shap has no exact
+   probability), or shap's LinearExplainer for a linear regression.
+2. ``exact``: exact Shapley values of the full model over an independent background sample, on
    the source columns (categories encoded as integer codes and decoded inside the prediction
-   function, because shap's maskers cannot hold strings). Valid for any model; used when the
-   fast explainers do not apply or fail the additivity check (they do for histogram gradient
-   boosting in shap 0.51, and for native categorical splits). Cost: 2**M model evaluations per
-   row and background row, for M source features.
-4. ``permutation``: shap's PermutationExplainer, for more than ``MAX_EXACT_FEATURES`` features;
+   function, because shap's maskers cannot hold strings). Valid for any model; used when no
+   fast explainer applies or fails the additivity check. Cost: 2**M model evaluations per row
+   and background row, for M source features.
+3. ``permutation``: shap's PermutationExplainer, for more than ``MAX_EXACT_FEATURES`` features;
    its values are additive by construction but are estimates.
 
-Whatever runs, base value + sum of contributions must equal the model's output within
-``ADDITIVITY_TOLERANCE`` on every row, or the next explainer is tried; if none passes,
-``ExplanationError`` is raised and nothing is published.
+Whatever runs, base value + sum of contributions must equal the explained output within
+``ADDITIVITY_TOLERANCE`` times the output's magnitude (at least 1) on every row. A row the fast
+explainer gets wrong gets the next explainer's values, over the same background, while the
+other rows keep theirs (``Explanation.methods`` counts them); where the base values of the two
+would differ (path-dependent explainers) or the fast explainer fails on most rows, the whole
+set gets the next explainer. If none passes, ``ExplanationError`` is raised and nothing is
+published.
 
 Tree SHAP values of a large set are computed on row chunks in parallel with joblib, one chunk
 per worker process (shap's tree code holds the GIL, so threads would not help): ``n_jobs``
@@ -37,17 +42,13 @@ import inspect
 import os
 import time
 import warnings
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
+from collections import Counter
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn import ensemble, preprocessing, tree
+from sklearn import ensemble, tree
 from sklearn.base import is_classifier
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
 from model.config import (
@@ -59,6 +60,9 @@ from model.config import (
     SHAP_PARALLEL_MIN_SECONDS,
     SHAP_PILOT_ROWS,
 )
+from model.explain_columns import FrameCodec, source_columns, sum_to_sources
+from model.explain_exact import exact_shapley
+from model.explain_trees import FastExplainer, fast_explainer, output_unit
 from model.metrics import BINARY, REGRESSION
 
 __all__ = [
@@ -71,8 +75,16 @@ __all__ = [
     "FrameCodec",
     "predict_is_argmax_of_proba",
     "shap_jobs",
+    "source_columns",
     "tree_shap_values",
 ]
+
+#: The explainer of rows the fast explainer gets wrong, and of every row without one.
+EXACT = "exact (independent background)"
+PERMUTATION = "permutation"
+
+#: The share of the first rows a fast explainer may get wrong and still explain the rest.
+PROBE_ROWS, PROBE_MAX_FAILING = 64, 0.5
 
 
 class ExplanationError(ValueError):
@@ -84,7 +96,16 @@ class Explanation:
     """SHAP values for ``n`` rows, ``M`` source features and ``C`` explained outputs.
 
     ``values[r, m, c]`` is feature ``features[m]``'s contribution to output ``c`` on row ``r``;
-    ``base_values[c] + values[r, :, c].sum() == outputs[r, c]``.
+    ``base_values[c] + values[r, :, c].sum() == outputs[r, c]``, in ``unit``: ``"probability"``
+    (of the explained class), ``"value"`` (a regression's prediction) or ``"log-odds"`` (the
+    raw score a boosting classifier adds its trees up to: the log-odds of a binary model's
+    positive class, a multiclass model's softmax score of each class). ``predictions`` are the
+    model's probabilities (or values) of the explained classes, equal to ``outputs`` unless
+    the unit is log-odds.
+
+    ``explainer`` is the explainer of most rows; ``methods`` counts the rows each explainer
+    explained (the fast explainer first), and ``row_methods`` names it for every row.
+    ``max_additivity_error`` is the largest ``|base + sum - output| / max(1, |output|)``.
     """
 
     values: np.ndarray
@@ -93,225 +114,22 @@ class Explanation:
     features: list[str]
     explainer: str
     max_additivity_error: float
+    unit: str = "probability"
+    methods: dict[str, int] = field(default_factory=dict)
+    row_methods: np.ndarray | None = field(default=None, repr=False)
+    predictions: np.ndarray | None = field(default=None, repr=False)
 
-
-# ---------------------------------------------------------------------------------------------
-# Encoding string columns for shap's maskers
-
-
-class FrameCodec:
-    """Turns a DataFrame with categorical columns into a float array and back.
-
-    Categorical columns become integer codes (an unknown value becomes NaN); numeric columns
-    pass through. ``decode`` restores the original column names, order and category values, so
-    the model sees exactly what it was trained on.
-    """
-
-    def __init__(self, frame: pd.DataFrame):
-        self.columns = list(frame.columns)
-        self.dtypes = frame.dtypes
-        self.categories: dict[str, np.ndarray] = {}
-        for column in self.columns:
-            series = frame[column]
-            if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-                values = pd.unique(series.dropna())
-                self.categories[column] = np.asarray(sorted(values, key=str), dtype=object)
-
-    def encode(self, frame: pd.DataFrame) -> np.ndarray:
-        out = np.empty((len(frame), len(self.columns)), dtype=float)
-        for j, column in enumerate(self.columns):
-            if column in self.categories:
-                index = pd.Index(self.categories[column])
-                codes = index.get_indexer(frame[column].astype(object)).astype(float)
-                codes[codes < 0] = np.nan
-                out[:, j] = codes
-            else:
-                out[:, j] = frame[column].to_numpy(dtype=float, na_value=np.nan)
-        return out
-
-    def decode(self, array: np.ndarray) -> pd.DataFrame:
-        data = {}
-        for j, column in enumerate(self.columns):
-            if column in self.categories:
-                codes = array[:, j]
-                known = ~np.isnan(codes)
-                values = np.full(len(codes), None, dtype=object)
-                values[known] = self.categories[column][codes[known].astype(int)]
-                data[column] = pd.Series(values, dtype=object).astype(self.dtypes[column])
-            else:
-                data[column] = pd.Series(array[:, j]).astype(self.dtypes[column], errors="ignore")
-        return pd.DataFrame(data, columns=self.columns)
-
-
-# ---------------------------------------------------------------------------------------------
-# Exact Shapley values over an independent background
-
-
-def exact_shapley(
-    predict: Callable[[np.ndarray], np.ndarray],
-    rows: np.ndarray,
-    background: np.ndarray,
-    max_batch_rows: int = 200_000,
-    n_jobs: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Exact interventional Shapley values of ``predict`` at ``rows``.
-
-    The value of a coalition S is the mean of ``predict`` over the background rows with the
-    features in S replaced by the explained row's values: the quantity shap's ``Exact``
-    explainer computes with an ``Independent`` masker, evaluated here for all rows of a chunk at
-    once. ``predict`` maps an ``(k, M)`` array to ``(k, C)`` outputs. Coalitions are evaluated
-    on ``n_jobs`` threads (default: every core), each model call single-threaded.
-
-    Returns ``(values, base_values)`` with shapes ``(n, M, C)`` and ``(C,)``.
-    """
-    from threadpoolctl import threadpool_limits
-
-    n, m = rows.shape
-    b = len(background)
-    base = np.asarray(predict(background), dtype=float).reshape(b, -1).mean(axis=0)
-    c = base.shape[0]
-    masks = np.arange(2**m)
-    bits = ((masks[:, None] >> np.arange(m)) & 1).astype(bool)  # (2**m, m)
-    sizes = bits.sum(axis=1)
-    factorial = np.array([np.prod(np.arange(1, k + 1), dtype=float) for k in range(m + 1)])
-    values = np.zeros((n, m, c))
-    chunk = max(1, max_batch_rows // b)
-    workers = n_jobs or os.cpu_count() or 1
-
-    def coalition(x: np.ndarray, mask: int) -> np.ndarray:
-        hybrid = np.where(bits[mask], x[:, None, :], background[None, :, :]).reshape(-1, m)
-        return np.asarray(predict(hybrid), dtype=float).reshape(len(x), b, c).mean(axis=1)
-
-    # Models that thread internally (OpenMP in histogram gradient boosting) oversubscribe the
-    # cores when called from several threads: one thread per call, and the calls in parallel.
-    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-        for start in range(0, n, chunk):
-            x = rows[start : start + chunk]
-            k = len(x)
-            coalition_value = np.empty((2**m, k, c))
-            coalition_value[0] = base
-            coalition_value[-1] = np.asarray(predict(x), dtype=float).reshape(k, c)
-            inner = range(1, 2**m - 1)
-            for mask, value in zip(inner, pool.map(partial(coalition, x), inner), strict=True):
-                coalition_value[mask] = value
-            for i in range(m):
-                without_i = masks[~bits[:, i]]
-                size = sizes[without_i]
-                weight = factorial[size] * factorial[m - size - 1] / factorial[m]
-                gain = coalition_value[without_i | (1 << i)] - coalition_value[without_i]
-                values[start : start + k, i, :] = np.tensordot(weight, gain, axes=(0, 0))
-    return values, base
-
-
-# ---------------------------------------------------------------------------------------------
-# Mapping a preprocessor's output columns back to source columns
-
-_ELEMENTWISE = (
-    preprocessing.StandardScaler,
-    preprocessing.MinMaxScaler,
-    preprocessing.MaxAbsScaler,
-    preprocessing.RobustScaler,
-    preprocessing.PowerTransformer,
-    preprocessing.QuantileTransformer,
-    preprocessing.OrdinalEncoder,
-)
-
-
-def source_columns(transformer, input_columns: list[str]) -> list[str] | None:
-    """The source column behind each output column of a fitted ``transformer``.
-
-    Returns ``None`` where an output column mixes several inputs, or where the transformer is
-    not one whose columns are known to map back (then the exact explainer is used instead).
-    """
-    if transformer is None or transformer == "passthrough":
-        return list(input_columns)
-    if isinstance(transformer, preprocessing.FunctionTransformer) and transformer.func is None:
-        return list(input_columns)  # how a fitted ColumnTransformer stores "passthrough"
-    if isinstance(transformer, Pipeline):
-        columns = list(input_columns)
-        for _, step in transformer.steps:
-            columns = source_columns(step, columns)
-            if columns is None:
-                return None
-        return columns
-    if isinstance(transformer, ColumnTransformer):
-        return _column_transformer_sources(transformer, input_columns)
-    if isinstance(transformer, preprocessing.OneHotEncoder):
-        counts = getattr(transformer, "_n_features_outs", None)
-        if counts is None or len(counts) != len(input_columns):
-            return None
-        return [col for col, count in zip(input_columns, counts, strict=True) for _ in range(count)]
-    if isinstance(transformer, SimpleImputer):
-        if transformer.add_indicator:
-            return None
-        kept = getattr(transformer, "_valid_mask", np.ones(len(input_columns), dtype=bool))
-        return [col for col, keep in zip(input_columns, kept, strict=True) if keep]
-    if isinstance(transformer, _ELEMENTWISE):
-        return list(input_columns)
-    return None
-
-
-def _column_transformer_sources(
-    ct: ColumnTransformer, input_columns: list[str]
-) -> list[str] | None:
-    n_out = sum(s.stop - s.start for s in ct.output_indices_.values())
-    sources: list[str | None] = [None] * n_out
-    for name, transformer, _ in ct.transformers_:
-        out_slice = ct.output_indices_[name]
-        if out_slice.stop == out_slice.start or transformer == "drop":
-            continue
-        indices = ct._transformer_to_input_indices[name]
-        mapped = source_columns(transformer, [input_columns[i] for i in indices])
-        if mapped is None or len(mapped) != out_slice.stop - out_slice.start:
-            return None
-        sources[out_slice] = mapped
-    if any(s is None for s in sources):
-        return None
-    return sources  # type: ignore[return-value]
-
-
-def _as_float_array(data) -> np.ndarray | None:
-    if hasattr(data, "toarray"):
-        data = data.toarray()
-    if isinstance(data, pd.DataFrame):
-        try:
-            return data.to_numpy(dtype=float)
-        except (TypeError, ValueError):
-            return None
-    array = np.asarray(data)
-    if array.dtype.kind not in "fiub":
-        return None
-    return array.astype(float)
-
-
-def _sum_to_sources(values: np.ndarray, sources: list[str], features: list[str]) -> np.ndarray:
-    """Sum contributions of transformed columns ``(n, Mz, C)`` into source features."""
-    out = np.zeros((values.shape[0], len(features), values.shape[2]))
-    position = {feature: i for i, feature in enumerate(features)}
-    for j, source in enumerate(sources):
-        out[:, position[source], :] += values[:, j, :]
-    return out
+    def __post_init__(self):
+        if self.row_methods is None:
+            self.row_methods = np.full(len(self.values), self.explainer, dtype=object)
+        if not self.methods:
+            self.methods = dict(Counter(self.row_methods))
+        if self.predictions is None:
+            self.predictions = self.outputs
 
 
 # ---------------------------------------------------------------------------------------------
 # The explainers
-
-_PROBABILITY_TREES = (
-    ensemble.RandomForestClassifier,
-    ensemble.ExtraTreesClassifier,
-    tree.DecisionTreeClassifier,
-)
-_BOOSTED_CLASSIFIERS = (
-    ensemble.GradientBoostingClassifier,
-    ensemble.HistGradientBoostingClassifier,
-)
-_TREE_REGRESSORS = (
-    ensemble.RandomForestRegressor,
-    ensemble.ExtraTreesRegressor,
-    tree.DecisionTreeRegressor,
-    ensemble.GradientBoostingRegressor,
-    ensemble.HistGradientBoostingRegressor,
-)
 
 
 def shap_jobs() -> int:
@@ -397,12 +215,6 @@ def tree_shap_values(
     return _concatenate([*done, *parts])
 
 
-def _split_pipeline(estimator):
-    if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
-        return estimator[:-1], estimator[-1]
-    return None, estimator
-
-
 def _normalise_shap_output(values, expected) -> tuple[np.ndarray, np.ndarray]:
     """shap returns lists, 2-D or 3-D arrays depending on model and version: make ``(n, Mz, C)``."""
     if isinstance(values, list):
@@ -423,84 +235,38 @@ def _select_outputs(values, expected, task, n_classes):
     return values, expected
 
 
-@dataclass
-class _FastExplainer:
-    """A tree or linear explainer set up once for every row of ``X``."""
-
-    explainer: object
-    name: str
-    rows: np.ndarray  # every row of X, as the final step sees it
-    sources: list[str]  # the source column of each of those columns
-    features: list[str]
-
-
-def _fast_explainer(estimator, X, background, task) -> _FastExplainer | None:
-    preprocessor, final = _split_pipeline(estimator)
-    features = list(X.columns)
-    if preprocessor is None:
-        sources, Z, Z_background = features, _as_float_array(X), _as_float_array(background)
-    else:
-        sources = source_columns(preprocessor, features)
-        if sources is None:
-            return None
-        Z, Z_background = (
-            _as_float_array(preprocessor.transform(X)),
-            _as_float_array(preprocessor.transform(background)),
-        )
-    if Z is None or Z_background is None or np.isnan(Z).any():
-        return None
-
-    import shap  # slow to import: only when publishing
-
-    categorical = getattr(final, "is_categorical_", None)
-    if categorical is not None and np.any(categorical):
-        return None  # TreeExplainer ignores native categorical splits: silently wrong values
-    if isinstance(final, _PROBABILITY_TREES + _TREE_REGRESSORS):
-        explainer, name = shap.TreeExplainer(final), "tree (path-dependent)"
-    elif isinstance(final, _BOOSTED_CLASSIFIERS):
-        explainer = shap.TreeExplainer(
-            final,
-            data=Z_background,
-            model_output="probability",
-            feature_perturbation="interventional",
-        )
-        name = "tree (interventional, probability)"
-    elif task == REGRESSION and hasattr(final, "coef_") and np.ndim(final.coef_) == 1:
-        explainer = shap.LinearExplainer(final, shap.maskers.Independent(Z_background))
-        name = "linear"
-    else:
-        return None
-    return _FastExplainer(explainer, name, Z, sources, features)
-
-
 def _fast_values(
-    fast: _FastExplainer,
-    rows: slice,
+    fast: FastExplainer,
+    rows: slice | np.ndarray,
     task,
     n_classes,
     n_jobs: int = 1,
     seconds_per_row: float | None = None,
 ):
-    Z = fast.rows[rows]
-    if fast.name.startswith("tree"):
+    Z = fast.take(rows)
+    if fast.native is not None:
+        raw, expected = fast.native(Z)
+    elif fast.name.startswith("tree"):
         raw = tree_shap_values(
             fast.explainer, Z, n_jobs, seconds_per_row=seconds_per_row, set_size=len(fast.rows)
         )
+        expected = fast.explainer.expected_value
     else:
         # One matrix product: 100,000 rows take milliseconds, so no workers.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             raw = fast.explainer.shap_values(Z)
-    values, expected = _normalise_shap_output(raw, fast.explainer.expected_value)
+        expected = fast.explainer.expected_value
+    values, expected = _normalise_shap_output(raw, expected)
     selected = _select_outputs(values, expected, task, n_classes)
     if selected is None or selected[0].shape[1] != len(fast.sources):
         return None
     values, expected = selected
-    return _sum_to_sources(values, fast.sources, fast.features), expected, fast.name
+    return sum_to_sources(values, fast.sources, fast.features), expected, fast.name
 
 
 def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
-    fast = _fast_explainer(estimator, X, background, task)
+    fast = fast_explainer(estimator, X, background, task)
     return None if fast is None else _fast_values(fast, slice(None), task, n_classes, n_jobs)
 
 
@@ -531,13 +297,13 @@ def _model_agnostic(estimator, X, background, task):
     rows, bg = codec.encode(X), codec.encode(background)
     if X.shape[1] <= MAX_EXACT_FEATURES:
         values, base = exact_shapley(predict, rows, bg)
-        return values, base, "exact (independent background)"
+        return values, base, EXACT
     explainer = shap.explainers.Permutation(
         lambda a: predict(a), shap.maskers.Independent(bg, max_samples=len(bg))
     )
     result = explainer(rows, max_evals=2 * X.shape[1] + 1, silent=True)
     values, base = _normalise_shap_output(result.values, np.asarray(result.base_values)[0])
-    return values, base, "permutation"
+    return values, base, PERMUTATION
 
 
 def explain_estimator(
@@ -555,7 +321,8 @@ def explain_estimator(
     ``background`` is a sample of rows (same columns as ``X``) that defines the base value.
     ``n_jobs`` is the number of worker processes for tree SHAP values (default:
     ``shap_jobs()``). ``outputs`` is ``model_outputs(estimator, X, task)`` if the caller has
-    it already (see ``explained_outputs``), so the model does not predict again. Raises
+    it already (see ``explained_outputs``), so the model does not predict again. Rows the fast
+    explainer gets wrong get the next explainer (``Explanation.methods`` counts them). Raises
     ``ExplanationError`` when no explainer gives additive values.
     """
     n_jobs = shap_jobs() if n_jobs is None else n_jobs
@@ -566,7 +333,7 @@ def explain_estimator(
     failures: list[str] = []
     result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
     if result is None:
-        result = _attempt(False, estimator, X, background, task, n_classes, outputs, failures)
+        result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
     if result is not None:
         return result
     detail = "; ".join(failures) or "no explainer applies"
@@ -577,72 +344,142 @@ def explain_estimator(
 
 
 def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs):
-    """The tree or linear explainer's values, or None (the reason, if any, in ``failures``).
+    """The fast explainer's values, with rows it gets wrong explained by the next explainer;
+    or None (the reason, if any, in ``failures``).
 
-    It is first tried on a few rows: where it is not additive (histogram gradient boosting in
-    shap 0.51) the whole set is not worth its time. Those rows' values are kept, since a row's
-    values do not depend on the rows explained with it, and the time they took says whether
-    the other rows are worth worker processes.
+    It is first tried on ``PROBE_ROWS`` rows: where it is wrong on most of them (and more rows
+    are left) the whole set is not worth its time. Those rows' values
+    are kept, since a row's values do not depend on the rows explained with it, and the time
+    they took says whether the other rows are worth worker processes.
     """
-    features = list(X.columns)
     try:
-        fast = _fast_explainer(estimator, X, background, task)
+        fast = fast_explainer(estimator, X, background, task)
+        if fast is None:
+            return None
+        explained = outputs if fast.outputs is None else fast.outputs(fast.rows)
     except Exception as error:  # noqa: BLE001 - every failure means: try the next explainer
         failures.append(f"{type(error).__name__}: {error}")
         return None
-    if fast is None:
-        return None
-    probe = min(len(X), 64)
+    probe = min(len(X), PROBE_ROWS)
     start = time.perf_counter()
-    head = _checked(
-        lambda: _fast_values(fast, slice(0, probe), task, n_classes),
-        outputs[:probe],
-        features,
-        failures,
-    )
-    if head is None or probe == len(X):
-        return head
-    seconds_per_row = (time.perf_counter() - start) / probe
-
-    def every_row():
-        rest = _fast_values(fast, slice(probe, None), task, n_classes, n_jobs, seconds_per_row)
+    head = _computed(lambda: _fast_values(fast, slice(0, probe), task, n_classes), failures)
+    if head is None or not _same_shape(head, explained, failures):
+        return None
+    head_errors = _row_errors(head[0], head[1], explained[:probe])
+    wrong = int((head_errors > ADDITIVITY_TOLERANCE).sum())
+    if wrong > PROBE_MAX_FAILING * probe and (probe < len(X) or not fast.interventional):
+        failures.append(
+            f"{fast.name}: additivity error {head_errors.max():.2g} on {wrong} of {probe} rows"
+        )
+        return None
+    values, base = head[0], head[1]
+    if fast.interventional and not _base_is_background_mean(
+        estimator, background, task, base, fast.name, failures
+    ):
+        return None
+    if probe < len(X):
+        seconds_per_row = (time.perf_counter() - start) / probe
+        rest = _computed(
+            lambda: _fast_values(
+                fast, slice(probe, None), task, n_classes, n_jobs, seconds_per_row
+            ),
+            failures,
+        )
         if rest is None:
             return None
-        values, base, name = rest
-        return np.concatenate([head.values, values]), base, name
+        values = np.concatenate([values, rest[0]])
+    errors = _row_errors(values, base, explained)
+    methods = np.full(len(X), fast.name, dtype=object)
+    wrong_rows = np.flatnonzero(errors > ADDITIVITY_TOLERANCE)
+    if len(wrong_rows):
+        if not fast.interventional:
+            failures.append(
+                f"{fast.name}: additivity error {errors.max():.2g} on {len(wrong_rows)} rows"
+            )
+            return None
+        fallback = _attempt_model_agnostic(
+            estimator, X.iloc[wrong_rows], background, task, explained[wrong_rows], failures
+        )
+        if fallback is None:
+            return None
+        values, errors = values.copy(), errors.copy()
+        values[wrong_rows] = fallback.values
+        errors[wrong_rows] = _row_errors(fallback.values, base, explained[wrong_rows])
+        methods[wrong_rows] = fallback.explainer
+    features = list(X.columns)
+    return _explanation(
+        values, base, explained, features, errors, fast.unit, methods, outputs, fast.name
+    )
 
-    return _checked(every_row, outputs, features, failures)
 
-
-def _attempt(use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs=1):
-    if use_fast:
-        compute = partial(_tree_or_linear, estimator, X, background, task, n_classes, n_jobs)
-    else:
-        compute = partial(_model_agnostic, estimator, X, background, task)
-    return _checked(compute, outputs, list(X.columns), failures)
-
-
-def _checked(compute, outputs, features, failures) -> Explanation | None:
-    """``compute()``'s values as an Explanation if they are additive; else None, and why (if
-    anything failed) in ``failures``."""
+def _computed(compute, failures):
     try:
-        result = compute()
+        return compute()
     except Exception as error:  # noqa: BLE001 - every failure means: try the next explainer
         failures.append(f"{type(error).__name__}: {error}")
         return None
-    if result is None:
-        return None
-    values, base, name = result
+
+
+def _same_shape(result, outputs, failures) -> bool:
+    values, _, name = result
     if values.shape[2] != outputs.shape[1]:
         failures.append(
             f"{name}: explained {values.shape[2]} outputs, model has {outputs.shape[1]}"
         )
+        return False
+    return True
+
+
+def _base_is_background_mean(estimator, background, task, base, name, failures) -> bool:
+    """An interventional explainer's base value is the model's mean output over the
+    background: where it is not, its values explain another function, however additive."""
+    mean = model_outputs(estimator, background, task).mean(axis=0)
+    gap = float(np.max(np.abs(mean - base) / np.maximum(1.0, np.abs(mean))))
+    if gap > ADDITIVITY_TOLERANCE:
+        failures.append(f"{name}: base value is {gap:.2g} off the background's mean output")
+        return False
+    return True
+
+
+def _row_errors(values: np.ndarray, base: np.ndarray, outputs: np.ndarray) -> np.ndarray:
+    """Each row's additivity error, relative to its output's magnitude (at least 1)."""
+    gap = np.abs(base[None, :] + values.sum(axis=1) - outputs)
+    return np.max(gap / np.maximum(1.0, np.abs(outputs)), axis=1)
+
+
+def _explanation(values, base, outputs, features, errors, unit, methods, predictions, first):
+    counts = Counter(methods)
+    return Explanation(
+        values,
+        base,
+        outputs,
+        features,
+        explainer=counts.most_common(1)[0][0],
+        max_additivity_error=float(errors.max()) if len(errors) else 0.0,
+        unit=unit,
+        methods={name: counts[name] for name in dict.fromkeys([first, *counts]) if counts[name]},
+        row_methods=methods,
+        predictions=predictions,
+    )
+
+
+def _attempt_model_agnostic(estimator, X, background, task, outputs, failures):
+    """The exact (or permutation) explainer's values in the units of ``outputs`` (the
+    model's probabilities or values), if they are additive; else None, and why in
+    ``failures``."""
+    result = _computed(lambda: _model_agnostic(estimator, X, background, task), failures)
+    if result is None or not _same_shape(result, outputs, failures):
         return None
-    error = float(np.max(np.abs(base[None, :] + values.sum(axis=1) - outputs)))
-    if error > ADDITIVITY_TOLERANCE:
-        failures.append(f"{name}: additivity error {error:.2g}")
+    values, base, name = result
+    errors = _row_errors(values, base, outputs)
+    if len(errors) and errors.max() > ADDITIVITY_TOLERANCE:
+        failures.append(f"{name}: additivity error {errors.max():.2g}")
         return None
-    return Explanation(values, base, outputs, features, name, error)
+    methods = np.full(len(X), name, dtype=object)
+    unit = output_unit(task)
+    return _explanation(
+        values, base, outputs, list(X.columns), errors, unit, methods, outputs, name
+    )
 
 
 def predict_is_argmax_of_proba(estimator) -> bool:
@@ -683,7 +520,7 @@ def is_classifier_like(estimator) -> bool:
 
 
 #: The explainers ``_model_agnostic`` runs; every other recorded name is a fast explainer.
-_MODEL_AGNOSTIC_EXPLAINERS = ("exact (independent background)", "permutation")
+_MODEL_AGNOSTIC_EXPLAINERS = (EXACT, PERMUTATION)
 
 
 def explain_rows(
@@ -700,18 +537,20 @@ def explain_rows(
 
     For rows explained after publishing: ``explainer`` is the name publishing recorded
     (``Explanation.explainer``) and ``background`` the same background rows, so a row gets the
-    values a publish of every row would have given it. No other explainer is tried: raises
-    ``ExplanationError`` when that one does not apply to the model or is not additive on the
-    rows.
+    values a publish of every row would have given it, rows the fast explainer gets wrong
+    included (they get the next explainer, as when publishing). No other explainer is tried:
+    raises ``ExplanationError`` when that one does not apply to the model or is not additive
+    on most rows.
     """
     outputs = model_outputs(estimator, X, task)
     failures: list[str] = []
-    use_fast = explainer not in _MODEL_AGNOSTIC_EXPLAINERS
-    result = _attempt(
-        use_fast, estimator, X, background, task, n_classes, outputs, failures, n_jobs
-    )
-    if result is not None and result.explainer != explainer:
-        failures.append(f"the model is now explained by {result.explainer}")
+    if explainer in _MODEL_AGNOSTIC_EXPLAINERS:
+        result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
+    else:
+        result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
+    others = set() if result is None else set(result.methods) - {explainer, EXACT, PERMUTATION}
+    if others:
+        failures.append(f"the model is now explained by {others.pop()}")
         result = None
     if result is None:
         detail = "; ".join(failures) or "it does not apply to this model"

@@ -123,7 +123,9 @@ def _check_inputs(estimator, X, y, task):
         )
     expected = getattr(estimator, "feature_names_in_", None)
     if expected is not None:
-        expected = [str(c) for c in expected]
+        # LightGBM reports a column "mean radius" as "mean_radius": match it to the data's.
+        renamed = {str(c).replace(" ", "_"): c for c in X.columns}
+        expected = [c if c in X.columns else renamed.get(c, c) for c in map(str, expected)]
         missing = [c for c in expected if c not in X.columns]
         if missing:
             raise PublishError(
@@ -369,6 +371,8 @@ def compute_artifacts(
         "metrics": metrics,
         "confusion_matrix": matrix,
         "explainer": explanation.explainer,
+        "explainer_methods": explanation.methods,
+        "unit": explanation.unit,
         "max_additivity_error": explanation.max_additivity_error,
         "base_values": [float(v) for v in explanation.base_values],
         "background_size": len(background),

@@ -506,7 +506,7 @@ def explain_own_case(
             f: float(v) for f, v in zip(explanation.features, contributions, strict=True)
         },
         explained_class=label,
-        unit="value" if task == REGRESSION else "probability",
+        unit=explanation.unit,
         predicted=predicted,
         explainer=explanation.explainer,
     )

@@ -1,0 +1,98 @@
+"""XGBoost, LightGBM and CatBoost: which library a model is from, and its own exact SHAP values.
+
+Each library computes path-dependent tree SHAP values itself (XGBoost's ``pred_contribs``,
+LightGBM's ``pred_contrib``, CatBoost's ``ShapValues``), in the model's raw output: the
+predicted value of a regression with an identity link, the log-odds of a binary classifier,
+the softmax score of each class of a multiclass one. They are exact, native categorical splits
+included, and faster than shap's own tree code. The libraries are optional: a model can only be
+one of theirs if its library is imported, so nothing here imports them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+__all__ = ["boosting_library", "has_native_categorical", "margins", "native_contributions"]
+
+XGBOOST, LIGHTGBM, CATBOOST = "xgboost", "lightgbm", "catboost"
+
+
+def boosting_library(final) -> str | None:
+    """``"xgboost"``, ``"lightgbm"`` or ``"catboost"`` for those libraries' scikit-learn
+    models, else None."""
+    bases = {
+        XGBOOST: lambda module: module.XGBModel,
+        LIGHTGBM: lambda module: module.LGBMModel,
+        CATBOOST: lambda module: module.CatBoost,
+    }
+    for library, base in bases.items():
+        module = sys.modules.get(library)
+        if module is not None and isinstance(final, base(module)):
+            return library
+    return None
+
+
+def has_native_categorical(final, library: str) -> bool:
+    """Whether the model splits on categories itself (shap's interventional explainer then
+    refuses it, or silently ignores those splits)."""
+    if library == XGBOOST:
+        return "c" in (final.get_booster().feature_types or [])
+    if library == LIGHTGBM:
+        booster = final.booster_
+        return bool(booster.pandas_categorical) or "cat_boundaries=" in booster.model_to_string()
+    return len(final.get_cat_feature_indices()) > 0
+
+
+def margins(final, library: str, rows) -> np.ndarray:
+    """The model's raw output on ``rows`` (as its own ``predict`` takes them), ``(n, C)``."""
+    if library == XGBOOST:
+        raw = final.predict(rows, output_margin=True)
+    elif library == LIGHTGBM:
+        raw = final.predict(rows, raw_score=True)
+    else:
+        raw = final.predict(rows, prediction_type="RawFormulaVal")
+    raw = np.asarray(raw, dtype=float)
+    return raw.reshape(len(raw), -1)
+
+
+def native_contributions(final, library: str, rows) -> tuple[np.ndarray, np.ndarray]:
+    """The library's own SHAP values of ``rows`` in raw output units.
+
+    Returns ``(values, base)`` of shapes ``(n, M, C)`` and ``(C,)``: ``base`` is the bias
+    column, which these libraries give the same on every row (the additivity check, which
+    follows, would catch a row where it is not).
+    """
+    if library == XGBOOST:
+        import xgboost
+
+        booster = final.get_booster()
+        try:
+            iterations = (0, final.best_iteration + 1)
+        except AttributeError:  # trained without early stopping: every tree
+            iterations = (0, 0)
+        matrix = xgboost.DMatrix(rows, enable_categorical=True, missing=np.nan)
+        raw = booster.predict(
+            matrix, pred_contribs=True, iteration_range=iterations, validate_features=False
+        )
+    elif library == LIGHTGBM:
+        raw = final.predict(rows, pred_contrib=True)
+        if isinstance(raw, list):  # sparse input: one sparse matrix per class
+            raw = np.hstack([part.toarray() for part in raw])
+        elif hasattr(raw, "toarray"):
+            raw = raw.toarray()
+    else:
+        import catboost
+
+        pool = catboost.Pool(rows, cat_features=final.get_cat_feature_indices())
+        raw = final.get_feature_importance(pool, type="ShapValues")
+    raw = np.asarray(raw, dtype=float)
+    n = raw.shape[0]
+    if raw.ndim == 2 and library == LIGHTGBM and n and raw.shape[1] % (rows.shape[1] + 1) == 0:
+        # LightGBM puts the classes side by side: (n, C * (M + 1))
+        raw = raw.reshape(n, -1, rows.shape[1] + 1)
+    if raw.ndim == 2:
+        raw = raw[:, None, :]
+    values = np.transpose(raw[:, :, :-1], (0, 2, 1))  # (n, M, C)
+    return values, raw[0, :, -1]

@@ -1,0 +1,169 @@
+"""The columns explained: source columns as float arrays for shap, and transformed columns
+mapped back to the source columns they came from.
+
+``FrameCodec`` turns a frame with categorical, text, boolean or datetime columns into floats
+for shap's maskers and back; ``source_columns`` says which source column each output column of
+a fitted preprocessor comes from, so contributions of ``cat__Type_L`` are summed into ``Type``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn import preprocessing
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+
+__all__ = ["FrameCodec", "as_float_array", "source_columns", "sum_to_sources"]
+
+
+class FrameCodec:
+    """Turns a DataFrame with categorical columns into a float array and back.
+
+    Categorical columns (anything not numeric, booleans included) become integer codes; a
+    missing or unknown value becomes NaN. Numeric columns pass through. ``decode`` restores
+    the original column names, order, dtypes and category values, and gives a missing value
+    back as the column's own missing marker (``NaN``, ``None`` or ``pd.NA``, whichever it
+    held), so that an imputer sees a missing value where the data had one.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.columns = list(frame.columns)
+        self.dtypes = frame.dtypes
+        self.categories: dict[str, np.ndarray] = {}
+        self.missing: dict[str, object] = {}
+        for column in self.columns:
+            series = frame[column]
+            if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+                values = pd.unique(series.dropna())
+                self.categories[column] = np.asarray(sorted(values, key=str), dtype=object)
+                absent = series[series.isna()]
+                # NaN unless the column itself used None: scikit-learn's imputers take NaN
+                # for missing, and None only where the user's data (and pipeline) has it.
+                self.missing[column] = absent.iloc[0] if len(absent) else np.nan
+
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
+        """``frame``'s columns as floats: categories as their codes, missing as NaN."""
+        out = np.empty((len(frame), len(self.columns)), dtype=float)
+        for j, column in enumerate(self.columns):
+            if column in self.categories:
+                index = pd.Index(self.categories[column], dtype=object)
+                codes = index.get_indexer(frame[column].astype(object)).astype(float)
+                codes[codes < 0] = np.nan
+                out[:, j] = codes
+            else:
+                out[:, j] = frame[column].to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    def decode(self, array: np.ndarray) -> pd.DataFrame:
+        """The frame ``encode`` made ``array`` from (columns, dtypes and values restored)."""
+        data = {}
+        for j, column in enumerate(self.columns):
+            if column in self.categories:
+                codes = array[:, j]
+                known = ~np.isnan(codes)
+                values = np.full(len(codes), self.missing[column], dtype=object)
+                values[known] = self.categories[column][codes[known].astype(int)]
+                data[column] = _restored(pd.Series(values, dtype=object), self.dtypes[column])
+            else:
+                data[column] = pd.Series(array[:, j]).astype(self.dtypes[column], errors="ignore")
+        return pd.DataFrame(data, columns=self.columns)
+
+
+def _restored(values: pd.Series, dtype) -> pd.Series:
+    if pd.api.types.is_object_dtype(dtype):
+        return values
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        return values
+
+
+_ELEMENTWISE = (
+    preprocessing.StandardScaler,
+    preprocessing.MinMaxScaler,
+    preprocessing.MaxAbsScaler,
+    preprocessing.RobustScaler,
+    preprocessing.PowerTransformer,
+    preprocessing.QuantileTransformer,
+    preprocessing.OrdinalEncoder,
+)
+
+
+def source_columns(transformer, input_columns: list[str]) -> list[str] | None:
+    """The source column behind each output column of a fitted ``transformer``.
+
+    Returns ``None`` where an output column mixes several inputs, or where the transformer is
+    not one whose columns are known to map back (then the exact explainer is used instead).
+    """
+    if transformer is None or transformer == "passthrough":
+        return list(input_columns)
+    if isinstance(transformer, preprocessing.FunctionTransformer) and transformer.func is None:
+        return list(input_columns)  # how a fitted ColumnTransformer stores "passthrough"
+    if isinstance(transformer, Pipeline):
+        columns = list(input_columns)
+        for _, step in transformer.steps:
+            columns = source_columns(step, columns)
+            if columns is None:
+                return None
+        return columns
+    if isinstance(transformer, ColumnTransformer):
+        return _column_transformer_sources(transformer, input_columns)
+    if isinstance(transformer, preprocessing.OneHotEncoder):
+        counts = getattr(transformer, "_n_features_outs", None)
+        if counts is None or len(counts) != len(input_columns):
+            return None
+        return [col for col, count in zip(input_columns, counts, strict=True) for _ in range(count)]
+    if isinstance(transformer, SimpleImputer):
+        if transformer.add_indicator:
+            return None
+        kept = getattr(transformer, "_valid_mask", np.ones(len(input_columns), dtype=bool))
+        return [col for col, keep in zip(input_columns, kept, strict=True) if keep]
+    if isinstance(transformer, _ELEMENTWISE):
+        return list(input_columns)
+    return None
+
+
+def _column_transformer_sources(
+    ct: ColumnTransformer, input_columns: list[str]
+) -> list[str] | None:
+    n_out = sum(s.stop - s.start for s in ct.output_indices_.values())
+    sources: list[str | None] = [None] * n_out
+    for name, transformer, _ in ct.transformers_:
+        out_slice = ct.output_indices_[name]
+        if out_slice.stop == out_slice.start or transformer == "drop":
+            continue
+        indices = ct._transformer_to_input_indices[name]
+        mapped = source_columns(transformer, [input_columns[i] for i in indices])
+        if mapped is None or len(mapped) != out_slice.stop - out_slice.start:
+            return None
+        sources[out_slice] = mapped
+    if any(s is None for s in sources):
+        return None
+    return sources  # type: ignore[return-value]
+
+
+def as_float_array(data) -> np.ndarray | None:
+    """``data`` (a frame, a sparse or dense array) as a float array, or None if it is not
+    numeric."""
+    if hasattr(data, "toarray"):
+        data = data.toarray()
+    if isinstance(data, pd.DataFrame):
+        try:
+            return data.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            return None
+    array = np.asarray(data)
+    if array.dtype.kind not in "fiub":
+        return None
+    return array.astype(float)
+
+
+def sum_to_sources(values: np.ndarray, sources: list[str], features: list[str]) -> np.ndarray:
+    """Sum contributions of transformed columns ``(n, Mz, C)`` into source features."""
+    out = np.zeros((values.shape[0], len(features), values.shape[2]))
+    position = {feature: i for i, feature in enumerate(features)}
+    for j, source in enumerate(sources):
+        out[:, position[source], :] += values[:, j, :]
+    return out

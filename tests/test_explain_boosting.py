@@ -1,0 +1,233 @@
+"""XGBoost, LightGBM and CatBoost: tree SHAP in the units on screen, checked on every row.
+
+Binary classifiers with numeric splits are explained in probability by shap's interventional
+tree explainer; native categorical splits and multiclass models exactly in log-odds, with the
+library's own SHAP values; regressions in the predicted value. Rows the fast explainer gets
+wrong get the exact explainer, the others keep their values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+import model
+from model.explain import EXACT, explain_estimator, explain_rows
+from model.explain_trees import INTERVENTIONAL_TREE, NATIVE_TREE, PATH_DEPENDENT_TREE
+
+LIBRARIES = ["xgboost", "lightgbm", "catboost"]
+
+
+def boosting(library: str, kind: str, categorical: list[str] | None = None):
+    """A small unfitted model of ``library``: ``kind`` is "classifier" or "regressor"."""
+    module = pytest.importorskip(library)
+    if library == "xgboost":
+        cls = module.XGBClassifier if kind == "classifier" else module.XGBRegressor
+        return cls(n_estimators=30, max_depth=3, enable_categorical=True, n_jobs=1)
+    if library == "lightgbm":
+        cls = module.LGBMClassifier if kind == "classifier" else module.LGBMRegressor
+        return cls(n_estimators=30, num_leaves=8, verbose=-1, n_jobs=1)
+    cls = module.CatBoostClassifier if kind == "classifier" else module.CatBoostRegressor
+    return cls(
+        iterations=30,
+        depth=4,
+        verbose=0,
+        thread_count=1,
+        allow_writing_files=False,
+        cat_features=categorical,
+    )
+
+
+def cancer(rows: int = 240) -> tuple[pd.DataFrame, pd.Series]:
+    """Real breast-cancer rows; the column names have spaces (LightGBM renames them)."""
+    data = load_breast_cancer(as_frame=True)
+    X = data.data.iloc[:rows, :7].copy()
+    X.index = X.index.astype(str)
+    return X, data.target.iloc[:rows].set_axis(X.index)
+
+
+def with_grade(X: pd.DataFrame, library: str) -> pd.DataFrame:
+    """``X`` with a categorical column the model splits on natively: the tertile of the
+    tumour's worst concave points (a strong predictor that ``X`` lacks)."""
+    worst = load_breast_cancer(as_frame=True).data["worst concave points"].loc[X.index.astype(int)]
+    grade = pd.qcut(worst.to_numpy(), 3, labels=["low", "mid", "high"]).astype(str)
+    if library == "catboost":
+        return X.assign(grade=grade)  # CatBoost takes strings and its cat_features
+    return X.assign(grade=pd.Categorical(grade))
+
+
+def row_errors(result) -> np.ndarray:
+    total = result.base_values[None, :] + result.values.sum(axis=1)
+    return np.max(np.abs(total - result.outputs) / np.maximum(1.0, np.abs(result.outputs)), axis=1)
+
+
+def margins(final, library: str, X) -> np.ndarray:
+    """The model's raw output, asked of the library directly."""
+    if library == "xgboost":
+        raw = final.predict(X, output_margin=True)
+    elif library == "lightgbm":
+        raw = final.predict(X, raw_score=True)
+    else:
+        raw = final.predict(X, prediction_type="RawFormulaVal")
+    return np.asarray(raw, dtype=float).reshape(len(X), -1)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
+def test_binary_classifiers_are_explained_in_probability_by_interventional_tree_shap(
+    library, in_pipeline
+):
+    X, y = cancer()
+    final = boosting(library, "classifier")
+    estimator = Pipeline([("scale", StandardScaler()), ("model", final)]) if in_pipeline else final
+    estimator.fit(X, y)
+    background = X.sample(40, random_state=0)
+    result = explain_estimator(estimator, X, background, "binary", 2, n_jobs=1)
+    assert result.explainer == INTERVENTIONAL_TREE and result.unit == "probability"
+    assert result.methods == {INTERVENTIONAL_TREE: len(X)}
+    assert result.features == list(X.columns)  # "mean radius", though LightGBM says mean_radius
+    np.testing.assert_allclose(result.outputs[:, 0], estimator.predict_proba(X)[:, 1])
+    assert row_errors(result).max() <= 1e-6
+    # the values are shap's own, computed on the rows as the model's last step sees them
+    Z, Z_background = X.to_numpy(float), background.to_numpy(float)
+    if in_pipeline:
+        Z, Z_background = estimator[0].transform(X), estimator[0].transform(background)
+    reference = shap.TreeExplainer(
+        final, data=Z_background, model_output="probability", feature_perturbation="interventional"
+    ).shap_values(Z, check_additivity=False)
+    np.testing.assert_allclose(result.values[:, :, 0], np.asarray(reference), atol=1e-12)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_native_categorical_splits_are_explained_exactly_in_log_odds(library):
+    X, y = cancer()
+    X = with_grade(X, library)
+    final = boosting(library, "classifier", categorical=["grade"]).fit(X, y)
+    result = explain_estimator(final, X, X.sample(40, random_state=0), "binary", 2, n_jobs=1)
+    assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
+    assert result.features[-1] == "grade" and np.abs(result.values[:, -1, 0]).max() > 0
+    np.testing.assert_allclose(result.outputs, margins(final, library, X), rtol=1e-12)
+    assert row_errors(result).max() <= 1e-6
+    # the log-odds are the ones behind the probability the pages show
+    probability = 1 / (1 + np.exp(-result.outputs[:, 0]))
+    np.testing.assert_allclose(probability, final.predict_proba(X)[:, 1], atol=1e-6)
+    np.testing.assert_allclose(result.predictions[:, 0], final.predict_proba(X)[:, 1])
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_multiclass_models_are_explained_exactly_in_log_odds_for_every_class(library):
+    data = load_iris(as_frame=True)
+    X, y = data.data, data.target
+    final = boosting(library, "classifier").fit(X, y)
+    result = explain_estimator(final, X, X.sample(40, random_state=0), "multiclass", 3, n_jobs=1)
+    assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
+    assert result.values.shape == (len(X), 4, 3)
+    np.testing.assert_allclose(result.outputs, margins(final, library, X), rtol=1e-12)
+    assert row_errors(result).max() <= 1e-6
+
+
+def house_prices(library: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Prices around 500,000 from the breast-cancer measurements and a categorical grade."""
+    X, _ = cancer(300)
+    X = with_grade(X, library)
+    price = 350_000 + 12_000 * X["mean radius"] + 40_000 * (X["grade"] == "high").astype(float)
+    return X, price.rename("price")
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_regressions_around_500000_add_up_within_1e6_of_the_output(library):
+    X, price = house_prices(library)
+    final = boosting(library, "regressor", categorical=["grade"]).fit(X, price)
+    result = explain_estimator(final, X, X.sample(40, random_state=0), "regression", n_jobs=1)
+    assert result.explainer == PATH_DEPENDENT_TREE and result.unit == "value"
+    assert 4e5 < np.abs(result.outputs).mean() < 6e5
+    np.testing.assert_allclose(result.outputs[:, 0], final.predict(X), rtol=1e-12)
+    assert row_errors(result).max() <= 1e-6
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_a_published_regression_adds_up_after_storage_on_and_off_the_deck(tmp_path, library):
+    X, price = house_prices(library)
+    final = boosting(library, "regressor", categorical=["grade"]).fit(X, price)
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S", "prices", final, X, price, deck_size=60)
+    predicted = proto.predictions()["predicted"]
+    stored = proto.shap_values()
+    total = proto.base_value(None) + stored.sum(axis=1)
+    gap = np.abs(total - predicted.loc[stored.index]) / predicted.loc[stored.index].abs()
+    assert gap.max() <= 1e-6
+    assert proto.meta["unit"] == "value"
+    off_deck = proto.precomputed()[~proto.precomputed()].index[:2]
+    for row_id in off_deck:
+        explained = ws.explain("S", "prices", row_id)
+        assert abs(explained["output"] - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
+        assert explained["unit"] == "value"
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_a_published_log_odds_prototype_says_so_and_explains_rows_on_demand(tmp_path, library):
+    X, y = cancer()
+    X = with_grade(X, library)
+    final = boosting(library, "classifier", categorical=["grade"]).fit(X, y)
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S", "boost", final, X, y, deck_size=50)
+    assert proto.meta["unit"] == "log-odds" and proto.meta["explainer"] == NATIVE_TREE
+    assert proto.meta["explainer_methods"] == {NATIVE_TREE: 50}
+    (row_id,) = proto.precomputed()[~proto.precomputed()].index[:1]
+    explained = ws.explain("S", "boost", row_id)
+    assert explained["unit"] == "log-odds" and explained["explainer"] == NATIVE_TREE
+    probability = proto.predictions().loc[row_id, "p:1"]
+    assert 1 / (1 + np.exp(-explained["output"])) == pytest.approx(probability, abs=1e-6)
+
+
+# -- rows the fast explainer gets wrong --------------------------------------------------------
+
+
+def nudged_classifier(library: str):
+    """A boosting classifier whose probabilities are moved on its largest tumours: its trees,
+    which shap reads, no longer give its output there, so those rows fail the fast path."""
+    base = type(boosting(library, "classifier"))
+
+    class Nudged(base):
+        def predict_proba(self, X, *args, **kwargs):
+            proba = np.array(super().predict_proba(X, *args, **kwargs), dtype=float)
+            radius = np.asarray(pd.DataFrame(X)["mean radius"], dtype=float)
+            moved = radius > self.nudge_above_
+            proba[moved, 1] = 0.98 * proba[moved, 1] + 0.01
+            proba[moved, 0] = 1 - proba[moved, 1]
+            return proba
+
+    return Nudged
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_rows_the_tree_explainer_gets_wrong_get_the_exact_explainer_and_only_they(library):
+    X, y = cancer()
+    Nudged = nudged_classifier(library)
+    nudged = Nudged(**boosting(library, "classifier").get_params()).fit(X, y)
+    nudged.nudge_above_ = float(np.sort(X["mean radius"])[-4])  # the 4 largest of 240
+    moved = (X["mean radius"] > nudged.nudge_above_).to_numpy()
+    assert 1 <= moved.sum() <= 3
+    background = X[~moved].sample(40, random_state=0)
+    result = explain_estimator(nudged, X, background, "binary", 2, n_jobs=1)
+    assert result.methods == {INTERVENTIONAL_TREE: len(X) - moved.sum(), EXACT: moved.sum()}
+    assert result.explainer == INTERVENTIONAL_TREE
+    np.testing.assert_array_equal(result.row_methods == EXACT, moved)
+    assert row_errors(result).max() <= 1e-6
+    reference = shap.TreeExplainer(
+        nudged,
+        data=background.to_numpy(float),
+        model_output="probability",
+        feature_perturbation="interventional",
+    ).shap_values(X.to_numpy(float), check_additivity=False)
+    np.testing.assert_allclose(result.values[~moved, :, 0], reference[~moved], atol=1e-12)
+    # on demand, such a row gets the exact explainer too, and another row keeps the tree's
+    row = explain_rows(nudged, X[moved].iloc[:1], background, "binary", 2, INTERVENTIONAL_TREE)
+    assert row.explainer == EXACT and row.methods == {EXACT: 1}
+    other = explain_rows(nudged, X[~moved].iloc[:1], background, "binary", 2, INTERVENTIONAL_TREE)
+    np.testing.assert_allclose(other.values[0, :, 0], reference[~moved][0], atol=1e-12)
