@@ -27,7 +27,7 @@ from model.costs import (
     payback_months,
     round_money,
 )
-from model.threshold import BEST, ErrorCost, error_cost, percentile_interval
+from model.threshold import ErrorCost, error_costs, percentile_interval
 
 __all__ = [
     "Comparison",
@@ -318,35 +318,33 @@ def sprint_costs(
 ) -> list[PrototypeCost]:
     """Every prototype of ``sprint`` priced on the rows they all share, against one truth.
 
-    ``thresholds`` maps a prototype to its decision threshold (binary; default ``BEST``, the
-    cheapest). ``assumptions`` default to the workspace's.
+    ``thresholds`` maps a prototype to its decision threshold (binary; default
+    ``model.threshold.BEST``, the cheapest). ``assumptions`` default to the workspace's. All
+    are priced on one pass over the bootstrap resamples, so their replicates pair up.
     """
     from model.bakeoff import _load_sprint  # the bake-off's rows and truth, read once
 
     assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
-    thresholds = dict(thresholds or {})
     data = _load_sprint(ws, sprint, need_labels=False)
     truth, frames = data.by_position()
+    labelled = {
+        name: frame
+        for name, frame in frames.items()
+        if truth is not None and "actual" in frame.columns
+    }
+    errors = {}
+    if labelled:
+        first = data.prototypes[next(iter(labelled))].meta
+        errors = error_costs(
+            labelled, data.task, assumptions, classes=first.get("classes"),
+            positive_class=data.positive_class, thresholds=thresholds, truth=truth,
+            n_resamples=n_resamples, seed=seed, confidence=confidence,
+        )  # fmt: skip
     out = []
     for name, proto in data.prototypes.items():
         owned = ownership(proto.meta, assumptions)
-        errors = None
-        frame = frames.get(name)
-        if truth is not None and frame is not None and "actual" in frame.columns:
-            errors = error_cost(
-                frame,
-                data.task,
-                assumptions,
-                classes=proto.meta.get("classes"),
-                positive_class=proto.meta.get("positive_class"),
-                threshold=thresholds.get(name, BEST),
-                truth=truth,
-                n_resamples=n_resamples,
-                seed=seed,
-                confidence=confidence,
-            )
         running, one_off = owned["ownership_cost_per_month"], owned["one_off_cost"]
-        out.append(PrototypeCost(name, running, errors, one_off))
+        out.append(PrototypeCost(name, running, errors.get(name), one_off))
     return out
 
 

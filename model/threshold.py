@@ -57,6 +57,7 @@ __all__ = [
     "best_threshold",
     "cost_matrix",
     "error_cost",
+    "error_costs",
     "percentile_interval",
     "prototype_error_cost",
     "threshold_costs",
@@ -64,6 +65,8 @@ __all__ = [
 
 #: ``threshold=BEST``: the threshold that minimises the cost of errors on the demo rows.
 BEST = "best"
+#: On each bootstrap resample the cheapest threshold is re-chosen among at most this many.
+BOOTSTRAP_CANDIDATES = 1024
 
 
 @dataclass(frozen=True)
@@ -127,17 +130,20 @@ def cost_matrix(
 # -- binary thresholds --------------------------------------------------------------------------
 class _Curve:
     """Counts of every threshold at once: the candidates are the distinct scores (flag the
-    cases scoring at least that), plus one above them all (flag nothing)."""
+    cases scoring at least that), or the ``candidates`` given, plus one above them all (flag
+    nothing)."""
 
-    def __init__(self, positive: np.ndarray, scores: np.ndarray):
+    def __init__(self, positive: np.ndarray, scores: np.ndarray, candidates=None):
         scores = np.asarray(scores, dtype=float)
         if not np.isfinite(scores).all():
             raise ValueError("the probabilities must be finite numbers")
         self.positive = np.asarray(positive, dtype=bool)
-        descending, inverse = np.unique(-scores, return_inverse=True)
-        self.distinct = -descending
-        self.m = len(self.distinct)
-        self.groups = np.where(self.positive, self.m + inverse, inverse)
+        ascending = np.unique(scores if candidates is None else candidates)
+        self.distinct = ascending[::-1]
+        self.m = len(ascending)
+        # How many candidates lie above each row's score: candidate j flags it when j ≥ that.
+        above = self.m - np.searchsorted(ascending, scores, side="right")
+        self.groups = np.where(self.positive, self.m + 1 + above, above)
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -153,13 +159,16 @@ class _Curve:
 
     def counts(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``caught``, ``false_alarms`` (resamples × candidates), ``positives``, ``rows``."""
-        grouped = np.empty((len(w), 2 * self.m))
+        width = self.m + 1  # the last group: rows below every candidate
+        grouped = np.empty((len(w), 2 * width))
         for b, weights in enumerate(w):
-            grouped[b] = np.bincount(self.groups, weights=weights, minlength=2 * self.m)
-        zero = np.zeros((len(w), 1))
-        negatives, positives = grouped[:, : self.m], grouped[:, self.m :]
-        caught = np.hstack([zero, np.cumsum(positives, axis=1)])
-        false_alarms = np.hstack([zero, np.cumsum(negatives, axis=1)])
+            grouped[b] = np.bincount(self.groups, weights=weights, minlength=2 * width)
+        negatives, positives = grouped[:, :width], grouped[:, width:]
+        caught = np.cumsum(positives, axis=1)
+        false_alarms = np.cumsum(negatives, axis=1)
+        # Candidate 0 flags nothing; candidate j + 1 flags the rows of groups 0..j.
+        caught[:, 1:], caught[:, 0] = caught[:, :-1].copy(), 0
+        false_alarms[:, 1:], false_alarms[:, 0] = false_alarms[:, :-1].copy(), 0
         return caught, false_alarms, positives.sum(axis=1), w.sum(axis=1)
 
     def per_case(self, w: np.ndarray, missed_cost: float, false_alarm_cost: float) -> np.ndarray:
@@ -244,47 +253,70 @@ def error_cost(
 
     Raises ``ValueError`` with one line if the predictions have no labels.
     """
+    return error_costs(
+        {"": predictions}, task, assumptions, classes=classes, positive_class=positive_class,
+        thresholds={"": threshold}, truth=truth, n_resamples=n_resamples, seed=seed,
+        confidence=confidence,
+    )[""]  # fmt: skip
+
+
+def error_costs(
+    predictions: Mapping[str, pd.DataFrame],
+    task: str,
+    assumptions: CostAssumptions,
+    *,
+    classes: list[str] | None = None,
+    positive_class: str | None = None,
+    thresholds: Mapping[str, float | str | None] | None = None,
+    truth=None,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = 0.95,
+) -> dict[str, ErrorCost]:
+    """:func:`error_cost` of several prototypes' predictions of the same rows, keyed as
+    ``predictions``, on one pass over the bootstrap resamples (drawing them is most of the
+    work on large demo sets). ``thresholds`` maps a name to its threshold (default ``BEST``).
+    Without ``truth`` every frame's ``actual`` column must be the same.
+    """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, e.g. 0.95; got {confidence}")
+    if task not in (BINARY, MULTICLASS, REGRESSION):
+        raise ValueError(f"unknown task {task!r}; use binary, multiclass or regression")
+    if not predictions:
+        raise ValueError("no predictions to price: pass at least one")
+    actual = _truth(predictions, truth)
+    n = len(actual)
+    labels = None if task == REGRESSION else label_strings(actual)
+    pricing = _Pricing(task, assumptions, n_resamples, seed, confidence)
+    thresholds = dict(thresholds or {})
+    plans = {
+        name: pricing.plan(frame, actual, labels, classes, positive_class,
+                           thresholds.get(name, BEST))
+        for name, frame in predictions.items()
+    }  # fmt: skip
+    for w in resample_weights(n, labels, n_resamples, seed):
+        for plan in plans.values():
+            plan.update(w)
+    return {name: plan.finish() for name, plan in plans.items()}
+
+
+def _truth(predictions: Mapping[str, pd.DataFrame], truth) -> np.ndarray:
+    """The labels every prototype is priced against, checked against every frame's length."""
     if truth is None:
-        if "actual" not in predictions.columns:
+        labelled = [frame["actual"] for frame in predictions.values() if "actual" in frame]
+        if len(labelled) < len(predictions):
             raise ValueError(
                 "these predictions were published without labels: the cost of errors is unknown"
             )
-        truth = predictions["actual"]
+        truth = labelled[0]
+        first = label_strings(np.asarray(truth))
+        if any(not np.array_equal(label_strings(np.asarray(t)), first) for t in labelled[1:]):
+            raise ValueError("the prototypes' labels differ: pass the truth to price them against")
     actual = np.asarray(truth)
-    n = len(actual)
-    if n == 0 or n != len(predictions):
-        raise ValueError(f"{n} labels for {len(predictions)} predictions")
-    pricing = _Pricing(task, assumptions, n_resamples, seed, confidence)
-    a = assumptions
-    if task == REGRESSION:
-        error = np.abs(predictions["predicted"].to_numpy(dtype=float) - actual.astype(float))
-        describe = _regression_formula(a, float(error.mean()), n)
-        return pricing.fixed(a.cost_per_unit_error * error, None, describe)
-    labels = label_strings(actual)
-    classes = [str(c) for c in (classes or [])] or sorted(
-        set(labels) | set(label_strings(predictions["predicted"].to_numpy()))
-    )
-    if task == MULTICLASS:
-        decided = label_strings(predictions["predicted"].to_numpy())
-        per_row = _row_costs(cost_matrix(a, classes), labels, decided, a.wrong_class_cost)
-        describe = _multiclass_formula(a, int((labels != decided).sum()), float(per_row.sum()), n)
-        return pricing.fixed(per_row, labels, describe)
-    if task != BINARY:
-        raise ValueError(f"unknown task {task!r}; use binary, multiclass or regression")
-
-    positive = str(positive_class) if positive_class is not None else classes[-1]
-    negative = next((c for c in classes if c != positive), "0")
-    if threshold == BEST:
-        return pricing.cheapest(predictions, labels, positive, negative)
-    if isinstance(threshold, str):
-        raise ValueError(f"threshold must be a probability, None or {BEST!r}; got {threshold!r}")
-    decided = decided_labels(predictions, positive, threshold)
-    result = binary_outcome(labels, decided, positive, negative, threshold)
-    matrix = cost_matrix(a, [negative, positive], positive)
-    per_row = _row_costs(matrix, labels, decided, a.false_alarm_cost)
-    return pricing.fixed(per_row, labels, _binary_formula(a, result, n), threshold, result)
+    for frame in predictions.values():
+        if len(actual) == 0 or len(frame) != len(actual):
+            raise ValueError(f"{len(actual)} labels for {len(frame)} predictions")
+    return actual
 
 
 def _row_costs(matrix: pd.DataFrame, actual: np.ndarray, decided: np.ndarray, other: float):
@@ -300,7 +332,7 @@ def _row_costs(matrix: pd.DataFrame, actual: np.ndarray, decided: np.ndarray, ot
 
 @dataclass(frozen=True)
 class _Pricing:
-    """One :func:`error_cost` call's task, assumptions and bootstrap settings."""
+    """One call's task, assumptions and bootstrap settings."""
 
     task: str
     assumptions: CostAssumptions
@@ -308,56 +340,32 @@ class _Pricing:
     seed: int
     confidence: float
 
-    def resamples(self, n: int, strata: np.ndarray | None):
-        return resample_weights(n, strata, self.n_resamples, self.seed)
-
-    def fixed(
-        self,
-        per_row: np.ndarray,
-        strata: np.ndarray | None,
-        describe: str,
-        threshold: float | None = None,
-        result: BinaryOutcome | None = None,
-    ) -> ErrorCost:
-        """The cost of decisions fixed in advance: its mean per case, bootstrapped."""
-        replicates = np.concatenate(
-            [w @ per_row / w.sum(axis=1) for w in self.resamples(len(per_row), strata)]
-        )
-        return self.result(
-            len(per_row), float(per_row.mean()), 0.0, replicates, describe, threshold, result
-        )
-
-    def cheapest(self, predictions, labels, positive: str, negative: str) -> ErrorCost:
-        """The cost at the cheapest threshold, re-chosen on every resample, plus the optimism
-        of choosing it on the rows it is scored on (Efron's optimism bootstrap)."""
-        column = PROBABILITY_PREFIX + positive
-        if column not in predictions.columns:
-            raise ValueError(f"the predictions have no {column!r} column to choose a threshold on")
-        curve = _Curve(labels == positive, predictions[column].to_numpy(dtype=float))
-        n = len(labels)
-        miss, alarm = self.assumptions.missed_positive_cost, self.assumptions.false_alarm_cost
-        on_demo_rows = curve.per_case(np.ones((1, n)), miss, alarm)[0]
-        in_bag, on_demo = [], []
-        for w in self.resamples(n, labels):
-            per_case = curve.per_case(w, miss, alarm)
-            picks = np.argmin(per_case, axis=1)
-            in_bag.append(per_case[np.arange(len(w)), picks])
-            on_demo.append(on_demo_rows[picks])
-        # Per resample: what the threshold chosen on it costs on the demo rows minus what it
-        # cost on the resample. Its mean is the optimism; its spread, reflected around the
-        # corrected estimate, is the interval (a basic bootstrap of the corrected cost).
-        flattery = np.concatenate(on_demo) - np.concatenate(in_bag)
-        optimism = max(0.0, float(np.mean(flattery)))
-        replicates = float(on_demo_rows.min()) + optimism + (flattery - np.mean(flattery))
-        chosen = int(np.argmin(on_demo_rows))
-        threshold = float(curve.thresholds[chosen])
+    def plan(self, predictions, actual, labels, classes, positive_class, threshold):
+        """What to compute on each resample for one prototype's ``predictions``."""
+        a, n = self.assumptions, len(actual)
+        if self.task == REGRESSION:
+            error = np.abs(predictions["predicted"].to_numpy(dtype=float) - actual.astype(float))
+            describe = _regression_formula(a, float(error.mean()), n)
+            return _Fixed(self, a.cost_per_unit_error * error, describe)
+        decided = label_strings(predictions["predicted"].to_numpy())
+        classes = [str(c) for c in (classes or [])] or sorted(set(labels) | set(decided))
+        if self.task == MULTICLASS:
+            per_row = _row_costs(cost_matrix(a, classes), labels, decided, a.wrong_class_cost)
+            mistakes = int((labels != decided).sum())
+            return _Fixed(self, per_row, _multiclass_formula(a, mistakes, float(per_row.sum()), n))
+        positive = str(positive_class) if positive_class is not None else classes[-1]
+        negative = next((c for c in classes if c != positive), "0")
+        if threshold == BEST:
+            return _Cheapest(self, predictions, labels, positive, negative)
+        if isinstance(threshold, str):
+            raise ValueError(
+                f"threshold must be a probability, None or {BEST!r}; got {threshold!r}"
+            )
         decided = decided_labels(predictions, positive, threshold)
         result = binary_outcome(labels, decided, positive, negative, threshold)
-        describe = _binary_formula(self.assumptions, result, n)
-        return self.result(
-            n, float(on_demo_rows[chosen]), optimism, replicates, describe, threshold,
-            result, chosen=True,
-        )  # fmt: skip
+        matrix = cost_matrix(a, [negative, positive], positive)
+        per_row = _row_costs(matrix, labels, decided, a.false_alarm_cost)
+        return _Fixed(self, per_row, _binary_formula(a, result, n), threshold, result)
 
     def result(
         self,
@@ -394,6 +402,89 @@ class _Pricing:
         )
 
 
+class _Fixed:
+    """Decisions fixed in advance: their mean cost per case on each resample."""
+
+    def __init__(self, pricing, per_row, describe, threshold=None, result=None):
+        self.pricing, self.per_row, self.describe = pricing, per_row, describe
+        self.threshold, self.outcome = threshold, result
+        self.values: list[np.ndarray] = []
+
+    def update(self, w: np.ndarray) -> None:
+        self.values.append(w @ self.per_row / w.sum(axis=1))
+
+    def finish(self) -> ErrorCost:
+        return self.pricing.result(
+            len(self.per_row), float(self.per_row.mean()), 0.0, np.concatenate(self.values),
+            self.describe, self.threshold, self.outcome,
+        )  # fmt: skip
+
+
+class _Cheapest:
+    """The cheapest threshold, re-chosen on every resample, plus the optimism of choosing it
+    on the rows it is scored on (Efron's optimism bootstrap).
+
+    On each resample the threshold is re-chosen among at most ``BOOTSTRAP_CANDIDATES``
+    candidates: every distinct score if there are no more, else quantiles of the positives'
+    and of all scores, and the threshold chosen on the demo rows. With 100,000 distinct
+    scores, every one of them would cost a thousand times 100,000 sums.
+    """
+
+    def __init__(self, pricing: _Pricing, predictions, labels, positive: str, negative: str):
+        column = PROBABILITY_PREFIX + positive
+        if column not in predictions.columns:
+            raise ValueError(f"the predictions have no {column!r} column to choose a threshold on")
+        self.pricing, self.n = pricing, len(labels)
+        a = pricing.assumptions
+        self.costs = (a.missed_positive_cost, a.false_alarm_cost)
+        is_positive = labels == positive
+        scores = predictions[column].to_numpy(dtype=float)
+        curve = _Curve(is_positive, scores)
+        on_demo = curve.per_case(np.ones((1, self.n)), *self.costs)[0]
+        chosen = int(np.argmin(on_demo))
+        self.apparent = float(on_demo[chosen])
+        self.threshold = float(curve.thresholds[chosen])
+        decided = decided_labels(predictions, positive, self.threshold)
+        self.outcome = binary_outcome(labels, decided, positive, negative, self.threshold)
+        self.candidates = curve
+        if curve.m > BOOTSTRAP_CANDIDATES:
+            picked = [] if chosen == 0 else [curve.distinct[chosen - 1]]
+            self.candidates = _Curve(is_positive, scores, _candidates(scores, is_positive, picked))
+        self.on_demo = self.candidates.per_case(np.ones((1, self.n)), *self.costs)[0]
+        self.in_bag: list[np.ndarray] = []
+        self.on_demo_picked: list[np.ndarray] = []
+
+    def update(self, w: np.ndarray) -> None:
+        per_case = self.candidates.per_case(w, *self.costs)
+        picks = np.argmin(per_case, axis=1)
+        self.in_bag.append(per_case[np.arange(len(w)), picks])
+        self.on_demo_picked.append(self.on_demo[picks])
+
+    def finish(self) -> ErrorCost:
+        # Per resample: what the threshold chosen on it costs on the demo rows minus what it
+        # cost on the resample. Its mean is the optimism; its spread, around the corrected
+        # estimate, the interval (a basic bootstrap of the corrected cost).
+        flattery = np.concatenate(self.on_demo_picked) - np.concatenate(self.in_bag)
+        optimism = max(0.0, float(np.mean(flattery)))
+        replicates = self.apparent + optimism + (flattery - np.mean(flattery))
+        describe = _binary_formula(self.pricing.assumptions, self.outcome, self.n)
+        return self.pricing.result(
+            self.n, self.apparent, optimism, replicates, describe, self.threshold, self.outcome,
+            chosen=True,
+        )  # fmt: skip
+
+
+def _candidates(scores: np.ndarray, positive: np.ndarray, picked: list[float]) -> np.ndarray:
+    """At most ``BOOTSTRAP_CANDIDATES`` scores to re-choose the threshold among: quantiles
+    of the positives' scores and of all scores (actual scores, not interpolated), and
+    ``picked``."""
+    levels = np.linspace(0, 1, BOOTSTRAP_CANDIDATES // 2 - 1)
+    parts = [np.quantile(scores, levels, method="inverted_cdf"), np.asarray(picked, float)]
+    if positive.any():
+        parts.append(np.quantile(scores[positive], levels, method="inverted_cdf"))
+    return np.unique(np.concatenate(parts))
+
+
 def _monthly_formula(describe: str, a: CostAssumptions, apparent, optimism, monthly) -> str:
     def money(amount: float) -> str:
         return format_money(amount, a.currency)
@@ -411,7 +502,8 @@ def _binary_formula(a: CostAssumptions, result: BinaryOutcome, n: int) -> str:
     money = format_money
     return (
         f"({money(a.missed_positive_cost, a.currency)} × {result.missed:,} missed + "
-        f"{money(a.false_alarm_cost, a.currency)} × {result.false_alarms:,} false alarms) ÷ "
+        f"{money(a.false_alarm_cost, a.currency)} × {result.false_alarms:,} false "
+        f"alarm{'' if result.false_alarms == 1 else 's'}) ÷ "
         f"{n:,} demo rows"
     )
 

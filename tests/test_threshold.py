@@ -15,6 +15,7 @@ from model.threshold import (
     best_threshold,
     cost_matrix,
     error_cost,
+    error_costs,
     prototype_error_cost,
     threshold_costs,
 )
@@ -89,7 +90,7 @@ def test_error_cost_at_a_threshold_is_its_cost_per_case_times_cases_a_month():
     assert not result.chosen and result.optimism == 0
     assert result.low <= result.monthly <= result.high
     assert result.formula == (
-        "($10.00 × 1 missed + $1.00 × 1 false alarms) ÷ 5 demo rows = $2.20 a case; "
+        "($10.00 × 1 missed + $1.00 × 1 false alarm) ÷ 5 demo rows = $2.20 a case; "
         "× 1,000 cases a month = $2,200.00 a month"
     )
 
@@ -203,4 +204,42 @@ def test_a_published_prototype_counts_at_its_cheapest_threshold(small_workspace)
     assert result.threshold == pytest.approx(cheapest["threshold"])
     assert (result.outcome.caught, result.outcome.false_alarms) == (
         cheapest["caught"], cheapest["false_alarms"])  # fmt: skip
+    assert result.low <= result.monthly <= result.high
+
+
+def test_pricing_several_prototypes_in_one_pass_gives_each_ones_own_figures():
+    rng = np.random.default_rng(8)
+    positive = np.arange(500) < 50
+    frames = {
+        "sharp": _frame(positive, np.where(positive, rng.beta(5, 2, 500), rng.beta(1, 5, 500))),
+        "blunt": _frame(positive, rng.random(500)),
+    }
+    a = CostAssumptions()
+    together = error_costs(frames, "binary", a, classes=["0", "1"], positive_class="1",
+                           thresholds={"blunt": 0.5}, n_resamples=200)  # fmt: skip
+    for name, threshold in (("sharp", BEST), ("blunt", 0.5)):
+        alone = error_cost(frames[name], "binary", a, classes=["0", "1"], positive_class="1",
+                           threshold=threshold, n_resamples=200)  # fmt: skip
+        assert together[name].monthly == pytest.approx(alone.monthly)
+        np.testing.assert_allclose(together[name].replicates, alone.replicates)
+
+
+def test_prototypes_with_different_labels_need_the_truth_named():
+    first = _frame(np.array([True, False]), np.array([0.8, 0.1]))
+    second = _frame(np.array([False, True]), np.array([0.8, 0.1]))
+    with pytest.raises(ValueError, match="labels differ"):
+        error_costs({"a": first, "b": second}, "binary", CostAssumptions(), classes=["0", "1"],
+                    positive_class="1")  # fmt: skip
+
+
+def test_many_distinct_scores_re_choose_the_threshold_among_fewer_candidates():
+    rng = np.random.default_rng(9)
+    positive = np.arange(5000) < 500
+    scores = np.where(positive, rng.beta(4, 2, 5000), rng.beta(1, 6, 5000))  # 5,000 distinct
+    a = CostAssumptions(missed_positive_cost=MISS, false_alarm_cost=ALARM, cases_per_month=1)
+    result = error_cost(_frame(positive, scores), "binary", a, classes=["0", "1"],
+                        positive_class="1", n_resamples=100)  # fmt: skip
+    exact = threshold_costs(np.where(positive, "1", "0"), scores, "1", MISS, ALARM)
+    assert result.apparent_cost_per_case == pytest.approx(exact["cost_per_case"].min())
+    assert 0 < result.optimism < 0.1 * result.apparent_cost_per_case
     assert result.low <= result.monthly <= result.high
