@@ -10,13 +10,16 @@
   the demo set, so sprint 3 is never scored on rows it was trained on.
 
 Everything is computed for real, from ``model/data/ai4i2020.csv`` (CC BY 4.0, see
-``model/data/ATTRIBUTION.md``). ``build_demo`` is idempotent.
+``model/data/ATTRIBUTION.md``). ``build_demo`` is idempotent, and resumable: a build killed
+at any point and run again skips what was published, decided or recorded before, so nothing
+is recorded twice.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -222,6 +225,8 @@ def _seed_verdicts(ws: Workspace, sprint: str, prototype: str, data: pd.DataFram
                     "probabilities": {c: float(row[f"p:{c}"]) for c in proto.meta["classes"]},
                 },
                 task=proto.task,
+                prototype_version=proto.version,
+                prototype_content=proto.content_id,
             )
 
 
@@ -257,6 +262,12 @@ def _feedback_training_rows(
     return rows[rows[TARGET] != predicted.reindex(rows.index).to_numpy()]
 
 
+def _publish_once(ws: Workspace, sprint: str, name: str, publish: Callable[[], object]) -> None:
+    """Publish unless a build that was stopped already did (a publish is all or nothing)."""
+    if name not in ws.prototypes(sprint):
+        publish()
+
+
 def build_demo(path: str | Path, progress: Progress | None = None) -> Workspace:
     """Build the three demo sprints into the workspace at ``path`` (at once if already built)."""
     report = progress or (lambda fraction, message: None)
@@ -282,38 +293,104 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
     X_demo, y_demo = demo[FEATURES], demo[TARGET]
 
     report(0.02, "Sprint 1: the tool-wear rule")
-    rule, seconds = _fit_timed(ToolWearRule(threshold=200), X_train, y_train)
-    ws.publish(
-        "Sprint 1",
-        "tool-wear rule",
-        rule,
-        X_demo,
-        y_demo,
-        mvp=True,
-        train_seconds=seconds,
-        effort_days=1.0,
-        notes="Maintenance's rule of thumb: replace the tool at 200 minutes.",
-    )
+
+    def publish_rule():
+        rule, seconds = _fit_timed(ToolWearRule(threshold=200), X_train, y_train)
+        ws.publish(
+            "Sprint 1",
+            "tool-wear rule",
+            rule,
+            X_demo,
+            y_demo,
+            train_seconds=seconds,
+            effort_days=1.0,
+            notes="Maintenance's rule of thumb: replace the tool at 200 minutes.",
+        )
+
+    _publish_once(ws, "Sprint 1", "tool-wear rule", publish_rule)
+    ws.set_mvp("Sprint 1", "tool-wear rule")
 
     candidates = _bake_off_candidates()
     for i, (name, (estimator, effort, notes)) in enumerate(candidates.items()):
         report(0.08 + 0.12 * i, f"Sprint 2 bake-off: {name}")
-        fitted, seconds = _fit_timed(estimator, X_train, y_train)
-        ws.publish(
-            "Sprint 2",
-            name,
-            fitted,
-            X_demo,
-            y_demo,
-            train_seconds=seconds,
-            effort_days=effort,
-            notes=notes,
-        )
+
+        def publish_candidate(name=name, estimator=estimator, effort=effort, notes=notes):
+            fitted, seconds = _fit_timed(estimator, X_train, y_train)
+            ws.publish(
+                "Sprint 2",
+                name,
+                fitted,
+                X_demo,
+                y_demo,
+                train_seconds=seconds,
+                effort_days=effort,
+                notes=notes,
+            )
+
+        _publish_once(ws, "Sprint 2", name, publish_candidate)
 
     report(0.58, "Sprint 2: the decision and the SMEs' review")
     comparison = ws.comparison("Sprint 2").set_index("prototype")
     chosen, runner_up = "gradient boosting", "physics rules"
+    if not any(d["chosen"] == chosen for d in ws.decisions("Sprint 2")):
+        _record_demo_decision(ws, comparison, chosen, runner_up)
+    # Each verdict has a key: those a stopped build recorded are not recorded again.
+    _seed_verdicts(ws, "Sprint 1", "tool-wear rule", demo, limit=9)
+    _seed_verdicts(ws, "Sprint 2", chosen, demo, limit=30)
 
+    report(0.65, "Sprint 3: retraining with the SMEs' feedback")
+    feedback_rows = _feedback_training_rows(ws, "Sprint 2", chosen, set(X_demo.index))
+    sprint_3 = "gradient boosting + SME physics"
+
+    def publish_retrained():
+        X_train3 = pd.concat([X_train, feedback_rows[FEATURES]])
+        y_train3 = pd.concat([y_train, feedback_rows[TARGET]])
+        numeric = [*FEATURES[1:], POWER, TEMPERATURE_DIFFERENCE, STRAIN]
+        retrained = Pipeline(
+            [
+                ("physics", PhysicsFeatures()),
+                ("prep", _preprocessor(numeric, scale=False)),
+                ("model", HistGradientBoostingClassifier(random_state=SEED)),
+            ]
+        )
+        retrained, seconds = _fit_timed(retrained, X_train3, y_train3)
+        held_out = ~X_demo.index.isin(feedback_rows.index)
+        ws.publish(
+            "Sprint 3",
+            sprint_3,
+            retrained,
+            X_demo[held_out],
+            y_demo[held_out],
+            train_seconds=seconds,
+            effort_days=1.5,
+            notes=(
+                f"Retrained with the {len(feedback_rows)} demo rows the SMEs corrected in "
+                "Sprint 2 (training-ready export, majority label) and the power, "
+                "temperature-difference and strain features they kept citing. Those rows are "
+                "left out of this sprint's demo set."
+            ),
+        )
+
+    _publish_once(ws, "Sprint 3", sprint_3, publish_retrained)
+    ws.set_mvp("Sprint 3", sprint_3)
+    temporary = marker.with_name(f".{marker.name}.tmp")
+    temporary.write_text(
+        json.dumps(
+            {
+                "dataset": "AI4I 2020 Predictive Maintenance (UCI 601, CC BY 4.0)",
+                "demo_rows": int(len(X_demo)),
+                "feedback_rows_trained_on": sorted(feedback_rows.index),
+                "build_seconds": round(time.perf_counter() - start, 1),
+            },
+            indent=2,
+        )
+    )
+    os.replace(temporary, marker)
+    report(1.0, "demo ready")
+    return ws
+
+
+def _record_demo_decision(ws: Workspace, comparison: pd.DataFrame, chosen: str, runner_up: str):
     def figure(name: str, key: str) -> str:
         return format_metric(key, comparison.loc[name, key])
 
@@ -336,49 +413,3 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
         ],
         recorded_by="dana",
     )
-    _seed_verdicts(ws, "Sprint 1", "tool-wear rule", demo, limit=9)
-    _seed_verdicts(ws, "Sprint 2", chosen, demo, limit=30)
-
-    report(0.65, "Sprint 3: retraining with the SMEs' feedback")
-    feedback_rows = _feedback_training_rows(ws, "Sprint 2", chosen, set(X_demo.index))
-    X_train3 = pd.concat([X_train, feedback_rows[FEATURES]])
-    y_train3 = pd.concat([y_train, feedback_rows[TARGET]])
-    numeric = [*FEATURES[1:], POWER, TEMPERATURE_DIFFERENCE, STRAIN]
-    retrained = Pipeline(
-        [
-            ("physics", PhysicsFeatures()),
-            ("prep", _preprocessor(numeric, scale=False)),
-            ("model", HistGradientBoostingClassifier(random_state=SEED)),
-        ]
-    )
-    retrained, seconds = _fit_timed(retrained, X_train3, y_train3)
-    held_out = ~X_demo.index.isin(feedback_rows.index)
-    ws.publish(
-        "Sprint 3",
-        "gradient boosting + SME physics",
-        retrained,
-        X_demo[held_out],
-        y_demo[held_out],
-        mvp=True,
-        train_seconds=seconds,
-        effort_days=1.5,
-        notes=(
-            f"Retrained with the {len(feedback_rows)} demo rows the SMEs corrected in Sprint 2 "
-            "(training-ready export, majority label) and the power, temperature-difference "
-            "and strain features they kept citing. Those rows are left out of this sprint's "
-            "demo set."
-        ),
-    )
-    marker.write_text(
-        json.dumps(
-            {
-                "dataset": "AI4I 2020 Predictive Maintenance (UCI 601, CC BY 4.0)",
-                "demo_rows": int(len(X_demo)),
-                "feedback_rows_trained_on": sorted(feedback_rows.index),
-                "build_seconds": round(time.perf_counter() - start, 1),
-            },
-            indent=2,
-        )
-    )
-    report(1.0, "demo ready")
-    return ws

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -91,3 +93,75 @@ def test_progress_is_reported_and_building_again_is_a_no_op(demo):
     assert feedback_store.open(ws.path).counts() == before
     assert versions == {n: ws.prototype("Sprint 2", n).version for n in ws.prototypes("Sprint 2")}
     assert isinstance(model.open_workspace(ws.path), model.Workspace)
+
+
+RESUME_DRIVER = """
+import os, sys
+import model.demo as demo
+import model.workspace as workspace
+
+path, stop = sys.argv[1], sys.argv[2]
+if stop.startswith("disk step "):  # killed in the middle of a publish
+    steps = []
+    def disk_step(what):
+        steps.append(what)
+        if len(steps) == int(stop.split()[-1]):
+            os._exit(75)
+    workspace._disk_step = disk_step
+elif stop == "between the decision and the verdicts":
+    seed = demo._seed_verdicts
+    def seed_verdicts(ws, sprint, *args, **kwargs):
+        if sprint == "Sprint 2":
+            os._exit(75)
+        seed(ws, sprint, *args, **kwargs)
+    demo._seed_verdicts = seed_verdicts
+elif stop == "among the verdicts":
+    import feedback_store.writing as writing
+    record = writing.VerdictWriter.record
+    calls = []
+    def record_some(self, **kwargs):
+        calls.append(1)
+        if len(calls) == 20:
+            os._exit(75)
+        return record(self, **kwargs)
+    writing.VerdictWriter.record = record_some
+def progress(fraction, message):
+    if message == stop:
+        os._exit(75)
+demo.build_demo(path, progress=progress)
+"""
+
+
+def test_a_demo_build_killed_at_several_points_resumes_and_records_nothing_twice(demo, tmp_path):
+    """Killed mid-publish, between the decision and the verdicts, among the verdicts and
+    before Sprint 3, each run resumes the last; the result matches a build never stopped."""
+    built, _ = demo
+    path = tmp_path / "workspace"
+    script = tmp_path / "driver.py"
+    script.write_text(RESUME_DRIVER)
+    stops = [
+        "disk step 30",  # inside the second bake-off publish
+        "between the decision and the verdicts",
+        "among the verdicts",
+        "Sprint 3: retraining with the SMEs' feedback",
+    ]
+    project = str(Path(model.__file__).parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([project, os.environ.get("PYTHONPATH", "")])}
+    for stop in stops:
+        result = subprocess.run(
+            [sys.executable, str(script), str(path), stop],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+        )
+        assert result.returncode == 75, (stop, result.stderr[-2000:])
+        assert not (path / "demo.json").exists()
+    ws = build_demo(path)
+    assert (path / "demo.json").is_file()
+    assert len(ws.decisions("Sprint 2")) == 1
+    for sprint in DEMO_SPRINTS:
+        assert ws.prototypes(sprint) == built.prototypes(sprint)
+        assert ws.mvp(sprint) == built.mvp(sprint)
+    counts = feedback_store.open(ws.path).counts()
+    assert counts == feedback_store.open(built.path).counts()
