@@ -195,10 +195,90 @@ def loads(data: bytes, source: str = "model file"):
         )
     _require_libraries(untrusted, source)
     try:
-        return sio.loads(data, trusted=untrusted)
+        estimator = sio.loads(data, trusted=untrusted)
     except Exception as error:  # noqa: BLE001
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ModelFileError(f"{source} could not be loaded: {message}") from None
+    _check_tree_indices(estimator, source)
+    return estimator
+
+
+def _check_tree_indices(estimator, source: str) -> None:
+    """Refuse trees whose stored indices point outside their arrays.
+
+    scikit-learn's trees (``Tree``, ``TreePredictor``, ``KDTree``/``BallTree``) index their
+    node arrays and the rows' columns with stored numbers and no bounds checks: a crafted
+    file of trusted types could read outside memory when the model first predicts. Checked
+    here, before the model is handed out.
+    """
+    import numpy as np
+
+    seen: set[int] = set()
+    stack = [(estimator, None)]
+    while stack:
+        item, n_features = stack.pop()
+        if id(item) in seen or isinstance(item, (str, bytes, int, float, type(None))):
+            continue
+        seen.add(id(item))
+        name = f"{type(item).__module__}.{type(item).__qualname__}"
+        problem = None
+        if name == "sklearn.tree._tree.Tree":
+            problem = _tree_problem(item, n_features or item.n_features, np)
+        elif name == "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor":
+            problem = _predictor_problem(item, n_features, np)
+        elif name in ("sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree"):
+            data, indices, nodes, _ = item.get_arrays()
+            if indices.size and not (indices.min() >= 0 and indices.max() < len(data)):
+                problem = "a neighbour index outside its data"
+            elif nodes.size and not (
+                nodes["idx_start"].min() >= 0 and nodes["idx_end"].max() <= len(indices)
+            ):
+                problem = "a node outside its index"
+        if problem:
+            raise ModelFileError(
+                f"{source} was refused: a {type(item).__name__} in it has {problem}, which no "
+                "fitted model has; save the model again from the original"
+            )
+        if isinstance(item, dict):
+            stack.extend((value, n_features) for value in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((value, n_features) for value in item)
+        elif isinstance(item, np.ndarray):
+            if item.dtype == object:
+                stack.extend((value, n_features) for value in item.ravel())
+        elif name.startswith(("sklearn.", "model.")) and hasattr(item, "__dict__"):
+            inner = getattr(item, "n_features_in_", n_features)
+            stack.extend((value, inner) for value in vars(item).values())
+
+
+def _tree_problem(tree, n_features: int, np) -> str | None:
+    count = tree.node_count
+    left, right, feature = tree.children_left, tree.children_right, tree.feature
+    if len(left) != count or len(right) != count or len(feature) != count:
+        return "arrays of different lengths"
+    leaf = left == -1
+    if np.any(leaf != (right == -1)) or np.any((left >= count) | (right >= count)):
+        return "a child index outside its nodes"
+    if np.any((left < -1) | (right < -1)) or np.any((left[~leaf] <= 0) | (right[~leaf] <= 0)):
+        return "a child index outside its nodes"
+    if np.any((feature[~leaf] < 0) | (feature[~leaf] >= n_features)):
+        return "a split on a column the model does not have"
+    return None
+
+
+def _predictor_problem(predictor, n_features: int | None, np) -> str | None:
+    nodes = predictor.nodes
+    split = nodes["is_leaf"] == 0
+    size = len(nodes)
+    if np.any((nodes["left"][split] >= size) | (nodes["right"][split] >= size)):
+        return "a child index outside its nodes"
+    if n_features is not None and np.any(nodes["feature_idx"][split] >= n_features):
+        return "a split on a column the model does not have"
+    categorical = split & (nodes["is_categorical"] != 0)
+    bitsets = min(len(predictor.raw_left_cat_bitsets), len(predictor.binned_left_cat_bitsets))
+    if np.any(nodes["bitset_idx"][categorical] >= bitsets):
+        return "a category set outside its arrays"
+    return None
 
 
 def _require_libraries(type_names: list[str], source: str) -> None:

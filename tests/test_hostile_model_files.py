@@ -6,6 +6,7 @@ bomb, unpacks 1.5 GB); every test asserts the marker does not exist afterwards.
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import json
@@ -32,6 +33,7 @@ from sklearn.preprocessing import FunctionTransformer
 import model
 from model import ModelFileError
 from model.persistence import MAX_MEMBERS, dumps, load_model_file, loads, trusted_types
+from model.review import explain_own_case
 
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = ["a", "b"]
@@ -332,6 +334,8 @@ def test_a_stored_model_replaced_by_a_hostile_file_runs_nothing_in_the_app(
         on_demand = proto.precomputed().index[~proto.precomputed()][0]
         with pytest.raises(ValueError, match="not trusted|pickled"):
             ws.explain("Sprint 1", "lr", on_demand)
+        with pytest.raises(ValueError, match="not trusted|pickled"):  # "Try your own case"
+            explain_own_case(proto, {"a": 0.1, "b": -0.2})
         assert not marker.exists()
     finally:
         model_file.write_bytes(original)
@@ -355,3 +359,79 @@ def test_the_cli_refuses_each_hostile_file_in_one_line_and_runs_nothing(hostile,
     assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert not marker.exists() and not (tmp_path / "ws" / "sprints").exists()
+
+
+# --- trusted types holding crafted indices ---------------------------------------------------
+
+
+def _find(node, class_name: str) -> dict:
+    """The first node of ``class_name`` in the schema, in the order it was written."""
+    queue = collections.deque([node])
+    while queue:
+        item = queue.popleft()
+        if isinstance(item, dict):
+            if item.get("__class__") == class_name:
+                return item
+            queue.extend(item.values())
+        elif isinstance(item, list):
+            queue.extend(item)
+    raise LookupError(class_name)
+
+
+def _with_array_changed(data: bytes, file_name: str, change) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        array = np.load(io.BytesIO(archive.read(file_name)))
+    change(array)
+    out = io.BytesIO()
+    np.save(out, array)
+    return _replace_member(data, file_name, out.getvalue())
+
+
+def crafted_tree(data: bytes) -> bytes:
+    nodes = _find(_schema(data), "Tree")["content"]["content"]["nodes"]["file"]
+    return _with_array_changed(data, nodes, lambda a: a["left_child"].__setitem__(0, 10**9))
+
+
+def crafted_split_column(data: bytes) -> bytes:
+    nodes = _find(_schema(data), "Tree")["content"]["content"]["nodes"]["file"]
+    return _with_array_changed(data, nodes, lambda a: a["feature"].__setitem__(0, 10**6))
+
+
+def crafted_predictor(data: bytes) -> bytes:
+    nodes = _find(_schema(data), "TreePredictor")["content"]["content"]["nodes"]["file"]
+
+    def change(array):
+        array["right"][np.flatnonzero(array["is_leaf"] == 0)[0]] = 10**9
+
+    return _with_array_changed(data, nodes, change)
+
+
+def crafted_neighbours(data: bytes) -> bytes:
+    indices = _find(_schema(data), "KDTree")["content"]["content"][1]["file"]
+    return _with_array_changed(data, indices, lambda a: a.__setitem__(0, 10**9))
+
+
+def _schema(data: bytes) -> dict:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return json.loads(archive.read("schema.json"))
+
+
+@pytest.mark.parametrize(
+    ("estimator", "craft", "expected"),
+    [
+        ("DecisionTreeClassifier", crafted_tree, "Tree in it has a child index outside"),
+        ("RandomForestClassifier", crafted_split_column, "a split on a column the model does"),
+        ("HistGradientBoostingClassifier", crafted_predictor, "TreePredictor in it has a child"),
+        ("KNeighborsClassifier", crafted_neighbours, "KDTree in it has a neighbour index"),
+    ],
+)
+def test_trees_with_indices_outside_their_arrays_are_refused(estimator, craft, expected):
+    """Their types are trusted, but scikit-learn indexes with the stored numbers unchecked."""
+    from sklearn import ensemble, neighbors, tree
+
+    cls = next(getattr(m, estimator) for m in (tree, ensemble, neighbors) if hasattr(m, estimator))
+    X, y = _rows()
+    data = dumps(cls().fit(X, y))
+    assert loads(data).predict(X).shape == (len(X),)  # the honest file loads
+    with pytest.raises(ModelFileError, match=expected):
+        loads(craft(data))
