@@ -235,3 +235,36 @@ def test_real_multiclass_and_regression_sprints_are_priced(tmp_path):
     )
     assert progression.best == "linear"
     assert progression.text.startswith("Linear saves about ")
+
+
+def test_no_sentence_claims_a_saving_or_a_clear_gap_the_interval_does_not_support():
+    rng = np.random.default_rng(12)
+    checked = 0
+    for trial in range(25):
+        k = int(rng.integers(2, 5))
+        costs = [
+            _priced(f"model {i}", int(rng.integers(0, 40)), int(rng.integers(0, 60)),
+                    float(rng.choice([870.0, 1170.0])))
+            for i in range(k)
+        ]  # fmt: skip
+        mvp = f"model {int(rng.integers(0, k))}" if trial % 2 else None
+        result = recommend(costs, mvp=mvp)
+        by_name = {c.against: c for c in result.comparisons}
+        names = r"((?:model \d(?:, | and )?)+)"
+        claimed = re.findall(r"saves about \S+ a month against (?:the current MVP, )?(model \d)",
+                             result.text)  # fmt: skip
+        claimed += re.findall(r"stays the cheapest: (model \d) would cost", result.text)
+        claimed += re.findall(r"clearly cheaper than " + names, result.text)
+        claimed += re.findall(
+            names + r" costs? clearly more", result.text.replace("Model", "model")
+        )
+        tied = re.findall(r"against " + names + r" the difference is within", result.text)
+        tied += re.findall(r"No prototype is clearly cheaper than the current MVP, (model \d)",
+                           result.text)  # fmt: skip
+        for group, clear in ((claimed, True), (tied, False)):
+            for each in re.findall(r"model \d", " ".join(group)):
+                assert by_name[each].clear == clear, result.text
+                checked += 1
+        if result.text.startswith("No prototype is clearly cheaper once"):
+            assert not any(c.clear for c in result.comparisons)
+    assert checked > 25  # the sentences named that many comparisons
