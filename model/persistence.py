@@ -32,6 +32,7 @@ __all__ = [
     "ModelFileError",
     "dumps",
     "load_model_file",
+    "load_skops_file",
     "loads",
     "trusted_types",
 ]
@@ -431,6 +432,18 @@ def _check_npz(data: bytes, source: str, limit: int) -> None:
             _check_npy(inner.open(info), source)
 
 
+def load_skops_file(path: str | Path, source: str | None = None):
+    """Load a ``.skops`` file with :func:`loads`, refusing one over the size cap before a
+    byte of it is read."""
+    path = Path(path)
+    source = source or f"model file {path.name}"
+    limit = max_unpacked_bytes()
+    size = path.stat().st_size
+    if size > limit:
+        raise _too_large(source, f"the file is {size / _MB:,.0f} MB", limit)
+    return loads(path.read_bytes(), source=source)
+
+
 def load_model_file(path: str | Path, trust_pickle: bool = False):
     """Load a model from a ``.skops`` file, a library's own model file (XGBoost ``.json`` or
     ``.ubj``, LightGBM ``.txt``, CatBoost ``.cbm``), or a ``.pkl``/``.joblib`` file if
@@ -446,10 +459,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     suffix = path.suffix.lower()
     source = f"model file {path.name}"
     if suffix == ".skops":
-        limit = max_unpacked_bytes()
-        if path.stat().st_size > limit:
-            raise _too_large(source, f"the file is {path.stat().st_size / _MB:,.0f} MB", limit)
-        return loads(path.read_bytes(), source=source)
+        return load_skops_file(path, source)
     if suffix in NATIVE_SUFFIXES:
         try:
             return load_native_model(path)

@@ -435,3 +435,16 @@ def test_trees_with_indices_outside_their_arrays_are_refused(estimator, craft, e
     assert loads(data).predict(X).shape == (len(X),)  # the honest file loads
     with pytest.raises(ModelFileError, match=expected):
         loads(craft(data))
+
+
+def test_a_skops_file_over_the_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from model.persistence import load_skops_file
+
+    path = tmp_path / "big.skops"
+    path.write_bytes(b"PK" + bytes(3 * 2**20))  # not even a zip: never read, only measured
+    monkeypatch.setenv("SPRINT_REVIEW_MAX_MODEL_MB", "2")
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("the file was read"))
+    with pytest.raises(ModelFileError, match="big.skops was refused: the file is 3 MB"):
+        load_skops_file(path)
+    with pytest.raises(ModelFileError, match="the prototype's model was refused"):
+        load_skops_file(path, "the prototype's model")
