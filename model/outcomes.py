@@ -27,6 +27,7 @@ __all__ = [
     "RegressionOutcome",
     "binary_outcome",
     "class_name",
+    "binary_cells",
     "confusion_table",
     "decided_labels",
     "multiclass_outcome",
@@ -361,3 +362,26 @@ def confusion_table(
         index=pd.Index([f"Actually {n}" for n in names], name="Actual"),
         columns=pd.Index([f"Predicted {n}" for n in names], name="Predicted"),
     )
+
+
+def binary_cells(
+    result: BinaryOutcome, class_names: Mapping | None = None, noun: str = "cases"
+) -> pd.DataFrame:
+    """The four cells of a binary confusion matrix in words, for a table or a hover: columns
+    ``actual``, ``decided`` (class names), ``count`` and ``words`` ("failures caught",
+    "failures missed", "false alarms", "machines with no failure left alone")."""
+    positive = class_name(result.positive, class_names)
+    negative = class_name(result.negative, class_names)
+
+    def cases(label: str, name: str) -> str:
+        return _cases_of(label, name, noun, 2).removeprefix("2 ")
+
+    positives = cases(result.positive, positive)
+    cells = [
+        (positive, positive, result.caught, f"{positives} caught"),
+        (positive, negative, result.missed, f"{positives} missed"),
+        (negative, positive, result.false_alarms, "false alarms"),
+        (negative, negative, result.correctly_cleared,
+         f"{cases(result.negative, negative)} left alone"),
+    ]  # fmt: skip
+    return pd.DataFrame(cells, columns=["actual", "decided", "count", "words"])

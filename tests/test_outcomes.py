@@ -9,6 +9,7 @@ import pytest
 import model
 from model.outcomes import (
     BinaryOutcome,
+    binary_cells,
     binary_outcome,
     class_name,
     confusion_table,
@@ -148,3 +149,14 @@ def test_a_published_prototype_counts_agree_with_its_stored_confusion_matrix(sma
     table = confusion_table(predictions["actual"], predictions["predicted"], ["0", "1"], NAMES)
     assert table.to_numpy().tolist() == proto.meta["confusion_matrix"]
     assert list(table.index) == ["Actually No failure", "Actually Failure"]
+
+
+def test_the_binary_cells_say_caught_missed_false_alarms_and_left_alone():
+    cells = binary_cells(_issue_example(), NAMES, "machines")
+    assert cells.to_dict("records") == [
+        {"actual": "Failure", "decided": "Failure", "count": 50, "words": "failures caught"},
+        {"actual": "Failure", "decided": "No failure", "count": 18, "words": "failures missed"},
+        {"actual": "No failure", "decided": "Failure", "count": 7, "words": "false alarms"},
+        {"actual": "No failure", "decided": "No failure", "count": 1925,
+         "words": "machines with no failure left alone"},
+    ]  # fmt: skip
