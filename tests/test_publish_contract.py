@@ -1,0 +1,151 @@
+"""Any estimator with the contract publishes: fit, predict, and predict_proba + classes_ for a
+classifier, whether or not it subclasses scikit-learn; anything missing is one line naming it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+import model
+from model.demo import FEATURES, TARGET, load_demo_data
+
+NUMERIC = FEATURES[1:]
+
+
+@pytest.fixture(scope="module")
+def machines():
+    data = load_demo_data().sample(160, random_state=3)
+    return data[NUMERIC], data[TARGET]
+
+
+class ScoreClassifier:
+    """A hand-written classifier: a logistic score of standardised readings, no base class."""
+
+    def fit(self, X, y):
+        values = np.asarray(X, dtype=float)
+        self.mean_, self.scale_ = values.mean(axis=0), values.std(axis=0) + 1e-9
+        self.classes_ = np.unique(np.asarray(y))
+        return self
+
+    def predict_proba(self, X):
+        score = ((np.asarray(X, dtype=float) - self.mean_) / self.scale_).sum(axis=1) / 3
+        positive = 1 / (1 + np.exp(-score))
+        return np.column_stack([1 - positive, positive])
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class MeanRegressor:
+    """A hand-written regressor: the mean plus a slope on the first column."""
+
+    def fit(self, X, y):
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return self.mean_ + 0.01 * np.asarray(X, dtype=float)[:, 0]
+
+
+class WithoutClasses(ScoreClassifier):
+    def fit(self, X, y):
+        super().fit(X, y)
+        del self.classes_
+        return self
+
+
+class WithoutProba(MeanRegressor):
+    classes_ = np.array([0, 1])
+
+
+class WithoutFit:
+    classes_ = np.array([0, 1])
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def publish(tmp_path, estimator, machines, **options):
+    X, y = machines
+    return model.open_workspace(tmp_path).publish("S1", "hand-written", estimator, X, y, **options)
+
+
+def test_a_hand_written_classifier_publishes_with_additive_explanations(tmp_path, machines):
+    X, y = machines
+    proto = publish(tmp_path, ScoreClassifier().fit(X, y), machines)
+    assert proto.task == "binary" and proto.meta["estimator"] == "ScoreClassifier"
+    predictions = proto.predictions()
+    np.testing.assert_allclose(
+        predictions["p:1"], ScoreClassifier().fit(X, y).predict_proba(X)[:, 1], atol=1e-12
+    )
+    total = proto.base_value() + proto.shap_values().astype(float).sum(axis=1)
+    np.testing.assert_allclose(total, predictions.loc[total.index, "p:1"], atol=1e-6)
+
+
+def test_a_hand_written_regressor_publishes(tmp_path, machines):
+    X, y = machines
+    proto = publish(tmp_path, MeanRegressor().fit(X, y), machines)
+    assert proto.task == "regression"
+    total = proto.base_value() + proto.shap_values().astype(float).sum(axis=1)
+    np.testing.assert_allclose(total, proto.predictions().loc[total.index, "predicted"], atol=1e-6)
+
+
+def test_task_given_wins_over_what_the_methods_suggest(tmp_path, machines):
+    X, y = machines
+    proto = publish(tmp_path, ScoreClassifier().fit(X, y), machines, task="regression")
+    assert proto.task == "regression"
+
+
+@pytest.mark.parametrize(
+    ("estimator", "task", "message"),
+    [
+        (
+            WithoutClasses(),
+            None,
+            "a classifier needs predict_proba and classes_; WithoutClasses has no classes_ "
+            "attribute (set it in fit to the labels, in predict_proba's column order)",
+        ),
+        (
+            WithoutProba(),
+            None,
+            "a classifier needs predict_proba and classes_; WithoutProba has no predict_proba "
+            "method (publish with task='regression' if it predicts numbers)",
+        ),
+        (
+            MeanRegressor(),
+            "binary",
+            "task 'binary' needs a classifier with predict_proba and classes_; MeanRegressor "
+            "has no predict_proba method",
+        ),
+        (
+            WithoutFit(),
+            None,
+            "WithoutFit has no fit method: a published model follows the estimator contract "
+            "(fit, predict, and predict_proba with classes_ for a classifier)",
+        ),
+        (
+            SVC(),  # a scikit-learn classifier without probability=True
+            None,
+            "a classifier needs predict_proba and classes_; SVC has no predict_proba method "
+            "(publish with task='regression' if it predicts numbers)",
+        ),
+    ],
+)
+def test_what_is_missing_is_one_line_naming_it(tmp_path, machines, estimator, task, message):
+    X, y = machines
+    if not isinstance(estimator, WithoutFit):
+        estimator.fit(X, y)
+    with pytest.raises(model.PublishError) as raised:
+        publish(tmp_path, estimator, machines, task=task)
+    assert str(raised.value) == message
+    assert not (tmp_path / "sprints" / "S1" / "prototypes" / "hand-written").exists()
+
+
+def test_a_pipeline_step_that_is_not_scikit_learn_is_one_line(tmp_path, machines):
+    X, y = machines
+    pipeline = Pipeline([("scale", StandardScaler()), ("model", ScoreClassifier())]).fit(X, y)
+    with pytest.raises(model.PublishError, match="step ScoreClassifier is not a scikit-learn"):
+        publish(tmp_path, pipeline, machines)
