@@ -359,10 +359,10 @@ def round_money(amount: float | None, currency: str = "USD") -> str:
         return "unknown"
     if abs(amount) < 1:
         return format_money(amount, currency)
-    if abs(amount) >= 100:
-        digits = math.floor(math.log10(abs(amount))) - 1
-        amount = round(amount / 10**digits) * 10**digits
-    text = f"{round(amount):,.0f}"
+    digits = max(0, math.floor(math.log10(abs(amount))) - 1)
+    # Halves away from zero, as people round (Python's round takes halves to even).
+    units = math.floor(abs(amount) / 10**digits + 0.5) * 10**digits
+    text = f"{math.copysign(units, amount):,.0f}"
     symbol = _SYMBOLS.get(currency.upper(), "")
     if not symbol:
         return f"{text} {currency}"
@@ -387,7 +387,8 @@ def _hosting(meta: dict, a: CostAssumptions) -> tuple[float | None, int | None, 
             0,
             (
                 f"serverless: {format_number(latency_ms / 1000)} s per 1,000 predictions (p50) × "
-                f"{volume} ÷ 1,000 ÷ 3,600 s/h × {money(a.compute_price_per_hour)}/h = {money(cost)}"
+                f"{volume} ÷ 1,000 ÷ 3,600 s/h × {money(a.compute_price_per_hour)}/h = "
+                f"{money(cost)}"
             ),
         )
     latency_ms = _known(meta, "latency_ms_per_1000_p95")

@@ -316,6 +316,8 @@ def test_a_saving_within_the_uncertainty_says_so():
         (-2_480.0, "-$2,500"),
         (0.0042, "$0.0042"),
         (1_234_567, "$1,200,000"),
+        (42_500, "$43,000"),
+        (2.5, "$3"),
     ],
 )
 def test_rounded_money_is_what_people_say(amount, text):
