@@ -7,62 +7,26 @@ import os
 import pickle
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from test_publish_contract import NUMERIC, ScoreClassifier, WithoutProba
 
 import model
-from model.demo import FEATURES, TARGET, load_demo_data
+from model.demo import TARGET, load_demo_data
 
-NUMERIC = FEATURES[1:]
-
-VENDOR = textwrap.dedent(
-    """
-    import numpy as np
-
-
-    class ScoreClassifier:
-        def fit(self, X, y):
-            values = np.asarray(X, dtype=float)
-            self.mean_, self.scale_ = values.mean(axis=0), values.std(axis=0) + 1e-9
-            self.classes_ = np.unique(np.asarray(y))
-            return self
-
-        def predict_proba(self, X):
-            score = ((np.asarray(X, dtype=float) - self.mean_) / self.scale_).sum(axis=1) / 3
-            positive = 1 / (1 + np.exp(-score))
-            return np.column_stack([1 - positive, positive])
-
-        def predict(self, X):
-            return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-    class WithoutProba:
-        def fit(self, X, y):
-            self.classes_ = np.unique(np.asarray(y))
-            return self
-
-        def predict(self, X):
-            return np.zeros(len(X), dtype=int)
-    """
-)
+TESTS_DIR = Path(__file__).parent
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
+    """The hand-written models of test_publish_contract, pickled, and a demo CSV."""
     folder = tmp_path_factory.mktemp("contract")
-    (folder / "vendor_contract.py").write_text(VENDOR)
-    sys.path.insert(0, str(folder))
-    try:
-        import vendor_contract
-    finally:
-        sys.path.remove(str(folder))
     data = load_demo_data().sample(150, random_state=4)
     X, y = data[NUMERIC], data[TARGET]
-    for name in ("ScoreClassifier", "WithoutProba"):
-        fitted = getattr(vendor_contract, name)().fit(X, y)
-        (folder / f"{name}.pkl").write_bytes(pickle.dumps(fitted))
+    for estimator in (ScoreClassifier(), WithoutProba()):
+        fitted = estimator.fit(X, y)
+        (folder / f"{type(estimator).__name__}.pkl").write_bytes(pickle.dumps(fitted))
     data[[*NUMERIC, TARGET]].rename_axis("UDI").reset_index().to_csv(
         folder / "demo.csv", index=False
     )
@@ -71,7 +35,8 @@ def files(tmp_path_factory):
 
 def run_publish(files: Path, workspace: Path, model_name: str) -> subprocess.CompletedProcess:
     project = str(Path(model.__file__).parent.parent)
-    path = os.pathsep.join([project, str(files), os.environ.get("PYTHONPATH", "")])
+    # The subprocess unpickles the models: it imports the test module that defines them.
+    path = os.pathsep.join([project, str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])
     return subprocess.run(
         [sys.executable, "-m", "model", "publish", "--workspace", str(workspace),
          "--sprint", "S1", "--name", "hand", "--model", str(files / f"{model_name}.pkl"),
