@@ -25,6 +25,10 @@ MAX_EXACT_FEATURES = 12
 
 SEED = 20201
 
+#: Row ids are shown, typed and stored as text; publishing and the verdict store refuse
+#: longer ones, so every published row can be reviewed.
+MAX_ROW_ID_LENGTH = 200
+
 #: The bake-off's bootstrap: resamples and their seed. Publishing stores each prototype's
 #: headline metric on these resamples, so the Bake-off page only reads them.
 BOOTSTRAP_RESAMPLES = 1000

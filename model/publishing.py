@@ -22,6 +22,7 @@ from model.config import (
     BOOTSTRAP_STORE_MIN_ROWS,
     DEFAULT_BACKGROUND_SIZE,
     DEFAULT_DECK_SIZE,
+    MAX_ROW_ID_LENGTH,
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
@@ -169,6 +170,13 @@ def _check_inputs(estimator, X, y, task):
     if X.empty or X.shape[1] == 0:
         raise PublishError("the data is empty: publish at least one row with its feature columns")
     row_ids = pd.Index(X.index.astype(str))
+    too_long = row_ids[row_ids.str.len() > MAX_ROW_ID_LENGTH]
+    if len(too_long):
+        more = f" (and {len(too_long) - 1} more)" if len(too_long) > 1 else ""
+        raise PublishError(
+            f"row id {too_long[0][:40]!r}… is {len(too_long[0])} characters long{more}; verdicts "
+            f"are stored for ids of at most {MAX_ROW_ID_LENGTH} characters: shorten the ids"
+        )
     duplicated = row_ids[row_ids.duplicated()].unique()
     if len(duplicated):
         shown = ", ".join(duplicated[:5])
