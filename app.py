@@ -2,7 +2,7 @@
 
 Run with ``streamlit run app.py``; the workspace folder is ``$SPRINT_REVIEW_WORKSPACE`` (default
 ``./workspace``). An empty workspace gets the bundled demo. The sidebar's sprint and reviewer
-are shared by every page through session state (keys in ``ui.cached``).
+are shared by every page through session state (keys in ``ui.session``).
 
 This file is both the app's script and, imported by ``streamlit run``, the ASGI app that serves
 it (``st.App``, at the end): the server then imports what every page needs and computes the
@@ -32,7 +32,7 @@ if SERVING:  # imported before Streamlit's runtime starts, every st.cache_data d
 from model import access  # noqa: E402
 from model.config import workspace_from_env  # noqa: E402
 from model.workspace import open_workspace  # noqa: E402
-from ui import cached, views  # noqa: E402
+from ui import cached, formatting, session  # noqa: E402
 
 _cache_log.setLevel(_cache_log_level)
 
@@ -65,7 +65,7 @@ def build_demo(path) -> None:
     bar = st.progress(0.0, text="Starting")
 
     def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=views.escape_markdown(message))
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=formatting.escape_markdown(message))
 
     demo.build_demo(path, progress=progress)
     st.rerun()
@@ -82,7 +82,7 @@ def auth_configured() -> bool:
 def sign_in(ws) -> str | None:
     """The signed-in user's role, asking them to sign in first; None in local mode."""
     if not auth_configured():
-        st.session_state[cached.ROLE_STATE_KEY] = "scientist"
+        st.session_state[session.ROLE_STATE_KEY] = "scientist"
         return None
     if not st.user.is_logged_in:
         st.title("Sprint Review")
@@ -91,21 +91,21 @@ def sign_in(ws) -> str | None:
         st.stop()
     email = str(st.user.get("email") or "")
     role = access.role_for(email, access.load_access_list(ws.path))
-    st.session_state[cached.ROLE_STATE_KEY] = role
+    st.session_state[session.ROLE_STATE_KEY] = role
     # Verdicts and decisions carry the signed-in identity, not a name anyone could type.
-    st.session_state[cached.REVIEWER_KEY] = email
+    st.session_state[session.REVIEWER_KEY] = email
     return email
 
 
 def sidebar(ws, sprints: list[str], email: str | None) -> None:
-    if st.session_state.get(cached.SPRINT_KEY) not in sprints:
-        st.session_state[cached.SPRINT_KEY] = sprints[-1]
+    if st.session_state.get(session.SPRINT_KEY) not in sprints:
+        st.session_state[session.SPRINT_KEY] = sprints[-1]
     with st.sidebar:
-        st.selectbox("Sprint", sprints, key=cached.SPRINT_KEY)
+        st.selectbox("Sprint", sprints, key=session.SPRINT_KEY)
         if email is None:
             st.text_input(
                 "Your name",
-                key=cached.REVIEWER_KEY,
+                key=session.REVIEWER_KEY,
                 placeholder="e.g. ana",
                 help="Recorded with your verdicts and decisions.",
                 max_chars=100,
@@ -117,7 +117,7 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 icon=":material/lock_open:",
             )
         else:
-            role = st.session_state[cached.ROLE_STATE_KEY]
+            role = st.session_state[session.ROLE_STATE_KEY]
             st.caption("Signed in as")
             st.text(f"{email} ({role})")
             st.button("Sign out", on_click=st.logout)
@@ -153,7 +153,7 @@ def main() -> None:
     try:
         new_workspace = not path.exists() or (path.is_dir() and not any(path.iterdir()))
         ws = open_workspace(path)
-        st.session_state[cached.WORKSPACE_KEY] = str(ws.path)
+        st.session_state[session.WORKSPACE_KEY] = str(ws.path)
         email = sign_in(ws)
         sprints = ws.sprints()
         demo_under_way = (ws.path / ".demo.lock").exists() and not (ws.path / "demo.json").exists()
@@ -171,13 +171,13 @@ def main() -> None:
         page = st.navigation(pages())
         page.run()
     except (ValueError, OSError) as error:
-        st.error(views.escape_markdown(views.one_line(error)))
+        st.error(formatting.escape_markdown(formatting.one_line(error)))
     except sqlite3.DatabaseError as error:
         # A damaged feedback.db ("file is not a database", "malformed"): nothing is written to
         # it, and restoring a backup is the way out.
         st.error(
-            views.escape_markdown(
-                f"The verdicts database in {path} cannot be read ({views.one_line(error)}): "
+            formatting.escape_markdown(
+                f"The verdicts database in {path} cannot be read ({formatting.one_line(error)}): "
                 f"restore a backup with python -m feedback_store restore --workspace {path} "
                 "--backup FILE --force (the damaged file is kept beside it)"
             )

@@ -20,7 +20,7 @@ from bench.data import fit_model, resampled_rows
 from bench.report import Row, median_seconds, timed
 from model.config import PROJECT_DIR, SHAP_JOBS_ENV_VAR, WORKSPACE_ENV_VAR
 from model.workspace import open_workspace
-from ui.views import TABLE_PAGE_SIZE
+from ui.predictions_table import TABLE_PAGE_SIZE
 
 __all__ = [
     "bench_page",

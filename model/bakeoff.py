@@ -3,7 +3,7 @@ costs, how it compares with the MVP, and where the prototypes disagree.
 
 Every prototype of a sprint is scored on the same demo rows (the row ids all of them share), so
 differences come from the models, not from the rows. Nothing here needs Streamlit: the bake-off
-page and the HTML report (``ui.bakeoff_display``, ``ui.report``) show what these return.
+page and the HTML report show what these return (``ui.bakeoff_tables``, ``ui.bakeoff_charts``).
 """
 
 from __future__ import annotations

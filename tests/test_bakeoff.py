@@ -24,8 +24,8 @@ from model.bakeoff import (
 from model.costs import CostAssumptions
 from model.demo import FEATURES, TARGET, load_demo_data
 from model.stats import bootstrap_ci, compare_to_mvp
-from ui import views
-from ui.bakeoff_display import (
+from ui import charts
+from ui.bakeoff_charts import (
     DOMINATED_COLOR,
     FONT_SIZE,
     FRONT_COLOR,
@@ -34,11 +34,11 @@ from ui.bakeoff_display import (
     TITLE_FONT_SIZE,
     agreement_data,
     agreement_spec,
-    display_table,
     pareto_chart,
     pareto_data,
     pareto_spec,
 )
+from ui.bakeoff_tables import display_table
 
 TOOL_WEAR = "Tool wear [min]"
 
@@ -428,7 +428,7 @@ def test_the_pareto_spec_is_the_chart_altair_builds(ws):
     ]
     for table in tables:
         spec = pareto_spec(table)
-        assert spec == views.chart_spec(altair_pareto_chart(table))
+        assert spec == charts.chart_spec(altair_pareto_chart(table))
         assert pareto_chart(table).to_dict() == altair_pareto_chart(table).to_dict()
     assert spec["title"]["subtitle"][-1] == "Not shown (running cost or score unknown): p1"
 
@@ -523,7 +523,7 @@ def test_the_agreement_spec_is_the_heatmap_altair_builds(ws):
         pd.DataFrame([[1.0]], index=["alone"], columns=["alone"]),
     ]
     for matrix in matrices:
-        assert agreement_spec(matrix) == views.chart_spec(altair_agreement_heatmap(matrix))
+        assert agreement_spec(matrix) == charts.chart_spec(altair_agreement_heatmap(matrix))
 
 
 # -- replicates stored when publishing ------------------------------------------------------------

@@ -15,24 +15,11 @@ import pytest
 import model
 from model.metrics import MULTICLASS, REGRESSION, format_metric
 from tests.test_views import BINARY_META, explanation
-from ui import vega, views
-from ui.views import (
-    DOWN_COLOR,
-    FONT_SIZE,
-    KIND_BASE,
-    KIND_DOWN,
-    KIND_OUTPUT,
-    KIND_UP,
-    NEUTRAL_COLOR,
-    TEXT_COLOR,
-    UP_COLOR,
-    _metric_key,
-    _percent_format,
-    _styled,
-    headline_by_sprint,
-    probability_label,
-    waterfall_data,
-)
+from ui import charts, explanations, sprint_summary, vega
+from ui.charts import DOWN_COLOR, FONT_SIZE, NEUTRAL_COLOR, TEXT_COLOR, UP_COLOR, styled
+from ui.explanations import KIND_BASE, KIND_DOWN, KIND_OUTPUT, KIND_UP, waterfall_data
+from ui.formatting import percent_format, probability_label
+from ui.sprint_summary import _metric_key, headline_by_sprint
 
 
 def altair_waterfall_chart(
@@ -47,7 +34,7 @@ def altair_waterfall_chart(
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     domain = [low - 0.02 * span if low < 0 else low, high + 0.22 * span]
-    axis_format = _percent_format(span) if probability else ".3g"
+    axis_format = percent_format(span) if probability else ".3g"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)
@@ -71,7 +58,7 @@ def altair_waterfall_chart(
         x="text_at:Q", text="text:N"
     )
     height = 44 * len(data) + 40
-    return _styled((bars + labels).properties(height=height))
+    return styled((bars + labels).properties(height=height))
 
 
 def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
@@ -91,7 +78,7 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
         "importance:Q",
         title=f"average |contribution| to {target}",
         scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
-        axis=alt.Axis(format=_percent_format(high) if probability else ".3g", tickCount=5),
+        axis=alt.Axis(format=percent_format(high) if probability else ".3g", tickCount=5),
     )
     bars = (
         alt.Chart(data)
@@ -103,7 +90,7 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
         .mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOR)
         .encode(y=y, x="importance:Q", text="text:N")
     )
-    return _styled((bars + labels).properties(height=36 * max(len(data), 1) + 50))
+    return styled((bars + labels).properties(height=36 * max(len(data), 1) + 50))
 
 
 def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Chart:
@@ -142,7 +129,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     line = base.mark_line(strokeWidth=3, color=DOWN_COLOR)
     points = base.mark_point(size=140, filled=True, color=DOWN_COLOR).encode(tooltip=tooltip)
     values = base.mark_text(dy=-18, fontSize=FONT_SIZE, fontWeight="bold").encode(text="text:N")
-    return _styled((line + points + values).properties(height=320))
+    return styled((line + points + values).properties(height=320))
 
 
 def test_the_specs_use_altairs_schema():
@@ -164,8 +151,8 @@ def test_the_waterfall_spec_is_the_altair_chart(case):
     if "contributions" in case:
         row["output"] = row["base_value"] + sum(case["contributions"].values())
     for max_features in (10, 3):
-        spec = views.waterfall_spec(row, BINARY_META, max_features)
-        assert spec == views.chart_spec(altair_waterfall_chart(row, BINARY_META, max_features))
+        spec = explanations.waterfall_spec(row, BINARY_META, max_features)
+        assert spec == charts.chart_spec(altair_waterfall_chart(row, BINARY_META, max_features))
 
 
 @pytest.mark.parametrize(
@@ -179,8 +166,8 @@ def test_the_waterfall_spec_is_the_altair_chart(case):
     ],
 )
 def test_the_importance_spec_is_the_altair_chart(meta):
-    spec = views.global_importance_spec(meta)
-    assert spec == views.chart_spec(altair_global_importance_chart(meta))
+    spec = explanations.global_importance_spec(meta)
+    assert spec == charts.chart_spec(altair_global_importance_chart(meta))
 
 
 def test_the_headline_spec_is_the_altair_chart(small_workspace):
@@ -189,14 +176,14 @@ def test_the_headline_spec_is_the_altair_chart(small_workspace):
     long_name = summary.assign(prototype=summary["prototype"] + " with a rather long name")
     no_metric = summary.assign(value=float("nan"))
     for frame in (summary, long_name, no_metric, summary.iloc[:0]):
-        spec = views.headline_spec(frame, sprints)
-        assert spec == views.chart_spec(altair_headline_chart(frame, sprints))
+        spec = sprint_summary.headline_spec(frame, sprints)
+        assert spec == charts.chart_spec(altair_headline_chart(frame, sprints))
 
 
 def test_the_altair_charts_built_from_the_specs_validate():
     row = explanation()
     for chart in (
-        views.waterfall_chart(row, BINARY_META),
-        views.global_importance_chart(BINARY_META),
+        explanations.waterfall_chart(row, BINARY_META),
+        explanations.global_importance_chart(BINARY_META),
     ):
         assert chart.to_dict(validate=True)

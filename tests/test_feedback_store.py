@@ -330,7 +330,7 @@ def test_stamp_changes_with_each_record_edit_and_withdrawal_only(store):
 
 
 def test_tags_are_those_of_current_verdicts_sorted_without_regard_to_case(store):
-    from ui.views import existing_tags
+    from ui.verdict_tables import existing_tags
 
     assert store.tags() == []
     first = record(store, tags=["sensor", "Drift"])

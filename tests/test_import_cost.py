@@ -66,7 +66,14 @@ def test_importing_the_apps_modules_imports_no_heavy_library():
     code = (
         "import sys\n"
         "from model import access, bakeoff, config, costs, followup, review, stats, workspace\n"
-        "from ui import bakeoff_display, cached, panels, report, views\n"
+        "from ui import bakeoff_charts, bakeoff_tables, cached, charts, explanations\n"
+        "from ui import followup_table, formatting, predictions_table, report\n"
+        "from ui import review_card, sprint_summary, vega, verdict_tables\n"
+        "from ui.sections import bakeoff_costs, bakeoff_decision, bakeoff_disagreements\n"
+        "from ui.sections import bakeoff_figures, bakeoff_models, bakeoff_segments\n"
+        "from ui.sections import feedback_agreement, feedback_disputes, feedback_labels\n"
+        "from ui.sections import followup, overview, review_own_case, review_queue\n"
+        "from ui.sections import sprint_demo\n"
         "import feedback_store, model\n"
         f"print([name for name in {HEAVY!r} if name in sys.modules])\n"
     )

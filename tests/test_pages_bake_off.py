@@ -10,7 +10,7 @@ from recording import record_calls
 import model
 from model import bakeoff
 from model.costs import ASSUMPTIONS_FILE, load_assumptions
-from ui import bakeoff_display
+from ui import bakeoff_charts
 
 PROTOTYPES = ["physics rules", "logistic regression", "random forest"]
 COLUMNS = ["physics rules", "logistic regression", "random forest (MVP)"]
@@ -310,11 +310,11 @@ def test_a_scientist_can_record_a_decision_when_signed_in(workspace_copy, open_s
 WARMED = ("bootstrap_figures", "pareto_spec")
 LAZY = ("segment_table", "disagreements")
 #: Where a name above lives when not in ``model.bakeoff``.
-OWNERS = {"pareto_spec": bakeoff_display}
+OWNERS = {"pareto_spec": bakeoff_charts}
 
 
 def count_calls(monkeypatch, names=WARMED + LAZY) -> list[str]:
-    """Record every call the app makes to these ``model.bakeoff`` and ``ui.bakeoff_display``
+    """Record every call the app makes to these ``model.bakeoff`` and ``ui.bakeoff_charts``
     functions."""
     return record_calls(monkeypatch, [(OWNERS.get(name, bakeoff), name) for name in names])
 

@@ -11,7 +11,7 @@ from recording import record_calls
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from ui import cached, views
+from ui import cached, predictions_table
 
 SPRINT, MVP = "Sprint 2", "random forest"
 TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
@@ -359,7 +359,7 @@ def test_the_verdicts_table_sends_a_page_at_a_time(overlapping, open_app, monkey
     """Six verdicts, pages of four: the table, its caption and the history box show the page
     chosen, never every verdict at once."""
     workspace, _ = overlapping
-    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 4)
+    monkeypatch.setattr(predictions_table, "TABLE_PAGE_SIZE", 4)
     at = open_app(workspace, page="feedback")
     assert not at.exception
     ids = list(at.dataframe[0].value["ID"])

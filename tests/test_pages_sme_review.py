@@ -8,7 +8,7 @@ import pytest
 import feedback_store
 import model
 from model import review
-from ui import views
+from ui import formatting, review_card
 
 SPRINT, MVP = "Sprint 2", "random forest"
 
@@ -87,18 +87,18 @@ def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_worksp
     assert card(at)["row_id"] == first
     proto = model.open_workspace(small_workspace).prototype(SPRINT, MVP)
     row = proto.predictions().loc[first]
-    assert at.subheader[0].value == views.prediction_in_words(
+    assert at.subheader[0].value == formatting.prediction_in_words(
         row["predicted"], row["confidence"], proto.meta
     )
-    sure = views.confidence_in_words(row["confidence"], 2)
-    assert f"**{views.escape_markdown(sure)}**" in [m.value for m in at.markdown]
+    sure = review_card.confidence_in_words(row["confidence"], 2)
+    assert f"**{formatting.escape_markdown(sure)}**" in [m.value for m in at.markdown]
     explanation = model.open_workspace(small_workspace).explain(SPRINT, MVP, first)
     percentiles = review.feature_percentiles(proto.features(), first)
     reasons = review.reason_sentences(
         explanation, percentiles, "binary", "1", outcome="Failure risk", noun="machines"
     )
     assert reasons and reasons[0].startswith("Failure risk is ")
-    bullets = "\n".join(f"- {views.escape_markdown(s)}" for s in reasons)
+    bullets = "\n".join(f"- {formatting.escape_markdown(s)}" for s in reasons)
     assert bullets in [m.value for m in at.markdown]
     assert len(at.get("vega_lite_chart")) == 1
     readings = at.dataframe[-1].value
@@ -335,7 +335,9 @@ def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, work
     expected = review.explain_own_case(proto, values)
     row_id = feedback_store.own_case_id(values)
     assert expected["row_id"] == row_id
-    words = views.prediction_in_words(expected["predicted"], expected["confidence"], proto.meta)
+    words = formatting.prediction_in_words(
+        expected["predicted"], expected["confidence"], proto.meta
+    )
     assert words in [s.value for s in at.subheader]
     assert f"Your case {row_id} · {MVP} · " in plain(" ".join(c.value for c in at.caption))
     assert len(at.get("vega_lite_chart")) == 2

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 import feedback_store
 import model
 from model.metrics import format_metric
-from ui import views
+from ui import predictions_table
 
 
 @pytest.fixture
@@ -245,7 +245,7 @@ def test_the_table_never_sends_more_than_a_page_of_rows(tmp_path, open_app):
     ws.publish("Sprint 1", "forest", forest, data[FEATURES], data[TARGET], mvp=True, deck_size=None)
     at = open_app(tmp_path / "workspace", page="sprint_demo")
     assert not at.exception
-    assert len(at.dataframe[0].value) == views.TABLE_PAGE_SIZE
+    assert len(at.dataframe[0].value) == predictions_table.TABLE_PAGE_SIZE
     assert at.number_input(key="demo_page").label == "Page (of 5)"
     at.number_input(key="demo_page").set_value(5).run()
     last = at.dataframe[0].value

@@ -9,19 +9,19 @@ import model
 from feedback_store import FeedbackStore
 from model import review
 from model.workspace import Prototype, Workspace
-from ui import views
+from ui import explanations, formatting, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
 #: What the Feedback page computed its first run from: every verdict, the exports, demo rows.
 FEEDBACK_SOURCES = [
     (FeedbackStore, "verdicts"), (FeedbackStore, "export"), (FeedbackStore, "export_training"),
-    (Prototype, "predictions"), (views, "dispute_chart"),
+    (Prototype, "predictions"), (verdict_tables, "dispute_chart"),
 ]  # fmt: skip
 FEEDBACK_TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
 #: What an SME review card is computed from: demo rows, SHAP, every verdict (for the tags).
 REVIEW_SOURCES = [
     (Prototype, "predictions"), (Prototype, "features"), (Workspace, "explain"),
-    (FeedbackStore, "verdicts"), (views, "waterfall_spec"), (review, "feature_percentiles"),
+    (FeedbackStore, "verdicts"), (explanations, "waterfall_spec"), (review, "feature_percentiles"),
 ]  # fmt: skip
 
 
@@ -132,7 +132,7 @@ def test_a_verdict_given_in_review_shows_when_the_card_is_seen_again(workspace_c
     at.button(key="review_previous").click().run()
     assert not at.exception
     assert dict(at.session_state["review_card"])["row_id"] == card["row_id"]
-    assert views.escape_markdown("Your verdict: correct") in at.main.info[0].value
+    assert formatting.escape_markdown("Your verdict: correct") in at.main.info[0].value
     again = dict(at.session_state["review_card"])["key"]
     assert "fresh tag" in at.multiselect(key=f"review_tags_{again}").options
 
@@ -150,8 +150,8 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
     assert not at.exception
     row_id = dict(at.session_state["review_card"])["row_id"]
     row = new.predictions().loc[row_id]
-    assert at.subheader[0].value == views.escape_markdown(
-        views.prediction_in_words(row["predicted"], row["confidence"], new.meta)
+    assert at.subheader[0].value == formatting.escape_markdown(
+        formatting.prediction_in_words(row["predicted"], row["confidence"], new.meta)
     )
     assert any(f"Row {row_id} · {MVP} · {new.meta['estimator']}" in c.value for c in at.caption)
 

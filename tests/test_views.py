@@ -8,7 +8,16 @@ import pytest
 
 import feedback_store
 import model
-from ui import views
+from ui import (
+    bakeoff_charts,
+    bakeoff_tables,
+    charts,
+    explanations,
+    formatting,
+    predictions_table,
+    sprint_summary,
+    verdict_tables,
+)
 
 BINARY_META = {
     "task": "binary",
@@ -75,27 +84,37 @@ def text_marks(spec: dict):
 
 # -- filters ------------------------------------------------------------------------------------
 def test_filter_predictions_without_filters_keeps_every_row():
-    assert list(views.filter_predictions(predictions()).index) == ["a", "b", "c", "d", "e"]
+    assert list(predictions_table.filter_predictions(predictions()).index) == [
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+    ]
 
 
 def test_filter_predictions_by_predicted_class():
-    shown = views.filter_predictions(predictions(), classes=["1"])
+    shown = predictions_table.filter_predictions(predictions(), classes=["1"])
     assert list(shown.index) == ["b", "d"]
 
 
 def test_filter_predictions_by_confidence_range_includes_its_ends():
-    shown = views.filter_predictions(predictions(), confidence=(0.55, 0.8))
+    shown = predictions_table.filter_predictions(predictions(), confidence=(0.55, 0.8))
     assert list(shown.index) == ["b", "c", "d", "e"]
 
 
 def test_filter_predictions_by_correctness():
     data = predictions()
-    assert list(views.filter_predictions(data, correctness="wrong").index) == ["b", "e"]
-    assert list(views.filter_predictions(data, correctness="correct").index) == ["a", "c", "d"]
+    assert list(predictions_table.filter_predictions(data, correctness="wrong").index) == ["b", "e"]
+    assert list(predictions_table.filter_predictions(data, correctness="correct").index) == [
+        "a",
+        "c",
+        "d",
+    ]
 
 
 def test_filter_predictions_combines_filters():
-    shown = views.filter_predictions(
+    shown = predictions_table.filter_predictions(
         predictions(), classes=["0"], confidence=(0.5, 0.7), correctness="wrong"
     )
     assert list(shown.index) == ["e"]
@@ -103,63 +122,67 @@ def test_filter_predictions_combines_filters():
 
 def test_filter_predictions_ignores_correctness_without_known_outcomes():
     data = predictions().drop(columns=["actual", "correct"])
-    assert len(views.filter_predictions(data, correctness="wrong")) == 5
+    assert len(predictions_table.filter_predictions(data, correctness="wrong")) == 5
 
 
 def test_filter_predictions_rejects_an_unknown_correctness():
     with pytest.raises(ValueError, match="correctness"):
-        views.filter_predictions(predictions(), correctness="maybe")
+        predictions_table.filter_predictions(predictions(), correctness="maybe")
 
 
 def test_filter_predictions_can_keep_only_rows_explained_in_advance():
     data = predictions().assign(precomputed=[True, False, True, False, True])
-    assert list(views.filter_predictions(data, precomputed_only=True).index) == ["a", "c", "e"]
-    assert len(views.filter_predictions(data)) == 5
+    assert list(predictions_table.filter_predictions(data, precomputed_only=True).index) == [
+        "a",
+        "c",
+        "e",
+    ]
+    assert len(predictions_table.filter_predictions(data)) == 5
     # Predictions that do not record it (published before demo decks) were all precomputed.
-    assert len(views.filter_predictions(predictions(), precomputed_only=True)) == 5
+    assert len(predictions_table.filter_predictions(predictions(), precomputed_only=True)) == 5
 
 
 def test_prediction_mask_is_the_filter_as_a_boolean_array():
     data = predictions()
-    mask = views.prediction_mask(data, classes=["0"], correctness="wrong")
+    mask = predictions_table.prediction_mask(data, classes=["0"], correctness="wrong")
     assert mask.tolist() == [False, False, False, False, True]
 
 
 # -- pages of the predictions table --------------------------------------------------------------
 def test_table_page_slices_the_filtered_rows():
-    page = views.table_page(shown=450, total=1_000, number=2, page_size=200)
+    page = predictions_table.table_page(shown=450, total=1_000, number=2, page_size=200)
     assert (page.number, page.pages, page.start, page.stop) == (2, 3, 200, 400)
     assert page.caption == (
         "Showing rows 201–400 of 450 (filtered from 1,000). Click a row to explain it."
     )
-    last = views.table_page(shown=450, total=1_000, number=3, page_size=200)
+    last = predictions_table.table_page(shown=450, total=1_000, number=3, page_size=200)
     assert (last.start, last.stop) == (400, 450)
 
 
 def test_table_page_clamps_the_page_number_to_the_pages_there_are():
-    assert views.table_page(shown=450, total=450, number=9, page_size=200).number == 3
-    assert views.table_page(shown=450, total=450, number=0, page_size=200).number == 1
-    empty = views.table_page(shown=0, total=450, number=4, page_size=200)
+    assert predictions_table.table_page(shown=450, total=450, number=9, page_size=200).number == 3
+    assert predictions_table.table_page(shown=450, total=450, number=0, page_size=200).number == 1
+    empty = predictions_table.table_page(shown=0, total=450, number=4, page_size=200)
     assert (empty.number, empty.pages, empty.start, empty.stop) == (1, 1, 0, 0)
     assert empty.caption == "No rows of 450 match these filters."
 
 
 def test_table_page_caption_without_filters_does_not_mention_them():
-    page = views.table_page(shown=100_000, total=100_000, number=1)
+    page = predictions_table.table_page(shown=100_000, total=100_000, number=1)
     assert page.caption == "Showing rows 1–200 of 100,000. Click a row to explain it."
 
 
 def test_table_page_refuses_an_empty_page_size():
     with pytest.raises(ValueError, match="page_size"):
-        views.table_page(shown=10, total=10, number=1, page_size=0)
+        predictions_table.table_page(shown=10, total=10, number=1, page_size=0)
 
 
 def test_table_key_differs_between_views_and_is_stable_within_one():
-    one = views.table_key("demo_table", ("1",), 2)
-    assert one == views.table_key("demo_table", ("1",), 2)
+    one = predictions_table.table_key("demo_table", ("1",), 2)
+    assert one == predictions_table.table_key("demo_table", ("1",), 2)
     assert one.startswith("demo_table-")
-    assert one != views.table_key("demo_table", ("1",), 3)
-    assert one != views.table_key("demo_table", (), 2)
+    assert one != predictions_table.table_key("demo_table", ("1",), 3)
+    assert one != predictions_table.table_key("demo_table", (), 2)
 
 
 # -- rows explained in advance --------------------------------------------------------------------
@@ -176,60 +199,66 @@ DECK = {
 
 
 def test_precomputed_caption_counts_the_rows_and_gives_the_wait():
-    text = views.precomputed_caption(5_000, 100_000, DECK)
+    text = predictions_table.precomputed_caption(5_000, 100_000, DECK)
     assert text == (
         "5,000 of 100,000 rows were explained when publishing (ticked under Ready). Any "
         "other row is explained when you select it, the first time only: under a second."
     )
-    slow = views.precomputed_caption(5_000, 100_000, DECK | {"seconds_per_row": 4.2})
+    slow = predictions_table.precomputed_caption(5_000, 100_000, DECK | {"seconds_per_row": 4.2})
     assert slow.endswith("the first time only: about 4 s.")
-    unknown = views.precomputed_caption(40, 300, None)
+    unknown = predictions_table.precomputed_caption(40, 300, None)
     assert unknown.endswith("Any other row is explained when you select it.")
 
 
 def test_precomputed_caption_says_nothing_when_every_row_was_explained():
-    assert views.precomputed_caption(300, 300, DECK) is None
-    assert views.precomputed_caption(None, 300, None) is None
+    assert predictions_table.precomputed_caption(300, 300, DECK) is None
+    assert predictions_table.precomputed_caption(None, 300, None) is None
 
 
 def test_deck_rule_is_the_recorded_rule_on_one_line():
     assert (
-        views.deck_rule(DECK | {"rule": "Every wrong\n prediction."}) == "Every wrong prediction."
+        predictions_table.deck_rule(DECK | {"rule": "Every wrong\n prediction."})
+        == "Every wrong prediction."
     )
-    assert views.deck_rule(DECK) == DECK["rule"]
-    assert views.deck_rule({}) is None
-    assert views.deck_rule(None) is None
+    assert predictions_table.deck_rule(DECK) == DECK["rule"]
+    assert predictions_table.deck_rule({}) is None
+    assert predictions_table.deck_rule(None) is None
 
 
 def test_importance_caption_only_for_a_partial_deck():
-    assert views.importance_caption({"deck": DECK}) == (
+    assert predictions_table.importance_caption({"deck": DECK}) == (
         "Importance is the weighted mean absolute SHAP value over the 5,000 precomputed rows."
     )
-    assert views.importance_caption({"deck": DECK | {"precomputed": 100_000}}) is None
-    assert views.importance_caption(BINARY_META) is None
+    assert predictions_table.importance_caption({"deck": DECK | {"precomputed": 100_000}}) is None
+    assert predictions_table.importance_caption(BINARY_META) is None
 
 
 def test_default_row_is_the_first_explained_in_advance():
     data = predictions().assign(precomputed=[False, False, True, False, True])
-    assert views.default_row(data) == 2
-    assert views.default_row_note(data, 2).endswith(
+    assert predictions_table.default_row(data) == 2
+    assert predictions_table.default_row_note(data, 2).endswith(
         "first row of this page explained in advance is shown"
     )
-    assert views.default_row(data.assign(precomputed=False)) == 0
-    assert views.default_row(predictions()) == 0
-    assert views.default_row_note(data, 0).endswith("so the first row of this page is explained")
+    assert predictions_table.default_row(data.assign(precomputed=False)) == 0
+    assert predictions_table.default_row(predictions()) == 0
+    assert predictions_table.default_row_note(data, 0).endswith(
+        "so the first row of this page is explained"
+    )
 
 
 def test_explaining_message_only_for_rows_not_explained_in_advance():
-    assert views.explaining_message("4711", False) == "Explaining row 4711 (first time only)…"
-    assert views.explaining_message("4711", True) is None
-    assert views.explaining_message("4711", None) is None
+    assert (
+        predictions_table.explaining_message("4711", False)
+        == "Explaining row 4711 (first time only)…"
+    )
+    assert predictions_table.explaining_message("4711", True) is None
+    assert predictions_table.explaining_message("4711", None) is None
 
 
 # -- chart specs ----------------------------------------------------------------------------------
 def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
-    chart = views.waterfall_chart(explanation(), BINARY_META)
-    spec = views.chart_spec(chart)
+    chart = explanations.waterfall_chart(explanation(), BINARY_META)
+    spec = charts.chart_spec(chart)
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert "continuousWidth" not in spec["config"]["view"]
     assert "continuousHeight" not in spec["config"]["view"]
@@ -241,8 +270,8 @@ def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
 def test_with_arrow_datasets_keeps_the_data_as_arrow_bytes():
     import pyarrow as pa
 
-    spec = views.chart_spec(views.waterfall_chart(explanation(), BINARY_META))
-    ready = views.with_arrow_datasets(spec)
+    spec = charts.chart_spec(explanations.waterfall_chart(explanation(), BINARY_META))
+    ready = charts.with_arrow_datasets(spec)
     assert {k: v for k, v in ready.items() if k != "datasets"} == {
         k: v for k, v in spec.items() if k != "datasets"
     }
@@ -268,20 +297,20 @@ def test_cached_row_helpers_equal_what_they_cache(small_workspace):
 
 # -- review queue -------------------------------------------------------------------------------
 def test_review_queue_puts_the_least_confident_first_ties_in_row_order():
-    assert views.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
+    assert predictions_table.review_queue(predictions(), []) == ["b", "e", "c", "d", "a"]
 
 
 def test_review_queue_leaves_out_rows_already_reviewed():
-    assert views.review_queue(predictions(), {"b", "c"}) == ["e", "d", "a"]
+    assert predictions_table.review_queue(predictions(), {"b", "c"}) == ["e", "d", "a"]
 
 
 def test_review_queue_is_empty_when_everything_was_reviewed():
-    assert views.review_queue(predictions(), list("abcde")) == []
+    assert predictions_table.review_queue(predictions(), list("abcde")) == []
 
 
 # -- metric deltas ------------------------------------------------------------------------------
 def test_metric_deltas_rise_in_a_higher_is_better_metric_is_an_improvement():
-    (delta,) = views.metric_deltas({"pr_auc": 0.8}, {"pr_auc": 0.6}, "binary", ["pr_auc"])
+    (delta,) = sprint_summary.metric_deltas({"pr_auc": 0.8}, {"pr_auc": 0.6}, "binary", ["pr_auc"])
     assert delta.delta == pytest.approx(0.2)
     assert delta.delta_text == "+0.200"
     assert delta.delta_color == "normal"
@@ -289,7 +318,9 @@ def test_metric_deltas_rise_in_a_higher_is_better_metric_is_an_improvement():
 
 
 def test_metric_deltas_fall_in_log_loss_is_an_improvement_shown_inverse():
-    (delta,) = views.metric_deltas({"log_loss": 0.10}, {"log_loss": 0.25}, "binary", ["log_loss"])
+    (delta,) = sprint_summary.metric_deltas(
+        {"log_loss": 0.10}, {"log_loss": 0.25}, "binary", ["log_loss"]
+    )
     assert delta.delta < 0
     assert delta.delta_text.startswith("-")
     assert delta.delta_color == "inverse"
@@ -297,66 +328,71 @@ def test_metric_deltas_fall_in_log_loss_is_an_improvement_shown_inverse():
 
 
 def test_metric_deltas_rise_in_rmse_is_a_regression():
-    (delta,) = views.metric_deltas({"rmse": 3.0}, {"rmse": 2.0}, "regression", ["rmse"])
+    (delta,) = sprint_summary.metric_deltas({"rmse": 3.0}, {"rmse": 2.0}, "regression", ["rmse"])
     assert delta.delta_color == "inverse"
     assert delta.improved is False
 
 
 def test_metric_deltas_without_a_previous_mvp_have_no_delta():
-    (delta,) = views.metric_deltas({"pr_auc": 0.8}, None, "binary", ["pr_auc"])
+    (delta,) = sprint_summary.metric_deltas({"pr_auc": 0.8}, None, "binary", ["pr_auc"])
     assert delta.delta is None and delta.delta_text is None and delta.improved is None
     assert delta.formatted == "0.800"
 
 
 def test_metric_deltas_skip_metrics_the_prototype_lacks_and_keep_task_order():
     metrics = {"log_loss": 0.1, "pr_auc": 0.7, "accuracy": 0.9}
-    keys = [d.key for d in views.metric_deltas(metrics, None, "binary")]
+    keys = [d.key for d in sprint_summary.metric_deltas(metrics, None, "binary")]
     assert keys == ["pr_auc", "log_loss"]
 
 
 def test_previous_mvp_is_the_nearest_earlier_sprint_with_one(small_workspace):
     ws = model.open_workspace(small_workspace)
-    assert views.previous_mvp(ws, "Sprint 2") == ("Sprint 1", "tool-wear rule")
-    assert views.previous_mvp(ws, "Sprint 1") is None
+    assert sprint_summary.previous_mvp(ws, "Sprint 2") == ("Sprint 1", "tool-wear rule")
+    assert sprint_summary.previous_mvp(ws, "Sprint 1") is None
 
 
 # -- waterfall ----------------------------------------------------------------------------------
 def test_waterfall_steps_add_up_from_the_base_value_to_the_output():
-    data = views.waterfall_data(explanation())
-    steps = data[data["kind"].isin([views.KIND_UP, views.KIND_DOWN])]
+    data = explanations.waterfall_data(explanation())
+    steps = data[data["kind"].isin([explanations.KIND_UP, explanations.KIND_DOWN])]
     assert data.iloc[0]["value"] + steps["value"].sum() == pytest.approx(data.iloc[-1]["value"])
     assert steps.iloc[-1]["end"] == pytest.approx(explanation()["output"])
     assert (steps["start"].iloc[1:].to_numpy() == steps["end"].iloc[:-1].to_numpy()).all()
 
 
 def test_waterfall_sorts_features_by_absolute_contribution_with_their_values():
-    data = views.waterfall_data(explanation())
+    data = explanations.waterfall_data(explanation())
     assert list(data["label"]) == [
-        views.BASE_LABEL,
+        explanations.BASE_LABEL,
         "Torque [Nm] = 65.2",
         "Process temperature [K] = 308.6",
         "Tool wear [min] = 12",
         "Type = L",
-        views.OUTPUT_LABEL,
+        explanations.OUTPUT_LABEL,
     ]
-    assert list(data["kind"][1:5]) == [views.KIND_UP, views.KIND_UP, views.KIND_DOWN, views.KIND_UP]
+    assert list(data["kind"][1:5]) == [
+        explanations.KIND_UP,
+        explanations.KIND_UP,
+        explanations.KIND_DOWN,
+        explanations.KIND_UP,
+    ]
 
 
 def test_waterfall_sums_the_smallest_features_into_one_bar_without_losing_any():
-    data = views.waterfall_data(explanation(), max_features=2)
+    data = explanations.waterfall_data(explanation(), max_features=2)
     assert list(data["label"][1:3]) == ["Torque [Nm] = 65.2", "3 other features"]
     assert data.iloc[2]["value"] == pytest.approx(0.12 - 0.05 + 0.01)
     assert data.iloc[2]["end"] == pytest.approx(explanation()["output"])
 
 
 def test_waterfall_labels_probabilities_as_percentages():
-    data = views.waterfall_data(explanation())
+    data = explanations.waterfall_data(explanation())
     assert data.iloc[0]["text"] == "3.4%"
     assert data.iloc[1]["text"] == "+30.0%"
 
 
 def test_waterfall_chart_names_the_unit_and_is_legible_on_a_projector():
-    spec = chart_dict(views.waterfall_chart(explanation(), BINARY_META))
+    spec = chart_dict(explanations.waterfall_chart(explanation(), BINARY_META))
     axis = spec["config"]["axis"]
     assert axis["labelFontSize"] >= 13 and axis["titleFontSize"] >= 13
     assert axis["labelLimit"] >= 300
@@ -366,13 +402,13 @@ def test_waterfall_chart_names_the_unit_and_is_legible_on_a_projector():
 
 def test_waterfall_chart_without_a_target_name_still_names_the_class():
     meta = {k: v for k, v in BINARY_META.items() if k != "target"}
-    assert "contribution to P(class = 1)" in json.dumps(chart_dict(views.waterfall_chart(
+    assert "contribution to P(class = 1)" in json.dumps(chart_dict(explanations.waterfall_chart(
         explanation(), meta)))  # fmt: skip
 
 
 # -- other charts -------------------------------------------------------------------------------
 def test_global_importance_chart_orders_features_largest_first():
-    spec = chart_dict(views.global_importance_chart(BINARY_META))
+    spec = chart_dict(explanations.global_importance_chart(BINARY_META))
     y = spec["layer"][0]["encoding"]["y"]
     assert y["sort"] == ["Tool wear [min]", "Torque [Nm]", "Process temperature [K]"]
     assert spec["config"]["axis"]["labelFontSize"] >= 13
@@ -388,14 +424,14 @@ def test_headline_by_sprint_keeps_each_sprints_mvp_in_sprint_order():
             "value": [0.8, 0.3, 0.7, 0.9],
         }
     )
-    data = views.headline_by_sprint(summary, ["S1", "S2", "S3"])
+    data = sprint_summary.headline_by_sprint(summary, ["S1", "S2", "S3"])
     assert list(data["sprint"]) == ["S1", "S2"]
     assert list(data["prototype"]) == ["rule", "gbm"]
 
 
 def test_headline_chart_is_a_line_over_sprints(small_workspace):
     ws = model.open_workspace(small_workspace)
-    spec = chart_dict(views.headline_chart(ws.summary(), ws.sprints()))
+    spec = chart_dict(sprint_summary.headline_chart(ws.summary(), ws.sprints()))
     assert spec["layer"][0]["mark"]["type"] == "line"
     assert spec["layer"][0]["encoding"]["x"]["sort"] == [
         "Sprint 1\ntool-wear rule",
@@ -406,7 +442,7 @@ def test_headline_chart_is_a_line_over_sprints(small_workspace):
 def test_comparison_table_puts_prototypes_side_by_side_with_formatted_costs(small_workspace):
     ws = model.open_workspace(small_workspace)
     comparison = ws.comparison("Sprint 2")
-    table = views.comparison_table(comparison, "binary", ws.decisions("Sprint 2"))
+    table = bakeoff_tables.comparison_table(comparison, "binary", ws.decisions("Sprint 2"))
     assert sorted(table.columns) == ["logistic regression", "physics rules", "random forest (MVP)"]
     assert "PR AUC ↑" in table.index
     assert "Log loss ↓" in table.index
@@ -425,13 +461,13 @@ def test_comparison_table_puts_prototypes_side_by_side_with_formatted_costs(smal
 def test_comparison_table_shows_missing_costs_as_a_dash(small_workspace):
     comparison = model.open_workspace(small_workspace).comparison("Sprint 2")
     comparison["effort_days"] = None
-    table = views.comparison_table(comparison, "binary")
+    table = bakeoff_tables.comparison_table(comparison, "binary")
     assert set(table.loc["Effort (days)"]) == {"—"}
 
 
 def test_escape_table_escapes_cells_header_and_index():
     table = pd.DataFrame({"[x](y)": ["**b**"]}, index=pd.Index(["$a$"], name="Prototype"))
-    escaped = views.escape_table(table)
+    escaped = bakeoff_tables.escape_table(table)
     assert list(escaped.columns) == ["\\[x\\](y)"]
     assert escaped.iloc[0, 0] == "\\*\\*b\\*\\*"
     assert list(escaped.index) == ["\\$a\\$"]
@@ -445,7 +481,7 @@ def test_decision_text_says_when_who_what_and_why():
         "decided_on": "2024-05-17",
         "recorded_by": "dana",
     }
-    assert views.decision_text(decision, "Sprint 2") == (
+    assert sprint_summary.decision_text(decision, "Sprint 2") == (
         "Sprint 2 · decided on 2024-05-17 · recorded by dana",
         "Chose gbm: Best PR AUC.",
         "ana, bo",
@@ -453,7 +489,7 @@ def test_decision_text_says_when_who_what_and_why():
 
 
 def test_waterfall_caption_gives_the_rows_numbers():
-    caption = views.waterfall_caption(explanation(), BINARY_META)
+    caption = explanations.waterfall_caption(explanation(), BINARY_META)
     assert caption.startswith("Each bar shows how one reading moves P(Machine failure = 1)")
     assert "3.4%" in caption and "41.4%" in caption
 
@@ -461,7 +497,7 @@ def test_waterfall_caption_gives_the_rows_numbers():
 @pytest.mark.parametrize("cost", ["latency", "size"])
 def test_cost_scatter_labels_prototypes_and_highlights_the_mvp(small_workspace, cost):
     ws = model.open_workspace(small_workspace)
-    spec = chart_dict(views.cost_scatter(ws.comparison("Sprint 2"), "pr_auc", cost))
+    spec = chart_dict(bakeoff_charts.cost_scatter(ws.comparison("Sprint 2"), "pr_auc", cost))
     points, labels = spec["layer"]
     assert points["encoding"]["color"]["scale"]["domain"] == ["MVP", "prototype"]
     assert labels["encoding"]["text"]["field"] == "prototype"
@@ -477,43 +513,47 @@ def test_cost_scatter_labels_prototypes_and_highlights_the_mvp(small_workspace, 
 
 # -- words --------------------------------------------------------------------------------------
 def test_prediction_in_words_for_the_positive_class():
-    text = views.prediction_in_words("1", 0.83, BINARY_META)
+    text = formatting.prediction_in_words("1", 0.83, BINARY_META)
     assert text == "Machine failure predicted with 83% probability"
 
 
 def test_prediction_in_words_for_the_negative_class():
-    text = views.prediction_in_words("0", 0.97, BINARY_META)
+    text = formatting.prediction_in_words("0", 0.97, BINARY_META)
     assert text == "No machine failure predicted with 97% probability"
 
 
 def test_prediction_in_words_without_a_target_name_names_the_class():
     meta = {k: v for k, v in BINARY_META.items() if k != "target"}
-    assert views.prediction_in_words("1", 0.5, meta) == "Class 1 predicted with 50% probability"
+    assert (
+        formatting.prediction_in_words("1", 0.5, meta) == "Class 1 predicted with 50% probability"
+    )
 
 
 def test_prediction_in_words_never_rounds_to_certainty():
-    assert views.prediction_in_words("0", 0.9996, BINARY_META).endswith(">99% probability")
+    assert formatting.prediction_in_words("0", 0.9996, BINARY_META).endswith(">99% probability")
 
 
 def test_prediction_in_words_for_regression():
     meta = {"task": "regression", "target": "Tool life [min]"}
-    assert views.prediction_in_words(123.456, None, meta) == "Predicted Tool life [min]: 123.46"
+    assert (
+        formatting.prediction_in_words(123.456, None, meta) == "Predicted Tool life [min]: 123.46"
+    )
 
 
 def test_escape_markdown_neutralises_links_images_and_directives():
-    escaped = views.escape_markdown("![x](http://evil) :red[boom] $x$ **b**")
+    escaped = formatting.escape_markdown("![x](http://evil) :red[boom] $x$ **b**")
     assert escaped == "!\\[x\\](http\\://evil) \\:red\\[boom\\] \\$x\\$ \\*\\*b\\*\\*"
 
 
 def test_escape_markdown_neutralises_autolinks_and_line_starts():
-    assert views.escape_markdown("www.evil.com a@b.c") == "www\\.evil.com a\\@b.c"
-    assert views.escape_markdown("- item") == "\\- item"
-    assert views.escape_markdown("1. item") == "1\\. item"
-    assert views.escape_markdown("# one\n# two") == "\\# one \\# two"
+    assert formatting.escape_markdown("www.evil.com a@b.c") == "www\\.evil.com a\\@b.c"
+    assert formatting.escape_markdown("- item") == "\\- item"
+    assert formatting.escape_markdown("1. item") == "1\\. item"
+    assert formatting.escape_markdown("# one\n# two") == "\\# one \\# two"
 
 
 def test_escape_markdown_leaves_ordinary_names_alone():
-    assert views.escape_markdown("tool-wear rule (v2), 0.83") == "tool-wear rule (v2), 0.83"
+    assert formatting.escape_markdown("tool-wear rule (v2), 0.83") == "tool-wear rule (v2), 0.83"
 
 
 # -- verdicts -----------------------------------------------------------------------------------
@@ -536,7 +576,7 @@ def verdict_frame():
 
 
 def test_count_verdicts_counts_each_kind_and_reviewers():
-    assert views.count_verdicts(verdict_frame()) == {
+    assert verdict_tables.count_verdicts(verdict_frame()) == {
         "correct": 1,
         "wrong": 1,
         "unsure": 1,
@@ -546,24 +586,26 @@ def test_count_verdicts_counts_each_kind_and_reviewers():
 
 
 def test_filter_verdicts_by_kind():
-    assert list(views.filter_verdicts(verdict_frame(), ["wrong", "unsure"])["verdict_id"]) == [1, 3]
-    assert len(views.filter_verdicts(verdict_frame(), [])) == 3
+    assert list(
+        verdict_tables.filter_verdicts(verdict_frame(), ["wrong", "unsure"])["verdict_id"]
+    ) == [1, 3]
+    assert len(verdict_tables.filter_verdicts(verdict_frame(), [])) == 3
 
 
 def test_verdicts_table_joins_tags_and_shortens_times():
-    table = views.verdicts_table(verdict_frame())
+    table = verdict_tables.verdicts_table(verdict_frame())
     assert table["Tags"].tolist() == ["heat, sensor", "", "sensor"]
     assert table["Recorded at"].iloc[0] == "2024-05-17 10:11"
 
 
 def test_existing_tags_are_unique_and_sorted():
-    assert views.existing_tags(verdict_frame()) == ["heat", "sensor"]
+    assert verdict_tables.existing_tags(verdict_frame()) == ["heat", "sensor"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_export_bytes_hold_the_chosen_verdicts(small_workspace, fmt):
     store = feedback_store.open(small_workspace)
-    data = views.export_bytes(store, fmt, sprint="Sprint 2", reviewer="ana")
+    data = verdict_tables.export_bytes(store, fmt, sprint="Sprint 2", reviewer="ana")
     read = {"csv": pd.read_csv, "parquet": pd.read_parquet}.get(
         fmt, lambda f: pd.read_json(f, lines=True)
     )
@@ -575,7 +617,7 @@ def test_export_bytes_hold_the_chosen_verdicts(small_workspace, fmt):
 def test_overview_table_names_the_headline_column_after_the_shared_metric(small_workspace):
     ws = model.open_workspace(small_workspace)
     counts = {"Sprint 2": {"correct": 1, "wrong": 2, "unsure": 0, "total": 3, "reviewers": 2}}
-    table = views.overview_table(ws, ws.summary(), counts).set_index("Sprint")
+    table = sprint_summary.overview_table(ws, ws.summary(), counts).set_index("Sprint")
     assert "MVP PR AUC" in table.columns
     assert table.loc["Sprint 2", "Decision"] == "random forest"
     assert table.loc["Sprint 1", "Decision"] == "—"
@@ -584,7 +626,7 @@ def test_overview_table_names_the_headline_column_after_the_shared_metric(small_
 
 def test_model_details_list_each_prototypes_model_and_explainer(small_workspace):
     comparison = model.open_workspace(small_workspace).comparison("Sprint 2")
-    details = views.model_details(comparison).set_index("Prototype")
+    details = bakeoff_tables.model_details(comparison).set_index("Prototype")
     assert details.loc["random forest", "Model"].endswith("RandomForestClassifier)")
     assert details.loc["random forest", "SHAP explainer"].startswith("tree")
 
@@ -592,5 +634,5 @@ def test_model_details_list_each_prototypes_model_and_explainer(small_workspace)
 def test_global_importance_of_a_multiclass_model_is_about_every_class():
     meta = BINARY_META | {"task": "multiclass", "classes": ["a", "b", "c"]}
     meta["explained_classes"] = ["a", "b", "c"]
-    spec = json.dumps(chart_dict(views.global_importance_chart(meta)))
+    spec = json.dumps(chart_dict(explanations.global_importance_chart(meta)))
     assert "average |contribution| to class probabilities" in spec

@@ -1,7 +1,15 @@
 """Sprint Review's screen side: everything that talks to Streamlit or shapes data for a screen.
 
-Session state and cached loaders (``cached``), page sections (``panels``), tables and chart
-specs for display (``views``, ``bakeoff_display``, ``vega``) and the HTML report (``report``).
-The pages in ``pages/`` call these; these call ``model`` and ``feedback_store``, never the
-other way round.
+- ``session``: the session-state keys ``app.py`` sets and what pages read from them;
+- ``cached``: the cached loaders every page shares;
+- ``sections``: the pages' sections, drawn with Streamlit (a page calls them in order);
+- the rest shape plain data for a screen without Streamlit, and are unit-tested alone:
+  ``formatting`` (text), ``charts`` and ``vega`` (chart style, Vega-Lite helpers),
+  ``explanations`` (SHAP waterfall, importance), ``sprint_summary`` (Overview),
+  ``predictions_table`` (Sprint demo), ``bakeoff_tables`` and ``bakeoff_charts`` (Bake-off),
+  ``review_card`` (SME review), ``verdict_tables`` (Feedback), ``followup_table`` (earlier
+  feedback followed up) and ``report`` (the bake-off's HTML report).
+
+The pages in ``pages/`` call these; these call ``model`` and ``feedback_store``; never the
+other way round (``tests/test_architecture.py``).
 """

@@ -1,4 +1,4 @@
-"""The Streamlit side of the workspace: cached loaders and the session keys the pages share.
+"""The cached loaders every page shares: the workspace's and the feedback store's data.
 
 Every loader is a thin wrapper over a ``Workspace`` method, keyed by the workspace path (so a
 cache never serves one workspace's data to another, which matters when cached data outlive
@@ -24,14 +24,16 @@ from model import followup as _followup
 from model import review as _review
 from model.costs import CostAssumptions, load_assumptions
 from model.workspace import Workspace, open_workspace
-from ui import bakeoff_display as _bakeoff_display
-from ui import views as _views
+from ui import bakeoff_charts as _bakeoff_charts
+from ui import bakeoff_tables as _bakeoff_tables
+from ui import charts as _charts
+from ui import explanations as _explanations
+from ui import followup_table as _followup_table
+from ui import predictions_table as _predictions_table
+from ui import sprint_summary as _sprint_summary
+from ui import verdict_tables as _verdict_tables
 
 __all__ = [
-    "REVIEWER_KEY",
-    "ROLE_STATE_KEY",
-    "SPRINT_KEY",
-    "WORKSPACE_KEY",
     "bakeoff",
     "agreement_spec",
     "bakeoff_figures",
@@ -48,56 +50,17 @@ __all__ = [
     "pareto_spec",
     "prediction_page",
     "predictions_outline",
-    "require_app",
-    "reviewer",
     "segments",
-    "sprint",
     "store",
     "summary",
     "verdicts_stamp",
     "warm_up_bakeoff",
     "warm_up_overview",
     "waterfall_spec",
-    "workspace",
     "workspace_stamp",
 ]
 
-#: Session-state keys set by ``app.py`` and read by every page.
-WORKSPACE_KEY = "workspace"
-SPRINT_KEY = "sprint"
-REVIEWER_KEY = "reviewer"
-#: Where app.py keeps the session's role (``model.access``) for the pages to check.
-ROLE_STATE_KEY = "sprint_review_role"
 
-
-# -- the session's choices ----------------------------------------------------------------------
-def require_app() -> None:
-    """Send the user through ``app.py`` if Streamlit ran a page without it.
-
-    On a server's very first run Streamlit may still treat ``pages/`` as a legacy multipage
-    folder and run a page file on its own (no sidebar, no workspace) until ``app.py`` has
-    called ``st.navigation`` once.
-    """
-    if WORKSPACE_KEY not in st.session_state or SPRINT_KEY not in st.session_state:
-        st.switch_page("app.py")
-
-
-def workspace() -> Workspace:
-    """The workspace ``app.py`` opened for this session."""
-    return open_workspace(st.session_state[WORKSPACE_KEY], create=False)
-
-
-def sprint() -> str:
-    """The sprint chosen in the sidebar."""
-    return st.session_state[SPRINT_KEY]
-
-
-def reviewer() -> str:
-    """The reviewer's name from the sidebar, stripped ("" when none was entered)."""
-    return (st.session_state.get(REVIEWER_KEY) or "").strip()
-
-
-# -- loaders ------------------------------------------------------------------------------------
 def _prototype(path: str, sprint: str, prototype: str):
     return open_workspace(path, create=False).prototype(sprint, prototype)
 
@@ -110,7 +73,7 @@ def explanation(path: str, sprint: str, prototype: str, version: int, row_id: st
 
 def _spec(chart) -> dict:
     # Built and validated once; its data already in the form Streamlit sends to the browser.
-    return _views.with_arrow_datasets(_views.chart_spec(chart))
+    return _charts.with_arrow_datasets(_charts.chart_spec(chart))
 
 
 # -- the sprint demo's table and charts: a rerun reads a page of rows and two cached specs ------
@@ -139,7 +102,7 @@ def _filtered_positions(
     path: str, sprint: str, prototype: str, version: int, filters: tuple
 ) -> np.ndarray:
     frame = _shared_predictions(path, sprint, prototype, version)
-    return np.flatnonzero(_views.prediction_mask(frame, *filters))
+    return np.flatnonzero(_predictions_table.prediction_mask(frame, *filters))
 
 
 # A resource, not data: a rerun gets the same read-only frame back instead of unpickling a
@@ -152,16 +115,16 @@ def prediction_page(
     version: int,
     filters: tuple,
     page: int,
-    page_size: int = _views.TABLE_PAGE_SIZE,
-) -> tuple[pd.DataFrame, _views.TablePage]:
+    page_size: int = _predictions_table.TABLE_PAGE_SIZE,
+) -> tuple[pd.DataFrame, _predictions_table.TablePage]:
     """One page of the predictions that pass ``filters`` (the arguments of
-    ``views.prediction_mask`` after the predictions: classes, confidence range, correctness,
-    precomputed only), and where it lies (``views.TablePage``; ``page`` is clamped to the
-    pages there are). The filtered positions are cached apart, so turning a page does not
-    filter again. The frame is shared between sessions: do not modify it."""
+    ``predictions_table.prediction_mask`` after the predictions: classes, confidence range,
+    correctness, precomputed only), and where it lies (``predictions_table.TablePage``; ``page``
+    is clamped to the pages there are). The filtered positions are cached apart, so turning a
+    page does not filter again. The frame is shared between sessions: do not modify it."""
     positions = _filtered_positions(path, sprint, prototype, version, filters)
     frame = _shared_predictions(path, sprint, prototype, version)
-    bounds = _views.table_page(len(positions), len(frame), page, page_size)
+    bounds = _predictions_table.table_page(len(positions), len(frame), page, page_size)
     return frame.iloc[positions[bounds.start : bounds.stop]], bounds
 
 
@@ -192,19 +155,19 @@ def demo_row_ids(path: str, sprint: str, prototype: str, version: int) -> frozen
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def importance_spec(path: str, sprint: str, prototype: str, version: int) -> dict:
-    """The Vega-Lite spec of ``views.global_importance_spec``: built once per
+    """The Vega-Lite spec of ``explanations.global_importance_spec``: built once per
     prototype version, not on every rerun."""
     meta = _prototype(path, sprint, prototype).meta
-    return _views.with_arrow_datasets(_views.global_importance_spec(meta))
+    return _charts.with_arrow_datasets(_explanations.global_importance_spec(meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def waterfall_spec(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
-    """The Vega-Lite spec of ``views.waterfall_spec`` for one row (explaining it first if it
+    """The Vega-Lite spec of ``explanations.waterfall_spec`` for one row (explaining it first if it
     was not explained when publishing)."""
     meta = _prototype(path, sprint, prototype).meta
     row = explanation(path, sprint, prototype, version, row_id)
-    return _views.with_arrow_datasets(_views.waterfall_spec(row, meta))
+    return _charts.with_arrow_datasets(_explanations.waterfall_spec(row, meta))
 
 
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
@@ -234,10 +197,12 @@ def summary(path: str, stamp: tuple) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def headline_spec(path: str, stamp: tuple) -> dict:
-    """The Vega-Lite spec of ``views.headline_spec`` for ``summary(path, stamp)``, built once
-    per workspace stamp instead of on every rerun of the Overview."""
+    """The Vega-Lite spec of ``sprint_summary.headline_spec`` for ``summary(path, stamp)``, built
+    once per workspace stamp instead of on every rerun of the Overview."""
     ws = open_workspace(path, create=False)
-    return _views.with_arrow_datasets(_views.headline_spec(summary(path, stamp), ws.sprints()))
+    return _charts.with_arrow_datasets(
+        _sprint_summary.headline_spec(summary(path, stamp), ws.sprints())
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -283,7 +248,7 @@ def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> b
     if not prototypes:
         return False
     meta = ws.prototype(sprint, prototypes[0]).meta
-    metric_key = _views.bakeoff_metrics(meta["task"])[0]
+    metric_key = _bakeoff_tables.bakeoff_metrics(meta["task"])[0]
     stamp = workspace_stamp(ws, [sprint]) if stamp is None else stamp
     key = (str(ws.path), sprint, metric_key, stamp)
     with _WARM_UPS_LOCK:
@@ -325,7 +290,7 @@ def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stam
     """``bakeoff.pareto_spec`` for ``bakeoff(...)``'s table, its data already in the form
     Streamlit sends to the browser."""
     table = bakeoff(path, sprint, metric_key, assumptions, stamp)
-    return _views.with_arrow_datasets(_bakeoff_display.pareto_spec(table))
+    return _charts.with_arrow_datasets(_bakeoff_charts.pareto_spec(table))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -333,7 +298,7 @@ def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
     """``bakeoff.agreement_spec`` for ``disagreements(...)``, its data already in the form
     Streamlit sends to the browser."""
     split = disagreements(path, sprint, stamp)
-    return _views.with_arrow_datasets(_bakeoff_display.agreement_spec(split["agreement"]))
+    return _charts.with_arrow_datasets(_bakeoff_charts.agreement_spec(split["agreement"]))
 
 
 @st.cache_resource(show_spinner=False)
@@ -378,7 +343,6 @@ def own_case(path: str, sprint: str, prototype: str, version: int, case: str) ->
 
 # -- SME review: a rerun reads one row, its cached specs and the reviewer's own verdicts --------
 __all__ += [
-    "keep_widget_state",
     "own_case_percentiles",
     "own_case_waterfall_spec",
     "prediction_row",
@@ -386,16 +350,6 @@ __all__ += [
     "reviewer_verdicts",
     "verdict_tags",
 ]
-
-
-def keep_widget_state(*keys: str) -> None:
-    """Keep the values of widgets this run does not draw (those in a closed tab that is only
-    computed when open): Streamlit forgets a widget's value after a run that does not draw
-    it, and the widget would come back at its default. Setting the value through Session
-    State is what keeps it (Streamlit's documented way)."""
-    for key in keys:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
@@ -449,10 +403,10 @@ def own_case_percentiles(
 def own_case_waterfall_spec(
     path: str, sprint: str, prototype: str, version: int, case: str
 ) -> dict:
-    """The Vega-Lite spec of ``views.waterfall_spec`` for ``own_case(...)``."""
+    """The Vega-Lite spec of ``explanations.waterfall_spec`` for ``own_case(...)``."""
     meta = _prototype(path, sprint, prototype).meta
     row = own_case(path, sprint, prototype, version, case)
-    return _views.with_arrow_datasets(_views.waterfall_spec(row, meta))
+    return _charts.with_arrow_datasets(_explanations.waterfall_spec(row, meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -515,18 +469,18 @@ def verdict_selection(
     verdict: str | None,
 ) -> dict:
     """The current verdicts matching the filters (None: any), as the Feedback page shows them:
-    ``counts`` (``views.count_verdicts``), ``table`` (``views.verdicts_table`` with the
-    ``Source`` after the ``Row``) and ``labels``, each verdict's id and its line in the
+    ``counts`` (``verdict_tables.count_verdicts``), ``table`` (``verdict_tables.verdicts_table``
+    with the ``Source`` after the ``Row``) and ``labels``, each verdict's id and its line in the
     history box (``#id · row · reviewer · verdict``)."""
     chosen = store(path).verdicts(sprint=sprint, prototype=prototype, reviewer=reviewer)
-    chosen = _views.filter_verdicts(chosen, [verdict] if verdict else None)
-    table = _views.verdicts_table(chosen)
+    chosen = _verdict_tables.filter_verdicts(chosen, [verdict] if verdict else None)
+    table = _verdict_tables.verdicts_table(chosen)
     table.insert(table.columns.get_loc("Row") + 1, "Source", chosen["source"].to_numpy())
     labels = {
         int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
         for v in chosen.itertuples()
     }
-    return {"counts": _views.count_verdicts(chosen), "table": table, "labels": labels}
+    return {"counts": _verdict_tables.count_verdicts(chosen), "table": table, "labels": labels}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -558,11 +512,11 @@ def pairwise_agreement(
 @st.cache_data(show_spinner=False, max_entries=32)
 def conflicts(path: str, stamp: tuple, sprint: str | None, prototype: str | None) -> dict:
     """``feedback_store.conflicts`` as the page shows them: ``table``
-    (``views.conflicts_table``) and ``rows``, how many rows reviewers disagree on."""
+    (``verdict_tables.conflicts_table``) and ``rows``, how many rows reviewers disagree on."""
     labels = _labels(path, stamp, sprint, prototype)
     frame = feedback_store.conflicts(store(path), sprint, prototype, labels=labels)
     rows = frame[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
-    return {"table": _views.conflicts_table(frame), "rows": rows}
+    return {"table": _verdict_tables.conflicts_table(frame), "rows": rows}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -570,13 +524,14 @@ def resolved_labels(
     path: str, stamp: tuple, sprint: str | None, prototype: str | None, rule: str, lead: str | None
 ) -> dict:
     """``feedback_store.resolve_labels`` as the page shows them: ``table``
-    (``views.resolved_table``), ``rows`` (reviewed rows) and ``settled`` (those with a label)."""
+    (``verdict_tables.resolved_table``), ``rows`` (reviewed rows) and ``settled`` (those with a
+    label)."""
     frame = feedback_store.resolve_labels(
         store(path), sprint, prototype, rule=rule, lead=lead,
         labels=_labels(path, stamp, sprint, prototype),
     )  # fmt: skip
     return {
-        "table": _views.resolved_table(frame),
+        "table": _verdict_tables.resolved_table(frame),
         "rows": len(frame),
         "settled": int((~frame["unresolved"]).sum()),
     }
@@ -600,7 +555,8 @@ class TrainingRequest(NamedTuple):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
-    """``views.training_export_bytes`` for ``request``: the file's bytes and its manifest."""
+    """``verdict_tables.training_export_bytes`` for ``request``: the file's bytes and its
+    manifest."""
     # Only whether a reviewed row is a demo row matters: the demo ids among the reviewed rows
     # (those of the export's verdicts), not a set of every demo row of every prototype.
     labels = _labels(request.path, request.stamp, request.sprint, request.prototype)
@@ -609,7 +565,7 @@ def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
     for key in request.demo_versions:
         ids = _shared_predictions(request.path, *key).index.astype(str)
         demo_ids.update(ids[ids.isin(reviewed)].tolist())
-    return _views.training_export_bytes(
+    return _verdict_tables.training_export_bytes(
         store(request.path), request.format, request.sprint, request.prototype,
         rule=request.rule, lead=request.lead, demo_row_ids=demo_ids,
     )  # fmt: skip
@@ -629,9 +585,9 @@ def training_file(request: TrainingRequest) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def dispute_spec(counts: pd.DataFrame) -> dict:
-    """The Vega-Lite spec of ``views.dispute_chart`` for ``FeedbackStore.dispute_counts``'s
+    """The Vega-Lite spec of ``verdict_tables.dispute_chart`` for ``FeedbackStore.dispute_counts``'s
     frame (disputes are not in the verdicts' stamp: the frame itself is the key)."""
-    return _spec(_views.dispute_chart(counts))
+    return _spec(_verdict_tables.dispute_chart(counts))
 
 
 def warm_up_overview(path: str) -> None:
@@ -643,7 +599,7 @@ def warm_up_overview(path: str) -> None:
         return
     stamp = workspace_stamp(ws)
     headline_spec(path, stamp)
-    latest = _views.latest_mvp(ws)
+    latest = _followup_table.latest_mvp(ws)
     if latest:
         sprint, mvp = latest
         version = ws.prototype(sprint, mvp).version

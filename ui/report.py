@@ -27,15 +27,15 @@ from model.bakeoff import (
 from model.costs import CostAssumptions, costs, format_money, format_number, load_assumptions
 from model.metrics import format_metric
 from model.workspace import Workspace, WorkspaceError
-from ui.bakeoff_display import (
+from ui.bakeoff_charts import (
     DOMINATED_COLOR,
     FRONT_COLOR,
     HIGHLIGHT_COLOR,
     LOG_SCALE_RATIO,
     chart_data,
-    display_table,
     pareto_chart,
 )
+from ui.bakeoff_tables import display_table
 
 __all__ = ["bakeoff_report_html", "pareto_svg", "chart_svg"]
 
@@ -87,7 +87,7 @@ def _table(frame: pd.DataFrame, index: bool = False, numeric: set[str] | None = 
 def chart_svg(table: pd.DataFrame, renderer: str = "auto") -> str:
     """The Pareto chart as inline SVG, with no reference to anything outside the document.
 
-    ``renderer``: "vl-convert" renders :func:`ui.bakeoff_display.pareto_chart` (needs the
+    ``renderer``: "vl-convert" renders :func:`ui.bakeoff_charts.pareto_chart` (needs the
     ``vl-convert-python`` package), "builtin" draws :func:`pareto_svg`, "auto" uses vl-convert
     when it is installed.
     """
@@ -129,7 +129,7 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 def pareto_svg(table: pd.DataFrame, width: int = 860, height: int = 480) -> str:
     """The Pareto chart drawn as plain SVG from the bake-off table, without any library.
 
-    Same content as :func:`ui.bakeoff_display.pareto_chart`: score with interval against monthly
+    Same content as :func:`ui.bakeoff_charts.pareto_chart`: score with interval against monthly
     running cost (log scale above a 20× range), size by p50 latency, dominated points grey,
     the MVP ringed; hovering a point shows its figures.
     """

@@ -2,7 +2,7 @@
 
 Building a chart with Altair and turning it into a spec costs 0.05-0.15 s (Altair copies and
 validates its object tree), about what a whole page rerun costs, and a page's first open draws
-several. The chart functions in ``ui.views`` write their specs directly with these helpers;
+several. The chart functions of ``ui`` write their specs directly with these helpers;
 the tests check each one against the same chart built with Altair, which validates it against
 the Vega-Lite schema.
 """

@@ -1,7 +1,7 @@
-"""The bake-off as the page and the report show it: the table in words, the Pareto chart of
-score against running cost, and the agreement heatmap.
+"""The bake-off's charts: the Pareto chart of score against running cost, the agreement heatmap,
+and the scatter of score against latency or model size.
 
-The figures come from :mod:`model.bakeoff`; this module only shapes them for a screen.
+The figures come from :mod:`model.bakeoff`; this module only draws them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import pandas as pd
 
 from model.bakeoff import COST_COLUMNS, ROWS_WORD
 from model.costs import format_money
-from model.metrics import format_metric
+from model.metrics import METRICS, format_metric
 from model.stats import BOOTSTRAP_METHOD
-from ui import vega
+from ui import charts, vega
+from ui.bakeoff_tables import MEGABYTE, interval_points, optional_number
 
 if TYPE_CHECKING:
     import altair as alt
@@ -25,7 +26,7 @@ __all__ = [
     "agreement_data",
     "agreement_spec",
     "chart_data",
-    "display_table",
+    "cost_scatter",
     "pareto_chart",
     "pareto_data",
     "pareto_spec",
@@ -37,87 +38,13 @@ LABEL_LIMIT = 300
 FRONT_COLOR = "#1565c0"
 DOMINATED_COLOR = "#9e9e9e"
 HIGHLIGHT_COLOR = "#e65100"
-MEGABYTE = 1_000_000
 #: Above this ratio between the dearest and cheapest prototype, the cost axis is logarithmic.
 LOG_SCALE_RATIO = 20
-
-
-# -- display ------------------------------------------------------------------------------------
-def _points(value: float, is_fraction: bool, signed: bool = True) -> str:
-    if math.isnan(value):
-        return "—"
-    if is_fraction:
-        return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f}"
-    return f"{value:+.3g}" if signed else f"{value:.3g}"
-
-
-def _p_value(p: float) -> str:
-    """A p-value as people read it: "<0.001" rather than 1.1e-05."""
-    if math.isnan(p):
-        return "—"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The bake-off table as text, one row per prototype, with readable column names."""
-    attrs = table.attrs
-    key, label = attrs["metric_key"], attrs["metric_label"]
-    fraction = attrs.get("is_fraction", True)
-    currency = attrs.get("currency", "USD")
-    confidence = attrs.get("confidence", 0.95)
-    unit = " (points)" if fraction else ""
-    reference = attrs.get("reference") or "reference"
-    out = pd.DataFrame(index=table.index)
-    out["Prototype"] = [
-        f"{n} (MVP)" if mvp else n for n, mvp in zip(table["prototype"], table["mvp"], strict=True)
-    ]
-    out[f"{label} ({confidence:.0%} interval)"] = [
-        "—"
-        if math.isnan(v)
-        else f"{format_metric(key, v)} ({format_metric(key, lo)}–{format_metric(key, hi)})"
-        for v, lo, hi in zip(table[key], table[f"{key}_low"], table[f"{key}_high"], strict=True)
-    ]
-    out[f"vs {reference}{unit}"] = [
-        "—"
-        if math.isnan(d)
-        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
-        for d, lo, hi in zip(
-            table["difference"], table["difference_low"], table["difference_high"], strict=True
-        )
-    ]
-    out["Verdict"] = table["verdict"].fillna("")
-    out["McNemar p"] = [_p_value(p) for p in table["mcnemar_p"]]
-    out["Running cost / month"] = [format_money(_none(v), currency) for v in table[COST_COLUMNS[0]]]
-    out["One-off cost"] = [format_money(_none(v), currency) for v in table["one_off_cost"]]
-    out["Latency p50 / p95 (ms per 1,000)"] = [
-        f"{_number(a, 1)} / {_number(b, 1)}"
-        for a, b in zip(
-            table["latency_ms_per_1000_p50"], table["latency_ms_per_1000_p95"], strict=True
-        )
-    ]
-    out["Model size (MB)"] = [_number(v / MEGABYTE, 2) for v in table["model_size_bytes"]]
-    out["Peak memory (MB)"] = [_number(v / MEGABYTE, 2) for v in table["peak_memory_bytes"]]
-    out["Training (s)"] = [
-        "<0.01" if 0 < v < 0.005 else _number(v, 2) for v in table["train_seconds"]
-    ]
-    out["Effort (person-days)"] = [_number(v, 1) for v in table["effort_days"]]
-    out["Pareto"] = ["dominated" if d else "on the front" for d in table["dominated"]]
-    return out.reset_index(drop=True)
-
-
-def _float(value) -> float:
-    number = pd.to_numeric(value, errors="coerce")
-    return math.nan if number is None or pd.isna(number) else float(number)
-
-
-def _none(value) -> float | None:
-    number = _float(value)
-    return None if math.isnan(number) else number
-
-
-def _number(value, digits: int) -> str:
-    number = _float(value)
-    return "—" if math.isnan(number) else f"{number:,.{digits}f}"
+#: The cost axes of :func:`cost_scatter`: column and title.
+COST_AXES = {
+    "latency": ("latency_ms_per_1000_p50", "latency: ms per 1,000 rows (p50, log scale)"),
+    "size": ("model_size_mb", "model size: MB (log scale)"),
+}
 
 
 # -- charts -------------------------------------------------------------------------------------
@@ -138,17 +65,19 @@ def chart_data(table: pd.DataFrame, metric_key: str | None = None) -> pd.DataFra
             data[metric_key], data[f"{metric_key}_low"], data[f"{metric_key}_high"], strict=True
         )
     ]
-    data["running_text"] = [format_money(_none(v), currency) for v in data[COST_COLUMNS[0]]]
-    data["one_off_text"] = [format_money(_none(v), currency) for v in data["one_off_cost"]]
+    data["running_text"] = [
+        format_money(optional_number(v), currency) for v in data[COST_COLUMNS[0]]
+    ]
+    data["one_off_text"] = [
+        format_money(optional_number(v), currency) for v in data["one_off_cost"]
+    ]
     data["size_mb"] = data["model_size_bytes"] / MEGABYTE
     data["memory_mb"] = data["peak_memory_bytes"] / MEGABYTE
     for column in ("difference", "difference_low", "difference_high"):
         data[column] = data[column].astype(float)
     fraction = attrs.get("is_fraction", True)
     data["difference_text"] = [
-        "—"
-        if math.isnan(d)
-        else f"{_points(d, fraction)} ({_points(lo, fraction)} to {_points(hi, fraction)})"
+        "—" if math.isnan(d) else interval_points(d, lo, hi, fraction)
         for d, lo, hi in zip(
             data["difference"], data["difference_low"], data["difference_high"], strict=True
         )
@@ -426,3 +355,52 @@ def agreement_spec(matrix: pd.DataFrame) -> dict:
         "width": size,
     }
     return vega.with_data(spec, data)
+
+
+def cost_scatter(comparison: pd.DataFrame, metric_key: str, cost: str = "latency") -> alt.Chart:
+    """Headline metric against a cost, one labelled point per prototype, the MVP highlighted."""
+    import altair as alt
+
+    column, title = COST_AXES[cost]
+    data = comparison.copy()
+    data["model_size_mb"] = data["model_size_bytes"] / MEGABYTE
+    data["role"] = np.where(data["mvp"].astype(bool), "MVP", "prototype")
+    data["metric_text"] = [format_metric(metric_key, v) for v in data[metric_key]]
+    info = METRICS[metric_key]
+    low, high = float(data[column].min()), float(data[column].max())
+    x = alt.X(
+        f"{column}:Q",
+        title=title,
+        scale=alt.Scale(type="log", domain=[low / 2, high * 10], nice=False),
+        axis=alt.Axis(format="~g", tickCount=6, grid=False),
+    )
+    direction = "higher is better" if info.higher_is_better else "lower is better"
+    y = alt.Y(
+        f"{metric_key}:Q",
+        title=f"{info.label} ({direction})",
+        scale=alt.Scale(zero=False, padding=24),
+        axis=alt.Axis(format=".2f", tickCount=5),
+    )
+    color = alt.Color(
+        "role:N",
+        scale=alt.Scale(
+            domain=["MVP", "prototype"], range=[charts.HIGHLIGHT_COLOR, charts.DOWN_COLOR]
+        ),
+        legend=alt.Legend(orient="bottom", title=None),
+    )
+    base = alt.Chart(data).encode(x=x, y=y)
+    points = base.mark_point(filled=True, opacity=1).encode(
+        color=color,
+        size=alt.Size(
+            "role:N", scale=alt.Scale(domain=["MVP", "prototype"], range=[420, 180]), legend=None
+        ),
+        tooltip=[
+            alt.Tooltip("prototype:N"),
+            alt.Tooltip("metric_text:N", title=info.label),
+            alt.Tooltip(f"{column}:Q", title=title.split(" (")[0], format=".3g"),
+        ],
+    )
+    labels = base.mark_text(align="left", dx=12, dy=-10, fontSize=charts.FONT_SIZE).encode(
+        text="prototype:N"
+    )
+    return charts.styled((points + labels).properties(height=340))

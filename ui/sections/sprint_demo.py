@@ -1,7 +1,8 @@
-"""Streamlit panels: the pages' sections, laid out once.
+"""The Sprint demo's sections: the MVP and its metrics, global importance, the predictions
+table and the explanation of the selected row.
 
-Logic stays in ``ui.views`` and ``model.followup``; these functions only lay it out, so a
-page file stays a short list of its sections.
+What they show is shaped by ``ui.explanations``, ``ui.predictions_table`` and
+``ui.sprint_summary``; these functions only lay it out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from model.workspace import Prototype, Workspace
-from ui import cached, views
+from ui import cached, explanations, formatting, sprint_summary
+from ui import predictions_table as prediction_rows
 
 #: Session-state keys of the sprint demo's predictions table.
 DEMO_TABLE_KEY = "demo_table"
@@ -21,37 +23,11 @@ DEMO_FILTERS_KEY = "demo_filters"
 DEMO_PRECOMPUTED_KEY = "demo_precomputed"
 
 
-def followup_panel(path: str, sprint: str, prototype: str, version: int, lead: str = "") -> None:
-    """What came of earlier sprints' feedback for ``prototype``: sentence, caveat, case list."""
-    st.subheader("What came of earlier feedback")
-    store = cached.store(path)
-    try:
-        followed, summary = cached.followup(
-            path, sprint, prototype, version, cached.verdicts_stamp(store)
-        )
-    except ValueError as error:
-        st.error(views.escape_markdown(views.one_line(error)))
-        return
-    if followed.empty:
-        st.caption("No verdicts from earlier sprints to follow up yet.")
-        return
-    st.info(
-        views.escape_markdown(f"{lead}{summary['sentence']}"),
-        icon=":material/published_with_changes:",
-    )
-    trained = views.trained_on_caption(followed)
-    if trained:
-        st.caption(views.escape_markdown(trained))
-    with st.expander(f"The {len(followed)} cases reviewed before {sprint}"):
-        st.dataframe(views.followup_table(followed), hide_index=True, width="stretch")
-
-
-# -- the sprint demo -----------------------------------------------------------------------------
 def demo_header(ws: Workspace, sprint: str) -> Prototype:
     """The title, the MVP (or the first prototype, saying so), its model and explainer, and its
     metrics against the previous sprint's MVP. Stops the page if the sprint has no prototype."""
     prototypes = ws.prototypes(sprint)
-    st.title(f"Sprint demo: {views.escape_markdown(sprint)}")
+    st.title(f"Sprint demo: {formatting.escape_markdown(sprint)}")
     if not prototypes:
         st.info("This sprint has no published prototypes yet.")
         st.stop()
@@ -59,7 +35,7 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     if name not in prototypes:
         name = prototypes[0]
         st.info(
-            views.escape_markdown(
+            formatting.escape_markdown(
                 f"No MVP is marked for this sprint; showing {name}. Record a decision on the "
                 "Bake-off page to choose one."
             )
@@ -67,9 +43,9 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     proto = ws.prototype(sprint, name)
     meta = proto.meta
 
-    st.subheader(f"MVP: {views.escape_markdown(name)}")
+    st.subheader(f"MVP: {formatting.escape_markdown(name)}")
     st.caption(
-        views.escape_markdown(
+        formatting.escape_markdown(
             f"{meta['estimator']} · explained with the {meta['explainer']} SHAP explainer · "
             f"version {proto.version}, published {meta['published_at'][:10]}"
         )
@@ -77,9 +53,9 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     if meta.get("notes"):
         st.text(meta["notes"])
 
-    previous = views.previous_mvp(ws, sprint)
+    previous = sprint_summary.previous_mvp(ws, sprint)
     previous_metrics = ws.prototype(*previous).metrics if previous else None
-    deltas = views.metric_deltas(proto.metrics, previous_metrics, proto.task)
+    deltas = sprint_summary.metric_deltas(proto.metrics, previous_metrics, proto.task)
     if deltas:
         for column, delta in zip(st.columns(len(deltas)), deltas, strict=True):
             column.metric(
@@ -91,7 +67,7 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
             )
         if previous:
             st.caption(
-                views.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
+                formatting.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
             )
     return proto
 
@@ -101,9 +77,9 @@ def global_importance(path: str, proto: Prototype) -> None:
     st.subheader("What drives the model")
     spec = cached.importance_spec(path, proto.sprint, proto.name, proto.version)
     st.vega_lite_chart(spec, width="stretch")
-    note = views.importance_caption(proto.meta)
+    note = prediction_rows.importance_caption(proto.meta)
     if note:
-        st.caption(views.escape_markdown(note))
+        st.caption(formatting.escape_markdown(note))
 
 
 def predictions_table(path: str, proto: Prototype):
@@ -118,7 +94,7 @@ def predictions_table(path: str, proto: Prototype):
     if "correct" in outline["columns"]:
         correctness = st.segmented_control(
             "Outcome",
-            views.CORRECTNESS,
+            prediction_rows.CORRECTNESS,
             default="all",
             required=True,
             format_func={"all": "All", "correct": "Right", "wrong": "Wrong"}.get,
@@ -130,7 +106,7 @@ def predictions_table(path: str, proto: Prototype):
     confidence = (0.0, 1.0)
     if "confidence" in outline["columns"]:
         confidence = st.slider("Confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="demo_confidence")
-    in_advance = views.precomputed_caption(
+    in_advance = prediction_rows.precomputed_caption(
         outline["precomputed"], outline["rows"], meta.get("deck")
     )
     precomputed_only = False
@@ -152,7 +128,7 @@ def predictions_table(path: str, proto: Prototype):
         columns.append("precomputed")
     event = st.dataframe(
         rows[columns],
-        key=views.table_key(DEMO_TABLE_KEY, filters, page.number),
+        key=prediction_rows.table_key(DEMO_TABLE_KEY, filters, page.number),
         on_select="rerun",
         selection_mode="single-row",
         height=330,
@@ -179,11 +155,11 @@ def predictions_table(path: str, proto: Prototype):
             width=180,
         )
     if in_advance:
-        st.caption(views.escape_markdown(in_advance))
-        rule = views.deck_rule(meta.get("deck"))
+        st.caption(formatting.escape_markdown(in_advance))
+        rule = prediction_rows.deck_rule(meta.get("deck"))
         if rule:
             with st.expander("Which rows were explained in advance, and why"):
-                st.caption(views.escape_markdown(rule))
+                st.caption(formatting.escape_markdown(rule))
     return rows, event
 
 
@@ -198,31 +174,31 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
     selected = list(event.selection.rows) if event is not None else []
     position = selected[0] if selected and selected[0] < len(rows) else None
     if position is None:  # nothing selected: a row whose explanation only needs reading
-        position = views.default_row(rows)
+        position = prediction_rows.default_row(rows)
     row_id = str(rows.index[position])
     row = rows.iloc[position]
     key = (path, proto.sprint, proto.name, proto.version, row_id)
-    waiting = views.explaining_message(row_id, row.get("precomputed"))
+    waiting = prediction_rows.explaining_message(row_id, row.get("precomputed"))
     try:
         with st.spinner(waiting, show_time=True) if waiting else contextlib.nullcontext():
             explanation = cached.explanation(*key)
             waterfall = cached.waterfall_spec(*key)
     except ValueError as error:
-        st.error(views.escape_markdown(views.one_line(error)))
+        st.error(formatting.escape_markdown(formatting.one_line(error)))
         return
 
-    words = views.prediction_in_words(row["predicted"], row.get("confidence"), meta)
-    st.subheader(f"Row {views.escape_markdown(row_id)}: {views.escape_markdown(words)}")
+    words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
+    st.subheader(f"Row {formatting.escape_markdown(row_id)}: {formatting.escape_markdown(words)}")
     details = [f"actual outcome: {row['actual']}"] if "actual" in row else []
     if not selected:
-        details.append(views.default_row_note(rows, position))
+        details.append(prediction_rows.default_row_note(rows, position))
     if details:
-        st.caption(views.escape_markdown("; ".join(details).capitalize() + "."))
+        st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
     st.vega_lite_chart(waterfall, width="stretch")
-    st.caption(views.escape_markdown(views.waterfall_caption(explanation, meta)))
+    st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
     with st.expander("Feature values"):
         st.dataframe(
-            views.feature_values_table(explanation["feature_values"]),
+            prediction_rows.feature_values_table(explanation["feature_values"]),
             hide_index=True,
             width="stretch",
         )

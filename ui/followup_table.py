@@ -1,0 +1,72 @@
+"""Closing the loop, as shown: the latest MVP on the cases flagged in earlier sprints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.workspace import Workspace
+
+__all__ = ["followup_table", "latest_mvp", "trained_on_caption"]
+
+
+FOLLOWUP_ORDER = ("fixed", "still wrong", "newly broken", "still right", "not scored")
+
+
+def latest_mvp(ws: Workspace) -> tuple[str, str] | None:
+    """``(sprint, prototype)`` of the latest sprint's MVP (the nearest earlier one with an MVP
+    when the latest has none)."""
+    for sprint in reversed(ws.sprints()):
+        mvp = ws.mvp(sprint)
+        if mvp and mvp in ws.prototypes(sprint):
+            return sprint, mvp
+    return None
+
+
+def _prediction_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    text = str(value)
+    if "." in text:
+        try:
+            return f"{float(text):.5g}"
+        except ValueError:
+            return text
+    return text
+
+
+def followup_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``model.followup.rescore_flagged`` as text: flagged cases first, fixed ones on top."""
+    order = {status: i for i, status in enumerate(FOLLOWUP_ORDER)}
+    data = frame.assign(
+        _order=frame["status"].map(order).fillna(len(order)), _flagged=~frame["flagged"]
+    ).sort_values(["_flagged", "_order", "sprint"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Status": data["status"].astype(str).to_numpy(),
+            "Row": [
+                f"{row} (own case)" if source == "own" else str(row)
+                for row, source in zip(data["row_id"], data["source"], strict=True)
+            ],
+            "Reviewed in": (data["sprint"] + " · " + data["prototype"]).to_numpy(),
+            "Reviewers' label": [_prediction_text(v) for v in data["corrected_label"]],
+            "Then → now": [
+                f"{_prediction_text(old)} → {_prediction_text(new)}"
+                for old, new in zip(data["old_prediction"], data["new_prediction"], strict=True)
+            ],
+            "In training data": ["yes" if v else "" for v in data["trained_on"]],
+            "Reviewers": [", ".join(r) for r in data["reviewers"]],
+        }
+    )
+
+
+def trained_on_caption(frame: pd.DataFrame) -> str | None:
+    """ "3 of these 9 cases were in the new model's training data…", or None when none was."""
+    trained = int(frame["trained_on"].sum()) if len(frame) else 0
+    if not trained:
+        return None
+    verb = "was" if trained == 1 else "were"
+    return (
+        f"{trained} of these {len(frame)} cases {verb} in the new model's training data: it"
+        " learned their labels, so getting them right is expected rather than evidence."
+    )

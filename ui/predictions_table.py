@@ -1,0 +1,202 @@
+"""The Sprint demo's predictions table: filters, pages of rows, which rows were explained in
+advance, the default row and the review queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ui.formatting import format_value
+
+__all__ = [
+    "TABLE_PAGE_SIZE",
+    "TablePage",
+    "deck_rule",
+    "default_row",
+    "default_row_note",
+    "explaining_message",
+    "feature_values_table",
+    "filter_predictions",
+    "importance_caption",
+    "precomputed_caption",
+    "prediction_mask",
+    "review_queue",
+    "table_key",
+    "table_page",
+]
+
+CORRECTNESS = ("all", "correct", "wrong")
+
+
+def filter_predictions(
+    predictions: pd.DataFrame,
+    classes: Iterable[str] | None = None,
+    confidence: tuple[float, float] = (0.0, 1.0),
+    correctness: str = "all",
+    precomputed_only: bool = False,
+) -> pd.DataFrame:
+    """Rows whose predicted class is in ``classes`` (all if None or empty), whose confidence
+    lies in the closed range ``confidence``, and that are right or wrong as ``correctness`` asks
+    ("all", "correct" or "wrong"; ignored for predictions without known outcomes); with
+    ``precomputed_only``, only rows whose SHAP values were computed when publishing."""
+    return predictions[
+        prediction_mask(predictions, classes, confidence, correctness, precomputed_only)
+    ]
+
+
+def prediction_mask(
+    predictions: pd.DataFrame,
+    classes: Iterable[str] | None = None,
+    confidence: tuple[float, float] = (0.0, 1.0),
+    correctness: str = "all",
+    precomputed_only: bool = False,
+) -> np.ndarray:
+    """``filter_predictions`` as a boolean array over the rows, computed on NumPy arrays so
+    that filtering 100,000 rows takes milliseconds."""
+    if correctness not in CORRECTNESS:
+        raise ValueError(f"correctness must be one of {', '.join(CORRECTNESS)}")
+    mask = np.ones(len(predictions), dtype=bool)
+    chosen = [str(c) for c in classes] if classes else []
+    if chosen:
+        mask &= predictions["predicted"].astype(str).isin(chosen).to_numpy()
+    if "confidence" in predictions.columns:
+        low, high = confidence
+        values = predictions["confidence"].to_numpy(dtype=float, na_value=np.nan)
+        # A little slack so the slider's rounded ends keep rows exactly on the boundary.
+        mask &= (values >= low - 1e-9) & (values <= high + 1e-9)
+    if correctness != "all" and "correct" in predictions.columns:
+        correct = predictions["correct"].to_numpy(dtype=bool, na_value=False)
+        mask &= correct == (correctness == "correct")
+    if precomputed_only and "precomputed" in predictions.columns:
+        mask &= predictions["precomputed"].to_numpy(dtype=bool, na_value=False)
+    return mask
+
+
+#: Rows of the predictions table sent to the browser at a time.
+TABLE_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """Which slice of the filtered rows a page of the table shows: rows ``start`` (0-based,
+    inclusive) to ``stop`` (exclusive) of ``shown``, the page ``number`` (1-based) of
+    ``pages``, and ``total`` rows before filtering."""
+
+    number: int
+    pages: int
+    start: int
+    stop: int
+    shown: int
+    total: int
+
+    @property
+    def caption(self) -> str:
+        """ "Showing rows 201–400 of 5,120 (filtered from 100,000). Click a row to explain it." """
+        if not self.shown:
+            return f"No rows of {self.total:,} match these filters."
+        text = f"Showing rows {self.start + 1:,}–{self.stop:,} of {self.shown:,}"
+        if self.shown != self.total:
+            text += f" (filtered from {self.total:,})"
+        return text + ". Click a row to explain it."
+
+
+def table_page(shown: int, total: int, number: int, page_size: int = TABLE_PAGE_SIZE) -> TablePage:
+    """Page ``number`` (clamped to the pages there are) of ``shown`` filtered rows."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    pages = max(1, -(-shown // page_size))
+    number = min(max(int(number), 1), pages)
+    start = (number - 1) * page_size
+    return TablePage(number, pages, start, min(start + page_size, shown), shown, total)
+
+
+def table_key(prefix: str, *view: object) -> str:
+    """A widget key for a table showing ``view`` (its filters and page): a row selected in one
+    view is not carried to another, where the same position is a different row."""
+    digest = hashlib.sha1(repr(view).encode("utf-8")).hexdigest()[:12]
+    return f"{prefix}-{digest}"
+
+
+def precomputed_caption(n_precomputed: int | None, n_rows: int, deck: Mapping | None) -> str | None:
+    """How many rows were explained when publishing, and what selecting another one costs;
+    None when every row was (or the predictions do not say, as in workspaces published before
+    demo decks). ``deck_rule`` says which rows and why."""
+    if n_precomputed is None or n_precomputed >= n_rows:
+        return None
+    text = (
+        f"{n_precomputed:,} of {n_rows:,} rows were explained when publishing (ticked under "
+        "Ready). Any other row is explained when you select it"
+    )
+    seconds = (deck or {}).get("seconds_per_row")
+    if isinstance(seconds, int | float) and np.isfinite(seconds) and seconds > 0:
+        text += f", the first time only: {_seconds(seconds)}"
+    return text + "."
+
+
+def deck_rule(deck: Mapping | None) -> str | None:
+    """Which rows were explained when publishing, and why: the deck's ``rule``, on one line."""
+    rule = " ".join(str((deck or {}).get("rule") or "").split())
+    return rule or None
+
+
+def importance_caption(meta: Mapping) -> str | None:
+    """What the global importance averages over when only some rows were explained when
+    publishing (the deck's ``importance``); None when it is the plain mean over every row."""
+    deck = meta.get("deck") or {}
+    if not deck or deck.get("precomputed") is None or deck["precomputed"] >= deck.get("rows", 0):
+        return None
+    how = str(deck.get("importance") or "").strip()
+    return f"Importance is the {how}." if how else None
+
+
+def _seconds(seconds: float) -> str:
+    return "under a second" if seconds < 1 else f"about {seconds:.0f} s"
+
+
+def default_row(rows: pd.DataFrame) -> int:
+    """Position of the row to explain when none is selected: the first of the page explained
+    in advance (its explanation is read), else the first."""
+    if "precomputed" in rows.columns:
+        ready = np.flatnonzero(rows["precomputed"].to_numpy(dtype=bool, na_value=False))
+        if len(ready):
+            return int(ready[0])
+    return 0
+
+
+def default_row_note(rows: pd.DataFrame, position: int) -> str:
+    """Why that row is explained, for the caption under its heading."""
+    if position == 0:
+        return "no row selected, so the first row of this page is explained"
+    return "no row selected, so the first row of this page explained in advance is shown"
+
+
+def explaining_message(row_id: str, precomputed: object) -> str | None:
+    """The spinner's text while a row not explained in advance is explained; None for a
+    precomputed row (a read, with nothing to wait for)."""
+    if precomputed is None or bool(precomputed):
+        return None
+    return f"Explaining row {row_id} (first time only)…"
+
+
+def review_queue(predictions: pd.DataFrame, reviewed: Iterable[str]) -> list[str]:
+    """Row ids not yet reviewed, least confident first (ties in row order)."""
+    done = {str(r) for r in reviewed}
+    remaining = predictions[~predictions.index.astype(str).isin(done)]
+    if "confidence" in remaining.columns:
+        remaining = remaining.sort_values("confidence", kind="stable")
+    return [str(r) for r in remaining.index]
+
+
+def feature_values_table(feature_values: Mapping[str, object]) -> pd.DataFrame:
+    """Feature name and value as text, for ``st.dataframe``."""
+    return pd.DataFrame(
+        {
+            "Feature": list(feature_values),
+            "Value": [format_value(v) for v in feature_values.values()],
+        }
+    )

@@ -1,0 +1,117 @@
+"""The SME review card in words: how sure the model is, the reasons, how the row compares with
+the demo set, the reviewer's progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from model.metrics import (
+    BINARY,
+    REGRESSION,
+)
+from ui.formatting import format_value, target_name
+
+__all__ = [
+    "confidence_in_words",
+    "contribution_text",
+    "percentile_table",
+    "queue_progress",
+    "reason_wording",
+    "verdict_summary",
+]
+
+#: (minimum sureness, words); sureness is the confidence rescaled so chance is 0 and certain is 1.
+CONFIDENCE_WORDS = ((0.9, "very sure"), (0.6, "fairly sure"), (0.3, "not very sure"))
+
+#: How reasons are worded for targets people know by name: (outcome, noun for the demo rows).
+REASON_WORDS = {"machine failure": ("Failure risk", "machines")}
+DEMO_ROWS_NOUN = "rows in the demo set"
+
+
+def confidence_in_words(confidence: float | None, n_classes: int) -> str | None:
+    """How sure the model is, as a sentence ("The model is fairly sure about this one."), or
+    None without a confidence (regression)."""
+    if confidence is None or not np.isfinite(confidence) or n_classes < 2:
+        return None
+    chance = 1 / n_classes
+    sureness = (float(confidence) - chance) / (1 - chance)
+    for limit, words in CONFIDENCE_WORDS:
+        if sureness >= limit:
+            return f"The model is {words} about this one."
+    if n_classes == 2:
+        return "The model is unsure: this one is close to a coin toss."
+    return "The model is unsure: the likeliest classes are close."
+
+
+def reason_wording(meta: Mapping) -> tuple[str | None, str]:
+    """``(outcome, noun)`` for ``model.review.reason_sentences``: "Failure risk" and "machines"
+    for a machine-failure target, else words built from the target's name (None: the
+    library's own wording)."""
+    target = target_name(meta)
+    if target and target.strip().casefold() in REASON_WORDS:
+        return REASON_WORDS[target.strip().casefold()]
+    if target and meta.get("task") == BINARY:
+        return f"The probability of {target}", DEMO_ROWS_NOUN
+    if target and meta.get("task") == REGRESSION:
+        return f"The predicted {target}", DEMO_ROWS_NOUN
+    return None, DEMO_ROWS_NOUN
+
+
+def _compared(percentile: float | None) -> str:
+    if percentile is None or not np.isfinite(percentile):
+        return ""
+    if percentile >= 60:
+        return f"higher than {int(np.floor(percentile))}%"
+    if percentile <= 40:
+        return f"lower than {int(np.floor(100 - percentile))}%"
+    return "typical"
+
+
+def percentile_table(
+    feature_values: Mapping[str, object], percentiles: Mapping[str, float]
+) -> pd.DataFrame:
+    """Each feature's value with its percentile in the demo set (NaN for categories) and the
+    same in words ("higher than 95%", "typical"), for ``st.dataframe``."""
+    names = list(feature_values)
+    shown = [percentiles.get(name) for name in names]
+    return pd.DataFrame(
+        {
+            "Feature": names,
+            "Value": [format_value(v) for v in feature_values.values()],
+            "Percentile": pd.Series(
+                [np.nan if p is None else float(p) for p in shown], dtype="float64"
+            ),
+            "In the demo set": [_compared(p) for p in shown],
+        }
+    )
+
+
+def queue_progress(position: int, total: int, reviewed: int) -> tuple[float, str]:
+    """The progress bar's value and text: "Card 3 of 40 · 2 reviewed"."""
+    if total <= 0:
+        return 0.0, "This queue is empty"
+    if position >= total:
+        return 1.0, f"End of the queue · {reviewed} of {total} reviewed"
+    return (position + 1) / total, f"Card {position + 1} of {total} · {reviewed} reviewed"
+
+
+def verdict_summary(verdict: Mapping) -> str:
+    """A reviewer's current verdict in one line: "Your verdict: wrong, right label 1
+    (version 2, 2024-05-17 10:02)"."""
+    text = f"Your verdict: {verdict['verdict']}"
+    label = verdict.get("corrected_label")
+    if isinstance(label, str) and label:
+        text += f", right label {label}"
+    when = str(verdict.get("recorded_at", ""))[:16].replace("T", " ")
+    return f"{text} (version {verdict['version']}, {when})"
+
+
+def contribution_text(value: float, unit: str | None) -> str:
+    """A SHAP contribution as shown on the waterfall: "+12.3 points" or "+0.42"."""
+    if unit == "probability":
+        return f"{value * 100:+.1f} points"
+    return f"{value:+.3g}"

@@ -1,0 +1,90 @@
+"""The bake-off's "Decision" tab: the group's decision, recorded with a snapshot of the figures
+it saw (the chosen prototype becomes the MVP), and the decisions recorded before."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from model import access
+from ui import bakeoff_tables, formatting, session, sprint_summary
+from ui.sections.bakeoff_session import BakeoffContext
+
+FLASH_KEY = "bake_off_flash"
+
+
+def escape(text: object) -> str:
+    return formatting.escape_markdown(text)
+
+
+def show(ctx: BakeoffContext) -> None:
+    """The decision form (for scientists) and the sprint's decisions."""
+    st.subheader("Record a decision")
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        # Recorded: start the next decision from empty fields (set, not popped, so the
+        # browser's copies of the widgets are cleared too).
+        st.session_state["decision_rationale"] = ""
+        st.session_state["decision_attendees"] = ""
+    if not access.can(ctx.role, "record_decision"):
+        st.info(escape(access.refusal(ctx.role, "record_decision")), icon=":material/lock:")
+    else:
+        if st.session_state.get("decision_chosen") not in ctx.prototypes:
+            st.session_state["decision_chosen"] = (
+                ctx.mvp if ctx.mvp in ctx.prototypes else ctx.prototypes[0]
+            )
+        with st.form("decision_form", clear_on_submit=False):
+            first, second = st.columns([3, 2])
+            chosen = first.selectbox("Chosen prototype", ctx.prototypes, key="decision_chosen")
+            decided_on = second.date_input("Decided on", value=dt.date.today(), key="decision_date")
+            attendees = st.text_input(
+                "Attendees (comma-separated)", key="decision_attendees", max_chars=1000
+            )
+            rationale = st.text_area(
+                "Why this one?", key="decision_rationale", max_chars=5000, height=100
+            )
+            submitted = st.form_submit_button("Record decision", type="primary")
+        st.caption(
+            "The figures shown above (this metric, intervals, verdicts and costs, and the cost "
+            "assumptions) are stored with the decision, and the chosen prototype becomes the MVP."
+        )
+        if flash:
+            st.success(flash)
+        if submitted:
+            recorder = session.reviewer()
+            if not recorder:
+                st.error("Enter your name in the sidebar first: the decision is recorded under it.")
+            else:
+                try:
+                    ctx.ws.record_decision(
+                        ctx.sprint,
+                        chosen,
+                        rationale,
+                        attendees,
+                        decided_on=decided_on.isoformat(),
+                        recorded_by=recorder,
+                        snapshot=bakeoff_tables.decision_snapshot(
+                            ctx.table, ctx.shown, ctx.assumptions.to_dict()
+                        ),
+                    )
+                except ValueError as error:
+                    st.error(escape(formatting.one_line(error)))
+                else:
+                    st.session_state[FLASH_KEY] = f"Decision recorded: {escape(chosen)} is the MVP."
+                    st.rerun()
+
+    st.subheader("Decisions")
+    if not ctx.decisions:
+        st.caption("No decision recorded for this sprint yet.")
+    for decision in reversed(ctx.decisions):
+        when, body, attendees_text = sprint_summary.decision_text(decision)
+        with st.container(border=True):
+            st.caption(escape(when))
+            st.text(body)
+            if attendees_text:
+                st.caption("Attendees: " + escape(attendees_text))
+            figures, caption = bakeoff_tables.snapshot_view(decision.get("snapshot"))
+            with st.expander("Figures shown when it was decided"):
+                st.caption(escape(caption))
+                st.table(bakeoff_tables.escape_table(figures))

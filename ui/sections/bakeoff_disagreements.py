@@ -1,0 +1,120 @@
+"""The bake-off's "Where they disagree" tab: the rows where the prototypes predict different
+labels, and the button that sends them to SME review."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from model import access
+from model.workspace import Workspace
+from ui import bakeoff_tables, cached, formatting, session
+from ui.sections.bakeoff_session import BakeoffContext
+
+ROWS_PAGE_KEY = "bake_off_rows_page"
+QUEUE = "bake-off disagreements"
+ROWS_PER_PAGE = 25
+
+
+def escape(text: object) -> str:
+    return formatting.escape_markdown(text)
+
+
+def show(ctx: BakeoffContext) -> None:
+    """The tab, computed only when it is open."""
+    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role)
+
+
+def show_disagreements(ws: Workspace, sprint: str, stamp: tuple, role: str | None) -> None:
+    """The rows where the prototypes predict different labels, a page at a time, and the
+    button that sends them to SME review."""
+    st.subheader("Where the prototypes disagree")
+    path = str(ws.path)
+    try:
+        split = cached.disagreements(path, sprint, stamp)
+    except ValueError as error:
+        st.info(escape(formatting.one_line(error)))
+    else:
+        names = list(split["agreement"].index)
+        differ = split["rows"]  # only the rows where they disagree
+        row_ids = [str(r) for r in differ["row_id"]]
+        if len(names) < 2:
+            st.info("Only one prototype here: there is nothing to disagree about.")
+        else:
+            share_column, send_column = st.columns(2, gap="large")
+            with share_column:
+                st.metric(
+                    "Demo rows where the predictions differ",
+                    formatting.percent(split["share"]) if split["n_disagreements"] else "none",
+                    help="Rows where at least two prototypes predict a different label.",
+                )
+                st.write(
+                    f"{split['n_disagreements']:,} of {split['n_rows']:,} demo rows: the rows "
+                    "an SME can settle fastest."
+                )
+            with send_column:
+                sent = ws.review_queues(sprint).get(QUEUE)
+                send = st.button(
+                    f"Send these {len(row_ids):,} rows to SME review",
+                    key="bake_off_send_rows",
+                    type="primary",
+                    disabled=not row_ids or not access.can(role, "send_to_review"),
+                    help=(
+                        f"They appear on the SME review page as the queue “{QUEUE}”."
+                        if access.can(role, "send_to_review")
+                        else access.refusal(role, "send_to_review")
+                    ),
+                )
+                if send:
+                    reviewer = session.reviewer()
+                    if not reviewer:
+                        st.error(
+                            "Enter your name in the sidebar first: the rows are sent under it."
+                        )
+                    else:
+                        try:
+                            sent = ws.send_to_review(
+                                sprint,
+                                QUEUE,
+                                row_ids,
+                                sent_by=reviewer,
+                                note=f"{len(row_ids):,} rows where {sprint}'s prototypes disagree",
+                            )
+                        except ValueError as error:
+                            st.error(escape(formatting.one_line(error)))
+                        else:
+                            st.success(f"Sent {len(row_ids):,} rows to SME review.")
+                if sent:
+                    st.caption(
+                        escape(
+                            f"Last sent: {len(sent.get('rows', [])):,} rows by "
+                            f"{sent.get('sent_by') or 'unknown'} on "
+                            f"{str(sent.get('sent_at', ''))[:10]}"
+                        )
+                    )
+            st.vega_lite_chart(cached.agreement_spec(path, sprint, stamp), width="stretch")
+            if row_ids:
+                pages = (len(row_ids) - 1) // ROWS_PER_PAGE + 1
+                page = 1
+                if pages > 1:
+                    page = st.number_input(
+                        f"Page (of {pages})",
+                        min_value=1,
+                        max_value=pages,
+                        value=1,
+                        step=1,
+                        key=ROWS_PAGE_KEY,
+                        persist_state="page",
+                        width=200,
+                    )
+                start = (int(page) - 1) * ROWS_PER_PAGE
+                rows = differ.iloc[start : start + ROWS_PER_PAGE]
+                st.dataframe(
+                    bakeoff_tables.disagreement_view(rows, names),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={"Row": st.column_config.TextColumn(pinned=True)},
+                )
+                st.caption(
+                    f"Rows {start + 1:,}–{start + len(rows):,} of {len(row_ids):,}, the most "
+                    "split first; probabilities are of the positive class."
+                )

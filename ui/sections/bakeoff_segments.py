@@ -1,0 +1,53 @@
+"""The bake-off's "Per segment" tab: each prototype's score per value of a chosen feature."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import bakeoff_tables, cached, formatting
+from ui.sections.bakeoff_session import BakeoffContext
+
+FEATURE_KEY = "bake_off_feature"
+
+
+def escape(text: object) -> str:
+    return formatting.escape_markdown(text)
+
+
+def show(ctx: BakeoffContext) -> None:
+    """The tab, computed only when it is open."""
+    choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]])
+    show_segments(ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp)
+
+
+def show_segments(
+    path: str, sprint: str, metric_key: str, label: str, choices: list[str], stamp: tuple
+) -> None:
+    """The score (``label``) of each prototype per value of a feature chosen among ``choices``."""
+    st.subheader(f"{label} per segment")
+    if not choices:
+        st.info("These prototypes were published without their feature names.")
+    else:
+        if st.session_state.get(FEATURE_KEY) not in choices:
+            st.session_state[FEATURE_KEY] = choices[0]
+        feature = st.selectbox(
+            "Feature",
+            choices,
+            key=FEATURE_KEY,
+            persist_state="page",  # kept while another tab is open
+            help="Categorical features first; a numeric one is cut into four equal-count bins.",
+            width=360,
+        )
+        try:
+            segments = cached.segments(path, sprint, metric_key, feature, stamp)
+        except ValueError as error:
+            st.error(escape(formatting.one_line(error)))
+        else:
+            st.dataframe(bakeoff_tables.segment_view(segments), hide_index=True, width="stretch")
+            st.caption(
+                escape(
+                    f"{label} of each prototype on the demo rows of each value of {feature}; "
+                    "— where it is undefined (a segment with one class only). Small segments "
+                    "give wide intervals: read big gaps, not small ones."
+                )
+            )

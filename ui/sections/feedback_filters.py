@@ -1,0 +1,141 @@
+"""The Feedback page's opening: the filters (sprint, prototype, reviewer, verdict), the counts
+they select, and what every tab of the page shares (``FeedbackContext``).
+
+The filters narrow the verdicts table and its downloads. Agreement, resolved labels and
+disputes are about the reviewers together, so they follow the sprint and prototype filters
+only (``shared_scope``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from feedback_store import VERDICTS, FeedbackStore
+from model import access
+from model.workspace import Workspace
+from ui import cached, session
+
+ALL = "All"
+
+
+def chosen(value: str) -> str | None:
+    """A filter's value as the store takes it: None for "All"."""
+    return None if value == ALL else value
+
+
+@dataclass(frozen=True)
+class FeedbackContext:
+    """What the Feedback page's tabs share: the store, the filters and what they select."""
+
+    ws: Workspace
+    path: str
+    store: FeedbackStore
+    #: The store's stamp: everything cached from the verdicts is keyed by it.
+    stamp: tuple
+    sprints: list[str]
+    may_export: bool
+    #: Why not, when the role may not export.
+    no_export: str | None
+    #: Who judged what, and how many (``cached.verdict_outline``).
+    outline: pd.DataFrame
+    total: int
+    sprint: str
+    prototype: str
+    reviewer: str
+    kind: str
+    scope: dict
+    table: pd.DataFrame
+    labels: dict
+    page_key: str
+    history_key: str
+    reviewed_sprints: list[str]
+    shared_scope: dict
+
+
+def start() -> FeedbackContext:
+    """The title, the filters and the counts of the verdicts they select."""
+    ws = session.workspace()
+    path = str(ws.path)
+    store = cached.store(path)
+    stamp = cached.verdicts_stamp(store)
+    sprints = ws.sprints()
+    role = session.role()
+    may_export = access.can(role, "export")
+    no_export = None if may_export else access.refusal(role, "export")
+
+    st.title("Feedback")
+
+    # Who judged what, and how many: the filters' choices without reading every verdict.
+    outline = cached.verdict_outline(path, stamp)
+    total = int(outline["verdicts"].sum())
+    filters = st.columns(4)
+    if st.session_state.get("feedback_sprint") not in [ALL, *sprints]:
+        st.session_state.pop("feedback_sprint", None)
+    sprint = filters[0].selectbox("Sprint", [ALL, *sprints], key="feedback_sprint")
+    in_sprint = outline if sprint == ALL else outline[outline["sprint"] == sprint]
+    prototype_options = [ALL, *sorted(in_sprint["prototype"].unique())]
+    if st.session_state.get("feedback_prototype") not in prototype_options:
+        st.session_state.pop("feedback_prototype", None)
+    prototype = filters[1].selectbox("Prototype", prototype_options, key="feedback_prototype")
+    reviewer_options = [ALL, *sorted(outline["reviewer"].unique(), key=str.casefold)]
+    if st.session_state.get("feedback_reviewer") not in reviewer_options:
+        st.session_state.pop("feedback_reviewer", None)
+    reviewer = filters[2].selectbox("Reviewer", reviewer_options, key="feedback_reviewer")
+    kind = filters[3].selectbox(
+        "Verdict",
+        [ALL, *VERDICTS],
+        key="feedback_verdict",
+        format_func=lambda v: "All verdicts" if v == ALL else v,
+    )
+    scope = dict(sprint=chosen(sprint), prototype=chosen(prototype), reviewer=chosen(reviewer))
+    selection = cached.verdict_selection(path, stamp, **scope, verdict=chosen(kind))
+    counts, table, labels = selection["counts"], selection["table"], selection["labels"]
+    for column, (label, value) in zip(
+        st.columns(5),
+        [
+            ("Correct", counts["correct"]),
+            ("Wrong", counts["wrong"]),
+            ("Unsure", counts["unsure"]),
+            ("Verdicts", counts["total"]),
+            ("Reviewers", counts["reviewers"]),
+        ],
+        strict=True,
+    ):
+        column.metric(label, value)
+
+    # The key of the history box names the filtered set: with a key of its own per set, a
+    # filter change starts the box afresh in the browser too (reusing one key kept showing the
+    # old choice there while the page explained another).
+    listed = hashlib.sha1(repr(list(labels)).encode()).hexdigest()[:12]
+    page_key = f"feedback_page_{listed}"  # a new filtered set starts on its first page
+    # The history box offers the verdicts of the page shown: one box per set and page.
+    history_key = f"feedback_history_{listed}_{st.session_state.get(page_key, 1)}"
+
+    reviewed_sprints = [s for s in sprints if s in set(outline["sprint"])]
+    shared_scope = dict(sprint=chosen(sprint), prototype=chosen(prototype))
+    return FeedbackContext(
+        ws=ws,
+        path=path,
+        store=store,
+        stamp=stamp,
+        sprints=sprints,
+        may_export=may_export,
+        no_export=no_export,
+        outline=outline,
+        total=total,
+        sprint=sprint,
+        prototype=prototype,
+        reviewer=reviewer,
+        kind=kind,
+        scope=scope,
+        table=table,
+        labels=labels,
+        page_key=page_key,
+        history_key=history_key,
+        reviewed_sprints=reviewed_sprints,
+        shared_scope=shared_scope,
+    )

@@ -1,0 +1,94 @@
+"""The Feedback page's "Verdicts" tab: the verdicts matching the filters a page at a time, a
+verdict's history, and the exports (made when a button is clicked)."""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from ui import predictions_table, verdict_tables
+from ui.sections.feedback_filters import ALL, FeedbackContext, chosen
+
+EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
+           "jsonl": ("JSON Lines", "application/jsonl")}  # fmt: skip
+VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags", "Prototype"]
+
+
+def show_verdicts(ctx: FeedbackContext) -> None:
+    """The verdicts matching the filters, a verdict's history and the exports."""
+    # A column holding the one value chosen in a filter above says nothing: leave it out.
+    hidden = [
+        column
+        for column, value in (("Sprint", ctx.sprint), ("Prototype", ctx.prototype))
+        if value != ALL
+    ]
+    shown = ctx.table.drop(columns=hidden)
+    # A page of verdicts at a time, as the Sprint demo's table: never every verdict at once.
+    page = predictions_table.table_page(
+        len(shown),
+        len(shown),
+        st.session_state.get(ctx.page_key, 1),
+        predictions_table.TABLE_PAGE_SIZE,
+    )
+    st.dataframe(
+        shown.iloc[page.start : page.stop],
+        hide_index=True,
+        width="stretch",
+        # What reviewers said first, so a 1280-pixel projector shows the comment unscrolled.
+        column_order=[c for c in VERDICT_ORDER if c in shown.columns]
+        + [c for c in shown.columns if c not in VERDICT_ORDER],
+        column_config={"Comment": st.column_config.TextColumn(width="medium")},
+    )
+    showing = f"Showing {page.start + 1:,}–{page.stop:,} of them. " if page.pages > 1 else ""
+    st.caption(
+        f"{len(ctx.table):,} of {ctx.total:,} verdicts. {showing}Source “own” marks cases "
+        "reviewers entered themselves."
+    )
+    if page.pages > 1:
+        st.number_input(
+            f"Page (of {page.pages:,})", min_value=1, max_value=page.pages, step=1,
+            key=ctx.page_key, width=200,
+        )  # fmt: skip
+
+    history_column, export_column = st.columns([3, 2], gap="large")
+    with history_column:
+        st.subheader("History")
+        if not ctx.labels:
+            st.caption("No verdict matches these filters.")
+        else:
+            on_page = list(ctx.labels)[page.start : page.stop]
+            verdict_id = st.selectbox(
+                "Every version of", on_page, format_func=ctx.labels.get, key=ctx.history_key
+            )
+            history = ctx.store.history(verdict_id)
+            st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
+
+    with export_column:
+        st.subheader("Export")
+        st.caption(
+            "The current verdicts matching the filters above, with the features and prediction "
+            "each reviewer saw."
+        )
+        for fmt, (label, mime) in EXPORTS.items():
+            # Made when clicked, not on every rerun; a role without "export" gets no callable.
+            st.download_button(
+                f"Download {label}",
+                data=functools.partial(
+                    verdict_tables.verdict_export_bytes,
+                    ctx.store,
+                    fmt,
+                    **ctx.scope,
+                    verdict=chosen(ctx.kind),
+                )
+                if ctx.may_export and ctx.labels
+                else b"",
+                file_name=f"verdicts.{fmt}",
+                mime=mime,
+                key=f"feedback_export_{fmt}",
+                icon=":material/download:",
+                on_click="ignore",
+                width="stretch",
+                disabled=not ctx.labels or not ctx.may_export,
+                help=ctx.no_export,
+            )

@@ -1,0 +1,32 @@
+"""What came of earlier sprints' feedback: a section of the Overview and the Sprint demo."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import cached, followup_table, formatting
+
+
+def followup_panel(path: str, sprint: str, prototype: str, version: int, lead: str = "") -> None:
+    """What came of earlier sprints' feedback for ``prototype``: sentence, caveat, case list."""
+    st.subheader("What came of earlier feedback")
+    store = cached.store(path)
+    try:
+        followed, summary = cached.followup(
+            path, sprint, prototype, version, cached.verdicts_stamp(store)
+        )
+    except ValueError as error:
+        st.error(formatting.escape_markdown(formatting.one_line(error)))
+        return
+    if followed.empty:
+        st.caption("No verdicts from earlier sprints to follow up yet.")
+        return
+    st.info(
+        formatting.escape_markdown(f"{lead}{summary['sentence']}"),
+        icon=":material/published_with_changes:",
+    )
+    trained = followup_table.trained_on_caption(followed)
+    if trained:
+        st.caption(formatting.escape_markdown(trained))
+    with st.expander(f"The {len(followed)} cases reviewed before {sprint}"):
+        st.dataframe(followup_table.followup_table(followed), hide_index=True, width="stretch")

@@ -1,0 +1,80 @@
+"""The Overview's sections: the headline metric per sprint beside the verdict counts, the
+sprints table, the latest MVP on earlier feedback, and the decisions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from model.workspace import Workspace
+from ui import cached, followup_table, formatting, sprint_summary
+from ui.sections import followup
+
+
+def header(sprints: list[str], summary: pd.DataFrame, total: dict) -> None:
+    """The title and what the workspace holds."""
+    st.title("Sprint Review")
+    st.caption(
+        f"{len(sprints)} sprints · {len(summary)} prototypes · {total['total']} verdicts from "
+        f"{total['reviewers']} reviewers"
+    )
+
+
+def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total: dict) -> None:
+    """The MVP's headline metric per sprint, and the verdicts of every sprint counted."""
+    chart_column, counts_column = st.columns([2, 1], gap="large")
+    with chart_column:
+        st.subheader("MVP headline metric per sprint")
+        if summary["mvp"].any():
+            st.vega_lite_chart(cached.headline_spec(path, stamp), width="stretch")
+        else:
+            st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
+    with counts_column:
+        st.subheader("SME verdicts, all sprints")
+        first, second = st.columns(2)
+        first.metric("Correct", total["correct"])
+        second.metric("Wrong", total["wrong"])
+        first.metric("Unsure", total["unsure"])
+        second.metric("Reviewers", total["reviewers"])
+
+
+def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
+    """One row per sprint: its MVP, headline metric and verdict counts."""
+    st.subheader("Sprints")
+    st.dataframe(
+        sprint_summary.overview_table(ws, summary, counts),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            name: st.column_config.NumberColumn(name, width=76)
+            for name in ("Correct", "Wrong", "Unsure", "Reviewers")
+        },
+    )
+
+
+def latest_followup(ws: Workspace, path: str, sprints: list[str]) -> None:
+    """Closing the loop: the latest MVP on the cases flagged before it."""
+    latest = followup_table.latest_mvp(ws)
+    if latest and latest[0] != sprints[0]:
+        latest_sprint, latest_mvp = latest
+        followup.followup_panel(
+            path,
+            latest_sprint,
+            latest_mvp,
+            ws.prototype(latest_sprint, latest_mvp).version,
+            lead=f"{latest_sprint}'s MVP, {latest_mvp}: ",
+        )
+
+
+def decisions(ws: Workspace, sprints: list[str]) -> None:
+    """The last decision of each sprint that has one, latest sprint first."""
+    decided = [s for s in reversed(sprints) if ws.decisions(s)]
+    if decided:
+        st.subheader("Decisions")
+    for sprint in decided:
+        when, body, attendees = sprint_summary.decision_text(ws.decisions(sprint)[-1], sprint)
+        with st.container(border=True):
+            st.caption(formatting.escape_markdown(when))
+            st.text(body)
+            if attendees:
+                st.caption("Attendees: " + formatting.escape_markdown(attendees))

@@ -1,0 +1,106 @@
+"""The SME review card in words: the prediction, the reasons, the waterfall, and the dispute of
+a feature's contribution ("right answer, wrong reason")."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from feedback_store import DISPUTE_KINDS
+from feedback_store.store import COMMENT_MAX
+from model import access, review
+from ui import explanations, formatting, review_card, verdict_tables
+from ui.sections import review_session
+from ui.sections.review_session import FLASH_KEY, ReviewContext
+
+
+def prediction_header(ctx: ReviewContext, predicted, confidence: float | None) -> None:
+    st.subheader(
+        formatting.escape_markdown(formatting.prediction_in_words(predicted, confidence, ctx.meta))
+    )
+    sure = review_card.confidence_in_words(confidence, len(ctx.classes))
+    if sure:
+        st.markdown(f"**{formatting.escape_markdown(sure)}**")
+
+
+def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
+    sentences = review.reason_sentences(
+        explanation,
+        percentiles,
+        ctx.task,
+        ctx.meta.get("positive_class"),
+        outcome=ctx.outcome,
+        noun=ctx.noun,
+    )
+    st.markdown("**Why**")
+    if sentences:
+        st.markdown("\n".join(f"- {formatting.escape_markdown(s)}" for s in sentences))
+    else:
+        st.caption("No single reading moved this prediction much.")
+
+
+def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
+
+
+def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
+    contributions = explanation["contributions"]
+    unit = explanation.get("unit")
+    ordered = sorted(contributions, key=lambda f: abs(contributions[f]), reverse=True)
+    disputes = ctx.store.disputes(sprint=ctx.sprint, prototype=ctx.name)
+    disputes = disputes[disputes["row_id"].astype(str) == row_id]
+    label = "Right answer, wrong reason?"
+    if len(disputes):
+        label += f" ({len(disputes)} disputed on this card)"
+    with st.expander(label, icon=":material/flag:"):
+        if len(disputes):
+            st.dataframe(
+                verdict_tables.disputes_table(disputes, unit), hide_index=True, width="stretch"
+            )
+        if not ctx.may_dispute:
+            st.caption(formatting.escape_markdown(access.refusal(ctx.role, "dispute")))
+            return
+        key = review_session.card_keys(ctx, row_id)["dispute"]
+        with st.form(f"review_dispute_{key}", border=False):
+            first, second = st.columns(2)
+            feature = first.selectbox(
+                "Feature",
+                ordered,
+                format_func=lambda f: (
+                    f"{f} ({review_card.contribution_text(contributions[f], unit)})"
+                ),
+                key=f"review_dispute_feature_{key}",
+            )
+            kind = second.selectbox(
+                "What is wrong with its contribution",
+                DISPUTE_KINDS,
+                key=f"review_dispute_kind_{key}",
+            )
+            comment = st.text_input(
+                "Comment (optional)",
+                key=f"review_dispute_comment_{key}",
+                placeholder="e.g. torque this low never causes failures",
+                help=f"Up to {COMMENT_MAX:,} characters.",
+            )
+            submitted = st.form_submit_button("Record dispute")
+        if submitted:
+            try:
+                ctx.store.dispute(
+                    sprint=ctx.sprint,
+                    prototype=ctx.name,
+                    row_id=row_id,
+                    reviewer=ctx.reviewer,
+                    feature=feature,
+                    kind=kind,
+                    shap_value=float(contributions[feature]),
+                    comment=comment,
+                    key=key,
+                )
+            except (ValueError, OSError) as error:
+                st.error(formatting.escape_markdown(formatting.one_line(error)))
+            else:
+                review_session.renew_keys(ctx, row_id, "dispute")
+                st.session_state[FLASH_KEY] = (
+                    f"Recorded your dispute: {formatting.escape_markdown(feature)} {kind}."
+                )
+                st.rerun()

@@ -1,0 +1,201 @@
+"""The SME review's queue: the reviewer picks one (least confident first, where the prototypes
+disagree, a stratified sample, what they have not reviewed yet, one row by id, or a list sent
+from the bake-off) and goes through it card by card, back and forth."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from feedback_store.store import ROW_ID_MAX
+from model import review
+from ui import cached, formatting, review_card
+from ui.sections import review_explanation, review_session, review_verdict
+from ui.sections.review_session import FLASH_KEY, ReviewContext
+
+QUEUE_KEY = "review_queue"
+SIZE_KEY = "review_size"
+ROW_ID_KEY = "review_row_id"
+QUEUE_STATE_KEY = "review_queue_state"
+CARD_KEY = "review_card"
+QUEUE_LABELS = {
+    "least confident": "Least confident first",
+    "disagreement": "Where this sprint's prototypes disagree",
+    "stratified sample": "Random sample, each predicted class in turn",
+    "not yet reviewed by me": "Not yet reviewed by me",
+    "by id": "One row, by its id",
+}
+SENT_PREFIX = "sent:"
+DEFAULT_SIZE = 40
+
+
+def queue_options(ctx: ReviewContext) -> tuple[list[str], dict[str, dict]]:
+    kinds = [k for k in review.QUEUE_KINDS if k != "disagreement" or len(ctx.prototypes) > 1]
+    sent = {f"{SENT_PREFIX}{n}": entry for n, entry in ctx.ws.review_queues(ctx.sprint).items()}
+    return [*kinds, *sent], sent
+
+
+def queue_label(option: str) -> str:
+    if option.startswith(SENT_PREFIX):
+        return f"Sent from the bake-off: {option.removeprefix(SENT_PREFIX)}"
+    return QUEUE_LABELS.get(option, option)
+
+
+def build_queue(
+    ctx: ReviewContext, kind: str, size: int | None, row_text: str, sent: dict
+) -> tuple[list[str], str]:
+    """The queue's row ids and, when it is empty or shortened, why."""
+    if kind in sent:
+        rows = [str(r) for r in sent[kind]["rows"]]
+        demo_ids = cached.demo_row_ids(*ctx.cache_key)
+        kept = [r for r in rows if r in demo_ids]
+        missing = len(rows) - len(kept)
+        note = f"{missing} of the {len(rows)} rows sent are not among {ctx.name}'s demo rows."
+        return kept, note if missing else ""
+    if kind == "by id" and not row_text.strip():
+        return [], "Type a row id above to review that row."
+    others = None
+    if kind == "disagreement":
+        others = {
+            o: ctx.ws.prototype(ctx.sprint, o).version for o in ctx.prototypes if o != ctx.name
+        }
+    reviewed = (
+        ctx.store.reviewed_row_ids(ctx.sprint, ctx.name, ctx.reviewer)
+        if kind.startswith("not")
+        else ()
+    )
+    try:
+        rows = cached.review_queue(
+            *ctx.cache_key, kind, others, reviewer=ctx.reviewer, reviewed=reviewed, size=size,
+            row_id=row_text if kind == "by id" else None,
+        )  # fmt: skip
+    except ValueError as error:
+        return [], formatting.one_line(error)
+    if not rows and kind == "disagreement":
+        return [], "This sprint's prototypes agree on every row."
+    if not rows:
+        return [], "Nothing left in this queue: you have reviewed every row."
+    return rows, ""
+
+
+def move(step: int) -> None:
+    state = st.session_state[QUEUE_STATE_KEY]
+    state["position"] = max(0, min(len(state["rows"]), state["position"] + step))
+
+
+def show(ctx: ReviewContext, choose, detail) -> None:
+    """The queue's cards; ``choose`` and ``detail`` are the columns for the queue's choices."""
+    options, sent = queue_options(ctx)
+    if st.session_state.get(QUEUE_KEY) not in options:
+        st.session_state.pop(QUEUE_KEY, None)
+    kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
+    size, row_text = None, ""
+    if kind == "by id":
+        row_text = detail.text_input(
+            "Row id", key=ROW_ID_KEY, placeholder="e.g. 4711", max_chars=ROW_ID_MAX
+        )
+    elif kind not in sent:
+        size = int(
+            detail.number_input(
+                "Cards", min_value=1, max_value=max(ctx.demo_rows, 1),
+                value=min(DEFAULT_SIZE, ctx.demo_rows), step=10, key=SIZE_KEY,
+            )
+        )  # fmt: skip
+    if kind in sent:
+        entry = sent[kind]
+        text = f"Sent by {entry.get('sent_by') or 'someone'} on {str(entry.get('sent_at'))[:10]}"
+        if entry.get("note"):
+            text += f": {entry['note']}"
+        st.caption(formatting.escape_markdown(text))
+
+    identity = [ctx.sprint, ctx.name, ctx.proto.version, ctx.reviewer, kind, size, row_text.strip()]
+    if kind in sent:
+        identity.append(sent[kind].get("sent_at"))
+    state = st.session_state.get(QUEUE_STATE_KEY)
+    if not state or state["id"] != identity:
+        rows, note = build_queue(ctx, kind, size, row_text, sent)
+        state = {"id": identity, "rows": rows, "note": note, "position": 0}
+        st.session_state[QUEUE_STATE_KEY] = state
+    rows, position = state["rows"], state["position"]
+    if state["note"]:
+        (st.caption if rows else st.info)(formatting.escape_markdown(state["note"]))
+    if not rows:
+        return
+
+    mine = review_session.my_verdicts(ctx)
+    done = sum(1 for r in rows if r in mine and mine[r]["verdict"] != "withdrawn")
+    # The verdict form starts level with the progress bar, so Submit stays above the fold.
+    left, right = st.columns([5, 3], gap="medium")
+    back, bar, forward = left.columns([1.25, 3, 1], vertical_alignment="center")
+    back.button(
+        "Previous", on_click=move, args=(-1,), disabled=position == 0, key="review_previous",
+        width="stretch", help="The card before this one",
+    )  # fmt: skip
+    forward.button(
+        "Next", on_click=move, args=(1,), disabled=position >= len(rows), key="review_next",
+        width="stretch", help="Skip to the next card; you can come back",
+    )  # fmt: skip
+    value, text = review_card.queue_progress(position, len(rows), done)
+    bar.progress(value, text=text)
+
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        left.success(flash)
+    if position >= len(rows):
+        st.session_state.pop(CARD_KEY, None)
+        left.success(
+            f"That was the last card of this queue: you reviewed {done} of {len(rows)}. "
+            "Go back with Previous, or choose another queue. Thank you!"
+        )
+        return
+    card(ctx, rows[position], mine.get(rows[position]), left, right)
+
+
+def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verdict_column) -> None:
+    keys = review_session.card_keys(ctx, row_id)
+    st.session_state[CARD_KEY] = {
+        "sprint": ctx.sprint, "prototype": ctx.name, "reviewer": ctx.reviewer, "row_id": row_id,
+        "key": keys["verdict"],
+    }  # fmt: skip
+    explanation = cached.explanation(*ctx.cache_key, row_id)
+    row = cached.prediction_row(*ctx.cache_key, row_id)
+    confidence = float(row["confidence"]) if "confidence" in row.index else None
+    percentiles = cached.feature_percentiles(*ctx.cache_key, row_id)
+
+    with card_column:
+        review_explanation.prediction_header(ctx, row["predicted"], confidence)
+        st.caption(
+            formatting.escape_markdown(f"Row {row_id} · {ctx.name} · {ctx.meta['estimator']}")
+        )
+        review_explanation.reasons(ctx, explanation, percentiles)
+        review_explanation.waterfall(
+            ctx, cached.waterfall_spec(*ctx.cache_key, row_id), explanation
+        )
+        review_explanation.disputes_section(ctx, row_id, explanation)
+        st.markdown("**The readings, against the demo set**")
+        st.dataframe(
+            review_card.percentile_table(explanation["feature_values"], percentiles),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Percentile": st.column_config.ProgressColumn(
+                    "Percentile", min_value=0, max_value=100, format="%.0f", width="small"
+                )
+            },
+        )
+    with verdict_column:
+        probabilities = {c: float(row[f"p:{c}"]) for c in ctx.classes if f"p:{c}" in row.index}
+        saved = review_verdict.verdict_panel(
+            ctx,
+            "review",
+            row_id,
+            thread,
+            source="demo",
+            features=explanation["feature_values"],
+            prediction=review_session.snapshot(ctx, row["predicted"], confidence, probabilities),
+            flash_key=FLASH_KEY,
+            what=f"row {row_id}",
+        )
+    if saved:
+        st.session_state[FLASH_KEY] += " Here is the next card."
+        move(1)
+        st.rerun()

@@ -1,0 +1,152 @@
+"""The SME review page's opening: the title, who may do what, the prototype under review, and
+what every section of the page shares (``ReviewContext``).
+
+Every write carries an idempotency key kept in session state (one per card and action, renewed
+after the write succeeds), so a rerun or a second click re-sends the same key and the store
+records the change once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import streamlit as st
+
+from feedback_store import FeedbackStore
+from model import access
+from model.workspace import Prototype, Workspace
+from ui import cached, formatting, review_card, session
+
+PROTOTYPE_KEY = "review_prototype"
+KEYS_KEY = "review_keys"
+#: The message shown above the next card once a write succeeded.
+FLASH_KEY = "review_flash"
+ACTIONS = ("verdict", "withdraw", "dispute")
+
+
+@dataclass(frozen=True)
+class ReviewContext:
+    """What the SME review page's sections share: the reviewer, their rights, the prototype."""
+
+    ws: Workspace
+    path: str
+    sprint: str
+    reviewer: str
+    role: str | None
+    may_record: bool
+    may_dispute: bool
+    prototypes: list[str]
+    name: str
+    proto: Prototype
+    meta: dict
+    task: str
+    classes: list[str]
+    #: ``(path, sprint, prototype, version)``: the key of the cached loaders.
+    cache_key: tuple
+    demo_rows: int
+    store: FeedbackStore
+    outcome: str | None
+    noun: str
+
+
+def start() -> tuple[ReviewContext, object, object]:
+    """The title and the prototype's choice; stops the page when nobody is named or the sprint
+    has no prototype. Returns the context and the two columns beside the prototype's choice,
+    where the queue's choices go (to keep the card high up)."""
+    ws = session.workspace()
+    path = str(ws.path)
+    sprint = session.sprint()
+    reviewer = session.reviewer()
+    role = session.role()
+    may_record = access.can(role, "record_verdict")
+
+    st.title("SME review")
+    if not reviewer:
+        st.info("Enter your name under “Your name” in the sidebar to start reviewing.")
+        st.stop()
+    if not may_record:
+        st.info(
+            formatting.escape_markdown(access.refusal(role, "record_verdict")),
+            icon=":material/lock:",
+        )
+    prototypes = ws.prototypes(sprint)
+    if not prototypes:
+        st.info("This sprint has no published prototypes to review yet.")
+        st.stop()
+
+    mvp = ws.mvp(sprint)
+    if st.session_state.get(PROTOTYPE_KEY) not in prototypes:
+        st.session_state.pop(PROTOTYPE_KEY, None)
+    prototype_column, queue_column, detail_column = st.columns(
+        [4, 4, 2], vertical_alignment="bottom"
+    )
+    name = prototype_column.selectbox(
+        "Prototype",
+        prototypes,
+        index=prototypes.index(mvp) if mvp in prototypes else 0,
+        key=PROTOTYPE_KEY,
+        format_func=lambda p: f"{p} (MVP)" if p == mvp else p,
+    )
+    proto = ws.prototype(sprint, name)
+    meta = proto.meta
+    # A rerun reads one row, its cached explanation and specs: never every demo row.
+    cache_key = (path, sprint, name, proto.version)
+    outcome, noun = review_card.reason_wording(meta)
+    context = ReviewContext(
+        ws=ws,
+        path=path,
+        sprint=sprint,
+        reviewer=reviewer,
+        role=role,
+        may_record=may_record,
+        may_dispute=access.can(role, "dispute"),
+        prototypes=prototypes,
+        name=name,
+        proto=proto,
+        meta=meta,
+        task=proto.task,
+        classes=[str(c) for c in meta.get("classes") or []],
+        cache_key=cache_key,
+        demo_rows=cached.predictions_outline(*cache_key)["rows"],
+        store=cached.store(path),
+        outcome=outcome,
+        noun=noun,
+    )
+    return context, queue_column, detail_column
+
+
+def card_keys(ctx: ReviewContext, row_id: str) -> dict[str, str]:
+    """This reviewer's keys for the next write of each action on one card."""
+    keys = st.session_state.setdefault(KEYS_KEY, {})
+    identity = json.dumps([ctx.sprint, ctx.name, row_id, ctx.reviewer])
+    if identity not in keys:
+        keys[identity] = {action: uuid.uuid4().hex for action in ACTIONS}
+    return keys[identity]
+
+
+def renew_keys(ctx: ReviewContext, row_id: str, *actions: str) -> None:
+    """New keys after a write succeeded, so the next change is a new write."""
+    keys = card_keys(ctx, row_id)
+    for action in actions:
+        keys[action] = uuid.uuid4().hex
+
+
+def snapshot(
+    ctx: ReviewContext, predicted, confidence: float | None, probabilities: dict | None
+) -> dict:
+    """The prediction the reviewer saw, stored with the verdict."""
+    return {
+        "label": str(predicted),
+        "confidence": confidence,
+        "probabilities": probabilities or {},
+        "model": ctx.meta["estimator"],
+    }
+
+
+def my_verdicts(ctx: ReviewContext) -> dict[str, dict]:
+    """This reviewer's verdicts on this prototype by row id, withdrawn ones included."""
+    return cached.reviewer_verdicts(
+        ctx.path, cached.verdicts_stamp(ctx.store), ctx.sprint, ctx.name, ctx.reviewer
+    )

@@ -1,0 +1,191 @@
+"""The verdict on a card: the form, saving or editing it, withdrawing it, its history."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from feedback_store import VERDICTS
+from feedback_store.store import COMMENT_MAX
+from ui import cached, formatting, review_card, verdict_tables
+from ui.sections import review_session
+from ui.sections.review_session import ReviewContext
+
+VERDICT_LABELS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Unsure"}
+WRONG_NEEDS_LABEL = "A wrong verdict needs the right label: choose it under “Right label”."
+
+
+def verdict_form(
+    ctx: ReviewContext, prefix: str, key: str, current: dict | None, tag_options: list[str]
+):
+    """The verdict form, filled with ``current`` when the reviewer already gave one."""
+    with st.form(f"{prefix}_form_{key}", border=False):
+        verdict = st.segmented_control(
+            "Is this prediction right?",
+            VERDICTS,
+            default=current["verdict"] if current else None,
+            format_func=VERDICT_LABELS.get,
+            key=f"{prefix}_verdict_{key}",
+            width="stretch",
+        )
+        given = current.get("corrected_label") if current else None
+        if ctx.classes:
+            label = st.selectbox(
+                "Right label (required when wrong)",
+                ctx.classes,
+                index=ctx.classes.index(given) if given in ctx.classes else None,
+                placeholder="Choose the right label",
+                key=f"{prefix}_label_{key}",
+            )
+        else:
+            try:
+                value = float(given) if given else None
+            except ValueError:
+                value = None
+            label = st.number_input(
+                "Right value (required when wrong)", value=value, key=f"{prefix}_label_{key}"
+            )
+        comment = st.text_area(
+            "Why?",
+            value=current["comment"] if current else "",
+            key=f"{prefix}_comment_{key}",
+            placeholder="What you see in the readings",
+            height=68,
+            # No max_chars: Streamlit would cut a longer text silently. The store refuses it
+            # with a message instead, and the text stays in the form to be shortened.
+            help=f"Up to {COMMENT_MAX:,} characters.",
+        )
+        tags = st.multiselect(
+            "Tags",
+            sorted({*tag_options, *(current["tags"] if current else [])}, key=str.casefold),
+            default=current["tags"] if current else [],
+            key=f"{prefix}_tags_{key}",
+            accept_new_options=True,
+            placeholder="Choose or type a tag",
+        )
+        submitted = st.form_submit_button(
+            "Save changes" if current else "Submit verdict", type="primary", width="stretch"
+        )
+    return submitted, verdict, label, comment, tags
+
+
+def save_verdict(
+    ctx: ReviewContext,
+    row_id: str,
+    current: dict | None,
+    verdict: str | None,
+    label,
+    comment: str,
+    tags: list[str],
+    *,
+    source: str,
+    features: dict,
+    prediction: dict,
+) -> str | None:
+    """Record or edit the reviewer's verdict; return an error message, or None once saved."""
+    if verdict is None:
+        return "Choose Correct, Wrong or Unsure first."
+    if verdict == "wrong" and (label is None or label == ""):
+        return WRONG_NEEDS_LABEL
+    label_text = None if verdict == "correct" or label is None or label == "" else str(label)
+    key = review_session.card_keys(ctx, row_id)["verdict"]
+    try:
+        if current is None:
+            ctx.store.record(
+                sprint=ctx.sprint,
+                prototype=ctx.name,
+                row_id=row_id,
+                reviewer=ctx.reviewer,
+                verdict=verdict,
+                corrected_label=label_text,
+                comment=comment,
+                tags=tags,
+                key=key,
+                features=features,
+                prediction=prediction,
+                task=ctx.task,
+                source=source,
+            )
+        elif (verdict, label_text, comment.strip(), list(tags)) != (
+            current["verdict"],
+            current["corrected_label"] or None,
+            current["comment"],
+            list(current["tags"]),
+        ):
+            ctx.store.edit(
+                int(current["verdict_id"]),
+                reviewer=ctx.reviewer,
+                verdict=verdict,
+                corrected_label=label_text or "",
+                comment=comment,
+                tags=tags,
+                key=key,
+            )
+    except (ValueError, OSError) as error:  # refused input; disk full or read-only workspace
+        return formatting.one_line(error)
+    review_session.renew_keys(ctx, row_id, "verdict", "withdraw")
+    return None
+
+
+def verdict_panel(
+    ctx: ReviewContext,
+    prefix: str,
+    row_id: str,
+    thread: dict | None,
+    *,
+    source: str,
+    features: dict,
+    prediction: dict,
+    flash_key: str,
+    what: str,
+) -> bool:
+    """The verdict form with the reviewer's current verdict, withdraw and history.
+
+    Returns True once a verdict was saved (the caller moves on and reruns)."""
+    current = thread if thread and thread["verdict"] != "withdrawn" else None
+    keys = review_session.card_keys(ctx, row_id)
+    if current:
+        st.info(formatting.escape_markdown(review_card.verdict_summary(current)))
+    elif thread:
+        st.caption("You withdrew your verdict on this one. Submit a new one to restore it.")
+    if not ctx.may_record:
+        return False
+    tag_options = cached.verdict_tags(ctx.path, cached.verdicts_stamp(ctx.store))
+    submitted, verdict, label, comment, tags = verdict_form(
+        ctx, prefix, keys["verdict"], current, tag_options
+    )
+    if submitted:
+        problem = save_verdict(ctx,
+            row_id, current, verdict, label, comment, tags,
+            source=source, features=features, prediction=prediction,
+        )  # fmt: skip
+        if problem:
+            st.error(formatting.escape_markdown(problem))
+        else:
+            st.session_state[flash_key] = (
+                f"Saved “{verdict}” for {formatting.escape_markdown(what)}."
+            )
+            return True
+    if current and st.button(
+        "Withdraw my verdict",
+        key=f"{prefix}_withdraw_{keys['withdraw']}",
+        icon=":material/undo:",
+        width="stretch",
+    ):
+        try:
+            ctx.store.withdraw(
+                int(current["verdict_id"]), reviewer=ctx.reviewer, key=keys["withdraw"]
+            )
+        except (ValueError, OSError) as error:
+            st.error(formatting.escape_markdown(formatting.one_line(error)))
+        else:
+            review_session.renew_keys(ctx, row_id, "verdict", "withdraw")
+            st.session_state[flash_key] = (
+                f"Withdrew your verdict on {formatting.escape_markdown(what)}. "
+                "It stays in the history."
+            )
+            st.rerun()
+    if thread:
+        with st.expander("History of your verdict"):
+            history = ctx.store.history(int(thread["verdict_id"]))
+            st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
+    return False

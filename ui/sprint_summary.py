@@ -1,0 +1,236 @@
+"""The Overview's figures: the MVP's headline metric per sprint, metrics against the previous
+sprint's MVP, the sprints table and decisions in words.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from model.metrics import (
+    BINARY,
+    METRICS,
+    MULTICLASS,
+    REGRESSION,
+    format_metric,
+)
+from model.workspace import Workspace
+from ui import vega
+from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
+
+if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
+    import altair as alt
+
+__all__ = [
+    "MetricDelta",
+    "decision_text",
+    "headline_by_sprint",
+    "headline_chart",
+    "metric_deltas",
+    "overview_table",
+    "previous_mvp",
+]
+
+#: Metrics shown on the sprint demo page, per task, when the prototype has them.
+DEMO_METRICS = {
+    BINARY: ["pr_auc", "roc_auc", "f1", "precision", "recall", "log_loss"],
+    MULTICLASS: ["macro_f1", "accuracy", "balanced_accuracy", "roc_auc", "log_loss"],
+    REGRESSION: ["rmse", "mae", "r2"],
+}
+
+
+def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
+    """Each sprint's MVP and its headline metric, in sprint order (sprints without one left out)."""
+    mvps = summary[summary["mvp"].astype(bool)].copy()
+    order = {name: i for i, name in enumerate(sprints)}
+    mvps["order"] = mvps["sprint"].map(order)
+    mvps = mvps.dropna(subset=["order"]).sort_values("order")
+    return mvps[["sprint", "prototype", "metric", "value", "order"]].reset_index(drop=True)
+
+
+def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
+    """The MVP's headline metric per sprint: a line with each value above its point and the
+    sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``ui.vega``)."""
+    data = headline_by_sprint(summary, sprints)
+    data["text"] = [
+        format_metric(_metric_key(label), value)
+        for label, value in zip(data["metric"], data["value"], strict=True)
+    ]
+    # Names cannot hold control characters (model.naming), so a newline separates the lines.
+    data["axis_label"] = [
+        "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
+        for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
+    ]
+    metrics = [m for m in data["metric"].dropna().unique()]
+    title = metrics[0] if len(metrics) == 1 else "headline metric"
+    position = {
+        "x": vega.field(
+            "axis_label",
+            "nominal",
+            axis={"labelAngle": 0, "labelExpr": "split(datum.label, '\\n')", "labelPadding": 8},
+            sort=list(data["axis_label"]),
+            title=None,
+        ),
+        "y": vega.field(
+            "value",
+            "quantitative",
+            axis={"format": ".2f", "tickCount": 5},
+            scale={"padding": 30, "zero": False},
+            title=f"MVP {title}",
+        ),
+    }
+    tooltip = [
+        vega.field("sprint", "nominal"),
+        vega.field("prototype", "nominal", title="MVP"),
+        vega.field("text", "nominal", title=title),
+    ]
+    layers = [
+        {"mark": {"type": "line", "color": DOWN_COLOR, "strokeWidth": 3}, "encoding": position},
+        {
+            "mark": {"type": "point", "color": DOWN_COLOR, "filled": True, "size": 140},
+            "encoding": {"tooltip": tooltip, **position},
+        },
+        {
+            "mark": {"type": "text", "dy": -18, "fontSize": FONT_SIZE, "fontWeight": "bold"},
+            "encoding": {"text": vega.field("text", "nominal"), **position},
+        },
+    ]
+    return vega.with_data({"config": chart_config(), "layer": layers, "height": 320}, data)
+
+
+def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.LayerChart:
+    """:func:`headline_spec` as an Altair chart."""
+    import altair as alt
+
+    return alt.LayerChart.from_dict(headline_spec(summary, sprints))
+
+
+def _metric_key(label: str | None) -> str | None:
+    for key, info in METRICS.items():
+        if info.label == label:
+            return key
+    return None
+
+
+def previous_mvp(ws: Workspace, sprint: str) -> tuple[str, str] | None:
+    """``(sprint, prototype)`` of the MVP of the nearest earlier sprint that has one."""
+    sprints = ws.sprints()
+    if sprint not in sprints:
+        return None
+    for earlier in reversed(sprints[: sprints.index(sprint)]):
+        mvp = ws.mvp(earlier)
+        if mvp and mvp in ws.prototypes(earlier):
+            return earlier, mvp
+    return None
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One metric for ``st.metric``: its value and its change against a reference."""
+
+    key: str
+    label: str
+    value: float
+    formatted: str
+    delta: float | None
+    delta_text: str | None
+    delta_color: str
+    improved: bool | None
+
+
+def metric_deltas(
+    metrics: Mapping[str, float],
+    previous: Mapping[str, float] | None,
+    task: str,
+    keys: Iterable[str] | None = None,
+) -> list[MetricDelta]:
+    """The task's metrics with their change since ``previous``, aware of which way is better.
+
+    ``delta_color`` is ``"inverse"`` for metrics where lower is better (log loss, RMSE), so
+    Streamlit paints a fall green; ``improved`` says the same in a word.
+    """
+    wanted = list(keys) if keys is not None else DEMO_METRICS.get(task, list(metrics))
+    out = []
+    for key in wanted:
+        if key not in metrics or metrics[key] is None:
+            continue
+        info = METRICS[key]
+        value = float(metrics[key])
+        delta = delta_text = improved = None
+        if previous and previous.get(key) is not None:
+            delta = value - float(previous[key])
+            digits = f"{delta:+.3f}" if info.is_fraction else f"{delta:+.3g}"
+            delta_text = digits
+            improved = None if delta == 0 else (delta > 0) == info.higher_is_better
+        out.append(
+            MetricDelta(
+                key=key,
+                label=info.label,
+                value=value,
+                formatted=format_metric(key, value),
+                delta=delta,
+                delta_text=delta_text,
+                delta_color="normal" if info.higher_is_better else "inverse",
+                improved=improved,
+            )
+        )
+    return out
+
+
+def overview_table(
+    ws: Workspace, summary: pd.DataFrame, counts: Mapping[str, Mapping[str, int]]
+) -> pd.DataFrame:
+    """One row per sprint: MVP and its headline metric, latest decision, verdict counts.
+
+    The headline column is named after the metric when every sprint's MVP has the same one.
+    """
+    rows, metrics = [], set()
+    for sprint in ws.sprints():
+        mvp = ws.mvp(sprint)
+        mine = summary[(summary["sprint"] == sprint) & (summary["prototype"] == mvp)]
+        metric, value = (
+            (mine.iloc[0]["metric"], mine.iloc[0]["value"]) if len(mine) else (None, None)
+        )
+        key = _metric_key(metric)
+        if key:
+            metrics.add(metric)
+        decisions = ws.decisions(sprint)
+        latest = decisions[-1] if decisions else {}
+        count = counts.get(sprint, {})
+        rows.append(
+            {
+                "Sprint": sprint,
+                "MVP": mvp or "—",
+                "Headline": (metric, format_metric(key, value) if key else "—"),
+                "Decision": latest.get("chosen", "—"),
+                "Correct": count.get("correct", 0),
+                "Wrong": count.get("wrong", 0),
+                "Unsure": count.get("unsure", 0),
+                "Reviewers": count.get("reviewers", 0),
+            }
+        )
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    if len(metrics) == 1:
+        table["Headline"] = [value for _, value in table["Headline"]]
+        table = table.rename(columns={"Headline": f"MVP {metrics.pop()}"})
+    else:
+        table["Headline"] = [
+            f"{metric} {value}" if metric else value for metric, value in table["Headline"]
+        ]
+    return table
+
+
+def decision_text(decision: Mapping, sprint: str | None = None) -> tuple[str, str, str]:
+    """A decision as plain text: when and by whom, what and why, and who attended."""
+    when = f"decided on {decision.get('decided_on', '')} · recorded by "
+    when += decision.get("recorded_by") or "unknown"
+    if sprint:
+        when = f"{sprint} · {when}"
+    body = f"Chose {decision.get('chosen', '')}: {decision.get('rationale', '')}"
+    return when, body, ", ".join(decision.get("attendees", []))

@@ -1,0 +1,296 @@
+"""SME verdicts and disputes as tables, agreement between reviewers, resolved labels, and the
+files the Feedback page exports.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, styled
+from ui.formatting import percent
+from ui.review_card import contribution_text
+
+if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
+    import altair as alt
+
+__all__ = [
+    "agreement_table",
+    "conflicts_table",
+    "count_verdicts",
+    "dispute_chart",
+    "dispute_counts_table",
+    "disputes_table",
+    "existing_tags",
+    "export_bytes",
+    "filter_verdicts",
+    "history_table",
+    "pairwise_table",
+    "resolved_table",
+    "training_export_bytes",
+    "verdict_export_bytes",
+    "verdicts_table",
+]
+
+VERDICT_COLUMNS = {
+    "verdict_id": "ID",
+    "sprint": "Sprint",
+    "prototype": "Prototype",
+    "row_id": "Row",
+    "reviewer": "Reviewer",
+    "verdict": "Verdict",
+    "corrected_label": "Right label",
+    "tags": "Tags",
+    "comment": "Comment",
+    "recorded_at": "Recorded at",
+    "version": "Version",
+}
+
+
+def filter_verdicts(verdicts: pd.DataFrame, kinds: Iterable[str] | None = None) -> pd.DataFrame:
+    """Verdicts of the given kinds (all if None or empty)."""
+    chosen = list(kinds or [])
+    return verdicts[verdicts["verdict"].isin(chosen)] if chosen else verdicts
+
+
+def count_verdicts(verdicts: pd.DataFrame) -> dict[str, int]:
+    """Correct, wrong, unsure, total and distinct reviewers, like ``FeedbackStore.counts``."""
+    counts = {k: int((verdicts["verdict"] == k).sum()) for k in ("correct", "wrong", "unsure")}
+    counts["total"] = int(len(verdicts))
+    counts["reviewers"] = int(verdicts["reviewer"].nunique())
+    return counts
+
+
+def verdicts_table(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """Verdicts with readable column names and tags joined, for ``st.dataframe``."""
+    table = verdicts[list(VERDICT_COLUMNS)].rename(columns=VERDICT_COLUMNS).copy()
+    table["Tags"] = [", ".join(tags or []) for tags in table["Tags"]]
+    table["Right label"] = table["Right label"].fillna("")
+    table["Recorded at"] = table["Recorded at"].astype(str).str.slice(0, 16).str.replace("T", " ")
+    return table.reset_index(drop=True)
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """Every version of one verdict, oldest first: when, who, what and why."""
+    table = verdicts_table(history)
+    return table[
+        ["Version", "Recorded at", "Reviewer", "Verdict", "Right label", "Tags", "Comment"]
+    ]
+
+
+def existing_tags(verdicts: pd.DataFrame) -> list[str]:
+    """Every tag used so far, sorted case-insensitively."""
+    tags = {tag for row in verdicts.get("tags", []) for tag in (row or [])}
+    return sorted(tags, key=str.casefold)
+
+
+def export_bytes(
+    store,
+    format: str,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    reviewer: str | None = None,
+) -> bytes:
+    """``FeedbackStore.export`` to a temporary file, returned as bytes for a download button."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"verdicts.{format}"
+        store.export(target, format, sprint=sprint, prototype=prototype, reviewer=reviewer)
+        return target.read_bytes()
+
+
+def disputes_table(disputes: pd.DataFrame, unit: str | None = "probability") -> pd.DataFrame:
+    """One card's disputes: who disputed which feature, how, and the contribution shown."""
+    return pd.DataFrame(
+        {
+            "Reviewer": disputes["reviewer"].astype(str).to_numpy(),
+            "Feature": disputes["feature"].astype(str).to_numpy(),
+            "Kind": disputes["kind"].astype(str).to_numpy(),
+            "Contribution shown": [
+                contribution_text(float(v), unit) for v in disputes["shap_value"]
+            ],
+            "Comment": disputes["comment"].fillna("").astype(str).to_numpy(),
+            "Recorded at": [str(v)[:16].replace("T", " ") for v in disputes["recorded_at"]],
+        }
+    )
+
+
+def dispute_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``FeedbackStore.dispute_counts`` with readable column names."""
+    return counts.rename(
+        columns={
+            "sprint": "Sprint",
+            "prototype": "Prototype",
+            "feature": "Feature",
+            "kind": "Kind",
+            "count": "Disputes",
+            "rows": "Rows",
+            "reviewers": "Reviewers",
+        }
+    ).reset_index(drop=True)
+
+
+def dispute_chart(counts: pd.DataFrame) -> alt.Chart:
+    """Disputes per feature (per prototype when there are several), stacked by kind."""
+    import altair as alt
+
+    data = counts.copy()
+    several = data[["sprint", "prototype"]].drop_duplicates().shape[0] > 1
+    data["label"] = (
+        data["sprint"] + " · " + data["prototype"] + " · " + data["feature"]
+        if several
+        else data["feature"]
+    )
+    order = list(data.groupby("label")["count"].sum().sort_values(ascending=False).index)
+    kinds = ["should not matter", "wrong direction", "too strong"]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(size=24)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            x=alt.X("sum(count):Q", title="disputes", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=kinds, range=[NEUTRAL_COLOR, DOWN_COLOR, UP_COLOR]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            tooltip=[
+                alt.Tooltip("sprint:N"),
+                alt.Tooltip("prototype:N"),
+                alt.Tooltip("feature:N"),
+                alt.Tooltip("kind:N"),
+                alt.Tooltip("count:Q", title="disputes"),
+                alt.Tooltip("rows:Q"),
+                alt.Tooltip("reviewers:Q"),
+            ],
+        )
+    )
+    return styled(bars.properties(height=44 * max(len(order), 1) + 70))
+
+
+def _kappa_text(value: object) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    return "—" if pd.isna(number) or not np.isfinite(number) else f"{float(number):.2f}"
+
+
+def agreement_table(results: Mapping[str, Mapping]) -> pd.DataFrame:
+    """One row per sprint from ``feedback_store.agreement``: rows compared, % same answer, κ."""
+    rows = []
+    for sprint, result in results.items():
+        method = {"cohen": "Cohen's κ", "fleiss": "Fleiss' κ"}.get(result.get("method"), "—")
+        share = result.get("percent_agreement")
+        rows.append(
+            {
+                "Sprint": sprint,
+                "Rows with 2+ reviewers": int(result.get("rows", 0)),
+                "Same answer": "—" if share is None else f"{share:.0f}%",
+                "κ": _kappa_text(result.get("kappa")),
+                "Method": method,
+                "Strength": result.get("strength") or "—",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["Sprint", "Rows with 2+ reviewers", "Same answer", "κ", "Method", "Strength"],
+    )
+
+
+def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.pairwise_agreement`` for ``st.dataframe``."""
+    return pd.DataFrame(
+        {
+            "Reviewer A": pairs["reviewer_a"].astype(str).to_numpy(),
+            "Reviewer B": pairs["reviewer_b"].astype(str).to_numpy(),
+            "Shared rows": pairs["shared_rows"].astype(int).to_numpy(),
+            "Same answer": [f"{v:.0f}%" for v in pairs["percent_agreement"]],
+            "Cohen's κ": [_kappa_text(v) for v in pairs["cohen_kappa"]],
+        }
+    )
+
+
+def conflicts_table(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.conflicts``: one line per reviewer of a row they disagree on."""
+    return pd.DataFrame(
+        {
+            "Sprint": conflicts["sprint"].astype(str).to_numpy(),
+            "Prototype": conflicts["prototype"].astype(str).to_numpy(),
+            "Row": conflicts["row_id"].astype(str).to_numpy(),
+            "Shown": conflicts["shown"].fillna("").astype(str).to_numpy(),
+            "Reviewer": conflicts["reviewer"].astype(str).to_numpy(),
+            "Verdict": conflicts["verdict"].astype(str).to_numpy(),
+            "Their label": conflicts["label"].astype(str).to_numpy(),
+            "Comment": conflicts["comment"].fillna("").astype(str).to_numpy(),
+        }
+    )
+
+
+def resolved_table(resolved: pd.DataFrame) -> pd.DataFrame:
+    """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none."""
+    return pd.DataFrame(
+        {
+            "Sprint": resolved["sprint"].astype(str).to_numpy(),
+            "Prototype": resolved["prototype"].astype(str).to_numpy(),
+            "Row": resolved["row_id"].astype(str).to_numpy(),
+            "Source": resolved["source"].astype(str).to_numpy(),
+            "Label": [
+                "—" if unresolved else str(label)
+                for label, unresolved in zip(
+                    resolved["resolved_label"], resolved["unresolved"], strict=True
+                )
+            ],
+            "Why": [
+                str(reason) if unresolved else f"{rule} rule"
+                for reason, unresolved, rule in zip(
+                    resolved["reason"], resolved["unresolved"], resolved["rule"], strict=True
+                )
+            ],
+            "Reviewers": [", ".join(r) for r in resolved["reviewers"]],
+            "Their labels": [", ".join(map(str, labels)) for labels in resolved["labels"]],
+            "Agreement": [percent(v) for v in resolved["agreement"]],
+        }
+    )
+
+
+def verdict_export_bytes(
+    store,
+    format: str,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    reviewer: str | None = None,
+    verdict: str | None = None,
+) -> bytes:
+    """``export_bytes`` that also keeps only one kind of verdict (``verdict``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / f"verdicts.{format}"
+        store.export(
+            target, format, sprint=sprint, prototype=prototype, reviewer=reviewer, verdict=verdict
+        )
+        return target.read_bytes()
+
+
+def training_export_bytes(
+    store,
+    format: str,
+    sprint: str | None = None,
+    prototype: str | None = None,
+    rule: str = "majority",
+    lead: str | None = None,
+    demo_row_ids: Iterable[str] | None = None,
+) -> tuple[bytes, dict]:
+    """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
+    manifest (a dict; its ``warnings`` are for the page to show)."""
+    with tempfile.TemporaryDirectory() as folder:
+        export = store.export_training(
+            Path(folder) / f"training.{format}",
+            format,
+            sprint=sprint,
+            prototype=prototype,
+            rule=rule,
+            lead=lead,
+            demo_row_ids=demo_row_ids,
+        )
+        return export.path.read_bytes(), export.manifest
