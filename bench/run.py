@@ -17,7 +17,16 @@ from bench.report import Row, format_table, machine
 
 __all__ = ["SECTIONS", "Sizes", "main", "run"]
 
-SECTIONS = ("publish", "memory", "verdicts", "export", "page", "dashboard", "browser")
+SECTIONS = (
+    "publish",
+    "memory",
+    "verdicts",
+    "export",
+    "page",
+    "dashboard",
+    "browser",
+    "explainers",
+)
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Sizes:
     page_rows: list[int] = field(default_factory=lambda: [10_000, 100_000])
     pages_rows: int = 100_000
     dashboard_rows: int = 1_000
+    explainer_rows: int = 2_000
 
     @classmethod
     def smoke(cls) -> Sizes:
@@ -51,6 +61,7 @@ class Sizes:
             page_rows=[300],
             pages_rows=300,
             dashboard_rows=200,
+            explainer_rows=300,
         )
 
 
@@ -96,6 +107,13 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         log("g: every page in a real browser, each on a fresh server")
         repeats = sizes.repeats if sizes.quick else max(sizes.repeats, 3)
         rows += browser.bench_browser(sizes.pages_rows, repeats, workdir, sizes.quick, log=log)
+    if "explainers" in sections:
+        from bench import explainers
+
+        log("h: XGBoost, LightGBM and CatBoost explained, against shap")
+        rows += explainers.bench_explainers(
+            sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
+        )
     return rows
 
 

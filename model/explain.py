@@ -22,7 +22,8 @@ The explainer is chosen, never guessed:
    its values are additive by construction but are estimates.
 
 Whatever runs, base value + sum of contributions must equal the explained output within
-``ADDITIVITY_TOLERANCE`` times the output's magnitude (at least 1) on every row. A row the fast
+``ADDITIVITY_TOLERANCE`` times the output's magnitude (at least 1) on every row (XGBoost's own
+values: ``XGBOOST_TOLERANCE``, since XGBoost computes its outputs in float32). A row the fast
 explainer gets wrong gets the next explainer's values, over the same background, while the
 other rows keep theirs (``Explanation.methods`` counts them); where the base values of the two
 would differ (path-dependent explainers) or the fast explainer fails on most rows, the whole
@@ -366,7 +367,7 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
     if head is None or not _same_shape(head, explained, failures):
         return None
     head_errors = _row_errors(head[0], head[1], explained[:probe])
-    wrong = int((head_errors > ADDITIVITY_TOLERANCE).sum())
+    wrong = int((head_errors > fast.tolerance).sum())
     if wrong > PROBE_MAX_FAILING * probe and (probe < len(X) or not fast.interventional):
         failures.append(
             f"{fast.name}: additivity error {head_errors.max():.2g} on {wrong} of {probe} rows"
@@ -390,7 +391,7 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
         values = np.concatenate([values, rest[0]])
     errors = _row_errors(values, base, explained)
     methods = np.full(len(X), fast.name, dtype=object)
-    wrong_rows = np.flatnonzero(errors > ADDITIVITY_TOLERANCE)
+    wrong_rows = np.flatnonzero(errors > fast.tolerance)
     if len(wrong_rows):
         if not fast.interventional:
             failures.append(

@@ -29,7 +29,10 @@ import pandas as pd
 from sklearn import ensemble, tree
 from sklearn.pipeline import Pipeline
 
+from model.config import ADDITIVITY_TOLERANCE
 from model.explain_boosting import (
+    XGBOOST,
+    XGBOOST_TOLERANCE,
     boosting_library,
     has_native_categorical,
     margins,
@@ -98,6 +101,8 @@ class FastExplainer:
     #: True when the base value is the mean output over the background rows, as the exact
     #: explainer's is, so single rows can fall back to it
     interventional: bool = False
+    #: How far base + contributions may be from the output, relative to its magnitude
+    tolerance: float = ADDITIVITY_TOLERANCE
 
     def take(self, rows: slice | np.ndarray):
         """The rows at ``rows`` (a slice or positions) of ``self.rows``."""
@@ -180,4 +185,5 @@ def _boosting_explainer(final, library, Z, Z_background, sources, features, task
         features,
         native=partial(native_contributions, final, library),
         outputs=outputs,
+        tolerance=XGBOOST_TOLERANCE if library == XGBOOST else ADDITIVITY_TOLERANCE,
     )

@@ -13,8 +13,9 @@ from bench.report import Row, format_table
 from bench.run import SECTIONS as ALL_SECTIONS
 
 PROJECT = Path(__file__).resolve().parents[1]
-#: The browser section starts nine servers: it has a smoke test of its own below.
-QUICK_SECTIONS = [section for section in ALL_SECTIONS if section != "browser"]
+#: The browser section starts nine servers: it has a smoke test of its own below; the
+#: explainers section has its own in test_bench_explainers.py.
+QUICK_SECTIONS = [section for section in ALL_SECTIONS if section not in ("browser", "explainers")]
 SECTIONS = {
     "a publish": 4,  # two models, one size, one and two workers
     "b verdicts": 3,  # one writer; sixteen writers' median and p99

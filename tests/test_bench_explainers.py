@@ -1,0 +1,48 @@
+"""``python -m bench --quick --sections explainers`` runs and prints one row per boosting
+library and case, each against shap in the same units (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.explainers import CASES, LIBRARIES
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> tuple[str, list[dict]]:
+    out = tmp_path_factory.mktemp("bench") / "explainers.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--sections", "explainers", "--json", str(out)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, json.loads(out.read_text())["rows"]
+
+
+def test_every_library_and_case_has_a_row_in_the_printed_table(quick_run):
+    stdout, rows = quick_run
+    expected = [f"{lib} {case.split(',')[0]}, 300 rows" for lib in LIBRARIES for case in CASES]
+    assert [row["name"] for row in rows] == expected
+    assert all(row["section"] == "h explainers" and row["name"] in stdout for row in rows)
+
+
+def test_each_row_compares_in_the_cases_unit_with_a_ratio_and_a_result(quick_run):
+    _, rows = quick_run
+    for row, case in zip(rows, CASES * len(LIBRARIES), strict=True):
+        if row["note"].startswith("skipped"):  # the library is not installed
+            assert row["ours"] is None and row["result"] == "-"
+            continue
+        assert row["note"].startswith(f"unit {case.split(', ')[1]};")
+        assert row["ratio"] is not None and row["ratio"] > 0
+        assert row["goal"] == ["<=", 1.25]
+        assert row["result"] == "met" or row["result"].startswith("missed by")
