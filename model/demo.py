@@ -50,7 +50,7 @@ from model.rules import (
 )
 from model.workspace import Workspace, open_workspace
 
-__all__ = ["build_demo", "load_demo_data", "DEMO_SPRINTS", "FEATURES", "TARGET"]
+__all__ = ["build_demo", "load_demo_data", "DEMO_SPRINTS", "FEATURES", "TARGET", "WORDS"]
 
 FEATURES = [TYPE, AIR_TEMPERATURE, PROCESS_TEMPERATURE, SPEED, TORQUE, TOOL_WEAR]
 TARGET = "Machine failure"
@@ -60,6 +60,27 @@ DEMO_ROWS = 2000
 MARKER = "demo.json"
 
 Progress = Callable[[float, str], None]
+
+_KELVIN = {"unit": "K", "also": "°C", "offset": -273.15}
+#: What every demo prototype is published with, so the pages speak the plant's language.
+WORDS = {
+    "class_names": {0: "No failure", 1: "Failure"},
+    "feature_descriptions": {
+        TYPE: "quality variant: L low, M medium, H high",
+        AIR_TEMPERATURE: "air temperature around the machine",
+        PROCESS_TEMPERATURE: "temperature of the process (air temperature plus about 10 K)",
+        SPEED: "spindle speed, in revolutions per minute",
+        TORQUE: "torque on the tool, in newton-metres",
+        TOOL_WEAR: "minutes the tool has been in use",
+    },
+    "display_units": {
+        AIR_TEMPERATURE: _KELVIN,
+        PROCESS_TEMPERATURE: _KELVIN,
+        SPEED: "rpm",
+        TORQUE: "Nm",
+        TOOL_WEAR: "min",
+    },
+}
 
 
 def load_demo_data(path: Path = DEMO_DATA_FILE) -> pd.DataFrame:
@@ -305,6 +326,7 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
             train_seconds=seconds,
             effort_days=1.0,
             notes="Maintenance's rule of thumb: replace the tool at 200 minutes.",
+            **WORDS,
         )
 
     _publish_once(ws, "Sprint 1", "tool-wear rule", publish_rule)
@@ -325,6 +347,7 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
                 train_seconds=seconds,
                 effort_days=effort,
                 notes=notes,
+                **WORDS,
             )
 
         _publish_once(ws, "Sprint 2", name, publish_candidate)
@@ -369,6 +392,7 @@ def _build_demo_locked(ws: Workspace, report: Progress) -> Workspace:
                 "temperature-difference and strain features they kept citing. Those rows are "
                 "left out of this sprint's demo set."
             ),
+            **WORDS,
         )
 
     _publish_once(ws, "Sprint 3", sprint_3, publish_retrained)

@@ -1,14 +1,25 @@
-"""Class labels as users see them, and the prediction columns named after them.
+"""Words users see instead of codes: class labels, class names, feature descriptions, units.
 
-Publishing writes these names and every reader (statistics, the bake-off, the review) reads
-them, so they live here, below all of them, rather than in the module that writes them.
+Publishing writes these and every reader (statistics, the bake-off, the review, the pages)
+reads them, so they live here, below all of them, rather than in the module that writes them.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["PROBABILITY_PREFIX", "label_strings"]
+__all__ = [
+    "PROBABILITY_PREFIX",
+    "DisplayUnit",
+    "WordsError",
+    "checked_words",
+    "display_unit",
+    "label_strings",
+]
 
 #: Predictions hold the probability of each class in a column ``p:<class label>``.
 PROBABILITY_PREFIX = "p:"
@@ -22,3 +33,138 @@ def label_strings(values) -> np.ndarray:
     if array.dtype.kind == "b":
         array = array.astype(np.int64)
     return array.astype(str).astype(object)
+
+
+#: Longest class name, feature description and unit accepted when publishing.
+MAX_CLASS_NAME_LENGTH = 80
+MAX_DESCRIPTION_LENGTH = 500
+MAX_UNIT_LENGTH = 20
+
+
+class WordsError(ValueError):
+    """Class names, feature descriptions or display units that cannot be used."""
+
+
+@dataclass(frozen=True)
+class DisplayUnit:
+    """How a numeric feature is shown: its unit, and optionally the value in a second unit.
+
+    ``also`` is the second unit, reached by ``value * scale + offset``: kelvin shown with
+    degrees Celsius beside is ``DisplayUnit("K", also="°C", offset=-273.15)``.
+    """
+
+    unit: str
+    also: str | None = None
+    scale: float = 1.0
+    offset: float = 0.0
+
+    def converted(self, value: float) -> float | None:
+        """``value`` in the second unit, or None without one."""
+        return None if self.also is None else value * self.scale + self.offset
+
+    def format(self, value: float, digits: int = 1) -> str:
+        """``"300.1 K (27.0 °C)"``; ``"1,551 rpm"`` for a unit alone."""
+        text = f"{value:,.{digits}f} {self.unit}"
+        if self.also is not None:
+            text += f" ({self.converted(value):,.{digits}f} {self.also})"
+        return text
+
+    def as_dict(self) -> dict:
+        """The spec as stored in prototype.json (what :func:`display_unit` reads back)."""
+        spec: dict = {"unit": self.unit}
+        if self.also is not None:
+            spec.update(also=self.also, scale=self.scale, offset=self.offset)
+        return spec
+
+
+def _text(value, what: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise WordsError(f"{what} must be non-empty text, got {value!r}")
+    value = value.strip()
+    if len(value) > limit:
+        raise WordsError(f"{what} is {len(value)} characters long; use at most {limit}")
+    if any(ch in value for ch in "\r\n\t"):
+        raise WordsError(f"{what} must be one line without tabs")
+    return value
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise WordsError(f"{what} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def display_unit(spec) -> DisplayUnit:
+    """A :class:`DisplayUnit` from a spec: a unit (``"rpm"``) or a dict with ``unit`` and
+    optionally ``also`` with ``scale`` (default 1) and ``offset`` (default 0)."""
+    if isinstance(spec, DisplayUnit):
+        return spec
+    if isinstance(spec, str):
+        spec = {"unit": spec}
+    if not isinstance(spec, Mapping):
+        raise WordsError(f"a display unit is a unit such as 'rpm' or a dict, got {spec!r}")
+    unknown = sorted(set(spec) - {"unit", "also", "scale", "offset"})
+    if unknown:
+        raise WordsError(
+            f"display unit key {unknown[0]!r} is unknown; use unit, also, scale and offset"
+        )
+    unit = _text(spec.get("unit"), "a display unit's unit", MAX_UNIT_LENGTH)
+    if spec.get("also") is None:
+        if "scale" in spec or "offset" in spec:
+            raise WordsError(f"display unit {unit!r} has a scale or offset but no 'also' unit")
+        return DisplayUnit(unit)
+    also = _text(spec["also"], "a display unit's 'also'", MAX_UNIT_LENGTH)
+    scale = _number(spec.get("scale", 1.0), f"the scale from {unit} to {also}")
+    offset = _number(spec.get("offset", 0.0), f"the offset from {unit} to {also}")
+    if scale == 0:
+        raise WordsError(f"the scale from {unit} to {also} is 0; give the factor between them")
+    return DisplayUnit(unit, also, scale, offset)
+
+
+def checked_words(
+    classes: list[str],
+    features: list[str],
+    numeric: set[str],
+    class_names: Mapping | None,
+    feature_descriptions: Mapping | None,
+    display_units: Mapping | None,
+) -> dict:
+    """Validated ``class_names``, ``feature_descriptions`` and ``display_units`` as stored
+    in prototype.json; ``WordsError`` with one line naming the first unknown class or column
+    or bad value."""
+    names = {}
+    for label, name in (class_names or {}).items():
+        (key,) = label_strings([label])
+        if not classes:
+            raise WordsError("class names are for classifiers; this model predicts numbers")
+        if key not in classes:
+            raise WordsError(
+                f"class names: {label!r} is not a class of the model; its classes are "
+                f"{', '.join(classes)}"
+            )
+        names[key] = _text(name, f"the name of class {key!r}", MAX_CLASS_NAME_LENGTH)
+    seen: dict[str, str] = {}
+    for key, name in names.items():
+        if name in seen:
+            raise WordsError(f"classes {seen[name]!r} and {key!r} are both named {name!r}")
+        seen[name] = key
+    descriptions = {
+        _column(column, features, "feature descriptions"): _text(
+            text, f"the description of {column!r}", MAX_DESCRIPTION_LENGTH
+        )
+        for column, text in (feature_descriptions or {}).items()
+    }
+    units = {}
+    for column, spec in (display_units or {}).items():
+        column = _column(column, features, "display units")
+        if column not in numeric:
+            raise WordsError(f"display units: column {column!r} is not numeric")
+        units[column] = display_unit(spec).as_dict()
+    return {"class_names": names, "feature_descriptions": descriptions, "display_units": units}
+
+
+def _column(column, features: list[str], what: str) -> str:
+    if column not in features:
+        shown = ", ".join(map(repr, features[:8])) + (", …" if len(features) > 8 else "")
+        raise WordsError(f"{what}: {column!r} is not a feature column; the columns are {shown}")
+    return column

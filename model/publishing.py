@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
-from model.labels import PROBABILITY_PREFIX, label_strings
+from model.labels import PROBABILITY_PREFIX, WordsError, checked_words, label_strings
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
@@ -329,8 +330,15 @@ def compute_artifacts(
     seed: int = SEED,
     progress=None,
     deck_size: int | None = DEFAULT_DECK_SIZE,
+    class_names: Mapping | None = None,
+    feature_descriptions: Mapping[str, str] | None = None,
+    display_units: Mapping[str, object] | None = None,
 ) -> Artifacts:
     """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
+
+    ``class_names``, ``feature_descriptions`` and ``display_units`` are the words pages use
+    instead of codes (see :func:`model.labels.checked_words`), checked before anything is
+    computed.
 
     SHAP values are computed for the ``deck_size`` rows of the demo deck
     (:func:`model.deck.plan_deck`; ``None``: every row), stored as float64 (float32 breaks
@@ -345,6 +353,17 @@ def compute_artifacts(
     y_original = y
     X, y = _check_inputs(estimator, X, y, task)
     classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
+    numeric = {
+        c
+        for c in X.columns
+        if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+    }
+    try:
+        words = checked_words(
+            classes, list(X.columns), numeric, class_names, feature_descriptions, display_units
+        )
+    except WordsError as error:
+        raise PublishError(str(error)) from None
 
     report(0.1, "predicting")
     try:
@@ -416,9 +435,7 @@ def compute_artifacts(
         )
 
     categorical = {
-        c: sorted(map(str, X[c].dropna().unique()))
-        for c in X.columns
-        if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])
+        c: sorted(map(str, X[c].dropna().unique())) for c in X.columns if c not in numeric
     }
     target = getattr(y_original, "name", None)
     meta = {
@@ -444,6 +461,7 @@ def compute_artifacts(
         "bootstrap": bootstrap,
         "global_importance": importance,
         "estimator": describe_estimator(estimator),
+        **words,
         "model_size_bytes": len(model_bytes),
         **latency,
     }

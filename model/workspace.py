@@ -50,6 +50,7 @@ import os
 import shutil
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ import pyarrow.parquet as pq
 
 from model import persistence
 from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE
-from model.labels import PROBABILITY_PREFIX
+from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
 from model.publishing import PublishError, compute_artifacts
@@ -271,6 +272,27 @@ class Prototype:
         publish time.
         """
         return self.meta.get("content_id") or f"v{self.version}-{self.published_at}"
+
+    @property
+    def class_names(self) -> dict[str, str]:
+        """Each class label (as text) and the name people see for it, the label itself where
+        publishing gave none; empty for regression."""
+        named = self.meta.get("class_names") or {}
+        return {label: named.get(label, label) for label in self.meta.get("classes", [])}
+
+    def class_name(self, label) -> str:
+        """The name of class ``label`` (``1``, ``1.0`` and ``"1"`` are one label)."""
+        (text,) = label_strings([label])
+        return self.class_names.get(text, text)
+
+    def feature_description(self, column: str) -> str | None:
+        """The line publishing gave to describe ``column``, if any."""
+        return (self.meta.get("feature_descriptions") or {}).get(column)
+
+    def display_unit(self, column: str) -> DisplayUnit | None:
+        """How ``column``'s values are shown (unit, and a second unit beside), if given."""
+        spec = (self.meta.get("display_units") or {}).get(column)
+        return None if spec is None else display_unit(spec)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -615,6 +637,9 @@ class Workspace:
         notes: str = "",
         progress=None,
         deck_size: int | None = DEFAULT_DECK_SIZE,
+        class_names: Mapping | None = None,
+        feature_descriptions: Mapping[str, str] | None = None,
+        display_units: Mapping[str, object] | None = None,
     ) -> Prototype:
         """Compute and store a prototype's predictions, metrics, costs and SHAP values.
 
@@ -624,6 +649,12 @@ class Workspace:
         asked for. Nothing is written unless everything succeeds; publishing the same name
         again replaces the prototype as a new version. Raises ``PublishError`` with a one-line
         reason.
+
+        Words for the pages, all optional: ``class_names`` maps class labels to names
+        (``{0: "No failure", 1: "Failure"}``); ``feature_descriptions`` maps columns to a line
+        of text; ``display_units`` maps numeric columns to a unit (``"rpm"``) or a dict
+        ``{"unit": "K", "also": "°C", "offset": -273.15}`` (``also`` = value × ``scale`` +
+        ``offset``, see :class:`model.labels.DisplayUnit`).
         """
         try:
             sprint = validate_name(sprint, "sprint name")
@@ -635,7 +666,15 @@ class Workspace:
         if len(notes) > 10_000:
             raise PublishError("notes are longer than 10,000 characters; shorten them")
         artifacts = compute_artifacts(
-            estimator, X, y, task=task, progress=progress, deck_size=deck_size
+            estimator,
+            X,
+            y,
+            task=task,
+            progress=progress,
+            deck_size=deck_size,
+            class_names=class_names,
+            feature_descriptions=feature_descriptions,
+            display_units=display_units,
         )
 
         try:

@@ -165,3 +165,18 @@ def test_a_demo_build_killed_at_several_points_resumes_and_records_nothing_twice
         assert ws.mvp(sprint) == built.mvp(sprint)
     counts = feedback_store.open(ws.path).counts()
     assert counts == feedback_store.open(built.path).counts()
+
+
+def test_every_demo_prototype_speaks_the_plants_language(demo):
+    ws, _ = demo
+    for sprint in ws.sprints():
+        for name in ws.prototypes(sprint):
+            proto = ws.prototype(sprint, name)
+            assert proto.class_names == {"0": "No failure", "1": "Failure"}
+            assert "L low, M medium, H high" in proto.feature_description("Type")
+            for column in ("Air temperature [K]", "Process temperature [K]"):
+                assert proto.display_unit(column).format(300.15) == "300.1 K (27.0 °C)"
+            assert proto.display_unit("Rotational speed [rpm]").unit == "rpm"
+            assert proto.display_unit("Torque [Nm]").unit == "Nm"
+            assert proto.display_unit("Tool wear [min]").unit == "min"
+            assert all(proto.feature_description(c) for c in proto.meta["features"])
