@@ -3,6 +3,8 @@ row on its own, and within its stated error of a reference on models of more tha
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,139 @@ def test_an_estimate_reports_its_errors_per_contribution(small):
     assert isinstance(estimate, Estimate)
     assert estimate.errors.shape == estimate.values.shape == (12, 8, 1)
     assert estimate.stated_error == estimate.errors.max() <= 0.02
+
+
+# ---------------------------------------------------------------------------------------------
+# Accuracy on models of more than 12 features, against a high-budget reference
+
+ROWS = 20
+
+
+def _breast_cancer():
+    from sklearn.datasets import load_breast_cancer
+
+    return load_breast_cancer(return_X_y=True, as_frame=True)
+
+
+def _friedman():
+    import pandas as pd
+    from sklearn.datasets import make_friedman1
+
+    X, y = make_friedman1(n_samples=600, n_features=20, noise=0.0, random_state=0)
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(20)]), y
+
+
+def _logistic():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _breast_cancer()
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, y), X, "binary"
+
+
+def _mlp_classifier():
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _breast_cancer()
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=400, random_state=0)
+    return make_pipeline(StandardScaler(), mlp).fit(X, y), X, "binary"
+
+
+def _mlp_regressor():
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _friedman()
+    mlp = MLPRegressor(hidden_layer_sizes=(16,), max_iter=800, random_state=0)
+    return make_pipeline(StandardScaler(), mlp).fit(X, y), X, "regression"
+
+
+@pytest.mark.parametrize("make", [_logistic, _mlp_classifier, _mlp_regressor])
+def test_estimates_of_wide_models_agree_with_a_high_budget_reference(make):
+    import pandas as pd
+
+    from model.estimate import first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of the small MLPs
+        model, X, task = make()
+    background = X.sample(50, random_state=0)
+    codec = FrameCodec(pd.concat([X, background]))
+
+    def predict(array):
+        return model_outputs(model, codec.decode(array), task)
+
+    rows, bg = codec.encode(X.iloc[:ROWS]), codec.encode(background)
+    assert rows.shape[1] > 12
+    target = target_error_for(task, model_outputs(model, X, task))
+    layer = first_layer(model, codec.decode, task)
+    estimate = estimate_shapley(predict, rows, bg, seed=0, target_error=target, layer=layer)
+    reference = estimate_shapley(
+        predict, rows, bg, seed=1, target_error=target / 2.5, max_permutations=100_000, layer=layer
+    )
+    assert estimate.all_converged and reference.all_converged
+    assert np.max(np.abs(estimate.values - reference.values)) <= target
+    top = np.abs(estimate.values).argmax(axis=1) == np.abs(reference.values).argmax(axis=1)
+    assert top.mean() >= 0.95
+
+
+def _small_pipeline():
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.normal(size=(80, 5)), columns=list("abcde"))
+    frame["kind"] = rng.choice(["x", "y", "z"], size=80)
+    target = (frame["a"] + frame["b"] * (frame["kind"] == "x") > 0).astype(int)
+    prep = ColumnTransformer(
+        [("cat", OneHotEncoder(), ["kind"]), ("num", StandardScaler(), list("abcde"))]
+    )
+    return Pipeline([("prep", prep), ("model", LogisticRegression())]).fit(frame, target), frame
+
+
+def test_the_first_layer_gives_the_values_calling_the_model_gives():
+    from model.estimate import first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    model, frame = _small_pipeline()
+    codec = FrameCodec(frame)
+
+    def predict(array):
+        return model_outputs(model, codec.decode(array), "binary")
+
+    rows, bg = codec.encode(frame.iloc[:10]), codec.encode(frame.iloc[40:60])
+    layer = first_layer(model, codec.decode, "binary")
+    assert layer is not None
+    fast = estimate_shapley(predict, rows, bg, seed=2, target_error=0.01, layer=layer)
+    slow = estimate_shapley(predict, rows, bg, seed=2, target_error=0.01)
+    np.testing.assert_allclose(fast.values, slow.values, atol=1e-12)
+    np.testing.assert_array_equal(fast.permutations, slow.permutations)
+
+
+def test_a_layer_that_does_not_reproduce_the_model_is_not_used(small):
+    from model.estimate import FirstLayer
+
+    rows, background = small
+    wrong = FirstLayer(embed=lambda a: a[:, :, None], head=lambda sums: 0.5 + 0 * sums)
+    ours = estimate_shapley(interacting, rows, background, seed=0, target_error=0.02, layer=wrong)
+    plain = estimate_shapley(interacting, rows, background, seed=0, target_error=0.02)
+    np.testing.assert_array_equal(ours.values, plain.values)
+
+
+def test_sampling_goes_on_until_the_top_feature_is_told_apart(small):
+    rows, background = small
+    loose = estimate_shapley(
+        interacting, rows, background, seed=0, target_error=0.05, resolve_top=False
+    )
+    resolved = estimate_shapley(interacting, rows, background, seed=0, target_error=0.05)
+    budget = resolved.permutations.max()
+    assert np.all(resolved.top_resolved | (resolved.permutations == budget))
+    assert resolved.top_resolved.sum() > loose.top_resolved.sum()
