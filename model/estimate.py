@@ -274,8 +274,9 @@ def estimate_shapley(
     (95%, all of the row's at once) of at most ``target_error`` and, with ``resolve_top``, its
     top feature is told apart from the next, or the row has had ``max_permutations`` orderings
     (rounded up to whole rounds; its ``converged`` is then False if its ``errors`` did not
-    reach the target). Rows are explained in chunks on ``n_jobs`` threads (default: every core), each
-    round of a chunk in one ``predict`` call per ``MAX_EVALUATIONS_PER_CALL`` evaluations.
+    reach the target). Rows are explained in chunks on ``n_jobs`` threads (default: every
+    core), each round of a chunk in one ``predict`` call per ``MAX_EVALUATIONS_PER_CALL``
+    evaluations.
 
     With ``layer`` (see ``first_layer``) the coalitions are evaluated from each feature's share
     of the model's first linear layer instead of by ``predict``: the same values, many times
@@ -512,9 +513,10 @@ def _close(ours, theirs) -> bool:
 
 
 def _mean_and_half_width(total, squares, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """Estimates ``(n, M, C)`` and their half-widths (95%, all of a row's at once) from per-background-row sums over
-    ``rounds`` rounds: the variance is the pooled spread within background rows (stratified
-    sampling), Student's t with its ``b * (rounds - 1)`` degrees of freedom."""
+    """Estimates ``(n, M, C)`` and their half-widths (95%, all of a row's at once) from
+    per-background-row sums over ``rounds`` rounds: the variance is the pooled spread within
+    background rows (stratified sampling), Student's t with its ``b * (rounds - 1)`` degrees
+    of freedom."""
     from scipy.stats import t
 
     b = total.shape[1]
