@@ -316,7 +316,7 @@ def _check_archive(data: bytes, source: str) -> None:
     end = zipfile._EndRecData(handle)  # the end record only: the directory is not parsed yet
     if end is None:
         raise ModelFileError(
-            f"{source} is not a readable skops file (not a zip archive); "
+            f"{source} is not a readable skops file (BadZipFile); "
             "save the model again with skops.io.dump"
         )
     if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
@@ -328,8 +328,8 @@ def _check_archive(data: bytes, source: str) -> None:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, ValueError, OSError) as error:
         raise ModelFileError(
-            f"{source} is not a readable skops file ({error}); save the model again with "
-            "skops.io.dump"
+            f"{source} is not a readable skops file ({type(error).__name__}); save the model "
+            "again with skops.io.dump"
         ) from None
     with archive:
         members = {}
