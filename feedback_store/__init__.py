@@ -37,9 +37,12 @@ from feedback_store.store import (
     own_case_id,
 )
 from feedback_store.training import TrainingExport, demo_set_warning
+from feedback_store.validation import COMMENT_MAX, ROW_ID_MAX, reviewer_key
 
 __all__ = [
+    "COMMENT_MAX",
     "DISPUTE_KINDS",
+    "ROW_ID_MAX",
     "RULES",
     "SOURCES",
     "VERDICTS",
@@ -58,5 +61,6 @@ __all__ = [
     "pairwise_agreement",
     "resolve_labels",
     "restore",
+    "reviewer_key",
     "reviewer_labels",
 ]

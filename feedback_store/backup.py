@@ -6,32 +6,50 @@ the copy is a consistent snapshot even while other threads and processes commit 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from feedback_store.connection import DB_FILENAME, Connection, StorageError
+from feedback_store.migrations import migrations
+from feedback_store.reading import _current_sql
 
 __all__ = ["backup", "restore"]
 
 
 def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
-    """Write a consistent copy of ``store``'s database to ``out`` (atomically) and return it."""
+    """Write a consistent copy of ``store``'s database to ``out`` (atomically) and return it.
+
+    Only ``out``'s folder must be writable: a read-only workspace is read as the store reads
+    it.
+    """
+    return backup_with_count(store, out)[0]
+
+
+def backup_with_count(store: Connection, out: str | os.PathLike[str]) -> tuple[Path, int]:
+    """``backup``, and the number of current verdicts in the file written."""
     target = Path(out)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"output folder not found: {target.parent}")
     if target.is_dir():
         raise IsADirectoryError(f"output is a folder, not a file: {target}")
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    source = sqlite3.connect(store.path, timeout=10)
+    # Connected as the store connects: read-only (through the -shm, or immutable) where the
+    # workspace cannot be written, so nothing is created beside feedback.db.
+    source = store._open()
     try:
         destination = sqlite3.connect(temporary)
         try:
             source.backup(destination)
             # A single file is easier to move around than a WAL pair.
             destination.execute("PRAGMA journal_mode = DELETE")
+            count = _current_verdicts(destination)
         finally:
             destination.close()
         os.replace(temporary, target)
@@ -41,7 +59,12 @@ def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
         source.close()
         if temporary.exists():
             temporary.unlink()
-    return target
+    return target, count
+
+
+def _current_verdicts(connection: sqlite3.Connection) -> int:
+    sql, params = _current_sql(None, None, None, include_withdrawn=False, columns="v.id")
+    return connection.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
 
 
 def restore(
@@ -51,13 +74,22 @@ def restore(
 
     The backup is checked first (``PRAGMA integrity_check`` and the verdict tables). An
     existing database is never overwritten unless ``force``; even then it is kept beside as
-    ``feedback.db.before-restore-<time>`` so no verdict can be lost by a restore.
+    ``feedback.db.before-restore-<time>`` (``-2``, ``-3``... after it when a restore in the
+    same second kept one already) so no verdict can be lost by a restore. A backup with an
+    older schema is upgraded before it is used, so a store already open goes on writing.
 
     A readable database is overwritten in place, through SQLite (its backup API, in one
     transaction), so a running app, whose connections stay open, reads and writes the
     restored verdicts; replacing the file under them would send their writes to the old,
     unlinked file. A damaged one is moved aside with its WAL and the backup copied in.
     """
+    return restore_with_count(backup_file, workspace, force=force)[0]
+
+
+def restore_with_count(
+    backup_file: str | os.PathLike[str], workspace: str | os.PathLike[str], *, force: bool
+) -> tuple[Path, int]:
+    """``restore``, and the number of current verdicts in the file written."""
     source = Path(backup_file)
     folder = Path(workspace)
     if not source.is_file():
@@ -70,26 +102,52 @@ def restore(
         raise FileExistsError(
             f"{target} exists; pass --force to restore (the current file is kept beside it)"
         )
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    aside = folder / f"{DB_FILENAME}.before-restore-{stamp}"
     temporary = folder / f".{DB_FILENAME}.{uuid.uuid4().hex}.tmp"
+    aside: Path | None = None
     try:
         _copy_database(source, temporary)
-        if target.exists() and _restore_in_place(temporary, target, aside):
-            return target
+        count = _upgraded(temporary)
+        if target.exists():
+            aside = _reserve_aside(folder)
+            if _restore_in_place(temporary, target, aside):
+                return target, count
         # No database, or a damaged one nobody can be using: keep what is there, byte for
         # byte, and put the backup in its place. A WAL left without its database would be
         # replayed onto the restored file, so it moves aside too.
-        if target.exists():
+        if target.exists() and aside is not None:
             os.replace(target, aside)
         for suffix in ("-wal", "-shm"):
             sidecar = folder / f"{DB_FILENAME}{suffix}"
             if sidecar.exists():
+                aside = aside or _reserve_aside(folder)
                 os.replace(sidecar, aside.with_name(aside.name + suffix))
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return target
+        if aside is not None and aside.exists() and aside.stat().st_size == 0:
+            aside.unlink()  # reserved, never written: the restore failed before it
+    return target, count
+
+
+def _reserve_aside(folder: Path) -> Path:
+    """A new, empty ``feedback.db.before-restore-<time>[-n]``, created so no other restore
+    (in this process or another, in the same second) can take the same name."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for number in itertools.count(1):
+        aside = folder / f"{DB_FILENAME}.before-restore-{stamp}"
+        if number > 1:
+            aside = aside.with_name(f"{aside.name}-{number}")
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(aside, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return aside
+    raise AssertionError("unreachable")
+
+
+def _upgraded(path: Path) -> int:
+    """Apply the migrations ``path`` lacks; return its number of current verdicts."""
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        migrations.apply(Database(connection, execute_plugins=False))
+        return _current_verdicts(connection)
 
 
 def _restore_in_place(restored: Path, target: Path, aside: Path) -> bool:

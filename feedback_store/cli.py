@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 import feedback_store
+from feedback_store.backup import backup_with_count, restore_with_count
 from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
 
@@ -150,14 +151,15 @@ def _export_training(args: argparse.Namespace) -> int:
 
 def _backup(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
-    path = feedback_store.backup(store, args.out)
-    print(f"{path}\t{store.counts()['total']} verdicts")
+    # Counted in the file written, not by a second query of the live database.
+    path, verdicts = backup_with_count(store, args.out)
+    print(f"{path}\t{verdicts} verdicts")
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    path = feedback_store.restore(args.backup, args.workspace, force=args.force)
-    print(f"{path}\t{feedback_store.open(args.workspace).counts()['total']} verdicts")
+    path, verdicts = restore_with_count(args.backup, args.workspace, force=args.force)
+    print(f"{path}\t{verdicts} verdicts")
     return 0
 
 

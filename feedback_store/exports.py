@@ -17,13 +17,13 @@ from typing import Any
 import pandas as pd
 
 from feedback_store.reading import VerdictReader, _current_sql
-from feedback_store.validation import InvalidVerdict
+from feedback_store.validation import REVIEWER_KEY_SQL, InvalidVerdict
 
 EXPORT_FORMATS = ("csv", "parquet", "jsonl")
 _EXPORT_COLUMNS = [
     "verdict_id", "version", "sprint", "prototype", "row_id", "reviewer", "verdict",
     "corrected_label", "comment", "tags", "recorded_at", "predicted_label", "confidence",
-    "task", "source",
+    "task", "source", "prototype_version", "prototype_content",
 ]  # fmt: skip
 
 
@@ -89,18 +89,19 @@ def export_target(path: str | os.PathLike[str], format: str) -> Path:
     return target
 
 
-_EXPORT_SQL = """
-    v.id, x.version, v.sprint, v.prototype, v.row_id, x.reviewer, x.verdict, x.corrected_label,
-    x.comment, x.tags, x.recorded_at, json_type(x.prediction, '$.label'),
-    json_extract(x.prediction, '$.label'), json_type(x.prediction, '$.confidence'),
-    json_extract(x.prediction, '$.confidence'), x.task, v.source, x.features
+_EXPORT_SQL = f"""
+    v.id, x.version, v.sprint, v.prototype, v.row_id, {REVIEWER_KEY_SQL.format("x.reviewer")},
+    x.verdict, x.corrected_label, x.comment, x.tags, x.recorded_at,
+    json_type(x.prediction, '$.label'), json_extract(x.prediction, '$.label'),
+    json_type(x.prediction, '$.confidence'), json_extract(x.prediction, '$.confidence'), x.task,
+    v.source, x.prototype_version, x.prototype_content, x.features
 """
 # Text cells a spreadsheet would run as a formula (OWASP, "CSV injection").
 _FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _TEXT_COLUMNS = [
     "sprint", "prototype", "row_id", "reviewer", "verdict", "corrected_label", "comment",
-    "recorded_at", "task", "source",
+    "recorded_at", "task", "source", "prototype_content",
 ]  # fmt: skip
 
 
@@ -115,10 +116,10 @@ class _Export:
         # Transposed by pandas in C: zip(*rows) makes an iterator object per row, and the
         # garbage collector then walks every fetched value, several times over.
         table = pd.DataFrame(rows, dtype=object)
-        columns = [table[name].to_numpy() for name in table.columns] if rows else [()] * 18
+        columns = [table[name].to_numpy() for name in table.columns] if rows else [()] * 20
         (ids, versions, sprints, prototypes, row_ids, reviewers, verdicts, labels, comments,
          tags, recorded, label_types, label_values, confidence_types, confidence_values,
-         tasks, sources, features) = columns  # fmt: skip
+         tasks, sources, shown_versions, shown_contents, features) = columns  # fmt: skip
         confidence = _sql_json_values(confidence_types, confidence_values)
         if not {"integer", "real", None}.issuperset(confidence_types):
             confidence = [value if isinstance(value, int | float) else None for value in confidence]
@@ -138,6 +139,8 @@ class _Export:
             "confidence": confidence,
             "task": tasks,
             "source": sources,
+            "prototype_version": shown_versions,
+            "prototype_content": shown_contents,
         }
         self.features = features
 
@@ -158,6 +161,7 @@ class _Export:
             "tags": pa.array(base["tags"], type=pa.list_(pa.string())),
             "predicted_label": _arrow(_column(base["predicted_label"])),
             "confidence": pa.array(confidence, type=pa.float64()),
+            "prototype_version": pa.array(base["prototype_version"], type=pa.int64()),
         }
         arrays.update({name: pa.array(base[name], type=pa.string()) for name in _TEXT_COLUMNS})
         features = _typed_features(self.features)
@@ -325,9 +329,34 @@ def _formula_safe(series: pd.Series) -> pd.Series:
 
 
 def write_spreadsheet_csv(frame: pd.DataFrame, path: Path) -> None:
-    """``frame`` as UTF-8 CSV, text cells guarded against formula injection."""
+    """``frame`` as UTF-8 CSV for spreadsheets.
+
+    Text cells and header cells (feature names) that start like a formula get a leading
+    apostrophe; every field holding a CR, LF, quote or comma is quoted, so each row reads
+    back as one row.
+    """
     frame = frame.apply(_formula_safe) if len(frame.columns) else frame
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    header = _formula_safe(pd.Series([str(name) for name in frame.columns], dtype=object))
+    frame = frame.set_axis(header.tolist(), axis=1)
+    if not _holds_carriage_return(frame):
+        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        return
+    # Python's csv writer quotes a field holding a lone "\r" only when "\r" is part of its
+    # line terminator. Written with "\r\n", every "\r\n" outside quotes (an even number of
+    # quote characters before it) ends a row: those become "\n", as in every other export.
+    parts = frame.to_csv(index=False, lineterminator="\r\n").split('"')
+    parts[::2] = [part.replace("\r\n", "\n") for part in parts[::2]]
+    path.write_text('"'.join(parts), encoding="utf-8", newline="")
+
+
+def _holds_carriage_return(frame: pd.DataFrame) -> bool:
+    if any("\r" in name for name in frame.columns):
+        return True
+    return any(
+        any(isinstance(value, str) and "\r" in value for value in column)
+        for _, column in frame.items()
+        if column.dtype == object or isinstance(column.dtype, pd.StringDtype)
+    )
 
 
 def _arrow(series: pd.Series) -> Any:
@@ -345,6 +374,8 @@ def _pandas(array: Any) -> pd.Series:
     kind = array.type
     if pa.types.is_boolean(kind):
         return pd.Series(array.to_pylist(), dtype="boolean")
+    if pa.types.is_integer(kind) and array.null_count:
+        return pd.Series(array.to_pylist(), dtype="Int64")  # 2 stays 2, not 2.0, beside a gap
     if pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return pd.Series(array.to_numpy(zero_copy_only=False))
     if pa.types.is_list(kind):

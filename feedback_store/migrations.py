@@ -110,3 +110,15 @@ def m004_create_disputes(db: Database) -> None:
             END
             """
         )
+
+
+@migrations()
+def m005_add_prototype_version(db: Database) -> None:
+    # The prototype version (and its content id) that was on screen when the SME judged it.
+    # Rows written before this step have NULL: the version they judged is unknown.
+    for table in ("verdict_versions", "disputes"):
+        db.execute(
+            f"ALTER TABLE {table} ADD COLUMN prototype_version INTEGER"
+            " CHECK (prototype_version IS NULL OR prototype_version >= 1)"
+        )
+        db.execute(f"ALTER TABLE {table} ADD COLUMN prototype_content TEXT")

@@ -13,28 +13,39 @@ import pandas as pd
 
 from feedback_store.connection import Connection
 from feedback_store.validation import (
+    REVIEWER_KEY_SQL,
     VERDICTS,
     WITHDRAWN,
     InvalidVerdict,
     _filter_value,
+    _prototype_version,
+    _reviewer,
     _verdict,
     _verdict_id,
+    reviewer_key,
 )
 
-_VERSION_COLUMNS = """
+_VERSION_COLUMNS = f"""
     v.id AS verdict_id, x.version, x.id AS version_id, v.sprint, v.prototype, v.row_id,
-    x.reviewer, x.verdict, x.corrected_label, x.comment, x.tags, x.task, x.features,
-    x.prediction, x.key, v.source, v.created_at, x.recorded_at
+    {REVIEWER_KEY_SQL.format("x.reviewer")} AS reviewer, x.verdict, x.corrected_label,
+    x.comment, x.tags, x.task, x.features, x.prediction, x.key, v.source, v.created_at,
+    x.recorded_at, x.prototype_version, x.prototype_content
 """
 _FRAME_COLUMNS = [
     "verdict_id", "version", "version_id", "sprint", "prototype", "row_id", "reviewer",
     "verdict", "corrected_label", "comment", "tags", "task", "features", "prediction", "key",
-    "source", "created_at", "recorded_at",
+    "source", "created_at", "recorded_at", "prototype_version", "prototype_content",
 ]  # fmt: skip
 _DISPUTE_COLUMNS = [
     "dispute_id", "sprint", "prototype", "row_id", "reviewer", "feature", "kind", "shap_value",
-    "comment", "key", "recorded_at",
+    "comment", "key", "recorded_at", "prototype_version", "prototype_content",
 ]  # fmt: skip
+# Of two threads whose reviewer names fold to one e-mail (written before names were folded),
+# the one written last holds the reviewer's current verdict.
+_NOT_SUPERSEDED = """(instr(v.created_by, '@') = 0 OR NOT EXISTS (
+    SELECT 1 FROM verdicts w JOIN verdict_versions y ON y.verdict_id = w.id
+    WHERE w.sprint = v.sprint AND w.prototype = v.prototype AND w.row_id = v.row_id
+    AND w.id != v.id AND lower(w.created_by) = lower(v.created_by) AND y.id > x.id))"""
 _DISPUTE_COUNT_COLUMNS = ["sprint", "prototype", "feature", "kind", "count", "rows", "reviewers"]
 
 
@@ -48,10 +59,17 @@ class VerdictReader(Connection):
         reviewer: str | None = None,
         *,
         include_withdrawn: bool = False,
+        prototype_version: int | None = None,
     ) -> pd.DataFrame:
-        """The current version of each verdict, one row per verdict, oldest verdict first."""
-        rows = self._read(*_current_sql(sprint, prototype, reviewer, include_withdrawn))
-        return _frame(rows)
+        """The current version of each verdict, one row per verdict, oldest verdict first.
+
+        ``prototype_version`` keeps the verdicts given on that version of the prototype
+        (verdicts whose version is unknown, recorded before versions were kept, never match).
+        """
+        sql, params = _current_sql(
+            sprint, prototype, reviewer, include_withdrawn, prototype_version=prototype_version
+        )
+        return _frame(self._read(sql, params))
 
     def history(self, verdict_id: int) -> pd.DataFrame:
         """Every version of one verdict, oldest first (withdrawn versions included)."""
@@ -64,6 +82,27 @@ class VerdictReader(Connection):
         )
         if not rows:
             raise InvalidVerdict(f"no verdict with id {verdict_id}")
+        return _frame(rows)
+
+    def row_history(self, sprint: str, prototype: str, row_id: str, reviewer: str) -> pd.DataFrame:
+        """Every version of one reviewer's verdict on one row, oldest first.
+
+        ``prototype_version`` says which version of the prototype each was given on (None:
+        unknown), so a page can show "on version 2: wrong" beside the current card. Empty
+        when the reviewer never judged the row.
+        """
+        rows = self._read(
+            f"SELECT {_VERSION_COLUMNS} FROM verdicts v"
+            " JOIN verdict_versions x ON x.verdict_id = v.id"
+            " WHERE v.sprint = ? AND v.prototype = ? AND v.row_id = ?"
+            f" AND {REVIEWER_KEY_SQL.format('v.created_by')} = ? ORDER BY x.id",
+            [
+                _filter_value(sprint),
+                _filter_value(prototype),
+                _filter_value(row_id),
+                _reviewer(reviewer),
+            ],
+        )
         return _frame(rows)
 
     def counts(self, sprint: str | None = None) -> dict[str, int]:
@@ -108,21 +147,34 @@ class VerdictReader(Connection):
         return sorted((row["tag"] for row in rows), key=str.casefold)
 
     def reviewed_row_ids(
-        self, sprint: str, prototype: str, reviewer: str | None = None
+        self,
+        sprint: str,
+        prototype: str,
+        reviewer: str | None = None,
+        *,
+        prototype_version: int | None = None,
     ) -> set[str]:
-        """Row ids with a current (not withdrawn) verdict, optionally by one reviewer."""
-        sql, params = _current_sql(sprint, prototype, reviewer, include_withdrawn=False)
+        """Row ids with a current (not withdrawn) verdict, optionally by one reviewer.
+
+        With ``prototype_version``, only rows whose current verdict was given on that version:
+        a row judged on version 2 is not reviewed for version 3.
+        """
+        sql, params = _current_sql(
+            sprint, prototype, reviewer, False, prototype_version=prototype_version
+        )
         return {row["row_id"] for row in self._read(f"SELECT row_id FROM ({sql})", params)}
 
     def disputes(self, sprint: str | None = None, prototype: str | None = None) -> pd.DataFrame:
         """Every dispute recorded, oldest first."""
         where, params = _prototype_filter(sprint, prototype)
         rows = self._read(
-            "SELECT id AS dispute_id, sprint, prototype, row_id, reviewer, feature, kind,"
-            f" shap_value, comment, key, recorded_at FROM disputes WHERE {where} ORDER BY id",
+            "SELECT id AS dispute_id, sprint, prototype, row_id,"
+            f" {REVIEWER_KEY_SQL.format('reviewer')} AS reviewer, feature, kind,"
+            " shap_value, comment, key, recorded_at, prototype_version, prototype_content"
+            f" FROM disputes WHERE {where} ORDER BY id",
             params,
         )
-        return pd.DataFrame(rows, columns=_DISPUTE_COLUMNS)
+        return _with_versions(pd.DataFrame(rows, columns=_DISPUTE_COLUMNS))
 
     def dispute_counts(
         self, sprint: str | None = None, prototype: str | None = None
@@ -136,7 +188,8 @@ class VerdictReader(Connection):
         rows = self._read(
             "SELECT sprint, prototype, feature, kind, COUNT(*) AS count,"
             " COUNT(DISTINCT row_id) AS rows, COUNT(DISTINCT reviewer) AS reviewers"
-            " FROM (SELECT DISTINCT sprint, prototype, row_id, reviewer, feature, kind"
+            " FROM (SELECT DISTINCT sprint, prototype, row_id,"
+            f" {REVIEWER_KEY_SQL.format('reviewer')} AS reviewer, feature, kind"
             f" FROM disputes WHERE {where})"
             " GROUP BY sprint, prototype, feature, kind"
             " ORDER BY sprint, prototype, count DESC, feature, kind",
@@ -152,16 +205,24 @@ def _current_sql(
     include_withdrawn: bool,
     verdict: str | None = None,
     columns: str = _VERSION_COLUMNS,
+    prototype_version: int | None = None,
 ) -> tuple[str, list[Any]]:
-    where = ["x.version = (SELECT MAX(version) FROM verdict_versions WHERE verdict_id = v.id)"]
+    where = [
+        "x.version = (SELECT MAX(version) FROM verdict_versions WHERE verdict_id = v.id)",
+        _NOT_SUPERSEDED,
+    ]
     params: list[Any] = []
     for column, value in (("v.sprint", sprint), ("v.prototype", prototype)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(_filter_value(value))
     if reviewer is not None:
-        where.append("v.created_by = ?")
-        params.append(_filter_value(reviewer))
+        name = reviewer_key(_filter_value(reviewer))
+        where.append("lower(v.created_by) = ?" if "@" in name else "v.created_by = ?")
+        params.append(name)
+    if prototype_version is not None:
+        where.append("x.prototype_version = ?")
+        params.append(_prototype_version(prototype_version))
     if not include_withdrawn:
         where.append("x.verdict != ?")
         params.append(WITHDRAWN)
@@ -190,4 +251,10 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         row["tags"] = json.loads(row["tags"])
         row["features"] = json.loads(row["features"]) if row["features"] else None
         row["prediction"] = json.loads(row["prediction"]) if row["prediction"] else None
-    return pd.DataFrame(rows, columns=_FRAME_COLUMNS)
+    return _with_versions(pd.DataFrame(rows, columns=_FRAME_COLUMNS))
+
+
+def _with_versions(frame: pd.DataFrame) -> pd.DataFrame:
+    # Whole numbers with gaps (versions not recorded): 2 stays 2, not 2.0.
+    frame["prototype_version"] = frame["prototype_version"].astype("Int64")
+    return frame

@@ -40,7 +40,7 @@ __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SU
 MANIFEST_SUFFIX = ".manifest.json"
 PROVENANCE_COLUMNS = [
     "label", "sprint", "prototype", "row_id", "source", "n_reviewers", "reviewers",
-    "verdict_ids", "agreement", "rule", "model", "in_demo_set",
+    "verdict_ids", "agreement", "rule", "model", "in_demo_set", "prototype_version",
 ]  # fmt: skip
 _MODEL_KEYS = ("model", "estimator")
 _RESOLVED_COLUMNS = [
@@ -95,10 +95,12 @@ def export_training(
     check_rule(rule, lead)
     demo_ids = _demo_ids(demo_row_ids)
 
-    labels = labels_of(store.verdicts(sprint=sprint, prototype=prototype))
+    verdicts = store.verdicts(sprint=sprint, prototype=prototype)
+    labels = labels_of(verdicts)
     check_lead(labels, lead)
     resolved = resolve_frame(labels, rule, lead)
     snapshots = _snapshots(labels)
+    shown = _shown_versions(labels, verdicts)
     records: list[dict[str, Any]] = []
     without_features = 0
     # Whole columns rather than a dict per row from pandas: to_dict took seconds at 100,000.
@@ -126,6 +128,7 @@ def export_training(
                 "rule": applied,
                 "model": model,
                 "in_demo_set": bool(in_demo),
+                "prototype_version": shown.get((sprint_name, prototype_name, row_id)),
             }
         )
     frame = _frame(records)
@@ -220,6 +223,27 @@ def _snapshots(labels: pd.DataFrame) -> dict[tuple[str, str, str], tuple[dict | 
     return found
 
 
+def _shown_versions(
+    labels: pd.DataFrame, verdicts: pd.DataFrame
+) -> dict[tuple[str, str, str], int | None]:
+    """Per row, the prototype version of the verdict whose feature snapshot is exported."""
+    if labels.empty:
+        return {}
+    version_of = dict(
+        zip(verdicts["verdict_id"].tolist(), verdicts["prototype_version"].tolist(), strict=True)
+    )
+    names = ["sprint", "prototype", "row_id", "features", "verdict_id"]
+    ordered = _native_columns(labels.sort_values("recorded_at"), names)
+    found: dict[tuple[str, str, str], int | None] = {}
+    for sprint, prototype, row_id, snapshot, verdict_id in zip(
+        *(ordered[name] for name in names), strict=True
+    ):
+        if isinstance(snapshot, dict) and snapshot:
+            version = version_of.get(verdict_id)
+            found[(sprint, prototype, row_id)] = None if pd.isna(version) else int(version)
+    return found
+
+
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     names: dict[str, str] = {}
     for record in records:
@@ -246,6 +270,9 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     data["verdict_ids"] = pd.Series([r["verdict_ids"] for r in records], dtype=object)
     data["agreement"] = pd.Series([r["agreement"] for r in records], dtype="float64")
     data["in_demo_set"] = pd.Series([r["in_demo_set"] for r in records], dtype=bool)
+    data["prototype_version"] = pd.Series(
+        [r.get("prototype_version") for r in records], dtype="Int64"
+    )
     columns = [*names.values(), *PROVENANCE_COLUMNS]
     return pd.DataFrame(data, columns=columns)
 

@@ -31,6 +31,11 @@ COMMENT_MAX = 10_000
 TAG_MAX = 40
 KEY_MAX = 200
 SNAPSHOT_MAX = 1_000_000
+CONTENT_ID_MAX = 200
+
+# The SQL form of ``reviewer_key`` for a column (SQLite's lower() folds A-Z only, as it does).
+REVIEWER_KEY_SQL = "CASE WHEN instr({0}, '@') > 0 THEN lower({0}) ELSE {0} END"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class InvalidVerdict(ValueError):
@@ -82,6 +87,60 @@ def _required_text(field: str, value: Any, max_len: int) -> str:
     if not text:
         raise InvalidVerdict(f"{field} is empty; give a non-empty {field}")
     return text
+
+
+def reviewer_key(name: str) -> str:
+    """The identity a reviewer's verdicts are stored under.
+
+    A name that is an e-mail address (it holds an "@") is case-folded, so
+    ``Ana@plant.example`` and ``ana@plant.example`` are one reviewer; other names are kept as
+    typed. Letters A-Z are folded, exactly as SQLite's ``lower()`` folds the names stored
+    before this rule (see ``REVIEWER_KEY_SQL``).
+    """
+    return name.translate(_ASCII_LOWER) if "@" in name else name
+
+
+def _reviewer(value: Any) -> str:
+    return reviewer_key(_required_text("reviewer", value, NAME_MAX))
+
+
+def _prototype_version(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InvalidVerdict(
+            f"prototype_version must be the whole number of the version shown (1 or more),"
+            f" got {value!r}"
+        )
+    return int(value)
+
+
+def _prototype_content(value: Any) -> str | None:
+    return None if value is None else _required_text("prototype_content", value, CONTENT_ID_MAX)
+
+
+def _check_correction(label: str | None, verdict: str, prediction: Any, task: str | None) -> None:
+    """Refuse a 'wrong' verdict whose corrected label is the prediction that was shown.
+
+    A class written as a number is one class however written (1, "1", "1.0"); a regression
+    value is refused only when written exactly as shown.
+    """
+    if verdict != "wrong" or label is None or not isinstance(prediction, Mapping):
+        return
+    shown = prediction.get("label")
+    if shown is None or isinstance(shown, Mapping | list):
+        return
+    same = str(shown) == label
+    if not same and task != "regression" and not isinstance(shown, bool):
+        try:
+            same = float(shown) == float(label)
+        except (TypeError, ValueError):
+            same = False
+    if same:
+        raise InvalidVerdict(
+            f"the corrected label {label!r} is what the model predicted: choose 'correct', or"
+            " give the label it should have predicted"
+        )
 
 
 def _row_id(value: Any) -> Any:

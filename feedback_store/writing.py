@@ -19,9 +19,11 @@ from feedback_store.validation import (
     DISPUTE_KINDS,
     LABEL_MAX,
     NAME_MAX,
+    REVIEWER_KEY_SQL,
     ROW_ID_MAX,
     WITHDRAWN,
     InvalidVerdict,
+    _check_correction,
     _check_source,
     _clean_text,
     _comment,
@@ -31,13 +33,17 @@ from feedback_store.validation import (
     _key,
     _label_text,
     _prediction,
+    _prototype_content,
+    _prototype_version,
     _required_text,
+    _reviewer,
     _row_id,
     _snapshot_json,
     _tags,
     _task,
     _verdict,
     _verdict_id,
+    reviewer_key,
 )
 
 _DISPUTE_IDENTITY = ["sprint", "prototype", "row_id", "reviewer", "feature", "kind"]
@@ -62,6 +68,8 @@ class VerdictWriter(Connection):
         prediction: Mapping[str, Any] | None = None,
         task: str | None = None,
         source: str = "demo",
+        prototype_version: int | None = None,
+        prototype_content: str | None = None,
     ) -> int:
         """Record a reviewer's verdict on one predicted row and return the verdict id.
 
@@ -72,11 +80,17 @@ class VerdictWriter(Connection):
         ``source="own"`` marks a case the SME entered themselves ("try your own case"): it
         needs ``features`` and ``row_id=own_case_id(features)``. Demo rows (the default)
         cannot use row ids starting with "own:".
+
+        ``prototype_version`` and ``prototype_content`` say which publish of the prototype
+        the reviewer saw (its version number and content id); without them the verdict's
+        version is unknown. A reviewer named by e-mail is stored case-folded
+        (``feedback_store.reviewer_key``). A 'wrong' verdict whose corrected label is the
+        prediction shown is refused.
         """
         sprint = _required_text("sprint", sprint, NAME_MAX)
         prototype = _required_text("prototype", prototype, NAME_MAX)
         row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
-        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        reviewer = _reviewer(reviewer)
         verdict = _verdict(verdict)
         task = _task(task)
         label = _corrected_label(corrected_label, verdict, task)
@@ -86,11 +100,16 @@ class VerdictWriter(Connection):
         feature_values = _features(features)
         _check_source(source, row_id, feature_values)
         features_json = _snapshot_json("features", feature_values)
-        prediction_json = _snapshot_json("prediction", _prediction(prediction))
+        shown = _prediction(prediction)
+        prediction_json = _snapshot_json("prediction", shown)
+        version = _prototype_version(prototype_version)
+        content = _prototype_content(prototype_content)
+        if shown is not None:
+            _check_correction(label, verdict, shown, task)
 
         def work(db: sqlite3.Connection) -> int:
             if key is not None and (hit := _key_hit(db, key)) is not None:
-                if (hit["sprint"], hit["prototype"], hit["row_id"], hit["created_by"]) != (
+                if (hit["sprint"], hit["prototype"], hit["row_id"], hit["reviewer"]) != (
                     sprint,
                     prototype,
                     row_id,
@@ -101,12 +120,7 @@ class VerdictWriter(Connection):
                         "another row or by another reviewer; use a new key for each verdict"
                     )
                 return hit["verdict_id"]
-            thread = _first(
-                db,
-                "SELECT id FROM verdicts"
-                " WHERE sprint = ? AND prototype = ? AND row_id = ? AND created_by = ?",
-                [sprint, prototype, row_id, reviewer],
-            )
+            thread = _thread(db, sprint, prototype, row_id, reviewer)
             if thread is None:
                 verdict_id = db.execute(
                     "INSERT INTO verdicts"
@@ -131,6 +145,8 @@ class VerdictWriter(Connection):
                 prediction=prediction_json or previous.get("prediction"),
                 task=task or previous.get("task"),
                 key=key,
+                prototype_version=version,
+                prototype_content=content,
             )
             return verdict_id
 
@@ -154,7 +170,7 @@ class VerdictWriter(Connection):
         verdict restores it. Only the reviewer who recorded a verdict may edit it.
         """
         verdict_id = _verdict_id(verdict_id)
-        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        reviewer = _reviewer(reviewer)
         verdict = None if verdict is None else _verdict(verdict)
         comment_text = None if comment is None else _comment(comment)
         tag_list = None if tags is None else _tags(tags)
@@ -173,19 +189,26 @@ class VerdictWriter(Connection):
                 label = corrected_label
             else:
                 label = None if new_verdict == "correct" else base["corrected_label"]
+            label = _corrected_label(label, new_verdict, base["task"])
+            if base["prediction"]:
+                _check_correction(label, new_verdict, json.loads(base["prediction"]), base["task"])
+            # An edit changes what the reviewer said about the same screen: the snapshots
+            # and the prototype version shown stay those of the version edited.
             return _append(
                 db,
                 verdict_id,
                 version=latest["version"] + 1,
                 reviewer=reviewer,
                 verdict=new_verdict,
-                corrected_label=_corrected_label(label, new_verdict, base["task"]),
+                corrected_label=label,
                 comment=base["comment"] if comment_text is None else comment_text,
                 tags=json.loads(base["tags"]) if tag_list is None else tag_list,
                 features=base["features"],
                 prediction=base["prediction"],
                 task=base["task"],
                 key=key,
+                prototype_version=base["prototype_version"],
+                prototype_content=base["prototype_content"],
             )
 
         return self._write(work)
@@ -196,7 +219,7 @@ class VerdictWriter(Connection):
         History is kept. Withdrawing an already withdrawn verdict writes nothing.
         """
         verdict_id = _verdict_id(verdict_id)
-        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        reviewer = _reviewer(reviewer)
         key = _key(key)
 
         def work(db: sqlite3.Connection) -> int:
@@ -219,6 +242,8 @@ class VerdictWriter(Connection):
                 prediction=latest["prediction"],
                 task=latest["task"],
                 key=key,
+                prototype_version=latest["prototype_version"],
+                prototype_content=latest["prototype_content"],
             )
 
         return self._write(work)
@@ -235,17 +260,20 @@ class VerdictWriter(Connection):
         shap_value: float,
         comment: str | None = None,
         key: str | None = None,
+        prototype_version: int | None = None,
+        prototype_content: str | None = None,
     ) -> int:
         """Record "right answer, wrong reason" about one feature's contribution; return its id.
 
         ``kind`` is one of DISPUTE_KINDS; ``shap_value`` is the contribution the reviewer was
         shown. Disputes are append-only. A ``key`` already stored returns the same id without
-        writing anything.
+        writing anything. ``prototype_version`` and ``prototype_content`` are as in
+        ``record``.
         """
         sprint = _required_text("sprint", sprint, NAME_MAX)
         prototype = _required_text("prototype", prototype, NAME_MAX)
         row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
-        reviewer = _required_text("reviewer", reviewer, NAME_MAX)
+        reviewer = _reviewer(reviewer)
         feature = _required_text("feature", feature, LABEL_MAX)
         if kind not in DISPUTE_KINDS:
             raise InvalidVerdict(f"kind must be one of {', '.join(DISPUTE_KINDS)}; got {kind!r}")
@@ -253,11 +281,13 @@ class VerdictWriter(Connection):
         comment_text = _comment(comment)
         key = _key(key)
         identity = (sprint, prototype, row_id, reviewer, feature, kind)
+        shown = (_prototype_version(prototype_version), _prototype_content(prototype_content))
 
         def work(db: sqlite3.Connection) -> int:
             if key is not None:
                 hit = _first(db, "SELECT * FROM disputes WHERE key = ?", [key])
                 if hit is not None:
+                    hit["reviewer"] = reviewer_key(hit["reviewer"])
                     if tuple(hit[c] for c in _DISPUTE_IDENTITY) != identity:
                         raise InvalidVerdict(
                             f"key {key!r} was already used for dispute {hit['id']} about"
@@ -266,8 +296,9 @@ class VerdictWriter(Connection):
                     return hit["id"]
             return db.execute(
                 "INSERT INTO disputes (sprint, prototype, row_id, reviewer, feature, kind,"
-                " shap_value, comment, key, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [*identity, shap, comment_text, key, _now()],
+                " shap_value, comment, key, recorded_at, prototype_version, prototype_content)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*identity, shap, comment_text, key, _now(), *shown],
             ).lastrowid
 
         return self._write(work)
@@ -298,9 +329,31 @@ def _latest_standing(db: sqlite3.Connection, verdict_id: int) -> dict[str, Any]:
 def _key_hit(db: sqlite3.Connection, key: str) -> dict[str, Any] | None:
     return _first(
         db,
-        "SELECT x.id AS version_id, x.verdict_id, v.sprint, v.prototype, v.row_id, v.created_by"
+        "SELECT x.id AS version_id, x.verdict_id, v.sprint, v.prototype, v.row_id,"
+        f" {REVIEWER_KEY_SQL.format('v.created_by')} AS reviewer"
         " FROM verdict_versions x JOIN verdicts v ON v.id = x.verdict_id WHERE x.key = ?",
         [key],
+    )
+
+
+def _thread(
+    db: sqlite3.Connection, sprint: str, prototype: str, row_id: str, reviewer: str
+) -> dict[str, Any] | None:
+    """The reviewer's thread on a row: for an e-mail, the one written last of those whose
+    name folds to it (names stored before folding may differ in case)."""
+    if "@" not in reviewer:
+        return _first(
+            db,
+            "SELECT id FROM verdicts"
+            " WHERE sprint = ? AND prototype = ? AND row_id = ? AND created_by = ?",
+            [sprint, prototype, row_id, reviewer],
+        )
+    return _first(
+        db,
+        "SELECT v.id FROM verdicts v WHERE v.sprint = ? AND v.prototype = ? AND v.row_id = ?"
+        " AND lower(v.created_by) = ?"
+        " ORDER BY (SELECT MAX(id) FROM verdict_versions WHERE verdict_id = v.id) DESC LIMIT 1",
+        [sprint, prototype, row_id, reviewer],
     )
 
 
@@ -320,7 +373,7 @@ def _owned_thread(db: sqlite3.Connection, verdict_id: int, reviewer: str) -> Non
     thread = _first(db, "SELECT created_by FROM verdicts WHERE id = ?", [verdict_id])
     if thread is None:
         raise InvalidVerdict(f"no verdict with id {verdict_id}")
-    if thread["created_by"] != reviewer:
+    if reviewer_key(thread["created_by"]) != reviewer:
         raise InvalidVerdict(
             f"verdict {verdict_id} belongs to {thread['created_by']!r}, so {reviewer!r} cannot"
             " change it; record your own verdict on that row instead"
@@ -341,11 +394,13 @@ def _append(
     prediction: str | None,
     task: str | None,
     key: str | None,
+    prototype_version: int | None,
+    prototype_content: str | None,
 ) -> int:
     return db.execute(
         "INSERT INTO verdict_versions (verdict_id, version, reviewer, verdict, corrected_label,"
-        " comment, tags, features, prediction, task, key, recorded_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " comment, tags, features, prediction, task, key, recorded_at, prototype_version,"
+        " prototype_content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             verdict_id,
             version,
@@ -359,6 +414,8 @@ def _append(
             task,
             key,
             _now(),
+            prototype_version,
+            prototype_content,
         ],
     ).lastrowid
 

@@ -5,6 +5,8 @@
   Torque [Nm] is 65.2, higher than 95% of machines (+31 points)".
 - ``input_schema`` and ``explain_own_case``: "try your own case": a form built from the demo
   data's ranges, and an exact, additive SHAP explanation of the case entered.
+- ``record_verdict`` and ``record_dispute``: stored only on the prototype version the form
+  showed; ``reviewed_rows`` and ``earlier_verdicts``: what a reviewer did, version by version.
 """
 
 from __future__ import annotations
@@ -23,17 +25,31 @@ from feedback_store import own_case_id
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
 from model.publishing import label_strings
+from model.review_versions import (
+    PrototypeChanged,
+    earlier_verdicts,
+    record_dispute,
+    record_verdict,
+    reviewed_rows,
+    shown_version,
+)
 from model.workspace import Prototype
 
 __all__ = [
     "QUEUE_KINDS",
+    "PrototypeChanged",
     "case_frame",
+    "earlier_verdicts",
     "explain_own_case",
     "feature_percentiles",
     "input_schema",
     "reason_sentences",
+    "record_dispute",
+    "record_verdict",
     "review_queue",
+    "reviewed_rows",
     "row_position",
+    "shown_version",
 ]
 
 QUEUE_KINDS = (

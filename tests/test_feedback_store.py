@@ -292,7 +292,7 @@ def test_the_database_uses_wal_and_records_applied_migrations(store):
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert names == [
         "m001_create_verdicts", "m002_add_snapshots", "m003_add_verdict_source",
-        "m004_create_disputes",
+        "m004_create_disputes", "m005_add_prototype_version",
     ]  # fmt: skip
     conn.close()
 

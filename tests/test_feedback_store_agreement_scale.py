@@ -531,6 +531,8 @@ def fill_randomly(store: FeedbackStore, seed: int, reviewers: list[str], n_rows:
                 corrected = str(rng.choice(["9", "9.0", "10", "10.50", "10.5"]))
             else:
                 corrected = str(rng.integers(0, 3))
+            if corrected == shown:  # refused: "wrong" needs a label other than the one shown
+                corrected = "9" if task == "regression" else str((int(shown) + 1) % 3)
             prediction = {"label": shown, "confidence": 0.7}
             if model:
                 prediction["model" if rng.random() < 0.5 else "estimator"] = model
@@ -549,7 +551,10 @@ def fill_randomly(store: FeedbackStore, seed: int, reviewers: list[str], n_rows:
         if rng.random() < 0.5:
             store.withdraw(verdict_id, reviewer=reviewer)
         else:
-            store.edit(verdict_id, reviewer=reviewer, verdict="wrong", corrected_label="2")
+            try:
+                store.edit(verdict_id, reviewer=reviewer, verdict="wrong", corrected_label="2")
+            except feedback_store.InvalidVerdict:  # "2" was the prediction shown
+                store.edit(verdict_id, reviewer=reviewer, verdict="wrong", corrected_label="1")
     return len(recorded)
 
 

@@ -1,5 +1,6 @@
 """Exporting current verdicts with their provenance to CSV, Parquet and JSONL."""
 
+import csv
 import json
 
 import pandas as pd
@@ -190,3 +191,53 @@ def test_training_csv_guards_text_features_but_not_labels_that_are_numbers(tmp_p
     assert frame[["Type", "x", "label"]].values.tolist() == [["'=cmd|' /C calc'!A0", -1.5, "-1"]]
     parquet, _ = store.export_training(tmp_path / "train.parquet", format="parquet")
     assert pd.read_parquet(parquet)["Type"].tolist() == ["=cmd|' /C calc'!A0"]
+
+
+def test_a_lone_carriage_return_is_quoted_and_the_csv_reads_back_one_row_per_verdict(tmp_path):
+    store = feedback_store.open(tmp_path / "ws")
+    # The first holds neither quote nor comma: nothing else would make the writer quote it.
+    comments = ["first line\r=1+2", "crlf\r\nmid", 'a "quote", a comma', "plain"]
+    for number, comment in enumerate(comments):
+        store.record(
+            sprint="S1",
+            prototype="gbm",
+            row_id=f"r{number}",
+            reviewer="ana",
+            verdict="correct",
+            comment=comment,
+            features={"Torque [Nm]": 40 + number},
+        )
+    path = store.export(tmp_path / "out.csv", format="csv")
+    frame = pd.read_csv(path, dtype={"row_id": str}, keep_default_na=False)
+    assert frame["comment"].tolist() == comments
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert [row[rows[0].index("comment")] for row in rows[1:]] == comments
+    assert path.read_bytes().count(b"\r") == 2  # only inside the quoted comments
+
+
+def test_feature_names_in_the_csv_header_are_guarded_like_cells(tmp_path):
+    store = feedback_store.open(tmp_path / "ws")
+    hostile = '=HYPERLINK("http://evil.example","x")'
+    store.record(sprint="S1", prototype="gbm", row_id="1", reviewer="ana", verdict="correct",
+                 features={hostile: 1, "@SUM(A1)": 2, "-rate": 3, "ok": 4},
+                 prediction={"label": "0"})  # fmt: skip
+    store.record(
+        sprint="S1",
+        prototype="gbm",
+        row_id="2",
+        reviewer="ana",
+        verdict="wrong",
+        corrected_label="1",
+        features={"x\rcol": 5},
+        prediction={"label": "0"},
+    )
+    path = store.export(tmp_path / "out.csv", format="csv")
+    with path.open(newline="", encoding="utf-8") as file:
+        header = next(csv.reader(file))
+    assert {"'" + hostile, "'@SUM(A1)", "'-rate", "ok", "x\rcol"} <= set(header)
+    assert all(not name.startswith(("=", "+", "-", "@", "\t", "\r")) for name in header)
+    assert len(pd.read_csv(path, dtype={"row_id": str})) == 2
+    training = store.export_training(tmp_path / "t.csv", format="csv")
+    with training.path.open(newline="", encoding="utf-8") as file:
+        assert "'" + hostile in next(csv.reader(file))

@@ -44,6 +44,8 @@ def old_export_records(rows: list[dict[str, Any]]) -> tuple[list[str], list[dict
             "confidence": confidence if isinstance(confidence, int | float) else None,
             "task": row["task"],
             "source": row["source"],
+            "prototype_version": row["prototype_version"],
+            "prototype_content": row["prototype_content"],
         }
         for name, value in (json.loads(row["features"]) if row["features"] else {}).items():
             if name not in feature_columns:
@@ -75,6 +77,7 @@ def old_export_frame(columns: list[str], records: list[dict[str, Any]]) -> pd.Da
     frame["verdict_id"] = frame["verdict_id"].astype("int64")
     frame["version"] = frame["version"].astype("int64")
     frame["confidence"] = frame["confidence"].astype("float64")
+    frame["prototype_version"] = frame["prototype_version"].astype("Int64")
     for column in ["predicted_label", *columns[len(_EXPORT_COLUMNS) :]]:
         frame[column] = old_column([r[column] for r in records])
     return frame

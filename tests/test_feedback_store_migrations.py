@@ -36,7 +36,7 @@ def test_opening_twice_applies_each_migration_once(tmp_path):
     with Database(tmp_path / "feedback.db") as db:
         assert [m.name for m in migrations.applied(db)] == [
             "m001_create_verdicts", "m002_add_snapshots", "m003_add_verdict_source",
-            "m004_create_disputes",
+            "m004_create_disputes", "m005_add_prototype_version",
         ]  # fmt: skip
         assert migrations.pending(db) == []
 

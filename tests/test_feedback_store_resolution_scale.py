@@ -275,11 +275,13 @@ def test_labels_from_a_real_store_resolve_like_the_per_row_version(tmp_path):
     for row in range(40):
         for reviewer in rng.choice(REVIEWERS[:4], size=rng.integers(1, 5), replace=False):
             verdict_kind = str(rng.choice(["correct", "wrong", "unsure"]))
+            corrected = str(rng.integers(0, 3)) if verdict_kind == "wrong" else None
+            prediction = None if rng.random() < 0.3 else {"label": "1", "confidence": 0.7}
+            if prediction and corrected == "1":  # refused: the label shown is not a correction
+                corrected = "2"
             store.record(
                 sprint="S2", prototype="gbm", row_id=str(row), reviewer=str(reviewer),
-                verdict=verdict_kind,
-                corrected_label=str(rng.integers(0, 3)) if verdict_kind == "wrong" else None,
-                prediction=None if rng.random() < 0.3 else {"label": "1", "confidence": 0.7},
+                verdict=verdict_kind, corrected_label=corrected, prediction=prediction,
             )  # fmt: skip
     labels = reviewer_labels(store)
     for rule, lead in RULES:

@@ -126,7 +126,7 @@ def test_the_manifest_counts_rows_labels_and_records_filters_rule_and_versions(s
     }  # fmt: skip
     assert manifest["filters"] == {"sprint": "S2", "prototype": None}
     assert (manifest["rule"], manifest["lead"], manifest["format"]) == ("majority", None, "parquet")
-    assert manifest["versions"]["sprint_review_schema"] == "m004_create_disputes"
+    assert manifest["versions"]["sprint_review_schema"] == "m005_add_prototype_version"
     assert {"pandas", "sqlite", "schema_version"} <= set(manifest["versions"])
     assert manifest["created_at"].endswith("+00:00")
     assert result.rows == 2

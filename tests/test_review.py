@@ -13,11 +13,17 @@ import feedback_store
 import model
 from model.config import DEMO_DATA_FILE
 from model.review import (
+    PrototypeChanged,
+    earlier_verdicts,
     explain_own_case,
     feature_percentiles,
     input_schema,
     reason_sentences,
+    record_dispute,
+    record_verdict,
     review_queue,
+    reviewed_rows,
+    shown_version,
 )
 from model.workspace import Prototype
 
@@ -422,3 +428,96 @@ def test_a_regression_own_case_is_explained_in_the_targets_units(tiny):
     assert own["base_value"] + sum(own["contributions"].values()) == pytest.approx(
         own["predicted"], abs=1e-6
     )
+
+
+# -- verdicts bound to the version shown ---------------------------------------------------------
+
+
+@pytest.fixture
+def republishing(tmp_path):
+    """A workspace with one prototype, and a way to publish it again."""
+    data = pd.read_csv(DEMO_DATA_FILE)
+    data.index = data.pop("UDI").astype(str)
+    demo, train = data.iloc[:30], data.iloc[30:530]
+    ws = model.open_workspace(tmp_path / "ws")
+
+    def publish(max_iter: int = 500):
+        classifier = LogisticRegression(max_iter=max_iter).fit(train[SENSORS], train["Type"])
+        ws.publish("S1", "type", classifier, demo[SENSORS], demo["Type"])
+        return ws.prototype("S1", "type")
+
+    return ws, feedback_store.open(tmp_path / "ws"), publish
+
+
+def judge(store, ws, proto, shown, row_id="1", **extra):
+    version, content = shown
+    arguments = {"verdict": "wrong", "corrected_label": "H"}
+    return record_verdict(
+        store, ws, sprint="S1", prototype="type", version=version, content_id=content,
+        row_id=row_id, reviewer="ana",
+        prediction={"label": str(proto.prediction(row_id)["predicted"])}, **{**arguments, **extra},
+    )  # fmt: skip
+
+
+def test_a_verdict_is_stored_with_the_version_the_form_showed(republishing):
+    ws, store, publish = republishing
+    proto = publish()
+    vid = judge(store, ws, proto, shown_version(proto), corrected_label="X")
+    stored = store.history(vid).iloc[-1]
+    assert stored["prototype_version"] == proto.version
+    assert stored["prototype_content"] == shown_version(proto)[1]
+
+
+def test_a_submit_after_a_republish_is_refused_in_one_line_and_nothing_is_stored(republishing):
+    ws, store, publish = republishing
+    shown = shown_version(publish())
+    proto = publish(max_iter=400)  # the scientist re-publishes while the SME types
+    with pytest.raises(PrototypeChanged) as error:
+        judge(store, ws, proto, shown, corrected_label="X")
+    message = str(error.value)
+    assert "re-published while you were reviewing" in message
+    assert "your text is kept" in message and "submit again" in message
+    assert f"you saw version {shown[0]}, it is now version {proto.version}" in message
+    assert "\n" not in message
+    with pytest.raises(PrototypeChanged):
+        record_dispute(store, ws, sprint="S1", prototype="type", version=shown[0],
+                       content_id=shown[1], row_id="1", reviewer="ana", feature="Torque [Nm]",
+                       kind="too strong", shap_value=0.1)  # fmt: skip
+    assert store.verdicts(include_withdrawn=True).empty and store.disputes().empty
+
+
+def test_a_submit_on_a_prototype_removed_meanwhile_is_refused(republishing):
+    ws, store, publish = republishing
+    shown = shown_version(publish())
+    ws.delete_prototype("S1", "type")
+    with pytest.raises(PrototypeChanged, match="was removed while you were reviewing"):
+        record_verdict(store, ws, sprint="S1", prototype="type", version=shown[0], row_id="1",
+                       reviewer="ana", verdict="correct")  # fmt: skip
+    assert store.verdicts().empty
+
+
+def test_a_row_judged_on_version_one_is_not_yet_reviewed_on_version_two(republishing):
+    ws, store, publish = republishing
+    first = publish()
+    judge(store, ws, first, shown_version(first), corrected_label="X")
+    assert reviewed_rows(store, first, "ana") == {"1"}
+    assert "1" not in review_queue(first, "not yet reviewed by me", "ana",
+                                   reviewed=reviewed_rows(store, first, "ana"))  # fmt: skip
+    second = publish(max_iter=400)
+    assert reviewed_rows(store, second, "ana") == set()
+    assert "1" in review_queue(second, "not yet reviewed by me", "ana",
+                               reviewed=reviewed_rows(store, second, "ana"))  # fmt: skip
+
+
+def test_earlier_verdicts_tell_what_the_reviewer_said_on_other_versions(republishing):
+    ws, store, publish = republishing
+    first = publish()
+    judge(store, ws, first, shown_version(first), corrected_label="X")
+    second = publish(max_iter=400)
+    assert [v["text"] for v in earlier_verdicts(store, second, "1", "ana")] == [
+        f"on version {first.version}: wrong (should be X)"
+    ]
+    judge(store, ws, second, shown_version(second), verdict="correct", corrected_label=None)
+    assert earlier_verdicts(store, second, "1", "ana")[0]["prototype_version"] == first.version
+    assert earlier_verdicts(store, second, "2", "ana") == []
+    assert [v["verdict"] for v in earlier_verdicts(store, first, "1", "ana")] == ["correct"]

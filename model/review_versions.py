@@ -1,0 +1,140 @@
+"""SME verdicts bound to the prototype version the SME saw.
+
+A form carries ``shown_version(proto)``; ``record_verdict`` and ``record_dispute`` store
+only when the prototype is still that version (``PrototypeChanged`` otherwise, nothing
+stored). ``reviewed_rows`` counts a row as reviewed per version, and ``earlier_verdicts``
+tells what a reviewer said about a row on other versions ("on version 2: wrong").
+Re-exported by ``model.review``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from feedback_store import FeedbackStore
+from model.workspace import Prototype, Workspace, WorkspaceError
+
+__all__ = [
+    "PrototypeChanged",
+    "earlier_verdicts",
+    "record_dispute",
+    "record_verdict",
+    "reviewed_rows",
+    "shown_version",
+]
+
+
+class PrototypeChanged(ValueError):
+    """The prototype was re-published or removed after the form was shown; nothing was stored."""
+
+
+def shown_version(proto: Prototype) -> tuple[int, str | None]:
+    """``(version, content id)`` of ``proto``: what a form carries and hands back on submit."""
+    content = getattr(proto, "content_id", None) or proto.meta.get("content_id")
+    return proto.version, content
+
+
+def _check_still_shown(
+    workspace: Workspace, sprint: str, prototype: str, version: int, content_id: str | None
+) -> None:
+    try:
+        current = workspace.prototype(sprint, prototype)
+    except WorkspaceError:
+        raise PrototypeChanged(
+            f"this prototype ({prototype}) was removed while you were reviewing; your text is"
+            " kept — choose another prototype"
+        ) from None
+    now, now_content = shown_version(current)
+    if now != version or (content_id is not None and now_content != content_id):
+        raise PrototypeChanged(
+            f"this prototype was re-published while you were reviewing (you saw version"
+            f" {version}, it is now version {now}); your text is kept — look at the new"
+            " prediction and submit again"
+        )
+
+
+def record_verdict(
+    store: FeedbackStore,
+    workspace: Workspace,
+    *,
+    sprint: str,
+    prototype: str,
+    version: int,
+    content_id: str | None = None,
+    **verdict: Any,
+) -> int:
+    """``store.record(...)`` for the prototype version the form showed, or ``PrototypeChanged``.
+
+    ``version`` and ``content_id`` are ``shown_version(proto)`` of the prototype the form
+    was rendered from; ``verdict`` holds ``record``'s other arguments (row_id, reviewer,
+    verdict, the prediction and features shown, ...). When the prototype is no longer that
+    version, nothing is stored and the error says so in one line. A publish that lands after
+    the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
+    """
+    _check_still_shown(workspace, sprint, prototype, version, content_id)
+    shown = {"prototype_version": version, "prototype_content": content_id}
+    return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
+
+
+def record_dispute(
+    store: FeedbackStore,
+    workspace: Workspace,
+    *,
+    sprint: str,
+    prototype: str,
+    version: int,
+    content_id: str | None = None,
+    **dispute: Any,
+) -> int:
+    """``store.dispute(...)`` for the prototype version the form showed (as ``record_verdict``)."""
+    _check_still_shown(workspace, sprint, prototype, version, content_id)
+    shown = {"prototype_version": version, "prototype_content": content_id}
+    return store.dispute(sprint=sprint, prototype=prototype, **shown, **dispute)
+
+
+def reviewed_rows(store: FeedbackStore, proto: Prototype, reviewer: str) -> set[str]:
+    """Rows ``reviewer`` judged on ``proto``'s current version: ``review_queue``'s ``reviewed``.
+
+    A verdict given on version 2 leaves the row in "not yet reviewed by me" for version 3.
+    """
+    return store.reviewed_row_ids(
+        proto.sprint, proto.name, reviewer, prototype_version=proto.version
+    )
+
+
+def earlier_verdicts(
+    store: FeedbackStore, proto: Prototype, row_id: str, reviewer: str
+) -> list[dict[str, Any]]:
+    """``reviewer``'s last standing verdict on ``row_id`` on each other version of ``proto``.
+
+    One dict per version, oldest first: ``prototype_version`` (None when the verdict was
+    recorded without its version), ``verdict``, ``corrected_label``, ``comment``,
+    ``recorded_at`` and ``text`` ("on version 2: wrong (should be 1)").
+    """
+    history = store.row_history(proto.sprint, proto.name, row_id, reviewer)
+    last: dict[int | None, dict[str, Any]] = {}
+    for row in history.to_dict(orient="records"):
+        shown = row["prototype_version"]
+        shown = None if pd.isna(shown) else int(shown)
+        if shown != proto.version:
+            last[shown] = {**row, "prototype_version": shown}
+    found = []
+    for shown, row in sorted(last.items(), key=lambda item: (item[0] is not None, item[0] or 0)):
+        if row["verdict"] == "withdrawn":
+            continue
+        where = "before versions were recorded" if shown is None else f"on version {shown}"
+        label = row["corrected_label"]
+        text = f"{where}: {row['verdict']}" + (f" (should be {label})" if label else "")
+        found.append(
+            {
+                "prototype_version": shown,
+                "verdict": row["verdict"],
+                "corrected_label": label,
+                "comment": row["comment"],
+                "recorded_at": row["recorded_at"],
+                "text": text,
+            }
+        )
+    return found
