@@ -188,13 +188,17 @@ def test_boosting_models_load_back_with_identical_predictions(library, categoric
 
 
 @pytest.mark.parametrize("library", sorted(BOOSTING))
-def test_a_published_boosting_model_loads_back_from_the_workspace(library, tmp_path):
+@pytest.mark.parametrize("categorical", [False, True], ids=["numeric", "native-categorical"])
+@pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "in-pipeline"])
+def test_a_published_boosting_model_loads_back_from_the_workspace(
+    library, categorical, in_pipeline, tmp_path
+):
     import numpy as np
 
     import model
 
-    estimator, X = fitted_boosting(library, True, "binary", in_pipeline=False)
-    _, y, _ = boosting_frame(True, library)
+    estimator, X = fitted_boosting(library, categorical, "binary", in_pipeline)
+    _, y, _ = boosting_frame(categorical, library)
     ws = model.open_workspace(tmp_path / "ws")
     proto = ws.publish("Sprint 1", library, estimator, X, y, deck_size=20)
     loaded = ws.prototype("Sprint 1", library).estimator()
