@@ -380,7 +380,7 @@ def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app
     click(at, "review_previous")
     click(at, "review_previous")
     assert card(at)["row_id"] == rows[1]
-    submit(fill(at, "wrong", label="1", comment="on second thought"), label="Save changes")
+    submit(fill(at, "wrong", label="0", comment="on second thought"), label="Save changes")
     # Dispute a feature on the card now shown (the third).
     key = at.session_state["review_keys"][json.dumps([SPRINT, MVP, rows[2], "zoe"])]["dispute"]
     at.selectbox(key=f"review_dispute_feature_{key}").set_value("Tool wear [min]")
