@@ -71,7 +71,7 @@ def eval_through_partial(marker: Path) -> bytes:
 
 def write_through_operator(marker: Path) -> bytes:
     # FunctionTransformer calls X.to_csv(marker): an operator function writing a file.
-    return sio.dumps(_with_step(FunctionTransformer(operator.methodcaller("to_csv", marker))))
+    return sio.dumps(_with_step(FunctionTransformer(operator.methodcaller("to_csv", str(marker)))))
 
 
 def _replace_member(data: bytes, name: str, content: bytes) -> bytes:
