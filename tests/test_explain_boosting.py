@@ -252,3 +252,23 @@ def test_xgboost_float32_sums_keep_its_own_values_on_a_large_set():
     result = explain_estimator(final, X, X.sample(50, random_state=0), "binary", 2, n_jobs=1)
     assert result.methods == {NATIVE_TREE: 2_000}
     assert row_errors(result).max() <= 1e-5
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_native_categorical_splits_in_a_pipeline_are_explained_in_log_odds(library):
+    from sklearn.compose import ColumnTransformer
+
+    X, y = cancer()
+    X = with_grade(X, library)
+    numeric = [c for c in X.columns if c != "grade"]
+    prep = ColumnTransformer(
+        [("num", StandardScaler(), numeric), ("cat", "passthrough", ["grade"])],
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    final = boosting(library, "classifier", categorical=["grade"])
+    pipeline = Pipeline([("prep", prep), ("model", final)]).fit(X, y)
+    result = explain_estimator(pipeline, X, X.sample(40, random_state=0), "binary", 2, n_jobs=1)
+    assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
+    assert result.features == list(X.columns) and np.abs(result.values[:, -1, 0]).max() > 0
+    np.testing.assert_allclose(result.outputs, margins(final, library, prep.transform(X)))
+    assert row_errors(result).max() <= 1e-6
