@@ -26,6 +26,7 @@ SECTIONS = (
     "dashboard",
     "browser",
     "explainers",
+    "estimate",
 )
 
 
@@ -114,6 +115,12 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += explainers.bench_explainers(
             sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
         )
+    if "estimate" in sections:
+        from bench import estimate
+
+        log("i: sampled Shapley estimates of 30-feature models, against shap's Permutation")
+        deck, calibration = (6, 3) if sizes.quick else (5_000, 20)
+        rows += estimate.bench_estimate(deck, calibration, sizes.quick, log=log)
     return rows
 
 

@@ -14,8 +14,11 @@ from bench.run import SECTIONS as ALL_SECTIONS
 
 PROJECT = Path(__file__).resolve().parents[1]
 #: The browser section starts nine servers: it has a smoke test of its own below; the
-#: explainers section has its own in test_bench_explainers.py.
-QUICK_SECTIONS = [section for section in ALL_SECTIONS if section not in ("browser", "explainers")]
+#: explainers and estimate sections have their own in test_bench_explainers.py and
+#: test_bench_estimate.py.
+QUICK_SECTIONS = [
+    section for section in ALL_SECTIONS if section not in ("browser", "explainers", "estimate")
+]
 SECTIONS = {
     "a publish": 4,  # two models, one size, one and two workers
     "b verdicts": 3,  # one writer; sixteen writers' median and p99
