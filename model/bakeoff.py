@@ -28,9 +28,11 @@ from model.stats import (
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
+    "SprintData",
     "bakeoff_table",
     "bootstrap_figures",
     "disagreements",
+    "load_sprint",
     "pareto_front",
     "segment_table",
     "tradeoff_sentences",
@@ -55,7 +57,7 @@ MEASURED_COLUMNS = (
 
 
 # -- loading ------------------------------------------------------------------------------------
-class _Sprint:
+class SprintData:
     """A sprint's prototypes and their predictions, restricted to the rows they all share."""
 
     def __init__(self, ws: Workspace, sprint: str, need_labels: bool = True):
@@ -164,11 +166,11 @@ class _Sprint:
         return {name: values for name, values in known.items() if values is not None}
 
 
-def _load_sprint(ws: Workspace, sprint: str, need_labels: bool = True) -> _Sprint:
-    """The sprint's prototypes and predictions, read once for the table, the segments and the
-    disagreements (the Bake-off page asks for all three). Keyed by the MVP and each
-    prototype's version and publishing time, so a re-publish or a new MVP reads them anew.
-    Callers must not modify what it returns."""
+def load_sprint(ws: Workspace, sprint: str, need_labels: bool = True) -> SprintData:
+    """The sprint's prototypes and predictions, read once for the table, the segments, the
+    disagreements and the cost of errors (``model.recommend``): the Bake-off page asks for all
+    of them. Keyed by the MVP and each prototype's version and publishing time, so a
+    re-publish or a new MVP reads them anew. Callers must not modify what it returns."""
     published = []
     for name in ws.prototypes(sprint):
         meta = ws.prototype(sprint, name).meta
@@ -177,8 +179,8 @@ def _load_sprint(ws: Workspace, sprint: str, need_labels: bool = True) -> _Sprin
 
 
 @functools.lru_cache(maxsize=4)
-def _read_sprint(path: str, sprint: str, need_labels: bool, mvp, published: tuple) -> _Sprint:
-    return _Sprint(Workspace(path), sprint, need_labels)
+def _read_sprint(path: str, sprint: str, need_labels: bool, mvp, published: tuple) -> SprintData:
+    return SprintData(Workspace(path), sprint, need_labels)
 
 
 def _best(estimates: dict[str, float], higher_is_better: bool) -> str | None:
@@ -206,7 +208,7 @@ def bootstrap_figures(
     This is the slow part (a bootstrap of every prototype on every demo row), so callers can
     compute it once and pass it to :func:`bakeoff_table` for any assumptions.
     """
-    data = _load_sprint(ws, sprint)
+    data = load_sprint(ws, sprint)
     metric = data.metric(metric_key)
     info = metric.info
     n_rows = len(data.rows)
@@ -495,7 +497,7 @@ def segment_table(
     values is cut into ``bins`` quantile bins. A metric undefined on a segment (one class
     only) is NaN.
     """
-    data = _load_sprint(ws, sprint)
+    data = load_sprint(ws, sprint)
     metric = data.metric(metric_key)
     values = _feature_values(data, feature)
     segments = _segments(values, bins)
@@ -524,7 +526,7 @@ def segment_table(
     return table
 
 
-def _feature_values(data: _Sprint, feature: str) -> pd.Series:
+def _feature_values(data: SprintData, feature: str) -> pd.Series:
     available: list[str] = []
     for name in data.scored:
         columns = data.prototypes[name].meta.get("features", [])
@@ -558,7 +560,7 @@ def disagreements(ws: Workspace, sprint: str) -> dict:
     ``<name>: confidence`` for multiclass), ``actual`` if known and ``split`` (the share of
     prototypes not voting with the majority), most split first.
     """
-    data = _load_sprint(ws, sprint, need_labels=False)
+    data = load_sprint(ws, sprint, need_labels=False)
     if data.task == REGRESSION:
         raise WorkspaceError(
             "disagreements compare predicted labels; this sprint's prototypes are regressions"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model.bakeoff import load_sprint
 from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from model.costs import (
     CostAssumptions,
@@ -322,10 +323,8 @@ def sprint_costs(
     ``model.threshold.BEST``, the cheapest). ``assumptions`` default to the workspace's. All
     are priced on one pass over the bootstrap resamples, so their replicates pair up.
     """
-    from model.bakeoff import _load_sprint  # the bake-off's rows and truth, read once
-
     assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
-    data = _load_sprint(ws, sprint, need_labels=False)
+    data = load_sprint(ws, sprint, need_labels=False)
     truth, frames = data.by_position()
     labelled = {
         name: frame

@@ -244,10 +244,10 @@ def test_bootstrap_figures_serve_any_cost_assumptions_without_a_new_bootstrap(ws
 
 def test_bakeoff_intervals_are_those_of_the_one_model_functions(ws):
     """Scoring every prototype on one pass over the resamples changes no figure."""
-    from model.bakeoff import _Sprint
+    from model.bakeoff import SprintData
 
     table = bakeoff_table(ws, "Sprint 1", "pr_auc", CostAssumptions(), n_resamples=300)
-    data = _Sprint(ws, "Sprint 1")
+    data = SprintData(ws, "Sprint 1")
     metric = data.metric("pr_auc")
     mvp, other = data.frames["tool-wear rule"], data.frames["physics rules"]
     by_name = table.set_index("prototype")
