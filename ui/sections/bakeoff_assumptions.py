@@ -8,6 +8,7 @@ import streamlit as st
 from model import access
 from model.costs import CostAssumptions, save_assumptions
 from ui import formatting
+from ui.formatting import escape_markdown as escape
 
 ASSUMPTIONS_MESSAGE_KEY = "bake_off_assumptions_message"
 ASSUMPTION_KEYS = {
@@ -17,10 +18,6 @@ ASSUMPTION_KEYS = {
     "engineer_day_rate": "assume_engineer_day_rate",
     "currency": "assume_currency",
 }
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def save_typed_assumptions(path: str) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import bakeoff_tables, formatting
+from ui import bakeoff_tables
+from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_assumptions
 from ui.sections.bakeoff_session import BakeoffContext
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def show(ctx: BakeoffContext) -> None:

@@ -9,13 +9,10 @@ import streamlit as st
 
 from model import access
 from ui import bakeoff_tables, formatting, session, sprint_summary
+from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
 FLASH_KEY = "bake_off_flash"
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def show(ctx: BakeoffContext) -> None:

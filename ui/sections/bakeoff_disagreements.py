@@ -8,15 +8,12 @@ import streamlit as st
 from model import access
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, formatting, session
+from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
 ROWS_PAGE_KEY = "bake_off_rows_page"
 QUEUE = "bake-off disagreements"
 ROWS_PER_PAGE = 25
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def show(ctx: BakeoffContext) -> None:

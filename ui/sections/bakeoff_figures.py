@@ -6,12 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from model import bakeoff
-from ui import bakeoff_tables, cached, formatting
+from ui import bakeoff_tables, cached
+from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def comparison(ctx: BakeoffContext) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import bakeoff_tables, cached, formatting
+from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
 FEATURE_KEY = "bake_off_feature"
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 def show(ctx: BakeoffContext) -> None:

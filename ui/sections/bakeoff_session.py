@@ -16,14 +16,11 @@ from model.costs import CostAssumptions, load_assumptions
 from model.stats import metric_info
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, formatting, session
+from ui.formatting import escape_markdown as escape
 from ui.report import bakeoff_report_html
 from ui.sections import bakeoff_assumptions
 
 METRIC_KEY = "bake_off_metric"
-
-
-def escape(text: object) -> str:
-    return formatting.escape_markdown(text)
 
 
 @dataclass(frozen=True)
