@@ -121,7 +121,8 @@ class VerdictReader(Connection):
 
         A record, an edit or a withdrawal changes it and nothing else does, so caches keyed by
         it are read again only after one. Equal to counting ``verdicts(include_withdrawn=True)``
-        and taking the largest ``version_id``, in one query that reads no verdict rows.
+        and taking the largest ``version_id``, in one query that reads no verdict rows (a
+        thread superseded by another of the same e-mail in another case is counted too).
         """
         # Every thread gets its first version in the same transaction, so counting threads
         # counts current verdicts; a thread's newest version has its highest id.
