@@ -527,3 +527,51 @@ def test_a_datetime_column_the_pipeline_turns_into_numbers_is_explained():
 
 def _days_since_2024(frame: pd.DataFrame) -> np.ndarray:
     return ((frame["installed"] - pd.Timestamp("2024-01-01")).dt.days).to_numpy()[:, None]
+
+
+# -- rows the fast explainer gets wrong ----------------------------------------------------------
+
+
+def nudged(base: type):
+    """A ``base`` model whose probabilities are moved on rows whose ``x`` is in its
+    ``moved_x_``: its trees, which shap reads, no longer give its output there."""
+
+    class Nudged(base):
+        def predict_proba(self, X):
+            proba = super().predict_proba(X).copy()
+            moved = np.isin(np.asarray(pd.DataFrame(X)["x"], dtype=float), self.moved_x_)
+            proba[moved, 1] = 0.98 * proba[moved, 1] + 0.01
+            proba[moved, 0] = 1 - proba[moved, 1]
+            return proba
+
+    return Nudged
+
+
+def test_a_path_dependent_explainer_wrong_on_a_row_hands_every_row_to_the_exact_one():
+    # Its base value is not the background's mean output, so the exact explainer's values of
+    # one row would not add up with it: every row gets the exact explainer's.
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = pd.concat([FRAME] * 3, ignore_index=True)[["x", "z"]].drop_duplicates()
+    y = (X["x"] > 0.5).astype(int)
+    model = nudged(RandomForestClassifier)(n_estimators=5, random_state=0).fit(X, y)
+    model.moved_x_ = X["x"].to_numpy()[:2]
+    result = explain.explain_estimator(model, X, X.iloc[10:30], "binary", 2, n_jobs=1)
+    assert result.methods == {"exact (independent background)": len(X)}
+    assert result.max_additivity_error <= 1e-6
+
+
+def test_an_interventional_explainer_whose_base_is_not_the_backgrounds_mean_is_not_used():
+    # The model's outputs on the background differ from its trees': additive values on the
+    # other rows would still explain another function.
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    X = pd.concat([FRAME] * 3, ignore_index=True)[["x", "z"]].drop_duplicates()
+    y = (X["x"] > 0.5).astype(int)
+    model = nudged(GradientBoostingClassifier)(n_estimators=10, random_state=0)
+    model.fit(X, y)
+    background = X.iloc[:20]
+    model.moved_x_ = background["x"].to_numpy()
+    rows = X.iloc[20:]  # none of them moved: each adds up with the trees' values
+    result = explain.explain_estimator(model, rows, background, "binary", 2, n_jobs=1)
+    assert result.methods == {"exact (independent background)": len(rows)}
