@@ -21,8 +21,11 @@ import streamlit as st
 import feedback_store
 from model import bakeoff as _bakeoff
 from model import followup as _followup
+from model import outcomes as _outcomes
+from model import recommend as _recommend
 from model import review as _review
 from model.costs import CostAssumptions, load_assumptions
+from model.metrics import REGRESSION
 from model.workspace import Workspace, open_workspace
 from ui import bakeoff_charts as _bakeoff_charts
 from ui import bakeoff_tables as _bakeoff_tables
@@ -238,9 +241,10 @@ _WARM_UP_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-rev
 
 def warm_up_bakeoff(ws: Workspace, sprint: str, stamp: tuple | None = None) -> bool:
     """Start computing what the Bake-off page first shows for ``sprint`` (the bootstrap for
-    its headline metric, the table under the saved assumptions and its Pareto chart) in a
-    background thread, so the page finds it cached instead of computing while the user
-    waits; the detail tabs (segments, disagreements) are computed when opened, not here.
+    its headline metric, the table under the saved assumptions and its Pareto chart, each
+    prototype's errors priced and the recommendation) in a background thread, so the page
+    finds it cached instead of computing while the user waits; the detail tabs (segments,
+    disagreements) are computed when opened, not here.
     ``stamp`` is ``workspace_stamp(ws, [sprint])`` if the caller has it. Returns True when a
     warm-up was started, False when one was already asked for (or there is nothing to
     compare). A failure is left for the page to meet and show in its own words."""
@@ -266,7 +270,9 @@ def _warm_up(path: str, sprint: str, metric_key: str, stamp: tuple) -> None:
     # makes a page that asks meanwhile wait for this result rather than compute it again).
     # pareto_spec computes the table (``bakeoff``) first.
     with contextlib.suppress(Exception):  # the page meets the error and shows it
-        pareto_spec(path, sprint, metric_key, load_assumptions(path).to_dict(), stamp)
+        assumptions = load_assumptions(path).to_dict()
+        pareto_spec(path, sprint, metric_key, assumptions, stamp)
+        recommendation(path, sprint, assumptions, (), stamp)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -291,6 +297,58 @@ def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stam
     Streamlit sends to the browser."""
     table = bakeoff(path, sprint, metric_key, assumptions, stamp)
     return _charts.with_arrow_datasets(_bakeoff_charts.pareto_spec(table))
+
+
+# -- the bake-off in money: each prototype's errors priced, and the recommendation -------------
+__all__ += ["recommendation", "sprint_costs", "sprint_outcomes"]
+
+
+@st.cache_data(show_spinner="Pricing each prototype's errors…", max_entries=32)
+def sprint_costs(
+    path: str, sprint: str, assumptions: dict, thresholds: tuple, stamp: tuple
+) -> list[_recommend.PrototypeCost]:
+    """``model.recommend.sprint_costs`` under ``assumptions`` (a ``CostAssumptions.to_dict()``);
+    ``thresholds`` holds ``(prototype, threshold)`` pairs the user moved (the others at their
+    cheapest); ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
+    return _recommend.sprint_costs(
+        open_workspace(path, create=False), sprint, CostAssumptions.from_dict(assumptions),
+        dict(thresholds),
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def recommendation(
+    path: str, sprint: str, assumptions: dict, thresholds: tuple, stamp: tuple
+) -> _recommend.Recommendation:
+    """``model.recommend.recommend`` for ``sprint_costs(...)``, against the sprint's MVP."""
+    costs = sprint_costs(path, sprint, assumptions, thresholds, stamp)
+    mvp = open_workspace(path, create=False).mvp(sprint)
+    return _recommend.recommend(costs, mvp, CostAssumptions.from_dict(assumptions).currency)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sprint_outcomes(path: str, sprint: str, stamp: tuple) -> dict[str, dict]:
+    """Each labelled prototype's outcome at its published labels on the rows the sprint's
+    prototypes share (multiclass and regression; a binary one's depends on its threshold and
+    comes with its cost): ``{"outcome": …, "confusion": DataFrame or None}``."""
+    data = _bakeoff.load_sprint(open_workspace(path, create=False), sprint, need_labels=False)
+    truth, frames = data.by_position()
+    out = {}
+    for name, frame in frames.items():
+        if truth is None or "actual" not in frame.columns:
+            continue
+        proto = data.prototypes[name]
+        if data.task == REGRESSION:
+            out[name] = {"outcome": _outcomes.regression_outcome(truth, frame["predicted"])}
+            continue
+        classes = [str(c) for c in proto.meta.get("classes", [])]
+        out[name] = {
+            "outcome": _outcomes.multiclass_outcome(truth, frame["predicted"], classes),
+            "confusion": _outcomes.confusion_table(
+                truth, frame["predicted"], classes, proto.class_names
+            ),
+        }
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
