@@ -121,6 +121,30 @@ def build_small_workspace(path: Path) -> model.Workspace:
     return ws
 
 
+#: Test files whose tests take long: browsers, many processes, large data. Every test in them,
+#: and every ``browser`` test elsewhere, is marked ``slow``, so ``pytest -m "not slow"`` is a
+#: quick check while CI runs everything.
+SLOW_FILES = frozenset(
+    {
+        "test_browser.py",
+        "test_server_concurrency.py",
+        "test_feedback_store_reliability.py",
+        "test_feedback_store_concurrency.py",
+        "test_feedback_store_agreement_scale.py",
+        "test_feedback_store_resolution_scale.py",
+        "test_dask_backend.py",
+        "test_publish_crash.py",
+        "test_import_cost.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_FILES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def small_workspace(tmp_path_factory) -> Path:
     """The small workspace, built once. Tests that write must use ``workspace_copy``."""
