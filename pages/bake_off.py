@@ -1,9 +1,10 @@
 """Bake-off: which prototype should the business take?
 
-Every prototype's score with its 95% interval and its comparison with the MVP on the same rows,
-what it costs in money under the workspace's shared assumptions, the trade-offs in words and on
-a Pareto chart; below, costs and assumptions, the score per segment, where the prototypes
-disagree, and the group's decision with a snapshot of the figures it saw.
+The recommendation in a sentence or two and the decision form first; then what each prototype
+would do with the demo rows in counts, at a decision threshold the user may move, with what
+its errors cost; what each costs to own; the technical details behind one expander; and the
+detail tabs: costs and assumptions, the score per segment, where the prototypes disagree, the
+decisions recorded, the models.
 
 Each section is a module of ``ui.sections``.
 """
@@ -17,6 +18,9 @@ from ui.sections import (
     bakeoff_disagreements,
     bakeoff_figures,
     bakeoff_models,
+    bakeoff_outcomes,
+    bakeoff_recommendation,
+    bakeoff_running,
     bakeoff_segments,
     bakeoff_session,
 )
@@ -27,13 +31,14 @@ TABS = ["Costs and assumptions", "Per segment", "Where they disagree", "Decision
 
 session.require_app()
 bake_off = bakeoff_session.start()
-bakeoff_figures.comparison(bake_off)
-bakeoff_figures.tradeoffs(bake_off)
+bakeoff_recommendation.show(bake_off)
+bakeoff_outcomes.show(bake_off)
+bakeoff_running.show(bake_off)
+bakeoff_figures.technical(bake_off)
 
 # Tabs that rerun when the user switches: the segments, the disagreements and the models are
-# computed when their tab is opened, not on every open of the page (at 100,000 demo rows they
-# took more time than all the rest). The two tabs with forms are drawn whichever is open, so
-# what someone typed there and did not save yet survives a look at another tab.
+# computed when their tab is opened, not on every open of the page. The costs tab holds a form
+# and is drawn whichever tab is open, so what someone typed and did not save yet survives.
 costs_tab, segments_tab, disagree_tab, decision_tab, models_tab = st.tabs(
     TABS, key=TAB_KEY, on_change="rerun"
 )

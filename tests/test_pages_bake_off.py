@@ -4,12 +4,22 @@ HTML export."""
 
 import json
 import re
+import shutil
+from pathlib import Path
 
+import pandas as pd
+import pytest
+from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, load_data
 from recording import record_calls
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from streamlit.testing.v1.element_tree import Expander
 
 import model
-from model import bakeoff
-from model.costs import ASSUMPTIONS_FILE, load_assumptions
+from model import bakeoff, recommend
+from model.costs import ASSUMPTIONS_FILE, CostAssumptions, load_assumptions, save_assumptions
+from model.demo import WORDS
+from model.recommend import sprint_costs, sprint_recommendation
 from ui import bakeoff_charts
 
 PROTOTYPES = ["physics rules", "logistic regression", "random forest"]
@@ -25,8 +35,22 @@ def shown(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value)
 
 
+def table_with(at, row: str) -> pd.DataFrame:
+    """The first ``st.table`` with a row named ``row``, as the user reads it."""
+    return next(t.value for t in at.table if row in t.value.index).map(shown)
+
+
 def comparison(at):
-    return at.table[0].value.map(shown)
+    """The technical comparison table (scores, intervals, verdicts)."""
+    return table_with(at, "Verdict")
+
+
+def markdown_with(at, text: str) -> str:
+    return next(m.value for m in at.markdown if text in m.value)
+
+
+def spec_with(at, text: str) -> list[str]:
+    return [c.proto.spec for c in at.get("vega_lite_chart") if text in c.proto.spec]
 
 
 def open_tab(at, label: str):
@@ -64,22 +88,21 @@ def test_bake_off_shows_every_prototype_with_intervals_verdicts_and_costs(
 
 def test_bake_off_shows_the_tradeoffs_and_the_pareto_chart(small_workspace, open_app):
     at = open_app(small_workspace, page="bake_off")
-    sentences = at.markdown[0].value.splitlines()
+    sentences = markdown_with(at, "scores best on").splitlines()
     assert len(sentences) == 3
     assert "scores best on PR AUC" in sentences[0]
-    (pareto,) = [c.proto.spec for c in at.get("vega_lite_chart")]
-    assert "PR AUC against running cost" in pareto
-    (agreement,) = [c.proto.spec for c in open_tab(at, DISAGREEMENTS).get("vega_lite_chart")[1:]]
-    assert "How often two prototypes predict the same label" in agreement
+    assert len(spec_with(at, "PR AUC against running cost")) == 1
+    at = open_tab(at, DISAGREEMENTS)
+    assert len(spec_with(at, "How often two prototypes predict the same label")) == 1
 
 
 def test_bake_off_shows_every_cost_and_how_it_is_computed(small_workspace, open_app):
     at = open_app(small_workspace, page="bake_off")
-    costs = at.table[1].value.map(shown)
+    costs = table_with(at, "Maintainability")
     for row in ["Model size (MB)", "Peak memory (MB)", "Training (s)", "Effort (person-days)"]:
         assert (costs.loc[row] != "—").all(), row
     assert "Maintainability" in costs.index
-    formulas = at.table[2].value.map(shown)
+    formulas = next(t.value for t in at.table if "Formula" in t.value.columns).map(shown)
     assert "5 person-days × $800.00/day = $4,000.00" in list(formulas["Formula"])
 
 
@@ -128,7 +151,7 @@ def test_changing_the_metric_to_roc_auc_changes_the_table(small_workspace, open_
     assert "ROC AUC (95% interval)" in after.index
     assert "PR AUC (95% interval)" not in after.index
     assert list(after.loc["ROC AUC (95% interval)"]) != list(before.loc["PR AUC (95% interval)"])
-    assert "scores best on ROC AUC" in at.markdown[0].value
+    assert "scores best on ROC AUC" in markdown_with(at, "scores best on")
 
 
 def test_a_rerun_reads_the_bootstrap_from_the_cache(small_workspace, open_app, monkeypatch):
@@ -269,7 +292,8 @@ def test_a_recorded_decision_keeps_the_figures_shown_makes_the_mvp_and_lasts(
     # The page now compares with the new MVP and shows what the group saw in an expander.
     assert "MVP: physics rules" in at.caption[0].value
     assert list(comparison(at).columns)[0] == "physics rules (MVP)"
-    shown_then = [t.value for t in at.table[1:] if "ROC AUC (95% interval)" in t.value.index]
+    # The first is the comparison itself, under Technical details; then the decisions'.
+    shown_then = [t.value for t in at.table if "ROC AUC (95% interval)" in t.value.index][1:]
     assert [list(figures.columns) for figures in shown_then] == [COLUMNS]
 
     at.switch_page("pages/overview.py").run()
@@ -356,9 +380,9 @@ def test_the_first_open_computes_no_closed_tab(small_workspace, open_app, monkey
     assert at.session_state[TAB_KEY] == "Costs and assumptions"
     assert filled_tabs(at) == ["Costs and assumptions", "Decision"]
     assert "What each prototype costs" in [h.value for h in at.subheader]
-    assert "Maintainability" in at.table[1].value.index
+    assert "Maintainability" in table_with(at, "Maintainability").index
     assert len(at.error) == 0
-    assert len(at.get("vega_lite_chart")) == 1  # the Pareto chart
+    assert len(at.get("vega_lite_chart")) == 2  # the monthly costs and the Pareto chart
 
 
 def test_each_detail_tab_is_computed_when_it_is_opened(small_workspace, open_app, monkeypatch):
@@ -375,7 +399,7 @@ def test_each_detail_tab_is_computed_when_it_is_opened(small_workspace, open_app
     assert at.metric[0].label == "Demo rows where the predictions differ"
     open_tab(at, MODELS)
     assert not at.exception
-    (models,) = [frame.value for frame in at.dataframe]
+    (models,) = [frame.value for frame in at.dataframe if "Model" in frame.value.columns]
     assert list(models["Prototype"]) == PROTOTYPES
     open_tab(at, SEGMENTS)  # opened again: read from the cache
     assert calls == ["segment_table", "disagreements"]
@@ -401,3 +425,233 @@ def test_new_cost_assumptions_do_not_rerun_the_bootstrap(workspace_copy, open_ap
     assert not at.exception
     assert comparison(at).loc["One-off cost", "random forest (MVP)"] == "$8,000.00"
     assert len(calls) == before
+
+
+# -- the room's language: the recommendation, counts, thresholds, money -----------------------
+NAMED_COLUMNS = ["tool-wear rule (MVP)", "physics rules", "logistic regression"]
+JARGON = ["PR AUC", "ROC AUC", "McNemar", "dominated", "ms per 1,000", "base value", "SHAP",
+          "log odds", "Pipeline("]  # fmt: skip
+OUTCOME = re.compile(
+    r"^Caught (\d+) of (\d+) failures \(\d+%\); (\d+) false alarms? among the (\d+) machines "
+    r"with no failure\.$"
+)
+
+
+@pytest.fixture(scope="module")
+def named_workspace(tmp_path_factory) -> Path:
+    """A sprint of three prototypes published with class names ("No failure", "Failure"), as
+    the demo publishes them; the tool-wear rule is the MVP."""
+    data = load_data()
+    train, demo = train_test_split(
+        data, test_size=DEMO_ROWS, stratify=data[TARGET], random_state=SEED
+    )
+    X, y = train[FEATURES], train[TARGET]
+    ws = model.open_workspace(tmp_path_factory.mktemp("named") / "workspace")
+    candidates = {
+        "tool-wear rule": (model.ToolWearRule(), 1.0),
+        "physics rules": (model.PhysicsRules(), 2.0),
+        "logistic regression": (_pipeline(LogisticRegression(max_iter=500), scale=True), 3.0),
+    }
+    for name, (estimator, effort) in candidates.items():
+        ws.publish(
+            "Sprint 2", name, estimator.fit(X, y), demo[FEATURES], demo[TARGET],
+            mvp=name == "tool-wear rule", train_seconds=0.5, effort_days=effort,
+            class_names=WORDS["class_names"],
+        )  # fmt: skip
+    return ws.path
+
+
+@pytest.fixture
+def named_copy(named_workspace, tmp_path) -> Path:
+    target = tmp_path / "named"
+    shutil.copytree(named_workspace, target, ignore=shutil.ignore_patterns(".lock"))
+    return target
+
+
+def in_order(node) -> list:
+    """Every element under ``node`` in the order the page shows them, blocks included."""
+    out = [node]
+    for index in sorted(getattr(node, "children", {}) or {}):
+        out += in_order(node.children[index])
+    return out
+
+
+def texts(node) -> list[str]:
+    """What a user reads under ``node``: text, labels, options, help and table cells, leaving
+    out what sits inside an expander whose label starts with "Technical details"."""
+    if isinstance(node, Expander) and node.label.startswith("Technical details"):
+        return []
+    out = []
+    for attribute in ("label", "value", "help", "body"):
+        value = getattr(node, attribute, None)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, pd.DataFrame):
+            out.append(value.to_string())
+            out += [str(c) for c in value.columns] + [str(i) for i in value.index]
+    out += [str(option) for option in getattr(node, "options", None) or []]
+    for index in sorted(getattr(node, "children", {}) or {}):
+        out += texts(node.children[index])
+    return out
+
+
+def outcome_sentences(at) -> list[str]:
+    return [shown(m.value) for m in at.markdown if shown(m.value).startswith("Caught ")]
+
+
+def error_costs(at) -> list[str]:
+    return [shown(m.value) for m in at.markdown if m.value.startswith("Its errors would cost")]
+
+
+def test_the_recommendation_and_the_decision_form_come_before_any_table(named_workspace, open_app):
+    at = open_app(named_workspace, page="bake_off")
+    assert not at.exception
+    expected = sprint_recommendation(model.open_workspace(named_workspace), "Sprint 2")
+    shown_first = shown(at.markdown[0].value)
+    assert shown_first == f"**Recommendation.** {expected.text}"
+    assert len(re.findall(r"[.;] [A-Z]", expected.text)) <= 1  # one or two sentences
+    kinds = [getattr(e, "type", "") for e in in_order(at.main)]
+    assert kinds.index("form") < min(kinds.index("table"), kinds.index("dataframe"))
+    assert "Record decision" in [b.label for b in at.button]
+
+
+def test_each_prototype_says_what_it_would_do_in_counts_with_class_names(named_workspace, open_app):
+    at = open_app(named_workspace, page="bake_off")
+    costs = {c.name: c for c in sprint_costs(model.open_workspace(named_workspace), "Sprint 2")}
+    sentences = outcome_sentences(at)
+    assert len(sentences) == 3
+    for sentence, name in zip(sentences, NAMED_COLUMNS, strict=True):
+        outcome = costs[name.removesuffix(" (MVP)")].errors.outcome
+        caught, positives, alarms, negatives = map(int, OUTCOME.match(sentence).groups())
+        assert (caught, positives) == (outcome.caught, outcome.positives)
+        assert (alarms, negatives) == (outcome.false_alarms, outcome.negatives)
+    matrix = table_with(at, "Actually Failure")
+    assert list(matrix.columns) == ["Predicted Failure", "Predicted No failure"]
+    assert matrix.loc["Actually Failure", "Predicted Failure"].endswith("failures caught")
+    assert matrix.loc["Actually No failure", "Predicted Failure"].endswith("false alarms")
+    assert matrix.loc["Actually Failure", "Predicted No failure"].endswith("failures missed")
+    everything = "\n".join(texts(at.main))
+    for code in ("Predicted 0", "Predicted 1", "Actually 0", "Actually 1", "chance of 1"):
+        assert code not in everything
+    assert at.slider[0].label == "Flag a machine when the chance of failure is at least"
+    assert len(error_costs(at)) == 3
+    assert all("a month (95% interval $" in text for text in error_costs(at))
+
+
+def test_moving_a_threshold_changes_the_counts_and_the_cost(named_workspace, open_app):
+    at = open_app(named_workspace, page="bake_off")
+    index = NAMED_COLUMNS.index("logistic regression")
+    slider = at.slider[index]
+    cheapest = slider.value
+    sentence, cost = outcome_sentences(at)[index], error_costs(at)[index]
+    slider.set_value(90.0).run()
+    assert not at.exception
+    moved = outcome_sentences(at)[index]
+    assert moved != sentence and error_costs(at)[index] != cost
+    caught = int(OUTCOME.match(moved).group(1))
+    assert caught <= int(OUTCOME.match(sentence).group(1))  # a higher bar flags fewer
+    assert any("the thresholds set below" in c.value for c in at.caption)
+    back = next(b for b in at.button if b.label.startswith("Back to the cheapest"))
+    back.click().run()
+    assert at.slider[index].value == cheapest
+    assert outcome_sentences(at)[index] == sentence and error_costs(at)[index] == cost
+
+
+def test_a_rerun_reads_the_priced_errors_from_the_cache(named_workspace, open_app, monkeypatch):
+    calls = record_calls(monkeypatch, [(recommend, "sprint_costs")])
+    at = open_app(named_workspace, page="bake_off")
+    first = len(calls)
+    assert first >= 1
+    at.run()
+    assert len(calls) == first
+    at.slider[0].set_value(40.0).run()
+    assert len(calls) == first + 1  # priced again at the new threshold, once
+    at.run()
+    assert len(calls) == first + 1
+
+
+def test_saving_assumptions_keeps_every_field_the_form_does_not_show(named_copy, open_app):
+    stored = CostAssumptions(
+        wrong_class_cost=123.0, cost_per_unit_error=7.0, cost_matrix={"a": {"b": 5.0}}
+    )
+    save_assumptions(named_copy, stored)
+    at = open_app(named_copy, page="bake_off")
+    before = error_costs(at)
+    at.number_input(key="assume_missed_positive_cost").set_value(20_000.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    saved = load_assumptions(named_copy)
+    assert saved.missed_positive_cost == 20_000
+    assert (saved.wrong_class_cost, saved.cost_per_unit_error) == (123.0, 7.0)
+    assert saved.cost_matrix == {"a": {"b": 5.0}}
+    assert error_costs(at) != before
+
+
+def test_the_form_asks_for_every_cost_of_running_and_of_errors(named_copy, open_app):
+    at = open_app(named_copy, page="bake_off")
+    labels = {n.key: n.label for n in at.number_input}
+    assert labels["assume_missed_positive_cost"] == "Cost of a missed failure"
+    assert labels["assume_false_alarm_cost"] == "Cost of a false alarm"
+    assert labels["assume_cases_per_month"] == "Machines decided on per month"
+    for field in ("instance_price_per_month", "maintenance_hours_per_month"):
+        assert f"assume_{field}" in labels
+    hosting = ownership_table(at).set_index("Prototype")["Hosting / month"]
+    assert set(hosting) == {"$70.00"}  # one always-on instance each
+    at.checkbox(key="assume_serverless").check()
+    at.number_input(key="assume_maintenance_hours_per_month").set_value(16.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    saved = load_assumptions(named_copy)
+    assert saved.serverless and saved.maintenance_hours_per_month == 16
+    owned = ownership_table(at).set_index("Prototype")
+    assert "$70.00" not in set(owned["Hosting / month"])
+    assert set(owned["Maintenance / month"]) == {"$1,600.00"}  # 16 h × $800 ÷ 8
+
+
+def ownership_table(at) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "Hosting / month" in d.value.columns)
+
+
+def test_what_each_costs_to_own_and_its_payback_with_formulas_on_hover(
+    named_workspace, open_app, chart_data
+):
+    at = open_app(named_workspace, page="bake_off")
+    element = next(d for d in at.dataframe if "Hosting / month" in d.value.columns)
+    owned = element.value.set_index("Prototype")
+    assert list(owned.index) == NAMED_COLUMNS
+    for name in NAMED_COLUMNS:
+        month = float(owned.loc[name, "To own / month"].strip("$").replace(",", ""))
+        year = float(owned.loc[name, "To own / year"].strip("$").replace(",", ""))
+        assert year == pytest.approx(12 * month)
+    assert owned.loc["tool-wear rule (MVP)", "One-off cost"] == "$800.00"
+    assert owned.loc["tool-wear rule (MVP)", "Pays back"] == "the MVP"
+    assert all(re.match(r"^(in .+|never)$", v) for v in owned["Pays back"][1:])
+    config = json.loads(element.proto.columns)
+    assert "Always-on" in config["Hosting / month"]["help"]
+    assert "× 12" in config["To own / year"]["help"]
+    (bars,) = [c for c in at.get("vega_lite_chart") if "costs a month" in c.proto.spec]
+    (data,) = chart_data(bars)
+    assert set(data["part"]) == {"Hosting", "Retraining", "Maintenance", "Errors"}
+    assert data["formula"].str.contains("=").all()
+    assert "How it is computed" in bars.proto.spec
+
+
+def test_no_jargon_outside_the_technical_details(named_workspace, open_app):
+    at = open_app(named_workspace, page="bake_off")
+    outside = "\n".join(texts(at.main))
+    for word in JARGON:
+        assert word not in outside, word
+    (details,) = [e for e in at.expander if e.label.startswith("Technical details: scores")]
+    inside = "\n".join(texts_anywhere(details))
+    for word in ("PR AUC", "McNemar", "dominated", "ms per 1,000"):
+        assert word in inside, word
+    metric = at.selectbox(key="bake_off_metric")
+    assert "share of positives" in metric.help  # its plain-language help
+
+
+def texts_anywhere(node) -> list[str]:
+    out = [str(getattr(node, "value", ""))]
+    if isinstance(getattr(node, "value", None), pd.DataFrame):
+        out.append(node.value.to_string())
+    for index in sorted(getattr(node, "children", {}) or {}):
+        out += texts_anywhere(node.children[index])
+    return out

@@ -10,7 +10,8 @@ import pytest
 
 import model
 from model.costs import CostAssumptions
-from model.demo import FEATURES, TARGET, load_demo_data
+from model.demo import FEATURES, TARGET, WORDS, load_demo_data
+from model.recommend import recommend, sprint_costs, sprint_recommendation
 from ui.report import bakeoff_report_html
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
@@ -151,3 +152,53 @@ def test_vl_convert_renderer_embeds_the_altair_chart_as_inline_svg(ws):
 def test_unknown_renderer_is_refused(ws):
     with pytest.raises(ValueError, match="renderer"):
         bakeoff_report_html(ws, "Sprint 1", "pr_auc", n_resamples=50, renderer="png")
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory) -> model.Workspace:
+    """A sprint published with class names, as the demo publishes it."""
+    data = load_demo_data()
+    train, demo = data.iloc[:2000], data.iloc[2000:2400]
+    X, y = train[FEATURES], train[TARGET]
+    workspace = model.open_workspace(tmp_path_factory.mktemp("named-report"))
+    for name, rule, effort in (
+        ("tool-wear rule", model.ToolWearRule(), 1.0),
+        ("physics rules", model.PhysicsRules(), 2.0),
+    ):
+        workspace.publish(
+            "Sprint 1", name, rule.fit(X, y), demo[FEATURES], demo[TARGET],
+            mvp=name == "tool-wear rule", train_seconds=0.01, effort_days=effort,
+            class_names=WORDS["class_names"],
+        )  # fmt: skip
+    return workspace
+
+
+def test_report_opens_with_the_recommendation_the_counts_and_the_cost_to_own(named):
+    document = bakeoff_report_html(named, "Sprint 1", "pr_auc", n_resamples=100)
+    assert_offline_and_well_formed(document)
+    text = " ".join(" ".join(parse(document).text).split())
+    expected = sprint_recommendation(named, "Sprint 1")
+    assert f"Recommendation {expected.text}" in text
+    costs = {c.name: c for c in sprint_costs(named, "Sprint 1")}
+    for name in ("tool-wear rule", "physics rules"):
+        outcome = costs[name].errors.outcome
+        assert (
+            f"Caught {outcome.caught} of {outcome.positives} failures" in text
+            and f"{outcome.false_alarms} false alarm" in text
+        )
+    assert "Actually Failure" in text and "failures caught" in text
+    assert "Actually 1" not in text and "Predicted 0" not in text
+    assert "To own / year" in text and "Pays back" in text
+    assert text.index("Recommendation") < text.index("PR AUC (95% interval)")
+    assert "Technical details" in text
+
+
+def test_report_shows_the_thresholds_and_costs_the_page_passes(named):
+    moved = sprint_costs(named, "Sprint 1", thresholds={"physics rules": 0.99})
+    recommendation = recommend(moved, named.mvp("Sprint 1"))
+    document = bakeoff_report_html(
+        named, "Sprint 1", "pr_auc", n_resamples=100, costs=moved, recommendation=recommendation
+    )
+    text = " ".join(" ".join(parse(document).text).split())
+    assert "At a threshold of 99.0%" in text
+    assert recommendation.text in text

@@ -16,6 +16,7 @@ from model.bakeoff import COST_COLUMNS, ROWS_WORD
 from model.costs import format_money
 from model.metrics import METRICS, format_metric
 from model.stats import BOOTSTRAP_METHOD
+from model.threshold import ErrorCost
 from ui import charts, vega
 from ui.bakeoff_tables import MEGABYTE, interval_points, optional_number
 
@@ -404,3 +405,94 @@ def cost_scatter(comparison: pd.DataFrame, metric_key: str, cost: str = "latency
         text="prototype:N"
     )
     return charts.styled((points + labels).properties(height=340))
+
+
+# -- what each prototype costs a month, errors included -----------------------------------------
+__all__ += ["monthly_cost_data", "monthly_cost_spec"]
+
+#: The parts of a month's total, in stacking order, with their colours.
+COST_PARTS = {
+    "hosting_cost_per_month": ("Hosting", "#1565c0"),
+    "retrain_cost_per_month": ("Retraining", "#64b5f6"),
+    "maintenance_cost_per_month": ("Maintenance", "#7e57c2"),
+    "errors": ("Errors", "#e65100"),
+}
+
+
+def monthly_cost_data(
+    owned: dict[str, dict], errors: dict[str, ErrorCost | None], mvp: str | None
+) -> pd.DataFrame:
+    """One row per prototype and part of its monthly total (hosting, retraining, maintenance,
+    errors) with its ``amount``, the ``amount_text`` and the ``formula`` behind it; parts
+    whose amount is unknown are left out."""
+    rows = []
+    for order, (name, figures) in enumerate(owned.items()):
+        label = f"{name} (MVP)" if name == mvp else name
+        for key, (part, _) in COST_PARTS.items():
+            if key == "errors":
+                cost = errors.get(name)
+                amount = None if cost is None else cost.monthly
+                formula = "" if cost is None else cost.formula
+            else:
+                amount, formula = figures[key], figures["formulas"][key]
+            if amount is None:
+                continue
+            rows.append(
+                {
+                    "prototype": label,
+                    "order": order,
+                    "part": part,
+                    "part_order": list(COST_PARTS).index(key),
+                    "amount": float(amount),
+                    "amount_text": format_money(amount, figures["currency"]),
+                    "formula": formula,
+                }
+            )
+    columns = ["prototype", "order", "part", "part_order", "amount", "amount_text", "formula"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def monthly_cost_spec(
+    owned: dict[str, dict], errors: dict[str, ErrorCost | None], mvp: str | None
+) -> dict:
+    """What each prototype costs a month, errors included, as stacked bars (one per
+    prototype): hovering a part shows its amount and the formula with its numbers."""
+    data = monthly_cost_data(owned, errors, mvp)
+    currency = next(iter(owned.values()))["currency"] if owned else "USD"
+    parts = [part for part, _ in COST_PARTS.values()]
+    spec = {
+        "config": _chart_config(),
+        "mark": {"type": "bar", "height": {"band": 0.7}},
+        "encoding": {
+            "y": {
+                "field": "prototype",
+                "type": "nominal",
+                "sort": list(dict.fromkeys(data["prototype"])),
+                "title": None,
+            },
+            "x": {
+                "field": "amount",
+                "type": "quantitative",
+                "stack": "zero",
+                "title": f"A month ({currency})",
+                "axis": {"format": "~s", "tickCount": 6},
+            },
+            "color": {
+                "field": "part",
+                "type": "nominal",
+                "scale": {"domain": parts, "range": [c for _, c in COST_PARTS.values()]},
+                "title": None,
+            },
+            "order": {"field": "part_order", "type": "quantitative"},
+            "tooltip": [
+                vega.field("prototype", "nominal", title="Prototype"),
+                vega.field("part", "nominal", title="Part"),
+                vega.field("amount_text", "nominal", title="A month"),
+                vega.field("formula", "nominal", title="How it is computed"),
+            ],
+        },
+        "height": max(120, 48 * data["prototype"].nunique()),
+        "title": "What each prototype costs a month, its errors included (hover for formulas)",
+        "width": "container",
+    }
+    return vega.with_data(spec, data)

@@ -4,6 +4,7 @@ assumptions behind them, segments, disagreements and the decision's snapshot.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 
@@ -11,14 +12,24 @@ import numpy as np
 import pandas as pd
 
 from model.bakeoff import COST_COLUMNS
-from model.costs import CostAssumptions, costs, format_money, format_number
+from model.costs import (
+    CostAssumptions,
+    costs,
+    format_money,
+    format_number,
+    ownership,
+    round_money,
+)
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
     METRICS,
+    REGRESSION,
     format_metric,
 )
+from model.outcomes import BinaryOutcome, binary_cells
 from model.stats import available_metrics
+from model.threshold import ErrorCost
 from ui.formatting import escape_markdown, format_value, percent
 from ui.sprint_summary import DEMO_METRICS
 
@@ -241,6 +252,13 @@ def comparison_view(shown: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+#: The names ``costs_view`` gives the technical table's columns, in words.
+PLAIN_COST_NAMES = {
+    "Running cost / month": "Compute / month (predicting and retraining)",
+    "Latency p50 / p95 (ms per 1,000)": "Milliseconds for 1,000 predictions (typical / slow)",
+}
+
+
 def costs_view(shown: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
     """Every cost of each prototype, in money and as measured, with its maintainability note;
     one column per prototype."""
@@ -253,6 +271,7 @@ def costs_view(shown: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
     ]
     figures = shown[[c for c in wanted if c in shown.columns]].copy()
     figures["Maintainability"] = [str(note or "") for note in notes]
+    figures = figures.rename(columns=PLAIN_COST_NAMES)
     table = figures.set_index("Prototype").T
     table.columns = [str(c) for c in table.columns]
     table.index.name = "Figure"
@@ -348,17 +367,25 @@ def _json_value(value: object) -> object:
         return None
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, Mapping):  # the cost matrix of a multiclass task
+        return {str(k): _json_value(v) for k, v in value.items()}
     if pd.isna(value):
         return None
     return str(value)
 
 
-def decision_snapshot(table: pd.DataFrame, shown: pd.DataFrame, assumptions: Mapping) -> list[dict]:
+def decision_snapshot(
+    table: pd.DataFrame,
+    shown: pd.DataFrame,
+    assumptions: Mapping,
+    recommendation: str | None = None,
+) -> list[dict]:
     """The figures shown when a decision is taken, one JSON-ready dict per prototype.
 
     Each holds the bake-off table's row (the metric's ``estimate``, ``low`` and ``high``, the
     comparison with the reference, the money and measured costs; NaN as None), the metric and
-    the assumptions behind it, and ``shown``: the row as the page displayed it.
+    the assumptions behind it, the ``recommendation`` shown (if given), and ``shown``: the row
+    as the page displayed it.
     """
     attrs = table.attrs
     key = attrs["metric_key"]
@@ -372,6 +399,8 @@ def decision_snapshot(table: pd.DataFrame, shown: pd.DataFrame, assumptions: Map
         "currency": attrs.get("currency"),
         "assumptions": {k: _json_value(v) for k, v in dict(assumptions).items()},
     }
+    if recommendation is not None:
+        context["recommendation"] = recommendation
     snapshot = []
     for (_, row), (_, text) in zip(table.iterrows(), shown.iterrows(), strict=True):
         record = {renamed.get(c, c): _json_value(v) for c, v in row.items()}
@@ -420,3 +449,244 @@ def _by_prototype(records: list[dict], name_column: str) -> pd.DataFrame:
     table.columns = [str(c) for c in table.columns]
     table.index.name = "Figure"
     return table.fillna("—")
+
+
+# -- the room's language: outcomes in counts, the cost of errors, what owning each costs --------
+__all__ += [
+    "METRIC_HELP",
+    "binary_confusion",
+    "count_table",
+    "error_cost_text",
+    "ownership_help",
+    "ownership_rows",
+    "ownership_view",
+    "singular",
+]
+
+#: What each metric measures, in words a manager reads (the help beside its name).
+METRIC_HELP = {
+    "pr_auc": "How well the prototype ranks real positives above the rest, weighted toward "
+    "the cases it flags first: 1 is perfect; a prototype guessing at random scores the share "
+    "of positives.",
+    "roc_auc": "The chance that a random positive gets a higher score than a random negative: "
+    "1 is perfect, 0.5 is guessing.",
+    "recall@p90": "The share of positives caught while at least 9 in 10 of the cases flagged "
+    "are real.",
+    "f1": "A balance of the share of positives caught and the share of flags that are right.",
+    "precision": "Of the cases flagged, the share that were real.",
+    "recall": "Of the real positives, the share that were flagged.",
+    "accuracy": "The share of cases given the right label.",
+    "balanced_accuracy": "The share given the right label, each class counting equally.",
+    "log_loss": "How far the probabilities are from what happened: lower is better.",
+    "brier": "The mean squared gap between the probability and what happened: lower is better.",
+    "macro_f1": "The balance of caught and right flags, averaged over the classes.",
+    "rmse": "The typical size of an error, large errors weighing more: lower is better.",
+    "mae": "The average size of an error: lower is better.",
+    "r2": "The share of the variation in the target the predictions explain: 1 is perfect.",
+}
+
+
+def singular(noun: str) -> str:
+    """``machines`` → ``machine``; ``demo rows`` → ``demo row``."""
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def binary_confusion(
+    outcome: BinaryOutcome, class_names: Mapping | None, noun: str
+) -> pd.DataFrame:
+    """A binary outcome's confusion matrix in counts with words: rows ``Actually <name>``,
+    columns ``Predicted <name>`` (the positive class first), each cell "50 failures caught"."""
+    cells = binary_cells(outcome, class_names, noun)
+    positive, negative = cells["actual"].iloc[0], cells["actual"].iloc[-1]
+    table = pd.DataFrame(
+        index=pd.Index([f"Actually {positive}", f"Actually {negative}"], name="Actual"),
+        columns=[f"Predicted {positive}", f"Predicted {negative}"],
+        dtype=object,
+    )
+    for cell in cells.itertuples():
+        table.loc[f"Actually {cell.actual}", f"Predicted {cell.decided}"] = (
+            f"{cell.count:,} {cell.words}"
+        )
+    return table
+
+
+def count_table(confusion: pd.DataFrame) -> pd.DataFrame:
+    """``model.outcomes.confusion_table`` with its counts as text ("1,234")."""
+    return confusion.map(lambda n: f"{int(n):,}")
+
+
+def error_cost_text(errors: ErrorCost) -> str:
+    """ "about $41,000 a month (95% interval $28,000–$55,000)", rounded as people say it."""
+    low, high = round_money(errors.low, errors.currency), round_money(errors.high, errors.currency)
+    return (
+        f"about {round_money(errors.monthly, errors.currency)} a month "
+        f"({errors.confidence:.0%} interval {low}–{high})"
+    )
+
+
+#: The columns of :func:`ownership_view`: the figure of ``model.costs.ownership`` behind each.
+OWNERSHIP_COLUMNS = {
+    "Hosting / month": "hosting_cost_per_month",
+    "Retraining / month": "retrain_cost_per_month",
+    "Maintenance / month": "maintenance_cost_per_month",
+    "To own / month": "ownership_cost_per_month",
+    "To own / year": "ownership_cost_per_year",
+    "One-off cost": "one_off_cost",
+}
+
+
+def ownership_rows(metas: Mapping[str, Mapping], assumptions: CostAssumptions) -> dict[str, dict]:
+    """``model.costs.ownership`` of each prototype, by name."""
+    return {name: ownership(dict(meta), assumptions) for name, meta in metas.items()}
+
+
+def ownership_view(
+    owned: Mapping[str, Mapping], recommendation_table: pd.DataFrame, mvp: str | None
+) -> pd.DataFrame:
+    """What each prototype costs the business, one row each: hosting, retraining and
+    maintenance a month, what owning it costs a month and a year, the one-off cost, what its
+    errors cost a month (with the interval), the total a month, and the payback against the
+    MVP; money as text."""
+    by_name = recommendation_table.set_index("prototype")
+    rows = []
+    for name, figures in owned.items():
+        currency = figures["currency"]
+        row = {"Prototype": f"{name} (MVP)" if name == mvp else name}
+        for column, key in OWNERSHIP_COLUMNS.items():
+            row[column] = format_money(figures[key], currency)
+        priced = by_name.loc[name] if name in by_name.index else None
+        errors = optional_number(priced["errors_per_month"]) if priced is not None else None
+        if errors is None:
+            row["Errors / month"] = "unknown"
+        else:
+            low, high = priced["errors_low"], priced["errors_high"]
+            row["Errors / month"] = (
+                f"{round_money(errors, currency)} ({round_money(low, currency)}–"
+                f"{round_money(high, currency)})"
+            )
+        total = optional_number(priced["total_per_month"]) if priced is not None else None
+        row["Total / month"] = round_money(total, currency) if total is not None else "unknown"
+        months = optional_number(priced["payback_months"]) if priced is not None else None
+        if name == mvp:
+            row["Pays back"] = "the MVP"
+        elif months is not None:
+            row["Pays back"] = f"in {_months(months)}"
+        else:
+            formula = str(priced["payback_formula"]) if priced is not None else ""
+            row["Pays back"] = "never" if formula.startswith("never") else "unknown"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _months(months: float) -> str:
+    if months < 1 / 30:
+        return "under a day"
+    if months < 1:
+        days = max(1, round(months * 30))
+        return f"{days} day{'' if days == 1 else 's'}"
+    return f"{format_number(round(months, 1))} months"
+
+
+def ownership_help(
+    assumptions: CostAssumptions, task: str = BINARY, noun: str = "cases"
+) -> dict[str, str]:
+    """How each column of :func:`ownership_view` is computed, with the assumptions filled in:
+    the help shown when hovering its header."""
+    a = assumptions
+
+    def money(amount: float) -> str:
+        return format_money(amount, a.currency)
+
+    volume = f"{format_number(a.predictions_per_month)} predictions a month"
+    hosting = (
+        f"Serverless: the compute the predictions use (typical time per prediction × {volume})"
+        f" × {money(a.compute_price_per_hour)} an hour."
+        if a.serverless
+        else f"Always-on instances × {money(a.instance_price_per_month)} a month; at least one, "
+        f"more when {volume} would keep one over half busy."
+    )
+    return {
+        "Hosting / month": hosting,
+        "Retraining / month": (
+            f"Training time × {format_number(a.retrains_per_month)} retrains a month × "
+            f"{money(a.compute_price_per_hour)} an hour of compute."
+        ),
+        "Maintenance / month": (
+            f"{format_number(a.maintenance_hours_per_month)} engineer hours a month (unless the "
+            f"prototype states its own) × {money(a.engineer_hour_rate)} an hour (the day rate "
+            "÷ 8)."
+        ),
+        "To own / month": "Hosting + retraining + maintenance, a month.",
+        "To own / year": "What it costs to own a month × 12.",
+        "One-off cost": (
+            f"Effort to production (person-days) × {money(a.engineer_day_rate)} a day."
+        ),
+        "Errors / month": (
+            f"{_error_rule(a, task, noun)} × {format_number(a.cases_per_month)} {noun} a month; "
+            "in brackets the 95% interval."
+        ),
+        "Total / month": "To own a month + what its errors cost a month.",
+        "Pays back": (
+            "The one-off cost ÷ what it saves a month against the MVP (the MVP's total a "
+            "month − its total a month)."
+        ),
+    }
+
+
+def _error_rule(a: CostAssumptions, task: str, noun: str) -> str:
+    """How one case's errors are priced, in words."""
+    money = functools.partial(format_money, currency=a.currency)
+    if task == BINARY:
+        return (
+            f"(missed × {money(a.missed_positive_cost)} + false alarms × "
+            f"{money(a.false_alarm_cost)}) per demo {singular(noun)}, at each prototype's "
+            "threshold,"
+        )
+    if task == REGRESSION:
+        return f"{money(a.cost_per_unit_error)} per unit of error, averaged over the demo {noun},"
+    return (
+        f"each wrong class at its cost in the cost matrix ({money(a.wrong_class_cost)} where it "
+        f"lists none), averaged over the demo {noun},"
+    )
+
+
+__all__ += ["ownership_formulas"]
+
+#: The rows of :func:`ownership_formulas`: the ``model.costs.ownership`` figure behind each.
+OWNERSHIP_FORMULA_ROWS = {
+    "Hosting, per month": "hosting_cost_per_month",
+    "Retraining, per month": "retrain_cost_per_month",
+    "Maintenance, per month": "maintenance_cost_per_month",
+    "To own, per month": "ownership_cost_per_month",
+    "To own, per year": "ownership_cost_per_year",
+    "One-off cost": "one_off_cost",
+}
+
+
+def ownership_formulas(
+    owned: Mapping[str, Mapping],
+    errors: Mapping[str, ErrorCost | None],
+    recommendation_table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each prototype's money figures as formulas with its own numbers, one row per figure:
+    what owning it costs, what its errors cost and its payback against the MVP."""
+    payback = dict(
+        zip(recommendation_table["prototype"], recommendation_table["payback_formula"], strict=True)
+    )
+    rows = []
+    for name, figures in owned.items():
+        for label, key in OWNERSHIP_FORMULA_ROWS.items():
+            rows.append({"Prototype": name, "Figure": label, "Formula": figures["formulas"][key]})
+        cost = errors.get(name)
+        rows.append(
+            {
+                "Prototype": name,
+                "Figure": "Errors, per month",
+                "Formula": cost.formula
+                if cost is not None
+                else "unknown: published without labels",
+            }
+        )
+        if payback.get(name):
+            rows.append({"Prototype": name, "Figure": "Pays back", "Formula": payback[name]})
+    return pd.DataFrame(rows, columns=["Prototype", "Figure", "Formula"])

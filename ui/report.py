@@ -24,8 +24,22 @@ from model.bakeoff import (
     segment_table,
     tradeoff_sentences,
 )
-from model.costs import CostAssumptions, costs, format_money, format_number, load_assumptions
-from model.metrics import format_metric
+from model.costs import (
+    CostAssumptions,
+    costs,
+    format_money,
+    format_number,
+    load_assumptions,
+    ownership,
+)
+from model.metrics import BINARY, REGRESSION, format_metric
+from model.outcomes import (
+    confusion_table,
+    multiclass_outcome,
+    outcome_sentence,
+    regression_outcome,
+)
+from model.recommend import PrototypeCost, Recommendation, recommend, sprint_costs
 from model.workspace import Workspace, WorkspaceError
 from ui.bakeoff_charts import (
     DOMINATED_COLOR,
@@ -35,7 +49,15 @@ from ui.bakeoff_charts import (
     chart_data,
     pareto_chart,
 )
-from ui.bakeoff_tables import display_table
+from ui.bakeoff_tables import (
+    binary_confusion,
+    count_table,
+    display_table,
+    error_cost_text,
+    ownership_rows,
+    ownership_view,
+)
+from ui.review_card import reason_wording
 
 __all__ = ["bakeoff_report_html", "pareto_svg", "chart_svg"]
 
@@ -299,13 +321,18 @@ def bakeoff_report_html(
     n_resamples: int = 1000,
     table: pd.DataFrame | None = None,
     renderer: str = "auto",
+    costs: list[PrototypeCost] | None = None,
+    recommendation: Recommendation | None = None,
 ) -> str:
     """The sprint's bake-off as a single HTML document that opens offline.
 
-    Holds the comparison table (intervals and costs), the trade-offs in words, the Pareto
-    chart, the metric per segment of the first categorical feature, where the prototypes
-    disagree, the recorded decisions, and the cost assumptions with every formula. Pass the
-    ``table`` from :func:`model.bakeoff.bakeoff_table` if it is already computed.
+    Opens with the recommendation, what each prototype would do with the demo rows in counts
+    (with its confusion matrix and the cost of its errors) and what each costs to own; then
+    the comparison table (intervals and costs), the trade-offs in words, the Pareto chart, the
+    metric per segment of the first categorical feature, where the prototypes disagree, the
+    recorded decisions, and the cost assumptions with every formula. Pass the ``table`` from
+    :func:`model.bakeoff.bakeoff_table`, the ``costs`` from :func:`model.recommend.sprint_costs`
+    (at the thresholds the page shows) and their ``recommendation`` if already computed.
     """
     assumptions = assumptions if assumptions is not None else load_assumptions(ws.path)
     if table is None:
@@ -319,7 +346,16 @@ def bakeoff_report_html(
     ]
     sections += [f'<p class="note">{_e(note)}</p>' for note in attrs.get("notes", [])]
 
-    sections.append(f"<h2>Comparison on {_e(label)}</h2>")
+    if costs is None:
+        costs = sprint_costs(ws, sprint, assumptions)
+    if recommendation is None:
+        recommendation = recommend(costs, ws.mvp(sprint), assumptions.currency)
+    sections.append("<h2>Recommendation</h2>")
+    sections.append(f'<p class="recommendation">{_e(recommendation.text)}</p>')
+    sections.append(_outcomes_section(ws, sprint, costs, attrs.get("n_rows", 0)))
+    sections.append(_ownership_section(ws, sprint, assumptions, recommendation))
+
+    sections.append(f"<h2>Technical details: comparison on {_e(label)}</h2>")
     shown = display_table(table)
     sections.append(_table(shown, numeric=set(shown.columns[1:]) - {"Verdict", "Pareto"}))
     sections.append(f'<p class="note">{_e(_method_note(table))}</p>')
@@ -341,6 +377,58 @@ def bakeoff_report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{''.join(sections)}</body></html>\n"
+    )
+
+
+def _outcomes_section(ws: Workspace, sprint: str, costs: list[PrototypeCost], n_rows: int) -> str:
+    """Each prototype's outcome on the demo rows in counts, its confusion matrix in counts
+    with words and the cost of its errors."""
+    names = ws.prototypes(sprint)
+    protos = {name: ws.prototype(sprint, name) for name in names}
+    noun = reason_wording(protos[names[0]].meta)[1]
+    parts = [f"<h2>What each prototype would do with {n_rows:,} demo {_e(noun)}</h2>"]
+    by_name = {c.name: c for c in costs}
+    for name, proto in protos.items():
+        parts.append(f"<h3>{_e(name)}{' (MVP)' if name == ws.mvp(sprint) else ''}</h3>")
+        errors = by_name[name].errors if name in by_name else None
+        class_names = proto.class_names
+        predictions = proto.predictions()
+        if "actual" not in predictions.columns:
+            parts.append('<p class="note">Published without the demo set\'s labels.</p>')
+            continue
+        if proto.task == BINARY and errors is not None and errors.outcome is not None:
+            outcome = errors.outcome
+            parts.append(
+                f"<p>At a threshold of {outcome.threshold:.1%}: "
+                f"{_e(outcome_sentence(outcome, class_names, noun))}</p>"
+            )
+            parts.append(_table(binary_confusion(outcome, class_names, noun), index=True))
+        elif proto.task == REGRESSION:
+            result = regression_outcome(predictions["actual"], predictions["predicted"])
+            parts.append(f"<p>{_e(outcome_sentence(result, class_names, noun))}</p>")
+        else:
+            classes = [str(c) for c in proto.meta.get("classes", [])]
+            actual, predicted = predictions["actual"], predictions["predicted"]
+            result = multiclass_outcome(actual, predicted, classes)
+            parts.append(f"<p>{_e(outcome_sentence(result, class_names, noun))}</p>")
+            confusion = confusion_table(actual, predicted, classes, class_names)
+            parts.append(_table(count_table(confusion), index=True))
+        if errors is not None:
+            parts.append(f"<p>Its errors would cost {_e(error_cost_text(errors))}.</p>")
+    return "".join(parts)
+
+
+def _ownership_section(
+    ws: Workspace, sprint: str, assumptions: CostAssumptions, recommendation: Recommendation
+) -> str:
+    """What each prototype costs to own, what its errors cost, and its payback."""
+    metas = {name: ws.prototype(sprint, name).meta for name in ws.prototypes(sprint)}
+    view = ownership_view(ownership_rows(metas, assumptions), recommendation.table, ws.mvp(sprint))
+    return (
+        "<h2>What each prototype costs</h2>"
+        + _table(view, numeric=set(view.columns[1:]))
+        + '<p class="note">Errors / month: the estimate with its 95% interval in brackets. '
+        "Every formula is under Cost assumptions and formulas.</p>"
     )
 
 
@@ -444,36 +532,47 @@ def _costs_section(ws: Workspace, sprint: str, assumptions: CostAssumptions) -> 
     def money(amount: float) -> str:
         return format_money(amount, a.currency)
 
-    assumed = pd.DataFrame(
-        {
-            "Assumption": [
-                "Predictions per month",
-                "Retrains per month",
-                "Compute price per hour",
-                "Engineer day rate",
-                "Currency",
-            ],
-            "Value": [
-                format_number(a.predictions_per_month),
-                format_number(a.retrains_per_month),
-                money(a.compute_price_per_hour),
-                money(a.engineer_day_rate),
-                a.currency,
-            ],
-        }
-    )
-    parts = ["<h2>Cost assumptions and formulas</h2>", _table(assumed)]
+    assumed = {
+        "Cases decided on per month": format_number(a.cases_per_month),
+        "Cost of a missed positive": money(a.missed_positive_cost),
+        "Cost of a false alarm": money(a.false_alarm_cost),
+        "Cost of a wrong class (multiclass)": money(a.wrong_class_cost),
+        "Cost per unit of error (regression)": money(a.cost_per_unit_error),
+        "Predictions per month": format_number(a.predictions_per_month),
+        "Instance price per month": money(a.instance_price_per_month),
+        "Serverless": "yes" if a.serverless else "no",
+        "Compute price per hour": money(a.compute_price_per_hour),
+        "Retrains per month": format_number(a.retrains_per_month),
+        "Maintenance hours per month": format_number(a.maintenance_hours_per_month),
+        "Engineer day rate": money(a.engineer_day_rate),
+        "Currency": a.currency,
+    }
+    frame = pd.DataFrame({"Assumption": list(assumed), "Value": list(assumed.values())})
+    parts = ["<h2>Cost assumptions and formulas</h2>", _table(frame)]
+    owned_names = {
+        "hosting_cost_per_month": "Hosting, per month",
+        "maintenance_cost_per_month": "Maintenance, per month",
+        "ownership_cost_per_month": "To own, per month",
+        "ownership_cost_per_year": "To own, per year",
+    }
     names = {
-        "prediction_cost_per_month": "Predicting, per month",
+        "prediction_cost_per_month": "Compute for predicting, per month",
         "retrain_cost_per_month": "Retraining, per month",
-        "running_cost_per_month": "Running, per month",
+        "running_cost_per_month": "Compute, per month",
         "one_off_cost": "One-off (to production)",
     }
     for name in ws.prototypes(sprint):
-        figures = costs(ws.prototype(sprint, name).meta, assumptions)
+        meta = ws.prototype(sprint, name).meta
+        formulas = [
+            (what, ownership(meta, assumptions)["formulas"][key])
+            for key, what in owned_names.items()
+        ]
+        formulas += [
+            (what, costs(meta, assumptions)["formulas"][key]) for key, what in names.items()
+        ]
         items = "".join(
-            f'<li>{_e(what)}: <span class="formula">{_e(figures["formulas"][key])}</span></li>'
-            for key, what in names.items()
+            f'<li>{_e(what)}: <span class="formula">{_e(formula)}</span></li>'
+            for what, formula in formulas
         )
         parts.append(f"<h3>{_e(name)}</h3><ul>{items}</ul>")
     return "".join(parts)

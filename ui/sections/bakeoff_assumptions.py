@@ -1,31 +1,76 @@
 """The bake-off's cost assumptions: the business's figures, editable by scientists and saved
-for the whole workspace."""
+for the whole workspace. Saving changes the fields shown and keeps every other one as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pandas as pd
 import streamlit as st
 
 from model import access
 from model.costs import CostAssumptions, save_assumptions
+from model.metrics import BINARY, MULTICLASS, REGRESSION
 from ui import formatting
 from ui.formatting import escape_markdown as escape
 
 ASSUMPTIONS_MESSAGE_KEY = "bake_off_assumptions_message"
-ASSUMPTION_KEYS = {
-    "predictions_per_month": "assume_predictions_per_month",
-    "retrains_per_month": "assume_retrains_per_month",
-    "compute_price_per_hour": "assume_compute_price_per_hour",
-    "engineer_day_rate": "assume_engineer_day_rate",
-    "currency": "assume_currency",
-}
+MATRIX_KEY = "assume_cost_matrix"
 
 
-def save_typed_assumptions(path: str) -> None:
-    """Form callback: store the typed assumptions before the page computes with them."""
-    typed = {field: st.session_state.get(key) for field, key in ASSUMPTION_KEYS.items()}
+def key(field: str) -> str:
+    """The session key of the assumption ``field``'s input."""
+    return f"assume_{field}"
+
+
+def _matrix_frame(current: CostAssumptions, classes: list[str], names: Mapping) -> pd.DataFrame:
+    """The multiclass cost matrix to edit: a row per actual class, a column per predicted one,
+    the listed cost or ``wrong_class_cost`` off the diagonal, 0 on it."""
+    listed = current.cost_matrix or {}
+    frame = pd.DataFrame(
+        [
+            [
+                0.0
+                if actual == decided
+                else listed.get(actual, {}).get(decided, current.wrong_class_cost)
+                for decided in classes
+            ]
+            for actual in classes
+        ],
+        index=[f"Actually {names.get(c, c)}" for c in classes],
+        columns=[f"Predicted {names.get(c, c)}" for c in classes],
+    )
+    return frame
+
+
+def _typed_matrix(frame: pd.DataFrame, classes: list[str]) -> dict[str, dict[str, float]]:
+    """The matrix as the user left it: the editor's edits applied to ``frame``."""
+    edits = st.session_state.get(MATRIX_KEY) or {}
+    values = frame.to_numpy(dtype=float).copy()
+    columns = list(frame.columns)
+    for row, changes in (edits.get("edited_rows") or {}).items():
+        for column, value in changes.items():
+            values[int(row), columns.index(column)] = value
+    return {
+        actual: {decided: float(values[i, j]) for j, decided in enumerate(classes) if i != j}
+        for i, actual in enumerate(classes)
+    }
+
+
+def save_typed_assumptions(
+    path: str, current: dict, fields: list[str], matrix: tuple | None = None
+) -> None:
+    """Form callback: store the typed assumptions before the page computes with them. Starts
+    from ``current`` (a ``CostAssumptions.to_dict()``), so fields the form does not show keep
+    their values."""
+    typed = dict(current)
+    typed.update({field: st.session_state.get(key(field)) for field in fields})
     try:
+        if matrix is not None:
+            frame, classes = matrix
+            typed["cost_matrix"] = _typed_matrix(frame, classes)
         save_assumptions(path, CostAssumptions.from_dict(typed))
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = ("error", formatting.one_line(error))
     else:
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = (
@@ -34,43 +79,122 @@ def save_typed_assumptions(path: str) -> None:
         )
 
 
-#: The numeric cost assumptions: field, label, step and display format.
-NUMBER_FIELDS = [
-    ("predictions_per_month", "Predictions per month", 100_000.0, "%.0f"),
-    ("retrains_per_month", "Retrains per month", 1.0, "%.2f"),
-    ("compute_price_per_hour", "Compute price per hour", 0.01, "%.4f"),
-    ("engineer_day_rate", "Engineer day rate", 50.0, "%.2f"),
-]
+#: The numeric assumptions: field, label, step, display format and help; ``{noun}`` and
+#: ``{positive}`` are filled in with what a case is and the positive class's name.
+ERROR_FIELDS = {
+    BINARY: [
+        ("missed_positive_cost", "Cost of a missed {positive}", 100.0, "%.2f",
+         "What one {positive} the prototype does not flag costs."),
+        ("false_alarm_cost", "Cost of a false alarm", 10.0, "%.2f",
+         "What acting on one flag that turns out wrong costs."),
+    ],
+    REGRESSION: [
+        ("cost_per_unit_error", "Cost per unit of error", 0.1, "%.2f",
+         "What being off by one unit of the target costs, per case."),
+    ],
+    MULTICLASS: [
+        ("wrong_class_cost", "Cost of a wrong class", 10.0, "%.2f",
+         "What any mistake the matrix below does not price costs."),
+    ],
+}  # fmt: skip
+CASES_FIELD = (
+    "cases_per_month", "{Noun} decided on per month", 100.0, "%.0f",
+    "How many {noun} the prototype would decide on in a month.",
+)  # fmt: skip
+RUNNING_FIELDS = [
+    ("predictions_per_month", "Predictions per month", 100_000.0, "%.0f",
+     "How many predictions the prototype would make in a month."),
+    ("instance_price_per_month", "Instance price per month", 10.0, "%.2f",
+     "One always-on server that hosts the prototype, a month."),
+    ("compute_price_per_hour", "Compute price per hour", 0.01, "%.4f",
+     "An hour of compute, for retraining and serverless hosting."),
+    ("retrains_per_month", "Retrains per month", 1.0, "%.2f",
+     "How often the prototype is trained again, a month."),
+    ("maintenance_hours_per_month", "Maintenance hours per month", 1.0, "%.1f",
+     "Engineer hours a month to monitor, fix and upgrade it."),
+    ("engineer_day_rate", "Engineer day rate", 50.0, "%.2f",
+     "What a day of an engineer costs; an hour is a day ÷ 8."),
+]  # fmt: skip
 
 
-def assumptions_form(path: str, current: CostAssumptions, role: str | None) -> None:
-    """The business's assumptions, editable by scientists; saved for the whole workspace."""
+def _numbers(columns, current: CostAssumptions, specs, words: dict) -> list[str]:
+    """A number input per spec, spread over ``columns``; returns their fields."""
+    for index, (field, label, step, fmt, help_text) in enumerate(specs):
+        columns[index % len(columns)].number_input(
+            label.format(**words),
+            min_value=0.0,
+            value=float(getattr(current, field)),
+            step=step,
+            format=fmt,
+            key=key(field),
+            help=help_text.format(**words),
+        )
+    return [spec[0] for spec in specs]
+
+
+def assumptions_form(
+    path: str,
+    current: CostAssumptions,
+    role: str | None,
+    task: str = BINARY,
+    class_names: Mapping[str, str] | None = None,
+    positive: str | None = None,
+    noun: str = "cases",
+) -> None:
+    """The business's assumptions, editable by scientists; saved for the whole workspace.
+
+    The cost of errors asked for depends on ``task``: a missed positive (named by
+    ``class_names[positive]``) and a false alarm for binary, a cost matrix for multiclass, a
+    cost per unit of error for regression.
+    """
     if not access.can(role, "edit_assumptions"):
         st.caption(escape(access.refusal(role, "edit_assumptions")))
         return
+    names = dict(class_names or {})
+    currency = current.currency
+    fields: list[str] = []
+    matrix = None
     with st.form("assumptions_form"):
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
-        first, second, third = st.columns(3)
-        for column, (field, label, step, number_format) in zip(
-            (first, second, third, first), NUMBER_FIELDS, strict=True
-        ):
-            column.number_input(
-                label,
-                min_value=0.0,
-                value=float(getattr(current, field)),
-                step=step,
-                format=number_format,
-                key=ASSUMPTION_KEYS[field],
+        positive_name = str(names.get(positive, positive or "positive"))
+        words = {"noun": noun, "Noun": noun.capitalize(), "positive": positive_name.lower()}
+        st.caption(f"What errors cost ({escape(currency)})")
+        columns = st.columns(3)
+        specs = [CASES_FIELD, *ERROR_FIELDS.get(task, [])]
+        fields += _numbers(columns, current, specs, words)
+        if task == MULTICLASS and names:
+            classes = list(names)
+            frame = _matrix_frame(current, classes, names)
+            st.data_editor(frame, key=MATRIX_KEY, width="stretch")
+            st.caption(
+                "The cost of predicting each class (columns) for a case of each class (rows); "
+                "a right prediction costs nothing."
             )
+            matrix = (frame, classes)
+        st.caption(f"What running a prototype costs ({escape(currency)})")
+        columns = st.columns(3)
+        fields += _numbers(columns, current, RUNNING_FIELDS, words)
+        first, second = columns[0], columns[1]
+        first.checkbox(
+            "Serverless (no always-on instance)",
+            value=current.serverless,
+            key=key("serverless"),
+            help="Pay only for the compute the predictions use, instead of at least one "
+            "instance always on.",
+        )
         second.text_input(
             "Currency",
             value=current.currency,
             max_chars=8,
-            key=ASSUMPTION_KEYS["currency"],
+            key=key("currency"),
             help="A code such as USD, EUR or GBP; prices above are in this currency.",
         )
+        fields += ["serverless", "currency"]
         st.form_submit_button(
-            "Save assumptions", on_click=save_typed_assumptions, args=(path,), type="primary"
+            "Save assumptions",
+            on_click=save_typed_assumptions,
+            args=(path, current.to_dict(), fields, matrix),
+            type="primary",
         )
     message = st.session_state.pop(ASSUMPTIONS_MESSAGE_KEY, None)
     if message:

@@ -1,5 +1,6 @@
-"""The bake-off's "Decision" tab: the group's decision, recorded with a snapshot of the figures
-it saw (the chosen prototype becomes the MVP), and the decisions recorded before."""
+"""The bake-off's decision: the form that records the group's decision with a snapshot of the
+figures it saw (the chosen prototype becomes the MVP), drawn under the recommendation, and the
+"Decision" tab with the decisions recorded before."""
 
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from ui.sections.bakeoff_session import BakeoffContext
 FLASH_KEY = "bake_off_flash"
 
 
-def show(ctx: BakeoffContext) -> None:
-    """The decision form (for scientists) and the sprint's decisions."""
-    st.subheader("Record a decision")
+def form(ctx: BakeoffContext) -> None:
+    """The decision form (for scientists), or why this user cannot record one."""
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         # Recorded: start the next decision from empty fields (set, not popped, so the
@@ -32,19 +32,21 @@ def show(ctx: BakeoffContext) -> None:
                 ctx.mvp if ctx.mvp in ctx.prototypes else ctx.prototypes[0]
             )
         with st.form("decision_form", clear_on_submit=False):
-            first, second = st.columns([3, 2])
+            st.markdown("**Record the decision**")
+            first, second, third = st.columns([2, 1, 3])
             chosen = first.selectbox("Chosen prototype", ctx.prototypes, key="decision_chosen")
             decided_on = second.date_input("Decided on", value=dt.date.today(), key="decision_date")
-            attendees = st.text_input(
+            attendees = third.text_input(
                 "Attendees (comma-separated)", key="decision_attendees", max_chars=1000
             )
             rationale = st.text_area(
-                "Why this one?", key="decision_rationale", max_chars=5000, height=100
+                "Why this one?", key="decision_rationale", max_chars=5000, height=68
             )
             submitted = st.form_submit_button("Record decision", type="primary")
         st.caption(
-            "The figures shown above (this metric, intervals, verdicts and costs, and the cost "
-            "assumptions) are stored with the decision, and the chosen prototype becomes the MVP."
+            "The figures on this page (the recommendation, outcomes, costs and their "
+            "assumptions, and the technical details) are stored with the decision, and the "
+            "chosen prototype becomes the MVP."
         )
         if flash:
             st.success(flash)
@@ -62,7 +64,10 @@ def show(ctx: BakeoffContext) -> None:
                         decided_on=decided_on.isoformat(),
                         recorded_by=recorder,
                         snapshot=bakeoff_tables.decision_snapshot(
-                            ctx.table, ctx.shown, ctx.assumptions.to_dict()
+                            ctx.table,
+                            ctx.shown,
+                            ctx.assumptions.to_dict(),
+                            recommendation=ctx.recommendation.text,
                         ),
                     )
                 except ValueError as error:
@@ -71,6 +76,9 @@ def show(ctx: BakeoffContext) -> None:
                     st.session_state[FLASH_KEY] = f"Decision recorded: {escape(chosen)} is the MVP."
                     st.rerun()
 
+
+def show(ctx: BakeoffContext) -> None:
+    """The sprint's decisions, the latest first."""
     st.subheader("Decisions")
     if not ctx.decisions:
         st.caption("No decision recorded for this sprint yet.")
@@ -82,6 +90,6 @@ def show(ctx: BakeoffContext) -> None:
             if attendees_text:
                 st.caption("Attendees: " + escape(attendees_text))
             figures, caption = bakeoff_tables.snapshot_view(decision.get("snapshot"))
-            with st.expander("Figures shown when it was decided"):
+            with st.expander("Technical details: the figures shown when it was decided"):
                 st.caption(escape(caption))
                 st.table(bakeoff_tables.escape_table(figures))

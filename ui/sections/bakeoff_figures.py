@@ -1,21 +1,52 @@
-"""The bake-off's decision figures: each prototype's score with its interval and verdict against
-the reference, its costs, and the trade-offs in words and on the Pareto chart."""
+"""The bake-off's technical details, in one expander: the metric the prototypes are scored on,
+each one's score with its interval and verdict against the reference, the statistics behind the
+verdicts, the trade-offs in words and the chart of score against compute cost."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from model import bakeoff
+from model.stats import metric_info
 from ui import bakeoff_tables, cached
 from ui.formatting import escape_markdown as escape
-from ui.sections.bakeoff_session import BakeoffContext
+from ui.sections.bakeoff_session import METRIC_KEY, BakeoffContext
+
+TECHNICAL = "Technical details: scores, statistics and trade-offs"
+
+
+def technical(ctx: BakeoffContext) -> None:
+    """Everything a data scientist checks, behind one expander the room can leave closed."""
+    with st.expander(TECHNICAL):
+        options = bakeoff_tables.bakeoff_metrics(ctx.task)
+        st.selectbox(
+            "Metric",
+            options,
+            format_func=lambda key: metric_info(key).label,
+            key=METRIC_KEY,
+            help=_metric_help(options),
+            width=360,
+        )
+        comparison(ctx)
+        tradeoffs(ctx)
+
+
+def _metric_help(options: list[str]) -> str:
+    lines = [
+        f"**{metric_info(key).label}**: {bakeoff_tables.METRIC_HELP[key]}"
+        for key in options
+        if key in bakeoff_tables.METRIC_HELP
+    ]
+    return "What the prototypes are scored on; the first is the task's usual one.\n\n" + (
+        "\n\n".join(lines)
+    )
 
 
 def comparison(ctx: BakeoffContext) -> None:
-    """The score, its interval and verdict, and the costs of every prototype, explained."""
+    """The score, its interval and verdict, and the compute costs of every prototype."""
     attrs, label = ctx.attrs, ctx.label
     reference = attrs.get("reference") or "the reference"
-    st.subheader(f"{label} and cost, compared with {escape(reference)}")
+    st.markdown(f"**{escape(label)} and compute cost, compared with {escape(reference)}**")
     help_texts = bakeoff_tables.cost_help(ctx.assumptions)
     st.table(bakeoff_tables.escape_table(bakeoff_tables.comparison_view(ctx.shown)))
     st.caption(
@@ -28,21 +59,22 @@ def comparison(ctx: BakeoffContext) -> None:
             "if they were equally good. The two answer different questions: the verdict is about "
             f"{label}, McNemar about right and wrong labels at each prototype's threshold, so a "
             "small p beside “no detectable difference” means they get different rows right "
-            f"without a clear difference in {label}."
+            f"without a clear difference in {label}. Dominated: another prototype scores at "
+            "least as well for at most the compute cost."
         )
     )
     st.caption(
         escape(
-            f"Running cost per month = {help_texts['Running cost / month']}. One-off cost = "
-            f"{help_texts['One-off cost']}. Each prototype's formula with its own numbers is "
-            "under Costs and assumptions."
+            f"Running cost per month = {help_texts['Running cost / month']} (compute alone; "
+            f"what owning each prototype costs is above). One-off cost = "
+            f"{help_texts['One-off cost']}."
         )
     )
 
 
 def tradeoffs(ctx: BakeoffContext) -> None:
-    """The trade-offs in words and the Pareto chart of score against running cost."""
-    st.subheader("Trade-offs")
+    """The trade-offs in words and the Pareto chart of score against compute cost."""
+    st.markdown("**Trade-offs**")
     sentences = bakeoff.tradeoff_sentences(ctx.table)
     st.markdown("\n".join(f"- {escape(sentence)}" for sentence in sentences))
     st.vega_lite_chart(

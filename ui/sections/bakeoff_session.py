@@ -1,6 +1,7 @@
-"""The Bake-off page's opening: the title, the metric the prototypes are judged on, the
-bake-off's table under the workspace's cost assumptions, the HTML report, and what every
-section of the page shares (``BakeoffContext``)."""
+"""The Bake-off page's opening: the title, the sprint's status and the HTML report; what every
+section of the page shares (``BakeoffContext``): the bake-off's table for the metric chosen
+under "Technical details", each prototype's errors priced at its threshold, what owning it
+costs and the recommendation."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ import streamlit as st
 
 from model import access
 from model.costs import CostAssumptions, load_assumptions
-from model.stats import metric_info
+from model.recommend import PrototypeCost, Recommendation
 from model.workspace import Workspace
-from ui import bakeoff_tables, cached, formatting, session
+from ui import bakeoff_tables, cached, formatting, review_card, session
 from ui.formatting import escape_markdown as escape
 from ui.report import bakeoff_report_html
-from ui.sections import bakeoff_assumptions
+from ui.sections import bakeoff_assumptions, bakeoff_thresholds
 
 METRIC_KEY = "bake_off_metric"
 
@@ -41,6 +42,15 @@ class BakeoffContext:
     table: pd.DataFrame
     shown: pd.DataFrame
     role: str | None
+    #: Each prototype's errors priced at its threshold (``model.recommend.sprint_costs``), the
+    #: recommendation from them, and the thresholds the user moved ((name, threshold) pairs).
+    costs: list[PrototypeCost]
+    recommendation: Recommendation
+    moved: tuple
+    #: ``model.costs.ownership`` of each prototype, by name.
+    owned: dict[str, dict]
+    #: What a demo row is, in the plural ("machines").
+    noun: str
 
     @property
     def attrs(self) -> dict:
@@ -49,6 +59,14 @@ class BakeoffContext:
     @property
     def label(self) -> str:
         return self.table.attrs["metric_label"]
+
+    @property
+    def task(self) -> str:
+        return self.metas[self.prototypes[0]]["task"]
+
+    def class_names(self, name: str) -> dict[str, str]:
+        """Prototype ``name``'s class labels and the names people know them by."""
+        return self.ws.prototype(self.sprint, name).class_names
 
 
 def start() -> BakeoffContext:
@@ -81,19 +99,21 @@ def start() -> BakeoffContext:
 
     options = bakeoff_tables.bakeoff_metrics(task)
     # Set, not popped: a widget whose options changed (another sprint) must show the new value.
+    # The selectbox itself sits under "Technical details", drawn after the figures it picks.
     if st.session_state.get(METRIC_KEY) not in options:
         st.session_state[METRIC_KEY] = options[0]
-    controls = st.columns([2, 3, 2], vertical_alignment="bottom")
-    metric_key = controls[0].selectbox(
-        "Metric",
-        options,
-        format_func=lambda key: metric_info(key).label,
-        key=METRIC_KEY,
-        help="What the prototypes are judged on. The first is the task's headline metric.",
-    )
+    metric_key = st.session_state[METRIC_KEY]
 
     try:
         table = cached.bakeoff(path, sprint, metric_key, assumptions.to_dict(), stamp)
+        best = cached.sprint_costs(path, sprint, assumptions.to_dict(), (), stamp)
+        moved = bakeoff_thresholds.moved(sprint, best)
+        costs = (
+            cached.sprint_costs(path, sprint, assumptions.to_dict(), moved, stamp)
+            if moved
+            else best
+        )
+        recommendation = cached.recommendation(path, sprint, assumptions.to_dict(), moved, stamp)
     except ValueError as error:
         st.error(escape(formatting.one_line(error)))
         st.stop()
@@ -106,12 +126,20 @@ def start() -> BakeoffContext:
         chosen, decided_on = last.get("chosen", ""), last.get("decided_on", "")
         status.append(f"last decision: {escape(chosen)} on {escape(decided_on)}")
     status.append(f"{attrs['n_rows']:,} demo rows")
-    controls[1].caption(" · ".join(status))
-    controls[2].download_button(
+    controls = st.columns([4, 1], vertical_alignment="center")
+    controls[0].caption(" · ".join(status))
+    controls[1].download_button(
         "Report (HTML)",
         data=functools.partial(
-            bakeoff_report_html, ws, sprint, metric_key, assumptions, table=table
-        ),
+            bakeoff_report_html,
+            ws,
+            sprint,
+            metric_key,
+            assumptions,
+            table=table,
+            costs=costs,
+            recommendation=recommendation,
+        ),  # fmt: skip
         file_name=f"bake-off-{re.sub(r'[^A-Za-z0-9]+', '-', sprint).strip('-').lower()}.html",
         mime="text/html",
         on_click="ignore",
@@ -142,4 +170,9 @@ def start() -> BakeoffContext:
         table=table,
         shown=shown,
         role=role,
+        costs=costs,
+        recommendation=recommendation,
+        moved=moved,
+        owned=bakeoff_tables.ownership_rows(metas, assumptions),
+        noun=review_card.reason_wording(metas[prototypes[0]])[1],
     )

@@ -1,0 +1,77 @@
+"""The bake-off's outcomes in counts: what each prototype would have done with the demo rows,
+in the class names people use ("caught 50 of 68 failures, 7 false alarms among 1,932
+machines with no failure"), its confusion matrix in counts with words, its decision threshold
+(binary; movable) and what its errors would cost a month."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from model.metrics import BINARY, REGRESSION
+from model.outcomes import outcome_sentence
+from ui import bakeoff_tables, cached, formatting
+from ui.formatting import escape_markdown as escape
+from ui.sections import bakeoff_thresholds
+from ui.sections.bakeoff_session import BakeoffContext
+
+#: Prototypes side by side in one row, at most.
+PER_ROW = 3
+
+
+def show(ctx: BakeoffContext) -> None:
+    """One card per prototype, the MVP first."""
+    st.subheader(f"What each prototype would do with {ctx.attrs['n_rows']:,} demo {ctx.noun}")
+    others = {}
+    if ctx.task != BINARY:
+        others = cached.sprint_outcomes(ctx.path, ctx.sprint, ctx.stamp)
+    costs = {c.name: c for c in ctx.costs}
+    names = sorted(ctx.prototypes, key=lambda n: n != ctx.mvp)
+    for start in range(0, len(names), PER_ROW):
+        row = names[start : start + PER_ROW]
+        for column, name in zip(st.columns(PER_ROW), row, strict=False):
+            with column.container(border=True):
+                _card(ctx, name, costs.get(name), others.get(name))
+
+
+def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
+    st.markdown(f"**{escape(name)}**{' (MVP)' if name == ctx.mvp else ''}")
+    names = ctx.class_names(name)
+    errors = cost.errors if cost is not None else None
+    if errors is None and other is None:
+        st.caption(
+            "Published without the demo set's labels: there is nothing to count its "
+            "outcomes against."
+        )
+        return
+    if ctx.task == BINARY and errors is not None and errors.outcome is not None:
+        outcome = errors.outcome
+        st.write(escape(outcome_sentence(outcome, names, ctx.noun)))
+        st.table(
+            bakeoff_tables.escape_table(bakeoff_tables.binary_confusion(outcome, names, ctx.noun))
+        )
+        positive = outcome_positive(names, outcome.positive)
+        bakeoff_thresholds.slider(
+            ctx.sprint,
+            name,
+            f"Flag a {bakeoff_tables.singular(ctx.noun)} when the chance of {positive} is at least",
+        )
+    elif other is not None:
+        unit = _target_unit(ctx, name)
+        st.write(escape(outcome_sentence(other["outcome"], names, ctx.noun, unit)))
+        if ctx.task != REGRESSION and other.get("confusion") is not None:
+            st.table(bakeoff_tables.escape_table(bakeoff_tables.count_table(other["confusion"])))
+    if errors is not None:
+        st.markdown(f"Its errors would cost **{escape(bakeoff_tables.error_cost_text(errors))}**.")
+
+
+def outcome_positive(class_names: dict[str, str], label: str) -> str:
+    """The positive class's name in a sentence: ``Failure`` → ``failure``."""
+    name = class_names.get(label, label)
+    return name[0].lower() + name[1:] if name[1:] == name[1:].lower() else name
+
+
+def _target_unit(ctx: BakeoffContext, name: str) -> str | None:
+    proto = ctx.ws.prototype(ctx.sprint, name)
+    target = formatting.target_name(proto.meta)
+    unit = proto.display_unit(target) if target else None
+    return unit.unit if unit is not None else proto.meta.get("target_unit")

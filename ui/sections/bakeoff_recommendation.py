@@ -1,0 +1,25 @@
+"""The top of the Bake-off: which prototype to choose, in one or two sentences that claim no
+more than the intervals allow, then the form that records the group's decision."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.formatting import escape_markdown as escape
+from ui.sections import bakeoff_decision
+from ui.sections.bakeoff_session import BakeoffContext
+
+
+def show(ctx: BakeoffContext) -> None:
+    """The recommendation, how it was reached in one line, and the decision form."""
+    with st.container(border=True):
+        st.markdown(f"**Recommendation.** {escape(ctx.recommendation.text)}")
+        at = "the thresholds set below" if ctx.moved else "its cheapest threshold"
+        st.caption(
+            escape(
+                "Each prototype's monthly total is what it costs to own (hosting, retraining, "
+                f"maintenance) plus what its errors cost, each at {at}; the intervals come "
+                f"from resampling the {ctx.attrs['n_rows']:,} demo {ctx.noun}."
+            )
+        )
+    bakeoff_decision.form(ctx)
