@@ -1,6 +1,9 @@
-"""How the pages' charts look, sized for a projector at 1280×720 (fonts of at least 13 px,
-label limits wide enough for "Process temperature [K]" with its value), and what turns a
-chart into the spec ``st.vega_lite_chart`` draws.
+"""How the pages' charts look, sized for a projector at 1280×720 (text of at least 14 px,
+18 px in presenter mode; label limits wide enough for "Process temperature [K]" with its
+value), and what turns a chart into the spec ``st.vega_lite_chart`` draws.
+
+Every chart's text size comes from :func:`font_size`, and its style from :func:`chart_config`
+(or :func:`styled`, for Altair charts): switching a chart to presenter mode is one argument.
 """
 
 from __future__ import annotations
@@ -16,11 +19,20 @@ from ui import vega
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
 
-__all__ = ["chart_config", "chart_spec", "styled", "value_labels", "with_arrow_datasets"]
+__all__ = [
+    "chart_config",
+    "chart_spec",
+    "font_size",
+    "styled",
+    "value_labels",
+    "with_arrow_datasets",
+]
 
 
 FONT_SIZE = 15
 TITLE_FONT_SIZE = 16
+#: Text size of charts in presenter mode, read from the back of a meeting room.
+PRESENTER_FONT_SIZE = 18
 LABEL_LIMIT = 380
 UP_COLOR = "#c62828"  # pushes the explained output up
 DOWN_COLOR = "#1565c0"  # pushes it down
@@ -29,12 +41,18 @@ TEXT_COLOR = "#212121"
 HIGHLIGHT_COLOR = "#e65100"
 
 
-def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def font_size(presenter: bool = False) -> int:
+    """The text size of axis labels, titles, legends and value labels."""
+    return PRESENTER_FONT_SIZE if presenter else FONT_SIZE
+
+
+def styled(chart: alt.TopLevelMixin, presenter: bool = False) -> alt.TopLevelMixin:
     """``chart`` with the projector-friendly fonts, label limits and frame (Altair charts)."""
+    size = font_size(presenter)
     return (
         chart.configure_axis(
-            labelFontSize=FONT_SIZE,
-            titleFontSize=FONT_SIZE,
+            labelFontSize=size,
+            titleFontSize=size,
             labelLimit=LABEL_LIMIT,
             titleLimit=600,
             labelColor=TEXT_COLOR,
@@ -42,44 +60,46 @@ def styled(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             titleFontWeight="normal",
         )
         .configure_legend(
-            labelFontSize=FONT_SIZE,
-            titleFontSize=FONT_SIZE,
+            labelFontSize=size,
+            titleFontSize=size,
             labelLimit=LABEL_LIMIT,
             labelColor=TEXT_COLOR,
         )
-        .configure_title(fontSize=TITLE_FONT_SIZE)
-        .configure_text(fontSize=FONT_SIZE)
+        .configure_title(fontSize=max(TITLE_FONT_SIZE, size))
+        .configure_text(fontSize=size)
         .configure_view(strokeWidth=0)
     )
 
 
-def chart_config() -> dict:
+def chart_config(presenter: bool = False) -> dict:
     """What :func:`styled` configures, as a Vega-Lite ``config``."""
+    size = font_size(presenter)
     return {
         "view": {"strokeWidth": 0},
         "axis": {
             "labelColor": TEXT_COLOR,
-            "labelFontSize": FONT_SIZE,
+            "labelFontSize": size,
             "labelLimit": LABEL_LIMIT,
             "titleColor": TEXT_COLOR,
-            "titleFontSize": FONT_SIZE,
+            "titleFontSize": size,
             "titleFontWeight": "normal",
             "titleLimit": 600,
         },
         "legend": {
             "labelColor": TEXT_COLOR,
-            "labelFontSize": FONT_SIZE,
+            "labelFontSize": size,
             "labelLimit": LABEL_LIMIT,
-            "titleFontSize": FONT_SIZE,
+            "titleFontSize": size,
         },
-        "text": {"fontSize": FONT_SIZE},
-        "title": {"fontSize": TITLE_FONT_SIZE},
+        "text": {"fontSize": size},
+        "title": {"fontSize": max(TITLE_FONT_SIZE, size)},
     }
 
 
-def value_labels(x_field: str, y: dict) -> dict:
+def value_labels(x_field: str, y: dict, presenter: bool = False) -> dict:
     """A layer writing each row's ``text`` just right of ``x_field``: the values of bars."""
-    mark = {"type": "text", "align": "left", "color": TEXT_COLOR, "dx": 6, "fontSize": FONT_SIZE}
+    size = font_size(presenter)
+    mark = {"type": "text", "align": "left", "color": TEXT_COLOR, "dx": 6, "fontSize": size}
     encoding = {
         "text": vega.field("text", "nominal"),
         "x": vega.field(x_field, "quantitative"),
