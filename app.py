@@ -47,6 +47,7 @@ def pages() -> list:
         st.Page("pages/bake_off.py", title="Bake-off", icon=":material/leaderboard:"),
         st.Page("pages/sme_review.py", title="SME review", icon=":material/rate_review:"),
         st.Page("pages/feedback.py", title="Feedback", icon=":material/download:"),
+        st.Page("pages/present.py", title="Present", icon=":material/co_present:"),
     ]
 
 
@@ -97,11 +98,51 @@ def sign_in(ws) -> str | None:
     return email
 
 
+def url_state(sprints: list[str], email: str | None) -> None:
+    """The sprint and, in local mode, the reviewer's name from the URL, so a link or a reload
+    opens the same view (the name in the URL rather than a cookie: Streamlit can read cookies
+    but not set them, and a link then says whose review it is)."""
+    session.from_url(session.SPRINT_KEY, sprints)
+    if email is None and not session.reviewer():
+        session.from_url(session.REVIEWER_KEY)
+
+
+def write_url_state(email: str | None) -> None:
+    """The session's sprint and name back in the URL: Streamlit drops the query string when
+    the user changes page."""
+    session.to_url(session.SPRINT_KEY, session.sprint())
+    if email is None:
+        session.to_url(session.REVIEWER_KEY, session.reviewer())
+
+
+def presenter_toggle() -> None:
+    """The sidebar's presenter-mode switch: on, it opens the Present page."""
+
+    def switched() -> None:
+        session.to_url(session.PRESENT_KEY, "1" if session.presenting() else None)
+        if session.presenting():
+            session.open_after_start("pages/present.py")
+
+    st.toggle(
+        "Presenter mode",
+        key=session.PRESENT_KEY,
+        on_change=switched,
+        help="For the projector: no notices, larger chart text, the sprint told step by step "
+        "on the Present page. Also ?present=1 in the URL.",
+    )
+
+
 def sidebar(ws, sprints: list[str], email: str | None) -> None:
+    url_state(sprints, email)
     if st.session_state.get(session.SPRINT_KEY) not in sprints:
         st.session_state[session.SPRINT_KEY] = sprints[-1]
     with st.sidebar:
-        st.selectbox("Sprint", sprints, key=session.SPRINT_KEY)
+        st.selectbox(
+            "Sprint",
+            sprints,
+            key=session.SPRINT_KEY,
+            on_change=session.url_writer(session.SPRINT_KEY),
+        )
         if email is None:
             st.text_input(
                 "Your name",
@@ -109,7 +150,10 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 placeholder="e.g. ana",
                 help="Recorded with your verdicts and decisions.",
                 max_chars=100,
+                on_change=session.url_writer(session.REVIEWER_KEY),
             )
+        presenter_toggle()
+        if email is None and not session.presenting():
             st.info(
                 "Local mode: no sign-in is configured, so everyone who can open this app may "
                 "record, export and decide. Configure [auth] in .streamlit/secrets.toml to "
@@ -121,8 +165,10 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
             st.caption("Signed in as")
             st.text(f"{email} ({role})")
             st.button("Sign out", on_click=st.logout)
-        st.caption("Workspace")
-        st.text(str(ws.path))
+        if not session.presenting():
+            st.caption("Workspace")
+            st.text(str(ws.path))
+    write_url_state(email)
 
 
 @contextlib.asynccontextmanager
@@ -167,8 +213,10 @@ def main() -> None:
                 "notebook with ws.publish(...) or with python -m model publish, then reload."
             )
             return
+        session.presenter_from_url()
         sidebar(ws, sprints, email)
         page = st.navigation(pages())
+        session.resume_deep_link()
         page.run()
     except (ValueError, OSError) as error:
         st.error(formatting.escape_markdown(formatting.one_line(error)))

@@ -6,20 +6,32 @@ Keys of one page's own widgets live with that page's sections in ``ui.sections``
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Collection
+from pathlib import Path
+
 import streamlit as st
 
 from model.workspace import Workspace, open_workspace
 
 __all__ = [
+    "PRESENT_KEY",
     "REVIEWER_KEY",
     "ROLE_STATE_KEY",
     "SPRINT_KEY",
     "WORKSPACE_KEY",
+    "from_url",
     "keep_widget_state",
+    "open_after_start",
+    "presenting",
+    "presenter_from_url",
     "require_app",
+    "resume_deep_link",
     "reviewer",
     "role",
     "sprint",
+    "to_url",
+    "url_writer",
     "workspace",
 ]
 
@@ -29,6 +41,11 @@ SPRINT_KEY = "sprint"
 REVIEWER_KEY = "reviewer"
 #: Where app.py keeps the session's role (``model.access``) for the pages to check.
 ROLE_STATE_KEY = "sprint_review_role"
+#: Presenter mode (the sidebar's toggle, or ``?present=1`` in the URL): no sidebar notices,
+#: larger chart text, the sprint told on the Present page.
+PRESENT_KEY = "present"
+#: The page a deep link asked for, and its query parameters, kept while ``app.py`` starts.
+DEEP_LINK_KEY = "deep_link"
 
 
 def require_app() -> None:
@@ -37,9 +54,80 @@ def require_app() -> None:
     On a server's very first run Streamlit may still treat ``pages/`` as a legacy multipage
     folder and run a page file on its own (no sidebar, no workspace) until ``app.py`` has
     called ``st.navigation`` once.
+
+    On a deep link (``/sme_review?sprint=Sprint+2`` as a session's first visit) that run is
+    the page asked for: it is remembered, with its query parameters, and ``app.py`` opens it
+    once it has started (:func:`resume_deep_link`) instead of leaving the user on the Overview.
     """
     if WORKSPACE_KEY not in st.session_state or SPRINT_KEY not in st.session_state:
+        page = Path(sys._getframe(1).f_globals.get("__file__", ""))
+        if page.parent.name == "pages" and page.suffix == ".py":
+            open_after_start(f"pages/{page.name}")
         st.switch_page("app.py")
+
+
+def open_after_start(page: str) -> None:
+    """Have ``app.py`` open ``page`` (``pages/<name>.py``) once the sidebar is drawn, with the
+    URL's query parameters: a callback cannot change page itself."""
+    st.session_state[DEEP_LINK_KEY] = (
+        page,
+        {k: st.query_params.get_all(k) for k in st.query_params},
+    )
+
+
+def resume_deep_link() -> None:
+    """Open the page a session's first visit asked for (see :func:`require_app`), with the
+    query parameters of its link; called by ``app.py`` once it has declared the pages."""
+    link = st.session_state.pop(DEEP_LINK_KEY, None)
+    if link is not None:
+        page, query = link
+        st.switch_page(page, query_params={k: v[-1] for k, v in query.items() if v})
+
+
+# -- state in the URL ---------------------------------------------------------------------------
+# Sprint, reviewer, prototype, row and presenter mode live in the query string so that any view
+# can be linked and reloaded. Streamlit drops the query string when the user changes page, so
+# ``app.py`` writes the session's choices back on every run; a widget's on_change writes its new
+# value at once (``url_writer``), before the run that would otherwise read the old one back.
+def from_url(key: str, valid: Collection[str] | None = None) -> str | None:
+    """The query parameter ``key`` when it is present (and in ``valid``, if given), put in
+    session state under the same key; None otherwise."""
+    value = st.query_params.get(key)
+    if value is None or (valid is not None and value not in valid):
+        return None
+    st.session_state[key] = value
+    return value
+
+
+def to_url(key: str, value: object) -> None:
+    """Write ``value`` to the query parameter ``key`` (remove it when empty)."""
+    text = "" if value is None else str(value).strip()
+    if text:
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
+def url_writer(key: str) -> Callable[[], None]:
+    """An on_change callback writing widget ``key``'s new value to the query parameter ``key``."""
+    return lambda: to_url(key, st.session_state.get(key))
+
+
+def presenter_from_url() -> bool:
+    """Presenter mode, switched on by ``?present=1`` (off by ``?present=0``); kept in the URL
+    while on, so a link copied from the projector opens in presenter mode too."""
+    value = st.query_params.get(PRESENT_KEY)
+    if value is not None:
+        st.session_state[PRESENT_KEY] = value.strip().lower() in {"1", "true", "yes", "on"}
+    on = presenting()
+    to_url(PRESENT_KEY, "1" if on else None)
+    return on
+
+
+def presenting() -> bool:
+    """True in presenter mode."""
+    return bool(st.session_state.get(PRESENT_KEY))
 
 
 def workspace() -> Workspace:

@@ -1,0 +1,152 @@
+"""Presenter mode and the Present page, and the view's state in the URL (sprint, prototype,
+row, step, reviewer), through ``app.py`` as the server runs it."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import APP
+from streamlit.testing.v1 import AppTest
+
+import model
+from model.config import WORKSPACE_ENV_VAR
+from ui.sections.present_session import STEPS
+
+LOCAL_MODE = "Local mode"
+
+
+def app_with_url(monkeypatch, workspace, **params) -> AppTest:
+    """The app opened on a URL carrying ``params``, as a link or a reload does."""
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at
+
+
+def present(monkeypatch, workspace, **params) -> AppTest:
+    """The Present page opened with ``?present=1`` and ``params``."""
+    at = app_with_url(monkeypatch, workspace, present="1", **params).run()
+    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
+        at.query_params[key] = value
+    return at.switch_page("pages/present.py").run()
+
+
+def heading(at: AppTest) -> str:
+    return at.header[0].value
+
+
+def notices(at: AppTest) -> list[str]:
+    return [box.value for box in at.sidebar.info]
+
+
+def test_present_1_in_the_url_hides_the_sidebar_notices(small_workspace, monkeypatch):
+    at = app_with_url(monkeypatch, small_workspace, present="1").run()
+    assert not at.exception
+    assert at.sidebar.toggle(key="present").value is True
+    assert not any(LOCAL_MODE in text for text in notices(at))
+    assert at.query_params["present"] == "1"
+
+
+def test_without_presenter_mode_the_local_mode_notice_is_shown(small_workspace, open_app):
+    at = open_app(small_workspace)
+    assert at.sidebar.toggle(key="present").value is False
+    assert any(LOCAL_MODE in text for text in notices(at))
+
+
+def test_the_sidebar_toggle_opens_the_present_page_without_notices(small_workspace, open_app):
+    at = open_app(small_workspace)
+    at.sidebar.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    assert heading(at) == STEPS[0]
+    assert not notices(at)
+    assert at.query_params["present"] == "1"
+    at.sidebar.toggle(key="present").set_value(False).run()
+    assert any(LOCAL_MODE in text for text in notices(at))
+    assert "present" not in at.query_params
+
+
+def test_next_and_back_step_through_the_story_and_keep_the_step_in_the_url(
+    small_workspace, monkeypatch
+):
+    at = present(monkeypatch, small_workspace)
+    assert not at.exception
+    seen = [heading(at)]
+    assert at.button(key="present_back").disabled
+    for step in range(2, len(STEPS) + 1):
+        at.button(key="present_next").click().run()
+        assert not at.exception, step
+        assert at.query_params["step"] == str(step)
+        seen.append(heading(at))
+    assert seen == STEPS
+    assert at.button(key="present_next").disabled
+    at.button(key="present_back").click().run()
+    assert heading(at) == STEPS[-2]
+    assert at.query_params["step"] == str(len(STEPS) - 1)
+
+
+def test_the_headline_is_in_counts_and_money(small_workspace, monkeypatch):
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2")
+    ws = model.open_workspace(small_workspace)
+    assert at.query_params["prototype"] == ws.mvp("Sprint 2")
+    assert any(text.value.startswith("<p") and "Caught " in text.value for text in at.markdown)
+    labels = {metric.label: metric.value for metric in at.metric}
+    assert labels["Errors cost a month"].startswith("$")
+    assert labels["Total a month"].startswith("$")
+
+
+def test_the_last_step_gives_the_recommendation_and_the_decision(small_workspace, monkeypatch):
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2", step="5")
+    assert heading(at) == STEPS[4]
+    text = " ".join(block.value for block in at.markdown)
+    assert "a month" in text  # the recommendation, in money
+    assert "Chose random forest" in text
+
+
+def test_a_linked_step_row_and_prototype_open_that_case_with_large_chart_text(
+    small_workspace, monkeypatch
+):
+    ws = model.open_workspace(small_workspace)
+    row = str(ws.prototype("Sprint 2", "logistic regression").predictions().index[5])
+    at = present(
+        monkeypatch, small_workspace, sprint="Sprint 2", prototype="logistic regression",
+        step="4", row=row,
+    )  # fmt: skip
+    assert not at.exception
+    assert heading(at) == STEPS[3]
+    assert any(block.value.startswith(f"#### Row {row}:") for block in at.markdown)
+    assert at.query_params["row"] == row
+    assert at.query_params["prototype"] == "logistic regression"
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    config = spec["config"]
+    assert config["axis"]["labelFontSize"] >= 18
+    assert config["axis"]["titleFontSize"] >= 18
+    sizes = [layer["mark"]["fontSize"] for layer in spec["layer"] if "fontSize" in layer["mark"]]
+    assert sizes and min(sizes) >= 18
+
+
+def test_the_sprint_in_the_url_is_chosen_and_a_change_is_written_back(small_workspace, monkeypatch):
+    at = app_with_url(monkeypatch, small_workspace, sprint="Sprint 1").run()
+    assert at.sidebar.selectbox(key="sprint").value == "Sprint 1"
+    assert at.query_params["sprint"] == "Sprint 1"
+    at.sidebar.selectbox(key="sprint").set_value("Sprint 2").run()
+    assert at.query_params["sprint"] == "Sprint 2"
+    # A reload of that URL opens Sprint 2 again.
+    again = app_with_url(monkeypatch, small_workspace, **dict(at.query_params)).run()
+    assert again.sidebar.selectbox(key="sprint").value == "Sprint 2"
+
+
+def test_an_unknown_sprint_in_the_url_falls_back_to_the_latest(small_workspace, monkeypatch):
+    at = app_with_url(monkeypatch, small_workspace, sprint="Sprint 99").run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="sprint").value == "Sprint 2"
+    assert at.query_params["sprint"] == "Sprint 2"
+
+
+def test_the_reviewer_survives_a_reload_through_the_url(small_workspace, open_app, monkeypatch):
+    at = open_app(small_workspace, reviewer="ana")
+    assert at.query_params["reviewer"] == "ana"
+    at.switch_page("pages/sprint_demo.py").run()
+    assert at.query_params["reviewer"] == "ana"  # written back after the page switch
+    reloaded = app_with_url(monkeypatch, small_workspace, **dict(at.query_params)).run()
+    assert reloaded.sidebar.text_input(key="reviewer").value == "ana"

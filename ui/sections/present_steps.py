@@ -1,0 +1,227 @@
+"""The Present page's five steps, each sized to fit 1280×720 without scrolling: the headline in
+counts and money, what changed since the last sprint, what the SMEs flagged and what is fixed,
+one case explained, and the bake-off's recommendation and decision.
+
+They compose what the other pages show (``model.outcomes``, ``model.recommend``,
+``model.followup``, ``ui.sprint_summary``, ``ui.explanations``), in larger text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+
+import streamlit as st
+
+from model.costs import load_assumptions, round_money
+from model.outcomes import outcome_sentence, prototype_outcome
+from ui import (
+    cached,
+    charts,
+    explanations,
+    formatting,
+    predictions_table,
+    review_card,
+    session,
+    sprint_summary,
+)
+from ui.formatting import escape_markdown as escape
+from ui.sections.present_session import ROW_PARAM, PresentContext
+
+#: Bars of the presenter's waterfall: the strongest readings, so the chart fits the screen.
+WATERFALL_FEATURES = 5
+
+
+def projected(spec: dict) -> dict:
+    """``spec`` with the presenter's chart text (at least 18 px): its config, and the font size
+    of any text mark, which a config does not override."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items()}
+            mark = out.get("mark")
+            if isinstance(mark, dict) and "fontSize" in mark:
+                out["mark"] = {**mark, "fontSize": max(mark["fontSize"], charts.font_size(True))}
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    shown = walk({k: v for k, v in spec.items() if k != "datasets"})
+    shown["config"] = charts.chart_config(presenter=True)
+    if "datasets" in spec:
+        shown["datasets"] = spec["datasets"]
+    return shown
+
+
+def _money(amount: float, currency: str) -> str:
+    return round_money(amount, currency)
+
+
+def _costs(ctx: PresentContext):
+    """Each prototype's monthly cost (at its cheapest threshold) and the recommendation."""
+    assumptions = load_assumptions(ctx.path)
+    stamp = cached.workspace_stamp(ctx.ws, [ctx.sprint])
+    costs = cached.sprint_costs(ctx.path, ctx.sprint, assumptions.to_dict(), (), stamp)
+    rec = cached.recommendation(ctx.path, ctx.sprint, assumptions.to_dict(), (), stamp)
+    return {c.name: c for c in costs}, rec, assumptions.currency
+
+
+def _big(text: str) -> None:
+    """A sentence in the presenter's large type (HTML-escaped: no Markdown in an HTML block)."""
+    st.markdown(
+        f"<p style='font-size:1.6rem;line-height:1.35'>{html.escape(text)}</p>",
+        unsafe_allow_html=True,
+    )
+
+
+def headline(ctx: PresentContext) -> None:
+    """What the sprint's prototype does, in counts, and what it costs a month."""
+    proto = ctx.proto
+    noun = review_card.reason_wording(proto.meta)[1]
+    st.subheader(f"{escape(proto.name)}", anchor=False)
+    costs, _, currency = _costs(ctx)
+    cost = costs.get(proto.name)
+    result = cost.errors.outcome if cost is not None and cost.errors is not None else None
+    if result is None:
+        with contextlib.suppress(ValueError):
+            result = prototype_outcome(proto)
+    if result is None:
+        st.info("This prototype was published without labels: there is nothing to count.")
+    else:
+        _big(outcome_sentence(result, proto.class_names, noun, proto.meta.get("unit")))
+    if cost is None or cost.total is None:
+        return
+    figures = st.columns(3)
+    errors = cost.errors
+    figures[0].metric(
+        "Errors cost a month", _money(errors.monthly, currency),
+        help=f"95% interval {_money(errors.low, currency)}–{_money(errors.high, currency)}. "
+        f"{errors.formula}",
+    )  # fmt: skip
+    figures[1].metric("Running it costs a month", _money(cost.running, currency))
+    figures[2].metric("Total a month", _money(cost.total, currency))
+
+
+def changes(ctx: PresentContext) -> None:
+    """The prototype's metrics against the previous sprint's MVP."""
+    previous = sprint_summary.previous_mvp(ctx.ws, ctx.sprint)
+    if previous is None:
+        _big(f"{ctx.sprint} is the first sprint: there is nothing earlier to compare with.")
+    else:
+        _big(f"{ctx.proto.name} against {previous[0]}'s MVP, {previous[1]}.")
+    earlier = ctx.ws.prototype(*previous) if previous else None
+    deltas = sprint_summary.metric_deltas(
+        ctx.proto.metrics, earlier.metrics if earlier else None, ctx.proto.task
+    )
+    for column, delta in zip(st.columns(max(len(deltas), 1)), deltas, strict=False):
+        column.metric(
+            delta.label, delta.formatted, delta=delta.delta_text, delta_color=delta.delta_color
+        )
+    if earlier is not None:
+        noun = review_card.reason_wording(ctx.proto.meta)[1]
+        with contextlib.suppress(ValueError):
+            before = outcome_sentence(prototype_outcome(earlier), earlier.class_names, noun)
+            st.markdown(f"**Before ({escape(previous[1])}):** {escape(before)}")
+        with contextlib.suppress(ValueError):
+            now = outcome_sentence(prototype_outcome(ctx.proto), ctx.proto.class_names, noun)
+            st.markdown(f"**Now ({escape(ctx.proto.name)}):** {escape(now)}")
+
+
+def flagged(ctx: PresentContext) -> str | None:
+    """What the SMEs flagged in earlier sprints and what the prototype gets right now; returns
+    a fixed case's row id (the case the next step can explain)."""
+    store = cached.store(ctx.path)
+    counts = store.counts(ctx.sprint)
+    try:
+        followed, summary = cached.followup(
+            ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version, cached.verdicts_stamp(store)
+        )
+    except ValueError as error:
+        st.error(escape(formatting.one_line(error)))
+        return None
+    if followed.empty:
+        _big("No verdicts from earlier sprints to follow up yet.")
+    else:
+        _big(summary["sentence"])
+        figures = st.columns(3)
+        figures[0].metric("Flagged as wrong", f"{summary['flagged']:,}")
+        figures[1].metric("Right now", f"{summary['fixed']:,}")
+        figures[2].metric("Still wrong", f"{summary['still_wrong']:,}")
+    if counts:
+        said = ", ".join(f"{n:,} {verdict}" for verdict, n in counts.items() if n)
+        st.caption(escape(f"Verdicts given in {ctx.sprint} so far: {said}."))
+    fixed = followed[followed["status"] == "fixed"] if not followed.empty else followed
+    return str(fixed["row_id"].iloc[0]) if len(fixed) else None
+
+
+def _case_row(ctx: PresentContext) -> str | None:
+    """The row in the URL, else a flagged case now fixed, else the Sprint demo's first row."""
+    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version)
+    ids = cached.demo_row_ids(*key)
+    wanted = st.query_params.get(ROW_PARAM)
+    if wanted in ids:
+        return wanted
+    store = cached.store(ctx.path)
+    with contextlib.suppress(ValueError):
+        followed, _ = cached.followup(*key, cached.verdicts_stamp(store))
+        if not followed.empty:
+            fixed = followed[(followed["status"] == "fixed") & followed["row_id"].isin(ids)]
+            if len(fixed):
+                return str(fixed["row_id"].iloc[0])
+    # As the Sprint demo does with no row selected: the first page's default row.
+    rows, _ = cached.prediction_page(*key, ((), (0.0, 1.0), "all", False), 1)
+    return str(rows.index[predictions_table.default_row(rows)]) if len(rows) else None
+
+
+def case(ctx: PresentContext) -> None:
+    """One case: its prediction in words and the readings that moved it most."""
+    row_id = _case_row(ctx)
+    if row_id is None:
+        st.info("This prototype has no demo rows to explain.")
+        return
+    session.to_url(ROW_PARAM, row_id)
+    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version, row_id)
+    try:
+        row = cached.prediction_row(*key[:4], row_id)
+        explanation = cached.explanation(*key)
+    except (KeyError, ValueError) as error:
+        st.error(escape(formatting.one_line(error) if isinstance(error, ValueError) else
+                        f"There is no row {row_id} in the demo set."))  # fmt: skip
+        return
+    meta = ctx.proto.meta
+    words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
+    actual = (
+        f" · actually: {formatting.class_label(meta, str(row['actual']))}"
+        if ("actual" in row.index)
+        else ""
+    )
+    st.markdown(f"#### Row {escape(row_id)}: {escape(words)}{escape(actual)}")
+    spec = explanations.waterfall_spec(explanation, meta, max_features=WATERFALL_FEATURES)
+    st.vega_lite_chart(projected(charts.with_arrow_datasets(spec)), width="stretch")
+
+
+def decision(ctx: PresentContext) -> None:
+    """The bake-off's recommendation in money, and what the group decided."""
+    if len(ctx.ws.prototypes(ctx.sprint)) < 2:
+        _big(f"{ctx.sprint} had one prototype, {ctx.proto.name}: there was no bake-off.")
+    else:
+        try:
+            _, rec, _ = _costs(ctx)
+        except ValueError as error:
+            st.error(escape(formatting.one_line(error)))
+            rec = None
+        if rec is not None:
+            _big(rec.text)
+    decisions = ctx.ws.decisions(ctx.sprint)
+    if not decisions:
+        st.info("No decision is recorded for this sprint yet: record it on the Bake-off page.")
+        return
+    when, body, attendees = sprint_summary.decision_text(decisions[-1], ctx.sprint)
+    with st.container(border=True):
+        st.markdown(f"**Decision.** {escape(body)}")
+        st.caption(escape(f"{when}" + (f" · attendees: {attendees}" if attendees else "")))
+
+
+#: The steps in ``present_session.STEPS`` order.
+SHOW = [headline, changes, flagged, case, decision]
