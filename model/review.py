@@ -2,9 +2,10 @@
 
 - ``review_queue``: the order in which a reviewer sees a prototype's demo rows.
 - ``feature_percentiles`` and ``reason_sentences``: "Failure risk is higher mainly because
-  Torque [Nm] is 65.2, higher than 95% of machines (+31 points)".
-- ``input_schema`` and ``explain_own_case``: "try your own case": a form built from the demo
-  data's ranges, and an exact, additive SHAP explanation of the case entered.
+  Torque [Nm] is 65.2 Nm, higher than 95% of machines (+31%)".
+- ``input_schema``, ``explain_own_case`` and ``what_if``: "try your own case": a form built
+  from the demo data's ranges, an exact, additive SHAP explanation of the case entered, and
+  how its prediction changes as one reading moves across its range.
 - ``record_verdict`` and ``record_dispute``: stored only on the prototype version the form
   showed; ``reviewed_rows`` and ``earlier_verdicts``: what a reviewer did, version by version.
 """
@@ -23,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from feedback_store import own_case_id
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.labels import display_unit
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
 from model.publishing import label_strings
 from model.review_versions import (
@@ -39,6 +41,7 @@ __all__ = [
     "QUEUE_KINDS",
     "PrototypeChanged",
     "case_frame",
+    "check_case",
     "earlier_verdicts",
     "explain_own_case",
     "feature_percentiles",
@@ -50,6 +53,7 @@ __all__ = [
     "reviewed_rows",
     "row_position",
     "shown_version",
+    "what_if",
 ]
 
 QUEUE_KINDS = (
@@ -286,6 +290,8 @@ def reason_sentences(
     outcome: str | None = None,
     noun: str = "demo rows",
     output_range: float | None = None,
+    class_names: Mapping | None = None,
+    units: Mapping | None = None,
 ) -> list[str]:
     """Up to ``max_reasons`` sentences saying which feature values moved the prediction most.
 
@@ -293,11 +299,15 @@ def reason_sentences(
     ``percentiles`` comes from ``feature_percentiles``. Contributions are picked by size; those
     under 0.5 percentage points (classification) or 1% of ``output_range`` (regression; by
     default the sum of the contributions' sizes) are skipped. ``outcome`` names what is
-    predicted ("Failure risk"; default: 'The probability of "1"' or "The prediction") and
-    ``noun`` what the demo rows are ("machines").
+    predicted ("Failure risk"; default: 'The chance of "Failure"' or "The prediction") and
+    ``noun`` what the demo rows are ("machines"). ``class_names`` names the classes
+    (``{"1": "Failure"}``) and ``units`` gives display units per feature (a prototype's
+    ``display_units``), so values read "300.1 K (27.0 °C)". A contribution to a probability is
+    given in percent of chance ("+31%"); on a boosting model's own score scale (``unit``
+    "log-odds") as a change of that score.
 
-    Example: "Failure risk is higher mainly because Torque [Nm] is 65.2, higher than 95% of
-    machines (+31 points)."
+    Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
+    machines (+31%)."
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
@@ -310,12 +320,13 @@ def reason_sentences(
     contributions = pd.Series(explanation["contributions"], dtype=float)
     values = explanation.get("feature_values") or {}
     regression = task == REGRESSION
-    if regression:
+    log_odds = explanation.get("unit") == "log-odds"
+    if regression or log_odds:
         scale = output_range if output_range is not None else contributions.abs().sum()
         threshold = MIN_RANGE_SHARE * float(scale)
     else:
         threshold = MIN_POINTS / 100
-    subject = outcome or _subject(explanation, task, positive_class)
+    subject = outcome or _subject(explanation, task, positive_class, class_names)
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
     sentences: list[str] = []
     directions: set[str] = set()
@@ -327,8 +338,14 @@ def reason_sentences(
         because = "mainly because" if not sentences else "because"
         also = "also " if direction in directions else ""
         directions.add(direction)
-        reason = _feature_phrase(feature, values.get(feature), percentiles.get(feature), noun)
-        if regression:
+        unit = (units or {}).get(feature)
+        reason = _feature_phrase(feature, values.get(feature), percentiles.get(feature), noun, unit)
+        if log_odds:
+            sentences.append(
+                f"{subject} is {also}{direction} {because} {reason} ({contribution:+.2f} on the"
+                " model's score)."
+            )
+        elif regression:
             sentences.append(
                 f"{subject} is {also}{direction} by {_number(abs(contribution))} {because}"
                 f" {reason}."
@@ -340,18 +357,33 @@ def reason_sentences(
     return sentences
 
 
-def _subject(explanation: Mapping[str, Any], task: str, positive_class: str | None) -> str:
+def _subject(
+    explanation: Mapping[str, Any],
+    task: str,
+    positive_class: str | None,
+    class_names: Mapping | None = None,
+) -> str:
     if task == REGRESSION:
         return "The prediction"
     explained = explanation.get("explained_class")
     label = explained if explained is not None else positive_class
-    return f'The probability of "{label}"' if label is not None else "The probability"
+    if label is None:
+        return "The chance"
+    named = {str(k): str(v) for k, v in (class_names or {}).items()}.get(str(label), label)
+    return f'The chance of "{named}"'
 
 
-def _feature_phrase(feature: str, value: Any, percentile: float | None, noun: str) -> str:
+def _feature_phrase(
+    feature: str, value: Any, percentile: float | None, noun: str, unit: Any = None
+) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{feature} is missing"
-    phrase = f"{feature} is {_value_text(value)}"
+    shown = _value_text(value)
+    if unit is not None and _is_number(value) and math.isfinite(float(value)):
+        spec = display_unit(unit)
+        number = float(value)
+        shown = spec.format(number, digits=0 if number.is_integer() and not spec.also else 1)
+    phrase = f"{feature} is {shown}"
     if percentile is None or not _is_number(value):
         return phrase
     if percentile >= 60:
@@ -362,9 +394,9 @@ def _feature_phrase(feature: str, value: Any, percentile: float | None, noun: st
 
 
 def _points(contribution: float) -> str:
+    """A contribution to a probability in percent of chance, as the waterfall shows it."""
     points = 100 * contribution
-    shown = f"{points:+.0f}" if abs(points) >= 1 else f"{points:+.1f}"
-    return f"{shown} {'point' if shown in ('+1', '-1') else 'points'}"
+    return f"{points:+.0f}%" if abs(points) >= 1 else f"{points:+.1f}%"
 
 
 def _number(value: float) -> str:
@@ -527,6 +559,64 @@ def explain_own_case(
         explainer=explanation.explainer,
     )
     return result
+
+
+#: Points a "what if" curve is computed at across a numeric reading's range.
+WHAT_IF_POINTS = 25
+
+
+def check_case(schema: list[dict[str, Any]], features: Any) -> dict[str, Any]:
+    """The entered values checked against ``input_schema``, as ``explain_own_case`` takes
+    them: a ValueError names the first field that is empty, out of range or unknown, and what
+    is allowed (nothing is clamped or filled in)."""
+    return _validated_case(schema, features)
+
+
+def what_if(
+    proto: Prototype,
+    features: Mapping[str, Any],
+    feature: str,
+    explained_class: str | None = None,
+    points: int = WHAT_IF_POINTS,
+) -> pd.DataFrame:
+    """How the prediction of the case ``features`` changes as ``feature`` alone moves across
+    the demo data's range (every category, for a categorical one): one model call on a small
+    grid, no SHAP values.
+
+    Returns columns ``value`` and ``output`` (the probability of ``explained_class``, by
+    default the positive class of a binary model or the case's predicted class; the value
+    for regression) and ``entered`` (True on the row of the value entered, which is always
+    among the values).
+    """
+    schema = input_schema(proto)
+    values = _validated_case(schema, features)
+    field = next((f for f in schema if f["name"] == feature), None)
+    if field is None:
+        raise ValueError(f"unknown feature {_quoted(feature)}; choose one of the model's features")
+    if field["kind"] == "categorical":
+        grid: list[Any] = list(field["categories"])
+    else:
+        grid = list(np.linspace(field["min"], field["max"], max(2, int(points))))
+        if field["integer"]:
+            grid = sorted({int(round(v)) for v in grid})
+        grid = sorted(set(grid) | {values[feature]})
+    X = case_frame(proto, [{**values, feature: v} for v in grid])
+    estimator = proto.estimator()
+    if proto.task == REGRESSION:
+        output = np.asarray(estimator.predict(X), dtype=float)
+    else:
+        classes = [str(c) for c in proto.meta.get("classes") or []]
+        probabilities = np.asarray(estimator.predict_proba(X), dtype=float)
+        if explained_class is None:
+            if proto.task == BINARY:
+                explained_class = str(proto.meta.get("positive_class"))
+            else:
+                case = case_frame(proto, [values])
+                explained_class = str(label_strings(estimator.predict(case))[0])
+        output = probabilities[:, classes.index(str(explained_class))]
+    entered = [str(v) == str(values[feature]) if field["kind"] == "categorical"
+               else float(v) == float(values[feature]) for v in grid]  # fmt: skip
+    return pd.DataFrame({"value": grid, "output": output, "entered": entered})
 
 
 def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, Any]:

@@ -26,15 +26,17 @@ def altair_waterfall_chart(
     explanation: Mapping, meta: Mapping, max_features: int = 10
 ) -> alt.Chart:
     """Horizontal waterfall of one row's SHAP contributions, in the model's output units."""
-    data = waterfall_data(explanation, max_features=max_features)
+    data = waterfall_data(explanation, max_features=max_features, meta=meta)
     data["text_at"] = data[["start", "end"]].max(axis=1)
     target = probability_label(meta, explanation.get("explained_class"))
+    if explanation.get("unit") == "log-odds":
+        target = "the model's score for " + target.removeprefix("the chance of ")
     probability = explanation.get("unit") == "probability"
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     domain = [low - 0.02 * span if low < 0 else low, high + 0.22 * span]
-    axis_format = percent_format(span) if probability else ".3g"
+    axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)
@@ -42,7 +44,7 @@ def altair_waterfall_chart(
     bars = base.mark_bar(size=24).encode(
         x=alt.X(
             "start:Q",
-            title=f"contribution to {target}",
+            title=f"how much each reading moves {target}",
             scale=alt.Scale(domain=domain, nice=False),
             # Ends under the bars' right end: centred, a long title is cut off in a narrow column.
             axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end"),
@@ -62,29 +64,27 @@ def altair_waterfall_chart(
 
 
 def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
-    """Mean |SHAP contribution| per feature over the demo rows, largest first."""
-    importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
-    data = (
-        importance.sort_values(ascending=False)
-        .rename_axis("feature")
-        .reset_index(name="importance")
-    )
+    """Mean |SHAP contribution| per feature over the demo rows, largest first (the top ten)."""
+    data = explanations.global_importance_data(meta)
     probability = meta.get("task") != REGRESSION
-    data["text"] = [f"{v * 100:.1f}%" if probability else f"{v:.3g}" for v in data["importance"]]
-    target = probability_label(meta) if meta.get("task") != MULTICLASS else "class probabilities"
+    if meta.get("task") == MULTICLASS:
+        target = "the class probabilities"
+    else:
+        target = probability_label(meta)
     y = alt.Y("feature:N", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     x = alt.X(
         "importance:Q",
-        title=f"average |contribution| to {target}",
+        title=f"how much it moves {target}, on average",
         scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
-        axis=alt.Axis(format=percent_format(high) if probability else ".3g", tickCount=5),
+        axis=alt.Axis(format=percent_format(high) if probability else "~s", tickCount=5),
     )
-    bars = (
-        alt.Chart(data)
-        .mark_bar(size=24, color=NEUTRAL_COLOR)
-        .encode(y=y, x=x, tooltip=["feature:N", alt.Tooltip("text:N", title="importance")])
-    )
+    tooltip = [
+        "feature:N",
+        alt.Tooltip("help:N", title="what it is"),
+        alt.Tooltip("text:N", title="moves it by, on average"),
+    ]
+    bars = alt.Chart(data).mark_bar(size=24, color=NEUTRAL_COLOR).encode(y=y, x=x, tooltip=tooltip)
     labels = (
         alt.Chart(data)
         .mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOR)

@@ -260,10 +260,9 @@ def test_reasons_name_the_biggest_contributions_in_plain_words():
                                  noun="machines")  # fmt: skip
     assert sentences == [
         "Failure risk is higher mainly because Torque [Nm] is 65.2, higher than 95% of"
-        " machines (+31 points).",
-        "Failure risk is also higher because Type is L (+8 points).",
-        "Failure risk is lower because Tool wear [min] is 12, lower than 90% of machines"
-        " (-4 points).",
+        " machines (+31%).",
+        "Failure risk is also higher because Type is L (+8%).",
+        "Failure risk is lower because Tool wear [min] is 12, lower than 90% of machines (-4%).",
     ]
 
 
@@ -276,18 +275,20 @@ def test_reasons_skip_contributions_under_half_a_point_and_stop_at_max_reasons()
 def test_reasons_default_to_the_probability_of_the_explained_class():
     multiclass = EXPLANATION | {"explained_class": "M"}
     first = reason_sentences(multiclass, PERCENTILES, "multiclass", None, max_reasons=1)[0]
-    assert first.startswith('The probability of "M" is higher mainly because Torque [Nm]')
+    assert first.startswith('The chance of "M" is higher mainly because Torque [Nm]')
 
 
-def test_one_percentage_point_is_singular():
+def test_a_contribution_is_given_in_percent_as_the_waterfall_shows_it():
     explanation = EXPLANATION | {"contributions": {"Type": -0.011}}
-    assert reason_sentences(explanation, {}, "binary", "1")[0].endswith("(-1 point).")
+    assert reason_sentences(explanation, {}, "binary", "1")[0].endswith("(-1%).")
+    small = EXPLANATION | {"contributions": {"Type": 0.006}}
+    assert reason_sentences(small, {}, "binary", "1")[0].endswith("(+0.6%).")
 
 
 def test_a_middling_value_is_called_typical():
     explanation = EXPLANATION | {"contributions": {"Air temperature [K]": 0.02}}
     (sentence,) = reason_sentences(explanation, PERCENTILES, "binary", "1", noun="machines")
-    assert "Air temperature [K] is 300, a typical value among machines (+2 points)" in sentence
+    assert "Air temperature [K] is 300, a typical value among machines (+2%)" in sentence
 
 
 def test_regression_reasons_say_by_how_much_in_the_target_units():

@@ -263,7 +263,7 @@ def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
     assert "continuousWidth" not in spec["config"]["view"]
     assert "continuousHeight" not in spec["config"]["view"]
     (values,) = spec["datasets"].values()
-    assert [row["label"] for row in values][0] == "Average prediction (base value)"
+    assert [row["label"] for row in values][0] == "Average over the demo set"
     assert json.loads(json.dumps(spec)) == spec  # plain JSON: st.cache_data can keep it
 
 
@@ -397,12 +397,12 @@ def test_waterfall_chart_names_the_unit_and_is_legible_on_a_projector():
     assert axis["labelFontSize"] >= 13 and axis["titleFontSize"] >= 13
     assert axis["labelLimit"] >= 300
     assert all(mark["fontSize"] >= 13 for mark in text_marks(spec))
-    assert "contribution to P(Machine failure = 1)" in json.dumps(spec)
+    assert "how much each reading moves the chance of Machine failure being 1" in json.dumps(spec)
 
 
 def test_waterfall_chart_without_a_target_name_still_names_the_class():
     meta = {k: v for k, v in BINARY_META.items() if k != "target"}
-    assert "contribution to P(class = 1)" in json.dumps(chart_dict(explanations.waterfall_chart(
+    assert "moves the chance of 1" in json.dumps(chart_dict(explanations.waterfall_chart(
         explanation(), meta)))  # fmt: skip
 
 
@@ -490,7 +490,10 @@ def test_decision_text_says_when_who_what_and_why():
 
 def test_waterfall_caption_gives_the_rows_numbers():
     caption = explanations.waterfall_caption(explanation(), BINARY_META)
-    assert caption.startswith("Each bar shows how one reading moves P(Machine failure = 1)")
+    assert caption.startswith(
+        "Each bar shows how one reading moves the chance of Machine failure being 1 from the"
+        " average over the demo set"
+    )
     assert "3.4%" in caption and "41.4%" in caption
 
 
@@ -635,4 +638,4 @@ def test_global_importance_of_a_multiclass_model_is_about_every_class():
     meta = BINARY_META | {"task": "multiclass", "classes": ["a", "b", "c"]}
     meta["explained_classes"] = ["a", "b", "c"]
     spec = json.dumps(chart_dict(explanations.global_importance_chart(meta)))
-    assert "average |contribution| to class probabilities" in spec
+    assert "how much it moves the class probabilities, on average" in spec

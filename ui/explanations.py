@@ -1,5 +1,7 @@
-"""A row's SHAP waterfall and the global importance bars, as Vega-Lite specs (and as Altair
-charts, for whoever renders them with Altair's tools).
+"""A row's SHAP waterfall, the global importance bars and one feature's dependence, as
+Vega-Lite specs (and as Altair charts, for whoever renders them with Altair's tools), and what
+the pages say about them in plain words: which scale the values are on, whether they are
+approximate and by how much, and the technical details kept for an expander.
 """
 
 from __future__ import annotations
@@ -15,46 +17,79 @@ from model.metrics import (
 )
 from ui import vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
-from ui.formatting import feature_label, percent_format, probability_label
+from ui.formatting import (
+    feature_help,
+    feature_label,
+    format_number,
+    percent_format,
+    probability_label,
+    value_in_units,
+)
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
 
-__all__ = ["global_importance_chart", "waterfall_caption", "waterfall_chart", "waterfall_data"]
+__all__ = [
+    "dependence_data",
+    "dependence_spec",
+    "estimate_note",
+    "global_importance_chart",
+    "global_importance_data",
+    "scale_note",
+    "technical_details",
+    "top_features",
+    "waterfall_caption",
+    "waterfall_chart",
+    "waterfall_data",
+    "what_if_spec",
+]
 
 
-BASE_LABEL = "Average prediction (base value)"
+BASE_LABEL = "Average over the demo set"
 OUTPUT_LABEL = "This prediction"
 
-KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT = "base value", "pushes up", "pushes down", "prediction"
+KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT = "average", "pushes up", "pushes down", "prediction"
+
+#: Features a chart shows one by one; the rest are one "N other features" bar.
+MAX_FEATURES = 10
+#: Points a dependence chart draws at most (a seeded sample of the stored rows beyond that).
+MAX_DEPENDENCE_POINTS = 2000
+LOG_ODDS = "log-odds"
 
 
-def waterfall_data(explanation: Mapping, max_features: int = 10) -> pd.DataFrame:
-    """One bar per step from the base value to this row's output, largest contribution first.
+def _text(value: float, unit: str | None, signed: bool) -> str:
+    if unit == "probability":
+        return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+    shown = format_number(value)
+    return f"+{shown}" if signed and value >= 0 else shown
 
-    Columns: ``label``, ``kind`` (base value / pushes up / pushes down / prediction), ``value``
-    (the step's size; the base value and output for the end bars), ``start`` and ``end`` (the
-    bar's extent) and ``text``. Features beyond ``max_features`` are summed into one bar, so
-    the steps always add up to the output.
+
+def waterfall_data(
+    explanation: Mapping, max_features: int = MAX_FEATURES, meta: Mapping | None = None
+) -> pd.DataFrame:
+    """One bar per step from the average over the demo set to this row's output, largest
+    contribution first.
+
+    Columns: ``label``, ``kind`` (average / pushes up / pushes down / prediction), ``value``
+    (the step's size; the average and output for the end bars), ``start`` and ``end`` (the
+    bar's extent) and ``text``. Features beyond ``max_features`` are summed into one "N other
+    features" bar, so the steps always add up to the output. With ``meta``, values are shown
+    in the units publishing gave them ("300.1 K (27.0 °C)").
     """
     base = float(explanation["base_value"])
     output = float(explanation["output"])
     contributions = pd.Series(explanation["contributions"], dtype=float)
     values = explanation.get("feature_values", {})
-    probability = explanation.get("unit") == "probability"
+    unit = explanation.get("unit")
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
-    steps = [(feature_label(f, values.get(f)), float(contributions[f])) for f in order]
+    steps = [(feature_label(f, values.get(f), meta), float(contributions[f])) for f in order]
     if len(steps) > max_features:
         rest = steps[max_features - 1 :]
         steps = steps[: max_features - 1]
         steps.append((f"{len(rest)} other features", sum(v for _, v in rest)))
 
     def text(value: float, signed: bool) -> str:
-        if probability:
-            shown = f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
-        else:
-            shown = f"{value:+.3g}" if signed else f"{value:.3g}"
-        return shown
+        return _text(value, unit, signed)
 
     rows = [dict(label=BASE_LABEL, kind=KIND_BASE, value=base, start=0.0, end=base)]
     rows[0]["text"] = text(base, signed=False)
@@ -86,32 +121,120 @@ def waterfall_data(explanation: Mapping, max_features: int = 10) -> pd.DataFrame
     return frame
 
 
-def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
-    """How to read the waterfall, with this row's numbers."""
-    target = probability_label(meta, explanation.get("explained_class"))
-    if explanation.get("unit") == "probability":
-        base = f"{explanation['base_value'] * 100:.1f}%"
-        output = f"{explanation['output'] * 100:.1f}%"
-    else:
-        base, output = f"{explanation['base_value']:.3g}", f"{explanation['output']:.3g}"
+def _target(meta: Mapping, explained_class: str | None, unit: str | None) -> str:
+    """What the bars move, in words: "the chance of Failure", or on a boosting model's own
+    scale "the model's score for Failure"."""
+    target = probability_label(meta, explained_class)
+    if unit == LOG_ODDS:
+        return "the model's score for " + target.removeprefix("the chance of ")
+    return target
+
+
+def scale_note(unit: str | None) -> str | None:
+    """For values on a boosting model's own score scale (log-odds), what that scale is in
+    plain words; None for probabilities and values."""
+    if unit != LOG_ODDS:
+        return None
     return (
-        f"Each bar shows how one reading moves {target} from the average prediction, {base}, "
-        f"to {output} for this row. Red bars push it up, blue bars push it down."
+        "These bars are on the model's own score scale, not in percent: 0 means even chances, "
+        "and each +1 multiplies the odds by about 2.7. This is the scale on which this model "
+        "adds its readings up exactly."
     )
 
 
-def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) -> dict:
+def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:
+    for source in (explanation or {}, meta):
+        for key in ("stated_error", "explanation_error"):
+            value = source.get(key)
+            if isinstance(value, int | float) and value == value:
+                return float(value)
+    return None
+
+
+def _estimated(name: object) -> bool:
+    text = str(name or "").lower()
+    return any(word in text for word in ("permutation", "estimate", "sampl", "approximate"))
+
+
+def estimate_note(meta: Mapping, explanation: Mapping | None = None) -> str | None:
+    """ "These values are approximate (± 0.4% each)…" where the values shown were estimated,
+    not computed exactly, with the error publishing measured; None for exact values."""
+    methods = meta.get("explainer_methods") or {}
+    shown = (explanation or {}).get("explainer")
+    estimated = _estimated(shown) if explanation is not None else (
+        _estimated(meta.get("explainer")) or any(_estimated(m) for m in methods)
+    )  # fmt: skip
+    if not estimated:
+        return None
+    error = _stated_error(meta, explanation)
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    if error is None:
+        return (
+            "These values are approximate: the model has too many readings to explain exactly, "
+            "and the size of the error was not measured."
+        )
+    size = f"{error * 100:.1f}%" if unit == "probability" else format_number(error)
+    return (
+        f"These values are approximate (± {size} each, with 95% confidence): the model has "
+        "too many readings to explain exactly, so they are estimated."
+    )
+
+
+def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list[str]:
+    """What a data scientist wants to check, for a "Technical details" expander: the model,
+    the SHAP explainer and how many rows each method explained, the units, the base value."""
+    lines = [f"Model: {meta.get('estimator', 'unknown')}"]
+    explainer = (explanation or {}).get("explainer") or meta.get("explainer")
+    lines.append(f"Contributions are SHAP values from the {explainer} explainer.")
+    methods = meta.get("explainer_methods") or {}
+    if len(methods) > 1:
+        counts = ", ".join(f"{name}: {count:,} rows" for name, count in methods.items())
+        lines.append(f"Rows explained by each method when publishing: {counts}.")
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    if unit == LOG_ODDS:
+        lines.append(
+            "Unit: log odds of the explained class (the raw score of the boosting model); "
+            "exact, where shap's probability explainer refuses native categorical splits."
+        )
+    elif unit:
+        lines.append(f"Unit: {unit}.")
+    if explanation is not None:
+        lines.append(
+            f"Base value (the average output over the background rows): "
+            f"{float(explanation['base_value']):.6g}; output {float(explanation['output']):.6g}."
+        )
+    error = _stated_error(meta, explanation)
+    if error is not None:
+        lines.append(f"Stated error of estimated values (95%, per contribution): {error:.3g}.")
+    if meta.get("max_additivity_error") is not None:
+        lines.append(f"Largest additivity error: {float(meta['max_additivity_error']):.2g}.")
+    return lines
+
+
+def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
+    """How to read the waterfall, with this row's numbers."""
+    unit = explanation.get("unit")
+    target = _target(meta, explanation.get("explained_class"), unit)
+    base = _text(float(explanation["base_value"]), unit, signed=False)
+    output = _text(float(explanation["output"]), unit, signed=False)
+    return (
+        f"Each bar shows how one reading moves {target} from the average over the demo set, "
+        f"{base}, to {output} for this row. Red bars push it up, blue bars push it down."
+    )
+
+
+def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_FEATURES) -> dict:
     """Horizontal waterfall of one row's SHAP contributions, in the model's output units: a
     Vega-Lite spec (see ``ui.vega``)."""
-    data = waterfall_data(explanation, max_features=max_features)
+    data = waterfall_data(explanation, max_features=max_features, meta=meta)
     data["text_at"] = data[["start", "end"]].max(axis=1)
-    target = probability_label(meta, explanation.get("explained_class"))
+    target = _target(meta, explanation.get("explained_class"), explanation.get("unit"))
     probability = explanation.get("unit") == "probability"
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     domain = [low - 0.02 * span if low < 0 else low, high + 0.22 * span]
-    axis_format = percent_format(span) if probability else ".3g"
+    axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
@@ -132,7 +255,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) 
                 # column.
                 axis={"format": axis_format, "tickCount": 6, "titleAnchor": "end"},
                 scale={"domain": domain, "nice": False},
-                title=f"contribution to {target}",
+                title=f"how much each reading moves {target}",
             ),
             "x2": {"field": "end"},
             "y": y,
@@ -143,40 +266,70 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = 10) 
     return vega.with_data(spec, data)
 
 
-def waterfall_chart(explanation: Mapping, meta: Mapping, max_features: int = 10) -> alt.LayerChart:
+def waterfall_chart(
+    explanation: Mapping, meta: Mapping, max_features: int = MAX_FEATURES
+) -> alt.LayerChart:
     """:func:`waterfall_spec` as an Altair chart (validated against the Vega-Lite schema)."""
     import altair as alt
 
     return alt.LayerChart.from_dict(waterfall_spec(explanation, meta, max_features))
 
 
-def global_importance_spec(meta: Mapping) -> dict:
-    """Mean |SHAP contribution| per feature over the demo rows, largest first: a Vega-Lite spec
-    (see ``ui.vega``)."""
+def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> pd.DataFrame:
+    """Mean |contribution| per feature, largest first: the first ``max_features - 1`` features,
+    and the others together in one "N other features" bar when there are more than
+    ``max_features``. Columns ``feature``, ``importance``, ``text`` and ``help`` (the
+    feature's description)."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
     data = (
-        importance.sort_values(ascending=False)
+        importance.sort_values(ascending=False, kind="stable")
         .rename_axis("feature")
         .reset_index(name="importance")
     )
-    probability = meta.get("task") != REGRESSION
-    data["text"] = [f"{v * 100:.1f}%" if probability else f"{v:.3g}" for v in data["importance"]]
-    target = probability_label(meta) if meta.get("task") != MULTICLASS else "class probabilities"
+    if len(data) > max_features:
+        rest = data.iloc[max_features - 1 :]
+        other = pd.DataFrame(
+            {"feature": [f"{len(rest)} other features"], "importance": [rest["importance"].sum()]}
+        )
+        data = pd.concat([data.iloc[: max_features - 1], other], ignore_index=True)
+    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
+    data["text"] = [_text(v, unit, signed=False) for v in data["importance"]]
+    data["help"] = [feature_help(meta, f) or "" for f in data["feature"]]
+    return data
+
+
+def top_features(meta: Mapping, count: int = 4) -> list[str]:
+    """The ``count`` features with the largest mean |contribution|, largest first."""
+    importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
+    return list(importance.sort_values(ascending=False, kind="stable").index[:count])
+
+
+def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> dict:
+    """Mean |SHAP contribution| per feature over the demo rows, largest first, the top
+    ``max_features`` (the rest as one bar): a Vega-Lite spec (see ``ui.vega``)."""
+    data = global_importance_data(meta, max_features)
+    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
+    probability = unit == "probability"
+    if meta.get("task") == MULTICLASS:
+        target = "the class probabilities" if probability else "the model's class scores"
+    else:
+        target = _target(meta, None, unit)
     y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     x = vega.field(
         "importance",
         "quantitative",
-        axis={"format": percent_format(high) if probability else ".3g", "tickCount": 5},
+        axis={"format": percent_format(high) if probability else "~s", "tickCount": 5},
         scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
-        title=f"average |contribution| to {target}",
+        title=f"how much it moves {target}, on average",
     )
     bars = {
         "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},
         "encoding": {
             "tooltip": [
                 vega.field("feature", "nominal"),
-                vega.field("text", "nominal", title="importance"),
+                vega.field("help", "nominal", title="what it is"),
+                vega.field("text", "nominal", title="moves it by, on average"),
             ],
             "x": x,
             "y": y,
@@ -191,8 +344,137 @@ def global_importance_spec(meta: Mapping) -> dict:
     return vega.with_data(spec, data)
 
 
+def dependence_data(
+    features: pd.DataFrame, shap_values: pd.DataFrame, feature: str, meta: Mapping | None = None
+) -> pd.DataFrame:
+    """One point per stored row: ``value`` of ``feature`` (numeric, or the category as text),
+    its ``contribution``, and ``text`` (the value in its units). Rows without stored values
+    are left out; beyond ``MAX_DEPENDENCE_POINTS`` a seeded sample is kept."""
+    rows = shap_values.index.intersection(features.index)
+    frame = pd.DataFrame(
+        {
+            "value": features.loc[rows, feature],
+            "contribution": shap_values.loc[rows, feature].astype(float),
+        }
+    ).dropna()
+    if len(frame) > MAX_DEPENDENCE_POINTS:
+        frame = frame.sample(MAX_DEPENDENCE_POINTS, random_state=0)
+    numeric = pd.api.types.is_numeric_dtype(frame["value"]) and not pd.api.types.is_bool_dtype(
+        frame["value"]
+    )
+    if not numeric:
+        frame["value"] = frame["value"].astype(str)
+    frame["text"] = [value_in_units(v, meta, feature) for v in frame["value"]]
+    return frame.reset_index(drop=True)
+
+
+def dependence_spec(
+    features: pd.DataFrame, shap_values: pd.DataFrame, feature: str, meta: Mapping
+) -> dict:
+    """How one reading moves the prediction across the demo rows: each row's contribution of
+    ``feature`` against the feature's value (a strip of points per category for a category).
+    A Vega-Lite spec (see ``ui.vega``)."""
+    data = dependence_data(features, shap_values, feature, meta)
+    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
+    numeric = pd.api.types.is_numeric_dtype(data["value"])
+    target = _target(meta, None, unit)
+    title = feature_help(meta, feature)
+    title = f"{feature}: {title}" if title else feature
+    x = vega.field(
+        "value",
+        "quantitative" if numeric else "nominal",
+        axis={"labelAngle": 0} if not numeric else {"tickCount": 6},
+        scale={"zero": False} if numeric else None,
+        title=title,
+    )
+    if x.get("scale") is None:
+        x.pop("scale")
+    y = vega.field(
+        "contribution",
+        "quantitative",
+        axis={"format": ".0%" if unit == "probability" else "~s", "tickCount": 5},
+        title=f"moves {target} by",
+    )
+    points = {
+        "mark": {"type": "circle", "size": 36, "opacity": 0.5, "color": DOWN_COLOR},
+        "encoding": {
+            "tooltip": [
+                vega.field("text", "nominal", title=feature),
+                vega.field(
+                    "contribution",
+                    "quantitative",
+                    format="+.1%" if unit == "probability" else ",.4~g",
+                    title="moves it by",
+                ),
+            ],
+            "x": x,
+            "y": y,
+        },
+    }
+    zero = {
+        "mark": {"type": "rule", "color": NEUTRAL_COLOR, "strokeDash": [4, 4]},
+        "encoding": {"y": {"datum": 0}},
+    }
+    spec = {"config": chart_config(), "layer": [zero, points], "height": 300}
+    return vega.with_data(spec, data)
+
+
 def global_importance_chart(meta: Mapping) -> alt.LayerChart:
     """:func:`global_importance_spec` as an Altair chart."""
     import altair as alt
 
     return alt.LayerChart.from_dict(global_importance_spec(meta))
+
+
+def what_if_spec(
+    curve: pd.DataFrame, feature: str, meta: Mapping, explained_class: str | None = None
+) -> dict:
+    """How a case's prediction changes as one reading moves (``model.review.what_if``): a
+    line over a numeric reading's range, or one bar per category, with the value entered
+    marked. A Vega-Lite spec (see ``ui.vega``)."""
+    data = curve.copy()
+    probability = meta.get("task") != REGRESSION
+    data["text"] = [_text(v, "probability" if probability else "value", False) for v in
+                    data["output"]]  # fmt: skip
+    data["shown"] = [value_in_units(v, meta, feature) for v in data["value"]]
+    numeric = pd.api.types.is_numeric_dtype(data["value"])
+    if not numeric:
+        data["value"] = data["value"].astype(str)
+    target = probability_label(meta, explained_class)
+    help_text = feature_help(meta, feature)
+    x = vega.field(
+        "value",
+        "quantitative" if numeric else "nominal",
+        axis={"tickCount": 6} if numeric else {"labelAngle": 0},
+        title=f"{feature}: {help_text}" if help_text else feature,
+    )
+    if numeric:
+        x["scale"] = {"zero": False}
+    y = vega.field(
+        "output",
+        "quantitative",
+        axis={"format": ".0%" if probability else "~s", "tickCount": 5},
+        scale={"domain": [0, 1]} if probability else {"zero": False},
+        title=target[:1].upper() + target[1:],
+    )
+    tooltip = [
+        vega.field("shown", "nominal", title=feature),
+        vega.field("text", "nominal", title=target),
+    ]
+    if numeric:
+        line = {
+            "mark": {"type": "line", "color": DOWN_COLOR, "strokeWidth": 3},
+            "encoding": {"x": x, "y": y, "tooltip": tooltip},
+        }
+    else:
+        line = {
+            "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 28},
+            "encoding": {"x": x, "y": y, "tooltip": tooltip},
+        }
+    entered = {
+        "transform": [{"filter": "datum.entered"}],
+        "mark": {"type": "point", "filled": True, "size": 160, "color": UP_COLOR},
+        "encoding": {"x": x, "y": y, "tooltip": tooltip},
+    }
+    spec = {"config": chart_config(), "layer": [line, entered], "height": 260}
+    return vega.with_data(spec, data)

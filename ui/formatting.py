@@ -9,12 +9,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from model.labels import display_unit, label_strings
 from model.metrics import BINARY, REGRESSION
 
 __all__ = [
+    "class_label",
     "escape_markdown",
+    "feature_help",
     "feature_label",
+    "format_number",
     "format_value",
+    "value_in_units",
     "one_line",
     "percent",
     "percent_format",
@@ -83,9 +88,52 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def feature_label(name: str, value: object) -> str:
-    """``"Torque [Nm] = 65.2"``."""
-    return f"{name} = {format_value(value)}"
+def format_number(value: float) -> str:
+    """A model's output or a reading as people read it: ``512,340``, ``249.7``, ``0.012346``;
+    never ``249.70312302240404``."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    if abs(float(value)) >= 1000:
+        return f"{value:,.0f}"
+    return f"{float(value):.5g}"
+
+
+def value_in_units(value: object, meta: Mapping | None = None, column: str | None = None) -> str:
+    """A feature's value with the unit publishing gave its column: ``"300.1 K (27.0 °C)"``,
+    ``"1,551 rpm"``; a category with its description's words where the description explains
+    it ("L (low)" is left to the description); other values as :func:`format_value`."""
+    spec = ((meta or {}).get("display_units") or {}).get(column) if column else None
+    if spec is None or not isinstance(value, int | float | np.integer | np.floating):
+        return format_value(value)
+    if isinstance(value, bool | np.bool_) or not np.isfinite(float(value)):
+        return format_value(value)
+    unit = display_unit(spec)
+    number = float(value)
+    digits = 0 if number.is_integer() and unit.also is None else 1
+    return unit.format(number, digits=digits)
+
+
+def feature_label(name: str, value: object, meta: Mapping | None = None) -> str:
+    """``"Torque [Nm] = 65.2 Nm"``; ``"Air temperature [K] = 300.1 K (27.0 °C)"``."""
+    return f"{name} = {value_in_units(value, meta, name)}"
+
+
+def feature_help(meta: Mapping, column: str) -> str | None:
+    """The description publishing gave ``column`` (e.g. what Type L/M/H means), if any."""
+    return ((meta or {}).get("feature_descriptions") or {}).get(column)
+
+
+def class_label(meta: Mapping, label: object) -> str:
+    """The name of class ``label`` ("Failure" for ``1``), the label itself where publishing
+    gave none; a missing label as "—"."""
+    if label is None or (isinstance(label, float) and not np.isfinite(label)):
+        return "—"
+    (text,) = label_strings([label]) if not isinstance(label, str) else (label,)
+    names = (meta or {}).get("class_names") or {}
+    for key, name in names.items():
+        if str(label_strings([key])[0]) == str(text) and str(name).strip():
+            return str(name).strip()
+    return str(text)
 
 
 def target_name(meta: Mapping) -> str | None:
@@ -95,15 +143,20 @@ def target_name(meta: Mapping) -> str | None:
 
 
 def probability_label(meta: Mapping, explained_class: str | None = None) -> str:
-    """What a contribution is a contribution to: ``"P(Machine failure = 1)"`` or a value."""
+    """What a contribution is a contribution to, in words: ``"the chance of Failure"`` (the
+    class's name), ``"the chance of Machine failure being 1"`` without one, or ``"the
+    predicted Price"``."""
     target = target_name(meta)
     if meta.get("task") == REGRESSION:
-        return f"predicted {target}" if target else "predicted value"
+        return f"the predicted {target}" if target else "the predicted value"
     label = explained_class
     if label is None:
         explained = meta.get("explained_classes") or [None]
         label = explained[0]
-    return f"P({target or 'class'} = {label})"
+    name = class_label(meta, label)
+    if name != str(label) or not target:
+        return f"the chance of {name}"
+    return f"the chance of {target} being {label}"
 
 
 def prediction_in_words(predicted: object, confidence: float | None, meta: Mapping) -> str:
@@ -111,9 +164,12 @@ def prediction_in_words(predicted: object, confidence: float | None, meta: Mappi
     task = meta.get("task")
     target = target_name(meta)
     if task == REGRESSION:
-        return f"Predicted {target or 'value'}: {format_value(predicted)}"
+        return f"Predicted {target or 'value'}: {format_number(float(predicted))}"
     label = str(predicted)
-    if task == BINARY and target:
+    name = class_label(meta, label)
+    if name != label:
+        what = name
+    elif task == BINARY and target:
         positive = meta.get("positive_class")
         what = target if label == positive else f"No {target[:1].lower()}{target[1:]}"
     else:

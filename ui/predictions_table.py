@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ui.formatting import format_value
+from model.metrics import REGRESSION
+from ui.formatting import class_label, feature_help, format_number, value_in_units
 
 __all__ = [
     "TABLE_PAGE_SIZE",
     "TablePage",
     "deck_rule",
+    "display_rows",
     "default_row",
     "default_row_note",
     "explaining_message",
@@ -192,11 +194,36 @@ def review_queue(predictions: pd.DataFrame, reviewed: Iterable[str]) -> list[str
     return [str(r) for r in remaining.index]
 
 
-def feature_values_table(feature_values: Mapping[str, object]) -> pd.DataFrame:
-    """Feature name and value as text, for ``st.dataframe``."""
-    return pd.DataFrame(
+def feature_values_table(
+    feature_values: Mapping[str, object], meta: Mapping | None = None
+) -> pd.DataFrame:
+    """Feature name, value as text in its units ("300.1 K (27.0 °C)") and, where publishing
+    described it, what the feature is, for ``st.dataframe``."""
+    table = pd.DataFrame(
         {
             "Feature": list(feature_values),
-            "Value": [format_value(v) for v in feature_values.values()],
+            "Value": [value_in_units(v, meta, f) for f, v in feature_values.items()],
         }
     )
+    described = [feature_help(meta or {}, f) or "" for f in feature_values]
+    if any(described):
+        table["What it is"] = described
+    return table
+
+
+def display_rows(rows: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
+    """A page of predictions as the table shows it: classes by their names ("Failure", not
+    1), a regression's values rounded for reading (kept as numbers), the index kept."""
+    shown = rows.copy()
+    if meta.get("task") == REGRESSION:
+        for column in ("predicted", "actual", "error"):
+            if column in shown.columns:
+                shown[column] = [
+                    float(format_number(v).replace(",", "")) if pd.notna(v) else np.nan
+                    for v in shown[column].astype(float)
+                ]
+        return shown
+    for column in ("predicted", "actual"):
+        if column in shown.columns:
+            shown[column] = [class_label(meta, v) for v in shown[column]]
+    return shown

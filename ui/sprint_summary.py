@@ -4,6 +4,7 @@ sprint's MVP, the sprints table and decisions in words.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from model import outcomes
 from model.metrics import (
     BINARY,
     METRICS,
@@ -18,7 +20,7 @@ from model.metrics import (
     REGRESSION,
     format_metric,
 )
-from model.workspace import Workspace
+from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
 
@@ -27,6 +29,9 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
 
 __all__ = [
     "MetricDelta",
+    "OutcomeSummary",
+    "outcome_summary",
+    "target_unit",
     "decision_text",
     "headline_by_sprint",
     "headline_chart",
@@ -234,3 +239,54 @@ def decision_text(decision: Mapping, sprint: str | None = None) -> tuple[str, st
         when = f"{sprint} · {when}"
     body = f"Chose {decision.get('chosen', '')}: {decision.get('rationale', '')}"
     return when, body, ", ".join(decision.get("attendees", []))
+
+
+@dataclass(frozen=True)
+class OutcomeSummary:
+    """A prototype's outcome on the demo rows in words: ``sentences`` ("Caught 50 of 68
+    failures (74%); 7 false alarms among the 1,932 healthy machines."), and for a classifier
+    ``confusion``, the confusion matrix in counts with words in each cell."""
+
+    sentences: list[str]
+    confusion: pd.DataFrame | None
+
+
+def target_unit(meta: Mapping) -> str | None:
+    """The unit of a regression's target, from its name ("Tool life [min]" → "min")."""
+    found = re.search(r"\[([^\]]{1,20})\]\s*$", str(meta.get("target") or ""))
+    return found.group(1) if found else None
+
+
+def outcome_summary(proto: Prototype, noun: str = "cases") -> OutcomeSummary | None:
+    """What ``proto``'s own decisions did on its demo rows, in counts and words; None when
+    the demo rows were published without labels."""
+    predictions = proto.predictions()
+    if "actual" not in predictions.columns or predictions["actual"].isna().all():
+        return None
+    predictions = predictions[predictions["actual"].notna()]
+    meta = proto.meta
+    result = outcomes.outcome(
+        predictions, proto.task, meta.get("classes"), meta.get("positive_class")
+    )
+    names = proto.class_names
+    sentences = outcomes.outcome_sentences(result, names, noun, target_unit(meta))
+    if proto.task == REGRESSION:
+        return OutcomeSummary(sentences, None)
+    classes = [str(c) for c in meta.get("classes") or []]
+    table = outcomes.confusion_table(
+        predictions["actual"], predictions["predicted"], classes, names
+    )
+    if isinstance(result, outcomes.BinaryOutcome):
+        cells = outcomes.binary_cells(result, names, noun)
+        words = {
+            (a, d): w
+            for a, d, w in zip(cells["actual"], cells["decided"], cells["words"], strict=True)
+        }
+        shown = table.astype(object)
+        for actual in classes:
+            for decided in classes:
+                a, d = names.get(actual, actual), names.get(decided, decided)
+                count = int(table.loc[f"Actually {a}", f"Predicted {d}"])
+                shown.loc[f"Actually {a}", f"Predicted {d}"] = f"{count:,} {words[(a, d)]}"
+        table = shown
+    return OutcomeSummary(sentences, table.reset_index())
