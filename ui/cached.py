@@ -662,3 +662,39 @@ def warm_up_overview(path: str) -> None:
         sprint, mvp = latest
         version = ws.prototype(sprint, mvp).version
         followup(path, sprint, mvp, version, verdicts_stamp(store(path)))
+
+
+# -- words for the room: outcomes in counts, one reading's effect ------------------------------
+__all__ += ["dependence_spec", "outcome_summary", "what_if_spec"]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def outcome_summary(
+    path: str, sprint: str, prototype: str, version: int, noun: str = "cases"
+) -> _sprint_summary.OutcomeSummary | None:
+    """``sprint_summary.outcome_summary``: the prototype's outcome in counts and words."""
+    return _sprint_summary.outcome_summary(_prototype(path, sprint, prototype), noun)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dependence_spec(path: str, sprint: str, prototype: str, version: int, feature: str) -> dict:
+    """``explanations.dependence_spec`` from the stored SHAP values (read, never computed)."""
+    proto = _prototype(path, sprint, prototype)
+    features = _shared_features(path, sprint, prototype, version)
+    spec = _explanations.dependence_spec(features, proto.shap_values(), feature, proto.meta)
+    return _charts.with_arrow_datasets(spec)
+
+
+@st.cache_data(show_spinner="Moving one reading across its range…", max_entries=128)
+def what_if_spec(
+    path: str, sprint: str, prototype: str, version: int, case: str, feature: str
+) -> dict:
+    """``explanations.what_if_spec`` of ``model.review.what_if`` for the entered case (sorted
+    JSON) and one feature: a small grid of model calls."""
+    proto = _prototype(path, sprint, prototype)
+    explained = own_case(path, sprint, prototype, version, case)
+    label = explained.get("explained_class") if proto.task != REGRESSION else None
+    curve = _review.what_if(proto, json.loads(case), feature, explained_class=label)
+    return _charts.with_arrow_datasets(
+        _explanations.what_if_spec(curve, feature, proto.meta, label)
+    )
