@@ -19,7 +19,11 @@ sprint = session.sprint()
 proto = sprint_demo.demo_header(ws, sprint)
 if sprint != ws.sprints()[0]:
     followup.followup_panel(path, sprint, proto.name, proto.version)
-sprint_demo.global_importance(path, proto)
+importance_column, dependence_column = st.columns(2, gap="medium")
+with importance_column:
+    sprint_demo.global_importance(path, proto)
+with dependence_column:
+    sprint_demo.dependence(path, proto)
 table_column, explanation_column = st.columns([6, 7], gap="small")
 with table_column:
     rows, event = sprint_demo.predictions_table(path, proto)

@@ -57,7 +57,7 @@ def test_a_fall_is_green_for_log_loss_and_red_for_recall(demo):
 
 def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_data):
     charts = demo.get("vega_lite_chart")
-    assert len(charts) == 2
+    assert len(charts) == 3  # importance, one reading's dependence, the row's waterfall
     (importance,) = chart_data(charts[0])
     assert set(importance["feature"]) == set(FEATURES)
     table = demo.dataframe[0].value
@@ -68,7 +68,7 @@ def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_dat
     first = table.index[0]
     assert any(s.value.startswith(f"Row {first}: ") for s in demo.subheader)
     labels = waterfall_labels(demo, chart_data)
-    assert labels[0] == "Average prediction (base value)"
+    assert labels[0] == "Average over the demo set"
     assert labels[-1] == "This prediction"
 
 
@@ -308,7 +308,7 @@ def test_a_row_not_explained_in_advance_is_explained_when_selected(
     assert not at.exception
     assert any(s.value.startswith(f"Row {row_id}: ") for s in at.subheader)
     labels = waterfall_labels(at, chart_data)
-    assert labels[0] == "Average prediction (base value)"
+    assert labels[0] == "Average over the demo set"
     assert labels[-1] == "This prediction"
     proto = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest")
     assert row_id in proto.on_demand_rows()  # stored: the next session reads it

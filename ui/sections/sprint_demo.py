@@ -12,8 +12,9 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
+from model.metrics import REGRESSION
 from model.workspace import Prototype, Workspace
-from ui import cached, explanations, formatting, sprint_summary
+from ui import cached, explanations, formatting, review_card, sprint_summary
 from ui import predictions_table as prediction_rows
 
 #: Session-state keys of the sprint demo's predictions table.
@@ -44,15 +45,22 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     meta = proto.meta
 
     st.subheader(f"MVP: {formatting.escape_markdown(name)}")
-    st.caption(
-        formatting.escape_markdown(
-            f"{meta['estimator']} · explained with the {meta['explainer']} SHAP explainer · "
-            f"version {proto.version}, published {meta['published_at'][:10]}"
+    with st.expander("Technical details: the model, its explainer and its metrics"):
+        st.caption(
+            formatting.escape_markdown(
+                f"{meta['estimator']} · explained with the {meta['explainer']} SHAP explainer "
+                f"· version {proto.version}, published {meta['published_at'][:10]}"
+            )
         )
-    )
+        metrics(ws, sprint, proto)
     if meta.get("notes"):
         st.text(meta["notes"])
+    outcome(str(ws.path), proto)
+    return proto
 
+
+def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
+    """The task's metrics, each against the previous sprint's MVP."""
     previous = sprint_summary.previous_mvp(ws, sprint)
     previous_metrics = ws.prototype(*previous).metrics if previous else None
     deltas = sprint_summary.metric_deltas(proto.metrics, previous_metrics, proto.task)
@@ -69,7 +77,20 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
             st.caption(
                 formatting.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
             )
-    return proto
+
+
+def outcome(path: str, proto: Prototype, lead: str = "") -> None:
+    """The prototype's outcome on the demo rows in counts ("Caught 50 of 68 failures; 7 false
+    alarms among 1,932 healthy machines") and its confusion matrix in counts with words."""
+    noun = review_card.reason_wording(proto.meta)[1]
+    noun = "cases" if noun == review_card.DEMO_ROWS_NOUN else noun
+    summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.version, noun)
+    if summary is None:
+        st.caption("The demo rows were published without known outcomes: nothing to count.")
+        return
+    st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
+    if summary.confusion is not None:
+        st.table(summary.confusion.set_index(summary.confusion.columns[0]))
 
 
 def global_importance(path: str, proto: Prototype) -> None:
@@ -80,6 +101,34 @@ def global_importance(path: str, proto: Prototype) -> None:
     note = prediction_rows.importance_caption(proto.meta)
     if note:
         st.caption(formatting.escape_markdown(note))
+    honesty(proto.meta)
+
+
+def honesty(meta, explanation: dict | None = None) -> None:
+    """Which scale the values are on, whether they are approximate and by how much, and the
+    technical details in an expander."""
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    for note in (explanations.scale_note(unit), explanations.estimate_note(meta, explanation)):
+        if note:
+            st.caption(formatting.escape_markdown(note))
+
+
+def dependence(path: str, proto: Prototype) -> None:
+    """How one reading moves the prediction across the demo rows, for the top features: each
+    row's contribution against the reading's value, from the stored values."""
+    top = explanations.top_features(proto.meta)
+    if not top:
+        return
+    st.subheader("How one reading moves the prediction")
+    feature = st.segmented_control(
+        "Reading", top, default=top[0], required=True, key="demo_dependence"
+    )
+    spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.version, feature)
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(
+        "Each point is a demo row explained so far: how far this reading moved its prediction "
+        "(above the dashed line: up; below: down), against the reading's value."
+    )
 
 
 def predictions_table(path: str, proto: Prototype):
@@ -100,9 +149,15 @@ def predictions_table(path: str, proto: Prototype):
             format_func={"all": "All", "correct": "Right", "wrong": "Wrong"}.get,
             key="demo_correctness",
         )
-    chosen = st.multiselect(
-        "Predicted class", meta.get("classes") or [], key="demo_classes", placeholder="All classes"
-    )
+    chosen: list = []
+    if proto.task != REGRESSION:
+        chosen = st.multiselect(
+            "Predicted class",
+            meta.get("classes") or [],
+            key="demo_classes",
+            placeholder="All classes",
+            format_func=lambda label: formatting.class_label(meta, label),
+        )
     confidence = (0.0, 1.0)
     if "confidence" in outline["columns"]:
         confidence = st.slider("Confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="demo_confidence")
@@ -127,7 +182,7 @@ def predictions_table(path: str, proto: Prototype):
     if in_advance:
         columns.append("precomputed")
     event = st.dataframe(
-        rows[columns],
+        prediction_rows.display_rows(rows[columns], meta),
         key=prediction_rows.table_key(DEMO_TABLE_KEY, filters, page.number),
         on_select="rerun",
         selection_mode="single-row",
@@ -135,9 +190,17 @@ def predictions_table(path: str, proto: Prototype):
         width="stretch",
         column_config={
             "row_id": st.column_config.TextColumn("Row", width=54),
-            "predicted": st.column_config.TextColumn("Predicted", width=72),
+            "predicted": (
+                st.column_config.NumberColumn("Predicted", format="localized", width=90)
+                if proto.task == REGRESSION
+                else st.column_config.TextColumn("Predicted", width=90)
+            ),
             "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=80),
-            "actual": st.column_config.TextColumn("Actual", width=54),
+            "actual": (
+                st.column_config.NumberColumn("Actual", format="localized", width=90)
+                if proto.task == REGRESSION
+                else st.column_config.TextColumn("Actual", width=90)
+            ),
             "precomputed": st.column_config.CheckboxColumn(
                 "Ready",
                 width=58,
@@ -189,16 +252,25 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
 
     words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
     st.subheader(f"Row {formatting.escape_markdown(row_id)}: {formatting.escape_markdown(words)}")
-    details = [f"actual outcome: {row['actual']}"] if "actual" in row else []
+    actual = row.get("actual")
+    if proto.task == REGRESSION:
+        actual = formatting.format_number(float(actual)) if actual is not None else None
+    else:
+        actual = formatting.class_label(meta, actual)
+    details = [f"actual outcome: {actual}"] if "actual" in row else []
     if not selected:
         details.append(prediction_rows.default_row_note(rows, position))
     if details:
         st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
     st.vega_lite_chart(waterfall, width="stretch")
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
+    honesty(meta, explanation)
     with st.expander("Feature values"):
         st.dataframe(
-            prediction_rows.feature_values_table(explanation["feature_values"]),
+            prediction_rows.feature_values_table(explanation["feature_values"], meta),
             hide_index=True,
             width="stretch",
         )
+    with st.expander("Technical details"):
+        for line in explanations.technical_details(meta, explanation):
+            st.caption(formatting.escape_markdown(line))
