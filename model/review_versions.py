@@ -9,6 +9,7 @@ Re-exported by ``model.review``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -18,7 +19,10 @@ from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
     "PrototypeChanged",
+    "check_still_shown",
     "earlier_verdicts",
+    "edit_verdict",
+    "on_version",
     "record_dispute",
     "record_verdict",
     "reviewed_rows",
@@ -36,9 +40,10 @@ def shown_version(proto: Prototype) -> tuple[int, str | None]:
     return proto.version, content
 
 
-def _check_still_shown(
+def check_still_shown(
     workspace: Workspace, sprint: str, prototype: str, version: int, content_id: str | None
 ) -> None:
+    """``PrototypeChanged`` unless ``prototype`` is still ``version`` (and ``content_id``)."""
     try:
         current = workspace.prototype(sprint, prototype)
     except WorkspaceError:
@@ -73,7 +78,7 @@ def record_verdict(
     version, nothing is stored and the error says so in one line. A publish that lands after
     the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
     """
-    _check_still_shown(workspace, sprint, prototype, version, content_id)
+    check_still_shown(workspace, sprint, prototype, version, content_id)
     shown = {"prototype_version": version, "prototype_content": content_id}
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
 
@@ -89,19 +94,59 @@ def record_dispute(
     **dispute: Any,
 ) -> int:
     """``store.dispute(...)`` for the prototype version the form showed (as ``record_verdict``)."""
-    _check_still_shown(workspace, sprint, prototype, version, content_id)
+    check_still_shown(workspace, sprint, prototype, version, content_id)
     shown = {"prototype_version": version, "prototype_content": content_id}
     return store.dispute(sprint=sprint, prototype=prototype, **shown, **dispute)
+
+
+def edit_verdict(
+    store: FeedbackStore,
+    workspace: Workspace,
+    verdict_id: int,
+    *,
+    sprint: str,
+    prototype: str,
+    version: int,
+    content_id: str | None = None,
+    **edit: Any,
+) -> int:
+    """``store.edit(verdict_id, ...)`` when the prototype is still the version the form showed.
+
+    The edit keeps the prototype version of the verdict it changes; a form rendered from an
+    older version than the prototype's is refused with ``PrototypeChanged``, nothing stored.
+    """
+    check_still_shown(workspace, sprint, prototype, version, content_id)
+    return store.edit(verdict_id, **edit)
+
+
+def on_version(proto: Prototype, verdict: Mapping[str, Any]) -> bool:
+    """Whether ``verdict`` (a row of ``store.verdicts`` or ``row_history``) was given on
+    ``proto``'s current version: its ``prototype_version`` is that version, or it has none
+    (recorded before versions were kept) and was recorded after this version was published,
+    so nothing else can have been on screen."""
+    given = verdict.get("prototype_version")
+    if given is not None and not pd.isna(given):
+        return int(given) == proto.version
+    recorded = verdict.get("recorded_at")
+    if recorded is None or pd.isna(recorded):
+        return False
+    return pd.Timestamp(recorded) >= pd.Timestamp(proto.published_at)
 
 
 def reviewed_rows(store: FeedbackStore, proto: Prototype, reviewer: str) -> set[str]:
     """Rows ``reviewer`` judged on ``proto``'s current version: ``review_queue``'s ``reviewed``.
 
-    A verdict given on version 2 leaves the row in "not yet reviewed by me" for version 3.
+    A verdict given on version 2 leaves the row in "not yet reviewed by me" for version 3; one
+    recorded without its version counts where ``on_version`` says so.
     """
-    return store.reviewed_row_ids(
+    reviewed = store.reviewed_row_ids(
         proto.sprint, proto.name, reviewer, prototype_version=proto.version
     )
+    mine = store.verdicts(sprint=proto.sprint, prototype=proto.name, reviewer=reviewer)
+    unknown = mine[mine["prototype_version"].isna()]
+    return reviewed | {
+        str(row["row_id"]) for row in unknown.to_dict(orient="records") if on_version(proto, row)
+    }
 
 
 def earlier_verdicts(
@@ -118,7 +163,7 @@ def earlier_verdicts(
     for row in history.to_dict(orient="records"):
         shown = row["prototype_version"]
         shown = None if pd.isna(shown) else int(shown)
-        if shown != proto.version:
+        if not on_version(proto, row):
             last[shown] = {**row, "prototype_version": shown}
     found = []
     for shown, row in sorted(last.items(), key=lambda item: (item[0] is not None, item[0] or 0)):

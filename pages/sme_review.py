@@ -32,3 +32,5 @@ if own_tab.open:
         review_own_case.show(review)
 else:
     session.keep_widget_state(*(k for k in st.session_state if k.startswith("own_field_")))
+# Every submit above was checked against the version drawn before it; now this one is on screen.
+review_session.remember_shown(review)

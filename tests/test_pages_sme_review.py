@@ -39,7 +39,9 @@ def fill(at, verdict, label=None, comment="", tags=(), prefix="review", key=None
 
 def submit(at, prefix="review", key=None, label="Submit verdict"):
     key = key or card(at)["key"]
-    at.button(key=f"FormSubmitter:{prefix}_form_{key}-{label}").click().run()
+    button = at.button(key=f"FormSubmitter:{prefix}_form_{key}-Submit verdict")
+    assert button.label == label
+    button.click().run()
     return at
 
 
@@ -472,3 +474,109 @@ def test_an_own_case_and_the_queue_s_place_are_kept_across_the_tabs(zoe, workspa
     assert {f: at.number_input(key=f"own_field_{MVP}_{f}").value for f in CASE} == CASE
     assert [s.value for s in at.subheader] == explained
     assert card(at)["row_id"] == second
+
+
+# -- the prototype re-published while an SME reviews (issue 13) --------------------------------
+def republish_mvp(workspace) -> int:
+    """Publish the MVP again, as the scientist would while an SME types; its new version."""
+    ws = model.open_workspace(workspace)
+    proto = ws.prototype(SPRINT, MVP)
+    truth = proto.predictions()["actual"]
+    ws.publish(SPRINT, MVP, proto.estimator(), proto.features(), truth, train_seconds=0.5)
+    return ws.prototype(SPRINT, MVP).version
+
+
+def test_a_submit_after_a_re_publish_is_refused_keeps_the_text_and_stores_nothing(
+    zoe, workspace_copy
+):
+    at = zoe
+    first = card(at)
+    before = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).version
+    fill(at, "wrong", label="1", comment="bearing noise", tags=["sensor"])
+    now = republish_mvp(workspace_copy)
+    assert now == before + 1
+    submit(at)
+    assert not at.exception
+    (line,) = [plain(e.value) for e in at.error]
+    assert line.startswith("this prototype was re-published while you were reviewing")
+    assert f"you saw version {before}, it is now version {now}" in line
+    assert line.endswith("your text is kept — look at the new prediction and submit again")
+    assert "\n" not in line
+    store = feedback_store.open(workspace_copy)
+    assert store.verdicts(reviewer="zoe").empty
+    # The same card, drawn from the new version, with what was typed still in the form.
+    assert card(at) == first
+    key = first["key"]
+    assert at.segmented_control(key=f"review_verdict_{key}").value == "wrong"
+    assert at.selectbox(key=f"review_label_{key}").value == "1"
+    assert at.text_area(key=f"review_comment_{key}").value == "bearing noise"
+    assert at.multiselect(key=f"review_tags_{key}").value == ["sensor"]
+
+    submit(at)  # looked at the new prediction: the same click now stores it
+    assert not at.exception and not at.error
+    (verdict,) = store.verdicts(reviewer="zoe").to_dict("records")
+    assert (verdict["row_id"], verdict["verdict"], verdict["comment"]) == (
+        first["row_id"],
+        "wrong",
+        "bearing noise",
+    )
+    assert verdict["prototype_version"] == now
+    shown = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).content_id
+    assert verdict["prototype_content"] == shown
+
+
+def test_an_edit_after_a_re_publish_is_refused_too(zoe, workspace_copy):
+    at = zoe
+    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    click(at, "review_previous")
+    fill(at, "unsure", comment="not so sure now")
+    republish_mvp(workspace_copy)
+    submit(at, label="Save changes")  # the click on the form drawn before the re-publish
+    assert not at.exception
+    assert "re-published while you were reviewing" in plain(at.error[0].value)
+    store = feedback_store.open(workspace_copy)
+    (verdict_id,) = store.verdicts(reviewer="zoe")["verdict_id"].tolist()
+    assert store.history(int(verdict_id))["comment"].tolist() == ["looks worn"]
+
+
+def test_a_dispute_after_a_re_publish_is_refused(zoe, workspace_copy):
+    at = zoe
+    card_id = json.dumps([SPRINT, MVP, card(at)["row_id"], "zoe"])
+    key = at.session_state["review_keys"][card_id]["dispute"]
+    at.text_input(key=f"review_dispute_comment_{key}").set_value("torque is not why")
+    republish_mvp(workspace_copy)
+    at.button(key=f"FormSubmitter:review_dispute_{key}-Record dispute").click().run()
+    assert not at.exception
+    assert "re-published while you were reviewing" in plain(at.error[0].value)
+    assert feedback_store.open(workspace_copy).disputes().query("reviewer == 'zoe'").empty
+    assert at.text_input(key=f"review_dispute_comment_{key}").value == "torque is not why"
+
+
+def test_an_earlier_version_s_verdict_is_shown_as_such_and_the_row_is_to_review_again(
+    zoe, workspace_copy
+):
+    at = zoe
+    first = card(at)
+    before = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).version
+    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    at.selectbox(key="review_queue").set_value("not yet reviewed by me").run()
+    assert first["row_id"] not in at.session_state["review_queue_state"]["rows"]
+
+    republish_mvp(workspace_copy)
+    at.run()
+    assert not at.exception
+    # Not yet reviewed on this version: the row is back in the queue, no card counts as done.
+    rows = at.session_state["review_queue_state"]["rows"]
+    assert first["row_id"] in rows
+    at.session_state["review_queue_state"]["position"] = rows.index(first["row_id"])
+    at.run()
+    assert card(at)["row_id"] == first["row_id"]
+    assert at.get("progress")[0].proto.text.endswith("· 0 reviewed")
+    # The earlier verdict is told as such, never as this card's: no summary, an empty form.
+    assert not [i for i in at.main.info if "Your verdict:" in plain(i.value)]
+    assert any(
+        f"on version {before}: wrong (should be 1)" in plain(c.value) for c in at.main.caption
+    )
+    key = card(at)["key"]
+    assert at.segmented_control(key=f"review_verdict_{key}").value is None
+    assert at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict")

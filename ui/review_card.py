@@ -18,6 +18,7 @@ from ui.formatting import format_value, target_name
 __all__ = [
     "confidence_in_words",
     "contribution_text",
+    "earlier_text",
     "percentile_table",
     "queue_progress",
     "reason_wording",
@@ -108,6 +109,13 @@ def verdict_summary(verdict: Mapping) -> str:
         text += f", right label {label}"
     when = str(verdict.get("recorded_at", ""))[:16].replace("T", " ")
     return f"{text} (version {verdict['version']}, {when})"
+
+
+def earlier_text(earlier: list[Mapping]) -> str:
+    """``model.review.earlier_verdicts`` in one line: "Your verdicts on other versions of this
+    prototype, not on this one: on version 2: wrong (should be 1)."."""
+    said = "; ".join(str(entry["text"]) for entry in earlier)
+    return f"Your verdicts on other versions of this prototype, not on this one: {said}."
 
 
 def contribution_text(value: float, unit: str | None) -> str:

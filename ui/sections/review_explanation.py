@@ -30,6 +30,8 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         ctx.meta.get("positive_class"),
         outcome=ctx.outcome,
         noun=ctx.noun,
+        class_names=ctx.meta.get("class_names"),
+        units=ctx.meta.get("display_units"),
     )
     st.markdown("**Why**")
     if sentences:
@@ -39,8 +41,20 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
 
 
 def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
+    """The waterfall, how to read it, whether its values are approximate or on the model's own
+    score scale, and the technical details in an expander."""
     st.vega_lite_chart(spec, width="stretch")
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
+    notes = (
+        explanations.scale_note(explanation.get("unit")),
+        explanations.estimate_note(ctx.meta, explanation),
+    )
+    for note in notes:
+        if note:
+            st.caption(formatting.escape_markdown(note))
+    with st.expander("Technical details"):
+        for line in explanations.technical_details(ctx.meta, explanation):
+            st.caption(formatting.escape_markdown(line))
 
 
 def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
@@ -67,7 +81,7 @@ def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None
                 "Feature",
                 ordered,
                 format_func=lambda f: (
-                    f"{f} ({review_card.contribution_text(contributions[f], unit)})"
+                    f"{f} ({explanations.contribution_text(contributions[f], unit)})"
                 ),
                 key=f"review_dispute_feature_{key}",
             )
@@ -85,9 +99,8 @@ def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None
             submitted = st.form_submit_button("Record dispute")
         if submitted:
             try:
-                ctx.store.dispute(
-                    sprint=ctx.sprint,
-                    prototype=ctx.name,
+                review_session.record_dispute(
+                    ctx,
                     row_id=row_id,
                     reviewer=ctx.reviewer,
                     feature=feature,

@@ -58,10 +58,9 @@ def build_queue(
         others = {
             o: ctx.ws.prototype(ctx.sprint, o).version for o in ctx.prototypes if o != ctx.name
         }
+    # Reviewed on this version: a verdict on an earlier version leaves the row in the queue.
     reviewed = (
-        ctx.store.reviewed_row_ids(ctx.sprint, ctx.name, ctx.reviewer)
-        if kind.startswith("not")
-        else ()
+        review.reviewed_rows(ctx.store, ctx.proto, ctx.reviewer) if kind.startswith("not") else ()
     )
     try:
         rows = cached.review_queue(
@@ -107,7 +106,8 @@ def show(ctx: ReviewContext, choose, detail) -> None:
             text += f": {entry['note']}"
         st.caption(formatting.escape_markdown(text))
 
-    identity = [ctx.sprint, ctx.name, ctx.proto.version, ctx.reviewer, kind, size, row_text.strip()]
+    identity = [ctx.sprint, ctx.name, ctx.version, ctx.content_id, ctx.reviewer, kind, size]
+    identity.append(row_text.strip())
     if kind in sent:
         identity.append(sent[kind].get("sent_at"))
     state = st.session_state.get(QUEUE_STATE_KEY)
@@ -122,7 +122,13 @@ def show(ctx: ReviewContext, choose, detail) -> None:
         return
 
     mine = review_session.my_verdicts(ctx)
-    done = sum(1 for r in rows if r in mine and mine[r]["verdict"] != "withdrawn")
+    done = sum(
+        1
+        for r in rows
+        if r in mine
+        and mine[r]["verdict"] != "withdrawn"
+        and review_session.on_this_version(ctx, mine[r])
+    )
     # The verdict form starts level with the progress bar, so Submit stays above the fold.
     left, right = st.columns([5, 3], gap="medium")
     back, bar, forward = left.columns([1.25, 3, 1], vertical_alignment="center")

@@ -4,6 +4,10 @@ what every section of the page shares (``ReviewContext``).
 Every write carries an idempotency key kept in session state (one per card and action, renewed
 after the write succeeds), so a rerun or a second click re-sends the same key and the store
 records the change once.
+
+Every write also carries the prototype version (and content id) the card was drawn from on the
+run before the click (``shown``): when the prototype was re-published in between, the write
+is refused in one line and nothing is stored, while the form keeps what was typed.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from feedback_store import FeedbackStore
-from model import access
+from model import access, review_versions
 from model.workspace import Prototype, Workspace
 from ui import cached, formatting, review_card, session
 
 PROTOTYPE_KEY = "review_prototype"
 KEYS_KEY = "review_keys"
+#: Per sprint and prototype, ``(version, content id)`` of what the page last drew.
+SHOWN_KEY = "review_shown"
 #: The message shown above the next card once a write succeeded.
 FLASH_KEY = "review_flash"
 ACTIONS = ("verdict", "withdraw", "dispute")
@@ -40,6 +46,9 @@ class ReviewContext:
     prototypes: list[str]
     name: str
     proto: Prototype
+    #: ``model.review_versions.shown_version(proto)``: what this run draws.
+    version: int
+    content_id: str | None
     meta: dict
     task: str
     classes: list[str]
@@ -90,6 +99,7 @@ def start() -> tuple[ReviewContext, object, object]:
         format_func=lambda p: f"{p} (MVP)" if p == mvp else p,
     )
     proto = ws.prototype(sprint, name)
+    version, content_id = review_versions.shown_version(proto)
     meta = proto.meta
     # A rerun reads one row, its cached explanation and specs: never every demo row.
     cache_key = (path, sprint, name, proto.version)
@@ -105,6 +115,8 @@ def start() -> tuple[ReviewContext, object, object]:
         prototypes=prototypes,
         name=name,
         proto=proto,
+        version=version,
+        content_id=content_id,
         meta=meta,
         task=proto.task,
         classes=[str(c) for c in meta.get("classes") or []],
@@ -117,10 +129,14 @@ def start() -> tuple[ReviewContext, object, object]:
     return context, queue_column, detail_column
 
 
+def _card(ctx: ReviewContext, row_id: str) -> str:
+    return json.dumps([ctx.sprint, ctx.name, row_id, ctx.reviewer])
+
+
 def card_keys(ctx: ReviewContext, row_id: str) -> dict[str, str]:
     """This reviewer's keys for the next write of each action on one card."""
     keys = st.session_state.setdefault(KEYS_KEY, {})
-    identity = json.dumps([ctx.sprint, ctx.name, row_id, ctx.reviewer])
+    identity = _card(ctx, row_id)
     if identity not in keys:
         keys[identity] = {action: uuid.uuid4().hex for action in ACTIONS}
     return keys[identity]
@@ -131,6 +147,27 @@ def renew_keys(ctx: ReviewContext, row_id: str, *actions: str) -> None:
     keys = card_keys(ctx, row_id)
     for action in actions:
         keys[action] = uuid.uuid4().hex
+
+
+def shown(ctx: ReviewContext) -> dict:
+    """``sprint``, ``prototype``, ``version`` and ``content_id`` of what the card on screen
+    was drawn from: the arguments ``model.review_versions`` checks a write against."""
+    drawn = st.session_state.get(SHOWN_KEY, {}).get(json.dumps([ctx.sprint, ctx.name]))
+    version, content_id = drawn or (ctx.version, ctx.content_id)
+    return {"sprint": ctx.sprint, "prototype": ctx.name, "version": version,
+            "content_id": content_id}  # fmt: skip
+
+
+def remember_shown(ctx: ReviewContext) -> None:
+    """Note the version this run drew, once its forms' submits were handled: the next click
+    is checked against it."""
+    drawn = st.session_state.setdefault(SHOWN_KEY, {})
+    drawn[json.dumps([ctx.sprint, ctx.name])] = (ctx.version, ctx.content_id)
+
+
+def on_this_version(ctx: ReviewContext, thread: dict | None) -> bool:
+    """Whether ``thread``'s current verdict was given on the prototype version shown now."""
+    return thread is not None and review_versions.on_version(ctx.proto, thread)
 
 
 def snapshot(
@@ -150,3 +187,10 @@ def my_verdicts(ctx: ReviewContext) -> dict[str, dict]:
     return cached.reviewer_verdicts(
         ctx.path, cached.verdicts_stamp(ctx.store), ctx.sprint, ctx.name, ctx.reviewer
     )
+
+
+def record_dispute(ctx: ReviewContext, **dispute) -> int:
+    """``model.review_versions.record_dispute`` for the version the card was drawn from
+    (``PrototypeChanged`` after a re-publish, nothing stored); ``dispute`` holds row_id,
+    reviewer, feature, kind, shap_value, comment and key."""
+    return review_versions.record_dispute(ctx.store, ctx.ws, **shown(ctx), **dispute)

@@ -6,11 +6,18 @@ import streamlit as st
 
 from feedback_store import VERDICTS
 from feedback_store.store import COMMENT_MAX
-from ui import cached, formatting, review_card, verdict_tables
+from model import review_versions
+from ui import cached, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
 from ui.sections.review_session import ReviewContext
 
 VERDICT_LABELS = {"correct": "Correct", "wrong": "Wrong", "unsure": "Unsure"}
+#: The verdict and dispute forms' fields (before their card's key): what ``keep_typed`` keeps.
+TYPED_FIELDS = tuple(
+    f"{prefix}_{field}_"
+    for prefix in ("review", "own")
+    for field in ("verdict", "label", "comment", "tags")
+) + tuple(f"review_dispute_{field}_" for field in ("feature", "kind", "comment"))
 WRONG_NEEDS_LABEL = "A wrong verdict needs the right label: choose it under “Right label”."
 
 
@@ -63,9 +70,20 @@ def verdict_form(
             placeholder="Choose or type a tag",
         )
         submitted = st.form_submit_button(
-            "Save changes" if current else "Submit verdict", type="primary", width="stretch"
+            "Save changes" if current else "Submit verdict",
+            type="primary",
+            width="stretch",
+            # One key whatever the label: a click on "Save changes" that reaches a rerun where
+            # the card's verdict no longer counts (re-published meanwhile) still arrives.
+            key=f"FormSubmitter:{prefix}_form_{key}-Submit verdict",
         )
     return submitted, verdict, label, comment, tags
+
+
+def keep_typed() -> None:
+    """Keep what the reviewer typed in the verdict and dispute forms through a run that cannot
+    draw them (the workspace gone or unreadable): they come back filled once it is readable."""
+    session.keep_widget_state(*(k for k in st.session_state if k.startswith(TYPED_FIELDS)))
 
 
 def save_verdict(
@@ -81,7 +99,10 @@ def save_verdict(
     features: dict,
     prediction: dict,
 ) -> str | None:
-    """Record or edit the reviewer's verdict; return an error message, or None once saved."""
+    """Record or edit the reviewer's verdict; return an error message, or None once saved.
+
+    Both go through ``model.review_versions`` with the prototype version the card was drawn
+    from: after a re-publish they are refused and nothing is stored."""
     if verdict is None:
         return "Choose Correct, Wrong or Unsure first."
     if verdict == "wrong" and (label is None or label == ""):
@@ -90,9 +111,10 @@ def save_verdict(
     key = review_session.card_keys(ctx, row_id)["verdict"]
     try:
         if current is None:
-            ctx.store.record(
-                sprint=ctx.sprint,
-                prototype=ctx.name,
+            review_versions.record_verdict(
+                ctx.store,
+                ctx.ws,
+                **review_session.shown(ctx),
                 row_id=row_id,
                 reviewer=ctx.reviewer,
                 verdict=verdict,
@@ -111,8 +133,11 @@ def save_verdict(
             current["comment"],
             list(current["tags"]),
         ):
-            ctx.store.edit(
+            review_versions.edit_verdict(
+                ctx.store,
+                ctx.ws,
                 int(current["verdict_id"]),
+                **review_session.shown(ctx),
                 reviewer=ctx.reviewer,
                 verdict=verdict,
                 corrected_label=label_text or "",
@@ -120,7 +145,9 @@ def save_verdict(
                 tags=tags,
                 key=key,
             )
-    except (ValueError, OSError) as error:  # refused input; disk full or read-only workspace
+    except (ValueError, OSError) as error:
+        # Refused input, a re-published prototype (PrototypeChanged), a full disk, a read-only
+        # or vanished workspace: the form keeps the text (its keys are not renewed).
         return formatting.one_line(error)
     review_session.renew_keys(ctx, row_id, "verdict", "withdraw")
     return None
@@ -141,12 +168,19 @@ def verdict_panel(
     """The verdict form with the reviewer's current verdict, withdraw and history.
 
     Returns True once a verdict was saved (the caller moves on and reruns)."""
-    current = thread if thread and thread["verdict"] != "withdrawn" else None
+    # A verdict given on another version of the prototype is not this card's verdict: the
+    # form starts empty and the earlier one is shown as such ("on version 2: wrong").
+    here = review_session.on_this_version(ctx, thread)
+    current = thread if here and thread["verdict"] != "withdrawn" else None
     keys = review_session.card_keys(ctx, row_id)
     if current:
         st.info(formatting.escape_markdown(review_card.verdict_summary(current)))
-    elif thread:
+    elif here:
         st.caption("You withdrew your verdict on this one. Submit a new one to restore it.")
+    if thread:
+        earlier = review_versions.earlier_verdicts(ctx.store, ctx.proto, row_id, ctx.reviewer)
+        if earlier:
+            st.caption(formatting.escape_markdown(review_card.earlier_text(earlier)))
     if not ctx.may_record:
         return False
     tag_options = cached.verdict_tags(ctx.path, cached.verdicts_stamp(ctx.store))
