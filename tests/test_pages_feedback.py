@@ -448,3 +448,37 @@ def test_choices_in_a_tab_are_kept_while_another_is_shown(overlapping, open_app)
     assert button(at, "Download training rows (JSON Lines)")
     open_tab(at, "Verdicts")
     assert next(b for b in at.selectbox if b.label == "Every version of").value == last
+
+
+def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
+    workspace_copy, open_app, download_data
+):
+    ws = model.open_workspace(workspace_copy)
+    old = ws.prototype(SPRINT, MVP)
+    ws.publish(
+        SPRINT, MVP, old.estimator(), old.features(), old.predictions()["actual"],
+        class_names={0: "No failure", 1: "Failure"}, train_seconds=0.5,
+    )  # fmt: skip
+    proto = ws.prototype(SPRINT, MVP)
+    predictions = proto.predictions()
+    row_id = predictions.index[predictions["predicted"] == "0"][0]
+    feedback_store.open(workspace_copy).record(
+        sprint=SPRINT, prototype=MVP, row_id=row_id, reviewer="cy", verdict="wrong",
+        corrected_label="1", task="binary", prediction={"label": "0"},
+        prototype_version=proto.version, prototype_content=proto.content_id,
+    )  # fmt: skip
+    at = open_app(workspace_copy, page="feedback")
+    at.selectbox(key="feedback_reviewer").set_value("cy").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table[["Right label", "Prototype version"]].values.tolist() == [
+        ["Failure (1)", str(proto.version)]
+    ]
+    exported = pd.read_csv(io.BytesIO(download_data["verdicts.csv"]()), dtype=str)
+    assert exported[["corrected_label", "prototype_version"]].values.tolist() == [
+        ["1", str(proto.version)]
+    ]
+    # Verdicts recorded before versions were kept say so; the history shows it too.
+    at.selectbox(key="feedback_reviewer").set_value("ana").run()
+    assert set(at.dataframe[0].value["Prototype version"]) == {"unknown"}
+    assert "Prototype version" in at.dataframe[1].value.columns

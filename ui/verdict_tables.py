@@ -30,6 +30,7 @@ __all__ = [
     "export_bytes",
     "filter_verdicts",
     "history_table",
+    "name_labels",
     "pairwise_table",
     "resolved_table",
     "training_export_bytes",
@@ -49,7 +50,10 @@ VERDICT_COLUMNS = {
     "comment": "Comment",
     "recorded_at": "Recorded at",
     "version": "Version",
+    "prototype_version": "Prototype version",
 }
+#: What a verdict recorded before prototype versions were kept shows as its prototype version.
+VERSION_UNKNOWN = "unknown"
 
 
 def filter_verdicts(verdicts: pd.DataFrame, kinds: Iterable[str] | None = None) -> pd.DataFrame:
@@ -72,15 +76,37 @@ def verdicts_table(verdicts: pd.DataFrame) -> pd.DataFrame:
     table["Tags"] = [", ".join(tags or []) for tags in table["Tags"]]
     table["Right label"] = table["Right label"].fillna("")
     table["Recorded at"] = table["Recorded at"].astype(str).str.slice(0, 16).str.replace("T", " ")
+    table["Prototype version"] = [
+        VERSION_UNKNOWN if pd.isna(v) else str(int(v)) for v in table["Prototype version"]
+    ]
     return table.reset_index(drop=True)
+
+
+def name_labels(
+    table: pd.DataFrame, names: Mapping[tuple[str, str], Mapping[str, str]]
+) -> pd.DataFrame:
+    """``verdicts_table``'s "Right label" with each class's name where its prototype has one
+    ("Failure (1)"); ``names`` maps ``(sprint, prototype)`` to ``Prototype.class_names``.
+    Labels without a name, and exports, keep the code."""
+    named = table.copy()
+    named["Right label"] = [
+        f"{names[key][label]} ({label})"
+        if label and (key := (sprint, prototype)) in names and names[key].get(label, label) != label
+        else label
+        for sprint, prototype, label in zip(
+            table["Sprint"], table["Prototype"], table["Right label"], strict=True
+        )
+    ]
+    return named
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
     """Every version of one verdict, oldest first: when, who, what and why."""
     table = verdicts_table(history)
     return table[
-        ["Version", "Recorded at", "Reviewer", "Verdict", "Right label", "Tags", "Comment"]
-    ]
+        ["Version", "Prototype version", "Recorded at", "Reviewer", "Verdict", "Right label",
+         "Tags", "Comment"]
+    ]  # fmt: skip
 
 
 def existing_tags(verdicts: pd.DataFrame) -> list[str]:

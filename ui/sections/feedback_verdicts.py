@@ -12,7 +12,20 @@ from ui.sections.feedback_filters import ALL, FeedbackContext, chosen
 
 EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
            "jsonl": ("JSON Lines", "application/jsonl")}  # fmt: skip
-VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags", "Prototype"]
+VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags", "Prototype",
+                 "Prototype version"]  # fmt: skip
+
+
+def class_names(ctx: FeedbackContext, table) -> dict[tuple[str, str], dict[str, str]]:
+    """``Prototype.class_names`` of the prototypes on this page of verdicts (none for a
+    prototype deleted since)."""
+    names = {}
+    for sprint, prototype in set(zip(table["Sprint"], table["Prototype"], strict=True)):
+        try:
+            names[sprint, prototype] = ctx.ws.prototype(sprint, prototype).class_names
+        except (ValueError, OSError):  # deleted or unreadable: the codes stay
+            continue
+    return names
 
 
 def show_verdicts(ctx: FeedbackContext) -> None:
@@ -23,7 +36,7 @@ def show_verdicts(ctx: FeedbackContext) -> None:
         for column, value in (("Sprint", ctx.sprint), ("Prototype", ctx.prototype))
         if value != ALL
     ]
-    shown = ctx.table.drop(columns=hidden)
+    shown = ctx.table
     # A page of verdicts at a time, as the Sprint demo's table: never every verdict at once.
     page = predictions_table.table_page(
         len(shown),
@@ -31,13 +44,16 @@ def show_verdicts(ctx: FeedbackContext) -> None:
         st.session_state.get(ctx.page_key, 1),
         predictions_table.TABLE_PAGE_SIZE,
     )
+    rows = verdict_tables.name_labels(
+        shown.iloc[page.start : page.stop], class_names(ctx, shown.iloc[page.start : page.stop])
+    ).drop(columns=hidden)
     st.dataframe(
-        shown.iloc[page.start : page.stop],
+        rows,
         hide_index=True,
         width="stretch",
         # What reviewers said first, so a 1280-pixel projector shows the comment unscrolled.
-        column_order=[c for c in VERDICT_ORDER if c in shown.columns]
-        + [c for c in shown.columns if c not in VERDICT_ORDER],
+        column_order=[c for c in VERDICT_ORDER if c in rows.columns]
+        + [c for c in rows.columns if c not in VERDICT_ORDER],
         column_config={"Comment": st.column_config.TextColumn(width="medium")},
     )
     showing = f"Showing {page.start + 1:,}–{page.stop:,} of them. " if page.pages > 1 else ""
