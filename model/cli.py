@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.config import DEFAULT_DECK_SIZE
+from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.metrics import METRICS, TASKS, format_metric
 
 EXIT_BAD_INPUT = 2
@@ -104,10 +104,6 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--row", required=True, help="the row id")
     explain.add_argument("--class", dest="explained_class", help="class to explain (multiclass)")
     return parser
-
-
-#: Row ids are shown, typed and stored as text; longer ones are refused.
-MAX_ROW_ID_LENGTH = 200
 
 
 def read_data_file(path: Path, target: str, id_column: str | None):

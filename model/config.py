@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from feedback_store.validation import ROW_ID_MAX
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 
@@ -26,8 +28,8 @@ MAX_EXACT_FEATURES = 12
 SEED = 20201
 
 #: Row ids are shown, typed and stored as text; publishing and the verdict store refuse
-#: longer ones, so every published row can be reviewed.
-MAX_ROW_ID_LENGTH = 200
+#: longer ones, so every published row can be reviewed. The verdict store owns the number.
+MAX_ROW_ID_LENGTH = ROW_ID_MAX
 
 #: The bake-off's bootstrap: resamples and their seed. Publishing stores each prototype's
 #: headline metric on these resamples, so the Bake-off page only reads them.
