@@ -527,9 +527,10 @@ def test_each_prototype_says_what_it_would_do_in_counts_with_class_names(named_w
         assert (alarms, negatives) == (outcome.false_alarms, outcome.negatives)
     matrix = table_with(at, "Actually Failure")
     assert list(matrix.columns) == ["Predicted Failure", "Predicted No failure"]
-    assert matrix.loc["Actually Failure", "Predicted Failure"].endswith("failures caught")
-    assert matrix.loc["Actually No failure", "Predicted Failure"].endswith("false alarms")
-    assert matrix.loc["Actually Failure", "Predicted No failure"].endswith("failures missed")
+    assert re.match(r"^\d+ caught$", matrix.loc["Actually Failure", "Predicted Failure"])
+    assert re.match(r"^\d+ missed$", matrix.loc["Actually Failure", "Predicted No failure"])
+    assert re.match(r"^\d+ false alarms?$", matrix.loc["Actually No failure", "Predicted Failure"])
+    assert matrix.loc["Actually No failure", "Predicted No failure"].endswith(" left alone")
     everything = "\n".join(texts(at.main))
     for code in ("Predicted 0", "Predicted 1", "Actually 0", "Actually 1", "chance of 1"):
         assert code not in everything
@@ -608,15 +609,17 @@ def test_the_form_asks_for_every_cost_of_running_and_of_errors(named_copy, open_
 
 
 def ownership_table(at) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if "Hosting / month" in d.value.columns)
+    """The two money tables, joined on the prototype."""
+    money = next(d.value for d in at.dataframe if "Pays back" in d.value.columns)
+    owning = next(d.value for d in at.dataframe if "Hosting / month" in d.value.columns)
+    return money.merge(owning.drop(columns=["To own / month"]), on="Prototype")
 
 
 def test_what_each_costs_to_own_and_its_payback_with_formulas_on_hover(
     named_workspace, open_app, chart_data
 ):
     at = open_app(named_workspace, page="bake_off")
-    element = next(d for d in at.dataframe if "Hosting / month" in d.value.columns)
-    owned = element.value.set_index("Prototype")
+    owned = ownership_table(at).set_index("Prototype")
     assert list(owned.index) == NAMED_COLUMNS
     for name in NAMED_COLUMNS:
         month = float(owned.loc[name, "To own / month"].strip("$").replace(",", ""))
@@ -625,9 +628,18 @@ def test_what_each_costs_to_own_and_its_payback_with_formulas_on_hover(
     assert owned.loc["tool-wear rule (MVP)", "One-off cost"] == "$800.00"
     assert owned.loc["tool-wear rule (MVP)", "Pays back"] == "the MVP"
     assert all(re.match(r"^(in .+|never)$", v) for v in owned["Pays back"][1:])
-    config = json.loads(element.proto.columns)
+    recommendation = sprint_recommendation(model.open_workspace(named_workspace), "Sprint 2")
+    for row in recommendation.table.itertuples():
+        uncertain = "within the uncertainty" in str(row.payback_formula)
+        label = next(n for n in NAMED_COLUMNS if n.startswith(row.prototype))
+        assert owned.loc[label, "Pays back"].endswith("(uncertain)") == uncertain
+    config = {}
+    for element in at.dataframe:
+        config.update(json.loads(element.proto.columns) if element.proto.columns else {})
     assert "Always-on" in config["Hosting / month"]["help"]
     assert "× 12" in config["To own / year"]["help"]
+    assert "missed × $2,000.00" in config["Errors / month"]["help"]
+    assert "one-off cost ÷" in config["Pays back"]["help"].lower()
     (bars,) = [c for c in at.get("vega_lite_chart") if "costs a month" in c.proto.spec]
     (data,) = chart_data(bars)
     assert set(data["part"]) == {"Hosting", "Retraining", "Maintenance", "Errors"}

@@ -462,7 +462,7 @@ def monthly_cost_spec(
     parts = [part for part, _ in COST_PARTS.values()]
     spec = {
         "config": _chart_config(),
-        "mark": {"type": "bar", "height": {"band": 0.7}},
+        "mark": {"type": "bar"},
         "encoding": {
             "y": {
                 "field": "prototype",
@@ -475,7 +475,7 @@ def monthly_cost_spec(
                 "type": "quantitative",
                 "stack": "zero",
                 "title": f"A month ({currency})",
-                "axis": {"format": "~s", "tickCount": 6},
+                "axis": {"format": "$~s" if currency == "USD" else "~s", "tickCount": 6},
             },
             "color": {
                 "field": "part",
@@ -491,7 +491,7 @@ def monthly_cost_spec(
                 vega.field("formula", "nominal", title="How it is computed"),
             ],
         },
-        "height": max(120, 48 * data["prototype"].nunique()),
+        "height": {"step": 40},
         "title": "What each prototype costs a month, its errors included (hover for formulas)",
         "width": "container",
     }

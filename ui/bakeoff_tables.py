@@ -495,18 +495,21 @@ def binary_confusion(
     outcome: BinaryOutcome, class_names: Mapping | None, noun: str
 ) -> pd.DataFrame:
     """A binary outcome's confusion matrix in counts with words: rows ``Actually <name>``,
-    columns ``Predicted <name>`` (the positive class first), each cell "50 failures caught"."""
+    columns ``Predicted <name>`` (the positive class first), each cell a count and what it is
+    ("57 caught", "11 missed", "38 false alarms", "1,894 left alone"; the headers name the
+    classes, ``binary_cells`` says it in full)."""
     cells = binary_cells(outcome, class_names, noun)
     positive, negative = cells["actual"].iloc[0], cells["actual"].iloc[-1]
+    words = ["caught", "missed", "false alarms", "left alone"]
     table = pd.DataFrame(
-        index=pd.Index([f"Actually {positive}", f"Actually {negative}"], name="Actual"),
+        index=[f"Actually {positive}", f"Actually {negative}"],
         columns=[f"Predicted {positive}", f"Predicted {negative}"],
         dtype=object,
     )
-    for cell in cells.itertuples():
-        table.loc[f"Actually {cell.actual}", f"Predicted {cell.decided}"] = (
-            f"{cell.count:,} {cell.words}"
-        )
+    for cell, word in zip(cells.itertuples(), words, strict=True):
+        if cell.count == 1 and word == "false alarms":
+            word = "false alarm"
+        table.loc[f"Actually {cell.actual}", f"Predicted {cell.decided}"] = f"{cell.count:,} {word}"
     return table
 
 
@@ -535,6 +538,16 @@ OWNERSHIP_COLUMNS = {
 }
 
 
+#: The columns of :func:`ownership_view` a decision weighs, and those that make up owning one.
+MONEY_COLUMNS = (
+    "Prototype", "Errors / month", "To own / month", "Total / month", "One-off cost", "Pays back"
+)  # fmt: skip
+OWNING_COLUMNS = (
+    "Prototype", "Hosting / month", "Retraining / month", "Maintenance / month",
+    "To own / month", "To own / year",
+)  # fmt: skip
+
+
 def ownership_rows(metas: Mapping[str, Mapping], assumptions: CostAssumptions) -> dict[str, dict]:
     """``model.costs.ownership`` of each prototype, by name."""
     return {name: ownership(dict(meta), assumptions) for name, meta in metas.items()}
@@ -546,7 +559,7 @@ def ownership_view(
     """What each prototype costs the business, one row each: hosting, retraining and
     maintenance a month, what owning it costs a month and a year, the one-off cost, what its
     errors cost a month (with the interval), the total a month, and the payback against the
-    MVP; money as text."""
+    MVP ("(uncertain)" when the saving's interval includes zero); money as text."""
     by_name = recommendation_table.set_index("prototype")
     rows = []
     for name, figures in owned.items():
@@ -570,7 +583,8 @@ def ownership_view(
         if name == mvp:
             row["Pays back"] = "the MVP"
         elif months is not None:
-            row["Pays back"] = f"in {_months(months)}"
+            uncertain = "within the uncertainty" in str(priced["payback_formula"])
+            row["Pays back"] = f"in {_months(months)}{' (uncertain)' if uncertain else ''}"
         else:
             formula = str(priced["payback_formula"]) if priced is not None else ""
             row["Pays back"] = "never" if formula.startswith("never") else "unknown"

@@ -176,11 +176,10 @@ def assumptions_form(
         fields += _numbers(columns, current, RUNNING_FIELDS, words)
         first, second = columns[0], columns[1]
         first.checkbox(
-            "Serverless (no always-on instance)",
+            "Serverless",
             value=current.serverless,
             key=key("serverless"),
-            help="Pay only for the compute the predictions use, instead of at least one "
-            "instance always on.",
+            help="No always-on instance: pay only for the compute the predictions use.",
         )
         second.text_input(
             "Currency",

@@ -33,7 +33,7 @@ def form(ctx: BakeoffContext) -> None:
             )
         with st.form("decision_form", clear_on_submit=False):
             st.markdown("**Record the decision**")
-            first, second, third = st.columns([2, 1, 3])
+            first, second, third = st.columns([2, 1.3, 2.7])
             chosen = first.selectbox("Chosen prototype", ctx.prototypes, key="decision_chosen")
             decided_on = second.date_input("Decided on", value=dt.date.today(), key="decision_date")
             attendees = third.text_input(

@@ -17,19 +17,24 @@ def show(ctx: BakeoffContext) -> None:
     st.subheader("What each prototype costs")
     view = bakeoff_tables.ownership_view(ctx.owned, ctx.recommendation.table, ctx.mvp)
     help_texts = bakeoff_tables.ownership_help(ctx.assumptions, ctx.task, ctx.noun)
-    st.dataframe(
-        view,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Prototype": st.column_config.TextColumn(pinned=True),
-            **{
-                column: st.column_config.TextColumn(help=text)
-                for column, text in help_texts.items()
+    # Two tables of six columns rather than one of ten, so each fits a projector's width.
+    for columns, key in (
+        (bakeoff_tables.MONEY_COLUMNS, "bake_off_money"),
+        (bakeoff_tables.OWNING_COLUMNS, "bake_off_owning"),
+    ):
+        st.dataframe(
+            view[list(columns)],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Prototype": st.column_config.TextColumn(pinned=True),
+                **{
+                    column: st.column_config.TextColumn(help=help_texts[column])
+                    for column in columns[1:]
+                },
             },
-        },
-        key="bake_off_ownership",
-    )
+            key=key,
+        )
     errors = {c.name: c.errors for c in ctx.costs}
     st.vega_lite_chart(
         bakeoff_charts.monthly_cost_spec(ctx.owned, errors, ctx.mvp), width="stretch"
