@@ -16,6 +16,7 @@ import importlib
 import logging
 import sqlite3
 import threading
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -33,10 +34,21 @@ from model import access  # noqa: E402
 from model.config import workspace_from_env  # noqa: E402
 from model.workspace import open_workspace  # noqa: E402
 from ui import cached, formatting, session  # noqa: E402
+from ui.sections import review_verdict  # noqa: E402
 
 _cache_log.setLevel(_cache_log_level)
 
 BOOTED_KEY = "booted"
+
+
+#: What a session sees when the workspace it opened is no longer there.
+WORKSPACE_GONE = (
+    "The workspace {path} is no longer there (deleted, moved or unmounted while the app ran): "
+    "nothing was saved. Put it back or restore a backup, then reload; what you typed stays "
+    "in the form."
+)
+#: What a workspace this session opened still holds, unless it went away.
+WORKSPACE_MARKS = ("workspace.json", "sprints")
 
 
 def pages() -> list:
@@ -90,7 +102,13 @@ def sign_in(ws) -> str | None:
         st.write("Sign in to open this workspace.")
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
-    email = str(st.user.get("email") or "")
+    # One reviewer whatever the case their identity provider gives the address in.
+    email = access.identity(st.user.get("email"))
+    if email is None:
+        st.title("Sprint Review")
+        st.warning(access.NO_EMAIL)
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
     role = access.role_for(email, access.load_access_list(ws.path))
     st.session_state[session.ROLE_STATE_KEY] = role
     # Verdicts and decisions carry the signed-in identity, not a name anyone could type.
@@ -196,6 +214,13 @@ def main() -> None:
         st.navigation(pages(), position="hidden")
         st.rerun()
     path = workspace_from_env()
+    opened = st.session_state.get(session.WORKSPACE_KEY)
+    if opened is not None and not any(Path(opened, n).exists() for n in WORKSPACE_MARKS):
+        # Deleted, moved or unmounted (an empty mount point) while the app runs: say so, and
+        # build no demo into it.
+        review_verdict.keep_typed()
+        st.error(formatting.escape_markdown(WORKSPACE_GONE.format(path=opened)))
+        return
     try:
         new_workspace = not path.exists() or (path.is_dir() and not any(path.iterdir()))
         ws = open_workspace(path)
@@ -219,6 +244,7 @@ def main() -> None:
         session.resume_deep_link()
         page.run()
     except (ValueError, OSError) as error:
+        review_verdict.keep_typed()
         st.error(formatting.escape_markdown(formatting.one_line(error)))
     except sqlite3.DatabaseError as error:
         # A damaged feedback.db ("file is not a database", "malformed"): nothing is written to

@@ -27,7 +27,9 @@ __all__ = [
     "ACTIONS",
     "ACCESS_FILE",
     "AccessError",
+    "NO_EMAIL",
     "can",
+    "identity",
     "load_access_list",
     "role_for",
     "refusal",
@@ -110,3 +112,19 @@ def role_for(email: str | None, access: dict) -> str:
     if not email:
         return access.get("default_role", "viewer")
     return access["users"].get(email.strip().lower(), access.get("default_role", "viewer"))
+
+
+#: What a signed-in user whose sign-in gave no e-mail address is told: there is no name box
+#: in signed-in mode, so the way out is the sign-in's configuration.
+NO_EMAIL = (
+    "You are signed in, but your sign-in did not give an e-mail address, and Sprint Review "
+    "records verdicts and decisions under it: ask whoever set up sign-in to include the "
+    'e-mail claim (scope "openid email"), then sign out and in again.'
+)
+
+
+def identity(email: str | None) -> str | None:
+    """The identity verdicts and decisions are recorded under: the e-mail case-folded
+    (``Ana@plant.example`` and ``ana@plant.example`` are one reviewer), or None without one."""
+    text = (email or "").strip().casefold()
+    return text or None

@@ -52,3 +52,11 @@ def test_a_bad_role_in_the_list_is_named(tmp_path):
 
 def test_the_refusal_says_which_role_is_needed():
     assert "scientist role" in refusal("sme", "export")
+
+
+def test_the_identity_is_the_case_folded_e_mail_and_none_without_one():
+    from model.access import identity
+
+    assert identity("  Ana@Plant.Example ") == "ana@plant.example"
+    assert identity("STRASSE@plant.example") == identity("strasse@Plant.example")
+    assert identity("") is None and identity(None) is None and identity("   ") is None

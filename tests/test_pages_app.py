@@ -4,6 +4,7 @@ import sys
 import types
 
 import model
+from model import access
 
 
 def test_sidebar_defaults_to_the_latest_sprint_and_shows_the_workspace(small_workspace, open_app):
@@ -126,7 +127,8 @@ def test_a_signed_in_user_gets_the_role_of_the_access_list(workspace_copy, monke
     at.run()
     assert not at.exception
     assert at.session_state["sprint_review_role"] == "sme"
-    assert at.session_state["reviewer"] == "Ana@plant.example"
+    # The identity is the case-folded e-mail: one reviewer whatever case the provider sends.
+    assert at.session_state["reviewer"] == "ana@plant.example"
     assert not at.sidebar.text_input  # the name comes from the sign-in, not a text box
     assert not any("Local mode" in box.value for box in at.sidebar.info)
 
@@ -137,3 +139,73 @@ def test_someone_not_on_the_list_is_a_viewer(workspace_copy, monkeypatch):
     )
     at.run()
     assert at.session_state["sprint_review_role"] == "viewer"
+
+
+def test_a_sign_in_without_an_e_mail_is_told_what_to_do_about_it(workspace_copy, monkeypatch):
+    at = signed_in_app(workspace_copy, monkeypatch, {"is_logged_in": True})
+    at.run()
+    assert not at.exception
+    (box,) = at.warning
+    assert box.value == access.NO_EMAIL
+    assert "e-mail claim" in box.value and "sign out and in again" in box.value
+    assert "Your name" not in box.value  # no name box in signed-in mode to point at
+    assert [b.label for b in at.button] == ["Sign out"]
+    assert not at.sidebar.selectbox  # no data under an empty identity
+
+
+def test_a_workspace_deleted_while_the_app_runs_says_so_builds_nothing_keeps_the_verdict(
+    workspace_copy, open_app, monkeypatch
+):
+    import feedback_store
+
+    def no_demo(*args, **kwargs):
+        raise AssertionError("the demo was built into the vanished workspace")
+
+    monkeypatch.setattr("model.demo.build_demo", no_demo)
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    key = at.session_state["review_card"]["key"]
+    at.segmented_control(key=f"review_verdict_{key}").set_value("unsure")
+    at.text_area(key=f"review_comment_{key}").set_value("the spindle sounded odd")
+    aside = workspace_copy.with_name("moved-away")
+    workspace_copy.rename(aside)  # deleted, moved or unmounted while the reviewer types
+    at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict").click().run()
+    assert not at.exception
+    (line,) = [e.value.replace("\\", "") for e in at.error]
+    assert line.startswith(f"The workspace {workspace_copy} is no longer there")
+    assert "nothing was saved" in line and "\n" not in line
+    assert not workspace_copy.exists()  # nothing built or created in its place
+
+    aside.rename(workspace_copy)  # put back: the form comes back with what was typed
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["review_card"]["key"] == key
+    assert at.segmented_control(key=f"review_verdict_{key}").value == "unsure"
+    assert at.text_area(key=f"review_comment_{key}").value == "the spindle sounded odd"
+    assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
+    at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict").click().run()
+    (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
+    assert (verdict["verdict"], verdict["comment"]) == ("unsure", "the spindle sounded odd")
+
+
+def test_a_workspace_unmounted_to_an_empty_folder_builds_no_demo_and_keeps_the_verdict(
+    workspace_copy, open_app, monkeypatch
+):
+    def no_demo(*args, **kwargs):
+        raise AssertionError("the demo was built into the unmounted workspace")
+
+    monkeypatch.setattr("model.demo.build_demo", no_demo)
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    key = at.session_state["review_card"]["key"]
+    at.text_area(key=f"review_comment_{key}").set_value("kept")
+    aside = workspace_copy.with_name("unmounted")
+    workspace_copy.rename(aside)
+    workspace_copy.mkdir()  # the empty mount point left behind
+    at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "is no longer there" in at.error[0].value
+    assert not any(workspace_copy.iterdir())  # nothing built or written into it
+    workspace_copy.rmdir()
+    aside.rename(workspace_copy)
+    at.run()
+    assert not at.error
+    assert at.text_area(key=f"review_comment_{key}").value == "kept"
