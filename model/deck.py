@@ -22,7 +22,6 @@ from model.config import (
     DECK_ERROR_SHARE,
     DECK_PRIORITY_SHARE,
     DECK_REGRESSION_BINS,
-    MAX_EXACT_FEATURES,
     SEED,
 )
 from model.explain import EXACT, Explanation, ExplanationError, explain_rows
@@ -312,9 +311,11 @@ def explain_on_demand(
     """Explain rows that were not in the deck, as publishing would have explained them.
 
     Where shap's interventional tree explainer is not additive on a row (it happens at split
-    thresholds of gradient boosting), the exact explainer explains that row, over the same
-    background, and the row records it. The two differ slightly: shap rescales each background
-    row's attributions in log-odds to probability, the exact explainer works in probability.
+    thresholds of gradient boosting), the exact explainer (more than ``MAX_EXACT_FEATURES``
+    features: the seeded estimate) explains that row, over the same background, and the row
+    records it. The two differ slightly: shap rescales each background row's attributions in
+    log-odds to probability, the exact explainer works in probability. Estimated rows get the
+    values publishing gave or would have given them: same seed, target and background.
 
     ``explainer`` and ``background`` are the ones publishing used; ``Explanation.explainer``
     and ``row_methods`` say which explainer explained the rows. Raises ``ExplanationError``
@@ -328,7 +329,7 @@ def explain_on_demand(
         try:
             return explain_rows(estimator, X, background, task, n_classes, explainer)
         except ExplanationError:
-            if explainer != INTERVENTIONAL_TREE or X.shape[1] > MAX_EXACT_FEATURES:
+            if explainer != INTERVENTIONAL_TREE:
                 raise
             return explain_rows(estimator, X, background, task, n_classes, EXACT)
 

@@ -18,8 +18,14 @@ The explainer is chosen, never guessed:
    function, because shap's maskers cannot hold strings). Valid for any model; used when no
    fast explainer applies or fails the additivity check. Cost: 2**M model evaluations per row
    and background row, for M source features.
-3. ``permutation``: shap's PermutationExplainer, for more than ``MAX_EXACT_FEATURES`` features;
-   its values are additive by construction but are estimates.
+3. ``estimate``: for more than ``MAX_EXACT_FEATURES`` features, where ``exact`` would take too
+   long, the same Shapley values sampled by ``model.estimate.estimate_shapley``: seeded with
+   ``ESTIMATE_SEED``, additive by construction, every contribution within its stated error
+   (95%, all of a row's at once) of the exact value, the target being 0.01 in probability or 1%
+   of the range of the model's outputs over the background rows for a regression
+   (``estimate_target``). ``Explanation.estimate_error`` states the largest error. A row's
+   values depend on the seed, the target and the background only, so a row explained later
+   gets the values a publish gave it.
 
 Whatever runs, base value + sum of contributions must equal the explained output within
 ``ADDITIVITY_TOLERANCE`` times the output's magnitude (at least 1) on every row (XGBoost's own
@@ -55,20 +61,25 @@ from sklearn.pipeline import Pipeline
 from model.config import (
     ADDITIVITY_TOLERANCE,
     MAX_EXACT_FEATURES,
+    SEED,
     SHAP_JOBS_ENV_VAR,
     SHAP_N_JOBS,
     SHAP_PARALLEL_MIN_ROWS,
     SHAP_PARALLEL_MIN_SECONDS,
     SHAP_PILOT_ROWS,
 )
+from model.estimate import ESTIMATE_EXPLAINER, Estimate, estimate_shapley, first_layer
+from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, source_columns, sum_to_sources
 from model.explain_exact import exact_shapley
 from model.explain_trees import FastExplainer, fast_explainer, output_unit
 from model.metrics import BINARY, REGRESSION
 
 __all__ = [
+    "ESTIMATE",
     "Explanation",
     "ExplanationError",
+    "estimate_target",
     "explain_estimator",
     "explain_rows",
     "explained_outputs",
@@ -82,7 +93,13 @@ __all__ = [
 
 #: The explainer of rows the fast explainer gets wrong, and of every row without one.
 EXACT = "exact (independent background)"
+#: The explainer of more than ``MAX_EXACT_FEATURES`` features where ``EXACT`` would take too long.
+ESTIMATE = ESTIMATE_EXPLAINER
+#: What prototypes published before the estimator recorded (shap's PermutationExplainer, one
+#: unseeded permutation); their rows explained later get ``ESTIMATE``.
 PERMUTATION = "permutation"
+#: Every estimate is seeded with this, publishing and explaining a row later alike.
+ESTIMATE_SEED = SEED
 
 #: The share of the first rows a fast explainer may get wrong and still explain the rest.
 PROBE_ROWS, PROBE_MAX_FAILING = 64, 0.5
@@ -107,6 +124,12 @@ class Explanation:
     ``explainer`` is the explainer of most rows; ``methods`` counts the rows each explainer
     explained (the fast explainer first), and ``row_methods`` names it for every row.
     ``max_additivity_error`` is the largest ``|base + sum - output| / max(1, |output|)``.
+
+    Where rows were estimated (``ESTIMATE``), ``estimate_error`` is the largest half-width of
+    their contributions (95%, all of a row's contributions at once), ``target_error`` the error
+    they were sampled to, ``row_errors`` each row's largest half-width (0 for rows explained
+    exactly) and ``estimate`` the estimator's own record of the estimated rows; all None when
+    every value is exact.
     """
 
     values: np.ndarray
@@ -119,6 +142,10 @@ class Explanation:
     methods: dict[str, int] = field(default_factory=dict)
     row_methods: np.ndarray | None = field(default=None, repr=False)
     predictions: np.ndarray | None = field(default=None, repr=False)
+    estimate_error: float | None = None
+    target_error: float | None = None
+    row_errors: np.ndarray | None = field(default=None, repr=False)
+    estimate: Estimate | None = field(default=None, repr=False)
 
     def __post_init__(self):
         if self.row_methods is None:
@@ -127,6 +154,38 @@ class Explanation:
             self.methods = dict(Counter(self.row_methods))
         if self.predictions is None:
             self.predictions = self.outputs
+
+    def methods_meta(self, row_ids) -> dict:
+        """What a published prototype records of how its rows ``row_ids`` (in the order of
+        ``values``) were explained, besides ``explainer`` and ``methods``:
+
+        ``explainer_rows``: for each explainer other than ``explainer`` (that of most rows),
+        the ids of the rows it explained; ``estimate_error``: the largest stated error of an
+        estimated contribution (None if none was estimated); ``estimate``: the estimate's
+        ``seed``, ``target_error``, ``rows`` (estimated rows), ``converged`` (rows whose errors
+        met the target) and ``top_resolved`` (rows whose top feature is told apart from the
+        next), or None.
+        """
+        ids = np.asarray([str(row_id) for row_id in row_ids], dtype=object)
+        rows = {
+            name: ids[self.row_methods == name].tolist()
+            for name in self.methods
+            if name != self.explainer
+        }
+        estimate = None
+        if self.estimate is not None:
+            estimate = {
+                "seed": ESTIMATE_SEED,
+                "target_error": self.target_error,
+                "rows": len(self.estimate.values),
+                "converged": int(self.estimate.converged.sum()),
+                "top_resolved": int(self.estimate.top_resolved.sum()),
+            }
+        return {
+            "explainer_rows": rows,
+            "estimate_error": self.estimate_error,
+            "estimate": estimate,
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,9 +346,17 @@ def explained_outputs(predictions, task: str) -> np.ndarray:
     return array[:, 1:2] if task == BINARY else array
 
 
-def _model_agnostic(estimator, X, background, task):
-    import shap
+def estimate_target(task: str, background_outputs: np.ndarray) -> float:
+    """The error estimated values are sampled to: 0.01 in probability, or for a regression 1%
+    of the range of the model's outputs over the background rows (a range known again when a
+    row is explained after publishing; at most the range over every row, so the error holds
+    for that too)."""
+    return _target_error_for(task, background_outputs)
 
+
+def _model_agnostic(estimator, X, background, task):
+    """``(values, base, name, estimate)``: exact Shapley values for up to
+    ``MAX_EXACT_FEATURES`` features (``estimate`` None), else sampled ones."""
     codec = FrameCodec(pd.concat([X, background]))
 
     def predict(array: np.ndarray) -> np.ndarray:
@@ -298,13 +365,16 @@ def _model_agnostic(estimator, X, background, task):
     rows, bg = codec.encode(X), codec.encode(background)
     if X.shape[1] <= MAX_EXACT_FEATURES:
         values, base = exact_shapley(predict, rows, bg)
-        return values, base, EXACT
-    explainer = shap.explainers.Permutation(
-        lambda a: predict(a), shap.maskers.Independent(bg, max_samples=len(bg))
+        return values, base, EXACT, None
+    estimate = estimate_shapley(
+        predict,
+        rows,
+        bg,
+        seed=ESTIMATE_SEED,
+        target_error=estimate_target(task, predict(bg)),
+        layer=first_layer(estimator, codec.decode, task),
     )
-    result = explainer(rows, max_evals=2 * X.shape[1] + 1, silent=True)
-    values, base = _normalise_shap_output(result.values, np.asarray(result.base_values)[0])
-    return values, base, PERMUTATION
+    return estimate.values, estimate.base_values, ESTIMATE, estimate
 
 
 def explain_estimator(
@@ -408,10 +478,32 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
         values[wrong_rows] = fallback.values
         errors[wrong_rows] = _row_errors(fallback.values, base, explained[wrong_rows])
         methods[wrong_rows] = fallback.explainer
+        estimate = _estimate_rows(fallback, wrong_rows, len(X))
+    else:
+        estimate = {}
     features = list(X.columns)
     return _explanation(
-        values, base, explained, features, errors, fast.unit, methods, outputs, fast.name
+        values,
+        base,
+        explained,
+        features,
+        errors,
+        fast.unit,
+        methods,
+        outputs,
+        fast.name,
+        **estimate,
     )
+
+
+def _estimate_rows(fallback: Explanation, rows: np.ndarray, n: int) -> dict:
+    """The estimate's record of ``fallback`` (explaining ``rows`` of ``n``), for
+    ``_explanation``: its errors placed at those rows, 0 on the others."""
+    if fallback.estimate is None:
+        return {}
+    row_errors = np.zeros(n)
+    row_errors[rows] = fallback.row_errors
+    return {"estimate": fallback.estimate, "row_errors": row_errors}
 
 
 def _computed(compute, failures):
@@ -423,7 +515,7 @@ def _computed(compute, failures):
 
 
 def _same_shape(result, outputs, failures) -> bool:
-    values, _, name = result
+    values, _, name = result[:3]
     if values.shape[2] != outputs.shape[1]:
         failures.append(
             f"{name}: explained {values.shape[2]} outputs, model has {outputs.shape[1]}"
@@ -449,8 +541,23 @@ def _row_errors(values: np.ndarray, base: np.ndarray, outputs: np.ndarray) -> np
     return np.max(gap / np.maximum(1.0, np.abs(outputs)), axis=1)
 
 
-def _explanation(values, base, outputs, features, errors, unit, methods, predictions, first):
+def _explanation(
+    values,
+    base,
+    outputs,
+    features,
+    errors,
+    unit,
+    methods,
+    predictions,
+    first,
+    *,
+    estimate: Estimate | None = None,
+    row_errors: np.ndarray | None = None,
+):
     counts = Counter(methods)
+    if estimate is not None and row_errors is None:
+        row_errors = estimate.row_errors
     return Explanation(
         values,
         base,
@@ -462,17 +569,20 @@ def _explanation(values, base, outputs, features, errors, unit, methods, predict
         methods={name: counts[name] for name in dict.fromkeys([first, *counts]) if counts[name]},
         row_methods=methods,
         predictions=predictions,
+        estimate_error=None if estimate is None else estimate.stated_error,
+        target_error=None if estimate is None else estimate.target_error,
+        row_errors=row_errors,
+        estimate=estimate,
     )
 
 
 def _attempt_model_agnostic(estimator, X, background, task, outputs, failures):
-    """The exact (or permutation) explainer's values in the units of ``outputs`` (the
-    model's probabilities or values), if they are additive; else None, and why in
-    ``failures``."""
+    """The exact (or estimated) Shapley values in the units of ``outputs`` (the model's
+    probabilities or values), if they are additive; else None, and why in ``failures``."""
     result = _computed(lambda: _model_agnostic(estimator, X, background, task), failures)
     if result is None or not _same_shape(result, outputs, failures):
         return None
-    values, base, name = result
+    values, base, name, estimate = result
     errors = _row_errors(values, base, outputs)
     if len(errors) and errors.max() > ADDITIVITY_TOLERANCE:
         failures.append(f"{name}: additivity error {errors.max():.2g}")
@@ -480,7 +590,16 @@ def _attempt_model_agnostic(estimator, X, background, task, outputs, failures):
     methods = np.full(len(X), name, dtype=object)
     unit = output_unit(task)
     return _explanation(
-        values, base, outputs, list(X.columns), errors, unit, methods, outputs, name
+        values,
+        base,
+        outputs,
+        list(X.columns),
+        errors,
+        unit,
+        methods,
+        outputs,
+        name,
+        estimate=estimate,
     )
 
 
@@ -522,7 +641,7 @@ def is_classifier_like(estimator) -> bool:
 
 
 #: The explainers ``_model_agnostic`` runs; every other recorded name is a fast explainer.
-_MODEL_AGNOSTIC_EXPLAINERS = (EXACT, PERMUTATION)
+_MODEL_AGNOSTIC_EXPLAINERS = (EXACT, ESTIMATE, PERMUTATION)
 
 
 def explain_rows(
@@ -550,7 +669,9 @@ def explain_rows(
         result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
     else:
         result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
-    others = set() if result is None else set(result.methods) - {explainer, EXACT, PERMUTATION}
+    others = (
+        set() if result is None else set(result.methods) - {explainer, *_MODEL_AGNOSTIC_EXPLAINERS}
+    )
     if others:
         failures.append(f"the model is now explained by {others.pop()}")
         result = None

@@ -452,6 +452,7 @@ def compute_artifacts(
         "confusion_matrix": matrix,
         "explainer": explanation.explainer,
         "explainer_methods": explanation.methods,
+        **explanation.methods_meta(deck.rows),
         "unit": explanation.unit,
         "max_additivity_error": explanation.max_additivity_error,
         "base_values": [float(v) for v in explanation.base_values],
