@@ -181,3 +181,27 @@ def test_publishing_records_which_rows_were_estimated(nudged):
     assert meta["explainer_methods"][explain.ESTIMATE] == 2
     assert sorted(meta["explainer_rows"][explain.ESTIMATE]) == sorted(moved)
     assert 0 < meta["estimate_error"] <= 0.01
+
+
+def test_a_wide_regression_is_estimated_to_a_hundredth_of_its_backgrounds_range():
+    import warnings
+
+    from sklearn.datasets import make_friedman1
+    from sklearn.neural_network import MLPRegressor
+
+    X, y = make_friedman1(n_samples=240, n_features=20, noise=0.0, random_state=0)
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(20)], index=[f"r{i}" for i in range(240)])
+    mlp = MLPRegressor(hidden_layer_sizes=(8,), max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the small network's convergence warning
+        regression = make_pipeline(StandardScaler(), mlp).fit(X.iloc[:200], y[:200])
+    artifacts = compute_artifacts(
+        regression, X.iloc[200:], y[200:], deck_size=None, background_size=30
+    )
+    meta = artifacts.meta
+    background = X.loc[meta["background_rows"]]
+    target = 0.01 * np.ptp(regression.predict(background))
+    assert meta["task"] == "regression" and meta["explainer"] == explain.ESTIMATE
+    assert meta["estimate"]["target_error"] == pytest.approx(target, rel=1e-12)
+    assert 0 < meta["estimate_error"] <= target
+    assert meta["max_additivity_error"] <= 1e-6

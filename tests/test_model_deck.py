@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -23,7 +23,7 @@ from model import deck as deck_module
 from model.config import DECK_ERROR_SHARE, DECK_PRIORITY_SHARE, DECK_REGRESSION_BINS
 from model.deck import plan_deck, select_deck, validate_deck_size, weighted_importance
 from model.demo import FEATURES, TARGET, load_demo_data
-from model.explain import _tree_or_linear, explain_estimator, model_outputs
+from model.explain import ESTIMATE, _tree_or_linear, explain_estimator, model_outputs
 from model.publishing import compute_artifacts
 from model.workspace import ON_DEMAND_FILE
 
@@ -192,6 +192,13 @@ def diabetes_rows():
     return X, y, X, y
 
 
+def breast_cancer_rows():
+    """30 numeric features: more than exact Shapley values can enumerate."""
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X.index = X.index.astype(str)
+    return X.iloc[:300], y.iloc[:300], X.iloc[300:380], y.iloc[300:380]
+
+
 MODELS = {
     "tree (path-dependent)": (
         lambda: pipeline(RandomForestClassifier(n_estimators=15, max_depth=5, random_state=0)),
@@ -208,6 +215,10 @@ MODELS = {
     "exact (independent background)": (
         lambda: pipeline(LogisticRegression(max_iter=1000), scale=True),
         demo_rows,
+    ),
+    ESTIMATE: (
+        lambda: Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())]),
+        breast_cancer_rows,
     ),
 }
 
