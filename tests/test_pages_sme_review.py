@@ -477,12 +477,12 @@ def test_an_own_case_and_the_queue_s_place_are_kept_across_the_tabs(zoe, workspa
 
 
 # -- the prototype re-published while an SME reviews (issue 13) --------------------------------
-def republish_mvp(workspace) -> int:
+def republish_mvp(workspace, **words) -> int:
     """Publish the MVP again, as the scientist would while an SME types; its new version."""
     ws = model.open_workspace(workspace)
     proto = ws.prototype(SPRINT, MVP)
     truth = proto.predictions()["actual"]
-    ws.publish(SPRINT, MVP, proto.estimator(), proto.features(), truth, train_seconds=0.5)
+    ws.publish(SPRINT, MVP, proto.estimator(), proto.features(), truth, train_seconds=0.5, **words)
     return ws.prototype(SPRINT, MVP).version
 
 
@@ -580,3 +580,15 @@ def test_an_earlier_version_s_verdict_is_shown_as_such_and_the_row_is_to_review_
     key = card(at)["key"]
     assert at.segmented_control(key=f"review_verdict_{key}").value is None
     assert at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict")
+
+
+def test_the_right_label_offers_class_names_and_stores_the_code(workspace_copy, open_app):
+    assert review_card.class_label("1", {"1": "Failure"}) == "Failure (1)"
+    assert review_card.class_label("1", {"1": "1"}) == "1"
+    republish_mvp(workspace_copy, class_names={0: "No failure", 1: "Failure"})
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    key = card(at)["key"]
+    assert at.selectbox(key=f"review_label_{key}").options == ["No failure (0)", "Failure (1)"]
+    submit(fill(at, "wrong", label="1"))
+    (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
+    assert verdict["corrected_label"] == "1"

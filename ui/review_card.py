@@ -17,6 +17,7 @@ from ui.formatting import format_value, target_name
 
 __all__ = [
     "confidence_in_words",
+    "class_label",
     "contribution_text",
     "earlier_text",
     "percentile_table",
@@ -109,6 +110,13 @@ def verdict_summary(verdict: Mapping) -> str:
         text += f", right label {label}"
     when = str(verdict.get("recorded_at", ""))[:16].replace("T", " ")
     return f"{text} (version {verdict['version']}, {when})"
+
+
+def class_label(label: str, names: Mapping[str, str]) -> str:
+    """A class as the verdict form offers it: "Failure (1)" where ``names``
+    (``Prototype.class_names``) gives it a name, else the label itself."""
+    name = names.get(label, label)
+    return label if name == label else f"{name} ({label})"
 
 
 def earlier_text(earlier: list[Mapping]) -> str:

@@ -41,6 +41,8 @@ def verdict_form(
                 ctx.classes,
                 index=ctx.classes.index(given) if given in ctx.classes else None,
                 placeholder="Choose the right label",
+                # The class's name where the prototype has one; the code is what is stored.
+                format_func=lambda label: review_card.class_label(label, ctx.proto.class_names),
                 key=f"{prefix}_label_{key}",
             )
         else:
