@@ -592,3 +592,15 @@ def test_the_right_label_offers_class_names_and_stores_the_code(workspace_copy, 
     submit(fill(at, "wrong", label="1"))
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
     assert verdict["corrected_label"] == "1"
+
+
+def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_copy):
+    at = zoe
+    first = card(at)
+    predicted = str(mvp_predictions(workspace_copy).loc[first["row_id"], "predicted"])
+    submit(fill(at, "wrong", label=predicted, comment="kept"))
+    assert not at.exception
+    (line,) = [plain(e.value) for e in at.error]
+    assert line.startswith(f"the corrected label '{predicted}' is what the model predicted")
+    assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
+    assert at.text_area(key=f"review_comment_{first['key']}").value == "kept"
