@@ -99,7 +99,9 @@ def detect_task(estimator, task: str | None = None) -> str:
     has_classes = getattr(estimator, "classes_", None) is not None
     if task == REGRESSION:
         return task
-    if task is None and not (has_proba or has_classes or _declares_classifier(estimator)):
+    # CatBoostRegressor has a classes_ attribute: an empty array.
+    has_labels = has_classes and np.size(estimator.classes_) > 0
+    if task is None and not (has_proba or has_labels or _declares_classifier(estimator)):
         return REGRESSION
     why = f"task {task!r} needs a classifier" if task else "a classifier needs"
     why += " with predict_proba and classes_" if task else " predict_proba and classes_"

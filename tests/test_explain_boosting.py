@@ -155,8 +155,9 @@ def test_a_published_regression_adds_up_after_storage_on_and_off_the_deck(tmp_pa
     X, price = house_prices(library)
     final = boosting(library, "regressor", categorical=["grade"]).fit(X, price)
     ws = model.open_workspace(tmp_path)
-    # task given: CatBoostRegressor has an (empty) classes_, which task detection misreads
-    proto = ws.publish("S", "prices", final, X, price, task="regression", deck_size=60)
+    # no task given: CatBoostRegressor's classes_ (an empty array) does not make it a classifier
+    proto = ws.publish("S", "prices", final, X, price, deck_size=60)
+    assert proto.task == "regression"
     predicted = proto.predictions()["predicted"]
     stored = proto.shap_values()
     total = proto.base_value(None) + stored.sum(axis=1)
@@ -168,6 +169,17 @@ def test_a_published_regression_adds_up_after_storage_on_and_off_the_deck(tmp_pa
         explained = ws.explain("S", "prices", row_id)
         assert abs(explained["output"] - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
         assert explained["unit"] == "value"
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_the_task_of_a_boosting_model_is_detected_without_being_given(library, kind):
+    from model.publishing import detect_task
+
+    X, y = cancer(120)
+    target = y if kind == "classifier" else X["mean radius"] * 2
+    final = boosting(library, kind).fit(X, target)
+    assert detect_task(final) == ("binary" if kind == "classifier" else "regression")
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
