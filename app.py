@@ -171,13 +171,14 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 on_change=session.url_writer(session.REVIEWER_KEY),
             )
         presenter_toggle()
-        if email is None and not session.presenting():
-            st.info(
-                "Local mode: no sign-in is configured, so everyone who can open this app may "
-                "record, export and decide. Configure [auth] in .streamlit/secrets.toml to "
-                "use roles.",
-                icon=":material/lock_open:",
-            )
+        if email is None:
+            if not session.presenting():  # the loudest thing on a projector
+                st.info(
+                    "Local mode: no sign-in is configured, so everyone who can open this app "
+                    "may record, export and decide. Configure [auth] in .streamlit/secrets.toml "
+                    "to use roles.",
+                    icon=":material/lock_open:",
+                )
         else:
             role = st.session_state[session.ROLE_STATE_KEY]
             st.caption("Signed in as")

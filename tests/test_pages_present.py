@@ -33,7 +33,9 @@ def present(monkeypatch, workspace, **params) -> AppTest:
 
 
 def heading(at: AppTest) -> str:
-    return at.header[0].value
+    """The step's title, the page's first heading."""
+    first = next(block.value for block in at.markdown if block.value.startswith("### "))
+    return first.split("\n")[0].removeprefix("### ").replace("\\", "")
 
 
 def notices(at: AppTest) -> list[str]:
@@ -45,6 +47,7 @@ def test_present_1_in_the_url_hides_the_sidebar_notices(small_workspace, monkeyp
     assert not at.exception
     assert at.sidebar.toggle(key="present").value is True
     assert not any(LOCAL_MODE in text for text in notices(at))
+    assert not any("Signed in as" in caption.value for caption in at.sidebar.caption)
     assert at.query_params["present"] == "1"
 
 
@@ -101,6 +104,23 @@ def test_the_last_step_gives_the_recommendation_and_the_decision(small_workspace
     text = " ".join(block.value for block in at.markdown)
     assert "a month" in text  # the recommendation, in money
     assert "Chose random forest" in text
+
+
+def test_a_sprint_without_a_bake_off_says_so_at_the_last_step(small_workspace, monkeypatch):
+    at = present(monkeypatch, small_workspace, sprint="Sprint 1", step="5")
+    assert not at.exception
+    text = " ".join(block.value for block in at.markdown)
+    assert "No sprint up to Sprint 1 compared prototypes" in text
+
+
+def test_what_changed_gives_both_sprints_in_counts_and_money(small_workspace, monkeypatch):
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2", step="2")
+    lines = [block.value for block in at.markdown if block.value.startswith("**")]
+    assert [line.split(":")[0] for line in lines] == [
+        "**Before (tool-wear rule)",
+        "**Now (random forest)",
+    ]
+    assert all("Caught " in line and "a month" in line for line in lines)
 
 
 def test_a_linked_step_row_and_prototype_open_that_case_with_large_chart_text(

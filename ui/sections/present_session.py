@@ -64,9 +64,13 @@ def start() -> PresentContext:
     step = current_step()
     session.to_url(STEP_PARAM, str(step))
 
-    heading, back, forward = st.columns([8, 1, 1], vertical_alignment="bottom")
-    heading.caption(f"{escape(sprint)} · step {step} of {len(STEPS)}")
-    heading.header(STEPS[step - 1], anchor=False)
+    # The story fills the screen: of Streamlit's 6rem above the first element, what the
+    # toolbar (3.75rem) does not cover is the height of two of the waterfall's bars.
+    st.html("<style>.stMainBlockContainer{padding-top:4rem;padding-bottom:1rem}</style>")
+    heading, back, forward = st.columns([7, 1.5, 1.5], vertical_alignment="center")
+    heading.markdown(
+        f"### {escape(STEPS[step - 1])}\n:gray[{escape(sprint)} · step {step} of {len(STEPS)}]"
+    )
     back.button(
         "Back", key="present_back", on_click=_go, args=(step - 1,), disabled=step == 1,
         icon=":material/arrow_back:", width="stretch",

@@ -30,6 +30,8 @@ from ui.sections.present_session import ROW_PARAM, PresentContext
 
 #: Bars of the presenter's waterfall: the strongest readings, so the chart fits the screen.
 WATERFALL_FEATURES = 5
+#: Pixels a bar of the presenter's waterfall (the average, five readings, the rest, the case).
+BAR_HEIGHT = 40
 
 
 def projected(spec: dict) -> dict:
@@ -58,13 +60,36 @@ def _money(amount: float, currency: str) -> str:
     return round_money(amount, currency)
 
 
-def _costs(ctx: PresentContext):
-    """Each prototype's monthly cost (at its cheapest threshold) and the recommendation."""
+def _costs(ctx: PresentContext, sprint: str | None = None):
+    """Each prototype of ``sprint`` (default: the story's) priced a month at its cheapest
+    threshold, as on the Bake-off, by name; the recommendation; the currency."""
+    sprint = sprint or ctx.sprint
     assumptions = load_assumptions(ctx.path)
-    stamp = cached.workspace_stamp(ctx.ws, [ctx.sprint])
-    costs = cached.sprint_costs(ctx.path, ctx.sprint, assumptions.to_dict(), (), stamp)
-    rec = cached.recommendation(ctx.path, ctx.sprint, assumptions.to_dict(), (), stamp)
+    stamp = cached.workspace_stamp(ctx.ws, [sprint])
+    costs = cached.sprint_costs(ctx.path, sprint, assumptions.to_dict(), (), stamp)
+    rec = cached.recommendation(ctx.path, sprint, assumptions.to_dict(), (), stamp)
     return {c.name: c for c in costs}, rec, assumptions.currency
+
+
+def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[str | None, str | None]:
+    """What ``proto`` gets right and wrong, in counts at its cheapest threshold (the published
+    labels when it cannot be priced), and what its errors cost a month."""
+    noun = review_card.reason_wording(proto.meta)[1]
+    cost = _costs(ctx, proto.sprint)[0].get(proto.name)
+    errors = cost.errors if cost is not None else None
+    result = errors.outcome if errors is not None else None
+    if result is None:
+        with contextlib.suppress(ValueError):
+            result = prototype_outcome(proto)
+    counts = (
+        outcome_sentence(result, proto.class_names, noun, proto.meta.get("unit"))
+        if result is not None
+        else None
+    )
+    money = None
+    if errors is not None:
+        money = f"Its errors cost about {_money(errors.monthly, errors.currency)} a month."
+    return counts, money
 
 
 def _big(text: str) -> None:
@@ -78,18 +103,14 @@ def _big(text: str) -> None:
 def headline(ctx: PresentContext) -> None:
     """What the sprint's prototype does, in counts, and what it costs a month."""
     proto = ctx.proto
-    noun = review_card.reason_wording(proto.meta)[1]
     st.subheader(f"{escape(proto.name)}", anchor=False)
-    costs, _, currency = _costs(ctx)
-    cost = costs.get(proto.name)
-    result = cost.errors.outcome if cost is not None and cost.errors is not None else None
-    if result is None:
-        with contextlib.suppress(ValueError):
-            result = prototype_outcome(proto)
-    if result is None:
+    counts, _ = _in_counts_and_money(ctx, proto)
+    if counts is None:
         st.info("This prototype was published without labels: there is nothing to count.")
     else:
-        _big(outcome_sentence(result, proto.class_names, noun, proto.meta.get("unit")))
+        _big(counts)
+    costs, _, currency = _costs(ctx)
+    cost = costs.get(proto.name)
     if cost is None or cost.total is None:
         return
     figures = st.columns(3)
@@ -101,6 +122,10 @@ def headline(ctx: PresentContext) -> None:
     )  # fmt: skip
     figures[1].metric("Running it costs a month", _money(cost.running, currency))
     figures[2].metric("Total a month", _money(cost.total, currency))
+    st.caption(
+        "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
+        "from the workspace's cost assumptions."
+    )
 
 
 def changes(ctx: PresentContext) -> None:
@@ -118,19 +143,21 @@ def changes(ctx: PresentContext) -> None:
         column.metric(
             delta.label, delta.formatted, delta=delta.delta_text, delta_color=delta.delta_color
         )
-    if earlier is not None:
-        noun = review_card.reason_wording(ctx.proto.meta)[1]
-        with contextlib.suppress(ValueError):
-            before = outcome_sentence(prototype_outcome(earlier), earlier.class_names, noun)
-            st.markdown(f"**Before ({escape(previous[1])}):** {escape(before)}")
-        with contextlib.suppress(ValueError):
-            now = outcome_sentence(prototype_outcome(ctx.proto), ctx.proto.class_names, noun)
-            st.markdown(f"**Now ({escape(ctx.proto.name)}):** {escape(now)}")
+    if earlier is None:
+        return
+    for when, proto in (
+        (f"Before ({previous[1]})", earlier),
+        (f"Now ({ctx.proto.name})", ctx.proto),
+    ):
+        counts, money = _in_counts_and_money(ctx, proto)
+        said = " ".join(part for part in (counts, money) if part)
+        if said:
+            st.markdown(f"**{escape(when)}:** {escape(said)}")
 
 
-def flagged(ctx: PresentContext) -> str | None:
-    """What the SMEs flagged in earlier sprints and what the prototype gets right now; returns
-    a fixed case's row id (the case the next step can explain)."""
+def flagged(ctx: PresentContext) -> None:
+    """What the SMEs flagged in earlier sprints and what the prototype gets right now (the next
+    step explains one of the cases now fixed)."""
     store = cached.store(ctx.path)
     counts = store.counts(ctx.sprint)
     try:
@@ -139,7 +166,7 @@ def flagged(ctx: PresentContext) -> str | None:
         )
     except ValueError as error:
         st.error(escape(formatting.one_line(error)))
-        return None
+        return
     if followed.empty:
         _big("No verdicts from earlier sprints to follow up yet.")
     else:
@@ -148,11 +175,9 @@ def flagged(ctx: PresentContext) -> str | None:
         figures[0].metric("Flagged as wrong", f"{summary['flagged']:,}")
         figures[1].metric("Right now", f"{summary['fixed']:,}")
         figures[2].metric("Still wrong", f"{summary['still_wrong']:,}")
-    if counts:
-        said = ", ".join(f"{n:,} {verdict}" for verdict, n in counts.items() if n)
+    said = ", ".join(f"{n:,} {verdict}" for verdict, n in (counts or {}).items() if n)
+    if said:
         st.caption(escape(f"Verdicts given in {ctx.sprint} so far: {said}."))
-    fixed = followed[followed["status"] == "fixed"] if not followed.empty else followed
-    return str(fixed["row_id"].iloc[0]) if len(fixed) else None
 
 
 def _case_row(ctx: PresentContext) -> str | None:
@@ -196,28 +221,43 @@ def case(ctx: PresentContext) -> None:
         if ("actual" in row.index)
         else ""
     )
-    st.markdown(f"#### Row {escape(row_id)}: {escape(words)}{escape(actual)}")
+    st.markdown(f"#### Row {escape(row_id)}: {escape(words)}")
+    if actual:
+        st.caption(escape(actual.removeprefix(" · ").capitalize()))
     spec = explanations.waterfall_spec(explanation, meta, max_features=WATERFALL_FEATURES)
-    st.vega_lite_chart(projected(charts.with_arrow_datasets(spec)), width="stretch")
+    spec = projected(charts.with_arrow_datasets(spec))
+    spec["height"] = BAR_HEIGHT * (WATERFALL_FEATURES + 3)
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def _last_bakeoff(ctx: PresentContext) -> str | None:
+    """The story's sprint if it compared prototypes, else the nearest earlier one that did."""
+    sprints = ctx.ws.sprints()
+    for sprint in reversed(sprints[: sprints.index(ctx.sprint) + 1]):
+        if len(ctx.ws.prototypes(sprint)) > 1:
+            return sprint
+    return None
 
 
 def decision(ctx: PresentContext) -> None:
     """The bake-off's recommendation in money, and what the group decided."""
-    if len(ctx.ws.prototypes(ctx.sprint)) < 2:
-        _big(f"{ctx.sprint} had one prototype, {ctx.proto.name}: there was no bake-off.")
-    else:
-        try:
-            _, rec, _ = _costs(ctx)
-        except ValueError as error:
-            st.error(escape(formatting.one_line(error)))
-            rec = None
-        if rec is not None:
-            _big(rec.text)
-    decisions = ctx.ws.decisions(ctx.sprint)
-    if not decisions:
-        st.info("No decision is recorded for this sprint yet: record it on the Bake-off page.")
+    sprint = _last_bakeoff(ctx)
+    if sprint is None:
+        _big(f"No sprint up to {ctx.sprint} compared prototypes: there was no bake-off yet.")
         return
-    when, body, attendees = sprint_summary.decision_text(decisions[-1], ctx.sprint)
+    if sprint != ctx.sprint:
+        st.markdown(escape(f"{ctx.sprint} had one prototype; the last bake-off was in {sprint}:"))
+    try:
+        _, rec, _ = _costs(ctx, sprint)
+    except ValueError as error:
+        st.error(escape(formatting.one_line(error)))
+    else:
+        _big(rec.text)
+    decisions = ctx.ws.decisions(sprint)
+    if not decisions:
+        st.info("No decision is recorded for this bake-off yet: record it on the Bake-off page.")
+        return
+    when, body, attendees = sprint_summary.decision_text(decisions[-1], sprint)
     with st.container(border=True):
         st.markdown(f"**Decision.** {escape(body)}")
         st.caption(escape(f"{when}" + (f" · attendees: {attendees}" if attendees else "")))
