@@ -18,6 +18,7 @@ total = store.counts()
 
 overview.header(sprints, summary, total)
 overview.headline_and_verdicts(path, stamp, summary, total)
+overview.outcomes(ws, sprints)
 overview.sprints_table(ws, summary, counts)
 overview.latest_followup(ws, path, sprints)
 overview.decisions(ws, sprints)

@@ -1,5 +1,6 @@
-"""The Overview's sections: the headline metric per sprint beside the verdict counts, the
-sprints table, the latest MVP on earlier feedback, and the decisions."""
+"""The Overview's sections: the headline metric per sprint beside the verdict counts, each
+sprint's MVP's outcome in counts, the sprints table, the latest MVP on earlier feedback, and
+the decisions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import streamlit as st
 
 from model.workspace import Workspace
 from ui import cached, followup_table, formatting, sprint_summary
-from ui.sections import followup
+from ui.sections import followup, sprint_demo
 
 
 def header(sprints: list[str], summary: pd.DataFrame, total: dict) -> None:
@@ -36,6 +37,22 @@ def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total:
         second.metric("Wrong", total["wrong"])
         first.metric("Unsure", total["unsure"])
         second.metric("Reviewers", total["reviewers"])
+
+
+def outcomes(ws: Workspace, sprints: list[str]) -> None:
+    """What each sprint's MVP did on its demo rows, in counts, latest sprint first; the
+    latest one's confusion matrix in counts with words."""
+    with_mvp = [s for s in reversed(sprints) if ws.mvp(s) in ws.prototypes(s)]
+    if not with_mvp:
+        return
+    st.subheader("What each sprint's MVP gets right and wrong")
+    for i, sprint in enumerate(with_mvp):
+        proto = ws.prototype(sprint, ws.mvp(sprint))
+        lead = f"{sprint}, {proto.name}: "
+        if i == 0:
+            sprint_demo.outcome(str(ws.path), proto, lead=lead)
+        else:
+            sprint_demo.outcome(str(ws.path), proto, lead=lead, table=False)
 
 
 def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:

@@ -52,12 +52,23 @@ def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     for note in notes:
         if note:
             st.caption(formatting.escape_markdown(note))
+
+
+def technical_details(ctx: ReviewContext, explanation: dict) -> None:
+    """The model, the explainer, the units and the base value, for the data scientist, in an
+    expander under the card."""
     with st.expander("Technical details"):
         for line in explanations.technical_details(ctx.meta, explanation):
             st.caption(formatting.escape_markdown(line))
 
 
 def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
+    """The dispute of a feature's contribution, then the card's technical details."""
+    _disputes(ctx, row_id, explanation)
+    technical_details(ctx, explanation)
+
+
+def _disputes(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
     contributions = explanation["contributions"]
     unit = explanation.get("unit")
     ordered = sorted(contributions, key=lambda f: abs(contributions[f]), reverse=True)

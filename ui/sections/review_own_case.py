@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from model import review
 from ui import cached, formatting
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
@@ -14,19 +15,34 @@ OWN_CASE_KEY = "review_own_case"
 OWN_FLASH_KEY = "review_own_flash"
 
 
-def number_field(field: dict, key: str):
-    low, high, default = field["min"], field["max"], field["default"]
+def range_text(field: dict, meta: dict) -> str:
+    """A numeric field's allowed range in its units: "3.8 Nm to 76.6 Nm"."""
+    low, high = field["min"], field["max"]
     if field["integer"]:
-        return st.number_input(
-            field["name"], min_value=int(low), max_value=int(high), value=int(default), step=1,
-            key=key,
-        )  # fmt: skip
+        low, high = int(low), int(high)
+    name = field["name"]
+    return (
+        f"{formatting.value_in_units(low, meta, name)} to "
+        f"{formatting.value_in_units(high, meta, name)}"
+    )
+
+
+def number_field(field: dict, key: str, meta: dict):
+    """A number input that may be cleared (an empty field is refused, never refilled) and is
+    not clamped (a value outside the range is refused with a message): the range is in its
+    label."""
+    low, high, default = field["min"], field["max"], field["default"]
+    if key not in st.session_state:  # the first time: the demo set's middle value
+        st.session_state[key] = int(default) if field["integer"] else float(default)
+    label = f"{field['name']} ({range_text(field, meta)})"
+    help_text = formatting.feature_help(meta, field["name"])
+    if field["integer"]:
+        return st.number_input(label, value=None, step=1, key=key, help=help_text)
     span = (high - low) or 1.0
     step = 10 ** int(f"{span / 50:e}".split("e")[1])
     decimals = max(1, -int(f"{step:e}".split("e")[1]))
     return st.number_input(
-        field["name"], min_value=float(low), max_value=float(high), value=float(default),
-        step=float(step), format=f"%.{decimals}f", key=key,
+        label, value=None, step=float(step), format=f"%.{decimals}f", key=key, help=help_text,
     )  # fmt: skip
 
 
@@ -34,8 +50,8 @@ def show(ctx: ReviewContext) -> None:
     st.caption(
         "Enter the readings of a case you know, for example one you saw on the shop floor: "
         "the prototype chosen above predicts it and says why, and you can record whether it "
-        "got it right. The fields start at the demo set's middle values and stay within its "
-        "range."
+        "got it right. Each field starts at the demo set's middle value and takes values "
+        "within the demo set's range, shown beside its name."
     )
     schema = cached.input_schema(*ctx.cache_key)
     with st.form(f"own_case_form_{ctx.name}"):
@@ -51,20 +67,28 @@ def show(ctx: ReviewContext) -> None:
                         options,
                         index=options.index(field["default"]) if field["default"] in options else 0,
                         key=key,
+                        help=formatting.feature_help(ctx.meta, field["name"]),
                     )
                 elif field["min"] is None:
                     st.caption(
                         formatting.escape_markdown(f"{field['name']}: no values in the demo set")
                     )
                 else:
-                    values[field["name"]] = number_field(field, key)
+                    values[field["name"]] = number_field(field, key, ctx.meta)
         explain = st.form_submit_button("Explain this case", type="primary")
     if explain:
+        # A new submit replaces what was shown: never an old result under new numbers.
+        st.session_state.pop(OWN_CASE_KEY, None)
+        try:
+            checked = review.check_case(schema, values)
+        except ValueError as error:
+            st.error(formatting.escape_markdown(formatting.one_line(error)))
+            return
         st.session_state[OWN_CASE_KEY] = {
             "sprint": ctx.sprint,
             "prototype": ctx.name,
             "version": ctx.proto.version,
-            "features": values,
+            "features": checked,
         }
     case = st.session_state.get(OWN_CASE_KEY)
     if not case or (case["sprint"], case["prototype"], case["version"]) != (
@@ -90,12 +114,15 @@ def show(ctx: ReviewContext) -> None:
             ctx, explanation["predicted"], explanation.get("confidence")
         )
         st.caption(
-            formatting.escape_markdown(f"Your case {row_id} · {ctx.name} · {ctx.meta['estimator']}")
+            formatting.escape_markdown(
+                f"Your case {row_id} · {ctx.name} · version {ctx.proto.version}"
+            )
         )
         review_explanation.reasons(ctx, explanation, percentiles)
         review_explanation.waterfall(
             ctx, cached.own_case_waterfall_spec(*ctx.cache_key, entered), explanation
         )
+        review_explanation.technical_details(ctx, explanation)
     with verdict_column:
         saved = review_verdict.verdict_panel(
             ctx,
@@ -113,5 +140,26 @@ def show(ctx: ReviewContext) -> None:
             flash_key=OWN_FLASH_KEY,
             what="your own case",
         )
+    what_if(ctx, schema, entered, explanation)
     if saved:
         st.rerun()
+
+
+def what_if(ctx: ReviewContext, schema: list[dict], entered: str, explanation: dict) -> None:
+    """How this case's prediction changes as one chosen reading moves across its range."""
+    names = [f["name"] for f in schema if f["kind"] == "categorical" or f["min"] is not None]
+    if not names:
+        return
+    contributions = explanation["contributions"]
+    names.sort(key=lambda name: -abs(contributions.get(name, 0.0)))
+    # Computed on demand: a small grid of model calls for this one case.
+    if not st.toggle("What if one reading were different?", key=f"own_what_if_on_{ctx.name}"):
+        return
+    feature = st.selectbox("Reading to move across its range", names, key=f"own_what_if_{ctx.name}")
+    st.vega_lite_chart(cached.what_if_spec(*ctx.cache_key, entered, feature), width="stretch")
+    st.caption(
+        formatting.escape_markdown(
+            f"The other readings stay as you entered them; the red point is your value of "
+            f"{feature}."
+        )
+    )

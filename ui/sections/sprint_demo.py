@@ -79,9 +79,10 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
             )
 
 
-def outcome(path: str, proto: Prototype, lead: str = "") -> None:
+def outcome(path: str, proto: Prototype, lead: str = "", table: bool = True) -> None:
     """The prototype's outcome on the demo rows in counts ("Caught 50 of 68 failures; 7 false
-    alarms among 1,932 healthy machines") and its confusion matrix in counts with words."""
+    alarms among 1,932 healthy machines") after ``lead``, and (with ``table``) its confusion
+    matrix in counts with words."""
     noun = review_card.reason_wording(proto.meta)[1]
     noun = "cases" if noun == review_card.DEMO_ROWS_NOUN else noun
     summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.version, noun)
@@ -89,7 +90,7 @@ def outcome(path: str, proto: Prototype, lead: str = "") -> None:
         st.caption("The demo rows were published without known outcomes: nothing to count.")
         return
     st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
-    if summary.confusion is not None:
+    if table and summary.confusion is not None:
         st.table(summary.confusion.set_index(summary.confusion.columns[0]))
 
 
