@@ -105,14 +105,21 @@ def build_pages_workspace(path: Path, n: int, quick: bool = False) -> float:
                 )  # fmt: skip
         store = feedback_store.open(path)
         for sprint, count in (("Sprint 1", 20), ("Sprint 2", 10)):
-            predictions = ws.prototype(sprint, "small forest").predictions()
+            proto = ws.prototype(sprint, "small forest")
+            predictions = proto.predictions()
             wrong = predictions[predictions["predicted"] != predictions["actual"]]
             rows = (wrong if len(wrong) >= count else predictions).head(count)
+            classes = [str(c) for c in proto.meta["classes"]]
             for row_id, row in rows.iterrows():
+                # "wrong" needs a label other than the prediction (the store refuses the same):
+                # the truth where the forest missed it, else the other class.
+                shown = str(row["predicted"])
+                label = next(c for c in [str(row["actual"]), *classes] if c != shown)
                 store.record(
                     sprint=sprint, prototype="small forest", row_id=str(row_id),
-                    reviewer="ana", verdict="wrong", corrected_label=str(row["actual"]),
-                    task="binary", prediction={"label": str(row["predicted"])},
+                    reviewer="ana", verdict="wrong", corrected_label=label,
+                    task="binary", prediction={"label": shown},
+                    prototype_version=proto.version, prototype_content=proto.content_id,
                 )  # fmt: skip
 
     with _no_shap_workers():
