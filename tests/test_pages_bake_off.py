@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, load_data
 from recording import record_calls
-from sklearn.linear_model import LogisticRegression
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
 from streamlit.testing.v1.element_tree import Expander
 
@@ -667,3 +668,91 @@ def texts_anywhere(node) -> list[str]:
     for index in sorted(getattr(node, "children", {}) or {}):
         out += texts_anywhere(node.children[index])
     return out
+
+
+# -- other tasks: per class for multiclass, in the target's unit for regression -----------------
+@pytest.fixture(scope="module")
+def other_tasks(tmp_path_factory) -> Path:
+    """Sprint "Types": two classifiers of the product type (three classes, named); sprint
+    "Torque": two regressions of the torque, in Nm."""
+    data = load_data()
+    train, demo = train_test_split(data, test_size=DEMO_ROWS, random_state=SEED)
+    numeric = FEATURES[1:]
+    ws = model.open_workspace(tmp_path_factory.mktemp("tasks") / "workspace")
+    names = {"L": "Low quality", "M": "Medium quality", "H": "High quality"}
+    for name, estimator in (
+        ("logistic regression", LogisticRegression(max_iter=300)),
+        ("small forest", RandomForestClassifier(n_estimators=5, max_depth=3, random_state=SEED)),
+    ):
+        ws.publish(
+            "Types", name, estimator.fit(train[numeric], train["Type"]), demo[numeric],
+            demo["Type"], mvp=name == "small forest", train_seconds=0.1, effort_days=1.0,
+            class_names=names,
+        )  # fmt: skip
+    inputs = ["Rotational speed [rpm]", "Tool wear [min]"]
+    for name, estimator in (
+        ("linear", LinearRegression()),
+        ("small forest", RandomForestRegressor(n_estimators=5, max_depth=3, random_state=SEED)),
+    ):
+        ws.publish(
+            "Torque", name, estimator.fit(train[inputs], train["Torque [Nm]"]), demo[inputs],
+            demo["Torque [Nm]"], mvp=name == "linear", train_seconds=0.1, effort_days=1.0,
+        )  # fmt: skip
+    return ws.path
+
+
+def open_sprint(open_app, workspace: Path, sprint: str):
+    at = open_app(workspace)
+    at.sidebar.selectbox(key="sprint").set_value(sprint).run()
+    return at.switch_page("pages/bake_off.py").run()
+
+
+def test_a_multiclass_bake_off_counts_per_class_and_prices_a_cost_matrix(other_tasks, open_app):
+    workspace = other_tasks
+    at = open_sprint(open_app, workspace, "Types")
+    assert not at.exception
+    assert at.markdown[0].value.startswith("**Recommendation.**")
+    sentences = [shown(m.value) for m in at.markdown if shown(m.value).startswith("Right on ")]
+    assert len(sentences) == 2
+    assert "Low quality: " in sentences[0] and "recognised" in sentences[0]
+    matrix = table_with(at, "Actually Low quality")
+    assert "Predicted High quality" in matrix.columns
+    total = sum(int(v.replace(",", "")) for v in matrix.to_numpy().ravel())
+    assert total == DEMO_ROWS
+    assert at.number_input(key="assume_wrong_class_cost").label == "Cost of a wrong class"
+    before = error_costs(at)
+    at.number_input(key="assume_wrong_class_cost").set_value(5_000.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    saved = load_assumptions(workspace)
+    assert saved.wrong_class_cost == 5_000
+    assert saved.cost_matrix is None  # no cell edited: every mistake costs the new price
+    assert error_costs(at) != before
+
+
+def test_a_regression_bake_off_says_the_typical_error_in_the_target_unit(other_tasks, open_app):
+    at = open_sprint(open_app, other_tasks, "Torque")
+    assert not at.exception
+    sentences = [shown(m.value) for m in at.markdown if shown(m.value).startswith("Typically off")]
+    assert len(sentences) == 2
+    assert all(re.match(r"^Typically off by [\d.,]+ Nm: half the ", s) for s in sentences)
+    assert at.number_input(key="assume_cost_per_unit_error").label == "Cost per unit of error"
+    assert not at.slider  # no threshold to move
+    assert len(error_costs(at)) == 2
+
+
+def test_an_edited_cost_matrix_cell_is_kept_and_the_others_follow_the_wrong_class_cost(
+    monkeypatch,
+):
+    from ui.sections import bakeoff_assumptions as form
+
+    classes, names = ["L", "M", "H"], {"L": "Low", "M": "Medium", "H": "High"}
+    listed = {"L": {"H": 9.0}}
+    frame = form._matrix_frame(CostAssumptions(cost_matrix=listed), classes, names)
+    assert frame.loc["Actually Low", "Predicted High"] == 9.0
+    assert frame.loc["Actually Low", "Predicted Medium"] == 500.0  # the wrong-class cost
+    assert frame.loc["Actually Low", "Predicted Low"] == 0.0
+    edits = {"edited_rows": {1: {"Predicted Low": 42.0}, 0: {"Predicted Low": 7.0}}}
+    monkeypatch.setattr(form.st, "session_state", {form.MATRIX_KEY: edits})
+    typed = form._typed_matrix(frame, classes, listed)
+    assert typed == {"L": {"H": 9.0}, "M": {"L": 42.0}}  # a right answer never costs

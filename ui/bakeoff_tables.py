@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -20,6 +21,7 @@ from model.costs import (
     ownership,
     round_money,
 )
+from model.labels import display_unit
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
@@ -30,7 +32,7 @@ from model.metrics import (
 from model.outcomes import BinaryOutcome, binary_cells
 from model.stats import available_metrics
 from model.threshold import ErrorCost
-from ui.formatting import escape_markdown, format_value, percent
+from ui.formatting import escape_markdown, format_value, percent, target_name
 from ui.sprint_summary import DEMO_METRICS
 
 __all__ = [
@@ -704,3 +706,19 @@ def ownership_formulas(
         if payback.get(name):
             rows.append({"Prototype": name, "Figure": "Pays back", "Formula": payback[name]})
     return pd.DataFrame(rows, columns=["Prototype", "Figure", "Formula"])
+
+
+__all__ += ["target_unit"]
+
+
+def target_unit(meta: Mapping) -> str | None:
+    """The unit of what a regression predicts: its display unit if publishing gave one, else
+    the unit in brackets at the end of its name ("Torque [Nm]" → "Nm"), else None."""
+    target = target_name(meta)
+    if not target:
+        return None
+    spec = (meta.get("display_units") or {}).get(target)
+    if spec is not None:
+        return display_unit(spec).unit
+    found = re.search(r"\[([^\[\]]+)\]\s*$", target)
+    return found.group(1).strip() if found else None

@@ -56,6 +56,7 @@ from ui.bakeoff_tables import (
     error_cost_text,
     ownership_rows,
     ownership_view,
+    target_unit,
 )
 from ui.review_card import reason_wording
 
@@ -405,7 +406,8 @@ def _outcomes_section(ws: Workspace, sprint: str, costs: list[PrototypeCost], n_
             parts.append(_table(binary_confusion(outcome, class_names, noun), index=True))
         elif proto.task == REGRESSION:
             result = regression_outcome(predictions["actual"], predictions["predicted"])
-            parts.append(f"<p>{_e(outcome_sentence(result, class_names, noun))}</p>")
+            unit = target_unit(proto.meta)
+            parts.append(f"<p>{_e(outcome_sentence(result, class_names, noun, unit))}</p>")
         else:
             classes = [str(c) for c in proto.meta.get("classes", [])]
             actual, predicted = predictions["actual"], predictions["predicted"]

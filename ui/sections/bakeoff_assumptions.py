@@ -43,18 +43,20 @@ def _matrix_frame(current: CostAssumptions, classes: list[str], names: Mapping) 
     return frame
 
 
-def _typed_matrix(frame: pd.DataFrame, classes: list[str]) -> dict[str, dict[str, float]]:
-    """The matrix as the user left it: the editor's edits applied to ``frame``."""
+def _typed_matrix(
+    frame: pd.DataFrame, classes: list[str], listed: dict | None
+) -> dict[str, dict[str, float]] | None:
+    """The cells the matrix lists (``listed``) with the editor's edits applied; a cell never
+    listed nor edited stays out, so it follows the cost of a wrong class."""
     edits = st.session_state.get(MATRIX_KEY) or {}
-    values = frame.to_numpy(dtype=float).copy()
+    matrix = {actual: dict(row) for actual, row in (listed or {}).items()}
     columns = list(frame.columns)
     for row, changes in (edits.get("edited_rows") or {}).items():
         for column, value in changes.items():
-            values[int(row), columns.index(column)] = value
-    return {
-        actual: {decided: float(values[i, j]) for j, decided in enumerate(classes) if i != j}
-        for i, actual in enumerate(classes)
-    }
+            actual, decided = classes[int(row)], classes[columns.index(column)]
+            if actual != decided and value is not None:
+                matrix.setdefault(actual, {})[decided] = float(value)
+    return matrix or None
 
 
 def save_typed_assumptions(
@@ -68,7 +70,7 @@ def save_typed_assumptions(
     try:
         if matrix is not None:
             frame, classes = matrix
-            typed["cost_matrix"] = _typed_matrix(frame, classes)
+            typed["cost_matrix"] = _typed_matrix(frame, classes, current.get("cost_matrix"))
         save_assumptions(path, CostAssumptions.from_dict(typed))
     except (ValueError, TypeError) as error:
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = ("error", formatting.one_line(error))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from model.metrics import BINARY, REGRESSION
 from model.outcomes import outcome_sentence
-from ui import bakeoff_tables, cached, formatting
+from ui import bakeoff_tables, cached
 from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_thresholds
 from ui.sections.bakeoff_session import BakeoffContext
@@ -56,7 +56,7 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
             f"Flag a {bakeoff_tables.singular(ctx.noun)} when the chance of {positive} is at least",
         )
     elif other is not None:
-        unit = _target_unit(ctx, name)
+        unit = bakeoff_tables.target_unit(ctx.metas[name])
         st.write(escape(outcome_sentence(other["outcome"], names, ctx.noun, unit)))
         if ctx.task != REGRESSION and other.get("confusion") is not None:
             st.table(bakeoff_tables.escape_table(bakeoff_tables.count_table(other["confusion"])))
@@ -68,10 +68,3 @@ def outcome_positive(class_names: dict[str, str], label: str) -> str:
     """The positive class's name in a sentence: ``Failure`` → ``failure``."""
     name = class_names.get(label, label)
     return name[0].lower() + name[1:] if name[1:] == name[1:].lower() else name
-
-
-def _target_unit(ctx: BakeoffContext, name: str) -> str | None:
-    proto = ctx.ws.prototype(ctx.sprint, name)
-    target = formatting.target_name(proto.meta)
-    unit = proto.display_unit(target) if target else None
-    return unit.unit if unit is not None else proto.meta.get("target_unit")
