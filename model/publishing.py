@@ -372,6 +372,12 @@ def compute_artifacts(
         predictions, predicted, probabilities = _predictions(estimator, X, y, task, classes)
         latency = _measure_latency(estimator, X, task)
     except Exception as error:  # noqa: BLE001 - the model's own error, summarised for the user
+        dates = _date_columns(X)
+        if dates:
+            raise PublishError(
+                f"column {dates[0]!r} holds dates; turn them into numbers in your pipeline "
+                "(e.g. days since a date) or drop the column"
+            ) from None
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise PublishError(f"the model failed to predict on the data: {message}") from None
 
@@ -469,6 +475,20 @@ def compute_artifacts(
         **latency,
     }
     return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation, replicates)
+
+
+def _date_columns(X: pd.DataFrame) -> list[str]:
+    """The columns of ``X`` that hold dates or times (a datetime dtype, or Python dates)."""
+    return [
+        str(column)
+        for column in X.columns
+        if pd.api.types.is_datetime64_any_dtype(X[column])
+        or isinstance(X[column].dtype, pd.PeriodDtype)
+        or (
+            X[column].dtype == object
+            and pd.api.types.infer_dtype(X[column], skipna=True) in ("datetime", "date")
+        )
+    ]
 
 
 def _may_use_workers(n_rows: int) -> bool:
