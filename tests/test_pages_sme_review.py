@@ -604,3 +604,29 @@ def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_co
     assert line.startswith(f"the corrected label '{predicted}' is what the model predicted")
     assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
     assert at.text_area(key=f"review_comment_{first['key']}").value == "kept"
+
+
+def test_a_re_published_prototype_s_card_shows_the_new_model_not_cached_old_data(
+    zoe, workspace_copy
+):
+    at = zoe
+    row_id = card(at)["row_id"]
+    assert any("RandomForestClassifier" in c.value for c in at.main.caption)
+    ws = model.open_workspace(workspace_copy)
+    old, other = ws.prototype(SPRINT, MVP), ws.prototype(SPRINT, "logistic regression")
+    ws.publish(
+        SPRINT, MVP, other.estimator(), old.features(), old.predictions()["actual"],
+        train_seconds=0.5,
+    )  # fmt: skip
+    at.session_state["review_queue"] = "by id"
+    at.session_state["review_row_id"] = row_id
+    at.run()
+    assert not at.exception
+    assert card(at)["row_id"] == row_id
+    captions = " ".join(c.value for c in at.main.caption)
+    assert "LogisticRegression" in captions and "RandomForestClassifier" not in captions
+    new = ws.prototype(SPRINT, MVP)
+    wanted = formatting.prediction_in_words(
+        new.prediction(row_id)["predicted"], float(new.prediction(row_id)["confidence"]), new.meta
+    )
+    assert plain(at.main.subheader[0].value) == wanted
