@@ -187,3 +187,24 @@ def test_the_altair_charts_built_from_the_specs_validate():
         explanations.global_importance_chart(BINARY_META),
     ):
         assert chart.to_dict(validate=True)
+
+
+def test_the_monthly_cost_spec_validates_and_its_parts_add_up_to_each_total(small_workspace):
+    from model.costs import CostAssumptions
+    from model.recommend import sprint_costs
+    from ui import bakeoff_charts, bakeoff_tables
+
+    ws = model.open_workspace(small_workspace)
+    assumptions = CostAssumptions()
+    metas = {name: ws.prototype("Sprint 2", name).meta for name in ws.prototypes("Sprint 2")}
+    owned = bakeoff_tables.ownership_rows(metas, assumptions)
+    costs = sprint_costs(ws, "Sprint 2", assumptions, n_resamples=100)
+    errors = {c.name: c.errors for c in costs}
+    spec = bakeoff_charts.monthly_cost_spec(owned, errors, ws.mvp("Sprint 2"))
+    assert alt.Chart.from_dict(spec).to_dict(validate=True)
+    data = bakeoff_charts.monthly_cost_data(owned, errors, ws.mvp("Sprint 2"))
+    for cost in costs:
+        label = f"{cost.name} (MVP)" if cost.name == ws.mvp("Sprint 2") else cost.name
+        parts = data[data["prototype"] == label]
+        assert parts["amount"].sum() == pytest.approx(cost.total)
+        assert (parts["formula"].str.len() > 0).all()

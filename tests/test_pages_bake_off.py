@@ -270,6 +270,7 @@ def test_a_recorded_decision_keeps_the_figures_shown_makes_the_mvp_and_lasts(
     at = open_app(workspace_copy, page="bake_off", reviewer="dana")
     at.selectbox(key="bake_off_metric").set_value("roc_auc").run()
     rationale = "No training, [a link](http://x) and **bold** stay text."
+    recommended = shown(at.markdown[0].value).removeprefix("**Recommendation.** ")
     record(at, "physics rules", rationale, attendees="ana, eli")
     assert not at.exception
     assert at.success[0].value == "Decision recorded: physics rules is the MVP."
@@ -287,6 +288,7 @@ def test_a_recorded_decision_keeps_the_figures_shown_makes_the_mvp_and_lasts(
         assert row["running_cost_per_month"] is not None
         assert row["assumptions"]["predictions_per_month"] == 1_000_000
         assert INTERVAL.match(row["shown"]["ROC AUC (95% interval)"])
+        assert row["recommendation"] == recommended
     assert {row["verdict"] for row in snapshot} >= {"the MVP"}
     assert json.loads(json.dumps(snapshot, allow_nan=False)) == snapshot
 
