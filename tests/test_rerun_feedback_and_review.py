@@ -141,7 +141,9 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
     ws = model.open_workspace(workspace_copy)
     old = ws.prototype(SPRINT, MVP)
-    assert any(f"· {old.meta['estimator']}" in c.value for c in at.caption)
+    # The model is named under the card's technical details, the version beside the row.
+    shown = [c.value.replace("\\", "") for c in at.caption]
+    assert f"Model: {old.meta['estimator']}" in shown
     X, y = old.features(), old.predictions()["actual"]
     ws.publish(SPRINT, MVP, model.PhysicsRules().fit(X, y), X, y, effort_days=1.0)
     new = ws.prototype(SPRINT, MVP)
@@ -153,7 +155,9 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
     assert at.subheader[0].value == formatting.escape_markdown(
         formatting.prediction_in_words(row["predicted"], row["confidence"], new.meta)
     )
-    assert any(f"Row {row_id} · {MVP} · {new.meta['estimator']}" in c.value for c in at.caption)
+    shown = [c.value.replace("\\", "") for c in at.caption]
+    assert f"Model: {new.meta['estimator']}" in shown
+    assert any(f"Row {row_id} · {MVP} · version {new.version}" in c for c in shown)
 
 
 def test_the_feedback_tabs_label_the_verdicts_once_per_scope(workspace_copy, open_app, monkeypatch):

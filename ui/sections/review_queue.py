@@ -170,7 +170,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
     with card_column:
         review_explanation.prediction_header(ctx, row["predicted"], confidence)
         st.caption(
-            formatting.escape_markdown(f"Row {row_id} · {ctx.name} · {ctx.meta['estimator']}")
+            formatting.escape_markdown(f"Row {row_id} · {ctx.name} · version {ctx.proto.version}")
         )
         review_explanation.reasons(ctx, explanation, percentiles)
         review_explanation.waterfall(
