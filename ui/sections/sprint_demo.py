@@ -127,7 +127,7 @@ def dependence(path: str, proto: Prototype) -> None:
     spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.version, feature)
     st.vega_lite_chart(spec, width="stretch")
     st.caption(
-        "Each point is a demo row explained so far: how far this reading moved its prediction "
+        "Each dot is a demo row explained so far: how far this reading moved its prediction "
         "(above the dashed line: up; below: down), against the reading's value."
     )
 
