@@ -561,7 +561,7 @@ def ownership_view(
     """What each prototype costs the business, one row each: hosting, retraining and
     maintenance a month, what owning it costs a month and a year, the one-off cost, what its
     errors cost a month (with the interval), the total a month, and the payback against the
-    MVP ("(uncertain)" when the saving's interval includes zero); money as text."""
+    MVP ("in 2 months?" when the saving's interval includes zero); money as text."""
     by_name = recommendation_table.set_index("prototype")
     rows = []
     for name, figures in owned.items():
@@ -586,7 +586,7 @@ def ownership_view(
             row["Pays back"] = "the MVP"
         elif months is not None:
             uncertain = "within the uncertainty" in str(priced["payback_formula"])
-            row["Pays back"] = f"in {_months(months)}{' (uncertain)' if uncertain else ''}"
+            row["Pays back"] = f"in {_months(months)}{'?' if uncertain else ''}"
         else:
             formula = str(priced["payback_formula"]) if priced is not None else ""
             row["Pays back"] = "never" if formula.startswith("never") else "unknown"
@@ -644,7 +644,8 @@ def ownership_help(
         "Total / month": "To own a month + what its errors cost a month.",
         "Pays back": (
             "The one-off cost ÷ what it saves a month against the MVP (the MVP's total a "
-            "month − its total a month)."
+            "month − its total a month). A question mark: the saving is within the "
+            "uncertainty, so it may never pay back."
         ),
     }
 
