@@ -52,6 +52,8 @@ DECK_ERROR_SHARE = 0.5
 DECK_PRIORITY_SHARE = 0.1
 #: Regression decks are stratified by this many quantile bins of the predicted value.
 DECK_REGRESSION_BINS = 10
+#: The prototype file of a model with free-text columns: the deck rows' largest words.
+TEXT_CONTRIBUTIONS_FILE = "text_contributions.parquet"
 
 #: Worker processes for tree SHAP values when publishing (joblib's ``n_jobs``: -1 is every
 #: core). ``$SPRINT_REVIEW_SHAP_JOBS`` overrides it; 1 computes everything in-process.

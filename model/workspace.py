@@ -20,6 +20,9 @@ Layout::
         bootstrap.npy                     the headline metric on each of the bake-off's
                                           bootstrap resamples (``bootstrap`` in
                                           prototype.json says which)
+        text_contributions.parquet        models with free-text columns: each deck row's
+                                          largest words and the rest summed
+                                          (``model.explain_text``)
 
 Publishing writes a prototype into a staging folder and moves it into place, so a failed
 publish leaves nothing half-written and a re-publish replaces the old version whole, its
@@ -61,7 +64,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model import persistence
-from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE
+from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
 from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
 from model.metrics import METRICS, REGRESSION, headline_metric
 from model.naming import validate_name
@@ -747,6 +750,11 @@ class Workspace:
                     BOOTSTRAP_FILE,
                     lambda path: np.save(path, artifacts.replicates, allow_pickle=False),
                 )
+            )
+        words = getattr(artifacts.explanation, "words", None)
+        if words is not None:
+            writes.append(
+                (TEXT_CONTRIBUTIONS_FILE, lambda path: words.to_parquet(path, index=False))
             )
         for file_name, write in writes:
             _disk_step(f"write {file_name}")
