@@ -325,7 +325,12 @@ def explain_on_demand(
 
     # Exact Shapley values make ~2**M small predict calls; OpenMP threads (histogram gradient
     # boosting) cost more to start than such a call takes.
+    from model.explain_text import explain_if_text  # published with free-text columns
+
     with threadpool_limits(limits=1, user_api="openmp"):
+        text = explain_if_text(estimator, X, background, task, n_classes, explainer)
+        if text is not None:
+            return text
         try:
             return explain_rows(estimator, X, background, task, n_classes, explainer)
         except ExplanationError:

@@ -401,8 +401,11 @@ def compute_artifacts(
     )
 
     def explain() -> Explanation:
+        from model.explain_text import explain_if_text  # a free-text column: word by word
+
         try:
-            return explain_estimator(
+            text = explain_if_text(estimator, X.loc[deck.rows], background, task, len(classes))
+            return text or explain_estimator(
                 estimator, X.loc[deck.rows], background, task, len(classes), outputs=outputs
             )
         except ExplanationError as error:
@@ -442,8 +445,11 @@ def compute_artifacts(
             model_bytes, other, background, task, len(classes), explanation.explainer
         )
 
+    texts = list(getattr(explanation, "text_columns", []))  # free text: no categories
     categorical = {
-        c: sorted(map(str, X[c].dropna().unique())) for c in X.columns if c not in numeric
+        c: sorted(map(str, X[c].dropna().unique()))
+        for c in X.columns
+        if c not in numeric and c not in texts
     }
     target = getattr(y_original, "name", None)
     meta = {
@@ -454,6 +460,7 @@ def compute_artifacts(
         "explained_classes": [c or None for c in explained],
         "features": list(X.columns),
         "categorical": categorical,
+        "text_columns": texts,
         "n_rows": len(X),
         "has_labels": y is not None,
         "metrics": metrics,
