@@ -495,7 +495,7 @@ def segment_table(
     Index: the segment (named after the feature); columns ``rows``, ``positives`` (binary
     tasks; NaN otherwise) and one per prototype. A numeric feature with more than ten distinct
     values is cut into ``bins`` quantile bins. A metric undefined on a segment (one class
-    only) is NaN.
+    only) is NaN. A free-text feature (``text_columns`` of a prototype) is refused.
     """
     data = load_sprint(ws, sprint)
     metric = data.metric(metric_key)
@@ -530,6 +530,11 @@ def _feature_values(data: SprintData, feature: str) -> pd.Series:
     available: list[str] = []
     for name in data.scored:
         columns = data.prototypes[name].meta.get("features", [])
+        if feature in data.prototypes[name].meta.get("text_columns", []):
+            raise WorkspaceError(
+                f"{feature!r} is free text, a value of its own on nearly every row; "
+                "choose a categorical or numeric feature to split by"
+            )
         if feature in columns:
             frame = data.prototypes[name].features()
             frame.index = frame.index.astype(str)
