@@ -70,6 +70,8 @@ MIN_RANGE_SHARE = 0.01
 _REGRESSION_STRATA = 4
 #: Longest piece of the user's input quoted back in an error message.
 QUOTE_MAX = 60
+#: Longest text an SME may type into a free-text field of their own case.
+MAX_TEXT_LENGTH = 10_000
 
 
 # -- review queues -------------------------------------------------------------------------------
@@ -430,17 +432,27 @@ def _is_numeric(column: pd.Series) -> bool:
 def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One entry per model feature, to build the "try your own case" form from.
 
-    Each entry: ``name``, ``kind`` ("numeric" or "categorical"), ``min``, ``max``, ``median``
-    and ``integer`` (whole numbers only) for numeric features, ``categories`` for categorical
-    ones, and ``default`` (the median, or the most common category). Ranges are those of the
+    Each entry: ``name``, ``kind`` ("numeric", "categorical" or "text"), ``min``, ``max``,
+    ``median`` and ``integer`` (whole numbers only) for numeric features, ``categories`` for
+    categorical ones, and ``default`` (the median, or the most common category). A free-text
+    column (``text_columns`` in the prototype's metadata) is "text": any text up to
+    ``MAX_TEXT_LENGTH`` characters, its default the first demo row's. Ranges are those of the
     prototype's demo data: ``features`` is ``proto.features()`` if the caller has it already
     (it is not changed); otherwise it is read.
     """
     data = proto.features() if features is None else features
+    texts = proto.meta.get("text_columns") or []
     schema = []
     for name in proto.meta["features"]:
         column = data[name]
-        if _is_numeric(column):
+        if name in texts:
+            present = column.dropna()
+            default = str(present.iloc[0]) if len(present) else ""
+            schema.append(
+                {"name": name, "kind": "text", "min": None, "max": None, "median": None,
+                 "integer": False, "categories": None, "default": default}
+            )  # fmt: skip
+        elif _is_numeric(column):
             present = column.dropna()
             integer = pd.api.types.is_integer_dtype(column)
             median = float(present.median()) if len(present) else None
@@ -511,7 +523,9 @@ def explain_own_case(
     Returns ``output``, ``base_value``, ``contributions``, ``explained_class``, ``unit``,
     ``feature_values``, ``predicted``, ``explainer``, and also ``row_id``
     (``feedback_store.own_case_id``), ``confidence`` and ``probabilities`` (classification),
-    ready for ``FeedbackStore.record(..., source="own")``.
+    ready for ``FeedbackStore.record(..., source="own")``. A model reading free text also
+    gets ``words``: per word of the typed text (``model.explain_text``), ``column``, ``word``,
+    ``contribution`` and ``error``, largest first; a column's words sum to its contribution.
     """
     schema = input_schema(proto)
     values = _validated_case(schema, features)
@@ -528,8 +542,11 @@ def explain_own_case(
     # boosting) cost more to start than such a call takes: seconds instead of a fraction.
     with threadpool_limits(limits=1, user_api="openmp"):
         from model.explain import explain_estimator  # shap and scikit-learn: own cases only
+        from model.explain_text import explain_if_text
 
-        explanation = explain_estimator(estimator, X, background, task, len(classes))
+        explanation = explain_if_text(
+            estimator, X, background, task, len(classes)
+        ) or explain_estimator(estimator, X, background, task, len(classes))
     result: dict[str, Any] = {"row_id": X.index[0], "feature_values": values}
     if task == REGRESSION:
         predicted: Any = float(np.asarray(estimator.predict(X), dtype=float)[0])
@@ -558,6 +575,10 @@ def explain_own_case(
         predicted=predicted,
         explainer=explanation.explainer,
     )
+    words = getattr(explanation, "words", None)
+    if words is not None:  # a free-text column: its words, largest first
+        mine = words[words["explained_class"] == str(label or "")].sort_values("rank")
+        result["words"] = mine[["column", "word", "contribution", "error"]].to_dict("records")
     return result
 
 
@@ -593,6 +614,8 @@ def what_if(
     field = next((f for f in schema if f["name"] == feature), None)
     if field is None:
         raise ValueError(f"unknown feature {_quoted(feature)}; choose one of the model's features")
+    if field["kind"] == "text":
+        raise ValueError(f"{feature} is free text; choose a numeric or categorical feature")
     if field["kind"] == "categorical":
         grid: list[Any] = list(field["categories"])
     else:
@@ -634,6 +657,14 @@ def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, An
     values: dict[str, Any] = {}
     for field in schema:
         name, value = field["name"], features[field["name"]]
+        if field["kind"] == "text":
+            if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
+                raise ValueError(
+                    f"{name} must be a text of at most {MAX_TEXT_LENGTH:,} characters; got "
+                    f"{_quoted(value) if not isinstance(value, str) else f'{len(value):,}'}"
+                )
+            values[name] = value
+            continue
         if field["kind"] == "categorical":
             allowed = {str(c): c for c in field["categories"]}
             if str(value) not in allowed:
