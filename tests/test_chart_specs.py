@@ -35,7 +35,7 @@ def altair_waterfall_chart(
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.22 * span]
+    domain = [low - 0.02 * span if low < 0 else low, high + 0.35 * span]
     axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
@@ -75,7 +75,7 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
     high = float(data["importance"].max()) if len(data) else 1.0
     x = alt.X(
         "importance:Q",
-        title=f"how much it moves {target}, on average",
+        title=f"average effect on {target}",
         scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
         axis=alt.Axis(format=percent_format(high) if probability else "~s", tickCount=5),
     )

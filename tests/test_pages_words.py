@@ -139,7 +139,7 @@ def test_the_sprint_demo_names_classes_units_and_features(words_workspace, open_
     assert [classes.format_func(o) for o in classes.options] == ["No failure", "Failure"]
     waterfall = chart_frames(at, chart_data)[-1]
     air = next(label for label in waterfall["label"] if label.startswith("Air temperature"))
-    assert re.fullmatch(r"Air temperature \[K\] = \d{3}\.\d K \(\d{2}\.\d °C\)", air)
+    assert re.fullmatch(r"Air temperature = \d{3}\.\d K \(\d{2}\.\d °C\)", air)
     values = at.dataframe[-1].value.set_index("Feature")
     assert values.loc["Type", "What it is"] == "quality variant: L low, M medium, H high"
     assert values.loc["Torque [Nm]", "Value"].endswith(" Nm")
@@ -243,7 +243,7 @@ def test_the_sprint_demo_shows_one_reading_s_contribution_against_its_value(
     at = open_page(open_app, words_workspace, "sprint_demo")
     proto = model.open_workspace(words_workspace).prototype(SPRINT, MVP)
     top = explanations.top_features(proto.meta)
-    control = at.segmented_control(key="demo_dependence")
+    control = at.selectbox(key="demo_dependence")
     assert list(control.options) == top
     assert specs(at)[1]["layer"][1]["encoding"]["x"]["title"] == control.value
     numeric = next(f for f in top if f != "Type")

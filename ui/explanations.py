@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
     import altair as alt
 
 __all__ = [
+    "contribution_text",
     "dependence_data",
     "dependence_spec",
     "estimate_note",
@@ -62,6 +63,11 @@ def _text(value: float, unit: str | None, signed: bool) -> str:
         return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
     shown = format_number(value)
     return f"+{shown}" if signed and value >= 0 else shown
+
+
+def contribution_text(value: float, unit: str | None) -> str:
+    """A contribution as the waterfall shows it: "+12.3%" of chance, or "+0.42"."""
+    return _text(float(value), unit, signed=True)
 
 
 def waterfall_data(
@@ -233,7 +239,8 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.22 * span]
+    # Room on the right for the value written after the rightmost end of each bar.
+    domain = [low - 0.02 * span if low < 0 else low, high + 0.35 * span]
     axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
@@ -321,7 +328,7 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
         "quantitative",
         axis={"format": percent_format(high) if probability else "~s", "tickCount": 5},
         scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
-        title=f"how much it moves {target}, on average",
+        title=f"average effect on {target}",
     )
     bars = {
         "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},
@@ -378,8 +385,7 @@ def dependence_spec(
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
     numeric = pd.api.types.is_numeric_dtype(data["value"])
     target = _target(meta, None, unit)
-    title = feature_help(meta, feature)
-    title = f"{feature}: {title}" if title else feature
+    title = feature
     x = vega.field(
         "value",
         "quantitative" if numeric else "nominal",

@@ -114,8 +114,14 @@ def value_in_units(value: object, meta: Mapping | None = None, column: str | Non
 
 
 def feature_label(name: str, value: object, meta: Mapping | None = None) -> str:
-    """``"Torque [Nm] = 65.2 Nm"``; ``"Air temperature [K] = 300.1 K (27.0 °C)"``."""
-    return f"{name} = {value_in_units(value, meta, name)}"
+    """``"Torque [Nm] = 65.2"``; with a display unit, the unit is said once: ``"Torque =
+    65.2 Nm"``, ``"Air temperature = 300.1 K (27.0 °C)"``."""
+    shown = value_in_units(value, meta, name)
+    spec = ((meta or {}).get("display_units") or {}).get(name)
+    if spec is not None and shown != format_value(value):
+        unit = display_unit(spec).unit
+        name = re.sub(rf"\s*\[{re.escape(unit)}\]\s*$", "", name) or name
+    return f"{name} = {shown}"
 
 
 def feature_help(meta: Mapping, column: str) -> str | None:

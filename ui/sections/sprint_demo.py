@@ -121,11 +121,12 @@ def dependence(path: str, proto: Prototype) -> None:
     if not top:
         return
     st.subheader("How one reading moves the prediction")
-    feature = st.segmented_control(
-        "Reading", top, default=top[0], required=True, key="demo_dependence"
-    )
+    feature = st.selectbox("Reading", top, key="demo_dependence")
     spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.version, feature)
     st.vega_lite_chart(spec, width="stretch")
+    described = formatting.feature_help(proto.meta, feature)
+    if described:
+        st.caption(formatting.escape_markdown(f"{feature}: {described}."))
     st.caption(
         "Each dot is a demo row explained so far: how far this reading moved its prediction "
         "(above the dashed line: up; below: down), against the reading's value."
