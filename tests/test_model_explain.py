@@ -71,6 +71,28 @@ def test_frame_codec_round_trips_strings_and_marks_unknown_categories_missing():
     assert np.isnan(unseen[0, 0])
 
 
+def test_frame_codec_gives_numeric_frames_back_with_their_dtypes_and_owns_its_data():
+    frame = pd.DataFrame(
+        {
+            "torque": [40.5, 38.0, 51.25],
+            "speed": np.array([1500, 1420, 1610], dtype="int64"),
+            "wear": np.array([3.5, 0.0, 7.0], dtype="float32"),
+            "tool": np.array([1, 2, 3], dtype="uint8"),
+        }
+    )
+    codec = FrameCodec(frame)
+    array = codec.encode(frame)
+    decoded = codec.decode(array)
+    pd.testing.assert_frame_equal(decoded, frame)
+    decoded.loc[0, "torque"] = -1.0  # a model writing to its input leaves the array alone
+    assert array[0, 0] == 40.5
+    # a missing value in an integer column: the column stays float, with NaN
+    array[1, 1] = np.nan
+    gappy = codec.decode(array)
+    assert gappy["speed"].dtype == np.float64 and np.isnan(gappy.loc[1, "speed"])
+    assert list(gappy.dtypes[["torque", "wear", "tool"]]) == ["float64", "float32", "uint8"]
+
+
 def test_one_hot_columns_map_back_to_their_source():
     prep = fitted_pipeline()[0]
     assert source_columns(prep, ["kind", "x", "z"]) == ["kind", "kind", "kind", "x", "z"]
