@@ -758,3 +758,14 @@ def test_an_edited_cost_matrix_cell_is_kept_and_the_others_follow_the_wrong_clas
     monkeypatch.setattr(form.st, "session_state", {form.MATRIX_KEY: edits})
     typed = form._typed_matrix(frame, classes, listed)
     assert typed == {"L": {"H": 9.0}, "M": {"L": 42.0}}  # a right answer never costs
+
+
+def test_the_disagreements_name_the_classes(named_workspace, open_app):
+    at = open_tab(open_app(named_workspace, page="bake_off"), DISAGREEMENTS)
+    assert not at.exception
+    rows = next(d.value for d in at.dataframe if "Row" in d.value.columns)
+    assert set(rows["Truth"]) <= {"Failure", "No failure"}
+    for name in ("tool-wear rule", "physics rules", "logistic regression"):
+        assert set(rows[name]) <= {"Failure", "No failure"}
+        assert f"{name}: chance of Failure" in rows.columns
+    assert not [c for c in rows.columns if "p(1)" in c]

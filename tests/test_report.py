@@ -203,3 +203,11 @@ def test_report_shows_the_thresholds_and_costs_the_page_passes(named):
     text = " ".join(" ".join(parse(document).text).split())
     assert "At a threshold of 99.0%" in text
     assert recommendation.text in text
+
+
+def test_report_names_the_classes_where_the_prototypes_disagree(named):
+    document = bakeoff_report_html(named, "Sprint 1", "pr_auc", n_resamples=100)
+    section = document.split("Where the prototypes disagree", 1)[1].split("<h2>", 1)[0]
+    assert "most split rows" in section  # the two rules do disagree on some rows
+    assert "chance of Failure" in section and "p(1)" not in section
+    assert "<td>No failure</td>" in section

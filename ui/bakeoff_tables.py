@@ -348,17 +348,28 @@ def _finite(value: object) -> float | None:
     return None if pd.isna(number) or not np.isfinite(number) else float(number)
 
 
-def disagreement_view(rows: pd.DataFrame, prototypes: Iterable[str]) -> pd.DataFrame:
+def disagreement_view(
+    rows: pd.DataFrame, prototypes: Iterable[str], class_names: Mapping | None = None
+) -> pd.DataFrame:
     """The rows of ``bakeoff.disagreements`` as text: row id, the truth, then each prototype's
-    prediction and probability."""
+    prediction and probability; labels by their ``class_names`` ("Failure", not 1)."""
+    names = {str(k): str(v) for k, v in (class_names or {}).items()}
+
+    def named(values) -> list[str]:
+        return [names.get(str(v), str(v)) for v in values]
+
     out = pd.DataFrame({"Row": rows["row_id"].astype(str).to_numpy()})
     if "actual" in rows.columns:
-        out["Truth"] = rows["actual"].astype(str).to_numpy()
+        out["Truth"] = named(rows["actual"])
     for name in prototypes:
-        out[name] = rows[name].astype(str).to_numpy()
+        out[name] = named(rows[name])
         for column in rows.columns:
             if column.startswith(f"{name}: "):
-                out[column] = [percent(v) for v in rows[column]]
+                shown = column
+                found = re.fullmatch(rf"{re.escape(name)}: p\((.*)\)", column)
+                if found:
+                    shown = f"{name}: chance of {names.get(found.group(1), found.group(1))}"
+                out[shown] = [percent(v) for v in rows[column]]
     return out
 
 

@@ -52,6 +52,7 @@ from ui.bakeoff_charts import (
 from ui.bakeoff_tables import (
     binary_confusion,
     count_table,
+    disagreement_view,
     display_table,
     error_cost_text,
     ownership_rows,
@@ -503,11 +504,10 @@ def _disagreements_section(ws: Workspace, sprint: str) -> str:
     parts = [heading, f"<p>{_e(summary)}</p>", "<p>Share of identical predictions:</p>"]
     parts.append(_table(agreement, index=True, numeric=set(agreement.columns)))
     if len(split):
-        for column in split.columns:
-            if split[column].dtype.kind == "f":
-                split[column] = [f"{v:.2f}" for v in split[column]]
+        names = list(found["agreement"].index)
+        class_names = ws.prototype(sprint, names[0]).class_names if names else {}
         parts.append(f"<p>The {len(split)} most split rows:</p>")
-        parts.append(_table(split))
+        parts.append(_table(disagreement_view(split, names, class_names)))
     return "".join(parts)
 
 

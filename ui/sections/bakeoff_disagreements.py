@@ -18,12 +18,19 @@ ROWS_PER_PAGE = 25
 
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
-    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role)
+    names = ctx.class_names(ctx.prototypes[0])
+    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names)
 
 
-def show_disagreements(ws: Workspace, sprint: str, stamp: tuple, role: str | None) -> None:
+def show_disagreements(
+    ws: Workspace,
+    sprint: str,
+    stamp: tuple,
+    role: str | None,
+    class_names: dict[str, str] | None = None,
+) -> None:
     """The rows where the prototypes predict different labels, a page at a time, and the
-    button that sends them to SME review."""
+    button that sends them to SME review; labels by their ``class_names``."""
     st.subheader("Where the prototypes disagree")
     path = str(ws.path)
     try:
@@ -106,7 +113,7 @@ def show_disagreements(ws: Workspace, sprint: str, stamp: tuple, role: str | Non
                 start = (int(page) - 1) * ROWS_PER_PAGE
                 rows = differ.iloc[start : start + ROWS_PER_PAGE]
                 st.dataframe(
-                    bakeoff_tables.disagreement_view(rows, names),
+                    bakeoff_tables.disagreement_view(rows, names, class_names),
                     hide_index=True,
                     width="stretch",
                     column_config={"Row": st.column_config.TextColumn(pinned=True)},
