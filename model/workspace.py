@@ -395,7 +395,10 @@ class Prototype:
         if not precomputed:
             return _first_on_demand(self._on_demand(label, row_id))
         rows = _read_rows(self.path / _shap_file_name(label), [row_id])
-        return (rows.iloc[0], self.meta["explainer"]) if len(rows) else None
+        # A deck row explained by another explainer than most (a fallback) is listed by it.
+        by_row = self.meta.get("explainer_rows") or {}
+        explainer = next((e for e, ids in by_row.items() if row_id in ids), self.meta["explainer"])
+        return (rows.iloc[0], explainer) if len(rows) else None
 
     def base_value(self, explained_class: str | None = None) -> float:
         classes = self.meta["explained_classes"]

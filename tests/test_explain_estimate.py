@@ -127,19 +127,23 @@ class NudgedBoosting(GradientBoostingClassifier):
         return proba
 
 
-@pytest.fixture(scope="module")
-def nudged():
-    """A 30-feature nudged model, 40 rows, the 20-row background publishing draws from them
-    (``background_size=20``) and two moved rows outside it."""
+def nudged_rows(n_rows: int = 40, n_background: int = 20):
+    """A 30-feature nudged model, ``n_rows`` rows, the background publishing draws from them
+    (``background_size=n_background``) and two moved rows outside it."""
     X, y, _, _ = breast_cancer()
-    _, _, rows, _ = breast_cancer(demo=40)
+    _, _, rows, _ = breast_cancer(demo=n_rows)
     boosting = NudgedBoosting(n_estimators=15, max_depth=3, random_state=0).fit(X, y)
-    background = rows.sample(20, random_state=SEED)
+    background = rows.sample(n_background, random_state=SEED)
     first = rows.iloc[:, 0]
     once = ~first.duplicated(keep=False) & ~rows.index.isin(background.index)
     moved = rows.index[once][[1, 5]]
     boosting.moved_ = first.loc[moved].to_numpy()
     return boosting, rows, background, moved
+
+
+@pytest.fixture(scope="module")
+def nudged():
+    return nudged_rows()
 
 
 def test_rows_a_wide_models_fast_explainer_gets_wrong_are_estimated_one_by_one(nudged):
@@ -181,6 +185,17 @@ def test_publishing_records_which_rows_were_estimated(nudged):
     assert meta["explainer_methods"][explain.ESTIMATE] == 2
     assert sorted(meta["explainer_rows"][explain.ESTIMATE]) == sorted(moved)
     assert 0 < meta["estimate_error"] <= 0.01
+
+
+def test_a_deck_row_that_was_estimated_says_so_when_shown(tmp_path):
+    boosting, rows, _, moved = nudged_rows(n_rows=60, n_background=50)
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S", "nudged", boosting, rows, deck_size=None)
+    assert proto.meta["explainer"] == INTERVENTIONAL_TREE
+    estimated = ws.explain("S", "nudged", moved[0])
+    assert estimated["precomputed"] and estimated["explainer"] == explain.ESTIMATE
+    other = rows.index[~rows.index.isin(moved)][0]
+    assert ws.explain("S", "nudged", other)["explainer"] == INTERVENTIONAL_TREE
 
 
 def test_a_wide_regression_is_estimated_to_a_hundredth_of_its_backgrounds_range():
