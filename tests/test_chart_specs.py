@@ -35,7 +35,7 @@ def altair_waterfall_chart(
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.35 * span]
+    domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
     axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
@@ -67,15 +67,11 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
     """Mean |SHAP contribution| per feature over the demo rows, largest first (the top ten)."""
     data = explanations.global_importance_data(meta)
     probability = meta.get("task") != REGRESSION
-    if meta.get("task") == MULTICLASS:
-        target = "the class probabilities"
-    else:
-        target = probability_label(meta)
     y = alt.Y("feature:N", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     x = alt.X(
         "importance:Q",
-        title=f"average effect on {target}",
+        title="average effect",
         scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
         axis=alt.Axis(format=percent_format(high) if probability else "~s", tickCount=5),
     )

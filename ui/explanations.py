@@ -36,6 +36,7 @@ __all__ = [
     "estimate_note",
     "global_importance_chart",
     "global_importance_data",
+    "importance_caption",
     "scale_note",
     "technical_details",
     "top_features",
@@ -240,7 +241,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     # Room on the right for the value written after the rightmost end of each bar.
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.35 * span]
+    domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
     axis_format = percent_format(span) if probability else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
@@ -305,6 +306,16 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
     return data
 
 
+def importance_caption(meta: Mapping) -> str:
+    """What the importance bars measure, in words."""
+    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
+    if meta.get("task") == MULTICLASS:
+        target = "the class probabilities" if unit == "probability" else "the class scores"
+    else:
+        target = _target(meta, None, unit)
+    return f"Each bar: how much the reading moves {target}, on average over the demo rows."
+
+
 def top_features(meta: Mapping, count: int = 4) -> list[str]:
     """The ``count`` features with the largest mean |contribution|, largest first."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
@@ -317,10 +328,6 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
     data = global_importance_data(meta, max_features)
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
     probability = unit == "probability"
-    if meta.get("task") == MULTICLASS:
-        target = "the class probabilities" if probability else "the model's class scores"
-    else:
-        target = _target(meta, None, unit)
     y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     x = vega.field(
@@ -328,7 +335,7 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
         "quantitative",
         axis={"format": percent_format(high) if probability else "~s", "tickCount": 5},
         scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
-        title=f"average effect on {target}",
+        title="average effect",
     )
     bars = {
         "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},

@@ -99,6 +99,7 @@ def global_importance(path: str, proto: Prototype) -> None:
     st.subheader("What drives the model")
     spec = cached.importance_spec(path, proto.sprint, proto.name, proto.version)
     st.vega_lite_chart(spec, width="stretch")
+    st.caption(formatting.escape_markdown(explanations.importance_caption(proto.meta)))
     note = prediction_rows.importance_caption(proto.meta)
     if note:
         st.caption(formatting.escape_markdown(note))
