@@ -21,7 +21,10 @@ def show_segments(
     path: str, sprint: str, metric_key: str, label: str, choices: list[str], stamp: tuple
 ) -> None:
     """The score (``label``) of each prototype per value of a feature chosen among ``choices``."""
-    st.subheader(f"{label} per segment")
+    st.subheader("How each prototype scores per segment")
+    help_text = bakeoff_tables.METRIC_HELP.get(metric_key)
+    if help_text:
+        st.caption(escape(f"The score is {label}: {help_text[0].lower()}{help_text[1:]}"))
     if not choices:
         st.info("These prototypes were published without their feature names.")
     else:
