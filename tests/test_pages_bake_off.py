@@ -116,7 +116,7 @@ def test_the_segment_table_shows_the_metric_per_type_with_counts(small_workspace
     assert sum(int(n.replace(",", "")) for n in segments["Rows"]) == 300
     assert {"Positives", *PROTOTYPES} <= set(segments.columns)
     assert "How each prototype scores per segment" in [h.value for h in at.subheader]
-    assert any(c.value.startswith("The score is PR AUC: how well") for c in at.caption)
+    assert any(shown(c.value).startswith("The score is PR AUC: how well") for c in at.caption)
 
 
 def test_the_disagreements_list_the_rows_and_can_be_sent_to_review(workspace_copy, open_app):
