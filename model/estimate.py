@@ -39,33 +39,16 @@ its linear logit still makes each coalition's value a sum and a sigmoid (``first
 with no pass through the pipeline. Other pipelines of column-wise preprocessing skip the
 preprocessing the same way.
 
-How to plug in
---------------
-In ``model.explain._model_agnostic``, for more than ``MAX_EXACT_FEATURES`` features, replace the
-``PermutationExplainer`` call with::
-
-    from model.estimate import ESTIMATE_EXPLAINER, estimate_shapley, target_error_for
-
-    estimate = estimate_shapley(
-        predict,
-        rows,
-        bg,
-        seed=SEED,
-        target_error=target_error_for(task, outputs),
-        layer=first_layer(estimator, codec.decode, task),
-    )
-    return estimate.values, estimate.base_values, ESTIMATE_EXPLAINER
-
-where ``predict``, ``rows`` and ``bg`` are the codec-encoded prediction function and arrays it
-already builds, and ``outputs`` the model outputs of the published rows (for regression the
-target is 1% of their range: store ``target_error`` with the prototype and pass the stored one
-when explaining a row after publishing, so the row is held to the deck's target). Record
-``estimate.stated_error`` (the largest half-width of any contribution), ``estimate.errors``
-(per contribution, to show "approximate (± ...)"), ``estimate.converged`` and
-``estimate.top_resolved``, and add ``ESTIMATE_EXPLAINER`` to ``_MODEL_AGNOSTIC_EXPLAINERS`` so
-that ``explain_rows`` re-runs it: with the same seed, target and background a row gets the
-values the publish gave it. ``first_layer`` may return None (then ``predict`` is used); the
-additivity check ``_checked`` makes stays as it is (the values are additive by construction).
+Where it is used
+----------------
+``model.explain._model_agnostic`` calls ``estimate_shapley`` for more than
+``MAX_EXACT_FEATURES`` features, with ``model.explain.ESTIMATE_SEED``, the target of
+``model.explain.estimate_target`` (0.01 in probability; 1% of the range of the model's outputs
+over the background rows for a regression, a range known again when a row is explained after
+publishing) and ``first_layer``. Publishing records the method per row, the largest stated
+error (``estimate_error``) and the estimate's seed, target and counts
+(``Explanation.methods_meta``); ``model.explain.explain_rows`` re-runs it for a row explained
+later, which then gets the values a publish gave it.
 """
 
 from __future__ import annotations
