@@ -169,6 +169,8 @@ def test_publish_records_the_text_column_and_the_deck_rows_words(published):
     assert "note" not in meta["categorical"]
     assert meta["explainer"] == TEXT_EXPLAINER
     assert meta["max_additivity_error"] <= 1e-9
+    assert 0 < meta["estimate_error"] <= meta["estimate"]["target_error"] == 0.01
+    assert meta["estimate"]["rows"] == 12
     stored = pd.read_parquet(proto.path / TEXT_CONTRIBUTIONS_FILE)
     shap = proto.shap_values()
     assert set(stored["row_id"]) == set(shap.index.astype(str))
