@@ -288,8 +288,11 @@ def test_each_own_case_field_shows_its_allowed_range(words_workspace, open_app):
     proto = model.open_workspace(words_workspace).prototype(SPRINT, MVP)
     torque = next(f for f in review.input_schema(proto) if f["name"] == "Torque [Nm]")
     label = field(at, "Torque [Nm]").label
-    assert label == f"Torque [Nm] ({torque['min']:.1f} Nm to {torque['max']:.1f} Nm)"
-    assert "°C" in field(at, "Air temperature [K]").label
+    assert label == f"Torque [Nm] ({torque['min']:.1f}–{torque['max']:.1f} Nm)"
+    air = field(at, "Air temperature [K]").label
+    assert re.fullmatch(
+        r"Air temperature \[K\] \(\d{3}\.\d–\d{3}\.\d K \(\d\d\.\d–\d\d\.\d °C\)\)", air
+    )
 
 
 def test_an_out_of_range_value_is_refused_not_clamped(words_workspace, open_app):

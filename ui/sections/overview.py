@@ -62,9 +62,16 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
         sprint_summary.overview_table(ws, summary, counts),
         hide_index=True,
         width="stretch",
+        # Widths that fit the table in the main column at 1280x720, "Reviewers" included.
         column_config={
-            name: st.column_config.NumberColumn(name, width=76)
-            for name in ("Correct", "Wrong", "Unsure", "Reviewers")
+            "Sprint": st.column_config.TextColumn("Sprint", width=72),
+            "MVP": st.column_config.TextColumn("MVP", width=180),
+            "Decision": st.column_config.TextColumn("Decision", width=140),
+            **{
+                name: st.column_config.NumberColumn(name, width=64)
+                for name in ("Correct", "Wrong", "Unsure")
+            },
+            "Reviewers": st.column_config.NumberColumn("Reviewers", width=84),
         },
     )
 

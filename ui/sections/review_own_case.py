@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from model import review
+from model.labels import display_unit
 from ui import cached, formatting
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
@@ -16,15 +17,18 @@ OWN_FLASH_KEY = "review_own_flash"
 
 
 def range_text(field: dict, meta: dict) -> str:
-    """A numeric field's allowed range in its units: "3.8 Nm to 76.6 Nm"."""
-    low, high = field["min"], field["max"]
-    if field["integer"]:
-        low, high = int(low), int(high)
-    name = field["name"]
-    return (
-        f"{formatting.value_in_units(low, meta, name)} to "
-        f"{formatting.value_in_units(high, meta, name)}"
-    )
+    """A numeric field's allowed range in its units: "11.4–74.5 Nm", "295.3–304.3 K
+    (22.2–31.2 °C)"."""
+    low, high = float(field["min"]), float(field["max"])
+    spec = (meta.get("display_units") or {}).get(field["name"])
+    if spec is None:
+        return f"{formatting.format_value(low)}–{formatting.format_value(high)}"
+    unit = display_unit(spec)
+    digits = 0 if field["integer"] and unit.also is None else 1
+    text = f"{low:,.{digits}f}–{high:,.{digits}f} {unit.unit}"
+    if unit.also is not None:
+        text += f" ({unit.converted(low):,.1f}–{unit.converted(high):,.1f} {unit.also})"
+    return text
 
 
 def number_field(field: dict, key: str, meta: dict):
