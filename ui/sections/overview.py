@@ -65,8 +65,8 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
         # Widths that fit the table in the main column at 1280x720, "Reviewers" included.
         column_config={
             "Sprint": st.column_config.TextColumn("Sprint", width=72),
-            "MVP": st.column_config.TextColumn("MVP", width=180),
-            "Decision": st.column_config.TextColumn("Decision", width=140),
+            "MVP": st.column_config.TextColumn("MVP", width=204),
+            "Decision": st.column_config.TextColumn("Decision", width=124),
             **{
                 name: st.column_config.NumberColumn(name, width=64)
                 for name in ("Correct", "Wrong", "Unsure")
