@@ -353,6 +353,13 @@ def test_estimated_values_say_approximate_with_the_stated_error():
     assert explanations.estimate_note({"explainer": "tree"}, {"explainer": "tree"}) is None
     unmeasured = explanations.estimate_note({"explainer": "permutation"})
     assert "not measured" in unmeasured
+    from model.estimate import ESTIMATE_EXPLAINER  # what publishing records for an estimate
+
+    published = {"explainer": "tree", "explainer_methods": {"tree": 90, ESTIMATE_EXPLAINER: 10},
+                 "unit": "probability", "estimate_error": 0.006}  # fmt: skip
+    assert "± 0.6% each" in explanations.estimate_note(published)
+    row = {"explainer": ESTIMATE_EXPLAINER, "unit": "probability"}
+    assert "± 0.6% each" in explanations.estimate_note(published, row)
 
 
 def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():

@@ -151,7 +151,7 @@ def scale_note(unit: str | None) -> str | None:
 
 def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:
     for source in (explanation or {}, meta):
-        for key in ("stated_error", "explanation_error"):
+        for key in ("estimate_error", "stated_error"):
             value = source.get(key)
             if isinstance(value, int | float) and value == value:
                 return float(value)
