@@ -145,8 +145,8 @@ def presenter_toggle() -> None:
         "Presenter mode",
         key=session.PRESENT_KEY,
         on_change=switched,
-        help="For the projector: no notices, larger chart text, the sprint told step by step "
-        "on the Present page. Also ?present=1 in the URL.",
+        help="For the projector: no notices in the sidebar, and the sprint told step by step "
+        "on the Present page, in large type. Also ?present=1 in the URL.",
     )
 
 

@@ -6,6 +6,12 @@ Bake-off, SME review (judge two cards), Feedback (download the Parquet export), 
 opens the downloaded file and checks it holds exactly those two verdicts. Every page is
 photographed at 1280×720 into ``test-artifacts/screenshots/`` (git-ignored) so a person can look
 at what users see. Skips only on a machine without Chromium, never in CI.
+
+The tests named ``screenshots`` photograph every page, and the Present page's five steps in
+presenter mode, for the README:
+``SPRINT_REVIEW_SCREENSHOTS=docs/screenshots python -m pytest tests/test_browser.py -k
+screenshots`` writes them there (small palette PNGs). A deep link on a freshly started server
+is checked on the small test workspace.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from browser_support import (
     CHROMIUM_ARGS,
     IDLE_JS,
     SCREENSHOTS,
+    SCROLLED_JS,
     VIEWPORT,
     problems_in,
+    readme_screenshot,
     require_chromium,
     streamlit_server,
 )
@@ -79,6 +87,17 @@ def screenshots() -> Path:
         shutil.rmtree(SCREENSHOTS)
     SCREENSHOTS.mkdir(parents=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def new_page():
+    """A page of its own browser, with no cookie or state from the journey's."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = chromium.new_context(viewport=VIEWPORT)
+        yield context.new_page()
+        context.close()
+        chromium.close()
 
 
 def wait_until_idle(page: Page, timeout_ms: int = 60_000) -> None:
@@ -189,10 +208,7 @@ def test_first_start_builds_the_demo_with_a_progress_bar(server, page, screensho
     expect(page.get_by_role("heading", name="Sprint Review")).to_be_visible(timeout=30_000)
     expect(page.locator("[data-testid='stProgress']")).to_be_visible(timeout=30_000)
     photograph(page, screenshots, "first-start")
-    deadline = time.monotonic() + 240
-    while not (workspace / "demo.json").is_file() and time.monotonic() < deadline:
-        time.sleep(1)
-    assert (workspace / "demo.json").is_file(), "the demo was not built within 4 minutes"
+    wait_for_demo_file(workspace, minutes=4)
     expect(page.get_by_role("link", name="Sprint demo")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     assert_no_problem(page)
@@ -344,3 +360,115 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
 
     for shot in SHOTS:
         assert (screenshots / f"{shot}.png").stat().st_size > 10_000, shot
+
+
+# -- links, presenter mode and the README's screenshots ----------------------------------------
+#: The README's pictures of the pages, by file name: (link in the sidebar, heading).
+README_PAGES = {
+    "overview": ("Overview", "Sprint Review"),
+    "sprint-demo": ("Sprint demo", re.compile(r"^Sprint demo: ")),
+    "bake-off": ("Bake-off", re.compile(r"^Bake-off")),
+    "sme-review": ("SME review", "SME review"),
+    "feedback": ("Feedback", "Feedback"),
+}
+PRESENT_STEPS = 5
+
+
+def readme_photograph(page: Page, screenshots: Path, name: str) -> None:
+    """Photograph the window at 1280×720 into the test's screenshots and, when asked, the
+    README's folder."""
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(300)
+    shot = screenshots / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=False)
+    assert shot.stat().st_size > 10_000, name
+    readme_screenshot(shot)
+
+
+def wait_for_demo_file(workspace: Path, minutes: int) -> None:
+    """Wait until the app has written the demo's ``demo.json`` (its last file)."""
+    deadline = time.monotonic() + 60 * minutes
+    while not (workspace / "demo.json").is_file() and time.monotonic() < deadline:
+        time.sleep(1)
+    assert (workspace / "demo.json").is_file(), f"the demo was not built within {minutes} minutes"
+
+
+def wait_for_demo(page: Page, url: str, workspace: Path) -> None:
+    """Open the app and wait until the bundled demo is built (the first visit builds it)."""
+    page.goto(url)
+    wait_for_demo_file(workspace, minutes=10)
+    expect(page.get_by_role("link", name="Sprint demo")).to_be_visible(timeout=240_000)
+    wait_until_idle(page)
+
+
+@pytest.fixture
+def small_server(small_workspace, tmp_path):
+    """A freshly started server on a copy of the small test workspace."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(small_workspace, workspace, ignore=shutil.ignore_patterns(".lock"))
+    with streamlit_server(workspace, tmp_path / "streamlit.log") as url:
+        yield url, workspace
+
+
+def test_a_deep_link_on_a_fresh_server_opens_the_page_and_view_asked_for(small_server, new_page):
+    url, _ = small_server
+    page = new_page
+    # The very first visit to this server, straight to a page with its sprint and reviewer.
+    page.goto(f"{url}/sme_review?sprint=Sprint+1&reviewer=tess")
+    expect(page.get_by_role("heading", name="SME review")).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_problem(page)
+    assert "/sme_review" in page.url
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("combobox", name="Sprint")).to_have_value("Sprint 1")
+    expect(page.get_by_text(re.compile(r"^Row \S+ · tool-wear rule"))).to_be_visible()
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("tess")
+    # A reload keeps the page, the sprint and the reviewer's name.
+    page.reload()
+    expect(page.get_by_role("heading", name="SME review")).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    expect(page.get_by_role("textbox", name="Your name")).to_have_value("tess")
+    assert "sprint=Sprint+1" in page.url
+
+
+def test_readme_screenshots_of_every_page(server, new_page, screenshots):
+    url, workspace = server
+    page = new_page
+    wait_for_demo(page, url, workspace)
+    name_box = page.get_by_role("textbox", name="Your name")
+    name_box.fill(REVIEWER)  # SME review shows a card only to a named reviewer
+    name_box.press("Enter")
+    wait_until_idle(page)
+    for name, (link, title) in README_PAGES.items():
+        open_page(page, link, title)
+        if name == "bake-off":  # the demo's bake-off of four prototypes
+            choose(page, "Sprint", "Sprint 2", within=page.get_by_test_id("stSidebar"))
+            expect(page.get_by_role("heading", name="Bake-off: Sprint 2")).to_be_visible(
+                timeout=120_000
+            )
+            wait_until_idle(page)
+            assert_no_problem(page)
+        readme_photograph(page, screenshots, name)
+
+
+def test_presenter_mode_screenshots_each_step_fits_1280x720(server, new_page, screenshots):
+    url, workspace = server
+    page = new_page
+    wait_for_demo(page, url, workspace)
+    page.goto(f"{url}/present?present=1")  # a new session: the latest sprint
+    for step in range(1, PRESENT_STEPS + 1):
+        expect(page.get_by_text(re.compile(rf"· step {step} of {PRESENT_STEPS}$"))).to_be_visible(
+            timeout=120_000
+        )
+        wait_until_idle(page)
+        assert_no_problem(page)
+        assert f"step={step}" in page.url and "present=1" in page.url
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.locator("[data-testid='stAlert']").count() == 0  # no notice
+        assert page.evaluate(SCROLLED_JS) == 0, f"step {step} needs scrolling at 1280x720"
+        readme_photograph(page, screenshots, f"present-{step}")
+        if step < PRESENT_STEPS:
+            page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("button", name="Next")).to_be_disabled()
+    page.get_by_role("button", name="Back").click()
+    expect(page.get_by_text(re.compile(rf"· step {PRESENT_STEPS - 1} of"))).to_be_visible()
