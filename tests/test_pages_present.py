@@ -170,3 +170,22 @@ def test_the_reviewer_survives_a_reload_through_the_url(small_workspace, open_ap
     assert at.query_params["reviewer"] == "ana"  # written back after the page switch
     reloaded = app_with_url(monkeypatch, small_workspace, **dict(at.query_params)).run()
     assert reloaded.sidebar.text_input(key="reviewer").value == "ana"
+
+
+def test_the_case_explained_is_a_flagged_case_now_fixed_and_says_so(flagged_workspace, monkeypatch):
+    ws = model.open_workspace(flagged_workspace)
+    before = ws.prototype("Sprint 1", "tool-wear rule").predictions()
+    after = ws.prototype("Sprint 2", "random forest").predictions()
+    fixed = {
+        str(row_id)
+        for row_id in before.index
+        if before.loc[row_id, "predicted"] != before.loc[row_id, "actual"]
+        and after.loc[row_id, "predicted"] == after.loc[row_id, "actual"]
+    }
+    at = present(monkeypatch, flagged_workspace, sprint="Sprint 2", step="4")
+    assert not at.exception
+    assert at.query_params["row"] in fixed
+    assert any(
+        "Flagged as wrong in Sprint 1" in caption.value and "now gets it right" in caption.value
+        for caption in at.caption
+    )

@@ -180,28 +180,41 @@ def flagged(ctx: PresentContext) -> None:
         st.caption(escape(f"Verdicts given in {ctx.sprint} so far: {said}."))
 
 
-def _case_row(ctx: PresentContext) -> str | None:
-    """The row in the URL, else a flagged case now fixed, else the Sprint demo's first row."""
+def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
+    """The row in the URL, else a flagged case now fixed, else the Sprint demo's first row;
+    and why this case, when it is one the SMEs flagged."""
     key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version)
     ids = cached.demo_row_ids(*key)
     wanted = st.query_params.get(ROW_PARAM)
-    if wanted in ids:
-        return wanted
     store = cached.store(ctx.path)
+    followed = None
     with contextlib.suppress(ValueError):
         followed, _ = cached.followup(*key, cached.verdicts_stamp(store))
-        if not followed.empty:
-            fixed = followed[(followed["status"] == "fixed") & followed["row_id"].isin(ids)]
-            if len(fixed):
-                return str(fixed["row_id"].iloc[0])
-    # As the Sprint demo does with no row selected: the first page's default row.
-    rows, _ = cached.prediction_page(*key, ((), (0.0, 1.0), "all", False), 1)
-    return str(rows.index[predictions_table.default_row(rows)]) if len(rows) else None
+    fixed = (
+        followed[(followed["status"] == "fixed") & followed["row_id"].astype(str).isin(ids)]
+        if followed is not None and not followed.empty
+        else None
+    )
+    row_id = wanted if wanted in ids else None
+    if row_id is None and fixed is not None and len(fixed):
+        row_id = str(fixed["row_id"].iloc[0])
+    if row_id is None:  # as the Sprint demo does with no row selected: its first page's row
+        rows, _ = cached.prediction_page(*key, ((), (0.0, 1.0), "all", False), 1)
+        return (str(rows.index[predictions_table.default_row(rows)]) if len(rows) else None), None
+    if fixed is not None:
+        case = fixed[fixed["row_id"].astype(str) == row_id]
+        if len(case):
+            first = case.iloc[0]
+            return row_id, (
+                f"Flagged as wrong in {first['sprint']} (shown by {first['prototype']}); "
+                f"{ctx.proto.name} now gets it right."
+            )
+    return row_id, None
 
 
 def case(ctx: PresentContext) -> None:
     """One case: its prediction in words and the readings that moved it most."""
-    row_id = _case_row(ctx)
+    row_id, why = _case_row(ctx)
     if row_id is None:
         st.info("This prototype has no demo rows to explain.")
         return
@@ -222,8 +235,11 @@ def case(ctx: PresentContext) -> None:
         else ""
     )
     st.markdown(f"#### Row {escape(row_id)}: {escape(words)}")
-    if actual:
-        st.caption(escape(actual.removeprefix(" · ").capitalize()))
+    said = [actual.removeprefix(" · ").capitalize()] if actual else []
+    if why:
+        said.append(why)
+    if said:
+        st.caption(escape(" · ".join(said)))
     spec = explanations.waterfall_spec(explanation, meta, max_features=WATERFALL_FEATURES)
     spec = projected(charts.with_arrow_datasets(spec))
     spec["height"] = BAR_HEIGHT * (WATERFALL_FEATURES + 3)
