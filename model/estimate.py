@@ -171,7 +171,7 @@ def first_layer(
     """
     from sklearn.pipeline import Pipeline
 
-    from model.explain import explained_outputs, source_columns
+    from model.explain_columns import explained_outputs, source_columns
 
     if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
         preprocessor, final = estimator[:-1], estimator[-1]

@@ -70,7 +70,12 @@ from model.config import (
 )
 from model.estimate import ESTIMATE_EXPLAINER, Estimate, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
-from model.explain_columns import FrameCodec, source_columns, sum_to_sources
+from model.explain_columns import (
+    FrameCodec,
+    explained_outputs,
+    source_columns,
+    sum_to_sources,
+)
 from model.explain_exact import exact_shapley
 from model.explain_trees import FastExplainer, fast_explainer, output_unit
 from model.metrics import BINARY, REGRESSION
@@ -335,15 +340,6 @@ def model_outputs(estimator, X: pd.DataFrame, task: str) -> np.ndarray:
     if task == REGRESSION:
         return explained_outputs(estimator.predict(X), task)
     return explained_outputs(estimator.predict_proba(X), task)
-
-
-def explained_outputs(predictions, task: str) -> np.ndarray:
-    """``model_outputs`` from what the model returned: ``predict_proba``'s probabilities for a
-    classifier, ``predict``'s values for a regressor."""
-    array = np.asarray(predictions, dtype=float)
-    if task == REGRESSION:
-        return array.reshape(len(array), 1)
-    return array[:, 1:2] if task == BINARY else array
 
 
 def estimate_target(task: str, background_outputs: np.ndarray) -> float:

@@ -15,6 +15,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
+from model.metrics import BINARY, REGRESSION
+
 __all__ = ["FrameCodec", "as_float_array", "source_columns", "sum_to_sources"]
 
 
@@ -180,3 +182,12 @@ def sum_to_sources(values: np.ndarray, sources: list[str], features: list[str]) 
     for j, source in enumerate(sources):
         out[:, position[source], :] += values[:, j, :]
     return out
+
+
+def explained_outputs(predictions, task: str) -> np.ndarray:
+    """``model_outputs`` from what the model returned: ``predict_proba``'s probabilities for a
+    classifier, ``predict``'s values for a regressor."""
+    array = np.asarray(predictions, dtype=float)
+    if task == REGRESSION:
+        return array.reshape(len(array), 1)
+    return array[:, 1:2] if task == BINARY else array
