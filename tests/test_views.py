@@ -567,6 +567,7 @@ def verdict_frame():
             "version": [1, 2, 1],
             "sprint": ["S1"] * 3,
             "prototype": ["gbm"] * 3,
+            "prototype_version": [1, 2, None],
             "row_id": ["10", "11", "12"],
             "reviewer": ["ana", "bo", "ana"],
             "verdict": ["wrong", "correct", "unsure"],
