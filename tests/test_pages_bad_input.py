@@ -221,18 +221,32 @@ def test_a_workspace_that_cannot_be_created_is_one_line_and_creates_nothing(tmp_
 # -- what an SME types ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed", [math.nan, math.inf, -math.inf, None, 1e9, -1e9])
-def test_own_case_numbers_stay_finite_and_within_the_demo_range(small_workspace, open_app, typed):
-    """The form's number fields hold finite numbers within the demo data's range: the browser
-    enforces the bounds, and Streamlit puts the default back for anything else sent."""
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (math.nan, "enter a value for Torque [Nm]"),
+        (math.inf, "enter a value for Torque [Nm]"),
+        (-math.inf, "enter a value for Torque [Nm]"),
+        (None, "enter a value for Torque [Nm]"),
+        (1e9, "Torque [Nm] must be between {min} and {max} (the range of the demo data); "
+              "got 1,000,000,000"),
+        (-1e9, "Torque [Nm] must be between {min} and {max} (the range of the demo data); "
+               "got -1,000,000,000"),
+    ],
+)  # fmt: skip
+def test_own_case_refuses_a_number_that_is_empty_or_outside_the_demo_range(
+    small_workspace, open_app, typed, message
+):
+    """Issue 14: a non-finite, empty or out-of-range reading is refused in one line naming the
+    field and its range; it is neither clamped nor refilled, no result is shown, nothing is
+    stored."""
     at = open_app(small_workspace, page="sme_review", reviewer="zoe")
     at = explain_own_case(at, {"Torque [Nm]": typed})
-    assert shown_errors(at) == []
     proto = model.open_workspace(small_workspace).prototype(SPRINT, MVP)
     torque = next(f for f in review.input_schema(proto) if f["name"] == "Torque [Nm]")
-    entered = at.session_state["review_own_case"]["features"]["Torque [Nm]"]
-    assert entered == torque["default"]
-    assert torque["min"] <= entered <= torque["max"]
+    expected = message.format(min=f"{torque['min']:g}", max=f"{torque['max']:g}")
+    assert [plain(e) for e in shown_errors(at)] == [expected]
+    assert "review_own_case" not in at.session_state  # no result, old or new, is shown
     assert feedback_store.open(small_workspace).verdicts(reviewer="zoe").empty
 
 
