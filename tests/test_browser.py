@@ -41,6 +41,8 @@ require_chromium()
 from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
+from ui import review_card  # noqa: E402
+
 pytestmark = pytest.mark.browser
 
 REVIEWER = "tess"
@@ -72,13 +74,19 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page():
+def chromium():
+    """One Chromium for the module: Playwright's sync API allows one running instance a thread."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-        yield context.new_page()
-        context.close()
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(chromium):
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +98,11 @@ def screenshots() -> Path:
 
 
 @pytest.fixture
-def new_page():
-    """A page of its own browser, with no cookie or state from the journey's."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport=VIEWPORT)
-        yield context.new_page()
-        context.close()
-        chromium.close()
+def new_page(chromium):
+    """A page of its own browser context, with no cookie or state from the journey's."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    yield context.new_page()
+    context.close()
 
 
 def wait_until_idle(page: Page, timeout_ms: int = 60_000) -> None:
@@ -270,7 +275,8 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     open_tab(page, "Where they disagree")
     expect(page.get_by_text("Demo rows where the predictions differ")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile(r"^Send these [\d,]+ rows"))).to_be_visible()
-    assert page.locator("[data-testid='stVegaLiteChart']").count() == 2  # Pareto, agreement
+    # monthly cost, Pareto (under Technical details), agreement
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 3
     photograph(page, screenshots, "bake-off-disagreements")
     open_tab(page, "Per segment")
     expect(page.get_by_role("combobox", name="Feature")).to_be_visible()
@@ -304,7 +310,8 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     first_card = page.get_by_text(CARD_CAPTION).first.inner_text()
     predicted = str(predictions.loc[CARD_CAPTION.match(first_card).group(1), "predicted"])
     right = next(str(c) for c in proto.meta["classes"] if str(c) != predicted)
-    wrong_row = judge_card(page, "Wrong", "Worn tool and high torque: this one fails", right)
+    shown_right = review_card.class_label(right, proto.class_names)  # e.g. "Failure (1)"
+    wrong_row = judge_card(page, "Wrong", "Worn tool and high torque: this one fails", shown_right)
     expect(page.get_by_text(f"Card 2 of {cards} · 1 reviewed")).to_be_visible(timeout=60_000)
     wait_until_idle(page)
     assert_no_problem(page)
