@@ -18,7 +18,7 @@ sprint = session.sprint()
 
 proto = sprint_demo.demo_header(ws, sprint)
 if sprint != ws.sprints()[0]:
-    followup.followup_panel(path, sprint, proto.name, proto.version)
+    followup.followup_panel(path, sprint, proto.name, proto.content_id)
 importance_column, dependence_column = st.columns(2, gap="medium")
 with importance_column:
     sprint_demo.global_importance(path, proto)

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import shutil
 
 import pytest
 
@@ -633,3 +634,38 @@ def test_a_re_published_prototype_s_card_shows_the_new_model_not_cached_old_data
         new.prediction(row_id)["predicted"], float(new.prediction(row_id)["confidence"]), new.meta
     )
     assert plain(at.main.subheader[0].value) == wanted != before
+
+
+def test_a_version_number_used_again_after_a_restore_never_serves_the_other_model_s_data(
+    zoe, workspace_copy, tmp_path
+):
+    """Restoring a workspace copy and publishing again can give a version number the running
+    app has already shown for other content: caches are keyed on the publish's content id."""
+    at = zoe
+    row_id = card(at)["row_id"]
+    saved = tmp_path / "saved"
+    shutil.copytree(workspace_copy, saved, ignore=shutil.ignore_patterns(".lock"))
+    ws = model.open_workspace(workspace_copy)
+    old = ws.prototype(SPRINT, MVP)
+    features, actual = old.features(), old.predictions()["actual"]
+
+    def publish_and_show(other: str) -> str:
+        estimator = model.open_workspace(saved).prototype(SPRINT, other).estimator()
+        ws.publish(SPRINT, MVP, estimator, features, actual, train_seconds=0.5)
+        at.session_state["review_queue"] = "by id"
+        at.session_state["review_row_id"] = row_id
+        at.run()
+        assert not at.exception
+        new = ws.prototype(SPRINT, MVP)
+        assert new.version == old.version + 1
+        prediction = new.prediction(row_id)
+        wanted = formatting.prediction_in_words(
+            prediction["predicted"], float(prediction["confidence"]), new.meta
+        )
+        assert plain(at.main.subheader[0].value) == wanted
+        return wanted
+
+    first = publish_and_show("logistic regression")
+    shutil.rmtree(workspace_copy)  # the restore: the saved copy, before that publish
+    shutil.copytree(saved, workspace_copy)
+    assert publish_and_show("physics rules") != first

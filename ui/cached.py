@@ -2,8 +2,9 @@
 
 Every loader is a thin wrapper over a ``Workspace`` method, keyed by the workspace path (so a
 cache never serves one workspace's data to another, which matters when cached data outlive
-one ``AppTest``), the sprint, the prototype and its version (a re-publish is a new version and
-so a new cache entry). Reruns then read each parquet file once.
+one ``AppTest``), the sprint, the prototype and its ``content_id`` (``Prototype.content_id``:
+every publish gets a new one, so no key repeats for different content, not even in a workspace
+rebuilt or restored at the same path). Reruns then read each parquet file once.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _prototype(path: str, sprint: str, prototype: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def explanation(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
+def explanation(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
     """``Workspace.explain(sprint, prototype, row_id)``."""
     return open_workspace(path, create=False).explain(sprint, prototype, row_id)
 
@@ -81,17 +82,17 @@ def _spec(chart) -> dict:
 
 # -- the sprint demo's table and charts: a rerun reads a page of rows and two cached specs ------
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _shared_predictions(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+def _shared_predictions(path: str, sprint: str, prototype: str, content_id: str) -> pd.DataFrame:
     # One read-only copy for every session: st.cache_data would unpickle all 100,000 rows on
     # every rerun. Only the functions below read it, and none of them changes it.
     return _prototype(path, sprint, prototype).predictions()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def predictions_outline(path: str, sprint: str, prototype: str, version: int) -> dict:
+def predictions_outline(path: str, sprint: str, prototype: str, content_id: str) -> dict:
     """What the table's controls need without the rows: ``rows`` (how many), ``columns`` and
     ``precomputed`` (how many rows were explained when publishing; None if not recorded)."""
-    frame = _shared_predictions(path, sprint, prototype, version)
+    frame = _shared_predictions(path, sprint, prototype, content_id)
     precomputed = (
         int(frame["precomputed"].to_numpy(dtype=bool, na_value=False).sum())
         if "precomputed" in frame.columns
@@ -102,9 +103,9 @@ def predictions_outline(path: str, sprint: str, prototype: str, version: int) ->
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _filtered_positions(
-    path: str, sprint: str, prototype: str, version: int, filters: tuple
+    path: str, sprint: str, prototype: str, content_id: str, filters: tuple
 ) -> np.ndarray:
-    frame = _shared_predictions(path, sprint, prototype, version)
+    frame = _shared_predictions(path, sprint, prototype, content_id)
     return np.flatnonzero(_predictions_table.prediction_mask(frame, *filters))
 
 
@@ -115,7 +116,7 @@ def prediction_page(
     path: str,
     sprint: str,
     prototype: str,
-    version: int,
+    content_id: str,
     filters: tuple,
     page: int,
     page_size: int = _predictions_table.TABLE_PAGE_SIZE,
@@ -125,62 +126,62 @@ def prediction_page(
     correctness, precomputed only), and where it lies (``predictions_table.TablePage``; ``page``
     is clamped to the pages there are). The filtered positions are cached apart, so turning a
     page does not filter again. The frame is shared between sessions: do not modify it."""
-    positions = _filtered_positions(path, sprint, prototype, version, filters)
-    frame = _shared_predictions(path, sprint, prototype, version)
+    positions = _filtered_positions(path, sprint, prototype, content_id, filters)
+    frame = _shared_predictions(path, sprint, prototype, content_id)
     bounds = _predictions_table.table_page(len(positions), len(frame), page, page_size)
     return frame.iloc[positions[bounds.start : bounds.stop]], bounds
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _shared_features(path: str, sprint: str, prototype: str, version: int) -> pd.DataFrame:
+def _shared_features(path: str, sprint: str, prototype: str, content_id: str) -> pd.DataFrame:
     # Read-only, like _shared_predictions: a row's percentiles need every demo row.
     return _prototype(path, sprint, prototype).features()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def feature_percentiles(
-    path: str, sprint: str, prototype: str, version: int, row_id: str
+    path: str, sprint: str, prototype: str, content_id: str, row_id: str
 ) -> dict[str, float]:
     """``model.review.feature_percentiles`` of one demo row, computed once per row instead of
     over every demo row on every rerun."""
-    frame = _shared_features(path, sprint, prototype, version)
+    frame = _shared_features(path, sprint, prototype, content_id)
     return _review.feature_percentiles(frame, str(row_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def demo_row_ids(path: str, sprint: str, prototype: str, version: int) -> frozenset[str]:
+def demo_row_ids(path: str, sprint: str, prototype: str, content_id: str) -> frozenset[str]:
     """The prototype's demo row ids, shared by every session (a frozenset cannot be changed),
     for pages that need the ids but not the 100,000 rows behind them."""
-    frame = _shared_predictions(path, sprint, prototype, version)
+    frame = _shared_predictions(path, sprint, prototype, content_id)
     # tolist: iterating 100,000 text ids one by one took four times as long.
     return frozenset(frame.index.astype(str).tolist())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def importance_spec(path: str, sprint: str, prototype: str, version: int) -> dict:
+def importance_spec(path: str, sprint: str, prototype: str, content_id: str) -> dict:
     """The Vega-Lite spec of ``explanations.global_importance_spec``: built once per
-    prototype version, not on every rerun."""
+    publish, not on every rerun."""
     meta = _prototype(path, sprint, prototype).meta
     return _charts.with_arrow_datasets(_explanations.global_importance_spec(meta))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def waterfall_spec(path: str, sprint: str, prototype: str, version: int, row_id: str) -> dict:
+def waterfall_spec(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
     """The Vega-Lite spec of ``explanations.waterfall_spec`` for one row (explaining it first if it
     was not explained when publishing)."""
     meta = _prototype(path, sprint, prototype).meta
-    row = explanation(path, sprint, prototype, version, row_id)
+    row = explanation(path, sprint, prototype, content_id, row_id)
     return _charts.with_arrow_datasets(_explanations.waterfall_spec(row, meta))
 
 
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
     """What the comparison and summary depend on: per sprint, its MVP, how many decisions it
-    has and each prototype's version. A change to any of them is a new cache key."""
+    has and each prototype's content id. A change to any of them is a new cache key."""
     stamp = []
     for name in ws.sprints() if sprints is None else sprints:
         info = ws.sprint_info(name)
         versions = tuple(
-            (proto, ws.prototype(name, proto).version) for proto in ws.prototypes(name)
+            (proto, ws.prototype(name, proto).content_id) for proto in ws.prototypes(name)
         )
         stamp.append((name, info.get("mvp"), len(info.get("decisions", [])), versions))
     return tuple(stamp)
@@ -375,7 +376,7 @@ def verdicts_stamp(store: feedback_store.FeedbackStore) -> tuple[int, int]:
 
 @st.cache_data(show_spinner="Re-scoring earlier sprints' flagged cases…", max_entries=32)
 def followup(
-    path: str, sprint: str, prototype: str, version: int, stamp: tuple
+    path: str, sprint: str, prototype: str, content_id: str, stamp: tuple
 ) -> tuple[pd.DataFrame, dict]:
     """``model.followup.rescore_flagged`` and its ``followup_summary``; ``stamp`` is
     ``verdicts_stamp(store(path))``."""
@@ -386,15 +387,15 @@ def followup(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def input_schema(path: str, sprint: str, prototype: str, version: int) -> list[dict]:
+def input_schema(path: str, sprint: str, prototype: str, content_id: str) -> list[dict]:
     """``model.review.input_schema``: the fields of the "try your own case" form, from the
     demo rows the cards' percentiles already read."""
-    frame = _shared_features(path, sprint, prototype, version)
+    frame = _shared_features(path, sprint, prototype, content_id)
     return _review.input_schema(_prototype(path, sprint, prototype), features=frame)
 
 
 @st.cache_data(show_spinner="Explaining your case…", max_entries=128)
-def own_case(path: str, sprint: str, prototype: str, version: int, case: str) -> dict:
+def own_case(path: str, sprint: str, prototype: str, content_id: str, case: str) -> dict:
     """``model.review.explain_own_case`` for ``case``, the entered values as sorted JSON."""
     return _review.explain_own_case(_prototype(path, sprint, prototype), json.loads(case))
 
@@ -411,10 +412,12 @@ __all__ += [
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def prediction_row(path: str, sprint: str, prototype: str, version: int, row_id: str) -> pd.Series:
+def prediction_row(
+    path: str, sprint: str, prototype: str, content_id: str, row_id: str
+) -> pd.Series:
     """One demo row of ``Prototype.predictions()`` by its id (as text): what a card shows,
     without copying every demo row on every rerun. A KeyError names an unknown id."""
-    frame = _shared_predictions(path, sprint, prototype, version)
+    frame = _shared_predictions(path, sprint, prototype, content_id)
     position = _review.row_position(frame, row_id)
     if position is None:
         raise KeyError(str(row_id))
@@ -425,14 +428,14 @@ def review_queue(
     path: str,
     sprint: str,
     prototype: str,
-    version: int,
+    content_id: str,
     kind: str,
-    other_versions: dict[str, int] | None = None,
+    other_versions: dict[str, str] | None = None,
     **options,
 ) -> list[str]:
     """``model.review.review_queue`` on the demo rows already in memory for the cards (not
     read again), and for "disagreement" on those of the sprint's other prototypes
-    (``other_versions``: name to version); ``options`` are its other arguments."""
+    (``other_versions``: name to content id); ``options`` are its other arguments."""
     others = {
         name: _shared_predictions(path, sprint, name, other)
         for name, other in (other_versions or {}).items()
@@ -441,29 +444,29 @@ def review_queue(
         _prototype(path, sprint, prototype),
         kind,
         other_predictions=others or None,
-        predictions=_shared_predictions(path, sprint, prototype, version),
+        predictions=_shared_predictions(path, sprint, prototype, content_id),
         **options,
     )
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def own_case_percentiles(
-    path: str, sprint: str, prototype: str, version: int, case: str
+    path: str, sprint: str, prototype: str, content_id: str, case: str
 ) -> dict[str, float]:
     """``model.review.feature_percentiles`` of the case ``own_case`` explained (``case`` is
     the entered values as sorted JSON) within the demo rows."""
-    explained = own_case(path, sprint, prototype, version, case)
-    frame = _shared_features(path, sprint, prototype, version)
+    explained = own_case(path, sprint, prototype, content_id, case)
+    frame = _shared_features(path, sprint, prototype, content_id)
     return _review.feature_percentiles(frame, explained["feature_values"])
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def own_case_waterfall_spec(
-    path: str, sprint: str, prototype: str, version: int, case: str
+    path: str, sprint: str, prototype: str, content_id: str, case: str
 ) -> dict:
     """The Vega-Lite spec of ``explanations.waterfall_spec`` for ``own_case(...)``."""
     meta = _prototype(path, sprint, prototype).meta
-    row = own_case(path, sprint, prototype, version, case)
+    row = own_case(path, sprint, prototype, content_id, case)
     return _charts.with_arrow_datasets(_explanations.waterfall_spec(row, meta))
 
 
@@ -597,7 +600,7 @@ def resolved_labels(
 
 class TrainingRequest(NamedTuple):
     """What a training export is made from: ``FeedbackStore.export_training``'s arguments,
-    the store's ``stamp`` and ``demo_versions``, ``(sprint, prototype, version)`` of each
+    the store's ``stamp`` and ``demo_versions``, ``(sprint, prototype, content id)`` of each
     published prototype the verdicts are about (their demo rows are the ``demo_row_ids``, so
     a re-publish is a new request)."""
 
@@ -660,8 +663,8 @@ def warm_up_overview(path: str) -> None:
     latest = _followup_table.latest_mvp(ws)
     if latest:
         sprint, mvp = latest
-        version = ws.prototype(sprint, mvp).version
-        followup(path, sprint, mvp, version, verdicts_stamp(store(path)))
+        content_id = ws.prototype(sprint, mvp).content_id
+        followup(path, sprint, mvp, content_id, verdicts_stamp(store(path)))
 
 
 # -- words for the room: outcomes in counts, one reading's effect ------------------------------
@@ -670,29 +673,29 @@ __all__ += ["dependence_spec", "outcome_summary", "what_if_spec"]
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def outcome_summary(
-    path: str, sprint: str, prototype: str, version: int, noun: str = "cases"
+    path: str, sprint: str, prototype: str, content_id: str, noun: str = "cases"
 ) -> _sprint_summary.OutcomeSummary | None:
     """``sprint_summary.outcome_summary``: the prototype's outcome in counts and words."""
     return _sprint_summary.outcome_summary(_prototype(path, sprint, prototype), noun)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def dependence_spec(path: str, sprint: str, prototype: str, version: int, feature: str) -> dict:
+def dependence_spec(path: str, sprint: str, prototype: str, content_id: str, feature: str) -> dict:
     """``explanations.dependence_spec`` from the stored SHAP values (read, never computed)."""
     proto = _prototype(path, sprint, prototype)
-    features = _shared_features(path, sprint, prototype, version)
+    features = _shared_features(path, sprint, prototype, content_id)
     spec = _explanations.dependence_spec(features, proto.shap_values(), feature, proto.meta)
     return _charts.with_arrow_datasets(spec)
 
 
 @st.cache_data(show_spinner="Moving one reading across its range…", max_entries=128)
 def what_if_spec(
-    path: str, sprint: str, prototype: str, version: int, case: str, feature: str
+    path: str, sprint: str, prototype: str, content_id: str, case: str, feature: str
 ) -> dict:
     """``explanations.what_if_spec`` of ``model.review.what_if`` for the entered case (sorted
     JSON) and one feature: a small grid of model calls."""
     proto = _prototype(path, sprint, prototype)
-    explained = own_case(path, sprint, prototype, version, case)
+    explained = own_case(path, sprint, prototype, content_id, case)
     label = explained.get("explained_class") if proto.task != REGRESSION else None
     curve = _review.what_if(proto, json.loads(case), feature, explained_class=label)
     return _charts.with_arrow_datasets(

@@ -19,14 +19,14 @@ RULE_LABELS = {"majority": "Majority (a tie stays unresolved)", "lead": "The lea
 
 
 def demo_versions(ctx: FeedbackContext, scoped) -> tuple:
-    """``(sprint, prototype, version)`` of every prototype the verdicts are about that is still
+    """``(sprint, prototype, content id)`` of every prototype the verdicts are about that is still
     published: their demo rows are the demo set the training export warns about."""
     versions = []
     for sprint_name, name in (
         scoped[["sprint", "prototype"]].drop_duplicates().itertuples(index=False)
     ):
         if sprint_name in ctx.sprints and name in ctx.ws.prototypes(sprint_name):
-            versions.append((sprint_name, name, ctx.ws.prototype(sprint_name, name).version))
+            versions.append((sprint_name, name, ctx.ws.prototype(sprint_name, name).content_id))
     return tuple(versions)
 
 

@@ -7,13 +7,13 @@ import streamlit as st
 from ui import cached, followup_table, formatting
 
 
-def followup_panel(path: str, sprint: str, prototype: str, version: int, lead: str = "") -> None:
+def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead: str = "") -> None:
     """What came of earlier sprints' feedback for ``prototype``: sentence, caveat, case list."""
     st.subheader("What came of earlier feedback")
     store = cached.store(path)
     try:
         followed, summary = cached.followup(
-            path, sprint, prototype, version, cached.verdicts_stamp(store)
+            path, sprint, prototype, content_id, cached.verdicts_stamp(store)
         )
     except ValueError as error:
         st.error(formatting.escape_markdown(formatting.one_line(error)))

@@ -85,7 +85,7 @@ def latest_followup(ws: Workspace, path: str, sprints: list[str]) -> None:
             path,
             latest_sprint,
             latest_mvp,
-            ws.prototype(latest_sprint, latest_mvp).version,
+            ws.prototype(latest_sprint, latest_mvp).content_id,
             lead=f"{latest_sprint}'s MVP, {latest_mvp}: ",
         )
 

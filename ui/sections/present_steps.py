@@ -162,7 +162,7 @@ def flagged(ctx: PresentContext) -> None:
     counts = store.counts(ctx.sprint)
     try:
         followed, summary = cached.followup(
-            ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version, cached.verdicts_stamp(store)
+            ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.content_id, cached.verdicts_stamp(store)
         )
     except ValueError as error:
         st.error(escape(formatting.one_line(error)))
@@ -183,7 +183,7 @@ def flagged(ctx: PresentContext) -> None:
 def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
     """The row in the URL, else a flagged case now fixed, else the Sprint demo's first row;
     and why this case, when it is one the SMEs flagged."""
-    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version)
+    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.content_id)
     ids = cached.demo_row_ids(*key)
     wanted = st.query_params.get(ROW_PARAM)
     store = cached.store(ctx.path)
@@ -219,7 +219,7 @@ def case(ctx: PresentContext) -> None:
         st.info("This prototype has no demo rows to explain.")
         return
     session.to_url(ROW_PARAM, row_id)
-    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.version, row_id)
+    key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.content_id, row_id)
     try:
         row = cached.prediction_row(*key[:4], row_id)
         explanation = cached.explanation(*key)

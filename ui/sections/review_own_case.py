@@ -91,14 +91,14 @@ def show(ctx: ReviewContext) -> None:
         st.session_state[OWN_CASE_KEY] = {
             "sprint": ctx.sprint,
             "prototype": ctx.name,
-            "version": ctx.proto.version,
+            "content_id": ctx.proto.content_id,
             "features": checked,
         }
     case = st.session_state.get(OWN_CASE_KEY)
-    if not case or (case["sprint"], case["prototype"], case["version"]) != (
+    if not case or (case["sprint"], case["prototype"], case["content_id"]) != (
         ctx.sprint,
         ctx.name,
-        ctx.proto.version,
+        ctx.proto.content_id,
     ):
         return
     entered = json.dumps(case["features"], sort_keys=True)

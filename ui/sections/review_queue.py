@@ -56,7 +56,7 @@ def build_queue(
     others = None
     if kind == "disagreement":
         others = {
-            o: ctx.ws.prototype(ctx.sprint, o).version for o in ctx.prototypes if o != ctx.name
+            o: ctx.ws.prototype(ctx.sprint, o).content_id for o in ctx.prototypes if o != ctx.name
         }
     # Reviewed on this version: a verdict on an earlier version leaves the row in the queue.
     reviewed = (

@@ -52,7 +52,7 @@ class ReviewContext:
     meta: dict
     task: str
     classes: list[str]
-    #: ``(path, sprint, prototype, version)``: the key of the cached loaders.
+    #: ``(path, sprint, prototype, content id)``: the key of the cached loaders.
     cache_key: tuple
     demo_rows: int
     store: FeedbackStore
@@ -102,7 +102,7 @@ def start() -> tuple[ReviewContext, object, object]:
     version, content_id = review_versions.shown_version(proto)
     meta = proto.meta
     # A rerun reads one row, its cached explanation and specs: never every demo row.
-    cache_key = (path, sprint, name, proto.version)
+    cache_key = (path, sprint, name, proto.content_id)
     outcome, noun = review_card.reason_wording(meta)
     context = ReviewContext(
         ws=ws,

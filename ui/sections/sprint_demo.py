@@ -85,7 +85,7 @@ def outcome(path: str, proto: Prototype, lead: str = "", table: bool = True) -> 
     matrix in counts with words."""
     noun = review_card.reason_wording(proto.meta)[1]
     noun = "cases" if noun == review_card.DEMO_ROWS_NOUN else noun
-    summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.version, noun)
+    summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.content_id, noun)
     if summary is None:
         st.caption("The demo rows were published without known outcomes: nothing to count.")
         return
@@ -97,7 +97,7 @@ def outcome(path: str, proto: Prototype, lead: str = "", table: bool = True) -> 
 def global_importance(path: str, proto: Prototype) -> None:
     """What drives the model: the cached global-importance chart, and what it averages over."""
     st.subheader("What drives the model")
-    spec = cached.importance_spec(path, proto.sprint, proto.name, proto.version)
+    spec = cached.importance_spec(path, proto.sprint, proto.name, proto.content_id)
     st.vega_lite_chart(spec, width="stretch")
     st.caption(formatting.escape_markdown(explanations.importance_caption(proto.meta)))
     note = prediction_rows.importance_caption(proto.meta)
@@ -123,7 +123,7 @@ def dependence(path: str, proto: Prototype) -> None:
         return
     st.subheader("How one reading moves the prediction")
     feature = st.selectbox("Reading", top, key="demo_dependence")
-    spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.version, feature)
+    spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.content_id, feature)
     st.vega_lite_chart(spec, width="stretch")
     described = formatting.feature_help(proto.meta, feature)
     if described:
@@ -139,7 +139,7 @@ def predictions_table(path: str, proto: Prototype):
     page control, and which rows were explained in advance. Returns the page's rows and the
     table's selection event."""
     meta = proto.meta
-    key = (path, proto.sprint, proto.name, proto.version)
+    key = (path, proto.sprint, proto.name, proto.content_id)
     outline = cached.predictions_outline(*key)
     st.subheader("Predictions")
     correctness = "all"
@@ -243,7 +243,7 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         position = prediction_rows.default_row(rows)
     row_id = str(rows.index[position])
     row = rows.iloc[position]
-    key = (path, proto.sprint, proto.name, proto.version, row_id)
+    key = (path, proto.sprint, proto.name, proto.content_id, row_id)
     waiting = prediction_rows.explaining_message(row_id, row.get("precomputed"))
     try:
         with st.spinner(waiting, show_time=True) if waiting else contextlib.nullcontext():
