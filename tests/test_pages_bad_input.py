@@ -24,6 +24,11 @@ import model
 from feedback_store.store import COMMENT_MAX, ROW_ID_MAX
 from model import review
 from tests.test_feedback_store_reliability import limited_connections
+from tests.test_hostile_model_files import (
+    eval_through_partial,
+    nested_pickle_array,
+    write_through_operator,
+)
 from tests.test_pages_security import HOSTILE, live_markup
 from tests.test_pages_sme_review import MVP, SPRINT, card, fill, submit
 
@@ -95,6 +100,26 @@ def explain_own_case(at, values: dict | None = None):
 
 
 # -- damaged prototype files ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build", [eval_through_partial, write_through_operator, nested_pickle_array],
+    ids=lambda build: build.__name__,
+)  # fmt: skip
+def test_a_hostile_model_file_runs_nothing_when_an_sme_tries_their_own_case(
+    workspace_copy, open_app, tmp_path, build
+):
+    """A prototype's stored model replaced by a file whose payload would create ``marker``: the
+    SME's own case shows one line naming what was refused, and nothing of the file runs."""
+    marker = tmp_path / "payload-ran"
+    (workspace_copy / MVP_DIR / "model.skops").write_bytes(build(marker))
+    verdicts = stored(workspace_copy)
+    at = explain_own_case(open_app(workspace_copy, page="sme_review", reviewer="zoe"))
+    assert not at.exception
+    (line,) = shown_errors(at)
+    assert line.startswith("random forest model ") and ("not trusted" in line or "pickle" in line)
+    assert not marker.exists()
+    assert stored(workspace_copy) == verdicts
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage"])
