@@ -204,3 +204,21 @@ def test_the_monthly_cost_spec_validates_and_its_parts_add_up_to_each_total(smal
         parts = data[data["prototype"] == label]
         assert parts["amount"].sum() == pytest.approx(cost.total)
         assert (parts["formula"].str.len() > 0).all()
+
+
+def test_presented_lifts_every_font_size_and_keeps_the_chart_otherwise():
+    from ui import charts
+
+    spec = {
+        "config": {"axis": {"labelFontSize": 14, "labelLimit": 120}, "title": {"fontSize": 16}},
+        "layer": [{"mark": {"type": "text", "fontSize": 15, "dx": 6}}, {"mark": "bar"}],
+        "datasets": {"data-1": [{"fontSize": 3}]},
+    }
+    shown = charts.presented(spec)
+    assert shown["layer"][0]["mark"] == {"type": "text", "fontSize": 18, "dx": 6}
+    assert shown["config"]["axis"]["labelFontSize"] == 18
+    assert shown["config"]["axis"]["labelLimit"] == 120  # the chart's own choice stays
+    assert shown["config"]["legend"]["labelFontSize"] == 18  # Vega-Lite's default lifted too
+    assert shown["datasets"] == spec["datasets"]  # data untouched
+    assert charts.presented(spec, presenter=False) == spec
+    assert spec["layer"][0]["mark"]["fontSize"] == 15  # the cached spec is not changed

@@ -189,3 +189,46 @@ def test_the_case_explained_is_a_flagged_case_now_fixed_and_says_so(flagged_work
         "Flagged as wrong in Sprint 1" in caption.value and "now gets it right" in caption.value
         for caption in at.caption
     )
+
+
+def font_sizes(node) -> list[float]:
+    """Every font size a Vega-Lite spec sets: a config's, a mark's, a title's."""
+    if isinstance(node, dict):
+        found = []
+        for key, value in node.items():
+            if key in ("datasets", "data"):
+                continue
+            if (key == "fontSize" or key.endswith("FontSize")) and isinstance(value, int | float):
+                found.append(value)
+            else:
+                found.extend(font_sizes(value))
+        return found
+    if isinstance(node, list):
+        return [size for item in node for size in font_sizes(item)]
+    return []
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def test_presenter_mode_draws_every_chart_of_the_demo_and_bake_off_in_large_text(
+    small_workspace, monkeypatch
+):
+    at = app_with_url(monkeypatch, small_workspace, present="1").run()
+    for page, charts in (("sprint_demo", 3), ("bake_off", 2), ("overview", 1)):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+        specs = chart_specs(at)
+        assert len(specs) == charts, page
+        for spec in specs:
+            config = spec["config"]
+            for group, setting in (("axis", "labelFontSize"), ("axis", "titleFontSize")):
+                assert config[group][setting] >= 18, (page, group)
+            assert config["legend"]["labelFontSize"] >= 18, page
+            assert min(font_sizes(spec)) >= 18, page
+
+
+def test_without_presenter_mode_the_same_charts_keep_their_usual_text(small_workspace, open_app):
+    at = open_app(small_workspace, page="sprint_demo")
+    assert min(min(font_sizes(spec)) for spec in chart_specs(at)) < 18

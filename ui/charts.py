@@ -23,6 +23,7 @@ __all__ = [
     "chart_config",
     "chart_spec",
     "font_size",
+    "presented",
     "styled",
     "value_labels",
     "with_arrow_datasets",
@@ -106,6 +107,45 @@ def value_labels(x_field: str, y: dict, presenter: bool = False) -> dict:
         "y": y,
     }
     return {"mark": mark, "encoding": encoding}
+
+
+def presented(spec: Mapping, presenter: bool = True) -> dict:
+    """``spec`` in presenter mode's style (``presenter``; else ``spec`` unchanged): its own
+    config over the presenter's, and every font size it sets (a text mark's, a title's, an
+    axis's) at least :data:`PRESENTER_FONT_SIZE`, which a config alone does not override.
+
+    Applied when a chart is drawn, so a cached spec serves both modes.
+    """
+    if not presenter:
+        return dict(spec)
+    size = font_size(True)
+
+    def walk(node):
+        if isinstance(node, dict):
+            return {
+                key: (
+                    max(value, size)
+                    if _is_font_size(key) and isinstance(value, int | float)
+                    else value
+                    if key in ("data", "datasets", "values")
+                    else walk(value)
+                )
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    shown = walk(dict(spec))
+    config = dict(shown.get("config") or {})
+    for group, settings in chart_config(presenter=True).items():
+        config[group] = {**settings, **(config.get(group) or {})}
+    shown["config"] = config
+    return shown
+
+
+def _is_font_size(key: str) -> bool:
+    return key == "fontSize" or key.endswith("FontSize")
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict:

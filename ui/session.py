@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from model.workspace import Workspace, open_workspace
+from ui import charts
 
 __all__ = [
     "PRESENT_KEY",
@@ -20,6 +21,7 @@ __all__ = [
     "ROLE_STATE_KEY",
     "SPRINT_KEY",
     "WORKSPACE_KEY",
+    "chart",
     "from_url",
     "keep_widget_state",
     "open_after_start",
@@ -128,6 +130,13 @@ def presenter_from_url() -> bool:
 def presenting() -> bool:
     """True in presenter mode."""
     return bool(st.session_state.get(PRESENT_KEY))
+
+
+def chart(spec: dict, **options) -> None:
+    """Draw the Vega-Lite ``spec`` (``options`` as ``st.vega_lite_chart`` takes them, default
+    ``width="stretch"``) in the session's style: presenter mode's larger text when on."""
+    options.setdefault("width", "stretch")
+    st.vega_lite_chart(charts.presented(spec, presenting()), **options)
 
 
 def workspace() -> Workspace:

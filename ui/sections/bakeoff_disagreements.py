@@ -95,7 +95,7 @@ def show_disagreements(
                             f"{str(sent.get('sent_at', ''))[:10]}"
                         )
                     )
-            st.vega_lite_chart(cached.agreement_spec(path, sprint, stamp), width="stretch")
+            session.chart(cached.agreement_spec(path, sprint, stamp))
             if row_ids:
                 pages = (len(row_ids) - 1) // ROWS_PER_PAGE + 1
                 page = 1

@@ -8,7 +8,7 @@ import streamlit as st
 
 from model import bakeoff
 from model.stats import metric_info
-from ui import bakeoff_tables, cached
+from ui import bakeoff_tables, cached, session
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import METRIC_KEY, BakeoffContext
 
@@ -77,7 +77,7 @@ def tradeoffs(ctx: BakeoffContext) -> None:
     st.markdown("**Trade-offs**")
     sentences = bakeoff.tradeoff_sentences(ctx.table)
     st.markdown("\n".join(f"- {escape(sentence)}" for sentence in sentences))
-    st.vega_lite_chart(
+    session.chart(
         cached.pareto_spec(
             ctx.path, ctx.sprint, ctx.metric_key, ctx.assumptions.to_dict(), ctx.stamp
         ),

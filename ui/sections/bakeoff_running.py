@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import bakeoff_charts, bakeoff_tables
+from ui import bakeoff_charts, bakeoff_tables, session
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
@@ -36,9 +36,7 @@ def show(ctx: BakeoffContext) -> None:
             key=key,
         )
     errors = {c.name: c.errors for c in ctx.costs}
-    st.vega_lite_chart(
-        bakeoff_charts.monthly_cost_spec(ctx.owned, errors, ctx.mvp), width="stretch"
-    )
+    session.chart(bakeoff_charts.monthly_cost_spec(ctx.owned, errors, ctx.mvp), width="stretch")
     st.caption(
         escape(
             "Hover a column's name or a bar for how it is computed. The assumptions behind "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import cached, verdict_tables
+from ui import cached, session, verdict_tables
 from ui.sections.feedback_filters import FeedbackContext
 
 
@@ -22,7 +22,7 @@ def show_disputes(ctx: FeedbackContext) -> None:
             "Features whose contribution reviewers disputed: the model may be right for the "
             "wrong reason. Each reviewer's dispute of a feature on a row counts once."
         )
-        st.vega_lite_chart(cached.dispute_spec(dispute_counts), width="stretch")
+        session.chart(cached.dispute_spec(dispute_counts))
         st.dataframe(
             verdict_tables.dispute_counts_table(dispute_counts), hide_index=True, width="stretch"
         )

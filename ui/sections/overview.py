@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from model.workspace import Workspace
-from ui import cached, followup_table, formatting, sprint_summary
+from ui import cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
 
 
@@ -27,7 +27,7 @@ def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total:
     with chart_column:
         st.subheader("MVP headline metric per sprint")
         if summary["mvp"].any():
-            st.vega_lite_chart(cached.headline_spec(path, stamp), width="stretch")
+            session.chart(cached.headline_spec(path, stamp))
         else:
             st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
     with counts_column:

@@ -35,25 +35,8 @@ BAR_HEIGHT = 40
 
 
 def projected(spec: dict) -> dict:
-    """``spec`` with the presenter's chart text (at least 18 px): its config, and the font size
-    of any text mark, which a config does not override."""
-
-    def walk(node):
-        if isinstance(node, dict):
-            out = {k: walk(v) for k, v in node.items()}
-            mark = out.get("mark")
-            if isinstance(mark, dict) and "fontSize" in mark:
-                out["mark"] = {**mark, "fontSize": max(mark["fontSize"], charts.font_size(True))}
-            return out
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    shown = walk({k: v for k, v in spec.items() if k != "datasets"})
-    shown["config"] = charts.chart_config(presenter=True)
-    if "datasets" in spec:
-        shown["datasets"] = spec["datasets"]
-    return shown
+    """``spec`` with the presenter's chart text (at least 18 px)."""
+    return charts.presented(spec, presenter=True)
 
 
 def _money(amount: float, currency: str) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 from feedback_store import DISPUTE_KINDS
 from feedback_store.store import COMMENT_MAX
 from model import access, review
-from ui import explanations, formatting, review_card, verdict_tables
+from ui import explanations, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
 from ui.sections.review_session import FLASH_KEY, ReviewContext
 
@@ -43,7 +43,7 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
 def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     """The waterfall, how to read it, whether its values are approximate or on the model's own
     score scale, and the technical details in an expander."""
-    st.vega_lite_chart(spec, width="stretch")
+    session.chart(spec)
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
     notes = (
         explanations.scale_note(explanation.get("unit")),

@@ -8,7 +8,7 @@ import streamlit as st
 
 from model import review
 from model.labels import display_unit
-from ui import cached, formatting
+from ui import cached, formatting, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
@@ -160,7 +160,7 @@ def what_if(ctx: ReviewContext, schema: list[dict], entered: str, explanation: d
     if not st.toggle("What if one reading were different?", key=f"own_what_if_on_{ctx.name}"):
         return
     feature = st.selectbox("Reading to move across its range", names, key=f"own_what_if_{ctx.name}")
-    st.vega_lite_chart(cached.what_if_spec(*ctx.cache_key, entered, feature), width="stretch")
+    session.chart(cached.what_if_spec(*ctx.cache_key, entered, feature))
     st.caption(
         formatting.escape_markdown(
             f"The other readings stay as you entered them; the red point is your value of "

@@ -14,7 +14,7 @@ import streamlit as st
 
 from model.metrics import REGRESSION
 from model.workspace import Prototype, Workspace
-from ui import cached, explanations, formatting, review_card, sprint_summary
+from ui import cached, explanations, formatting, review_card, session, sprint_summary
 from ui import predictions_table as prediction_rows
 
 #: Session-state keys of the sprint demo's predictions table.
@@ -98,7 +98,7 @@ def global_importance(path: str, proto: Prototype) -> None:
     """What drives the model: the cached global-importance chart, and what it averages over."""
     st.subheader("What drives the model")
     spec = cached.importance_spec(path, proto.sprint, proto.name, proto.content_id)
-    st.vega_lite_chart(spec, width="stretch")
+    session.chart(spec)
     st.caption(formatting.escape_markdown(explanations.importance_caption(proto.meta)))
     note = prediction_rows.importance_caption(proto.meta)
     if note:
@@ -124,7 +124,7 @@ def dependence(path: str, proto: Prototype) -> None:
     st.subheader("How one reading moves the prediction")
     feature = st.selectbox("Reading", top, key="demo_dependence")
     spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.content_id, feature)
-    st.vega_lite_chart(spec, width="stretch")
+    session.chart(spec)
     described = formatting.feature_help(proto.meta, feature)
     if described:
         st.caption(formatting.escape_markdown(f"{feature}: {described}."))
@@ -265,7 +265,7 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         details.append(prediction_rows.default_row_note(rows, position))
     if details:
         st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
-    st.vega_lite_chart(waterfall, width="stretch")
+    session.chart(waterfall)
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
     honesty(meta, explanation)
     with st.expander("Feature values"):
