@@ -3,12 +3,14 @@
 import json
 
 import pytest
-from conftest import FEATURES, TARGET, _pipeline, load_data
+from conftest import APP, FEATURES, TARGET, _pipeline, load_data
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
+from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
+from model.config import WORKSPACE_ENV_VAR
 from model.metrics import format_metric
 from ui import predictions_table
 
@@ -329,3 +331,45 @@ def test_a_workspace_without_the_precomputed_column_says_nothing_about_it(demo):
     assert not any("when publishing" in c for c in captions)
     assert "precomputed" not in demo.dataframe[0].value.columns
     assert "demo_precomputed" not in [t.key for t in demo.toggle]
+
+
+def demo_from_link(monkeypatch, workspace, **params):
+    """The Sprint demo opened on a link carrying ``params`` (a reload of that URL)."""
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
+        at.query_params[key] = value
+    return at.switch_page("pages/sprint_demo.py").run()
+
+
+def test_the_row_in_the_link_is_explained_and_a_selection_goes_into_the_url(
+    small_workspace, monkeypatch
+):
+    ws = model.open_workspace(small_workspace)
+    row = str(ws.prototype("Sprint 2", "random forest").predictions().index[250])  # page 2
+    at = demo_from_link(monkeypatch, small_workspace, sprint="Sprint 2", row=row)
+    assert not at.exception
+    assert any(s.value.startswith(f"Row {row}: ") for s in at.subheader)
+    assert any("the row in the page's link" in c.value for c in at.caption)
+    assert at.query_params["row"] == row
+    table = at.dataframe[0].value
+    select_row(at, 7)
+    assert any(s.value.startswith(f"Row {table.index[7]}: ") for s in at.subheader)
+    assert at.query_params["row"] == str(table.index[7])
+    # A reload of that URL explains the same row.
+    again = demo_from_link(monkeypatch, small_workspace, **dict(at.query_params))
+    assert any(s.value.startswith(f"Row {table.index[7]}: ") for s in again.subheader)
+
+
+def test_a_row_in_the_link_that_is_not_a_demo_row_is_ignored_with_a_caption(
+    small_workspace, monkeypatch
+):
+    at = demo_from_link(monkeypatch, small_workspace, row="no-such-row")
+    assert not at.exception
+    assert any("not among random forest's demo rows" in c.value for c in at.caption)
+    first = at.dataframe[0].value.index[0]
+    assert any(s.value.startswith(f"Row {first}: ") for s in at.subheader)
+    assert "row" not in at.query_params

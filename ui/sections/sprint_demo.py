@@ -22,6 +22,10 @@ DEMO_TABLE_KEY = "demo_table"
 DEMO_PAGE_KEY = "demo_page"
 DEMO_FILTERS_KEY = "demo_filters"
 DEMO_PRECOMPUTED_KEY = "demo_precomputed"
+#: The query parameter of the explained row, so a link or a reload explains it again.
+ROW_PARAM = "row"
+#: The row this session's selection last wrote to the URL.
+DEMO_URL_ROW_KEY = "demo_url_row"
 
 
 def demo_header(ws: Workspace, sprint: str) -> Prototype:
@@ -229,20 +233,51 @@ def predictions_table(path: str, proto: Prototype):
     return rows, event
 
 
+def linked_row(path: str, proto: Prototype) -> tuple[str, pd.Series] | None:
+    """The row the URL's ``?row=`` names, with its prediction, when it is one of ``proto``'s
+    demo rows; otherwise None, saying once that the link's row is not there."""
+    row_id = st.query_params.get(ROW_PARAM)
+    if not row_id:
+        return None
+    if st.session_state.pop(DEMO_URL_ROW_KEY, None) == row_id:
+        # This session's own selection, since cleared (a new page or new filters): not a link.
+        session.to_url(ROW_PARAM, None)
+        return None
+    key = (path, proto.sprint, proto.name, proto.content_id)
+    if row_id in cached.demo_row_ids(*key):
+        return row_id, cached.prediction_row(*key, row_id)
+    st.caption(
+        formatting.escape_markdown(
+            f"The link asks for row {row_id}, which is not among {proto.name}'s demo rows: "
+            "showing a row of the table instead."
+        )
+    )
+    session.to_url(ROW_PARAM, None)
+    return None
+
+
 def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> None:
-    """The selected row of the table's page (its first row if none is selected) in words, its
-    SHAP waterfall and its feature values; explaining it first, with a spinner, if it was not
-    explained when publishing."""
+    """The selected row of the table's page (else the row the URL names, else the page's first
+    row) in words, its SHAP waterfall and its feature values; explaining it first, with a
+    spinner, if it was not explained when publishing."""
     if rows.empty:
         st.info("No prediction matches these filters.")
         return
     meta = proto.meta
     selected = list(event.selection.rows) if event is not None else []
     position = selected[0] if selected and selected[0] < len(rows) else None
-    if position is None:  # nothing selected: a row whose explanation only needs reading
+    linked = None if position is not None else linked_row(path, proto)
+    if position is not None:
+        row_id = str(rows.index[position])
+        row = rows.iloc[position]
+        session.to_url(ROW_PARAM, row_id)  # a link or a reload explains this row again
+        st.session_state[DEMO_URL_ROW_KEY] = row_id
+    elif linked is not None:
+        row_id, row = linked
+    else:  # nothing selected: a row whose explanation only needs reading
         position = prediction_rows.default_row(rows)
-    row_id = str(rows.index[position])
-    row = rows.iloc[position]
+        row_id = str(rows.index[position])
+        row = rows.iloc[position]
     key = (path, proto.sprint, proto.name, proto.content_id, row_id)
     waiting = prediction_rows.explaining_message(row_id, row.get("precomputed"))
     try:
@@ -261,7 +296,9 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
     else:
         actual = formatting.class_label(meta, actual)
     details = [f"actual outcome: {actual}"] if "actual" in row else []
-    if not selected:
+    if linked is not None:
+        details.append("the row in the page's link")
+    elif not selected:
         details.append(prediction_rows.default_row_note(rows, position))
     if details:
         st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
