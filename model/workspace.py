@@ -44,397 +44,45 @@ temporary file and a rename, so concurrent sessions lose none.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import fcntl
-import functools
-import json
 import os
 import shutil
-import sys
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from model import persistence
-from model.config import ADDITIVITY_TOLERANCE, DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
-from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
-from model.metrics import METRICS, REGRESSION, headline_metric
+from model import atomic_files, on_demand
+from model.atomic_files import (
+    DELETED,
+    STAGING,
+    WorkspaceError,
+    move_into_place,
+    now,
+    read_json,
+    write_json_atomic,
+)
+from model.config import DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
+from model.metrics import METRICS
 from model.naming import validate_name
+from model.on_demand import _loaded_estimator  # noqa: F401  (the benchmark empties its cache)
+from model.prototype import BOOTSTRAP_FILE, ON_DEMAND_FILE, Prototype, shap_file_name
 from model.publishing import PublishError, compute_artifacts
-from model.tracing import TRACEMALLOC_LOCK
 
-__all__ = ["Workspace", "Prototype", "open_workspace", "WorkspaceError", "PublishError"]
+__all__ = [
+    "Workspace",
+    "Prototype",
+    "open_workspace",
+    "WorkspaceError",
+    "PublishError",
+    "ON_DEMAND_FILE",
+    "BOOTSTRAP_FILE",
+]
 
 FORMAT_VERSION = 1
-ON_DEMAND_FILE = "shap-ondemand.parquet"
-BOOTSTRAP_FILE = "bootstrap.npy"
-_ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
-_STAGING, _RETIRED, _DELETED = ".staging-", ".retired-", ".deleted-"
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _disk_step(what: str) -> None:
-    """Called before each step a publish takes on disk (a file written, a folder renamed).
-
-    Does nothing; the crash tests replace it to stop the process at each step in turn.
-    """
-
-
-class WorkspaceError(ValueError):
-    """The workspace or something asked of it does not exist or cannot be used."""
-
-
-def _now() -> str:
-    # Microseconds keep publishing order when several prototypes are published in one second.
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _read_json(path: Path) -> dict:
-    """A workspace metadata file; a damaged one is a ``WorkspaceError`` that names it."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise WorkspaceError(
-            f"{path} is damaged ({error}); publish the prototype again or restore the "
-            "workspace from a backup"
-        ) from None
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        _disk_step(f"write {temporary.name}")
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _disk_step(f"rename {temporary.name} to {path.name}")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
-@functools.cache
-def _renameat2():
-    """glibc's ``renameat2``, or None where there is none (not Linux, an old C library)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        function = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    function.restype = ctypes.c_int
-    return function
-
-
-def _exchange(first: Path, second: Path) -> bool:
-    """Swap two folders in one atomic step; False if this system cannot (nothing is moved)."""
-    function = _renameat2()
-    if function is None:
-        return False
-    if function(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE):
-        code = ctypes.get_errno()
-        if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
-            return False
-        raise OSError(code, os.strerror(code), str(second))
-    return True
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename inside ``folder`` durable (a power cut, not only a crash, keeps it)."""
-    with contextlib.suppress(OSError):
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
-def _move_into_place(staging: Path, final: Path) -> None:
-    """Put the complete folder ``staging`` at ``final``, replacing what is there, so that at
-    every moment (a crash included) ``final`` holds the old version or the new one whole."""
-    if not final.exists():
-        _disk_step(f"rename {staging.name} to {final.name}")
-        os.replace(staging, final)
-    elif _exchange(staging, final):
-        _disk_step(f"remove the old {final.name} (exchanged)")
-        shutil.rmtree(staging, ignore_errors=True)
-    else:
-        # Two renames: a crash between them leaves the old version aside, which
-        # open_workspace puts back (Workspace.recover).
-        retired = final.parent / f"{_RETIRED}{uuid.uuid4().hex}"
-        _disk_step(f"rename {final.name} aside")
-        os.replace(final, retired)
-        _disk_step(f"rename {staging.name} to {final.name}")
-        os.replace(staging, final)
-        _disk_step(f"remove the old {final.name}")
-        shutil.rmtree(retired, ignore_errors=True)
-    _sync_folder(final.parent)
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _shap_file_name(label: str | None) -> str:
-    # Class labels are user data: keep the file name safe whatever they contain.
-    safe = "".join(ch if ch.isalnum() else "_" for ch in (label or "value"))
-    return f"shap-{safe}.parquet"
-
-
-@functools.lru_cache(maxsize=4)
-def _loaded_estimator(model_file: str, modified_ns: int, size: int):
-    # Loading a 100-tree forest with skops takes about a second, five times what explaining a
-    # row with it does: rows explained on demand reuse the model, never modify it.
-    return persistence.loads(Path(model_file).read_bytes(), "the prototype's model")
-
-
-def _read_parquet(path: Path, **options) -> pd.DataFrame:
-    """``pd.read_parquet(path, **options)`` through one open file.
-
-    Given a path, pyarrow opens the file more than once (its footer, then its data): a
-    re-publish that swaps the prototype's folder in between would have it decode the new
-    file's bytes with the old file's footer, which crashed a reader thread. One open file is
-    one version, whatever is renamed or deleted meanwhile.
-    """
-    try:
-        # The lock: see model.tracing (pyarrow's threads and a publish's tracemalloc).
-        with TRACEMALLOC_LOCK, pa.OSFile(str(path), "rb") as handle:
-            return pd.read_parquet(handle, **options)
-    except FileNotFoundError:
-        raise
-    except (pa.ArrowException, OSError) as error:  # name the file, as reading by path did
-        message = " ".join(str(error).split()).replace("'<Buffer>'", f"'{path}'")
-        raise ValueError(f"cannot read {path}: {message}") from None
-
-
-def _parquet_columns(path: Path) -> list[str]:
-    with pa.OSFile(str(path), "rb") as handle:
-        return pq.read_schema(handle).names
-
-
-def _read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """The rows of a parquet file whose row id is in ``row_ids``, in the file's order.
-
-    pyarrow filters on the ``row_id`` index column, so the other rows never become pandas
-    objects: reading one row of a 100,000-row file costs a fraction of reading it whole.
-    """
-    try:
-        return _read_parquet(path, columns=columns, filters=[("row_id", "in", list(row_ids))])
-    except (KeyError, ValueError):  # a file whose index is not named row_id
-        frame = _read_parquet(path, columns=columns)
-        return frame[frame.index.isin(row_ids)]
-
-
-@dataclass(frozen=True)
-class Prototype:
-    """A published prototype: its metadata in memory, its tables read on demand."""
-
-    sprint: str
-    name: str
-    path: Path
-    meta: dict
-
-    @property
-    def task(self) -> str:
-        return self.meta["task"]
-
-    @property
-    def version(self) -> int:
-        return int(self.meta["version"])
-
-    @property
-    def published_at(self) -> str:
-        """When this version was published (ISO 8601, UTC, microseconds)."""
-        return self.meta["published_at"]
-
-    @property
-    def content_id(self) -> str:
-        """An id no other publish ever gets: key caches on it, not on the version number.
-
-        Prototypes published before content ids existed get one from their version and
-        publish time.
-        """
-        return self.meta.get("content_id") or f"v{self.version}-{self.published_at}"
-
-    @property
-    def class_names(self) -> dict[str, str]:
-        """Each class label (as text) and the name people see for it, the label itself where
-        publishing gave none; empty for regression."""
-        named = self.meta.get("class_names") or {}
-        return {label: named.get(label, label) for label in self.meta.get("classes", [])}
-
-    def class_name(self, label) -> str:
-        """The name of class ``label`` (``1``, ``1.0`` and ``"1"`` are one label)."""
-        (text,) = label_strings([label])
-        return self.class_names.get(text, text)
-
-    def feature_description(self, column: str) -> str | None:
-        """The line publishing gave to describe ``column``, if any."""
-        return (self.meta.get("feature_descriptions") or {}).get(column)
-
-    def display_unit(self, column: str) -> DisplayUnit | None:
-        """How ``column``'s values are shown (unit, and a second unit beside), if given."""
-        spec = (self.meta.get("display_units") or {}).get(column)
-        return None if spec is None else display_unit(spec)
-
-    @property
-    def metrics(self) -> dict[str, float]:
-        return self.meta.get("metrics", {})
-
-    @property
-    def headline(self) -> tuple[str | None, float | None]:
-        """The key and value of the task's headline metric (``(None, None)`` without labels)."""
-        key = headline_metric(self.task, self.metrics) if self.metrics else None
-        return key, (self.metrics.get(key) if key else None)
-
-    def predictions(self) -> pd.DataFrame:
-        """Predictions per row (index: row_id).
-
-        Columns: ``predicted``, ``confidence``, ``p:<class>``, ``actual``, ``correct``, and
-        ``precomputed`` (the row's SHAP values were computed when publishing; a workspace
-        published before demo decks existed precomputed every row).
-        """
-        return _with_precomputed(_read_parquet(self.path / "predictions.parquet"))
-
-    def prediction(self, row_id: str) -> pd.Series:
-        """One row of :meth:`predictions`, read without loading the others."""
-        rows = _read_rows(self.path / "predictions.parquet", [str(row_id)])
-        if rows.empty:
-            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
-        return _with_precomputed(rows).iloc[0]
-
-    def precomputed(self) -> pd.Series:
-        """True for each row (index: row_id) whose SHAP values were computed when publishing;
-        the others are explained when first selected (:meth:`Workspace.explain`)."""
-        path = self.path / "predictions.parquet"
-        if "precomputed" in _parquet_columns(path):
-            return _read_parquet(path, columns=["precomputed"])["precomputed"]
-        return pd.Series(True, index=_read_parquet(path, columns=[]).index, name="precomputed")
-
-    def explained(self) -> pd.Series:
-        """True for each row (index: row_id) whose SHAP values are stored: precomputed or
-        explained on demand since."""
-        explained = self.precomputed().copy()
-        explained[explained.index.isin(self.on_demand_rows())] = True
-        return explained.rename("explained")
-
-    def on_demand_rows(self) -> pd.Index:
-        """Ids of the rows explained on demand since publishing."""
-        path = self.path / ON_DEMAND_FILE
-        if not path.is_file():
-            return pd.Index([], name="row_id", dtype=object)
-        index = _read_parquet(path, columns=[]).index
-        return index.get_level_values("row_id").unique()
-
-    def features(self) -> pd.DataFrame:
-        """The demo rows as published (index: row_id)."""
-        return _read_parquet(self.path / "features.parquet")
-
-    def feature_row(self, row_id: str) -> pd.Series:
-        """One demo row as published, read without loading the others."""
-        rows = _read_rows(self.path / "features.parquet", [str(row_id)])
-        if rows.empty:
-            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
-        return rows.iloc[0]
-
-    def _explained_label(self, explained_class: str | None) -> str | None:
-        classes = self.meta["explained_classes"]
-        label = classes[0] if explained_class is None else explained_class
-        if label not in classes:
-            raise WorkspaceError(
-                f"class {label!r} is not explained for {self.name}; choose one of {classes}"
-            )
-        return label
-
-    def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
-        """Stored SHAP values (float64) per row and source feature for ``explained_class``
-        (default: the first): the precomputed rows, then the rows explained on demand since."""
-        label = self._explained_label(explained_class)
-        deck = _read_parquet(self.path / _shap_file_name(label))
-        on_demand = self._on_demand(label)
-        if on_demand.empty:
-            return deck
-        return pd.concat([deck, on_demand.droplevel(["explained_class", "explainer"])])
-
-    def _on_demand(self, label: str | None, row_id: str | None = None) -> pd.DataFrame:
-        path = self.path / ON_DEMAND_FILE
-        if not path.is_file():
-            return pd.DataFrame(columns=self.meta["features"], dtype=float)
-        frame = _read_parquet(path) if row_id is None else _read_rows(path, [row_id])
-        return _of_class(frame, label)
-
-    def stored_explanation(
-        self, row_id: str, explained_class: str | None = None
-    ) -> tuple[pd.Series, str] | None:
-        """``(contributions, explainer)`` stored for one row, or ``None`` if it has none yet."""
-        label = self._explained_label(explained_class)
-        row_id = str(row_id)
-        return self._stored(row_id, label, bool(self.prediction(row_id)["precomputed"]))
-
-    def _stored(self, row_id: str, label: str | None, precomputed: bool):
-        if not precomputed:
-            return _first_on_demand(self._on_demand(label, row_id))
-        rows = _read_rows(self.path / _shap_file_name(label), [row_id])
-        # A deck row explained by another explainer than most (a fallback) is listed by it.
-        by_row = self.meta.get("explainer_rows") or {}
-        explainer = next((e for e, ids in by_row.items() if row_id in ids), self.meta["explainer"])
-        return (rows.iloc[0], explainer) if len(rows) else None
-
-    def base_value(self, explained_class: str | None = None) -> float:
-        classes = self.meta["explained_classes"]
-        label = self._explained_label(explained_class)
-        return float(self.meta["base_values"][classes.index(label)])
-
-    def bootstrap_replicates(
-        self, metric_key: str, positive_class: str | None, n_resamples: int, seed: int
-    ) -> np.ndarray | None:
-        """The metric on each bootstrap resample of this prototype's demo rows, as stored when
-        publishing, if it was stored for exactly this metric, positive class, number of
-        resamples and seed; otherwise ``None`` (compute them). An unreadable file is ``None``
-        too: it only saves time."""
-        stored = self.meta.get("bootstrap") or {}
-        wanted = {
-            "metric": metric_key,
-            "positive_class": positive_class,
-            "n_resamples": n_resamples,
-            "seed": seed,
-        }
-        if any(stored.get(key) != value for key, value in wanted.items()):
-            return None
-        try:
-            values = np.load(self.path / BOOTSTRAP_FILE, allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        if values.shape != (n_resamples,) or values.dtype.kind != "f":
-            return None
-        return values
-
-    def estimator(self):
-        """The model, loaded from its skops file."""
-        return persistence.loads((self.path / "model.skops").read_bytes(), f"{self.name} model")
-
-    def probability_columns(self) -> list[str]:
-        return [PROBABILITY_PREFIX + label for label in self.meta.get("classes", [])]
 
 
 class Workspace:
@@ -485,41 +133,19 @@ class Workspace:
         it no publish is under way; if another process holds it, nothing is done now. Opening
         a workspace calls this; a read-only workspace is left as it is.
         """
-        prefixes = (_STAGING, _RETIRED, _DELETED)
-        if not any(self._leftovers(prefixes)):
+        if not any(atomic_files.leftovers(self.sprints_dir)):
             return []
         done = []
         try:
             with self._lock(wait=False) as held:
                 if not held:
                     return []
-                for folder in sorted(self._leftovers(prefixes), key=lambda f: f.name):
-                    done.append(self._recover_folder(folder))
+                leftovers = sorted(atomic_files.leftovers(self.sprints_dir), key=lambda f: f.name)
+                for folder in leftovers:
+                    done.append(atomic_files.recover_folder(folder))
         except OSError:
             return done
         return done
-
-    def _leftovers(self, prefixes: tuple[str, ...]):
-        if not self.sprints_dir.is_dir():
-            return
-        for folder in self.sprints_dir.glob("*/prototypes/.*"):
-            if folder.name.startswith(prefixes) and folder.is_dir():
-                yield folder
-
-    @staticmethod
-    def _recover_folder(folder: Path) -> str:
-        if folder.name.startswith(_RETIRED):
-            try:
-                name = validate_name(_read_json(folder / "prototype.json")["name"])
-            except (OSError, ValueError, KeyError, TypeError):
-                name = None
-            final = folder.parent / name if name else None
-            if final is not None and not final.exists():
-                os.replace(folder, final)
-                _sync_folder(folder.parent)
-                return f"put back {final}"
-        shutil.rmtree(folder)
-        return f"removed {folder}"
 
     # -- reading --------------------------------------------------------------------------------
     def sprints(self) -> list[str]:
@@ -530,7 +156,7 @@ class Workspace:
         for folder in self.sprints_dir.iterdir():
             meta_file = folder / "sprint.json"
             if folder.is_dir() and meta_file.is_file():
-                infos.append(_read_json(meta_file))
+                infos.append(read_json(meta_file))
         return [info["name"] for info in sorted(infos, key=lambda i: (i["order"], i["name"]))]
 
     def sprint_info(self, sprint: str) -> dict:
@@ -538,7 +164,7 @@ class Workspace:
         meta_file = self._sprint_dir(sprint) / "sprint.json"
         if not meta_file.is_file():
             raise WorkspaceError(f"there is no sprint {sprint!r} in {self.path}")
-        return _read_json(meta_file)
+        return read_json(meta_file)
 
     def prototypes(self, sprint: str) -> list[str]:
         """Names of the sprint's published prototypes, in publishing order."""
@@ -549,7 +175,7 @@ class Workspace:
         for child in folder.iterdir():
             meta_file = child / "prototype.json"
             if child.is_dir() and not child.name.startswith(".") and meta_file.is_file():
-                meta = _read_json(meta_file)
+                meta = read_json(meta_file)
                 found.append((meta.get("first_published_at", ""), meta["name"]))
         return [name for _, name in sorted(found)]
 
@@ -559,7 +185,7 @@ class Workspace:
         meta_file = folder / "prototype.json"
         if not meta_file.is_file():
             raise WorkspaceError(f"sprint {sprint!r} has no prototype {name!r}")
-        meta = _read_json(meta_file)
+        meta = read_json(meta_file)
         return Prototype(meta["sprint"], meta["name"], folder, meta)
 
     def mvp(self, sprint: str) -> str | None:
@@ -609,23 +235,23 @@ class Workspace:
         folder = self._sprint_dir(sprint)
         meta_file = folder / "sprint.json"
         if meta_file.is_file():
-            return _read_json(meta_file)
+            return read_json(meta_file)
         (folder / "prototypes").mkdir(parents=True, exist_ok=True)
         info = {
             "name": validate_name(sprint, "sprint name"),
             "order": len(self.sprints()),
-            "created_at": _now(),
+            "created_at": now(),
             "mvp": None,
             "decisions": [],
         }
-        _write_json_atomic(meta_file, info)
+        write_json_atomic(meta_file, info)
         return info
 
     def _update_sprint(self, sprint: str, change) -> dict:
         with self._lock():
             info = self._ensure_sprint(sprint)
             change(info)
-            _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+            write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
             return info
 
     def publish(
@@ -689,12 +315,12 @@ class Workspace:
                 self._ensure_workspace_file()
                 final = self._prototype_dir(sprint, name)
                 previous = final / "prototype.json"
-                old = _read_json(previous) if previous.is_file() else None
+                old = read_json(previous) if previous.is_file() else None
                 # The new number is recorded before the new version can appear: a crash from
                 # here on skips a number, never repeats one.
                 version = self._next_version(sprint, name, old)
-                staging = final.parent / f"{_STAGING}{uuid.uuid4().hex}"
-                _disk_step(f"create {staging.name}")
+                staging = final.parent / f"{STAGING}{uuid.uuid4().hex}"
+                atomic_files.disk_step(f"create {staging.name}")
                 staging.mkdir(parents=True)
                 try:
                     meta = {
@@ -703,14 +329,14 @@ class Workspace:
                         "sprint": sprint,
                         "version": version,
                         "content_id": uuid.uuid4().hex,
-                        "published_at": _now(),
-                        "first_published_at": old["first_published_at"] if old else _now(),
+                        "published_at": now(),
+                        "first_published_at": old["first_published_at"] if old else now(),
                         "train_seconds": train_seconds,
                         "effort_days": effort_days,
                         "notes": notes,
                     }
                     self._write_artifacts(staging, artifacts, meta)
-                    _move_into_place(staging, final)
+                    move_into_place(staging, final)
                 finally:
                     if staging.exists():
                         shutil.rmtree(staging, ignore_errors=True)
@@ -728,13 +354,13 @@ class Workspace:
         highest = info.setdefault("version_high_water", {})
         version = max(int(highest.get(name, 0)), int(old["version"]) if old else 0) + 1
         highest[name] = version
-        _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+        write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
         return version
 
     def _ensure_workspace_file(self) -> None:
         marker = self.path / "workspace.json"
         if not marker.is_file():
-            _write_json_atomic(marker, {"format_version": FORMAT_VERSION, "created_at": _now()})
+            write_json_atomic(marker, {"format_version": FORMAT_VERSION, "created_at": now()})
 
     @staticmethod
     def _write_artifacts(folder: Path, artifacts, meta: dict) -> None:
@@ -742,7 +368,7 @@ class Workspace:
             ("features.parquet", artifacts.features.to_parquet),
             ("predictions.parquet", artifacts.predictions.to_parquet),
             *[
-                (_shap_file_name(label or None), frame.to_parquet)
+                (shap_file_name(label or None), frame.to_parquet)
                 for label, frame in artifacts.shap.items()
             ],
             ("model.skops", lambda path: path.write_bytes(artifacts.model_bytes)),
@@ -760,9 +386,9 @@ class Workspace:
                 (TEXT_CONTRIBUTIONS_FILE, lambda path: words.to_parquet(path, index=False))
             )
         for file_name, write in writes:
-            _disk_step(f"write {file_name}")
+            atomic_files.disk_step(f"write {file_name}")
             write(folder / file_name)
-        _write_json_atomic(folder / "prototype.json", meta)
+        write_json_atomic(folder / "prototype.json", meta)
         for child in folder.iterdir():
             with open(child, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -806,7 +432,7 @@ class Workspace:
             "attendees": attendees,
             "decided_on": decided_on or datetime.now(UTC).date().isoformat(),
             "recorded_by": recorded_by,
-            "recorded_at": _now(),
+            "recorded_at": now(),
             "snapshot": snapshot,
         }
 
@@ -842,7 +468,7 @@ class Workspace:
         entry = {
             "rows": [str(r) for r in row_ids],
             "sent_by": sent_by,
-            "sent_at": _now(),
+            "sent_at": now(),
             "note": note,
         }
 
@@ -866,12 +492,12 @@ class Workspace:
             info = self._ensure_sprint(sprint)
             highest = info.setdefault("version_high_water", {})
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                version = int(_read_json(folder / "prototype.json")["version"])
+                version = int(read_json(folder / "prototype.json")["version"])
                 highest[name] = max(int(highest.get(name, 0)), version)
             if info.get("mvp") == name:
                 info["mvp"] = None
-            _write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
-            deleted = folder.parent / f"{_DELETED}{uuid.uuid4().hex}"
+            write_json_atomic(self._sprint_dir(sprint) / "sprint.json", info)
+            deleted = folder.parent / f"{DELETED}{uuid.uuid4().hex}"
             os.replace(folder, deleted)
             shutil.rmtree(deleted, ignore_errors=True)
 
@@ -917,151 +543,7 @@ class Workspace:
         stored in the prototype folder and read back from then on (in a workspace that cannot be
         written, they are returned without being stored).
         """
-        row_id = str(row_id)
-        for _ in range(2):
-            proto = self.prototype(sprint, prototype)
-            row = proto.prediction(row_id)
-            if explained_class is None and proto.task == "multiclass":
-                explained_class = str(row["predicted"])
-            label = proto._explained_label(explained_class)
-            stored = proto._stored(row_id, label, bool(row["precomputed"]))
-            if stored is not None:
-                break
-            explained = self._explain_on_demand(proto, row_id, row)
-            if explained is not None:
-                stored = _first_on_demand(_of_class(explained, label))
-                break
-        else:
-            raise WorkspaceError(
-                f"{prototype} was published again while row {row_id!r} was explained; try again"
-            )
-        if stored is None:
-            raise WorkspaceError(f"{prototype} has no stored explanation of row {row_id!r}")
-        contributions, explainer = stored
-        contributions = contributions.astype(float)
-        base = proto.base_value(label)
-        features = proto.feature_row(row_id)
-        return {
-            "output": float(base + contributions.sum()),
-            "base_value": base,
-            "contributions": {k: float(v) for k, v in contributions.items()},
-            "explained_class": label,
-            "unit": proto.meta.get("unit")
-            or ("value" if proto.task == REGRESSION else "probability"),
-            "feature_values": {k: _plain(v) for k, v in features.items()},
-            "predicted": _plain(row["predicted"]),
-            "explainer": explainer,
-            "precomputed": bool(row["precomputed"]),
-        }
-
-    def _explain_on_demand(
-        self, proto: Prototype, row_id: str, prediction: pd.Series
-    ) -> pd.DataFrame | None:
-        """Explain a row outside the demo deck and store its values for every explained class.
-
-        Returns the row's stored values (one row per class), or None, storing nothing, if the
-        prototype was published again since ``proto`` and ``prediction`` were read.
-        """
-        from model.deck import explain_on_demand  # imports shap and scikit-learn: only here
-        from model.explain import ExplanationError
-
-        meta = proto.meta
-        background_rows = meta.get("background_rows")
-        if not background_rows:
-            raise WorkspaceError(
-                f"{proto.name} does not record its SHAP background; publish it again"
-            )
-        rows = _read_rows(proto.path / "features.parquet", [row_id, *background_rows])
-        X, background = rows.loc[[row_id]], rows.loc[background_rows]
-        n_classes = len(meta.get("classes") or [])
-        model_file = proto.path / "model.skops"
-        stat = model_file.stat()
-        estimator = _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
-        try:
-            explanation = explain_on_demand(
-                estimator, X, background, proto.task, n_classes, meta["explainer"]
-            )
-        except ExplanationError as error:
-            raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
-        labels = [label or "" for label in meta["explained_classes"]]
-        index = pd.MultiIndex.from_tuples(
-            [(row_id, label, explanation.explainer) for label in labels], names=_ON_DEMAND_INDEX
-        )
-        values = pd.DataFrame(explanation.values[0].T, index=index, columns=meta["features"])
-        try:
-            with self._lock():
-                current = proto.path / "prototype.json"
-                if (
-                    not current.is_file()
-                    or _read_json(current)["published_at"] != meta["published_at"]
-                ):
-                    return None
-                _check_reproduces(proto, prediction, explanation)
-                return _store_on_demand(proto.path / ON_DEMAND_FILE, values, row_id)
-        except OSError:
-            # A read-only workspace or a full disk: the row is explained, just not stored.
-            _check_reproduces(proto, prediction, explanation)
-            return values
-
-
-def _store_on_demand(path: Path, values: pd.DataFrame, row_id: str) -> pd.DataFrame:
-    """Add one row's values to the on-demand file (call under the workspace lock); return the
-    row's stored values, which are another session's if it stored the row first."""
-    if path.is_file():
-        stored = _read_parquet(path)
-        known = stored.index.get_level_values("row_id")
-        if row_id in known:
-            return stored[known == row_id]
-        values = pd.concat([stored, values])
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        values.to_parquet(temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return values[values.index.get_level_values("row_id") == row_id]
-
-
-def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:
-    """The loaded model must give the published base values and prediction for the row."""
-    meta = proto.meta
-    row_id = row.name
-    if proto.task == REGRESSION:
-        published = [float(row["predicted"])]
-    else:
-        published = [float(row[PROBABILITY_PREFIX + c]) for c in meta["explained_classes"]]
-    base_gap = np.max(np.abs(explanation.base_values - np.asarray(meta["base_values"])))
-    output_gap = np.max(np.abs(explanation.predictions[0] - np.asarray(published)))
-    if max(base_gap, output_gap) > ADDITIVITY_TOLERANCE:
-        raise WorkspaceError(
-            f"{proto.name}'s stored model no longer gives the published results for row "
-            f"{row_id!r} (off by {max(base_gap, output_gap):.2g}); publish it again"
-        )
-
-
-def _of_class(on_demand: pd.DataFrame, label: str | None) -> pd.DataFrame:
-    return on_demand[on_demand.index.get_level_values("explained_class") == (label or "")]
-
-
-def _first_on_demand(rows: pd.DataFrame) -> tuple[pd.Series, str] | None:
-    """``(contributions, explainer)`` of the first on-demand row, or None if there is none."""
-    if rows.empty:
-        return None
-    return rows.iloc[0], str(rows.index.get_level_values("explainer")[0])
-
-
-def _with_precomputed(predictions: pd.DataFrame) -> pd.DataFrame:
-    if "precomputed" not in predictions.columns:  # published before demo decks: every row
-        predictions["precomputed"] = True
-    return predictions
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+        return on_demand.explain_row(self, sprint, prototype, row_id, explained_class)
 
 
 def open_workspace(path: str | Path, create: bool = True) -> Workspace:

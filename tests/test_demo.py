@@ -98,7 +98,7 @@ def test_progress_is_reported_and_building_again_is_a_no_op(demo):
 RESUME_DRIVER = """
 import os, sys
 import model.demo as demo
-import model.workspace as workspace
+import model.atomic_files as atomic_files
 
 path, stop = sys.argv[1], sys.argv[2]
 if stop.startswith("disk step "):  # killed in the middle of a publish
@@ -107,7 +107,7 @@ if stop.startswith("disk step "):  # killed in the middle of a publish
         steps.append(what)
         if len(steps) == int(stop.split()[-1]):
             os._exit(75)
-    workspace._disk_step = disk_step
+    atomic_files.disk_step = disk_step
 elif stop == "between the decision and the verdicts":
     seed = demo._seed_verdicts
     def seed_verdicts(ws, sprint, *args, **kwargs):

@@ -31,12 +31,12 @@ DRIVER = textwrap.dedent(
 
     import model
     import model.deck, model.explain  # imported once here, not in every child
-    import model.workspace as workspace
+    import model.atomic_files as atomic_files
     from model.demo import FEATURES, TARGET, load_demo_data
 
     template, root, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     if mode == "renames":  # a kernel or file system that cannot exchange two folders
-        workspace._renameat2 = lambda: None
+        atomic_files._renameat2 = lambda: None
     data = load_demo_data().iloc[:200]
     X, y = data[FEATURES], data[TARGET]
     rule = model.ToolWearRule(threshold=150).fit(X, y)
@@ -51,7 +51,7 @@ DRIVER = textwrap.dedent(
             if len(steps) == step:
                 os._exit(75)
 
-        workspace._disk_step = disk_step
+        atomic_files.disk_step = disk_step
         try:
             model.open_workspace(folder).publish("S1", "rule", rule, X, y, notes="new")
             (folder.parent / (folder.name + ".steps")).write_text(json.dumps(steps))

@@ -1,0 +1,174 @@
+"""Writing a workspace so that a crash leaves the old version or the new one whole.
+
+JSON metadata is written to a temporary file and renamed into place; a prototype's folder is
+built aside and exchanged with the old one in one step (``renameat2(RENAME_EXCHANGE)`` on
+Linux), or, where the kernel or file system cannot exchange, the old folder is renamed aside
+first. :func:`recover_folder` finishes what a crash between those steps left behind: it puts
+back a version left aside and removes staging, retired and deleted folders.
+
+:func:`disk_step` is called before each step on disk; the crash tests replace it to stop the
+process at each step in turn, so callers look it up on this module (``atomic_files.disk_step``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import functools
+import json
+import os
+import shutil
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from model.naming import validate_name
+
+STAGING, RETIRED, DELETED = ".staging-", ".retired-", ".deleted-"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class WorkspaceError(ValueError):
+    """The workspace or something asked of it does not exist or cannot be used."""
+
+
+def disk_step(what: str) -> None:
+    """Called before each step a publish takes on disk (a file written, a folder renamed).
+
+    Does nothing; the crash tests replace it to stop the process at each step in turn.
+    """
+
+
+def now() -> str:
+    """The time now (ISO 8601, UTC, microseconds)."""
+    # Microseconds keep publishing order when several prototypes are published in one second.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def read_json(path: Path) -> dict:
+    """A workspace metadata file; a damaged one is a ``WorkspaceError`` that names it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise WorkspaceError(
+            f"{path} is damaged ({error}); publish the prototype again or restore the "
+            "workspace from a backup"
+        ) from None
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_json_default)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        disk_step(f"write {temporary.name}")
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        disk_step(f"rename {temporary.name} to {path.name}")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@functools.cache
+def _renameat2():
+    """glibc's ``renameat2``, or None where there is none (not Linux, an old C library)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step; False if this system cannot (nothing is moved)."""
+    function = _renameat2()
+    if function is None:
+        return False
+    if function(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE):
+        code = ctypes.get_errno()
+        if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP):
+            return False
+        raise OSError(code, os.strerror(code), str(second))
+    return True
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (a power cut, not only a crash, keeps it)."""
+    with contextlib.suppress(OSError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def move_into_place(staging: Path, final: Path) -> None:
+    """Put the complete folder ``staging`` at ``final``, replacing what is there, so that at
+    every moment (a crash included) ``final`` holds the old version or the new one whole."""
+    if not final.exists():
+        disk_step(f"rename {staging.name} to {final.name}")
+        os.replace(staging, final)
+    elif _exchange(staging, final):
+        disk_step(f"remove the old {final.name} (exchanged)")
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        # Two renames: a crash between them leaves the old version aside, which
+        # open_workspace puts back (Workspace.recover).
+        retired = final.parent / f"{RETIRED}{uuid.uuid4().hex}"
+        disk_step(f"rename {final.name} aside")
+        os.replace(final, retired)
+        disk_step(f"rename {staging.name} to {final.name}")
+        os.replace(staging, final)
+        disk_step(f"remove the old {final.name}")
+        shutil.rmtree(retired, ignore_errors=True)
+    sync_folder(final.parent)
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def leftovers(sprints_dir: Path):
+    """The staging, retired and deleted folders crashes left under ``sprints_dir``."""
+    if not sprints_dir.is_dir():
+        return
+    for folder in sprints_dir.glob("*/prototypes/.*"):
+        if folder.name.startswith((STAGING, RETIRED, DELETED)) and folder.is_dir():
+            yield folder
+
+
+def recover_folder(folder: Path) -> str:
+    """Put back a version left aside with no prototype in its place, or remove ``folder``;
+    say which (call under the workspace lock)."""
+    if folder.name.startswith(RETIRED):
+        try:
+            name = validate_name(read_json(folder / "prototype.json")["name"])
+        except (OSError, ValueError, KeyError, TypeError):
+            name = None
+        final = folder.parent / name if name else None
+        if final is not None and not final.exists():
+            os.replace(folder, final)
+            sync_folder(folder.parent)
+            return f"put back {final}"
+    shutil.rmtree(folder)
+    return f"removed {folder}"

@@ -1,0 +1,178 @@
+"""Explaining a row outside the demo deck when it is first asked for, and storing it.
+
+Publishing computes SHAP values for the demo deck only (:func:`model.deck.plan_deck`). Any other
+row is explained with the explainer and background rows publishing used, checked against the
+published prediction, and added to ``shap-ondemand.parquet`` in the prototype's folder under
+the workspace lock, through a temporary file and a rename, so concurrent sessions lose none.
+:meth:`model.workspace.Workspace.explain` calls :func:`explain_row`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from model import persistence
+from model.atomic_files import WorkspaceError, read_json
+from model.config import ADDITIVITY_TOLERANCE
+from model.labels import PROBABILITY_PREFIX
+from model.metrics import REGRESSION
+from model.prototype import (
+    ON_DEMAND_FILE,
+    ON_DEMAND_INDEX,
+    Prototype,
+    first_on_demand,
+    of_class,
+    read_parquet,
+    read_rows,
+)
+
+if TYPE_CHECKING:
+    from model.workspace import Workspace
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded_estimator(model_file: str, modified_ns: int, size: int):
+    # Loading a 100-tree forest with skops takes about a second, five times what explaining a
+    # row with it does: rows explained on demand reuse the model, never modify it.
+    return persistence.loads(Path(model_file).read_bytes(), "the prototype's model")
+
+
+def explain_row(
+    workspace: Workspace,
+    sprint: str,
+    prototype: str,
+    row_id: str,
+    explained_class: str | None = None,
+) -> dict:
+    """:meth:`Workspace.explain <model.workspace.Workspace.explain>`: one row's explanation,
+    stored, or computed now and stored (if the workspace can be written)."""
+    row_id = str(row_id)
+    for _ in range(2):
+        proto = workspace.prototype(sprint, prototype)
+        row = proto.prediction(row_id)
+        if explained_class is None and proto.task == "multiclass":
+            explained_class = str(row["predicted"])
+        label = proto._explained_label(explained_class)
+        stored = proto._stored(row_id, label, bool(row["precomputed"]))
+        if stored is not None:
+            break
+        explained = _explain_on_demand(workspace, proto, row_id, row)
+        if explained is not None:
+            stored = first_on_demand(of_class(explained, label))
+            break
+    else:
+        raise WorkspaceError(
+            f"{prototype} was published again while row {row_id!r} was explained; try again"
+        )
+    if stored is None:
+        raise WorkspaceError(f"{prototype} has no stored explanation of row {row_id!r}")
+    contributions, explainer = stored
+    contributions = contributions.astype(float)
+    base = proto.base_value(label)
+    features = proto.feature_row(row_id)
+    return {
+        "output": float(base + contributions.sum()),
+        "base_value": base,
+        "contributions": {k: float(v) for k, v in contributions.items()},
+        "explained_class": label,
+        "unit": proto.meta.get("unit") or ("value" if proto.task == REGRESSION else "probability"),
+        "feature_values": {k: _plain(v) for k, v in features.items()},
+        "predicted": _plain(row["predicted"]),
+        "explainer": explainer,
+        "precomputed": bool(row["precomputed"]),
+    }
+
+
+def _explain_on_demand(
+    workspace: Workspace, proto: Prototype, row_id: str, prediction: pd.Series
+) -> pd.DataFrame | None:
+    """Explain a row outside the demo deck and store its values for every explained class.
+
+    Returns the row's stored values (one row per class), or None, storing nothing, if the
+    prototype was published again since ``proto`` and ``prediction`` were read.
+    """
+    from model.deck import explain_on_demand  # imports shap and scikit-learn: only here
+    from model.explain import ExplanationError
+
+    meta = proto.meta
+    background_rows = meta.get("background_rows")
+    if not background_rows:
+        raise WorkspaceError(f"{proto.name} does not record its SHAP background; publish it again")
+    rows = read_rows(proto.path / "features.parquet", [row_id, *background_rows])
+    X, background = rows.loc[[row_id]], rows.loc[background_rows]
+    n_classes = len(meta.get("classes") or [])
+    model_file = proto.path / "model.skops"
+    stat = model_file.stat()
+    estimator = _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
+    try:
+        explanation = explain_on_demand(
+            estimator, X, background, proto.task, n_classes, meta["explainer"]
+        )
+    except ExplanationError as error:
+        raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
+    labels = [label or "" for label in meta["explained_classes"]]
+    index = pd.MultiIndex.from_tuples(
+        [(row_id, label, explanation.explainer) for label in labels], names=ON_DEMAND_INDEX
+    )
+    values = pd.DataFrame(explanation.values[0].T, index=index, columns=meta["features"])
+    try:
+        with workspace._lock():
+            current = proto.path / "prototype.json"
+            if not current.is_file() or read_json(current)["published_at"] != meta["published_at"]:
+                return None
+            _check_reproduces(proto, prediction, explanation)
+            return _store_on_demand(proto.path / ON_DEMAND_FILE, values, row_id)
+    except OSError:
+        # A read-only workspace or a full disk: the row is explained, just not stored.
+        _check_reproduces(proto, prediction, explanation)
+        return values
+
+
+def _store_on_demand(path: Path, values: pd.DataFrame, row_id: str) -> pd.DataFrame:
+    """Add one row's values to the on-demand file (call under the workspace lock); return the
+    row's stored values, which are another session's if it stored the row first."""
+    if path.is_file():
+        stored = read_parquet(path)
+        known = stored.index.get_level_values("row_id")
+        if row_id in known:
+            return stored[known == row_id]
+        values = pd.concat([stored, values])
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        values.to_parquet(temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return values[values.index.get_level_values("row_id") == row_id]
+
+
+def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:
+    """The loaded model must give the published base values and prediction for the row."""
+    meta = proto.meta
+    row_id = row.name
+    if proto.task == REGRESSION:
+        published = [float(row["predicted"])]
+    else:
+        published = [float(row[PROBABILITY_PREFIX + c]) for c in meta["explained_classes"]]
+    base_gap = np.max(np.abs(explanation.base_values - np.asarray(meta["base_values"])))
+    output_gap = np.max(np.abs(explanation.predictions[0] - np.asarray(published)))
+    if max(base_gap, output_gap) > ADDITIVITY_TOLERANCE:
+        raise WorkspaceError(
+            f"{proto.name}'s stored model no longer gives the published results for row "
+            f"{row_id!r} (off by {max(base_gap, output_gap):.2g}); publish it again"
+        )
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

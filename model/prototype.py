@@ -1,0 +1,280 @@
+"""A published prototype, read from its folder: metadata in memory, tables on demand.
+
+The folder's layout is described in :mod:`model.workspace`. Tables are read through one open
+file each (:func:`read_parquet`), so a re-publish that swaps the folder meanwhile never mixes
+two versions, and single rows are read with a filter on ``row_id`` without loading the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from model import persistence
+from model.atomic_files import WorkspaceError
+from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
+from model.metrics import headline_metric
+from model.tracing import TRACEMALLOC_LOCK
+
+ON_DEMAND_FILE = "shap-ondemand.parquet"
+BOOTSTRAP_FILE = "bootstrap.npy"
+ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
+
+
+def shap_file_name(label: str | None) -> str:
+    """The file holding the deck's SHAP values for class ``label`` (``None``: regression)."""
+    # Class labels are user data: keep the file name safe whatever they contain.
+    safe = "".join(ch if ch.isalnum() else "_" for ch in (label or "value"))
+    return f"shap-{safe}.parquet"
+
+
+def read_parquet(path: Path, **options) -> pd.DataFrame:
+    """``pd.read_parquet(path, **options)`` through one open file.
+
+    Given a path, pyarrow opens the file more than once (its footer, then its data): a
+    re-publish that swaps the prototype's folder in between would have it decode the new
+    file's bytes with the old file's footer, which crashed a reader thread. One open file is
+    one version, whatever is renamed or deleted meanwhile.
+    """
+    try:
+        # The lock: see model.tracing (pyarrow's threads and a publish's tracemalloc).
+        with TRACEMALLOC_LOCK, pa.OSFile(str(path), "rb") as handle:
+            return pd.read_parquet(handle, **options)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as error:  # name the file, as reading by path did
+        message = " ".join(str(error).split()).replace("'<Buffer>'", f"'{path}'")
+        raise ValueError(f"cannot read {path}: {message}") from None
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    with pa.OSFile(str(path), "rb") as handle:
+        return pq.read_schema(handle).names
+
+
+def read_rows(path: Path, row_ids: list[str], columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a parquet file whose row id is in ``row_ids``, in the file's order.
+
+    pyarrow filters on the ``row_id`` index column, so the other rows never become pandas
+    objects: reading one row of a 100,000-row file costs a fraction of reading it whole.
+    """
+    try:
+        return read_parquet(path, columns=columns, filters=[("row_id", "in", list(row_ids))])
+    except (KeyError, ValueError):  # a file whose index is not named row_id
+        frame = read_parquet(path, columns=columns)
+        return frame[frame.index.isin(row_ids)]
+
+
+@dataclass(frozen=True)
+class Prototype:
+    """A published prototype: its metadata in memory, its tables read on demand."""
+
+    sprint: str
+    name: str
+    path: Path
+    meta: dict
+
+    @property
+    def task(self) -> str:
+        return self.meta["task"]
+
+    @property
+    def version(self) -> int:
+        return int(self.meta["version"])
+
+    @property
+    def published_at(self) -> str:
+        """When this version was published (ISO 8601, UTC, microseconds)."""
+        return self.meta["published_at"]
+
+    @property
+    def content_id(self) -> str:
+        """An id no other publish ever gets: key caches on it, not on the version number.
+
+        Prototypes published before content ids existed get one from their version and
+        publish time.
+        """
+        return self.meta.get("content_id") or f"v{self.version}-{self.published_at}"
+
+    @property
+    def class_names(self) -> dict[str, str]:
+        """Each class label (as text) and the name people see for it, the label itself where
+        publishing gave none; empty for regression."""
+        named = self.meta.get("class_names") or {}
+        return {label: named.get(label, label) for label in self.meta.get("classes", [])}
+
+    def class_name(self, label) -> str:
+        """The name of class ``label`` (``1``, ``1.0`` and ``"1"`` are one label)."""
+        (text,) = label_strings([label])
+        return self.class_names.get(text, text)
+
+    def feature_description(self, column: str) -> str | None:
+        """The line publishing gave to describe ``column``, if any."""
+        return (self.meta.get("feature_descriptions") or {}).get(column)
+
+    def display_unit(self, column: str) -> DisplayUnit | None:
+        """How ``column``'s values are shown (unit, and a second unit beside), if given."""
+        spec = (self.meta.get("display_units") or {}).get(column)
+        return None if spec is None else display_unit(spec)
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.meta.get("metrics", {})
+
+    @property
+    def headline(self) -> tuple[str | None, float | None]:
+        """The key and value of the task's headline metric (``(None, None)`` without labels)."""
+        key = headline_metric(self.task, self.metrics) if self.metrics else None
+        return key, (self.metrics.get(key) if key else None)
+
+    def predictions(self) -> pd.DataFrame:
+        """Predictions per row (index: row_id).
+
+        Columns: ``predicted``, ``confidence``, ``p:<class>``, ``actual``, ``correct``, and
+        ``precomputed`` (the row's SHAP values were computed when publishing; a workspace
+        published before demo decks existed precomputed every row).
+        """
+        return _with_precomputed(read_parquet(self.path / "predictions.parquet"))
+
+    def prediction(self, row_id: str) -> pd.Series:
+        """One row of :meth:`predictions`, read without loading the others."""
+        rows = read_rows(self.path / "predictions.parquet", [str(row_id)])
+        if rows.empty:
+            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
+        return _with_precomputed(rows).iloc[0]
+
+    def precomputed(self) -> pd.Series:
+        """True for each row (index: row_id) whose SHAP values were computed when publishing;
+        the others are explained when first selected (:meth:`Workspace.explain`)."""
+        path = self.path / "predictions.parquet"
+        if "precomputed" in _parquet_columns(path):
+            return read_parquet(path, columns=["precomputed"])["precomputed"]
+        return pd.Series(True, index=read_parquet(path, columns=[]).index, name="precomputed")
+
+    def explained(self) -> pd.Series:
+        """True for each row (index: row_id) whose SHAP values are stored: precomputed or
+        explained on demand since."""
+        explained = self.precomputed().copy()
+        explained[explained.index.isin(self.on_demand_rows())] = True
+        return explained.rename("explained")
+
+    def on_demand_rows(self) -> pd.Index:
+        """Ids of the rows explained on demand since publishing."""
+        path = self.path / ON_DEMAND_FILE
+        if not path.is_file():
+            return pd.Index([], name="row_id", dtype=object)
+        index = read_parquet(path, columns=[]).index
+        return index.get_level_values("row_id").unique()
+
+    def features(self) -> pd.DataFrame:
+        """The demo rows as published (index: row_id)."""
+        return read_parquet(self.path / "features.parquet")
+
+    def feature_row(self, row_id: str) -> pd.Series:
+        """One demo row as published, read without loading the others."""
+        rows = read_rows(self.path / "features.parquet", [str(row_id)])
+        if rows.empty:
+            raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
+        return rows.iloc[0]
+
+    def _explained_label(self, explained_class: str | None) -> str | None:
+        classes = self.meta["explained_classes"]
+        label = classes[0] if explained_class is None else explained_class
+        if label not in classes:
+            raise WorkspaceError(
+                f"class {label!r} is not explained for {self.name}; choose one of {classes}"
+            )
+        return label
+
+    def shap_values(self, explained_class: str | None = None) -> pd.DataFrame:
+        """Stored SHAP values (float64) per row and source feature for ``explained_class``
+        (default: the first): the precomputed rows, then the rows explained on demand since."""
+        label = self._explained_label(explained_class)
+        deck = read_parquet(self.path / shap_file_name(label))
+        on_demand = self._on_demand(label)
+        if on_demand.empty:
+            return deck
+        return pd.concat([deck, on_demand.droplevel(["explained_class", "explainer"])])
+
+    def _on_demand(self, label: str | None, row_id: str | None = None) -> pd.DataFrame:
+        path = self.path / ON_DEMAND_FILE
+        if not path.is_file():
+            return pd.DataFrame(columns=self.meta["features"], dtype=float)
+        frame = read_parquet(path) if row_id is None else read_rows(path, [row_id])
+        return of_class(frame, label)
+
+    def stored_explanation(
+        self, row_id: str, explained_class: str | None = None
+    ) -> tuple[pd.Series, str] | None:
+        """``(contributions, explainer)`` stored for one row, or ``None`` if it has none yet."""
+        label = self._explained_label(explained_class)
+        row_id = str(row_id)
+        return self._stored(row_id, label, bool(self.prediction(row_id)["precomputed"]))
+
+    def _stored(self, row_id: str, label: str | None, precomputed: bool):
+        if not precomputed:
+            return first_on_demand(self._on_demand(label, row_id))
+        rows = read_rows(self.path / shap_file_name(label), [row_id])
+        # A deck row explained by another explainer than most (a fallback) is listed by it.
+        by_row = self.meta.get("explainer_rows") or {}
+        explainer = next((e for e, ids in by_row.items() if row_id in ids), self.meta["explainer"])
+        return (rows.iloc[0], explainer) if len(rows) else None
+
+    def base_value(self, explained_class: str | None = None) -> float:
+        classes = self.meta["explained_classes"]
+        label = self._explained_label(explained_class)
+        return float(self.meta["base_values"][classes.index(label)])
+
+    def bootstrap_replicates(
+        self, metric_key: str, positive_class: str | None, n_resamples: int, seed: int
+    ) -> np.ndarray | None:
+        """The metric on each bootstrap resample of this prototype's demo rows, as stored when
+        publishing, if it was stored for exactly this metric, positive class, number of
+        resamples and seed; otherwise ``None`` (compute them). An unreadable file is ``None``
+        too: it only saves time."""
+        stored = self.meta.get("bootstrap") or {}
+        wanted = {
+            "metric": metric_key,
+            "positive_class": positive_class,
+            "n_resamples": n_resamples,
+            "seed": seed,
+        }
+        if any(stored.get(key) != value for key, value in wanted.items()):
+            return None
+        try:
+            values = np.load(self.path / BOOTSTRAP_FILE, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        if values.shape != (n_resamples,) or values.dtype.kind != "f":
+            return None
+        return values
+
+    def estimator(self):
+        """The model, loaded from its skops file."""
+        return persistence.loads((self.path / "model.skops").read_bytes(), f"{self.name} model")
+
+    def probability_columns(self) -> list[str]:
+        return [PROBABILITY_PREFIX + label for label in self.meta.get("classes", [])]
+
+
+def of_class(on_demand: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    """The on-demand rows explaining class ``label``."""
+    return on_demand[on_demand.index.get_level_values("explained_class") == (label or "")]
+
+
+def first_on_demand(rows: pd.DataFrame) -> tuple[pd.Series, str] | None:
+    """``(contributions, explainer)`` of the first on-demand row, or None if there is none."""
+    if rows.empty:
+        return None
+    return rows.iloc[0], str(rows.index.get_level_values("explainer")[0])
+
+
+def _with_precomputed(predictions: pd.DataFrame) -> pd.DataFrame:
+    if "precomputed" not in predictions.columns:  # published before demo decks: every row
+        predictions["precomputed"] = True
+    return predictions
