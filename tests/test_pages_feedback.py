@@ -6,11 +6,14 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import APP
 from recording import record_calls
+from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
 from feedback_store import FeedbackStore
+from model.config import WORKSPACE_ENV_VAR
 from ui import cached, predictions_table
 
 SPRINT, MVP = "Sprint 2", "random forest"
@@ -482,3 +485,36 @@ def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
     at.selectbox(key="feedback_reviewer").set_value("ana").run()
     assert set(at.dataframe[0].value["Prototype version"]) == {"unknown"}
     assert "Prototype version" in at.dataframe[1].value.columns
+
+
+def feedback_from_link(monkeypatch, workspace, **params):
+    """The Feedback page opened on a link carrying ``params`` (a reload of that URL)."""
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
+        at.query_params[key] = value
+    return at.switch_page("pages/feedback.py").run()
+
+
+def test_the_prototype_filter_lives_in_the_url(small_workspace, monkeypatch):
+    at = feedback_from_link(monkeypatch, small_workspace, prototype="tool-wear rule")
+    assert not at.exception
+    assert at.selectbox(key="feedback_prototype").value == "tool-wear rule"
+    assert any(c.value.startswith("1 of 4 verdicts.") for c in at.caption)  # Sprint 1's one
+    at.selectbox(key="feedback_prototype").set_value(MVP).run()
+    assert at.query_params["prototype"] == MVP
+    again = feedback_from_link(monkeypatch, small_workspace, **dict(at.query_params))
+    assert again.selectbox(key="feedback_prototype").value == MVP
+    again.selectbox(key="feedback_prototype").set_value("All").run()
+    assert "prototype" not in again.query_params
+    assert len(again.dataframe[0].value) == 4
+
+
+def test_a_prototype_in_the_link_without_verdicts_is_ignored(small_workspace, monkeypatch):
+    at = feedback_from_link(monkeypatch, small_workspace, prototype="no such prototype")
+    assert not at.exception
+    assert at.selectbox(key="feedback_prototype").value == "All"
+    assert "prototype" not in at.query_params

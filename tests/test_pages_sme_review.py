@@ -5,10 +5,13 @@ import json
 import shutil
 
 import pytest
+from conftest import APP
+from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
 from model import review
+from model.config import WORKSPACE_ENV_VAR
 from ui import formatting, review_card
 
 SPRINT, MVP = "Sprint 2", "random forest"
@@ -669,3 +672,55 @@ def test_a_version_number_used_again_after_a_restore_never_serves_the_other_mode
     shutil.rmtree(workspace_copy)  # the restore: the saved copy, before that publish
     shutil.copytree(saved, workspace_copy)
     assert publish_and_show("physics rules") != first
+
+
+def review_from_link(monkeypatch, workspace, **params):
+    """The SME review opened on a link carrying ``params`` (a reload of that URL)."""
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
+        at.query_params[key] = value
+    return at.switch_page("pages/sme_review.py").run()
+
+
+def test_the_prototype_and_card_in_the_link_open_that_card_and_changes_go_into_the_url(
+    small_workspace, monkeypatch
+):
+    row = str(
+        model.open_workspace(small_workspace)
+        .prototype(SPRINT, "logistic regression")
+        .predictions()
+        .index[123]
+    )
+    at = review_from_link(
+        monkeypatch, small_workspace, reviewer="zoe", prototype="logistic regression", row=row
+    )
+    assert not at.exception
+    assert at.selectbox(key="review_prototype").value == "logistic regression"
+    assert any(c.value.startswith(f"Row {row} · logistic regression") for c in at.caption)
+    assert at.query_params["prototype"] == "logistic regression"
+    assert at.query_params["row"] == row
+    # Another prototype and another card: the URL follows, and a reload shows that card.
+    at.selectbox(key="review_queue").set_value("least confident").run()
+    at.selectbox(key="review_prototype").set_value(MVP).run()
+    assert at.query_params["prototype"] == MVP
+    first = least_confident(small_workspace)[0]
+    assert at.query_params["row"] == first
+    click(at, "review_next")
+    second = least_confident(small_workspace)[1]
+    assert at.query_params["row"] == second
+    again = review_from_link(monkeypatch, small_workspace, **dict(at.query_params))
+    assert again.selectbox(key="review_prototype").value == MVP
+    assert any(c.value.startswith(f"Row {second} · {MVP}") for c in again.caption)
+
+
+def test_a_card_row_in_the_link_that_is_not_a_demo_row_is_ignored_with_a_caption(
+    small_workspace, monkeypatch
+):
+    at = review_from_link(monkeypatch, small_workspace, reviewer="zoe", row="no-such-row")
+    assert not at.exception
+    assert any("not among random forest's demo rows" in c.value for c in at.caption)
+    assert at.query_params["row"] == least_confident(small_workspace)[0]  # the queue's first

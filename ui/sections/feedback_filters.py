@@ -20,6 +20,9 @@ from model.workspace import Workspace
 from ui import cached, session
 
 ALL = "All"
+PROTOTYPE_KEY = "feedback_prototype"
+#: The prototype filter in the URL, so a link or a reload opens the same filtered view.
+PROTOTYPE_PARAM = "prototype"
 
 
 def chosen(value: str) -> str | None:
@@ -78,9 +81,20 @@ def start() -> FeedbackContext:
     sprint = filters[0].selectbox("Sprint", [ALL, *sprints], key="feedback_sprint")
     in_sprint = outline if sprint == ALL else outline[outline["sprint"] == sprint]
     prototype_options = [ALL, *sorted(in_sprint["prototype"].unique())]
-    if st.session_state.get("feedback_prototype") not in prototype_options:
-        st.session_state.pop("feedback_prototype", None)
-    prototype = filters[1].selectbox("Prototype", prototype_options, key="feedback_prototype")
+    wanted = st.query_params.get(PROTOTYPE_PARAM)  # a link or a reload of a filtered view
+    if wanted in prototype_options:
+        st.session_state[PROTOTYPE_KEY] = wanted
+    elif st.session_state.get(PROTOTYPE_KEY) not in prototype_options:
+        st.session_state.pop(PROTOTYPE_KEY, None)
+    prototype = filters[1].selectbox(
+        "Prototype",
+        prototype_options,
+        key=PROTOTYPE_KEY,
+        on_change=lambda: session.to_url(
+            PROTOTYPE_PARAM, chosen(st.session_state.get(PROTOTYPE_KEY, ALL))
+        ),
+    )
+    session.to_url(PROTOTYPE_PARAM, chosen(prototype))
     reviewer_options = [ALL, *sorted(outline["reviewer"].unique(), key=str.casefold)]
     if st.session_state.get("feedback_reviewer") not in reviewer_options:
         st.session_state.pop("feedback_reviewer", None)

@@ -8,15 +8,17 @@ import streamlit as st
 
 from feedback_store.store import ROW_ID_MAX
 from model import review
-from ui import cached, formatting, review_card
+from ui import cached, formatting, review_card, session
 from ui.sections import review_explanation, review_session, review_verdict
-from ui.sections.review_session import FLASH_KEY, ReviewContext
+from ui.sections.review_session import FLASH_KEY, ROW_PARAM, ReviewContext
 
 QUEUE_KEY = "review_queue"
 SIZE_KEY = "review_size"
 ROW_ID_KEY = "review_row_id"
 QUEUE_STATE_KEY = "review_queue_state"
 CARD_KEY = "review_card"
+#: The card's row this session last wrote to the URL.
+URL_ROW_KEY = "review_url_row"
 QUEUE_LABELS = {
     "least confident": "Least confident first",
     "disagreement": "Where this sprint's prototypes disagree",
@@ -84,6 +86,10 @@ def move(step: int) -> None:
 def show(ctx: ReviewContext, choose, detail) -> None:
     """The queue's cards; ``choose`` and ``detail`` are the columns for the queue's choices."""
     options, sent = queue_options(ctx)
+    linked = linked_row(ctx)
+    if linked is not None:  # a link or a reload opens its card, as the one-row queue
+        st.session_state[QUEUE_KEY] = "by id"
+        st.session_state[ROW_ID_KEY] = linked
     if st.session_state.get(QUEUE_KEY) not in options:
         st.session_state.pop(QUEUE_KEY, None)
     kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
@@ -148,12 +154,35 @@ def show(ctx: ReviewContext, choose, detail) -> None:
         left.success(flash)
     if position >= len(rows):
         st.session_state.pop(CARD_KEY, None)
+        session.to_url(ROW_PARAM, None)
         left.success(
             f"That was the last card of this queue: you reviewed {done} of {len(rows)}. "
             "Go back with Previous, or choose another queue. Thank you!"
         )
         return
+    session.to_url(ROW_PARAM, rows[position])  # a link or a reload opens this card again
+    st.session_state[URL_ROW_KEY] = rows[position]
     card(ctx, rows[position], mine.get(rows[position]), left, right)
+
+
+def linked_row(ctx: ReviewContext) -> str | None:
+    """The row the URL's ``?row=`` names when it came with a link or a reload (not from this
+    session's own cards) and is one of the prototype's demo rows; a row that is not is
+    dropped from the URL with a caption."""
+    row_id = st.query_params.get(ROW_PARAM)
+    if not row_id or row_id == st.session_state.get(URL_ROW_KEY):
+        return None
+    st.session_state[URL_ROW_KEY] = row_id
+    if row_id in cached.demo_row_ids(*ctx.cache_key):
+        return row_id
+    st.caption(
+        formatting.escape_markdown(
+            f"The link asks for row {row_id}, which is not among {ctx.name}'s demo rows: "
+            "showing the queue instead."
+        )
+    )
+    session.to_url(ROW_PARAM, None)
+    return None
 
 
 def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verdict_column) -> None:

@@ -24,6 +24,9 @@ from model.workspace import Prototype, Workspace
 from ui import cached, formatting, review_card, session
 
 PROTOTYPE_KEY = "review_prototype"
+#: The query parameters of the prototype and the card's row, so a link opens that card.
+PROTOTYPE_PARAM = "prototype"
+ROW_PARAM = "row"
 KEYS_KEY = "review_keys"
 #: Per sprint and prototype, ``(version, content id)`` of what the page last drew.
 SHOWN_KEY = "review_shown"
@@ -86,18 +89,23 @@ def start() -> tuple[ReviewContext, object, object]:
         st.stop()
 
     mvp = ws.mvp(sprint)
-    if st.session_state.get(PROTOTYPE_KEY) not in prototypes:
-        st.session_state.pop(PROTOTYPE_KEY, None)
+    # The prototype in the URL (a link or a reload), else the one chosen, else the MVP.
+    wanted = st.query_params.get(PROTOTYPE_PARAM)
+    if wanted in prototypes:
+        st.session_state[PROTOTYPE_KEY] = wanted
+    elif st.session_state.get(PROTOTYPE_KEY) not in prototypes:
+        st.session_state[PROTOTYPE_KEY] = mvp if mvp in prototypes else prototypes[0]
     prototype_column, queue_column, detail_column = st.columns(
         [4, 4, 2], vertical_alignment="bottom"
     )
     name = prototype_column.selectbox(
         "Prototype",
         prototypes,
-        index=prototypes.index(mvp) if mvp in prototypes else 0,
         key=PROTOTYPE_KEY,
         format_func=lambda p: f"{p} (MVP)" if p == mvp else p,
+        on_change=lambda: session.to_url(PROTOTYPE_PARAM, st.session_state.get(PROTOTYPE_KEY)),
     )
+    session.to_url(PROTOTYPE_PARAM, name)
     proto = ws.prototype(sprint, name)
     version, content_id = review_versions.shown_version(proto)
     meta = proto.meta
