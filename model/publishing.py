@@ -530,7 +530,8 @@ def _bootstrap_replicates(
     The Bake-off page opens on the headline metric; with these stored, it pairs the
     prototypes' replicates instead of scoring every prototype on every resample.
     """
-    from model.stats import BOOTSTRAP_METHOD, metric_function, replicate_values
+    from model.bootstrap import BOOTSTRAP_METHOD, replicate_values
+    from model.resampled_metrics import metric_function
 
     positive_class = classes[1] if task == BINARY else None
     metric = metric_function(HEADLINE_METRIC[task], task, positive_class)

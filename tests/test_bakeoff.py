@@ -553,7 +553,7 @@ def test_publishing_stores_the_headline_metric_on_the_bakeoffs_resamples(ws):
 
 
 def test_stored_replicates_give_exactly_the_figures_computed_on_the_spot(ws, monkeypatch):
-    import model.stats
+    import model.bootstrap
 
     computed = _computed_figures(ws, "Sprint 1", "pr_auc", monkeypatch)
 
@@ -561,7 +561,7 @@ def test_stored_replicates_give_exactly_the_figures_computed_on_the_spot(ws, mon
         raise AssertionError("the bake-off drew resamples although every prototype stored them")
 
     with monkeypatch.context() as patch:
-        patch.setattr(model.stats, "resample_weights", no_resampling)
+        patch.setattr(model.bootstrap, "resample_weights", no_resampling)
         stored = bootstrap_figures(ws, "Sprint 1", "pr_auc")
     pd.testing.assert_frame_equal(stored, computed, check_exact=True)
     assert stored.attrs == computed.attrs
@@ -570,16 +570,16 @@ def test_stored_replicates_give_exactly_the_figures_computed_on_the_spot(ws, mon
 
 
 def test_replicates_are_computed_when_rows_differ_or_for_another_metric(ws, monkeypatch):
-    import model.stats
+    import model.bootstrap
 
     calls = []
-    original = model.stats.resample_weights
+    original = model.bootstrap.resample_weights
 
     def counted(*args, **kwargs):
         calls.append(args)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(model.stats, "resample_weights", counted)
+    monkeypatch.setattr(model.bootstrap, "resample_weights", counted)
     # "No MVP": the physics rules were published on 300 of the 400 rows; what was stored for
     # 400 rows does not pair, so everything is computed on the 300 shared rows.
     shared = bootstrap_figures(ws, "No MVP", "pr_auc")
@@ -587,7 +587,7 @@ def test_replicates_are_computed_when_rows_differ_or_for_another_metric(ws, monk
     calls.clear()
     other_metric = bootstrap_figures(ws, "Sprint 1", "roc_auc")
     assert calls and calls[-1][0] == 400
-    monkeypatch.setattr(model.stats, "resample_weights", original)
+    monkeypatch.setattr(model.bootstrap, "resample_weights", original)
     for sprint, key, figures in (
         ("No MVP", "pr_auc", shared),
         ("Sprint 1", "roc_auc", other_metric),

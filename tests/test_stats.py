@@ -213,7 +213,7 @@ def test_ranking_metrics_agree_whichever_way_the_scores_are_grouped(monkeypatch)
         metric = metric_function(key, "binary")
         few = metric.prepare(y, coarse)(weights)
         with monkeypatch.context() as patch:
-            patch.setattr("model.stats._MAX_THRESHOLD_COLUMNS", 0)
+            patch.setattr("model.resampled_metrics._MAX_THRESHOLD_COLUMNS", 0)
             ranked = metric.prepare(y, coarse)(weights)
         assert few.tolist() == ranked.tolist(), key
         assert few[0] == pytest.approx(metric(y, coarse))
