@@ -158,9 +158,9 @@ def _app_environment(workspace: Path) -> Iterator[None]:
 
 def _wait_for_warm_ups() -> float:
     """Wait until the pages' background warm-ups (the bake-off's) are done; seconds waited."""
-    from ui import cached
+    from ui import cached_bakeoff
 
-    return timed(lambda: cached._WARM_UP_POOL.submit(lambda: None).result())
+    return timed(lambda: cached_bakeoff._WARM_UP_POOL.submit(lambda: None).result())
 
 
 def _clear_caches() -> None:
@@ -169,11 +169,11 @@ def _clear_caches() -> None:
     import streamlit as st
 
     from model import bakeoff, stats, workspace
-    from ui import cached
+    from ui import cached_bakeoff
 
     _wait_for_warm_ups()
-    with cached._WARM_UPS_LOCK:
-        cached._WARM_UPS.clear()
+    with cached_bakeoff._WARM_UPS_LOCK:
+        cached_bakeoff._WARM_UPS.clear()
     st.cache_data.clear()
     st.cache_resource.clear()
     # The in-process caches below Streamlit's: sprints read for the bake-off, bootstrap

@@ -42,9 +42,9 @@ PAGE_RUNS = textwrap.dedent(
             at.switch_page(f"pages/{{page}}.py").run()
             assert not at.exception, (page, [e.message for e in at.exception])
             imported[page] = [name for name in HEAVY if name in sys.modules]
-        from ui import cached
+        from ui import cached_bakeoff
 
-        cached._WARM_UP_POOL.submit(lambda: None).result()  # the Overview's warm-up, done
+        cached_bakeoff._WARM_UP_POOL.submit(lambda: None).result()  # the Overview's warm-up, done
         imported["warm-up"] = [name for name in HEAVY if name in sys.modules]
     print(json.dumps(imported))
     """

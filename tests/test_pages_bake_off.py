@@ -356,12 +356,12 @@ def filled_tabs(at) -> list[str]:
 def test_the_overview_warms_up_the_bake_off_so_its_first_open_only_reads(
     workspace_copy, open_app, monkeypatch
 ):
-    from ui import cached
+    from ui import cached, cached_bakeoff
 
     calls = count_calls(monkeypatch)
     at = open_app(workspace_copy)  # the overview, the app's first page
     assert not at.exception
-    cached._WARM_UP_POOL.submit(lambda: None).result()  # wait for the warm-up to finish
+    cached_bakeoff._WARM_UP_POOL.submit(lambda: None).result()  # wait for the warm-up to finish
     assert sorted(calls) == sorted(WARMED)  # the default view's figures, not the tabs'
     at.switch_page("pages/bake_off.py").run()
     assert not at.exception

@@ -1,0 +1,178 @@
+"""A prototype's cached data: its demo rows' predictions and features (read once and shared,
+read-only, by every session), a page of the predictions table, one row, its explanations and
+the specs of its charts.
+
+Every loader is keyed by the workspace path (so a cache never serves one workspace's data to
+another, which matters when cached data outlive one ``AppTest``), the sprint, the prototype and
+its ``content_id`` (``Prototype.content_id``: every publish gets a new one, so no key repeats for
+different content, not even in a workspace rebuilt or restored at the same path). Reruns then
+read each parquet file once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from model import review as _review
+from model.workspace import Prototype, open_workspace
+from ui import charts as _charts
+from ui import explanations as _explanations
+from ui import predictions_table as _predictions_table
+from ui import sprint_summary as _sprint_summary
+
+__all__ = [
+    "demo_row_ids",
+    "dependence_spec",
+    "explanation",
+    "feature_percentiles",
+    "importance_spec",
+    "open_prototype",
+    "outcome_summary",
+    "prediction_page",
+    "prediction_row",
+    "predictions_outline",
+    "shared_features",
+    "shared_predictions",
+    "waterfall_spec",
+]
+
+
+def open_prototype(path: str, sprint: str, prototype: str) -> Prototype:
+    """The published ``prototype`` of ``sprint`` in the workspace at ``path`` (not cached: it
+    holds its metadata and reads its tables when asked)."""
+    return open_workspace(path, create=False).prototype(sprint, prototype)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def explanation(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
+    """``Workspace.explain(sprint, prototype, row_id)``."""
+    return open_workspace(path, create=False).explain(sprint, prototype, row_id)
+
+
+# -- the sprint demo's table and charts: a rerun reads a page of rows and two cached specs ------
+@st.cache_resource(show_spinner=False, max_entries=8)
+def shared_predictions(path: str, sprint: str, prototype: str, content_id: str) -> pd.DataFrame:
+    """``Prototype.predictions()``, one read-only copy for every session: st.cache_data would
+    unpickle all 100,000 rows on every rerun. Only the cached loaders read it, and none of them
+    changes it."""
+    return open_prototype(path, sprint, prototype).predictions()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def predictions_outline(path: str, sprint: str, prototype: str, content_id: str) -> dict:
+    """What the table's controls need without the rows: ``rows`` (how many), ``columns`` and
+    ``precomputed`` (how many rows were explained when publishing; None if not recorded)."""
+    frame = shared_predictions(path, sprint, prototype, content_id)
+    precomputed = (
+        int(frame["precomputed"].to_numpy(dtype=bool, na_value=False).sum())
+        if "precomputed" in frame.columns
+        else None
+    )
+    return {"rows": len(frame), "columns": list(frame.columns), "precomputed": precomputed}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _filtered_positions(
+    path: str, sprint: str, prototype: str, content_id: str, filters: tuple
+) -> np.ndarray:
+    frame = shared_predictions(path, sprint, prototype, content_id)
+    return np.flatnonzero(_predictions_table.prediction_mask(frame, *filters))
+
+
+# A resource, not data: a rerun gets the same read-only frame back instead of unpickling a
+# copy, and the sprint demo's largest per-rerun cost after Streamlit's own is gone.
+@st.cache_resource(show_spinner=False, max_entries=256)
+def prediction_page(
+    path: str,
+    sprint: str,
+    prototype: str,
+    content_id: str,
+    filters: tuple,
+    page: int,
+    page_size: int = _predictions_table.TABLE_PAGE_SIZE,
+) -> tuple[pd.DataFrame, _predictions_table.TablePage]:
+    """One page of the predictions that pass ``filters`` (the arguments of
+    ``predictions_table.prediction_mask`` after the predictions: classes, confidence range,
+    correctness, precomputed only), and where it lies (``predictions_table.TablePage``; ``page``
+    is clamped to the pages there are). The filtered positions are cached apart, so turning a
+    page does not filter again. The frame is shared between sessions: do not modify it."""
+    positions = _filtered_positions(path, sprint, prototype, content_id, filters)
+    frame = shared_predictions(path, sprint, prototype, content_id)
+    bounds = _predictions_table.table_page(len(positions), len(frame), page, page_size)
+    return frame.iloc[positions[bounds.start : bounds.stop]], bounds
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def shared_features(path: str, sprint: str, prototype: str, content_id: str) -> pd.DataFrame:
+    """``Prototype.features()``, shared read-only like ``shared_predictions``: a row's
+    percentiles need every demo row."""
+    return open_prototype(path, sprint, prototype).features()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def feature_percentiles(
+    path: str, sprint: str, prototype: str, content_id: str, row_id: str
+) -> dict[str, float]:
+    """``model.review.feature_percentiles`` of one demo row, computed once per row instead of
+    over every demo row on every rerun."""
+    frame = shared_features(path, sprint, prototype, content_id)
+    return _review.feature_percentiles(frame, str(row_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def demo_row_ids(path: str, sprint: str, prototype: str, content_id: str) -> frozenset[str]:
+    """The prototype's demo row ids, shared by every session (a frozenset cannot be changed),
+    for pages that need the ids but not the 100,000 rows behind them."""
+    frame = shared_predictions(path, sprint, prototype, content_id)
+    # tolist: iterating 100,000 text ids one by one took four times as long.
+    return frozenset(frame.index.astype(str).tolist())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def importance_spec(path: str, sprint: str, prototype: str, content_id: str) -> dict:
+    """The Vega-Lite spec of ``explanations.global_importance_spec``: built once per
+    publish, not on every rerun."""
+    meta = open_prototype(path, sprint, prototype).meta
+    return _charts.with_arrow_datasets(_explanations.global_importance_spec(meta))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def waterfall_spec(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
+    """The Vega-Lite spec of ``explanations.waterfall_spec`` for one row (explaining it first if it
+    was not explained when publishing)."""
+    meta = open_prototype(path, sprint, prototype).meta
+    row = explanation(path, sprint, prototype, content_id, row_id)
+    return _charts.with_arrow_datasets(_explanations.waterfall_spec(row, meta))
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def prediction_row(
+    path: str, sprint: str, prototype: str, content_id: str, row_id: str
+) -> pd.Series:
+    """One demo row of ``Prototype.predictions()`` by its id (as text): what a card shows,
+    without copying every demo row on every rerun. A KeyError names an unknown id."""
+    frame = shared_predictions(path, sprint, prototype, content_id)
+    position = _review.row_position(frame, row_id)
+    if position is None:
+        raise KeyError(str(row_id))
+    return frame.iloc[position]
+
+
+# -- words for the room: outcomes in counts, one reading's effect ------------------------------
+@st.cache_data(show_spinner=False, max_entries=64)
+def outcome_summary(
+    path: str, sprint: str, prototype: str, content_id: str, noun: str = "cases"
+) -> _sprint_summary.OutcomeSummary | None:
+    """``sprint_summary.outcome_summary``: the prototype's outcome in counts and words."""
+    return _sprint_summary.outcome_summary(open_prototype(path, sprint, prototype), noun)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def dependence_spec(path: str, sprint: str, prototype: str, content_id: str, feature: str) -> dict:
+    """``explanations.dependence_spec`` from the stored SHAP values (read, never computed)."""
+    proto = open_prototype(path, sprint, prototype)
+    features = shared_features(path, sprint, prototype, content_id)
+    spec = _explanations.dependence_spec(features, proto.shap_values(), feature, proto.meta)
+    return _charts.with_arrow_datasets(spec)

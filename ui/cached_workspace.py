@@ -1,0 +1,61 @@
+"""The workspace as a whole, cached: its stamp (what the comparisons and summary depend on), the
+summary across sprints and its headline chart, and the Overview's warm-up at server start.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from model.workspace import Workspace, open_workspace
+from ui import charts as _charts
+from ui import followup_table as _followup_table
+from ui import sprint_summary as _sprint_summary
+from ui.cached_feedback import followup, store, verdicts_stamp
+
+__all__ = ["headline_spec", "summary", "warm_up_overview", "workspace_stamp"]
+
+
+def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
+    """What the comparison and summary depend on: per sprint, its MVP, how many decisions it
+    has and each prototype's content id. A change to any of them is a new cache key."""
+    stamp = []
+    for name in ws.sprints() if sprints is None else sprints:
+        info = ws.sprint_info(name)
+        versions = tuple(
+            (proto, ws.prototype(name, proto).content_id) for proto in ws.prototypes(name)
+        )
+        stamp.append((name, info.get("mvp"), len(info.get("decisions", [])), versions))
+    return tuple(stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def summary(path: str, stamp: tuple) -> pd.DataFrame:
+    """``Workspace.summary()``; ``stamp`` is ``workspace_stamp(ws)``."""
+    return open_workspace(path, create=False).summary()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def headline_spec(path: str, stamp: tuple) -> dict:
+    """The Vega-Lite spec of ``sprint_summary.headline_spec`` for ``summary(path, stamp)``, built
+    once per workspace stamp instead of on every rerun of the Overview."""
+    ws = open_workspace(path, create=False)
+    return _charts.with_arrow_datasets(
+        _sprint_summary.headline_spec(summary(path, stamp), ws.sprints())
+    )
+
+
+def warm_up_overview(path: str) -> None:
+    """Compute what the Overview first shows for the workspace at ``path``, if it has sprints:
+    the summary, its headline chart and the latest MVP's follow-up of earlier verdicts. Run
+    when the server starts, so the first visitor's Overview reads them."""
+    ws = open_workspace(path, create=False)
+    if not ws.sprints():
+        return
+    stamp = workspace_stamp(ws)
+    headline_spec(path, stamp)
+    latest = _followup_table.latest_mvp(ws)
+    if latest:
+        sprint, mvp = latest
+        content_id = ws.prototype(sprint, mvp).content_id
+        followup(path, sprint, mvp, content_id, verdicts_stamp(store(path)))
