@@ -1,5 +1,8 @@
 """The overview page, opened through app.py."""
 
+import model
+from model import recommend
+
 
 def test_overview_shows_sprints_mvps_headline_chart_and_counts(small_workspace, open_app):
     at = open_app(small_workspace, page="overview")
@@ -71,3 +74,13 @@ def test_the_headline_chart_shows_each_sprints_mvp_and_is_redrawn_after_a_publis
     assert not at.exception
     (points,) = chart_data(at.get("vega_lite_chart")[0])
     assert points["sprint"].tolist() == ["Sprint 1", "Sprint 2", "Sprint 3"]
+
+
+def test_the_mvp_s_counts_are_the_bake_off_s_at_its_cheapest_threshold(small_workspace, open_app):
+    at = open_app(small_workspace)
+    costs = recommend.sprint_costs(model.open_workspace(small_workspace), "Sprint 2")
+    outcome = next(c.errors.outcome for c in costs if c.name == "random forest")
+    lines = [m.value.replace("\\", "") for m in at.markdown]
+    counted = f"**Sprint 2, random forest: Caught {outcome.caught} of {outcome.positives} "
+    assert any(line.startswith(counted) for line in lines), lines
+    assert any("the threshold at which its errors cost least" in c.value for c in at.caption)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
+from model import recommend
 from model.config import WORKSPACE_ENV_VAR
 from model.metrics import format_metric
 from ui import predictions_table
@@ -373,3 +374,17 @@ def test_a_row_in_the_link_that_is_not_a_demo_row_is_ignored_with_a_caption(
     first = at.dataframe[0].value.index[0]
     assert any(s.value.startswith(f"Row {first}: ") for s in at.subheader)
     assert "row" not in at.query_params
+
+
+def test_the_mvp_is_counted_at_the_bake_off_s_threshold_and_says_which(demo, small_workspace):
+    costs = recommend.sprint_costs(model.open_workspace(small_workspace), "Sprint 2")
+    errors = next(c.errors for c in costs if c.name == "random forest")
+    outcome = errors.outcome
+    headline = " ".join(m.value for m in demo.markdown)
+    assert f"Caught {outcome.caught} of {outcome.positives} machines" in headline
+    assert f"{outcome.false_alarms} false alarms" in headline
+    said = f"is at least {errors.threshold:.1%}, the threshold at which its errors cost least"
+    assert any(said in c.value.replace("\\", "") for c in demo.caption)
+    confusion = demo.table[0].value
+    assert confusion.loc["Actually 0", "Predicted 1"] == f"{outcome.false_alarms} false alarms"
+    assert confusion.loc["Actually 1", "Predicted 1"].startswith(f"{outcome.caught} ")

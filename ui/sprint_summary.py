@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
     import altair as alt
 
 __all__ = [
+    "binary_summary",
     "MetricDelta",
     "OutcomeSummary",
     "outcome_summary",
@@ -269,24 +270,32 @@ def outcome_summary(proto: Prototype, noun: str = "cases") -> OutcomeSummary | N
         predictions, proto.task, meta.get("classes"), meta.get("positive_class")
     )
     names = proto.class_names
+    classes = [str(c) for c in meta.get("classes") or []]
+    if isinstance(result, outcomes.BinaryOutcome):
+        return binary_summary(result, classes, names, noun)
     sentences = outcomes.outcome_sentences(result, names, noun, target_unit(meta))
     if proto.task == REGRESSION:
         return OutcomeSummary(sentences, None)
-    classes = [str(c) for c in meta.get("classes") or []]
     table = outcomes.confusion_table(
         predictions["actual"], predictions["predicted"], classes, names
     )
-    if isinstance(result, outcomes.BinaryOutcome):
-        cells = outcomes.binary_cells(result, names, noun)
-        words = {
-            (a, d): w
-            for a, d, w in zip(cells["actual"], cells["decided"], cells["words"], strict=True)
-        }
-        shown = table.astype(object)
-        for actual in classes:
-            for decided in classes:
-                a, d = names.get(actual, actual), names.get(decided, decided)
-                count = int(table.loc[f"Actually {a}", f"Predicted {d}"])
-                shown.loc[f"Actually {a}", f"Predicted {d}"] = f"{count:,} {words[(a, d)]}"
-        table = shown
+    return OutcomeSummary(sentences, table.reset_index())
+
+
+def binary_summary(
+    result: outcomes.BinaryOutcome, classes: list[str], names: Mapping, noun: str = "cases"
+) -> OutcomeSummary:
+    """A binary outcome (at the published labels or at a threshold) in sentences, and its
+    confusion matrix in ``classes`` order with a count and its words in each cell."""
+    sentences = outcomes.outcome_sentences(result, names, noun)
+    shown = [outcomes.class_name(c, names) for c in classes]
+    table = pd.DataFrame(
+        index=pd.Index([f"Actually {n}" for n in shown], name="Actual"),
+        columns=pd.Index([f"Predicted {n}" for n in shown], name="Predicted"),
+        dtype=object,
+    )
+    for cell in outcomes.binary_cells(result, names, noun).itertuples():
+        table.loc[f"Actually {cell.actual}", f"Predicted {cell.decided}"] = (
+            f"{cell.count:,} {cell.words}"
+        )
     return OutcomeSummary(sentences, table.reset_index())

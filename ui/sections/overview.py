@@ -50,9 +50,9 @@ def outcomes(ws: Workspace, sprints: list[str]) -> None:
         proto = ws.prototype(sprint, ws.mvp(sprint))
         lead = f"{sprint}, {proto.name}: "
         if i == 0:
-            sprint_demo.outcome(str(ws.path), proto, lead=lead)
+            sprint_demo.outcome(ws, proto, lead=lead)
         else:
-            sprint_demo.outcome(str(ws.path), proto, lead=lead, table=False)
+            sprint_demo.outcome(ws, proto, lead=lead, table=False)
 
 
 def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:

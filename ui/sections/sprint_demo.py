@@ -12,9 +12,19 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from model.metrics import REGRESSION
+from model import outcomes
+from model.costs import load_assumptions
+from model.metrics import BINARY, REGRESSION
 from model.workspace import Prototype, Workspace
-from ui import cached, explanations, formatting, review_card, session, sprint_summary
+from ui import (
+    bakeoff_tables,
+    cached,
+    explanations,
+    formatting,
+    review_card,
+    session,
+    sprint_summary,
+)
 from ui import predictions_table as prediction_rows
 
 #: Session-state keys of the sprint demo's predictions table.
@@ -59,7 +69,7 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
         metrics(ws, sprint, proto)
     if meta.get("notes"):
         st.text(meta["notes"])
-    outcome(str(ws.path), proto)
+    outcome(ws, proto)
     return proto
 
 
@@ -83,19 +93,77 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
             )
 
 
-def outcome(path: str, proto: Prototype, lead: str = "", table: bool = True) -> None:
+def outcome(ws: Workspace, proto: Prototype, lead: str = "", table: bool = True) -> None:
     """The prototype's outcome on the demo rows in counts ("Caught 50 of 68 failures; 7 false
     alarms among 1,932 healthy machines") after ``lead``, and (with ``table``) its confusion
-    matrix in counts with words."""
+    matrix in counts with words.
+
+    A binary prototype is counted as the Bake-off counts it: at the threshold where its errors
+    cost least under the workspace's cost assumptions, so the pages give the same counts; the
+    caption says which threshold. (When the sprint's prototypes share only some of its demo
+    rows, the Bake-off's few shared rows would say less: its own decisions on all of them are
+    counted, and the caption says so.)
+    """
+    path = str(ws.path)
     noun = review_card.reason_wording(proto.meta)[1]
     noun = "cases" if noun == review_card.DEMO_ROWS_NOUN else noun
+    note = None
+    if proto.task == BINARY:
+        note = _binary_outcome(ws, proto, noun, lead, table)
+        if note is True:
+            return
     summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.content_id, noun)
     if summary is None:
         st.caption("The demo rows were published without known outcomes: nothing to count.")
         return
     st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
+    if note:
+        st.caption(formatting.escape_markdown(note))
     if table and summary.confusion is not None:
         st.table(summary.confusion.set_index(summary.confusion.columns[0]))
+
+
+def _binary_outcome(
+    ws: Workspace, proto: Prototype, noun: str, lead: str, table: bool
+) -> bool | str | None:
+    """The binary ``proto``'s counts at its cheapest threshold, as the Bake-off prices it
+    (True); else None when it cannot be priced (no labels), or why not in words."""
+    path = str(ws.path)
+    assumptions = load_assumptions(path).to_dict()
+    stamp = cached.workspace_stamp(ws, [proto.sprint])
+    try:
+        costs = cached.sprint_costs(path, proto.sprint, assumptions, (), stamp)
+    except ValueError:
+        return None
+    errors = next((c.errors for c in costs if c.name == proto.name), None)
+    if errors is None or errors.outcome is None or errors.threshold is None:
+        return None
+    rows = cached.predictions_outline(path, proto.sprint, proto.name, proto.content_id)["rows"]
+    if errors.n_rows != rows:
+        # The Bake-off prices the rows the sprint's prototypes share: here only some of this
+        # one's demo rows. Its own decisions on all of them say more than those few.
+        return (
+            f"Counted at {proto.name}'s own decisions on its {rows:,} demo rows: the Bake-off "
+            f"compares the sprint's prototypes on the {errors.n_rows:,} rows they share, at "
+            "the threshold where each one's errors cost least."
+        )
+    names = proto.class_names
+    result = errors.outcome
+    classes = [str(c) for c in proto.meta.get("classes") or []]
+    summary = sprint_summary.binary_summary(result, classes, names, noun)
+    st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
+    positive = outcomes.class_name(result.positive, names)
+    st.caption(
+        formatting.escape_markdown(
+            f"Counted as on the Bake-off: a {bakeoff_tables.singular(noun)} is flagged when the "
+            f"chance of {positive.lower()} is at least {errors.threshold:.1%}, the threshold at "
+            "which its errors cost least under the cost assumptions (on the Bake-off you may "
+            "try others; the other pages count at this one)."
+        )
+    )
+    if table:
+        st.table(summary.confusion.set_index(summary.confusion.columns[0]))
+    return True
 
 
 def global_importance(path: str, proto: Prototype) -> None:
