@@ -34,8 +34,8 @@ from feedback_store import FeedbackStore
 from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
 from model.metrics import REGRESSION
+from model.own_case import case_frame
 from model.publishing import label_strings
-from model.review import case_frame
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = ["STATUSES", "followup_summary", "rescore_flagged"]

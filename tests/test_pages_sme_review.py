@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
-from model import review
+from model import own_case, review
 from model.config import WORKSPACE_ENV_VAR
 from ui import formatting, review_card
 
@@ -449,7 +449,8 @@ def test_a_first_open_shows_the_queue_without_building_the_own_case_form(
     def refuse(*args, **kwargs):
         raise AssertionError("the own case's form was built")
 
-    monkeypatch.setattr(review, "input_schema", refuse)
+    for module in (review, own_case):  # where the page and explain_own_case look it up
+        monkeypatch.setattr(module, "input_schema", refuse)
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
     assert not at.exception, at.exception[0].message
     assert card(at)["row_id"] == least_confident(workspace_copy)[0]
