@@ -1,0 +1,84 @@
+"""The room's language for the bake-off: what each metric measures, outcomes in counts with
+words ("57 caught", "11 missed"), and the unit of what a regression predicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+
+from model.labels import display_unit
+from model.outcomes import BinaryOutcome, binary_cells
+from ui.formatting import target_name
+
+__all__ = ["METRIC_HELP", "binary_confusion", "count_table", "singular", "target_unit"]
+
+
+#: What each metric measures, in words a manager reads (the help beside its name).
+METRIC_HELP = {
+    "pr_auc": "How well the prototype ranks real positives above the rest, weighted toward "
+    "the cases it flags first: 1 is perfect; a prototype guessing at random scores the share "
+    "of positives.",
+    "roc_auc": "The chance that a random positive gets a higher score than a random negative: "
+    "1 is perfect, 0.5 is guessing.",
+    "recall@p90": "The share of positives caught while at least 9 in 10 of the cases flagged "
+    "are real.",
+    "f1": "A balance of the share of positives caught and the share of flags that are right.",
+    "precision": "Of the cases flagged, the share that were real.",
+    "recall": "Of the real positives, the share that were flagged.",
+    "accuracy": "The share of cases given the right label.",
+    "balanced_accuracy": "The share given the right label, each class counting equally.",
+    "log_loss": "How far the probabilities are from what happened: lower is better.",
+    "brier": "The mean squared gap between the probability and what happened: lower is better.",
+    "macro_f1": "The balance of caught and right flags, averaged over the classes.",
+    "rmse": "The typical size of an error, large errors weighing more: lower is better.",
+    "mae": "The average size of an error: lower is better.",
+    "r2": "The share of the variation in the target the predictions explain: 1 is perfect.",
+}
+
+
+def singular(noun: str) -> str:
+    """``machines`` → ``machine``; ``demo rows`` → ``demo row``."""
+    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+
+
+def binary_confusion(
+    outcome: BinaryOutcome, class_names: Mapping | None, noun: str
+) -> pd.DataFrame:
+    """A binary outcome's confusion matrix in counts with words: rows ``Actually <name>``,
+    columns ``Predicted <name>`` (the positive class first), each cell a count and what it is
+    ("57 caught", "11 missed", "38 false alarms", "1,894 left alone"; the headers name the
+    classes, ``binary_cells`` says it in full)."""
+    cells = binary_cells(outcome, class_names, noun)
+    positive, negative = cells["actual"].iloc[0], cells["actual"].iloc[-1]
+    words = ["caught", "missed", "false alarms", "left alone"]
+    table = pd.DataFrame(
+        index=[f"Actually {positive}", f"Actually {negative}"],
+        columns=[f"Predicted {positive}", f"Predicted {negative}"],
+        dtype=object,
+    )
+    for cell, word in zip(cells.itertuples(), words, strict=True):
+        if cell.count == 1 and word == "false alarms":
+            word = "false alarm"
+        table.loc[f"Actually {cell.actual}", f"Predicted {cell.decided}"] = f"{cell.count:,} {word}"
+    return table
+
+
+def count_table(confusion: pd.DataFrame) -> pd.DataFrame:
+    """``model.outcomes.confusion_table`` with its counts as text ("1,234")."""
+    return confusion.map(lambda n: f"{int(n):,}")
+
+
+def target_unit(meta: Mapping) -> str | None:
+    """The unit of what a regression predicts: its display unit if publishing gave one, else
+    the unit in brackets at the end of its name ("Torque [Nm]" → "Nm"), else None."""
+    target = target_name(meta)
+    if not target:
+        return None
+    spec = (meta.get("display_units") or {}).get(target)
+    if spec is not None:
+        return display_unit(spec).unit
+    found = re.search(r"\[([^\[\]]+)\]\s*$", target)
+    return found.group(1).strip() if found else None
