@@ -19,7 +19,7 @@ from ui import charts, explanations, sprint_summary, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, NEUTRAL_COLOR, TEXT_COLOR, UP_COLOR, styled
 from ui.explanations import KIND_BASE, KIND_DOWN, KIND_OUTPUT, KIND_UP, waterfall_data
 from ui.formatting import percent_format, probability_label
-from ui.sprint_summary import _metric_key, headline_by_sprint
+from ui.sprint_summary import _metric_key, headline_by_sprint, plain_metric_name
 
 
 def altair_waterfall_chart(
@@ -103,7 +103,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
-    title = metrics[0] if len(metrics) == 1 else "headline metric"
+    title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
     x = alt.X(
         "axis_label:N",
         sort=list(data["axis_label"]),
@@ -112,7 +112,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     )
     y = alt.Y(
         "value:Q",
-        title=f"MVP {title}",
+        title=title,
         scale=alt.Scale(zero=False, padding=30),
         axis=alt.Axis(format=".2f", tickCount=5),
     )
@@ -120,7 +120,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     tooltip = [
         alt.Tooltip("sprint:N"),
         alt.Tooltip("prototype:N", title="MVP"),
-        alt.Tooltip("text:N", title=title),
+        alt.Tooltip("text:N", title="Score"),
     ]
     line = base.mark_line(strokeWidth=3, color=DOWN_COLOR)
     points = base.mark_point(size=140, filled=True, color=DOWN_COLOR).encode(tooltip=tooltip)

@@ -665,6 +665,18 @@ def test_no_jargon_outside_the_technical_details(named_workspace, open_app):
     assert "share of positives" in metric.help  # its plain-language help
 
 
+@pytest.mark.parametrize("tab", [MODELS, DISAGREEMENTS])
+def test_no_jargon_in_a_detail_tab_outside_the_technical_details(named_workspace, open_app, tab):
+    at = open_tab(open_app(named_workspace, page="bake_off"), tab)
+    assert not at.exception
+    outside = "\n".join(texts(at.main))
+    for word in JARGON:
+        assert word not in outside, (tab, word)
+    if tab == MODELS:  # the explainer is there, for the data scientist
+        (details,) = [e for e in at.expander if e.label.startswith("Technical details: each")]
+        assert "SHAP explainer" in "\n".join(texts_anywhere(details))
+
+
 def texts_anywhere(node) -> list[str]:
     out = [str(getattr(node, "value", ""))]
     if isinstance(getattr(node, "value", None), pd.DataFrame):

@@ -12,7 +12,7 @@ def test_overview_shows_sprints_mvps_headline_chart_and_counts(small_workspace, 
     table = at.dataframe[0].value
     assert table["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
     assert table["MVP"].tolist() == ["tool-wear rule", "random forest"]
-    assert table["MVP PR AUC"].str.match(r"^0\.\d{3}$").all()
+    assert table["MVP score"].str.match(r"^0\.\d{3}$").all()  # was "MVP PR AUC" (jargon)
     sprint2 = table.set_index("Sprint").loc["Sprint 2"]
     assert sprint2["Decision"] == "random forest"
     assert (sprint2["Correct"], sprint2["Wrong"], sprint2["Unsure"]) == (1, 1, 1)

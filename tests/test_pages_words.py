@@ -180,6 +180,18 @@ def test_no_jargon_outside_the_technical_details(words_workspace, open_app, char
         assert details and any("SHAP" in c.value for c in details[0].caption)
 
 
+def test_the_overview_names_its_score_in_words_and_the_metric_in_the_details(
+    words_workspace, open_app
+):
+    at = open_page(open_app, words_workspace, "overview")
+    shown = visible_text(at.main) + [json.dumps(json.loads(c.proto.spec)["layer"][0])
+                                     for c in at.get("vega_lite_chart")]  # fmt: skip
+    assert not [text for text in shown if "AUC" in text or "headline metric" in text]
+    assert "MVP score" in at.dataframe[0].value.columns
+    (details,) = [e for e in at.expander if e.label.startswith("Technical details: the metric")]
+    assert any("PR AUC" in c.value for c in details.caption)
+
+
 def test_the_own_case_has_no_jargon_either(words_workspace, open_app, chart_data):
     at = own_case(open_app, words_workspace)
     click_explain(at)

@@ -15,6 +15,7 @@ from ui import (
     explanations,
     formatting,
     predictions_table,
+    review_card,
     sprint_summary,
     verdict_tables,
 )
@@ -618,11 +619,12 @@ def test_export_bytes_hold_the_chosen_verdicts(small_workspace, fmt):
     assert set(frame["reviewer"]) == {"ana"}
 
 
-def test_overview_table_names_the_headline_column_after_the_shared_metric(small_workspace):
+def test_overview_table_names_the_headline_column_in_words(small_workspace):
     ws = model.open_workspace(small_workspace)
     counts = {"Sprint 2": {"correct": 1, "wrong": 2, "unsure": 0, "total": 3, "reviewers": 2}}
     table = sprint_summary.overview_table(ws, ws.summary(), counts).set_index("Sprint")
-    assert "MVP PR AUC" in table.columns
+    assert "MVP score" in table.columns  # was "MVP PR AUC": the metric's name is jargon
+    assert not any("AUC" in column for column in table.columns)
     assert table.loc["Sprint 2", "Decision"] == "random forest"
     assert table.loc["Sprint 1", "Decision"] == "—"
     assert (table.loc["Sprint 1", "Correct"], table.loc["Sprint 2", "Wrong"]) == (0, 2)
@@ -640,3 +642,11 @@ def test_global_importance_of_a_multiclass_model_is_about_every_class():
     meta["explained_classes"] = ["a", "b", "c"]
     spec = json.dumps(chart_dict(explanations.global_importance_chart(meta)))
     assert "average effect" in spec
+
+
+def test_a_contribution_is_worded_as_the_waterfall_words_it_without_points():
+    assert review_card.contribution_text(0.123, "probability") == "+12.3%"  # was "+12.3 points"
+    assert review_card.contribution_text(-0.42, None) == "-0.42"
+    assert review_card.contribution_text(0.05, "probability") == explanations.contribution_text(
+        0.05, "probability"
+    )

@@ -13,6 +13,7 @@ from model.metrics import (
     BINARY,
     REGRESSION,
 )
+from ui.explanations import contribution_text  # the waterfall's wording: "+12.3%", "+0.42"
 from ui.formatting import format_value, target_name
 
 __all__ = [
@@ -124,10 +125,3 @@ def earlier_text(earlier: list[Mapping]) -> str:
     prototype, not on this one: on version 2: wrong (should be 1)."."""
     said = "; ".join(str(entry["text"]) for entry in earlier)
     return f"Your verdicts on other versions of this prototype, not on this one: {said}."
-
-
-def contribution_text(value: float, unit: str | None) -> str:
-    """A SHAP contribution as shown on the waterfall: "+12.3 points" or "+0.42"."""
-    if unit == "probability":
-        return f"{value * 100:+.1f} points"
-    return f"{value:+.3g}"

@@ -28,6 +28,10 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
     import altair as alt
 
 __all__ = [
+    "PLAIN_METRIC_NAMES",
+    "SCORE_COLUMN",
+    "metric_key",
+    "plain_metric_name",
     "binary_summary",
     "MetricDelta",
     "OutcomeSummary",
@@ -47,6 +51,33 @@ DEMO_METRICS = {
     MULTICLASS: ["macro_f1", "accuracy", "balanced_accuracy", "roc_auc", "log_loss"],
     REGRESSION: ["rmse", "mae", "r2"],
 }
+
+
+#: Each metric's name in words a manager reads, for the Overview's chart and table; the
+#: technical name sits behind "Technical details".
+PLAIN_METRIC_NAMES = {
+    "pr_auc": "Score at finding the rare class (1 = perfect)",
+    "roc_auc": "Score at ranking the cases (1 = perfect, 0.5 = guessing)",
+    "recall@p90": "Share caught when 9 in 10 flags are right",
+    "f1": "Balance of cases caught and flags right (1 = perfect)",
+    "precision": "Share of flags that are right",
+    "recall": "Share of real cases caught",
+    "accuracy": "Share of cases given the right label",
+    "balanced_accuracy": "Share right, each class counting equally",
+    "log_loss": "Error of its probabilities (lower is better)",
+    "brier": "Error of its probabilities (lower is better)",
+    "macro_f1": "Balance of caught and right flags over the classes (1 = perfect)",
+    "rmse": "Typical size of an error (lower is better)",
+    "mae": "Average size of an error (lower is better)",
+    "r2": "Share of the variation explained (1 = perfect)",
+}
+#: The Overview table's column of the MVP's headline metric, in words.
+SCORE_COLUMN = "MVP score"
+
+
+def plain_metric_name(label: str | None) -> str:
+    """A metric's label ("PR AUC") in words a manager reads; "score" for an unknown one."""
+    return PLAIN_METRIC_NAMES.get(_metric_key(label) or "", "Score")
 
 
 def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
@@ -72,7 +103,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
-    title = metrics[0] if len(metrics) == 1 else "headline metric"
+    title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
     position = {
         "x": vega.field(
             "axis_label",
@@ -86,13 +117,13 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
             "quantitative",
             axis={"format": ".2f", "tickCount": 5},
             scale={"padding": 30, "zero": False},
-            title=f"MVP {title}",
+            title=title,
         ),
     }
     tooltip = [
         vega.field("sprint", "nominal"),
         vega.field("prototype", "nominal", title="MVP"),
-        vega.field("text", "nominal", title=title),
+        vega.field("text", "nominal", title="Score"),
     ]
     layers = [
         {"mark": {"type": "line", "color": DOWN_COLOR, "strokeWidth": 3}, "encoding": position},
@@ -115,11 +146,15 @@ def headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.LayerChart:
     return alt.LayerChart.from_dict(headline_spec(summary, sprints))
 
 
-def _metric_key(label: str | None) -> str | None:
+def metric_key(label: str | None) -> str | None:
+    """The ``model.metrics.METRICS`` key of a metric's label ("PR AUC" → "pr_auc")."""
     for key, info in METRICS.items():
         if info.label == label:
             return key
     return None
+
+
+_metric_key = metric_key
 
 
 def previous_mvp(ws: Workspace, sprint: str) -> tuple[str, str] | None:
@@ -192,7 +227,8 @@ def overview_table(
 ) -> pd.DataFrame:
     """One row per sprint: MVP and its headline metric, latest decision, verdict counts.
 
-    The headline column is named after the metric when every sprint's MVP has the same one.
+    The headline column is :data:`SCORE_COLUMN`; when the sprints' MVPs are scored by
+    different metrics, each value is given after its metric's plain name.
     """
     rows, metrics = [], set()
     for sprint in ws.sprints():
@@ -224,12 +260,12 @@ def overview_table(
         return table
     if len(metrics) == 1:
         table["Headline"] = [value for _, value in table["Headline"]]
-        table = table.rename(columns={"Headline": f"MVP {metrics.pop()}"})
     else:
         table["Headline"] = [
-            f"{metric} {value}" if metric else value for metric, value in table["Headline"]
+            f"{plain_metric_name(metric)}: {value}" if metric else value
+            for metric, value in table["Headline"]
         ]
-    return table
+    return table.rename(columns={"Headline": SCORE_COLUMN})
 
 
 def decision_text(decision: Mapping, sprint: str | None = None) -> tuple[str, str, str]:

@@ -1,4 +1,5 @@
-"""The bake-off's "Models" tab: each prototype's model and explainer."""
+"""The bake-off's "Models" tab: each prototype's model and explainer, for the data scientist,
+behind a "Technical details" expander."""
 
 from __future__ import annotations
 
@@ -14,7 +15,12 @@ def show(ctx: BakeoffContext) -> None:
 
 
 def show_models(path: str, sprint: str, stamp: tuple) -> None:
-    """Each prototype's model and explainer."""
-    st.subheader("Models and explainers")
-    comparison = cached.comparison(path, sprint, stamp)
-    st.dataframe(bakeoff_tables.model_details(comparison), hide_index=True, width="stretch")
+    """Each prototype's model and explainer, behind an expander."""
+    st.subheader("Models")
+    st.caption(
+        "What each prototype is built from, and how the reasons shown for its predictions are "
+        "computed: the details a data scientist checks."
+    )
+    with st.expander("Technical details: each prototype's model and explainer"):
+        comparison = cached.comparison(path, sprint, stamp)
+        st.dataframe(bakeoff_tables.model_details(comparison), hide_index=True, width="stretch")

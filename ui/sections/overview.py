@@ -1,6 +1,6 @@
-"""The Overview's sections: the headline metric per sprint beside the verdict counts, each
-sprint's MVP's outcome in counts, the sprints table, the latest MVP on earlier feedback, and
-the decisions."""
+"""The Overview's sections: the MVP's score per sprint (in words; the metric's name under
+"Technical details") beside the verdict counts, each sprint's MVP's outcome in counts, the
+sprints table, the latest MVP on earlier feedback, and the decisions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from model.workspace import Workspace
-from ui import cached, followup_table, formatting, session, sprint_summary
+from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
 
 
@@ -25,9 +25,10 @@ def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total:
     """The MVP's headline metric per sprint, and the verdicts of every sprint counted."""
     chart_column, counts_column = st.columns([2, 1], gap="large")
     with chart_column:
-        st.subheader("MVP headline metric per sprint")
+        st.subheader("How good each sprint's MVP is")
         if summary["mvp"].any():
             session.chart(cached.headline_spec(path, stamp))
+            technical_metric(summary)
         else:
             st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
     with counts_column:
@@ -37,6 +38,18 @@ def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total:
         second.metric("Wrong", total["wrong"])
         first.metric("Unsure", total["unsure"])
         second.metric("Reviewers", total["reviewers"])
+
+
+def technical_metric(summary: pd.DataFrame) -> None:
+    """What the MVPs' score is, in words, and its technical name behind an expander."""
+    metrics = [m for m in summary.loc[summary["mvp"].astype(bool), "metric"].dropna().unique()]
+    helps = {m: bakeoff_tables.METRIC_HELP.get(sprint_summary.metric_key(m) or "") for m in metrics}
+    if len(metrics) == 1 and helps[metrics[0]]:
+        st.caption(formatting.escape_markdown(helps[metrics[0]]))
+    with st.expander("Technical details: the metric behind the score"):
+        for metric in metrics:
+            plain = sprint_summary.plain_metric_name(metric)
+            st.caption(formatting.escape_markdown(f"{plain}: the MVP's {metric}."))
 
 
 def outcomes(ws: Workspace, sprints: list[str]) -> None:
@@ -72,6 +85,10 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
                 for name in ("Correct", "Wrong", "Unsure")
             },
             "Reviewers": st.column_config.NumberColumn("Reviewers", width=84),
+            sprint_summary.SCORE_COLUMN: st.column_config.TextColumn(
+                sprint_summary.SCORE_COLUMN,
+                help="How good the sprint's MVP is: the chart's score, explained beside it.",
+            ),
         },
     )
 
