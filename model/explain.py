@@ -36,21 +36,15 @@ would differ (path-dependent explainers) or the fast explainer fails on most row
 set gets the next explainer. If none passes, ``ExplanationError`` is raised and nothing is
 published.
 
-Tree SHAP values of a large set are computed on row chunks in parallel with joblib, one chunk
-per worker process (shap's tree code holds the GIL, so threads would not help): ``n_jobs``
-comes from ``$SPRINT_REVIEW_SHAP_JOBS`` or ``SHAP_N_JOBS``. The backend is joblib's, so
-``with joblib.parallel_config(backend="dask"):`` around a publish runs the chunks on a dask
-cluster instead. Small or fast sets stay in-process (see ``SHAP_PARALLEL_MIN_ROWS``).
+Tree SHAP values of a large set are computed on row chunks in worker processes
+(``model.tree_shap``); what an explainer returns is an ``Explanation`` (``model.explanation``).
 """
 
 from __future__ import annotations
 
 import inspect
-import os
 import time
-import warnings
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -58,27 +52,22 @@ from sklearn import ensemble, tree
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from model.config import (
-    ADDITIVITY_TOLERANCE,
-    MAX_EXACT_FEATURES,
-    SEED,
-    SHAP_JOBS_ENV_VAR,
-    SHAP_N_JOBS,
-    SHAP_PARALLEL_MIN_ROWS,
-    SHAP_PARALLEL_MIN_SECONDS,
-    SHAP_PILOT_ROWS,
-)
-from model.estimate import ESTIMATE_EXPLAINER, Estimate, estimate_shapley, first_layer
+from model.config import ADDITIVITY_TOLERANCE, MAX_EXACT_FEATURES
+from model.estimate import Estimate, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
-from model.explain_columns import (
-    FrameCodec,
-    explained_outputs,
-    source_columns,
-    sum_to_sources,
-)
+from model.explain_columns import FrameCodec, explained_outputs, source_columns
 from model.explain_exact import exact_shapley
-from model.explain_trees import FastExplainer, fast_explainer, output_unit
-from model.metrics import BINARY, REGRESSION
+from model.explain_trees import fast_explainer, output_unit
+from model.explanation import (
+    ESTIMATE,
+    ESTIMATE_SEED,
+    EXACT,
+    PERMUTATION,
+    Explanation,
+    ExplanationError,
+)
+from model.metrics import REGRESSION
+from model.tree_shap import _fast_values, shap_jobs, tree_shap_values
 
 __all__ = [
     "ESTIMATE",
@@ -94,245 +83,18 @@ __all__ = [
     "shap_jobs",
     "source_columns",
     "tree_shap_values",
+    "ESTIMATE_SEED",
+    "EXACT",
+    "PERMUTATION",
+    "model_outputs",
 ]
-
-#: The explainer of rows the fast explainer gets wrong, and of every row without one.
-EXACT = "exact (independent background)"
-#: The explainer of more than ``MAX_EXACT_FEATURES`` features where ``EXACT`` would take too long.
-ESTIMATE = ESTIMATE_EXPLAINER
-#: What prototypes published before the estimator recorded (shap's PermutationExplainer, one
-#: unseeded permutation); their rows explained later get ``ESTIMATE``.
-PERMUTATION = "permutation"
-#: Every estimate is seeded with this, publishing and explaining a row later alike.
-ESTIMATE_SEED = SEED
 
 #: The share of the first rows a fast explainer may get wrong and still explain the rest.
 PROBE_ROWS, PROBE_MAX_FAILING = 64, 0.5
 
 
-class ExplanationError(ValueError):
-    """The model cannot be explained exactly; the message says why."""
-
-
-@dataclass
-class Explanation:
-    """SHAP values for ``n`` rows, ``M`` source features and ``C`` explained outputs.
-
-    ``values[r, m, c]`` is feature ``features[m]``'s contribution to output ``c`` on row ``r``;
-    ``base_values[c] + values[r, :, c].sum() == outputs[r, c]``, in ``unit``: ``"probability"``
-    (of the explained class), ``"value"`` (a regression's prediction) or ``"log-odds"`` (the
-    raw score a boosting classifier adds its trees up to: the log-odds of a binary model's
-    positive class, a multiclass model's softmax score of each class). ``predictions`` are the
-    model's probabilities (or values) of the explained classes, equal to ``outputs`` unless
-    the unit is log-odds.
-
-    ``explainer`` is the explainer of most rows; ``methods`` counts the rows each explainer
-    explained (the fast explainer first), and ``row_methods`` names it for every row.
-    ``max_additivity_error`` is the largest ``|base + sum - output| / max(1, |output|)``.
-
-    Where rows were estimated (``ESTIMATE``), ``estimate_error`` is the largest half-width of
-    their contributions (95%, all of a row's contributions at once), ``target_error`` the error
-    they were sampled to, ``row_errors`` each row's largest half-width (0 for rows explained
-    exactly) and ``estimate`` the estimator's own record of the estimated rows; all None when
-    every value is exact.
-    """
-
-    values: np.ndarray
-    base_values: np.ndarray
-    outputs: np.ndarray
-    features: list[str]
-    explainer: str
-    max_additivity_error: float
-    unit: str = "probability"
-    methods: dict[str, int] = field(default_factory=dict)
-    row_methods: np.ndarray | None = field(default=None, repr=False)
-    predictions: np.ndarray | None = field(default=None, repr=False)
-    estimate_error: float | None = None
-    target_error: float | None = None
-    row_errors: np.ndarray | None = field(default=None, repr=False)
-    estimate: Estimate | None = field(default=None, repr=False)
-
-    def __post_init__(self):
-        if self.row_methods is None:
-            self.row_methods = np.full(len(self.values), self.explainer, dtype=object)
-        if not self.methods:
-            self.methods = dict(Counter(self.row_methods))
-        if self.predictions is None:
-            self.predictions = self.outputs
-
-    def methods_meta(self, row_ids) -> dict:
-        """What a published prototype records of how its rows ``row_ids`` (in the order of
-        ``values``) were explained, besides ``explainer`` and ``methods``:
-
-        ``explainer_rows``: for each explainer other than ``explainer`` (that of most rows),
-        the ids of the rows it explained; ``estimate_error``: the largest stated error of an
-        estimated contribution (None if none was estimated); ``estimate``: the estimate's
-        ``seed``, ``target_error``, ``rows`` (estimated rows), ``converged`` (rows whose errors
-        met the target) and ``top_resolved`` (rows whose top feature is told apart from the
-        next), or None.
-        """
-        ids = np.asarray([str(row_id) for row_id in row_ids], dtype=object)
-        rows = {
-            name: ids[self.row_methods == name].tolist()
-            for name in self.methods
-            if name != self.explainer
-        }
-        estimate = None
-        if self.estimate is not None:
-            estimate = {
-                "seed": ESTIMATE_SEED,
-                "target_error": self.target_error,
-                "rows": len(self.estimate.values),
-                "converged": int(self.estimate.converged.sum()),
-                "top_resolved": int(self.estimate.top_resolved.sum()),
-            }
-        return {
-            "explainer_rows": rows,
-            "estimate_error": self.estimate_error,
-            "estimate": estimate,
-        }
-
-
 # ---------------------------------------------------------------------------------------------
 # The explainers
-
-
-def shap_jobs() -> int:
-    """Worker processes for tree SHAP values: ``$SPRINT_REVIEW_SHAP_JOBS``, else ``SHAP_N_JOBS``.
-
-    joblib's convention: a positive count, or -1 for every core (-2: all but one).
-    Raises ``ValueError`` naming the variable when its value is not such a number.
-    """
-    raw = os.environ.get(SHAP_JOBS_ENV_VAR, "").strip()
-    if not raw:
-        return SHAP_N_JOBS
-    try:
-        n_jobs = int(raw)
-    except ValueError:
-        n_jobs = 0
-    if n_jobs == 0:
-        raise ValueError(
-            f"{SHAP_JOBS_ENV_VAR} must be a number of worker processes such as 2 (1: no "
-            f"workers, -1: every core); got {raw!r}"
-        )
-    return n_jobs
-
-
-def _shap_chunk(explainer, rows: np.ndarray):
-    # Module-level, so that a worker process unpickles it by reference.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return explainer.shap_values(rows, check_additivity=False)
-
-
-def _concatenate(parts: list) -> np.ndarray | list[np.ndarray]:
-    if isinstance(parts[0], list):  # one array per class, from older shap versions
-        return [np.concatenate([part[k] for part in parts]) for k in range(len(parts[0]))]
-    return np.concatenate(parts)
-
-
-def tree_shap_values(
-    explainer,
-    rows: np.ndarray,
-    n_jobs: int = 1,
-    *,
-    seconds_per_row: float | None = None,
-    set_size: int | None = None,
-) -> np.ndarray | list:
-    """``explainer.shap_values(rows, check_additivity=False)``, on row chunks in parallel.
-
-    ``seconds_per_row`` is what explaining one row in-process took, and ``set_size`` the size
-    of the set ``rows`` are the rest of (``explain_estimator`` explains and times a few rows
-    of the set first); without them, the first ``SHAP_PILOT_ROWS`` rows are explained
-    in-process and timed, and the set is ``rows``. Only when the set has at least
-    ``SHAP_PARALLEL_MIN_ROWS`` rows, ``n_jobs`` allows more than one worker and the rows left
-    would take at least ``SHAP_PARALLEL_MIN_SECONDS`` in-process, they are split into one
-    chunk per worker and explained with ``joblib.Parallel`` (the explainer is shipped once to
-    each worker). Whatever the route, the rows come back in order and each value is what one
-    ``shap_values`` call on all rows would give.
-
-    If the workers fail (the explainer cannot be pickled, a worker dies), the rows are
-    explained in-process instead.
-    """
-    import joblib
-
-    workers = 1 if n_jobs == 1 else joblib.effective_n_jobs(n_jobs)
-    if workers <= 1 or max(len(rows), set_size or 0) < SHAP_PARALLEL_MIN_ROWS:
-        return _shap_chunk(explainer, rows)
-    done = []
-    if seconds_per_row is None:
-        pilot_rows = min(SHAP_PILOT_ROWS, len(rows))
-        start = time.perf_counter()
-        done.append(_shap_chunk(explainer, rows[:pilot_rows]))
-        seconds_per_row = (time.perf_counter() - start) / pilot_rows
-        rows = rows[pilot_rows:]
-        if len(rows) == 0:
-            return done[0]
-    if seconds_per_row * len(rows) < SHAP_PARALLEL_MIN_SECONDS:
-        return _concatenate([*done, _shap_chunk(explainer, rows)])
-    chunks = [chunk for chunk in np.array_split(rows, workers) if len(chunk)]
-    try:
-        parts = joblib.Parallel(n_jobs=len(chunks))(
-            joblib.delayed(_shap_chunk)(explainer, chunk) for chunk in chunks
-        )
-    except Exception:  # noqa: BLE001 - any worker trouble: the same values, computed here
-        parts = [_shap_chunk(explainer, rows)]
-    return _concatenate([*done, *parts])
-
-
-def _normalise_shap_output(values, expected) -> tuple[np.ndarray, np.ndarray]:
-    """shap returns lists, 2-D or 3-D arrays depending on model and version: make ``(n, Mz, C)``."""
-    if isinstance(values, list):
-        values = np.stack(values, axis=-1)
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 2:
-        values = values[:, :, None]
-    expected = np.atleast_1d(np.asarray(expected, dtype=float))
-    return values, expected
-
-
-def _select_outputs(values, expected, task, n_classes):
-    """Keep the positive class of a binary task; all classes otherwise."""
-    if task == BINARY and values.shape[2] == 2:
-        return values[:, :, 1:], expected[1:]
-    if task != REGRESSION and task != BINARY and values.shape[2] != n_classes:
-        return None
-    return values, expected
-
-
-def _fast_values(
-    fast: FastExplainer,
-    rows: slice | np.ndarray,
-    task,
-    n_classes,
-    n_jobs: int = 1,
-    seconds_per_row: float | None = None,
-):
-    Z = fast.take(rows)
-    if fast.native is not None:
-        raw, expected = fast.native(Z)
-    elif fast.name.startswith("tree"):
-        raw = tree_shap_values(
-            fast.explainer, Z, n_jobs, seconds_per_row=seconds_per_row, set_size=len(fast.rows)
-        )
-        expected = fast.explainer.expected_value
-    else:
-        # One matrix product: 100,000 rows take milliseconds, so no workers.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            raw = fast.explainer.shap_values(Z)
-        expected = fast.explainer.expected_value
-    values, expected = _normalise_shap_output(raw, expected)
-    selected = _select_outputs(values, expected, task, n_classes)
-    if selected is None or selected[0].shape[1] != len(fast.sources):
-        return None
-    values, expected = selected
-    return sum_to_sources(values, fast.sources, fast.features), expected, fast.name
-
-
-def _tree_or_linear(estimator, X, background, task, n_classes, n_jobs: int = 1):
-    fast = fast_explainer(estimator, X, background, task)
-    return None if fast is None else _fast_values(fast, slice(None), task, n_classes, n_jobs)
 
 
 def model_outputs(estimator, X: pd.DataFrame, task: str) -> np.ndarray:

@@ -18,7 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 import model
-from model import explain
+from model import explain, tree_shap
 from model.config import SHAP_JOBS_ENV_VAR
 from model.demo import FEATURES, TARGET, load_demo_data
 
@@ -56,8 +56,8 @@ def forest_and_rows():
 @pytest.fixture
 def parallel_always(monkeypatch):
     """Thresholds low enough that 600 rows go to the workers."""
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 10)
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
 
 
 def chunks_run_on_the_cluster(stream, client) -> list[str]:

@@ -23,8 +23,9 @@ from model import deck as deck_module
 from model.config import DECK_ERROR_SHARE, DECK_PRIORITY_SHARE, DECK_REGRESSION_BINS
 from model.deck import plan_deck, select_deck, validate_deck_size, weighted_importance
 from model.demo import FEATURES, TARGET, load_demo_data
-from model.explain import ESTIMATE, _tree_or_linear, explain_estimator, model_outputs
+from model.explain import ESTIMATE, explain_estimator, model_outputs
 from model.publishing import compute_artifacts
+from model.tree_shap import _tree_or_linear
 from model.workspace import ON_DEMAND_FILE
 
 NUMERIC = FEATURES[1:]

@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from model import explain
+from model import explain, tree_shap
 from model.config import SHAP_JOBS_ENV_VAR, SHAP_N_JOBS
 from model.explain import FrameCodec, exact_shapley, model_outputs, source_columns
 
@@ -140,9 +140,9 @@ def forest_explainer():
 @pytest.fixture
 def parallel_always(monkeypatch):
     """Thresholds low enough that 600 rows go to workers."""
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 10)
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
-    monkeypatch.setattr(explain, "SHAP_PILOT_ROWS", 50)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(tree_shap, "SHAP_PILOT_ROWS", 50)
 
 
 def test_tree_shap_values_from_workers_equal_one_call(
@@ -219,7 +219,7 @@ def test_each_row_is_explained_once_by_one_explainer(monkeypatch):
     y = pd.concat([TARGET] * 5, ignore_index=True)
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     built, explained = [], []
-    original_chunk, original_explainer = explain._shap_chunk, shap.TreeExplainer
+    original_chunk, original_explainer = tree_shap._shap_chunk, shap.TreeExplainer
 
     def counting_chunk(explainer, rows):
         explained.append(len(rows))
@@ -229,7 +229,7 @@ def test_each_row_is_explained_once_by_one_explainer(monkeypatch):
         built.append(args)
         return original_explainer(*args, **kwargs)
 
-    monkeypatch.setattr(explain, "_shap_chunk", counting_chunk)
+    monkeypatch.setattr(tree_shap, "_shap_chunk", counting_chunk)
     monkeypatch.setattr(shap, "TreeExplainer", counting_explainer)
     result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
     assert sum(explained) == len(X) == 200 and explained[0] == 64
@@ -244,13 +244,13 @@ def test_a_set_the_probe_covers_is_explained_once(monkeypatch):
 
     X, y = FRAME[["x", "z"]], TARGET
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
-    explained, original = [], explain._shap_chunk
+    explained, original = [], tree_shap._shap_chunk
 
     def counting_chunk(explainer, rows):
         explained.append(len(rows))
         return original(explainer, rows)
 
-    monkeypatch.setattr(explain, "_shap_chunk", counting_chunk)
+    monkeypatch.setattr(tree_shap, "_shap_chunk", counting_chunk)
     explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
     assert explained == [40]
 
@@ -261,13 +261,13 @@ def test_a_fast_explainer_that_fails_the_probe_is_not_run_on_every_row(monkeypat
     X = pd.concat([FRAME] * 5, ignore_index=True)[["x", "z"]]
     y = pd.concat([TARGET] * 5, ignore_index=True)
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
-    explained, original = [], explain._shap_chunk
+    explained, original = [], tree_shap._shap_chunk
 
     def off_by_one_percent(explainer, rows):
         explained.append(len(rows))
         return np.asarray(original(explainer, rows)) * 1.01
 
-    monkeypatch.setattr(explain, "_shap_chunk", off_by_one_percent)
+    monkeypatch.setattr(tree_shap, "_shap_chunk", off_by_one_percent)
     result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
     assert explained == [64]  # the tree explainer stopped at the probe
     assert result.explainer == "exact (independent background)"
@@ -355,8 +355,8 @@ def test_the_row_threshold_counts_the_whole_set_not_what_the_probe_leaves(monkey
     X = pd.concat([FRAME] * 15, ignore_index=True)[["x", "z"]]  # 600 rows
     y = pd.concat([TARGET] * 15, ignore_index=True)
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 600)
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 600)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
     chunks, original = [], joblib.Parallel
 
     def spy(*args, **kwargs):

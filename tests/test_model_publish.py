@@ -65,7 +65,7 @@ def test_random_forest_pipeline_uses_tree_explainer_and_sums_one_hot_back(tmp_pa
 
 
 def test_gradient_boosting_is_tried_with_the_interventional_probability_tree_explainer(machines):
-    from model.explain import _tree_or_linear
+    from model.tree_shap import _tree_or_linear
 
     X, y, X_demo, _ = machines
     gb = one_hot_pipeline(GradientBoostingClassifier(n_estimators=20, random_state=0)).fit(X, y)
@@ -375,11 +375,11 @@ def test_a_workspace_path_that_is_a_file_is_refused(tmp_path):
 @pytest.fixture
 def workers_for_small_sets(monkeypatch):
     """600 rows go to two SHAP workers, and their publish stores bootstrap replicates."""
-    from model import explain, publishing
+    from model import publishing, tree_shap
 
     monkeypatch.setenv("SPRINT_REVIEW_SHAP_JOBS", "2")
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_ROWS", 10)
-    monkeypatch.setattr(explain, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 10)
+    monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
     monkeypatch.setattr(publishing, "SHAP_PARALLEL_MIN_ROWS", 10)
     monkeypatch.setattr(publishing, "BOOTSTRAP_STORE_MIN_ROWS", 10)
 

@@ -1,0 +1,109 @@
+"""What an explainer returns: :class:`Explanation` (SHAP values, base values, outputs, and how
+each row was explained), :class:`ExplanationError`, and the names of the model-agnostic
+explainers (:mod:`model.explain` chooses and runs them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.config import SEED
+from model.estimate import ESTIMATE_EXPLAINER, Estimate
+
+__all__ = ["ESTIMATE", "ESTIMATE_SEED", "EXACT", "PERMUTATION", "Explanation", "ExplanationError"]
+
+#: The explainer of rows the fast explainer gets wrong, and of every row without one.
+EXACT = "exact (independent background)"
+#: The explainer of more than ``MAX_EXACT_FEATURES`` features where ``EXACT`` would take too long.
+ESTIMATE = ESTIMATE_EXPLAINER
+#: What prototypes published before the estimator recorded (shap's PermutationExplainer, one
+#: unseeded permutation); their rows explained later get ``ESTIMATE``.
+PERMUTATION = "permutation"
+#: Every estimate is seeded with this, publishing and explaining a row later alike.
+ESTIMATE_SEED = SEED
+
+
+class ExplanationError(ValueError):
+    """The model cannot be explained exactly; the message says why."""
+
+
+@dataclass
+class Explanation:
+    """SHAP values for ``n`` rows, ``M`` source features and ``C`` explained outputs.
+
+    ``values[r, m, c]`` is feature ``features[m]``'s contribution to output ``c`` on row ``r``;
+    ``base_values[c] + values[r, :, c].sum() == outputs[r, c]``, in ``unit``: ``"probability"``
+    (of the explained class), ``"value"`` (a regression's prediction) or ``"log-odds"`` (the
+    raw score a boosting classifier adds its trees up to: the log-odds of a binary model's
+    positive class, a multiclass model's softmax score of each class). ``predictions`` are the
+    model's probabilities (or values) of the explained classes, equal to ``outputs`` unless
+    the unit is log-odds.
+
+    ``explainer`` is the explainer of most rows; ``methods`` counts the rows each explainer
+    explained (the fast explainer first), and ``row_methods`` names it for every row.
+    ``max_additivity_error`` is the largest ``|base + sum - output| / max(1, |output|)``.
+
+    Where rows were estimated (``ESTIMATE``), ``estimate_error`` is the largest half-width of
+    their contributions (95%, all of a row's contributions at once), ``target_error`` the error
+    they were sampled to, ``row_errors`` each row's largest half-width (0 for rows explained
+    exactly) and ``estimate`` the estimator's own record of the estimated rows; all None when
+    every value is exact.
+    """
+
+    values: np.ndarray
+    base_values: np.ndarray
+    outputs: np.ndarray
+    features: list[str]
+    explainer: str
+    max_additivity_error: float
+    unit: str = "probability"
+    methods: dict[str, int] = field(default_factory=dict)
+    row_methods: np.ndarray | None = field(default=None, repr=False)
+    predictions: np.ndarray | None = field(default=None, repr=False)
+    estimate_error: float | None = None
+    target_error: float | None = None
+    row_errors: np.ndarray | None = field(default=None, repr=False)
+    estimate: Estimate | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        if self.row_methods is None:
+            self.row_methods = np.full(len(self.values), self.explainer, dtype=object)
+        if not self.methods:
+            self.methods = dict(Counter(self.row_methods))
+        if self.predictions is None:
+            self.predictions = self.outputs
+
+    def methods_meta(self, row_ids) -> dict:
+        """What a published prototype records of how its rows ``row_ids`` (in the order of
+        ``values``) were explained, besides ``explainer`` and ``methods``:
+
+        ``explainer_rows``: for each explainer other than ``explainer`` (that of most rows),
+        the ids of the rows it explained; ``estimate_error``: the largest stated error of an
+        estimated contribution (None if none was estimated); ``estimate``: the estimate's
+        ``seed``, ``target_error``, ``rows`` (estimated rows), ``converged`` (rows whose errors
+        met the target) and ``top_resolved`` (rows whose top feature is told apart from the
+        next), or None.
+        """
+        ids = np.asarray([str(row_id) for row_id in row_ids], dtype=object)
+        rows = {
+            name: ids[self.row_methods == name].tolist()
+            for name in self.methods
+            if name != self.explainer
+        }
+        estimate = None
+        if self.estimate is not None:
+            estimate = {
+                "seed": ESTIMATE_SEED,
+                "target_error": self.target_error,
+                "rows": len(self.estimate.values),
+                "converged": int(self.estimate.converged.sum()),
+                "top_resolved": int(self.estimate.top_resolved.sum()),
+            }
+        return {
+            "explainer_rows": rows,
+            "estimate_error": self.estimate_error,
+            "estimate": estimate,
+        }
