@@ -1,0 +1,126 @@
+"""The bake-off's trade-offs in sentences: "gbm scores best on PR AUC: 0.82 (95% interval
+0.78–0.86), and it costs €120 a month to run." (:func:`tradeoff_sentences`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from model.costs import format_money
+from model.metrics import format_metric
+from model.resampled_metrics import metric_info
+
+__all__ = ["best_prototype", "tradeoff_sentences"]
+
+
+def best_prototype(estimates: dict[str, float], higher_is_better: bool) -> str | None:
+    """The prototype with the best estimate, the first of equals; None if none is known."""
+    known = {n: v for n, v in estimates.items() if not math.isnan(v)}
+    if not known:
+        return None
+    pick = max if higher_is_better else min
+    return pick(known, key=known.get)  # first of equals, in publishing order
+
+
+def _ratio(value: float) -> str:
+    return f"{value:,.0f}×" if value >= 10 else f"{value:.1f}×"
+
+
+def _cost_phrase(cost: float, best_cost: float, best: str, currency: str) -> str:
+    if math.isnan(cost) or math.isnan(best_cost):
+        return "has an unknown running cost"
+    money = format_money(cost, currency)
+    best_money = format_money(best_cost, currency)
+    if cost == best_cost:
+        return f"costs the same to run ({money} a month)"
+    if cost == 0:
+        return f"costs nothing to run (vs {best_money} a month)"
+    if best_cost == 0:
+        return f"costs {money} a month to run where {best} costs nothing"
+    ratio = best_cost / cost
+    if _ratio(ratio) == "1.0×" or _ratio(1 / ratio) == "1.0×":
+        return f"costs about the same to run ({money} vs {best_money} a month)"
+    if ratio > 1:
+        return f"is {_ratio(ratio)} cheaper to run ({money} vs {best_money} a month)"
+    return f"is {_ratio(1 / ratio)} more expensive to run ({money} vs {best_money} a month)"
+
+
+def _metric_phrase(difference: float, key: str, label: str, info) -> str:
+    if math.isnan(difference):
+        return f"has no {label} on these rows"
+    if difference == 0:
+        return f"scores the same on {label}"
+    direction = "higher" if difference > 0 else "lower"
+    worse = (difference > 0) != info.higher_is_better
+    if not info.higher_is_better:
+        direction += " (worse)" if worse else " (better)"
+    if info.is_fraction:
+        points = abs(difference) * 100
+        amount = "less than 0.1 points" if points < 0.05 else f"{points:.1f} points"
+    else:
+        amount = f"{abs(difference):.3g}"
+    return f"is {amount} {direction} on {label}"
+
+
+def tradeoff_sentences(table: pd.DataFrame, metric_key: str | None = None) -> list[str]:
+    """The trade-offs in words, against the best-scoring prototype.
+
+    The first sentence names the best-scoring prototype; then one per other prototype, e.g.
+    "logistic regression is 14× cheaper to run ($0.12 vs $1.70 a month) and 0.9 points lower
+    on PR AUC (difference not significant)". Significance is read from ``best_significant``
+    (from :func:`bakeoff_table`) and left out if the table has none.
+    """
+    metric_key = metric_key or table.attrs.get("metric_key")
+    if metric_key is None or metric_key not in table.columns:
+        raise ValueError(f"the table has no column for the metric {metric_key!r}")
+    info = metric_info(metric_key)
+    currency = table.attrs.get("currency", "USD")
+    values = pd.to_numeric(table[metric_key], errors="coerce").astype(float)
+    best_name = best_prototype(
+        dict(zip(table["prototype"], values, strict=True)), info.higher_is_better
+    )
+    if best_name is None:
+        return [f"No prototype has a {info.label} on these rows."]
+    best = table[table["prototype"] == best_name].iloc[0]
+    best_cost = _float(best.get("running_cost_per_month"))
+    lead = f"{best_name} scores best on {info.label}: {format_metric(metric_key, best[metric_key])}"
+    low, high = _float(best.get(f"{metric_key}_low")), _float(best.get(f"{metric_key}_high"))
+    if not (math.isnan(low) or math.isnan(high)):
+        confidence = table.attrs.get("confidence", 0.95)
+        lead += (
+            f" ({confidence:.0%} interval {format_metric(metric_key, low)}"
+            f"–{format_metric(metric_key, high)})"
+        )
+    if math.isnan(best_cost):
+        lead += "; its running cost is unknown."
+    else:
+        lead += f", and it costs {format_money(best_cost, currency)} a month to run."
+    sentences = [lead]
+    for _, row in table.iterrows():
+        name = row["prototype"]
+        if name == best_name:
+            continue
+        cost = _cost_phrase(
+            _float(row.get("running_cost_per_month")), best_cost, best_name, currency
+        )
+        metric = _metric_phrase(
+            _float(row[metric_key]) - _float(best[metric_key]), metric_key, info.label, info
+        )
+        if cost.startswith("is ") and metric.startswith("is "):
+            metric = metric[3:]
+        sentence = f"{name} {cost} and {metric}"
+        significant = row.get("best_significant")
+        known = significant is not None and not pd.isna(significant)
+        if known and not math.isnan(_float(row[metric_key])):
+            sentence += (
+                " (difference significant)" if significant else (" (difference not significant)")
+            )
+        sentences.append(sentence + ".")
+    return sentences
+
+
+def _float(value) -> float:
+    number = pd.to_numeric(value, errors="coerce")
+    return math.nan if number is None or pd.isna(number) else float(number)
