@@ -104,6 +104,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
     title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
+    title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     x = alt.X(
         "axis_label:N",
         sort=list(data["axis_label"]),

@@ -104,6 +104,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
     title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
+    title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     position = {
         "x": vega.field(
             "axis_label",
