@@ -19,12 +19,18 @@ sprint = session.sprint()
 proto = sprint_demo.demo_header(ws, sprint)
 if sprint != ws.sprints()[0]:
     followup.followup_panel(path, sprint, proto.name, proto.content_id)
-importance_column, dependence_column = st.columns(2, gap="medium")
+# Side by side, or (presenter mode, whose larger chart text needs the width) one under another.
+presenting = session.presenting()
+importance_column, dependence_column = (
+    (st.container(), st.container()) if presenting else st.columns(2, gap="medium")
+)
 with importance_column:
     sprint_demo.global_importance(path, proto)
 with dependence_column:
     sprint_demo.dependence(path, proto)
-table_column, explanation_column = st.columns([6, 7], gap="small")
+table_column, explanation_column = (
+    (st.container(), st.container()) if presenting else st.columns([6, 7], gap="small")
+)
 with table_column:
     rows, event = sprint_demo.predictions_table(path, proto)
 with explanation_column:

@@ -223,3 +223,16 @@ def test_presented_lifts_every_font_size_and_keeps_the_chart_otherwise():
     assert shown["datasets"] == spec["datasets"]  # data untouched
     assert charts.presented(spec, presenter=False) == spec
     assert spec["layer"][0]["mark"]["fontSize"] == 15  # the cached spec is not changed
+
+
+def test_presented_makes_room_for_value_labels_and_wraps_a_long_y_title():
+    from ui import charts
+
+    title = "how much each reading moves the chance of Failure"
+    spec = {"layer": [{"mark": "bar", "encoding": {"y": {"field": "v", "title": title}}}]}
+    shown = charts.presented(spec)
+    lines = shown["layer"][0]["encoding"]["y"]["title"]
+    assert isinstance(lines, list) and " ".join(lines) == title
+    assert all(len(line) <= charts.TITLE_WRAP for line in lines)
+    assert shown["padding"]["right"] >= 40
+    assert spec["layer"][0]["encoding"]["y"]["title"] == title  # the cached spec is unchanged

@@ -221,6 +221,8 @@ def test_presenter_mode_draws_every_chart_of_the_demo_and_bake_off_in_large_text
         assert not at.exception, page
         specs = chart_specs(at)
         assert len(specs) == charts, page
+        if page == "sprint_demo":  # one chart under another: the larger text needs the width
+            assert not [c for c in at.columns if c.get("vega_lite_chart")]
         for spec in specs:
             config = spec["config"]
             for group, setting in (("axis", "labelFontSize"), ("axis", "titleFontSize")):
@@ -231,4 +233,5 @@ def test_presenter_mode_draws_every_chart_of_the_demo_and_bake_off_in_large_text
 
 def test_without_presenter_mode_the_same_charts_keep_their_usual_text(small_workspace, open_app):
     at = open_app(small_workspace, page="sprint_demo")
+    assert [c for c in at.columns if c.get("vega_lite_chart")]  # side by side
     assert min(min(font_sizes(spec)) for spec in chart_specs(at)) < 18

@@ -8,6 +8,7 @@ Every chart's text size comes from :func:`font_size`, and its style from :func:`
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,10 @@ TITLE_FONT_SIZE = 16
 #: Text size of charts in presenter mode, read from the back of a meeting room.
 PRESENTER_FONT_SIZE = 18
 LABEL_LIMIT = 380
+#: Pixels right of a presenter-mode chart, for value labels; y titles longer than
+#: ``TITLE_WRAP`` characters are wrapped there.
+PRESENTER_PADDING = 56
+TITLE_WRAP = 30
 UP_COLOR = "#c62828"  # pushes the explained output up
 DOWN_COLOR = "#1565c0"  # pushes it down
 NEUTRAL_COLOR = "#546e7a"
@@ -136,12 +141,30 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
             return [walk(item) for item in node]
         return node
 
-    shown = walk(dict(spec))
+    shown = _wrapped_titles(walk(dict(spec)))
     config = dict(shown.get("config") or {})
     for group, settings in chart_config(presenter=True).items():
         config[group] = {**settings, **(config.get(group) or {})}
     shown["config"] = config
+    # Room right of the plot for the value labels written beside the longest bars, which the
+    # larger text would push past the chart's edge.
+    shown.setdefault("padding", {"left": 5, "top": 5, "bottom": 5, "right": PRESENTER_PADDING})
     return shown
+
+
+def _wrapped_titles(node):
+    """``node`` with each y axis title longer than :data:`TITLE_WRAP` characters on two or
+    more lines: at presenter size a long one is cut at the chart's height."""
+    if isinstance(node, list):
+        return [_wrapped_titles(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: v if k in ("data", "datasets") else _wrapped_titles(v) for k, v in node.items()}
+    y = (out.get("encoding") or {}).get("y") if isinstance(out.get("encoding"), dict) else None
+    if isinstance(y, dict) and isinstance(y.get("title"), str) and len(y["title"]) > TITLE_WRAP:
+        lines = textwrap.wrap(y["title"], TITLE_WRAP)
+        out["encoding"] = {**out["encoding"], "y": {**y, "title": lines}}
+    return out
 
 
 def _is_font_size(key: str) -> bool:
