@@ -204,8 +204,10 @@ class _Tab:
     def enter_name(self) -> None:
         """The reviewer's name typed in the sidebar (the SME review asks for it)."""
         name = self.page.get_by_role("textbox", name="Your name")
-        name.fill(REVIEWER)
+        # Before the typing: a busy browser may send the value (and Streamlit start its run)
+        # before the key press, and a run that started earlier would never count as one.
         since = self.now()
+        name.fill(REVIEWER)
         name.press("Enter")
         self.wait_until_open(since, TITLES["overview"])
 
