@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -153,12 +155,25 @@ def small_workspace(tmp_path_factory) -> Path:
     return path
 
 
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A copy of a workspace that other tests may be reading: its ``feedback.db`` through
+    SQLite's backup API, since a reader closing its connection meanwhile checkpoints the WAL
+    and deletes the ``-wal`` and ``-shm`` files a plain file copy is in the middle of."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".lock", "feedback.db*"))
+    database = source / "feedback.db"
+    if database.exists():
+        with (
+            contextlib.closing(sqlite3.connect(database)) as src,
+            contextlib.closing(sqlite3.connect(target / "feedback.db")) as dst,
+        ):
+            src.backup(dst)
+    return target
+
+
 @pytest.fixture
 def workspace_copy(small_workspace, tmp_path) -> Path:
     """A private copy of the small workspace for a test that writes to it."""
-    target = tmp_path / "workspace"
-    shutil.copytree(small_workspace, target, ignore=shutil.ignore_patterns(".lock"))
-    return target
+    return copy_workspace(small_workspace, tmp_path / "workspace")
 
 
 @pytest.fixture(autouse=True)

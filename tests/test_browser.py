@@ -35,6 +35,7 @@ from browser_support import (
     require_chromium,
     streamlit_server,
 )
+from conftest import copy_workspace
 
 require_chromium()
 
@@ -411,8 +412,7 @@ def wait_for_demo(page: Page, url: str, workspace: Path) -> None:
 @pytest.fixture
 def small_server(small_workspace, tmp_path):
     """A freshly started server on a copy of the small test workspace."""
-    workspace = tmp_path / "workspace"
-    shutil.copytree(small_workspace, workspace, ignore=shutil.ignore_patterns(".lock"))
+    workspace = copy_workspace(small_workspace, tmp_path / "workspace")
     with streamlit_server(workspace, tmp_path / "streamlit.log") as url:
         yield url, workspace
 

@@ -4,12 +4,11 @@ HTML export."""
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, load_data
+from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, copy_workspace, load_data
 from recording import record_calls
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -468,9 +467,7 @@ def named_workspace(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def named_copy(named_workspace, tmp_path) -> Path:
-    target = tmp_path / "named"
-    shutil.copytree(named_workspace, target, ignore=shutil.ignore_patterns(".lock"))
-    return target
+    return copy_workspace(named_workspace, tmp_path / "named")
 
 
 def in_order(node) -> list:

@@ -20,7 +20,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import feedback_store
 import model
-from tests.conftest import FEATURES, load_data
+from tests.conftest import FEATURES, copy_workspace, load_data
 
 PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
 ROWS = 200
@@ -139,10 +139,7 @@ def _record_through_the_form(at, verdict: str, label) -> None:
 
 
 def test_a_multiclass_verdict_stores_the_corrected_class(multiclass_workspace, open_app, tmp_path):
-    import shutil
-
-    workspace = tmp_path / "workspace"
-    shutil.copytree(multiclass_workspace, workspace)
+    workspace = copy_workspace(multiclass_workspace, tmp_path / "workspace")
     at = open_app(workspace, page="sme_review", reviewer="ana")
     row_id = dict(at.session_state["review_card"])["row_id"]
     predicted = model.open_workspace(workspace).prototype("Sprint 2", "forest").predictions()
@@ -156,10 +153,7 @@ def test_a_multiclass_verdict_stores_the_corrected_class(multiclass_workspace, o
 
 
 def test_a_regression_verdict_stores_the_corrected_value(regression_workspace, open_app, tmp_path):
-    import shutil
-
-    workspace = tmp_path / "workspace"
-    shutil.copytree(regression_workspace, workspace)
+    workspace = copy_workspace(regression_workspace, tmp_path / "workspace")
     at = open_app(workspace, page="sme_review", reviewer="ana")
     row_id = dict(at.session_state["review_card"])["row_id"]
     _record_through_the_form(at, "wrong", 42.5)
