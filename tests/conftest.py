@@ -218,6 +218,18 @@ def chart_data():
     return frames
 
 
+def open_link(monkeypatch, workspace: Path, page: str, **params) -> AppTest:
+    """``pages/<page>.py`` opened on a link carrying ``params`` (a reload of that URL)."""
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
+        at.query_params[key] = value
+    return at.switch_page(f"pages/{page}.py").run()
+
+
 @pytest.fixture
 def open_app(monkeypatch):
     """``open_app(workspace, page=None, reviewer=None)``: the app run on ``workspace``."""

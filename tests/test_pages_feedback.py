@@ -6,14 +6,12 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import APP
+from conftest import open_link
 from recording import record_calls
-from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from model.config import WORKSPACE_ENV_VAR
 from ui import cached, predictions_table
 
 SPRINT, MVP = "Sprint 2", "random forest"
@@ -488,15 +486,7 @@ def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
 
 
 def feedback_from_link(monkeypatch, workspace, **params):
-    """The Feedback page opened on a link carrying ``params`` (a reload of that URL)."""
-    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
-        at.query_params[key] = value
-    return at.switch_page("pages/feedback.py").run()
+    return open_link(monkeypatch, workspace, "feedback", **params)
 
 
 def test_the_prototype_filter_lives_in_the_url(small_workspace, monkeypatch):

@@ -5,13 +5,11 @@ import json
 import shutil
 
 import pytest
-from conftest import APP
-from streamlit.testing.v1 import AppTest
+from conftest import open_link
 
 import feedback_store
 import model
 from model import own_case, review
-from model.config import WORKSPACE_ENV_VAR
 from ui import formatting, review_card
 
 SPRINT, MVP = "Sprint 2", "random forest"
@@ -676,15 +674,7 @@ def test_a_version_number_used_again_after_a_restore_never_serves_the_other_mode
 
 
 def review_from_link(monkeypatch, workspace, **params):
-    """The SME review opened on a link carrying ``params`` (a reload of that URL)."""
-    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
-        at.query_params[key] = value
-    return at.switch_page("pages/sme_review.py").run()
+    return open_link(monkeypatch, workspace, "sme_review", **params)
 
 
 def test_the_prototype_and_card_in_the_link_open_that_card_and_changes_go_into_the_url(

@@ -3,15 +3,13 @@
 import json
 
 import pytest
-from conftest import APP, FEATURES, TARGET, _pipeline, load_data
+from conftest import FEATURES, TARGET, _pipeline, load_data, open_link
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
-from streamlit.testing.v1 import AppTest
 
 import feedback_store
 import model
 from model import recommend
-from model.config import WORKSPACE_ENV_VAR
 from model.metrics import format_metric
 from ui import predictions_table
 
@@ -335,15 +333,7 @@ def test_a_workspace_without_the_precomputed_column_says_nothing_about_it(demo):
 
 
 def demo_from_link(monkeypatch, workspace, **params):
-    """The Sprint demo opened on a link carrying ``params`` (a reload of that URL)."""
-    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(workspace))
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    for key, value in params.items():  # a page switch in AppTest starts from a bare URL
-        at.query_params[key] = value
-    return at.switch_page("pages/sprint_demo.py").run()
+    return open_link(monkeypatch, workspace, "sprint_demo", **params)
 
 
 def test_the_row_in_the_link_is_explained_and_a_selection_goes_into_the_url(
