@@ -237,3 +237,54 @@ def test_sampling_goes_on_until_the_top_feature_is_told_apart(small):
     budget = resolved.permutations.max()
     assert np.all(resolved.top_resolved | (resolved.permutations == budget))
     assert resolved.top_resolved.sum() > loose.top_resolved.sum()
+
+
+def test_the_paired_test_tells_the_top_feature_apart_with_fewer_orderings(small, monkeypatch):
+    import model.estimate as estimate_module
+
+    rows, background = small
+    paired = estimate_shapley(interacting, rows, background, seed=0, target_error=0.05)
+    # Without it, only the half-widths tell the top two apart (their sum below the gap).
+    monkeypatch.setattr(estimate_module, "TOP_LEVEL", 1 - 1e-15)
+    strict = estimate_shapley(interacting, rows, background, seed=0, target_error=0.05)
+    assert np.all(paired.permutations <= strict.permutations)
+    assert np.any(paired.permutations < strict.permutations)
+    assert paired.top_resolved.sum() >= strict.top_resolved.sum()
+    exact, _ = exact_shapley(interacting, rows, background)
+    top = np.abs(paired.values).argmax(axis=1) == np.abs(exact).argmax(axis=1)
+    assert np.all(top[paired.top_resolved])
+
+
+def test_an_mlps_float32_pass_is_within_the_rounding_it_adds_to_the_errors():
+    import pandas as pd
+
+    from model.estimate import FirstLayer, first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, X, task = _mlp_classifier()
+    background = X.sample(30, random_state=0)
+    codec = FrameCodec(pd.concat([X, background]))
+
+    def predict(array):
+        return model_outputs(model, codec.decode(array), task)
+
+    rows, bg = codec.encode(X.iloc[:6]), codec.encode(background)
+    layer = first_layer(model, codec.decode, task)
+    assert layer is not None and layer.exact_head is not None
+    sums = layer.embed(rows).sum(axis=1)
+    gap = np.abs(layer.head(sums) - layer.exact_head(sums)).max()
+    assert 0 < gap < 1e-5  # float32 rounding: not zero, far below the target
+    fast = estimate_shapley(predict, rows, bg, seed=4, target_error=0.02, layer=layer)
+    exact = FirstLayer(embed=layer.embed, head=layer.exact_head)
+    slow = estimate_shapley(predict, rows, bg, seed=4, target_error=0.02, layer=exact)
+    np.testing.assert_array_equal(fast.permutations, slow.permutations)
+    # The rounding measured is added to every half-width, and covers the difference.
+    added = fast.errors - slow.errors
+    assert np.all(added > 0) and np.all(added < 1e-4)
+    assert np.all(np.abs(fast.values - slow.values) <= added)
+    again = estimate_shapley(predict, rows, bg, seed=4, target_error=0.02, layer=layer)
+    np.testing.assert_array_equal(fast.values, again.values)
+    total = fast.base_values + fast.values.sum(axis=1)
+    np.testing.assert_allclose(total, predict(rows), atol=1e-12)
