@@ -102,6 +102,16 @@ def _explain_on_demand(
     from model.explain import ExplanationError
 
     meta = proto.meta
+    untrusted = meta.get("model_untrusted_types")
+    if untrusted:  # publishing explained every row it could: this one is beyond them
+        deck = meta.get("deck") or {}
+        raise WorkspaceError(
+            f"row {row_id!r} is not among the {deck.get('precomputed', 0):,} of "
+            f"{deck.get('rows', 0):,} rows explained when publishing, and {proto.name}'s model "
+            f"cannot be loaded back to explain it: {persistence.unloadable_reason(untrusted)}; "
+            "publish it again with deck_size=None (--deck-size all) to explain every row, or "
+            f"publish {persistence.LOADABLE_MODELS}"
+        )
     background_rows = meta.get("background_rows")
     if not background_rows:
         raise WorkspaceError(f"{proto.name} does not record its SHAP background; publish it again")

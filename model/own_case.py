@@ -16,13 +16,21 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from feedback_store import own_case_id
+from model import persistence
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
 from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.prototype import Prototype
 from model.review_reasons import is_number, is_numeric, quoted, value_text
 
-__all__ = ["case_frame", "check_case", "explain_own_case", "input_schema", "what_if"]
+__all__ = [
+    "case_frame",
+    "check_case",
+    "explain_own_case",
+    "input_schema",
+    "own_case_refusal",
+    "what_if",
+]
 
 #: Longest text an SME may type into a free-text field of their own case.
 MAX_TEXT_LENGTH = 10_000
@@ -85,6 +93,26 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
     return schema
 
 
+def own_case_refusal(proto: Prototype) -> str | None:
+    """Why "try your own case" is not available for ``proto``, in one line with what to do,
+    or ``None`` if it is: a case of one's own needs the model, and a model whose class the
+    app may not load from a file (a hand-written one) cannot be loaded back."""
+    untrusted = proto.meta.get("model_untrusted_types")
+    if not untrusted:
+        return None
+    return (
+        f"Try your own case is not available for {proto.name}: it needs the model, and "
+        f"{persistence.unloadable_reason(untrusted)}. To enable it, publish "
+        f"{persistence.LOADABLE_MODELS}."
+    )
+
+
+def _refuse_if_unloadable(proto: Prototype) -> None:
+    refusal = own_case_refusal(proto)
+    if refusal:
+        raise ValueError(refusal)
+
+
 def case_frame(proto: Prototype, cases: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Feature values (dicts, e.g. verdicts' snapshots) as a frame the model can take.
 
@@ -126,6 +154,7 @@ def explain_own_case(
     gets ``words``: per word of the typed text (``model.explain_text``), ``column``, ``word``,
     ``contribution`` and ``error``, largest first; a column's words sum to its contribution.
     """
+    _refuse_if_unloadable(proto)
     schema = input_schema(proto)
     values = _validated_case(schema, features)
     task = proto.task
@@ -208,6 +237,7 @@ def what_if(
     for regression) and ``entered`` (True on the row of the value entered, which is always
     among the values).
     """
+    _refuse_if_unloadable(proto)
     schema = input_schema(proto)
     values = _validated_case(schema, features)
     field = next((f for f in schema if f["name"] == feature), None)

@@ -17,6 +17,7 @@ says it trusts them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -35,6 +36,9 @@ __all__ = [
     "load_skops_file",
     "loads",
     "trusted_types",
+    "untrusted_parts",
+    "untrusted_types",
+    "unloadable_reason",
 ]
 
 #: Unpacked size a model file may reach, in MB; ``$SPRINT_REVIEW_MAX_MODEL_MB`` overrides it.
@@ -131,6 +135,54 @@ def trusted_types() -> frozenset[str]:
     return frozenset(
         estimators.union(_SKLEARN_STATE_TYPES, _NUMPY_SCIPY_TYPES, _PROJECT_TYPES, _BOOSTING_TYPES)
     )
+
+
+def untrusted_types(data: bytes) -> list[str]:
+    """The types in the skops payload ``data`` that :func:`loads` refuses, by exact name; an
+    empty list when the file loads back. Reads the schema only: nothing in it is built."""
+    import skops.io as sio
+
+    return sorted(set(sio.get_untrusted_types(data=data)) - trusted_types())
+
+
+def untrusted_parts(estimator) -> list[str]:
+    """A quick look, before ``estimator`` is saved, for parts its file could not be loaded
+    back with: its own class, and the estimators and Python functions among its parameters
+    (``get_params(deep=True)``: a pipeline's steps, a ``FunctionTransformer``'s function),
+    named exactly, that are not in :func:`trusted_types`. The saved file decides
+    (:func:`untrusted_types`); this only lets publishing know early."""
+    import types
+
+    parts = [estimator]
+    # A hand-written model may have no get_params, or a broken one: its class alone then.
+    with contextlib.suppress(Exception):
+        parts += list(estimator.get_params(deep=True).values())
+    names = set()
+    for part in parts:
+        if isinstance(part, types.FunctionType):
+            names.add(f"{part.__module__}.{part.__qualname__}")
+        elif not isinstance(part, type) and callable(getattr(part, "fit", None)):
+            names.add(f"{type(part).__module__}.{type(part).__qualname__}")
+    return sorted(names - trusted_types())
+
+
+#: What a prototype whose model cannot be loaded back needs instead, said where that matters.
+LOADABLE_MODELS = (
+    "a scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them"
+)
+
+
+def unloadable_reason(names: list[str]) -> str:
+    """Why a model holding the untrusted types ``names`` cannot be loaded back, in words:
+    "its class ScoreClassifier is not one the app may load from a file (…)"."""
+    short = [name.rsplit(".", 1)[-1] for name in names]
+    listed = ", ".join(short[:3]) + (f" and {len(short) - 3:,} more" if len(short) > 3 else "")
+    said = (
+        f"its class {listed} is not one"
+        if len(short) == 1
+        else f"its classes {listed} are not ones"
+    )
+    return f"{said} the app may load from a file (a file from outside must not run code)"
 
 
 def dumps(estimator) -> bytes:

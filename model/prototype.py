@@ -254,8 +254,25 @@ class Prototype:
             return None
         return values
 
+    def model_refusal(self) -> str | None:
+        """Why this prototype's model cannot be loaded back from its file, in one line, and
+        what to publish instead; ``None`` if it can (or was published before this was
+        recorded: loading then decides). Rows publishing explained are read all the same."""
+        untrusted = self.meta.get("model_untrusted_types")
+        if not untrusted:
+            return None
+        return (
+            f"{self.name}'s model cannot be loaded back from its file: "
+            f"{persistence.unloadable_reason(untrusted)}; publish "
+            f"{persistence.LOADABLE_MODELS} to enable it"
+        )
+
     def estimator(self):
-        """The model, loaded from its skops file."""
+        """The model, loaded from its skops file (``ModelFileError`` saying why if it may not
+        be: :meth:`model_refusal`)."""
+        refusal = self.model_refusal()
+        if refusal:
+            raise persistence.ModelFileError(refusal)
         return persistence.loads((self.path / "model.skops").read_bytes(), f"{self.name} model")
 
     def probability_columns(self) -> list[str]:

@@ -344,10 +344,21 @@ def compute_artifacts(
 
     SHAP values are computed for the ``deck_size`` rows of the demo deck
     (:func:`model.deck.plan_deck`; ``None``: every row), stored as float64 (float32 breaks
-    additivity on outputs in the hundreds of thousands). Raises ``PublishError`` with a
-    one-line message for anything that cannot be published.
+    additivity on outputs in the hundreds of thousands). A model whose saved file the app may
+    not load back (a hand-written class: loading it would run its code) can explain no row
+    later, so every row is explained now, up to :data:`model.deck.UNLOADABLE_DECK_ROWS` (or
+    ``deck_size`` rows if more), and ``meta["model_untrusted_types"]`` names the types. Raises
+    ``PublishError`` with a one-line message for anything that cannot be published.
     """
-    from model.deck import plan_deck, time_on_demand, weighted_importance
+    from model.deck import (
+        Deck,
+        plan_deck,
+        time_on_demand,
+        unloadable_deck,
+        unloadable_deck_size,
+        validate_deck_size,
+        weighted_importance,
+    )
     from model.explain import ExplanationError, explain_estimator, explained_outputs
 
     report = progress or (lambda fraction, message: None)
@@ -387,48 +398,65 @@ def compute_artifacts(
         if task != REGRESSION:
             matrix = confusion(y.to_numpy(), predicted, classes)
 
-    try:
-        deck = plan_deck(predictions, deck_size, seed)
-    except ValueError as error:
-        raise PublishError(str(error)) from None
-    predictions["precomputed"] = predictions.index.isin(deck.rows)
-    report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
+    # A model whose file cannot be loaded back (a hand-written class: loading it would run its
+    # code) can never explain a row later, so every row the pages show is explained now.
+    untrusted = persistence.untrusted_parts(estimator)
     background = X.sample(min(background_size, len(X)), random_state=seed)
-    positions = X.index.get_indexer(deck.rows)
-    # What is explained, from the predictions made above: the model does not predict again.
-    outputs = explained_outputs(
-        (predicted if task == REGRESSION else probabilities)[positions], task
-    )
 
-    def explain() -> Explanation:
+    def explain_deck(size) -> tuple[Deck, Explanation]:
         from model.explain_text import explain_if_text  # a free-text column: word by word
 
         try:
-            text = explain_if_text(estimator, X.loc[deck.rows], background, task, len(classes))
-            return text or explain_estimator(
-                estimator, X.loc[deck.rows], background, task, len(classes), outputs=outputs
+            deck = plan_deck(predictions, size, seed)
+        except ValueError as error:
+            raise PublishError(str(error)) from None
+        report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
+        positions = X.index.get_indexer(deck.rows)
+        # What is explained, from the predictions made above: the model does not predict again.
+        outputs = explained_outputs(
+            (predicted if task == REGRESSION else probabilities)[positions], task
+        )
+        rows = X.loc[deck.rows]
+        try:
+            text = explain_if_text(estimator, rows, background, task, len(classes))
+            return deck, text or explain_estimator(
+                estimator, rows, background, task, len(classes), outputs=outputs
             )
         except ExplanationError as error:
             raise PublishError(str(error)) from None
 
+    try:
+        deck_size = validate_deck_size(deck_size)
+    except ValueError as error:
+        raise PublishError(str(error)) from None
+    every_row = unloadable_deck_size(deck_size, len(X))  # up to UNLOADABLE_DECK_ROWS
+    size = every_row if untrusted else deck_size
     started = time.perf_counter()
-    if _may_use_workers(len(deck.rows)):
+    if _may_use_workers(len(X) if size is None else min(size, len(X))):
         # While worker processes compute the SHAP values this thread only waits, so the model
         # is serialised and the metric bootstrapped meanwhile, in a thread of their own (SHAP
         # stays here, where the caller's joblib backend, e.g. Dask, is configured). Without
         # workers the two would only contend for the GIL, so they run one after the other.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-publish") as pool:
             saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, classes)
-            explanation = explain()
+            deck, explanation = explain_deck(size)
             seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
-            model_bytes, bootstrap, replicates = saving.result()
+            model_bytes, untrusted, bootstrap, replicates = saving.result()
     else:
-        explanation = explain()
+        deck, explanation = explain_deck(size)
         seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
         report(0.85, "saving the model")
-        model_bytes, bootstrap, replicates = _saved_and_bootstrapped(
+        model_bytes, untrusted, bootstrap, replicates = _saved_and_bootstrapped(
             estimator, predictions, y, task, classes
         )
+    if untrusted and every_row != size:
+        # The saved file holds a type the quick look missed: explain the rows it would have.
+        started = time.perf_counter()
+        deck, explanation = explain_deck(every_row)
+        seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
+    if untrusted:
+        deck = unloadable_deck(deck, persistence.unloadable_reason(untrusted))
+    predictions["precomputed"] = predictions.index.isin(deck.rows)
 
     explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
@@ -438,7 +466,7 @@ def compute_artifacts(
     importance = weighted_importance(explanation.values, list(X.columns), deck.weights)
 
     report(0.9, "saving the prototype")
-    if not deck.complete:  # what selecting another row will cost: load the model, explain it
+    if not deck.complete and not untrusted:  # what another row will cost: load, explain it
         report(0.95, "timing an explanation on demand")
         other = X.loc[~predictions["precomputed"].to_numpy()].iloc[:1]
         seconds_per_row = time_on_demand(
@@ -477,6 +505,8 @@ def compute_artifacts(
         "bootstrap": bootstrap,
         "global_importance": importance,
         "estimator": describe_estimator(estimator),
+        # Types its file holds that the app may not load: no row can be explained later.
+        "model_untrusted_types": untrusted,
         **words,
         "model_size_bytes": len(model_bytes),
         **latency,
@@ -510,16 +540,18 @@ def _may_use_workers(n_rows: int) -> bool:
 
 def _saved_and_bootstrapped(
     estimator, predictions: pd.DataFrame, y, task: str, classes: list[str]
-) -> tuple[bytes, dict | None, np.ndarray | None]:
-    """The model's skops bytes, and the bootstrap replicates if the rows have labels and are
-    at least ``BOOTSTRAP_STORE_MIN_ROWS``."""
+) -> tuple[bytes, list[str], dict | None, np.ndarray | None]:
+    """The model's skops bytes, the types in them the app may not load back
+    (:func:`model.persistence.untrusted_types`), and the bootstrap replicates if the rows have
+    labels and are at least ``BOOTSTRAP_STORE_MIN_ROWS``."""
     try:
         model_bytes = persistence.dumps(estimator)
     except Exception as error:  # noqa: BLE001
         raise PublishError(f"the model cannot be saved with skops: {error}") from None
+    untrusted = persistence.untrusted_types(model_bytes)
     if y is None or len(predictions) < BOOTSTRAP_STORE_MIN_ROWS:
-        return model_bytes, None, None
-    return model_bytes, *_bootstrap_replicates(predictions, task, classes)
+        return model_bytes, untrusted, None, None
+    return model_bytes, untrusted, *_bootstrap_replicates(predictions, task, classes)
 
 
 def _bootstrap_replicates(

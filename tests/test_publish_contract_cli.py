@@ -3,6 +3,7 @@ that follows the estimator contract publishes; one missing a method is one line,
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import subprocess
@@ -33,16 +34,23 @@ def files(tmp_path_factory):
     return folder
 
 
-def run_publish(files: Path, workspace: Path, model_name: str) -> subprocess.CompletedProcess:
+def run_model(*arguments: str) -> subprocess.CompletedProcess:
     project = str(Path(model.__file__).parent.parent)
     # The subprocess unpickles the models: it imports the test module that defines them.
     path = os.pathsep.join([project, str(TESTS_DIR), os.environ.get("PYTHONPATH", "")])
     return subprocess.run(
-        [sys.executable, "-m", "model", "publish", "--workspace", str(workspace),
-         "--sprint", "S1", "--name", "hand", "--model", str(files / f"{model_name}.pkl"),
-         "--trust-pickle", "--data", str(files / "demo.csv"), "--target", TARGET,
-         "--id-column", "UDI"],
+        [sys.executable, "-m", "model", *arguments],
         capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": path},
+    )  # fmt: skip
+
+
+def run_publish(
+    files: Path, workspace: Path, model_name: str, *options: str
+) -> subprocess.CompletedProcess:
+    return run_model(
+        "publish", "--workspace", str(workspace), "--sprint", "S1", "--name", "hand",
+        "--model", str(files / f"{model_name}.pkl"), "--trust-pickle",
+        "--data", str(files / "demo.csv"), "--target", TARGET, "--id-column", "UDI", *options,
     )  # fmt: skip
 
 
@@ -61,3 +69,26 @@ def test_a_missing_method_is_one_line_and_exit_2(tmp_path, files):
         "predict_proba method (publish with task='regression' if it predicts numbers)\n"
     )
     assert not (tmp_path / "ws" / "sprints" / "S1" / "prototypes" / "hand").exists()
+
+
+def test_a_hand_written_model_has_every_row_explained_and_the_cli_explains_any(tmp_path, files):
+    # Its file cannot be loaded back, so a 30-row deck becomes all 150 rows, and says why.
+    result = run_publish(files, tmp_path / "ws", "ScoreClassifier", "--deck-size", "30")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "SHAP values were computed for all 150 rows when publishing. Every row was explained "
+        "now because the model cannot be loaded back to explain a row later: its class "
+        "ScoreClassifier is not one the app may load from a file (a file from outside must not "
+        "run code)."
+    ) in result.stdout
+    proto = model.open_workspace(tmp_path / "ws").prototype("S1", "hand")
+    row_id = str(proto.predictions().index[-1])
+    explained = run_model(
+        "explain", "--workspace", str(tmp_path / "ws"), "--sprint", "S1", "--prototype", "hand",
+        "--row", row_id,
+    )  # fmt: skip
+    assert explained.returncode == 0, explained.stderr
+    values = json.loads(explained.stdout)
+    total = values["base_value"] + sum(values["contributions"].values())
+    assert total == pytest.approx(proto.prediction(row_id)["p:1"], abs=1e-6)
+    assert values["precomputed"] is True

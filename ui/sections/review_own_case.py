@@ -8,6 +8,7 @@ import streamlit as st
 
 from model import review
 from model.labels import display_unit
+from model.own_case import own_case_refusal
 from ui import cached, formatting, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
@@ -51,6 +52,10 @@ def number_field(field: dict, key: str, meta: dict):
 
 
 def show(ctx: ReviewContext) -> None:
+    refusal = own_case_refusal(ctx.proto)
+    if refusal:  # a model the app may not load from a file: one line, not an error
+        st.info(formatting.escape_markdown(refusal))
+        return
     st.caption(
         "Enter the readings of a case you know, for example one you saw on the shop floor: "
         "the prototype chosen above predicts it and says why, and you can record whether it "
