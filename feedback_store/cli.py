@@ -141,12 +141,17 @@ def _export_training(args: argparse.Namespace) -> int:
         rule=args.rule,
         lead=args.lead,
     )
+    report_training(result)
+    return 0
+
+
+def report_training(result: feedback_store.TrainingExport) -> None:
+    """Print where a training export went, its row count and its warnings."""
     manifest = result.manifest
     print(f"{result.path}\t{manifest['counts']['rows']} rows")
     print(f"{result.manifest_path}\tmanifest")
     for warning in manifest["warnings"]:
         print(f"warning: {warning}")
-    return 0
 
 
 def _backup(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ import io
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,12 @@ _EXPORT_COLUMNS = [
     "corrected_label", "comment", "tags", "recorded_at", "predicted_label", "confidence",
     "task", "source", "prototype_version", "prototype_content",
 ]  # fmt: skip
+#: The names of classes per ``(sprint, prototype)``: each class label, as text, and the name
+#: people know it by. The store does not know where they come from (the caller does).
+ClassNames = Mapping[tuple[str, str], Mapping[str, str]]
+#: Each label column and the column of its class names, written right after it when an
+#: export is given ``class_names``.
+NAME_COLUMNS = {"corrected_label": "corrected_name", "predicted_label": "predicted_name"}
 
 
 class VerdictExporter(VerdictReader):
@@ -38,17 +44,21 @@ class VerdictExporter(VerdictReader):
         prototype: str | None = None,
         reviewer: str | None = None,
         verdict: str | None = None,
+        class_names: ClassNames | None = None,
     ) -> Path:
         """Write current verdicts with their provenance to ``path`` atomically; return it.
 
         ``verdict`` keeps only one kind ("correct", "wrong" or "unsure").
+        Given ``class_names`` (see ``ClassNames``), the codes stay and each label column is
+        followed by its class's name: ``corrected_name``, ``predicted_name`` (empty where
+        the prototype or the label has none).
 
         One row per current verdict: ids, who, what, the prediction shown (predicted_label,
         confidence, task) and one column per feature shown. Tags are "a;b" in CSV and lists
         in Parquet and JSONL. A feature named like one of those columns gets a "feature."
         prefix.
         """
-        return self._export(path, format, sprint, prototype, reviewer, verdict)[0]
+        return self._export(path, format, sprint, prototype, reviewer, verdict, class_names)[0]
 
     def _export(
         self,
@@ -58,13 +68,15 @@ class VerdictExporter(VerdictReader):
         prototype: str | None,
         reviewer: str | None,
         verdict: str | None = None,
+        class_names: ClassNames | None = None,
     ) -> tuple[Path, int]:
         target = export_target(path, format)
         sql, params = _current_sql(
             sprint, prototype, reviewer, include_withdrawn=False, verdict=verdict,
             columns=_EXPORT_SQL,
         )  # fmt: skip
-        export = _Export(self._retry(lambda: self._connection().execute(sql, params).fetchall()))
+        rows = self._retry(lambda: self._connection().execute(sql, params).fetchall())
+        export = _Export(rows, class_names)
         writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
         try:
             _write_atomically(target, lambda tmp: writer(export, tmp))
@@ -112,7 +124,7 @@ class _Export:
     (``records()``): a snapshot's 40 stays 40 there even where other rows have 40.5.
     """
 
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]], class_names: ClassNames | None = None) -> None:
         # Transposed by pandas in C: zip(*rows) makes an iterator object per row, and the
         # garbage collector then walks every fetched value, several times over.
         table = pd.DataFrame(rows, dtype=object)
@@ -143,6 +155,11 @@ class _Export:
             "prototype_content": shown_contents,
         }
         self.features = features
+        self.columns = list(_EXPORT_COLUMNS)
+        if class_names is not None:
+            for code, name in NAME_COLUMNS.items():
+                self.base[name] = names_of(class_names, sprints, prototypes, self.base[code])
+                self.columns.insert(self.columns.index(code) + 1, name)
 
     def __len__(self) -> int:
         return len(self.base["verdict_id"])
@@ -163,24 +180,50 @@ class _Export:
             "confidence": pa.array(confidence, type=pa.float64()),
             "prototype_version": pa.array(base["prototype_version"], type=pa.int64()),
         }
-        arrays.update({name: pa.array(base[name], type=pa.string()) for name in _TEXT_COLUMNS})
+        texts = [*_TEXT_COLUMNS, *(name for name in NAME_COLUMNS.values() if name in base)]
+        arrays.update({name: pa.array(base[name], type=pa.string()) for name in texts})
         features = _typed_features(self.features)
         if features is None:  # snapshots pyarrow cannot type as a whole: value by value
             features = {
                 name: _arrow(_column(values)) for name, values in _raw_features(self.features)
             }
-        columns = _feature_column_names(list(features))
-        names = _EXPORT_COLUMNS + list(columns.values())
-        return names, [arrays[name] for name in _EXPORT_COLUMNS] + list(features.values())
+        columns = _feature_column_names(list(features), self.columns)
+        names = self.columns + list(columns.values())
+        return names, [arrays[name] for name in self.columns] + list(features.values())
 
     def records(self) -> Iterator[dict[str, Any]]:
         """One dict per verdict, in the export's column order, values as stored."""
         features = dict(_raw_features(self.features))
-        columns = _feature_column_names(list(features))
-        names = _EXPORT_COLUMNS + list(columns.values())
-        values = [self.base[name] for name in _EXPORT_COLUMNS] + list(features.values())
+        columns = _feature_column_names(list(features), self.columns)
+        names = self.columns + list(columns.values())
+        values = [self.base[name] for name in self.columns] + list(features.values())
         for row in zip(*values, strict=True):
             yield dict(zip(names, row, strict=True))
+
+
+def label_text(value: Any) -> str | None:
+    """A class label as the text ``ClassNames`` is keyed by: ``1``, ``1.0``, ``True`` and
+    ``"1"`` are all ``"1"``; None for a missing label or one that is no class (a list)."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+def names_of(
+    class_names: ClassNames,
+    sprints: Sequence[str],
+    prototypes: Sequence[str],
+    labels: Sequence[Any],
+) -> list[str | None]:
+    """The name of each row's label under its prototype's ``class_names`` (None without)."""
+    return [
+        class_names.get((sprint, prototype), {}).get(label_text(label))
+        for sprint, prototype, label in zip(sprints, prototypes, labels, strict=True)
+    ]
 
 
 def _sql_json_values(kinds: Sequence[str | None], values: Sequence[Any]) -> Sequence[Any]:
@@ -279,13 +322,15 @@ def _json_column(texts: Sequence[str | None]) -> list[Any]:
     return [item[0] for item in parsed]
 
 
-def _feature_column_names(names: list[str]) -> dict[str, str]:
+def _feature_column_names(
+    names: list[str], taken: Sequence[str] = tuple(_EXPORT_COLUMNS)
+) -> dict[str, str]:
     # A feature named like an export column (or like another feature's column) gets a
     # "feature." prefix, in the order features were first seen.
     columns: dict[str, str] = {}
     for name in names:
         column = name
-        while column in _EXPORT_COLUMNS or column in columns.values():
+        while column in taken or column in columns.values():
             column = f"feature.{column}"
         columns[name] = column
     return columns

@@ -19,7 +19,7 @@ from pathlib import Path
 from feedback_store.connection import DB_FILENAME as DB_FILENAME
 from feedback_store.connection import StorageError as StorageError
 from feedback_store.exports import EXPORT_FORMATS as EXPORT_FORMATS
-from feedback_store.exports import VerdictExporter
+from feedback_store.exports import ClassNames, VerdictExporter
 from feedback_store.reading import _current_sql as _current_sql
 from feedback_store.training import TrainingExport, export_training
 from feedback_store.validation import COMMENT_MAX as COMMENT_MAX
@@ -50,6 +50,7 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         rule: str = "majority",
         lead: str | None = None,
         demo_row_ids: Iterable[str] | None = None,
+        class_names: ClassNames | None = None,
     ) -> TrainingExport:
         """Write training-ready rows (features, resolved label, provenance) and a manifest.
 
@@ -57,10 +58,13 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         ``feedback_store.resolve_labels``) and whose feature values were snapshotted. Beside
         it, ``<path>.manifest.json`` holds counts, filters, rule, versions and warnings.
         ``demo_row_ids`` are the rows of the demo (evaluation) sets; when None, every row of
-        source "demo" counts as one. Returns ``(path, manifest_path)``; the result also has
-        ``.rows``, ``.warnings`` and ``.manifest``.
+        source "demo" counts as one. Given ``class_names`` (see ``exports.ClassNames``), a
+        ``label_name`` column follows ``label``. Returns ``(path, manifest_path)``; the
+        result also has ``.rows``, ``.warnings`` and ``.manifest``.
         """
-        return export_training(self, path, format, sprint, prototype, rule, lead, demo_row_ids)
+        return export_training(
+            self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names
+        )
 
 
 def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackStore:

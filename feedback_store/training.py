@@ -26,9 +26,11 @@ import pandas as pd
 
 from feedback_store.agreement import _native_columns, labels_of
 from feedback_store.exports import (
+    ClassNames,
     _column,
     _write_atomically,
     export_target,
+    label_text,
     write_spreadsheet_csv,
 )
 from feedback_store.reading import VerdictReader
@@ -42,6 +44,8 @@ PROVENANCE_COLUMNS = [
     "label", "sprint", "prototype", "row_id", "source", "n_reviewers", "reviewers",
     "verdict_ids", "agreement", "rule", "model", "in_demo_set", "prototype_version",
 ]  # fmt: skip
+#: The column of the label's class name, right after ``label`` when names are given.
+LABEL_NAME = "label_name"
 _MODEL_KEYS = ("model", "estimator")
 _RESOLVED_COLUMNS = [
     "sprint", "prototype", "row_id", "source", "resolved_label", "task", "n_reviewers",
@@ -89,6 +93,7 @@ def export_training(
     rule: str = "majority",
     lead: str | None = None,
     demo_row_ids: Iterable[str] | None = None,
+    class_names: ClassNames | None = None,
 ) -> TrainingExport:
     """See ``FeedbackStore.export_training``."""
     target = export_target(path, format)
@@ -131,7 +136,10 @@ def export_training(
                 "prototype_version": shown.get((sprint_name, prototype_name, row_id)),
             }
         )
-    frame = _frame(records)
+        if class_names is not None:
+            names = class_names.get((sprint_name, prototype_name), {})
+            records[-1]["label_name"] = names.get(label_text(resolved_label))
+    frame = _frame(records, named=class_names is not None)
 
     in_demo = int(frame["in_demo_set"].sum())
     unresolved = int(resolved["unresolved"].sum())
@@ -171,8 +179,9 @@ def export_training(
             "per_label": dict(Counter(str(v) for v in frame["label"])),
         },
         "columns": {
-            "features": [c for c in frame.columns if c not in PROVENANCE_COLUMNS],
+            "features": [c for c in frame.columns if c not in _provenance(frame)],
             "label": "label",
+            **({LABEL_NAME: LABEL_NAME} if LABEL_NAME in frame.columns else {}),
         },
         "versions": {
             "sprint_review_schema": migrations[-1] if migrations else None,
@@ -244,13 +253,21 @@ def _shown_versions(
     return found
 
 
-def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+def _provenance(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that are not features: provenance, and the label's name."""
+    return [*PROVENANCE_COLUMNS, *([LABEL_NAME] if LABEL_NAME in frame.columns else [])]
+
+
+def _frame(records: list[dict[str, Any]], named: bool = False) -> pd.DataFrame:
+    provenance = list(PROVENANCE_COLUMNS)
+    if named:  # the label's class name right after the label
+        provenance.insert(provenance.index("label") + 1, LABEL_NAME)
     names: dict[str, str] = {}
     for record in records:
         for name in record["features"]:
             if name not in names:
                 column = name
-                while column in PROVENANCE_COLUMNS or column in names.values():
+                while column in provenance or column in names.values():
                     column = f"feature.{column}"
                 names[name] = column
     data: dict[str, pd.Series] = {
@@ -265,6 +282,8 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     )
     for column in ("sprint", "prototype", "row_id", "source", "rule", "model"):
         data[column] = pd.Series([r[column] for r in records], dtype=object)
+    if named:
+        data[LABEL_NAME] = pd.Series([r[LABEL_NAME] for r in records], dtype=object)
     data["n_reviewers"] = pd.Series([r["n_reviewers"] for r in records], dtype="int64")
     data["reviewers"] = pd.Series([r["reviewers"] for r in records], dtype=object)
     data["verdict_ids"] = pd.Series([r["verdict_ids"] for r in records], dtype=object)
@@ -273,7 +292,7 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     data["prototype_version"] = pd.Series(
         [r.get("prototype_version") for r in records], dtype="Int64"
     )
-    columns = [*names.values(), *PROVENANCE_COLUMNS]
+    columns = [*names.values(), *provenance]
     return pd.DataFrame(data, columns=columns)
 
 

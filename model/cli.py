@@ -103,7 +103,47 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--prototype", required=True)
     explain.add_argument("--row", required=True, help="the row id")
     explain.add_argument("--class", dest="explained_class", help="class to explain (multiclass)")
+    _export_verbs(verbs)
     return parser
+
+
+def _export_verbs(verbs) -> None:
+    """``export`` and ``export-training``: the verdict store's exports, with class names."""
+    from feedback_store.exports import EXPORT_FORMATS
+    from feedback_store.resolution import RULES
+
+    names = (
+        " Beside each class code (predicted_label, corrected_label; label) is the name the "
+        "prototype gives the class (predicted_name, corrected_name; label_name); regression "
+        "prototypes alone get no name column. CSV cells starting like a formula get a "
+        "leading '."
+    )
+    export = verbs.add_parser(
+        "export",
+        help="current verdicts with their provenance and the class names, to a file",
+        description="Write one row per current verdict, with the prediction and feature "
+        "values the reviewer saw, to a CSV, Parquet or JSONL file." + names,
+    )
+    training = verbs.add_parser(
+        "export-training",
+        help="training-ready rows with the class names, and a manifest",
+        description="Write one row per reviewed row whose label resolves (features, label, "
+        "provenance) and a JSON manifest beside it (FILE.manifest.json)." + names,
+    )
+    for parser in (export, training):
+        _workspace_argument(parser)
+        parser.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+        parser.add_argument("--out", required=True, type=Path, metavar="FILE")
+        parser.add_argument("--sprint", metavar="S", help="only this sprint")
+        parser.add_argument("--prototype", metavar="P", help="only this prototype")
+    export.add_argument("--reviewer", metavar="R", help="only this reviewer")
+    export.add_argument(
+        "--verdict", choices=("correct", "wrong", "unsure"), help="only this kind of verdict"
+    )
+    training.add_argument(
+        "--rule", choices=RULES, default="majority", help="how to settle reviewers' labels"
+    )
+    training.add_argument("--lead", metavar="NAME", help="lead reviewer (with --rule lead)")
 
 
 def read_data_file(path: Path, target: str, id_column: str | None):
@@ -207,6 +247,8 @@ def _run(args: argparse.Namespace) -> int:
         result = ws.explain(args.sprint, args.prototype, args.row, args.explained_class)
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
+    if args.verb in ("export", "export-training"):
+        return _export(args)
     # publish
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     X, y = read_data_file(args.data, args.target, args.id_column)
@@ -231,6 +273,29 @@ def _run(args: argparse.Namespace) -> int:
     print(f"  {proto.meta['deck']['rule']}")
     for key, value in proto.metrics.items():
         print(f"  {METRICS[key].label:<18} {format_metric(key, value)}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import feedback_store
+    import model
+    from feedback_store.cli import report_training
+    from model.export_names import export_training_with_names, export_with_names
+
+    ws = model.open_workspace(args.workspace, create=False)
+    store = feedback_store.open(ws.path, create=False)
+    scope = {"sprint": args.sprint, "prototype": args.prototype}
+    if args.verb == "export":
+        path, rows = export_with_names(
+            ws, store, args.out, args.format, **scope, reviewer=args.reviewer,
+            verdict=args.verdict,
+        )  # fmt: skip
+        print(f"{path}\t{rows} rows")
+        return 0
+    result = export_training_with_names(
+        ws, store, args.out, args.format, **scope, rule=args.rule, lead=args.lead
+    )
+    report_training(result)
     return 0
 
 

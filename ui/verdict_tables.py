@@ -288,13 +288,21 @@ def verdict_export_bytes(
     prototype: str | None = None,
     reviewer: str | None = None,
     verdict: str | None = None,
+    ws=None,
 ) -> bytes:
-    """``export_bytes`` that also keeps only one kind of verdict (``verdict``)."""
+    """``export_bytes`` that also keeps only one kind of verdict (``verdict``); given the
+    workspace ``ws``, each class code has its name beside it (``model.export_names``)."""
+    from model.export_names import export_with_names
+
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / f"verdicts.{format}"
-        store.export(
-            target, format, sprint=sprint, prototype=prototype, reviewer=reviewer, verdict=verdict
-        )
+        if ws is not None:
+            export_with_names(ws, store, target, format, sprint, prototype, reviewer, verdict)
+        else:
+            store.export(
+                target, format, sprint=sprint, prototype=prototype, reviewer=reviewer,
+                verdict=verdict,
+            )  # fmt: skip
         return target.read_bytes()
 
 
@@ -306,9 +314,11 @@ def training_export_bytes(
     rule: str = "majority",
     lead: str | None = None,
     demo_row_ids: Iterable[str] | None = None,
+    class_names=None,
 ) -> tuple[bytes, dict]:
     """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
-    manifest (a dict; its ``warnings`` are for the page to show)."""
+    manifest (a dict; its ``warnings`` are for the page to show); ``class_names`` as it takes
+    them (``model.export_names.class_names_in_scope``)."""
     with tempfile.TemporaryDirectory() as folder:
         export = store.export_training(
             Path(folder) / f"training.{format}",
@@ -318,5 +328,6 @@ def training_export_bytes(
             rule=rule,
             lead=lead,
             demo_row_ids=demo_row_ids,
+            class_names=class_names,
         )
         return export.path.read_bytes(), export.manifest

@@ -84,7 +84,7 @@ def show_verdicts(ctx: FeedbackContext) -> None:
         st.subheader("Export")
         st.caption(
             "The current verdicts matching the filters above, with the features and prediction "
-            "each reviewer saw."
+            "each reviewer saw; each class's code and, beside it, its name."
         )
         for fmt, (label, mime) in EXPORTS.items():
             # Made when clicked, not on every rerun; a role without "export" gets no callable.
@@ -96,6 +96,7 @@ def show_verdicts(ctx: FeedbackContext) -> None:
                     fmt,
                     **ctx.scope,
                     verdict=chosen(ctx.kind),
+                    ws=ctx.ws,
                 )
                 if ctx.may_export and ctx.labels
                 else b"",

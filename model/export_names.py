@@ -1,0 +1,85 @@
+"""Exports of the verdicts that keep the class codes and add the names people know them by.
+
+The verdict store knows nothing of prototypes: it writes a name column beside each label
+column when it is given the names (``feedback_store.exports.ClassNames``). This module gives
+it the names of every published classifier in scope, so the Feedback page's downloads and
+``python -m model export`` / ``export-training`` write ``predicted_name``,
+``corrected_name`` and ``label_name`` beside ``predicted_label``, ``corrected_label`` and
+``label``. Regression prototypes have no classes: an export of them alone has no name column.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from feedback_store.exports import ClassNames
+from feedback_store.store import FeedbackStore
+from feedback_store.training import TrainingExport
+from model.workspace import Workspace
+
+__all__ = [
+    "class_names_in_scope",
+    "export_training_with_names",
+    "export_with_names",
+]
+
+
+def class_names_in_scope(
+    ws: Workspace, sprint: str | None = None, prototype: str | None = None
+) -> ClassNames | None:
+    """The class names of each published classifier of ``sprint`` (every sprint when None)
+    named ``prototype`` (any when None), keyed by ``(sprint, prototype)``; a class without a
+    name is named by its label, as pages show it. None when no classifier is in scope, so an
+    export of regression prototypes alone gets no name column."""
+    names: dict[tuple[str, str], dict[str, str]] = {}
+    for sprint_name in ws.sprints():  # a filter naming no sprint (or an odd one) matches none
+        if sprint is not None and sprint_name != sprint:
+            continue
+        for name in ws.prototypes(sprint_name):
+            if prototype is not None and name != prototype:
+                continue
+            try:
+                proto = ws.prototype(sprint_name, name)
+            except (ValueError, OSError):  # unreadable: its verdicts keep their codes only
+                continue
+            if proto.task != "regression":
+                names[sprint_name, name] = proto.class_names
+    return names or None
+
+
+def export_with_names(
+    ws: Workspace,
+    store: FeedbackStore,
+    path: str | os.PathLike[str],
+    format: str = "csv",
+    sprint: str | None = None,
+    prototype: str | None = None,
+    reviewer: str | None = None,
+    verdict: str | None = None,
+) -> tuple[Path, int]:
+    """``store.export`` with ``predicted_name`` and ``corrected_name`` beside the codes when
+    a classifier is in scope; returns the file and how many verdicts it holds."""
+    names = class_names_in_scope(ws, sprint, prototype)
+    # The count comes from the same read as the file, not from a second query.
+    return store._export(path, format, sprint, prototype, reviewer, verdict, names)
+
+
+def export_training_with_names(
+    ws: Workspace,
+    store: FeedbackStore,
+    path: str | os.PathLike[str],
+    format: str = "parquet",
+    sprint: str | None = None,
+    prototype: str | None = None,
+    rule: str = "majority",
+    lead: str | None = None,
+    demo_row_ids: Iterable[str] | None = None,
+) -> TrainingExport:
+    """``store.export_training`` with ``label_name`` beside ``label`` when a classifier is in
+    scope."""
+    return store.export_training(
+        path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
+        demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),
+    )  # fmt: skip
