@@ -501,7 +501,8 @@ def compute_artifacts(
         "base_values": [float(v) for v in explanation.base_values],
         "background_size": len(background),
         "background_rows": list(background.index),
-        "deck": {**deck.meta(), "seconds_per_row": seconds_per_row},
+        # A model that cannot be loaded back explains no row later (see model_untrusted_types).
+        "deck": {**deck.meta(), "seconds_per_row": seconds_per_row, "later": not untrusted},
         "bootstrap": bootstrap,
         "global_importance": importance,
         "estimator": describe_estimator(estimator),

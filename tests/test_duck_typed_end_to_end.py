@@ -23,6 +23,7 @@ from model import deck as deck_module
 from model import own_case, persistence
 from model.deck import plan_deck
 from model.demo import TARGET, load_demo_data
+from ui import predictions_table
 
 SPRINT, NAME = "S1", "hand-written"
 DECK = 40  # smaller than the data: a loadable model would leave most rows for later
@@ -136,6 +137,11 @@ def test_rows_beyond_the_cap_are_refused_in_one_line(tmp_path, machines, monkeyp
         "scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them"
     )
     assert not (proto.path / "shap-ondemand.parquet").exists()
+    assert proto.meta["deck"]["later"] is False
+    assert predictions_table.precomputed_caption(100, 240, proto.meta["deck"]) == (
+        "100 of 240 rows were explained when publishing (ticked under Ready). No other row can "
+        "be explained: the model cannot be loaded back from its file."
+    )
 
 
 def test_a_deck_size_of_every_row_is_kept_beyond_the_cap(tmp_path, machines, monkeypatch):

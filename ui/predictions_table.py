@@ -130,6 +130,11 @@ def precomputed_caption(n_precomputed: int | None, n_rows: int, deck: Mapping | 
     demo decks). ``deck_rule`` says which rows and why."""
     if n_precomputed is None or n_precomputed >= n_rows:
         return None
+    if (deck or {}).get("later") is False:  # a model the app may not load from a file
+        return (
+            f"{n_precomputed:,} of {n_rows:,} rows were explained when publishing (ticked under "
+            "Ready). No other row can be explained: the model cannot be loaded back from its file."
+        )
     text = (
         f"{n_precomputed:,} of {n_rows:,} rows were explained when publishing (ticked under "
         "Ready). Any other row is explained when you select it"
