@@ -674,6 +674,24 @@ def test_no_jargon_in_a_detail_tab_outside_the_technical_details(named_workspace
         assert "SHAP explainer" in "\n".join(texts_anywhere(details))
 
 
+def test_the_per_segment_tab_says_the_score_in_words_and_its_name_under_details(
+    named_workspace, open_app
+):
+    at = open_tab(open_app(named_workspace, page="bake_off"), SEGMENTS)
+    assert not at.exception
+    outside = "\n".join(texts(at.main))
+    assert (
+        "Higher is better. Each figure scores a prototype on the machines of one value of "
+        "Type: how well the prototype ranks real positives above the rest" in shown(outside)
+    )
+    assert "read big gaps, not small ones" in outside
+    for word in JARGON:
+        assert word not in outside, word
+    (details,) = [e for e in at.expander if e.label == "Technical details: the score per segment"]
+    inside = shown("\n".join(texts_anywhere(details)))
+    assert "The score is PR AUC: how well" in inside
+
+
 def texts_anywhere(node) -> list[str]:
     out = [str(getattr(node, "value", ""))]
     if isinstance(getattr(node, "value", None), pd.DataFrame):

@@ -10,10 +10,18 @@ from collections.abc import Mapping
 import pandas as pd
 
 from model.labels import display_unit
+from model.metrics import METRICS
 from model.outcomes import BinaryOutcome, binary_cells
 from ui.formatting import target_name
 
-__all__ = ["METRIC_HELP", "binary_confusion", "count_table", "singular", "target_unit"]
+__all__ = [
+    "METRIC_HELP",
+    "binary_confusion",
+    "count_table",
+    "segment_caption",
+    "singular",
+    "target_unit",
+]
 
 
 #: What each metric measures, in words a manager reads (the help beside its name).
@@ -82,3 +90,20 @@ def target_unit(meta: Mapping) -> str | None:
         return display_unit(spec).unit
     found = re.search(r"\[([^\[\]]+)\]\s*$", target)
     return found.group(1).strip() if found else None
+
+
+def segment_caption(metric_key: str, feature: str, noun: str) -> str:
+    """What the "Per segment" table shows, in words a manager reads: what a figure measures
+    and which way is better, without the metric's name ("PR AUC" stays under the technical
+    details)."""
+    info = METRICS.get(metric_key)
+    what = METRIC_HELP.get(metric_key, "")
+    better = ""
+    if info is not None and "is better" not in what:
+        better = "Higher is better. " if info.higher_is_better else "Lower is better. "
+    what = f": {what[0].lower()}{what[1:].rstrip('.')}" if what else ""
+    return (
+        f"{better}Each figure scores a prototype on the {noun} of one value of {feature}{what}. "
+        f"Few {noun} in a segment make a rough figure: read big gaps, not small ones. "
+        f"“—”: no score there (all its {noun} had the same outcome)."
+    )

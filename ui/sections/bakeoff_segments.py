@@ -1,10 +1,11 @@
-"""The bake-off's "Per segment" tab: each prototype's score per value of a chosen feature."""
+"""The bake-off's "Per segment" tab: each prototype's score per value of a chosen feature, said
+in words; the metric's name behind "Technical details"."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import bakeoff_tables, cached, formatting
+from ui import bakeoff_tables, bakeoff_words, cached, formatting
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
@@ -14,17 +15,21 @@ FEATURE_KEY = "bake_off_feature"
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
     choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]])
-    show_segments(ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp)
+    show_segments(ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp, ctx.noun)
 
 
 def show_segments(
-    path: str, sprint: str, metric_key: str, label: str, choices: list[str], stamp: tuple
+    path: str,
+    sprint: str,
+    metric_key: str,
+    label: str,
+    choices: list[str],
+    stamp: tuple,
+    noun: str = "rows",
 ) -> None:
-    """The score (``label``) of each prototype per value of a feature chosen among ``choices``."""
+    """The score (``label``) of each prototype per value of a feature chosen among ``choices``;
+    ``noun`` is what a demo row is, in the plural ("machines")."""
     st.subheader("How each prototype scores per segment")
-    help_text = bakeoff_tables.METRIC_HELP.get(metric_key)
-    if help_text:
-        st.caption(escape(f"The score is {label}: {help_text[0].lower()}{help_text[1:]}"))
     if not choices:
         st.info("These prototypes were published without their feature names.")
     else:
@@ -43,11 +48,17 @@ def show_segments(
         except ValueError as error:
             st.error(escape(formatting.one_line(error)))
         else:
+            st.caption(escape(bakeoff_words.segment_caption(metric_key, feature, noun)))
             st.dataframe(bakeoff_tables.segment_view(segments), hide_index=True, width="stretch")
-            st.caption(
-                escape(
-                    f"{label} of each prototype on the demo rows of each value of {feature}; "
-                    "— where it is undefined (a segment with one class only). Small segments "
-                    "give wide intervals: read big gaps, not small ones."
-                )
+    with st.expander("Technical details: the score per segment"):
+        help_text = bakeoff_tables.METRIC_HELP.get(metric_key)
+        if help_text:
+            st.caption(escape(f"The score is {label}: {help_text[0].lower()}{help_text[1:]}"))
+        st.caption(
+            escape(
+                f"{label} of each prototype on the demo rows of each value of the feature "
+                "chosen (a numeric one cut into four equal-count bins); — where it is "
+                "undefined (a segment with one class only). Choose another metric under the "
+                "technical details above the tabs."
             )
+        )
