@@ -70,6 +70,7 @@ __all__ = [
     "FirstLayer",
     "estimate_shapley",
     "first_layer",
+    "linear_layer",
     "target_error_for",
 ]
 
@@ -187,7 +188,7 @@ def first_layer(
         preprocessor, final = estimator[:-1], estimator[-1]
     else:
         preprocessor, final = None, estimator
-    layer = _linear_first_layer(final, task)
+    layer = linear_layer(final, task)
     if layer is None and preprocessor is None:
         return None
     exact_head = None
@@ -257,8 +258,9 @@ def _float32_network(final, task: str):
     return head
 
 
-def _linear_first_layer(final, task: str):
-    """``(weights (Mz, H), head)`` of a logistic or linear regression, or None."""
+def linear_layer(final, task: str):
+    """``(weights (Mz, H), head)`` of a logistic or linear regression, or None: its output is
+    ``head(Z @ weights)`` for its input ``Z``."""
     from scipy.special import expit, softmax
     from sklearn.linear_model import LogisticRegression
 

@@ -19,6 +19,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import model
 from model.bakeoff import segment_table
 from model.config import TEXT_CONTRIBUTIONS_FILE
+from model.estimate import DEFAULT_MAX_PERMUTATIONS
 from model.explain import ExplanationError
 from model.explain_columns import FrameCodec
 from model.explain_exact import exact_shapley
@@ -268,3 +269,103 @@ def test_word_counts_into_a_linear_regression_are_exact():
             assert words.loc[word, "contribution"] == pytest.approx(expected, abs=1e-9)
         spread = X["hours"].iloc[r] - background["hours"].mean()
         assert explanation.values[r, 1, 0] == pytest.approx(coef["num__hours"] * spread, abs=1e-9)
+
+
+# -- a linear model on a column transformer: coalitions from the model's own arithmetic ---------
+
+
+def _game_of(pipeline, X, rows, background):
+    from model.explain_text import _text_layer
+
+    others = [c for c in X.columns if c != "note"]
+    codec = FrameCodec(pd.concat([X[others], background[others]]))
+    tokenizers = {"note": _tokenizer(pipeline, X, "note")}
+    batch = [_row_words(rows.iloc[r], ["note"], tokenizers) for r in range(len(rows))]
+    game = _Game(pipeline, "binary", codec, others, list(X.columns), batch)
+    return game, _text_layer(pipeline, "binary", game), codec.encode(background[others])
+
+
+@pytest.mark.parametrize(
+    "vectorizer",
+    [
+        TfidfVectorizer(),
+        TfidfVectorizer(sublinear_tf=True, norm="l1", stop_words=["the", "on"]),
+        TfidfVectorizer(use_idf=False, binary=True, min_df=3),
+        CountVectorizer(),
+    ],
+)
+def test_the_word_layer_gives_the_models_value_of_every_coalition(vectorizer):
+    X, y = notes_frame(160)
+    X = X.assign(kind=np.where(np.arange(160) % 3, "pump", "valve"))
+    prep = ColumnTransformer(
+        [
+            ("text", vectorizer, "note"),
+            ("num", StandardScaler(), ["hours"]),
+            ("cat", OneHotEncoder(), ["kind"]),
+        ]
+    )
+    pipeline = Pipeline([("prep", prep), ("model", LogisticRegression())]).fit(X, y)
+    # Rows whose words are all different: one game per row.
+    rows = X.iloc[[0]]
+    background = X.iloc[100:120]
+    game, layer, encoded_background = _game_of(pipeline, X, rows, background)
+    assert layer is not None
+    encoded, bg = game.encode(rows), game.background(encoded_background)
+    rng = np.random.default_rng(0)
+    picked = bg[rng.integers(len(bg), size=200)]
+    coalitions = np.where(rng.random((200, encoded.shape[1])) < 0.5, encoded[0], picked)
+    ours = layer.head(layer.embed(coalitions).sum(axis=1))
+    np.testing.assert_allclose(ours, game.predict(coalitions), atol=1e-12)
+
+
+def test_bigrams_or_a_custom_analyzer_get_no_word_layer_and_are_still_explained():
+    X, y = notes_frame(120)
+    prep = ColumnTransformer(
+        [("text", TfidfVectorizer(ngram_range=(1, 2)), "note"), ("num", "passthrough", ["hours"])]
+    )
+    pipeline = Pipeline([("prep", prep), ("model", LogisticRegression())]).fit(X, y)
+    background = X.iloc[60:90]
+    _, layer, _ = _game_of(pipeline, X, X.iloc[[0]], background)
+    assert layer is None  # removing a word makes new bigrams: not a sum over words
+    explanation = explain_text(pipeline, X.iloc[:2], background, "binary")
+    outputs = pipeline.predict_proba(X.iloc[:2])[:, 1]
+    total = explanation.base_values[0] + explanation.values[:, :, 0].sum(axis=1)
+    np.testing.assert_allclose(total, outputs, atol=1e-9)
+
+
+def test_the_word_layer_gives_the_values_calling_the_model_gives(fitted, monkeypatch):
+    import model.explain_text as explain_text_module
+
+    pipeline, X, _ = fitted
+    background = X.sample(30, random_state=2)
+    rows = X.iloc[:4]
+    fast = explain_text(pipeline, rows, background, "binary", target_error=0.03)
+    monkeypatch.setattr(explain_text_module, "_text_layer", lambda *args: None)
+    # The same budget as the layer's: rows that reach it stop at the same round.
+    monkeypatch.setattr(explain_text_module, "MAX_ROUNDS", -(-DEFAULT_MAX_PERMUTATIONS // 30))
+    slow = explain_text(pipeline, rows, background, "binary", target_error=0.03)
+    np.testing.assert_allclose(fast.values, slow.values, atol=1e-9)
+    np.testing.assert_allclose(fast.errors, slow.errors, atol=1e-9)
+
+
+def test_top_words_agree_with_a_high_budget_reference(fitted):
+    pipeline, X, _ = fitted
+    background = X.sample(50, random_state=0)
+    rows = X.iloc[60:100]
+    ours = explain_text(pipeline, rows, background, "binary", top_words=50)
+    again = explain_text(pipeline, rows, background, "binary", top_words=50)
+    pd.testing.assert_frame_equal(ours.words, again.words)  # seeded
+    reference = explain_text(
+        pipeline, rows, background, "binary", top_words=50, seed=99, target_error=0.004
+    )
+    assert ours.converged == len(rows) and ours.estimate_error <= 0.01
+
+    def words(explanation):
+        table = explanation.words[explanation.words["word"] != OTHER_WORDS]
+        return table.set_index(["row_id", "word"])["contribution"]
+
+    mine, theirs = words(ours), words(reference)
+    assert np.max(np.abs(mine - theirs.loc[mine.index])) <= 0.01
+    top = mine.abs().groupby(level="row_id").idxmax()
+    top_reference = theirs.abs().groupby(level="row_id").idxmax()
+    assert (top == top_reference.loc[top.index]).mean() >= 0.95
