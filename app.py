@@ -120,7 +120,9 @@ def url_state(sprints: list[str], email: str | None) -> None:
     """The sprint and, in local mode, the reviewer's name from the URL, so a link or a reload
     opens the same view (the name in the URL rather than a cookie: Streamlit can read cookies
     but not set them, and a link then says whose review it is)."""
-    session.from_url(session.SPRINT_KEY, sprints)
+    before = st.session_state.get(session.SPRINT_KEY)
+    if session.from_url(session.SPRINT_KEY, sprints) not in (None, before):
+        st.session_state.pop(session.SPRINT_DEFAULTED_KEY, None)  # a link chose it
     if email is None and not session.reviewer():
         session.from_url(session.REVIEWER_KEY)
 
@@ -154,13 +156,9 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
     url_state(sprints, email)
     if st.session_state.get(session.SPRINT_KEY) not in sprints:
         st.session_state[session.SPRINT_KEY] = sprints[-1]
+        st.session_state[session.SPRINT_DEFAULTED_KEY] = True
     with st.sidebar:
-        st.selectbox(
-            "Sprint",
-            sprints,
-            key=session.SPRINT_KEY,
-            on_change=session.url_writer(session.SPRINT_KEY),
-        )
+        st.selectbox("Sprint", sprints, key=session.SPRINT_KEY, on_change=session.sprint_chosen)
         if email is None:
             st.text_input(
                 "Your name",

@@ -4,9 +4,8 @@ The recommendation in a sentence or two and the decision form first; then what e
 would do with the demo rows in counts, at a decision threshold the user may move, with what
 its errors cost; what each costs to own; the technical details behind one expander; and the
 detail tabs: costs and assumptions, the score per segment, where the prototypes disagree, the
-decisions recorded, the models.
-
-Each section is a module of ``ui.sections``.
+decisions recorded, the models. On the default sprint with one prototype, it opens on the
+latest sprint with prototypes to compare. Each section is a module of ``ui.sections``.
 """
 
 import streamlit as st
@@ -18,6 +17,7 @@ from ui.sections import (
     bakeoff_disagreements,
     bakeoff_figures,
     bakeoff_models,
+    bakeoff_opening,
     bakeoff_outcomes,
     bakeoff_recommendation,
     bakeoff_running,
@@ -30,7 +30,9 @@ TAB_KEY = "bake_off_tab"
 TABS = ["Costs and assumptions", "Per segment", "Where they disagree", "Decision", "Models"]
 
 session.require_app()
+bakeoff_opening.choose()  # the sidebar's default sprint may have nothing to compare
 bake_off = bakeoff_session.start()
+bakeoff_opening.note()
 bakeoff_recommendation.show(bake_off)
 bakeoff_outcomes.show(bake_off)
 bakeoff_running.show(bake_off)

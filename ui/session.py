@@ -48,6 +48,9 @@ ROLE_STATE_KEY = "sprint_review_role"
 PRESENT_KEY = "present"
 #: The page a deep link asked for, and its query parameters, kept while ``app.py`` starts.
 DEEP_LINK_KEY = "deep_link"
+#: Set while the session's sprint is the sidebar's default (the latest), not one the user chose
+#: (a link's ``?sprint=`` or the sidebar): the Bake-off may then open on another sprint.
+SPRINT_DEFAULTED_KEY = "sprint_defaulted"
 
 
 def require_app() -> None:
@@ -147,6 +150,25 @@ def workspace() -> Workspace:
 def sprint() -> str:
     """The sprint chosen in the sidebar."""
     return st.session_state[SPRINT_KEY]
+
+
+def sprint_defaulted() -> bool:
+    """True while the session's sprint is the sidebar's default, not one the user chose."""
+    return bool(st.session_state.get(SPRINT_DEFAULTED_KEY))
+
+
+def sprint_chosen() -> None:
+    """The sidebar's sprint was chosen: into the URL, and no longer the default."""
+    st.session_state.pop(SPRINT_DEFAULTED_KEY, None)
+    to_url(SPRINT_KEY, st.session_state.get(SPRINT_KEY))
+
+
+def open_on_sprint(sprint_name: str) -> None:
+    """Make ``sprint_name`` the session's sprint and run the page again: through the URL,
+    which ``app.py`` reads before it draws the sidebar's selectbox (drawn already in this
+    run, so its value cannot change now)."""
+    st.query_params[SPRINT_KEY] = sprint_name
+    st.rerun()
 
 
 def reviewer() -> str:
