@@ -38,6 +38,7 @@ __all__ = [
     "global_importance_data",
     "importance_caption",
     "scale_note",
+    "short_text",
     "technical_details",
     "top_features",
     "waterfall_caption",
@@ -54,6 +55,10 @@ KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT = "average", "pushes up", "pushes dow
 
 #: Features a chart shows one by one; the rest are one "N other features" bar.
 MAX_FEATURES = 10
+#: Characters of a free-text reading a waterfall's label shows; the whole text is on hover.
+TEXT_LABEL_CHARS = 32
+#: Where a waterfall's label goes on to a second line (a free-text reading's).
+LINE_BREAK = "\n"
 #: Points a dependence chart draws at most (a seeded sample of the stored rows beyond that).
 MAX_DEPENDENCE_POINTS = 2000
 LOG_ODDS = "log-odds"
@@ -71,6 +76,30 @@ def contribution_text(value: float, unit: str | None) -> str:
     return _text(float(value), unit, signed=True)
 
 
+def short_text(text: object, limit: int = TEXT_LABEL_CHARS) -> str:
+    """``text`` on one line, cut to about ``limit`` characters at a word's end, with "…"
+    where it was cut."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 2 // 3:  # end at a whole word unless that loses too much
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str, str]:
+    """A waterfall step's label and the full label for its tooltip: a free-text reading is
+    cut short in the label, on a line of its own under the column's name (``note =`` and
+    ``“Broken seal, the pump was…”``: :data:`LINE_BREAK` between them), and whole on hover."""
+    if feature in ((meta or {}).get("text_columns") or []):
+        whole = "" if value is None else " ".join(str(value).split())
+        return f"{feature} ={LINE_BREAK}“{short_text(whole)}”", f"{feature} = “{whole}”"
+    label = feature_label(feature, value, meta)
+    return label, label
+
+
 def waterfall_data(
     explanation: Mapping, max_features: int = MAX_FEATURES, meta: Mapping | None = None
 ) -> pd.DataFrame:
@@ -79,9 +108,11 @@ def waterfall_data(
 
     Columns: ``label``, ``kind`` (average / pushes up / pushes down / prediction), ``value``
     (the step's size; the average and output for the end bars), ``start`` and ``end`` (the
-    bar's extent) and ``text``. Features beyond ``max_features`` are summed into one "N other
-    features" bar, so the steps always add up to the output. With ``meta``, values are shown
-    in the units publishing gave them ("300.1 K (27.0 °C)").
+    bar's extent), ``text`` and ``full`` (the label for the tooltip). Features beyond
+    ``max_features`` are summed into one "N other features" bar, so the steps always add up
+    to the output. With ``meta``, values are shown in the units publishing gave them ("300.1
+    K (27.0 °C)"), and a free-text column's reading (``meta["text_columns"]``) is cut to
+    ``TEXT_LABEL_CHARS`` in ``label``, whole in ``full``.
     """
     base = float(explanation["base_value"])
     output = float(explanation["output"])
@@ -89,19 +120,21 @@ def waterfall_data(
     values = explanation.get("feature_values", {})
     unit = explanation.get("unit")
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
-    steps = [(feature_label(f, values.get(f), meta), float(contributions[f])) for f in order]
+    steps = [(*_step_labels(f, values.get(f), meta), float(contributions[f])) for f in order]
     if len(steps) > max_features:
         rest = steps[max_features - 1 :]
         steps = steps[: max_features - 1]
-        steps.append((f"{len(rest)} other features", sum(v for _, v in rest)))
+        other = f"{len(rest)} other features"
+        steps.append((other, other, sum(v for *_, v in rest)))
 
     def text(value: float, signed: bool) -> str:
         return _text(value, unit, signed)
 
     rows = [dict(label=BASE_LABEL, kind=KIND_BASE, value=base, start=0.0, end=base)]
     rows[0]["text"] = text(base, signed=False)
+    rows[0]["full"] = BASE_LABEL
     running = base
-    for label, value in steps:
+    for label, full, value in steps:
         rows.append(
             dict(
                 label=label,
@@ -110,6 +143,7 @@ def waterfall_data(
                 start=running,
                 end=running + value,
                 text=text(value, signed=True),
+                full=full,
             )
         )
         running += value
@@ -121,6 +155,7 @@ def waterfall_data(
             start=0.0,
             end=output,
             text=text(output, signed=False),
+            full=OUTPUT_LABEL,
         )
     )
     frame = pd.DataFrame(rows)
@@ -246,6 +281,11 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
+    # A free-text reading is cut short on the axis, on a second line, and whole on hover.
+    step, row_height = "label", 44
+    if (data["full"] != data["label"]).any():
+        step, row_height = "full", 56  # room for the label's second line
+        y["axis"] = {"labelExpr": "split(datum.label, '\\n')", "labelOverlap": False}  # LINE_BREAK
     bars = {
         "mark": {"type": "bar", "size": 24},
         "encoding": {
@@ -253,7 +293,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
                 "kind", "nominal", legend=None, scale={"domain": kinds, "range": colors}
             ),
             "tooltip": [
-                vega.field("label", "nominal", title="step"),
+                vega.field(step, "nominal", title="step"),
                 vega.field("text", "nominal", title="value"),
             ],
             "x": vega.field(
@@ -270,7 +310,11 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
         },
     }
     labels = value_labels("text_at", y)
-    spec = {"config": chart_config(), "layer": [bars, labels], "height": 44 * len(data) + 40}
+    spec = {
+        "config": chart_config(),
+        "layer": [bars, labels],
+        "height": row_height * len(data) + 40,
+    }
     return vega.with_data(spec, data)
 
 
@@ -317,8 +361,11 @@ def importance_caption(meta: Mapping) -> str:
 
 
 def top_features(meta: Mapping, count: int = 4) -> list[str]:
-    """The ``count`` features with the largest mean |contribution|, largest first."""
+    """The ``count`` features with the largest mean |contribution|, largest first, for the
+    dependence chart: free-text columns are left out (each text is a value of its own, so
+    a point per text says nothing, and the axis would be the texts)."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
+    importance = importance.drop(list(meta.get("text_columns") or []), errors="ignore")
     return list(importance.sort_values(ascending=False, kind="stable").index[:count])
 
 
