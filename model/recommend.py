@@ -186,7 +186,10 @@ def recommend(
     saving only where that interval excludes zero, against the current MVP (``mvp``) when it
     is among them, else against the nearest prototype it clearly beats; the others within
     the uncertainty are named as such. When none is clearly cheaper it says so and to choose
-    on other grounds. Prototypes that cannot be priced are named and left out.
+    on other grounds, and what to choose if nothing else decides: the cheapest to run (its
+    running cost is known exactly), else the current MVP. When the MVP is within the
+    uncertainty of the cheapest, it says to keep the MVP unless the cheapest costs less to
+    run. Prototypes that cannot be priced are named and left out.
     """
     costs = list(costs)
     priced = [c for c in costs if c.total is not None]
@@ -249,6 +252,14 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
                 f"{money(cheapest.running)} a month."
             )
         return text
+
+    def monthly(c: PrototypeCost) -> str:
+        low, high = percentile_interval(c.replicates, confidence)
+        return (
+            f"about {money(c.total)} a month with its errors, {pct} interval "
+            f"{_range(low, high, currency)}"
+        )
+
     low, high = percentile_interval(best.replicates, confidence)
     if len(priced) == 1:
         alone = "the only prototype" if len(costs) == 1 else "the only prototype that can be priced"
@@ -265,7 +276,8 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
             "No prototype is clearly cheaper once errors are counted: "
             f"{_names([c.name for c in priced])} cost between about {money(min(totals))} and "
             f"{money(max(totals))} a month, and the differences are within the uncertainty. "
-            "Choose on other grounds: what the reviewers found, the effort, the risk."
+            "Choose on other grounds: what the reviewers found, the effort, the risk. "
+            + _tie_break(priced, best, mvp, money, monthly)
         )
     if mvp in tied:
         versus = comparisons[mvp]
@@ -274,7 +286,8 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
             f"No prototype is clearly cheaper than the current MVP, {mvp}: {best.name} would "
             f"save about {money(versus.saving)} a month, but that is within the uncertainty "
             f"({pct} interval {_range(versus.low, versus.high, currency)}). "
-            f"{_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
+            f"{_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more. "
+            + _keep_or_switch(best, next(c for c in priced if c.name == mvp), money, monthly)
         )
     running = {c.name: c.running for c in priced}
     if mvp == best.name:
@@ -305,6 +318,66 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     if tied:
         return text + f"; against {_names(tied)} the difference is within the uncertainty."
     return text + "."
+
+
+#: Running costs closer than this (a cent) are the same.
+_SAME_RUNNING = 0.005
+
+
+def _keep_or_switch(best: PrototypeCost, mvp: PrototypeCost, money, monthly) -> str:
+    """What to do when the cheapest estimate is within the uncertainty of the MVP: running
+    costs are known exactly, so a lower one is a certain saving; otherwise keep the MVP."""
+    extra = best.running - mvp.running
+    once = (
+        f", and putting {best.name} into production would cost about {money(best.one_off)} once"
+        if best.one_off
+        else ""
+    )
+    if extra < -_SAME_RUNNING:
+        return (
+            f"So choose {best.name} ({monthly(best)}): it costs {money(-extra)} a month less "
+            f"to run than {mvp.name}, a saving that does not depend on its errors{once}."
+        )
+    runs = "the same" if extra <= _SAME_RUNNING else f"{money(extra)} a month more"
+    return (
+        f"So keep {mvp.name} ({monthly(mvp)}): {best.name} costs {runs} to run, so switching "
+        f"gains nothing certain{once}."
+    )
+
+
+def _tie_break(priced: Sequence[PrototypeCost], best, mvp: str | None, money, monthly) -> str:
+    """What to choose when every difference is within the uncertainty: the cheapest to run
+    (known exactly); among equals the current MVP, else the lowest one-off cost, else the
+    lowest estimate (said to be no clear difference)."""
+    cheapest = min(c.running for c in priced)
+    equal = [c for c in priced if c.running - cheapest <= _SAME_RUNNING]
+    if len(equal) == 1:
+        (pick,) = equal
+        others = [c for c in priced if c is not pick]
+        runner = min(others, key=lambda c: c.running)
+        return (
+            f"If nothing else decides, choose {pick.name} ({monthly(pick)}): it costs least "
+            f"to run, {money(runner.running - pick.running)} a month less than {runner.name}."
+        )
+    if mvp in [c.name for c in equal]:
+        kept = next(c for c in equal if c.name == mvp)
+        return (
+            f"If nothing else decides, keep {mvp} ({monthly(kept)}): the others cost the same "
+            "to run, and it is already in use."
+        )
+    one_offs = {c.one_off for c in equal}
+    if None not in one_offs and len(one_offs) > 1:
+        pick = min(equal, key=lambda c: c.one_off)
+        return (
+            f"If nothing else decides, choose {pick.name} ({monthly(pick)}): they cost the "
+            f"same to run, and it is the cheapest to put into production (about "
+            f"{money(pick.one_off)} once)."
+        )
+    pick = best if best in equal else min(equal, key=lambda c: c.total)
+    return (
+        f"If nothing else decides, choose {pick.name} ({monthly(pick)}): they cost the same "
+        "to run, and its estimate is the lowest, though not by a clear margin."
+    )
 
 
 def sprint_costs(

@@ -11,7 +11,7 @@ import pytest
 import model
 from model.costs import CostAssumptions, round_money
 from model.recommend import PrototypeCost, recommend, sprint_recommendation
-from model.threshold import error_cost
+from model.threshold import error_cost, percentile_interval
 
 ROWS, POSITIVES = 2000, 100
 ASSUMPTIONS = CostAssumptions()  # $2,000 a miss, $200 a false alarm, 10,000 cases a month
@@ -43,6 +43,15 @@ def _interval(result, name: str) -> str:
     return f"{round_money(versus.low)}–{round_money(versus.high)}"
 
 
+def _monthly(cost: PrototypeCost) -> str:
+    """How the sentences give a prototype's monthly total with its interval."""
+    low, high = percentile_interval(cost.replicates, 0.95)
+    return (
+        f"about {round_money(cost.total)} a month with its errors, 95 % interval "
+        f"{round_money(low)}–{round_money(high)}"
+    )
+
+
 def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
     result = recommend([BEST, WORSE], mvp="physics rules")
     assert result.best == "gradient boosting"
@@ -70,7 +79,8 @@ def test_when_all_are_within_the_uncertainty_it_says_to_choose_on_other_grounds(
         "No prototype is clearly cheaper once errors are counted: gradient boosting and random "
         "forest cost between about $120,000 and $140,000 a month, and the differences are "
         "within the uncertainty. Choose on other grounds: what the reviewers found, the "
-        "effort, the risk."
+        "effort, the risk. If nothing else decides, choose random forest "
+        f"({_monthly(CLOSE)}): it costs least to run, $300 a month less than gradient boosting."
     )
 
 
@@ -82,7 +92,9 @@ def test_an_mvp_within_the_uncertainty_of_the_cheapest_is_not_declared_beaten():
         "No prototype is clearly cheaper than the current MVP, random forest: gradient boosting "
         f"would save about {round_money(versus.saving)} a month, but that is within the "
         f"uncertainty (95 % interval {round_money(versus.low)} to {round_money(versus.high)}). "
-        "Physics rules costs clearly more."
+        "Physics rules costs clearly more. So keep random forest "
+        f"({_monthly(CLOSE)}): gradient boosting costs $300 a month more to run, so switching "
+        "gains nothing certain."
     )
 
 
@@ -268,3 +280,73 @@ def test_no_sentence_claims_a_saving_or_a_clear_gap_the_interval_does_not_suppor
         if result.text.startswith("No prototype is clearly cheaper once"):
             assert not any(c.clear for c in result.comparisons)
     assert checked > 25  # the sentences named that many comparisons
+
+
+# -- what to do when the differences are within the uncertainty ----------------------------------
+
+
+def _with(cost: PrototypeCost, name: str, running: float, one_off: float | None = None):
+    return PrototypeCost(name, running, cost.errors, one_off)
+
+
+def test_an_mvp_within_the_uncertainty_is_kept_when_switching_costs_as_much_to_run():
+    best = _with(BEST, "gradient boosting", 870.0, one_off=1600.0)
+    result = recommend([best, CLOSE, WORSE], mvp="random forest")
+    versus = next(c for c in result.comparisons if c.against == "random forest")
+    assert versus.low <= 0 < versus.saving
+    assert result.text.endswith(
+        f"So keep random forest ({_monthly(CLOSE)}): gradient boosting costs the same to run, "
+        "so switching gains nothing certain, and putting gradient boosting into production "
+        "would cost about $1,600 once."
+    )
+
+
+def test_a_cheaper_to_run_prototype_within_the_uncertainty_of_the_mvp_is_chosen():
+    best = _with(BEST, "gradient boosting", 870.0)
+    mvp = _priced("random forest", 11, 10, 1170.0)  # a miss more, ten alarms fewer
+    result = recommend([best, mvp, WORSE], mvp="random forest")
+    assert result.within_uncertainty == ("random forest",)
+    assert result.text.endswith(
+        f"So choose gradient boosting ({_monthly(best)}): it costs $300 a month less to run "
+        "than random forest, a saving that does not depend on its errors."
+    )
+
+
+def test_when_all_tie_and_run_at_the_same_cost_the_mvp_is_kept():
+    close = _with(CLOSE, "random forest", 1170.0)
+    result = recommend([BEST, close], mvp="random forest")
+    assert result.clearly_cheaper_than == ()
+    assert result.text.endswith(
+        f"If nothing else decides, keep random forest ({_monthly(close)}): the others cost "
+        "the same to run, and it is already in use."
+    )
+
+
+def test_when_all_tie_without_an_mvp_the_cheapest_to_put_into_production_is_chosen():
+    best = _with(BEST, "gradient boosting", 870.0, one_off=4000.0)
+    close = _with(CLOSE, "random forest", 870.0, one_off=1600.0)
+    result = recommend([best, close])
+    assert result.text.endswith(
+        f"If nothing else decides, choose random forest ({_monthly(close)}): they cost the "
+        "same to run, and it is the cheapest to put into production (about $1,600 once)."
+    )
+    same = recommend([best, _with(CLOSE, "random forest", 870.0, one_off=4000.0)])
+    assert same.text.endswith(
+        f"If nothing else decides, choose gradient boosting ({_monthly(best)}): they cost "
+        "the same to run, and its estimate is the lowest, though not by a clear margin."
+    )
+
+
+def test_the_advice_never_claims_a_clear_saving_when_every_difference_is_uncertain():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        costs = [
+            _priced(f"model {i}", 10 + int(rng.integers(0, 3)), 20 + int(rng.integers(0, 5)),
+                    float(rng.choice([870.0, 1170.0])))
+            for i in range(3)
+        ]  # fmt: skip
+        result = recommend(costs, mvp=str(rng.choice(["model 0", None])))
+        if result.clearly_cheaper_than:
+            continue
+        assert "If nothing else decides, " in result.text
+        assert "saves about" not in result.text and "clearly cheaper than" not in result.text
