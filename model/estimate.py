@@ -19,8 +19,9 @@ many, ``estimate_shapley`` samples orderings of the features instead:
 - A row's errors are half-widths at which all of its contributions hold at once with 95%
   confidence (Student's t on the pooled spread within background rows, Bonferroni over the
   row's contributions). Rounds continue on a row until every half-width is at most
-  ``target_error`` and its largest contribution is told apart from the next (their gap exceeds
-  their two half-widths), or ``max_permutations`` is reached. Each row's errors, whether it
+  ``target_error`` and its largest contribution is told apart from the next (a paired test of
+  their difference at ``TOP_LEVEL``, or their gap exceeding their two half-widths), or
+  ``max_permutations`` is reached. Each row's errors, whether it
   met the target and whether its top feature is told apart are returned. Without that last
   condition, two estimates within 0.01 of the truth named the same top feature on only 74% of
   the rows of a breast cancer logistic regression: a quarter of its rows have their top two
@@ -37,7 +38,18 @@ logistic regression is linear in the log-odds, not in the probability shown on s
 is estimated like any other model (its log-odds values would be exact, but in other units);
 its linear logit still makes each coalition's value a sum and a sigmoid (``first_layer``),
 with no pass through the pipeline. Other pipelines of column-wise preprocessing skip the
-preprocessing the same way.
+preprocessing the same way: a coalition is the row's transformed columns where its features
+are in the coalition and the background row's elsewhere, one selection per coalition. A
+scikit-learn MLP last in such a pipeline is then run as a float32 forward pass with its own
+weights (about twice as fast); its deviation from the float64 model is measured on one
+coalition in 16 of every row, and the largest, times 8, is added to the row's errors (on the
+breast cancer MLP the deviation is at most 2.4e-7 in probability, so about 2e-6 is added).
+
+Cost, measured on a 30-feature MLP (100 hidden units) of the breast cancer data, 100 rows,
+one thread: 0.23 s of CPU a row before this selection, the float32 pass and the paired test
+of the top feature (``_TopPairs``), 0.08 s after, with the same largest error and top-feature
+agreement against a 25,600-ordering reference (94%; the 6 rows that differ are ties neither
+estimate tells apart: their top two are within 0.002 of each other).
 
 Where it is used
 ----------------
@@ -93,6 +105,8 @@ LAYER_FLOATS_PER_CALL = 4_000_000
 #: many of each ordering, and each row's largest deviation times this margin (and two: a
 #: contribution is a difference of two values) is added to that row's half-widths.
 ROUNDING_CHECK_EVERY, ROUNDING_MARGIN = 16, 4.0
+#: Rows per block of a float32 network's forward pass.
+NETWORK_BLOCK = 2048
 #: How closely a ``FirstLayer`` must reproduce the model's outputs to be used instead of it.
 LAYER_TOLERANCE = 1e-9
 #: Model evaluations a chunk of rows is explained with per round: the chunks run in parallel.
@@ -111,8 +125,8 @@ class Estimate:
     row ``r``'s contributions are within their half-widths at once. ``stated_error`` is the
     largest half-width. ``permutations[r]`` orderings were sampled for row ``r``;
     ``converged[r]`` says whether all of its half-widths are within ``target_error``, and
-    ``top_resolved[r]`` whether its largest contribution is larger than the next by more
-    than their half-widths together (in absolute value, on every output).
+    ``top_resolved[r]`` whether its largest contribution (in absolute value) is told apart
+    from the next on every output (see ``_TopPairs``).
     """
 
     values: np.ndarray
@@ -243,7 +257,7 @@ def _float32_network(final, task: str):
     hidden, output = ACTIVATIONS[final.activation], ACTIVATIONS[final.out_activation_]
     binary = isinstance(final, MLPClassifier) and final.out_activation_ == "logistic"
 
-    def head(Z: np.ndarray) -> np.ndarray:
+    def forward(Z: np.ndarray) -> np.ndarray:
         activation = np.asarray(Z, dtype=np.float32)
         for i, (weights, intercept) in enumerate(zip(coefs, intercepts, strict=True)):
             activation = activation @ weights
@@ -251,6 +265,13 @@ def _float32_network(final, task: str):
             if i < len(coefs) - 1:
                 hidden(activation)
         output(activation)
+        return activation
+
+    def head(Z: np.ndarray) -> np.ndarray:
+        # In blocks whose hidden layers stay in the cache: 1.3-1.6 times as fast as one call.
+        activation = np.concatenate(
+            [forward(Z[s : s + NETWORK_BLOCK]) for s in range(0, len(Z), NETWORK_BLOCK)]
+        )
         if binary and activation.shape[1] == 1:  # predict_proba's two columns
             activation = np.hstack([1 - activation, activation])
         return explained_outputs(activation, task)
@@ -545,36 +566,59 @@ def _by_predict(predict, rows, background):
 def _by_layer(layer: FirstLayer, rows, outputs, background):
     """Coalition values from the features' shares of the first layer: the background row's
     sum with the shares of the coalition's features swapped for the row's. None if the layer
-    does not reproduce ``outputs`` on these rows."""
+    does not reproduce ``outputs`` on these rows.
+
+    Where each column of the sums has one feature's share only (the columns of column-wise
+    preprocessing), a coalition's sums are the row's columns where that feature is in the
+    coalition and the background row's elsewhere: one selection instead of running sums, in
+    float32 where the head computes in float32 (its input's rounding is then part of the
+    deviation measured)."""
     shares = layer.embed(rows)  # (n, M, H)
     exact_head = layer.exact_head or layer.head
-    if not _close(exact_head(shares.sum(axis=1)), outputs):
+    row_sums = shares.sum(axis=1)
+    if not _close(exact_head(row_sums), outputs):
         return None
     # Per row, the largest deviation of ``layer.head`` from ``exact_head`` seen on its sums.
     rounding = np.zeros(len(rows))
     background_shares = layer.embed(background)  # (b, M, H)
     background_sums = background_shares.sum(axis=1)
     b, m, h = background_shares.shape
+    owners = _column_owners(shares, background_shares)
+    low = np.float32 if layer.exact_head is not None else float
 
     def coalitions(active, orderings, rank) -> np.ndarray:
         p = len(orderings)
         filler = np.arange(p) % b
-        # What adding the k-th feature of ordering i to the coalition adds to the sums.
-        swaps = background_shares[filler[:, None], orderings[:, :-1]]  # (p, M - 1, H)
+        if owners is not None:
+            inside = rank[:, owners][:, None, :] < np.arange(1, m)[None, :, None]  # (p, M-1, H)
+            fill = background_sums[filler][:, None, :]  # (p, 1, H)
+            fill_low, rows_low = fill.astype(low), row_sums.astype(low)
+        else:
+            # What adding the k-th feature of ordering i to the coalition adds to the sums.
+            swaps = background_shares[filler[:, None], orderings[:, :-1]]  # (p, M - 1, H)
         out = []
         step = max(1, LAYER_FLOATS_PER_CALL // (p * m * h))
         for start in range(0, len(active), step):
             these = active[start : start + step]
-            sums = shares[these][:, orderings[:, :-1], :]
-            sums -= swaps[None]
-            np.cumsum(sums, axis=2, out=sums)
-            sums += background_sums[filler][None, :, None, :]
+            if owners is not None:
+                sums = np.where(inside[None], rows_low[these][:, None, None, :], fill_low[None])
+            else:
+                sums = shares[these][:, orderings[:, :-1], :]
+                sums -= swaps[None]
+                np.cumsum(sums, axis=2, out=sums)
+                sums += background_sums[filler][None, :, None, :]
             flat = sums.reshape(-1, h)
             predicted = np.asarray(layer.head(flat), dtype=float).reshape(len(flat), -1)
             if layer.exact_head is not None:
-                # Each row's own sums, one in ROUNDING_CHECK_EVERY of them.
-                checked = sums[:, :, ::ROUNDING_CHECK_EVERY].reshape(len(these), -1, h)
-                ours = predicted.reshape(len(these), p, m - 1, -1)[:, :, ::ROUNDING_CHECK_EVERY]
+                # Each row's own sums in float64, one coalition in ROUNDING_CHECK_EVERY.
+                every = slice(None, None, ROUNDING_CHECK_EVERY)
+                if owners is not None:
+                    checked = np.where(
+                        inside[None, :, every], row_sums[these][:, None, None, :], fill[None]
+                    )
+                else:
+                    checked = sums[:, :, every]
+                ours = predicted.reshape(len(these), p, m - 1, -1)[:, :, every]
                 exact = layer.exact_head(checked.reshape(-1, h)).reshape(ours.shape)
                 gap = np.abs(ours - exact).reshape(len(these), -1).max(axis=1)
                 rounding[these] = np.maximum(rounding[these], gap)
@@ -586,6 +630,16 @@ def _by_layer(layer: FirstLayer, rows, outputs, background):
         # with a margin for the coalitions not checked.
         coalitions.rounding = lambda active: 2 * ROUNDING_MARGIN * rounding[active]
     return coalitions
+
+
+def _column_owners(shares: np.ndarray, background_shares: np.ndarray) -> np.ndarray | None:
+    """``(H,)``: the one feature whose share each column of the sums holds, if every column
+    holds at most one feature's (on the rows and the background: a coalition mixes only
+    their values); else None."""
+    nonzero = (shares != 0).any(axis=0) | (background_shares != 0).any(axis=0)  # (M, H)
+    if np.any(nonzero.sum(axis=0) > 1):
+        return None
+    return nonzero.argmax(axis=0)
 
 
 def _checked_layer(layer, predict, rows, background, background_outputs, seed):

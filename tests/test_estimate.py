@@ -255,23 +255,30 @@ def test_the_paired_test_tells_the_top_feature_apart_with_fewer_orderings(small,
     assert np.all(top[paired.top_resolved])
 
 
-def test_an_mlps_float32_pass_is_within_the_rounding_it_adds_to_the_errors():
+def _small_mlp(n_rows: int, background: int, random_state: int):
+    """``(predict, rows, background, first layer, task)`` of the small breast cancer MLP."""
     import pandas as pd
 
-    from model.estimate import FirstLayer, first_layer
+    from model.estimate import first_layer
     from model.explain import FrameCodec, model_outputs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model, X, task = _mlp_classifier()
-    background = X.sample(30, random_state=0)
-    codec = FrameCodec(pd.concat([X, background]))
+    sample = X.sample(background, random_state=random_state)
+    codec = FrameCodec(pd.concat([X, sample]))
 
     def predict(array):
         return model_outputs(model, codec.decode(array), task)
 
-    rows, bg = codec.encode(X.iloc[:6]), codec.encode(background)
-    layer = first_layer(model, codec.decode, task)
+    rows, bg = codec.encode(X.iloc[:n_rows]), codec.encode(sample)
+    return predict, rows, bg, first_layer(model, codec.decode, task), task
+
+
+def test_an_mlps_float32_pass_is_within_the_rounding_it_adds_to_the_errors():
+    from model.estimate import FirstLayer
+
+    predict, rows, bg, layer, task = _small_mlp(6, background=30, random_state=0)
     assert layer is not None and layer.exact_head is not None
     sums = layer.embed(rows).sum(axis=1)
     gap = np.abs(layer.head(sums) - layer.exact_head(sums)).max()
@@ -288,3 +295,22 @@ def test_an_mlps_float32_pass_is_within_the_rounding_it_adds_to_the_errors():
     np.testing.assert_array_equal(fast.values, again.values)
     total = fast.base_values + fast.values.sum(axis=1)
     np.testing.assert_allclose(total, predict(rows), atol=1e-12)
+
+
+def test_coalitions_of_column_wise_preprocessing_are_selected_columns_with_the_same_values():
+    from model.estimate import FirstLayer, _column_owners, first_layer
+    from model.explain import FrameCodec
+
+    predict, rows, bg, layer, _ = _small_mlp(5, background=20, random_state=1)
+    owners = _column_owners(layer.embed(rows), layer.embed(bg))
+    np.testing.assert_array_equal(owners, np.arange(rows.shape[1]))  # a scaler: column j is j's
+    in_float64 = FirstLayer(embed=layer.embed, head=layer.exact_head)
+    ours = estimate_shapley(predict, rows, bg, seed=6, target_error=0.03, layer=in_float64)
+    plain = estimate_shapley(predict, rows, bg, seed=6, target_error=0.03)
+    np.testing.assert_allclose(ours.values, plain.values, atol=1e-12)
+    np.testing.assert_array_equal(ours.permutations, plain.permutations)
+    # A logistic regression's logit mixes every feature in one column: running sums instead.
+    logistic, X, _ = _logistic()
+    layer = first_layer(logistic, FrameCodec(X).decode, "binary")
+    encoded = FrameCodec(X).encode(X.iloc[:5])
+    assert _column_owners(layer.embed(encoded), layer.embed(encoded)) is None
