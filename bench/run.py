@@ -121,6 +121,9 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         log("i: sampled Shapley estimates of 30-feature models, against shap's Permutation")
         deck, calibration = (6, 3) if sizes.quick else (5_000, 20)
         rows += estimate.bench_estimate(deck, calibration, sizes.quick, log=log)
+        log("i: free text explained word by word")
+        deck, calibration = (4, 2) if sizes.quick else (1_000, 20)
+        rows += estimate.bench_text(deck, calibration, sizes.quick, log=log)
     return rows
 
 

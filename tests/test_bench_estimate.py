@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.estimate import bench_estimate, shap_permutation_values
+from bench.estimate import bench_estimate, bench_text, shap_permutation_values
 from bench.report import format_table
 
 
@@ -34,3 +34,15 @@ def test_shaps_permutation_values_are_additive():
     values = shap_permutation_values(predict, rows, background, 2, seed=0)
     base = predict(background).mean()
     np.testing.assert_allclose(base + values.sum(axis=1), predict(rows)[:, 0], atol=1e-9)
+
+
+def test_a_quick_text_section_reports_its_speed_and_top_word_agreement():
+    messages: list[str] = []
+    rows = bench_text(4, 2, quick=True, log=messages.append)
+    assert [row.unit for row in rows] == ["s", "s", "%"]
+    assert "vs the model on every coalition" in rows[0].name
+    assert rows[0].ours > 0 and rows[0].baseline > 0
+    assert 0 <= rows[2].ours <= 100 and rows[2].baseline == 95
+    assert all(row.goal is None for row in rows)  # a smoke run judges nothing
+    assert any("top word agrees" in message for message in messages)
+    assert all(row.name in format_table(rows) for row in rows)
