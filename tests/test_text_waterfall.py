@@ -18,8 +18,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import model
-from ui import explanations
+from ui import explanations, review_card
 from ui.explanations import TEXT_LABEL_CHARS, short_text, waterfall_spec
+from ui.review_card import TEXT_CELL_CHARS
 
 SPRINT, NAME = "Sprint 7", "notes"
 GOOD = ["great", "excellent", "reliable", "smooth", "quiet", "sturdy"]
@@ -137,3 +138,42 @@ def test_the_pages_cut_the_text_in_the_waterfall_and_keep_it_whole_on_hover(
     assert encoding["tooltip"][0]["field"] == "full"
     if page == "sprint_demo":  # the dependence chart offers numeric readings only
         assert at.selectbox(key="demo_dependence").options == ["hours"]
+
+
+def test_the_own_case_takes_typed_text_and_shows_its_words(published, open_app, chart_data):
+    at = open_app(published, page="sme_review", reviewer="zoe")
+    at.session_state["review_tab"] = "Try your own case"
+    at.run()
+    assert not at.exception, at.exception[0].message
+    at.text_area(key=f"own_field_{NAME}_note").set_value(LONG)
+    at.number_input(key=f"own_field_{NAME}_hours").set_value(0.5)
+    at.button(key=f"FormSubmitter:own_case_form_{NAME}-Explain this case").click().run()
+    assert not at.exception, at.exception[0].message
+    assert not at.error
+    frame = waterfall_rows(at, chart_data)  # the own case's, after the queue's card
+    assert f"note =\n“{short_text(LONG)}”" in frame["label"].tolist()
+    assert f"note = “{LONG}”" in frame["full"].tolist()
+    words = at.dataframe[-1].value
+    assert list(words.columns) == ["Reading", "Word", "Moves it by"]
+    assert {"broken", "noisy", "leaking"} <= set(words["Word"])
+    broken = words.set_index("Word").loc["broken", "Moves it by"]
+    assert broken.startswith("-")  # a bad word pushes the chance of the good outcome down
+
+
+def test_the_words_table_lists_the_largest_first_with_their_stated_error():
+    words = [
+        {"column": "note", "word": "seal", "contribution": 0.01, "error": 0.0},
+        {"column": "note", "word": "broken", "contribution": -0.2, "error": 0.009},
+    ]
+    table = explanations.words_table(words, "probability")
+    assert table.to_dict("records") == [
+        {"Reading": "note", "Word": "broken", "Moves it by": "-20.0% ± 0.9%"},
+        {"Reading": "note", "Word": "seal", "Moves it by": "+1.0%"},
+    ]
+    assert explanations.words_table(None, "probability") is None
+
+
+def test_the_readings_table_cuts_a_long_text_and_keeps_short_values():
+    table = review_card.percentile_table({"note": LONG, "Type": "L", "hours": 1.5}, {"hours": 40.0})
+    assert table["Value"].tolist() == [short_text(LONG, TEXT_CELL_CHARS), "L", "1.5"]
+    assert table["Value"][0].endswith("…") and len(table["Value"][0]) <= TEXT_CELL_CHARS + 1

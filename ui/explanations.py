@@ -45,6 +45,7 @@ __all__ = [
     "waterfall_chart",
     "waterfall_data",
     "what_if_spec",
+    "words_table",
 ]
 
 
@@ -98,6 +99,32 @@ def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str
         return f"{feature} ={LINE_BREAK}“{short_text(whole)}”", f"{feature} = “{whole}”"
     label = feature_label(feature, value, meta)
     return label, label
+
+
+def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame | None:
+    """A free-text reading's words and how much each moved the prediction ("+12.3%"),
+    largest first: columns ``Reading``, ``Word`` and ``Moves it by``; a word's stated error
+    where it has one ("−4.1% ± 0.9%"). ``words`` is what ``explain_own_case`` returns under
+    ``"words"``; None when there are none (a model without free text)."""
+    if not words:
+        return None
+    frame = pd.DataFrame(list(words))
+    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+
+    def moves(row) -> str:
+        text = contribution_text(row["contribution"], unit)
+        error = row.get("error")
+        if error is None or not error > 0:
+            return text
+        return f"{text} ± {_text(float(error), unit, signed=False)}"
+
+    return pd.DataFrame(
+        {
+            "Reading": frame["column"].astype(str).tolist(),
+            "Word": frame["word"].astype(str).tolist(),
+            "Moves it by": [moves(row) for _, row in frame.iterrows()],
+        }
+    )
 
 
 def waterfall_data(

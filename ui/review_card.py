@@ -13,7 +13,10 @@ from model.metrics import (
     BINARY,
     REGRESSION,
 )
-from ui.explanations import contribution_text  # the waterfall's wording: "+12.3%", "+0.42"
+from ui.explanations import (
+    contribution_text,  # the waterfall's wording: "+12.3%", "+0.42"
+    short_text,
+)
 from ui.formatting import format_value, target_name
 
 __all__ = [
@@ -26,6 +29,9 @@ __all__ = [
     "reason_wording",
     "verdict_summary",
 ]
+
+#: Characters of a long text the readings' table shows.
+TEXT_CELL_CHARS = 60
 
 #: (minimum sureness, words); sureness is the confidence rescaled so chance is 0 and certain is 1.
 CONFIDENCE_WORDS = ((0.9, "very sure"), (0.6, "fairly sure"), (0.3, "not very sure"))
@@ -78,13 +84,18 @@ def percentile_table(
     feature_values: Mapping[str, object], percentiles: Mapping[str, float]
 ) -> pd.DataFrame:
     """Each feature's value with its percentile in the demo set (NaN for categories) and the
-    same in words ("higher than 95%", "typical"), for ``st.dataframe``."""
+    same in words ("higher than 95%", "typical"), for ``st.dataframe``. A long text (free
+    text) is cut to ``TEXT_CELL_CHARS`` characters, so the table's other columns stay on
+    screen; the card's reasons and the waterfall's tooltip hold the whole text."""
     names = list(feature_values)
     shown = [percentiles.get(name) for name in names]
     return pd.DataFrame(
         {
             "Feature": names,
-            "Value": [format_value(v) for v in feature_values.values()],
+            "Value": [
+                short_text(v, TEXT_CELL_CHARS) if isinstance(v, str) else format_value(v)
+                for v in feature_values.values()
+            ],
             "Percentile": pd.Series(
                 [np.nan if p is None else float(p) for p in shown], dtype="float64"
             ),

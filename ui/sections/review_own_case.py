@@ -8,8 +8,8 @@ import streamlit as st
 
 from model import review
 from model.labels import display_unit
-from model.own_case import own_case_refusal
-from ui import cached, formatting, session
+from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
+from ui import cached, explanations, formatting, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
@@ -78,6 +78,14 @@ def show(ctx: ReviewContext) -> None:
                         key=key,
                         help=formatting.feature_help(ctx.meta, field["name"]),
                     )
+                elif field["kind"] == "text":  # free text: typed, explained word by word
+                    values[field["name"]] = st.text_area(
+                        field["name"],
+                        value=field["default"],
+                        max_chars=MAX_TEXT_LENGTH,
+                        key=key,
+                        help=formatting.feature_help(ctx.meta, field["name"]),
+                    )
                 elif field["min"] is None:
                     st.caption(
                         formatting.escape_markdown(f"{field['name']}: no values in the demo set")
@@ -131,6 +139,10 @@ def show(ctx: ReviewContext) -> None:
         review_explanation.waterfall(
             ctx, cached.own_case_waterfall_spec(*ctx.cache_key, entered), explanation
         )
+        words = explanations.words_table(explanation.get("words"), explanation.get("unit"))
+        if words is not None:
+            st.markdown("**The words that moved it most**")
+            st.dataframe(words, hide_index=True, width="stretch")
         review_explanation.technical_details(ctx, explanation)
     with verdict_column:
         saved = review_verdict.verdict_panel(
