@@ -789,6 +789,50 @@ def test_an_edited_cost_matrix_cell_is_kept_and_the_others_follow_the_wrong_clas
     assert typed == {"L": {"H": 9.0}, "M": {"L": 42.0}}  # a right answer never costs
 
 
+def matrix_cell(at, label: str):
+    return next(n for n in at.number_input if n.label == label)
+
+
+def test_the_cost_matrix_is_a_number_per_mistake_and_a_changed_cell_changes_the_costs(
+    other_tasks, open_app, tmp_path
+):
+    workspace = copy_workspace(other_tasks, tmp_path / "tasks")
+    save_assumptions(workspace, CostAssumptions())
+    at = open_sprint(open_app, workspace, "Types")
+    assert not at.exception
+    names = ["Low quality", "Medium quality", "High quality"]
+    labels = [f"Actual {a} predicted as {d}" for a in names for d in names if a != d]
+    assert sorted(n.label for n in at.number_input if n.label.startswith("Actual ")) == sorted(
+        labels
+    )
+    assert not at.get("arrow_data_editor")
+    # The commonest mistake: a medium-quality product taken for a low-quality one.
+    cell = matrix_cell(at, "Actual Medium quality predicted as Low quality")
+    assert cell.value == 500.0  # the cost of a wrong class until it is set
+    before = error_costs(at)
+    cell.set_value(20_000.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    assert load_assumptions(workspace).cost_matrix == {"M": {"L": 20_000.0}}
+    assert error_costs(at) != before
+    assert matrix_cell(at, "Actual Medium quality predicted as Low quality").value == 20_000.0
+
+    # A new cost of a wrong class moves every cell never set, and a save without a change to
+    # them lists none: the grid shows what is saved, not what was typed before.
+    at.number_input(key="assume_wrong_class_cost").set_value(700.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert matrix_cell(at, "Actual High quality predicted as Low quality").value == 700.0
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    saved = load_assumptions(workspace)
+    assert (saved.wrong_class_cost, saved.cost_matrix) == (700.0, {"M": {"L": 20_000.0}})
+
+
+def test_a_cell_without_a_class_name_is_labelled_with_its_code():
+    from ui.sections import bakeoff_assumptions as form
+
+    assert form.cell_label("L", "H", {"L": "Low"}) == "Actual Low predicted as H"
+
+
 def test_the_disagreements_name_the_classes(named_workspace, open_app):
     at = open_tab(open_app(named_workspace, page="bake_off"), DISAGREEMENTS)
     assert not at.exception

@@ -16,6 +16,10 @@ from ui.formatting import escape_markdown as escape
 
 ASSUMPTIONS_MESSAGE_KEY = "bake_off_assumptions_message"
 MATRIX_KEY = "assume_cost_matrix"
+#: Up to this many classes the cost matrix is a grid of number inputs, one per mistake; more
+#: classes get a table editor.
+MAX_GRID_CLASSES = 6
+CELL_PREFIX = "assume_cost:"
 
 
 def key(field: str) -> str:
@@ -43,10 +47,21 @@ def _matrix_frame(current: CostAssumptions, classes: list[str], names: Mapping) 
     return frame
 
 
+def cell_key(actual: str, decided: str) -> str:
+    """The session key of the input for the cost of calling a case of ``actual`` ``decided``."""
+    return f"{CELL_PREFIX}{actual}\x1f{decided}"
+
+
+def cell_label(actual: str, decided: str, names: Mapping) -> str:
+    """``Actual Low quality predicted as High quality``."""
+    return f"Actual {names.get(actual, actual)} predicted as {names.get(decided, decided)}"
+
+
 def _typed_matrix(
     frame: pd.DataFrame, classes: list[str], listed: dict | None
 ) -> dict[str, dict[str, float]] | None:
-    """The cells the matrix lists (``listed``) with the editor's edits applied; a cell never
+    """The cells the matrix lists (``listed``) with the edits applied, from the grid's inputs
+    (a cell typed with another value than the one shown) or the table editor; a cell never
     listed nor edited stays out, so it follows the cost of a wrong class."""
     edits = st.session_state.get(MATRIX_KEY) or {}
     matrix = {actual: dict(row) for actual, row in (listed or {}).items()}
@@ -56,7 +71,36 @@ def _typed_matrix(
             actual, decided = classes[int(row)], classes[columns.index(column)]
             if actual != decided and value is not None:
                 matrix.setdefault(actual, {})[decided] = float(value)
+    for i, actual in enumerate(classes):
+        for j, decided in enumerate(classes):
+            value = st.session_state.get(cell_key(actual, decided))
+            if i != j and value is not None and float(value) != float(frame.iat[i, j]):
+                matrix.setdefault(actual, {})[decided] = float(value)
     return matrix or None
+
+
+def _matrix_grid(frame: pd.DataFrame, classes: list[str], names: Mapping) -> None:
+    """A number input per mistake, a row per actual class ("Actual Low predicted as High")."""
+    for i, actual in enumerate(classes):
+        columns = st.columns(len(classes) - 1)
+        others = [j for j in range(len(classes)) if j != i]
+        for column, j in zip(columns, others, strict=True):
+            column.number_input(
+                cell_label(actual, classes[j], names),
+                min_value=0.0,
+                value=float(frame.iat[i, j]),
+                step=10.0,
+                format="%.2f",
+                key=cell_key(actual, classes[j]),
+            )
+
+
+def _forget_typed_cells() -> None:
+    """After a save the grid shows the saved matrix: the inputs' own state would otherwise
+    keep what was typed before (an input keyed by name keeps its value when its default
+    changes), and a later save would list cells the user never touched."""
+    for name in [k for k in st.session_state if str(k).startswith(CELL_PREFIX)]:
+        del st.session_state[name]
 
 
 def save_typed_assumptions(
@@ -75,6 +119,7 @@ def save_typed_assumptions(
     except (ValueError, TypeError) as error:
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = ("error", formatting.one_line(error))
     else:
+        _forget_typed_cells()
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = (
             "success",
             "Saved with the workspace: everyone now sees costs under these assumptions.",
@@ -167,11 +212,18 @@ def assumptions_form(
         if task == MULTICLASS and names:
             classes = list(names)
             frame = _matrix_frame(current, classes, names)
-            st.data_editor(frame, key=MATRIX_KEY, width="stretch")
-            st.caption(
-                "The cost of predicting each class (columns) for a case of each class (rows); "
-                "a right prediction costs nothing."
-            )
+            if len(classes) <= MAX_GRID_CLASSES:
+                st.caption(
+                    "What each kind of mistake costs, one case at a time; a right prediction "
+                    "costs nothing. A cost never set follows the cost of a wrong class."
+                )
+                _matrix_grid(frame, classes, names)
+            else:
+                st.data_editor(frame, key=MATRIX_KEY, width="stretch")
+                st.caption(
+                    "The cost of predicting each class (columns) for a case of each class "
+                    "(rows); a right prediction costs nothing."
+                )
             matrix = (frame, classes)
         st.caption(f"What running a prototype costs ({escape(currency)})")
         columns = st.columns(3)
