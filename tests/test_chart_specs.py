@@ -86,7 +86,7 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
         .mark_text(align="left", dx=6, fontSize=FONT_SIZE, color=TEXT_COLOR)
         .encode(y=y, x="importance:Q", text="text:N")
     )
-    return styled((bars + labels).properties(height=36 * max(len(data), 1) + 50))
+    return styled((bars + labels).properties(height=36 * max(len(data), 4) + 50))
 
 
 def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Chart:

@@ -177,3 +177,13 @@ def test_the_readings_table_cuts_a_long_text_and_keeps_short_values():
     table = review_card.percentile_table({"note": LONG, "Type": "L", "hours": 1.5}, {"hours": 40.0})
     assert table["Value"].tolist() == [short_text(LONG, TEXT_CELL_CHARS), "L", "1.5"]
     assert table["Value"][0].endswith("…") and len(table["Value"][0]) <= TEXT_CELL_CHARS + 1
+
+
+def test_an_importance_chart_of_two_readings_leaves_its_bars_room():
+    # About 80 px of the height go to the axis and its title: 2 × 36 + 50 px left 22 px a bar
+    # for bars 24 px thick, and they overlapped (seen on a text model's Sprint demo).
+    spec = explanations.global_importance_spec(
+        {**META, "global_importance": {"note": 0.2, "hours": 0.1}}
+    )
+    bar_size = spec["layer"][0]["mark"]["size"]
+    assert (spec["height"] - 80) / 2 >= bar_size + 8

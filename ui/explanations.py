@@ -427,7 +427,9 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
     spec = {
         "config": chart_config(),
         "layer": [bars, labels],
-        "height": 36 * max(len(data), 1) + 50,
+        # The axis and its title take about 80 px of the height: under four bars, 36 px a bar
+        # left the bars less room than their 24 px and they overlapped.
+        "height": 36 * max(len(data), 4) + 50,
     }
     return vega.with_data(spec, data)
 
