@@ -1,4 +1,4 @@
-"""``python -m model``: build the demo, publish, list and explain, from a terminal.
+"""``python -m model``: build the demo, publish, list, explain and export verdicts, from a terminal.
 
 A thin layer over the Python API: it parses arguments, calls ``model``, and turns any bad
 input into one line on stderr and exit code 2.
