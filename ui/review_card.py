@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: Characters of a long text the readings' table shows.
-TEXT_CELL_CHARS = 60
+TEXT_CELL_CHARS = 28
 
 #: (minimum sureness, words); sureness is the confidence rescaled so chance is 0 and certain is 1.
 CONFIDENCE_WORDS = ((0.9, "very sure"), (0.6, "fairly sure"), (0.3, "not very sure"))
