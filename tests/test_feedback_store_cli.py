@@ -1,11 +1,10 @@
 """``python -m feedback_store``: export and list, and one-line errors with exit code 2."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_support import run_cli
 
 import feedback_store
 from feedback_store.cli import main
@@ -14,10 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "feedback_store", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
+    return run_cli("feedback_store", *map(str, args), cwd=ROOT, timeout=60)
 
 
 @pytest.fixture

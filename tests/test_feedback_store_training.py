@@ -1,13 +1,12 @@
 """SMEs' own cases, and the training-ready export with its manifest (API and command line)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_support import run_cli
 
 import feedback_store
 from feedback_store import InvalidVerdict, own_case_id
@@ -218,10 +217,7 @@ def test_bad_export_training_input_is_rejected_before_writing(
 
 # -- command line -------------------------------------------------------------------------------
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "feedback_store", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
+    return run_cli("feedback_store", *map(str, args), cwd=ROOT, timeout=60)
 
 
 def test_cli_export_training_prints_path_rows_and_warnings(store, tmp_path):

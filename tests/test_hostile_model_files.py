@@ -14,8 +14,6 @@ import operator
 import os
 import pickle
 import struct
-import subprocess
-import sys
 import time
 import tracemalloc
 import zipfile
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from cli_support import run_cli
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -349,11 +348,10 @@ def test_the_cli_refuses_each_hostile_file_in_one_line_and_runs_nothing(hostile,
     X, y = _rows()
     data = tmp_path / "rows.csv"
     X.assign(y=y).reset_index().to_csv(data, index=False)
-    result = subprocess.run(
-        [sys.executable, "-m", "model", "publish", "--workspace", str(tmp_path / "ws"),
-         "--sprint", "Sprint 1", "--name", "evil", "--model", str(path), "--data", str(data),
-         "--target", "y", "--id-column", "row_id"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    result = run_cli(
+        "model", "publish", "--workspace", str(tmp_path / "ws"),
+        "--sprint", "Sprint 1", "--name", "evil", "--model", str(path), "--data", str(data),
+        "--target", "y", "--id-column", "row_id", timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1

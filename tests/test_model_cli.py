@@ -11,6 +11,7 @@ import sys
 import pandas as pd
 import pytest
 import skops.io as sio
+from cli_support import run_cli
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import Pipeline
@@ -21,9 +22,22 @@ from model.demo import FEATURES, TARGET, load_demo_data
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "model", *args], capture_output=True, text=True, timeout=300
+    return run_cli("model", *args)
+
+
+def test_the_entry_point_runs_from_a_fresh_interpreter(tmp_path):
+    """The other tests fork their CLI from a process that has imported it already
+    (``cli_support``); this one starts ``python -m model`` from nothing."""
+    fresh = subprocess.run(
+        [sys.executable, "-m", "model", "list", "--workspace", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+    forked = run("list", "--workspace", str(tmp_path / "none"))
+    assert fresh.returncode == forked.returncode == 2
+    assert fresh.stderr == forked.stderr
+    assert fresh.stderr.count("\n") == 1 and "Traceback" not in fresh.stderr
 
 
 @pytest.fixture(scope="module")

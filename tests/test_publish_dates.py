@@ -3,14 +3,13 @@ the column and what to do, through the API and the CLI, with nothing written."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io
+from cli_support import run_cli
 from sklearn.linear_model import LogisticRegression
 
 import model
@@ -71,12 +70,11 @@ def test_the_cli_refuses_a_date_column_in_one_line_with_exit_2(tmp_path):
         tmp_path / "demo.parquet"
     )
     project = str(Path(model.__file__).parent.parent)
-    result = subprocess.run(
-        [sys.executable, "-m", "model", "publish", "--workspace", str(tmp_path / "ws"),
-         "--sprint", "S1", "--name", "dated", "--model", str(tmp_path / "model.skops"),
-         "--data", str(tmp_path / "demo.parquet"), "--target", "failure",
-         "--id-column", "machine"],
-        capture_output=True, text=True, timeout=300, cwd=project,
+    result = run_cli(
+        "model", "publish", "--workspace", str(tmp_path / "ws"),
+        "--sprint", "S1", "--name", "dated", "--model", str(tmp_path / "model.skops"),
+        "--data", str(tmp_path / "demo.parquet"), "--target", "failure",
+        "--id-column", "machine", timeout=300, cwd=project,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert result.stderr == f"error: {REFUSAL}\n"
