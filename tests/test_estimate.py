@@ -314,3 +314,16 @@ def test_coalitions_of_column_wise_preprocessing_are_selected_columns_with_the_s
     layer = first_layer(logistic, FrameCodec(X).decode, "binary")
     encoded = FrameCodec(X).encode(X.iloc[:5])
     assert _column_owners(layer.embed(encoded), layer.embed(encoded)) is None
+
+
+def test_a_row_alone_gets_the_values_it_got_in_a_deck_through_the_float32_pass():
+    predict, rows, bg, layer, _ = _small_mlp(8, background=30, random_state=0)
+    deck = estimate_shapley(predict, rows, bg, seed=4, target_error=0.02, layer=layer)
+    for r in (0, 5):
+        alone = estimate_shapley(
+            predict, rows[r : r + 1], bg, seed=4, target_error=0.02, layer=layer
+        )
+        assert alone.permutations[0] == deck.permutations[r]
+        # float32 products may round differently in other blocks: far below the error stated
+        np.testing.assert_allclose(alone.values[0], deck.values[r], atol=1e-9)
+        np.testing.assert_allclose(alone.errors[0], deck.errors[r], atol=1e-9)
