@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from test_publish_contract import NUMERIC, ScoreClassifier, WithoutProba
 
@@ -92,3 +93,26 @@ def test_a_hand_written_model_has_every_row_explained_and_the_cli_explains_any(t
     total = values["base_value"] + sum(values["contributions"].values())
     assert total == pytest.approx(proto.prediction(row_id)["p:1"], abs=1e-6)
     assert values["precomputed"] is True
+
+
+def test_a_row_beyond_the_rows_explained_is_one_line_and_exit_2(tmp_path, files, monkeypatch):
+    # Published with a cap of 60 rows, so 90 of the 150 rows have no stored explanation and
+    # the model, a hand-written class, may not be loaded to explain them.
+    from model import deck
+
+    monkeypatch.setattr(deck, "UNLOADABLE_DECK_ROWS", 60)
+    fitted = pickle.loads((files / "ScoreClassifier.pkl").read_bytes())
+    data = pd.read_csv(files / "demo.csv", index_col="UDI")
+    ws = model.open_workspace(tmp_path / "ws")
+    proto = ws.publish("S1", "hand", fitted, data[NUMERIC], data[TARGET], deck_size=30)
+    beyond = str(proto.precomputed().index[~proto.precomputed().to_numpy()][0])
+    result = run_model(
+        "explain", "--workspace", str(tmp_path / "ws"), "--sprint", "S1", "--prototype", "hand",
+        "--row", beyond,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: row {beyond!r} is not among the 60 of 150 rows explained when publishing, and "
+        "hand's model cannot be loaded back to explain it: its class ScoreClassifier is not one"
+    )
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
