@@ -23,7 +23,7 @@ from model import deck as deck_module
 from model import own_case, persistence
 from model.deck import plan_deck
 from model.demo import TARGET, load_demo_data
-from ui import predictions_table
+from ui import explanations, predictions_table
 
 SPRINT, NAME = "S1", "hand-written"
 DECK = 40  # smaller than the data: a loadable model would leave most rows for later
@@ -188,3 +188,12 @@ def test_the_sme_review_shows_the_row_and_the_own_case_line(published, monkeypat
     assert not at.exception and not at.error
     assert REFUSAL in [i.value.replace("\\", "") for i in at.info]  # markdown escapes off
     assert not [w for w in at.number_input if str(w.key).startswith("own_field_")]
+
+
+def test_the_technical_details_say_the_model_cannot_be_loaded_back(published):
+    proto = model.open_workspace(published).prototype(SPRINT, NAME)
+    (line,) = [line for line in explanations.technical_details(proto.meta) if "loaded back" in line]
+    assert line.startswith("The model cannot be loaded back from its file (")
+    assert "ScoreClassifier is not among the types the app may load" in line
+    loadable = {**proto.meta, "model_untrusted_types": []}
+    assert not [line for line in explanations.technical_details(loadable) if "loaded" in line]

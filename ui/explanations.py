@@ -253,6 +253,14 @@ def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list
     """What a data scientist wants to check, for a "Technical details" expander: the model,
     the SHAP explainer and how many rows each method explained, the units, the base value."""
     lines = [f"Model: {meta.get('estimator', 'unknown')}"]
+    untrusted = meta.get("model_untrusted_types")
+    if untrusted:  # a hand-written class: its rows were explained when publishing
+        named = ", ".join(str(name) for name in untrusted)
+        lines.append(
+            f"The model cannot be loaded back from its file ({named} is not among the types the "
+            "app may load), so rows were explained when publishing and no case of one's own "
+            "can be tried."
+        )
     explainer = (explanation or {}).get("explainer") or meta.get("explainer")
     lines.append(f"Contributions are SHAP values from the {explainer} explainer.")
     methods = meta.get("explainer_methods") or {}
