@@ -137,20 +137,32 @@ def trusted_types() -> frozenset[str]:
     )
 
 
+def _refused(names: set[str]) -> list[str]:
+    """The names among ``names`` that are not in :func:`trusted_types`, without listing
+    scikit-learn's estimators (a second of imports) unless one of them could be one."""
+    unknown = names.difference(_SKLEARN_STATE_TYPES, _NUMPY_SCIPY_TYPES, _PROJECT_TYPES)
+    unknown = unknown.difference(_BOOSTING_TYPES)
+    # Every estimator trusted_types() adds is a class of a "sklearn." module.
+    if any(name.startswith("sklearn.") for name in unknown):
+        unknown -= trusted_types()
+    return sorted(unknown)
+
+
 def untrusted_types(data: bytes) -> list[str]:
     """The types in the skops payload ``data`` that :func:`loads` refuses, by exact name; an
     empty list when the file loads back. Reads the schema only: nothing in it is built."""
     import skops.io as sio
 
-    return sorted(set(sio.get_untrusted_types(data=data)) - trusted_types())
+    return _refused(set(sio.get_untrusted_types(data=data)))
 
 
 def untrusted_parts(estimator) -> list[str]:
     """A quick look, before ``estimator`` is saved, for parts its file could not be loaded
     back with: its own class, and the estimators and Python functions among its parameters
     (``get_params(deep=True)``: a pipeline's steps, a ``FunctionTransformer``'s function),
-    named exactly, that are not in :func:`trusted_types`. The saved file decides
-    (:func:`untrusted_types`); this only lets publishing know early."""
+    named exactly, that are not in :func:`trusted_types`; scikit-learn's own classes are
+    taken as trusted here. The saved file decides (:func:`untrusted_types`); this only lets
+    publishing know early."""
     import types
 
     parts = [estimator]
@@ -163,7 +175,7 @@ def untrusted_parts(estimator) -> list[str]:
             names.add(f"{part.__module__}.{part.__qualname__}")
         elif not isinstance(part, type) and callable(getattr(part, "fit", None)):
             names.add(f"{type(part).__module__}.{type(part).__qualname__}")
-    return sorted(names - trusted_types())
+    return _refused({name for name in names if not name.startswith("sklearn.")})
 
 
 #: What a prototype whose model cannot be loaded back needs instead, said where that matters.

@@ -197,3 +197,14 @@ def test_the_technical_details_say_the_model_cannot_be_loaded_back(published):
     assert "ScoreClassifier is not among the types the app may load" in line
     loadable = {**proto.meta, "model_untrusted_types": []}
     assert not [line for line in explanations.technical_details(loadable) if "loaded" in line]
+
+
+def test_the_saved_file_names_exactly_the_types_loading_refuses(machines):
+    X, y = machines
+    duck = persistence.dumps(ScoreClassifier().fit(X, y))
+    assert [n.rsplit(".", 1)[-1] for n in persistence.untrusted_types(duck)] == ["ScoreClassifier"]
+    with pytest.raises(persistence.ModelFileError, match="not trusted: .*ScoreClassifier"):
+        persistence.loads(duck)
+    linear = persistence.dumps(LogisticRegression(max_iter=500).fit(X, y))
+    assert persistence.untrusted_types(linear) == []
+    persistence.loads(linear)  # what the list says loads, loads
