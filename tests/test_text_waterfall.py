@@ -187,3 +187,9 @@ def test_an_importance_chart_of_two_readings_leaves_its_bars_room():
     )
     bar_size = spec["layer"][0]["mark"]["size"]
     assert (spec["height"] - 80) / 2 >= bar_size + 8
+
+
+def test_a_missing_text_reads_missing_on_one_line():
+    for missing in (None, float("nan")):
+        rows = spec_rows(waterfall_spec(explanation(missing), META))
+        assert rows[1]["label"] == rows[1]["full"] == "note = missing"

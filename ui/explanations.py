@@ -94,8 +94,9 @@ def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str
     """A waterfall step's label and the full label for its tooltip: a free-text reading is
     cut short in the label, on a line of its own under the column's name (``note =`` and
     ``“Broken seal, the pump was…”``: :data:`LINE_BREAK` between them), and whole on hover."""
-    if feature in ((meta or {}).get("text_columns") or []):
-        whole = "" if value is None else " ".join(str(value).split())
+    missing = value is None or (isinstance(value, float) and value != value)  # None or NaN
+    if feature in ((meta or {}).get("text_columns") or []) and not missing:
+        whole = " ".join(str(value).split())
         return f"{feature} ={LINE_BREAK}“{short_text(whole)}”", f"{feature} = “{whole}”"
     label = feature_label(feature, value, meta)
     return label, label
