@@ -57,7 +57,7 @@ from model.estimate import Estimate, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, explained_outputs, source_columns
 from model.explain_exact import exact_shapley
-from model.explain_trees import fast_explainer, output_unit
+from model.explain_trees import fast_explainer, float64_regression, output_unit
 from model.explanation import (
     ESTIMATE,
     ESTIMATE_SEED,
@@ -100,7 +100,8 @@ PROBE_ROWS, PROBE_MAX_FAILING = 64, 0.5
 def model_outputs(estimator, X: pd.DataFrame, task: str) -> np.ndarray:
     """What is explained, ``(n, C)``: probabilities of the explained classes, or values."""
     if task == REGRESSION:
-        return explained_outputs(estimator.predict(X), task)
+        exact = float64_regression(estimator, X)  # XGBoost: its trees summed in float64
+        return explained_outputs(estimator.predict(X) if exact is None else exact, task)
     return explained_outputs(estimator.predict_proba(X), task)
 
 

@@ -27,8 +27,9 @@ XGBOOST, LIGHTGBM, CATBOOST = "xgboost", "lightgbm", "catboost"
 #: XGBoost adds up its trees, and its SHAP values, in float32 (7 significant digits): over a
 #: hundred trees the two sums of one row differ by up to about 1e-6 of the output (measured:
 #: 6e-7 to 1e-6 on log-odds near 10 and on values near 500,000), a difference in XGBoost's
-#: own output rather than in the explanation. Its own values are checked to this, relative to
-#: the output's magnitude; the error found is recorded as for every model.
+#: own output rather than in the explanation. Where ``model.xgboost_shap`` reads the trees,
+#: the float64 sum of the trees is explained instead, to ``ADDITIVITY_TOLERANCE``; elsewhere
+#: (sparse input) XGBoost's own values are checked to this, relative to the output's magnitude.
 XGBOOST_TOLERANCE = 1e-5
 
 

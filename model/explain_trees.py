@@ -13,6 +13,10 @@ explainer once for every row; ``model.explain`` computes its values and checks t
   (value);
 - a linear regression: shap ``LinearExplainer`` (value).
 
+XGBoost adds its trees up in float32; its log-odds and values are explained as the float64 sum
+of its trees (``model.xgboost_shap``), which its prediction is up to float32 rounding: pages
+show that sum, so what they show adds up within 1e-6.
+
 shap 0.51's probability output refuses native categorical splits and multiclass boosting
 models (for LightGBM it returns values off by 0.35, and CatBoost's crashes the process), so
 those are explained exactly in log-odds, the unit the model adds its trees up in.
@@ -40,6 +44,7 @@ from model.explain_boosting import (
 )
 from model.explain_columns import as_float_array, source_columns
 from model.metrics import BINARY, REGRESSION
+from model.xgboost_shap import contributions, xgboost_trees
 
 __all__ = [
     "INTERVENTIONAL_TREE",
@@ -50,6 +55,7 @@ __all__ = [
     "VALUE",
     "FastExplainer",
     "fast_explainer",
+    "float64_regression",
     "output_unit",
 ]
 
@@ -152,6 +158,25 @@ def fast_explainer(estimator, X: pd.DataFrame, background: pd.DataFrame, task: s
     return None
 
 
+def float64_regression(estimator, X: pd.DataFrame) -> np.ndarray | None:
+    """The predictions of an XGBoost regressor (alone or last in a pipeline) as the float64 sum
+    of its trees, which its SHAP values add up to; None for other models.
+
+    XGBoost's own ``predict`` is the same sum in float32, up to about 1e-6 of the value away:
+    pages show this one, so that what they show adds up.
+    """
+    preprocessor, final = split_pipeline(estimator)
+    if boosting_library(final) != XGBOOST or not hasattr(final, "get_booster"):
+        return None
+    Z = X if preprocessor is None else preprocessor.transform(X)
+    if not isinstance(Z, np.ndarray | pd.DataFrame):
+        return None
+    trees = xgboost_trees(final)
+    if trees is None or trees.n_outputs != 1 or trees.link != "identity":
+        return None
+    return trees.outputs(Z)[:, 0]
+
+
 def _interventional(final, Z, Z_background, sources, features) -> FastExplainer:
     import shap
 
@@ -176,6 +201,16 @@ def _boosting_explainer(final, library, Z, Z_background, sources, features, task
         name, unit, outputs = PATH_DEPENDENT_TREE, VALUE, None
     else:
         name, unit, outputs = NATIVE_TREE, LOG_ODDS, partial(margins, final, library)
+    native = partial(native_contributions, final, library)
+    tolerance = ADDITIVITY_TOLERANCE
+    if library == XGBOOST:
+        trees = xgboost_trees(final) if isinstance(Z, np.ndarray | pd.DataFrame) else None
+        if trees is None:  # XGBoost's own float32 values, checked to its precision
+            tolerance = XGBOOST_TOLERANCE
+        elif task != REGRESSION or trees.link == "identity":
+            # the float64 sum of its trees, and their SHAP values (model.xgboost_shap)
+            native = partial(contributions, trees, tolerance=tolerance)
+            outputs = trees.outputs
     return FastExplainer(
         None,
         name,
@@ -183,7 +218,7 @@ def _boosting_explainer(final, library, Z, Z_background, sources, features, task
         Z,
         sources,
         features,
-        native=partial(native_contributions, final, library),
+        native=native,
         outputs=outputs,
-        tolerance=XGBOOST_TOLERANCE if library == XGBOOST else ADDITIVITY_TOLERANCE,
+        tolerance=tolerance,
     )

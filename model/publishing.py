@@ -292,7 +292,10 @@ def _measure_latency(
 def _predictions(estimator, X, y, task, classes):
     frame = pd.DataFrame(index=X.index)
     if task == REGRESSION:
-        predicted = np.asarray(estimator.predict(X), dtype=float)
+        from model.explain_trees import float64_regression  # XGBoost: its trees in float64
+
+        exact = float64_regression(estimator, X)
+        predicted = np.asarray(estimator.predict(X) if exact is None else exact, dtype=float)
         frame["predicted"] = predicted
         probabilities = None
         if y is not None:

@@ -77,6 +77,34 @@ def margins(final, library: str, X) -> np.ndarray:
     return np.asarray(raw, dtype=float).reshape(len(X), -1)
 
 
+def xgboost_leaf_sums(final, X) -> np.ndarray:
+    """The float64 sum of the leaves each row reaches (XGBoost's own traversal), ``(n, C)``."""
+    import json
+
+    import xgboost
+
+    booster = final.get_booster()
+    model = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
+    reached = booster.predict(xgboost.DMatrix(X, enable_categorical=True), pred_leaf=True)
+    reached = np.asarray(reached, dtype=int).reshape(len(X), -1)
+    sums = np.zeros((len(X), max(model["tree_info"]) + 1))
+    for t, (tree, output) in enumerate(zip(model["trees"], model["tree_info"], strict=True)):
+        leaves = np.asarray(tree["split_conditions"], dtype=np.float32).astype(float)
+        sums[:, output] += leaves[reached[:, t]]
+    return sums
+
+
+def assert_model_output(outputs, final, library: str, X) -> None:
+    """``outputs`` are the model's raw output: for XGBoost, which adds its trees up in float32,
+    the float64 sum of its trees (the same up to float32 rounding)."""
+    if library != "xgboost":
+        np.testing.assert_allclose(outputs, margins(final, library, X), rtol=1e-12)
+        return
+    np.testing.assert_allclose(outputs, margins(final, library, X), rtol=1e-5, atol=1e-5)
+    base_margin = outputs - xgboost_leaf_sums(final, X)  # the same on every row
+    np.testing.assert_allclose(base_margin, base_margin[:1].repeat(len(X), 0), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("library", LIBRARIES)
 @pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
 def test_binary_classifiers_are_explained_in_probability_by_interventional_tree_shap(
@@ -111,7 +139,7 @@ def test_native_categorical_splits_are_explained_exactly_in_log_odds(library):
     result = explain_estimator(final, X, X.sample(40, random_state=0), "binary", 2, n_jobs=1)
     assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
     assert result.features[-1] == "grade" and np.abs(result.values[:, -1, 0]).max() > 0
-    np.testing.assert_allclose(result.outputs, margins(final, library, X), rtol=1e-12)
+    assert_model_output(result.outputs, final, library, X)
     assert row_errors(result).max() <= 1e-6
     # the log-odds are the ones behind the probability the pages show
     probability = 1 / (1 + np.exp(-result.outputs[:, 0]))
@@ -127,7 +155,7 @@ def test_multiclass_models_are_explained_exactly_in_log_odds_for_every_class(lib
     result = explain_estimator(final, X, X.sample(40, random_state=0), "multiclass", 3, n_jobs=1)
     assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
     assert result.values.shape == (len(X), 4, 3)
-    np.testing.assert_allclose(result.outputs, margins(final, library, X), rtol=1e-12)
+    assert_model_output(result.outputs, final, library, X)
     assert row_errors(result).max() <= 1e-6
 
 
@@ -146,7 +174,7 @@ def test_regressions_around_500000_add_up_within_1e6_of_the_output(library):
     result = explain_estimator(final, X, X.sample(40, random_state=0), "regression", n_jobs=1)
     assert result.explainer == PATH_DEPENDENT_TREE and result.unit == "value"
     assert 4e5 < np.abs(result.outputs).mean() < 6e5
-    np.testing.assert_allclose(result.outputs[:, 0], final.predict(X), rtol=1e-12)
+    assert_model_output(result.outputs, final, library, X)  # its prediction
     assert row_errors(result).max() <= 1e-6
 
 
@@ -246,26 +274,6 @@ def test_rows_the_tree_explainer_gets_wrong_get_the_exact_explainer_and_only_the
     np.testing.assert_allclose(other.values[0, :, 0], reference[~moved][0], atol=1e-12)
 
 
-def test_xgboost_float32_sums_keep_its_own_values_on_a_large_set():
-    # On 2,000 AI4I rows, XGBoost's float32 sums of a row's SHAP values and of its log-odds
-    # differ by more than 1e-6 on some rows: its own values are checked to its precision
-    # instead of sending every row to the exact explainer (30 s instead of 1 s).
-    pytest.importorskip("xgboost")
-    from bench.data import resampled_rows, training_rows
-
-    def typed(X):
-        plain = X.rename(columns=lambda c: c.replace("[", "(").replace("]", ")"))
-        return plain.assign(Type=pd.Categorical(plain["Type"], categories=["H", "L", "M"]))
-
-    X_train, y_train = training_rows()
-    final = boosting("xgboost", "classifier").set_params(n_estimators=100, max_depth=4)
-    final.fit(typed(X_train), y_train)
-    X = typed(resampled_rows(2_000)[0])
-    result = explain_estimator(final, X, X.sample(50, random_state=0), "binary", 2, n_jobs=1)
-    assert result.methods == {NATIVE_TREE: 2_000}
-    assert row_errors(result).max() <= 1e-5
-
-
 @pytest.mark.parametrize("library", LIBRARIES)
 def test_native_categorical_splits_in_a_pipeline_are_explained_in_log_odds(library):
     from sklearn.compose import ColumnTransformer
@@ -282,5 +290,91 @@ def test_native_categorical_splits_in_a_pipeline_are_explained_in_log_odds(libra
     result = explain_estimator(pipeline, X, X.sample(40, random_state=0), "binary", 2, n_jobs=1)
     assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
     assert result.features == list(X.columns) and np.abs(result.values[:, -1, 0]).max() > 0
-    np.testing.assert_allclose(result.outputs, margins(final, library, prep.transform(X)))
+    assert_model_output(result.outputs, final, library, prep.transform(X))
     assert row_errors(result).max() <= 1e-6
+
+
+# -- XGBoost in float64 ------------------------------------------------------------------------
+
+
+def test_xgboost_values_add_up_to_the_float64_sum_of_its_trees_within_1e6_on_a_large_set():
+    # On 2,000 AI4I rows, XGBoost's float32 sums of a row's SHAP values and of its log-odds
+    # differ by more than 1e-6 on some rows; the float64 sum of its trees, and values that add
+    # up to it, do not, and no row is sent to the exact explainer (30 s instead of 1 s).
+    pytest.importorskip("xgboost")
+    from bench.data import resampled_rows, training_rows
+
+    def typed(X):
+        plain = X.rename(columns=lambda c: c.replace("[", "(").replace("]", ")"))
+        return plain.assign(Type=pd.Categorical(plain["Type"], categories=["H", "L", "M"]))
+
+    X_train, y_train = training_rows()
+    final = boosting("xgboost", "classifier").set_params(n_estimators=100, max_depth=4)
+    final.fit(typed(X_train), y_train)
+    X = typed(resampled_rows(2_000)[0])
+    own = native_contribution_errors(final, X)
+    assert own.max() > 1e-6  # what the float32 sums gave
+    result = explain_estimator(final, X, X.sample(50, random_state=0), "binary", 2, n_jobs=1)
+    assert result.methods == {NATIVE_TREE: 2_000}
+    assert row_errors(result).max() <= 1e-5
+    assert row_errors(result).max() <= 1e-6
+    assert_model_output(result.outputs, final, "xgboost", X)
+
+
+def native_contribution_errors(final, X) -> np.ndarray:
+    """Each row's gap between XGBoost's own SHAP values (with its bias) and its own output."""
+    import xgboost
+
+    matrix = xgboost.DMatrix(X, enable_categorical=True)
+    contributions = np.asarray(final.get_booster().predict(matrix, pred_contribs=True), float)
+    own = margins(final, "xgboost", X)
+    total = contributions.sum(axis=-1).reshape(own.shape)
+    return np.max(np.abs(total - own) / np.maximum(1.0, np.abs(own)), axis=1)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass"])
+def test_xgboost_classifiers_with_many_trees_add_up_within_1e6_in_log_odds(kind):
+    pytest.importorskip("xgboost")
+    X, y = cancer(569)
+    X = with_grade(X, "xgboost")
+    if kind == "multiclass":
+        y = pd.Series(pd.qcut(X["mean area"], 3, labels=False), index=X.index)
+    final = boosting("xgboost", "classifier").set_params(n_estimators=300, max_depth=4)
+    final.fit(X, y)
+    n_classes = 2 if kind == "binary" else 3
+    result = explain_estimator(final, X, X.sample(40, random_state=0), kind, n_classes, n_jobs=1)
+    assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
+    assert_model_output(result.outputs, final, "xgboost", X)
+    assert row_errors(result).max() <= 1e-6
+    # the values are XGBoost's own path-dependent SHAP values, up to its float32 sums
+    contributions = np.asarray(
+        final.get_booster().predict(
+            __import__("xgboost").DMatrix(X, enable_categorical=True), pred_contribs=True
+        ),
+        float,
+    ).reshape(len(X), -1, len(X.columns) + 1)
+    np.testing.assert_allclose(
+        result.values, np.transpose(contributions[:, :, :-1], (0, 2, 1)), atol=1e-5
+    )
+
+
+def test_an_xgboost_regression_of_300_trees_adds_up_within_1e6_after_storage(tmp_path):
+    pytest.importorskip("xgboost")
+    X, price = house_prices("xgboost")
+    final = boosting("xgboost", "regressor").set_params(n_estimators=300, max_depth=4)
+    final.fit(X, price)
+    own = final.predict(X).astype(float)
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S", "prices", final, X, price, deck_size=100)
+    predicted = proto.predictions()["predicted"]
+    stored = proto.shap_values()
+    total = proto.base_value(None) + stored.sum(axis=1)
+    shown = predicted.loc[stored.index]
+    assert (np.abs(total - own[X.index.get_indexer(stored.index)]) / shown.abs()).max() > 1e-6
+    assert (np.abs(total - shown) / shown.abs()).max() <= 1e-6
+    assert np.abs(predicted - own).max() <= 1e-5 * np.abs(own).max()  # XGBoost's, in float64
+    for row_id in proto.precomputed()[~proto.precomputed()].index[:3]:
+        explained = ws.explain("S", "prices", row_id)
+        assert abs(explained["output"] - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
+        total = explained["base_value"] + sum(explained["contributions"].values())
+        assert abs(total - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
