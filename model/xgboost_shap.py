@@ -21,6 +21,7 @@ is checked against XGBoost's own ``pred_leaf``, so a split read wrongly is never
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,8 @@ __all__ = ["FLOAT32_AGREEMENT", "XGBoostTrees", "contributions", "xgboost_trees"
 #: How far XGBoost's float32 output may be from the float64 sum of its trees, relative to the
 #: output's magnitude (at least 1): its float32 running sum over a few hundred trees.
 FLOAT32_AGREEMENT = 1e-5
+#: Rows on which that is checked: a base margin read wrongly shows on every row.
+CHECKED_ROWS = 64
 
 _LINKS = {
     "binary:logistic": "logit",
@@ -74,6 +77,9 @@ class XGBoostTrees:
     n_outputs: int
     iterations: tuple[int, int]
     link: str  # how the output becomes a prediction: "identity", "logit" or "log"
+    #: The rows ``outputs`` last saw (a fingerprint), their outputs and the leaves they reach:
+    #: an explanation asks for the outputs and then for the values of the same rows
+    _last_outputs: tuple | None = None
 
     def matrix(self, rows) -> np.ndarray:
         """``rows`` as XGBoost reads them: float32, categories as their codes, NaN missing."""
@@ -88,16 +94,6 @@ class XGBoostTrees:
                     columns.append(column.to_numpy(dtype=np.float32, na_value=np.nan))
             return np.column_stack(columns) if columns else np.empty((len(rows), 0), np.float32)
         return np.asarray(rows, dtype=np.float32)
-
-    def _goes_left(self, tree: dict, node: int, x: np.ndarray) -> np.ndarray:
-        value = x[:, tree["split_indices"][node]]
-        missing = np.isnan(value)
-        if tree["split_type"][node] == 1:
-            # categories in the node's set go right; missing ones follow the default
-            left = ~np.isin(value, tree["categories_of"][node])
-        else:
-            left = value < np.float32(tree["split_conditions"][node])
-        return np.where(missing, bool(tree["default_left"][node]), left)
 
     def _leaves(self, index: int) -> list[_Leaf]:
         tree = self.trees[index]
@@ -135,79 +131,142 @@ class XGBoostTrees:
 
         return xgboost.DMatrix(rows, enable_categorical=True, missing=np.nan)
 
-    def reached_leaves(self, rows) -> np.ndarray:
-        """The leaf (node id) each row reaches in each tree, as XGBoost says, ``(n, T)``."""
-        leaves = self.booster.predict(
-            self._dmatrix(rows),
-            pred_leaf=True,
-            iteration_range=self.iterations,
-            validate_features=False,
+    def _predict(self, matrix, **kind) -> np.ndarray:
+        raw = self.booster.predict(
+            matrix, iteration_range=self.iterations, validate_features=False, **kind
         )
-        return np.asarray(leaves, dtype=np.int64).reshape(_n_rows(rows), -1)
+        return np.asarray(raw)
 
-    def outputs(self, rows) -> np.ndarray:
+    def reached_leaves(self, rows, matrix=None) -> np.ndarray:
+        """The leaf (node id) each row reaches in each tree, as XGBoost says, ``(n, T)``."""
+        matrix = self._dmatrix(rows) if matrix is None else matrix
+        leaves = self._predict(matrix, pred_leaf=True)
+        return leaves.astype(np.int64).reshape(_n_rows(rows), -1)
+
+    def outputs(self, rows, matrix=None) -> np.ndarray:
         """The model's output on ``rows`` in float64, ``(n, C)``: the base margin plus the
         leaves XGBoost's own traversal reaches. Raises ``ValueError`` where XGBoost's float32
-        output is further from it than ``FLOAT32_AGREEMENT`` (the trees were read wrongly)."""
-        reached = self.reached_leaves(rows)
+        output is further from it than ``FLOAT32_AGREEMENT`` on the first rows (the base
+        margin was read wrongly)."""
+        key = _fingerprint(rows)
+        if key is not None and self._last_outputs is not None and self._last_outputs[0] == key:
+            return self._last_outputs[1].copy()
+        reached = self.reached_leaves(rows, matrix)
         outputs = np.tile(self.base_margin, (len(reached), 1))
         for t, tree in enumerate(self.trees):
             outputs[:, self.tree_outputs[t]] += tree["leaf_values"][reached[:, t]]
-        own = self.booster.predict(
-            self._dmatrix(rows),
-            output_margin=True,
-            iteration_range=self.iterations,
-            validate_features=False,
-        )
-        own = np.asarray(own, dtype=float).reshape(len(outputs), -1)
-        gap = np.abs(outputs - own) / np.maximum(1.0, np.abs(own))
+        head = rows.iloc[:CHECKED_ROWS] if isinstance(rows, pd.DataFrame) else rows[:CHECKED_ROWS]
+        own = self._predict(self._dmatrix(head), output_margin=True).astype(float)
+        own = own.reshape(len(head), -1)
+        gap = np.abs(outputs[: len(head)] - own) / np.maximum(1.0, np.abs(own))
         if len(gap) and gap.max() > FLOAT32_AGREEMENT:
             raise ValueError(
                 f"the float64 sum of the XGBoost trees is {gap.max():.2g} off XGBoost's output"
             )
-        return outputs
+        self._last_outputs = (key, outputs, reached)
+        return outputs.copy()
 
     def base(self) -> np.ndarray:
         """The expected output over the trees' training cover, ``(C,)``: the base value of
-        the path-dependent SHAP values."""
+        the path-dependent SHAP values (a leaf's weight, the product of the cover fractions
+        down its path, is its cover over the root's)."""
         base = self.base_margin.copy()
-        for t in range(len(self.trees)):
-            for leaf in self._leaves(t):
-                base[leaf.output] += leaf.value * float(np.prod(leaf.fractions))
+        for t, tree in enumerate(self.trees):
+            cover = np.asarray(tree["sum_hessian"], dtype=float)
+            if cover[0] > 0:
+                leaves = np.asarray(tree["left_children"]) == -1
+                weights = cover[leaves] / cover[0]
+                base[self.tree_outputs[t]] += float(tree["leaf_values"][leaves] @ weights)
         return base
 
-    def shap_values(self, rows) -> np.ndarray:
+    def _paths(self, index: int) -> dict:
+        """Tree ``index``'s leaves as arrays (built once): per leaf ``l`` and position ``p``
+        on its path, the node, its direction and the slot (distinct feature) it belongs to;
+        per slot its feature; per leaf the Shapley table times its value."""
+        tree = self.trees[index]
+        if "paths" in tree:
+            return tree["paths"]
+        leaves = self._leaves(index)
+        depth = max(1, max(sum(len(c) for c in leaf.conditions) for leaf in leaves))
+        slots = max(1, max(len(leaf.features) for leaf in leaves))
+        L = len(leaves)
+        nodes = np.zeros((L, depth), dtype=np.int64)
+        left = np.ones((L, depth), dtype=bool)
+        bits = np.zeros((L, depth), dtype=np.int64)  # 1 << slot; 0 where the path has ended
+        features = np.zeros((L, slots), dtype=np.int64)
+        tables = np.zeros((L, 1 << slots, slots))
+        for i, leaf in enumerate(leaves):
+            p = 0
+            for k, conditions in enumerate(leaf.conditions):
+                for node, goes_left in conditions:
+                    nodes[i, p], left[i, p], bits[i, p] = node, goes_left, 1 << k
+                    p += 1
+            d = len(leaf.features)
+            features[i, :d] = leaf.features
+            if d:
+                tables[i, : 1 << d, :d] = leaf.value * _shapley_table(leaf.fractions)
+        tree["paths"] = {
+            "nodes": nodes,
+            "left": left,
+            "bits": bits,
+            "full": np.array([(1 << len(leaf.features)) - 1 for leaf in leaves]),
+            # slot (leaf, k) -> its feature, as a matrix: the values are phi @ to_features
+            "to_features": np.eye(self.n_features)[features.ravel()],
+            "tables": tables,
+            "leaf_nodes": np.array([leaf.node for leaf in leaves]),
+            "output": self.tree_outputs[index],
+        }
+        return tree["paths"]
+
+    def _decisions(self, tree: dict, x: np.ndarray) -> np.ndarray:
+        """Whether each row goes left at each node, ``(n, nodes)`` (leaves: anything)."""
+        split = np.asarray(tree["split_indices"])
+        value = x[:, split]
+        left = value < np.asarray(tree["split_conditions"], dtype=np.float32)[None, :]
+        for node, categories in tree["categories_of"].items():
+            # categories in the node's set go right
+            left[:, node] = ~np.isin(value[:, node], categories)
+        default = np.asarray(tree["default_left"], dtype=bool)
+        return np.where(np.isnan(value), default[None, :], left)
+
+    def shap_values(self, rows, reached=None) -> np.ndarray:
         """Path-dependent tree SHAP values of the float64 output, ``(n, M, C)``. Raises
-        ``ValueError`` if a row's leaf read here is not the one XGBoost reaches."""
+        ``ValueError`` if a row's leaf read here is not the one XGBoost reaches (``reached``,
+        from ``reached_leaves``, if the caller has it)."""
         x = self.matrix(rows)
         n = len(x)
         values = np.zeros((n, self.n_features, self.n_outputs))
-        reached = np.zeros((n, len(self.trees)), dtype=np.int64)
+        mine = np.zeros((n, len(self.trees)), dtype=np.int64)
         for t, tree in enumerate(self.trees):
-            decisions = {}
-            for leaf in self._leaves(t):
-                patterns = np.zeros(n, dtype=np.int64)
-                for k, conditions in enumerate(leaf.conditions):
-                    met = np.ones(n, dtype=bool)
-                    for node, goes_left in conditions:
-                        if node not in decisions:
-                            decisions[node] = self._goes_left(tree, node, x)
-                        met &= decisions[node] if goes_left else ~decisions[node]
-                    patterns |= met.astype(np.int64) << k
-                d = len(leaf.features)
-                reached[patterns == (1 << d) - 1, t] = leaf.node
-                if d == 0:
-                    continue
-                table = leaf.value * _shapley_table(leaf.fractions)  # (2**d, d)
-                for k, feature in enumerate(leaf.features):
-                    values[:, feature, leaf.output] += table[patterns, k]
-        if n and not np.array_equal(reached, self.reached_leaves(rows)):
+            paths = self._paths(t)
+            decisions = self._decisions(tree, x)
+            met = decisions[:, paths["nodes"]] == paths["left"][None]  # (n, L, depth)
+            failed = np.bitwise_or.reduce(np.where(met, 0, paths["bits"][None]), axis=2)
+            patterns = paths["full"][None, :] & ~failed  # (n, L)
+            at_leaf = patterns == paths["full"][None, :]
+            mine[:, t] = paths["leaf_nodes"][np.argmax(at_leaf, axis=1)]
+            leaves = np.arange(len(paths["full"]))[None, :]
+            phi = paths["tables"][leaves, patterns]  # (n, L, slots)
+            values[:, :, paths["output"]] += phi.reshape(n, -1) @ paths["to_features"]
+        if reached is None and n:
+            reached = self.reached_leaves(rows)
+        if n and not np.array_equal(mine, reached):
             raise ValueError("a split of the XGBoost trees was read differently from XGBoost")
         return values
 
 
 def _n_rows(rows) -> int:
     return rows.shape[0]
+
+
+def _fingerprint(rows) -> tuple | None:
+    if isinstance(rows, np.ndarray) and rows.dtype == object:
+        return None  # its bytes are addresses, not values
+    if isinstance(rows, pd.DataFrame):
+        hashed = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    else:
+        hashed = np.ascontiguousarray(rows)
+    return rows.shape, hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()
 
 
 @cache
@@ -293,21 +352,18 @@ def contributions(trees: XGBoostTrees, rows, tolerance: float) -> tuple[np.ndarr
     with the float64 base, they add up to the float64 output within ``tolerance`` of its
     magnitude (at least 1); the other rows' values are computed here in float64.
     """
-    own = trees.booster.predict(
-        trees._dmatrix(rows),
-        pred_contribs=True,
-        iteration_range=trees.iterations,
-        validate_features=False,
-    )
-    own = np.asarray(own, dtype=float)
+    matrix = trees._dmatrix(rows)
+    own = trees._predict(matrix, pred_contribs=True).astype(float)
     if own.ndim == 2:
         own = own[:, None, :]
     values = np.transpose(own[:, :, :-1], (0, 2, 1))  # (n, M, C)
     base = trees.base()
-    outputs = trees.outputs(rows)
+    outputs = trees.outputs(rows, matrix)
     gap = np.abs(base[None, :] + values.sum(axis=1) - outputs)
     wrong = np.flatnonzero(np.max(gap / np.maximum(1.0, np.abs(outputs)), axis=1) > tolerance)
     if len(wrong):
         picked = rows.iloc[wrong] if isinstance(rows, pd.DataFrame) else rows[wrong]
-        values[wrong] = trees.shap_values(picked)
+        known = trees._last_outputs
+        reached = known[2][wrong] if known is not None else None  # this call's
+        values[wrong] = trees.shap_values(picked, reached)
     return values, base
