@@ -35,6 +35,12 @@ __all__ = ["FLOAT32_AGREEMENT", "XGBoostTrees", "contributions", "xgboost_trees"
 #: How far XGBoost's float32 output may be from the float64 sum of its trees, relative to the
 #: output's magnitude (at least 1): its float32 running sum over a few hundred trees.
 FLOAT32_AGREEMENT = 1e-5
+#: Rows explained together: a block holds (rows, leaves of a tree, features on a path) floats.
+BLOCK_ROWS = 2048
+#: Up to this many distinct features on a path every value is computed here in float64 (a
+#: leaf's table holds 2**d values per feature); deeper trees keep XGBoost's own values
+#: where they add up, computing here only the rows where they do not.
+MAX_PATH_FEATURES = 8
 #: Rows on which that is checked: a base margin read wrongly shows on every row.
 CHECKED_ROWS = 64
 
@@ -229,6 +235,27 @@ class XGBoostTrees:
         default = np.asarray(tree["default_left"], dtype=bool)
         return np.where(np.isnan(value), default[None, :], left)
 
+    def _tree_values(self, t: int, tree: dict, x: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Add tree ``t``'s SHAP values of rows ``x`` to ``values``; return the leaf each row
+        reaches."""
+        paths = self._paths(t)
+        decisions = self._decisions(tree, x)
+        met = decisions[:, paths["nodes"]] == paths["left"][None]  # (n, L, depth)
+        failed = np.bitwise_or.reduce(np.where(met, 0, paths["bits"][None]), axis=2)
+        patterns = paths["full"][None, :] & ~failed  # (n, L): the slots whose splits are met
+        at_leaf = patterns == paths["full"][None, :]
+        leaves = np.arange(len(paths["full"]))[None, :]
+        phi = paths["tables"][leaves, patterns]  # (n, L, slots)
+        values[:, :, paths["output"]] += phi.reshape(len(x), -1) @ paths["to_features"]
+        return paths["leaf_nodes"][np.argmax(at_leaf, axis=1)]
+
+    def path_features(self) -> int:
+        """The most distinct features on one path from a root to a leaf."""
+        return max(
+            (len(leaf.features) for t in range(len(self.trees)) for leaf in self._leaves(t)),
+            default=0,
+        )
+
     def shap_values(self, rows, reached=None) -> np.ndarray:
         """Path-dependent tree SHAP values of the float64 output, ``(n, M, C)``. Raises
         ``ValueError`` if a row's leaf read here is not the one XGBoost reaches (``reached``,
@@ -237,17 +264,10 @@ class XGBoostTrees:
         n = len(x)
         values = np.zeros((n, self.n_features, self.n_outputs))
         mine = np.zeros((n, len(self.trees)), dtype=np.int64)
-        for t, tree in enumerate(self.trees):
-            paths = self._paths(t)
-            decisions = self._decisions(tree, x)
-            met = decisions[:, paths["nodes"]] == paths["left"][None]  # (n, L, depth)
-            failed = np.bitwise_or.reduce(np.where(met, 0, paths["bits"][None]), axis=2)
-            patterns = paths["full"][None, :] & ~failed  # (n, L)
-            at_leaf = patterns == paths["full"][None, :]
-            mine[:, t] = paths["leaf_nodes"][np.argmax(at_leaf, axis=1)]
-            leaves = np.arange(len(paths["full"]))[None, :]
-            phi = paths["tables"][leaves, patterns]  # (n, L, slots)
-            values[:, :, paths["output"]] += phi.reshape(n, -1) @ paths["to_features"]
+        for start in range(0, n, BLOCK_ROWS):  # a block's (rows, leaves, slots) stays small
+            block = slice(start, start + BLOCK_ROWS)
+            for t, tree in enumerate(self.trees):
+                mine[block, t] = self._tree_values(t, tree, x[block], values[block])
         if reached is None and n:
             reached = self.reached_leaves(rows)
         if n and not np.array_equal(mine, reached):
@@ -348,10 +368,15 @@ def xgboost_trees(final) -> XGBoostTrees | None:
 def contributions(trees: XGBoostTrees, rows, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """Path-dependent SHAP values of the float64 output ``(values (n, M, C), base (C,))``.
 
-    XGBoost's own values (``pred_contribs``, summed in float32) are kept on the rows where,
-    with the float64 base, they add up to the float64 output within ``tolerance`` of its
-    magnitude (at least 1); the other rows' values are computed here in float64.
+    Computed here in float64 (faster than XGBoost's ``pred_contribs`` on one thread). For
+    trees with more than ``MAX_PATH_FEATURES`` distinct features on a path, XGBoost's own
+    values (summed in float32) are kept on the rows where, with the float64 base, they add up
+    to the float64 output within ``tolerance`` of its magnitude (at least 1), and only the
+    other rows' values are computed here.
     """
+    if trees.path_features() <= MAX_PATH_FEATURES:
+        trees.outputs(rows)
+        return trees.shap_values(rows, trees._last_outputs[2]), trees.base()
     matrix = trees._dmatrix(rows)
     own = trees._predict(matrix, pred_contribs=True).astype(float)
     if own.ndim == 2:

@@ -378,3 +378,26 @@ def test_an_xgboost_regression_of_300_trees_adds_up_within_1e6_after_storage(tmp
         assert abs(explained["output"] - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
         total = explained["base_value"] + sum(explained["contributions"].values())
         assert abs(total - predicted[row_id]) <= 1e-6 * abs(predicted[row_id])
+
+
+def test_xgboost_deep_trees_keep_its_own_values_where_they_add_up_and_recompute_the_rest(
+    monkeypatch,
+):
+    # Trees with more distinct features on a path than model.xgboost_shap tabulates keep
+    # XGBoost's float32 values on the rows where they add up, and get float64 values elsewhere.
+    pytest.importorskip("xgboost")
+    import model.xgboost_shap as xgboost_shap
+
+    X, y = cancer(569)
+    X = with_grade(X, "xgboost")
+    final = boosting("xgboost", "classifier").set_params(n_estimators=300, max_depth=4)
+    final.fit(X, y)
+    background = X.sample(40, random_state=0)
+    exact = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
+    assert native_contribution_errors(final, X).max() > 1e-6  # some rows need recomputing
+    monkeypatch.setattr(xgboost_shap, "MAX_PATH_FEATURES", 0)
+    kept = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
+    assert kept.methods == {NATIVE_TREE: len(X)}
+    assert row_errors(kept).max() <= 1e-6
+    np.testing.assert_allclose(kept.outputs, exact.outputs, rtol=1e-15)
+    np.testing.assert_allclose(kept.values, exact.values, atol=1e-5)
