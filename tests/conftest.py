@@ -141,10 +141,42 @@ SLOW_FILES = frozenset(
 )
 
 
+#: Files that take longest, longest first. The run starts them first so that, with the two
+#: pytest-xdist workers of ``addopts``, no long file is left to end the run alone on one worker.
+LONGEST_FIRST = (
+    "test_demo.py",
+    "test_model_cli.py",
+    "test_bench.py",
+    "test_readonly_workspace.py",
+    "test_publish_crash.py",
+    "test_hostile_model_files.py",
+    "test_feedback_store_agreement_scale.py",
+    "test_model_deck.py",
+    "test_estimate.py",
+    "test_feedback_store_reliability.py",
+)
+#: The xdist group of every browser test: one worker runs them one after another (two
+#: Chromiums and two servers at once on two cores made their timeouts flaky).
+BROWSER_GROUP = "browser"
+
+
+def _run_order(item: pytest.Item) -> int:
+    if item.get_closest_marker("browser"):
+        return -1
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items):
+    """Mark the slow tests, group every test by file for pytest-xdist (a module's fixtures are
+    built once, on one worker) with the browser tests in one group, and run the longest first."""
     for item in items:
         if item.path.name in SLOW_FILES or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+        group = BROWSER_GROUP if item.get_closest_marker("browser") else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=_run_order)  # stable: a file's tests stay together and in their order
 
 
 @pytest.fixture(scope="session")
