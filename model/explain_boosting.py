@@ -18,6 +18,7 @@ __all__ = [
     "XGBOOST_TOLERANCE",
     "boosting_library",
     "has_native_categorical",
+    "lightgbm_log_odds",
     "margins",
     "native_contributions",
 ]
@@ -57,6 +58,43 @@ def has_native_categorical(final, library: str) -> bool:
         booster = final.booster_
         return bool(booster.pandas_categorical) or "cat_boundaries=" in booster.model_to_string()
     return len(final.get_cat_feature_indices()) > 0
+
+
+def lightgbm_log_odds(final) -> tuple[float | None, bool]:
+    """For a LightGBM binary classifier: ``(scale, misread)``. Its raw score times ``scale``
+    is the log-odds of its probability (``scale`` is its ``sigmoid`` parameter; None where
+    no multiple is: a random forest averages its trees, linear trees have no SHAP values of
+    their own). ``misread`` says whether shap 0.51's probability explainer gets the model
+    wrong on every row (measured on 30 features: up to 0.45 off with ``zero_as_missing``,
+    0.15 with ``sigmoid=2``, 0.40 with linear trees, 0.48 with ``boosting_type="rf"``)."""
+    booster = final.booster_
+    dump = booster.dump_model()
+    objective = str(dump.get("objective", "")).split()
+    settings = dict(part.split(":", 1) for part in objective[1:] if ":" in part)
+    scale = float(settings.get("sigmoid", 1.0))
+    linear = "is_linear=1" in booster.model_to_string()
+    averaged = bool(dump.get("average_output"))
+    misread = scale != 1.0 or linear or averaged or _zero_as_missing(dump["tree_info"])
+    return (None if linear or averaged else scale), misread
+
+
+def _zero_as_missing(trees: list[dict]) -> bool:
+    nodes = [tree["tree_structure"] for tree in trees]
+    while nodes:
+        node = nodes.pop()
+        if "left_child" in node:
+            if node.get("missing_type") == "Zero":
+                return True
+            nodes += [node["left_child"], node["right_child"]]
+    return False
+
+
+def scaled(compute, scale: float, rows):
+    """``compute(rows)`` (an array or a tuple of arrays) times ``scale``."""
+    result = compute(rows)
+    if isinstance(result, tuple):
+        return tuple(part * scale for part in result)
+    return result * scale
 
 
 def margins(final, library: str, rows) -> np.ndarray:

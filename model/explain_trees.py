@@ -7,8 +7,10 @@ explainer once for every row; ``model.explain`` computes its values and checks t
   (probability or value);
 - scikit-learn gradient boosting classifier, and XGBoost, LightGBM and CatBoost binary
   classifiers with numeric splits only: shap ``TreeExplainer``, interventional (probability);
-- XGBoost, LightGBM and CatBoost classifiers with native categorical splits, or multiclass:
-  the library's own path-dependent SHAP values (log-odds);
+- XGBoost, LightGBM and CatBoost classifiers with native categorical splits, or multiclass,
+  and LightGBM binary classifiers whose settings shap's probability explainer misreads
+  (``zero_as_missing``, a ``sigmoid`` other than 1): the library's own path-dependent SHAP
+  values (log-odds);
 - XGBoost, LightGBM and CatBoost regressors: the library's own path-dependent SHAP values
   (value);
 - a linear regression: shap ``LinearExplainer`` (value).
@@ -35,12 +37,15 @@ from sklearn.pipeline import Pipeline
 
 from model.config import ADDITIVITY_TOLERANCE
 from model.explain_boosting import (
+    LIGHTGBM,
     XGBOOST,
     XGBOOST_TOLERANCE,
     boosting_library,
     has_native_categorical,
+    lightgbm_log_odds,
     margins,
     native_contributions,
+    scaled,
 )
 from model.explain_columns import as_float_array, source_columns
 from model.metrics import BINARY, REGRESSION
@@ -192,16 +197,23 @@ def _interventional(final, Z, Z_background, sources, features) -> FastExplainer:
 
 
 def _boosting_explainer(final, library, Z, Z_background, sources, features, task):
-    native = has_native_categorical(final, library)
-    if task == BINARY and not native:
+    categorical = has_native_categorical(final, library)
+    scale, misread = 1.0, False
+    if library == LIGHTGBM and task == BINARY:
+        scale, misread = lightgbm_log_odds(final)
+    if task == BINARY and not categorical and not misread:
         numbers, background = as_float_array(Z), as_float_array(Z_background)
         if numbers is not None and background is not None:
             return _interventional(final, numbers, background, sources, features)
+    if scale is None:  # no exact log-odds of its own: the exact or estimated explainer
+        return None
+    native = partial(native_contributions, final, library)
     if task == REGRESSION:
         name, unit, outputs = PATH_DEPENDENT_TREE, VALUE, None
     else:
         name, unit, outputs = NATIVE_TREE, LOG_ODDS, partial(margins, final, library)
-    native = partial(native_contributions, final, library)
+        if scale != 1.0:  # LightGBM's sigmoid parameter: log-odds = scale * raw score
+            native, outputs = partial(scaled, native, scale), partial(scaled, outputs, scale)
     tolerance = ADDITIVITY_TOLERANCE
     if library == XGBOOST:
         trees = xgboost_trees(final) if isinstance(Z, np.ndarray | pd.DataFrame) else None

@@ -401,3 +401,61 @@ def test_xgboost_deep_trees_keep_its_own_values_where_they_add_up_and_recompute_
     assert row_errors(kept).max() <= 1e-6
     np.testing.assert_allclose(kept.outputs, exact.outputs, rtol=1e-15)
     np.testing.assert_allclose(kept.values, exact.values, atol=1e-5)
+
+
+# -- LightGBM settings shap's probability explainer misreads ----------------------------------
+
+
+def lightgbm_with(settings: dict, rows: int = 400, columns: int = 30):
+    """A LightGBM binary classifier on ``columns`` breast-cancer features, a third of the
+    values zero (as many measurements are), with ``settings``."""
+    lightgbm = pytest.importorskip("lightgbm")
+    data = load_breast_cancer(as_frame=True)
+    X = data.data.iloc[:rows, :columns].copy()
+    X = X.mask(np.random.default_rng(0).random(X.shape) < 0.3, 0.0)
+    X.index = X.index.astype(str)
+    y = data.target.iloc[:rows].set_axis(X.index)
+    model = lightgbm.LGBMClassifier(n_estimators=40, verbose=-1, n_jobs=1, **settings)
+    return model.fit(X, y), X
+
+
+def interventional_probability_error(final, X, background) -> float:
+    explainer = shap.TreeExplainer(
+        final,
+        data=background.to_numpy(float),
+        model_output="probability",
+        feature_perturbation="interventional",
+    )
+    values = explainer.shap_values(X.to_numpy(float), check_additivity=False)
+    total = explainer.expected_value + values.sum(axis=1)
+    return float(np.abs(total - final.predict_proba(X)[:, 1]).max())
+
+
+@pytest.mark.parametrize(
+    "settings", [{"zero_as_missing": True}, {"sigmoid": 2.0}], ids=["zero-as-missing", "sigmoid"]
+)
+def test_lightgbm_settings_shap_misreads_are_explained_exactly_in_log_odds(settings):
+    final, X = lightgbm_with(settings)
+    background = X.sample(40, random_state=0)
+    assert interventional_probability_error(final, X, background) > 0.01  # every row sampled
+    result = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
+    assert result.explainer == NATIVE_TREE and result.unit == "log-odds"
+    assert result.methods == {NATIVE_TREE: len(X)}
+    assert row_errors(result).max() <= 1e-6
+    # log-odds of the probability the pages show (sigmoid=2: twice LightGBM's raw score)
+    probability = 1 / (1 + np.exp(-result.outputs[:, 0]))
+    np.testing.assert_allclose(probability, final.predict_proba(X)[:, 1], atol=1e-9)
+    scale = settings.get("sigmoid", 1.0)
+    raw = final.predict(X, pred_contrib=True)
+    np.testing.assert_allclose(result.values[:, :, 0], scale * raw[:, :-1], rtol=1e-12)
+
+
+def test_a_lightgbm_random_forest_has_no_log_odds_of_its_own_and_gets_the_exact_explainer():
+    final, X = lightgbm_with(
+        {"boosting_type": "rf", "subsample": 0.8, "subsample_freq": 1}, rows=120, columns=6
+    )
+    background = X.sample(20, random_state=0)
+    assert interventional_probability_error(final, X, background) > 0.01
+    result = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
+    assert result.unit == "probability" and result.methods == {EXACT: len(X)}
+    assert row_errors(result).max() <= 1e-6
