@@ -282,12 +282,15 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     if mvp in tied:
         versus = comparisons[mvp]
         others = [c.against for c in clear]
+        uncertain = (
+            f"the difference from {mvp} is within the uncertainty (about {money(versus.saving)} "
+            f"a month, {pct} interval {_range(versus.low, versus.high, currency)})"
+        )
         return (
-            f"No prototype is clearly cheaper than the current MVP, {mvp}: {best.name} would "
-            f"save about {money(versus.saving)} a month, but that is within the uncertainty "
-            f"({pct} interval {_range(versus.low, versus.high, currency)}). "
-            f"{_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more. "
-            + _keep_or_switch(best, next(c for c in priced if c.name == mvp), money, monthly)
+            _keep_or_switch(
+                best, next(c for c in priced if c.name == mvp), uncertain, money, monthly
+            )  # fmt: skip
+            + f" {_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
         )
     running = {c.name: c.running for c in priced}
     if mvp == best.name:
@@ -324,24 +327,26 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
 _SAME_RUNNING = 0.005
 
 
-def _keep_or_switch(best: PrototypeCost, mvp: PrototypeCost, money, monthly) -> str:
-    """What to do when the cheapest estimate is within the uncertainty of the MVP: running
-    costs are known exactly, so a lower one is a certain saving; otherwise keep the MVP."""
+def _keep_or_switch(best: PrototypeCost, mvp: PrototypeCost, uncertain: str, money, monthly) -> str:
+    """What to do, said first, when the cheapest estimate is within the uncertainty of the MVP
+    (``uncertain`` says so with the figures): running costs are known exactly, so a lower one is
+    a certain saving; otherwise keep the MVP."""
     extra = best.running - mvp.running
     once = (
-        f", and putting {best.name} into production would cost about {money(best.one_off)} once"
+        f", and putting it into production would cost about {money(best.one_off)} once"
         if best.one_off
         else ""
     )
     if extra < -_SAME_RUNNING:
         return (
-            f"So choose {best.name} ({monthly(best)}): it costs {money(-extra)} a month less "
-            f"to run than {mvp.name}, a saving that does not depend on its errors{once}."
+            f"Choose {best.name} ({monthly(best)}): it costs {money(-extra)} a month less to run "
+            f"than the current MVP, {mvp.name}, a saving that does not depend on its errors; "
+            f"with its errors counted, {uncertain}{once}."
         )
     runs = "the same" if extra <= _SAME_RUNNING else f"{money(extra)} a month more"
     return (
-        f"So keep {mvp.name} ({monthly(mvp)}): {best.name} costs {runs} to run, so switching "
-        f"gains nothing certain{once}."
+        f"Keep the current MVP, {mvp.name} ({monthly(mvp)}). {_capital(best.name)} might cost "
+        f"less, but {uncertain}, it costs {runs} to run{once}."
     )
 
 
