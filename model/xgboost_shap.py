@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from math import factorial
 
@@ -83,6 +83,8 @@ class XGBoostTrees:
     n_outputs: int
     iterations: tuple[int, int]
     link: str  # how the output becomes a prediction: "identity", "logit" or "log"
+    #: per categorical feature (by position), its categories in training order, if stored
+    categories: dict = field(default_factory=dict)
     #: The rows ``outputs`` last saw (a fingerprint), their outputs and the leaves they reach:
     #: an explanation asks for the outputs and then for the values of the same rows
     _last_outputs: tuple | None = None
@@ -91,9 +93,13 @@ class XGBoostTrees:
         """``rows`` as XGBoost reads them: float32, categories as their codes, NaN missing."""
         if isinstance(rows, pd.DataFrame):
             columns = []
-            for _, column in rows.items():
+            for j, (_, column) in enumerate(rows.items()):
                 if isinstance(column.dtype, pd.CategoricalDtype):
-                    codes = column.cat.codes.to_numpy().astype(np.float32)
+                    known = self.categories.get(j)
+                    if known is None:
+                        codes = column.cat.codes.to_numpy().astype(np.float32)
+                    else:  # XGBoost codes categories as it saw them in training
+                        codes = known.get_indexer(column.astype(object)).astype(np.float32)
                     codes[codes < 0] = np.nan
                     columns.append(codes)
                 else:
@@ -362,7 +368,21 @@ def xgboost_trees(final) -> XGBoostTrees | None:
         n_outputs,
         (0, last),
         _LINKS[learner["objective"]["name"]],
+        _training_categories(gradient["model"].get("cats") or {}),
     )
+
+
+def _training_categories(cats: dict) -> dict:
+    """The text categories XGBoost stored per feature (``{position: Index}``); XGBoost 3
+    codes a frame's categories by these names, whatever the frame's own order."""
+    categories = {}
+    for j, encoding in enumerate(cats.get("enc", [])):
+        offsets, values = encoding.get("offsets") or [], encoding.get("values") or []
+        if len(offsets) > 1:
+            raw = bytes(values)
+            names = [raw[a:b].decode() for a, b in zip(offsets, offsets[1:], strict=False)]
+            categories[j] = pd.Index(names, dtype=object)
+    return categories
 
 
 def contributions(trees: XGBoostTrees, rows, tolerance: float) -> tuple[np.ndarray, np.ndarray]:

@@ -459,3 +459,23 @@ def test_a_lightgbm_random_forest_has_no_log_odds_of_its_own_and_gets_the_exact_
     result = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
     assert result.unit == "probability" and result.methods == {EXACT: len(X)}
     assert row_errors(result).max() <= 1e-6
+
+
+def test_xgboost_float64_values_read_categories_by_name_as_xgboost_does():
+    # XGBoost codes a frame's categories by the names it saw in training, whatever the
+    # frame's own order: the float64 values must read them the same way.
+    pytest.importorskip("xgboost")
+    from model.xgboost_shap import xgboost_trees
+
+    X, y = cancer()
+    X = with_grade(X, "xgboost")
+    final = boosting("xgboost", "classifier", categorical=["grade"]).fit(X, y)
+    reordered = X.assign(grade=X["grade"].cat.reorder_categories(["mid", "low", "high"]))
+    np.testing.assert_array_equal(final.predict_proba(reordered), final.predict_proba(X))
+    trees = xgboost_trees(final)
+    np.testing.assert_allclose(trees.shap_values(reordered), trees.shap_values(X), atol=1e-15)
+    trees.categories = {}  # the frame's own codes: other splits than XGBoost's
+    with pytest.raises(ValueError, match="read differently"):
+        trees.shap_values(reordered)
+    result = explain_estimator(final, reordered, reordered.iloc[:40], "binary", 2, n_jobs=1)
+    assert result.methods == {NATIVE_TREE: len(X)} and row_errors(result).max() <= 1e-6
