@@ -46,3 +46,13 @@ def test_each_row_compares_in_the_cases_unit_with_a_ratio_and_a_result(quick_run
         assert row["ratio"] is not None and row["ratio"] > 0
         assert row["goal"] == ["<=", 1.25]
         assert row["result"] == "met" or row["result"].startswith("missed by")
+
+
+def test_every_row_adds_up_within_1e6_in_its_unit(quick_run):
+    # XGBoost's log-odds and values included: the float64 sum of its trees is explained
+    _, rows = quick_run
+    for row in rows:
+        if row["note"].startswith("skipped"):
+            continue
+        error = float(row["note"].rsplit("largest additivity error ", 1)[1].split()[0])
+        assert error <= 1e-6, row["name"]
