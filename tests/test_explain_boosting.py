@@ -479,3 +479,16 @@ def test_xgboost_float64_values_read_categories_by_name_as_xgboost_does():
         trees.shap_values(reordered)
     result = explain_estimator(final, reordered, reordered.iloc[:40], "binary", 2, n_jobs=1)
     assert result.methods == {NATIVE_TREE: len(X)} and row_errors(result).max() <= 1e-6
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_the_technical_details_say_an_xgboost_output_is_the_float64_sum_of_its_trees(
+    tmp_path, library
+):
+    from ui import explanations
+
+    X, price = house_prices(library)
+    final = boosting(library, "regressor", categorical=["grade"]).fit(X, price)
+    proto = model.open_workspace(tmp_path).publish("S", "prices", final, X, price, deck_size=20)
+    said = [line for line in explanations.technical_details(proto.meta) if "float64" in line]
+    assert len(said) == (library == "xgboost")

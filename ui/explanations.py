@@ -272,10 +272,18 @@ def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list
     if unit == LOG_ODDS:
         lines.append(
             "Unit: log odds of the explained class (the raw score of the boosting model); "
-            "exact, where shap's probability explainer refuses native categorical splits."
+            "exact, where shap's probability explainer refuses native categorical splits or "
+            "multiclass models, or misreads the model's settings."
         )
     elif unit:
         lines.append(f"Unit: {unit}.")
+    estimator = str(meta.get("estimator", "")).rstrip(")").split("→ ")[-1].split("(")[-1]
+    if estimator.startswith("XGB") and "path-dependent" in str(explainer):
+        lines.append(
+            "XGBoost adds its trees up in float32: the output here is the float64 sum of its "
+            "trees (its own prediction up to float32 rounding, about 1e-6 of it), which the "
+            "contributions add up to."
+        )
     if explanation is not None:
         lines.append(
             f"Base value (the average output over the background rows): "
