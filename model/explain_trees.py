@@ -174,8 +174,6 @@ def float64_regression(estimator, X: pd.DataFrame) -> np.ndarray | None:
     if boosting_library(final) != XGBOOST or not hasattr(final, "get_booster"):
         return None
     Z = X if preprocessor is None else preprocessor.transform(X)
-    if not isinstance(Z, np.ndarray | pd.DataFrame):
-        return None
     trees = xgboost_trees(final)
     if trees is None or trees.n_outputs != 1 or trees.link != "identity":
         return None
@@ -216,7 +214,7 @@ def _boosting_explainer(final, library, Z, Z_background, sources, features, task
             native, outputs = partial(scaled, native, scale), partial(scaled, outputs, scale)
     tolerance = ADDITIVITY_TOLERANCE
     if library == XGBOOST:
-        trees = xgboost_trees(final) if isinstance(Z, np.ndarray | pd.DataFrame) else None
+        trees = xgboost_trees(final)
         if trees is None:  # XGBoost's own float32 values, checked to its precision
             tolerance = XGBOOST_TOLERANCE
         elif task != REGRESSION or trees.link == "identity":

@@ -105,6 +105,11 @@ class XGBoostTrees:
                 else:
                     columns.append(column.to_numpy(dtype=np.float32, na_value=np.nan))
             return np.column_stack(columns) if columns else np.empty((len(rows), 0), np.float32)
+        if hasattr(rows, "tocoo"):  # scipy sparse: XGBoost reads absent entries as missing
+            entries = rows.tocoo()
+            dense = np.full(entries.shape, np.nan, dtype=np.float32)
+            dense[entries.row, entries.col] = entries.data
+            return dense
         return np.asarray(rows, dtype=np.float32)
 
     def _leaves(self, index: int) -> list[_Leaf]:
@@ -169,8 +174,8 @@ class XGBoostTrees:
             outputs[:, self.tree_outputs[t]] += tree["leaf_values"][reached[:, t]]
         head = rows.iloc[:CHECKED_ROWS] if isinstance(rows, pd.DataFrame) else rows[:CHECKED_ROWS]
         own = self._predict(self._dmatrix(head), output_margin=True).astype(float)
-        own = own.reshape(len(head), -1)
-        gap = np.abs(outputs[: len(head)] - own) / np.maximum(1.0, np.abs(own))
+        own = own.reshape(_n_rows(head), -1)
+        gap = np.abs(outputs[: _n_rows(head)] - own) / np.maximum(1.0, np.abs(own))
         if len(gap) and gap.max() > FLOAT32_AGREEMENT:
             raise ValueError(
                 f"the float64 sum of the XGBoost trees is {gap.max():.2g} off XGBoost's output"
@@ -286,12 +291,12 @@ def _n_rows(rows) -> int:
 
 
 def _fingerprint(rows) -> tuple | None:
-    if isinstance(rows, np.ndarray) and rows.dtype == object:
-        return None  # its bytes are addresses, not values
     if isinstance(rows, pd.DataFrame):
         hashed = pd.util.hash_pandas_object(rows, index=False).to_numpy()
-    else:
+    elif isinstance(rows, np.ndarray) and rows.dtype != object:
         hashed = np.ascontiguousarray(rows)
+    else:
+        return None  # sparse or object: its bytes are addresses, not values
     return rows.shape, hashlib.blake2b(hashed.tobytes(), digest_size=16).hexdigest()
 
 

@@ -74,7 +74,7 @@ def margins(final, library: str, X) -> np.ndarray:
         raw = final.predict(X, raw_score=True)
     else:
         raw = final.predict(X, prediction_type="RawFormulaVal")
-    return np.asarray(raw, dtype=float).reshape(len(X), -1)
+    return np.asarray(raw, dtype=float).reshape(X.shape[0], -1)
 
 
 def xgboost_leaf_sums(final, X) -> np.ndarray:
@@ -86,8 +86,8 @@ def xgboost_leaf_sums(final, X) -> np.ndarray:
     booster = final.get_booster()
     model = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]
     reached = booster.predict(xgboost.DMatrix(X, enable_categorical=True), pred_leaf=True)
-    reached = np.asarray(reached, dtype=int).reshape(len(X), -1)
-    sums = np.zeros((len(X), max(model["tree_info"]) + 1))
+    reached = np.asarray(reached, dtype=int).reshape(X.shape[0], -1)
+    sums = np.zeros((X.shape[0], max(model["tree_info"]) + 1))
     for t, (tree, output) in enumerate(zip(model["trees"], model["tree_info"], strict=True)):
         leaves = np.asarray(tree["split_conditions"], dtype=np.float32).astype(float)
         sums[:, output] += leaves[reached[:, t]]
@@ -102,7 +102,9 @@ def assert_model_output(outputs, final, library: str, X) -> None:
         return
     np.testing.assert_allclose(outputs, margins(final, library, X), rtol=1e-5, atol=1e-5)
     base_margin = outputs - xgboost_leaf_sums(final, X)  # the same on every row
-    np.testing.assert_allclose(base_margin, base_margin[:1].repeat(len(X), 0), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        base_margin, base_margin[:1].repeat(X.shape[0], 0), rtol=1e-14, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
@@ -492,3 +494,25 @@ def test_the_technical_details_say_an_xgboost_output_is_the_float64_sum_of_its_t
     proto = model.open_workspace(tmp_path).publish("S", "prices", final, X, price, deck_size=20)
     said = [line for line in explanations.technical_details(proto.meta) if "float64" in line]
     assert len(said) == (library == "xgboost")
+
+
+def test_xgboost_on_sparse_rows_reads_absent_entries_as_missing_as_xgboost_does():
+    # A sparse one-hot step: XGBoost takes the entries a sparse matrix leaves out as missing,
+    # and so must the float64 values.
+    pytest.importorskip("xgboost")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, price = house_prices("xgboost")
+    X = X.assign(grade=X["grade"].astype(str))
+    prep = ColumnTransformer(
+        [("grade", OneHotEncoder(), ["grade"])], remainder="passthrough", sparse_threshold=1.0
+    )
+    final = boosting("xgboost", "regressor").set_params(n_estimators=300, max_depth=4)
+    pipeline = Pipeline([("prep", prep), ("model", final)]).fit(X, price)
+    assert hasattr(prep.transform(X), "tocoo")  # the model's rows are sparse
+    result = explain_estimator(pipeline, X, X.sample(40, random_state=0), "regression", n_jobs=1)
+    assert result.methods == {PATH_DEPENDENT_TREE: len(X)}
+    assert result.features == list(X.columns)
+    assert row_errors(result).max() <= 1e-6
+    assert_model_output(result.outputs, final, "xgboost", prep.transform(X))
