@@ -30,7 +30,7 @@ XGBOOST, LIGHTGBM, CATBOOST = "xgboost", "lightgbm", "catboost"
 #: 6e-7 to 1e-6 on log-odds near 10 and on values near 500,000), a difference in XGBoost's
 #: own output rather than in the explanation. Where ``model.xgboost_shap`` reads the trees,
 #: the float64 sum of the trees is explained instead, to ``ADDITIVITY_TOLERANCE``; elsewhere
-#: (a DART booster, an objective it does not know) XGBoost's own values are checked to this,
+#: (a linear booster, an objective it does not know) XGBoost's own values are checked to this,
 #: relative to the output's magnitude.
 XGBOOST_TOLERANCE = 1e-5
 

@@ -337,14 +337,20 @@ def _base_margin(config: dict, n_outputs: int) -> np.ndarray:
 
 def xgboost_trees(final) -> XGBoostTrees | None:
     """The trees of a fitted XGBoost scikit-learn model, or None where this module does not
-    read them (a DART or linear booster, an objective whose link it does not know, vector
-    leaves)."""
+    read them (a linear booster, an objective whose link it does not know, vector leaves)."""
     booster = final.get_booster()
     model = json.loads(booster.save_raw("json"))
     config = json.loads(booster.save_config())
     learner = model["learner"]
     gradient = learner["gradient_booster"]
-    if gradient.get("name") != "gbtree" or learner["objective"]["name"] not in _LINKS:
+    if learner["objective"]["name"] not in _LINKS:
+        return None
+    if gradient.get("name") == "dart":  # trees weighted by what dropout left of them
+        weights = [float(np.float32(w)) for w in gradient.get("weight_drop", [])]
+        gradient = gradient["gbtree"]
+    elif gradient.get("name") == "gbtree":
+        weights = None
+    else:
         return None
     trees = gradient["model"]["trees"]
     if any(int(t["tree_param"].get("size_leaf_vector", "1")) > 1 for t in trees):
@@ -357,13 +363,15 @@ def xgboost_trees(final) -> XGBoostTrees | None:
     trees = trees[: indptr[last]]
     tree_outputs = [int(c) for c in gradient["model"]["tree_info"][: len(trees)]]
     n_outputs = max(1, int(learner["learner_model_param"].get("num_class", "0")))
-    for tree in trees:
+    for t, tree in enumerate(trees):
         categories_of = {}
         for k, node in enumerate(tree.get("categories_nodes", [])):
             start, size = tree["categories_segments"][k], tree["categories_sizes"][k]
             categories_of[node] = np.asarray(tree["categories"][start : start + size], np.float32)
         tree["categories_of"] = categories_of
         tree["leaf_values"] = np.asarray(tree["split_conditions"], dtype=np.float32).astype(float)
+        if weights is not None:
+            tree["leaf_values"] *= weights[t]
     return XGBoostTrees(
         booster,
         trees,

@@ -516,3 +516,16 @@ def test_xgboost_on_sparse_rows_reads_absent_entries_as_missing_as_xgboost_does(
     assert result.features == list(X.columns)
     assert row_errors(result).max() <= 1e-6
     assert_model_output(result.outputs, final, "xgboost", prep.transform(X))
+
+
+def test_an_xgboost_dart_regression_is_explained_as_the_float64_sum_of_its_weighted_trees():
+    pytest.importorskip("xgboost")
+    X, price = house_prices("xgboost")
+    final = boosting("xgboost", "regressor").set_params(
+        booster="dart", n_estimators=200, max_depth=4, rate_drop=0.1
+    )
+    final.fit(X, price)
+    result = explain_estimator(final, X, X.sample(40, random_state=0), "regression", n_jobs=1)
+    assert result.methods == {PATH_DEPENDENT_TREE: len(X)}
+    assert row_errors(result).max() <= 1e-12  # float64 throughout, not XGBoost's float32 sums
+    np.testing.assert_allclose(result.outputs, margins(final, "xgboost", X), rtol=1e-5)
