@@ -123,8 +123,9 @@ def build_small_workspace(path: Path) -> model.Workspace:
     return ws
 
 
-#: Test files whose tests take long: browsers, many processes, large data. Every test in them,
-#: and every ``browser`` test elsewhere, is marked ``slow``, so ``pytest -m "not slow"`` is a
+#: Test files whose tests take long: browsers, many processes, large data, the demo's builds, the
+#: bench's runs. Every test in them, every test in ``SLOW_TESTS`` and every ``browser`` test
+#: elsewhere is marked ``slow``, so ``pytest -m "not slow"`` is a
 #: quick check while CI runs everything.
 SLOW_FILES = frozenset(
     {
@@ -137,6 +138,63 @@ SLOW_FILES = frozenset(
         "test_dask_backend.py",
         "test_publish_crash.py",
         "test_import_cost.py",
+        "test_demo.py",
+        "test_bench.py",
+    }
+)
+#: Single tests (all their parameters) that took over 2 s on the two-core CI machine
+#: (``--durations=0``): out of the quick check too. The architecture rule, every page opening
+#: and the bake-off's recommendation-first layout stay in it however long they take.
+SLOW_TESTS = frozenset(
+    {
+        "test_bakeoff.py::test_the_pareto_spec_is_the_chart_altair_builds",
+        "test_bench_estimate.py::test_a_quick_estimate_section_reports_three_rows_per_model",
+        "test_bench_explainers.py::test_every_library_and_case_has_a_row_in_the_printed_table",
+        "test_estimate.py::test_estimates_of_wide_models_agree_with_a_high_budget_reference",
+        "test_explain_boosting.py::test_an_xgboost_regression_of_300_trees_adds_up_within_1e6_after_storage",
+        "test_explain_boosting.py::test_rows_the_tree_explainer_gets_wrong_get_the_exact_explainer_and_only_they",
+        "test_explain_estimate.py::test_published_values_agree_with_a_high_budget_reference_within_the_error",
+        "test_explain_text.py::test_the_cli_publishes_a_text_model_from_a_skops_file",
+        "test_explain_text.py::test_the_estimate_is_within_its_stated_error_of_the_exact_values",
+        "test_export_names.py::test_model_export_errors_are_one_line_and_exit_2",
+        "test_export_names.py::test_the_names_in_scope_are_those_of_the_published_classifiers",
+        "test_feedback_store_cli.py::test_cli_errors_exit_2_with_one_error_line",
+        "test_hostile_model_files.py::test_the_cli_refuses_each_hostile_file_in_one_line_and_runs_nothing",
+        "test_model_cli.py::test_a_model_file_needing_a_missing_library_is_one_line_and_exit_2",
+        "test_model_cli.py::test_publish_accepts_the_libraries_own_model_files",
+        "test_model_cli.py::test_publishing_onto_a_really_full_disk_is_one_line_and_leaves_nothing",
+        "test_model_cli.py::test_the_entry_point_runs_from_a_fresh_interpreter",
+        "test_model_deck.py::test_an_off_deck_row_gets_the_values_a_full_publish_gives_it",
+        "test_model_deck.py::test_deck_publish_stores_float64_values_for_the_deck_rows_only",
+        "test_model_deck.py::test_two_processes_explaining_different_rows_both_store_them",
+        "test_model_explain.py::test_tree_shap_values_from_workers_equal_one_call",
+        "test_model_persistence.py::test_a_model_needing_a_missing_library_names_it_in_one_line",
+        "test_model_persistence.py::test_a_published_boosting_model_loads_back_from_the_workspace",
+        "test_model_persistence.py::test_boosting_models_load_back_with_identical_predictions",
+        "test_model_publish.py::test_reading_a_prototype_while_it_is_re_published_gets_one_whole_version",
+        "test_pages_bad_input.py::test_a_damaged_parquet_file_is_one_line_naming_it_on_every_page",
+        "test_pages_bad_input.py::test_a_damaged_verdicts_database_is_one_line_saying_how_to_restore",
+        "test_pages_bad_input.py::test_a_hostile_model_file_runs_nothing_when_an_sme_tries_their_own_case",
+        "test_pages_bad_input.py::test_a_name_no_page_can_trust_is_one_line_and_nothing_is_written_outside",
+        "test_pages_bad_input.py::test_a_prototype_name_with_markup_emoji_and_hebrew_is_shown_as_typed",
+        "test_pages_bad_input.py::test_own_case_refuses_a_number_that_is_empty_or_outside_the_demo_range",
+        "test_pages_bad_input.py::test_typed_text_in_any_script_is_stored_as_typed_and_shown_inert",
+        "test_pages_bake_off.py::test_a_multiclass_bake_off_counts_per_class_and_prices_a_cost_matrix",
+        "test_pages_bake_off.py::test_the_html_export_holds_every_prototype_and_the_figures_shown",
+        "test_pages_bake_off_default.py::test_the_default_url_opens_the_bake_off_on_the_demos_comparison",
+        "test_pages_feedback.py::test_a_tab_is_computed_when_chosen_and_only_it",
+        "test_pages_security.py::test_hostile_text_renders_inert",
+        "test_pages_sme_review.py::test_a_version_number_used_again_after_a_restore_never_serves_the_other_model_s_data",
+        "test_publish_contract_cli.py::test_a_hand_written_classifier_publishes_through_the_cli",
+        "test_publish_contract_cli.py::test_a_hand_written_model_has_every_row_explained_and_the_cli_explains_any",
+        "test_publish_contract_cli.py::test_a_row_beyond_the_rows_explained_is_one_line_and_exit_2",
+        "test_readonly_workspace.py::test_a_really_full_disk_is_one_line_from_the_api_and_the_page",
+        "test_readonly_workspace.py::test_publishing_into_a_read_only_workspace_is_one_line_and_exit_2",
+        "test_readonly_workspace.py::test_the_app_reads_a_read_only_workspace_and_refuses_a_verdict_in_one_line",
+        "test_readonly_workspace.py::test_the_feedback_cli_lists_and_exports_from_a_read_only_workspace",
+        "test_readonly_workspace.py::test_the_folder_is_really_read_only_even_for_root",
+        "test_rerun_feedback_and_review.py::test_a_feedback_rerun_reads_no_verdicts_exports_or_demo_rows",
+        "test_threshold.py::test_the_chosen_thresholds_interval_mostly_covers_and_its_estimate_is_less_flattering",
     }
 )
 
@@ -172,7 +230,8 @@ def pytest_collection_modifyitems(items):
     """Mark the slow tests, group every test by file for pytest-xdist (a module's fixtures are
     built once, on one worker) with the browser tests in one group, and run the longest first."""
     for item in items:
-        if item.path.name in SLOW_FILES or item.get_closest_marker("browser"):
+        test = f"{item.path.name}::{item.originalname}"
+        if item.path.name in SLOW_FILES or test in SLOW_TESTS or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
         group = BROWSER_GROUP if item.get_closest_marker("browser") else item.path.name
         item.add_marker(pytest.mark.xdist_group(group))

@@ -558,13 +558,13 @@ def fill_randomly(store: FeedbackStore, seed: int, reviewers: list[str], n_rows:
     return len(recorded)
 
 
-@pytest.fixture(scope="module", params=[(0, 5, 1200), (1, 2, 1500), (2, 4, 1000)],
+@pytest.fixture(scope="module", params=[(0, 5, 600), (1, 2, 750), (2, 4, 500)],
                 ids=["five reviewers", "two reviewers", "four reviewers"])  # fmt: skip
 def random_store(request, tmp_path_factory):
     seed, n_reviewers, n_rows = request.param
     store = feedback_store.open(tmp_path_factory.mktemp(f"random{seed}"))
     recorded = fill_randomly(store, seed, REVIEWERS[:n_reviewers], n_rows)
-    assert recorded > 2000
+    assert recorded > 1000  # every kind of verdict, edit and withdrawal many times over
     return store
 
 
