@@ -71,7 +71,7 @@ OBSERVER_JS = """
     stSpinner: '[data-testid="stSpinner"]',
     stale: '[data-stale="true"]',
   };
-  const bench = (window.__bench = { events: [], shown: {}, state: null });
+  const bench = (window.__bench = { events: [], shown: {}, state: null, title: null });
   const check = () => {
     const now = performance.now();
     const app = document.querySelector('[data-testid="stApp"]');
@@ -79,6 +79,14 @@ OBSERVER_JS = """
     if (state !== bench.state) {
       bench.events.push([now, "state", state]);
       bench.state = state;
+    }
+    // A short run on a busy machine can go running -> notRunning between two callbacks,
+    // leaving no state event: a new page's title is then the sign that a run happened.
+    const heading = document.querySelector('[data-testid="stMain"] h1');
+    const title = heading ? heading.textContent.trim() : null;
+    if (title !== bench.title) {
+      bench.events.push([now, "title", title]);
+      bench.title = title;
     }
     for (const [what, selector] of Object.entries(watched)) {
       const shown = document.querySelector(selector) !== null;
@@ -102,7 +110,8 @@ OPEN_JS = """
   const bench = window.__bench;
   if (!bench || bench.state !== "notRunning") return false;
   const started = bench.events.some(([at, what, detail]) => at >= since
-    && ((what === "state" && detail !== "notRunning") || (what === "stale" && detail === "on")));
+    && ((what === "state" && detail !== "notRunning") || (what === "stale" && detail === "on")
+        || (what === "title" && detail && detail.startsWith(title))));
   if (!started) return false;
   const busy = '[data-stale="true"], [data-testid="stStatusWidget"], [data-testid="stSpinner"]';
   if (document.querySelector(busy)) return false;
@@ -190,7 +199,7 @@ class _Tab:
             raise RuntimeError(f"the page titled {title!r} shows an exception")
         inputs = [at for at, what, _ in events if what == "input" and at >= since]
         start = inputs[0] if inputs else since
-        ended = max(at for at, what, _ in events if what in ("state", "stale"))
+        ended = max(at for at, what, _ in events if what in ("state", "stale", "title"))
         runs = [at for at, what, detail in events if what == "state" and detail == "running"]
         started = next((at for at in runs if at >= start), start)
         spinner_ms, spinners = spinner_intervals(events, start, now)
