@@ -66,15 +66,19 @@ def _pipeline(step, scale: bool) -> Pipeline:
     return Pipeline([("prep", prep), ("model", step)])
 
 
-def build_small_workspace(path: Path) -> model.Workspace:
-    """Sprint 1: the tool-wear rule (MVP). Sprint 2: physics rules, logistic regression and a
-    small random forest, with a recorded decision for the forest. A few verdicts."""
+def split_data() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Series]:
+    """The AI4I rows split into training and ``DEMO_ROWS`` demo rows: ``X, y, X_demo, y_demo``."""
     data = load_data()
     train, demo = train_test_split(
         data, test_size=DEMO_ROWS, stratify=data[TARGET], random_state=SEED
     )
-    X, y = train[FEATURES], train[TARGET]
-    X_demo, y_demo = demo[FEATURES], demo[TARGET]
+    return train[FEATURES], train[TARGET], demo[FEATURES], demo[TARGET]
+
+
+def build_small_workspace(path: Path) -> model.Workspace:
+    """Sprint 1: the tool-wear rule (MVP). Sprint 2: physics rules, logistic regression and a
+    small random forest, with a recorded decision for the forest. A few verdicts."""
+    X, y, X_demo, y_demo = split_data()
     ws = model.open_workspace(path)
     ws.publish(
         "Sprint 1", "tool-wear rule", model.ToolWearRule().fit(X, y), X_demo, y_demo,

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, load_data
-from sklearn.model_selection import train_test_split
+from conftest import _pipeline, split_data
 
 import feedback_store
 import model
@@ -26,12 +25,7 @@ def build_demo_like(path: Path) -> model.Workspace:
     """Build the demo-shaped workspace at ``path`` and return it."""
     from sklearn.linear_model import LogisticRegression
 
-    data = load_data()
-    train, demo = train_test_split(
-        data, test_size=DEMO_ROWS, stratify=data[TARGET], random_state=SEED
-    )
-    X, y = train[FEATURES], train[TARGET]
-    X_demo, y_demo = demo[FEATURES], demo[TARGET]
+    X, y, X_demo, y_demo = split_data()
     ws = model.open_workspace(path)
     common = dict(train_seconds=0.5, **WORDS)
     ws.publish("Sprint 1", "tool-wear rule", model.ToolWearRule().fit(X, y), X_demo, y_demo,
