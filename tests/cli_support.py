@@ -33,6 +33,7 @@ PRELOAD = [
     "model",
     "model.cli",
     "model.publishing",
+    "model.demo",
     "feedback_store",
     "feedback_store.cli",
 ]
@@ -48,8 +49,17 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     return _context
 
 
-def _main(package: str, args: list[str], out: str, err: str, cwd: str | None, env: dict | None):
-    """The child: stdout and stderr to files, then ``python -m package args`` as run by Python."""
+def _main(
+    package: str,
+    args: list[str],
+    out: str,
+    err: str,
+    cwd: str | None,
+    env: dict | None,
+    script: bool = False,
+):
+    """The child: stdout and stderr to files, then ``python -m package args`` (or, with
+    ``script``, ``python package args`` for a script's path) as run by Python."""
     for fd, path in ((1, out), (2, err)):
         target = os.open(path, os.O_WRONLY | os.O_TRUNC)
         os.dup2(target, fd)
@@ -64,7 +74,10 @@ def _main(package: str, args: list[str], out: str, err: str, cwd: str | None, en
     sys.argv = [package, *args]
     code = 0
     try:
-        runpy.run_module(package, run_name="__main__", alter_sys=True)
+        if script:
+            runpy.run_path(package, run_name="__main__")
+        else:
+            runpy.run_module(package, run_name="__main__", alter_sys=True)
     except SystemExit as stop:
         if stop.code is None:
             code = 0
@@ -90,22 +103,37 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     """``python -m package *args`` in a forked process; the result as ``subprocess.run`` gives
     it with ``capture_output=True, text=True``."""
+    return _run(package, list(args), cwd, env, timeout, script=False)
+
+
+def run_script(
+    script: str | Path,
+    *args: str,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
+    """``python script *args`` in a forked process, as ``run_cli`` runs a package."""
+    return _run(str(script), list(args), cwd, env, timeout, script=True)
+
+
+def _run(target, args, cwd, env, timeout, script) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="cli-") as folder:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")
         out.touch()
         err.touch()
         child = _forkserver().Process(
             target=_main,
-            args=(package, list(args), str(out), str(err), cwd and str(cwd), env and dict(env)),
+            args=(target, args, str(out), str(err), cwd and str(cwd), env and dict(env), script),
         )
         child.start()
         child.join(timeout)
         if child.is_alive():
             child.kill()
             child.join()
-            raise subprocess.TimeoutExpired([package, *args], timeout)
+            raise subprocess.TimeoutExpired([target, *args], timeout)
         return subprocess.CompletedProcess(
-            [sys.executable, "-m", package, *args],
+            [sys.executable, *([] if script else ["-m"]), target, *args],
             child.exitcode,
             out.read_text(encoding="utf-8", errors="replace"),
             err.read_text(encoding="utf-8", errors="replace"),

@@ -206,7 +206,6 @@ SLOW_TESTS = frozenset(
 #: Files that take longest, longest first. The run starts them first so that, with the two
 #: pytest-xdist workers of ``addopts``, no long file is left to end the run alone on one worker.
 LONGEST_FIRST = (
-    "test_demo.py",
     "test_model_cli.py",
     "test_bench.py",
     "test_readonly_workspace.py",
@@ -216,6 +215,8 @@ LONGEST_FIRST = (
     "test_model_deck.py",
     "test_estimate.py",
     "test_feedback_store_reliability.py",
+    # Late enough for the browser's first start to have built the demo it checks.
+    "test_demo.py",
 )
 #: The xdist group of every browser test: one worker runs them one after another (two
 #: Chromiums and two servers at once on two cores made their timeouts flaky).
@@ -223,8 +224,8 @@ BROWSER_GROUP = "browser"
 
 
 def _run_order(item: pytest.Item) -> int:
-    if item.get_closest_marker("browser"):
-        return -1
+    if item.get_closest_marker("browser"):  # the first start, which builds the demo, first
+        return -2 if item.path.name == "test_browser.py" else -1
     name = item.path.name
     return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 

@@ -1,14 +1,18 @@
-"""The bundled demo, built for real once: three sprints that tell a team's story."""
+"""The bundled demo, built for real once: three sprints that tell a team's story.
+
+The build checked is the one the browser suite's first start made, when it is part of the run
+(``tests/shared_demo.py``): one demo build per test run. Run on its own, this module builds it.
+"""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+import shared_demo
+from cli_support import run_script
 
 import feedback_store
 import model
@@ -16,8 +20,12 @@ from model.demo import DEMO_SPRINTS, build_demo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "workspace"
+def demo(request, tmp_path_factory):
+    """The demo workspace (read only: tests that write make their own) and the progress
+    ``build_demo`` reported on it."""
+    path = shared_demo.built_demo(request, tmp_path_factory)
+    if path is None:
+        path = tmp_path_factory.mktemp("demo") / "workspace"
     steps = []
     ws = build_demo(path, progress=lambda fraction, message: steps.append((fraction, message)))
     return ws, steps
@@ -145,19 +153,14 @@ def test_a_demo_build_killed_at_several_points_resumes_and_records_nothing_twice
         "among the verdicts",
         "Sprint 3: retraining with the SMEs' feedback",
     ]
-    project = str(Path(model.__file__).parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([project, os.environ.get("PYTHONPATH", "")])}
     for stop in stops:
-        result = subprocess.run(
-            [sys.executable, str(script), str(path), stop],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=env,
-        )
+        result = run_script(script, str(path), stop, timeout=600)
         assert result.returncode == 75, (stop, result.stderr[-2000:])
         assert not (path / "demo.json").exists()
-    ws = build_demo(path)
+    steps = []
+    ws = build_demo(path, progress=lambda fraction, message: steps.append((fraction, message)))
+    assert steps[-1] == (1.0, "demo ready")
+    assert [f for f, _ in steps] == sorted(f for f, _ in steps) and len(steps) > 1
     assert (path / "demo.json").is_file()
     assert len(ws.decisions("Sprint 2")) == 1
     for sprint in DEMO_SPRINTS:
