@@ -72,16 +72,24 @@ OBSERVER_JS = """
     stale: '[data-stale="true"]',
   };
   const bench = (window.__bench = { events: [], shown: {}, state: null, title: null });
-  const check = () => {
+  const check = (records) => {
     const now = performance.now();
+    // A short run on a busy machine can go running -> notRunning between two callbacks: the
+    // attribute's old values in this callback's records still show the run.
+    for (const record of records || []) {
+      const old = record.attributeName === "data-test-script-state" ? record.oldValue : null;
+      if (old && old !== "notRunning" && old !== bench.state) {
+        bench.events.push([now, "state", old]);
+        bench.state = old;
+      }
+    }
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app ? app.getAttribute("data-test-script-state") : null;
     if (state !== bench.state) {
       bench.events.push([now, "state", state]);
       bench.state = state;
     }
-    // A short run on a busy machine can go running -> notRunning between two callbacks,
-    // leaving no state event: a new page's title is then the sign that a run happened.
+    // A new page's title is a sign that a run happened too.
     const heading = document.querySelector('[data-testid="stMain"] h1');
     const title = heading ? heading.textContent.trim() : null;
     if (title !== bench.title) {
@@ -100,7 +108,8 @@ OBSERVER_JS = """
   document.addEventListener("click", input("click"), true);
   document.addEventListener("keydown", (event) => input("key " + event.key)(), true);
   new MutationObserver(check).observe(document, {
-    subtree: true, childList: true, attributes: true, characterData: false,
+    subtree: true, childList: true, attributes: true, attributeOldValue: true,
+    characterData: false,
   });
 })();
 """
