@@ -4,7 +4,9 @@ Publishing computes SHAP values for the demo deck only (:func:`model.deck.plan_d
 row is explained with the explainer and background rows publishing used, checked against the
 published prediction, and added to ``shap-ondemand.parquet`` in the prototype's folder under
 the workspace lock, through a temporary file and a rename, so concurrent sessions lose none.
-:meth:`model.workspace.Workspace.explain` calls :func:`explain_row`.
+:meth:`model.workspace.Workspace.explain` calls :func:`explain_row`. A model that cannot be
+loaded back (a hand-written class) explains no row later: :func:`unexplained_reason` says,
+before anything is asked, which rows that leaves without an explanation and why.
 """
 
 from __future__ import annotations
@@ -76,18 +78,47 @@ def explain_row(
     contributions, explainer = stored
     contributions = contributions.astype(float)
     base = proto.base_value(label)
-    features = proto.feature_row(row_id)
     return {
         "output": float(base + contributions.sum()),
         "base_value": base,
         "contributions": {k: float(v) for k, v in contributions.items()},
         "explained_class": label,
         "unit": proto.meta.get("unit") or ("value" if proto.task == REGRESSION else "probability"),
-        "feature_values": {k: _plain(v) for k, v in features.items()},
+        "feature_values": feature_values(proto, row_id),
         "predicted": _plain(row["predicted"]),
         "explainer": explainer,
         "precomputed": bool(row["precomputed"]),
     }
+
+
+def unexplained_reason(
+    proto: Prototype, row_id: str, precomputed: bool | None = None
+) -> str | None:
+    """Why row ``row_id`` of ``proto`` has no explanation and cannot be given one, in one plain
+    sentence saying what the data scientist can do; None when the row can be explained (it was
+    explained when publishing or since, or the model can be loaded back to explain it).
+    ``precomputed`` is the row's flag in :meth:`Prototype.predictions`, read if not given."""
+    if not proto.meta.get("model_untrusted_types"):
+        return None
+    row_id = str(row_id)
+    if precomputed is None:
+        precomputed = proto.prediction(row_id)["precomputed"]
+    if bool(precomputed) or row_id in proto.on_demand_rows():
+        return None
+    deck = proto.meta.get("deck") or {}
+    return (
+        f"There is no explanation for this row: publishing explained "
+        f"{deck.get('precomputed', 0):,} of {deck.get('rows', 0):,} rows, and {proto.name}'s "
+        "model cannot be loaded back to explain the others. To explain every row, the data "
+        "scientist can publish it again with every row explained (deck_size=None, or "
+        f"--deck-size all), or publish {persistence.LOADABLE_MODELS}."
+    )
+
+
+def feature_values(proto: Prototype, row_id: str) -> dict:
+    """One demo row's feature values as published, as plain Python values (what a verdict
+    records), whether or not the row is explained."""
+    return {k: _plain(v) for k, v in proto.feature_row(str(row_id)).items()}
 
 
 def _explain_on_demand(
@@ -103,7 +134,7 @@ def _explain_on_demand(
 
     meta = proto.meta
     untrusted = meta.get("model_untrusted_types")
-    if untrusted:  # publishing explained every row it could: this one is beyond them
+    if untrusted:  # publishing explained every row it could (unexplained_reason): not this one
         deck = meta.get("deck") or {}
         raise WorkspaceError(
             f"row {row_id!r} is not among the {deck.get('precomputed', 0):,} of "

@@ -40,6 +40,14 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         st.caption("No single reading moved this prediction much.")
 
 
+def unexplained(ctx: ReviewContext, reason: str) -> None:
+    """In place of the reasons and the waterfall of a row that has no explanation: why, and
+    what the data scientist can do, then the card's technical details."""
+    st.markdown("**Why**")
+    st.info(formatting.escape_markdown(reason), icon=":material/info:")
+    technical_details(ctx, None)
+
+
 def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     """The waterfall, how to read it, whether its values are approximate or on the model's own
     score scale, and the technical details in an expander."""
@@ -54,7 +62,7 @@ def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
             st.caption(formatting.escape_markdown(note))
 
 
-def technical_details(ctx: ReviewContext, explanation: dict) -> None:
+def technical_details(ctx: ReviewContext, explanation: dict | None) -> None:
     """The model, the explainer, the units and the base value, for the data scientist, in an
     expander under the card."""
     with st.expander("Technical details"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from feedback_store.store import ROW_ID_MAX
-from model import review
+from model import on_demand, review
 from ui import cached, formatting, review_card, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import FLASH_KEY, ROW_PARAM, ReviewContext
@@ -191,24 +191,31 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         "sprint": ctx.sprint, "prototype": ctx.name, "reviewer": ctx.reviewer, "row_id": row_id,
         "key": keys["verdict"],
     }  # fmt: skip
-    explanation = cached.explanation(*ctx.cache_key, row_id)
     row = cached.prediction_row(*ctx.cache_key, row_id)
     confidence = float(row["confidence"]) if "confidence" in row.index else None
     percentiles = cached.feature_percentiles(*ctx.cache_key, row_id)
+    unexplained = on_demand.unexplained_reason(ctx.proto, row_id, row["precomputed"])
+    if unexplained:
+        explanation, values = None, on_demand.feature_values(ctx.proto, row_id)
+    else:
+        explanation = cached.explanation(*ctx.cache_key, row_id)
+        values = explanation["feature_values"]
 
     with card_column:
         review_explanation.prediction_header(ctx, row["predicted"], confidence)
         st.caption(
             formatting.escape_markdown(f"Row {row_id} · {ctx.name} · version {ctx.proto.version}")
         )
-        review_explanation.reasons(ctx, explanation, percentiles)
-        review_explanation.waterfall(
-            ctx, cached.waterfall_spec(*ctx.cache_key, row_id), explanation
-        )
-        review_explanation.disputes_section(ctx, row_id, explanation)
+        if unexplained:  # a hand-written model's row beyond those explained when publishing
+            review_explanation.unexplained(ctx, unexplained)
+        else:
+            review_explanation.reasons(ctx, explanation, percentiles)
+            spec = cached.waterfall_spec(*ctx.cache_key, row_id)
+            review_explanation.waterfall(ctx, spec, explanation)
+            review_explanation.disputes_section(ctx, row_id, explanation)
         st.markdown("**The readings, against the demo set**")
         st.dataframe(
-            review_card.percentile_table(explanation["feature_values"], percentiles),
+            review_card.percentile_table(values, percentiles),
             hide_index=True,
             width="stretch",
             column_config={
@@ -225,7 +232,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             row_id,
             thread,
             source="demo",
-            features=explanation["feature_values"],
+            features=values,
             prediction=review_session.snapshot(ctx, row["predicted"], confidence, probabilities),
             flash_key=FLASH_KEY,
             what=f"row {row_id}",

@@ -12,7 +12,7 @@ import contextlib
 import pandas as pd
 import streamlit as st
 
-from model import outcomes
+from model import on_demand, outcomes
 from model.costs import load_assumptions
 from model.metrics import BINARY, REGRESSION
 from model.workspace import Prototype, Workspace
@@ -348,11 +348,14 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         row_id = str(rows.index[position])
         row = rows.iloc[position]
     key = (path, proto.sprint, proto.name, proto.content_id, row_id)
-    waiting = prediction_rows.explaining_message(row_id, row.get("precomputed"))
+    unexplained = on_demand.unexplained_reason(proto, row_id, row.get("precomputed"))
+    waiting = (
+        None if unexplained else prediction_rows.explaining_message(row_id, row.get("precomputed"))
+    )
     try:
         with st.spinner(waiting, show_time=True) if waiting else contextlib.nullcontext():
-            explanation = cached.explanation(*key)
-            waterfall = cached.waterfall_spec(*key)
+            explanation = None if unexplained else cached.explanation(*key)
+            waterfall = None if unexplained else cached.waterfall_spec(*key)
     except ValueError as error:
         st.error(formatting.escape_markdown(formatting.one_line(error)))
         return
@@ -371,12 +374,17 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         details.append(prediction_rows.default_row_note(rows, position))
     if details:
         st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
-    session.chart(waterfall)
-    st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
-    honesty(meta, explanation)
+    if unexplained:  # a hand-written model's row beyond those explained when publishing
+        st.info(formatting.escape_markdown(unexplained), icon=":material/info:")
+        values = on_demand.feature_values(proto, row_id)
+    else:
+        session.chart(waterfall)
+        st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
+        honesty(meta, explanation)
+        values = explanation["feature_values"]
     with st.expander("Feature values"):
         st.dataframe(
-            prediction_rows.feature_values_table(explanation["feature_values"], meta),
+            prediction_rows.feature_values_table(values, meta),
             hide_index=True,
             width="stretch",
         )
