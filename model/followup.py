@@ -9,7 +9,9 @@ re-scores every case:
 - flagged: "fixed" when it now predicts the reviewers' label, else "still wrong";
 - confirmed: "newly broken" when it now predicts something else, else "still right";
 - "not scored" when there is nothing to score: a row outside the new demo set without the
-  feature values the model needs.
+  feature values the model needs, or a case to predict from its recorded features when the
+  new model cannot be loaded back from its file (a hand-written class): ``untried_because``
+  then says why, and :func:`untried_note` says it in one line.
 
 Demo rows in the new prototype's demo set use its stored predictions; other rows (and SMEs' own
 cases) are predicted from the feature values recorded with the verdicts. Regression compares
@@ -38,14 +40,14 @@ from model.own_case import case_frame
 from model.publishing import label_strings
 from model.workspace import Prototype, Workspace, WorkspaceError
 
-__all__ = ["STATUSES", "followup_summary", "rescore_flagged"]
+__all__ = ["STATUSES", "followup_summary", "rescore_flagged", "untried_note"]
 
 STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored")
 TRAINED_ON_KEY = "feedback_rows_trained_on"
 _COLUMNS = [
     "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
     "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
-    "status", "trained_on",
+    "status", "trained_on", "untried_because",
 ]  # fmt: skip
 
 
@@ -57,8 +59,9 @@ def rescore_flagged(
     One row per case: sprint and prototype where it was reviewed, row_id, source ("demo" or
     "own"), flagged (bool), reviewers, comments (non-empty ones), corrected_label (the
     reviewers' label), old_prediction (shown then), new_prediction, new_confidence,
-    scored_from ("demo predictions" or "recorded features"), status (``STATUSES``) and
-    trained_on. Sprint order is ``ws.sprints()``.
+    scored_from ("demo predictions" or "recorded features"), status (``STATUSES``),
+    trained_on and untried_because (why a case to predict from its recorded features was not:
+    ``Prototype.model_refusal``; None otherwise). Sprint order is ``ws.sprints()``.
     """
     sprints = ws.sprints()
     if sprint not in sprints:
@@ -113,6 +116,7 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
                 "new_confidence": None,
                 "scored_from": None,
                 "features": snapshots.get(key),
+                "untried_because": None,
             }
         )
     return cases
@@ -133,6 +137,11 @@ def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:
         elif case["features"] and needed <= set(case["features"]):
             to_predict.append(case)
     if not to_predict:
+        return
+    refusal = proto.model_refusal()
+    if refusal:  # a hand-written model cannot be loaded back to predict anything anew
+        for case in to_predict:
+            case["untried_because"] = refusal
         return
     X = case_frame(proto, [case["features"] for case in to_predict])
     estimator = proto.estimator()
@@ -200,6 +209,25 @@ def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
     }
     summary["sentence"] = _sentence(frame, summary)
     return summary
+
+
+def untried_note(frame: pd.DataFrame) -> str | None:
+    """Which of ``rescore_flagged``'s cases the new model could not be asked about and why, in
+    one line ("1 own case and 1 reviewed row outside the new demo set were not re-scored,
+    because <``Prototype.model_refusal``>."); None when there are none."""
+    if "untried_because" not in frame.columns:
+        raise ValueError("frame must come from rescore_flagged; it lacks untried_because")
+    untried = frame[frame["untried_because"].notna()]
+    if untried.empty:
+        return None
+    own = int((untried["source"] == "own").sum())
+    parts = [f"{own} own {'case' if own == 1 else 'cases'}"] if own else []
+    rows = len(untried) - own
+    if rows:
+        parts.append(f"{rows} reviewed {'row' if rows == 1 else 'rows'} outside the new demo set")
+    verb = "was" if len(untried) == 1 else "were"
+    why = untried["untried_because"].iloc[0]
+    return f"{' and '.join(parts)} {verb} not re-scored, because {why}."
 
 
 def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from model.followup import untried_note
 from ui import cached, followup_table, formatting
 
 
@@ -25,8 +26,8 @@ def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead
         formatting.escape_markdown(f"{lead}{summary['sentence']}"),
         icon=":material/published_with_changes:",
     )
-    trained = followup_table.trained_on_caption(followed)
-    if trained:
-        st.caption(formatting.escape_markdown(trained))
+    for note in (untried_note(followed), followup_table.trained_on_caption(followed)):
+        if note:
+            st.caption(formatting.escape_markdown(note))
     with st.expander(f"The {len(followed)} cases reviewed before {sprint}"):
         st.dataframe(followup_table.followup_table(followed), hide_index=True, width="stretch")
