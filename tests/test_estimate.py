@@ -327,3 +327,125 @@ def test_a_row_alone_gets_the_values_it_got_in_a_deck_through_the_float32_pass()
         # float32 products may round differently in other blocks: far below the error stated
         np.testing.assert_allclose(alone.values[0], deck.values[r], atol=1e-9)
         np.testing.assert_allclose(alone.errors[0], deck.errors[r], atol=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Telling near-ties apart with orderings of the top few features only
+
+
+def near_tie(array: np.ndarray) -> np.ndarray:
+    """Ten features, the first two with the same weight (and an interaction)."""
+    weights = np.linspace(0.1, 0.4, array.shape[1] - 2)
+    logit = array[:, 0] + array[:, 1] + array[:, 2:] @ weights + 0.3 * array[:, 0] * array[:, 2]
+    return 1 / (1 + np.exp(-logit))
+
+
+@pytest.fixture(scope="module")
+def ties():
+    """Rows whose top two features are close, their exact values, and the background."""
+    rng = np.random.default_rng(7)
+    rows, background = rng.normal(size=(8, 10)), rng.normal(size=(20, 10))
+    rows[:, 0] = 1.5 + 0.3 * rng.random(8)
+    rows[:, 1] = rows[:, 0] + rng.normal(scale=0.2, size=8)
+    exact, _ = exact_shapley(near_tie, rows, background)
+    return rows, background, exact
+
+
+def _counting(model):
+    calls = {"rows": 0}
+
+    def predict(array):
+        calls["rows"] += len(array)
+        return model(array)
+
+    return predict, calls
+
+
+def test_refined_rows_stay_additive_and_seeded(ties):
+    rows, background, _ = ties
+    first = estimate_shapley(near_tie, rows, background, seed=1, target_error=0.02)
+    assert np.any(first.refined_permutations > 0)  # some rows were refined
+    assert np.all(first.refined_permutations < first.permutations)
+    total = first.base_values + first.values.sum(axis=1)
+    np.testing.assert_allclose(total, near_tie(rows)[:, None], atol=1e-12)
+    again = estimate_shapley(near_tie, rows, background, seed=1, target_error=0.02)
+    np.testing.assert_array_equal(first.values, again.values)
+    np.testing.assert_array_equal(first.errors, again.errors)
+    np.testing.assert_array_equal(first.refined_permutations, again.refined_permutations)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_refined_values_are_within_their_errors_of_exact_values(ties, seed):
+    rows, background, exact = ties
+    estimate = estimate_shapley(near_tie, rows, background, seed=seed, target_error=0.02)
+    refined = estimate.refined_permutations > 0
+    assert refined.any() and estimate.all_converged
+    gap = np.abs(estimate.values - exact)
+    assert np.all(gap <= estimate.stated_error)
+    assert np.all(
+        gap[refined].reshape(refined.sum(), -1).max(axis=1) <= estimate.row_errors[refined]
+    )
+    # Where the top feature is told apart, it is the exact top feature.
+    top = np.abs(estimate.values).argmax(axis=1) == np.abs(exact).argmax(axis=1)
+    assert estimate.top_resolved.any()
+    assert np.all(top[estimate.top_resolved])
+
+
+def test_a_refined_row_gets_the_same_values_alone_as_in_a_deck(ties):
+    rows, background, _ = ties
+    deck = estimate_shapley(near_tie, rows, background, seed=0, target_error=0.02)
+    for r in np.flatnonzero(deck.refined_permutations > 0):
+        alone = estimate_shapley(near_tie, rows[r : r + 1], background, seed=0, target_error=0.02)
+        np.testing.assert_array_equal(alone.values[0], deck.values[r])
+        np.testing.assert_array_equal(alone.errors[0], deck.errors[r])
+        assert alone.permutations[0] == deck.permutations[r]
+        assert alone.refined_permutations[0] == deck.refined_permutations[r] > 0
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_refining_the_top_few_takes_fewer_evaluations_than_full_rounds(ties, seed, monkeypatch):
+    import model.estimate as estimate_module
+
+    rows, background, exact = ties
+    predict, calls = _counting(near_tie)
+    refined = estimate_shapley(predict, rows, background, seed=seed, target_error=0.02)
+    refined_calls = calls["rows"]
+    monkeypatch.setattr(estimate_module, "MOST_REFINED", 0)  # full rounds only
+    calls["rows"] = 0
+    full = estimate_shapley(predict, rows, background, seed=seed, target_error=0.02)
+    assert not np.any(full.refined_permutations)
+    assert refined.top_resolved.sum() >= full.top_resolved.sum()
+    assert refined_calls < 0.85 * calls["rows"]
+    # Rows told apart on full rounds only are told apart with the same answer.
+    both = refined.top_resolved & full.top_resolved
+    np.testing.assert_array_equal(
+        np.abs(refined.values[both]).argmax(axis=1), np.abs(full.values[both]).argmax(axis=1)
+    )
+
+
+@pytest.mark.parametrize("owned_columns", [True, False])
+def test_refined_coalitions_from_the_first_layer_match_calling_the_model(owned_columns):
+    """Both ways of evaluating a refined row's few coalitions from a first layer (selected
+    columns of a scaler before an MLP; running sums of a logistic regression's logit) give
+    what calling the model gives."""
+    from model.estimate import FirstLayer, first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    if owned_columns:
+        predict, rows, bg, layer, _ = _small_mlp(10, background=20, random_state=1)
+        layer = FirstLayer(embed=layer.embed, head=layer.exact_head)  # float64: equal values
+    else:
+        model, X, task = _logistic()
+        codec = FrameCodec(X)
+
+        def predict(array):
+            return model_outputs(model, codec.decode(array), task)
+
+        rows, bg = codec.encode(X.iloc[:10]), codec.encode(X.sample(20, random_state=1))
+        layer = first_layer(model, codec.decode, task)
+    fast = estimate_shapley(predict, rows, bg, seed=3, target_error=0.02, layer=layer)
+    slow = estimate_shapley(predict, rows, bg, seed=3, target_error=0.02)
+    assert np.any(fast.refined_permutations > 0)
+    np.testing.assert_array_equal(fast.refined_permutations, slow.refined_permutations)
+    np.testing.assert_allclose(fast.values, slow.values, atol=1e-12)
+    np.testing.assert_allclose(fast.errors, slow.errors, atol=1e-12)
