@@ -49,7 +49,10 @@ def offer(tmp_path_factory: pytest.TempPathFactory, workspace: Path | None) -> N
 def built_demo(request: pytest.FixtureRequest, tmp_path_factory) -> Path | None:
     """The first start's demo if it is part of this run: waits for it while that test is still
     to come or running; None when it is not in the run or gave up (build your own then)."""
-    if not any(item.nodeid.endswith(FIRST_START) for item in request.session.items):
+    # Not the node id: pytest-xdist appends the group ("...@browser") to it.
+    if not any(
+        f"{item.path.name}::{item.originalname}" == FIRST_START for item in request.session.items
+    ):
         return None
     from browser_support import CHROMIUM
 
