@@ -18,6 +18,8 @@ PACKAGES = ("pages", "ui", "model", "feedback_store", "bench")
 DOMAIN = ("model", "feedback_store")
 SCREEN_LIBRARIES = ("streamlit", "altair", "ui")
 TOP = ("app", "pages")
+#: The longest a project module may be.
+MAX_MODULE_LINES = 600
 
 
 def module_files(root: Path) -> dict[str, Path]:
@@ -158,6 +160,16 @@ def test_the_ui_package_imports_no_page():
 def test_no_import_circles_among_the_projects_modules():
     runtime, _ = import_graph(PROJECT)
     assert cycles(runtime) == []
+
+
+def test_no_project_module_is_over_600_lines():
+    """A module a newcomer can read in one sitting: split a longer one by concern."""
+    lengths = {
+        module: len(path.read_text(encoding="utf-8").splitlines())
+        for module, path in module_files(PROJECT).items()
+    }
+    assert {module: n for module, n in lengths.items() if n > MAX_MODULE_LINES} == {}
+    assert lengths["model.estimate"] > 100  # the files really are read
 
 
 def test_every_project_module_is_read():

@@ -240,12 +240,12 @@ def test_sampling_goes_on_until_the_top_feature_is_told_apart(small):
 
 
 def test_the_paired_test_tells_the_top_feature_apart_with_fewer_orderings(small, monkeypatch):
-    import model.estimate as estimate_module
+    import model.estimate_top as estimate_top
 
     rows, background = small
     paired = estimate_shapley(interacting, rows, background, seed=0, target_error=0.05)
     # Without it, only the half-widths tell the top two apart (their sum below the gap).
-    monkeypatch.setattr(estimate_module, "TOP_LEVEL", 1 - 1e-15)
+    monkeypatch.setattr(estimate_top, "TOP_LEVEL", 1 - 1e-15)
     strict = estimate_shapley(interacting, rows, background, seed=0, target_error=0.05)
     assert np.all(paired.permutations <= strict.permutations)
     assert np.any(paired.permutations < strict.permutations)
@@ -298,11 +298,12 @@ def test_an_mlps_float32_pass_is_within_the_rounding_it_adds_to_the_errors():
 
 
 def test_coalitions_of_column_wise_preprocessing_are_selected_columns_with_the_same_values():
-    from model.estimate import FirstLayer, _column_owners, first_layer
+    from model.estimate import FirstLayer, first_layer
+    from model.estimate_coalitions import column_owners
     from model.explain import FrameCodec
 
     predict, rows, bg, layer, _ = _small_mlp(5, background=20, random_state=1)
-    owners = _column_owners(layer.embed(rows), layer.embed(bg))
+    owners = column_owners(layer.embed(rows), layer.embed(bg))
     np.testing.assert_array_equal(owners, np.arange(rows.shape[1]))  # a scaler: column j is j's
     in_float64 = FirstLayer(embed=layer.embed, head=layer.exact_head)
     ours = estimate_shapley(predict, rows, bg, seed=6, target_error=0.03, layer=in_float64)
@@ -313,7 +314,7 @@ def test_coalitions_of_column_wise_preprocessing_are_selected_columns_with_the_s
     logistic, X, _ = _logistic()
     layer = first_layer(logistic, FrameCodec(X).decode, "binary")
     encoded = FrameCodec(X).encode(X.iloc[:5])
-    assert _column_owners(layer.embed(encoded), layer.embed(encoded)) is None
+    assert column_owners(layer.embed(encoded), layer.embed(encoded)) is None
 
 
 def test_a_row_alone_gets_the_values_it_got_in_a_deck_through_the_float32_pass():
@@ -404,13 +405,13 @@ def test_a_refined_row_gets_the_same_values_alone_as_in_a_deck(ties):
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_refining_the_top_few_takes_fewer_evaluations_than_full_rounds(ties, seed, monkeypatch):
-    import model.estimate as estimate_module
+    import model.estimate_top as estimate_top
 
     rows, background, exact = ties
     predict, calls = _counting(near_tie)
     refined = estimate_shapley(predict, rows, background, seed=seed, target_error=0.02)
     refined_calls = calls["rows"]
-    monkeypatch.setattr(estimate_module, "MOST_REFINED", 0)  # full rounds only
+    monkeypatch.setattr(estimate_top, "MOST_REFINED", 0)  # full rounds only
     calls["rows"] = 0
     full = estimate_shapley(predict, rows, background, seed=seed, target_error=0.02)
     assert not np.any(full.refined_permutations)
