@@ -87,6 +87,7 @@ def reason_sentences(
     output_range: float | None = None,
     class_names: Mapping | None = None,
     units: Mapping | None = None,
+    uncertainty: float | None = None,
 ) -> list[str]:
     """Up to ``max_reasons`` sentences saying which feature values moved the prediction most.
 
@@ -99,7 +100,10 @@ def reason_sentences(
     (``{"1": "Failure"}``) and ``units`` gives display units per feature (a prototype's
     ``display_units``), so values read "300.1 K (27.0 °C)". A contribution to a probability is
     given in percent of chance ("+31%"); on a boosting model's own score scale (``unit``
-    "log-odds") as a change of that score.
+    "log-odds") as a change of that score. ``uncertainty`` is the half-width of each
+    contribution where the values are estimated (the prototype's stated error): when the first
+    two reasons' sizes are within twice of it, which matters more is not known, so the first is
+    not called the main one and a last sentence says so.
 
     Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
     machines (+31%)."
@@ -123,6 +127,15 @@ def reason_sentences(
         threshold = MIN_POINTS / 100
     subject = outcome or _subject(explanation, task, positive_class, class_names)
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
+    sizes = contributions.abs()[order].to_numpy()
+    tied = (
+        uncertainty is not None
+        and uncertainty > 0
+        and len(sizes) >= 2
+        and sizes[1] >= threshold
+        and sizes[1] > 0
+        and sizes[0] - sizes[1] <= 2 * uncertainty
+    )
     sentences: list[str] = []
     directions: set[str] = set()
     for feature in order:
@@ -130,7 +143,7 @@ def reason_sentences(
         if len(sentences) == max_reasons or abs(contribution) < threshold or contribution == 0:
             break
         direction = "higher" if contribution > 0 else "lower"
-        because = "mainly because" if not sentences else "because"
+        because = "mainly because" if not sentences and not tied else "because"
         also = "also " if direction in directions else ""
         directions.add(direction)
         unit = (units or {}).get(feature)
@@ -149,6 +162,17 @@ def reason_sentences(
             sentences.append(
                 f"{subject} is {also}{direction} {because} {reason} ({_points(contribution)})."
             )
+    if tied and len(sentences) >= 2:
+        if log_odds:
+            each = f"{uncertainty:.2f} on the model's score"
+        elif regression:
+            each = _number(uncertainty)
+        else:
+            each = f"{100 * uncertainty:.1f}%"  # as the "approximate (± …)" note says it
+        sentences.append(
+            "Which of the first two matters more is not known: they are within the error of "
+            f"these estimated values (± {each} each)."
+        )
     return sentences
 
 

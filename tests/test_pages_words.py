@@ -372,6 +372,8 @@ def test_estimated_values_say_approximate_with_the_stated_error():
     assert "± 0.6% each" in explanations.estimate_note(published)
     row = {"explainer": ESTIMATE_EXPLAINER, "unit": "probability"}
     assert "± 0.6% each" in explanations.estimate_note(published, row)
+    assert explanations.estimate_error(published, row) == 0.006  # what the "Why" allows for
+    assert explanations.estimate_error(published, {"explainer": "tree"}) is None
 
 
 def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():

@@ -522,3 +522,42 @@ def test_earlier_verdicts_tell_what_the_reviewer_said_on_other_versions(republis
     assert earlier_verdicts(store, second, "1", "ana")[0]["prototype_version"] == first.version
     assert earlier_verdicts(store, second, "2", "ana") == []
     assert [v["verdict"] for v in earlier_verdicts(store, first, "1", "ana")] == ["correct"]
+
+
+def test_estimated_reasons_whose_first_two_are_within_the_error_do_not_name_a_main_one():
+    contributions = {"Torque [Nm]": 0.31, "Type": 0.29, "Tool wear [min]": -0.04}
+    close = EXPLANATION | {"contributions": contributions}
+    sentences = reason_sentences(close, PERCENTILES, "binary", "1", outcome="Failure risk",
+                                 noun="machines", uncertainty=0.011)  # fmt: skip
+    assert sentences[0] == (
+        "Failure risk is higher because Torque [Nm] is 65.2, higher than 95% of machines (+31%)."
+    )
+    assert not any("mainly" in sentence for sentence in sentences)
+    assert sentences[-1] == (
+        "Which of the first two matters more is not known: they are within the error of these "
+        "estimated values (± 1.1% each)."
+    )
+    assert len(sentences) == 4  # the three reasons, then the tie
+    (one,) = reason_sentences(close, {}, "binary", "1", max_reasons=1, uncertainty=0.011)
+    assert "mainly" not in one and "Torque [Nm]" in one  # one reason asked for: no claim either
+
+
+def test_estimated_reasons_further_apart_than_the_error_keep_the_main_one():
+    sentences = reason_sentences(EXPLANATION, PERCENTILES, "binary", "1", uncertainty=0.011)
+    assert "mainly because Torque [Nm]" in sentences[0]
+    assert sentences == reason_sentences(EXPLANATION, PERCENTILES, "binary", "1")
+    close = EXPLANATION | {"contributions": {"Torque [Nm]": 0.31, "Type": 0.29}}
+    assert "mainly" in reason_sentences(close, PERCENTILES, "binary", "1")[0]  # exact values
+
+
+def test_a_tie_is_said_in_the_units_of_the_values():
+    regression = {"output": 50.0, "base_value": 40.0, "unit": "value", "explained_class": None,
+                  "contributions": {"a": 4.0, "b": -3.9},
+                  "feature_values": {"a": 1, "b": 2}}  # fmt: skip
+    sentences = reason_sentences(regression, {}, "regression", None, output_range=60.0,
+                                 uncertainty=0.2)  # fmt: skip
+    assert sentences[-1].endswith("(± 0.2 each).")
+    contributions = {"Torque [Nm]": 1.2, "Type": 1.1}
+    log_odds = EXPLANATION | {"unit": "log-odds", "contributions": contributions}
+    sentences = reason_sentences(log_odds, {}, "binary", "1", uncertainty=0.08)
+    assert sentences[-1].endswith("(± 0.08 on the model's score each).")

@@ -33,6 +33,7 @@ __all__ = [
     "contribution_text",
     "dependence_data",
     "dependence_spec",
+    "estimate_error",
     "estimate_note",
     "global_importance_chart",
     "global_importance_data",
@@ -224,6 +225,14 @@ def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | 
 def _estimated(name: object) -> bool:
     text = str(name or "").lower()
     return any(word in text for word in ("permutation", "estimate", "sampl", "approximate"))
+
+
+def estimate_error(meta: Mapping, explanation: Mapping) -> float | None:
+    """The stated half-width of each of ``explanation``'s values where they were estimated
+    (``estimate_note``'s "± …"); None for exact values or an error not measured."""
+    if not _estimated(explanation.get("explainer")):
+        return None
+    return _stated_error(meta, explanation)
 
 
 def estimate_note(meta: Mapping, explanation: Mapping | None = None) -> str | None:

@@ -32,6 +32,7 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         noun=ctx.noun,
         class_names=ctx.meta.get("class_names"),
         units=ctx.meta.get("display_units"),
+        uncertainty=explanations.estimate_error(ctx.meta, explanation),
     )
     st.markdown("**Why**")
     if sentences:
