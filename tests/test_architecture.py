@@ -10,6 +10,7 @@ of the circles (they never run), but still count against the domain rule.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -141,24 +142,30 @@ def _write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+@functools.cache
+def project_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """``import_graph`` of this project, read once for the tests below."""
+    return import_graph(PROJECT)
+
+
 # -- the rule, on this project --------------------------------------------------------------------
 def test_domain_code_imports_neither_streamlit_nor_altair_nor_ui():
-    _, every = import_graph(PROJECT)
+    _, every = project_graph()
     assert list(forbidden(every, DOMAIN, SCREEN_LIBRARIES)) == []
 
 
 def test_nothing_below_the_pages_imports_a_page_or_the_app():
-    _, every = import_graph(PROJECT)
+    _, every = project_graph()
     assert list(forbidden(every, ("ui", *DOMAIN, "bench"), TOP)) == []
 
 
 def test_the_ui_package_imports_no_page():
-    _, every = import_graph(PROJECT)
+    _, every = project_graph()
     assert list(forbidden(every, ("ui",), ("pages",))) == []
 
 
 def test_no_import_circles_among_the_projects_modules():
-    runtime, _ = import_graph(PROJECT)
+    runtime, _ = project_graph()
     assert cycles(runtime) == []
 
 
@@ -173,7 +180,7 @@ def test_no_project_module_is_over_600_lines():
 
 
 def test_every_project_module_is_read():
-    runtime, _ = import_graph(PROJECT)
+    runtime, _ = project_graph()
     assert {"app", "pages.overview", "ui.cached", "model.bakeoff", "feedback_store.store"} <= set(
         runtime
     )
