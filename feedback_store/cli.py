@@ -126,7 +126,9 @@ def _add_workspace(parser: argparse.ArgumentParser) -> None:
 def _export(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
     # The count must come from the same read as the file, not from a second query.
-    path, rows = store._export(args.out, args.format, args.sprint, args.prototype, args.reviewer)
+    path, rows = store.export_counted(
+        args.out, args.format, args.sprint, args.prototype, args.reviewer
+    )
     print(f"{path}\t{rows} rows")
     return 0
 

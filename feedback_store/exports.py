@@ -58,18 +58,23 @@ class VerdictExporter(VerdictReader):
         in Parquet and JSONL. A feature named like one of those columns gets a "feature."
         prefix.
         """
-        return self._export(path, format, sprint, prototype, reviewer, verdict, class_names)[0]
+        target, _ = self.export_counted(
+            path, format, sprint, prototype, reviewer, verdict, class_names
+        )
+        return target
 
-    def _export(
+    def export_counted(
         self,
         path: str | os.PathLike[str],
-        format: str,
-        sprint: str | None,
-        prototype: str | None,
-        reviewer: str | None,
+        format: str = "csv",
+        sprint: str | None = None,
+        prototype: str | None = None,
+        reviewer: str | None = None,
         verdict: str | None = None,
         class_names: ClassNames | None = None,
     ) -> tuple[Path, int]:
+        """``export``, returning the file and how many verdicts it holds (counted from the
+        same read as the file, not from a second query)."""
         target = export_target(path, format)
         sql, params = _current_sql(
             sprint, prototype, reviewer, include_withdrawn=False, verdict=verdict,

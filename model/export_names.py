@@ -63,7 +63,7 @@ def export_with_names(
     a classifier is in scope; returns the file and how many verdicts it holds."""
     names = class_names_in_scope(ws, sprint, prototype)
     # The count comes from the same read as the file, not from a second query.
-    return store._export(path, format, sprint, prototype, reviewer, verdict, names)
+    return store.export_counted(path, format, sprint, prototype, reviewer, verdict, names)
 
 
 def export_training_with_names(
