@@ -376,6 +376,18 @@ def test_estimated_values_say_approximate_with_the_stated_error():
     assert explanations.estimate_error(published, {"explainer": "tree"}) is None
 
 
+def test_the_details_say_what_shaps_probability_tree_values_are():
+    from model.explain_trees import INTERVENTIONAL_TREE
+
+    assert explanations.SHAP_PROBABILITY_TREE == INTERVENTIONAL_TREE
+    meta = {"estimator": "GradientBoostingClassifier()", "explainer": INTERVENTIONAL_TREE,
+            "unit": "probability"}  # fmt: skip
+    details = " ".join(explanations.technical_details(meta))
+    assert "not the exact Shapley values of the probability" in details
+    exact = " ".join(explanations.technical_details(meta | {"explainer": "exact"}))
+    assert "not the exact" not in exact
+
+
 def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():
     note = explanations.scale_note("log-odds")
     assert "model's own score scale" in note and not JARGON.search(note)
