@@ -1,0 +1,134 @@
+"""What the pages say beside an explanation, in plain words: which scale its values are on,
+whether they are approximate and by how much, and the technical details kept for an expander.
+``ui.explanations`` re-exports these with the charts they go with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ui.formatting import format_number
+
+__all__ = [
+    "LOG_ODDS",
+    "SHAP_PROBABILITY_TREE",
+    "estimate_error",
+    "estimate_note",
+    "scale_note",
+    "technical_details",
+]
+
+LOG_ODDS = "log-odds"
+#: ``model.explain_trees.INTERVENTIONAL_TREE`` (not imported: it imports scikit-learn).
+SHAP_PROBABILITY_TREE = "tree (interventional, probability)"
+
+
+def scale_note(unit: str | None) -> str | None:
+    """For values on a boosting model's own score scale (log-odds), what that scale is in
+    plain words; None for probabilities and values."""
+    if unit != LOG_ODDS:
+        return None
+    return (
+        "These bars are on the model's own score scale, not in percent: 0 means even chances, "
+        "and each +1 multiplies the odds by about 2.7. This is the scale on which this model "
+        "adds its readings up exactly."
+    )
+
+
+def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:
+    for source in (explanation or {}, meta):
+        for key in ("estimate_error", "stated_error"):
+            value = source.get(key)
+            if isinstance(value, int | float) and value == value:
+                return float(value)
+    return None
+
+
+def _estimated(name: object) -> bool:
+    text = str(name or "").lower()
+    return any(word in text for word in ("permutation", "estimate", "sampl", "approximate"))
+
+
+def estimate_error(meta: Mapping, explanation: Mapping) -> float | None:
+    """The stated half-width of each of ``explanation``'s values where they were estimated
+    (``estimate_note``'s "± …"); None for exact values or an error not measured."""
+    if not _estimated(explanation.get("explainer")):
+        return None
+    return _stated_error(meta, explanation)
+
+
+def estimate_note(meta: Mapping, explanation: Mapping | None = None) -> str | None:
+    """ "These values are approximate (± 0.4% each)…" where the values shown were estimated,
+    not computed exactly, with the error publishing measured; None for exact values."""
+    methods = meta.get("explainer_methods") or {}
+    shown = (explanation or {}).get("explainer")
+    estimated = _estimated(shown) if explanation is not None else (
+        _estimated(meta.get("explainer")) or any(_estimated(m) for m in methods)
+    )  # fmt: skip
+    if not estimated:
+        return None
+    error = _stated_error(meta, explanation)
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    if error is None:
+        return (
+            "These values are approximate: the model has too many readings to explain exactly, "
+            "and the size of the error was not measured."
+        )
+    size = f"{error * 100:.1f}%" if unit == "probability" else format_number(error)
+    return (
+        f"These values are approximate (± {size} each, with 95% confidence): the model has "
+        "too many readings to explain exactly, so they are estimated."
+    )
+
+
+def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list[str]:
+    """What a data scientist wants to check, for a "Technical details" expander: the model,
+    the SHAP explainer and how many rows each method explained, the units, the base value."""
+    lines = [f"Model: {meta.get('estimator', 'unknown')}"]
+    untrusted = meta.get("model_untrusted_types")
+    if untrusted:  # a hand-written class: its rows were explained when publishing
+        named = ", ".join(str(name) for name in untrusted)
+        lines.append(
+            f"The model cannot be loaded back from its file ({named} is not among the types the "
+            "app may load), so rows were explained when publishing and no case of one's own "
+            "can be tried."
+        )
+    explainer = (explanation or {}).get("explainer") or meta.get("explainer")
+    lines.append(f"Contributions are SHAP values from the {explainer} explainer.")
+    methods = meta.get("explainer_methods") or {}
+    if len(methods) > 1:
+        counts = ", ".join(f"{name}: {count:,} rows" for name, count in methods.items())
+        lines.append(f"Rows explained by each method when publishing: {counts}.")
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    if unit == LOG_ODDS:
+        lines.append(
+            "Unit: log odds of the explained class (the raw score of the boosting model); "
+            "exact, where shap's probability explainer refuses native categorical splits or "
+            "multiclass models, or misreads the model's settings."
+        )
+    elif unit:
+        lines.append(f"Unit: {unit}.")
+    if explainer == SHAP_PROBABILITY_TREE:
+        lines.append(
+            "shap's probability values: for each background row, the exact log-odds "
+            "contributions scaled to that row's change in probability. They add up to the "
+            "prediction exactly, but are not the exact Shapley values of the probability "
+            "(measured up to 0.38 apart on a gradient boosting model of the demo's data)."
+        )
+    estimator = str(meta.get("estimator", "")).rstrip(")").split("→ ")[-1].split("(")[-1]
+    if estimator.startswith("XGB") and "path-dependent" in str(explainer):
+        lines.append(
+            "XGBoost adds its trees up in float32: the output here is the float64 sum of its "
+            "trees (its own prediction up to float32 rounding, about 1e-6 of it), which the "
+            "contributions add up to."
+        )
+    if explanation is not None:
+        lines.append(
+            f"Base value (the average output over the background rows): "
+            f"{float(explanation['base_value']):.6g}; output {float(explanation['output']):.6g}."
+        )
+    error = _stated_error(meta, explanation)
+    if error is not None:
+        lines.append(f"Stated error of estimated values (95%, per contribution): {error:.3g}.")
+    if meta.get("max_additivity_error") is not None:
+        lines.append(f"Largest additivity error: {float(meta['max_additivity_error']):.2g}.")
+    return lines
