@@ -21,6 +21,12 @@ DEMO_DATA_FILE = PACKAGE_DIR / "data" / "ai4i2020.csv"
 DEFAULT_BACKGROUND_SIZE = 50
 #: Additivity tolerance: base value + sum of contributions must equal the model output.
 ADDITIVITY_TOLERANCE = 1e-6
+#: The names publishing records for the fast explainers (``model.explain_trees``), here so
+#: that pages can tell them apart without importing scikit-learn.
+PATH_DEPENDENT_TREE = "tree (path-dependent)"
+INTERVENTIONAL_TREE = "tree (interventional, probability)"
+NATIVE_TREE = "tree (path-dependent, log-odds)"
+LINEAR = "linear"
 #: Above this many input features, exact Shapley enumeration (2**M coalitions) is too costly
 #: and the permutation explainer is used instead.
 MAX_EXACT_FEATURES = 12

@@ -35,7 +35,13 @@ import pandas as pd
 from sklearn import ensemble, tree
 from sklearn.pipeline import Pipeline
 
-from model.config import ADDITIVITY_TOLERANCE
+from model.config import (
+    ADDITIVITY_TOLERANCE,
+    INTERVENTIONAL_TREE,
+    LINEAR,
+    NATIVE_TREE,
+    PATH_DEPENDENT_TREE,
+)
 from model.explain_boosting import (
     LIGHTGBM,
     XGBOOST,
@@ -67,10 +73,6 @@ __all__ = [
 #: Units of the explained output.
 PROBABILITY, VALUE, LOG_ODDS = "probability", "value", "log-odds"
 
-PATH_DEPENDENT_TREE = "tree (path-dependent)"
-INTERVENTIONAL_TREE = "tree (interventional, probability)"
-NATIVE_TREE = "tree (path-dependent, log-odds)"
-LINEAR = "linear"
 
 _PROBABILITY_TREES = (
     ensemble.RandomForestClassifier,

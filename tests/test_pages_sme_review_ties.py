@@ -35,9 +35,11 @@ def published(tmp_path_factory):
     return path
 
 
-def tied_row(path) -> tuple[str, dict, float]:
-    """A row whose two largest contributions are the duplicated readings."""
-    ws = model.open_workspace(path)
+@pytest.fixture(scope="module")
+def tied_row(published) -> tuple[str, dict, float]:
+    """A row whose two largest contributions are the duplicated readings, its explanation and
+    the stated error."""
+    ws = model.open_workspace(published)
     proto = ws.prototype(SPRINT, NAME)
     for row_id in proto.predictions().index.astype(str):
         explanation = ws.explain(SPRINT, NAME, row_id)
@@ -47,16 +49,18 @@ def tied_row(path) -> tuple[str, dict, float]:
     raise AssertionError("no row has the duplicated readings on top")
 
 
-def test_the_duplicated_readings_are_estimated_within_the_stated_error(published):
-    _, explanation, error = tied_row(published)
+def test_the_duplicated_readings_are_estimated_within_the_stated_error(tied_row):
+    _, explanation, error = tied_row
     assert explanation["explainer"] == ESTIMATE_EXPLAINER
     assert 0 < error <= 0.02
     first, second = (explanation["contributions"][f"reading {i}"] for i in (0, 1))
     assert abs(abs(first) - abs(second)) <= 2 * error
 
 
-def test_the_card_names_no_main_reason_and_says_the_order_is_not_known(published, monkeypatch):
-    row_id, _, error = tied_row(published)
+def test_the_card_names_no_main_reason_and_says_the_order_is_not_known(
+    published, tied_row, monkeypatch
+):
+    row_id, _, error = tied_row
     at = open_link(monkeypatch, published, "sme_review", sprint=SPRINT, reviewer="zoe", row=row_id)
     assert not at.exception, at.exception[0].message
     why = next(plain(m.value) for m in at.markdown if plain(m.value).startswith("- The chance of"))

@@ -378,9 +378,7 @@ def test_estimated_values_say_approximate_with_the_stated_error():
 
 def test_the_details_say_what_shaps_probability_tree_values_are():
     from model.explain_trees import INTERVENTIONAL_TREE
-    from ui.explanation_notes import SHAP_PROBABILITY_TREE
 
-    assert SHAP_PROBABILITY_TREE == INTERVENTIONAL_TREE
     meta = {"estimator": "GradientBoostingClassifier()", "explainer": INTERVENTIONAL_TREE,
             "unit": "probability"}  # fmt: skip
     details = " ".join(explanations.technical_details(meta))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from model.config import INTERVENTIONAL_TREE
 from ui.formatting import format_number
 
 __all__ = [
     "LOG_ODDS",
-    "SHAP_PROBABILITY_TREE",
     "estimate_error",
     "estimate_note",
     "scale_note",
@@ -18,8 +18,6 @@ __all__ = [
 ]
 
 LOG_ODDS = "log-odds"
-#: ``model.explain_trees.INTERVENTIONAL_TREE`` (not imported: it imports scikit-learn).
-SHAP_PROBABILITY_TREE = "tree (interventional, probability)"
 
 
 def scale_note(unit: str | None) -> str | None:
@@ -107,7 +105,7 @@ def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list
         )
     elif unit:
         lines.append(f"Unit: {unit}.")
-    if explainer == SHAP_PROBABILITY_TREE:
+    if explainer == INTERVENTIONAL_TREE:
         lines.append(
             "shap's probability values: for each background row, the exact log-odds "
             "contributions scaled to that row's change in probability. They add up to the "
