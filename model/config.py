@@ -24,12 +24,21 @@ ADDITIVITY_TOLERANCE = 1e-6
 #: The names publishing records for the fast explainers (``model.explain_trees``), here so
 #: that pages can tell them apart without importing scikit-learn.
 PATH_DEPENDENT_TREE = "tree (path-dependent)"
-INTERVENTIONAL_TREE = "tree (interventional, probability)"
+INTERVENTIONAL_TREE = "tree (interventional, log-odds)"
 NATIVE_TREE = "tree (path-dependent, log-odds)"
 LINEAR = "linear"
+#: What prototypes published before 2026-12-04 recorded for boosting classifiers: shap's
+#: probability output, which rescales each background row's log-odds values and is not the
+#: exact Shapley values of the probability. Rows of those prototypes explained later get the
+#: same kind of values, and the pages say what they are.
+INTERVENTIONAL_PROBABILITY_TREE = "tree (interventional, probability)"
 #: Above this many input features, exact Shapley enumeration (2**M coalitions) is too costly
-#: and the permutation explainer is used instead.
+#: and the seeded estimate is used instead.
 MAX_EXACT_FEATURES = 12
+#: Up to this many source features a boosting classifier is explained by the exact explainer
+#: in probability (2**6 coalitions x 50 background rows: 3,200 predictions a row); above it,
+#: exactly in log-odds by its trees, since no fast method gives exact probability values.
+MAX_EXACT_PROBABILITY_FEATURES = 6
 
 SEED = 20201
 

@@ -344,12 +344,11 @@ def explain_on_demand(
 ) -> Explanation:
     """Explain rows that were not in the deck, as publishing would have explained them.
 
-    Where shap's interventional tree explainer is not additive on a row (it happens at split
-    thresholds of gradient boosting), the exact explainer (more than ``MAX_EXACT_FEATURES``
-    features: the seeded estimate) explains that row, over the same background, and the row
-    records it. The two differ slightly: shap rescales each background row's attributions in
-    log-odds to probability, the exact explainer works in probability. Estimated rows get the
-    values publishing gave or would have given them: same seed, target and background.
+    Where the interventional tree explainer is not additive on a row, the exact explainer
+    (more than ``MAX_EXACT_FEATURES`` features: the seeded estimate) explains that row in the
+    same units, over the same background, and the row records it (``model.explain``).
+    Estimated rows get the values publishing gave or would have given them: same seed,
+    target and background.
 
     ``explainer`` and ``background`` are the ones publishing used; ``Explanation.explainer``
     and ``row_methods`` say which explainer explained the rows. Raises ``ExplanationError``
@@ -365,12 +364,7 @@ def explain_on_demand(
         text = explain_if_text(estimator, X, background, task, n_classes, explainer)
         if text is not None:
             return text
-        try:
-            return explain_rows(estimator, X, background, task, n_classes, explainer)
-        except ExplanationError:
-            if explainer != INTERVENTIONAL_TREE:
-                raise
-            return explain_rows(estimator, X, background, task, n_classes, EXACT)
+        return explain_rows(estimator, X, background, task, n_classes, explainer)
 
 
 def time_on_demand(

@@ -9,10 +9,12 @@ The explainer is chosen, never guessed:
 
 1. a fast explainer on the last step of a pipeline (``model.explain_trees`` says which):
    shap's TreeExplainer (path-dependent where the trees' own output is the probability;
-   interventional with probability output for gradient boosting, XGBoost, LightGBM and
-   CatBoost binary classifiers), the boosting library's own SHAP values (regressions; and in
-   log-odds, for native categorical splits and multiclass models, where shap has no exact
-   probability), or shap's LinearExplainer for a linear regression.
+   interventional in log-odds for gradient boosting, XGBoost, LightGBM and CatBoost binary
+   classifiers with more than ``MAX_EXACT_PROBABILITY_FEATURES`` features, which with fewer
+   get the exact explainer's probability values), the boosting library's own SHAP values
+   (regressions; and in log-odds, for native categorical splits and multiclass models), or
+   shap's LinearExplainer for a linear regression. No fast method gives exact probability
+   values of a boosting model; its trees add up exactly in log-odds.
 2. ``exact``: exact Shapley values of the full model over an independent background sample, on
    the source columns (categories encoded as integer codes and decoded inside the prediction
    function, because shap's maskers cannot hold strings). Valid for any model; used when no
@@ -31,7 +33,8 @@ Whatever runs, base value + sum of contributions must equal the explained output
 ``ADDITIVITY_TOLERANCE`` times the output's magnitude (at least 1) on every row (XGBoost's own
 values: ``XGBOOST_TOLERANCE``, since XGBoost computes its outputs in float32). A row the fast
 explainer gets wrong gets the next explainer's values, over the same background, while the
-other rows keep theirs (``Explanation.methods`` counts them); where the base values of the two
+other rows keep theirs (``Explanation.methods`` counts them), in the fast explainer's units
+(log-odds too); where the base values of the two
 would differ (path-dependent explainers) or the fast explainer fails on most rows, the whole
 set gets the next explainer. If none passes, ``ExplanationError`` is raised and nothing is
 published.
@@ -52,7 +55,11 @@ from sklearn import ensemble, tree
 from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 
-from model.config import ADDITIVITY_TOLERANCE, MAX_EXACT_FEATURES
+from model.config import (
+    ADDITIVITY_TOLERANCE,
+    INTERVENTIONAL_PROBABILITY_TREE,
+    MAX_EXACT_FEATURES,
+)
 from model.estimate import Estimate, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, explained_outputs, source_columns
@@ -113,25 +120,30 @@ def estimate_target(task: str, background_outputs: np.ndarray) -> float:
     return _target_error_for(task, background_outputs)
 
 
-def _model_agnostic(estimator, X, background, task):
+def _model_agnostic(estimator, X, background, task, source_outputs=None):
     """``(values, base, name, estimate)``: exact Shapley values for up to
-    ``MAX_EXACT_FEATURES`` features (``estimate`` None), else sampled ones."""
+    ``MAX_EXACT_FEATURES`` features (``estimate`` None), else sampled ones; of the model's
+    probabilities or values, or of ``source_outputs(frame)`` where given (log-odds)."""
     codec = FrameCodec(pd.concat([X, background]))
 
     def predict(array: np.ndarray) -> np.ndarray:
+        if source_outputs is not None:
+            return source_outputs(codec.decode(array))
         return model_outputs(estimator, codec.decode(array), task)
 
     rows, bg = codec.encode(X), codec.encode(background)
     if X.shape[1] <= MAX_EXACT_FEATURES:
         values, base = exact_shapley(predict, rows, bg)
         return values, base, EXACT, None
+    # log-odds: like a regression's value, to 1% of the range over the background rows
+    units = task if source_outputs is None else REGRESSION
     estimate = estimate_shapley(
         predict,
         rows,
         bg,
         seed=ESTIMATE_SEED,
-        target_error=estimate_target(task, predict(bg)),
-        layer=first_layer(estimator, codec.decode, task),
+        target_error=estimate_target(units, predict(bg)),
+        layer=None if source_outputs is not None else first_layer(estimator, codec.decode, task),
     )
     return estimate.values, estimate.base_values, ESTIMATE, estimate
 
@@ -173,7 +185,9 @@ def explain_estimator(
     )
 
 
-def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs):
+def _explain_fast(
+    estimator, X, background, task, n_classes, outputs, failures, n_jobs, legacy=False
+):
     """The fast explainer's values, with rows it gets wrong explained by the next explainer;
     or None (the reason, if any, in ``failures``).
 
@@ -183,7 +197,7 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
     they took says whether the other rows are worth worker processes.
     """
     try:
-        fast = fast_explainer(estimator, X, background, task)
+        fast = fast_explainer(estimator, X, background, task, legacy_probability=legacy)
         if fast is None:
             return None
         explained = outputs if fast.outputs is None else fast.outputs(fast.rows)
@@ -205,7 +219,7 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
         return None
     values, base = head[0], head[1]
     if fast.interventional and not _base_is_background_mean(
-        estimator, background, task, base, fast.name, failures
+        estimator, background, task, base, fast, failures
     ):
         return None
     if probe < len(X):
@@ -229,7 +243,14 @@ def _explain_fast(estimator, X, background, task, n_classes, outputs, failures, 
             )
             return None
         fallback = _attempt_model_agnostic(
-            estimator, X.iloc[wrong_rows], background, task, explained[wrong_rows], failures
+            estimator,
+            X.iloc[wrong_rows],
+            background,
+            task,
+            explained[wrong_rows],
+            failures,
+            source_outputs=fast.source_outputs,
+            unit=fast.unit,
         )
         if fallback is None:
             return None
@@ -283,13 +304,16 @@ def _same_shape(result, outputs, failures) -> bool:
     return True
 
 
-def _base_is_background_mean(estimator, background, task, base, name, failures) -> bool:
+def _base_is_background_mean(estimator, background, task, base, fast, failures) -> bool:
     """An interventional explainer's base value is the model's mean output over the
     background: where it is not, its values explain another function, however additive."""
-    mean = model_outputs(estimator, background, task).mean(axis=0)
+    if fast.source_outputs is not None:
+        mean = fast.source_outputs(background).mean(axis=0)
+    else:
+        mean = model_outputs(estimator, background, task).mean(axis=0)
     gap = float(np.max(np.abs(mean - base) / np.maximum(1.0, np.abs(mean))))
     if gap > ADDITIVITY_TOLERANCE:
-        failures.append(f"{name}: base value is {gap:.2g} off the background's mean output")
+        failures.append(f"{fast.name}: base value is {gap:.2g} off the background's mean output")
         return False
     return True
 
@@ -335,10 +359,15 @@ def _explanation(
     )
 
 
-def _attempt_model_agnostic(estimator, X, background, task, outputs, failures):
+def _attempt_model_agnostic(
+    estimator, X, background, task, outputs, failures, *, source_outputs=None, unit=None
+):
     """The exact (or estimated) Shapley values in the units of ``outputs`` (the model's
-    probabilities or values), if they are additive; else None, and why in ``failures``."""
-    result = _computed(lambda: _model_agnostic(estimator, X, background, task), failures)
+    probabilities or values; or ``unit``, computed by ``source_outputs``), if they are
+    additive; else None, and why in ``failures``."""
+    result = _computed(
+        lambda: _model_agnostic(estimator, X, background, task, source_outputs), failures
+    )
     if result is None or not _same_shape(result, outputs, failures):
         return None
     values, base, name, estimate = result
@@ -347,7 +376,7 @@ def _attempt_model_agnostic(estimator, X, background, task, outputs, failures):
         failures.append(f"{name}: additivity error {errors.max():.2g}")
         return None
     methods = np.full(len(X), name, dtype=object)
-    unit = output_unit(task)
+    unit = unit or output_unit(task)
     return _explanation(
         values,
         base,
@@ -427,7 +456,10 @@ def explain_rows(
     if explainer in _MODEL_AGNOSTIC_EXPLAINERS:
         result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
     else:
-        result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
+        legacy = explainer == INTERVENTIONAL_PROBABILITY_TREE
+        result = _explain_fast(
+            estimator, X, background, task, n_classes, outputs, failures, n_jobs, legacy
+        )
     others = (
         set() if result is None else set(result.methods) - {explainer, *_MODEL_AGNOSTIC_EXPLAINERS}
     )

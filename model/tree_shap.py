@@ -141,6 +141,8 @@ def _fast_values(
     seconds_per_row: float | None = None,
 ):
     Z = fast.take(rows)
+    if fast.prepare is not None:
+        Z = fast.prepare(Z)
     if fast.native is not None:
         raw, expected = fast.native(Z)
     elif fast.name.startswith("tree"):

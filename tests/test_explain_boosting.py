@@ -1,9 +1,10 @@
 """XGBoost, LightGBM and CatBoost: tree SHAP in the units on screen, checked on every row.
 
-Binary classifiers with numeric splits are explained in probability by shap's interventional
-tree explainer; native categorical splits and multiclass models exactly in log-odds, with the
-library's own SHAP values; regressions in the predicted value. Rows the fast explainer gets
-wrong get the exact explainer, the others keep their values.
+Binary classifiers with numeric splits and more than six features are explained exactly in
+log-odds by shap's interventional tree explainer (with up to six, exactly in probability by
+the exact explainer); native categorical splits and multiclass models exactly in log-odds,
+with the library's own SHAP values; regressions in the predicted value. Rows the fast
+explainer gets wrong get the exact explainer in the same units, the others keep their values.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import model
-from model.explain import EXACT, explain_estimator, explain_rows
+from model.config import MAX_EXACT_PROBABILITY_FEATURES
+from model.explain import EXACT, exact_shapley, explain_estimator, explain_rows
 from model.explain_trees import INTERVENTIONAL_TREE, NATIVE_TREE, PATH_DEPENDENT_TREE
 
 LIBRARIES = ["xgboost", "lightgbm", "catboost"]
@@ -107,30 +109,64 @@ def assert_model_output(outputs, final, library: str, X) -> None:
     )
 
 
+def exact_log_odds(estimator, library: str, X, background) -> np.ndarray:
+    """Exact Shapley values of the model's log-odds over ``background``, by enumeration."""
+    prep, final = (estimator[:-1], estimator[-1]) if isinstance(estimator, Pipeline) else (
+        None, estimator
+    )  # fmt: skip
+
+    def log_odds(rows: np.ndarray) -> np.ndarray:
+        frame = pd.DataFrame(rows, columns=X.columns)
+        return margins(final, library, frame if prep is None else prep.transform(frame))
+
+    values, _ = exact_shapley(log_odds, X.to_numpy(float), background.to_numpy(float))
+    return values[:, :, 0]
+
+
 @pytest.mark.parametrize("library", LIBRARIES)
 @pytest.mark.parametrize("in_pipeline", [False, True], ids=["alone", "pipeline"])
-def test_binary_classifiers_are_explained_in_probability_by_interventional_tree_shap(
+def test_binary_classifiers_with_many_features_are_explained_exactly_in_log_odds(
     library, in_pipeline
 ):
-    X, y = cancer()
+    X, y = cancer()  # seven features
+    assert X.shape[1] > MAX_EXACT_PROBABILITY_FEATURES
     final = boosting(library, "classifier")
     estimator = Pipeline([("scale", StandardScaler()), ("model", final)]) if in_pipeline else final
     estimator.fit(X, y)
     background = X.sample(40, random_state=0)
     result = explain_estimator(estimator, X, background, "binary", 2, n_jobs=1)
-    assert result.explainer == INTERVENTIONAL_TREE and result.unit == "probability"
+    assert result.explainer == INTERVENTIONAL_TREE and result.unit == "log-odds"
     assert result.methods == {INTERVENTIONAL_TREE: len(X)}
     assert result.features == list(X.columns)  # "mean radius", though LightGBM says mean_radius
-    np.testing.assert_allclose(result.outputs[:, 0], estimator.predict_proba(X)[:, 1])
+    Z = X if not in_pipeline else estimator[0].transform(X)
+    assert_model_output(result.outputs, final, library, Z)
+    np.testing.assert_allclose(result.predictions[:, 0], estimator.predict_proba(X)[:, 1])
     assert row_errors(result).max() <= 1e-6
-    # the values are shap's own, computed on the rows as the model's last step sees them
-    Z, Z_background = X.to_numpy(float), background.to_numpy(float)
-    if in_pipeline:
-        Z, Z_background = estimator[0].transform(X), estimator[0].transform(background)
-    reference = shap.TreeExplainer(
-        final, data=Z_background, model_output="probability", feature_perturbation="interventional"
-    ).shap_values(Z, check_additivity=False)
-    np.testing.assert_allclose(result.values[:, :, 0], np.asarray(reference), atol=1e-12)
+    # the exact Shapley values of the log-odds, as enumerating every coalition gives them
+    some = slice(0, 24)
+    reference = exact_log_odds(estimator, library, X.iloc[some], background)
+    np.testing.assert_allclose(result.values[some, :, 0], reference, atol=1e-5)
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_binary_classifiers_with_few_features_are_explained_exactly_in_probability(library):
+    X, y = cancer(rows=120)
+    X = X.iloc[:, :MAX_EXACT_PROBABILITY_FEATURES]
+    final = boosting(library, "classifier").fit(X, y)
+    background = X.sample(20, random_state=0)
+    result = explain_estimator(final, X, background, "binary", 2, n_jobs=1)
+    assert result.explainer == EXACT and result.unit == "probability"
+    assert result.methods == {EXACT: len(X)}
+    np.testing.assert_allclose(result.outputs[:, 0], final.predict_proba(X)[:, 1])
+    assert row_errors(result).max() <= 1e-6
+    # shap's probability output is another function: it rescales log-odds values
+    shaps = shap.TreeExplainer(
+        final,
+        data=background.to_numpy(float),
+        model_output="probability",
+        feature_perturbation="interventional",
+    ).shap_values(X.to_numpy(float), check_additivity=False)
+    assert np.abs(result.values[:, :, 0] - shaps).max() > 1e-3
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
@@ -231,24 +267,28 @@ def test_a_published_log_odds_prototype_says_so_and_explains_rows_on_demand(tmp_
 # -- rows the fast explainer gets wrong --------------------------------------------------------
 
 
+#: XGBoost's log-odds are read from its trees (``model.xgboost_shap``), not from its
+#: ``predict``, so a moved ``predict`` cannot make its tree explainer wrong.
+RAW_FROM_PREDICT = ["lightgbm", "catboost"]
+
+
 def nudged_classifier(library: str):
-    """A boosting classifier whose probabilities are moved on its largest tumours: its trees,
+    """A boosting classifier whose log-odds are moved on its largest tumours: its trees,
     which shap reads, no longer give its output there, so those rows fail the fast path."""
     base = type(boosting(library, "classifier"))
 
     class Nudged(base):
-        def predict_proba(self, X, *args, **kwargs):
-            proba = np.array(super().predict_proba(X, *args, **kwargs), dtype=float)
-            radius = np.asarray(pd.DataFrame(X)["mean radius"], dtype=float)
-            moved = radius > self.nudge_above_
-            proba[moved, 1] = 0.98 * proba[moved, 1] + 0.01
-            proba[moved, 0] = 1 - proba[moved, 1]
-            return proba
+        def predict(self, X, *args, **kwargs):
+            result = np.array(super().predict(X, *args, **kwargs), dtype=float)
+            if kwargs.get("raw_score") or kwargs.get("prediction_type") == "RawFormulaVal":
+                radius = np.asarray(pd.DataFrame(X).iloc[:, 0], dtype=float)  # mean radius
+                result[radius > self.nudge_above_] += 0.05
+            return result
 
     return Nudged
 
 
-@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("library", RAW_FROM_PREDICT)
 def test_rows_the_tree_explainer_gets_wrong_get_the_exact_explainer_and_only_they(library):
     X, y = cancer()
     Nudged = nudged_classifier(library)
@@ -259,21 +299,21 @@ def test_rows_the_tree_explainer_gets_wrong_get_the_exact_explainer_and_only_the
     background = X[~moved].sample(40, random_state=0)
     result = explain_estimator(nudged, X, background, "binary", 2, n_jobs=1)
     assert result.methods == {INTERVENTIONAL_TREE: len(X) - moved.sum(), EXACT: moved.sum()}
-    assert result.explainer == INTERVENTIONAL_TREE
+    assert result.explainer == INTERVENTIONAL_TREE and result.unit == "log-odds"
     np.testing.assert_array_equal(result.row_methods == EXACT, moved)
     assert row_errors(result).max() <= 1e-6
-    reference = shap.TreeExplainer(
-        nudged,
-        data=background.to_numpy(float),
-        model_output="probability",
-        feature_perturbation="interventional",
-    ).shap_values(X.to_numpy(float), check_additivity=False)
-    np.testing.assert_allclose(result.values[~moved, :, 0], reference[~moved], atol=1e-12)
+    # the moved rows' values are the exact ones of the moved log-odds; the others the trees'
+    reference = exact_log_odds(nudged, library, X[moved], background)
+    np.testing.assert_allclose(result.values[moved, :, 0], reference, atol=1e-9)
+    kept = np.flatnonzero(~moved)[:5]
+    reference = exact_log_odds(nudged, library, X.iloc[kept], background)
+    np.testing.assert_allclose(result.values[kept, :, 0], reference, atol=1e-6)
     # on demand, such a row gets the exact explainer too, and another row keeps the tree's
     row = explain_rows(nudged, X[moved].iloc[:1], background, "binary", 2, INTERVENTIONAL_TREE)
-    assert row.explainer == EXACT and row.methods == {EXACT: 1}
-    other = explain_rows(nudged, X[~moved].iloc[:1], background, "binary", 2, INTERVENTIONAL_TREE)
-    np.testing.assert_allclose(other.values[0, :, 0], reference[~moved][0], atol=1e-12)
+    assert row.explainer == EXACT and row.methods == {EXACT: 1} and row.unit == "log-odds"
+    np.testing.assert_allclose(row.values[0], result.values[moved][0], atol=1e-12)
+    other = explain_rows(nudged, X.iloc[kept[:1]], background, "binary", 2, INTERVENTIONAL_TREE)
+    np.testing.assert_allclose(other.values[0], result.values[kept[0]], atol=1e-12)
 
 
 @pytest.mark.parametrize("library", LIBRARIES)

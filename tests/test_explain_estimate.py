@@ -115,16 +115,25 @@ def test_a_row_explained_on_demand_gets_the_values_publishing_gives_it(published
 
 
 class NudgedBoosting(GradientBoostingClassifier):
-    """Gradient boosting whose probabilities are moved on rows whose first column holds a value
-    in ``moved_``: its trees, which shap reads, no longer give its output there."""
+    """Gradient boosting whose log-odds (and so probabilities) are moved on rows whose first
+    column holds a value in ``moved_``: its trees, which shap reads, no longer give its output
+    there."""
+
+    def decision_function(self, X):
+        log_odds = np.array(super().decision_function(X), dtype=float)
+        first = np.asarray(pd.DataFrame(X).iloc[:, 0], dtype=float)
+        log_odds[np.isin(first, getattr(self, "moved_", ()))] += 0.3
+        return log_odds
 
     def predict_proba(self, X):
-        proba = super().predict_proba(X).copy()
-        first = np.asarray(pd.DataFrame(X).iloc[:, 0], dtype=float)
-        moved = np.isin(first, getattr(self, "moved_", ()))
-        proba[moved, 1] = 0.98 * proba[moved, 1] + 0.01
-        proba[moved, 0] = 1 - proba[moved, 1]
-        return proba
+        chance = 1 / (1 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1 - chance, chance])
+
+
+def log_odds_target(boosting, background) -> float:
+    """The estimate's target in log-odds: 1% of their range over the background rows."""
+    log_odds = boosting.decision_function(background)
+    return 0.01 * float(log_odds.max() - log_odds.min())
 
 
 def nudged_rows(n_rows: int = 40, n_background: int = 20):
@@ -152,7 +161,9 @@ def test_rows_a_wide_models_fast_explainer_gets_wrong_are_estimated_one_by_one(n
     assert result.methods == {INTERVENTIONAL_TREE: len(rows) - 2, explain.ESTIMATE: 2}
     assert set(rows.index[result.row_methods == explain.ESTIMATE]) == set(moved)
     assert result.max_additivity_error <= 1e-6
-    assert 0 < result.estimate_error <= 0.01 and result.target_error == 0.01
+    assert result.unit == "log-odds"
+    assert result.target_error == pytest.approx(log_odds_target(boosting, background))
+    assert 0 < result.estimate_error <= result.target_error
     estimated = np.isin(rows.index, moved)
     assert np.all(result.row_errors[estimated] > 0) and np.all(result.row_errors[~estimated] == 0)
     # the other rows keep the tree explainer's values
@@ -184,7 +195,7 @@ def test_publishing_records_which_rows_were_estimated(nudged):
     assert meta["explainer"] == INTERVENTIONAL_TREE
     assert meta["explainer_methods"][explain.ESTIMATE] == 2
     assert sorted(meta["explainer_rows"][explain.ESTIMATE]) == sorted(moved)
-    assert 0 < meta["estimate_error"] <= 0.01
+    assert 0 < meta["estimate_error"] <= log_odds_target(boosting, background)
 
 
 def test_a_deck_row_that_was_estimated_says_so_when_shown(tmp_path):

@@ -23,9 +23,8 @@ from model import deck as deck_module
 from model.config import DECK_ERROR_SHARE, DECK_PRIORITY_SHARE, DECK_REGRESSION_BINS
 from model.deck import plan_deck, select_deck, validate_deck_size, weighted_importance
 from model.demo import FEATURES, TARGET, load_demo_data
-from model.explain import ESTIMATE, explain_estimator, model_outputs
+from model.explain import ESTIMATE, exact_shapley, explain_estimator
 from model.publishing import compute_artifacts
-from model.tree_shap import _tree_or_linear
 from model.workspace import ON_DEMAND_FILE
 
 NUMERIC = FEATURES[1:]
@@ -205,9 +204,14 @@ MODELS = {
         lambda: pipeline(RandomForestClassifier(n_estimators=15, max_depth=5, random_state=0)),
         demo_rows,
     ),
-    "tree (interventional, probability)": (
-        lambda: pipeline(GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0)),
-        demo_rows,
+    "tree (interventional, log-odds)": (
+        lambda: Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("model", GradientBoostingClassifier(n_estimators=15, max_depth=2, random_state=0)),
+            ]
+        ),
+        breast_cancer_rows,
     ),
     "linear": (
         lambda: Pipeline([("scale", StandardScaler()), ("model", LinearRegression())]),
@@ -286,7 +290,10 @@ def test_an_off_deck_row_gets_the_values_a_full_publish_gives_it(full_and_deck):
             if full.task == "regression"
             else full.predictions().loc[row_id, "p:1"]
         )
-        assert on_demand["output"] == pytest.approx(expected, rel=1e-6, abs=1e-6)
+        output = on_demand["output"]
+        if on_demand["unit"] == "log-odds":  # the log-odds behind the probability
+            output = 1 / (1 + np.exp(-output))
+        assert output == pytest.approx(expected, rel=1e-6, abs=1e-6)
 
 
 def test_an_off_deck_row_is_stored_and_not_computed_again(full_and_deck, monkeypatch):
@@ -307,25 +314,26 @@ def test_an_off_deck_row_is_stored_and_not_computed_again(full_and_deck, monkeyp
     assert row_id in deck.shap_values().index
 
 
-def test_a_gradient_boosting_row_shaps_tree_code_gets_wrong_is_explained_exactly():
-    # On these rows shap's interventional tree traversal is off by 0.014 on one row (a split
-    # threshold): on demand that row gets the exact explainer's values, and says so.
-    X, y, X_demo, _ = demo_rows(failures=40, normal=510, train=400)
-    gb = pipeline(GradientBoostingClassifier(n_estimators=20, random_state=0)).fit(X, y)
-    background = X_demo.sample(50, random_state=0)
-    values, base, _ = _tree_or_linear(gb, X_demo, background, "binary", 2)
-    error = np.abs(base + values.sum(axis=1) - model_outputs(gb, X_demo, "binary"))[:, 0]
-    wrong, right = X_demo.index[error > 1e-6][:1], X_demo.index[error <= 1e-6][:1]
-    assert len(wrong) == 1
-    tree, exact = deck_module.INTERVENTIONAL_TREE, deck_module.EXACT
-    fallback = deck_module.explain_on_demand(gb, X_demo.loc[wrong], background, "binary", 2, tree)
-    assert fallback.explainer == exact and fallback.max_additivity_error <= 1e-6
-    direct = deck_module.explain_on_demand(gb, X_demo.loc[wrong], background, "binary", 2, exact)
-    np.testing.assert_allclose(fallback.values, direct.values, atol=1e-12)
-    kept = deck_module.explain_on_demand(gb, X_demo.loc[right], background, "binary", 2, tree)
-    assert kept.explainer == tree
-    position = X_demo.index.get_loc(right[0])
-    np.testing.assert_allclose(kept.values[0], values[position], atol=1e-9)
+def test_a_gradient_boosting_row_explained_on_demand_gets_the_exact_log_odds_values():
+    # 30 features: the interventional tree explainer in log-odds, on and off the deck alike,
+    # equal to the exact Shapley values of the log-odds (enumerated over 8 of the features)
+    X, y, X_demo, _ = breast_cancer_rows()
+    columns = list(X.columns[:8])
+    gb = GradientBoostingClassifier(n_estimators=20, random_state=0).fit(X[columns], y)
+    background = X_demo[columns].sample(50, random_state=0)
+    tree = deck_module.INTERVENTIONAL_TREE
+    rows = X_demo[columns].iloc[:3]
+    on_demand = deck_module.explain_on_demand(gb, rows, background, "binary", 2, tree)
+    assert on_demand.explainer == tree and on_demand.unit == "log-odds"
+    assert on_demand.max_additivity_error <= 1e-6
+    whole = explain_estimator(gb, X_demo[columns], background, "binary", 2, n_jobs=1)
+    np.testing.assert_allclose(on_demand.values, whole.values[:3], atol=1e-12)
+
+    def log_odds(array):
+        return gb.decision_function(pd.DataFrame(array, columns=columns))[:, None]
+
+    exact, _ = exact_shapley(log_odds, rows.to_numpy(float), background.to_numpy(float))
+    np.testing.assert_allclose(on_demand.values, exact, atol=1e-6)
 
 
 # -- on demand, with several explained classes, sessions and versions --------------------------

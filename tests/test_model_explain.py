@@ -452,7 +452,7 @@ def messy_frame(n: int = 160) -> tuple[pd.DataFrame, pd.Series]:
     return frame, y
 
 
-def messy_pipeline(final, string_na: bool = True):
+def messy_pipeline(final, string_na: bool = True, numeric: tuple[str, ...] = ("torque",)):
     from sklearn.pipeline import make_pipeline
 
     def encoded(imputer):
@@ -474,7 +474,7 @@ def messy_pipeline(final, string_na: bool = True):
                 ),
                 ["site"],
             ),
-            ("num", "passthrough", ["torque"]),
+            ("num", "passthrough", list(numeric)),
         ]
     )
     return Pipeline([("prep", prep), ("model", final)])
@@ -515,16 +515,20 @@ def test_a_messy_frame_publishes_with_a_tree_model(tmp_path):
     frame, y = messy_frame()
     # a model holding pd.NA (an imputer of it) cannot be stored: the string column has no NA
     frame["site"] = frame["site"].fillna("north")
+    # a seventh reading: with more than six, a boosting classifier's trees explain it
+    frame["speed"] = np.random.default_rng(1).normal(1500, 100, len(frame))
     final = GradientBoostingClassifier(n_estimators=20, random_state=0)
-    pipeline = messy_pipeline(final, string_na=False)
+    pipeline = messy_pipeline(final, string_na=False, numeric=("torque", "speed"))
     ws = model.open_workspace(tmp_path)
     proto = ws.publish("S", "messy", pipeline.fit(frame, y), frame, y, deck_size=40)
-    assert proto.meta["explainer"] == "tree (interventional, probability)"
+    assert proto.meta["explainer"] == "tree (interventional, log-odds)"
     assert proto.meta["max_additivity_error"] <= 1e-6
     assert set(proto.meta["categorical"]) == {"kind", "shift", "site", "checked", "machine_id"}
     row_id = proto.precomputed()[~proto.precomputed()].index[0]
     explained = ws.explain("S", "messy", row_id)
-    assert explained["output"] == pytest.approx(proto.predictions().loc[row_id, "p:1"], abs=1e-6)
+    assert explained["unit"] == "log-odds"
+    chance = 1 / (1 + np.exp(-explained["output"]))
+    assert chance == pytest.approx(proto.predictions().loc[row_id, "p:1"], abs=1e-6)
 
 
 def test_a_datetime_column_the_pipeline_turns_into_numbers_is_explained():
@@ -588,15 +592,30 @@ def test_an_interventional_explainer_whose_base_is_not_the_backgrounds_mean_is_n
     # other rows would still explain another function.
     from sklearn.ensemble import GradientBoostingClassifier
 
+    class Nudged(GradientBoostingClassifier):
+        def decision_function(self, X):
+            log_odds = np.array(super().decision_function(X), dtype=float)
+            x = np.asarray(pd.DataFrame(X).iloc[:, 0], dtype=float)
+            log_odds[np.isin(x, self.moved_x_)] += 0.3
+            return log_odds
+
+        def predict_proba(self, X):
+            chance = 1 / (1 + np.exp(-self.decision_function(X)))
+            return np.column_stack([1 - chance, chance])
+
     X = pd.concat([FRAME] * 3, ignore_index=True)[["x", "z"]].drop_duplicates()
+    noise = np.random.default_rng(0).normal(size=(len(X), 5))
+    X = X.assign(**{f"noise {k}": noise[:, k] for k in range(5)})  # seven features: trees
     y = (X["x"] > 0.5).astype(int)
-    model = nudged(GradientBoostingClassifier)(n_estimators=10, random_state=0)
-    model.fit(X, y)
+    model = Nudged(n_estimators=10, random_state=0).fit(X, y)
     background = X.iloc[:20]
     model.moved_x_ = background["x"].to_numpy()
     rows = X.iloc[20:]  # none of them moved: each adds up with the trees' values
     result = explain.explain_estimator(model, rows, background, "binary", 2, n_jobs=1)
     assert result.methods == {"exact (independent background)": len(rows)}
+    model.moved_x_ = np.array([])  # unmoved, the trees explain it
+    result = explain.explain_estimator(model, rows, background, "binary", 2, n_jobs=1)
+    assert result.methods == {"tree (interventional, log-odds)": len(rows)}
 
 
 def test_shaps_probability_tree_values_are_rescaled_log_odds_not_probability_shapley_values():
@@ -621,3 +640,49 @@ def test_shaps_probability_tree_values_are_rescaled_log_odds_not_probability_sha
                                probability, atol=1e-6)  # fmt: skip
     np.testing.assert_allclose(exact[:, :, 0].sum(axis=1) + base[0], probability, atol=1e-9)
     assert np.abs(rescaled - exact[:, :, 0]).max() > 0.02  # measured: 0.077; rounding: 1e-9
+
+
+def test_split_codes_keep_every_comparison_and_are_exact_in_float32():
+    from model.explain_trees import SplitCodes
+
+    rng = np.random.default_rng(0)
+    # thresholds and values closer together than float32 can tell apart near 300
+    thresholds = 300 + rng.normal(0, 1e-5, (4, 9))
+    features = rng.integers(0, 2, (4, 9))
+    splits = rng.random((4, 9)) > 0.2
+    values = np.column_stack([300 + rng.normal(0, 1e-5, 500), rng.normal(size=500)])
+    values[::7, 0] = thresholds[0, 0]  # some values equal to a threshold
+    values[::11, 1] = np.nan
+    codes = SplitCodes(thresholds, features, splits, 2, float32_inputs=False)
+    coded = codes(values)
+    assert np.array_equal(coded, coded.astype(np.float32).astype(float), equal_nan=True)
+    assert np.array_equal(np.isnan(coded), np.isnan(values))
+    for t, f in zip(thresholds[splits], features[splits], strict=True):
+        code = float(np.float32(codes.thresholds[splits][thresholds[splits] == t][0]))
+        seen = ~np.isnan(values[:, f])
+        np.testing.assert_array_equal(values[seen, f] <= t, coded[seen, f] <= code)
+
+
+def test_a_boosting_model_on_readings_finer_than_float32_is_explained_exactly_in_log_odds():
+    """shap's interventional code compares with float32 thresholds: on readings closer
+    together than float32 tells apart, its own log-odds values miss; ours are exact."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(300 + rng.normal(0, 1e-4, (600, 7)), columns=[f"t{k}" for k in range(7)])
+    y = ((X["t0"] - 300) + (X["t1"] - 300) * (X["t2"] > 300) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    background, rows = X.iloc[:20], X.iloc[500:512]
+    result = explain.explain_estimator(model, rows, background, "binary", 2, n_jobs=1)
+    assert result.methods == {"tree (interventional, log-odds)": len(rows)}
+
+    def log_odds(array):
+        return model.decision_function(pd.DataFrame(array, columns=X.columns))[:, None]
+
+    exact, base = exact_shapley(log_odds, rows.to_numpy(), background.to_numpy())
+    np.testing.assert_allclose(result.values, exact, atol=1e-6)
+    np.testing.assert_allclose(result.base_values, base, atol=1e-9)
+    shaps = shap.TreeExplainer(
+        model, data=background.to_numpy(), model_output="raw", feature_perturbation="interventional"
+    ).shap_values(rows.to_numpy(), check_additivity=False)
+    assert np.abs(shaps - exact[:, :, 0]).max() > 1e-3

@@ -64,18 +64,23 @@ def test_random_forest_pipeline_uses_tree_explainer_and_sums_one_hot_back(tmp_pa
     assert_additive(proto)
 
 
-def test_gradient_boosting_is_tried_with_the_interventional_probability_tree_explainer(machines):
+def test_gradient_boosting_gets_exact_probability_values_with_six_features_log_odds_beyond(
+    machines,
+):
     from model.tree_shap import _tree_or_linear
 
     X, y, X_demo, _ = machines
     gb = one_hot_pipeline(GradientBoostingClassifier(n_estimators=20, random_state=0)).fit(X, y)
-    _, _, name = _tree_or_linear(gb, X_demo.iloc[:20], X_demo.iloc[:30], "binary", 2)
-    assert name == "tree (interventional, probability)"
+    # six readings: no tree explainer, so the exact explainer gives probability values
+    assert _tree_or_linear(gb, X_demo.iloc[:20], X_demo.iloc[:30], "binary", 2) is None
+    wide = X.drop(columns="Type").assign(spare=X["Torque [Nm]"] * 2, other=1.0)
+    gb = GradientBoostingClassifier(n_estimators=20, random_state=0).fit(wide, y)
+    rows = X_demo.drop(columns="Type").assign(spare=X_demo["Torque [Nm]"] * 2, other=1.0)
+    _, _, name = _tree_or_linear(gb, rows.iloc[:20], rows.iloc[:30], "binary", 2)
+    assert name == "tree (interventional, log-odds)"
 
 
-def test_gradient_boosting_publishes_additive_values_whichever_explainer_passes(tmp_path, machines):
-    # On these rows shap's interventional traversal disagrees with scikit-learn on one split
-    # threshold (error 0.014 on one row), so publishing falls back to the exact explainer.
+def test_gradient_boosting_publishes_additive_values(tmp_path, machines):
     X, y, X_demo, y_demo = machines
     gb = one_hot_pipeline(GradientBoostingClassifier(n_estimators=20, random_state=0))
     proto = model.open_workspace(tmp_path).publish("S1", "gb", gb.fit(X, y), X_demo, y_demo)
@@ -83,15 +88,12 @@ def test_gradient_boosting_publishes_additive_values_whichever_explainer_passes(
     assert_additive(proto)
 
 
-def test_hist_gradient_boosting_falls_back_to_exact_explainer(tmp_path, machines):
-    # shap's TreeExplainer is not additive in probability space for this model on some rows:
-    # those rows get the exact explainer, the others keep the tree explainer's values.
+def test_hist_gradient_boosting_with_six_features_gets_exact_probability_values(tmp_path, machines):
     X, y, X_demo, y_demo = machines
     hgb = one_hot_pipeline(HistGradientBoostingClassifier(max_iter=20, random_state=0))
     proto = model.open_workspace(tmp_path).publish("S1", "hgb", hgb.fit(X, y), X_demo, y_demo)
-    methods = proto.meta["explainer_methods"]
-    assert methods["exact (independent background)"] >= 1
-    assert sum(methods.values()) == len(X_demo)
+    assert proto.meta["explainer_methods"] == {"exact (independent background)": len(X_demo)}
+    assert proto.meta["unit"] == "probability"
     assert_additive(proto)
 
 

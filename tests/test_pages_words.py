@@ -377,14 +377,20 @@ def test_estimated_values_say_approximate_with_the_stated_error():
 
 
 def test_the_details_say_what_shaps_probability_tree_values_are():
-    from model.explain_trees import INTERVENTIONAL_TREE
+    from model.explain_trees import INTERVENTIONAL_PROBABILITY_TREE, INTERVENTIONAL_TREE
 
-    meta = {"estimator": "GradientBoostingClassifier()", "explainer": INTERVENTIONAL_TREE,
-            "unit": "probability"}  # fmt: skip
+    # a prototype published with shap's probability output before it was replaced
+    meta = {"estimator": "GradientBoostingClassifier()",
+            "explainer": INTERVENTIONAL_PROBABILITY_TREE, "unit": "probability"}  # fmt: skip
     details = " ".join(explanations.technical_details(meta))
     assert "not the exact Shapley values of the probability" in details
     exact = " ".join(explanations.technical_details(meta | {"explainer": "exact"}))
     assert "not the exact" not in exact
+    # now: exact in log-odds, and the details say why not in probability
+    trees = meta | {"explainer": INTERVENTIONAL_TREE, "unit": "log-odds"}
+    details = " ".join(explanations.technical_details(trees))
+    assert "not the exact" not in details and "values are exact" in details
+    assert "rescales each background row's log-odds values" in details
 
 
 def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():

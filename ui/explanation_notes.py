@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from model.config import INTERVENTIONAL_TREE
+from model.config import INTERVENTIONAL_PROBABILITY_TREE
 from ui.formatting import format_number
 
 __all__ = [
@@ -28,7 +28,7 @@ def scale_note(unit: str | None) -> str | None:
     return (
         "These bars are on the model's own score scale, not in percent: 0 means even chances, "
         "and each +1 multiplies the odds by about 2.7. This is the scale on which this model "
-        "adds its readings up exactly."
+        "adds its readings up exactly; in percent they could only be approximated."
     )
 
 
@@ -99,13 +99,15 @@ def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list
     unit = (explanation or {}).get("unit") or meta.get("unit")
     if unit == LOG_ODDS:
         lines.append(
-            "Unit: log odds of the explained class (the raw score of the boosting model); "
-            "exact, where shap's probability explainer refuses native categorical splits or "
-            "multiclass models, or misreads the model's settings."
+            "Unit: log odds of the explained class (the raw score of the boosting model), in "
+            "which its trees add up, so the values are exact. No fast method gives exact "
+            "probability values of a boosting model: shap's probability output rescales each "
+            "background row's log-odds values, and enumerating coalitions is affordable only "
+            "up to six readings (those models are explained exactly in probability)."
         )
     elif unit:
         lines.append(f"Unit: {unit}.")
-    if explainer == INTERVENTIONAL_TREE:
+    if explainer == INTERVENTIONAL_PROBABILITY_TREE:  # prototypes published before 2026-12-04
         lines.append(
             "shap's probability values: for each background row, the exact log-odds "
             "contributions scaled to that row's change in probability. They add up to the "
