@@ -20,7 +20,8 @@ QUICK_SECTIONS = [
     section for section in ALL_SECTIONS if section not in ("browser", "explainers", "estimate")
 ]
 SECTIONS = {
-    "a publish": 4,  # two models, one size, one and two workers
+    # two models, one size, one and two workers; boosting of 6 features, exact probability
+    "a publish": 5,
     "b verdicts": 3,  # one writer; sixteen writers' median and p99
     "c export": 1,
     "d page": 1 + 5 + 2,  # sprint demo vs bare; each page's first open; bake-off after overview
@@ -56,12 +57,30 @@ def test_quick_run_has_every_section_and_prints_each_row(quick_run):
 def test_every_compared_row_has_a_ratio_and_a_result(quick_run):
     _, result = quick_run
     compared = [row for row in result["rows"] if row["goal"] is not None]
-    # publish 4, verdicts 1, export 1 and the sprint demo's rerun; the pages' first opens with
+    # publish 5, verdicts 1, export 1 and the sprint demo's rerun; the pages' first opens with
     # AppTest are for information (the browser section judges the spinner).
-    assert len(compared) == 4 + 1 + 1 + 1
+    assert len(compared) == 5 + 1 + 1 + 1
     for row in compared:
         assert row["ratio"] is not None and row["ratio"] > 0
         assert row["result"] == "met" or row["result"].startswith("missed by")
+
+
+def test_each_publish_row_names_the_explainer_its_baseline_is_for(quick_run):
+    # the wide boosting model takes the tree path in log-odds, compared with shap's
+    # interventional raw output; on the 6 source features it gets the exact explainer in
+    # probability, compared with shap's Exact scaled from its first rows
+    from model.config import INTERVENTIONAL_TREE, PATH_DEPENDENT_TREE
+    from model.explanation import EXACT
+
+    _, result = quick_run
+    notes = {row["name"]: row["note"] for row in result["rows"] if row["section"] == "a publish"}
+    for workers in ("1 worker", "2 workers"):
+        assert notes[f"RandomForest 300 rows, {workers}"].startswith(f"{PATH_DEPENDENT_TREE};")
+        wide = notes[f"GradientBoosting (9 features) 300 rows, {workers}"]
+        assert wide.startswith(f"{INTERVENTIONAL_TREE};")
+    exact = notes["GradientBoosting (6 features, exact probability) 300 rows"]
+    assert exact.startswith(f"{EXACT}, probability;")
+    assert "baseline: shap Exact" in exact and "a row x 300" in exact
 
 
 def test_sixteen_writers_record_without_errors(quick_run):
