@@ -36,7 +36,8 @@ def altair_waterfall_chart(
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
-    axis_format = percent_format(span) if probability else "~s"
+    log_odds = explanation.get("unit") == "log-odds"  # a score: "0.25", never "250m"
+    axis_format = percent_format(span) if probability else ",.2~f" if log_odds else "~s"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)

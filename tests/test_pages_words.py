@@ -412,3 +412,13 @@ def test_chart_text_is_readable_at_1280_and_larger_in_presenter_mode():
     assert normal["axis"]["labelFontSize"] >= 14 and normal["axis"]["titleFontSize"] >= 14
     assert presenter["axis"]["labelFontSize"] >= 18 and presenter["text"]["fontSize"] >= 18
     assert charts.value_labels("x", {}, presenter=True)["mark"]["fontSize"] >= 18
+
+
+def test_scores_on_the_models_own_scale_read_with_two_decimals_not_si_prefixes():
+    assert explanations.contribution_text(0.51756, "log-odds") == "+0.52"
+    assert explanations.contribution_text(-9.7987, "log-odds") == "-9.80"
+    meta = {"task": "binary", "unit": "log-odds", "explained_classes": ["1"],
+            "global_importance": {"Tool wear [min]": 0.50499, "Torque [Nm]": 0.30809}}  # fmt: skip
+    spec = explanations.global_importance_spec(meta)
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == ",.2~f"  # "0.2", not "200m"
+    assert list(explanations.global_importance_data(meta)["text"]) == ["0.50", "0.31"]

@@ -76,8 +76,18 @@ MAX_DEPENDENCE_POINTS = 2000
 def _text(value: float, unit: str | None, signed: bool) -> str:
     if unit == "probability":
         return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+    if unit == LOG_ODDS:  # a score near 0–10: two decimals, as the "Why" sentences give it
+        return f"{value:+.2f}" if signed else f"{value:.2f}"
     shown = format_number(value)
     return f"+{shown}" if signed and value >= 0 else shown
+
+
+def _axis_format(unit: str | None, high: float) -> str:
+    """A d3 format for an axis of values in ``unit`` up to ``high``: percent of chance, a
+    score with at most two decimals ("0.25", not "250m"), or a value with SI prefixes."""
+    if unit == "probability":
+        return percent_format(high)
+    return ",.2~f" if unit == LOG_ODDS else "~s"
 
 
 def contribution_text(value: float, unit: str | None) -> str:
@@ -226,13 +236,12 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     data = waterfall_data(explanation, max_features=max_features, meta=meta)
     data["text_at"] = data[["start", "end"]].max(axis=1)
     target = _target(meta, explanation.get("explained_class"), explanation.get("unit"))
-    probability = explanation.get("unit") == "probability"
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
     # Room on the right for the value written after the rightmost end of each bar.
     domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
-    axis_format = percent_format(span) if probability else "~s"
+    axis_format = _axis_format(explanation.get("unit"), span)
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
@@ -329,13 +338,12 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
     ``max_features`` (the rest as one bar): a Vega-Lite spec (see ``ui.vega``)."""
     data = global_importance_data(meta, max_features)
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
-    probability = unit == "probability"
     y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     x = vega.field(
         "importance",
         "quantitative",
-        axis={"format": percent_format(high) if probability else "~s", "tickCount": 5},
+        axis={"format": _axis_format(unit, high), "tickCount": 5},
         scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
         title="average effect",
     )
@@ -409,7 +417,10 @@ def dependence_spec(
     y = vega.field(
         "contribution",
         "quantitative",
-        axis={"format": ".0%" if unit == "probability" else "~s", "tickCount": 5},
+        axis={
+            "format": ".0%" if unit == "probability" else _axis_format(unit, 1.0),
+            "tickCount": 5,
+        },  # fmt: skip
         title=f"moves {target} by",
     )
     points = {
@@ -420,7 +431,7 @@ def dependence_spec(
                 vega.field(
                     "contribution",
                     "quantitative",
-                    format="+.1%" if unit == "probability" else ",.4~g",
+                    format={"probability": "+.1%", LOG_ODDS: "+.2f"}.get(unit, ",.4~g"),
                     title="moves it by",
                 ),
             ],
