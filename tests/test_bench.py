@@ -68,7 +68,7 @@ def test_every_compared_row_has_a_ratio_and_a_result(quick_run):
 def test_each_publish_row_names_the_explainer_its_baseline_is_for(quick_run):
     # the wide boosting model takes the tree path in log-odds, compared with shap's
     # interventional raw output; on the 6 source features it gets the exact explainer in
-    # probability, compared with shap's Exact scaled from its first rows
+    # probability, compared with shap's Exact on the same rows
     from model.config import INTERVENTIONAL_TREE, PATH_DEPENDENT_TREE
     from model.explanation import EXACT
 
@@ -80,7 +80,7 @@ def test_each_publish_row_names_the_explainer_its_baseline_is_for(quick_run):
         assert wide.startswith(f"{INTERVENTIONAL_TREE};")
     exact = notes["GradientBoosting (6 features, exact probability) 300 rows"]
     assert exact.startswith(f"{EXACT}, probability;")
-    assert "baseline: shap Exact" in exact and "a row x 300" in exact
+    assert "baseline: shap Exact (Independent masker, the same 50 background rows)" in exact
 
 
 def test_sixteen_writers_record_without_errors(quick_run):
