@@ -24,13 +24,16 @@ of the probability: on the demo's data a gradient boosting model's were up to 0.
 another top feature on 9% of rows. Prototypes published with it keep its name
 (``INTERVENTIONAL_PROBABILITY_TREE``), and their later rows get the same kind of values.
 
-shap's interventional code keeps split thresholds in float32 (``struct Node``) while
-scikit-learn and LightGBM compare in float64 (scikit-learn's classic trees: a float32 value
-against a float64 threshold), so a value between a threshold and its float32 rounding goes
-the other way: every row of a histogram gradient boosting model of the demo's data missed
-additivity, by up to 1.2 in log-odds, and rows of classic gradient boosting were off by up
-to 0.09 while adding up. ``SplitCodes`` hands shap small whole numbers instead, in the same
-order as the values and thresholds of each feature, so every comparison comes out as the
+shap's interventional code keeps split thresholds in float32 (``struct Node``) while it
+compares float64 values, and the models compare otherwise: histogram gradient boosting and
+LightGBM float64 values with float64 thresholds, scikit-learn's classic trees and XGBoost
+float32 values, CatBoost float32 values with float32 thresholds (which shap reads as
+decimals). So a value near a threshold can go the other way: every row of a histogram
+gradient boosting model of the demo's data with three derived readings missed additivity,
+by up to 1.9 in log-odds, rows of classic gradient boosting were off by up to 0.09 while
+adding up, and on readings finer than float32 all four libraries were off by 0.5 to 1.6.
+``SplitCodes`` hands shap small whole numbers instead, in the same order as each feature's
+values (as the model reads them) and thresholds, so every comparison comes out as the
 model's and the values are exact.
 
 XGBoost adds its trees up in float32; its log-odds and values are explained as the float64 sum
@@ -59,6 +62,7 @@ from model.config import (
     PATH_DEPENDENT_TREE,
 )
 from model.explain_boosting import (
+    CATBOOST,
     LIGHTGBM,
     XGBOOST,
     XGBOOST_TOLERANCE,
@@ -286,15 +290,20 @@ class SplitCodes:
         return codes
 
 
-def _exact_comparisons(explainer, n_features: int, float32_inputs: bool) -> SplitCodes:
+def _exact_comparisons(
+    explainer, n_features: int, float32_inputs: bool, float32_thresholds: bool = False
+) -> SplitCodes:
     """Recode the thresholds of shap's copy of the trees and its background rows
     (``SplitCodes``); the rows to explain go through the returned codes."""
     model = explainer.model
     splits = np.asarray(model.children_left) >= 0
     if np.any(np.asarray(model.threshold_types)[splits] != 0):
         raise ValueError("categorical splits have no order to recode")
+    thresholds = np.asarray(model.thresholds, dtype=float)
+    if float32_thresholds:
+        thresholds = thresholds.astype(np.float32).astype(float)
     codes = SplitCodes(
-        np.asarray(model.thresholds, dtype=float),
+        thresholds,
         np.asarray(model.features),
         splits,
         n_features,
@@ -317,9 +326,13 @@ def _interventional(
     )
     prepare = None
     library = boosting_library(final)
-    if library in (None, LIGHTGBM):  # float64 thresholds; scikit-learn's classic: float32 rows
-        float32_inputs = isinstance(final, ensemble.GradientBoostingClassifier)
-        prepare = _exact_comparisons(explainer, Z.shape[1], float32_inputs)
+    # How the model compares: float64 values and thresholds (histogram gradient boosting,
+    # LightGBM), float32 values (scikit-learn's classic trees, XGBoost), float32 thresholds
+    # too (CatBoost, whose thresholds shap reads as decimals); XGBoost's "<" shap has made "<=".
+    float32_inputs = library in (XGBOOST, CATBOOST) or isinstance(
+        final, ensemble.GradientBoostingClassifier
+    )
+    prepare = _exact_comparisons(explainer, Z.shape[1], float32_inputs, library == CATBOOST)
     preprocessor, _ = split_pipeline(estimator)
     outputs = partial(log_odds, final)
 
