@@ -10,6 +10,7 @@ one of theirs if its library is imported, so nothing here imports them.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -130,7 +131,9 @@ def native_contributions(final, library: str, rows) -> tuple[np.ndarray, np.ndar
             matrix, pred_contribs=True, iteration_range=iterations, validate_features=False
         )
     elif library == LIGHTGBM:
-        raw = final.predict(rows, pred_contrib=True)
+        # Every core, as the model's booster uses them (the model's own n_jobs is for
+        # serving); shap's call of the booster does the same.
+        raw = final.predict(rows, pred_contrib=True, num_threads=os.cpu_count() or 1)
         if isinstance(raw, list):  # sparse input: one sparse matrix per class
             raw = np.hstack([part.toarray() for part in raw])
         elif hasattr(raw, "toarray"):
