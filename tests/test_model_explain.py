@@ -686,3 +686,30 @@ def test_a_boosting_model_on_readings_finer_than_float32_is_explained_exactly_in
         model, data=background.to_numpy(), model_output="raw", feature_perturbation="interventional"
     ).shap_values(rows.to_numpy(), check_additivity=False)
     assert np.abs(shaps - exact[:, :, 0]).max() > 1e-3
+
+
+def test_rows_of_a_prototype_published_with_shaps_probability_output_keep_that_explainer():
+    """A prototype published before boosting classifiers left shap's probability output:
+    a row explained later gets what that publish would have given it, named as it was."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from model.explain_trees import INTERVENTIONAL_PROBABILITY_TREE
+
+    X = pd.concat([FRAME] * 3, ignore_index=True)[["x", "z"]].drop_duplicates()
+    y = (X["x"] > 0.5).astype(int)
+    model = GradientBoostingClassifier(n_estimators=10, random_state=0).fit(X, y)
+    background, rows = X.iloc[:20], X.iloc[20:25]
+    legacy = INTERVENTIONAL_PROBABILITY_TREE
+    result = explain.explain_rows(model, rows, background, "binary", 2, legacy)
+    assert result.explainer == legacy and result.unit == "probability"
+    shaps = shap.TreeExplainer(
+        model, data=background.to_numpy(float), model_output="probability",
+        feature_perturbation="interventional",
+    ).shap_values(rows.to_numpy(float), check_additivity=False)  # fmt: skip
+    shaps = shaps[..., 1] if np.ndim(shaps) == 3 else shaps
+    np.testing.assert_allclose(result.values[:, :, 0], shaps, atol=1e-12)
+    # a new publish of the same model: exact probability values (two features)
+    assert (
+        explain.explain_estimator(model, rows, background, "binary", 2).explainer
+        == "exact (independent background)"
+    )
