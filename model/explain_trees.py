@@ -39,6 +39,10 @@ model's and the values are exact.
 XGBoost adds its trees up in float32; its log-odds and values are explained as the float64 sum
 of its trees (``model.xgboost_shap``), which its prediction is up to float32 rounding: pages
 show that sum, so what they show adds up within 1e-6.
+
+shap 0.51's interventional explainer refuses native categorical splits and multiclass boosting
+models (its probability output for LightGBM returned values off by 0.35, and CatBoost's crashed
+the process), so those get the library's own path-dependent values, exact in log-odds.
 """
 
 from __future__ import annotations
