@@ -508,3 +508,26 @@ def test_a_prototype_in_the_link_without_verdicts_is_ignored(small_workspace, mo
     assert not at.exception
     assert at.selectbox(key="feedback_prototype").value == "All"
     assert "prototype" not in at.query_params
+
+
+def test_a_verdicts_latest_comment_is_shown_whole_under_its_history(small_workspace, open_app):
+    from ui.formatting import escape_markdown
+
+    # the table cuts a long comment short at 1280 pixels; under the history it reads whole
+    store = feedback_store.open(small_workspace)
+    long = "Overstrain: tool wear × torque is far above the 11,000 minNm limit for L; " * 3
+    first = int(store.verdicts()["verdict_id"].iloc[0])
+    row = store.verdicts().set_index("verdict_id").loc[first]
+    store.record(
+        sprint=row["sprint"], prototype=row["prototype"], row_id=row["row_id"],
+        reviewer=row["reviewer"], verdict="wrong", corrected_label="1", task="binary",
+        comment=long, prediction={"label": "0"},
+    )  # fmt: skip
+    at = open_app(small_workspace, page="feedback")
+    now = store.verdicts()
+    mine = now[(now["row_id"] == row["row_id"]) & (now["reviewer"] == row["reviewer"])]
+    latest = int(mine["verdict_id"].iloc[0])
+    next(b for b in at.selectbox if b.label == "Every version of").set_value(latest).run()
+    assert not at.exception
+    shown = [m.value for m in at.markdown if m.value.startswith("**Comment:**")]
+    assert shown == [f"**Comment:** {escape_markdown(long.strip())}"]  # rendered as written

@@ -30,6 +30,7 @@ __all__ = [
     "export_bytes",
     "filter_verdicts",
     "history_table",
+    "latest_comment",
     "name_labels",
     "pairwise_table",
     "resolved_table",
@@ -98,6 +99,14 @@ def name_labels(
         )
     ]
     return named
+
+
+def latest_comment(history: pd.DataFrame) -> str:
+    """The comment of a verdict's latest version (``history`` is oldest first); "" if none."""
+    if history.empty or "comment" not in history:
+        return ""
+    comment = history["comment"].iloc[-1]
+    return comment.strip() if isinstance(comment, str) else ""
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:

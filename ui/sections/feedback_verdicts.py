@@ -8,6 +8,7 @@ import functools
 import streamlit as st
 
 from ui import predictions_table, verdict_tables
+from ui.formatting import escape_markdown
 from ui.sections.feedback_filters import ALL, FeedbackContext, chosen
 
 EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
@@ -54,7 +55,7 @@ def show_verdicts(ctx: FeedbackContext) -> None:
         # What reviewers said first, so a 1280-pixel projector shows the comment unscrolled.
         column_order=[c for c in VERDICT_ORDER if c in rows.columns]
         + [c for c in rows.columns if c not in VERDICT_ORDER],
-        column_config={"Comment": st.column_config.TextColumn(width="medium")},
+        column_config={"Comment": st.column_config.TextColumn(width="large")},
     )
     showing = f"Showing {page.start + 1:,}–{page.stop:,} of them. " if page.pages > 1 else ""
     st.caption(
@@ -79,6 +80,10 @@ def show_verdicts(ctx: FeedbackContext) -> None:
             )
             history = ctx.store.history(verdict_id)
             st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
+            # A table cell cuts a long comment short: the latest one whole, as written.
+            comment = verdict_tables.latest_comment(history)
+            if comment:
+                st.markdown(f"**Comment:** {escape_markdown(comment)}")
 
     with export_column:
         st.subheader("Export")
