@@ -378,3 +378,39 @@ def test_the_mvp_is_counted_at_the_bake_off_s_threshold_and_says_which(demo, sma
     confusion = demo.table[0].value
     assert confusion.loc["Actually 0", "Predicted 1"] == f"{outcome.false_alarms} false alarms"
     assert confusion.loc["Actually 1", "Predicted 1"].startswith(f"{outcome.caught} ")
+
+
+def test_an_mvp_explained_on_another_scale_than_last_sprints_says_so(workspace_copy, open_app):
+    # a seventh reading: the boosting MVP's exact values are on its own score scale
+    from conftest import split_data
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y, X_demo, y_demo = split_data()
+
+    def wide(frame):
+        return frame.drop(columns="Type").assign(
+            **{"Power [W]": frame["Torque [Nm]"] * frame["Rotational speed [rpm]"] * 0.1047,
+               "Strain [min Nm]": frame["Torque [Nm]"] * frame["Tool wear [min]"]}
+        )  # fmt: skip
+
+    boosting = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(wide(X), y)
+    ws = model.open_workspace(workspace_copy)
+    proto = ws.publish("Sprint 3", "boosting", boosting, wide(X_demo), y_demo, mvp=True)
+    assert proto.meta["unit"] == "log-odds"
+    at = open_app(workspace_copy, page="sprint_demo")
+    at.sidebar.selectbox(key="sprint").set_value("Sprint 3").run()
+    assert not at.exception
+    said = [c.value for c in at.caption if "was explained in percent of chance" in c.value]
+    assert len(said) == 1 and "random forest" in said[0], [c.value for c in at.caption]
+
+
+def test_the_scale_change_is_said_only_when_the_scale_changes():
+    from ui import explanations
+
+    note = explanations.unit_change_note("log-odds", "probability", "Sprint 2's MVP, rf,")
+    assert note.startswith("Sprint 2's MVP, rf, was explained in percent of chance")
+    back = explanations.unit_change_note("probability", "log-odds", "Sprint 2's MVP, gb,")
+    assert back.endswith("this model in percent of chance.")
+    assert explanations.unit_change_note("probability", "probability", "x") is None
+    assert explanations.unit_change_note("value", "probability", "x") is None  # not a scale
+    assert explanations.unit_change_note("log-odds", None, "x") is None

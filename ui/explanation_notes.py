@@ -15,6 +15,7 @@ __all__ = [
     "estimate_note",
     "scale_note",
     "technical_details",
+    "unit_change_note",
 ]
 
 LOG_ODDS = "log-odds"
@@ -30,6 +31,25 @@ def scale_note(unit: str | None) -> str | None:
         "and each +1 multiplies the odds by about 2.7. This is the scale on which this model "
         "adds its readings up exactly; in percent they could only be approximated."
     )
+
+
+def unit_change_note(unit: str | None, previous_unit: str | None, previous: str) -> str | None:
+    """One sentence where this MVP's explanations are on another scale than ``previous``'s
+    (last sprint's MVP, named in words): a boosting model with a seventh reading moves from
+    percent of chance to its own score scale. None where the scale is the same."""
+    if (
+        not unit
+        or not previous_unit
+        or unit == previous_unit
+        or LOG_ODDS not in (unit, previous_unit)
+    ):
+        return None
+    if unit == LOG_ODDS:
+        return (
+            f"{previous} was explained in percent of chance; this model is explained on its own "
+            "score scale, the only one on which its contributions are exact."
+        )
+    return f"{previous} was explained on its own score scale; this model in percent of chance."
 
 
 def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:

@@ -24,6 +24,7 @@ from ui.explanation_notes import (
     estimate_note,
     scale_note,
     technical_details,
+    unit_change_note,
 )
 from ui.formatting import (
     feature_help,
@@ -47,6 +48,7 @@ __all__ = [
     "global_importance_data",
     "importance_caption",
     "scale_note",
+    "unit_change_note",
     "short_text",
     "technical_details",
     "top_features",

@@ -177,6 +177,24 @@ def global_importance(path: str, proto: Prototype) -> None:
     if note:
         st.caption(formatting.escape_markdown(note))
     honesty(proto.meta)
+    change = _scale_change(proto)
+    if change:
+        st.caption(formatting.escape_markdown(change))
+
+
+def _scale_change(proto: Prototype) -> str | None:
+    """Where this sprint's MVP is explained on another scale than the previous sprint's MVP
+    (a boosting model given a seventh reading), the sentence that says so."""
+    ws = session.workspace()
+    if ws.mvp(proto.sprint) != proto.name:
+        return None
+    previous = sprint_summary.previous_mvp(ws, proto.sprint)
+    if previous is None:
+        return None
+    earlier = ws.prototype(*previous).meta.get("unit")
+    return explanations.unit_change_note(
+        proto.meta.get("unit"), earlier, f"{previous[0]}'s MVP, {previous[1]},"
+    )
 
 
 def honesty(meta, explanation: dict | None = None) -> None:
