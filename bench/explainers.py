@@ -210,6 +210,16 @@ def _cpu_timed_result(call) -> tuple[float, float, object]:
     return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
+def _median_turns(ours_call, bare_call, repeats: int, ours_runs=(), bare_runs=()):
+    """Ours and the baseline timed in turns ``repeats`` times, after the timed runs already
+    made: each side's median run by wall time, ``((wall, cpu), (wall, cpu))``."""
+    ours_runs, bare_runs = list(ours_runs), list(bare_runs)
+    for _ in range(repeats):
+        bare_runs.append(_cpu_timed(bare_call))
+        ours_runs.append(_cpu_timed(ours_call))
+    return tuple(sorted(runs)[len(runs) // 2] for runs in (ours_runs, bare_runs))
+
+
 def _ours(estimator, X, background, task, outputs):
     from model.explain import explain_estimator
 
@@ -237,12 +247,12 @@ def _probability_row(name, estimator, X, background, task, outputs, repeats, qui
         result = _ours(estimator, X, background, task, outputs)  # warm: imports, caches
         theirs = shap_exact_probability(estimator, subset, background)  # warm too
     gap = float(np.max(np.abs(theirs - _positive_class(result.values)[: len(subset)])))
-    for _ in range(0 if quick else max(1, repeats)):
-        bare_runs.append(_cpu_timed(partial(shap_exact_probability, estimator, X, background)))
-        ours_runs.append(_cpu_timed(partial(_ours, estimator, X, background, task, outputs)))
-    # the median run by wall time, and its CPU time
-    (ours, ours_cpu), (bare, bare_cpu) = (
-        sorted(runs)[len(runs) // 2] for runs in (ours_runs, bare_runs)
+    (ours, ours_cpu), (bare, bare_cpu) = _median_turns(
+        partial(_ours, estimator, X, background, task, outputs),
+        partial(shap_exact_probability, estimator, X, background),
+        0 if quick else max(1, repeats),
+        ours_runs,
+        bare_runs,
     )
     methods = ", ".join(f"{k}: {v:,}" for k, v in result.methods.items())
     log(f"  {name}: ours {ours:.2f} s ({ours_cpu:.2f} CPU s), shap Exact {bare:.2f} s ({methods})")
@@ -284,14 +294,10 @@ def bench_explainers(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
                 continue
             result = _ours(estimator, X, background, task, outputs)  # warm: imports, caches
             shap_baseline(estimator, X, background, case)
-            ours_runs, bare_runs = [], []
-            for _ in range(max(1, repeats)):
-                bare_runs.append(_cpu_timed(partial(shap_baseline, estimator, X, background, case)))
-                ours_runs.append(
-                    _cpu_timed(partial(_ours, estimator, X, background, task, outputs))
-                )
-            (ours, ours_cpu), (bare, bare_cpu) = (
-                sorted(runs)[len(runs) // 2] for runs in (ours_runs, bare_runs)
+            (ours, ours_cpu), (bare, bare_cpu) = _median_turns(
+                partial(_ours, estimator, X, background, task, outputs),
+                partial(shap_baseline, estimator, X, background, case),
+                max(1, repeats),
             )
             methods = ", ".join(f"{k}: {v:,}" for k, v in result.methods.items())
             log(f"  {name}: ours {ours:.2f} s, shap {bare:.2f} s ({methods})")
