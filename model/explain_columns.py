@@ -35,6 +35,9 @@ class FrameCodec:
         self.dtypes = frame.dtypes
         self.categories: dict[str, np.ndarray] = {}
         self.missing: dict[str, object] = {}
+        #: Columns whose missing cells hold more than one of None, NaN and pd.NA: each is
+        #: encoded as a code of its own after the categories', in this order.
+        self.mixed: dict[str, list] = {}
         for column in self.columns:
             series = frame[column]
             if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
@@ -44,6 +47,9 @@ class FrameCodec:
                 # NaN unless the column itself used None: scikit-learn's imputers take NaN
                 # for missing, and None only where the user's data (and pipeline) has it.
                 self.missing[column] = absent.iloc[0] if len(absent) else np.nan
+                markers = _distinct_missing(absent)
+                if len(markers) > 1:  # None and NaN in one column: a pipeline may tell them apart
+                    self.mixed[column] = markers
 
     def encode(self, frame: pd.DataFrame) -> np.ndarray:
         """``frame``'s columns as floats: categories as their codes, missing as NaN."""
@@ -51,8 +57,13 @@ class FrameCodec:
         for j, column in enumerate(self.columns):
             if column in self.categories:
                 index = pd.Index(self.categories[column], dtype=object)
-                codes = index.get_indexer(frame[column].astype(object)).astype(float)
+                values = frame[column].astype(object)
+                codes = index.get_indexer(values).astype(float)
                 codes[codes < 0] = np.nan
+                if column in self.mixed:
+                    first = len(self.categories[column])
+                    for k, marker in enumerate(self.mixed[column]):
+                        codes[_is_marker(values.to_numpy(), marker)] = first + k
                 out[:, j] = codes
             else:
                 out[:, j] = frame[column].to_numpy(dtype=float, na_value=np.nan)
@@ -68,7 +79,13 @@ class FrameCodec:
                 codes = array[:, j]
                 known = ~np.isnan(codes)
                 values = np.full(len(codes), self.missing[column], dtype=object)
-                values[known] = self.categories[column][codes[known].astype(int)]
+                categories = self.categories[column]
+                if column in self.mixed:
+                    for k, marker in enumerate(self.mixed[column]):
+                        at = codes == len(categories) + k
+                        values[at] = marker
+                        known &= ~at
+                values[known] = categories[codes[known].astype(int)]
                 data[column] = _restored(pd.Series(values, dtype=object), self.dtypes[column])
             else:
                 data[column] = pd.Series(array[:, j]).astype(self.dtypes[column], errors="ignore")
@@ -84,6 +101,34 @@ class FrameCodec:
             if dtype != np.float64:
                 frame[column] = frame[column].astype(dtype, errors="ignore")
         return frame
+
+
+def _missing_kind(value) -> str | None:
+    """Which missing value ``value`` is ("None", "NA", "NaT", "NaN"), or None if it is not one."""
+    if value is None:
+        return "None"
+    if value is pd.NA:
+        return "NA"
+    if value is pd.NaT:
+        return "NaT"
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    return None
+
+
+def _distinct_missing(absent: pd.Series) -> list:
+    """The distinct missing values among ``absent`` (None, NaN, pd.NA, NaT), in order seen."""
+    markers: dict[str | None, object] = {}
+    for value in absent:
+        markers.setdefault(_missing_kind(value), value)
+    markers.pop(None, None)
+    return list(markers.values())
+
+
+def _is_marker(values: np.ndarray, marker) -> np.ndarray:
+    """Where the object array ``values`` holds the missing value ``marker`` (any NaN for NaN)."""
+    kind = _missing_kind(marker)
+    return np.fromiter((_missing_kind(v) == kind for v in values), dtype=bool, count=len(values))
 
 
 def _restored(values: pd.Series, dtype) -> pd.Series:

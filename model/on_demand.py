@@ -32,7 +32,6 @@ from model.prototype import (
     first_on_demand,
     of_class,
     read_parquet,
-    read_rows,
 )
 
 if TYPE_CHECKING:
@@ -146,7 +145,7 @@ def _explain_on_demand(
     background_rows = meta.get("background_rows")
     if not background_rows:
         raise WorkspaceError(f"{proto.name} does not record its SHAP background; publish it again")
-    rows = read_rows(proto.path / "features.parquet", [row_id, *background_rows])
+    rows = proto.feature_rows([row_id, *background_rows])
     X, background = rows.loc[[row_id]], rows.loc[background_rows]
     n_classes = len(meta.get("classes") or [])
     model_file = proto.path / "model.skops"

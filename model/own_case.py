@@ -22,6 +22,7 @@ from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.prototype import Prototype
 from model.review_reasons import is_number, is_numeric, quoted, value_text
+from model.stored_features import restore
 
 __all__ = [
     "case_frame",
@@ -133,7 +134,8 @@ def case_frame(proto: Prototype, cases: Iterable[Mapping[str, Any]]) -> pd.DataF
         else:
             with contextlib.suppress(TypeError, ValueError):
                 frame[name] = frame[name].astype(dtype)
-    return frame
+    # A snapshot's missing value is JSON's null: give it the column's own (None, NaN or NA).
+    return restore(frame, proto.meta.get("stored_columns"))
 
 
 def explain_own_case(

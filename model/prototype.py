@@ -19,6 +19,7 @@ from model import persistence
 from model.atomic_files import WorkspaceError
 from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
 from model.metrics import headline_metric
+from model.stored_features import MISSING_KINDS_FILE, MIXED, restore
 from model.tracing import TRACEMALLOC_LOCK
 
 ON_DEMAND_FILE = "shap-ondemand.parquet"
@@ -172,15 +173,29 @@ class Prototype:
         return index.get_level_values("row_id").unique()
 
     def features(self) -> pd.DataFrame:
-        """The demo rows as published (index: row_id)."""
-        return read_parquet(self.path / "features.parquet")
+        """The demo rows as published (index: row_id), object columns with their own missing
+        values (``model.stored_features``)."""
+        return self._restored(read_parquet(self.path / "features.parquet"))
+
+    def feature_rows(self, row_ids: list[str]) -> pd.DataFrame:
+        """The demo rows ``row_ids`` as published, read without loading the others, in the
+        file's order."""
+        return self._restored(read_rows(self.path / "features.parquet", list(map(str, row_ids))))
 
     def feature_row(self, row_id: str) -> pd.Series:
         """One demo row as published, read without loading the others."""
-        rows = read_rows(self.path / "features.parquet", [str(row_id)])
+        rows = self.feature_rows([str(row_id)])
         if rows.empty:
             raise WorkspaceError(f"row {str(row_id)!r} is not among {self.name}'s demo rows")
         return rows.iloc[0]
+
+    def _restored(self, rows: pd.DataFrame) -> pd.DataFrame:
+        columns = self.meta.get("stored_columns")
+        if not columns:  # no object column, or published before they were recorded
+            return rows
+        mixed = any(entry.get("missing") == MIXED for entry in columns.values())
+        kinds = read_parquet(self.path / MISSING_KINDS_FILE) if mixed else None
+        return restore(rows, columns, kinds)
 
     def _explained_label(self, explained_class: str | None) -> str | None:
         classes = self.meta["explained_classes"]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model import persistence
+from model import persistence, stored_features
 from model.config import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -73,6 +73,9 @@ class Artifacts:
     #: The headline metric on each of the bake-off's bootstrap resamples (``meta["bootstrap"]``
     #: says which); ``None`` without labels.
     replicates: np.ndarray | None = field(default=None, repr=False)
+    #: Which missing value each missing cell of a column mixing several held (see
+    #: ``model.stored_features``); ``None`` when no column does.
+    missing_kinds: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def detect_task(estimator, task: str | None = None) -> str:
@@ -483,6 +486,7 @@ def compute_artifacts(
         if c not in numeric and c not in texts
     }
     target = getattr(y_original, "name", None)
+    stored_columns, missing_kinds = stored_features.describe(X)
     meta = {
         "task": task,
         "target": str(target) if target is not None else None,
@@ -490,6 +494,8 @@ def compute_artifacts(
         "positive_class": classes[1] if task == BINARY else None,
         "explained_classes": [c or None for c in explained],
         "features": list(X.columns),
+        # Object columns' dtype and missing values, which Parquet does not keep.
+        "stored_columns": stored_columns,
         "categorical": categorical,
         "text_columns": texts,
         "n_rows": len(X),
@@ -515,7 +521,9 @@ def compute_artifacts(
         "model_size_bytes": len(model_bytes),
         **latency,
     }
-    return Artifacts(meta, X, predictions, shap_frames, model_bytes, explanation, replicates)
+    return Artifacts(
+        meta, X, predictions, shap_frames, model_bytes, explanation, replicates, missing_kinds
+    )
 
 
 def _date_columns(X: pd.DataFrame) -> list[str]:

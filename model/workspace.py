@@ -23,6 +23,9 @@ Layout::
         text_contributions.parquet        models with free-text columns: each deck row's
                                           largest words and the rest summed
                                           (``model.explain_text``)
+        missing_kinds.parquet             object columns mixing None, NaN and pd.NA for
+                                          missing: which each missing cell held
+                                          (``model.stored_features``)
 
 Publishing writes a prototype into a staging folder and moves it into place, so a failed
 publish leaves nothing half-written and a re-publish replaces the old version whole, its
@@ -71,6 +74,7 @@ from model.naming import validate_name
 from model.on_demand import _loaded_estimator  # noqa: F401  (the benchmark empties its cache)
 from model.prototype import BOOTSTRAP_FILE, ON_DEMAND_FILE, Prototype, shap_file_name
 from model.publishing import PublishError, compute_artifacts
+from model.stored_features import MISSING_KINDS_FILE
 
 __all__ = [
     "Workspace",
@@ -380,6 +384,8 @@ class Workspace:
                     lambda path: np.save(path, artifacts.replicates, allow_pickle=False),
                 )
             )
+        if artifacts.missing_kinds is not None:
+            writes.append((MISSING_KINDS_FILE, artifacts.missing_kinds.to_parquet))
         words = getattr(artifacts.explanation, "words", None)
         if words is not None:
             writes.append(
