@@ -60,7 +60,7 @@ from model.config import (
     INTERVENTIONAL_PROBABILITY_TREE,
     MAX_EXACT_FEATURES,
 )
-from model.estimate import Estimate, estimate_shapley, first_layer
+from model.estimate import Estimate, checked_layer, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, explained_outputs, source_columns
 from model.explain_exact import exact_shapley
@@ -132,8 +132,11 @@ def _model_agnostic(estimator, X, background, task, source_outputs=None):
         return model_outputs(estimator, codec.decode(array), task)
 
     rows, bg = codec.encode(X), codec.encode(background)
+    layer = None if source_outputs is not None else first_layer(estimator, codec.decode, task)
     if X.shape[1] <= MAX_EXACT_FEATURES:
-        values, base = exact_shapley(predict, rows, bg)
+        # The layer only where it reproduces the model on the background and on mixtures.
+        layer = checked_layer(layer, predict, rows, bg, predict(bg), ESTIMATE_SEED)
+        values, base = exact_shapley(predict, rows, bg, layer=layer)
         return values, base, EXACT, None
     # log-odds: like a regression's value, to 1% of the range over the background rows
     units = task if source_outputs is None else REGRESSION
@@ -143,7 +146,7 @@ def _model_agnostic(estimator, X, background, task, source_outputs=None):
         bg,
         seed=ESTIMATE_SEED,
         target_error=estimate_target(units, predict(bg)),
-        layer=None if source_outputs is not None else first_layer(estimator, codec.decode, task),
+        layer=layer,
     )
     return estimate.values, estimate.base_values, ESTIMATE, estimate
 
