@@ -16,16 +16,19 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 __all__ = [
     "EXTRAS_HINT",
+    "LIGHTGBM_TEXT_MODELS",
     "NATIVE_SUFFIXES",
     "LightGBMTextClassifier",
     "LightGBMTextRegressor",
     "MissingLibraryError",
     "load_native_model",
     "require",
+    "with_model_categories",
 ]
 
 #: What to run to install the optional libraries.
@@ -101,6 +104,59 @@ def _catboost_model(catboost, path: Path):
     return estimator
 
 
+def with_model_categories(estimator, X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` with the columns an XGBoost or LightGBM model splits on as native categories
+    given pandas' category dtype, with the categories the model was trained with.
+
+    A CSV gives such a column as text, which both libraries refuse ("DataFrame.dtypes for
+    data must be int, float, bool or category"; "categorical_feature do not match"), and the
+    codes must mean what they meant in training: XGBoost stores its categories in the model
+    (and re-codes what it is given), LightGBM its pandas categories (``pandas_categorical``).
+    A value the model never saw becomes missing, as the libraries read it. Other models and
+    columns are returned as they are.
+    """
+    categories = _native_categories(estimator)
+    if not categories:
+        return X
+    X = X.copy()
+    for column, known in categories.items():
+        if column in X.columns and not isinstance(X[column].dtype, pd.CategoricalDtype):
+            values = X[column]
+            if known and all(isinstance(v, str) for v in known):
+                values = values.astype(object).where(values.isna(), values.astype(str))
+            X[column] = pd.Categorical(values, categories=known or None)
+    return X
+
+
+def _native_categories(estimator) -> dict[str, list | None]:
+    """The model's natively categorical columns and their categories in code order (``None``:
+    not stored)."""
+    module = type(estimator).__module__.split(".")[0]
+    if module == "xgboost" or hasattr(estimator, "get_booster"):
+        try:
+            booster = estimator.get_booster()
+            kinds, names = booster.feature_types or [], booster.feature_names or []
+        except Exception:  # noqa: BLE001 - not fitted, or not an XGBoost model after all
+            return {}
+        stored: dict[str, list | None] = {}
+        try:
+            for name, array in booster.get_categories(export_to_arrow=True).to_arrow():
+                stored[name] = None if array is None else array.to_pylist()
+        except Exception:  # noqa: BLE001 - XGBoost before 3.1 stores no categories
+            pass
+        return {n: stored.get(n) for n, kind in zip(names, kinds, strict=False) if kind == "c"}
+    booster = getattr(estimator, "booster_", None)
+    if booster is None or not hasattr(booster, "pandas_categorical"):
+        return {}
+    pandas_categorical = booster.pandas_categorical or []
+    infos = booster.dump_model().get("feature_infos", {})
+    # LightGBM lists a categorical feature's values; a numeric one's list is empty.
+    columns = [name for name in booster.feature_name() if infos.get(name, {}).get("values")]
+    if len(columns) != len(pandas_categorical):
+        return {}
+    return dict(zip(columns, map(list, pandas_categorical), strict=True))
+
+
 class _LightGBMText(BaseEstimator):
     """A LightGBM model read from its text file: the booster, with the estimator contract.
 
@@ -139,6 +195,11 @@ class _LightGBMText(BaseEstimator):
     def _raw_predict(self, X):
         return self.booster_.predict(X)
 
+    def _booster_output(self, X, raw_score: bool, pred_contrib: bool, options: dict):
+        """``LGBMModel.predict``'s raw scores or SHAP values (``pred_contrib``), as the
+        booster gives them: what explaining a LightGBM model asks its scikit-learn model for."""
+        return self.booster_.predict(X, raw_score=raw_score, pred_contrib=pred_contrib, **options)
+
 
 class LightGBMTextClassifier(ClassifierMixin, _LightGBMText):
     """A LightGBM classifier from its model text. The file stores no class labels, so the
@@ -155,14 +216,25 @@ class LightGBMTextClassifier(ClassifierMixin, _LightGBMText):
             return np.column_stack([1.0 - raw, raw])
         return raw
 
-    def predict(self, X) -> np.ndarray:
-        """The most probable class."""
+    def predict(self, X, raw_score: bool = False, pred_contrib: bool = False, **options):
+        """The most probable class; with ``raw_score`` or ``pred_contrib``, what
+        ``LGBMClassifier.predict`` gives with them (``options``: the booster's, such as
+        ``num_threads``)."""
+        if raw_score or pred_contrib:
+            return self._booster_output(X, raw_score, pred_contrib, options)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 class LightGBMTextRegressor(RegressorMixin, _LightGBMText):
     """A LightGBM regressor from its model text."""
 
-    def predict(self, X) -> np.ndarray:
-        """The predicted values."""
+    def predict(self, X, raw_score: bool = False, pred_contrib: bool = False, **options):
+        """The predicted values; with ``raw_score`` or ``pred_contrib``, what
+        ``LGBMRegressor.predict`` gives with them."""
+        if raw_score or pred_contrib:
+            return self._booster_output(X, raw_score, pred_contrib, options)
         return np.asarray(self._raw_predict(X), dtype=float)
+
+
+#: LightGBM models read from model text: explained as LightGBM's own models are.
+LIGHTGBM_TEXT_MODELS = (LightGBMTextClassifier, LightGBMTextRegressor)

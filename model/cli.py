@@ -219,6 +219,7 @@ def _id_text(ids: pd.Series, where: str) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     import model
     from model import persistence
+    from model.boosting import with_model_categories
 
     if args.verb == "demo":
         ws = model.demo.build_demo(
@@ -252,6 +253,7 @@ def _run(args: argparse.Namespace) -> int:
     # publish
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     X, y = read_data_file(args.data, args.target, args.id_column)
+    X = with_model_categories(estimator, X)  # a CSV's text, as the model's native categories
     ws = model.open_workspace(args.workspace)
     proto = ws.publish(
         args.sprint,

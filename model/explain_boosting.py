@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from model.boosting import LIGHTGBM_TEXT_MODELS
+
 __all__ = [
     "XGBOOST_TOLERANCE",
     "boosting_library",
@@ -44,6 +46,8 @@ def boosting_library(final) -> str | None:
         LIGHTGBM: lambda module: module.LGBMModel,
         CATBOOST: lambda module: module.CatBoost,
     }
+    if isinstance(final, LIGHTGBM_TEXT_MODELS):  # a LightGBM model text, read by the CLI
+        return LIGHTGBM
     for library, base in bases.items():
         module = sys.modules.get(library)
         if module is not None and isinstance(final, base(module)):

@@ -56,6 +56,7 @@ import pandas as pd
 from sklearn import ensemble, tree
 from sklearn.pipeline import Pipeline
 
+from model.boosting import LIGHTGBM_TEXT_MODELS
 from model.config import (
     ADDITIVITY_TOLERANCE,
     INTERVENTIONAL_PROBABILITY_TREE,
@@ -325,11 +326,13 @@ def _interventional(
     model's log-odds on rows as ``final`` takes them."""
     import shap
 
+    library = boosting_library(final)
+    # shap knows LightGBM's own models; one read from model text is its booster.
+    trees = final.booster_ if isinstance(final, LIGHTGBM_TEXT_MODELS) else final
     explainer = shap.TreeExplainer(
-        final, data=Z_background, model_output="raw", feature_perturbation="interventional"
+        trees, data=Z_background, model_output="raw", feature_perturbation="interventional"
     )
     prepare = None
-    library = boosting_library(final)
     # How the model compares: float64 values and thresholds (histogram gradient boosting,
     # LightGBM), float32 values (scikit-learn's classic trees, XGBoost), float32 thresholds
     # too (CatBoost, whose thresholds shap reads as decimals); XGBoost's "<" shap has made "<=".

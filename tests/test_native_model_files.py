@@ -1,0 +1,135 @@
+"""XGBoost and LightGBM files with native categorical splits, published from a CSV through
+the CLI, and LightGBM model text explained by its trees as LightGBM's own models are."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_support import run_cli
+
+import model
+from model.boosting import load_native_model, with_model_categories
+from model.demo import load_demo_data
+
+lightgbm = pytest.importorskip("lightgbm")
+xgboost = pytest.importorskip("xgboost")
+
+READINGS = {
+    "Air temperature [K]": "air",
+    "Process temperature [K]": "process",
+    "Rotational speed [rpm]": "speed",
+    "Torque [Nm]": "torque",
+    "Tool wear [min]": "wear",
+}
+
+
+def _rows(n: int = 1500) -> tuple[pd.DataFrame, np.ndarray]:
+    data = load_demo_data().iloc[:n]
+    X = data[list(READINGS)].rename(columns=READINGS)
+    X.insert(0, "type", pd.Categorical(data["Type"]))
+    rng = np.random.default_rng(0)
+    X["humidity"] = rng.normal(50, 10, n)
+    X["vibration"] = rng.normal(1, 0.2, n)
+    return X, data["Machine failure"].to_numpy()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Native-categorical XGBoost JSON and LightGBM text, a numeric LightGBM text with eight
+    readings, and the rows as CSV (the machine type written as text)."""
+    folder = tmp_path_factory.mktemp("native-categories")
+    X, y = _rows()
+    models = {
+        "xgb.json": xgboost.XGBClassifier(
+            n_estimators=30, max_depth=3, enable_categorical=True, tree_method="hist"
+        ).fit(X, y),
+        "lgbm.txt": lightgbm.LGBMClassifier(n_estimators=30, verbose=-1).fit(X, y),
+    }
+    numeric = X.assign(type=X["type"].cat.codes)
+    models["numeric-lgbm.txt"] = lightgbm.LGBMClassifier(n_estimators=30, verbose=-1).fit(
+        numeric, y
+    )
+    for name, fitted in models.items():
+        (fitted.booster_ if name.endswith(".txt") else fitted).save_model(str(folder / name))
+    rows = X.assign(failure=y).rename_axis("id").reset_index()
+    rows.assign(type=rows["type"].astype(str)).to_csv(folder / "rows.csv", index=False)
+    numeric.assign(failure=y).rename_axis("id").reset_index().to_csv(
+        folder / "numeric.csv", index=False
+    )
+    return folder, models, X, numeric
+
+
+def _publish(tmp_path, folder, name, data):
+    return run_cli(
+        "model", "publish", "--workspace", str(tmp_path / "ws"), "--sprint", "S",
+        "--name", "m", "--model", str(folder / name), "--data", str(folder / data),
+        "--target", "failure", "--id-column", "id", "--deck-size", "300",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["xgb.json", "lgbm.txt"])
+def test_a_native_categorical_model_publishes_from_a_csv(tmp_path, files, name):
+    folder, models, X, _ = files
+    result = _publish(tmp_path, folder, name, "rows.csv")
+    assert result.returncode == 0, result.stderr
+    proto = model.open_workspace(tmp_path / "ws").prototype("S", "m")
+    # the library's own values of its categorical splits, in log-odds
+    assert proto.meta["explainer"] == "tree (path-dependent, log-odds)"
+    expected = models[name].predict_proba(X)[:, 1]
+    np.testing.assert_allclose(proto.predictions()["p:1"], expected, rtol=0, atol=1e-6)
+    later = proto.precomputed()[~proto.precomputed()].index[0]
+    explained = run_cli(
+        "model", "explain", "--workspace", str(tmp_path / "ws"), "--sprint", "S",
+        "--prototype", "m", "--row", later,
+    )  # fmt: skip
+    assert explained.returncode == 0, explained.stderr
+    values = json.loads(explained.stdout)
+    total = values["base_value"] + sum(values["contributions"].values())
+    assert total == pytest.approx(values["output"], abs=1e-6)
+    chance = 1 / (1 + np.exp(-values["output"]))
+    by_id = pd.Series(expected, index=X.index.astype(str))
+    assert chance == pytest.approx(by_id[later], abs=1e-6)
+
+
+def test_lightgbm_model_text_is_explained_by_its_trees(tmp_path, files):
+    folder, models, _, numeric = files
+    result = _publish(tmp_path, folder, "numeric-lgbm.txt", "numeric.csv")
+    assert result.returncode == 0, result.stderr
+    proto = model.open_workspace(tmp_path / "ws").prototype("S", "m")
+    # eight readings: shap's interventional explainer in log-odds, as for LGBMClassifier
+    assert proto.meta["explainer"] == "tree (interventional, log-odds)"
+    assert proto.meta["max_additivity_error"] <= 1e-6
+    expected = models["numeric-lgbm.txt"].predict_proba(numeric)[:, 1]
+    np.testing.assert_allclose(proto.predictions()["p:1"], expected, rtol=0, atol=1e-9)
+
+
+def test_text_the_model_never_saw_becomes_missing_and_others_stay(files):
+    folder, _, X, _ = files
+    loaded = load_native_model(folder / "lgbm.txt")
+    given = pd.DataFrame(X.head(3)).assign(type=["L", "unknown", None])
+    converted = with_model_categories(loaded, given)
+    assert list(converted["type"].cat.categories) == ["H", "L", "M"]
+    assert converted["type"].iloc[0] == "L" and converted["type"].iloc[1:].isna().all()
+    pd.testing.assert_frame_equal(converted.drop(columns="type"), given.drop(columns="type"))
+    plain = X.assign(type=X["type"].cat.codes)
+    assert with_model_categories(object(), plain) is plain
+
+
+def test_a_lightgbm_regression_text_gets_its_own_values(tmp_path, files):
+    _, _, X, numeric = files
+    target = numeric["torque"] * 1000 + numeric["speed"]
+    fitted = lightgbm.LGBMRegressor(n_estimators=30, verbose=-1)
+    fitted.fit(numeric.drop(columns="torque"), target)
+    fitted.booster_.save_model(str(tmp_path / "reg.txt"))
+    loaded = load_native_model(tmp_path / "reg.txt")
+    rows = numeric.drop(columns="torque").iloc[:400]
+    rows.index = rows.index.astype(str)
+    proto = model.open_workspace(tmp_path / "ws").publish(
+        "S", "reg", loaded, rows, target.iloc[:400].to_numpy(), deck_size=100
+    )
+    assert proto.meta["explainer"] == "tree (path-dependent)"
+    assert proto.meta["unit"] == "value"
+    np.testing.assert_allclose(proto.predictions()["predicted"], fitted.predict(rows), rtol=1e-12)
