@@ -67,9 +67,10 @@ def exact_shapley(
         if layer is not None:
             inside = bits[mask]
             # (k, 1, H) + (1, b, H): the row's shares inside S, the background row's outside
-            sums = x[:, inside].sum(axis=1)[:, None, :] + background_shares[:, ~inside].sum(
-                axis=1
-            )[None, :, :]
+            sums = (
+                x[:, inside].sum(axis=1)[:, None, :]
+                + background_shares[:, ~inside].sum(axis=1)[None, :, :]
+            )
             predicted = head(sums.reshape(-1, sums.shape[-1]))
             return np.asarray(predicted, dtype=float).reshape(len(x), b, c).mean(axis=1)
         hybrid = np.where(bits[mask], x[:, None, :], background[None, :, :]).reshape(-1, m)
