@@ -128,8 +128,13 @@ MIN_ROUNDS = 2
 #: About 1.4 times apart up to 45 rounds, 1.19 after: a row needing many rounds overshoots
 #: its need by less (5% fewer orderings on the breast cancer MLP, same accuracy).
 CHECKPOINTS = (2, 3, 4, 6, 8, 11, 16, 22, 32, 45, 54, 64, 76, 90, 108, 128, 152, 181, 215, 256)
-CHECKPOINTS += (304, 362, 430, 512)
+CHECKPOINTS += (304, 362, 430, 512, 609, 724, 861, 1024)
 DEFAULT_MAX_PERMUTATIONS = 256 * 50
+#: Where coalitions come from the model's first layer (a sum and a small head, no pass
+#: through the model), a row's orderings cost little: the budget is four times the default.
+#: A 60-feature logistic regression then brings 300 of 300 rows within 0.01 (255 with the
+#: default budget, stated error 0.011) for 17% more time.
+LAYER_MAX_PERMUTATIONS = 4 * DEFAULT_MAX_PERMUTATIONS
 #: Model evaluations a chunk of rows is explained with per round: the chunks run in parallel.
 CHUNK_EVALUATIONS = 100_000
 
@@ -190,7 +195,7 @@ def estimate_shapley(
     *,
     seed: int,
     target_error: float,
-    max_permutations: int = DEFAULT_MAX_PERMUTATIONS,
+    max_permutations: int | None = None,
     layer: FirstLayer | None = None,
     resolve_top: bool = True,
     n_jobs: int | None = None,
@@ -203,7 +208,8 @@ def estimate_shapley(
     (95%, all of the row's at once) of at most ``target_error`` and, with ``resolve_top``, its
     top feature is told apart from the next, or the row has had ``max_permutations`` orderings
     (rounded up to whole rounds; its ``converged`` is then False if its ``errors`` did not
-    reach the target). Rows are explained in chunks on ``n_jobs`` threads (default: every
+    reach the target); by default ``DEFAULT_MAX_PERMUTATIONS``, or ``LAYER_MAX_PERMUTATIONS``
+    where ``layer`` is used. Rows are explained in chunks on ``n_jobs`` threads (default: every
     core), each round of a chunk in one ``predict`` call per ``MAX_EVALUATIONS_PER_CALL``
     evaluations.
 
@@ -231,6 +237,9 @@ def estimate_shapley(
     base = background_outputs.mean(axis=0)
     c = base.shape[0]
     outputs = as_outputs(predict(rows), n) if n else np.zeros((0, c))
+    layer = checked_layer(layer, predict, rows, background, background_outputs, seed)
+    if max_permutations is None:
+        max_permutations = DEFAULT_MAX_PERMUTATIONS if layer is None else LAYER_MAX_PERMUTATIONS
     rounds = _Rounds(m, len(background), seed, max_permutations)
     chunk = max(1, CHUNK_EVALUATIONS // max(1, rounds.evaluations_per_round))
     values = np.zeros((n, m, c))
@@ -238,8 +247,6 @@ def estimate_shapley(
     permutations = np.zeros(n, dtype=int)
     refined_permutations = np.zeros(n, dtype=int)
     resolved = np.ones(n, dtype=bool)
-
-    layer = checked_layer(layer, predict, rows, background, background_outputs, seed)
 
     def explain_chunk(start: int) -> None:
         part = slice(start, start + chunk)

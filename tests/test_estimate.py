@@ -8,7 +8,13 @@ import warnings
 import numpy as np
 import pytest
 
-from model.estimate import Estimate, estimate_shapley, target_error_for
+from model.estimate import (
+    DEFAULT_MAX_PERMUTATIONS,
+    LAYER_MAX_PERMUTATIONS,
+    Estimate,
+    estimate_shapley,
+    target_error_for,
+)
 from model.explain import exact_shapley
 
 
@@ -306,8 +312,9 @@ def test_coalitions_of_column_wise_preprocessing_are_selected_columns_with_the_s
     owners = column_owners(layer.embed(rows), layer.embed(bg))
     np.testing.assert_array_equal(owners, np.arange(rows.shape[1]))  # a scaler: column j is j's
     in_float64 = FirstLayer(embed=layer.embed, head=layer.exact_head)
-    ours = estimate_shapley(predict, rows, bg, seed=6, target_error=0.03, layer=in_float64)
-    plain = estimate_shapley(predict, rows, bg, seed=6, target_error=0.03)
+    same = {"seed": 6, "target_error": 0.03, "max_permutations": DEFAULT_MAX_PERMUTATIONS}
+    ours = estimate_shapley(predict, rows, bg, **same, layer=in_float64)
+    plain = estimate_shapley(predict, rows, bg, **same)
     np.testing.assert_allclose(ours.values, plain.values, atol=1e-12)
     np.testing.assert_array_equal(ours.permutations, plain.permutations)
     # A logistic regression's logit mixes every feature in one column: running sums instead.
@@ -444,9 +451,34 @@ def test_refined_coalitions_from_the_first_layer_match_calling_the_model(owned_c
 
         rows, bg = codec.encode(X.iloc[:10]), codec.encode(X.sample(20, random_state=1))
         layer = first_layer(model, codec.decode, task)
-    fast = estimate_shapley(predict, rows, bg, seed=3, target_error=0.02, layer=layer)
-    slow = estimate_shapley(predict, rows, bg, seed=3, target_error=0.02)
+    # one budget for both (with a layer the default budget is larger)
+    same = {"seed": 3, "target_error": 0.02, "max_permutations": DEFAULT_MAX_PERMUTATIONS}
+    fast = estimate_shapley(predict, rows, bg, **same, layer=layer)
+    slow = estimate_shapley(predict, rows, bg, **same)
     assert np.any(fast.refined_permutations > 0)
     np.testing.assert_array_equal(fast.refined_permutations, slow.refined_permutations)
     np.testing.assert_allclose(fast.values, slow.values, atol=1e-12)
     np.testing.assert_allclose(fast.errors, slow.errors, atol=1e-12)
+
+
+def test_rows_valued_from_a_first_layer_get_the_larger_budget():
+    """A row whose coalitions come from the first layer may have up to
+    ``LAYER_MAX_PERMUTATIONS`` orderings; by calling the model, ``DEFAULT_MAX_PERMUTATIONS``.
+    A target no row can reach shows each budget."""
+    from model.estimate import first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    model, X, task = _logistic()
+    codec = FrameCodec(X)
+
+    def predict(array):
+        return model_outputs(model, codec.decode(array), task)
+
+    rows, bg = codec.encode(X.iloc[:2]), codec.encode(X.sample(50, random_state=1))
+    layered = estimate_shapley(
+        predict, rows, bg, seed=3, target_error=1e-7, layer=first_layer(model, codec.decode, task)
+    )
+    assert list(layered.permutations) == [LAYER_MAX_PERMUTATIONS] * 2
+    assert not layered.converged.any()
+    plain = estimate_shapley(predict, rows[:1], bg, seed=3, target_error=1e-7)
+    assert list(plain.permutations) == [DEFAULT_MAX_PERMUTATIONS]
