@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from model.estimate import (
@@ -482,3 +483,29 @@ def test_rows_valued_from_a_first_layer_get_the_larger_budget():
     assert not layered.converged.any()
     plain = estimate_shapley(predict, rows[:1], bg, seed=3, target_error=1e-7)
     assert list(plain.permutations) == [DEFAULT_MAX_PERMUTATIONS]
+
+
+def test_the_larger_budget_goes_to_the_target_not_to_telling_a_tie_apart():
+    """Two features with the same weight and the same background values tie exactly: their
+    order is never told apart. Within the target, such a row stops at the default budget,
+    with a first layer as without one."""
+    from sklearn.linear_model import LogisticRegression
+
+    from model.estimate import first_layer
+    from model.explain import FrameCodec, model_outputs
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(200, 4)), columns=["a", "b", "c", "d"])
+    X["b"] = X["a"]
+    model = LogisticRegression().fit(X, (X["a"] + X["c"] > 0).astype(int))
+    model.coef_ = np.array([[1.0, 1.0, 0.3, -0.2]])
+    codec = FrameCodec(X)
+
+    def predict(array):
+        return model_outputs(model, codec.decode(array), "binary")
+
+    rows, bg = codec.encode(X.iloc[:1]), codec.encode(X.iloc[100:150])
+    layer = first_layer(model, codec.decode, "binary")
+    tied = estimate_shapley(predict, rows, bg, seed=3, target_error=0.05, layer=layer)
+    assert tied.converged.all() and not tied.top_resolved.any()
+    assert list(tied.permutations) == [DEFAULT_MAX_PERMUTATIONS]
