@@ -245,10 +245,26 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def small_workspace(tmp_path_factory) -> Path:
-    """The small workspace, built once. Tests that write must use ``workspace_copy``."""
+    """The small workspace, built once. Tests that write must use ``workspace_copy``: one that
+    writes here changes what the tests after it on the same worker see (which ones depends on
+    how the suite is split), so the session ends with an error if anything was written."""
     path = tmp_path_factory.mktemp("shared") / "workspace"
     build_small_workspace(path)
-    return path
+    built = _recorded_state(path)
+    yield path
+    assert _recorded_state(path) == built, (
+        "a test wrote verdicts, decisions or prototypes to the shared small_workspace: "
+        "give it workspace_copy"
+    )
+
+
+def _recorded_state(path: Path) -> tuple:
+    """What tests may not change in a shared workspace: its verdicts' versions and its sprint
+    and prototype files (on-demand explanations, which reading pages store, may change)."""
+    with contextlib.closing(sqlite3.connect(path / "feedback.db")) as connection:
+        verdicts = connection.execute("SELECT count(*) FROM verdict_versions").fetchone()[0]
+    files = sorted(path.glob("sprints/**/*.json"))
+    return verdicts, [(str(f.relative_to(path)), f.read_bytes()) for f in files]
 
 
 def copy_workspace(source: Path, target: Path) -> Path:

@@ -510,11 +510,11 @@ def test_a_prototype_in_the_link_without_verdicts_is_ignored(small_workspace, mo
     assert "prototype" not in at.query_params
 
 
-def test_a_verdicts_latest_comment_is_shown_whole_under_its_history(small_workspace, open_app):
+def test_a_verdicts_latest_comment_is_shown_whole_under_its_history(workspace_copy, open_app):
     from ui.formatting import escape_markdown
 
     # the table cuts a long comment short at 1280 pixels; under the history it reads whole
-    store = feedback_store.open(small_workspace)
+    store = feedback_store.open(workspace_copy)
     long = "Overstrain: tool wear × torque is far above the 11,000 minNm limit for L; " * 3
     first = int(store.verdicts()["verdict_id"].iloc[0])
     row = store.verdicts().set_index("verdict_id").loc[first]
@@ -523,7 +523,7 @@ def test_a_verdicts_latest_comment_is_shown_whole_under_its_history(small_worksp
         reviewer=row["reviewer"], verdict="wrong", corrected_label="1", task="binary",
         comment=long, prediction={"label": "0"},
     )  # fmt: skip
-    at = open_app(small_workspace, page="feedback")
+    at = open_app(workspace_copy, page="feedback")
     now = store.verdicts()
     mine = now[(now["row_id"] == row["row_id"]) & (now["reviewer"] == row["reviewer"])]
     latest = int(mine["verdict_id"].iloc[0])
