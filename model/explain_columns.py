@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
 from model.metrics import BINARY, REGRESSION
+from model.stored_features import missing_kind
 
 __all__ = ["FrameCodec", "as_float_array", "source_columns", "sum_to_sources"]
 
@@ -103,32 +104,19 @@ class FrameCodec:
         return frame
 
 
-def _missing_kind(value) -> str | None:
-    """Which missing value ``value`` is ("None", "NA", "NaT", "NaN"), or None if it is not one."""
-    if value is None:
-        return "None"
-    if value is pd.NA:
-        return "NA"
-    if value is pd.NaT:
-        return "NaT"
-    if isinstance(value, float) and value != value:
-        return "NaN"
-    return None
-
-
 def _distinct_missing(absent: pd.Series) -> list:
     """The distinct missing values among ``absent`` (None, NaN, pd.NA, NaT), in order seen."""
     markers: dict[str | None, object] = {}
     for value in absent:
-        markers.setdefault(_missing_kind(value), value)
+        markers.setdefault(missing_kind(value), value)
     markers.pop(None, None)
     return list(markers.values())
 
 
 def _is_marker(values: np.ndarray, marker) -> np.ndarray:
     """Where the object array ``values`` holds the missing value ``marker`` (any NaN for NaN)."""
-    kind = _missing_kind(marker)
-    return np.fromiter((_missing_kind(v) == kind for v in values), dtype=bool, count=len(values))
+    kind = missing_kind(marker)
+    return np.fromiter((missing_kind(v) == kind for v in values), dtype=bool, count=len(values))
 
 
 def _restored(values: pd.Series, dtype) -> pd.Series:

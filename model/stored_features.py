@@ -21,21 +21,27 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING_KINDS_FILE", "MIXED", "describe", "restore"]
+__all__ = ["MISSING_KINDS_FILE", "MIXED", "describe", "missing_kind", "restore"]
 
 #: The table of which missing value each missing cell of a mixed column held.
 MISSING_KINDS_FILE = "missing_kinds.parquet"
 #: A column whose missing cells hold more than one of the values below.
 MIXED = "mixed"
-_VALUES: dict[str, object] = {"None": None, "NaN": np.nan, "NA": pd.NA}
+_VALUES: dict[str, object] = {"None": None, "NaN": np.nan, "NA": pd.NA, "NaT": pd.NaT}
 
 
-def _kind(value) -> str:
+def missing_kind(value) -> str | None:
+    """Which missing value ``value`` is ("None", "NA", "NaT", "NaN"), or None if it is not
+    one (any float NaN is "NaN")."""
     if value is None:
         return "None"
     if value is pd.NA:
         return "NA"
-    return "NaN"  # NaN, NaT and any other value pandas counts as missing
+    if value is pd.NaT:
+        return "NaT"
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    return None
 
 
 def describe(X: pd.DataFrame) -> tuple[dict[str, dict], pd.DataFrame | None]:
@@ -43,8 +49,8 @@ def describe(X: pd.DataFrame) -> tuple[dict[str, dict], pd.DataFrame | None]:
     of those that mix several (``None`` if none does).
 
     ``{"shift": {"dtype": "object", "missing": "None"}}``: ``missing`` is ``"None"``,
-    ``"NaN"``, ``"NA"``, ``"mixed"`` (see the table) or absent for a column with no missing
-    value.
+    ``"NaN"``, ``"NA"``, ``"NaT"``, ``"mixed"`` (see the table) or absent for a column with
+    no missing value.
     """
     columns: dict[str, dict] = {}
     kinds: dict[str, pd.Series] = {}
@@ -55,7 +61,8 @@ def describe(X: pd.DataFrame) -> tuple[dict[str, dict], pd.DataFrame | None]:
         entry: dict[str, str] = {"dtype": "object"}
         absent = series[series.isna()]
         if len(absent):
-            cell_kinds = absent.map(_kind, na_action=None).astype(object)
+            # anything else pandas counts as missing (np.datetime64("NaT")…) reads back as NaN
+            cell_kinds = absent.map(lambda v: missing_kind(v) or "NaN").astype(object)
             found = set(cell_kinds)
             entry["missing"] = found.pop() if len(found) == 1 else MIXED
             if entry["missing"] == MIXED:
