@@ -33,6 +33,7 @@ from model.prototype import (
     of_class,
     read_parquet,
 )
+from model.stored_features import is_missing
 
 if TYPE_CHECKING:
     from model.workspace import Workspace
@@ -213,6 +214,8 @@ def _check_reproduces(proto: Prototype, row: pd.Series, explanation) -> None:
 
 
 def _plain(value):
+    if is_missing(value):  # pd.NA and NaT too (an object column's own missing values): null
+        return None
     if isinstance(value, np.generic):
         return value.item()
     return value

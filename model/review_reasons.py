@@ -15,6 +15,7 @@ import pandas as pd
 
 from model.labels import display_unit
 from model.metrics import REGRESSION, TASKS
+from model.stored_features import is_missing
 
 __all__ = ["feature_percentiles", "reason_sentences", "row_position"]
 
@@ -195,7 +196,7 @@ def _subject(
 def _feature_phrase(
     feature: str, value: Any, percentile: float | None, noun: str, unit: Any = None
 ) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return f"{feature} is missing"
     shown = value_text(value)
     if unit is not None and is_number(value) and math.isfinite(float(value)):

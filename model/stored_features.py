@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING_KINDS_FILE", "MIXED", "describe", "missing_kind", "restore"]
+__all__ = ["MISSING_KINDS_FILE", "MIXED", "describe", "is_missing", "missing_kind", "restore"]
 
 #: The table of which missing value each missing cell of a mixed column held.
 MISSING_KINDS_FILE = "missing_kinds.parquet"
@@ -42,6 +42,12 @@ def missing_kind(value) -> str | None:
     if isinstance(value, float) and value != value:
         return "NaN"
     return None
+
+
+def is_missing(value) -> bool:
+    """Whether ``value`` is one of the missing values an object column holds (None, NaN,
+    pd.NA, NaT): what pages show as "missing" and JSON as null."""
+    return missing_kind(value) is not None
 
 
 def describe(X: pd.DataFrame) -> tuple[dict[str, dict], pd.DataFrame | None]:

@@ -133,3 +133,42 @@ def test_a_verdicts_snapshot_gets_the_columns_missing_value(tmp_path):
     assert rebuilt["shift"].iloc[0] is None
     expected = pipeline.predict_proba(frame.loc[[row_id]].assign(torque=41.0))
     np.testing.assert_allclose(pipeline.predict_proba(rebuilt), expected, rtol=0, atol=1e-12)
+
+
+def test_an_na_column_comes_back_as_na_and_out_as_null_and_missing(tmp_path):
+    """pd.NA is given back to the model as pd.NA (its imputer takes only that) and comes out
+    of an explanation as null: JSON for the CLI and a verdict, "missing" on the pages. (A
+    model imputing pd.NA holds it, and its file is not loaded back: publishing explains every
+    row.)"""
+    import json
+
+    from model.review_reasons import reason_sentences
+    from ui.formatting import format_value
+
+    frame, y = _frame()
+    shift = frame["shift"].to_numpy(dtype=object, copy=True)
+    shift[pd.isna(shift)] = pd.NA
+    frame["shift"] = pd.Series(shift, index=frame.index, dtype=object)
+    imputer = SimpleImputer(missing_values=pd.NA, strategy="constant", fill_value="none")
+    prep = ColumnTransformer(
+        [
+            ("cat", make_pipeline(imputer, OneHotEncoder(handle_unknown="ignore")), ["shift"]),
+            ("num", "passthrough", ["torque"]),
+        ]
+    )
+    pipeline = Pipeline([("prep", prep), ("model", LogisticRegression())]).fit(frame, y)
+    ws = model.open_workspace(tmp_path / "ws")
+    proto = ws.publish("S", "na", pipeline, frame, y)
+    assert proto.meta["stored_columns"]["shift"]["missing"] == "NA"
+    row_id = next(r for r in frame.index if frame.loc[r, "shift"] is pd.NA)
+    stored = proto.features()["shift"][row_id]
+    assert stored is pd.NA and format_value(stored) == "missing"
+    rebuilt = case_frame(proto, [proto.features().loc[row_id].to_dict()])
+    np.testing.assert_allclose(
+        pipeline.predict_proba(rebuilt), pipeline.predict_proba(frame.loc[[row_id]]), atol=1e-12
+    )
+    explained = ws.explain("S", "na", row_id)
+    assert explained["feature_values"]["shift"] is None
+    assert json.loads(json.dumps(explained))["feature_values"]["shift"] is None
+    sentences = reason_sentences(explained, {}, "binary", "1")
+    assert sentences and not any("<NA>" in s or "None" in s for s in sentences)

@@ -16,6 +16,7 @@ from model.metrics import (
     MULTICLASS,
     REGRESSION,
 )
+from model.stored_features import is_missing
 from ui import vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
 from ui.explanation_notes import (
@@ -114,7 +115,7 @@ def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str
     """A waterfall step's label and the full label for its tooltip: a free-text reading is
     cut short in the label, on a line of its own under the column's name (``note =`` and
     ``“Broken seal, the pump was…”``: :data:`LINE_BREAK` between them), and whole on hover."""
-    missing = value is None or (isinstance(value, float) and value != value)  # None or NaN
+    missing = is_missing(value)  # None, NaN, pd.NA, NaT
     if feature in ((meta or {}).get("text_columns") or []) and not missing:
         whole = " ".join(str(value).split())
         return f"{feature} ={LINE_BREAK}“{short_text(whole)}”", f"{feature} = “{whole}”"

@@ -11,6 +11,7 @@ import numpy as np
 
 from model.labels import display_unit, label_strings
 from model.metrics import BINARY, REGRESSION
+from model.stored_features import is_missing
 
 __all__ = [
     "class_label",
@@ -83,7 +84,7 @@ def format_value(value: object) -> str:
         if not np.isfinite(value):
             return "missing"
         return f"{float(value):.5g}"
-    if value is None:
+    if is_missing(value):  # None, pd.NA, NaT
         return "missing"
     return str(value)
 
