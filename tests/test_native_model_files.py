@@ -118,6 +118,26 @@ def test_text_the_model_never_saw_becomes_missing_and_others_stay(files):
     assert with_model_categories(object(), plain) is plain
 
 
+def test_whole_numbers_read_as_floats_are_the_categories_they_were_written_as():
+    """A model trained on categories "1", "2", "3" (codes written as text), given a CSV
+    column with a gap, which pandas reads as floats."""
+    rng = np.random.default_rng(1)
+    codes = pd.Categorical(rng.choice(["1", "2", "3"], 300))
+    X = pd.DataFrame({"line": codes, "x": rng.normal(size=300)})
+    y = ((X["line"] == "2") ^ (X["x"] > 0)).astype(int)
+    fitted = lightgbm.LGBMClassifier(n_estimators=10, verbose=-1, min_child_samples=5)
+    fitted.fit(X, y)
+    read = pd.DataFrame({"line": [1.0, 2.0, np.nan, 3.0], "x": [0.1, -0.2, 0.3, 0.0]})
+    converted = with_model_categories(fitted, read)
+    assert converted["line"].tolist()[:2] == ["1", "2"] and converted["line"].isna().sum() == 1
+    expected = (
+        X.iloc[:0]
+        .reindex(range(4))
+        .assign(line=pd.Categorical(["1", "2", None, "3"], categories=["1", "2", "3"]), x=read["x"])
+    )
+    np.testing.assert_allclose(fitted.predict_proba(converted), fitted.predict_proba(expected))
+
+
 def test_a_lightgbm_regression_text_gets_its_own_values(tmp_path, files):
     _, _, X, numeric = files
     target = numeric["torque"] * 1000 + numeric["speed"]
