@@ -254,16 +254,27 @@ def _probability_row(name, estimator, X, background, task, outputs, repeats, qui
         ours_runs,
         bare_runs,
     )
-    methods = ", ".join(f"{k}: {v:,}" for k, v in result.methods.items())
+    methods, note = _result_note(
+        result, f"ours {ours_cpu:.2f} (a thread per core), shap {bare_cpu:.2f}"
+    )
     log(f"  {name}: ours {ours:.2f} s ({ours_cpu:.2f} CPU s), shap Exact {bare:.2f} s ({methods})")
-    note = (
-        f"unit {result.unit}; {methods} rows; largest additivity error "
-        f"{result.max_additivity_error:.1e}; CPU s: ours {ours_cpu:.2f} (a thread per core), "
-        f"shap {bare_cpu:.2f}; baseline: shap Exact (Independent masker, the same "
-        f"{len(background)} background rows), {bare / len(X):.4f} s a row; its values within "
-        f"{gap:.1e} of ours on the first {len(subset):,} rows"
+    note += (
+        f"; baseline: shap Exact (Independent masker, the same {len(background)} background "
+        f"rows), {bare / len(X):.4f} s a row; its values within {gap:.1e} of ours on the first "
+        f"{len(subset):,} rows"
     )
     return Row("h explainers", name, ours, bare, "s", GOAL, note)
+
+
+def _result_note(result, cpu: str) -> tuple[str, str]:
+    """How many rows each explainer explained, and a row's note: unit, those counts, the
+    largest additivity error and ``cpu`` (both sides' CPU seconds)."""
+    methods = ", ".join(f"{k}: {v:,}" for k, v in result.methods.items())
+    note = (
+        f"unit {result.unit}; {methods} rows; largest additivity error "
+        f"{result.max_additivity_error:.1e}; CPU s: {cpu}"
+    )
+    return methods, note
 
 
 def bench_explainers(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
@@ -299,12 +310,7 @@ def bench_explainers(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
                 partial(shap_baseline, estimator, X, background, case),
                 max(1, repeats),
             )
-            methods = ", ".join(f"{k}: {v:,}" for k, v in result.methods.items())
+            methods, note = _result_note(result, f"ours {ours_cpu:.2f}, shap {bare_cpu:.2f}")
             log(f"  {name}: ours {ours:.2f} s, shap {bare:.2f} s ({methods})")
-            note = (
-                f"unit {result.unit}; {methods} rows; largest additivity error "
-                f"{result.max_additivity_error:.1e}; CPU s: ours {ours_cpu:.2f}, shap "
-                f"{bare_cpu:.2f}"
-            )
             rows.append(Row("h explainers", name, ours, bare, "s", GOAL, note))
     return rows

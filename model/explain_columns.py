@@ -63,8 +63,9 @@ class FrameCodec:
                 codes[codes < 0] = np.nan
                 if column in self.mixed:
                     first = len(self.categories[column])
+                    kinds = np.array([missing_kind(v) for v in values], dtype=object)
                     for k, marker in enumerate(self.mixed[column]):
-                        codes[_is_marker(values.to_numpy(), marker)] = first + k
+                        codes[kinds == missing_kind(marker)] = first + k
                 out[:, j] = codes
             else:
                 out[:, j] = frame[column].to_numpy(dtype=float, na_value=np.nan)
@@ -111,12 +112,6 @@ def _distinct_missing(absent: pd.Series) -> list:
         markers.setdefault(missing_kind(value), value)
     markers.pop(None, None)
     return list(markers.values())
-
-
-def _is_marker(values: np.ndarray, marker) -> np.ndarray:
-    """Where the object array ``values`` holds the missing value ``marker`` (any NaN for NaN)."""
-    kind = missing_kind(marker)
-    return np.fromiter((missing_kind(v) == kind for v in values), dtype=bool, count=len(values))
 
 
 def _restored(values: pd.Series, dtype) -> pd.Series:
