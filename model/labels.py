@@ -26,8 +26,14 @@ PROBABILITY_PREFIX = "p:"
 
 
 def label_strings(values) -> np.ndarray:
-    """Class labels as the strings users see and type: ``1`` and ``1.0`` both become ``"1"``."""
+    """Class labels as the strings users see and type: ``1`` and ``1.0`` both become ``"1"``.
+
+    A column of labels (shape ``(n, 1)``, what CatBoost's multiclass ``predict`` gives) is
+    read as ``n`` labels.
+    """
     array = np.asarray(values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
     if array.dtype.kind == "f" and np.all(np.isfinite(array)) and np.all(array == np.round(array)):
         array = array.astype(np.int64)
     if array.dtype.kind == "b":

@@ -197,6 +197,28 @@ def test_multiclass_models_are_explained_exactly_in_log_odds_for_every_class(lib
     assert row_errors(result).max() <= 1e-6
 
 
+def test_a_catboost_multiclass_model_with_named_classes_publishes_and_explains_own_cases(
+    tmp_path,
+):
+    """CatBoost's multiclass ``predict`` gives a column of labels (shape ``(n, 1)``): read as
+    one label per row, it publishes, and an own case gets the model's label."""
+    from model.own_case import explain_own_case
+
+    data = load_iris(as_frame=True)
+    X = data.data.set_axis(data.data.index.astype(str))
+    species = pd.Series(np.asarray(data.target_names)[data.target], index=X.index)
+    final = boosting("catboost", "classifier").fit(X, species)
+    assert final.predict(X).shape == (len(X), 1)
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S", "iris", final, X, species, deck_size=40)
+    assert proto.task == "multiclass"
+    np.testing.assert_array_equal(proto.predictions()["predicted"], final.predict(X)[:, 0])
+    case = explain_own_case(proto, X.iloc[60].to_dict())
+    assert case["predicted"] == final.predict(X.iloc[[60]])[0, 0]
+    total = case["base_value"] + sum(case["contributions"].values())
+    assert total == pytest.approx(case["output"], abs=1e-9)
+
+
 def house_prices(library: str) -> tuple[pd.DataFrame, pd.Series]:
     """Prices around 500,000 from the breast-cancer measurements and a categorical grade."""
     X, _ = cancer(300)
