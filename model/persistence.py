@@ -86,6 +86,14 @@ _SKLEARN_STATE_TYPES = (
     "sklearn.utils._bunch.Bunch",
     "sklearn.utils._metadata_requests.MetadataRequest",
     "sklearn.utils._metadata_requests.MethodMetadataRequest",
+    # Histogram gradient boosting with categorical features (pandas ``category`` columns,
+    # ``categorical_features="from_dtype"``, the default) keeps a preprocessor whose numeric
+    # columns go through ``FunctionTransformer(partial(check_array, ...))``. skops builds a
+    # partial as ``functools.partial`` itself (never a subclass) from its function, arguments
+    # and attributes, each a node checked against this list: a partial can only call a
+    # function the list already trusts (a partial of ``eval`` is refused by ``builtins.eval``).
+    "functools.partial",
+    "sklearn.utils.validation.check_array",
 )
 #: NumPy and SciPy types that are not arrays, dtypes or ufuncs (skops trusts those itself).
 _NUMPY_SCIPY_TYPES = (

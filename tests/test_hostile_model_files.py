@@ -188,7 +188,7 @@ def member_flood(_marker: Path) -> bytes:
 
 
 HOSTILE = {
-    "eval through functools.partial": (eval_through_partial, "functools.partial"),
+    "eval through functools.partial": (eval_through_partial, "builtins.eval"),
     "an operator function": (write_through_operator, "operator.methodcaller"),
     "a pickled array": (nested_pickle_array, "pickled Python objects"),
     "a pickle beside the arrays": (nested_pickle_member, "'model.pkl'"),
@@ -296,6 +296,10 @@ def test_the_allow_list_names_exact_types_and_nothing_that_runs_code():
     names = trusted_types()
     assert "sklearn.linear_model._logistic.LogisticRegression" in names
     assert "xgboost.sklearn.XGBClassifier" in names and "model.rules.ToolWearRule" in names
+    # functools.partial is the one exception: skops checks the function it wraps on its own
+    # (a partial of eval is refused by builtins.eval, see HOSTILE), so it calls only what the
+    # list already trusts. Histogram gradient boosting with categorical features holds one.
+    names = names - {"functools.partial"}
     for name in names:
         module, _, attribute = name.rpartition(".")
         assert attribute and not name.endswith("."), name

@@ -277,3 +277,40 @@ def test_a_model_needing_a_missing_library_names_it_in_one_line(library, tmp_pat
     for line in lines:
         assert f"needs {library}, which is not installed" in line
         assert "pip install -r requirements-extras.txt" in line
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_histogram_boosting_on_category_columns_loads_back_and_explains_rows_later(task, tmp_path):
+    """scikit-learn's histogram gradient boosting splits pandas ``category`` columns natively
+    (``categorical_features="from_dtype"``, the default) and then keeps a
+    ``functools.partial`` of ``check_array``: its file loads back, so rows outside the deck
+    are explained on demand rather than all at publish time."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+    import model
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "speed": rng.normal(1500, 100, 400),
+            "line": pd.Categorical(rng.choice(["A", "B", "C", None], 400)),
+        },
+        index=[f"r{i}" for i in range(400)],
+    )
+    signal = (X["line"] == "A").to_numpy() + (X["speed"] > 1500).to_numpy()
+    y = pd.Series(signal + rng.random(400) if task == "regression" else signal >= 1, X.index)
+    cls = HistGradientBoostingClassifier if task == "binary" else HistGradientBoostingRegressor
+    estimator = cls(max_iter=10, categorical_features="from_dtype").fit(X, y)
+    method = "predict_proba" if task == "binary" else "predict"
+    loaded = loads(dumps(estimator))
+    np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(estimator, method)(X))
+
+    ws = model.open_workspace(tmp_path / "ws")
+    proto = ws.publish("S", "hgb", estimator, X, y, deck_size=20)
+    assert proto.model_refusal() is None and proto.precomputed().sum() == 20
+    row_id = proto.precomputed()[~proto.precomputed()].index[0]
+    explained = ws.explain("S", "hgb", row_id)
+    total = explained["base_value"] + sum(explained["contributions"].values())
+    assert total == pytest.approx(explained["output"], rel=1e-9)
