@@ -54,6 +54,7 @@ _MEMBER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(npy|npz|bin)")
 #: Types, beyond scikit-learn's estimators, that fitted scikit-learn models hold (found by
 #: saving a fitted model of every family and listing ``skops.io.get_untrusted_types``).
 _SKLEARN_STATE_TYPES = (
+    "sklearn._loss.loss.HalfTweedieLoss",
     "sklearn._loss.loss.HalfTweedieLossIdentity",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -71,6 +72,7 @@ _SKLEARN_STATE_TYPES = (
     "sklearn.gaussian_process.kernels.RBF",
     "sklearn.gaussian_process.kernels.Sum",
     "sklearn.gaussian_process.kernels.WhiteKernel",
+    "sklearn.impute._iterative._ImputerTriplet",
     "sklearn.metrics._classification.balanced_accuracy_score",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.metrics._dist_metrics.ManhattanDistance64",

@@ -314,3 +314,94 @@ def test_histogram_boosting_on_category_columns_loads_back_and_explains_rows_lat
     explained = ws.explain("S", "hgb", row_id)
     total = explained["base_value"] + sum(explained["contributions"].values())
     assert total == pytest.approx(explained["output"], rel=1e-9)
+
+
+def _families():
+    """Fitted models of scikit-learn's families, each holding state beyond its estimators
+    (losses, kernels, calibrators, imputation steps, trees, neighbours' indexes)."""
+    import numpy as np
+    import pandas as pd
+    from sklearn import (
+        calibration,
+        compose,
+        ensemble,
+        gaussian_process,
+        impute,
+        linear_model,
+        neighbors,
+        neural_network,
+        pipeline,
+        preprocessing,
+    )
+    from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"a": rng.normal(size=200), "b": rng.normal(1, 3, 200), "c": rng.choice(list("xyz"), 200)}
+    )
+    X.loc[::9, "b"] = np.nan
+    labels = (X["a"] + rng.normal(size=200) > 0).astype(int)
+    amounts = np.exp(X["a"]) + rng.random(200)
+
+    def prep(numeric=None):
+        numeric = numeric or pipeline.make_pipeline(
+            impute.SimpleImputer(), preprocessing.StandardScaler()
+        )
+        return compose.make_column_transformer(
+            (numeric, ["a", "b"]), (preprocessing.TargetEncoder(), ["c"])
+        )
+
+    classifiers = {
+        "spline + logistic": pipeline.make_pipeline(
+            prep(pipeline.make_pipeline(impute.SimpleImputer(), preprocessing.SplineTransformer())),
+            linear_model.LogisticRegression(),
+        ),
+        "iterative imputer": pipeline.make_pipeline(
+            prep(impute.IterativeImputer()), linear_model.LogisticRegression()
+        ),
+        "calibrated forest": pipeline.make_pipeline(
+            prep(),
+            calibration.CalibratedClassifierCV(
+                ensemble.RandomForestClassifier(n_estimators=5, random_state=0), method="isotonic"
+            ),
+        ),
+        "stacking": pipeline.make_pipeline(
+            prep(),
+            ensemble.StackingClassifier(
+                [
+                    ("lr", linear_model.LogisticRegression()),
+                    ("knn", neighbors.KNeighborsClassifier()),
+                ]  # fmt: skip
+            ),
+        ),
+        "gaussian process": pipeline.make_pipeline(
+            prep(), gaussian_process.GaussianProcessClassifier()
+        ),
+        "mlp": pipeline.make_pipeline(
+            prep(), neural_network.MLPClassifier(max_iter=30, random_state=0)
+        ),
+    }
+    regressors = {
+        "tweedie": pipeline.make_pipeline(prep(), linear_model.TweedieRegressor(power=1.5)),
+        "poisson": pipeline.make_pipeline(prep(), linear_model.PoissonRegressor()),
+        "log target": compose.TransformedTargetRegressor(
+            pipeline.make_pipeline(prep(), linear_model.Ridge()),
+            func=np.log1p,
+            inverse_func=np.expm1,
+        ),
+        "quantile boosting": pipeline.make_pipeline(
+            prep(), ensemble.GradientBoostingRegressor(loss="quantile", n_estimators=5)
+        ),
+    }
+    yield from ((name, m.fit(X, labels), X) for name, m in classifiers.items())
+    yield from ((name, m.fit(X, amounts), X) for name, m in regressors.items())
+
+
+def test_models_of_each_scikit_learn_family_load_back_with_identical_predictions():
+    import numpy as np
+
+    for name, estimator, X in _families():
+        data = dumps(estimator)
+        assert sio.get_untrusted_types(data=data), name  # skops alone would refuse them
+        loaded = loads(data, name)
+        np.testing.assert_array_equal(_predictions(loaded, X), _predictions(estimator, X), name)
