@@ -114,6 +114,8 @@ def detect_task(estimator, task: str | None = None) -> str:
             + ("" if task else " (publish with task='regression' if it predicts numbers)")
         )
     if not has_classes:
+        if _not_fitted(estimator):
+            raise PublishError(f"{name} is not fitted: call its fit(X, y) before publishing")
         raise PublishError(
             f"{why}; {name} has no classes_ attribute (set it in fit to the labels, in "
             "predict_proba's column order)"
@@ -147,6 +149,23 @@ def _check_pipeline_steps(estimator) -> None:
             )
 
 
+def _not_fitted(estimator) -> bool:
+    """Whether scikit-learn says ``estimator`` (or a pipeline's last step) is not fitted;
+    False for objects it cannot judge (no scikit-learn tags)."""
+    if not callable(getattr(estimator, "__sklearn_tags__", None)):
+        return False
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return True
+    except Exception:  # noqa: BLE001 - a third-party estimator's checks say nothing
+        return False
+    return False
+
+
 def _declares_classifier(estimator) -> bool:
     """Whether scikit-learn's tags call ``estimator`` a classifier; False for objects that
     have no tags (they are judged by their methods)."""
@@ -175,6 +194,12 @@ def _check_inputs(estimator, X, y, task):
         raise PublishError("X must be a pandas DataFrame whose index is the row id")
     if X.empty or X.shape[1] == 0:
         raise PublishError("the data is empty: publish at least one row with its feature columns")
+    repeated = X.columns[X.columns.duplicated()].unique()
+    if len(repeated):
+        shown = ", ".join(map(str, repeated[:5]))
+        raise PublishError(
+            f"the data has columns of the same name ({shown}); give every column its own name"
+        )
     row_ids = pd.Index(X.index.astype(str))
     too_long = row_ids[row_ids.str.len() > MAX_ROW_ID_LENGTH]
     if len(too_long):

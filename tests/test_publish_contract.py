@@ -149,3 +149,25 @@ def test_a_pipeline_step_that_is_not_scikit_learn_is_one_line(tmp_path, machines
     pipeline = Pipeline([("scale", StandardScaler()), ("model", ScoreClassifier())]).fit(X, y)
     with pytest.raises(model.PublishError, match="step ScoreClassifier is not a scikit-learn"):
         publish(tmp_path, pipeline, machines)
+
+
+def test_an_unfitted_scikit_learn_classifier_is_one_line_saying_so(tmp_path, machines):
+    from sklearn.linear_model import LogisticRegression
+
+    unfitted = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
+    for estimator in (LogisticRegression(), unfitted):
+        with pytest.raises(model.PublishError) as raised:
+            publish(tmp_path, estimator, machines)
+        name = type(estimator).__name__
+        assert str(raised.value) == f"{name} is not fitted: call its fit(X, y) before publishing"
+
+
+def test_column_names_used_twice_are_one_line_naming_them(tmp_path, machines):
+    X, y = machines
+    twice = X.set_axis([X.columns[0], *X.columns[:-1]], axis=1)
+    estimator = ScoreClassifier().fit(X, y)
+    with pytest.raises(model.PublishError) as raised:
+        publish(tmp_path, estimator, (twice, y))
+    assert str(raised.value) == (
+        f"the data has columns of the same name ({X.columns[0]}); give every column its own name"
+    )
