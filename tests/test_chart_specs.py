@@ -237,3 +237,14 @@ def test_presented_makes_room_for_value_labels_and_wraps_a_long_y_title():
     assert all(len(line) <= charts.TITLE_WRAP for line in lines)
     assert shown["padding"]["right"] >= 40
     assert spec["layer"][0]["encoding"]["y"]["title"] == title  # the cached spec is unchanged
+
+
+def test_a_y_title_longer_than_the_axis_is_wrapped_at_the_usual_size_too():
+    from ui import charts
+
+    title = "moves the chance of wear being new by"  # was cut after "b" on a 300-pixel axis
+    spec = {"encoding": {"y": {"field": "v", "title": title}}, "height": 300}
+    lines = charts.presented(spec, presenter=False)["encoding"]["y"]["title"]
+    assert lines == ["moves the chance of", "wear being new by"]
+    short = {"encoding": {"y": {"field": "v", "title": "moves the chance by"}}}
+    assert charts.presented(short, presenter=False) == short

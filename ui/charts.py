@@ -40,6 +40,9 @@ LABEL_LIMIT = 380
 #: ``TITLE_WRAP`` characters are wrapped there.
 PRESENTER_PADDING = 56
 TITLE_WRAP = 30
+#: Characters of a y title on one line at the usual text size: a 300-pixel axis holds about
+#: 36 ("moves the chance of wear being new by" was cut after its 36th).
+TITLE_WRAP_NORMAL = 34
 UP_COLOR = "#c62828"  # pushes the explained output up
 DOWN_COLOR = "#1565c0"  # pushes it down
 NEUTRAL_COLOR = "#546e7a"
@@ -119,10 +122,12 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
     config over the presenter's, and every font size it sets (a text mark's, a title's, an
     axis's) at least :data:`PRESENTER_FONT_SIZE`, which a config alone does not override.
 
-    Applied when a chart is drawn, so a cached spec serves both modes.
+    Applied when a chart is drawn, so a cached spec serves both modes. In either mode a
+    long y title is wrapped onto lines that fit the axis (Vega-Lite cuts it at the chart's
+    height).
     """
     if not presenter:
-        return dict(spec)
+        return _wrapped_titles(dict(spec), TITLE_WRAP_NORMAL)
     size = font_size(True)
 
     def walk(node):
@@ -141,7 +146,7 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
             return [walk(item) for item in node]
         return node
 
-    shown = _wrapped_titles(walk(dict(spec)))
+    shown = _wrapped_titles(walk(dict(spec)), TITLE_WRAP)
     config = dict(shown.get("config") or {})
     for group, settings in chart_config(presenter=True).items():
         config[group] = {**settings, **(config.get(group) or {})}
@@ -152,19 +157,32 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
     return shown
 
 
-def _wrapped_titles(node):
-    """``node`` with each y axis title longer than :data:`TITLE_WRAP` characters on two or
-    more lines: at presenter size a long one is cut at the chart's height."""
+def _wrapped_titles(node, limit: int):
+    """``node`` with each y axis title longer than ``limit`` characters on two or more
+    lines: a long one is cut at the chart's height."""
     if isinstance(node, list):
-        return [_wrapped_titles(item) for item in node]
+        return [_wrapped_titles(item, limit) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {k: v if k in ("data", "datasets") else _wrapped_titles(v) for k, v in node.items()}
+    out = {
+        k: v if k in ("data", "datasets") else _wrapped_titles(v, limit) for k, v in node.items()
+    }
     y = (out.get("encoding") or {}).get("y") if isinstance(out.get("encoding"), dict) else None
-    if isinstance(y, dict) and isinstance(y.get("title"), str) and len(y["title"]) > TITLE_WRAP:
-        lines = textwrap.wrap(y["title"], TITLE_WRAP)
+    if isinstance(y, dict) and isinstance(y.get("title"), str) and len(y["title"]) > limit:
+        lines = _balanced_lines(y["title"], limit)
         out["encoding"] = {**out["encoding"], "y": {**y, "title": lines}}
     return out
+
+
+def _balanced_lines(text: str, limit: int) -> list[str]:
+    """``text`` on as few lines of at most ``limit`` characters as it needs, of even length
+    ("moves the chance of wear / being new by", not a lone "by" on the second)."""
+    needed = len(textwrap.wrap(text, limit))
+    for width in range(-(-len(text) // needed), limit + 1):
+        lines = textwrap.wrap(text, width)
+        if len(lines) <= needed:
+            return lines
+    return textwrap.wrap(text, limit)
 
 
 def _is_font_size(key: str) -> bool:
