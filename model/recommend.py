@@ -53,6 +53,8 @@ class PrototypeCost:
     running: float | None
     errors: ErrorCost | None
     one_off: float | None = None
+    #: Why ``running`` is unknown, when it is: "the training time was not recorded (…)".
+    running_unknown: str | None = None
 
     @property
     def total(self) -> float | None:
@@ -72,7 +74,8 @@ class PrototypeCost:
         if self.errors is None:
             return "published without the demo set's labels, so the cost of its errors is unknown"
         if self.running is None:
-            return "its running cost is unknown (latency or training time not measured)"
+            why = self.running_unknown or "its latency or training time was not measured"
+            return f"its running cost is unknown, as {why}"
         return None
 
 
@@ -243,8 +246,10 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
                 "demo set's labels."
             )
         else:
-            reasons = "; ".join(f"{c.name}: {c.reason}" for c in costs)
-            text = f"No prototype's monthly total is known ({reasons})."
+            text = f"No prototype's monthly total is known: {_unknown_parts(costs)}."
+            known = [c for c in costs if c.errors is not None]
+            if len(known) > 1:
+                text += " " + _errors_only(known, mvp, money, currency, confidence)
         if running:
             cheapest = min(running, key=lambda c: c.running)
             text += (
@@ -320,6 +325,64 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
         text += f"; it is clearly cheaper than {_names(also)} too"
     if tied:
         return text + f"; against {_names(tied)} the difference is within the uncertainty."
+    return text + "."
+
+
+def _unknown_parts(costs: Sequence[PrototypeCost]) -> str:
+    """What is unknown of each prototype, said once for those it shares a reason with."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for c in costs:
+        if c.errors is None:
+            groups.setdefault(("errors", ""), []).append(c.name)
+        elif c.running is None:
+            why = c.running_unknown or "their latency or training time was not measured"
+            groups.setdefault(("running", why), []).append(c.name)
+    parts = [
+        f"what {_names(names)} would cost to run is unknown, as {why}"
+        if kind == "running"
+        else f"what the errors of {_names(names)} cost is unknown, as "
+        f"{'it was' if len(names) == 1 else 'they were'} published without the demo set's labels"
+        for (kind, why), names in groups.items()
+    ]
+    return "; ".join(parts)
+
+
+def _errors_only(
+    known: Sequence[PrototypeCost], mvp: str | None, money, currency: str, confidence: float
+) -> str:
+    """What can be said when running costs are unknown: whose errors cost least a month, and
+    against whom that is clear by the paired interval of the difference (the MVP first, else
+    the nearest it clearly beats) or within the uncertainty."""
+    pct = f"{confidence:.0%}".replace("%", " %")
+    best = min(known, key=lambda c: c.errors.monthly)
+    clear: dict[str, tuple[float, float, float]] = {}
+    tied: list[str] = []
+    for c in known:
+        if c is best:
+            continue
+        difference = c.errors.replicates - best.errors.replicates
+        low, high = percentile_interval(difference, confidence)
+        if low > 0:
+            clear[c.name] = (c.errors.monthly - best.errors.monthly, low, high)
+        else:
+            tied.append(c.name)
+    text = (
+        f"Counting only what their errors cost, {best.name}'s errors cost least: about "
+        f"{money(best.errors.monthly)} a month"
+    )
+    if clear:
+        against = mvp if mvp in clear else min(clear, key=lambda name: clear[name][0])
+        saving, low, high = clear[against]
+        who = f"the current MVP, {against}" if against == mvp else against
+        text += (
+            f", about {money(saving)} less than those of {who} ({pct} interval "
+            f"{_range(low, high, currency)})"
+        )
+        also = [name for name in clear if name != against]
+        if also:
+            text += f", and clearly less than {_names(also)}"
+    if tied:
+        text += f"; against {_names(tied)} the difference is within the uncertainty"
     return text + "."
 
 
@@ -421,7 +484,13 @@ def sprint_costs(
     for name, proto in data.prototypes.items():
         owned = ownership(proto.meta, assumptions)
         running, one_off = owned["ownership_cost_per_month"], owned["one_off_cost"]
-        out.append(PrototypeCost(name, running, errors.get(name), one_off))
+        unknown = [
+            owned["formulas"][key].removeprefix("unknown: ")
+            for key in ("hosting_cost_per_month", "retrain_cost_per_month")
+            if owned[key] is None
+        ]
+        why = "; ".join(dict.fromkeys(unknown)) or None
+        out.append(PrototypeCost(name, running, errors.get(name), one_off, why))
     return out
 
 

@@ -361,3 +361,63 @@ def test_the_advice_never_claims_a_clear_saving_when_every_difference_is_uncerta
             continue
         assert "If nothing else decides, " in result.text
         assert "saves about" not in result.text and "clearly cheaper than" not in result.text
+
+
+def _unpriced(cost: PrototypeCost, why: str) -> PrototypeCost:
+    """``cost`` with its running cost unknown for ``why``."""
+    return PrototypeCost(cost.name, None, cost.errors, running_unknown=why)
+
+
+NO_TRAINING_TIME = "the training time was not recorded (publish with train_seconds=…)"
+
+
+def test_without_running_costs_the_cost_of_errors_alone_is_compared_and_said_so():
+    best, worse, close = (_unpriced(c, NO_TRAINING_TIME) for c in (BEST, WORSE, CLOSE))
+    result = recommend([worse, best, close], mvp="physics rules")
+    assert result.best is None  # no monthly total is known: nothing is recommended as cheapest
+    difference = worse.errors.replicates - best.errors.replicates
+    low, high = percentile_interval(difference, 0.95)
+    assert low > 0
+    saving = worse.errors.monthly - best.errors.monthly
+    assert result.text == (
+        "No prototype's monthly total is known: what physics rules, gradient boosting and "
+        "random forest would cost to run is unknown, as the training time was not recorded "
+        "(publish with train_seconds=…). Counting only what their errors cost, gradient "
+        f"boosting's errors cost least: about {round_money(best.errors.monthly)} a month, about "
+        f"{round_money(saving)} less than those of the current MVP, physics rules (95 % "
+        f"interval {round_money(low)}–{round_money(high)}); against random forest the "
+        "difference is within the uncertainty."
+    )
+
+
+def test_unknown_running_costs_and_missing_labels_are_each_said_once():
+    result = recommend(
+        [_unpriced(BEST, NO_TRAINING_TIME), PrototypeCost("rules", None, None)], mvp="rules"
+    )
+    assert result.text == (
+        "No prototype's monthly total is known: what gradient boosting would cost to run is "
+        "unknown, as the training time was not recorded (publish with train_seconds=…); what "
+        "the errors of rules cost is unknown, as it was published without the demo set's labels."
+    )
+
+
+def test_a_sprint_published_without_training_times_names_what_is_missing(tmp_path):
+    """Through the workspace: the reason is the cost formula's own, not a guess."""
+    from conftest import _pipeline, split_data
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y, X_demo, y_demo = split_data()
+    ws = model.open_workspace(tmp_path / "ws")
+    for name, depth in (("stump", 1), ("tree", 4)):
+        estimator = _pipeline(DecisionTreeClassifier(max_depth=depth, random_state=0), False)
+        estimator.fit(X, y)
+        ws.publish("S1", name, estimator, X_demo, y_demo, deck_size=20)
+    result = sprint_recommendation(ws, "S1")
+    assert result.text.startswith(
+        "No prototype's monthly total is known: what stump and tree would cost to run is "
+        "unknown, as the training time was not recorded (publish with train_seconds=…). "
+        "Counting only what their errors cost, "
+    )
+    assert set(result.table["not_compared_because"]) == {
+        "its running cost is unknown, as " + NO_TRAINING_TIME
+    }
