@@ -38,6 +38,8 @@ def altair_waterfall_chart(
     domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
     log_odds = explanation.get("unit") == "log-odds"  # a score: "0.25", never "250m"
     axis_format = percent_format(span) if probability else ",.2~f" if log_odds else "~s"
+    # a chance axis shows no label past 100% in the room kept for the value labels
+    no_past_100 = {"labelExpr": "datum.value > 1.000001 ? '' : datum.label"} if probability else {}
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)
@@ -48,7 +50,7 @@ def altair_waterfall_chart(
             title=f"how much each reading moves {target}",
             scale=alt.Scale(domain=domain, nice=False),
             # Ends under the bars' right end: centred, a long title is cut off in a narrow column.
-            axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end"),
+            axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end", **no_past_100),
         ),
         x2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),

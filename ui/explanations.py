@@ -245,6 +245,10 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     # Room on the right for the value written after the rightmost end of each bar.
     domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
     axis_format = _axis_format(explanation.get("unit"), span)
+    x_axis = {"format": axis_format, "tickCount": 6, "titleAnchor": "end"}
+    if explanation.get("unit") == "probability":
+        # The room kept for the value labels would carry the axis past 100%: no "120%" chance.
+        x_axis["labelExpr"] = "datum.value > 1.000001 ? '' : datum.label"
     kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
@@ -268,7 +272,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
                 "quantitative",
                 # Ends under the bars' right end: centred, a long title is cut off in a narrow
                 # column.
-                axis={"format": axis_format, "tickCount": 6, "titleAnchor": "end"},
+                axis=x_axis,
                 scale={"domain": domain, "nice": False},
                 title=f"how much each reading moves {target}",
             ),
