@@ -27,13 +27,13 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
+from model.estimator_contract import PublishError, describe_estimator, detect_task
 from model.labels import PROBABILITY_PREFIX, WordsError, checked_words, label_strings
 from model.metrics import (
     BINARY,
     HEADLINE_METRIC,
     MULTICLASS,
     REGRESSION,
-    TASKS,
     compute_metrics,
     confusion,
 )
@@ -46,18 +46,17 @@ if TYPE_CHECKING:
 # imported where publishing needs them. `label_strings` and `PROBABILITY_PREFIX` live in
 # model.labels and are re-exported here for the modules that import them from publishing.
 
+# PublishError, detect_task and describe_estimator live in model.estimator_contract and are
+# re-exported here, where callers have always found them.
 __all__ = [
     "PublishError",
     "Artifacts",
     "compute_artifacts",
+    "describe_estimator",
     "detect_task",
     "label_strings",
     "PROBABILITY_PREFIX",
 ]
-
-
-class PublishError(ValueError):
-    """The prototype cannot be published; the message says what is wrong and what to do."""
 
 
 @dataclass
@@ -76,117 +75,6 @@ class Artifacts:
     #: Which missing value each missing cell of a column mixing several held (see
     #: ``model.stored_features``); ``None`` when no column does.
     missing_kinds: pd.DataFrame | None = field(default=None, repr=False)
-
-
-def detect_task(estimator, task: str | None = None) -> str:
-    """The task of ``estimator``: binary or multiclass classification, or regression.
-
-    Any object with the estimator contract publishes, scikit-learn subclass or not: ``fit``
-    and ``predict``, plus ``predict_proba`` and ``classes_`` for a classifier. An explicit
-    ``task`` wins; otherwise a model with ``predict_proba`` and ``classes_``, or one that
-    scikit-learn calls a classifier, is a classifier. Anything missing is a ``PublishError``
-    naming it.
-    """
-    name = type(estimator).__name__
-    _check_pipeline_steps(estimator)
-    if not callable(getattr(estimator, "predict", None)):
-        raise PublishError(f"{name} has no predict method: publish a fitted model")
-    if not callable(getattr(estimator, "fit", None)):
-        raise PublishError(
-            f"{name} has no fit method: a published model follows the estimator contract "
-            "(fit, predict, and predict_proba with classes_ for a classifier)"
-        )
-    if task is not None and task not in TASKS:
-        raise PublishError(f"unknown task {task!r}; use one of {', '.join(TASKS)}")
-    has_proba = callable(getattr(estimator, "predict_proba", None))
-    has_classes = getattr(estimator, "classes_", None) is not None
-    if task == REGRESSION:
-        return task
-    # CatBoostRegressor has a classes_ attribute: an empty array.
-    has_labels = has_classes and np.size(estimator.classes_) > 0
-    if task is None and not (has_proba or has_labels or _declares_classifier(estimator)):
-        return REGRESSION
-    why = f"task {task!r} needs a classifier" if task else "a classifier needs"
-    why += " with predict_proba and classes_" if task else " predict_proba and classes_"
-    if not has_proba:
-        raise PublishError(
-            f"{why}; {name} has no predict_proba method"
-            + ("" if task else " (publish with task='regression' if it predicts numbers)")
-        )
-    if not has_classes:
-        if _not_fitted(estimator):
-            raise PublishError(f"{name} is not fitted: call its fit(X, y) before publishing")
-        raise PublishError(
-            f"{why}; {name} has no classes_ attribute (set it in fit to the labels, in "
-            "predict_proba's column order)"
-        )
-    try:
-        n_classes = len(estimator.classes_)
-    except TypeError:
-        raise PublishError(f"{name}.classes_ is not a list of class labels") from None
-    if n_classes < 2:
-        raise PublishError(f"{name}.classes_ holds {n_classes} class; a classifier needs two")
-    return task or (BINARY if n_classes == 2 else MULTICLASS)
-
-
-def _check_pipeline_steps(estimator) -> None:
-    """scikit-learn's ``Pipeline`` reads every step's tags when it predicts: a step that is
-    not a scikit-learn estimator fails there with an error about ``__sklearn_tags__``."""
-    from sklearn.pipeline import Pipeline
-
-    if not isinstance(estimator, Pipeline):
-        return
-    for _, step in estimator.steps:
-        if (
-            step is not None
-            and not isinstance(step, str)
-            and not callable(getattr(step, "__sklearn_tags__", None))
-        ):
-            raise PublishError(
-                f"the pipeline's step {type(step).__name__} is not a scikit-learn estimator, "
-                "which scikit-learn's Pipeline requires; subclass sklearn.base.BaseEstimator "
-                "in it, or publish it alone"
-            )
-
-
-def _not_fitted(estimator) -> bool:
-    """Whether scikit-learn says ``estimator`` (or a pipeline's last step) is not fitted;
-    False for objects it cannot judge (no scikit-learn tags)."""
-    if not callable(getattr(estimator, "__sklearn_tags__", None)):
-        return False
-    from sklearn.exceptions import NotFittedError
-    from sklearn.utils.validation import check_is_fitted
-
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return True
-    except Exception:  # noqa: BLE001 - a third-party estimator's checks say nothing
-        return False
-    return False
-
-
-def _declares_classifier(estimator) -> bool:
-    """Whether scikit-learn's tags call ``estimator`` a classifier; False for objects that
-    have no tags (they are judged by their methods)."""
-    if getattr(estimator, "_estimator_type", None) == "classifier":
-        return True
-    if not callable(getattr(estimator, "__sklearn_tags__", None)):
-        return False
-    from sklearn.base import is_classifier
-
-    try:
-        return bool(is_classifier(estimator))
-    except Exception:  # noqa: BLE001 - a third-party estimator's broken tags say nothing
-        return False
-
-
-def describe_estimator(estimator) -> str:
-    """A short human name: ``Pipeline(ColumnTransformer → RandomForestClassifier)``."""
-    steps = getattr(estimator, "steps", None)
-    if steps:
-        return f"Pipeline({' → '.join(type(step).__name__ for _, step in steps)})"
-    return type(estimator).__name__
 
 
 def _check_inputs(estimator, X, y, task):
