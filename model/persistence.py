@@ -72,6 +72,8 @@ _SKLEARN_STATE_TYPES = (
     "sklearn.gaussian_process.kernels.RBF",
     "sklearn.gaussian_process.kernels.Sum",
     "sklearn.gaussian_process.kernels.WhiteKernel",
+    # experimental: all_estimators() lists it only once enable_iterative_imputer is imported
+    "sklearn.impute._iterative.IterativeImputer",
     "sklearn.impute._iterative._ImputerTriplet",
     "sklearn.metrics._classification.balanced_accuracy_score",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",

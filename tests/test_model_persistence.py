@@ -405,3 +405,21 @@ def test_models_of_each_scikit_learn_family_load_back_with_identical_predictions
         assert sio.get_untrusted_types(data=data), name  # skops alone would refuse them
         loaded = loads(data, name)
         np.testing.assert_array_equal(_predictions(loaded, X), _predictions(estimator, X), name)
+
+
+def test_an_iterative_imputer_is_trusted_before_its_experimental_flag_is_imported():
+    """The app loads a model before anything imports ``enable_iterative_imputer``, and
+    ``all_estimators()`` lists the imputer only after: it is on the list by name."""
+    import subprocess
+    import sys
+
+    check = (
+        "import sys; from model.persistence import trusted_types; "
+        "assert 'sklearn.experimental.enable_iterative_imputer' not in sys.modules; "
+        "print('sklearn.impute._iterative.IterativeImputer' in trusted_types())"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", check], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"
