@@ -22,7 +22,7 @@ from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.prototype import Prototype
 from model.review_reasons import is_number, is_numeric, quoted, value_text
-from model.stored_features import restore
+from model.stored_features import is_missing, restore
 
 __all__ = [
     "case_frame",
@@ -42,7 +42,8 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
 
     Each entry: ``name``, ``kind`` ("numeric", "categorical" or "text"), ``min``, ``max``,
     ``median`` and ``integer`` (whole numbers only) for numeric features, ``categories`` for
-    categorical ones, and ``default`` (the median, or the most common category). A free-text
+    categorical ones, ``default`` (the median, or the most common category), and ``missing``:
+    whether the reading may be left missing (``None``), as it is in some demo rows. A free-text
     column (``text_columns`` in the prototype's metadata) is "text": any text up to
     ``MAX_TEXT_LENGTH`` characters, its default the first demo row's. Ranges are those of the
     prototype's demo data: ``features`` is ``proto.features()`` if the caller has it already
@@ -58,7 +59,7 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
             default = str(present.iloc[0]) if len(present) else ""
             schema.append(
                 {"name": name, "kind": "text", "min": None, "max": None, "median": None,
-                 "integer": False, "categories": None, "default": default}
+                 "integer": False, "categories": None, "default": default, "missing": False}
             )  # fmt: skip
         elif is_numeric(column):
             present = column.dropna()
@@ -74,6 +75,7 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
                     "integer": bool(integer),
                     "categories": None,
                     "default": round(median) if integer and median is not None else median,
+                    "missing": bool(column.isna().any()),
                 }
             )
         else:
@@ -89,6 +91,7 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
                     "integer": False,
                     "categories": categories,
                     "default": _plain(counts.index[0]) if len(counts) else None,
+                    "missing": bool(column.isna().any()),
                 }
             )
     return schema
@@ -237,7 +240,7 @@ def what_if(
     Returns columns ``value`` and ``output`` (the probability of ``explained_class``, by
     default the positive class of a binary model or the case's predicted class; the value
     for regression) and ``entered`` (True on the row of the value entered, which is always
-    among the values).
+    among the values; on none when the reading was left missing).
     """
     _refuse_if_unloadable(proto)
     schema = input_schema(proto)
@@ -253,7 +256,7 @@ def what_if(
         grid = list(np.linspace(field["min"], field["max"], max(2, int(points))))
         if field["integer"]:
             grid = sorted({int(round(v)) for v in grid})
-        grid = sorted(set(grid) | {values[feature]})
+        grid = sorted(set(grid) | ({values[feature]} - {None}))
     X = case_frame(proto, [{**values, feature: v} for v in grid])
     estimator = proto.estimator()
     if proto.task == REGRESSION:
@@ -268,8 +271,9 @@ def what_if(
                 case = case_frame(proto, [values])
                 explained_class = str(label_strings(estimator.predict(case))[0])
         output = probabilities[:, classes.index(str(explained_class))]
-    entered = [str(v) == str(values[feature]) if field["kind"] == "categorical"
-               else float(v) == float(values[feature]) for v in grid]  # fmt: skip
+    value = values[feature]
+    entered = [value is not None and (str(v) == str(value) if field["kind"] == "categorical"
+               else float(v) == float(value)) for v in grid]  # fmt: skip
     return pd.DataFrame({"value": grid, "output": output, "entered": entered})
 
 
@@ -282,12 +286,20 @@ def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, An
         raise ValueError(
             f"unknown feature {quoted(unknown[0])}; the model's features are {', '.join(names)}"
         )
-    missing = [name for name in names if name not in features or features[name] is None]
+    may_be_missing = {field["name"] for field in schema if field.get("missing")}
+    missing = [
+        name
+        for name in names
+        if name not in features or (is_missing(features[name]) and name not in may_be_missing)
+    ]
     if missing:
         raise ValueError(f"enter a value for {', '.join(missing)}")
     values: dict[str, Any] = {}
     for field in schema:
         name, value = field["name"], features[field["name"]]
+        if is_missing(value):  # left missing, as in some of the demo rows
+            values[name] = None
+            continue
         if field["kind"] == "text":
             if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
                 raise ValueError(

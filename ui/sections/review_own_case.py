@@ -39,7 +39,8 @@ def number_field(field: dict, key: str, meta: dict):
     low, high, default = field["min"], field["max"], field["default"]
     if key not in st.session_state:  # the first time: the demo set's middle value
         st.session_state[key] = int(default) if field["integer"] else float(default)
-    label = f"{field['name']} ({range_text(field, meta)})"
+    missing = ", or empty if not measured" if field.get("missing") else ""
+    label = f"{field['name']} ({range_text(field, meta)}{missing})"
     help_text = formatting.feature_help(meta, field["name"])
     if field["integer"]:
         return st.number_input(label, value=None, step=1, key=key, help=help_text)
@@ -56,13 +57,18 @@ def show(ctx: ReviewContext) -> None:
     if refusal:  # a model the app may not load from a file: one line, not an error
         st.info(formatting.escape_markdown(refusal))
         return
+    schema = cached.input_schema(*ctx.cache_key)
     st.caption(
         "Enter the readings of a case you know, for example one you saw on the shop floor: "
         "the prototype chosen above predicts it and says why, and you can record whether it "
         "got it right. Each field starts at the demo set's middle value and takes values "
         "within the demo set's range, shown beside its name."
+        + (
+            " A reading some demo rows lack may be left missing."
+            if any(field.get("missing") for field in schema)
+            else ""
+        )
     )
-    schema = cached.input_schema(*ctx.cache_key)
     with st.form(f"own_case_form_{ctx.name}"):
         columns = st.columns(3)
         values = {}
@@ -70,11 +76,13 @@ def show(ctx: ReviewContext) -> None:
             key = f"own_field_{ctx.name}_{field['name']}"
             with columns[i % 3]:
                 if field["kind"] == "categorical":
-                    options = field["categories"]
+                    # None is "missing", offered where some demo rows lack the reading
+                    options = [*field["categories"], *([None] if field.get("missing") else [])]
                     values[field["name"]] = st.selectbox(
                         field["name"],
                         options,
                         index=options.index(field["default"]) if field["default"] in options else 0,
+                        format_func=lambda v: "missing" if v is None else str(v),
                         key=key,
                         help=formatting.feature_help(ctx.meta, field["name"]),
                     )
@@ -178,9 +186,9 @@ def what_if(ctx: ReviewContext, schema: list[dict], entered: str, explanation: d
         return
     feature = st.selectbox("Reading to move across its range", names, key=f"own_what_if_{ctx.name}")
     session.chart(cached.what_if_spec(*ctx.cache_key, entered, feature))
-    st.caption(
-        formatting.escape_markdown(
-            f"The other readings stay as you entered them; the red point is your value of "
-            f"{feature}."
-        )
+    yours = (
+        f"you left {feature} missing, so no point is yours"
+        if json.loads(entered).get(feature) is None
+        else f"the red point is your value of {feature}"
     )
+    st.caption(formatting.escape_markdown(f"The other readings stay as you entered them; {yours}."))
