@@ -5,7 +5,7 @@ Everything is importable from here; it lives in one module per concern:
 - :mod:`model.review_queues`: ``review_queue``, the order in which a reviewer sees a
   prototype's demo rows.
 - :mod:`model.review_reasons`: ``feature_percentiles`` and ``reason_sentences``, "Failure risk
-  is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of machines (+31%)".
+  is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of machines (+31.4%)".
 - :mod:`model.own_case`: ``input_schema``, ``explain_own_case`` and ``what_if``, "try your own
   case": a form built from the demo data's ranges, an exact, additive SHAP explanation of the
   case entered, and how its prediction changes as one reading moves across its range.

@@ -1,5 +1,5 @@
 """Reasons in plain words: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm,
-higher than 95% of machines (+31%)" (:func:`feature_percentiles`, :func:`reason_sentences`),
+higher than 95% of machines (+31.4%)" (:func:`feature_percentiles`, :func:`reason_sentences`),
 and how values are written back to people in those sentences and in error messages.
 """
 
@@ -100,14 +100,14 @@ def reason_sentences(
     ``noun`` what the demo rows are ("machines"). ``class_names`` names the classes
     (``{"1": "Failure"}``) and ``units`` gives display units per feature (a prototype's
     ``display_units``), so values read "300.1 K (27.0 °C)". A contribution to a probability is
-    given in percent of chance ("+31%"); on a boosting model's own score scale (``unit``
-    "log-odds") as a change of that score. ``uncertainty`` is the half-width of each
-    contribution where the values are estimated (the prototype's stated error): when the first
-    two reasons' sizes are within twice of it, which matters more is not known, so the first is
-    not called the main one and a last sentence says so.
+    given in percent of chance ("+31.4%", as the waterfall labels its bar); on a boosting
+    model's own score scale (``unit`` "log-odds") as a change of that score. ``uncertainty``
+    is the half-width of each contribution where the values are estimated (the prototype's
+    stated error): when the first two reasons' sizes are within twice of it, which matters
+    more is not known, so the first is not called the main one and a last sentence says so.
 
     Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
-    machines (+31%)."
+    machines (+31.4%)."
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
@@ -214,9 +214,9 @@ def _feature_phrase(
 
 
 def _points(contribution: float) -> str:
-    """A contribution to a probability in percent of chance, as the waterfall shows it."""
-    points = 100 * contribution
-    return f"{points:+.0f}%" if abs(points) >= 1 else f"{points:+.1f}%"
+    """A contribution to a probability in percent of chance, as the waterfall beside the
+    sentences labels its bar ("-1.6%", not "-2%" beside a bar saying -1.6%)."""
+    return f"{100 * contribution:+.1f}%"
 
 
 def _number(value: float) -> str:

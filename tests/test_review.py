@@ -260,9 +260,9 @@ def test_reasons_name_the_biggest_contributions_in_plain_words():
                                  noun="machines")  # fmt: skip
     assert sentences == [
         "Failure risk is higher mainly because Torque [Nm] is 65.2, higher than 95% of"
-        " machines (+31%).",
-        "Failure risk is also higher because Type is L (+8%).",
-        "Failure risk is lower because Tool wear [min] is 12, lower than 90% of machines (-4%).",
+        " machines (+31.0%).",
+        "Failure risk is also higher because Type is L (+8.0%).",
+        "Failure risk is lower because Tool wear [min] is 12, lower than 90% of machines (-4.0%).",
     ]
 
 
@@ -279,8 +279,14 @@ def test_reasons_default_to_the_probability_of_the_explained_class():
 
 
 def test_a_contribution_is_given_in_percent_as_the_waterfall_shows_it():
+    from ui.explanations import contribution_text
+
     explanation = EXPLANATION | {"contributions": {"Type": -0.011}}
-    assert reason_sentences(explanation, {}, "binary", "1")[0].endswith("(-1%).")
+    assert reason_sentences(explanation, {}, "binary", "1")[0].endswith("(-1.1%).")
+    for value in (-0.016, 0.314, 0.0449):  # the bar's own label beside the sentence
+        shown = contribution_text(value, "probability")
+        one = EXPLANATION | {"contributions": {"Type": value}}
+        assert reason_sentences(one, {}, "binary", "1")[0].endswith(f"({shown}).")
     small = EXPLANATION | {"contributions": {"Type": 0.006}}
     assert reason_sentences(small, {}, "binary", "1")[0].endswith("(+0.6%).")
 
@@ -288,7 +294,7 @@ def test_a_contribution_is_given_in_percent_as_the_waterfall_shows_it():
 def test_a_middling_value_is_called_typical():
     explanation = EXPLANATION | {"contributions": {"Air temperature [K]": 0.02}}
     (sentence,) = reason_sentences(explanation, PERCENTILES, "binary", "1", noun="machines")
-    assert "Air temperature [K] is 300, a typical value among machines (+2%)" in sentence
+    assert "Air temperature [K] is 300, a typical value among machines (+2.0%)" in sentence
 
 
 def test_regression_reasons_say_by_how_much_in_the_target_units():
@@ -530,7 +536,7 @@ def test_estimated_reasons_whose_first_two_are_within_the_error_do_not_name_a_ma
     sentences = reason_sentences(close, PERCENTILES, "binary", "1", outcome="Failure risk",
                                  noun="machines", uncertainty=0.011)  # fmt: skip
     assert sentences[0] == (
-        "Failure risk is higher because Torque [Nm] is 65.2, higher than 95% of machines (+31%)."
+        "Failure risk is higher because Torque [Nm] is 65.2, higher than 95% of machines (+31.0%)."
     )
     assert not any("mainly" in sentence for sentence in sentences)
     assert sentences[-1] == (
