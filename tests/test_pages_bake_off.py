@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DEMO_ROWS, FEATURES, SEED, TARGET, _pipeline, copy_workspace, load_data
+from conftest import (
+    DEMO_ROWS,
+    FEATURES,
+    SEED,
+    TARGET,
+    _pipeline,
+    copy_workspace,
+    load_data,
+    open_link,
+)
 from recording import record_calls
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -746,6 +755,10 @@ def test_a_multiclass_bake_off_counts_per_class_and_prices_a_cost_matrix(other_t
     sentences = [shown(m.value) for m in at.markdown if shown(m.value).startswith("Right on ")]
     assert len(sentences) == 2
     assert "Low quality: " in sentences[0] and "recognised" in sentences[0]
+    # the overall count on its line, one line per class listed under it
+    overall, listed = sentences[0].split("\n\n")
+    assert overall.endswith(").") and "recognised" not in overall
+    assert [line[:2] for line in listed.splitlines()] == ["- "] * 3
     matrix = table_with(at, "Actually Low quality")
     assert "Predicted High quality" in matrix.columns
     total = sum(int(v.replace(",", "")) for v in matrix.to_numpy().ravel())
@@ -759,6 +772,28 @@ def test_a_multiclass_bake_off_counts_per_class_and_prices_a_cost_matrix(other_t
     assert saved.wrong_class_cost == 5_000
     assert saved.cost_matrix is None  # no cell edited: every mistake costs the new price
     assert error_costs(at) != before
+
+
+def test_the_sprint_demo_and_present_list_a_multiclass_outcome_per_class(
+    other_tasks, monkeypatch, open_app
+):
+    at = open_app(other_tasks)
+    at.sidebar.selectbox(key="sprint").set_value("Types").run()
+    at = at.switch_page("pages/sprint_demo.py").run()
+    assert not at.exception
+    (outcome,) = [shown(m.value) for m in at.markdown if shown(m.value).startswith("**Right on")]
+    bold, listed = outcome.split("\n\n")
+    assert bold.startswith("**Right on ") and bold.endswith(").**")
+    assert len(listed.splitlines()) == 3 and all(
+        line.startswith("- ") for line in listed.splitlines()
+    )
+
+    at = open_link(monkeypatch, other_tasks, "present", sprint="Types", step="1", present="1")
+    assert not at.exception
+    (big,) = [
+        m.value for m in at.markdown if "font-size:1.6rem" in m.value and "Right on" in m.value
+    ]
+    assert big.count("<li>") == 3 and "recognised" not in big.split("<ul")[0]
 
 
 def test_a_regression_bake_off_says_the_typical_error_in_the_target_unit(other_tasks, open_app):

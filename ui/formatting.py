@@ -22,6 +22,7 @@ __all__ = [
     "format_value",
     "value_in_units",
     "one_line",
+    "outcome_markdown",
     "percent",
     "percent_format",
     "prediction_in_words",
@@ -190,3 +191,13 @@ def percent_format(span: float) -> str:
     """An axis format for probabilities spread over ``span``: whole percents unless the ticks
     would repeat ("1%, 1%, 2%")."""
     return ".0%" if span >= 0.08 else ".1%"
+
+
+def outcome_markdown(sentences: list[str], lead: str = "", bold: bool = False) -> str:
+    """An outcome's sentences as Markdown: the first (after ``lead``) as a line, bold if asked,
+    and the others (a multiclass outcome's one per class) as a list under it, which a room
+    reads more easily than a paragraph. Every sentence is escaped."""
+    first = escape_markdown(lead + (sentences[0] if sentences else ""))
+    text = f"**{first}**" if bold else first
+    rest = [f"- {escape_markdown(sentence)}" for sentence in sentences[1:]]
+    return "\n\n".join([text, "\n".join(rest)]) if rest else text

@@ -37,6 +37,7 @@ from model.outcomes import (
     confusion_table,
     multiclass_outcome,
     outcome_sentence,
+    outcome_sentences,
     regression_outcome,
 )
 from model.recommend import PrototypeCost, Recommendation, recommend, sprint_costs
@@ -413,7 +414,9 @@ def _outcomes_section(ws: Workspace, sprint: str, costs: list[PrototypeCost], n_
             classes = [str(c) for c in proto.meta.get("classes", [])]
             actual, predicted = predictions["actual"], predictions["predicted"]
             result = multiclass_outcome(actual, predicted, classes)
-            parts.append(f"<p>{_e(outcome_sentence(result, class_names, noun))}</p>")
+            overall, *per_class = outcome_sentences(result, class_names, noun)
+            listed = "".join(f"<li>{_e(sentence)}</li>" for sentence in per_class)
+            parts.append(f"<p>{_e(overall)}</p><ul>{listed}</ul>")
             confusion = confusion_table(actual, predicted, classes, class_names)
             parts.append(_table(count_table(confusion), index=True))
         if errors is not None:

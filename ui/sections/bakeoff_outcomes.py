@@ -8,8 +8,8 @@ from __future__ import annotations
 import streamlit as st
 
 from model.metrics import BINARY, REGRESSION
-from model.outcomes import outcome_sentence
-from ui import bakeoff_tables, cached
+from model.outcomes import outcome_sentence, outcome_sentences
+from ui import bakeoff_tables, cached, formatting
 from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_thresholds
 from ui.sections.bakeoff_session import BakeoffContext
@@ -57,7 +57,8 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         )
     elif other is not None:
         unit = bakeoff_tables.target_unit(ctx.metas[name])
-        st.write(escape(outcome_sentence(other["outcome"], names, ctx.noun, unit)))
+        sentences = outcome_sentences(other["outcome"], names, ctx.noun, unit)
+        st.markdown(formatting.outcome_markdown(sentences))
         if ctx.task != REGRESSION and other.get("confusion") is not None:
             st.table(bakeoff_tables.escape_table(bakeoff_tables.count_table(other["confusion"])))
     if errors is not None:

@@ -14,7 +14,7 @@ import html
 import streamlit as st
 
 from model.costs import load_assumptions, round_money
-from model.outcomes import outcome_sentence, prototype_outcome
+from model.outcomes import outcome_sentences, prototype_outcome
 from ui import (
     cached,
     charts,
@@ -54,9 +54,10 @@ def _costs(ctx: PresentContext, sprint: str | None = None):
     return {c.name: c for c in costs}, rec, assumptions.currency
 
 
-def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[str | None, str | None]:
+def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, str | None]:
     """What ``proto`` gets right and wrong, in counts at its cheapest threshold (the published
-    labels when it cannot be priced), and what its errors cost a month."""
+    labels when it cannot be priced): the outcome's sentences (a multiclass one's overall
+    count, then one per class); and what its errors cost a month."""
     noun = review_card.reason_wording(proto.meta)[1]
     cost = _costs(ctx, proto.sprint)[0].get(proto.name)
     errors = cost.errors if cost is not None else None
@@ -65,7 +66,7 @@ def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[str | None, str | 
         with contextlib.suppress(ValueError):
             result = prototype_outcome(proto)
     counts = (
-        outcome_sentence(result, proto.class_names, noun, proto.meta.get("unit"))
+        outcome_sentences(result, proto.class_names, noun, proto.meta.get("unit"))
         if result is not None
         else None
     )
@@ -75,10 +76,14 @@ def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[str | None, str | 
     return counts, money
 
 
-def _big(text: str) -> None:
-    """A sentence in the presenter's large type (HTML-escaped: no Markdown in an HTML block)."""
+def _big(text: str, details: list[str] | None = None) -> None:
+    """A sentence in the presenter's large type, and ``details`` (a multiclass outcome's one
+    sentence per class) as a list under it, a little smaller (HTML-escaped: no Markdown in an
+    HTML block)."""
+    items = "".join(f"<li>{html.escape(detail)}</li>" for detail in details or [])
+    listed = f"<ul style='font-size:1.3rem;line-height:1.35'>{items}</ul>" if items else ""
     st.markdown(
-        f"<p style='font-size:1.6rem;line-height:1.35'>{html.escape(text)}</p>",
+        f"<p style='font-size:1.6rem;line-height:1.35'>{html.escape(text)}</p>{listed}",
         unsafe_allow_html=True,
     )
 
@@ -91,7 +96,7 @@ def headline(ctx: PresentContext) -> None:
     if counts is None:
         st.info("This prototype was published without labels: there is nothing to count.")
     else:
-        _big(counts)
+        _big(counts[0], counts[1:])
     costs, _, currency = _costs(ctx)
     cost = costs.get(proto.name)
     if cost is None or cost.total is None:
@@ -133,7 +138,8 @@ def changes(ctx: PresentContext) -> None:
         (f"Now ({ctx.proto.name})", ctx.proto),
     ):
         counts, money = _in_counts_and_money(ctx, proto)
-        said = " ".join(part for part in (counts, money) if part)
+        # the overall count only: one line per sprint, the classes are in the headline
+        said = " ".join(part for part in (counts[0] if counts else None, money) if part)
         if said:
             st.markdown(f"**{escape(when)}:** {escape(said)}")
 

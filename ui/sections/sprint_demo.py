@@ -116,7 +116,7 @@ def outcome(ws: Workspace, proto: Prototype, lead: str = "", table: bool = True)
     if summary is None:
         st.caption("The demo rows were published without known outcomes: nothing to count.")
         return
-    st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
+    st.markdown(formatting.outcome_markdown(summary.sentences, lead, bold=True))
     if note:
         st.caption(formatting.escape_markdown(note))
     if table and summary.confusion is not None:
