@@ -13,7 +13,7 @@ The store is built in layers, each importing only the ones below it:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from feedback_store.connection import DB_FILENAME as DB_FILENAME
@@ -51,6 +51,7 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         lead: str | None = None,
         demo_row_ids: Iterable[str] | None = None,
         class_names: ClassNames | None = None,
+        feature_kinds: Mapping[str, str] | None = None,
     ) -> TrainingExport:
         """Write training-ready rows (features, resolved label, provenance) and a manifest.
 
@@ -59,12 +60,16 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         it, ``<path>.manifest.json`` holds counts, filters, rule, versions and warnings.
         ``demo_row_ids`` are the rows of the demo (evaluation) sets; when None, every row of
         source "demo" counts as one. Given ``class_names`` (see ``exports.ClassNames``), a
-        ``label_name`` column follows ``label``. Returns ``(path, manifest_path)``; the
-        result also has ``.rows``, ``.warnings`` and ``.manifest``.
+        ``label_name`` column follows ``label``. ``feature_kinds`` ("number", "boolean" or
+        "text" per feature, from the prototypes) types a feature no exported row has a value
+        of: a number column of NaN rather than a text column of nulls. Returns
+        ``(path, manifest_path)``; the result also has ``.rows``, ``.warnings`` and
+        ``.manifest``.
         """
         return export_training(
-            self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names
-        )
+            self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names,
+            feature_kinds,
+        )  # fmt: skip
 
 
 def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackStore:

@@ -18,7 +18,7 @@ import os
 import platform
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -94,6 +94,7 @@ def export_training(
     lead: str | None = None,
     demo_row_ids: Iterable[str] | None = None,
     class_names: ClassNames | None = None,
+    feature_kinds: Mapping[str, str] | None = None,
 ) -> TrainingExport:
     """See ``FeedbackStore.export_training``."""
     target = export_target(path, format)
@@ -139,7 +140,7 @@ def export_training(
         if class_names is not None:
             names = class_names.get((sprint_name, prototype_name), {})
             records[-1]["label_name"] = names.get(label_text(resolved_label))
-    frame = _frame(records, named=class_names is not None)
+    frame = _frame(records, named=class_names is not None, kinds=feature_kinds)
 
     in_demo = int(frame["in_demo_set"].sum())
     unresolved = int(resolved["unresolved"].sum())
@@ -258,7 +259,9 @@ def _provenance(frame: pd.DataFrame) -> list[str]:
     return [*PROVENANCE_COLUMNS, *([LABEL_NAME] if LABEL_NAME in frame.columns else [])]
 
 
-def _frame(records: list[dict[str, Any]], named: bool = False) -> pd.DataFrame:
+def _frame(
+    records: list[dict[str, Any]], named: bool = False, kinds: Mapping[str, str] | None = None
+) -> pd.DataFrame:
     provenance = list(PROVENANCE_COLUMNS)
     if named:  # the label's class name right after the label
         provenance.insert(provenance.index("label") + 1, LABEL_NAME)
@@ -270,8 +273,11 @@ def _frame(records: list[dict[str, Any]], named: bool = False) -> pd.DataFrame:
                 while column in provenance or column in names.values():
                     column = f"feature.{column}"
                 names[name] = column
+    kinds = kinds or {}
     data: dict[str, pd.Series] = {
-        column: _column([r["features"].get(name) for r in records])
+        column: _missing_as(
+            _column([r["features"].get(name) for r in records]), kinds.get(str(name))
+        )
         for name, column in names.items()
     }
     labels = [r["label"] for r in records]
@@ -294,6 +300,21 @@ def _frame(records: list[dict[str, Any]], named: bool = False) -> pd.DataFrame:
     )
     columns = [*names.values(), *provenance]
     return pd.DataFrame(data, columns=columns)
+
+
+#: What a feature missing from every exported row is written as, by the kind of values it
+#: holds where it is known (``FeedbackStore.export_training``'s ``feature_kinds``); any other
+#: kind ("text") stays the text column it is.
+FEATURE_KINDS = {"number": "float64", "boolean": "boolean"}
+
+
+def _missing_as(column: pd.Series, kind: str | None) -> pd.Series:
+    """``column``, or, when every value is missing and the feature's kind is known, an empty
+    column of that kind: a number the model reads is NaN, not the text column a column of
+    nothing but nulls would otherwise become (and break the next training run's frame)."""
+    if kind not in FEATURE_KINDS or column.notna().any():
+        return column
+    return pd.Series([None] * len(column), dtype=FEATURE_KINDS[kind])
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:

@@ -11,19 +11,37 @@ it the names of every published classifier in scope, so the Feedback page's down
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from feedback_store.exports import ClassNames
 from feedback_store.store import FeedbackStore
 from feedback_store.training import TrainingExport
-from model.workspace import Workspace
+from model.workspace import Prototype, Workspace
 
 __all__ = [
     "class_names_in_scope",
     "export_training_with_names",
     "export_with_names",
+    "feature_kinds_in_scope",
 ]
+
+
+def _prototypes_in_scope(
+    ws: Workspace, sprint: str | None, prototype: str | None
+) -> Iterator[Prototype]:
+    """The readable prototypes of ``sprint`` (every sprint when None) named ``prototype``
+    (any when None); an unreadable one is skipped (its verdicts keep what they have)."""
+    for sprint_name in ws.sprints():  # a filter naming no sprint (or an odd one) matches none
+        if sprint is not None and sprint_name != sprint:
+            continue
+        for name in ws.prototypes(sprint_name):
+            if prototype is not None and name != prototype:
+                continue
+            try:
+                yield ws.prototype(sprint_name, name)
+            except (ValueError, OSError):
+                continue
 
 
 def class_names_in_scope(
@@ -33,20 +51,42 @@ def class_names_in_scope(
     named ``prototype`` (any when None), keyed by ``(sprint, prototype)``; a class without a
     name is named by its label, as pages show it. None when no classifier is in scope, so an
     export of regression prototypes alone gets no name column."""
-    names: dict[tuple[str, str], dict[str, str]] = {}
-    for sprint_name in ws.sprints():  # a filter naming no sprint (or an odd one) matches none
-        if sprint is not None and sprint_name != sprint:
-            continue
-        for name in ws.prototypes(sprint_name):
-            if prototype is not None and name != prototype:
-                continue
-            try:
-                proto = ws.prototype(sprint_name, name)
-            except (ValueError, OSError):  # unreadable: its verdicts keep their codes only
-                continue
-            if proto.task != "regression":
-                names[sprint_name, name] = proto.class_names
+    names = {
+        (proto.sprint, proto.name): proto.class_names
+        for proto in _prototypes_in_scope(ws, sprint, prototype)
+        if proto.task != "regression"
+    }
     return names or None
+
+
+def feature_kinds_in_scope(
+    ws: Workspace, sprint: str | None = None, prototype: str | None = None
+) -> dict[str, str]:
+    """What each feature of the prototypes in scope holds, from their stored demo features'
+    schema (nothing else is read): "number", "boolean" or "text". A feature two prototypes
+    store differently is left out (the values decide)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kinds: dict[str, set[str]] = {}
+    for proto in _prototypes_in_scope(ws, sprint, prototype):
+        try:
+            schema = pq.read_schema(proto.path / "features.parquet")
+        except (OSError, pa.ArrowException):
+            continue
+        index = set((schema.pandas_metadata or {}).get("index_columns") or [])
+        for field in schema:
+            if field.name in index:  # the row ids
+                continue
+            kind = (
+                "boolean"
+                if pa.types.is_boolean(field.type)
+                else "number"
+                if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+                else "text"
+            )
+            kinds.setdefault(field.name, set()).add(kind)
+    return {feature: kind.pop() for feature, kind in kinds.items() if len(kind) == 1}
 
 
 def export_with_names(
@@ -78,8 +118,9 @@ def export_training_with_names(
     demo_row_ids: Iterable[str] | None = None,
 ) -> TrainingExport:
     """``store.export_training`` with ``label_name`` beside ``label`` when a classifier is in
-    scope."""
+    scope, and features no exported row has a value of typed as the prototypes store them."""
     return store.export_training(
         path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
         demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),
+        feature_kinds=feature_kinds_in_scope(ws, sprint, prototype),
     )  # fmt: skip

@@ -21,6 +21,7 @@ from model.export_names import (
     class_names_in_scope,
     export_training_with_names,
     export_with_names,
+    feature_kinds_in_scope,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,3 +258,55 @@ def test_the_feedback_pages_downloads_hold_the_codes_and_the_names(
     assert sorted(zip(training["label"], training["label_name"], strict=True)) == [
         ("0", "No failure"), ("1", "Failure"), ("1", "Failure"),
     ]  # fmt: skip
+
+
+# -- a feature no exported row has a value of ---------------------------------------------------
+
+
+@pytest.fixture
+def torque_unmeasured(tmp_path) -> Path:
+    """One own case, labelled, whose torque was left missing: the only exported row."""
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+
+    from model.own_case import explain_own_case
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"speed": rng.normal(1500, 100, 300).round(), "torque": rng.normal(40, 9, 300)},
+        index=[f"r{i}" for i in range(300)],
+    )
+    X.loc[X.index[::10], "torque"] = np.nan
+    y = (X["torque"].fillna(60) > 45).astype(int)
+    ws = model.open_workspace(tmp_path / "ws")
+    estimator = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    proto = ws.publish("S1", "forest", estimator, X, y, deck_size=20)
+    case = explain_own_case(proto, {"speed": 1450, "torque": None})
+    feedback_store.open(ws.path).record(
+        sprint="S1", prototype="forest", row_id=case["row_id"], reviewer="ana",
+        verdict="wrong", corrected_label="1", features=case["feature_values"],
+        task=proto.task, source="own", prototype_version=proto.version,
+    )  # fmt: skip
+    return ws.path
+
+
+def test_the_kinds_in_scope_come_from_the_stored_features(torque_unmeasured):
+    ws = model.open_workspace(torque_unmeasured)
+    assert feature_kinds_in_scope(ws) == {"speed": "number", "torque": "number"}
+    assert feature_kinds_in_scope(ws, "no such sprint") == {}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_number_no_exported_row_has_is_a_number_column_not_text(torque_unmeasured, tmp_path, fmt):
+    ws = model.open_workspace(torque_unmeasured)
+    store = feedback_store.open(torque_unmeasured)
+    plain = store.export_training(tmp_path / f"plain.{fmt}", fmt)
+    typed = export_training_with_names(ws, store, tmp_path / f"typed.{fmt}", fmt)
+    if fmt == "parquet":
+        assert str(pq.read_schema(plain.path).field("torque").type) == "string"  # nothing known
+        assert str(pq.read_schema(typed.path).field("torque").type) == "double"
+        frame = pd.read_parquet(typed.path)
+    else:
+        frame = pd.read_csv(typed.path)
+    assert frame["torque"].isna().all() and frame["torque"].dtype == "float64"
+    assert frame["speed"].tolist() == [1450]

@@ -16,7 +16,7 @@ import streamlit as st
 
 import feedback_store
 from model import followup as _followup
-from model.export_names import class_names_in_scope
+from model.export_names import class_names_in_scope, feature_kinds_in_scope
 from model.workspace import open_workspace
 from ui import charts as _charts
 from ui import verdict_tables as _verdict_tables
@@ -206,10 +206,13 @@ def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
     for key in request.demo_versions:
         ids = shared_predictions(request.path, *key).index.astype(str)
         demo_ids.update(ids[ids.isin(reviewed)].tolist())
-    names = class_names_in_scope(open_workspace(request.path), request.sprint, request.prototype)
+    ws = open_workspace(request.path)
+    names = class_names_in_scope(ws, request.sprint, request.prototype)
+    kinds = feature_kinds_in_scope(ws, request.sprint, request.prototype)
     return _verdict_tables.training_export_bytes(
         store(request.path), request.format, request.sprint, request.prototype,
         rule=request.rule, lead=request.lead, demo_row_ids=demo_ids, class_names=names,
+        feature_kinds=kinds,
     )  # fmt: skip
 
 

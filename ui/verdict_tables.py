@@ -324,10 +324,11 @@ def training_export_bytes(
     lead: str | None = None,
     demo_row_ids: Iterable[str] | None = None,
     class_names=None,
+    feature_kinds=None,
 ) -> tuple[bytes, dict]:
     """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
-    manifest (a dict; its ``warnings`` are for the page to show); ``class_names`` as it takes
-    them (``model.export_names.class_names_in_scope``)."""
+    manifest (a dict; its ``warnings`` are for the page to show); ``class_names`` and
+    ``feature_kinds`` as it takes them (``model.export_names``)."""
     with tempfile.TemporaryDirectory() as folder:
         export = store.export_training(
             Path(folder) / f"training.{format}",
@@ -338,5 +339,6 @@ def training_export_bytes(
             lead=lead,
             demo_row_ids=demo_row_ids,
             class_names=class_names,
+            feature_kinds=feature_kinds,
         )
         return export.path.read_bytes(), export.manifest
