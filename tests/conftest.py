@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
@@ -253,18 +254,27 @@ def small_workspace(tmp_path_factory) -> Path:
     built = _recorded_state(path)
     yield path
     assert _recorded_state(path) == built, (
-        "a test wrote verdicts, decisions or prototypes to the shared small_workspace: "
+        "a test wrote verdicts, decisions, prototypes or other files to the shared "
+        "small_workspace: "
         "give it workspace_copy"
     )
 
 
+#: Files reading a shared workspace may write: on-demand explanations the pages store, the
+#: workspace's lock, SQLite's journal.
+_WRITTEN_BY_READERS = ("shap-ondemand.parquet", ".lock", "feedback.db", "feedback.db-wal",
+                       "feedback.db-shm")  # fmt: skip
+
+
 def _recorded_state(path: Path) -> tuple:
-    """What tests may not change in a shared workspace: its verdicts' versions and its sprint
-    and prototype files (on-demand explanations, which reading pages store, may change)."""
+    """What tests may not change in a shared workspace: its verdicts' versions and every
+    other file in it (its digest), but for what reading writes (``_WRITTEN_BY_READERS``)."""
     with contextlib.closing(sqlite3.connect(path / "feedback.db")) as connection:
         verdicts = connection.execute("SELECT count(*) FROM verdict_versions").fetchone()[0]
-    files = sorted(path.glob("sprints/**/*.json"))
-    return verdicts, [(str(f.relative_to(path)), f.read_bytes()) for f in files]
+    files = sorted(f for f in path.rglob("*") if f.is_file() and f.name not in _WRITTEN_BY_READERS)
+    return verdicts, [
+        (str(f.relative_to(path)), hashlib.sha256(f.read_bytes()).hexdigest()) for f in files
+    ]
 
 
 def copy_workspace(source: Path, target: Path) -> Path:
