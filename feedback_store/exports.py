@@ -45,13 +45,16 @@ class VerdictExporter(VerdictReader):
         reviewer: str | None = None,
         verdict: str | None = None,
         class_names: ClassNames | None = None,
+        feature_kinds: Mapping[str, str] | None = None,
     ) -> Path:
         """Write current verdicts with their provenance to ``path`` atomically; return it.
 
         ``verdict`` keeps only one kind ("correct", "wrong" or "unsure").
         Given ``class_names`` (see ``ClassNames``), the codes stay and each label column is
         followed by its class's name: ``corrected_name``, ``predicted_name`` (empty where
-        the prototype or the label has none).
+        the prototype or the label has none). ``feature_kinds`` ("number", "boolean" or
+        "text" per feature) types a feature no exported row has a value of in Parquet and
+        CSV (else it is text).
 
         One row per current verdict: ids, who, what, the prediction shown (predicted_label,
         confidence, task) and one column per feature shown. Tags are "a;b" in CSV and lists
@@ -59,7 +62,7 @@ class VerdictExporter(VerdictReader):
         prefix.
         """
         target, _ = self.export_counted(
-            path, format, sprint, prototype, reviewer, verdict, class_names
+            path, format, sprint, prototype, reviewer, verdict, class_names, feature_kinds
         )
         return target
 
@@ -72,6 +75,7 @@ class VerdictExporter(VerdictReader):
         reviewer: str | None = None,
         verdict: str | None = None,
         class_names: ClassNames | None = None,
+        feature_kinds: Mapping[str, str] | None = None,
     ) -> tuple[Path, int]:
         """``export``, returning the file and how many verdicts it holds (counted from the
         same read as the file, not from a second query)."""
@@ -81,7 +85,7 @@ class VerdictExporter(VerdictReader):
             columns=_EXPORT_SQL,
         )  # fmt: skip
         rows = self._retry(lambda: self._connection().execute(sql, params).fetchall())
-        export = _Export(rows, class_names)
+        export = _Export(rows, class_names, feature_kinds)
         writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
         try:
             _write_atomically(target, lambda tmp: writer(export, tmp))
@@ -129,7 +133,13 @@ class _Export:
     (``records()``): a snapshot's 40 stays 40 there even where other rows have 40.5.
     """
 
-    def __init__(self, rows: list[tuple[Any, ...]], class_names: ClassNames | None = None) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[Any, ...]],
+        class_names: ClassNames | None = None,
+        feature_kinds: Mapping[str, str] | None = None,
+    ) -> None:
+        self.feature_kinds = dict(feature_kinds or {})
         # Transposed by pandas in C: zip(*rows) makes an iterator object per row, and the
         # garbage collector then walks every fetched value, several times over.
         table = pd.DataFrame(rows, dtype=object)
@@ -192,6 +202,10 @@ class _Export:
             features = {
                 name: _arrow(_column(values)) for name, values in _raw_features(self.features)
             }
+        features = {
+            name: _typed_nulls(column, self.feature_kinds.get(str(name)))
+            for name, column in features.items()
+        }
         columns = _feature_column_names(list(features), self.columns)
         names = self.columns + list(columns.values())
         return names, [arrays[name] for name in self.columns] + list(features.values())
@@ -204,6 +218,17 @@ class _Export:
         values = [self.base[name] for name in self.columns] + list(features.values())
         for row in zip(*values, strict=True):
             yield dict(zip(names, row, strict=True))
+
+
+def _typed_nulls(column: Any, kind: str | None) -> Any:
+    """The pyarrow ``column``, or, when none of its values is there and the feature's kind
+    is known, a column of nulls of that kind (a number is a float column, not text)."""
+    import pyarrow as pa
+
+    types = {"number": pa.float64(), "boolean": pa.bool_()}
+    if kind not in types or column.null_count < len(column):
+        return column
+    return pa.nulls(len(column), type=types[kind])
 
 
 def label_text(value: Any) -> str | None:

@@ -100,10 +100,12 @@ def export_with_names(
     verdict: str | None = None,
 ) -> tuple[Path, int]:
     """``store.export`` with ``predicted_name`` and ``corrected_name`` beside the codes when
-    a classifier is in scope; returns the file and how many verdicts it holds."""
+    a classifier is in scope, and features no exported row has a value of typed as the
+    prototypes store them; returns the file and how many verdicts it holds."""
     names = class_names_in_scope(ws, sprint, prototype)
+    kinds = feature_kinds_in_scope(ws, sprint, prototype)
     # The count comes from the same read as the file, not from a second query.
-    return store.export_counted(path, format, sprint, prototype, reviewer, verdict, names)
+    return store.export_counted(path, format, sprint, prototype, reviewer, verdict, names, kinds)
 
 
 def export_training_with_names(

@@ -310,3 +310,19 @@ def test_a_number_no_exported_row_has_is_a_number_column_not_text(torque_unmeasu
         frame = pd.read_csv(typed.path)
     assert frame["torque"].isna().all() and frame["torque"].dtype == "float64"
     assert frame["speed"].tolist() == [1450]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_the_verdict_export_types_such_a_feature_too(torque_unmeasured, tmp_path, fmt):
+    ws = model.open_workspace(torque_unmeasured)
+    store = feedback_store.open(torque_unmeasured)
+    plain = store.export(tmp_path / f"plain.{fmt}", fmt)
+    typed, rows = export_with_names(ws, store, tmp_path / f"typed.{fmt}", fmt)
+    assert rows == 1
+    if fmt == "parquet":
+        assert str(pq.read_schema(plain).field("torque").type) == "string"  # nothing known
+        assert str(pq.read_schema(typed).field("torque").type) == "double"
+        frame = pd.read_parquet(typed)
+    else:
+        frame = pd.read_csv(typed)
+    assert frame["torque"].isna().all() and frame["torque"].dtype == "float64"
