@@ -30,6 +30,7 @@ __all__ = [
     "OWNERSHIP_FIGURES",
     "CostAssumptions",
     "costs",
+    "example_assumptions_note",
     "format_money",
     "format_number",
     "load_assumptions",
@@ -201,6 +202,35 @@ def load_assumptions(workspace_path: str | Path) -> CostAssumptions:
         return CostAssumptions.from_dict(data)
     except (ValueError, TypeError) as error:
         raise ValueError(f"{path} is not valid: {error}") from None
+
+
+def example_assumptions_note(
+    workspace_path: str | Path, task: str, positive: str = "positive case"
+) -> str | None:
+    """One line saying that the money shown comes from the example assumptions, and which
+    of them decide the cost of errors for ``task``; None once the workspace has its own
+    (``ASSUMPTIONS_FILE``, saved from the Bake-off's form or written by hand)."""
+    if (Path(workspace_path) / ASSUMPTIONS_FILE).is_file():
+        return None
+    a = CostAssumptions()
+
+    def money(amount: float) -> str:
+        return round_money(amount, a.currency)
+
+    if task == "regression":
+        errors = f"each unit of error costs {money(a.cost_per_unit_error)}"
+    elif task == "multiclass":
+        errors = f"any wrong class costs {money(a.wrong_class_cost)}"
+    else:
+        errors = (
+            f"a missed {positive} costs {money(a.missed_positive_cost)}, a false alarm "
+            f"{money(a.false_alarm_cost)}"
+        )
+    return (
+        f"These money figures use example assumptions, not your business's ({errors}, "
+        f"{a.cases_per_month:,.0f} cases a month): set your own on the Bake-off, under Costs "
+        "and assumptions, before deciding on them."
+    )
 
 
 def save_assumptions(workspace_path: str | Path, assumptions: CostAssumptions) -> Path:

@@ -326,3 +326,26 @@ def test_rounded_money_is_what_people_say(amount, text):
 
 def test_rounded_money_in_another_currency_puts_the_code_after():
     assert round_money(41_237.18, "CHF") == "41,000 CHF"
+
+
+@pytest.mark.parametrize(
+    ("task", "drivers"),
+    [
+        ("binary", "a missed failure costs $2,000, a false alarm $200"),
+        ("multiclass", "any wrong class costs $500"),
+        ("regression", "each unit of error costs $1"),
+    ],
+)
+def test_money_from_the_example_assumptions_says_so_until_the_workspace_has_its_own(
+    tmp_path, task, drivers
+):
+    from model.costs import example_assumptions_note
+
+    note = example_assumptions_note(tmp_path, task, "failure")
+    assert note == (
+        f"These money figures use example assumptions, not your business's ({drivers}, 10,000 "
+        "cases a month): set your own on the Bake-off, under Costs and assumptions, before "
+        "deciding on them."
+    )
+    save_assumptions(tmp_path, CostAssumptions())  # the same numbers, but chosen
+    assert example_assumptions_note(tmp_path, task, "failure") is None

@@ -95,6 +95,27 @@ def test_bake_off_shows_every_prototype_with_intervals_verdicts_and_costs(
     assert any("Running cost per month = p50 latency" in c.value for c in at.caption)
 
 
+def test_the_recommendation_says_when_its_money_comes_from_example_assumptions(
+    workspace_copy, open_app
+):
+    at = open_app(workspace_copy, page="bake_off")
+    (warning,) = [w.value.replace("\\", "") for w in at.warning]
+    assert warning.startswith("These money figures use example assumptions")
+    assert "a missed positive case costs $2,000" in warning  # its classes have no names
+    save_assumptions(workspace_copy, CostAssumptions(missed_positive_cost=5_000.0))
+    at = open_app(workspace_copy, page="bake_off")
+    assert not at.exception and not at.warning
+
+
+def test_the_positive_class_is_named_in_words_or_called_the_positive_case():
+    from ui.formatting import positive_noun
+
+    assert positive_noun({"positive_class": "1", "class_names": {"1": "Failure"}}) == "failure"
+    assert positive_noun({"positive_class": "1"}) == "positive case"
+    assert positive_noun({"positive_class": "1", "class_names": {"1": "42"}}) == "positive case"
+    assert positive_noun({}) == "positive case"
+
+
 def test_bake_off_shows_the_tradeoffs_and_the_pareto_chart(small_workspace, open_app):
     at = open_app(small_workspace, page="bake_off")
     sentences = markdown_with(at, "scores best on").splitlines()

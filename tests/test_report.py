@@ -180,6 +180,9 @@ def test_report_opens_with_the_recommendation_the_counts_and_the_cost_to_own(nam
     text = " ".join(" ".join(parse(document).text).split())
     expected = sprint_recommendation(named, "Sprint 1")
     assert f"Recommendation {expected.text}" in text
+    # no assumptions stored in this workspace: the report says its money is example money
+    assert "These money figures use example assumptions, not your business's (a missed " \
+        "failure costs $2,000" in text  # fmt: skip
     costs = {c.name: c for c in sprint_costs(named, "Sprint 1")}
     for name in ("tool-wear rule", "physics rules"):
         outcome = costs[name].errors.outcome

@@ -15,6 +15,7 @@ from model.stored_features import is_missing
 
 __all__ = [
     "class_label",
+    "positive_noun",
     "escape_markdown",
     "feature_help",
     "feature_label",
@@ -142,6 +143,17 @@ def class_label(meta: Mapping, label: object) -> str:
         if str(label_strings([key])[0]) == str(text) and str(name).strip():
             return str(name).strip()
     return str(text)
+
+
+def positive_noun(meta: Mapping) -> str:
+    """What a binary prototype's positive class is called in a sentence ("a missed
+    failure"): its name in lower case, or "positive case" where it has none (not "a missed
+    1")."""
+    label = (meta or {}).get("positive_class")
+    name = class_label(meta, label) if label is not None else "—"
+    if name in ("—", str(label)) or not any(c.isalpha() for c in name):
+        return "positive case"
+    return name.lower()
 
 
 def target_name(meta: Mapping) -> str | None:

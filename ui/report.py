@@ -27,6 +27,7 @@ from model.bakeoff import (
 from model.costs import (
     CostAssumptions,
     costs,
+    example_assumptions_note,
     format_money,
     format_number,
     load_assumptions,
@@ -60,6 +61,7 @@ from ui.bakeoff_tables import (
     ownership_view,
     target_unit,
 )
+from ui.formatting import positive_noun
 from ui.review_card import reason_wording
 
 __all__ = ["bakeoff_report_html", "pareto_svg", "chart_svg"]
@@ -355,6 +357,12 @@ def bakeoff_report_html(
         recommendation = recommend(costs, ws.mvp(sprint), assumptions.currency)
     sections.append("<h2>Recommendation</h2>")
     sections.append(f'<p class="recommendation">{_e(recommendation.text)}</p>')
+    names = ws.prototypes(sprint)
+    if names:
+        meta = ws.prototype(sprint, names[0]).meta
+        note = example_assumptions_note(ws.path, meta["task"], positive_noun(meta))
+        if note:
+            sections.append(f'<p class="note">{_e(note)}</p>')
     sections.append(_outcomes_section(ws, sprint, costs, attrs.get("n_rows", 0)))
     sections.append(_ownership_section(ws, sprint, assumptions, recommendation))
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from model.costs import example_assumptions_note
 from ui.formatting import escape_markdown as escape
+from ui.formatting import positive_noun
 from ui.sections import bakeoff_decision
 from ui.sections.bakeoff_session import BakeoffContext
 
@@ -22,4 +24,8 @@ def show(ctx: BakeoffContext) -> None:
                 f"from resampling the {ctx.attrs['n_rows']:,} demo {ctx.noun}."
             )
         )
+        meta = ctx.metas[ctx.prototypes[0]]
+        note = example_assumptions_note(ctx.path, ctx.task, positive_noun(meta))
+        if note:  # the room must not take placeholder money for the business's
+            st.warning(escape(note))
     bakeoff_decision.form(ctx)

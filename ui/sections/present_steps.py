@@ -13,7 +13,7 @@ import html
 
 import streamlit as st
 
-from model.costs import load_assumptions, round_money
+from model.costs import example_assumptions_note, load_assumptions, round_money
 from model.outcomes import outcome_sentences, prototype_outcome
 from ui import (
     cached,
@@ -114,6 +114,9 @@ def headline(ctx: PresentContext) -> None:
         "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
         "from the workspace's cost assumptions."
     )
+    note = example_assumptions_note(ctx.path, proto.task, formatting.positive_noun(proto.meta))
+    if note:  # the room must not take placeholder money for the business's
+        st.warning(escape(note))
 
 
 def changes(ctx: PresentContext) -> None:
