@@ -132,10 +132,13 @@ def headline_metric(task: str, available: dict[str, float]) -> str | None:
 
 
 def format_metric(key: str, value: float | None) -> str:
-    """A metric as people read it: fractions to three decimals, others to three figures."""
+    """A metric as people read it: fractions to three decimals, others to three figures,
+    with thousands separators from 1,000 up ("24,600", not "2.46e+04")."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "—"
     info = METRICS.get(key)
     if info is not None and info.is_fraction:
         return f"{value:.3f}"
+    if np.isfinite(value) and abs(value) >= 1000:
+        return f"{float(f'{value:.3g}'):,.0f}"
     return f"{value:.3g}"

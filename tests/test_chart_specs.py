@@ -250,3 +250,26 @@ def test_a_y_title_longer_than_the_axis_is_wrapped_at_the_usual_size_too():
     assert lines == ["moves the chance of", "wear being new by"]
     short = {"encoding": {"y": {"field": "v", "title": "moves the chance by"}}}
     assert charts.presented(short, presenter=False) == short
+
+
+def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_write_numbers():
+    summary = pd.DataFrame(
+        {
+            "sprint": ["S1", "S2"],
+            "prototype": ["ridge", "xgboost"],
+            "mvp": [True, True],
+            "metric": ["RMSE", "RMSE"],
+            "value": [24_619.3, 16_412.8],
+        }
+    )
+    spec = sprint_summary.headline_spec(summary, ["S1", "S2"])
+    y = spec["layer"][0]["encoding"]["y"]
+    assert y["axis"]["format"] == ",.0f"  # "26,000", not "26000.00"
+    texts = [row["text"] for row in spec["datasets"][spec["data"]["name"]]]
+    assert texts == ["24,600", "16,400"]  # not "2.46e+04"
+
+
+def test_a_change_of_error_in_the_target_units_is_signed_with_separators():
+    deltas = sprint_summary.metric_deltas({"rmse": 16_412.8}, {"rmse": 24_619.3}, "regression")
+    (rmse,) = [d for d in deltas if d.key == "rmse"]
+    assert rmse.delta_text == "-8,210" and rmse.improved

@@ -89,6 +89,16 @@ def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFram
     return mvps[["sprint", "prototype", "metric", "value", "order"]].reset_index(drop=True)
 
 
+def _axis_format(data: pd.DataFrame) -> str:
+    """Two decimals for scores between 0 and 1; whole numbers with separators for errors in
+    the target's units from 1,000 up ("26,000", not "26000.00"); else three figures."""
+    keys = [_metric_key(label) for label in data["metric"].dropna().unique()]
+    if all(key in METRICS and METRICS[key].is_fraction for key in keys):  # none: as scores
+        return ".2f"
+    high = data["value"].abs().max()
+    return ",.0f" if high >= 1000 else ".3~g"
+
+
 def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
     sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``ui.vega``)."""
@@ -116,7 +126,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         "y": vega.field(
             "value",
             "quantitative",
-            axis={"format": ".2f", "tickCount": 5},
+            axis={"format": _axis_format(data), "tickCount": 5},
             scale={"padding": 30, "zero": False},
             title=title,
         ),
@@ -205,7 +215,8 @@ def metric_deltas(
         delta = delta_text = improved = None
         if previous and previous.get(key) is not None:
             delta = value - float(previous[key])
-            digits = f"{delta:+.3f}" if info.is_fraction else f"{delta:+.3g}"
+            sign = "-" if delta < 0 else "+"  # "+8,200" for an error in the target's units
+            digits = f"{delta:+.3f}" if info.is_fraction else sign + format_metric(key, abs(delta))
             delta_text = digits
             improved = None if delta == 0 else (delta > 0) == info.higher_is_better
         out.append(
