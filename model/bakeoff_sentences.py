@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from model.costs import format_money
-from model.metrics import format_metric
+from model.metrics import format_metric, three_figures
 from model.resampled_metrics import metric_info
 
 __all__ = ["best_prototype", "tradeoff_sentences"]
@@ -60,7 +60,7 @@ def _metric_phrase(difference: float, key: str, label: str, info) -> str:
         points = abs(difference) * 100
         amount = "less than 0.1 points" if points < 0.05 else f"{points:.1f} points"
     else:
-        amount = f"{abs(difference):.3g}"
+        amount = three_figures(abs(difference))
     return f"is {amount} {direction} on {label}"
 
 

@@ -139,6 +139,15 @@ def format_metric(key: str, value: float | None) -> str:
     info = METRICS.get(key)
     if info is not None and info.is_fraction:
         return f"{value:.3f}"
+    return three_figures(value)
+
+
+def three_figures(value: float, signed: bool = False) -> str:
+    """``value`` to three significant figures as people write them: "24,600" (not
+    "2.46e+04"), "12.3", "0.0457"; with its sign ("+8,210", "-0.5") when ``signed``."""
     if np.isfinite(value) and abs(value) >= 1000:
-        return f"{float(f'{value:.3g}'):,.0f}"
-    return f"{value:.3g}"
+        text = f"{float(f'{abs(value):.3g}'):,.0f}"
+    else:
+        text = f"{abs(value):.3g}"
+    sign = "-" if value < 0 else ("+" if signed else "")
+    return sign + text

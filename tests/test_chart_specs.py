@@ -273,3 +273,14 @@ def test_a_change_of_error_in_the_target_units_is_signed_with_separators():
     deltas = sprint_summary.metric_deltas({"rmse": 16_412.8}, {"rmse": 24_619.3}, "regression")
     (rmse,) = [d for d in deltas if d.key == "rmse"]
     assert rmse.delta_text == "-8,210" and rmse.improved
+
+
+def test_the_bake_off_gives_differences_of_errors_in_the_target_units_in_plain_figures():
+    from model.bakeoff_sentences import _metric_phrase
+    from model.metrics import METRICS
+    from ui.bakeoff_comparison import interval_points
+
+    phrase = _metric_phrase(-8_206.5, "rmse", "RMSE", METRICS["rmse"])
+    assert phrase == "is 8,210 lower (better) on RMSE"
+    assert interval_points(-8_206.5, -9_950.0, -6_420.0, False) == "-8,210 (-9,950 to -6,420)"
+    assert interval_points(0.012, -0.004, 0.029, True) == "+1.2 (-0.4 to +2.9)"

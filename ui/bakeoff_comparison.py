@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.bakeoff import COST_COLUMNS
 from model.costs import format_money
-from model.metrics import BINARY, HEADLINE_METRIC, METRICS, format_metric
+from model.metrics import BINARY, HEADLINE_METRIC, METRICS, format_metric, three_figures
 from model.stats import available_metrics
 from ui.formatting import escape_markdown, percent
 from ui.sprint_summary import DEMO_METRICS
@@ -47,7 +47,7 @@ def _points(value: float, is_fraction: bool) -> str:
         return "—"
     if is_fraction:
         return f"{value * 100:+.1f}"
-    return f"{value:+.3g}"
+    return three_figures(value, signed=True)
 
 
 def interval_points(difference: float, low: float, high: float, is_fraction: bool) -> str:

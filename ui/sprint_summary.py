@@ -19,6 +19,7 @@ from model.metrics import (
     MULTICLASS,
     REGRESSION,
     format_metric,
+    three_figures,
 )
 from model.workspace import Prototype, Workspace
 from ui import vega
@@ -215,8 +216,7 @@ def metric_deltas(
         delta = delta_text = improved = None
         if previous and previous.get(key) is not None:
             delta = value - float(previous[key])
-            sign = "-" if delta < 0 else "+"  # "+8,200" for an error in the target's units
-            digits = f"{delta:+.3f}" if info.is_fraction else sign + format_metric(key, abs(delta))
+            digits = f"{delta:+.3f}" if info.is_fraction else three_figures(delta, signed=True)
             delta_text = digits
             improved = None if delta == 0 else (delta > 0) == info.higher_is_better
         out.append(
