@@ -53,8 +53,8 @@ class VerdictExporter(VerdictReader):
         Given ``class_names`` (see ``ClassNames``), the codes stay and each label column is
         followed by its class's name: ``corrected_name``, ``predicted_name`` (empty where
         the prototype or the label has none). ``feature_kinds`` ("number", "boolean" or
-        "text" per feature) types a feature no exported row has a value of in Parquet and
-        CSV (else it is text).
+        "text" per feature) types a feature no exported row has a value of in Parquet (else
+        it is text; a CSV has no types).
 
         One row per current verdict: ids, who, what, the prediction shown (predicted_label,
         confidence, task) and one column per feature shown. Tags are "a;b" in CSV and lists

@@ -176,7 +176,7 @@ def _wrapped_titles(node, limit: int):
 
 def _balanced_lines(text: str, limit: int) -> list[str]:
     """``text`` on as few lines of at most ``limit`` characters as it needs, of even length
-    ("moves the chance of wear / being new by", not a lone "by" on the second)."""
+    ("moves the chance of / wear being new by", not a lone "by" on the second)."""
     needed = len(textwrap.wrap(text, limit))
     for width in range(-(-len(text) // needed), limit + 1):
         lines = textwrap.wrap(text, width)
