@@ -205,11 +205,15 @@ def load_assumptions(workspace_path: str | Path) -> CostAssumptions:
 
 
 def example_assumptions_note(
-    workspace_path: str | Path, task: str, positive: str = "positive case"
+    workspace_path: str | Path,
+    task: str,
+    positive: str = "positive case",
+    where: str = "on the Bake-off, under Costs and assumptions,",
 ) -> str | None:
-    """One line saying that the money shown comes from the example assumptions, and which
-    of them decide the cost of errors for ``task``; None once the workspace has its own
-    (``ASSUMPTIONS_FILE``, saved from the Bake-off's form or written by hand)."""
+    """One line saying that the money shown comes from the example assumptions, which of
+    them decide the cost of errors for ``task``, and ``where`` to set them; None once the
+    workspace has its own (``ASSUMPTIONS_FILE``, saved from the Bake-off's form or written
+    by hand)."""
     if (Path(workspace_path) / ASSUMPTIONS_FILE).is_file():
         return None
     a = CostAssumptions()
@@ -228,8 +232,8 @@ def example_assumptions_note(
         )
     return (
         f"These money figures use example assumptions, not your business's ({errors}, "
-        f"{a.cases_per_month:,.0f} cases a month): set your own on the Bake-off, under Costs "
-        "and assumptions, before deciding on them."
+        f"{a.cases_per_month:,.0f} cases a month): set your own {where} before deciding on "
+        "them."
     )
 
 

@@ -102,6 +102,9 @@ def test_the_recommendation_says_when_its_money_comes_from_example_assumptions(
     (warning,) = [w.value.replace("\\", "") for w in at.warning]
     assert warning.startswith("These money figures use example assumptions")
     assert "a missed positive case costs $2,000" in warning  # its classes have no names
+    assert warning.endswith(
+        "set your own below, under Costs and assumptions, before deciding on them."
+    )
     save_assumptions(workspace_copy, CostAssumptions(missed_positive_cost=5_000.0))
     at = open_app(workspace_copy, page="bake_off")
     assert not at.exception and not at.warning

@@ -25,7 +25,9 @@ def show(ctx: BakeoffContext) -> None:
             )
         )
         meta = ctx.metas[ctx.prototypes[0]]
-        note = example_assumptions_note(ctx.path, ctx.task, positive_noun(meta))
+        note = example_assumptions_note(
+            ctx.path, ctx.task, positive_noun(meta), "below, under Costs and assumptions,"
+        )
         if note:  # the room must not take placeholder money for the business's
             st.warning(escape(note))
     bakeoff_decision.form(ctx)
