@@ -220,15 +220,25 @@ class _Export:
             yield dict(zip(names, row, strict=True))
 
 
+#: What a feature no exported row has a value of is written as, by the kind of values the
+#: prototypes store for it (``feature_kinds``): a number is a float column of nulls, not the
+#: text column a column of nothing but nulls becomes otherwise; any other kind stays text.
+EMPTY_FEATURE_DTYPES = {"number": "float64", "boolean": "boolean"}
+
+
+def empty_feature(kind: str | None, length: int) -> pd.Series | None:
+    """``length`` missing values of a feature of ``kind`` (see ``EMPTY_FEATURE_DTYPES``), or
+    None for a kind written as text."""
+    dtype = EMPTY_FEATURE_DTYPES.get(kind or "")
+    return None if dtype is None else pd.Series([None] * length, dtype=dtype)
+
+
 def _typed_nulls(column: Any, kind: str | None) -> Any:
-    """The pyarrow ``column``, or, when none of its values is there and the feature's kind
-    is known, a column of nulls of that kind (a number is a float column, not text)."""
+    """The pyarrow ``column``, or, when none of its values is there, ``empty_feature``'s."""
     import pyarrow as pa
 
-    types = {"number": pa.float64(), "boolean": pa.bool_()}
-    if kind not in types or column.null_count < len(column):
-        return column
-    return pa.nulls(len(column), type=types[kind])
+    empty = empty_feature(kind, len(column)) if column.null_count == len(column) else None
+    return column if empty is None else pa.array(empty, from_pandas=True)
 
 
 def label_text(value: Any) -> str | None:

@@ -29,6 +29,7 @@ from feedback_store.exports import (
     ClassNames,
     _column,
     _write_atomically,
+    empty_feature,
     export_target,
     label_text,
     write_spreadsheet_csv,
@@ -302,19 +303,10 @@ def _frame(
     return pd.DataFrame(data, columns=columns)
 
 
-#: What a feature missing from every exported row is written as, by the kind of values it
-#: holds where it is known (``FeedbackStore.export_training``'s ``feature_kinds``); any other
-#: kind ("text") stays the text column it is.
-FEATURE_KINDS = {"number": "float64", "boolean": "boolean"}
-
-
 def _missing_as(column: pd.Series, kind: str | None) -> pd.Series:
-    """``column``, or, when every value is missing and the feature's kind is known, an empty
-    column of that kind: a number the model reads is NaN, not the text column a column of
-    nothing but nulls would otherwise become (and break the next training run's frame)."""
-    if kind not in FEATURE_KINDS or column.notna().any():
-        return column
-    return pd.Series([None] * len(column), dtype=FEATURE_KINDS[kind])
+    """``column``, or, when every value is missing, ``empty_feature``'s column of ``kind``."""
+    empty = None if column.notna().any() else empty_feature(kind, len(column))
+    return column if empty is None else empty
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
