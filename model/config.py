@@ -25,6 +25,8 @@ ADDITIVITY_TOLERANCE = 1e-6
 #: that pages can tell them apart without importing scikit-learn.
 PATH_DEPENDENT_TREE = "tree (path-dependent)"
 INTERVENTIONAL_TREE = "tree (interventional, log-odds)"
+#: A regression's trees read by ``model.hist_gradient_trees``, explained interventionally.
+INTERVENTIONAL_VALUE_TREE = "tree (interventional)"
 NATIVE_TREE = "tree (path-dependent, log-odds)"
 LINEAR = "linear"
 #: What prototypes published before 2026-12-04 recorded for boosting classifiers: shap's

@@ -11,7 +11,9 @@ The explainer is chosen, never guessed:
    shap's TreeExplainer (path-dependent where the trees' own output is the probability;
    interventional in log-odds for gradient boosting, XGBoost, LightGBM and CatBoost binary
    classifiers with more than ``MAX_EXACT_PROBABILITY_FEATURES`` features, which with fewer
-   get the exact explainer's probability values), the boosting library's own SHAP values
+   get the exact explainer's probability values; scikit-learn's histogram boosting with
+   categorical splits or classes read by ``model.hist_gradient_trees``), the boosting
+   library's own SHAP values
    (regressions; and in log-odds, for native categorical splits and multiclass models), or
    shap's LinearExplainer for a linear regression. No fast method gives exact probability
    values of a boosting model; its trees add up exactly in log-odds.

@@ -15,6 +15,12 @@ explainer once for every row; ``model.explain`` computes its values and checks t
   ``sigmoid`` other than 1): the library's own path-dependent SHAP values (log-odds);
 - XGBoost, LightGBM and CatBoost regressors: the library's own path-dependent SHAP values
   (value);
+- scikit-learn histogram gradient boosting with categorical splits, or multiclass: shap
+  ``TreeExplainer``, interventional, on its trees as ``model.hist_gradient_trees`` reads them
+  (shap reads neither splits on categories nor any class's trees but the first): in log-odds
+  (each class's softmax score) for classifiers with more than
+  ``MAX_EXACT_PROBABILITY_FEATURES`` source features (fewer: the exact explainer, in
+  probability), in value for regressors whose prediction is their trees' sum;
 - a linear regression: shap ``LinearExplainer`` (value).
 
 Why not shap's probability output for boosting classifiers: for each background row it
@@ -61,6 +67,7 @@ from model.config import (
     ADDITIVITY_TOLERANCE,
     INTERVENTIONAL_PROBABILITY_TREE,
     INTERVENTIONAL_TREE,
+    INTERVENTIONAL_VALUE_TREE,
     LINEAR,
     MAX_EXACT_PROBABILITY_FEATURES,
     NATIVE_TREE,
@@ -79,12 +86,20 @@ from model.explain_boosting import (
     scaled,
 )
 from model.explain_columns import as_float_array, source_columns
+from model.hist_gradient_trees import (
+    PerOutputExplainer,
+    has_categorical_splits,
+    hist_gradient_trees,
+    identity_link,
+    is_hist_gradient_boosting,
+)
 from model.metrics import BINARY, REGRESSION
 from model.xgboost_shap import contributions, xgboost_trees
 
 __all__ = [
     "INTERVENTIONAL_PROBABILITY_TREE",
     "INTERVENTIONAL_TREE",
+    "INTERVENTIONAL_VALUE_TREE",
     "LOG_ODDS",
     "NATIVE_TREE",
     "PATH_DEPENDENT_TREE",
@@ -186,6 +201,10 @@ def fast_explainer(
     library = boosting_library(final)
     if legacy_probability:
         return _legacy_probability(final, Z, Z_background, sources, features)
+    if is_hist_gradient_boosting(final) and (
+        has_categorical_splits(final) or task not in (BINARY, REGRESSION)
+    ):  # shap reads neither its categorical splits nor every class's trees
+        return _hist_gradient(estimator, final, Z, Z_background, sources, features, task)
     if library is not None:
         return _boosting_explainer(
             estimator, final, library, Z, Z_background, sources, features, task
@@ -196,9 +215,6 @@ def fast_explainer(
 
     import shap  # slow to import: only when publishing
 
-    categorical = getattr(final, "is_categorical_", None)
-    if categorical is not None and np.any(categorical):
-        return None  # TreeExplainer ignores native categorical splits: silently wrong values
     unit = output_unit(task)
     if isinstance(final, _PROBABILITY_TREES + _TREE_REGRESSORS):
         return FastExplainer(
@@ -358,6 +374,77 @@ def _interventional(
         prepare=prepare,
         source_outputs=source_outputs,
     )
+
+
+def _hist_gradient(
+    estimator, final, Z, Z_background, sources, features, task
+) -> FastExplainer | None:
+    """shap's interventional tree explainer on a histogram gradient boosting model's trees as
+    ``model.hist_gradient_trees`` reads them (categorical splits, every class): exact in
+    log-odds (each class's softmax score) for a classifier, in value for a regressor."""
+    if task != REGRESSION and _few_sources(sources):
+        return None  # the exact explainer, in probability
+    if task == REGRESSION and not identity_link(final):
+        return None  # its prediction is exp of what its trees add up to
+    trees = hist_gradient_trees(final)
+    if trees is None:
+        return None
+    import shap
+
+    order = trees.input_order(len(sources))
+    every = [t for output in trees.trees for t in output]
+    codes = SplitCodes(
+        np.concatenate([t["thresholds"] for t in every]),
+        np.concatenate([t["features"] for t in every]),
+        np.concatenate([t["children_left"] for t in every]) >= 0,
+        len(order),
+        float32_inputs=False,
+    )
+    ends = np.cumsum([len(t["thresholds"]) for t in every])
+    recoded = np.split(codes.thresholds, ends[:-1])
+    per_output = [recoded[k : k + len(output)] for k, output in _offsets(trees.trees)]
+    background = codes(trees.model_inputs(Z_background))
+    explainer = PerOutputExplainer(
+        [
+            shap.TreeExplainer(
+                model, data=background, model_output="raw", feature_perturbation="interventional"
+            )
+            for model in trees.model_dicts(per_output)
+        ]
+    )
+    preprocessor, _ = split_pipeline(estimator)
+    regression = task == REGRESSION
+    outputs = None if regression else partial(_raw_scores, final)
+
+    def source_outputs(frame: pd.DataFrame) -> np.ndarray:
+        return outputs(frame if preprocessor is None else preprocessor.transform(frame))
+
+    return FastExplainer(
+        explainer,
+        INTERVENTIONAL_VALUE_TREE if regression else INTERVENTIONAL_TREE,
+        VALUE if regression else LOG_ODDS,
+        Z,
+        [sources[i] for i in order],
+        features,
+        outputs=outputs,
+        interventional=True,
+        prepare=lambda rows: codes(trees.model_inputs(rows)),
+        source_outputs=None if regression else source_outputs,
+    )
+
+
+def _offsets(groups: list[list]):
+    """``(start, group)`` of each group in the groups laid end to end."""
+    start = 0
+    for group in groups:
+        yield start, group
+        start += len(group)
+
+
+def _raw_scores(final, rows) -> np.ndarray:
+    """A scikit-learn histogram gradient boosting classifier's raw scores ``(n, C)``: the
+    log-odds of a binary one, each class's softmax score of a multiclass one."""
+    return np.asarray(final._raw_predict(rows), dtype=float).reshape(len(rows), -1)
 
 
 def _legacy_probability(final, Z, Z_background, sources, features) -> FastExplainer | None:

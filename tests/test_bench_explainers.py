@@ -1,6 +1,6 @@
 """``python -m bench --quick --sections explainers`` runs and prints one row per boosting
-library and case, each against shap's exact explainer in the same units (no timing
-asserted)."""
+library and case, each against shap's exact explainer in the same units, and two rows of
+scikit-learn's histogram boosting on a category column (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.explainers import CASES, LIBRARIES
+from bench.explainers import CASES, HIST_GRADIENT_CASES, LIBRARIES
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -33,13 +33,17 @@ def quick_run(tmp_path_factory) -> tuple[str, list[dict]]:
 def test_every_library_and_case_has_a_row_in_the_printed_table(quick_run):
     stdout, rows = quick_run
     expected = [f"{lib} {case.split(',')[0]}, 300 rows" for lib in LIBRARIES for case in CASES]
+    expected += [
+        f"sklearn histogram {case.split(',')[0]}, 300 rows" for case in HIST_GRADIENT_CASES
+    ]
     assert [row["name"] for row in rows] == expected
     assert all(row["section"] == "h explainers" and row["name"] in stdout for row in rows)
 
 
 def test_each_row_compares_in_the_cases_unit_with_a_ratio_and_a_result(quick_run):
     _, rows = quick_run
-    for row, case in zip(rows, CASES * len(LIBRARIES), strict=True):
+    cases = CASES * len(LIBRARIES) + HIST_GRADIENT_CASES
+    for row, case in zip(rows, cases, strict=True):
         if row["note"].startswith("skipped"):  # the library is not installed
             assert row["ours"] is None and row["result"] == "-"
             continue
@@ -71,7 +75,7 @@ def test_each_case_takes_the_explainer_it_is_meant_to_measure(quick_run):
         "native categorical": NATIVE_TREE,
         "regression": PATH_DEPENDENT_TREE,
     }
-    for row in rows:
+    for row in rows[: len(CASES) * len(LIBRARIES)]:
         if row["note"].startswith("skipped"):
             continue
         case = row["name"].split(" ", 1)[1].rsplit(",", 1)[0]
@@ -92,3 +96,21 @@ def test_the_probability_baseline_is_shaps_exact_explainer_with_our_values(quick
         assert row["note"].endswith("of ours on the first 10 rows")
         gap = float(row["note"].split("its values within ", 1)[1].split()[0])
         assert gap <= 1e-9, row["name"]
+
+
+def test_histogram_boosting_on_a_category_is_exact_where_shaps_reading_is_not(quick_run):
+    # ours: shap's tree explainer on the trees as model.hist_gradient_trees reads them, within
+    # 1e-6 of shap Exact; shap's own reading of the model ignores its splits on the type
+    from model.config import INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE
+
+    _, rows = quick_run
+    tree_rows = rows[len(CASES) * len(LIBRARIES) :]
+    explainers = [INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE]
+    for row, explainer in zip(tree_rows, explainers, strict=True):
+        assert row["note"].split("; ")[1] == f"{explainer}: 300 rows", row["name"]
+        gap = float(row["note"].split("within ", 1)[1].split()[0])
+        assert gap <= 1e-6, row["name"]
+        assert row["note"].endswith("of ours on the first 3 rows")
+    # the classifier splits on the type even with the quick run's ten trees
+    misread = tree_rows[0]["note"].split("numeric splits only: up to ", 1)[1].split()[0]
+    assert float(misread) > 1e-3

@@ -1,0 +1,230 @@
+"""scikit-learn's histogram gradient boosting as trees shap's interventional explainer reads
+exactly: categorical splits and every class of a multiclass model included.
+
+shap reads a ``HistGradientBoosting*`` model's numeric splits only, ignoring its splits on a
+set of categories (``categorical_features``, by default every pandas ``category`` column), and
+reads only the first class's trees of a multiclass model. Such models went to the sampled
+estimate: measured at 0.17 s a row for a binary model of 22 features, 0.9 s for a multiclass
+one, without converging on every row.
+
+Here each tree is read from the model's own nodes into shap's dictionary format, in float64:
+
+- a numeric split keeps its threshold and its side for missing values;
+- a split on categories becomes a small tree of threshold splits on the category's code (the
+  model's internal ordinal code, a whole number) that sends every code where the model sends
+  it: left for the split's categories, right for the feature's other known categories, and the
+  missing values' side for a missing value, a negative code or a category unknown at fit;
+  what hangs below is copied under each of its pieces.
+
+Interventional Shapley values depend only on what the trees compute, not on how they are
+drawn, so these are the exact values of the model's raw score (log-odds of a binary
+classifier, each class's softmax score, a regressor's value), checked row by row like every
+fast explainer's. Thresholds and codes go through ``SplitCodes`` so that shap's float32
+thresholds compare as the model's float64 ones do. Each class gets an explainer of its own:
+one explainer of every class's trees at once computes every class on every tree, three times
+the work for three classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import ensemble
+
+__all__ = [
+    "MAX_TREE_CELLS",
+    "HistGradientTrees",
+    "PerOutputExplainer",
+    "has_categorical_splits",
+    "hist_gradient_trees",
+    "identity_link",
+    "is_hist_gradient_boosting",
+]
+
+#: shap pads every tree to the largest one's node count: trees × that count stays under this
+#: (about 100 MB of shap's arrays), else the model is left to the exact or estimated explainer.
+MAX_TREE_CELLS = 2_000_000
+
+_HIST_GRADIENT_BOOSTING = (
+    ensemble.HistGradientBoostingClassifier,
+    ensemble.HistGradientBoostingRegressor,
+)
+_LEFT, _RIGHT = "left", "right"
+
+
+class _TooLarge(Exception):
+    """The rewritten trees would not fit ``MAX_TREE_CELLS``."""
+
+
+def is_hist_gradient_boosting(final) -> bool:
+    """Whether ``final`` is a fitted scikit-learn histogram gradient boosting model."""
+    return isinstance(final, _HIST_GRADIENT_BOOSTING) and hasattr(final, "_predictors")
+
+
+def has_categorical_splits(final) -> bool:
+    """Whether a histogram gradient boosting model treats any feature as categorical."""
+    categorical = getattr(final, "is_categorical_", None)
+    return categorical is not None and bool(np.any(categorical))
+
+
+def identity_link(final) -> bool:
+    """Whether a histogram gradient boosting regressor predicts its raw score itself (squared,
+    absolute or quantile loss), not ``exp`` of it (Poisson, gamma)."""
+    link = getattr(getattr(final, "_loss", None), "link", None)
+    return type(link).__name__ == "IdentityLink"
+
+
+class HistGradientTrees:
+    """A histogram gradient boosting model's trees, one shap model dictionary per output."""
+
+    def __init__(self, final):
+        self.final = final
+        self.n_outputs = int(final.n_trees_per_iteration_)
+        self.base = np.asarray(final._baseline_prediction, dtype=float).ravel()
+        known, feature_map = final._bin_mapper.make_known_categories_bitsets()
+        self._known, self._feature_map = known, feature_map
+        self.trees: list[list[dict]] = [[] for _ in range(self.n_outputs)]
+        for iteration in final._predictors:
+            for output, predictor in enumerate(iteration):
+                self.trees[output].append(self._read(predictor))
+        largest = max(len(t["features"]) for trees in self.trees for t in trees)
+        if largest * sum(len(trees) for trees in self.trees) > MAX_TREE_CELLS:
+            raise _TooLarge
+
+    def model_inputs(self, rows) -> np.ndarray:
+        """``rows`` as the model's trees read them: its own ordinal codes of categorical
+        columns first (where it has categorical features), as float64."""
+        preprocessor = getattr(self.final, "_preprocessor", None)
+        if preprocessor is not None:
+            rows = preprocessor.transform(rows)
+        return np.asarray(rows, dtype=float)
+
+    def input_order(self, n_columns: int) -> np.ndarray:
+        """For each column the trees read, the position of the column it comes from in the
+        rows the model is given (categorical columns come first)."""
+        categorical = getattr(self.final, "is_categorical_", None)
+        if getattr(self.final, "_preprocessor", None) is None or categorical is None:
+            return np.arange(n_columns)
+        categorical = np.asarray(categorical, dtype=bool)
+        return np.concatenate([np.flatnonzero(categorical), np.flatnonzero(~categorical)])
+
+    def model_dicts(self, thresholds: list[list[np.ndarray]] | None = None) -> list[dict]:
+        """shap's model dictionary of each output; ``thresholds`` replace each tree's."""
+        models = []
+        for output, trees in enumerate(self.trees):
+            if thresholds is not None:
+                trees = [dict(t, thresholds=thresholds[output][i]) for i, t in enumerate(trees)]
+            models.append(
+                {
+                    "trees": trees,
+                    "base_offset": float(self.base[output]),
+                    "tree_output": "raw_value",
+                    "input_dtype": np.float64,
+                    "internal_dtype": np.float64,
+                }
+            )
+        return models
+
+    def _read(self, predictor) -> dict:
+        nodes = predictor.nodes
+        built: dict[str, list] = {key: [] for key in ("l", "r", "d", "f", "t", "v", "w")}
+        budget = MAX_TREE_CELLS
+
+        def new(feature: int, threshold: float, node) -> int:
+            fields = (-1, -1, -1, feature, threshold, node["value"], node["count"])
+            for key, value in zip("lrdftvw", fields, strict=True):
+                built[key].append(value)
+            if len(built["l"]) > budget:
+                raise _TooLarge
+            return len(built["l"]) - 1
+
+        def link(at: int, left: int, right: int, missing: int) -> int:
+            built["l"][at], built["r"][at], built["d"][at] = left, right, missing
+            return at
+
+        def build(index: int) -> int:
+            node = nodes[index]
+            if node["is_leaf"]:
+                return new(-2, 0.0, node)
+            feature = int(node["feature_idx"])
+            if not node["is_categorical"]:
+                at = new(feature, float(node["num_threshold"]), node)
+                left, right = build(int(node["left"])), build(int(node["right"]))
+                return link(at, left, right, left if node["missing_go_to_left"] else right)
+            pieces = self._pieces(predictor, node)
+
+            def chain(part: list[tuple[float, str]]) -> int:
+                if len(part) == 1:
+                    side = part[0][1]
+                    return build(int(node["left"] if side == _LEFT else node["right"]))
+                middle = len(part) // 2
+                at = new(feature, part[middle - 1][0], node)
+                left, right = chain(part[:middle]), chain(part[middle:])
+                return link(at, left, right, left)  # missing: the first piece's side
+
+            return chain(pieces)
+
+        build(0)
+        values = np.asarray(built["v"], dtype=float).reshape(-1, 1)
+        return {
+            "children_left": np.asarray(built["l"], dtype=np.int32),
+            "children_right": np.asarray(built["r"], dtype=np.int32),
+            "children_default": np.asarray(built["d"], dtype=np.int32),
+            "features": np.asarray(built["f"], dtype=np.int32),
+            "thresholds": np.asarray(built["t"], dtype=float),
+            "values": values,
+            "node_sample_weight": np.asarray(built["w"], dtype=float),
+        }
+
+    def _pieces(self, predictor, node) -> list[tuple[float, str]]:
+        """A categorical split as intervals of the code: ``(upper bound, side)``, the first
+        being the missing values' side (codes below 0), the last reaching infinity."""
+        missing = _LEFT if node["missing_go_to_left"] else _RIGHT
+        left = _members(predictor.raw_left_cat_bitsets[node["bitset_idx"]])
+        known = _members(self._known[self._feature_map[node["feature_idx"]]])
+        pieces = [(-0.5, missing)]
+        for code in range(256):  # the model reads a code as one byte (at most 255 categories)
+            side = _LEFT if left[code] else _RIGHT if known[code] else missing
+            if side == pieces[-1][1]:
+                pieces[-1] = (code + 0.5, side)
+            else:
+                pieces.append((code + 0.5, side))
+        if pieces[-1][1] != missing:
+            pieces.append((np.inf, missing))
+        pieces[-1] = (np.inf, pieces[-1][1])
+        return pieces
+
+
+def _members(bitset: np.ndarray) -> np.ndarray:
+    """Which of the codes 0–255 a scikit-learn bitset (eight 32-bit words) holds."""
+    words = np.asarray(bitset, dtype=np.uint32)
+    codes = np.arange(256)
+    return ((words[codes >> 5] >> (codes & 31).astype(np.uint32)) & 1).astype(bool)
+
+
+def hist_gradient_trees(final) -> HistGradientTrees | None:
+    """The trees of a fitted ``HistGradientBoosting*`` model, or None for any other model and
+    for trees too large once rewritten (``MAX_TREE_CELLS``)."""
+    if not is_hist_gradient_boosting(final):
+        return None
+    try:
+        return HistGradientTrees(final)
+    except (_TooLarge, RecursionError):  # RecursionError: a tree deeper than Python's stack
+        return None
+
+
+class PerOutputExplainer:
+    """shap's interventional tree explainers of each output, answering as one: values
+    ``(n, M)`` for one output, ``(n, M, C)`` for several."""
+
+    def __init__(self, explainers: list):
+        self.explainers = explainers
+        expected = [np.ravel(e.expected_value)[0] for e in explainers]
+        self.expected_value = expected[0] if len(expected) == 1 else np.asarray(expected)
+
+    def shap_values(self, rows, check_additivity: bool = False) -> np.ndarray:
+        """The interventional SHAP values of ``rows`` for every output."""
+        values = [
+            np.asarray(e.shap_values(rows, check_additivity=check_additivity))
+            for e in self.explainers
+        ]
+        return values[0] if len(values) == 1 else np.stack(values, axis=-1)
