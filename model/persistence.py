@@ -328,6 +328,17 @@ def _check_tree_indices(estimator, source: str) -> None:
             stack.extend((value, inner) for value in vars(item).values())
 
 
+#: scikit-learn stores every node after its parent; a child at or before its parent can make
+#: a path loop, and the model's prediction (and the explainers' walks) never end.
+_LOOP = "a child stored at or before its parent (a path could loop forever)"
+
+
+def _loops(left, right, split, np) -> bool:
+    """Whether a split node's child is stored at or before the node itself."""
+    at = np.arange(len(left))[split]
+    return bool(np.any((left[split] <= at) | (right[split] <= at)))
+
+
 def _tree_problem(tree, n_features: int, np) -> str | None:
     count = tree.node_count
     left, right, feature = tree.children_left, tree.children_right, tree.feature
@@ -338,6 +349,8 @@ def _tree_problem(tree, n_features: int, np) -> str | None:
         return "a child index outside its nodes"
     if np.any((left < -1) | (right < -1)) or np.any((left[~leaf] <= 0) | (right[~leaf] <= 0)):
         return "a child index outside its nodes"
+    if _loops(left, right, ~leaf, np):
+        return _LOOP
     if np.any((feature[~leaf] < 0) | (feature[~leaf] >= n_features)):
         return "a split on a column the model does not have"
     return None
@@ -349,6 +362,8 @@ def _predictor_problem(predictor, n_features: int | None, np) -> str | None:
     size = len(nodes)
     if np.any((nodes["left"][split] >= size) | (nodes["right"][split] >= size)):
         return "a child index outside its nodes"
+    if _loops(nodes["left"], nodes["right"], split, np):
+        return _LOOP
     if n_features is not None and np.any(nodes["feature_idx"][split] >= n_features):
         return "a split on a column the model does not have"
     categorical = split & (nodes["is_categorical"] != 0)

@@ -413,6 +413,27 @@ def crafted_neighbours(data: bytes) -> bytes:
     return _with_array_changed(data, indices, lambda a: a.__setitem__(0, 10**9))
 
 
+def looping_tree(data: bytes) -> bytes:
+    nodes = _find(_schema(data), "Tree")["content"]["content"]["nodes"]["file"]
+
+    def change(array):
+        leaf = np.flatnonzero(array["left_child"] == -1)[0]
+        array["left_child"][leaf] = leaf  # the leaf becomes a split whose child is itself
+        array["right_child"][leaf] = leaf
+        array["feature"][leaf] = 0
+
+    return _with_array_changed(data, nodes, change)
+
+
+def looping_predictor(data: bytes) -> bytes:
+    nodes = _find(_schema(data), "TreePredictor")["content"]["content"]["nodes"]["file"]
+
+    def change(array):
+        array["left"][np.flatnonzero(array["is_leaf"] == 0)[0]] = 0  # the root, again
+
+    return _with_array_changed(data, nodes, change)
+
+
 def _schema(data: bytes) -> dict:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return json.loads(archive.read("schema.json"))
@@ -425,6 +446,8 @@ def _schema(data: bytes) -> dict:
         ("RandomForestClassifier", crafted_split_column, "a split on a column the model does"),
         ("HistGradientBoostingClassifier", crafted_predictor, "TreePredictor in it has a child"),
         ("KNeighborsClassifier", crafted_neighbours, "KDTree in it has a neighbour index"),
+        ("DecisionTreeClassifier", looping_tree, "Tree in it has a child stored at or before"),
+        ("HistGradientBoostingClassifier", looping_predictor, "has a child stored at or before"),
     ],
 )
 def test_trees_with_indices_outside_their_arrays_are_refused(estimator, craft, expected):
