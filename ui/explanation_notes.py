@@ -21,15 +21,25 @@ __all__ = [
 LOG_ODDS = "log-odds"
 
 
-def scale_note(unit: str | None) -> str | None:
+def scale_note(unit: str | None, task: str | None = None) -> str | None:
     """For values on a boosting model's own score scale (log-odds), what that scale is in
-    plain words; None for probabilities and values."""
+    plain words; None for probabilities and values. A multiclass model has a score for each
+    class (its softmax score), where 0 is not even chances: ``task`` says which."""
     if unit != LOG_ODDS:
         return None
+    exact = (
+        "This is the scale on which this model adds its readings up exactly; in percent they "
+        "could only be approximated."
+    )
+    if task == "multiclass":
+        return (
+            "These bars are on the model's own score scale for this class, not in percent: the "
+            "class with the highest score is predicted, and each +1 multiplies this class's "
+            f"odds against any other class by about 2.7. {exact}"
+        )
     return (
         "These bars are on the model's own score scale, not in percent: 0 means even chances, "
-        "and each +1 multiplies the odds by about 2.7. This is the scale on which this model "
-        "adds its readings up exactly; in percent they could only be approximated."
+        f"and each +1 multiplies the odds by about 2.7. {exact}"
     )
 
 

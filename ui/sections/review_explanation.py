@@ -55,7 +55,7 @@ def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     session.chart(spec)
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
     notes = (
-        explanations.scale_note(explanation.get("unit")),
+        explanations.scale_note(explanation.get("unit"), ctx.meta.get("task")),
         explanations.estimate_note(ctx.meta, explanation),
     )
     for note in notes:

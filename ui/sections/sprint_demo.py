@@ -201,7 +201,11 @@ def honesty(meta, explanation: dict | None = None) -> None:
     """Which scale the values are on, whether they are approximate and by how much, and the
     technical details in an expander."""
     unit = (explanation or {}).get("unit") or meta.get("unit")
-    for note in (explanations.scale_note(unit), explanations.estimate_note(meta, explanation)):
+    notes = (
+        explanations.scale_note(unit, meta.get("task")),
+        explanations.estimate_note(meta, explanation),
+    )
+    for note in notes:
         if note:
             st.caption(formatting.escape_markdown(note))
 
