@@ -252,6 +252,39 @@ def test_a_y_title_longer_than_the_axis_is_wrapped_at_the_usual_size_too():
     assert charts.presented(short, presenter=False) == short
 
 
+def test_an_x_title_wider_than_the_chart_is_wrapped_not_cut():
+    from ui import charts
+    from ui.explanations import waterfall_spec
+
+    # a multiclass target with a named class: the waterfall's title lost its first word
+    title = "how much each reading moves the model's score for tool state being old"
+    spec = {"encoding": {"x": {"field": "v", "title": title}}}
+    lines = charts.presented(spec, presenter=False)["encoding"]["x"]["title"]
+    assert isinstance(lines, list) and len(lines) == 2 and " ".join(lines) == title
+    assert all(len(line) <= charts.X_TITLE_WRAP_NORMAL for line in lines)
+    presented = charts.presented(spec)["encoding"]["x"]["title"]
+    assert all(len(line) <= charts.X_TITLE_WRAP for line in presented)
+    short = {"encoding": {"x": {"field": "v", "title": "how much each reading moves it"}}}
+    assert charts.presented(short, presenter=False) == short
+    # the waterfall drawn: its x title, which sits in a layer
+    meta = {"task": "multiclass", "target": "tool state", "classes": ["new", "old", "worn"]}
+    explanation = {
+        "contributions": {"tool wear (min)": 1.64, "machine type": 0.41},
+        "feature_values": {"tool wear (min)": 119, "machine type": "low"},
+        "base_value": -2.25, "output": -0.2, "unit": "log-odds", "explained_class": "old",
+    }  # fmt: skip
+    shown = charts.presented(waterfall_spec(explanation, meta), presenter=False)
+    titles = [
+        layer["encoding"]["x"]["title"]
+        for layer in shown.get("layer", [shown])
+        if isinstance(layer.get("encoding", {}).get("x", {}).get("title"), list | str)
+    ]
+    assert titles and all(
+        isinstance(t, list) and all(len(line) <= charts.X_TITLE_WRAP_NORMAL for line in t)
+        for t in titles
+    )
+
+
 def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_write_numbers():
     summary = pd.DataFrame(
         {

@@ -43,6 +43,12 @@ TITLE_WRAP = 30
 #: Characters of a y title on one line at the usual text size: a 300-pixel axis holds about
 #: 36 ("moves the chance of wear being new by" was cut after its 36th).
 TITLE_WRAP_NORMAL = 34
+#: Characters of an x title on one line: the waterfall beside the predictions table is about
+#: 420 pixels wide, which holds 66 at the usual size ("how much each reading moves the
+#: model's score for tool state being old", 71, lost its first word) and about 52 in
+#: presenter mode.
+X_TITLE_WRAP_NORMAL = 56
+X_TITLE_WRAP = 44
 UP_COLOR = "#c62828"  # pushes the explained output up
 DOWN_COLOR = "#1565c0"  # pushes it down
 NEUTRAL_COLOR = "#546e7a"
@@ -127,7 +133,7 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
     height).
     """
     if not presenter:
-        return _wrapped_titles(dict(spec), TITLE_WRAP_NORMAL)
+        return _wrapped_titles(dict(spec), TITLE_WRAP_NORMAL, X_TITLE_WRAP_NORMAL)
     size = font_size(True)
 
     def walk(node):
@@ -146,7 +152,7 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
             return [walk(item) for item in node]
         return node
 
-    shown = _wrapped_titles(walk(dict(spec)), TITLE_WRAP)
+    shown = _wrapped_titles(walk(dict(spec)), TITLE_WRAP, X_TITLE_WRAP)
     config = dict(shown.get("config") or {})
     for group, settings in chart_config(presenter=True).items():
         config[group] = {**settings, **(config.get(group) or {})}
@@ -157,20 +163,33 @@ def presented(spec: Mapping, presenter: bool = True) -> dict:
     return shown
 
 
-def _wrapped_titles(node, limit: int):
-    """``node`` with each y axis title longer than ``limit`` characters on two or more
-    lines: a long one is cut at the chart's height."""
+def _wrapped_titles(node, limit: int, x_limit: int):
+    """``node`` with each y axis title longer than ``limit`` characters, and each x axis title
+    longer than ``x_limit``, on two or more lines: a long y title is cut at the chart's
+    height, a long x title at its width."""
     if isinstance(node, list):
-        return [_wrapped_titles(item, limit) for item in node]
+        return [_wrapped_titles(item, limit, x_limit) for item in node]
     if not isinstance(node, dict):
         return node
     out = {
-        k: v if k in ("data", "datasets") else _wrapped_titles(v, limit) for k, v in node.items()
+        k: v if k in ("data", "datasets") else _wrapped_titles(v, limit, x_limit)
+        for k, v in node.items()
     }
-    y = (out.get("encoding") or {}).get("y") if isinstance(out.get("encoding"), dict) else None
-    if isinstance(y, dict) and isinstance(y.get("title"), str) and len(y["title"]) > limit:
-        lines = _balanced_lines(y["title"], limit)
-        out["encoding"] = {**out["encoding"], "y": {**y, "title": lines}}
+    encoding = out.get("encoding")
+    if not isinstance(encoding, dict):
+        return out
+    for channel, most in (("y", limit), ("x", x_limit)):
+        axis = encoding.get(channel)
+        if (
+            isinstance(axis, dict)
+            and isinstance(axis.get("title"), str)
+            and len(axis["title"]) > most
+        ):
+            encoding = {
+                **encoding,
+                channel: {**axis, "title": _balanced_lines(axis["title"], most)},
+            }
+    out["encoding"] = encoding
     return out
 
 
