@@ -21,6 +21,9 @@ explainer once for every row; ``model.explain`` computes its values and checks t
   (each class's softmax score) for classifiers with more than
   ``MAX_EXACT_PROBABILITY_FEATURES`` source features (fewer: the exact explainer, in
   probability), in value for regressors whose prediction is their trees' sum;
+- scikit-learn classic gradient boosting classifiers of several classes with more than
+  ``MAX_EXACT_PROBABILITY_FEATURES`` source features: the same, on its trees read by
+  ``model.hist_gradient_trees.GradientBoostingTrees`` (shap refuses the model), in log-odds;
 - a linear regression: shap ``LinearExplainer`` (value).
 
 Why not shap's probability output for boosting classifiers: for each background row it
@@ -88,6 +91,7 @@ from model.explain_boosting import (
 from model.explain_columns import as_float_array, source_columns
 from model.hist_gradient_trees import (
     PerOutputExplainer,
+    gradient_boosting_trees,
     has_categorical_splits,
     hist_gradient_trees,
     identity_link,
@@ -204,7 +208,10 @@ def fast_explainer(
     if is_hist_gradient_boosting(final) and (
         has_categorical_splits(final) or task not in (BINARY, REGRESSION)
     ):  # shap reads neither its categorical splits nor every class's trees
-        return _hist_gradient(estimator, final, Z, Z_background, sources, features, task)
+        if task == REGRESSION and not identity_link(final):
+            return None  # its prediction is exp of what its trees add up to
+        trees = None if _exact_in_probability(task, sources) else hist_gradient_trees(final)
+        return _read_trees(estimator, final, trees, Z, Z_background, sources, features, task)
     if library is not None:
         return _boosting_explainer(
             estimator, final, library, Z, Z_background, sources, features, task
@@ -220,6 +227,10 @@ def fast_explainer(
         return FastExplainer(
             shap.TreeExplainer(final), PATH_DEPENDENT_TREE, unit, Z, sources, features
         )
+    if isinstance(final, ensemble.GradientBoostingClassifier) and task not in (BINARY, REGRESSION):
+        # shap refuses classic gradient boosting of several classes
+        trees = None if _few_sources(sources) else gradient_boosting_trees(final, Z_background)
+        return _read_trees(estimator, final, trees, Z, Z_background, sources, features, task)
     if isinstance(final, _BOOSTED_CLASSIFIERS):
         if task != BINARY or _few_sources(sources):
             return None  # the exact explainer, in probability
@@ -376,17 +387,18 @@ def _interventional(
     )
 
 
-def _hist_gradient(
-    estimator, final, Z, Z_background, sources, features, task
+def _exact_in_probability(task: str, sources: list[str]) -> bool:
+    """Whether a boosting classifier gets the exact explainer in probability instead."""
+    return task != REGRESSION and _few_sources(sources)
+
+
+def _read_trees(
+    estimator, final, trees, Z, Z_background, sources, features, task
 ) -> FastExplainer | None:
-    """shap's interventional tree explainer on a histogram gradient boosting model's trees as
-    ``model.hist_gradient_trees`` reads them (categorical splits, every class): exact in
-    log-odds (each class's softmax score) for a classifier, in value for a regressor."""
-    if task != REGRESSION and _few_sources(sources):
-        return None  # the exact explainer, in probability
-    if task == REGRESSION and not identity_link(final):
-        return None  # its prediction is exp of what its trees add up to
-    trees = hist_gradient_trees(final)
+    """shap's interventional tree explainer on a scikit-learn boosting model's trees as
+    ``model.hist_gradient_trees`` reads them (``trees``; None: no fast explainer), one per
+    output: exact in log-odds (each class's softmax score) for a classifier, in value for a
+    regressor."""
     if trees is None:
         return None
     import shap
@@ -398,7 +410,7 @@ def _hist_gradient(
         np.concatenate([t["features"] for t in every]),
         np.concatenate([t["children_left"] for t in every]) >= 0,
         len(order),
-        float32_inputs=False,
+        float32_inputs=trees.float32_inputs,
     )
     ends = np.cumsum([len(t["thresholds"]) for t in every])
     recoded = np.split(codes.thresholds, ends[:-1])
@@ -442,9 +454,9 @@ def _offsets(groups: list[list]):
 
 
 def _raw_scores(final, rows) -> np.ndarray:
-    """A scikit-learn histogram gradient boosting classifier's raw scores ``(n, C)``: the
-    log-odds of a binary one, each class's softmax score of a multiclass one."""
-    return np.asarray(final._raw_predict(rows), dtype=float).reshape(len(rows), -1)
+    """A scikit-learn gradient boosting classifier's raw scores ``(n, C)``: the log-odds of a
+    binary one, each class's softmax score of a multiclass one."""
+    return np.asarray(final.decision_function(rows), dtype=float).reshape(len(rows), -1)
 
 
 def _legacy_probability(final, Z, Z_background, sources, features) -> FastExplainer | None:

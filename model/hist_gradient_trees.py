@@ -1,5 +1,6 @@
-"""scikit-learn's histogram gradient boosting as trees shap's interventional explainer reads
-exactly: categorical splits and every class of a multiclass model included.
+"""scikit-learn's gradient boosting as trees shap's interventional explainer reads exactly:
+histogram boosting's categorical splits and every class of a multiclass model included, and
+classic gradient boosting of several classes (``GradientBoostingTrees``), which shap refuses.
 
 shap reads a ``HistGradientBoosting*`` model's numeric splits only, ignoring its splits on a
 set of categories (``categorical_features``, by default every pandas ``category`` column), and
@@ -34,6 +35,8 @@ __all__ = [
     "MAX_TREE_CELLS",
     "HistGradientTrees",
     "PerOutputExplainer",
+    "GradientBoostingTrees",
+    "gradient_boosting_trees",
     "has_categorical_splits",
     "hist_gradient_trees",
     "identity_link",
@@ -75,6 +78,8 @@ def identity_link(final) -> bool:
 
 class HistGradientTrees:
     """A histogram gradient boosting model's trees, one shap model dictionary per output."""
+
+    float32_inputs = False  # it compares float64 values with float64 thresholds
 
     def __init__(self, final):
         self.final = final
@@ -228,3 +233,72 @@ class PerOutputExplainer:
             for e in self.explainers
         ]
         return values[0] if len(values) == 1 else np.stack(values, axis=-1)
+
+
+class GradientBoostingTrees:
+    """A classic ``GradientBoostingClassifier`` of several classes, one shap model dictionary
+    per class: shap refuses such a model ("only supported for binary classification").
+
+    Each class's trees (``estimators_[:, k]``) are read with their leaves scaled by the
+    learning rate, and the base is the raw score the model starts from (its ``init``
+    estimator's, the same on every row for the default prior). The model compares float32
+    values with float64 thresholds (``float32_inputs``).
+    """
+
+    float32_inputs = True
+
+    def __init__(self, final, base: np.ndarray):
+        self.final = final
+        self.base = np.asarray(base, dtype=float)
+        self.n_outputs = len(self.base)
+        scale = float(final.learning_rate)
+        self.trees = [
+            [_sklearn_tree(stage.tree_, scale) for stage in final.estimators_[:, k]]
+            for k in range(self.n_outputs)
+        ]
+
+    def model_inputs(self, rows) -> np.ndarray:
+        """``rows`` as float64 (the comparisons go through float32 in ``SplitCodes``)."""
+        return np.asarray(rows, dtype=float)
+
+    def input_order(self, n_columns: int) -> np.ndarray:
+        """The trees read the columns in the order the model is given them."""
+        return np.arange(n_columns)
+
+    def model_dicts(self, thresholds: list[list[np.ndarray]] | None = None) -> list[dict]:
+        """shap's model dictionary of each class; ``thresholds`` replace each tree's."""
+        return HistGradientTrees.model_dicts(self, thresholds)
+
+
+def _sklearn_tree(tree, scale: float) -> dict:
+    """A scikit-learn regression tree in shap's dictionary format, its leaves times
+    ``scale``; a missing value goes where the tree sends it (left if it does not say)."""
+    left, right = tree.children_left, tree.children_right
+    missing_left = getattr(tree, "missing_go_to_left", np.ones(len(left), dtype=bool))
+    return {
+        "children_left": np.asarray(left, dtype=np.int32),
+        "children_right": np.asarray(right, dtype=np.int32),
+        "children_default": np.where(np.asarray(missing_left, dtype=bool), left, right).astype(
+            np.int32
+        ),
+        "features": np.where(left >= 0, tree.feature, -2).astype(np.int32),
+        "thresholds": np.asarray(tree.threshold, dtype=float),
+        "values": np.asarray(tree.value[:, 0, 0], dtype=float).reshape(-1, 1) * scale,
+        "node_sample_weight": np.asarray(tree.weighted_n_node_samples, dtype=float),
+    }
+
+
+def gradient_boosting_trees(final, background) -> GradientBoostingTrees | None:
+    """The trees of a fitted multiclass ``GradientBoostingClassifier``, or None for any other
+    model and for one whose starting raw score varies from row to row (an ``init``
+    estimator other than the prior), which no base value can stand for."""
+    if not isinstance(final, ensemble.GradientBoostingClassifier) or not hasattr(
+        final, "estimators_"
+    ):
+        return None
+    if final.estimators_.shape[1] < 2:
+        return None
+    start = np.asarray(final._raw_predict_init(np.asarray(background, dtype=np.float32)))
+    if not np.all(start == start[:1]):
+        return None
+    return GradientBoostingTrees(final, start[0])
