@@ -220,8 +220,23 @@ def prototype_outcome(proto, threshold: float | None = None):
 
 
 # -- words --------------------------------------------------------------------------------------
+#: Words after which a noun phrase's head noun has ended ("rows in the demo set").
+_PREPOSITIONS = frozenset({"in", "of", "from", "on", "with", "at", "for", "by"})
+
+
 def _singular(noun: str) -> str:
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    """One of ``noun``: ``machines`` → ``machine``, ``rows in the demo set`` → ``row in the
+    demo set``, ``boxes`` → ``box``, ``batteries`` → ``battery``."""
+    words = noun.split(" ")
+    head = next((i - 1 for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words) - 1)
+    word = words[head]
+    if word.endswith("ies") and len(word) > 3:
+        words[head] = word[:-3] + "y"
+    elif word.endswith(("ches", "shes", "xes", "sses")):
+        words[head] = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss"):
+        words[head] = word[:-1]
+    return " ".join(words)
 
 
 def _lower(name: str) -> str:

@@ -66,6 +66,19 @@ def test_names_of_several_words_are_quoted_and_one_alarm_is_singular():
     )
 
 
+def test_one_of_a_noun_phrase_is_singular_in_its_head_noun():
+    # Present said "1 other rows in the demo set wrongly called worn"
+    result = multiclass_outcome(["new", "worn", "worn"], ["worn", "worn", "worn"], ["new", "worn"])
+    sentences = outcome_sentences(result, None, "rows in the demo set")
+    assert "1 other row in the demo set wrongly called worn." in sentences[-1]
+    binary = binary_outcome(["y", "n"], ["y", "y"], "y", "n")
+    text = outcome_sentence(binary, {"y": "Failure", "n": "Healthy"}, "rows in the demo set")
+    assert text.endswith("1 false alarm among the 1 healthy row in the demo set.")
+    for plural, one in [("machines", "machine"), ("boxes", "box"), ("batteries", "battery"),
+                        ("glass", "glass"), ("demo rows", "demo row")]:  # fmt: skip
+        assert model.outcomes._singular(plural) == one
+
+
 def test_one_word_names_read_as_nouns_or_adjectives():
     result = binary_outcome(["f", "f", "h", "h"], ["f", "h", "f", "h"], "f", "h")
     assert outcome_sentence(result, {"f": "Defect", "h": "Healthy"}, "parts") == (
