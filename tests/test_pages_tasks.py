@@ -165,3 +165,17 @@ def test_a_regression_verdict_stores_the_corrected_value(regression_workspace, o
     at.switch_page("pages/feedback.py").run()
     assert not at.exception and not at.error
     assert np.isfinite(float(stored.iloc[0]["corrected_label"]))
+
+
+@pytest.mark.parametrize("task", ["regression", "multiclass"])
+def test_no_threshold_is_mentioned_where_the_model_has_none(
+    task, regression_workspace, multiclass_workspace, open_app
+):
+    # only a binary model has an alarm threshold; the Bake-off and Present spoke of one
+    workspace = regression_workspace if task == "regression" else multiclass_workspace
+    bake_off = _page_text(open_app(workspace, page="bake_off"))
+    assert "monthly total is what it costs to own" in bake_off
+    present = _page_text(open_app(workspace, page="present"))
+    assert "Counted as on the Bake-off" in present
+    assert "threshold" not in bake_off.split("Recommendation.")[1].split("Record the decision")[0]
+    assert "threshold" not in present

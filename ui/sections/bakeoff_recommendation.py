@@ -17,10 +17,11 @@ def show(ctx: BakeoffContext) -> None:
     with st.container(border=True):
         st.markdown(f"**Recommendation.** {escape(ctx.recommendation.text)}")
         at = "the thresholds set below" if ctx.moved else "its cheapest threshold"
+        at = f", each at {at}" if ctx.task == "binary" else ""  # only binary has a threshold
         st.caption(
             escape(
                 "Each prototype's monthly total is what it costs to own (hosting, retraining, "
-                f"maintenance) plus what its errors cost, each at {at}; the intervals come "
+                f"maintenance) plus what its errors cost{at}; the intervals come "
                 f"from resampling the {ctx.attrs['n_rows']:,} demo {ctx.noun}."
             )
         )

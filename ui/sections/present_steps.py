@@ -110,10 +110,12 @@ def headline(ctx: PresentContext) -> None:
     )  # fmt: skip
     figures[1].metric("Running it costs a month", _money(cost.running, currency))
     figures[2].metric("Total a month", _money(cost.total, currency))
-    st.caption(
+    counted = (  # only a binary model has an alarm threshold to choose
         "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
-        "from the workspace's cost assumptions."
+        if proto.task == "binary"
+        else "Counted as on the Bake-off; the costs come "
     )
+    st.caption(counted + "from the workspace's cost assumptions.")
     note = example_assumptions_note(ctx.path, proto.task, formatting.positive_noun(proto.meta))
     if note:  # the room must not take placeholder money for the business's
         st.warning(escape(note))
