@@ -179,3 +179,12 @@ def test_no_threshold_is_mentioned_where_the_model_has_none(
     assert "Counted as on the Bake-off" in present
     assert "threshold" not in bake_off.split("Recommendation.")[1].split("Record the decision")[0]
     assert "threshold" not in present
+
+
+def test_bake_off_cards_leave_room_for_a_column_per_class():
+    # three cards of a three-class sprint cut the last class's column off at 1280 pixels
+    from ui.sections.bakeoff_outcomes import PER_ROW, cards_per_row
+
+    assert cards_per_row("binary", 2) == cards_per_row("regression", 0) == PER_ROW
+    assert cards_per_row("multiclass", 3) == 2
+    assert cards_per_row("multiclass", 5) == 1 and cards_per_row("multiclass", 40) == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from model.metrics import BINARY, REGRESSION
+from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import outcome_sentence, outcome_sentences
 from ui import bakeoff_tables, cached, formatting
 from ui.formatting import escape_markdown as escape
@@ -26,11 +26,21 @@ def show(ctx: BakeoffContext) -> None:
         others = cached.sprint_outcomes(ctx.path, ctx.sprint, ctx.stamp)
     costs = {c.name: c for c in ctx.costs}
     names = sorted(ctx.prototypes, key=lambda n: n != ctx.mvp)
-    for start in range(0, len(names), PER_ROW):
-        row = names[start : start + PER_ROW]
-        for column, name in zip(st.columns(PER_ROW), row, strict=False):
+    per_row = cards_per_row(ctx.task, len(ctx.metas[names[0]].get("classes") or []))
+    for start in range(0, len(names), per_row):
+        row = names[start : start + per_row]
+        for column, name in zip(st.columns(per_row), row, strict=False):
             with column.container(border=True):
                 _card(ctx, name, costs.get(name), others.get(name))
+
+
+def cards_per_row(task: str, n_classes: int) -> int:
+    """Cards side by side: ``PER_ROW``, but a multiclass card's table of counts has a column
+    per class and a third of a 1280-pixel page holds about three: two cards a row for three
+    classes (a third card cut the last class's column off), one for more."""
+    if task != MULTICLASS:
+        return PER_ROW
+    return max(1, min(PER_ROW, 8 // (n_classes + 1)))
 
 
 def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
