@@ -210,6 +210,30 @@ def test_the_monthly_cost_spec_validates_and_its_parts_add_up_to_each_total(smal
         assert (parts["formula"].str.len() > 0).all()
 
 
+def test_money_axes_read_0_as_0_and_billions_as_b():
+    # Vega gave every tick the largest one's prefix: "$0M"; and SI's "G" for billions
+    import re
+
+    vl_convert = pytest.importorskip("vl_convert")
+    from ui.bakeoff_charts import money_axis
+
+    def ticks(amounts: list[float], currency: str) -> list[str]:
+        spec = {
+            "data": {"values": [{"a": a, "p": str(i)} for i, a in enumerate(amounts)]},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "a", "type": "quantitative", "axis": money_axis(currency)},
+                "y": {"field": "p", "type": "nominal", "axis": None},
+            },
+        }
+        svg = vl_convert.vegalite_to_svg(spec)
+        return re.findall(r"<text[^>]*>([^<]*)</text>", svg)[:-1]  # the axis title last
+
+    assert ticks([0, 910_000], "USD") == ["$0", "$0.2M", "$0.4M", "$0.6M", "$0.8M", "$1M"]
+    assert ticks([0, 2.4e9], "USD") == ["$0", "$0.5B", "$1B", "$1.5B", "$2B"]
+    assert ticks([0, 910_000], "CHF")[0] == "0"
+
+
 def test_presented_lifts_every_font_size_and_keeps_the_chart_otherwise():
     from ui import charts
 

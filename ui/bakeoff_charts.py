@@ -452,6 +452,17 @@ def monthly_cost_data(
     return pd.DataFrame(rows, columns=columns)
 
 
+def money_axis(currency: str) -> dict:
+    """An axis of money in SI units ("$0.2M"), with 0 as "$0" (Vega gives every tick the
+    largest tick's prefix: "$0M") and billions as "B", not SI's "G"."""
+    symbol = "$" if currency == "USD" else ""
+    return {
+        "format": f"{symbol}~s",
+        "tickCount": 6,
+        "labelExpr": f"datum.value == 0 ? '{symbol}0' : replace(datum.label, 'G', 'B')",
+    }
+
+
 def monthly_cost_spec(
     owned: dict[str, dict], errors: dict[str, ErrorCost | None], mvp: str | None
 ) -> dict:
@@ -475,7 +486,7 @@ def monthly_cost_spec(
                 "type": "quantitative",
                 "stack": "zero",
                 "title": f"A month ({currency})",
-                "axis": {"format": "$~s" if currency == "USD" else "~s", "tickCount": 6},
+                "axis": money_axis(currency),
             },
             "color": {
                 "field": "part",
