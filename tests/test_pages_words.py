@@ -400,7 +400,7 @@ def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():
     # a multiclass model's score of a class: 0 is not even chances there
     multiclass = explanations.scale_note("log-odds", "multiclass")
     assert "even chances" not in multiclass and "highest score is predicted" in multiclass
-    assert "model's own score scale for this class" in multiclass and not JARGON.search(multiclass)
+    assert "own scale of a class's score" in multiclass and not JARGON.search(multiclass)
     meta = {"estimator": "LGBMClassifier()", "explainer": "lightgbm", "unit": "log-odds",
             "task": "binary", "explained_classes": ["1"],
             "class_names": {"1": "Failure"}}  # fmt: skip

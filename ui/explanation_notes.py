@@ -33,9 +33,9 @@ def scale_note(unit: str | None, task: str | None = None) -> str | None:
     )
     if task == "multiclass":
         return (
-            "These bars are on the model's own score scale for this class, not in percent: the "
-            "class with the highest score is predicted, and each +1 multiplies this class's "
-            f"odds against any other class by about 2.7. {exact}"
+            "These bars are on the model's own scale of a class's score, not in percent: the "
+            "class with the highest score is predicted, and each +1 multiplies a class's odds "
+            f"against any other class by about 2.7. {exact}"
         )
     return (
         "These bars are on the model's own score scale, not in percent: 0 means even chances, "
