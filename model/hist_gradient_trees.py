@@ -28,6 +28,8 @@ the work for three classes.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from sklearn import ensemble
 
@@ -51,7 +53,10 @@ _HIST_GRADIENT_BOOSTING = (
     ensemble.HistGradientBoostingClassifier,
     ensemble.HistGradientBoostingRegressor,
 )
-_LEFT, _RIGHT = "left", "right"
+
+
+#: Models already read: the model → (its ``_predictors`` when read, the reading).
+_READ: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 class _TooLarge(Exception):
@@ -82,7 +87,9 @@ class HistGradientTrees:
     float32_inputs = False  # it compares float64 values with float64 thresholds
 
     def __init__(self, final):
-        self.final = final
+        # Not the model itself: the reading is cached per model (``hist_gradient_trees``).
+        self._preprocessor = getattr(final, "_preprocessor", None)
+        self._categorical = getattr(final, "is_categorical_", None)
         self.n_outputs = int(final.n_trees_per_iteration_)
         self.base = np.asarray(final._baseline_prediction, dtype=float).ravel()
         known, feature_map = final._bin_mapper.make_known_categories_bitsets()
@@ -98,18 +105,16 @@ class HistGradientTrees:
     def model_inputs(self, rows) -> np.ndarray:
         """``rows`` as the model's trees read them: its own ordinal codes of categorical
         columns first (where it has categorical features), as float64."""
-        preprocessor = getattr(self.final, "_preprocessor", None)
-        if preprocessor is not None:
-            rows = preprocessor.transform(rows)
+        if self._preprocessor is not None:
+            rows = self._preprocessor.transform(rows)
         return np.asarray(rows, dtype=float)
 
     def input_order(self, n_columns: int) -> np.ndarray:
         """For each column the trees read, the position of the column it comes from in the
         rows the model is given (categorical columns come first)."""
-        categorical = getattr(self.final, "is_categorical_", None)
-        if getattr(self.final, "_preprocessor", None) is None or categorical is None:
+        if self._preprocessor is None or self._categorical is None:
             return np.arange(n_columns)
-        categorical = np.asarray(categorical, dtype=bool)
+        categorical = np.asarray(self._categorical, dtype=bool)
         return np.concatenate([np.flatnonzero(categorical), np.flatnonzero(~categorical)])
 
     def model_dicts(self, thresholds: list[list[np.ndarray]] | None = None) -> list[dict]:
@@ -131,19 +136,26 @@ class HistGradientTrees:
 
     def _read(self, predictor) -> dict:
         nodes = predictor.nodes
-        built: dict[str, list] = {key: [] for key in ("l", "r", "d", "f", "t", "v", "w")}
-        budget = MAX_TREE_CELLS
+        split = nodes["is_leaf"] == 0
+        if not np.any(nodes["is_categorical"][split]):
+            return _numeric_tree(nodes, split)
+        left_of, right_of, missing_of, feature_of, threshold_of = [], [], [], [], []
+        value_of, weight_of = [], []
 
         def new(feature: int, threshold: float, node) -> int:
-            fields = (-1, -1, -1, feature, threshold, node["value"], node["count"])
-            for key, value in zip("lrdftvw", fields, strict=True):
-                built[key].append(value)
-            if len(built["l"]) > budget:
+            left_of.append(-1)
+            right_of.append(-1)
+            missing_of.append(-1)
+            feature_of.append(feature)
+            threshold_of.append(threshold)
+            value_of.append(node["value"])
+            weight_of.append(node["count"])
+            if len(left_of) > MAX_TREE_CELLS:
                 raise _TooLarge
-            return len(built["l"]) - 1
+            return len(left_of) - 1
 
         def link(at: int, left: int, right: int, missing: int) -> int:
-            built["l"][at], built["r"][at], built["d"][at] = left, right, missing
+            left_of[at], right_of[at], missing_of[at] = left, right, missing
             return at
 
         def build(index: int) -> int:
@@ -157,10 +169,9 @@ class HistGradientTrees:
                 return link(at, left, right, left if node["missing_go_to_left"] else right)
             pieces = self._pieces(predictor, node)
 
-            def chain(part: list[tuple[float, str]]) -> int:
+            def chain(part: list[tuple[float, bool]]) -> int:
                 if len(part) == 1:
-                    side = part[0][1]
-                    return build(int(node["left"] if side == _LEFT else node["right"]))
+                    return build(int(node["left"] if part[0][1] else node["right"]))
                 middle = len(part) // 2
                 at = new(feature, part[middle - 1][0], node)
                 left, right = chain(part[:middle]), chain(part[middle:])
@@ -169,34 +180,45 @@ class HistGradientTrees:
             return chain(pieces)
 
         build(0)
-        values = np.asarray(built["v"], dtype=float).reshape(-1, 1)
         return {
-            "children_left": np.asarray(built["l"], dtype=np.int32),
-            "children_right": np.asarray(built["r"], dtype=np.int32),
-            "children_default": np.asarray(built["d"], dtype=np.int32),
-            "features": np.asarray(built["f"], dtype=np.int32),
-            "thresholds": np.asarray(built["t"], dtype=float),
-            "values": values,
-            "node_sample_weight": np.asarray(built["w"], dtype=float),
+            "children_left": np.asarray(left_of, dtype=np.int32),
+            "children_right": np.asarray(right_of, dtype=np.int32),
+            "children_default": np.asarray(missing_of, dtype=np.int32),
+            "features": np.asarray(feature_of, dtype=np.int32),
+            "thresholds": np.asarray(threshold_of, dtype=float),
+            "values": np.asarray(value_of, dtype=float).reshape(-1, 1),
+            "node_sample_weight": np.asarray(weight_of, dtype=float),
         }
 
-    def _pieces(self, predictor, node) -> list[tuple[float, str]]:
-        """A categorical split as intervals of the code: ``(upper bound, side)``, the first
-        being the missing values' side (codes below 0), the last reaching infinity."""
-        missing = _LEFT if node["missing_go_to_left"] else _RIGHT
+    def _pieces(self, predictor, node) -> list[tuple[float, bool]]:
+        """A categorical split as intervals of the code: ``(upper bound, goes left)``, the
+        first being the missing values' side (codes below 0), the last reaching infinity."""
+        missing = bool(node["missing_go_to_left"])
         left = _members(predictor.raw_left_cat_bitsets[node["bitset_idx"]])
         known = _members(self._known[self._feature_map[node["feature_idx"]]])
-        pieces = [(-0.5, missing)]
-        for code in range(256):  # the model reads a code as one byte (at most 255 categories)
-            side = _LEFT if left[code] else _RIGHT if known[code] else missing
-            if side == pieces[-1][1]:
-                pieces[-1] = (code + 0.5, side)
-            else:
-                pieces.append((code + 0.5, side))
-        if pieces[-1][1] != missing:
-            pieces.append((np.inf, missing))
-        pieces[-1] = (np.inf, pieces[-1][1])
-        return pieces
+        # each code's side, the model reading a code as one byte (at most 255 categories),
+        # between a piece below 0 and one above 255 on the missing values' side
+        sides = np.concatenate(
+            [[missing], np.where(known & ~left, False, left | (~known & missing)), [missing]]
+        )
+        ends = np.flatnonzero(sides[1:] != sides[:-1])  # last code of each piece but the last
+        bounds = [float(end) - 0.5 for end in ends] + [np.inf]  # code c ends at c + 0.5
+        return [(bound, bool(sides[end])) for bound, end in zip(bounds, [*ends, -1], strict=True)]
+
+
+def _numeric_tree(nodes, split: np.ndarray) -> dict:
+    """A tree of numeric splits only, read node for node (its own numbering)."""
+    left = np.where(split, nodes["left"], -1).astype(np.int32)
+    right = np.where(split, nodes["right"], -1).astype(np.int32)
+    return {
+        "children_left": left,
+        "children_right": right,
+        "children_default": np.where(nodes["missing_go_to_left"] != 0, left, right),
+        "features": np.where(split, nodes["feature_idx"], -2).astype(np.int32),
+        "thresholds": np.where(split, nodes["num_threshold"], 0.0).astype(float),
+        "values": np.asarray(nodes["value"], dtype=float).reshape(-1, 1),
+        "node_sample_weight": np.asarray(nodes["count"], dtype=float),
+    }
 
 
 def _members(bitset: np.ndarray) -> np.ndarray:
@@ -211,10 +233,17 @@ def hist_gradient_trees(final) -> HistGradientTrees | None:
     for trees too large once rewritten (``MAX_TREE_CELLS``)."""
     if not is_hist_gradient_boosting(final):
         return None
+    # Each row explained on demand asks again: read once per fitted model (a refit makes
+    # a new ``_predictors``).
+    read = _READ.get(final)
+    if read is not None and read[0] is final._predictors:
+        return read[1]
     try:
-        return HistGradientTrees(final)
+        trees = HistGradientTrees(final)
     except (_TooLarge, RecursionError):  # RecursionError: a tree deeper than Python's stack
-        return None
+        trees = None
+    _READ[final] = (final._predictors, trees)
+    return trees
 
 
 class PerOutputExplainer:
@@ -248,7 +277,6 @@ class GradientBoostingTrees:
     float32_inputs = True
 
     def __init__(self, final, base: np.ndarray):
-        self.final = final
         self.base = np.asarray(base, dtype=float)
         self.n_outputs = len(self.base)
         scale = float(final.learning_rate)

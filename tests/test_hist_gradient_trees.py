@@ -10,6 +10,8 @@ same way.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,6 +172,7 @@ def test_a_categorical_model_in_a_pipeline_is_explained_by_its_source_columns():
 def test_trees_too_large_once_rewritten_are_left_to_the_other_explainers(binary, monkeypatch):
     model, X = binary
     monkeypatch.setattr(hist_gradient_trees, "MAX_TREE_CELLS", 100)
+    monkeypatch.setattr(hist_gradient_trees, "_READ", weakref.WeakKeyDictionary())
     assert hist_gradient_trees.hist_gradient_trees(model) is None
     assert fast_explainer(model, X, X.iloc[:20], "binary") is None
 
@@ -206,3 +209,17 @@ def test_classic_gradient_boosting_starting_from_a_fitted_model_is_left_to_the_o
     )
     assert hist_gradient_trees.gradient_boosting_trees(model, X.iloc[:20]) is None
     assert fast_explainer(model, X, X.iloc[:20], "multiclass") is None
+
+
+def test_a_model_is_read_once_and_again_after_a_refit():
+    # rows explained on demand ask for the reading each time; a notebook may refit the object
+    X = machines(300)
+    y = np.where(risk(X) > 0.5, "fails", "runs")
+    model = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
+    first = hist_gradient_trees.hist_gradient_trees(model)
+    assert hist_gradient_trees.hist_gradient_trees(model) is first
+    model.fit(X, y[::-1])
+    again = hist_gradient_trees.hist_gradient_trees(model)
+    assert again is not first
+    result = explain_estimator(model, X, X.iloc[:30], "binary", 2, n_jobs=1)
+    assert result.methods == {INTERVENTIONAL_TREE: len(X)}  # the refit model's trees
