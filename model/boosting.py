@@ -26,6 +26,7 @@ __all__ = [
     "LightGBMTextClassifier",
     "LightGBMTextRegressor",
     "MissingLibraryError",
+    "category_text",
     "load_native_model",
     "require",
     "with_model_categories",
@@ -123,12 +124,12 @@ def with_model_categories(estimator, X: pd.DataFrame) -> pd.DataFrame:
         if column in X.columns and not isinstance(X[column].dtype, pd.CategoricalDtype):
             values = X[column]
             if known and all(isinstance(v, str) for v in known):
-                values = values.astype(object).map(_as_text, na_action="ignore")
+                values = values.astype(object).map(category_text, na_action="ignore")
             X[column] = pd.Categorical(values, categories=known or None)
     return X
 
 
-def _as_text(value) -> str:
+def category_text(value) -> str:
     """A value as the text of a category: a CSV's whole numbers read as floats (a column
     with a gap) as the whole numbers they were written as, ``2.0`` as ``"2"``."""
     if isinstance(value, float | np.floating) and float(value).is_integer():

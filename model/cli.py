@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -146,12 +147,14 @@ def _export_verbs(verbs) -> None:
     training.add_argument("--lead", metavar="NAME", help="lead reviewer (with --rule lead)")
 
 
-def read_data_file(path: Path, target: str, id_column: str | None):
+def read_data_file(path: Path, target: str, id_column: str | None, text: Sequence[str] = ()):
     """Read demo rows from CSV or Parquet; return ``(X, y)`` with the row ids as index.
 
     Ids are text exactly as written: a CSV's ``00001``, ``NA`` or ``null`` stay themselves,
     and a Parquet file's integer ids become their decimal text. An empty, missing, duplicate
-    or over-long id is refused.
+    or over-long id is refused. The CSV's columns named in ``text`` are read as text as
+    written (``007`` stays ``"007"``; missing values stay missing): the model encoded them
+    as text (``model.model_columns.text_columns``).
     """
     if not path.is_file():
         raise ValueError(f"data file {path} does not exist")
@@ -159,7 +162,7 @@ def read_data_file(path: Path, target: str, id_column: str | None):
     if suffix not in {".csv", ".parquet", ".pq"}:
         raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
     try:
-        frame = _read_csv(path, id_column) if suffix == ".csv" else pd.read_parquet(path)
+        frame = _read_csv(path, id_column, text) if suffix == ".csv" else pd.read_parquet(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
         raise ValueError(f"data file {path.name} cannot be read: {error}") from None
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types for damaged files
@@ -179,15 +182,18 @@ def read_data_file(path: Path, target: str, id_column: str | None):
     return frame, y
 
 
-def _read_csv(path: Path, id_column: str | None) -> pd.DataFrame:
+def _read_csv(path: Path, id_column: str | None, text: Sequence[str] = ()) -> pd.DataFrame:
+    columns = pd.read_csv(path, nrows=0).columns
+    as_text = {column: str for column in text if column in columns and column != id_column}
     if id_column is None:
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype=as_text)
     from pandas._libs.parsers import STR_NA_VALUES  # what read_csv reads as missing
 
-    columns = pd.read_csv(path, nrows=0).columns
     # Every column but the id keeps read_csv's missing values; the id is text as written.
     missing = {column: sorted(STR_NA_VALUES) for column in columns if column != id_column}
-    return pd.read_csv(path, dtype={id_column: str}, keep_default_na=False, na_values=missing)
+    return pd.read_csv(
+        path, dtype={**as_text, id_column: str}, keep_default_na=False, na_values=missing
+    )
 
 
 def _id_text(ids: pd.Series, where: str) -> list[str]:
@@ -220,6 +226,7 @@ def _run(args: argparse.Namespace) -> int:
     import model
     from model import persistence
     from model.boosting import with_model_categories
+    from model.model_columns import as_model_saw, text_columns
 
     if args.verb == "demo":
         ws = model.demo.build_demo(
@@ -252,8 +259,10 @@ def _run(args: argparse.Namespace) -> int:
         return _export(args)
     # publish
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
-    X, y = read_data_file(args.data, args.target, args.id_column)
+    texts = text_columns(estimator)  # what its encoders learnt: text, and missing markers
+    X, y = read_data_file(args.data, args.target, args.id_column, text=list(texts))
     X = with_model_categories(estimator, X)  # a CSV's text, as the model's native categories
+    X = as_model_saw(X, texts)
     ws = model.open_workspace(args.workspace)
     proto = ws.publish(
         args.sprint,
