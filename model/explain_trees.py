@@ -217,8 +217,11 @@ def fast_explainer(
             estimator, final, library, Z, Z_background, sources, features, task
         )
     Z, Z_background = as_float_array(Z), as_float_array(Z_background)
-    if Z is None or Z_background is None or np.isnan(Z).any():
+    if Z is None or Z_background is None:
         return None
+    # Missing values are no reason to sample: the model has just predicted on these rows, and
+    # shap sends a missing value down the side the tree does (scikit-learn's trees and
+    # histogram boosting learn it), which every row's additivity check confirms.
 
     import shap  # slow to import: only when publishing
 
