@@ -326,6 +326,34 @@ def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_wri
     assert texts == ["24,600", "16,400"]  # not "2.46e+04"
 
 
+def test_the_headline_axis_tells_close_scores_apart():
+    # two MVPs scoring 0.999 and 1.000 had an axis of "1.00, 1.00, 1.00, 1.00"
+    import re
+
+    vl_convert = pytest.importorskip("vl_convert")
+    summary = pd.DataFrame(
+        {
+            "sprint": ["S1", "S2"],
+            "prototype": ["boosting", "boosting again"],
+            "mvp": [True, True],
+            "metric": ["PR AUC", "PR AUC"],
+            "value": [1.0, 0.9991],
+        }
+    )
+    spec = sprint_summary.headline_spec(summary, ["S1", "S2"])
+    svg = vl_convert.vegalite_to_svg(spec)
+    ticks = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if re.fullmatch(r"[\d.]+", t)]
+    axis = [t for t in ticks if t not in ("1.000", "0.999")]  # the points' own labels
+    assert len(axis) >= 3 and len(set(axis)) == len(axis), axis
+    usual = summary.assign(value=[0.62, 0.81])
+    assert (
+        sprint_summary.headline_spec(usual, ["S1", "S2"])["layer"][0]["encoding"]["y"]["axis"][
+            "format"
+        ]
+        == ".2f"
+    )
+
+
 def test_a_change_of_error_in_the_target_units_is_signed_with_separators():
     deltas = sprint_summary.metric_deltas({"rmse": 16_412.8}, {"rmse": 24_619.3}, "regression")
     (rmse,) = [d for d in deltas if d.key == "rmse"]

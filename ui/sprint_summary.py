@@ -4,6 +4,7 @@ sprint's MVP, the sprints table and decisions in words.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -95,7 +96,12 @@ def _axis_format(data: pd.DataFrame) -> str:
     the target's units from 1,000 up ("26,000", not "26000.00"); else three figures."""
     keys = [_metric_key(label) for label in data["metric"].dropna().unique()]
     if all(key in METRICS and METRICS[key].is_fraction for key in keys):  # none: as scores
-        return ".2f"
+        # as many decimals as the ticks need to differ: scores of 0.999 and 1.000 had an
+        # axis of "1.00, 1.00, 1.00, 1.00" (five ticks over the span, at most four decimals)
+        values = pd.to_numeric(data["value"], errors="coerce").dropna()
+        span = float(values.max() - values.min()) if len(values) else 0.0
+        decimals = 2 if not span > 0 else math.ceil(-math.log10(span / 4))
+        return f".{min(max(decimals, 2), 4)}f"
     high = data["value"].abs().max()
     return ",.0f" if high >= 1000 else ".3~g"
 
