@@ -235,3 +235,30 @@ def test_without_presenter_mode_the_same_charts_keep_their_usual_text(small_work
     at = open_app(small_workspace, page="sprint_demo")
     assert [c for c in at.columns if c.get("vega_lite_chart")]  # side by side
     assert min(min(font_sizes(spec)) for spec in chart_specs(at)) < 18
+
+
+def test_the_case_explained_says_the_scale_of_a_boosting_models_score(workspace_copy, monkeypatch):
+    # Sprint demo and SME review said it; Present showed "-2.25 … 1.83" with no word of scale
+    from conftest import split_data
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y, X_demo, y_demo = split_data()
+
+    def wide(frame):  # seven readings: more than the exact probability explainer takes
+        return frame.drop(columns="Type").assign(
+            **{"Power [W]": frame["Torque [Nm]"] * frame["Rotational speed [rpm]"] * 0.1047,
+               "Strain [min Nm]": frame["Torque [Nm]"] * frame["Tool wear [min]"]}
+        )  # fmt: skip
+
+    boosting = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(wide(X), y)
+    X_demo_wide = wide(X_demo)
+    proto = model.open_workspace(workspace_copy).publish(
+        "Sprint 3", "boosting", boosting, X_demo_wide, y_demo, mvp=True
+    )
+    assert proto.meta["unit"] == "log-odds"
+    row = str(proto.predictions().index[0])
+    at = present(monkeypatch, workspace_copy, sprint="Sprint 3", step="4", row=row)
+    assert not at.exception and heading(at) == STEPS[3]
+    assert any("model's own score scale" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
