@@ -119,20 +119,7 @@ class HistGradientTrees:
 
     def model_dicts(self, thresholds: list[list[np.ndarray]] | None = None) -> list[dict]:
         """shap's model dictionary of each output; ``thresholds`` replace each tree's."""
-        models = []
-        for output, trees in enumerate(self.trees):
-            if thresholds is not None:
-                trees = [dict(t, thresholds=thresholds[output][i]) for i, t in enumerate(trees)]
-            models.append(
-                {
-                    "trees": trees,
-                    "base_offset": float(self.base[output]),
-                    "tree_output": "raw_value",
-                    "input_dtype": np.float64,
-                    "internal_dtype": np.float64,
-                }
-            )
-        return models
+        return _model_dicts(self.trees, self.base, thresholds)
 
     def _read(self, predictor) -> dict:
         nodes = predictor.nodes
@@ -221,6 +208,29 @@ def _numeric_tree(nodes, split: np.ndarray) -> dict:
     }
 
 
+def _model_dicts(
+    trees: list[list[dict]], base: np.ndarray, thresholds: list[list[np.ndarray]] | None
+) -> list[dict]:
+    """shap's model dictionary (raw output, float64) of each output's ``trees`` from ``base``;
+    ``thresholds`` replace each tree's."""
+    models = []
+    for output, output_trees in enumerate(trees):
+        if thresholds is not None:
+            output_trees = [
+                dict(t, thresholds=thresholds[output][i]) for i, t in enumerate(output_trees)
+            ]
+        models.append(
+            {
+                "trees": output_trees,
+                "base_offset": float(base[output]),
+                "tree_output": "raw_value",
+                "input_dtype": np.float64,
+                "internal_dtype": np.float64,
+            }
+        )
+    return models
+
+
 def _members(bitset: np.ndarray) -> np.ndarray:
     """Which of the codes 0–255 a scikit-learn bitset (eight 32-bit words) holds."""
     words = np.asarray(bitset, dtype=np.uint32)
@@ -295,7 +305,7 @@ class GradientBoostingTrees:
 
     def model_dicts(self, thresholds: list[list[np.ndarray]] | None = None) -> list[dict]:
         """shap's model dictionary of each class; ``thresholds`` replace each tree's."""
-        return HistGradientTrees.model_dicts(self, thresholds)
+        return _model_dicts(self.trees, self.base, thresholds)
 
 
 def _sklearn_tree(tree, scale: float) -> dict:
