@@ -13,6 +13,7 @@ __all__ = [
     "LOG_ODDS",
     "estimate_error",
     "estimate_note",
+    "honesty_notes",
     "scale_note",
     "technical_details",
     "unit_change_note",
@@ -106,6 +107,14 @@ def estimate_note(meta: Mapping, explanation: Mapping | None = None) -> str | No
         f"These values are approximate (± {size} each, with 95% confidence): the model has "
         "too many readings to explain exactly, so they are estimated."
     )
+
+
+def honesty_notes(meta: Mapping, explanation: Mapping | None = None) -> list[str]:
+    """What every page says under explained values: the scale of a boosting model's score
+    (``scale_note``) and the error of estimated values (``estimate_note``), where they apply."""
+    unit = (explanation or {}).get("unit") or meta.get("unit")
+    notes = (scale_note(unit, meta.get("task")), estimate_note(meta, explanation))
+    return [note for note in notes if note]
 
 
 def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list[str]:

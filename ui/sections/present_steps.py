@@ -239,13 +239,8 @@ def case(ctx: PresentContext) -> None:
     spec["height"] = BAR_HEIGHT * (WATERFALL_FEATURES + 3)
     st.vega_lite_chart(spec, width="stretch")
     # The room hears the scale of a score and the error of an estimate as the pages say them.
-    notes = (
-        explanations.scale_note(explanation.get("unit"), meta.get("task")),
-        explanations.estimate_note(meta, explanation),
-    )
-    for note in notes:
-        if note:
-            st.caption(escape(note))
+    for note in explanations.honesty_notes(meta, explanation):
+        st.caption(escape(note))
 
 
 def _last_bakeoff(ctx: PresentContext) -> str | None:

@@ -54,13 +54,8 @@ def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     score scale, and the technical details in an expander."""
     session.chart(spec)
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
-    notes = (
-        explanations.scale_note(explanation.get("unit"), ctx.meta.get("task")),
-        explanations.estimate_note(ctx.meta, explanation),
-    )
-    for note in notes:
-        if note:
-            st.caption(formatting.escape_markdown(note))
+    for note in explanations.honesty_notes(ctx.meta, explanation):
+        st.caption(formatting.escape_markdown(note))
 
 
 def technical_details(ctx: ReviewContext, explanation: dict | None) -> None:

@@ -200,14 +200,8 @@ def _scale_change(proto: Prototype) -> str | None:
 def honesty(meta, explanation: dict | None = None) -> None:
     """Which scale the values are on, whether they are approximate and by how much, and the
     technical details in an expander."""
-    unit = (explanation or {}).get("unit") or meta.get("unit")
-    notes = (
-        explanations.scale_note(unit, meta.get("task")),
-        explanations.estimate_note(meta, explanation),
-    )
-    for note in notes:
-        if note:
-            st.caption(formatting.escape_markdown(note))
+    for note in explanations.honesty_notes(meta, explanation):
+        st.caption(formatting.escape_markdown(note))
 
 
 def dependence(path: str, proto: Prototype) -> None:
