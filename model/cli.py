@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--id-column", help="the column holding row ids, read as text (default: row number)"
     )
     publish.add_argument("--task", choices=TASKS, help="override the detected task")
+    publish.add_argument(
+        "--positive-class",
+        metavar="LABEL",
+        help="the class of a two-class model that is counted, flagged and explained "
+        "(default: its second class, e.g. 'no failure' after 'failure')",
+    )
     publish.add_argument("--mvp", action="store_true", help="make it the sprint's MVP")
     publish.add_argument("--train-seconds", type=float, help="how long training took")
     publish.add_argument("--effort-days", type=float, help="person-days to put it in production")
@@ -276,6 +282,7 @@ def _run(args: argparse.Namespace) -> int:
         effort_days=args.effort_days,
         notes=args.notes,
         deck_size=args.deck_size,
+        positive_class=args.positive_class,
     )
     print(
         f"published {proto.name!r} in {proto.sprint!r} (version {proto.version}, "

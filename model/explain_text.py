@@ -48,6 +48,7 @@ import pandas as pd
 from model.config import SEED, TEXT_CONTRIBUTIONS_FILE
 from model.explain import Explanation, FrameCodec, model_outputs
 from model.explain_text_layer import text_layer as _text_layer
+from model.explanation import of_positive_class
 from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 
@@ -510,14 +511,16 @@ def word_contributions(proto, row_id: str, explained_class: str | None = None) -
         if row_id not in features.index:
             raise ValueError(f"row {row_id!r} is not in the demo data; check the id")
         background = features.loc[[str(b) for b in meta["background_rows"]]]
-        words = explain_text(
+        explained = explain_text(
             proto.estimator(),
             features.loc[[row_id]],
             background,
             proto.task,
             texts=texts,
             classes=meta.get("classes") or None,
-        ).words
+        )
+        classes = list(meta.get("classes") or [])
+        words = of_positive_class(explained, proto.task, classes, meta.get("positive_class")).words
     chosen = words[words["explained_class"] == label].sort_values(["column", "rank"])
     return chosen[["column", "word", "contribution", "error"]].reset_index(drop=True)
 

@@ -6,14 +6,22 @@ explainers (:mod:`model.explain` chooses and runs them).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from model.config import SEED
 from model.estimate import ESTIMATE_EXPLAINER, Estimate
 
-__all__ = ["ESTIMATE", "ESTIMATE_SEED", "EXACT", "PERMUTATION", "Explanation", "ExplanationError"]
+__all__ = [
+    "ESTIMATE",
+    "ESTIMATE_SEED",
+    "EXACT",
+    "PERMUTATION",
+    "Explanation",
+    "ExplanationError",
+    "of_positive_class",
+]
 
 #: The explainer of rows the fast explainer gets wrong, and of every row without one.
 EXACT = "exact (independent background)"
@@ -76,6 +84,26 @@ class Explanation:
         if self.predictions is None:
             self.predictions = self.outputs
 
+    def of_the_other_class(self, label: str) -> Explanation:
+        """The same explanation of a binary model's other class, ``label``: a probability p
+        becomes 1 − p and log-odds z become −z, so every contribution changes sign; the
+        stated errors stay. Words of free text (``words``) change sign and class too."""
+        if self.unit == "probability":
+            base, outputs = 1.0 - self.base_values, 1.0 - self.outputs
+        else:
+            base, outputs = -self.base_values, -self.outputs
+        other = replace(
+            self,
+            values=-self.values,
+            base_values=base,
+            outputs=outputs,
+            predictions=None if self.predictions is None else 1.0 - self.predictions,
+        )
+        words = getattr(self, "words", None)
+        if words is not None:
+            other.words = words.assign(contribution=-words["contribution"], explained_class=label)
+        return other
+
     def methods_meta(self, row_ids) -> dict:
         """What a published prototype records of how its rows ``row_ids`` (in the order of
         ``values``) were explained, besides ``explainer`` and ``methods``:
@@ -107,3 +135,13 @@ class Explanation:
             "estimate_error": self.estimate_error,
             "estimate": estimate,
         }
+
+
+def of_positive_class(
+    explanation: Explanation, task: str, classes: list[str], positive: str | None
+) -> Explanation:
+    """``explanation`` of a binary model's ``classes[1]`` (what every explainer explains) as
+    one of ``positive``, the class the prototype counts and flags; unchanged otherwise."""
+    if task != "binary" or positive is None or len(classes) != 2 or positive == classes[1]:
+        return explanation
+    return explanation.of_the_other_class(positive)

@@ -55,13 +55,15 @@ def compute_metrics(
     predicted: np.ndarray,
     probabilities: np.ndarray | None = None,
     classes: list[str] | None = None,
+    positive: str | None = None,
 ) -> dict[str, float]:
     """Metrics for ``task`` from true and predicted labels (or values).
 
     For classification, ``y_true`` and ``predicted`` are label strings, ``probabilities`` has
-    one column per entry of ``classes`` (in that order) and ``classes[1]`` is the positive class
-    of a binary task. Metrics that are undefined on these rows (a ROC AUC with one class
-    present) are left out rather than reported as a number.
+    one column per entry of ``classes`` (in that order) and ``positive`` (default
+    ``classes[1]``) is the positive class of a binary task. Metrics that are undefined on
+    these rows (a ROC AUC with one class present) are left out rather than reported as a
+    number.
     """
     # Imported here: scikit-learn takes about a second to import, and pages never score.
     from sklearn import metrics as skm
@@ -87,14 +89,15 @@ def compute_metrics(
         if present <= set(classes):
             out["log_loss"] = float(skm.log_loss(y, proba, labels=classes))
     if task == BINARY:
-        positive = classes[1] if classes else sorted(present)[-1]
+        if positive is None:
+            positive = classes[1] if classes else sorted(present)[-1]
         y_bin = (y == positive).astype(int)
         p_bin = (p == positive).astype(int)
         out["precision"] = float(skm.precision_score(y_bin, p_bin, zero_division=0))
         out["recall"] = float(skm.recall_score(y_bin, p_bin, zero_division=0))
         out["f1"] = float(skm.f1_score(y_bin, p_bin, zero_division=0))
         if probabilities is not None and classes is not None:
-            score = np.asarray(probabilities, dtype=float)[:, 1]
+            score = np.asarray(probabilities, dtype=float)[:, list(classes).index(positive)]
             out["brier"] = float(np.mean((score - y_bin) ** 2))
             if len(present) == 2:
                 out["roc_auc"] = float(skm.roc_auc_score(y_bin, score))

@@ -131,6 +131,7 @@ def _explain_on_demand(
     """
     from model.deck import explain_on_demand  # imports shap and scikit-learn: only here
     from model.explain import ExplanationError
+    from model.explanation import of_positive_class
 
     meta = proto.meta
     untrusted = meta.get("model_untrusted_types")
@@ -158,6 +159,9 @@ def _explain_on_demand(
         )
     except ExplanationError as error:
         raise WorkspaceError(f"row {row_id!r} cannot be explained: {error}") from None
+    explanation = of_positive_class(
+        explanation, proto.task, list(meta.get("classes") or []), meta.get("positive_class")
+    )
     labels = [label or "" for label in meta["explained_classes"]]
     index = pd.MultiIndex.from_tuples(
         [(row_id, label, explanation.explainer) for label in labels], names=ON_DEMAND_INDEX

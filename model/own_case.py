@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from feedback_store import own_case_id
 from model import persistence
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.explanation import of_positive_class
 from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.prototype import Prototype
@@ -180,6 +181,7 @@ def explain_own_case(
         explanation = explain_if_text(
             estimator, X, background, task, len(classes)
         ) or explain_estimator(estimator, X, background, task, len(classes))
+    explanation = of_positive_class(explanation, task, classes, proto.meta.get("positive_class"))
     result: dict[str, Any] = {"row_id": X.index[0], "feature_values": values}
     if task == REGRESSION:
         predicted: Any = float(np.asarray(estimator.predict(X), dtype=float)[0])

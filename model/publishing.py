@@ -159,6 +159,25 @@ def _check_inputs(estimator, X, y, task):
     return X, y_series
 
 
+def _positive_class(task: str, classes: list[str], positive_class) -> str | None:
+    """The binary model's class that is counted and flagged: ``positive_class`` (as a label
+    string) if given, else ``classes[1]``; None for other tasks. Raises ``PublishError`` for
+    one that is not a class of a binary model."""
+    if positive_class is None:
+        return classes[1] if task == BINARY else None
+    if task != BINARY:
+        raise PublishError(
+            f"positive_class is for a model of two classes; this is a {task} model: leave it out"
+        )
+    label = str(label_strings(np.asarray([positive_class]))[0])
+    if label not in classes:
+        raise PublishError(
+            f"positive_class {positive_class!r} is not one of the model's classes "
+            f"({', '.join(map(repr, classes))}); give one of them"
+        )
+    return label
+
+
 def _plain_value(value):
     """A NumPy scalar as the Python value users typed (``np.int64(0)`` is shown as ``0``)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -254,12 +273,17 @@ def compute_artifacts(
     class_names: Mapping | None = None,
     feature_descriptions: Mapping[str, str] | None = None,
     display_units: Mapping[str, object] | None = None,
+    positive_class=None,
 ) -> Artifacts:
     """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
 
     ``class_names``, ``feature_descriptions`` and ``display_units`` are the words pages use
     instead of codes (see :func:`model.labels.checked_words`), checked before anything is
     computed.
+
+    ``positive_class`` is the class of a binary model that is counted, flagged and explained
+    (a failure, a fraud): by default the model's second class (``classes_[1]``), which for
+    text labels is the later in alphabetical order ("no failure" after "failure").
 
     SHAP values are computed for the ``deck_size`` rows of the demo deck
     (:func:`model.deck.plan_deck`; ``None``: every row), stored as float64 (float32 breaks
@@ -279,12 +303,14 @@ def compute_artifacts(
         weighted_importance,
     )
     from model.explain import ExplanationError, explain_estimator, explained_outputs
+    from model.explanation import of_positive_class
 
     report = progress or (lambda fraction, message: None)
     task = detect_task(estimator, task)
     y_original = y
     X, y = _check_inputs(estimator, X, y, task)
     classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
+    positive = _positive_class(task, classes, positive_class)
     numeric = {
         c
         for c in X.columns
@@ -313,7 +339,9 @@ def compute_artifacts(
 
     metrics, matrix = {}, None
     if y is not None:
-        metrics = compute_metrics(task, y.to_numpy(), predicted, probabilities, classes or None)
+        metrics = compute_metrics(
+            task, y.to_numpy(), predicted, probabilities, classes or None, positive=positive
+        )
         if task != REGRESSION:
             matrix = confusion(y.to_numpy(), predicted, classes)
 
@@ -338,11 +366,12 @@ def compute_artifacts(
         rows = X.loc[deck.rows]
         try:
             text = explain_if_text(estimator, rows, background, task, len(classes))
-            return deck, text or explain_estimator(
+            explanation = text or explain_estimator(
                 estimator, rows, background, task, len(classes), outputs=outputs
             )
         except ExplanationError as error:
             raise PublishError(str(error)) from None
+        return deck, of_positive_class(explanation, task, classes, positive)
 
     try:
         deck_size = validate_deck_size(deck_size)
@@ -357,7 +386,7 @@ def compute_artifacts(
         # stays here, where the caller's joblib backend, e.g. Dask, is configured). Without
         # workers the two would only contend for the GIL, so they run one after the other.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sprint-review-publish") as pool:
-            saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, classes)
+            saving = pool.submit(_saved_and_bootstrapped, estimator, predictions, y, task, positive)
             deck, explanation = explain_deck(size)
             seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
             model_bytes, untrusted, bootstrap, replicates = saving.result()
@@ -366,7 +395,7 @@ def compute_artifacts(
         seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
         report(0.85, "saving the model")
         model_bytes, untrusted, bootstrap, replicates = _saved_and_bootstrapped(
-            estimator, predictions, y, task, classes
+            estimator, predictions, y, task, positive
         )
     if untrusted and every_row != size:
         # The saved file holds a type the quick look missed: explain the rows it would have.
@@ -377,7 +406,7 @@ def compute_artifacts(
         deck = unloadable_deck(deck, persistence.unloadable_reason(untrusted))
     predictions["precomputed"] = predictions.index.isin(deck.rows)
 
-    explained = classes[1:] if task == BINARY else (classes if task == MULTICLASS else [""])
+    explained = [positive] if task == BINARY else (classes if task == MULTICLASS else [""])
     shap_frames = {
         label: pd.DataFrame(explanation.values[:, :, c], index=deck.rows, columns=X.columns)
         for c, label in enumerate(explained)
@@ -404,7 +433,7 @@ def compute_artifacts(
         "task": task,
         "target": str(target) if target is not None else None,
         "classes": classes,
-        "positive_class": classes[1] if task == BINARY else None,
+        "positive_class": positive,
         "explained_classes": [c or None for c in explained],
         "features": list(X.columns),
         # Object columns' dtype and missing values, which Parquet does not keep.
@@ -464,7 +493,7 @@ def _may_use_workers(n_rows: int) -> bool:
 
 
 def _saved_and_bootstrapped(
-    estimator, predictions: pd.DataFrame, y, task: str, classes: list[str]
+    estimator, predictions: pd.DataFrame, y, task: str, positive: str | None
 ) -> tuple[bytes, list[str], dict | None, np.ndarray | None]:
     """The model's skops bytes, the types in them the app may not load back
     (:func:`model.persistence.untrusted_types`), and the bootstrap replicates if the rows have
@@ -476,11 +505,11 @@ def _saved_and_bootstrapped(
     untrusted = persistence.untrusted_types(model_bytes)
     if y is None or len(predictions) < BOOTSTRAP_STORE_MIN_ROWS:
         return model_bytes, untrusted, None, None
-    return model_bytes, untrusted, *_bootstrap_replicates(predictions, task, classes)
+    return model_bytes, untrusted, *_bootstrap_replicates(predictions, task, positive)
 
 
 def _bootstrap_replicates(
-    predictions: pd.DataFrame, task: str, classes: list[str]
+    predictions: pd.DataFrame, task: str, positive_class: str | None
 ) -> tuple[dict, np.ndarray]:
     """The headline metric on each of the bake-off's bootstrap resamples, and what they are.
 
@@ -490,7 +519,6 @@ def _bootstrap_replicates(
     from model.bootstrap import BOOTSTRAP_METHOD, replicate_values
     from model.resampled_metrics import metric_function
 
-    positive_class = classes[1] if task == BINARY else None
     metric = metric_function(HEADLINE_METRIC[task], task, positive_class)
     values = replicate_values(predictions, metric, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED)
     about = {

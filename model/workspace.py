@@ -183,6 +183,22 @@ class Workspace:
                 found.append((meta.get("first_published_at", ""), meta["name"]))
         return [name for _, name in sorted(found)]
 
+    def _check_positive_class(self, sprint: str, name: str, meta: dict) -> None:
+        """Refuse a binary prototype whose positive class differs from the sprint's others'."""
+        positive = meta.get("positive_class")
+        if positive is None:
+            return
+        for other in self.prototypes(sprint):
+            if other == name:
+                continue
+            theirs = self.prototype(sprint, other).meta.get("positive_class")
+            if theirs is not None and theirs != positive:
+                raise PublishError(
+                    f"{other!r} in {sprint!r} counts {theirs!r} as the positive class and this "
+                    f"model {positive!r}: the Bake-off compares them on one; publish with "
+                    f"positive_class={theirs!r} (--positive-class), or in another sprint"
+                )
+
     def prototype(self, sprint: str, name: str) -> Prototype:
         """A published prototype; ``WorkspaceError`` if there is none of that name."""
         folder = self._prototype_dir(sprint, name)
@@ -276,6 +292,7 @@ class Workspace:
         class_names: Mapping | None = None,
         feature_descriptions: Mapping[str, str] | None = None,
         display_units: Mapping[str, object] | None = None,
+        positive_class=None,
     ) -> Prototype:
         """Compute and store a prototype's predictions, metrics, costs and SHAP values.
 
@@ -291,6 +308,10 @@ class Workspace:
         of text; ``display_units`` maps numeric columns to a unit (``"rpm"``) or a dict
         ``{"unit": "K", "also": "°C", "offset": -273.15}`` (``also`` = value × ``scale`` +
         ``offset``, see :class:`model.labels.DisplayUnit`).
+
+        ``positive_class`` is the class of a binary model that is counted, flagged and
+        explained (default: its second class, ``classes_[1]``); a sprint's binary prototypes
+        share one, since the Bake-off compares them on it.
         """
         try:
             sprint = validate_name(sprint, "sprint name")
@@ -311,7 +332,9 @@ class Workspace:
             class_names=class_names,
             feature_descriptions=feature_descriptions,
             display_units=display_units,
+            positive_class=positive_class,
         )
+        self._check_positive_class(sprint, name, artifacts.meta)
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
