@@ -61,6 +61,7 @@ import pandas as pd
 from bench.data import resampled_rows, training_rows, widened
 from bench.report import Row
 from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.hist_gradient_trees import hist_gradient_trees
 
 __all__ = [
     "CASES",
@@ -370,8 +371,7 @@ def _shap_reading(model, X: pd.DataFrame, background: pd.DataFrame) -> np.ndarra
         )
         values = explainer.shap_values(model._preprocessor.transform(X), check_additivity=False)
     # shap's columns are the model's: its category columns first; ours are the source columns
-    categorical = np.asarray(model.is_categorical_)
-    order = np.concatenate([np.flatnonzero(categorical), np.flatnonzero(~categorical)])
+    order = hist_gradient_trees(model).input_order(X.shape[1])
     return np.asarray(values)[:, np.argsort(order)]
 
 

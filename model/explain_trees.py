@@ -370,12 +370,7 @@ def _interventional(
         final, ensemble.GradientBoostingClassifier
     )
     prepare = _exact_comparisons(explainer, Z.shape[1], float32_inputs, library == CATBOOST)
-    preprocessor, _ = split_pipeline(estimator)
     outputs = partial(log_odds, final)
-
-    def source_outputs(frame: pd.DataFrame) -> np.ndarray:
-        return outputs(frame if preprocessor is None else preprocessor.transform(frame))
-
     return FastExplainer(
         explainer,
         INTERVENTIONAL_TREE,
@@ -386,7 +381,7 @@ def _interventional(
         outputs=outputs,
         interventional=True,
         prepare=prepare,
-        source_outputs=source_outputs,
+        source_outputs=partial(_on_source_rows, estimator, outputs),
     )
 
 
@@ -427,13 +422,8 @@ def _read_trees(
             for model in trees.model_dicts(per_output)
         ]
     )
-    preprocessor, _ = split_pipeline(estimator)
     regression = task == REGRESSION
     outputs = None if regression else partial(_raw_scores, final)
-
-    def source_outputs(frame: pd.DataFrame) -> np.ndarray:
-        return outputs(frame if preprocessor is None else preprocessor.transform(frame))
-
     return FastExplainer(
         explainer,
         INTERVENTIONAL_VALUE_TREE if regression else INTERVENTIONAL_TREE,
@@ -444,8 +434,15 @@ def _read_trees(
         outputs=outputs,
         interventional=True,
         prepare=lambda rows: codes(trees.model_inputs(rows)),
-        source_outputs=None if regression else source_outputs,
+        source_outputs=None if regression else partial(_on_source_rows, estimator, outputs),
     )
+
+
+def _on_source_rows(estimator, outputs: Callable, frame: pd.DataFrame) -> np.ndarray:
+    """``outputs`` (of rows as the final step takes them) on rows of the source data: through
+    the pipeline's steps before the last, if any."""
+    preprocessor, _ = split_pipeline(estimator)
+    return outputs(frame if preprocessor is None else preprocessor.transform(frame))
 
 
 def _offsets(groups: list[list]):

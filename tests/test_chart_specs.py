@@ -212,9 +212,6 @@ def test_the_monthly_cost_spec_validates_and_its_parts_add_up_to_each_total(smal
 
 def test_money_axes_read_0_as_0_and_billions_as_b():
     # Vega gave every tick the largest one's prefix: "$0M"; and SI's "G" for billions
-    import re
-
-    vl_convert = pytest.importorskip("vl_convert")
     from ui.bakeoff_charts import money_axis
 
     def ticks(amounts: list[float], currency: str) -> list[str]:
@@ -226,8 +223,7 @@ def test_money_axes_read_0_as_0_and_billions_as_b():
                 "y": {"field": "p", "type": "nominal", "axis": None},
             },
         }
-        svg = vl_convert.vegalite_to_svg(spec)
-        return re.findall(r"<text[^>]*>([^<]*)</text>", svg)[:-1]  # the axis title last
+        return rendered_texts(spec)[:-1]  # the axis title last
 
     assert ticks([0, 910_000], "USD") == ["$0", "$0.2M", "$0.4M", "$0.6M", "$0.8M", "$1M"]
     assert ticks([0, 2.4e9], "USD") == ["$0", "$0.5B", "$1B", "$1.5B", "$2B"]
@@ -309,16 +305,29 @@ def test_an_x_title_wider_than_the_chart_is_wrapped_not_cut():
     )
 
 
-def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_write_numbers():
-    summary = pd.DataFrame(
+def two_mvps(metric: str, values: list[float]) -> pd.DataFrame:
+    """A summary of two sprints' MVPs scored by ``metric``, for the headline chart."""
+    return pd.DataFrame(
         {
             "sprint": ["S1", "S2"],
-            "prototype": ["ridge", "xgboost"],
+            "prototype": ["first", "second"],
             "mvp": [True, True],
-            "metric": ["RMSE", "RMSE"],
-            "value": [24_619.3, 16_412.8],
+            "metric": [metric, metric],
+            "value": values,
         }
     )
+
+
+def rendered_texts(spec: dict) -> list[str]:
+    """Every text Vega draws for ``spec`` (tick labels, titles), rendered by vl-convert."""
+    import re
+
+    vl_convert = pytest.importorskip("vl_convert")
+    return re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(spec))
+
+
+def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_write_numbers():
+    summary = two_mvps("RMSE", [24_619.3, 16_412.8])
     spec = sprint_summary.headline_spec(summary, ["S1", "S2"])
     y = spec["layer"][0]["encoding"]["y"]
     assert y["axis"]["format"] == ",.0f"  # "26,000", not "26000.00"
@@ -330,19 +339,9 @@ def test_the_headline_axis_tells_close_scores_apart():
     # two MVPs scoring 0.999 and 1.000 had an axis of "1.00, 1.00, 1.00, 1.00"
     import re
 
-    vl_convert = pytest.importorskip("vl_convert")
-    summary = pd.DataFrame(
-        {
-            "sprint": ["S1", "S2"],
-            "prototype": ["boosting", "boosting again"],
-            "mvp": [True, True],
-            "metric": ["PR AUC", "PR AUC"],
-            "value": [1.0, 0.9991],
-        }
-    )
+    summary = two_mvps("PR AUC", [1.0, 0.9991])
     spec = sprint_summary.headline_spec(summary, ["S1", "S2"])
-    svg = vl_convert.vegalite_to_svg(spec)
-    ticks = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if re.fullmatch(r"[\d.]+", t)]
+    ticks = [t for t in rendered_texts(spec) if re.fullmatch(r"[\d.]+", t)]
     axis = [t for t in ticks if t not in ("1.000", "0.999")]  # the points' own labels
     assert len(axis) >= 3 and len(set(axis)) == len(axis), axis
     usual = summary.assign(value=[0.62, 0.81])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.costs import example_assumptions_note
+from model.metrics import BINARY
 from ui.formatting import escape_markdown as escape
 from ui.formatting import positive_noun
 from ui.sections import bakeoff_decision
@@ -17,7 +18,7 @@ def show(ctx: BakeoffContext) -> None:
     with st.container(border=True):
         st.markdown(f"**Recommendation.** {escape(ctx.recommendation.text)}")
         at = "the thresholds set below" if ctx.moved else "its cheapest threshold"
-        at = f", each at {at}" if ctx.task == "binary" else ""  # only binary has a threshold
+        at = f", each at {at}" if ctx.task == BINARY else ""  # only binary has a threshold
         st.caption(
             escape(
                 "Each prototype's monthly total is what it costs to own (hosting, retraining, "

@@ -14,6 +14,7 @@ import html
 import streamlit as st
 
 from model.costs import example_assumptions_note, load_assumptions, round_money
+from model.metrics import BINARY
 from model.outcomes import outcome_sentences, prototype_outcome
 from ui import (
     cached,
@@ -112,7 +113,7 @@ def headline(ctx: PresentContext) -> None:
     figures[2].metric("Total a month", _money(cost.total, currency))
     counted = (  # only a binary model has an alarm threshold to choose
         "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
-        if proto.task == "binary"
+        if proto.task == BINARY
         else "Counted as on the Bake-off; the costs come "
     )
     st.caption(counted + "from the workspace's cost assumptions.")
