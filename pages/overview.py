@@ -17,7 +17,7 @@ counts = {sprint: store.counts(sprint) for sprint in sprints}
 total = store.counts()
 
 overview.header(sprints, summary, total)
-overview.headline_and_verdicts(path, stamp, summary, total)
+overview.headline_and_verdicts(path, stamp, summary, total, sprints)
 overview.outcomes(ws, sprints)
 overview.sprints_table(ws, summary, counts)
 overview.latest_followup(ws, path, sprints)

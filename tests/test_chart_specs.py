@@ -368,3 +368,26 @@ def test_the_bake_off_gives_differences_of_errors_in_the_target_units_in_plain_f
     assert phrase == "is 8,210 lower (better) on RMSE"
     assert interval_points(-8_206.5, -9_950.0, -6_420.0, False) == "-8,210 (-9,950 to -6,420)"
     assert interval_points(0.012, -0.004, 0.029, True) == "+1.2 (-0.4 to +2.9)"
+
+
+def test_the_headline_line_holds_only_mvps_measured_like_the_latest():
+    # a classifier's share (0.81) and a regression's error (26,000) were one line on one axis
+    summary = pd.DataFrame(
+        {
+            "sprint": ["S1", "S2", "S3"],
+            "prototype": ["rule", "forest", "boosting"],
+            "mvp": [True, True, True],
+            "metric": ["PR AUC", "RMSE", "RMSE"],
+            "value": [0.81, 26_000.0, 24_000.0],
+        }
+    )
+    spec = sprint_summary.headline_spec(summary, ["S1", "S2", "S3"])
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert [row["sprint"] for row in rows] == ["S2", "S3"]
+    assert spec["layer"][0]["encoding"]["y"]["title"] == textwrap.wrap(
+        plain_metric_name("RMSE"), 24
+    )
+    left_off = sprint_summary.measured_differently(summary, ["S1", "S2", "S3"])
+    assert list(left_off["sprint"]) == ["S1"] and list(left_off["metric"]) == ["PR AUC"]
+    same = summary.assign(metric="PR AUC")
+    assert sprint_summary.measured_differently(same, ["S1", "S2", "S3"]).empty

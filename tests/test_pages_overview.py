@@ -84,3 +84,33 @@ def test_the_mvp_s_counts_are_the_bake_off_s_at_its_cheapest_threshold(small_wor
     counted = f"**Sprint 2, random forest: Caught {outcome.caught} of {outcome.positives} "
     assert any(line.startswith(counted) for line in lines), lines
     assert any("the threshold at which its errors cost least" in c.value for c in at.caption)
+
+
+def test_overview_leaves_an_mvp_of_another_score_off_the_line_and_names_it(
+    workspace_copy, open_app
+):
+    # Sprint 3 predicts tool wear in minutes: its error has no place on a line of PR AUCs
+    from sklearn.linear_model import LinearRegression
+
+    from tests.conftest import split_data
+
+    X, _, X_demo, _ = split_data()
+    features = [c for c in X.select_dtypes("number").columns if c != "Tool wear [min]"]
+    ws = model.open_workspace(workspace_copy)
+    ws.publish(
+        "Sprint 3",
+        "wear in minutes",
+        LinearRegression().fit(X[features], X["Tool wear [min]"]),
+        X_demo[features],
+        X_demo["Tool wear [min]"],
+        mvp=True,
+    )
+    at = open_app(workspace_copy, page="overview")
+    assert not at.exception
+    (spec,) = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert '"Sprint 1' not in spec and '"Sprint 3' in spec
+    (line,) = [
+        c.value.replace("\\", "") for c in at.caption if c.value.startswith("Not on the line")
+    ]
+    assert "Sprint 1 (score at finding the rare class: " in line
+    assert "Sprint 2 (score at finding the rare class: " in line

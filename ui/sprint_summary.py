@@ -42,6 +42,7 @@ __all__ = [
     "decision_text",
     "headline_by_sprint",
     "headline_chart",
+    "measured_differently",
     "metric_deltas",
     "overview_table",
     "previous_mvp",
@@ -91,6 +92,20 @@ def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFram
     return mvps[["sprint", "prototype", "metric", "value", "order"]].reset_index(drop=True)
 
 
+def _latest_metric(data: pd.DataFrame) -> str | None:
+    metrics = data["metric"].dropna()
+    return metrics.iloc[-1] if len(metrics) else None
+
+
+def measured_differently(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
+    """The MVPs :func:`headline_spec` leaves off its line: those measured by another metric
+    than the latest MVP (a sprint whose model predicted a class before one predicting a
+    value). Columns as :func:`headline_by_sprint`'s."""
+    data = headline_by_sprint(summary, sprints)
+    other = data["metric"].notna() & (data["metric"] != _latest_metric(data))
+    return data[other].reset_index(drop=True)
+
+
 def _axis_format(data: pd.DataFrame) -> str:
     """Two decimals for scores between 0 and 1; whole numbers with separators for errors in
     the target's units from 1,000 up ("26,000", not "26000.00"); else three figures."""
@@ -108,8 +123,13 @@ def _axis_format(data: pd.DataFrame) -> str:
 
 def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
-    sprint and MVP names (wrapped) under the axis. A Vega-Lite spec (see ``ui.vega``)."""
+    sprint and MVP names (wrapped) under the axis, for the MVPs measured by the latest MVP's
+    metric (:func:`measured_differently` are the others). A Vega-Lite spec (see
+    ``ui.vega``)."""
     data = headline_by_sprint(summary, sprints)
+    # A line from a share (0.81) to an error in euros (26,000) on one axis means nothing: the
+    # line holds the MVPs measured like the latest one (the Overview names the others).
+    data = data[data["metric"] == _latest_metric(data)].reset_index(drop=True)
     data["text"] = [
         format_metric(_metric_key(label), value)
         for label, value in zip(data["metric"], data["value"], strict=True)
@@ -119,8 +139,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
-    metrics = [m for m in data["metric"].dropna().unique()]
-    title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
+    title = plain_metric_name(_latest_metric(data))
     title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     position = {
         "x": vega.field(

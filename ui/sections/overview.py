@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from model.metrics import format_metric
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
@@ -21,14 +22,17 @@ def header(sprints: list[str], summary: pd.DataFrame, total: dict) -> None:
     )
 
 
-def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total: dict) -> None:
+def headline_and_verdicts(
+    path: str, stamp: tuple, summary: pd.DataFrame, total: dict, sprints: list[str]
+) -> None:
     """The MVP's headline metric per sprint, and the verdicts of every sprint counted."""
     chart_column, counts_column = st.columns([2, 1], gap="large")
     with chart_column:
         st.subheader("How good each sprint's MVP is")
         if summary["mvp"].any():
             session.chart(cached.headline_spec(path, stamp))
-            technical_metric(summary)
+            off_the_line(summary, sprints)
+            technical_metric(summary, sprints)
         else:
             st.info("No sprint has an MVP yet: choose one on the Bake-off page.")
     with counts_column:
@@ -40,12 +44,37 @@ def headline_and_verdicts(path: str, stamp: tuple, summary: pd.DataFrame, total:
         second.metric("Reviewers", total["reviewers"])
 
 
-def technical_metric(summary: pd.DataFrame) -> None:
-    """What the MVPs' score is, in words, and its technical name behind an expander."""
-    metrics = [m for m in summary.loc[summary["mvp"].astype(bool), "metric"].dropna().unique()]
-    helps = {m: bakeoff_tables.METRIC_HELP.get(sprint_summary.metric_key(m) or "") for m in metrics}
-    if len(metrics) == 1 and helps[metrics[0]]:
-        st.caption(formatting.escape_markdown(helps[metrics[0]]))
+def off_the_line(summary: pd.DataFrame, sprints: list[str]) -> None:
+    """One line naming the sprints whose MVP the chart leaves out, measured by another score
+    than the latest MVP's, with that score."""
+    others = sprint_summary.measured_differently(summary, sprints)
+    if others.empty:
+        return
+    scores = [
+        f"{sprint} ({sprint_summary.plain_metric_name(metric).split(' (')[0].lower()}: "
+        f"{format_metric(sprint_summary.metric_key(metric) or '', value)})"
+        for sprint, metric, value in zip(
+            others["sprint"], others["metric"], others["value"], strict=True
+        )
+    ]
+    listed = ", ".join(scores[:-1]) + (" and " if len(scores) > 1 else "") + scores[-1]
+    st.caption(
+        formatting.escape_markdown(
+            f"Not on the line, measured by another score than the latest MVP: {listed}."
+        )
+    )
+
+
+def technical_metric(summary: pd.DataFrame, sprints: list[str]) -> None:
+    """What the chart's score is, in words, and the MVPs' metrics' technical names behind an
+    expander."""
+    metrics = list(sprint_summary.headline_by_sprint(summary, sprints)["metric"].dropna())
+    if not metrics:  # MVPs published without labels have no score
+        return
+    help_text = bakeoff_tables.METRIC_HELP.get(sprint_summary.metric_key(metrics[-1]) or "")
+    if help_text:
+        st.caption(formatting.escape_markdown(help_text))
+    metrics = list(dict.fromkeys(metrics))
     with st.expander("Technical details: the metric behind the score"):
         for metric in metrics:
             plain = sprint_summary.plain_metric_name(metric)
