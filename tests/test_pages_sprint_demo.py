@@ -106,7 +106,7 @@ def test_filters_narrow_the_table_and_say_how_many_rows_are_shown(demo):
 
 
 def test_a_filter_matching_nothing_says_so(demo):
-    demo.slider(key="demo_confidence").set_range(0.0, 0.05).run()
+    demo.slider(key="demo_confidence").set_range(0, 5).run()
     assert not demo.exception
     assert "No prediction matches these filters." in [i.value for i in demo.info]
 
@@ -233,7 +233,7 @@ def test_a_selection_is_not_carried_to_another_page(demo):
 
 def test_changing_a_filter_goes_back_to_the_first_page(demo):
     demo.number_input(key="demo_page").set_value(2).run()
-    demo.slider(key="demo_confidence").set_range(0.5, 1.0).run()
+    demo.slider(key="demo_confidence").set_range(50, 100).run()
     assert not demo.exception
     assert any(c.value.startswith("Showing rows 1–") for c in demo.caption)
 
@@ -414,3 +414,14 @@ def test_the_scale_change_is_said_only_when_the_scale_changes():
     assert explanations.unit_change_note("probability", "probability", "x") is None
     assert explanations.unit_change_note("value", "probability", "x") is None  # not a scale
     assert explanations.unit_change_note("log-odds", None, "x") is None
+
+
+def test_the_confidence_filter_speaks_percent_like_the_table(demo):
+    # it read "0.00 – 1.00" beside a column of "99.22%"
+    slider = demo.slider(key="demo_confidence")
+    assert (slider.min, slider.max, slider.value) == (0, 100, (0, 100))
+    assert slider.proto.format == "%d%%"
+    slider.set_range(90, 100).run()
+    assert not demo.exception
+    shown = demo.dataframe[0].value["confidence"]
+    assert len(shown) and (shown >= 0.9).all()

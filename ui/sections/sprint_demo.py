@@ -252,7 +252,11 @@ def predictions_table(path: str, proto: Prototype):
         )
     confidence = (0.0, 1.0)
     if "confidence" in outline["columns"]:
-        confidence = st.slider("Confidence", 0.0, 1.0, (0.0, 1.0), step=0.05, key="demo_confidence")
+        # in percent, as the table shows it (not 0.00–1.00 beside "99.22%")
+        low, high = st.slider(
+            "Confidence", 0, 100, (0, 100), step=5, format="%d%%", key="demo_confidence"
+        )
+        confidence = (low / 100, high / 100)
     in_advance = prediction_rows.precomputed_caption(
         outline["precomputed"], outline["rows"], meta.get("deck")
     )
