@@ -32,6 +32,7 @@ __all__ = [
     "costs",
     "example_assumptions_note",
     "format_money",
+    "whole_money",
     "format_number",
     "load_assumptions",
     "ownership",
@@ -383,6 +384,26 @@ def costs(meta: dict, assumptions: CostAssumptions) -> dict:
     }
 
 
+def whole_money(amount: float | None, currency: str = "USD") -> str:
+    """A figure worked out from the assumptions, as a table of monthly costs shows it: whole
+    units from 1 ("$870", "$10,440"), cents below ("$0.43"), and "under $0.01" for what
+    rounds to no cent (retraining a small model: "$0.0000068" a month said nothing)."""
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return "unknown"
+    if abs(amount) >= 1:
+        return _with_symbol(f"{amount:,.0f}", currency)
+    if 0 < abs(amount) < 0.005:
+        return f"under {_with_symbol('0.01', currency)}"
+    return _with_symbol(f"{amount:.2f}", currency)
+
+
+def _with_symbol(text: str, currency: str) -> str:
+    symbol = _SYMBOLS.get(currency.upper(), "")
+    if not symbol:
+        return f"{text} {currency}"
+    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+
+
 def round_money(amount: float | None, currency: str = "USD") -> str:
     """Money as people say it: ``$41,000`` for 41,237.18, ``$310`` for 312, ``$37`` for 37.4.
 
@@ -396,11 +417,7 @@ def round_money(amount: float | None, currency: str = "USD") -> str:
     digits = max(0, math.floor(math.log10(abs(amount))) - 1)
     # Halves away from zero, as people round (Python's round takes halves to even).
     units = math.floor(abs(amount) / 10**digits + 0.5) * 10**digits
-    text = f"{math.copysign(units, amount):,.0f}"
-    symbol = _SYMBOLS.get(currency.upper(), "")
-    if not symbol:
-        return f"{text} {currency}"
-    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
+    return _with_symbol(f"{math.copysign(units, amount):,.0f}", currency)
 
 
 def _hosting(meta: dict, a: CostAssumptions) -> tuple[float | None, int | None, str]:

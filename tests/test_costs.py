@@ -18,6 +18,7 @@ from model.costs import (
     payback_months,
     round_money,
     save_assumptions,
+    whole_money,
 )
 
 META = {
@@ -111,6 +112,26 @@ def test_formulas_use_the_currency_of_the_assumptions():
 )
 def test_money_is_shown_with_two_significant_digits_below_one(amount, text):
     assert format_money(amount) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [
+        (870.0, "USD", "$870"),
+        (10_440.0, "USD", "$10,440"),
+        (1_599.6, "USD", "$1,600"),
+        (0.43, "USD", "$0.43"),
+        (6.8e-6, "USD", "under $0.01"),
+        (0, "USD", "$0.00"),
+        (-870.0, "EUR", "-€870"),
+        (12.0, "CHF", "12 CHF"),
+        (None, "USD", "unknown"),
+    ],
+)
+def test_figures_from_the_assumptions_are_whole_units_and_nothing_below_a_cent(
+    amount, currency, text
+):
+    assert whole_money(amount, currency) == text
 
 
 def test_unknown_money_is_shown_as_unknown():

@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from model.costs import CostAssumptions, costs, format_money, format_number, ownership, round_money
+from model.costs import (
+    CostAssumptions,
+    costs,
+    format_money,
+    format_number,
+    ownership,
+    round_money,
+    whole_money,
+)
 from model.metrics import BINARY, REGRESSION
 from model.threshold import ErrorCost
 from ui.bakeoff_comparison import MEASURED_COLUMNS, optional_number
@@ -163,7 +171,7 @@ def ownership_view(
         currency = figures["currency"]
         row = {"Prototype": f"{name} (MVP)" if name == mvp else name}
         for column, key in OWNERSHIP_COLUMNS.items():
-            row[column] = format_money(figures[key], currency)
+            row[column] = whole_money(figures[key], currency)
         priced = by_name.loc[name] if name in by_name.index else None
         errors = optional_number(priced["errors_per_month"]) if priced is not None else None
         if errors is None:
