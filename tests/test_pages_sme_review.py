@@ -109,6 +109,10 @@ def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_worksp
     assert readings["Feature"].tolist()[0] == "Type"
     torque = readings.set_index("Feature").loc["Torque [Nm]"]
     assert torque["Percentile"] == pytest.approx(percentiles["Torque [Nm]"])
+    # the bar draws the position without a number: the words say it ("61" beside "higher
+    # than 60%" read as two answers)
+    bar = json.loads(at.dataframe[-1].proto.columns)["Percentile"]
+    assert bar["type_config"]["format"] == " " and bar["label"] == "Low → high"
 
 
 def test_progress_says_which_card_and_how_many_are_reviewed(small_workspace, open_app):

@@ -219,8 +219,15 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             hide_index=True,
             width="stretch",
             column_config={
+                # The bar without its number: "61" beside "higher than 60%" (the words round
+                # down, to stay true) read as two answers to one question.
                 "Percentile": st.column_config.ProgressColumn(
-                    "Percentile", min_value=0, max_value=100, format="%.0f", width="small"
+                    "Low → high",
+                    min_value=0,
+                    max_value=100,
+                    format=" ",
+                    width="small",
+                    help="Where the value sits among the demo set's, lowest to highest",
                 )
             },
         )
