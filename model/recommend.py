@@ -235,7 +235,7 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     def money(amount: float) -> str:
         return round_money(amount, currency)
 
-    pct = f"{confidence:.0%}".replace("%", " %")
+    pct = f"{confidence:.0%}"  # "95%", as every other interval the pages give
     if not costs:
         return "No prototype is published in this sprint yet."
     if best is None:
@@ -353,7 +353,7 @@ def _errors_only(
     """What can be said when running costs are unknown: whose errors cost least a month, and
     against whom that is clear by the paired interval of the difference (the MVP first, else
     the nearest it clearly beats) or within the uncertainty."""
-    pct = f"{confidence:.0%}".replace("%", " %")
+    pct = f"{confidence:.0%}"  # "95%", as every other interval the pages give
     best = min(known, key=lambda c: c.errors.monthly)
     clear: dict[str, tuple[float, float, float]] = {}
     tied: list[str] = []

@@ -47,7 +47,7 @@ def _monthly(cost: PrototypeCost) -> str:
     """How the sentences give a prototype's monthly total with its interval."""
     low, high = percentile_interval(cost.replicates, 0.95)
     return (
-        f"about {round_money(cost.total)} a month with its errors, 95 % interval "
+        f"about {round_money(cost.total)} a month with its errors, 95% interval "
         f"{round_money(low)}–{round_money(high)}"
     )
 
@@ -58,7 +58,7 @@ def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
     assert result.clearly_cheaper_than == ("physics rules",)
     assert result.text == (
         "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
-        f"(95 % interval {_interval(result, 'physics rules')}), for $300 more to run."
+        f"(95% interval {_interval(result, 'physics rules')}), for $300 more to run."
     )
 
 
@@ -67,7 +67,7 @@ def test_a_runner_up_within_the_uncertainty_is_named_as_such():
     assert result.within_uncertainty == ("random forest",)
     assert result.text == (
         "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
-        f"(95 % interval {_interval(result, 'physics rules')}), for $300 more to run; against "
+        f"(95% interval {_interval(result, 'physics rules')}), for $300 more to run; against "
         "random forest the difference is within the uncertainty."
     )
 
@@ -91,7 +91,7 @@ def test_an_mvp_within_the_uncertainty_of_the_cheapest_is_not_declared_beaten():
     assert result.text == (
         f"Keep the current MVP, random forest ({_monthly(CLOSE)}). Gradient boosting might "
         "cost less, but the difference from random forest is within the uncertainty (about "
-        f"{round_money(versus.saving)} a month, 95 % interval {round_money(versus.low)} to "
+        f"{round_money(versus.saving)} a month, 95% interval {round_money(versus.low)} to "
         f"{round_money(versus.high)}), it costs $300 a month more to run. Physics rules costs "
         "clearly more."
     )
@@ -101,7 +101,7 @@ def test_an_mvp_that_stays_the_cheapest_says_so():
     result = recommend([BEST, WORSE], mvp="gradient boosting")
     assert result.text == (
         "The current MVP, gradient boosting, stays the cheapest: physics rules would cost about "
-        f"$500,000 a month more (95 % interval {_interval(result, 'physics rules')})."
+        f"$500,000 a month more (95% interval {_interval(result, 'physics rules')})."
     )
 
 
@@ -109,7 +109,7 @@ def test_without_an_mvp_the_saving_is_against_the_nearest_prototype_clearly_beat
     far = _priced("rule of thumb", 90, 0, 870.0)
     result = recommend([far, WORSE, BEST], mvp=None)
     assert result.text.startswith(
-        "Gradient boosting saves about $500,000 a month against physics rules (95 % interval "
+        "Gradient boosting saves about $500,000 a month against physics rules (95% interval "
     )
     assert result.text.endswith("; it is clearly cheaper than rule of thumb too.")
 
@@ -130,7 +130,7 @@ def test_regression_prototypes_are_compared_on_their_cost_per_unit_of_error():
     saving = next(c for c in result.comparisons if c.against == "linear model").saving
     assert result.text == (
         f"Boosted trees saves about {round_money(saving)} a month against the current MVP, "
-        f"linear model (95 % interval {_interval(result, 'linear model')}), at the same "
+        f"linear model (95% interval {_interval(result, 'linear model')}), at the same "
         "running cost."
     )
 
@@ -140,7 +140,7 @@ def test_a_sprint_with_one_prototype_has_nothing_to_compare():
     low, high = np.percentile(BEST.replicates, [2.5, 97.5])
     assert result.text == (
         "Gradient boosting is the only prototype this sprint: about $120,000 a month including "
-        f"its errors (95 % interval {round_money(low)}–{round_money(high)}); there is nothing "
+        f"its errors (95% interval {round_money(low)}–{round_money(high)}); there is nothing "
         "to compare it with."
     )
 
@@ -301,7 +301,7 @@ def test_an_mvp_within_the_uncertainty_is_kept_when_switching_costs_as_much_to_r
     assert result.text == (
         f"Keep the current MVP, random forest ({_monthly(CLOSE)}). Gradient boosting might "
         "cost less, but the difference from random forest is within the uncertainty (about "
-        f"{round_money(versus.saving)} a month, 95 % interval {_uncertain_interval(versus)}), "
+        f"{round_money(versus.saving)} a month, 95% interval {_uncertain_interval(versus)}), "
         "it costs the same to run, and putting it into production would cost about $1,600 "
         "once. Physics rules costs clearly more."
     )
@@ -317,7 +317,7 @@ def test_a_cheaper_to_run_prototype_within_the_uncertainty_of_the_mvp_is_chosen(
         f"Choose gradient boosting ({_monthly(best)}): it costs $300 a month less to run "
         "than the current MVP, random forest, a saving that does not depend on its errors; "
         "with its errors counted, the difference from random forest is within the "
-        f"uncertainty (about {round_money(versus.saving)} a month, 95 % interval "
+        f"uncertainty (about {round_money(versus.saving)} a month, 95% interval "
         f"{_uncertain_interval(versus)}). Physics rules costs "
         "clearly more."
     )
@@ -384,7 +384,7 @@ def test_without_running_costs_the_cost_of_errors_alone_is_compared_and_said_so(
         "random forest would cost to run is unknown, as the training time was not recorded "
         "(publish with train_seconds=…). Counting only what their errors cost, gradient "
         f"boosting's errors cost least: about {round_money(best.errors.monthly)} a month, about "
-        f"{round_money(saving)} less than those of the current MVP, physics rules (95 % "
+        f"{round_money(saving)} less than those of the current MVP, physics rules (95% "
         f"interval {round_money(low)}–{round_money(high)}); against random forest the "
         "difference is within the uncertainty."
     )
