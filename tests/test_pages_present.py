@@ -262,3 +262,15 @@ def test_the_case_explained_says_the_scale_of_a_boosting_models_score(workspace_
     assert any("model's own score scale" in c.value for c in at.caption), [
         c.value for c in at.caption
     ]
+
+
+def test_what_changed_keeps_the_metrics_behind_technical_details(small_workspace, monkeypatch):
+    # "PR AUC 0.842, ROC AUC, F1, Log loss" headed the step shown to managers
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2", step="2")
+    (details,) = [e for e in at.expander if e.label.startswith("Technical details")]
+    inside = {metric.label: metric for metric in details.metric}
+    assert "PR AUC" in inside and inside["PR AUC"].proto.delta
+    assert inside["PR AUC"].help.startswith("Score at finding the rare class")
+    assert {metric.label for metric in at.metric} == set(inside)  # none outside it
+    first = present(monkeypatch, small_workspace, sprint="Sprint 1", step="2")
+    assert [e.label for e in first.expander] == ["Technical details: the metrics"]

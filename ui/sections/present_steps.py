@@ -123,31 +123,39 @@ def headline(ctx: PresentContext) -> None:
 
 
 def changes(ctx: PresentContext) -> None:
-    """The prototype's metrics against the previous sprint's MVP."""
+    """The prototype against the previous sprint's MVP: both in counts and money, then the
+    metrics with their changes behind "Technical details", as the Sprint demo keeps them."""
     previous = sprint_summary.previous_mvp(ctx.ws, ctx.sprint)
     if previous is None:
         _big(f"{ctx.sprint} is the first sprint: there is nothing earlier to compare with.")
     else:
         _big(f"{ctx.proto.name} against {previous[0]}'s MVP, {previous[1]}.")
     earlier = ctx.ws.prototype(*previous) if previous else None
+    if earlier is not None:
+        for when, proto in (
+            (f"Before ({previous[1]})", earlier),
+            (f"Now ({ctx.proto.name})", ctx.proto),
+        ):
+            counts, money = _in_counts_and_money(ctx, proto)
+            # the overall count only: one line per sprint, the classes are in the headline
+            said = " ".join(part for part in (counts[0] if counts else None, money) if part)
+            if said:
+                st.markdown(f"**{escape(when)}:** {escape(said)}")
     deltas = sprint_summary.metric_deltas(
         ctx.proto.metrics, earlier.metrics if earlier else None, ctx.proto.task
     )
-    for column, delta in zip(st.columns(max(len(deltas), 1)), deltas, strict=False):
-        column.metric(
-            delta.label, delta.formatted, delta=delta.delta_text, delta_color=delta.delta_color
-        )
-    if earlier is None:
+    if not deltas:
         return
-    for when, proto in (
-        (f"Before ({previous[1]})", earlier),
-        (f"Now ({ctx.proto.name})", ctx.proto),
-    ):
-        counts, money = _in_counts_and_money(ctx, proto)
-        # the overall count only: one line per sprint, the classes are in the headline
-        said = " ".join(part for part in (counts[0] if counts else None, money) if part)
-        if said:
-            st.markdown(f"**{escape(when)}:** {escape(said)}")
+    title = "Technical details: the metrics" + (" and their change" if earlier else "")
+    with st.expander(title):
+        for column, delta in zip(st.columns(len(deltas)), deltas, strict=False):
+            column.metric(
+                delta.label,
+                delta.formatted,
+                delta=delta.delta_text,
+                delta_color=delta.delta_color,
+                help=escape(sprint_summary.plain_metric_name(delta.label)),
+            )
 
 
 def flagged(ctx: PresentContext) -> None:
