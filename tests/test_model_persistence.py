@@ -325,6 +325,7 @@ def _families():
         calibration,
         compose,
         ensemble,
+        feature_selection,
         gaussian_process,
         impute,
         linear_model,
@@ -380,6 +381,17 @@ def _families():
         "mlp": pipeline.make_pipeline(
             prep(), neural_network.MLPClassifier(max_iter=30, random_state=0)
         ),
+        # selectors keep their score function: scikit-learn's own are trusted by name
+        "mutual information selection": pipeline.make_pipeline(
+            prep(),
+            feature_selection.SelectKBest(feature_selection.mutual_info_classif, k=2),
+            ensemble.RandomForestClassifier(n_estimators=5, random_state=0),
+        ),
+        "chi2 selection": pipeline.make_pipeline(
+            prep(pipeline.make_pipeline(impute.SimpleImputer(), preprocessing.MinMaxScaler())),
+            feature_selection.SelectPercentile(feature_selection.chi2, percentile=50),
+            linear_model.LogisticRegression(),
+        ),
     }
     regressors = {
         "tweedie": pipeline.make_pipeline(prep(), linear_model.TweedieRegressor(power=1.5)),
@@ -391,6 +403,16 @@ def _families():
         ),
         "quantile boosting": pipeline.make_pipeline(
             prep(), ensemble.GradientBoostingRegressor(loss="quantile", n_estimators=5)
+        ),
+        "correlation selection": pipeline.make_pipeline(
+            prep(),
+            feature_selection.SelectKBest(feature_selection.r_regression, k=2),
+            linear_model.Ridge(),
+        ),
+        "mutual information regression": pipeline.make_pipeline(
+            prep(),
+            feature_selection.SelectKBest(feature_selection.mutual_info_regression, k=2),
+            linear_model.Ridge(),
         ),
     }
     yield from ((name, m.fit(X, labels), X) for name, m in classifiers.items())
