@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn import preprocessing
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_selection import SelectorMixin
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 
@@ -159,10 +160,36 @@ def source_columns(transformer, input_columns: list[str]) -> list[str] | None:
             return None
         return [col for col, count in zip(input_columns, counts, strict=True) for _ in range(count)]
     if isinstance(transformer, SimpleImputer):
-        if transformer.add_indicator:
-            return None
         kept = getattr(transformer, "_valid_mask", np.ones(len(input_columns), dtype=bool))
+        columns = [col for col, keep in zip(input_columns, kept, strict=True) if keep]
+        if transformer.add_indicator:  # then one "is missing" column per column that had any
+            indicator = getattr(transformer, "indicator_", None)
+            if indicator is None:
+                return None
+            columns += [input_columns[i] for i in indicator.features_]
+        return columns
+    if isinstance(transformer, SelectorMixin):  # SelectKBest, VarianceThreshold, RFE, ...
+        kept = transformer.get_support()
+        if len(kept) != len(input_columns):
+            return None
         return [col for col, keep in zip(input_columns, kept, strict=True) if keep]
+    if isinstance(transformer, preprocessing.SplineTransformer):
+        per_column, rest = divmod(transformer.n_features_out_, len(input_columns) or 1)
+        if rest:
+            return None
+        return [col for col in input_columns for _ in range(per_column)]
+    if isinstance(transformer, preprocessing.KBinsDiscretizer):
+        if transformer.encode == "ordinal":
+            return list(input_columns)
+        counts = np.asarray(transformer.n_bins_, dtype=int)
+        if len(counts) != len(input_columns):
+            return None
+        return [col for col, count in zip(input_columns, counts, strict=True) for _ in range(count)]
+    func = getattr(transformer, "func", None)
+    if isinstance(transformer, preprocessing.FunctionTransformer) and (
+        isinstance(func, np.ufunc) and func.nin == 1
+    ):  # np.log1p, np.sqrt: each value on its own
+        return list(input_columns)
     if isinstance(transformer, _ELEMENTWISE):
         return list(input_columns)
     return None

@@ -122,6 +122,70 @@ def test_transformers_that_mix_columns_are_not_mapped():
     assert source_columns(mixing, ["x", "z"]) is None
 
 
+def test_column_wise_steps_map_back_to_their_sources():
+    # selectors, imputers with "is missing" columns, splines, bins and numpy functions each
+    # make every output column from one source column
+    from sklearn.feature_selection import SelectKBest, VarianceThreshold
+    from sklearn.preprocessing import KBinsDiscretizer, SplineTransformer
+
+    numbers = FRAME[["x", "z"]].assign(flat=1.0, gappy=np.where(FRAME.index % 5, FRAME.x, np.nan))
+    columns = list(numbers.columns)
+    filled = numbers.fillna(0)
+    assert source_columns(VarianceThreshold().fit(numbers), columns) == ["x", "z", "gappy"]
+    best = SelectKBest(k=2).fit(filled, TARGET)
+    kept = best.get_support()
+    assert source_columns(best, columns) == [c for c, k in zip(columns, kept, strict=True) if k]
+    indicated = SimpleImputer(add_indicator=True).fit(numbers)
+    assert source_columns(indicated, columns) == columns + ["gappy"]
+    splines = SplineTransformer(n_knots=3, degree=2).fit(filled)  # 4 columns each
+    assert source_columns(splines, columns) == [c for c in columns for _ in range(4)]
+    bins = KBinsDiscretizer(n_bins=3, encode="onehot", strategy="uniform").fit(filled[["x", "z"]])
+    assert source_columns(bins, ["x", "z"]) == ["x"] * 3 + ["z"] * 3
+    ordinal = KBinsDiscretizer(n_bins=3, encode="ordinal").fit(filled[["x", "z"]])
+    assert source_columns(ordinal, ["x", "z"]) == ["x", "z"]
+    assert source_columns(FunctionTransformer(np.log1p).fit(filled), columns) == columns
+    assert source_columns(FunctionTransformer(np.cumsum).fit(filled), columns) is None
+    both = Pipeline([("impute", SimpleImputer(add_indicator=True)), ("keep", SelectKBest(k=3))])
+    both.fit(numbers, TARGET)
+    kept = both[-1].get_support()
+    assert source_columns(both, columns) == [
+        c for c, k in zip(columns + ["gappy"], kept, strict=True) if k
+    ]
+
+
+def test_a_forest_after_feature_selection_keeps_its_exact_tree_values():
+    # SelectKBest before a forest sent it to the sampled estimate (10.5 s for 600 rows of 17
+    # features; 1.6 s exact now)
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.feature_selection import SelectKBest
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 14)), columns=[f"r{i}" for i in range(14)])
+    X.loc[rng.random(300) < 0.1, "r3"] = np.nan
+    y = ((X["r0"] + X["r1"].fillna(0) - X["r2"]) > 0).astype(int)
+    pipeline = Pipeline(
+        [
+            ("impute", SimpleImputer(add_indicator=True)),
+            ("keep", SelectKBest(k=6)),
+            ("forest", RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0)),
+        ]
+    ).fit(X, y)
+    rows, background = X.iloc[:40], X.iloc[100:150]
+    result = explain.explain_estimator(pipeline, rows, background, "binary", n_jobs=1)
+    assert result.methods == {"tree (path-dependent)": 40}
+    assert result.max_additivity_error < 1e-9
+    # shap's own values on the columns the forest sees, summed into their sources
+    Z = pipeline[:-1].transform(rows)
+    own = shap.TreeExplainer(pipeline[-1]).shap_values(Z)[..., 1]
+    sources = source_columns(pipeline[:-1], list(X.columns))
+    expected = np.zeros((40, len(X.columns)))
+    for j, source in enumerate(sources):
+        expected[:, list(X.columns).index(source)] += own[:, j]
+    np.testing.assert_allclose(result.values[:, :, 0], expected, atol=1e-12)
+    dropped = [c for c in X.columns if c not in sources]
+    assert dropped and not result.values[:, [list(X.columns).index(c) for c in dropped]].any()
+
+
 # -- tree SHAP values on row chunks in parallel ------------------------------------------------
 
 
