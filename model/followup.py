@@ -19,6 +19,10 @@ values: a flagged case is "fixed" when the new prediction is at least twice as c
 reviewers' value as the old one; confirmed regression cases are never "newly broken" (there is
 no tolerance to judge by).
 
+Cases reviewed on a prototype of another task or target (a failure classifier's, re-scored by a
+model of tool wear in minutes) are left out: their label is no answer to the new model's
+question.
+
 ``trained_on`` marks cases whose row the new model was trained on (the workspace's
 ``demo.json`` "feedback_rows_trained_on", or the prototype metadata's key of the same name): a
 fix that comes from training on the row itself is expected, and is labelled so.
@@ -76,6 +80,13 @@ def rescore_flagged(
     if resolved.empty:
         return pd.DataFrame(columns=_COLUMNS)
     cases = _cases(resolved, labels)
+    asked = {
+        key: _same_question(ws, proto, *key)
+        for key in {(case["sprint"], case["prototype"]) for case in cases}
+    }
+    cases = [case for case in cases if asked[case["sprint"], case["prototype"]]]
+    if not cases:
+        return pd.DataFrame(columns=_COLUMNS)
     _predict(proto, cases)
     trained_on = _trained_on(ws, proto)
     for case in cases:
@@ -120,6 +131,21 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
             }
         )
     return cases
+
+
+def _same_question(ws: Workspace, proto: Prototype, sprint: str, prototype: str) -> bool:
+    """Whether ``prototype`` of ``sprint``, where cases were reviewed, predicted what ``proto``
+    predicts: the same task and, where both record it, the same target. A failure flagged on
+    a classifier says nothing about a model of tool wear in minutes (its label "1" was scored
+    against predictions of 60 minutes)."""
+    try:
+        earlier = ws.prototype(sprint, prototype).meta
+    except WorkspaceError:  # no longer in the workspace: nothing says it differs
+        return True
+    if earlier.get("task") != proto.meta.get("task"):
+        return False
+    before, now = earlier.get("target"), proto.meta.get("target")
+    return not (before and now and before != now)
 
 
 def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:

@@ -222,3 +222,22 @@ def test_the_summary_of_nothing_flagged_says_so():
 def test_the_summary_refuses_a_frame_not_from_rescore_flagged():
     with pytest.raises(ValueError, match="frame must come from rescore_flagged; it lacks"):
         followup_summary(pd.DataFrame({"status": ["fixed"]}))
+
+
+def test_cases_reviewed_on_a_model_of_another_target_are_left_out(case):
+    # a failure flagged on the classifier was "now right" for a model of tool wear in minutes
+    from sklearn.linear_model import LinearRegression
+
+    ws, store, X = case
+    flagged = rows_where(X, 150, 200)[0]
+    flag(store, X, flagged, "ana", "wrong", label="1")
+    numbers = [c for c in FEATURES if c not in ("Type", WEAR)]
+    wear = LinearRegression().fit(X[numbers], X[WEAR])
+    ws.publish("Sprint 3", "wear in minutes", wear, X[numbers], X[WEAR])
+    assert rescore_flagged(ws, store, "Sprint 3", "wear in minutes").empty
+    assert statuses(rescore_flagged(ws, store, "Sprint 3", "wear 100")) == {flagged: "fixed"}
+    # the same task, another target: left out too
+    actual = ws.prototype("Sprint 3", "wear 100").predictions()["actual"].astype(int)
+    overheat = actual.rename("Overheating")
+    ws.publish("Sprint 3", "heat rule", model.ToolWearRule(100).fit(X, actual), X, overheat)
+    assert rescore_flagged(ws, store, "Sprint 3", "heat rule").empty
