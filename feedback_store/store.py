@@ -52,6 +52,7 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         demo_row_ids: Iterable[str] | None = None,
         class_names: ClassNames | None = None,
         feature_kinds: Mapping[str, str] | None = None,
+        targets: Mapping[tuple[str, str], str | None] | None = None,
     ) -> TrainingExport:
         """Write training-ready rows (features, resolved label, provenance) and a manifest.
 
@@ -62,13 +63,16 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         source "demo" counts as one. Given ``class_names`` (see ``exports.ClassNames``), a
         ``label_name`` column follows ``label``. ``feature_kinds`` ("number", "boolean" or
         "text" per feature, from the prototypes) types a feature no exported row has a value
-        of: a number column of NaN rather than a text column of nulls. Returns
+        of: a number column of NaN rather than a text column of nulls. ``targets`` names what
+        each ``(sprint, prototype)`` predicts: labels of more than one target (or of more than
+        one task, which the verdicts record) raise ``InvalidVerdict`` and write nothing, since
+        one label column cannot hold failures and minutes of wear. Returns
         ``(path, manifest_path)``; the result also has ``.rows``, ``.warnings`` and
         ``.manifest``.
         """
         return export_training(
             self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names,
-            feature_kinds,
+            feature_kinds, targets,
         )  # fmt: skip
 
 

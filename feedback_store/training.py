@@ -76,6 +76,28 @@ class TrainingExport(NamedTuple):
         return self.manifest["counts"]["rows"]
 
 
+def _mixed(questions: Mapping[tuple[str, str | None], list[str]]) -> bool:
+    """Whether labels of more than one task, or of two named targets, are in ``questions``
+    (a prototype published without its target's name goes with any)."""
+    tasks = {task for task, _ in questions if task}
+    named = {target for _, target in questions if target}
+    return len(tasks) > 1 or len(named) > 1
+
+
+def _mixed_targets(questions: Mapping[tuple[str, str | None], list[str]]) -> str:
+    """One line saying the labels answer different questions, and what to do."""
+    kinds = {"regression": "values", "binary": "two classes", "multiclass": "classes"}
+    said = [
+        f"{target or 'a target'} ({kinds.get(task, task or 'unknown kind')}) in "
+        f"{', '.join(sprints)}"
+        for (task, target), sprints in questions.items()
+    ]
+    return (
+        f"these labels are of different targets: {'; '.join(said)}. A training file holds "
+        "one target: export one sprint or prototype at a time"
+    )
+
+
 def demo_set_warning(n: int) -> str:
     """The warning shown when ``n`` exported rows come from a demo (evaluation) set."""
     rows = "1 row is" if n == 1 else f"{n} rows are"
@@ -96,6 +118,7 @@ def export_training(
     demo_row_ids: Iterable[str] | None = None,
     class_names: ClassNames | None = None,
     feature_kinds: Mapping[str, str] | None = None,
+    targets: Mapping[tuple[str, str], str | None] | None = None,
 ) -> TrainingExport:
     """See ``FeedbackStore.export_training``."""
     target = export_target(path, format)
@@ -109,6 +132,7 @@ def export_training(
     snapshots = _snapshots(labels)
     shown = _shown_versions(labels, verdicts)
     records: list[dict[str, Any]] = []
+    questions: dict[tuple[str, str | None], list[str]] = {}
     without_features = 0
     # Whole columns rather than a dict per row from pandas: to_dict took seconds at 100,000.
     settled = _native_columns(resolved[~resolved["unresolved"]], _RESOLVED_COLUMNS)
@@ -120,6 +144,12 @@ def export_training(
             without_features += 1
             continue
         in_demo = source == "demo" and (demo_ids is None or row_id in demo_ids)
+        # what the label answers: the task (None if not recorded) and the target's name
+        kind = task if isinstance(task, str) and task else None
+        answers = (targets or {}).get((sprint_name, prototype_name))
+        sprints = questions.setdefault((kind, answers), [])
+        if sprint_name not in sprints:
+            sprints.append(sprint_name)
         records.append(
             {
                 "features": features,
@@ -141,6 +171,8 @@ def export_training(
         if class_names is not None:
             names = class_names.get((sprint_name, prototype_name), {})
             records[-1]["label_name"] = names.get(label_text(resolved_label))
+    if _mixed(questions):
+        raise InvalidVerdict(_mixed_targets(questions))
     frame = _frame(records, named=class_names is not None, kinds=feature_kinds)
 
     in_demo = int(frame["in_demo_set"].sum())

@@ -24,6 +24,7 @@ __all__ = [
     "export_training_with_names",
     "export_with_names",
     "feature_kinds_in_scope",
+    "targets_in_scope",
 ]
 
 
@@ -57,6 +58,18 @@ def class_names_in_scope(
         if proto.task != "regression"
     }
     return names or None
+
+
+def targets_in_scope(
+    ws: Workspace, sprint: str | None = None, prototype: str | None = None
+) -> dict[tuple[str, str], str | None]:
+    """What each published prototype in scope predicts (its target's name, None where it was
+    published without one), keyed by ``(sprint, prototype)``: a training export refuses
+    labels of more than one target."""
+    return {
+        (proto.sprint, proto.name): proto.meta.get("target")
+        for proto in _prototypes_in_scope(ws, sprint, prototype)
+    }
 
 
 def feature_kinds_in_scope(
@@ -120,9 +133,11 @@ def export_training_with_names(
     demo_row_ids: Iterable[str] | None = None,
 ) -> TrainingExport:
     """``store.export_training`` with ``label_name`` beside ``label`` when a classifier is in
-    scope, and features no exported row has a value of typed as the prototypes store them."""
+    scope, and features no exported row has a value of typed as the prototypes store them;
+    labels of prototypes of different targets are refused (``targets_in_scope``)."""
     return store.export_training(
         path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
         demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),
         feature_kinds=feature_kinds_in_scope(ws, sprint, prototype),
+        targets=targets_in_scope(ws, sprint, prototype),
     )  # fmt: skip

@@ -22,6 +22,7 @@ from model.export_names import (
     export_training_with_names,
     export_with_names,
     feature_kinds_in_scope,
+    targets_in_scope,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,6 +199,32 @@ def test_model_export_training_writes_the_label_names_and_the_manifest(demo_like
     table = pq.read_table(out)
     assert table.column_names.index("label_name") == table.column_names.index("label") + 1
     assert sorted(table.column("label_name").to_pylist()) == ["Failure", "Failure", "No failure"]
+
+
+def test_labels_of_another_target_make_the_training_export_exit_2_in_one_line(demo_like, tmp_path):
+    from conftest import copy_workspace, split_data
+
+    workspace = copy_workspace(demo_like, tmp_path / "workspace")
+    ws = model.open_workspace(workspace)
+    assert set(targets_in_scope(ws).values()) == {"Machine failure"}
+    X, y, X_demo, y_demo = split_data()
+    heat = model.ToolWearRule(150).fit(X, y)  # another question, asked of the same rows
+    ws.publish("Sprint 4", "overheating rule", heat, X_demo, y_demo.rename("Overheating"))
+    assert targets_in_scope(ws, "Sprint 4") == {("Sprint 4", "overheating rule"): "Overheating"}
+    feedback_store.open(workspace).record(
+        sprint="Sprint 4", prototype="overheating rule", row_id=X_demo.index[0], reviewer="ana",
+        verdict="wrong", corrected_label="1", task="binary",
+        features=X_demo.iloc[0].to_dict(), prediction={"label": "0"},
+    )  # fmt: skip
+    out = tmp_path / "training.parquet"
+    result = run("export-training", "--workspace", workspace, "--format", "parquet",
+                 "--out", out)  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: these labels are of different targets: Machine")
+    assert len(result.stderr.splitlines()) == 1 and not out.exists()
+    alone = run("export-training", "--workspace", workspace, "--format", "parquet",
+                "--out", out, "--sprint", "Sprint 4")  # fmt: skip
+    assert alone.returncode == 0, alone.stderr
 
 
 def test_the_feedback_store_export_verb_is_unchanged(demo_like, tmp_path):

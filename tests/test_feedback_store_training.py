@@ -215,6 +215,31 @@ def test_bad_export_training_input_is_rejected_before_writing(
     assert not path.exists()
 
 
+def test_labels_of_different_targets_are_refused_and_nothing_is_written(store, tmp_path):
+    # one label column held "1" (a failure) beside "120.0" (minutes of tool wear)
+    vote(store, "1", "ana", "wrong", "1", sprint="S2")
+    vote(store, "2", "ana", "wrong", "120", sprint="S3", task="regression", shown="61.2")
+    path = tmp_path / "t.parquet"
+    with pytest.raises(InvalidVerdict, match=r"different targets: .*\(two classes\) in S2; .*"
+                       r"\(values\) in S3\. A training file holds one target"):  # fmt: skip
+        store.export_training(path)
+    assert not path.exists() and not Path(f"{path}.manifest.json").exists()
+    assert store.export_training(path, sprint="S3").rows == 1  # one sprint at a time
+
+
+def test_two_named_targets_of_one_task_are_refused_but_an_unnamed_one_goes_with_either(
+    store, tmp_path
+):
+    vote(store, "1", "ana", "wrong", "1", sprint="S1")
+    vote(store, "2", "ana", "wrong", "1", sprint="S2")
+    path = tmp_path / "t.csv"
+    named = {("S1", "gbm"): "Machine failure", ("S2", "gbm"): "Overheating"}
+    with pytest.raises(InvalidVerdict, match="Machine failure .* in S1; Overheating"):
+        store.export_training(path, "csv", targets=named)
+    unnamed = {("S1", "gbm"): "Machine failure", ("S2", "gbm"): None}
+    assert store.export_training(path, "csv", targets=unnamed).rows == 2
+
+
 # -- command line -------------------------------------------------------------------------------
 def run(*args):
     return run_cli("feedback_store", *map(str, args), cwd=ROOT, timeout=60)
@@ -240,10 +265,13 @@ def test_cli_export_training_prints_path_rows_and_warnings(store, tmp_path):
         ["--format", "csv", "--out", "{tmp}/t.csv", "--lead", "ana"],
         ["--format", "xlsx", "--out", "{tmp}/t.xlsx"],
         ["--format", "csv", "--out", "{tmp}/no/such/t.csv"],
+        ["--format", "csv", "--out", "{tmp}/mixed.csv"],  # a regression's label too
     ],
 )
 def test_cli_export_training_errors_exit_2_with_one_error_line(store, tmp_path, args):
     vote(store, "1", "ana", "correct")
+    if "mixed" in args[3]:
+        vote(store, "2", "ana", "wrong", "120", sprint="S3", task="regression", shown="61.2")
     paths = {"tmp": tmp_path}
     result = run("export-training", "--workspace", tmp_path / "ws",
                  *[arg.format(**paths) for arg in args])  # fmt: skip

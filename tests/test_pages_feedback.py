@@ -307,6 +307,36 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
     assert rows["label"].tolist() == ["1"]
 
 
+def test_labels_of_two_targets_are_not_exported_together_and_the_page_says_why(
+    overlapping, open_app
+):
+    # Sprint 3 predicts tool wear in minutes: its "120" and Sprint 2's "1" made one column
+    from sklearn.linear_model import LinearRegression
+
+    from tests.conftest import split_data
+
+    workspace, store = overlapping
+    X, _, X_demo, _ = split_data()
+    numbers = [c for c in X.select_dtypes("number").columns if c != "Tool wear [min]"]
+    ws = model.open_workspace(workspace)
+    wear = LinearRegression().fit(X[numbers], X["Tool wear [min]"])
+    ws.publish("Sprint 3", "wear", wear, X_demo[numbers], X_demo["Tool wear [min]"])
+    store.record(
+        sprint="Sprint 3", prototype="wear", row_id=X_demo.index[0], reviewer="ana",
+        verdict="wrong", corrected_label="120", task="regression",
+        features=X_demo[numbers].iloc[0].to_dict(), prediction={"label": "61.2"},
+    )  # fmt: skip
+    at = open_tab(open_app(workspace, page="feedback"), "Labels for training")
+    assert not at.exception
+    (said,) = [plain(i.value) for i in at.main.info if "different targets" in i.value]
+    assert "Machine failure (two classes) in Sprint 2; Tool wear [min] (values) in Sprint 3" in said
+    assert "Download training rows (Parquet)" not in [
+        b.proto.label for b in at.get("download_button")
+    ]
+    at.selectbox(key="feedback_sprint").set_value("Sprint 3").run()
+    assert button(at, "Download training rows (Parquet)")
+
+
 def test_disputes_are_counted_per_feature_in_a_table_and_a_chart(overlapping, open_app):
     workspace, _ = overlapping
     at = open_tab(open_app(workspace, page="feedback"), "Disputes")

@@ -16,7 +16,7 @@ import streamlit as st
 
 import feedback_store
 from model import followup as _followup
-from model.export_names import class_names_in_scope, feature_kinds_in_scope
+from model.export_names import class_names_in_scope, feature_kinds_in_scope, targets_in_scope
 from model.workspace import open_workspace
 from ui import charts as _charts
 from ui import verdict_tables as _verdict_tables
@@ -212,7 +212,7 @@ def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
     return _verdict_tables.training_export_bytes(
         store(request.path), request.format, request.sprint, request.prototype,
         rule=request.rule, lead=request.lead, demo_row_ids=demo_ids, class_names=names,
-        feature_kinds=kinds,
+        feature_kinds=kinds, targets=targets_in_scope(ws, request.sprint, request.prototype),
     )  # fmt: skip
 
 

@@ -325,10 +325,11 @@ def training_export_bytes(
     demo_row_ids: Iterable[str] | None = None,
     class_names=None,
     feature_kinds=None,
+    targets=None,
 ) -> tuple[bytes, dict]:
     """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
-    manifest (a dict; its ``warnings`` are for the page to show); ``class_names`` and
-    ``feature_kinds`` as it takes them (``model.export_names``)."""
+    manifest (a dict; its ``warnings`` are for the page to show); ``class_names``,
+    ``feature_kinds`` and ``targets`` as it takes them (``model.export_names``)."""
     with tempfile.TemporaryDirectory() as folder:
         export = store.export_training(
             Path(folder) / f"training.{format}",
@@ -340,5 +341,6 @@ def training_export_bytes(
             demo_row_ids=demo_row_ids,
             class_names=class_names,
             feature_kinds=feature_kinds,
+            targets=targets,
         )
         return export.path.read_bytes(), export.manifest

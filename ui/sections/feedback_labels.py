@@ -53,7 +53,11 @@ def training_export(ctx: FeedbackContext, scoped, rule: str, lead: str | None) -
         lead,
         demo_versions(ctx, scoped),
     )
-    manifest = cached.training_manifest(request)
+    try:
+        manifest = cached.training_manifest(request)
+    except feedback_store.InvalidVerdict as error:  # labels of different targets
+        st.info(formatting.escape_markdown(formatting.one_line(error)))
+        return
     file_column.download_button(
         f"Download training rows ({EXPORTS[fmt][0]})",
         data=functools.partial(cached.training_file, request),
