@@ -28,11 +28,23 @@ class SprintData:
         self.prototypes: dict[str, Prototype] = {n: ws.prototype(sprint, n) for n in names}
         tasks = {p.task for p in self.prototypes.values()}
         if len(tasks) > 1:
+            kinds = {"binary": "two classes", "multiclass": "classes", "regression": "values"}
+            said = ", ".join(sorted(kinds.get(task, task) for task in tasks))
             raise WorkspaceError(
-                f"sprint {sprint!r} mixes tasks ({', '.join(sorted(tasks))}); "
-                "a bake-off compares prototypes of one task"
+                f"sprint {sprint!r} mixes kinds of prediction ({said}): a bake-off compares "
+                "prototypes that predict the same thing; publish the others in a sprint of "
+                "their own"
             )
         self.task = tasks.pop()
+        targets = sorted(
+            {str(p.meta["target"]) for p in self.prototypes.values() if p.meta.get("target")}
+        )
+        if len(targets) > 1:  # one truth scores them all: a failure model is no overheating one
+            raise WorkspaceError(
+                f"sprint {sprint!r} mixes targets ({', '.join(targets)}): a bake-off compares "
+                "prototypes that predict the same thing; publish the others in a sprint of "
+                "their own"
+            )
         self.mvp = ws.mvp(sprint)
         self.notes: list[str] = []
         frames = {n: p.predictions() for n, p in self.prototypes.items()}

@@ -638,3 +638,26 @@ def test_unlabeled_publish_stores_no_replicates(tmp_path):
     assert proto.meta["bootstrap"] is None
     assert not (proto.path / "bootstrap.npy").exists()
     assert proto.bootstrap_replicates("pr_auc", "1", 1000, 0) is None
+
+
+def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_path):
+    # a model of overheating was scored against the failure labels of the MVP, with a note
+    from sklearn.linear_model import LinearRegression
+
+    from model.sprint_data import SprintData
+    from model.workspace import WorkspaceError
+
+    data = load_demo_data()
+    X, y = data[FEATURES].iloc[:300], data[TARGET].iloc[:300]
+    workspace = model.open_workspace(tmp_path / "ws")
+    workspace.publish("S1", "failure rule", model.ToolWearRule().fit(X, y), X, y)
+    heat = model.ToolWearRule(150).fit(X, y)
+    workspace.publish("S1", "overheating rule", heat, X, y.rename("Overheating"))
+    with pytest.raises(WorkspaceError, match=r"mixes targets \(Machine failure, Overheating\)"):
+        SprintData(workspace, "S1")
+    numbers = [c for c in FEATURES if c not in ("Type", TOOL_WEAR)]
+    wear = LinearRegression().fit(X[numbers], X[TOOL_WEAR])
+    workspace.publish("S2", "failure rule", model.ToolWearRule().fit(X, y), X, y)
+    workspace.publish("S2", "wear", wear, X[numbers], X[TOOL_WEAR])
+    with pytest.raises(WorkspaceError, match=r"mixes kinds of prediction \(two classes, values\)"):
+        SprintData(workspace, "S2")
