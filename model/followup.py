@@ -41,6 +41,7 @@ from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
 from model.metrics import REGRESSION
 from model.own_case import case_frame
+from model.prototype import same_question
 from model.publishing import label_strings
 from model.workspace import Prototype, Workspace, WorkspaceError
 
@@ -135,17 +136,14 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
 
 def _same_question(ws: Workspace, proto: Prototype, sprint: str, prototype: str) -> bool:
     """Whether ``prototype`` of ``sprint``, where cases were reviewed, predicted what ``proto``
-    predicts: the same task and, where both record it, the same target. A failure flagged on
-    a classifier says nothing about a model of tool wear in minutes (its label "1" was scored
-    against predictions of 60 minutes)."""
+    predicts (``model.prototype.same_question``): a failure flagged on a classifier says
+    nothing about a model of tool wear in minutes (its label "1" was scored against
+    predictions of 60 minutes)."""
     try:
         earlier = ws.prototype(sprint, prototype).meta
     except WorkspaceError:  # no longer in the workspace: nothing says it differs
         return True
-    if earlier.get("task") != proto.meta.get("task"):
-        return False
-    before, now = earlier.get("target"), proto.meta.get("target")
-    return not (before and now and before != now)
+    return same_question(earlier, proto.meta)
 
 
 def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:

@@ -27,6 +27,16 @@ BOOTSTRAP_FILE = "bootstrap.npy"
 ON_DEMAND_INDEX = ["row_id", "explained_class", "explainer"]
 
 
+def same_question(meta: dict, other: dict) -> bool:
+    """Whether two prototypes' metadata predict the same thing: the same task and, where both
+    record it, the same target. A failure model's verdicts, metrics and MVP say nothing
+    about a model of tool wear in minutes, nor of overheating."""
+    if meta.get("task") != other.get("task"):
+        return False
+    target, other_target = meta.get("target"), other.get("target")
+    return not (target and other_target and target != other_target)
+
+
 def shap_file_name(label: str | None) -> str:
     """The file holding the deck's SHAP values for class ``label`` (``None``: regression)."""
     # Class labels are user data: keep the file name safe whatever they contain.

@@ -274,3 +274,22 @@ def test_what_changed_keeps_the_metrics_behind_technical_details(small_workspace
     assert {metric.label for metric in at.metric} == set(inside)  # none outside it
     first = present(monkeypatch, small_workspace, sprint="Sprint 1", step="2")
     assert [e.label for e in first.expander] == ["Technical details: the metrics"]
+
+
+def test_what_changed_compares_only_with_an_mvp_that_predicts_the_same_thing(
+    workspace_copy, monkeypatch
+):
+    from sklearn.linear_model import LinearRegression
+
+    from tests.conftest import split_data
+
+    ws = model.open_workspace(workspace_copy)
+    X, _, X_demo, _ = split_data()
+    numbers = [c for c in X.select_dtypes("number").columns if c != "Tool wear [min]"]
+    wear = LinearRegression().fit(X[numbers], X["Tool wear [min]"])
+    ws.publish("Sprint 3", "wear", wear, X_demo[numbers], X_demo["Tool wear [min]"], mvp=True)
+    at = present(monkeypatch, workspace_copy, sprint="Sprint 3", step="2")
+    assert not at.exception
+    text = " ".join(block.value for block in at.markdown)
+    assert "No earlier sprint&#x27;s MVP predicts what wear does: nothing to compare." in text
+    assert "random forest" not in text

@@ -650,3 +650,28 @@ def test_a_contribution_is_worded_as_the_waterfall_words_it_without_points():
     assert review_card.contribution_text(0.05, "probability") == explanations.contribution_text(
         0.05, "probability"
     )
+
+
+def test_the_previous_mvp_to_compare_with_predicts_the_same_thing(workspace_copy):
+    # the Sprint demo's deltas compared a model of tool wear in minutes with a failure model
+    from sklearn.linear_model import LinearRegression
+
+    from tests.conftest import split_data
+
+    ws = model.open_workspace(workspace_copy)
+    X, _, X_demo, _ = split_data()
+    numbers = [c for c in X.select_dtypes("number").columns if c != "Tool wear [min]"]
+    wear = LinearRegression().fit(X[numbers], X["Tool wear [min]"])
+    ws.publish("Sprint 3", "wear", wear, X_demo[numbers], X_demo["Tool wear [min]"], mvp=True)
+    ws.publish("Sprint 4", "wear again", wear, X_demo[numbers], X_demo["Tool wear [min]"], mvp=True)
+    failure = ws.prototype("Sprint 2", "random forest")
+    assert sprint_summary.previous_mvp(ws, "Sprint 3") == ("Sprint 2", "random forest")
+    assert (
+        sprint_summary.previous_mvp(ws, "Sprint 3", like=ws.prototype("Sprint 3", "wear")) is None
+    )
+    assert sprint_summary.previous_mvp(ws, "Sprint 4", like=failure) == (
+        "Sprint 2",
+        "random forest",
+    )
+    again = ws.prototype("Sprint 4", "wear again")
+    assert sprint_summary.previous_mvp(ws, "Sprint 4", like=again) == ("Sprint 3", "wear")

@@ -22,6 +22,7 @@ from model.metrics import (
     format_metric,
     three_figures,
 )
+from model.prototype import same_question
 from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
@@ -194,14 +195,20 @@ def metric_key(label: str | None) -> str | None:
 _metric_key = metric_key
 
 
-def previous_mvp(ws: Workspace, sprint: str) -> tuple[str, str] | None:
-    """``(sprint, prototype)`` of the MVP of the nearest earlier sprint that has one."""
+def previous_mvp(
+    ws: Workspace, sprint: str, like: Prototype | None = None
+) -> tuple[str, str] | None:
+    """``(sprint, prototype)`` of the MVP of the nearest earlier sprint that has one; given
+    ``like``, the nearest whose MVP predicts what ``like`` does (its task and target: a
+    failure model is not compared with a model of tool wear)."""
     sprints = ws.sprints()
     if sprint not in sprints:
         return None
     for earlier in reversed(sprints[: sprints.index(sprint)]):
         mvp = ws.mvp(earlier)
-        if mvp and mvp in ws.prototypes(earlier):
+        if not mvp or mvp not in ws.prototypes(earlier):
+            continue
+        if like is None or same_question(ws.prototype(earlier, mvp).meta, like.meta):
             return earlier, mvp
     return None
 

@@ -125,9 +125,11 @@ def headline(ctx: PresentContext) -> None:
 def changes(ctx: PresentContext) -> None:
     """The prototype against the previous sprint's MVP: both in counts and money, then the
     metrics with their changes behind "Technical details", as the Sprint demo keeps them."""
-    previous = sprint_summary.previous_mvp(ctx.ws, ctx.sprint)
-    if previous is None:
+    previous = sprint_summary.previous_mvp(ctx.ws, ctx.sprint, like=ctx.proto)
+    if previous is None and ctx.ws.sprints()[:1] in ([], [ctx.sprint]):
         _big(f"{ctx.sprint} is the first sprint: there is nothing earlier to compare with.")
+    elif previous is None:
+        _big(f"No earlier sprint's MVP predicts what {ctx.proto.name} does: nothing to compare.")
     else:
         _big(f"{ctx.proto.name} against {previous[0]}'s MVP, {previous[1]}.")
     earlier = ctx.ws.prototype(*previous) if previous else None

@@ -75,7 +75,7 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
 
 def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
     """The task's metrics, each against the previous sprint's MVP."""
-    previous = sprint_summary.previous_mvp(ws, sprint)
+    previous = sprint_summary.previous_mvp(ws, sprint, like=proto)
     previous_metrics = ws.prototype(*previous).metrics if previous else None
     deltas = sprint_summary.metric_deltas(proto.metrics, previous_metrics, proto.task)
     if deltas:
@@ -188,7 +188,7 @@ def _scale_change(proto: Prototype) -> str | None:
     ws = session.workspace()
     if ws.mvp(proto.sprint) != proto.name:
         return None
-    previous = sprint_summary.previous_mvp(ws, proto.sprint)
+    previous = sprint_summary.previous_mvp(ws, proto.sprint, like=proto)
     if previous is None:
         return None
     earlier = ws.prototype(*previous).meta.get("unit")
