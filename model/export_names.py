@@ -17,6 +17,7 @@ from pathlib import Path
 from feedback_store.exports import ClassNames
 from feedback_store.store import FeedbackStore
 from feedback_store.training import TrainingExport
+from model.prototype import canonical_targets
 from model.workspace import Prototype, Workspace
 
 __all__ = [
@@ -63,13 +64,12 @@ def class_names_in_scope(
 def targets_in_scope(
     ws: Workspace, sprint: str | None = None, prototype: str | None = None
 ) -> dict[tuple[str, str], str | None]:
-    """What each published prototype in scope predicts (its target's name, None where it was
-    published without one), keyed by ``(sprint, prototype)``: a training export refuses
-    labels of more than one target."""
-    return {
-        (proto.sprint, proto.name): proto.meta.get("target")
-        for proto in _prototypes_in_scope(ws, sprint, prototype)
-    }
+    """What each published prototype in scope predicts, keyed by ``(sprint, prototype)``: its
+    target's name as the first prototype of that target gave it (one published as "actual"
+    with the same labels as "Machine failure" is "Machine failure";
+    ``model.prototype.canonical_targets``), None where none named it. A training export
+    refuses labels of more than one target."""
+    return canonical_targets(list(_prototypes_in_scope(ws, sprint, prototype)))
 
 
 def feature_kinds_in_scope(

@@ -41,7 +41,7 @@ from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
 from model.metrics import REGRESSION
 from model.own_case import case_frame
-from model.prototype import same_question
+from model.prototype import predicts_the_same
 from model.publishing import label_strings
 from model.workspace import Prototype, Workspace, WorkspaceError
 
@@ -136,14 +136,14 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
 
 def _same_question(ws: Workspace, proto: Prototype, sprint: str, prototype: str) -> bool:
     """Whether ``prototype`` of ``sprint``, where cases were reviewed, predicted what ``proto``
-    predicts (``model.prototype.same_question``): a failure flagged on a classifier says
+    predicts (``model.prototype.predicts_the_same``): a failure flagged on a classifier says
     nothing about a model of tool wear in minutes (its label "1" was scored against
     predictions of 60 minutes)."""
     try:
-        earlier = ws.prototype(sprint, prototype).meta
+        earlier = ws.prototype(sprint, prototype)
     except WorkspaceError:  # no longer in the workspace: nothing says it differs
         return True
-    return same_question(earlier, proto.meta)
+    return predicts_the_same(earlier, proto)
 
 
 def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:

@@ -320,3 +320,56 @@ def _with_precomputed(predictions: pd.DataFrame) -> pd.DataFrame:
     if "precomputed" not in predictions.columns:  # published before demo decks: every row
         predictions["precomputed"] = True
     return predictions
+
+
+#: Share of the demo rows two prototypes share whose labels must agree for two differently
+#: named targets to be one (a Series called "actual" beside "Machine failure"); below it, they
+#: are two questions. Not all: labels corrected by SMEs between sprints differ on a few rows.
+SAME_LABELS_SHARE = 0.9
+
+
+def predicts_the_same(proto: Prototype, other: Prototype) -> bool:
+    """Whether two prototypes predict the same thing: the same task and either the same
+    target's name (or one without a name), or labels that agree on the demo rows they share
+    (at least :data:`SAME_LABELS_SHARE` of them): a target's name can be incidental."""
+    if proto.task != other.task:
+        return False
+    return same_question(proto.meta, other.meta) or _same_labels(proto, other)
+
+
+def _same_labels(proto: Prototype, other: Prototype) -> bool:
+    try:
+        first = read_parquet(proto.path / "predictions.parquet", columns=["actual"])
+        second = read_parquet(other.path / "predictions.parquet", columns=["actual"])
+    except (OSError, KeyError, ValueError, pa.ArrowException):  # unlabelled or unreadable
+        return False
+    first.index, second.index = first.index.astype(str), second.index.astype(str)
+    shared = first.index.intersection(second.index)
+    if not len(shared):
+        return False
+    a, b = first.loc[shared, "actual"], second.loc[shared, "actual"]
+    if proto.task == "regression":
+        agree = np.isclose(a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=1e-9)
+    else:
+        agree = (a.astype(str) == b.astype(str)).to_numpy()
+    return bool(agree.mean() >= SAME_LABELS_SHARE)
+
+
+def canonical_targets(prototypes: list[Prototype]) -> dict[tuple[str, str], str | None]:
+    """Each prototype's target, keyed by ``(sprint, name)``, named as the first prototype
+    that predicts the same thing (:func:`predicts_the_same`) names it: a target published
+    once as "Machine failure" and once as "actual" is one target. None where no prototype
+    of that target named it."""
+    named: list[Prototype] = []  # the first prototype of each distinct target's name
+    out: dict[tuple[str, str], str | None] = {}
+    for proto in prototypes:
+        target = proto.meta.get("target")
+        if target:
+            match = next((p for p in named if p.meta.get("target") == target), None)
+            if match is None:
+                match = next((p for p in named if predicts_the_same(p, proto)), None)
+            if match is None:
+                named.append(proto)
+            target = match.meta["target"] if match is not None else target
+        out[(proto.sprint, proto.name)] = target
+    return out

@@ -36,15 +36,6 @@ class SprintData:
                 "their own"
             )
         self.task = tasks.pop()
-        targets = sorted(
-            {str(p.meta["target"]) for p in self.prototypes.values() if p.meta.get("target")}
-        )
-        if len(targets) > 1:  # one truth scores them all: a failure model is no overheating one
-            raise WorkspaceError(
-                f"sprint {sprint!r} mixes targets ({', '.join(targets)}): a bake-off compares "
-                "prototypes that predict the same thing; publish the others in a sprint of "
-                "their own"
-            )
         self.mvp = ws.mvp(sprint)
         self.notes: list[str] = []
         frames = {n: p.predictions() for n, p in self.prototypes.items()}
@@ -65,6 +56,7 @@ class SprintData:
             for n in self.scored
         }
         self.truth = self._truth()
+        self._check_targets()
 
     def _common_rows(self, frames: dict[str, pd.DataFrame]) -> pd.Index:
         if not frames:
@@ -85,8 +77,23 @@ class SprintData:
             )
         return common
 
+    def _check_targets(self) -> None:
+        """Refuse prototypes of different targets: named differently and labelled differently
+        on the rows they share (one name may be incidental: a Series called "actual"). One
+        truth scores them all, and a failure model is no overheating model."""
+        targets = sorted(
+            {str(p.meta["target"]) for p in self.prototypes.values() if p.meta.get("target")}
+        )
+        if len(targets) > 1 and self._differing_truths:
+            raise WorkspaceError(
+                f"sprint {self.sprint!r} mixes targets ({', '.join(targets)}): a bake-off "
+                "compares prototypes that predict the same thing; publish the others in a "
+                "sprint of their own"
+            )
+
     def _truth(self) -> pd.Series | None:
         labeled = [n for n in self.scored if "actual" in self.frames[n].columns]
+        self._differing_truths: list[str] = []
         if not labeled:
             return None
         reference = self.mvp if self.mvp in labeled else labeled[0]
@@ -94,6 +101,7 @@ class SprintData:
         for name in labeled:
             differs = int((self.frames[name]["actual"].astype(str) != truth.astype(str)).sum())
             if differs:
+                self._differing_truths.append(name)
                 self.aligned = False
                 self.notes.append(
                     f"{name} was published with a different truth on {differs:,} rows; "

@@ -72,7 +72,13 @@ from model.config import DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
 from model.metrics import METRICS
 from model.naming import validate_name
 from model.on_demand import _loaded_estimator  # noqa: F401  (the benchmark empties its cache)
-from model.prototype import BOOTSTRAP_FILE, ON_DEMAND_FILE, Prototype, shap_file_name
+from model.prototype import (
+    BOOTSTRAP_FILE,
+    ON_DEMAND_FILE,
+    Prototype,
+    canonical_targets,
+    shap_file_name,
+)
 from model.publishing import PublishError, compute_artifacts
 from model.stored_features import MISSING_KINDS_FILE
 
@@ -217,25 +223,29 @@ class Workspace:
         return self.sprint_info(sprint).get("decisions", [])
 
     def summary(self) -> pd.DataFrame:
-        """One row per prototype: sprint, name, MVP flag, task, headline metric and its value."""
+        """One row per prototype: sprint, name, MVP flag, task, target (its name as the first
+        prototype of that target gave it, see ``model.prototype.canonical_targets``; None
+        where none named it), headline metric and its value."""
+        sprints = self.sprints()
+        protos = [self.prototype(s, name) for s in sprints for name in self.prototypes(s)]
+        targets = canonical_targets(protos)
+        mvps = {sprint: self.mvp(sprint) for sprint in sprints}
         rows = []
-        for sprint in self.sprints():
-            mvp = self.mvp(sprint)
-            for name in self.prototypes(sprint):
-                proto = self.prototype(sprint, name)
-                key, value = proto.headline
-                rows.append(
-                    {
-                        "sprint": sprint,
-                        "prototype": name,
-                        "mvp": name == mvp,
-                        "task": proto.task,
-                        "metric": METRICS[key].label if key else None,
-                        "value": value,
-                        "version": proto.version,
-                        "published_at": proto.meta["published_at"],
-                    }
-                )
+        for proto in protos:
+            key, value = proto.headline
+            rows.append(
+                {
+                    "sprint": proto.sprint,
+                    "prototype": proto.name,
+                    "mvp": proto.name == mvps[proto.sprint],
+                    "task": proto.task,
+                    "target": targets[(proto.sprint, proto.name)],
+                    "metric": METRICS[key].label if key else None,
+                    "value": value,
+                    "version": proto.version,
+                    "published_at": proto.meta["published_at"],
+                }
+            )
         return pd.DataFrame(
             rows,
             columns=[
@@ -243,6 +253,7 @@ class Workspace:
                 "prototype",
                 "mvp",
                 "task",
+                "target",
                 "metric",
                 "value",
                 "version",

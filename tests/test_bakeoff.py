@@ -651,10 +651,16 @@ def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_pa
     X, y = data[FEATURES].iloc[:300], data[TARGET].iloc[:300]
     workspace = model.open_workspace(tmp_path / "ws")
     workspace.publish("S1", "failure rule", model.ToolWearRule().fit(X, y), X, y)
-    heat = model.ToolWearRule(150).fit(X, y)
-    workspace.publish("S1", "overheating rule", heat, X, y.rename("Overheating"))
+    gap = X["Process temperature [K]"] - X["Air temperature [K]"]
+    hot = (gap < gap.median()).astype(int)
+    heat = model.ToolWearRule(150).fit(X, hot)
+    workspace.publish("S1", "overheating rule", heat, X, hot.rename("Overheating"))
     with pytest.raises(WorkspaceError, match=r"mixes targets \(Machine failure, Overheating\)"):
         SprintData(workspace, "S1")
+    # the same labels under another name ("actual", taken from a stored prototype) compare
+    workspace.publish("S3", "failure rule", model.ToolWearRule().fit(X, y), X, y)
+    workspace.publish("S3", "again", model.ToolWearRule(150).fit(X, y), X, y.rename("actual"))
+    assert SprintData(workspace, "S3").scored == ["failure rule", "again"]
     numbers = [c for c in FEATURES if c not in ("Type", TOOL_WEAR)]
     wear = LinearRegression().fit(X[numbers], X[TOOL_WEAR])
     workspace.publish("S2", "failure rule", model.ToolWearRule().fit(X, y), X, y)

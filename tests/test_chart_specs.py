@@ -391,3 +391,7 @@ def test_the_headline_line_holds_only_mvps_measured_like_the_latest():
     assert list(left_off["sprint"]) == ["S1"] and list(left_off["metric"]) == ["PR AUC"]
     same = summary.assign(metric="PR AUC")
     assert sprint_summary.measured_differently(same, ["S1", "S2", "S3"]).empty
+    # the same score of another target (overheating after failures) is off the line too
+    targets = same.assign(target=["Machine failure", None, "Overheating"])
+    left_off = sprint_summary.measured_differently(targets, ["S1", "S2", "S3"])
+    assert list(left_off["sprint"]) == ["S1"]

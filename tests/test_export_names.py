@@ -209,7 +209,8 @@ def test_labels_of_another_target_make_the_training_export_exit_2_in_one_line(de
     assert set(targets_in_scope(ws).values()) == {"Machine failure"}
     X, y, X_demo, y_demo = split_data()
     heat = model.ToolWearRule(150).fit(X, y)  # another question, asked of the same rows
-    ws.publish("Sprint 4", "overheating rule", heat, X_demo, y_demo.rename("Overheating"))
+    hot = (1 - y_demo).rename("Overheating")  # other labels: the same ones renamed are one target
+    ws.publish("Sprint 4", "overheating rule", heat, X_demo, hot)
     assert targets_in_scope(ws, "Sprint 4") == {("Sprint 4", "overheating rule"): "Overheating"}
     feedback_store.open(workspace).record(
         sprint="Sprint 4", prototype="overheating rule", row_id=X_demo.index[0], reviewer="ana",

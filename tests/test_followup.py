@@ -238,6 +238,6 @@ def test_cases_reviewed_on_a_model_of_another_target_are_left_out(case):
     assert statuses(rescore_flagged(ws, store, "Sprint 3", "wear 100")) == {flagged: "fixed"}
     # the same task, another target: left out too
     actual = ws.prototype("Sprint 3", "wear 100").predictions()["actual"].astype(int)
-    overheat = actual.rename("Overheating")
+    overheat = (1 - actual).rename("Overheating")  # other labels (the same, renamed, is one)
     ws.publish("Sprint 3", "heat rule", model.ToolWearRule(100).fit(X, actual), X, overheat)
     assert rescore_flagged(ws, store, "Sprint 3", "heat rule").empty

@@ -68,7 +68,7 @@ def test_the_headline_chart_shows_each_sprints_mvp_and_is_redrawn_after_a_publis
     rule = ws.prototype("Sprint 1", "tool-wear rule")
     ws.publish(
         "Sprint 3", "rule again", rule.estimator(), rule.features(),
-        rule.predictions()["actual"], mvp=True,
+        rule.predictions()["actual"], mvp=True,  # a target named "actual": the same labels
     )  # fmt: skip
     at.run()
     assert not at.exception

@@ -22,7 +22,7 @@ from model.metrics import (
     format_metric,
     three_figures,
 )
-from model.prototype import same_question
+from model.prototype import predicts_the_same
 from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
@@ -90,20 +90,31 @@ def headline_by_sprint(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFram
     order = {name: i for i, name in enumerate(sprints)}
     mvps["order"] = mvps["sprint"].map(order)
     mvps = mvps.dropna(subset=["order"]).sort_values("order")
-    return mvps[["sprint", "prototype", "metric", "value", "order"]].reset_index(drop=True)
+    if "target" not in mvps:  # a summary from before targets were listed
+        mvps["target"] = None
+    columns = ["sprint", "prototype", "target", "metric", "value", "order"]
+    return mvps[columns].reset_index(drop=True)
 
 
-def _latest_metric(data: pd.DataFrame) -> str | None:
-    metrics = data["metric"].dropna()
-    return metrics.iloc[-1] if len(metrics) else None
+def _like_the_latest(data: pd.DataFrame) -> pd.Series:
+    """Which MVPs are measured like the latest scored one: its metric and, where both name
+    one, its target (two failure models' PR AUC, not a failure and an overheating model's)."""
+    scored = data[data["metric"].notna()]
+    if scored.empty:
+        return pd.Series(False, index=data.index)
+    latest = scored.iloc[-1]
+    same_target = (
+        data["target"].isna() | pd.isna(latest["target"]) | (data["target"] == latest["target"])
+    )
+    return (data["metric"] == latest["metric"]) & same_target
 
 
 def measured_differently(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
     """The MVPs :func:`headline_spec` leaves off its line: those measured by another metric
     than the latest MVP (a sprint whose model predicted a class before one predicting a
-    value). Columns as :func:`headline_by_sprint`'s."""
+    value), or of another target. Columns as :func:`headline_by_sprint`'s."""
     data = headline_by_sprint(summary, sprints)
-    other = data["metric"].notna() & (data["metric"] != _latest_metric(data))
+    other = data["metric"].notna() & ~_like_the_latest(data)
     return data[other].reset_index(drop=True)
 
 
@@ -130,7 +141,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     data = headline_by_sprint(summary, sprints)
     # A line from a share (0.81) to an error in euros (26,000) on one axis means nothing: the
     # line holds the MVPs measured like the latest one (the Overview names the others).
-    data = data[data["metric"] == _latest_metric(data)].reset_index(drop=True)
+    data = data[_like_the_latest(data)].reset_index(drop=True)
     data["text"] = [
         format_metric(_metric_key(label), value)
         for label, value in zip(data["metric"], data["value"], strict=True)
@@ -140,7 +151,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
-    title = plain_metric_name(_latest_metric(data))
+    title = plain_metric_name(data["metric"].iloc[-1] if len(data) else None)
     title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     position = {
         "x": vega.field(
@@ -208,7 +219,7 @@ def previous_mvp(
         mvp = ws.mvp(earlier)
         if not mvp or mvp not in ws.prototypes(earlier):
             continue
-        if like is None or same_question(ws.prototype(earlier, mvp).meta, like.meta):
+        if like is None or predicts_the_same(ws.prototype(earlier, mvp), like):
             return earlier, mvp
     return None
 

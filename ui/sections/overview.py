@@ -46,7 +46,7 @@ def headline_and_verdicts(
 
 def off_the_line(summary: pd.DataFrame, sprints: list[str]) -> None:
     """One line naming the sprints whose MVP the chart leaves out, measured by another score
-    than the latest MVP's, with that score."""
+    than the latest MVP's or of another target, with their score."""
     others = sprint_summary.measured_differently(summary, sprints)
     if others.empty:
         return
@@ -60,7 +60,8 @@ def off_the_line(summary: pd.DataFrame, sprints: list[str]) -> None:
     listed = ", ".join(scores[:-1]) + (" and " if len(scores) > 1 else "") + scores[-1]
     st.caption(
         formatting.escape_markdown(
-            f"Not on the line, measured by another score than the latest MVP: {listed}."
+            f"Not on the line, measured by another score or of another target than the latest "
+            f"MVP: {listed}."
         )
     )
 
