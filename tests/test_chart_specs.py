@@ -395,3 +395,15 @@ def test_the_headline_line_holds_only_mvps_measured_like_the_latest():
     targets = same.assign(target=["Machine failure", None, "Overheating"])
     left_off = sprint_summary.measured_differently(targets, ["S1", "S2", "S3"])
     assert list(left_off["sprint"]) == ["S1"]
+
+
+def test_the_headline_of_an_error_in_the_targets_units_says_the_unit():
+    summary = two_mvps("RMSE", [64.2, 61.1]).assign(target="Tool wear [min]")
+    spec = sprint_summary.headline_spec(summary, ["S1", "S2"])
+    texts = [row["text"] for row in spec["datasets"][spec["data"]["name"]]]
+    assert texts == ["64.2 min", "61.1 min"]
+    title = " ".join(spec["layer"][0]["encoding"]["y"]["title"])
+    assert title == "Typical size of an error, in min (lower is better)"
+    shares = two_mvps("PR AUC", [0.62, 0.81]).assign(target="Tool wear [min]")
+    spec = sprint_summary.headline_spec(shares, ["S1", "S2"])
+    assert [row["text"] for row in spec["datasets"][spec["data"]["name"]]] == ["0.620", "0.810"]

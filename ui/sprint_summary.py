@@ -75,6 +75,8 @@ PLAIN_METRIC_NAMES = {
     "mae": "Average size of an error (lower is better)",
     "r2": "Share of the variation explained (1 = perfect)",
 }
+#: Regression metrics in the target's units (the others are shares or scores).
+ERROR_METRICS = ("rmse", "mae")
 #: The Overview table's column of the MVP's headline metric, in words.
 SCORE_COLUMN = "MVP score"
 
@@ -142,8 +144,13 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     # A line from a share (0.81) to an error in euros (26,000) on one axis means nothing: the
     # line holds the MVPs measured like the latest one (the Overview names the others).
     data = data[_like_the_latest(data)].reset_index(drop=True)
+    # An error in the target's units says them: "61.1 min", "24,600 $" (not a bare 61.1).
+    latest = data.iloc[-1] if len(data) else None
+    unit = target_unit({"target": latest["target"]}) if latest is not None else None
+    in_units = latest is not None and _metric_key(latest["metric"]) in ERROR_METRICS
+    suffix = f" {unit}" if unit and in_units else ""
     data["text"] = [
-        format_metric(_metric_key(label), value)
+        format_metric(_metric_key(label), value) + suffix
         for label, value in zip(data["metric"], data["value"], strict=True)
     ]
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
@@ -152,6 +159,8 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
     title = plain_metric_name(data["metric"].iloc[-1] if len(data) else None)
+    if suffix:
+        title = title.replace(" (", f", in {unit} (", 1) if " (" in title else f"{title}, {unit}"
     title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     position = {
         "x": vega.field(
