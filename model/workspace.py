@@ -246,20 +246,8 @@ class Workspace:
                     "published_at": proto.meta["published_at"],
                 }
             )
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "sprint",
-                "prototype",
-                "mvp",
-                "task",
-                "target",
-                "metric",
-                "value",
-                "version",
-                "published_at",
-            ],
-        )
+        columns = "sprint prototype mvp task target metric value version published_at"
+        return pd.DataFrame(rows, columns=columns.split())
 
     # -- writing --------------------------------------------------------------------------------
     def _ensure_sprint(self, sprint: str) -> dict:
