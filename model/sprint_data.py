@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from model.metrics import HEADLINE_METRIC
+from model.prototype import canonical_targets
 from model.resampled_metrics import MetricFunction, metric_function
 from model.workspace import Prototype, Workspace, WorkspaceError
 
@@ -36,6 +37,7 @@ class SprintData:
                 "their own"
             )
         self.task = tasks.pop()
+        self._check_targets()
         self.mvp = ws.mvp(sprint)
         self.notes: list[str] = []
         frames = {n: p.predictions() for n, p in self.prototypes.items()}
@@ -56,7 +58,6 @@ class SprintData:
             for n in self.scored
         }
         self.truth = self._truth()
-        self._check_targets()
 
     def _common_rows(self, frames: dict[str, pd.DataFrame]) -> pd.Index:
         if not frames:
@@ -78,13 +79,12 @@ class SprintData:
         return common
 
     def _check_targets(self) -> None:
-        """Refuse prototypes of different targets: named differently and labelled differently
-        on the rows they share (one name may be incidental: a Series called "actual"). One
+        """Refuse prototypes of different targets (``model.prototype.canonical_targets``: a
+        name alone may be incidental, a Series called "actual" with the same labels). One
         truth scores them all, and a failure model is no overheating model."""
-        targets = sorted(
-            {str(p.meta["target"]) for p in self.prototypes.values() if p.meta.get("target")}
-        )
-        if len(targets) > 1 and self._differing_truths:
+        found = canonical_targets(list(self.prototypes.values())).values()
+        targets = sorted({str(target) for target in found if target})
+        if len(targets) > 1:
             raise WorkspaceError(
                 f"sprint {self.sprint!r} mixes targets ({', '.join(targets)}): a bake-off "
                 "compares prototypes that predict the same thing; publish the others in a "
@@ -93,7 +93,6 @@ class SprintData:
 
     def _truth(self) -> pd.Series | None:
         labeled = [n for n in self.scored if "actual" in self.frames[n].columns]
-        self._differing_truths: list[str] = []
         if not labeled:
             return None
         reference = self.mvp if self.mvp in labeled else labeled[0]
@@ -101,7 +100,6 @@ class SprintData:
         for name in labeled:
             differs = int((self.frames[name]["actual"].astype(str) != truth.astype(str)).sum())
             if differs:
-                self._differing_truths.append(name)
                 self.aligned = False
                 self.notes.append(
                     f"{name} was published with a different truth on {differs:,} rows; "
