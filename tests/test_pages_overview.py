@@ -46,6 +46,7 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     ]
     listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert listed["Status"].value_counts().to_dict() == {"fixed": 3, "still wrong": 1}
+    assert "The 4 cases reviewed before Sprint 2" in [e.label for e in at.expander]
     # The sprints table is still the first table.
     assert at.dataframe[0].value["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
 
@@ -114,3 +115,5 @@ def test_overview_leaves_an_mvp_of_another_score_off_the_line_and_names_it(
     ]
     assert "Sprint 1 (score at finding the rare class: " in line
     assert "Sprint 2 (score at finding the rare class: " in line
+    # the failures flagged in Sprint 2 are no cases for a model of minutes of wear
+    assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]

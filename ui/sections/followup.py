@@ -29,5 +29,6 @@ def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead
     for note in (untried_note(followed), followup_table.trained_on_caption(followed)):
         if note:
             st.caption(formatting.escape_markdown(note))
-    with st.expander(f"The {len(followed)} cases reviewed before {sprint}"):
+    cases = "The case" if len(followed) == 1 else f"The {len(followed):,} cases"
+    with st.expander(f"{cases} reviewed before {sprint}"):
         st.dataframe(followup_table.followup_table(followed), hide_index=True, width="stretch")
