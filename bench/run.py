@@ -115,7 +115,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += explainers.bench_explainers(
             sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
         )
-        log("h: scikit-learn's histogram gradient boosting on a category column")
+        log(
+            "h: scikit-learn's histogram boosting on a category column, classic multiclass "
+            "boosting, a forest behind feature selection"
+        )
         rows += explainers.bench_hist_gradient(
             sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
         )
