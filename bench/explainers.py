@@ -496,7 +496,8 @@ def selected_forest_model(trees: int):
     """A forest behind the steps that make each column from one source column: the machine
     type one-hot, the widened readings imputed with "is missing" columns, and
     ``SelectKBest`` keeping ``SELECTED_COLUMNS`` of them: ``(estimator, columns)``. Until
-    2026-12-05 the selector sent such a forest to the sampled estimate."""
+    2026-12-05 the selector sent such a forest to the exact explainer (its 9 source features)
+    or, above 12, to the sampled estimate."""
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.feature_selection import SelectKBest
@@ -550,6 +551,7 @@ def _selected_forest_row(n: int, repeats: int, quick: bool, log) -> Row:
     theirs = _transformed_tree_shap(estimator, X)
     sources = source_columns(estimator[:-1], columns)
     summed = sum_to_sources(theirs[:, :, None], sources, columns)[:, :, 0]
+    offered = estimator[0].transform(X.iloc[:1]).shape[1]  # the columns SelectKBest chose from
     gap = float(np.max(np.abs(summed - _positive_class(result.values))))
     (ours, ours_cpu), (bare, bare_cpu) = _median_turns(
         partial(_ours, estimator, X, background, "binary", outputs),
@@ -560,8 +562,8 @@ def _selected_forest_row(n: int, repeats: int, quick: bool, log) -> Row:
     methods, note = _result_note(result, f"ours {ours_cpu:.2f}, shap {bare_cpu:.2f}")
     log(f"  {name}: ours {ours:.2f} s, shap {bare:.2f} s ({methods})")
     note += (
-        f"; baseline: shap's path-dependent TreeExplainer on the {SELECTED_COLUMNS} columns "
-        f"SelectKBest keeps of {len(sources)} (one-hot type, imputed readings and their "
+        f"; baseline: shap's path-dependent TreeExplainer on the {len(sources)} columns "
+        f"SelectKBest keeps of {offered} (one-hot type, imputed readings and their "
         f"'is missing' column), transforming included; its values summed by source within "
         f"{gap:.1e} of ours"
     )
