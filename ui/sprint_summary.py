@@ -137,9 +137,9 @@ def _axis_format(data: pd.DataFrame) -> str:
 
 def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
-    sprint and MVP names (wrapped) under the axis, for the MVPs measured by the latest MVP's
-    metric (:func:`measured_differently` are the others). A Vega-Lite spec (see
-    ``ui.vega``)."""
+    sprint and MVP names (wrapped) under the axis, for the MVPs measured like the latest MVP:
+    its metric and its target (:func:`measured_differently` are the others); an error in the
+    target's units says them. A Vega-Lite spec (see ``ui.vega``)."""
     data = headline_by_sprint(summary, sprints)
     # A line from a share (0.81) to an error in euros (26,000) on one axis means nothing: the
     # line holds the MVPs measured like the latest one (the Overview names the others).
