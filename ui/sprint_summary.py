@@ -291,8 +291,9 @@ def overview_table(
 ) -> pd.DataFrame:
     """One row per sprint: MVP and its headline metric, latest decision, verdict counts.
 
-    The headline column is :data:`SCORE_COLUMN`; when the sprints' MVPs are scored by
-    different metrics, each value is given after its metric's plain name.
+    The headline column is :data:`SCORE_COLUMN`, an error in the target's units saying them;
+    when the sprints' MVPs are scored by different metrics, each value is given after its
+    metric's plain name.
     """
     rows, metrics = [], set()
     for sprint in ws.sprints():
@@ -304,6 +305,10 @@ def overview_table(
         key = _metric_key(metric)
         if key:
             metrics.add(metric)
+        text = format_metric(key, value) if key else "—"
+        unit = target_unit({"target": mine.iloc[0].get("target")}) if len(mine) else None
+        if key in ERROR_METRICS and unit:  # an error in the target's units: "61.1 min"
+            text += f" {unit}"
         decisions = ws.decisions(sprint)
         latest = decisions[-1] if decisions else {}
         count = counts.get(sprint, {})
@@ -311,7 +316,7 @@ def overview_table(
             {
                 "Sprint": sprint,
                 "MVP": mvp or "—",
-                "Headline": (metric, format_metric(key, value) if key else "—"),
+                "Headline": (metric, text),
                 "Decision": latest.get("chosen", "—"),
                 "Correct": count.get("correct", 0),
                 "Wrong": count.get("wrong", 0),
