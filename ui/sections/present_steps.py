@@ -28,6 +28,7 @@ from ui import (
 )
 from ui.formatting import escape_markdown as escape
 from ui.sections.present_session import ROW_PARAM, PresentContext
+from ui.sections.sprint_demo import metric_row
 
 #: Bars of the presenter's waterfall: the strongest readings, so the chart fits the screen.
 WATERFALL_FEATURES = 5
@@ -150,14 +151,7 @@ def changes(ctx: PresentContext) -> None:
         return
     title = "Technical details: the metrics" + (" and their change" if earlier else "")
     with st.expander(title):
-        for column, delta in zip(st.columns(len(deltas)), deltas, strict=False):
-            column.metric(
-                delta.label,
-                delta.formatted,
-                delta=delta.delta_text,
-                delta_color=delta.delta_color,
-                help=escape(sprint_summary.plain_metric_name(delta.label)),
-            )
+        metric_row(deltas, lambda d: escape(sprint_summary.plain_metric_name(d.label)))
 
 
 def flagged(ctx: PresentContext) -> None:

@@ -73,20 +73,29 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     return proto
 
 
+def metric_row(deltas: list[sprint_summary.MetricDelta], help_of) -> None:
+    """One ``st.metric`` a column for each of ``deltas`` with its change, coloured the way
+    that is better; ``help_of(delta)`` is its tooltip."""
+    for column, delta in zip(st.columns(len(deltas)), deltas, strict=True):
+        column.metric(
+            delta.label,
+            delta.formatted,
+            delta=delta.delta_text,
+            delta_color=delta.delta_color,
+            help=help_of(delta),
+        )
+
+
 def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
     """The task's metrics, each against the previous sprint's MVP."""
     previous = sprint_summary.previous_mvp(ws, sprint, like=proto)
     previous_metrics = ws.prototype(*previous).metrics if previous else None
     deltas = sprint_summary.metric_deltas(proto.metrics, previous_metrics, proto.task)
     if deltas:
-        for column, delta in zip(st.columns(len(deltas)), deltas, strict=True):
-            column.metric(
-                delta.label,
-                delta.formatted,
-                delta=delta.delta_text,
-                delta_color=delta.delta_color,
-                help="Higher is better" if delta.delta_color == "normal" else "Lower is better",
-            )
+        metric_row(
+            deltas,
+            lambda d: "Higher is better" if d.delta_color == "normal" else "Lower is better",
+        )
         if previous:
             st.caption(
                 formatting.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
