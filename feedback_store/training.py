@@ -36,7 +36,7 @@ from feedback_store.exports import (
 )
 from feedback_store.reading import VerdictReader
 from feedback_store.resolution import check_lead, check_rule, resolve_frame
-from feedback_store.validation import InvalidVerdict
+from feedback_store.validation import TASK_WORDS, InvalidVerdict
 
 __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
 
@@ -86,9 +86,8 @@ def _mixed(questions: Mapping[tuple[str, str | None], list[str]]) -> bool:
 
 def _mixed_targets(questions: Mapping[tuple[str, str | None], list[str]]) -> str:
     """One line saying the labels answer different questions, and what to do."""
-    kinds = {"regression": "values", "binary": "two classes", "multiclass": "classes"}
     said = [
-        f"{target or 'a target'} ({kinds.get(task, task or 'unknown kind')}) in "
+        f"{target or 'a target'} ({TASK_WORDS.get(task, task or 'unknown kind')}) in "
         f"{', '.join(sprints)}"
         for (task, target), sprints in questions.items()
     ]

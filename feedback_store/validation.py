@@ -19,6 +19,8 @@ import pandas as pd
 
 VERDICTS = ("correct", "wrong", "unsure")
 TASKS = ("binary", "multiclass", "regression")
+#: What each task predicts, in words ("mixes kinds of prediction (two classes, values)").
+TASK_WORDS = {"binary": "two classes", "multiclass": "classes", "regression": "values"}
 SOURCES = ("demo", "own")
 DISPUTE_KINDS = ("should not matter", "wrong direction", "too strong")
 OWN_PREFIX = "own:"

@@ -7,6 +7,7 @@ two versions, and single rows are read with a filter on ``row_id`` without loadi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -334,13 +335,23 @@ def predicts_the_same(proto: Prototype, other: Prototype) -> bool:
     (at least :data:`SAME_LABELS_SHARE` of them): a target's name can be incidental."""
     if proto.task != other.task:
         return False
-    return same_question(proto.meta, other.meta) or _same_labels(proto, other)
+    if same_question(proto.meta, other.meta):
+        return True
+    # Read once per pair of publishes: the Sprint demo asks on every rerun.
+    return _same_labels(
+        proto.path, proto.content_id, other.path, other.content_id, proto.task == "regression"
+    )
 
 
-def _same_labels(proto: Prototype, other: Prototype) -> bool:
+@functools.lru_cache(maxsize=256)
+def _same_labels(
+    path: Path, content_id: str, other_path: Path, other_id: str, values: bool
+) -> bool:
+    """Whether the labels of two publishes (folders and content ids: a re-publish is another
+    key) agree on at least :data:`SAME_LABELS_SHARE` of the demo rows they share."""
     try:
-        first = read_parquet(proto.path / "predictions.parquet", columns=["actual"])
-        second = read_parquet(other.path / "predictions.parquet", columns=["actual"])
+        first = read_parquet(path / "predictions.parquet", columns=["actual"])
+        second = read_parquet(other_path / "predictions.parquet", columns=["actual"])
     except (OSError, KeyError, ValueError, pa.ArrowException):  # unlabelled or unreadable
         return False
     first.index, second.index = first.index.astype(str), second.index.astype(str)
@@ -348,7 +359,7 @@ def _same_labels(proto: Prototype, other: Prototype) -> bool:
     if not len(shared):
         return False
     a, b = first.loc[shared, "actual"], second.loc[shared, "actual"]
-    if proto.task == "regression":
+    if values:
         agree = np.isclose(a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=1e-9)
     else:
         agree = (a.astype(str) == b.astype(str)).to_numpy()

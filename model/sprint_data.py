@@ -10,6 +10,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from feedback_store.validation import TASK_WORDS
 from model.metrics import HEADLINE_METRIC
 from model.prototype import canonical_targets
 from model.resampled_metrics import MetricFunction, metric_function
@@ -29,8 +30,7 @@ class SprintData:
         self.prototypes: dict[str, Prototype] = {n: ws.prototype(sprint, n) for n in names}
         tasks = {p.task for p in self.prototypes.values()}
         if len(tasks) > 1:
-            kinds = {"binary": "two classes", "multiclass": "classes", "regression": "values"}
-            said = ", ".join(sorted(kinds.get(task, task) for task in tasks))
+            said = ", ".join(sorted(TASK_WORDS.get(task, task) for task in tasks))
             raise WorkspaceError(
                 f"sprint {sprint!r} mixes kinds of prediction ({said}): a bake-off compares "
                 "prototypes that predict the same thing; publish the others in a sprint of "
