@@ -122,6 +122,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += explainers.bench_hist_gradient(
             sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
         )
+        from bench import ensembles
+
+        log("h: a soft vote of two forests, against shap on each member")
+        rows += ensembles.bench_ensembles(sizes.explainer_rows, sizes.repeats, sizes.quick, log=log)
     if "estimate" in sections:
         from bench import estimate
 

@@ -65,8 +65,9 @@ from model.config import (
 from model.estimate import Estimate, checked_layer, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, explained_outputs, source_columns
+from model.explain_ensembles import fast_or_ensemble_explainer
 from model.explain_exact import exact_shapley
-from model.explain_trees import fast_explainer, float64_regression, output_unit
+from model.explain_trees import float64_regression, output_unit
 from model.explanation import (
     ESTIMATE,
     ESTIMATE_SEED,
@@ -202,7 +203,7 @@ def _explain_fast(
     they took says whether the other rows are worth worker processes.
     """
     try:
-        fast = fast_explainer(estimator, X, background, task, legacy_probability=legacy)
+        fast = fast_or_ensemble_explainer(estimator, X, background, task, legacy_probability=legacy)
         if fast is None:
             return None
         explained = outputs if fast.outputs is None else fast.outputs(fast.rows)

@@ -111,6 +111,7 @@ __all__ = [
     "VALUE",
     "FastExplainer",
     "fast_explainer",
+    "final_step_inputs",
     "float64_regression",
     "output_unit",
 ]
@@ -180,6 +181,19 @@ def split_pipeline(estimator):
     return None, estimator
 
 
+def final_step_inputs(estimator, X: pd.DataFrame, background: pd.DataFrame):
+    """``(final step, X and background as it sees them, the source column of each of its
+    columns, X's columns)``; None when its columns cannot be traced back to X's."""
+    preprocessor, final = split_pipeline(estimator)
+    features = list(X.columns)
+    if preprocessor is None:
+        return final, X, background, features, features
+    sources = source_columns(preprocessor, features)
+    if sources is None:
+        return None
+    return final, preprocessor.transform(X), preprocessor.transform(background), sources, features
+
+
 def fast_explainer(
     estimator,
     X: pd.DataFrame,
@@ -193,18 +207,13 @@ def fast_explainer(
     ``legacy_probability``: shap's probability output for boosting classifiers, for rows of a
     prototype published with it (``INTERVENTIONAL_PROBABILITY_TREE``).
     """
-    preprocessor, final = split_pipeline(estimator)
-    features = list(X.columns)
-    if preprocessor is None:
-        sources, Z, Z_background = features, X, background
-    else:
-        sources = source_columns(preprocessor, features)
-        if sources is None:
-            return None
-        Z, Z_background = preprocessor.transform(X), preprocessor.transform(background)
-    library = boosting_library(final)
+    inputs = final_step_inputs(estimator, X, background)
+    if inputs is None:
+        return None
+    final, Z, Z_background, sources, features = inputs
     if legacy_probability:
         return _legacy_probability(final, Z, Z_background, sources, features)
+    library = boosting_library(final)
     if is_hist_gradient_boosting(final) and (
         has_categorical_splits(final) or task not in (BINARY, REGRESSION)
     ):  # shap reads neither its categorical splits nor every class's trees

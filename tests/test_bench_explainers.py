@@ -38,6 +38,7 @@ def test_every_library_and_case_has_a_row_in_the_printed_table(quick_run):
     ]
     expected += ["sklearn classic multiclass, 300 rows (a row)"]
     expected += ["sklearn forest behind feature selection, 300 rows"]
+    expected += ["sklearn soft vote of two forests, 300 rows"]
     assert [row["name"] for row in rows] == expected
     assert all(row["section"] == "h explainers" and row["name"] in stdout for row in rows)
 
@@ -46,6 +47,7 @@ def test_each_row_compares_in_the_cases_unit_with_a_ratio_and_a_result(quick_run
     _, rows = quick_run
     cases = CASES * len(LIBRARIES) + HIST_GRADIENT_CASES + ("classic multiclass, log-odds",)
     cases += ("forest behind feature selection, probability",)
+    cases += ("soft vote, probability",)
     for row, case in zip(rows, cases, strict=True):
         if row["note"].startswith("skipped"):  # the library is not installed
             assert row["ours"] is None and row["result"] == "-"
@@ -107,7 +109,7 @@ def test_histogram_boosting_on_a_category_is_exact_where_shaps_reading_is_not(qu
     from model.config import INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE
 
     _, rows = quick_run
-    tree_rows = rows[len(CASES) * len(LIBRARIES) : -2]
+    tree_rows = rows[len(CASES) * len(LIBRARIES) : -3]
     explainers = [INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE]
     for row, explainer in zip(tree_rows, explainers, strict=True):
         assert row["note"].split("; ")[1] == f"{explainer}: 300 rows", row["name"]
@@ -124,7 +126,7 @@ def test_classic_gradient_boosting_of_three_classes_is_exact_against_shaps_exact
     from model.config import INTERVENTIONAL_TREE
 
     _, rows = quick_run
-    row = rows[-2]
+    row = rows[-3]
     assert row["note"].split("; ")[1] == f"{INTERVENTIONAL_TREE}: 300 rows"
     gap = float(row["note"].split("its values within ", 1)[1].split()[0])
     assert gap <= 1e-6 and row["note"].endswith("of ours")
@@ -134,6 +136,18 @@ def test_classic_gradient_boosting_of_three_classes_is_exact_against_shaps_exact
 def test_a_forest_behind_feature_selection_keeps_its_tree_values(quick_run):
     # the selector, the imputer's "is missing" column and the one-hot type map back to their
     # sources: the forest's own tree values, which shap's on the columns it sees sum to
+    from model.config import PATH_DEPENDENT_TREE
+
+    _, rows = quick_run
+    row = rows[-2]
+    assert row["note"].split("; ")[1] == f"{PATH_DEPENDENT_TREE}: 300 rows"
+    gap = float(row["note"].split("summed by source within ", 1)[1].split()[0])
+    assert gap <= 1e-9
+
+
+def test_a_soft_vote_of_forests_gets_its_members_tree_values(quick_run):
+    # the weighted sum of the forest's and the extra trees' path-dependent values, which
+    # shap's on each member, weighted and summed by source, equal
     from model.config import PATH_DEPENDENT_TREE
 
     _, rows = quick_run

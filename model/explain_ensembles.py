@@ -1,0 +1,164 @@
+"""Exact SHAP values of averaging ensembles, as the weighted sum of their members' values.
+
+A soft ``VotingClassifier``, a ``VotingRegressor`` and scikit-learn's bagging models predict a
+weighted mean of their members' probabilities or values. Shapley values are linear in the
+game: the weighted sum of the members' exact SHAP values (each member's own game: a forest's
+path-dependent one, a linear model's interventional one) and of their base values is the exact
+Shapley decomposition of the ensemble's output for the weighted sum of those games, and adds up
+to it. So when every member has a fast exact explainer in the units on screen (probability of
+the class, or value), the ensemble gets theirs; otherwise none here, and the ensemble goes to
+the exact or estimated explainer as before. Before this, a soft vote of two forests on 20
+features was explained by the sampled estimate (± 0.01, 10.7 s for 600 rows).
+
+Only these exact types, not subclasses: a subclass may combine its members otherwise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from sklearn import ensemble
+
+from model.explain_columns import as_float_array
+from model.explain_trees import (
+    FastExplainer,
+    fast_explainer,
+    final_step_inputs,
+    output_unit,
+    split_pipeline,
+)
+from model.metrics import REGRESSION
+from model.tree_shap import _fast_values, shap_jobs
+
+__all__ = ["ensemble_explainer", "fast_or_ensemble_explainer", "is_averaging_ensemble"]
+
+_VOTING = (ensemble.VotingClassifier, ensemble.VotingRegressor)
+_BAGGING = (ensemble.BaggingClassifier, ensemble.BaggingRegressor)
+
+
+@dataclass
+class _Member:
+    explainer: FastExplainer
+    columns: np.ndarray  # positions, among the ensemble's input columns, of what it sees
+    weight: float  # its share of the ensemble's output (the shares add up to 1)
+
+
+def is_averaging_ensemble(final) -> bool:
+    """Whether ``final`` predicts the weighted mean of its members' probabilities or values."""
+    if type(final) in _VOTING:
+        return getattr(final, "voting", "soft") == "soft"
+    return type(final) in _BAGGING
+
+
+def _members(final, n_columns: int) -> list[tuple[object, np.ndarray, float]] | None:
+    """``(member, its input columns' positions, its weight)`` of each fitted member."""
+    everything = np.arange(n_columns)
+    if type(final) in _VOTING:
+        fitted = list(final.estimators_)
+        if final.weights is None:
+            weights = [1.0] * len(fitted)
+        else:  # as scikit-learn's ``_weights_not_none``: dropped members lose their weight
+            kept = [est != "drop" for _, est in final.estimators]
+            weights = [float(w) for w, keep in zip(final.weights, kept, strict=True) if keep]
+        columns = [everything] * len(fitted)
+    else:
+        fitted = list(final.estimators_)
+        weights = [1.0] * len(fitted)
+        columns = [np.asarray(f, dtype=int) for f in final.estimators_features_]
+    total = float(sum(weights))
+    if not fitted or len(weights) != len(fitted) or total <= 0:
+        return None
+    return [(m, c, w / total) for m, c, w in zip(fitted, columns, weights, strict=True)]
+
+
+def _member_rows(final, Z, names: list[str], columns: np.ndarray) -> pd.DataFrame | None:
+    """What a member takes, as a frame: a voting member the ensemble's input itself, a bagging
+    member the array of its columns (as scikit-learn's bagging hands it)."""
+    if type(final) in _VOTING and isinstance(Z, pd.DataFrame):
+        return Z
+    numbers = as_float_array(Z)
+    if numbers is None:
+        return None
+    return pd.DataFrame(numbers[:, columns], columns=[names[i] for i in columns])
+
+
+def fast_or_ensemble_explainer(
+    estimator,
+    X: pd.DataFrame,
+    background: pd.DataFrame,
+    task: str,
+    *,
+    legacy_probability: bool = False,
+) -> FastExplainer | None:
+    """``model.explain_trees.fast_explainer``; for an averaging ensemble (alone or last in a
+    pipeline), the weighted sum of its members' fast explainers (``ensemble_explainer``)."""
+    if legacy_probability or not is_averaging_ensemble(split_pipeline(estimator)[1]):
+        return fast_explainer(estimator, X, background, task, legacy_probability=legacy_probability)
+    inputs = final_step_inputs(estimator, X, background)
+    if inputs is None:
+        return None
+    return ensemble_explainer(*inputs, task)
+
+
+def ensemble_explainer(
+    final, Z, Z_background, sources: list[str], features: list[str], task: str
+) -> FastExplainer | None:
+    """The weighted sum of the members' fast explainers for an averaging ensemble ``final``
+    (``is_averaging_ensemble``) that sees ``Z``; None when a member has none in the units on
+    screen (or its classes differ from the ensemble's)."""
+    n_columns = Z.shape[1]
+    members = _members(final, n_columns)
+    if members is None:
+        return None
+    names = list(Z.columns) if isinstance(Z, pd.DataFrame) else [f"z{i}" for i in range(n_columns)]
+    n_classes = 0 if task == REGRESSION else len(final.classes_)
+    explained: list[_Member] = []
+    with warnings.catch_warnings():
+        # Members fitted on arrays are handed frames of the same columns: scikit-learn warns.
+        warnings.filterwarnings("ignore", message="X has feature names")
+        for member, columns, weight in members:
+            if n_classes and len(getattr(member, "classes_", ())) != n_classes:
+                return None  # a bag drawn without one class: its probabilities are re-placed
+            rows = _member_rows(final, Z, names, columns)
+            background = _member_rows(final, Z_background, names, columns)
+            if rows is None or background is None:
+                return None
+            fast = fast_explainer(member, rows, background, task)
+            if fast is None or fast.unit != output_unit(task) or fast.outputs is not None:
+                return None  # no exact values of the member's own probability or value
+            explained.append(_Member(fast, columns, weight))
+    methods = list(dict.fromkeys(m.explainer.name for m in explained))
+    return FastExplainer(
+        None,
+        " + ".join(methods),
+        output_unit(task),
+        np.arange(len(Z)),  # positions: each member takes its own rows at them
+        sources,
+        features,
+        native=partial(_weighted_values, explained, n_columns, task, n_classes),
+        interventional=all(m.explainer.interventional for m in explained),
+        tolerance=max(m.explainer.tolerance for m in explained),
+    )
+
+
+def _weighted_values(
+    members: list[_Member], n_columns: int, task: str, n_classes: int, positions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(values (n, n_columns, C), base (C,))``: the members' values and base values at the
+    rows at ``positions``, weighted and summed, each member's placed on its columns."""
+    values, base = None, None
+    for member in members:
+        result = _fast_values(member.explainer, positions, task, n_classes, shap_jobs())
+        if result is None:
+            raise ValueError(f"a member's {member.explainer.name} values have another shape")
+        member_values, member_base, _ = result
+        if values is None:
+            values = np.zeros((len(positions), n_columns, member_values.shape[2]))
+            base = np.zeros(member_values.shape[2])
+        values[:, member.columns, :] += member.weight * member_values
+        base += member.weight * member_base
+    return values, base
