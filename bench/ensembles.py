@@ -9,15 +9,13 @@ explainer (2**9 coalitions a row) or, above 12 features, to the sampled estimate
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 import pandas as pd
 
 from bench.data import resampled_rows, training_rows, widened
-from bench.explainers import GOAL, _median_turns, _ours, _positive_class, _result_note
+from bench.explainers import against_summed_shap
 from bench.report import Row
-from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.config import SEED
 
 __all__ = ["VOTE_WEIGHTS", "bench_ensembles", "soft_vote_model"]
 
@@ -67,29 +65,20 @@ def _members_tree_shap(estimator, X: pd.DataFrame) -> np.ndarray:
 def bench_ensembles(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
     """The soft vote's row: ours against the members' shap values, compared after summing
     shap's one-hot columns by source."""
-    from model.explain import model_outputs
-    from model.explain_columns import source_columns, sum_to_sources
-
     estimator, columns = soft_vote_model(10 if quick else 100)
-    X = widened(resampled_rows(n)[0])[columns]
-    background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
-    outputs = model_outputs(estimator, X, "binary")
-    result = _ours(estimator, X, background, "binary", outputs)  # warm: imports, caches
-    theirs = _members_tree_shap(estimator, X)
-    sources = source_columns(estimator[:-1], columns)
-    summed = sum_to_sources(theirs[:, :, None], sources, columns)[:, :, 0]
-    gap = float(np.max(np.abs(summed - _positive_class(result.values))))
-    (ours, ours_cpu), (bare, bare_cpu) = _median_turns(
-        partial(_ours, estimator, X, background, "binary", outputs),
-        partial(_members_tree_shap, estimator, X),
-        max(1, repeats),
+    described = (
+        "shap's path-dependent TreeExplainer on each member (random forest, extra trees; "
+        f"weights {VOTE_WEIGHTS[0]}:{VOTE_WEIGHTS[1]}) on the one-hot columns, transforming "
+        "included, weighted and summed;"
     )
-    name = f"sklearn soft vote of two forests, {n:,} rows"
-    methods, note = _result_note(result, f"ours {ours_cpu:.2f}, shap {bare_cpu:.2f}")
-    log(f"  {name}: ours {ours:.2f} s, shap {bare:.2f} s ({methods})")
-    note += (
-        "; baseline: shap's path-dependent TreeExplainer on each member (random forest, extra "
-        f"trees; weights {VOTE_WEIGHTS[0]}:{VOTE_WEIGHTS[1]}) on the one-hot columns, "
-        f"transforming included, weighted and summed; summed by source within {gap:.1e} of ours"
-    )
-    return [Row("h explainers", name, ours, bare, "s", GOAL, note)]
+    return [
+        against_summed_shap(
+            f"sklearn soft vote of two forests, {n:,} rows",
+            estimator,
+            widened(resampled_rows(n)[0])[columns],
+            _members_tree_shap,
+            described,
+            repeats,
+            log,
+        )
+    ]

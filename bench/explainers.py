@@ -66,6 +66,7 @@ from model.hist_gradient_trees import hist_gradient_trees
 __all__ = [
     "CASES",
     "LIBRARIES",
+    "against_summed_shap",
     "bench_explainers",
     "bench_hist_gradient",
     "boosting_model",
@@ -540,31 +541,45 @@ def _transformed_tree_shap(estimator, X: pd.DataFrame) -> np.ndarray:
 def _selected_forest_row(n: int, repeats: int, quick: bool, log) -> Row:
     """Ours against shap's tree explainer on the transformed columns, values compared after
     summing shap's by source column."""
-    from model.explain import model_outputs
-    from model.explain_columns import source_columns, sum_to_sources
+    from model.explain_columns import source_columns
 
     estimator, columns = selected_forest_model(10 if quick else 100)
     X = _with_gaps(widened(resampled_rows(n)[0]))[columns]
+    sources = source_columns(estimator[:-1], columns)
+    offered = estimator[0].transform(X.iloc[:1]).shape[1]  # the columns SelectKBest chose from
+    return against_summed_shap(
+        f"sklearn forest behind feature selection, {n:,} rows",
+        estimator,
+        X,
+        _transformed_tree_shap,
+        f"shap's path-dependent TreeExplainer on the {len(sources)} columns SelectKBest keeps "
+        f"of {offered} (one-hot type, imputed readings and their 'is missing' column), "
+        "transforming included; its values",
+        repeats,
+        log,
+    )
+
+
+def against_summed_shap(name, estimator, X, baseline, described, repeats, log) -> Row:
+    """A binary pipeline's row: ours against ``baseline(estimator, X)`` (shap's values, one
+    column per column the last step sees, positive class), ``described`` in the note, the
+    values compared after summing shap's by source column."""
+    from model.explain import model_outputs
+    from model.explain_columns import source_columns, sum_to_sources
+
+    columns = list(X.columns)
     background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
     outputs = model_outputs(estimator, X, "binary")
     result = _ours(estimator, X, background, "binary", outputs)  # warm: imports, caches
-    theirs = _transformed_tree_shap(estimator, X)
     sources = source_columns(estimator[:-1], columns)
-    summed = sum_to_sources(theirs[:, :, None], sources, columns)[:, :, 0]
-    offered = estimator[0].transform(X.iloc[:1]).shape[1]  # the columns SelectKBest chose from
+    summed = sum_to_sources(baseline(estimator, X)[:, :, None], sources, columns)[:, :, 0]
     gap = float(np.max(np.abs(summed - _positive_class(result.values))))
     (ours, ours_cpu), (bare, bare_cpu) = _median_turns(
         partial(_ours, estimator, X, background, "binary", outputs),
-        partial(_transformed_tree_shap, estimator, X),
+        partial(baseline, estimator, X),
         max(1, repeats),
     )
-    name = f"sklearn forest behind feature selection, {n:,} rows"
     methods, note = _result_note(result, f"ours {ours_cpu:.2f}, shap {bare_cpu:.2f}")
     log(f"  {name}: ours {ours:.2f} s, shap {bare:.2f} s ({methods})")
-    note += (
-        f"; baseline: shap's path-dependent TreeExplainer on the {len(sources)} columns "
-        f"SelectKBest keeps of {offered} (one-hot type, imputed readings and their "
-        f"'is missing' column), transforming included; its values summed by source within "
-        f"{gap:.1e} of ours"
-    )
+    note += f"; baseline: {described} summed by source within {gap:.1e} of ours"
     return Row("h explainers", name, ours, bare, "s", GOAL, note)
