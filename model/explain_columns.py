@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn import preprocessing
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectorMixin
-from sklearn.impute import SimpleImputer
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import Pipeline
 
 from model.metrics import BINARY, REGRESSION
@@ -132,6 +132,7 @@ _ELEMENTWISE = (
     preprocessing.PowerTransformer,
     preprocessing.QuantileTransformer,
     preprocessing.OrdinalEncoder,
+    preprocessing.Binarizer,
 )
 
 
@@ -168,6 +169,14 @@ def source_columns(transformer, input_columns: list[str]) -> list[str] | None:
                 return None
             columns += [input_columns[i] for i in indicator.features_]
         return columns
+    if isinstance(transformer, MissingIndicator):  # one "is missing" column per column it keeps
+        return [input_columns[i] for i in transformer.features_]
+    if isinstance(transformer, preprocessing.TargetEncoder):
+        # one column per input (each class's, next to each other, for a multiclass target)
+        per_column, rest = divmod(len(transformer.encodings_), len(input_columns) or 1)
+        if rest or not per_column:
+            return None
+        return [col for col in input_columns for _ in range(per_column)]
     if isinstance(transformer, SelectorMixin):  # SelectKBest, VarianceThreshold, RFE, ...
         kept = transformer.get_support()
         if len(kept) != len(input_columns):

@@ -145,6 +145,17 @@ def test_column_wise_steps_map_back_to_their_sources():
     assert source_columns(ordinal, ["x", "z"]) == ["x", "z"]
     assert source_columns(FunctionTransformer(np.log1p).fit(filled), columns) == columns
     assert source_columns(FunctionTransformer(np.cumsum).fit(filled), columns) is None
+    from sklearn.impute import MissingIndicator
+    from sklearn.preprocessing import Binarizer, TargetEncoder
+
+    assert source_columns(MissingIndicator().fit(numbers), columns) == ["gappy"]
+    assert source_columns(Binarizer().fit(filled), columns) == columns
+    kinds = FRAME[["kind"]].assign(size=np.where(FRAME.index % 3, "big", "small"))
+    encoded = TargetEncoder(random_state=0).fit(kinds, TARGET)
+    assert source_columns(encoded, ["kind", "size"]) == ["kind", "size"]
+    three = TargetEncoder(random_state=0).fit(kinds, FRAME.index % 3)  # a column per class
+    assert three.transform(kinds).shape[1] == 6
+    assert source_columns(three, ["kind", "size"]) == ["kind"] * 3 + ["size"] * 3
     both = Pipeline([("impute", SimpleImputer(add_indicator=True)), ("keep", SelectKBest(k=3))])
     both.fit(numbers, TARGET)
     kept = both[-1].get_support()
@@ -184,6 +195,33 @@ def test_a_forest_after_feature_selection_keeps_its_exact_tree_values():
     np.testing.assert_allclose(result.values[:, :, 0], expected, atol=1e-12)
     dropped = [c for c in X.columns if c not in sources]
     assert dropped and not result.values[:, [list(X.columns).index(c) for c in dropped]].any()
+
+
+def test_a_forest_behind_a_target_encoder_keeps_its_exact_tree_values():
+    # a target-encoded store id (200 stores) before a forest sent it to the exact explainer
+    # or, with 14 features, to the sampled estimate
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.preprocessing import TargetEncoder
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(400, 13)), columns=[f"r{i}" for i in range(13)])
+    X.insert(0, "store", rng.choice([f"store {i}" for i in range(200)], 400))
+    y = ((X["r0"] + (X["store"].str[-1] < "4") - X["r2"]) > 0.5).astype(int)
+    prep = ColumnTransformer(
+        [("store", TargetEncoder(random_state=0), ["store"])], remainder="passthrough"
+    )
+    forest = RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0)
+    pipeline = Pipeline([("prep", prep), ("forest", forest)]).fit(X, y)
+    rows, background = X.iloc[:40], X.iloc[100:150]
+    result = explain.explain_estimator(pipeline, rows, background, "binary", n_jobs=1)
+    assert result.methods == {"tree (path-dependent)": 40}
+    own = shap.TreeExplainer(forest).shap_values(prep.transform(rows))[..., 1]
+    sources = source_columns(prep, list(X.columns))
+    expected = np.zeros((40, len(X.columns)))
+    for j, source in enumerate(sources):
+        expected[:, list(X.columns).index(source)] += own[:, j]
+    np.testing.assert_allclose(result.values[:, :, 0], expected, atol=1e-12)
+    assert np.abs(result.values[:, 0, 0]).max() > 0.01  # the store matters
 
 
 # -- tree SHAP values on row chunks in parallel ------------------------------------------------
