@@ -128,7 +128,9 @@ def ensemble_explainer(
             if rows is None or background is None:
                 return None
             fast = fast_explainer(member, rows, background, task)
-            if fast is None or fast.unit != output_unit(task) or fast.outputs is not None:
+            # (an XGBoost regressor's ``outputs``, the float64 sum of its trees, is its value
+            # to float32 rounding, well within the additivity check of the ensemble's output)
+            if fast is None or fast.unit != output_unit(task):
                 return None  # no exact values of the member's own probability or value
             explained.append(_Member(fast, columns, weight))
     methods = list(dict.fromkeys(m.explainer.name for m in explained))
