@@ -1,10 +1,16 @@
-"""Section h's averaging-ensemble row: a soft vote of a random forest and extra trees behind a
+"""Section h's ensemble rows. First, a soft vote of a random forest and extra trees behind a
 one-hot of the machine type, explained as publishing explains it (the weighted sum of its
 members' path-dependent tree values, ``model.explain_ensembles``), against shap's
 path-dependent ``TreeExplainer`` on each member and the same weighted sum: shap explains no
 ``VotingClassifier`` itself, so that is its fastest exact explainer of the model. The rows are
 the widened AI4I readings (9 source features); until 2026-12-05 such a vote went to the exact
 explainer (2**9 coalitions a row) or, above 12 features, to the sampled estimate.
+
+And XGBoost's own ensembles of another shape, a random forest (``XGBRFClassifier``) and a
+``dart`` model, behind the same one-hot type: shap's interventional explainer refuses the
+first and misreads the second, so publishing explains both by their trees as
+``model.xgboost_shap`` reads them (path-dependent, log-odds). Baseline: shap's path-dependent
+``TreeExplainer`` (which asks XGBoost for its own float32 values), transforming included.
 """
 
 from __future__ import annotations
@@ -13,14 +19,23 @@ import numpy as np
 import pandas as pd
 
 from bench.data import resampled_rows, training_rows, widened
-from bench.explainers import against_summed_shap
+from bench.explainers import _plain_names, against_summed_shap
 from bench.report import Row
 from model.config import SEED
 
-__all__ = ["VOTE_WEIGHTS", "bench_ensembles", "soft_vote_model"]
+__all__ = [
+    "VOTE_WEIGHTS",
+    "XGBOOST_KINDS",
+    "bench_ensembles",
+    "bench_xgboost_kinds",
+    "soft_vote_model",
+    "xgboost_kind_model",
+]
 
 #: The forest's and the extra trees' weights in the vote.
 VOTE_WEIGHTS = (2, 1)
+#: XGBoost's ensembles that shap's interventional explainer cannot read.
+XGBOOST_KINDS = ("random forest", "dart")
 
 
 def soft_vote_model(trees: int):
@@ -82,3 +97,57 @@ def bench_ensembles(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
             log,
         )
     ]
+
+
+def xgboost_kind_model(kind: str, trees: int):
+    """``(pipeline, columns)``: the machine type one-hot, then an XGBoost ``kind``
+    (``XGBOOST_KINDS``) of ``trees`` trees, on the widened readings; None without XGBoost."""
+    try:
+        import xgboost
+    except ImportError:
+        return None
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = training_rows()
+    X = _plain_names(widened(X))
+    if kind == "dart":
+        final = xgboost.XGBClassifier(
+            booster="dart", n_estimators=trees, max_depth=4, rate_drop=0.1, n_jobs=1
+        )
+    else:
+        final = xgboost.XGBRFClassifier(n_estimators=trees, max_depth=6, n_jobs=1)
+    prep = ColumnTransformer(
+        [("type", OneHotEncoder(handle_unknown="ignore"), ["Type"])], remainder="passthrough"
+    )
+    return Pipeline([("prep", prep), ("model", final)]).fit(X, y), list(X.columns)
+
+
+def _path_dependent_shap(estimator, X: pd.DataFrame) -> np.ndarray:
+    """shap's path-dependent ``TreeExplainer`` on the last step, transforming included."""
+    import shap
+
+    Z = np.asarray(estimator[:-1].transform(X), dtype=float)
+    return np.asarray(shap.TreeExplainer(estimator[-1]).shap_values(Z, check_additivity=False))
+
+
+def bench_xgboost_kinds(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
+    """One row per ``XGBOOST_KINDS``: ours against shap's path-dependent values."""
+    rows = []
+    for kind in XGBOOST_KINDS:
+        name = f"xgboost {kind}, {n:,} rows"
+        fitted = xgboost_kind_model(kind, 10 if quick else 100)
+        if fitted is None:
+            rows.append(Row("h explainers", name, None, None, "s", None, "skipped: no xgboost"))
+            continue
+        estimator, columns = fitted
+        X = _plain_names(widened(resampled_rows(n)[0]))[columns]
+        described = (
+            "shap's path-dependent TreeExplainer (XGBoost's own float32 values), transforming "
+            "included;"
+        )
+        rows.append(
+            against_summed_shap(name, estimator, X, _path_dependent_shap, described, repeats, log)
+        )
+    return rows

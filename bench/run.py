@@ -126,6 +126,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
 
         log("h: a soft vote of two forests, against shap on each member")
         rows += ensembles.bench_ensembles(sizes.explainer_rows, sizes.repeats, sizes.quick, log=log)
+        log("h: XGBoost's random forest and dart, against shap's path-dependent values")
+        rows += ensembles.bench_xgboost_kinds(
+            sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
+        )
     if "estimate" in sections:
         from bench import estimate
 

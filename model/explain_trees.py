@@ -11,8 +11,10 @@ explainer once for every row; ``model.explain`` computes its values and checks t
   in log-odds (exact: the trees add up in log-odds); with fewer, none here, so that the exact
   explainer gives the exact values of the probability itself;
 - XGBoost, LightGBM and CatBoost classifiers with native categorical splits, or multiclass,
-  and LightGBM binary classifiers whose settings shap misreads (``zero_as_missing``, a
-  ``sigmoid`` other than 1): the library's own path-dependent SHAP values (log-odds);
+  LightGBM binary classifiers whose settings shap misreads (``zero_as_missing``, a
+  ``sigmoid`` other than 1), and XGBoost random forests and ``dart`` models (shap refuses the
+  first and reads the second without its tree weights): the library's own path-dependent
+  SHAP values (log-odds; XGBoost's as ``model.xgboost_shap`` reads its trees);
 - XGBoost, LightGBM and CatBoost regressors: the library's own path-dependent SHAP values
   (value);
 - scikit-learn histogram gradient boosting with categorical splits, or multiclass: shap
@@ -87,6 +89,7 @@ from model.explain_boosting import (
     margins,
     native_contributions,
     scaled,
+    xgboost_misread,
 )
 from model.explain_columns import as_float_array, source_columns
 from model.hist_gradient_trees import (
@@ -498,6 +501,8 @@ def _boosting_explainer(estimator, final, library, Z, Z_background, sources, fea
     scale, misread = 1.0, False
     if library == LIGHTGBM and task == BINARY:
         scale, misread = lightgbm_log_odds(final)
+    elif library == XGBOOST and task == BINARY:
+        misread = xgboost_misread(final)
     if task == BINARY and not categorical and not misread:
         numbers, background = as_float_array(Z), as_float_array(Z_background)
         if numbers is not None and background is not None:
