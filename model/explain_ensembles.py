@@ -1,7 +1,10 @@
-"""Exact SHAP values of averaging ensembles, as the weighted sum of their members' values.
+"""Exact SHAP values of weighted ensembles, as the weighted sum of their members' values.
 
 A soft ``VotingClassifier``, a ``VotingRegressor`` and scikit-learn's bagging models predict a
-weighted mean of their members' probabilities or values. Shapley values are linear in the
+weighted mean of their members' probabilities or values; a ``StackingRegressor`` whose final
+estimator is a linear regression (its default, ``RidgeCV``) and which does not pass the
+features through predicts a constant plus a weighted sum of its members' values. Shapley
+values are linear in the
 game: the weighted sum of the members' exact SHAP values (each member's own game: a forest's
 path-dependent one, a linear model's interventional one) and of their base values is the exact
 Shapley decomposition of the ensemble's output for the weighted sum of those games, and adds up
@@ -10,7 +13,8 @@ the class, or value), the ensemble gets theirs; otherwise none here, and the ens
 the exact or estimated explainer as before. Before this, a soft vote of two forests on 20
 features was explained by the sampled estimate (± 0.01, 10.7 s for 600 rows).
 
-Only these exact types, not subclasses: a subclass may combine its members otherwise.
+Only these exact types, not subclasses: a subclass may combine its members otherwise. Every
+row's values are still checked against the ensemble's own output.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from sklearn import ensemble
+from sklearn import ensemble, linear_model
 
 from model.explain_columns import as_float_array
 from model.explain_trees import (
@@ -34,29 +38,53 @@ from model.explain_trees import (
 from model.metrics import REGRESSION
 from model.tree_shap import _fast_values, shap_jobs
 
-__all__ = ["ensemble_explainer", "fast_or_ensemble_explainer", "is_averaging_ensemble"]
+__all__ = ["ensemble_explainer", "fast_or_ensemble_explainer", "is_weighted_ensemble"]
 
 _VOTING = (ensemble.VotingClassifier, ensemble.VotingRegressor)
 _BAGGING = (ensemble.BaggingClassifier, ensemble.BaggingRegressor)
+#: Final estimators of a ``StackingRegressor`` that predict ``X @ coef_ + intercept_``.
+_LINEAR_FINALS = (
+    linear_model.ARDRegression,
+    linear_model.BayesianRidge,
+    linear_model.ElasticNet,
+    linear_model.ElasticNetCV,
+    linear_model.HuberRegressor,
+    linear_model.Lasso,
+    linear_model.LassoCV,
+    linear_model.LinearRegression,
+    linear_model.Ridge,
+    linear_model.RidgeCV,
+)
 
 
 @dataclass
 class _Member:
     explainer: FastExplainer
     columns: np.ndarray  # positions, among the ensemble's input columns, of what it sees
-    weight: float  # its share of the ensemble's output (the shares add up to 1)
+    weight: float  # its weight in the ensemble's output (a mean's add up to 1)
 
 
-def is_averaging_ensemble(final) -> bool:
-    """Whether ``final`` predicts the weighted mean of its members' probabilities or values."""
+def is_weighted_ensemble(final) -> bool:
+    """Whether ``final`` predicts a weighted sum of its members' probabilities or values (plus
+    a constant): a soft vote, a bag, a stack of regressors with a linear final estimator."""
     if type(final) in _VOTING:
         return getattr(final, "voting", "soft") == "soft"
+    if type(final) is ensemble.StackingRegressor:
+        return not final.passthrough and type(final.final_estimator_) in _LINEAR_FINALS
     return type(final) in _BAGGING
 
 
-def _members(final, n_columns: int) -> list[tuple[object, np.ndarray, float]] | None:
-    """``(member, its input columns' positions, its weight)`` of each fitted member."""
+def _members(final, n_columns: int) -> tuple[list[tuple[object, np.ndarray, float]], float] | None:
+    """``(member, its input columns' positions, its weight)`` of each fitted member, and the
+    constant the ensemble adds."""
     everything = np.arange(n_columns)
+    if type(final) is ensemble.StackingRegressor:
+        fitted = [est for est in final.estimators_ if not isinstance(est, str)]
+        weights = np.ravel(final.final_estimator_.coef_)
+        if not fitted or len(weights) != len(fitted):
+            return None
+        constant = float(np.ravel(final.final_estimator_.intercept_)[0])
+        return [(m, everything, float(w)) for m, w in zip(fitted, weights, strict=True)], constant
     if type(final) in _VOTING:
         fitted = list(final.estimators_)
         if final.weights is None:
@@ -72,13 +100,13 @@ def _members(final, n_columns: int) -> list[tuple[object, np.ndarray, float]] | 
     total = float(sum(weights))
     if not fitted or len(weights) != len(fitted) or total <= 0:
         return None
-    return [(m, c, w / total) for m, c, w in zip(fitted, columns, weights, strict=True)]
+    return [(m, c, w / total) for m, c, w in zip(fitted, columns, weights, strict=True)], 0.0
 
 
 def _member_rows(final, Z, names: list[str], columns: np.ndarray) -> pd.DataFrame | None:
-    """What a member takes, as a frame: a voting member the ensemble's input itself, a bagging
-    member the array of its columns (as scikit-learn's bagging hands it)."""
-    if type(final) in _VOTING and isinstance(Z, pd.DataFrame):
+    """What a member takes, as a frame: a voting or stacking member the ensemble's input
+    itself, a bagging member the array of its columns (as scikit-learn's bagging hands it)."""
+    if type(final) not in _BAGGING and isinstance(Z, pd.DataFrame):
         return Z
     numbers = as_float_array(Z)
     if numbers is None:
@@ -96,7 +124,7 @@ def fast_or_ensemble_explainer(
 ) -> FastExplainer | None:
     """``model.explain_trees.fast_explainer``; for an averaging ensemble (alone or last in a
     pipeline), the weighted sum of its members' fast explainers (``ensemble_explainer``)."""
-    if legacy_probability or not is_averaging_ensemble(split_pipeline(estimator)[1]):
+    if legacy_probability or not is_weighted_ensemble(split_pipeline(estimator)[1]):
         return fast_explainer(estimator, X, background, task, legacy_probability=legacy_probability)
     inputs = final_step_inputs(estimator, X, background)
     if inputs is None:
@@ -108,12 +136,13 @@ def ensemble_explainer(
     final, Z, Z_background, sources: list[str], features: list[str], task: str
 ) -> FastExplainer | None:
     """The weighted sum of the members' fast explainers for an averaging ensemble ``final``
-    (``is_averaging_ensemble``) that sees ``Z``; None when a member has none in the units on
+    (``is_weighted_ensemble``) that sees ``Z``; None when a member has none in the units on
     screen (or its classes differ from the ensemble's)."""
     n_columns = Z.shape[1]
-    members = _members(final, n_columns)
-    if members is None:
+    found = _members(final, n_columns)
+    if found is None:
         return None
+    members, constant = found
     names = list(Z.columns) if isinstance(Z, pd.DataFrame) else [f"z{i}" for i in range(n_columns)]
     n_classes = 0 if task == REGRESSION else len(final.classes_)
     explained: list[_Member] = []
@@ -141,17 +170,23 @@ def ensemble_explainer(
         np.arange(len(Z)),  # positions: each member takes its own rows at them
         sources,
         features,
-        native=partial(_weighted_values, explained, n_columns, task, n_classes),
+        native=partial(_weighted_values, explained, constant, n_columns, task, n_classes),
         interventional=all(m.explainer.interventional for m in explained),
         tolerance=max(m.explainer.tolerance for m in explained),
     )
 
 
 def _weighted_values(
-    members: list[_Member], n_columns: int, task: str, n_classes: int, positions: np.ndarray
+    members: list[_Member],
+    constant: float,
+    n_columns: int,
+    task: str,
+    n_classes: int,
+    positions: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(values (n, n_columns, C), base (C,))``: the members' values and base values at the
-    rows at ``positions``, weighted and summed, each member's placed on its columns."""
+    rows at ``positions``, weighted and summed, each member's placed on its columns; the
+    ensemble's ``constant`` added to the base."""
     values, base = None, None
     for member in members:
         result = _fast_values(member.explainer, positions, task, n_classes, shap_jobs())
@@ -163,4 +198,4 @@ def _weighted_values(
             base = np.zeros(member_values.shape[2])
         values[:, member.columns, :] += member.weight * member_values
         base += member.weight * member_base
-    return values, base
+    return values, base + constant

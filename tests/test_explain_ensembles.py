@@ -1,4 +1,5 @@
-"""Averaging ensembles (soft votes, bags) get the weighted sum of their members' exact values
+"""Weighted ensembles (soft votes, bags, linear stacks) get the weighted sum of their members'
+exact values
 (``model.explain_ensembles``), checked against shap's values of each member, through the Python
 API, rows explained later and the CLI."""
 
@@ -17,8 +18,10 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import (
     BaggingClassifier,
     ExtraTreesClassifier,
+    GradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
+    StackingRegressor,
     VotingClassifier,
     VotingRegressor,
 )
@@ -29,7 +32,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
 from model.config import PATH_DEPENDENT_TREE
-from model.explain_ensembles import is_averaging_ensemble
+from model.explain_ensembles import is_weighted_ensemble
 from model.workspace import open_workspace
 
 N_FEATURES = 16  # above the exact explainer's 12: before, these went to the sampled estimate
@@ -60,7 +63,7 @@ def test_a_soft_vote_of_forests_is_the_weighted_sum_of_its_members_tree_values(t
         voting="soft",
         weights=[2, 1, 5],  # the dropped member's weight counts for nothing
     ).fit(X, y)
-    assert is_averaging_ensemble(vote)
+    assert is_weighted_ensemble(vote)
     ws = open_workspace(tmp_path / "ws")
     proto = ws.publish(
         "S1", "vote", vote, X_demo, pd.Series(y_demo, index=X_demo.index), deck_size=100
@@ -154,8 +157,41 @@ def test_a_member_without_exact_values_leaves_the_ensemble_to_the_estimate(tmp_p
 
 
 def test_a_hard_vote_is_not_an_average_of_probabilities():
-    assert not is_averaging_ensemble(VotingClassifier([("a", DecisionTreeClassifier())]))
-    assert not is_averaging_ensemble(RandomForestClassifier())
+    assert not is_weighted_ensemble(VotingClassifier([("a", DecisionTreeClassifier())]))
+    assert not is_weighted_ensemble(RandomForestClassifier())
+
+
+def test_a_stack_of_regressors_with_a_linear_final_estimator_is_exact(tmp_path, data):
+    # StackingRegressor's default final estimator, RidgeCV: intercept + coef @ members'
+    # predictions, so its values are the members' weighted by coef_; before, the estimate
+    X, _, X_demo, _ = data
+    value = 1_000 * X["reading 0"] + 300 * X["reading 1"] ** 2
+    stack = StackingRegressor(
+        [
+            ("forest", RandomForestRegressor(20, max_depth=5, random_state=0)),
+            ("boosted", GradientBoostingRegressor(n_estimators=30, random_state=0)),
+            ("off", "drop"),
+        ]
+    ).fit(X, value)
+    assert is_weighted_ensemble(stack)
+    proto = open_workspace(tmp_path / "ws").publish("S1", "stack", stack, X_demo, None)
+    assert proto.meta["explainer"] == PATH_DEPENDENT_TREE
+    forest, boosted = (e for e in stack.estimators_ if not isinstance(e, str))
+    coef, intercept = stack.final_estimator_.coef_, stack.final_estimator_.intercept_
+    rows = X_demo.to_numpy()
+    reference = coef[0] * _tree_values(forest, rows) + coef[1] * _tree_values(boosted, rows)
+    stored = proto.shap_values().loc[X_demo.index]
+    np.testing.assert_allclose(stored.to_numpy(), reference, rtol=1e-9, atol=1e-6)
+    total = proto.base_value() + stored.sum(axis=1).to_numpy()
+    np.testing.assert_allclose(total, stack.predict(X_demo), rtol=1e-9)
+    assert intercept != 0  # the constant is in the base value
+    # passing the features through, or a final estimator that is not linear: not a sum
+    through = StackingRegressor([("f", RandomForestRegressor(5))], passthrough=True)
+    assert not is_weighted_ensemble(through.fit(X, value))
+    curved = StackingRegressor(
+        [("f", RandomForestRegressor(5))], final_estimator=RandomForestRegressor(5)
+    )
+    assert not is_weighted_ensemble(curved.fit(X, value))
 
 
 def test_the_cli_publishes_a_soft_vote_from_a_skops_file_with_tree_values(tmp_path, data):
