@@ -233,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
     from model import persistence
     from model.boosting import with_model_categories
     from model.model_columns import as_model_saw, text_columns
+    from model.progress import late_printer
 
     if args.verb == "demo":
         ws = model.demo.build_demo(
@@ -283,6 +284,7 @@ def _run(args: argparse.Namespace) -> int:
         notes=args.notes,
         deck_size=args.deck_size,
         positive_class=args.positive_class,
+        progress=late_printer(lambda line: print(line, file=sys.stderr, flush=True)),
     )
     print(
         f"published {proto.name!r} in {proto.sprint!r} (version {proto.version}, "

@@ -87,6 +87,7 @@ later, which then gets the values a publish gave it.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -200,6 +201,7 @@ def estimate_shapley(
     layer: FirstLayer | None = None,
     resolve_top: bool = True,
     n_jobs: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Estimate:
     """Interventional Shapley values of ``predict`` at ``rows``, estimated to ``target_error``.
 
@@ -218,6 +220,7 @@ def estimate_shapley(
     of the model's first linear layer instead of by ``predict``: the same values, many times
     faster. It is used only where it reproduces ``predict`` (within ``LAYER_TOLERANCE``) on the
     background, on the rows and on mixtures of the two; elsewhere ``predict`` is called.
+    ``progress``, if given, is called with the share of the rows done after each chunk.
 
     Raises ``ValueError`` for arrays of the wrong shape or a non-positive target, and
     ``ArithmeticError`` if the values are not additive (a model whose outputs are not finite).
@@ -250,6 +253,7 @@ def estimate_shapley(
     permutations = np.zeros(n, dtype=int)
     refined_permutations = np.zeros(n, dtype=int)
     resolved = np.ones(n, dtype=bool)
+    done, done_lock = [0], threading.Lock()
 
     def explain_chunk(start: int) -> None:
         part = slice(start, start + chunk)
@@ -265,6 +269,11 @@ def estimate_shapley(
         ) = _estimate_chunk(
             coalitions, outputs[part], background_outputs, rounds, target_error, resolve_top
         )
+        if progress is not None:
+            with done_lock:
+                done[0] += len(values[part])
+                share = done[0] / n
+            progress(share)
 
     with _single_threaded_blas(), ThreadPoolExecutor(n_jobs or os.cpu_count() or 1) as pool:
         list(pool.map(explain_chunk, range(0, n, chunk)))

@@ -123,7 +123,7 @@ def estimate_target(task: str, background_outputs: np.ndarray) -> float:
     return _target_error_for(task, background_outputs)
 
 
-def _model_agnostic(estimator, X, background, task, source_outputs=None):
+def _model_agnostic(estimator, X, background, task, source_outputs=None, progress=None):
     """``(values, base, name, estimate)``: exact Shapley values for up to
     ``MAX_EXACT_FEATURES`` features (``estimate`` None), else sampled ones; of the model's
     probabilities or values, or of ``source_outputs(frame)`` where given (log-odds)."""
@@ -139,7 +139,7 @@ def _model_agnostic(estimator, X, background, task, source_outputs=None):
     if X.shape[1] <= MAX_EXACT_FEATURES:
         # The layer only where it reproduces the model on the background and on mixtures.
         layer = checked_layer(layer, predict, rows, bg, predict(bg), ESTIMATE_SEED)
-        values, base = exact_shapley(predict, rows, bg, layer=layer)
+        values, base = exact_shapley(predict, rows, bg, layer=layer, progress=progress)
         return values, base, EXACT, None
     # log-odds: like a regression's value, to 1% of the range over the background rows
     units = task if source_outputs is None else REGRESSION
@@ -150,6 +150,7 @@ def _model_agnostic(estimator, X, background, task, source_outputs=None):
         seed=ESTIMATE_SEED,
         target_error=estimate_target(units, predict(bg)),
         layer=layer,
+        progress=progress,
     )
     return estimate.values, estimate.base_values, ESTIMATE, estimate
 
@@ -163,6 +164,7 @@ def explain_estimator(
     *,
     n_jobs: int | None = None,
     outputs: np.ndarray | None = None,
+    progress=None,
 ) -> Explanation:
     """SHAP values of ``estimator`` on ``X`` per source column, checked for additivity.
 
@@ -170,8 +172,10 @@ def explain_estimator(
     ``n_jobs`` is the number of worker processes for tree SHAP values (default:
     ``shap_jobs()``). ``outputs`` is ``model_outputs(estimator, X, task)`` if the caller has
     it already (see ``explained_outputs``), so the model does not predict again. Rows the fast
-    explainer gets wrong get the next explainer (``Explanation.methods`` counts them). Raises
-    ``ExplanationError`` when no explainer gives additive values.
+    explainer gets wrong get the next explainer (``Explanation.methods`` counts them).
+    ``progress``, if given, is called now and then with the share of the work done by the
+    exact or estimated explainer, the ones that can take long. Raises ``ExplanationError``
+    when no explainer gives additive values.
     """
     n_jobs = shap_jobs() if n_jobs is None else n_jobs
     if outputs is None:
@@ -179,9 +183,13 @@ def explain_estimator(
     elif np.shape(outputs)[0] != len(X):
         raise ValueError(f"outputs has {np.shape(outputs)[0]} rows but X has {len(X)}")
     failures: list[str] = []
-    result = _explain_fast(estimator, X, background, task, n_classes, outputs, failures, n_jobs)
+    result = _explain_fast(
+        estimator, X, background, task, n_classes, outputs, failures, n_jobs, progress=progress
+    )
     if result is None:
-        result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
+        result = _attempt_model_agnostic(
+            estimator, X, background, task, outputs, failures, progress=progress
+        )
     if result is not None:
         return result
     detail = "; ".join(failures) or "no explainer applies"
@@ -192,7 +200,16 @@ def explain_estimator(
 
 
 def _explain_fast(
-    estimator, X, background, task, n_classes, outputs, failures, n_jobs, legacy=False
+    estimator,
+    X,
+    background,
+    task,
+    n_classes,
+    outputs,
+    failures,
+    n_jobs,
+    legacy=False,
+    progress=None,
 ):
     """The fast explainer's values, with rows it gets wrong explained by the next explainer;
     or None (the reason, if any, in ``failures``).
@@ -257,6 +274,7 @@ def _explain_fast(
             failures,
             source_outputs=fast.source_outputs,
             unit=fast.unit,
+            progress=progress,
         )
         if fallback is None:
             return None
@@ -366,13 +384,23 @@ def _explanation(
 
 
 def _attempt_model_agnostic(
-    estimator, X, background, task, outputs, failures, *, source_outputs=None, unit=None
+    estimator,
+    X,
+    background,
+    task,
+    outputs,
+    failures,
+    *,
+    source_outputs=None,
+    unit=None,
+    progress=None,
 ):
     """The exact (or estimated) Shapley values in the units of ``outputs`` (the model's
     probabilities or values; or ``unit``, computed by ``source_outputs``), if they are
     additive; else None, and why in ``failures``."""
     result = _computed(
-        lambda: _model_agnostic(estimator, X, background, task, source_outputs), failures
+        lambda: _model_agnostic(estimator, X, background, task, source_outputs, progress),
+        failures,
     )
     if result is None or not _same_shape(result, outputs, failures):
         return None

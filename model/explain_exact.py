@@ -25,6 +25,7 @@ def exact_shapley(
     max_batch_rows: int = 200_000,
     n_jobs: int | None = None,
     layer: FirstLayer | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact interventional Shapley values of ``predict`` at ``rows``.
 
@@ -41,6 +42,8 @@ def exact_shapley(
     preprocessing of 2**M mixed rows per row and background row (a logistic regression
     behind a one-hot pipeline: hundreds of times faster). The empty and full coalitions are
     always ``predict``'s own outputs.
+
+    ``progress``, if given, is called now and then with the share of the work done.
 
     Returns ``(values, base_values)`` with shapes ``(n, M, C)`` and ``(C,)``.
     """
@@ -90,10 +93,14 @@ def exact_shapley(
             given = x if layer is None else layer.embed(x)  # (k, M, H)
             for mask, value in zip(inner, pool.map(partial(coalition, given), inner), strict=True):
                 coalition_value[mask] = value
+                if progress is not None and mask % 64 == 0:
+                    progress((start + k * mask / 2**m) / n)
             for i in range(m):
                 without_i = masks[~bits[:, i]]
                 size = sizes[without_i]
                 weight = factorial[size] * factorial[m - size - 1] / factorial[m]
                 gain = coalition_value[without_i | (1 << i)] - coalition_value[without_i]
                 values[start : start + k, i, :] = np.tensordot(weight, gain, axes=(0, 0))
+            if progress is not None:
+                progress((start + k) / n)
     return values, base

@@ -37,6 +37,7 @@ from model.metrics import (
     compute_metrics,
     confusion,
 )
+from model.progress import time_left_reporter
 from model.tracing import TRACEMALLOC_LOCK
 
 if TYPE_CHECKING:
@@ -357,7 +358,11 @@ def compute_artifacts(
             deck = plan_deck(predictions, size, seed)
         except ValueError as error:
             raise PublishError(str(error)) from None
-        report(0.3, f"computing SHAP values for {len(deck.rows):,} rows")
+        computing = f"computing SHAP values for {len(deck.rows):,} rows"
+        report(0.3, computing)
+        progress = time_left_reporter(
+            lambda words, share: report(0.3 + 0.55 * share, f"{computing}: {words}")
+        )
         positions = X.index.get_indexer(deck.rows)
         # What is explained, from the predictions made above: the model does not predict again.
         outputs = explained_outputs(
@@ -367,7 +372,7 @@ def compute_artifacts(
         try:
             text = explain_if_text(estimator, rows, background, task, len(classes))
             explanation = text or explain_estimator(
-                estimator, rows, background, task, len(classes), outputs=outputs
+                estimator, rows, background, task, len(classes), outputs=outputs, progress=progress
             )
         except ExplanationError as error:
             raise PublishError(str(error)) from None
