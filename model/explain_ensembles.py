@@ -156,7 +156,7 @@ def ensemble_explainer(
             background = _member_rows(final, Z_background, names, columns)
             if rows is None or background is None:
                 return None
-            fast = fast_explainer(member, rows, background, task)
+            fast = fast_or_ensemble_explainer(member, rows, background, task)  # nested too
             # (an XGBoost regressor's ``outputs``, the float64 sum of its trees, is its value
             # to float32 rounding, well within the additivity check of the ensemble's output)
             if fast is None or fast.unit != output_unit(task):

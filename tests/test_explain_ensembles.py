@@ -254,3 +254,25 @@ def test_a_vote_of_xgboost_lightgbm_and_catboost_regressors_is_exact_at_200000(t
     )
     np.testing.assert_allclose(stored.to_numpy(), own, atol=0.5)
     assert np.abs(stored["r0"]).max() > 10_000
+
+
+def test_an_ensemble_of_ensembles_is_the_sum_of_its_members_sums(tmp_path, data):
+    # a soft vote of a forest and a bag of extra trees (a pipeline whose last step is a bag)
+    X, y, X_demo, _ = data
+    bag = make_pipeline(
+        StandardScaler(), BaggingClassifier(ExtraTreesClassifier(10, max_depth=4), n_estimators=3)
+    )
+    vote = VotingClassifier(
+        [("forest", RandomForestClassifier(20, max_depth=5, random_state=0)), ("bag", bag)],
+        voting="soft",
+    ).fit(X, y)
+    proto = open_workspace(tmp_path / "ws").publish("S1", "nested", vote, X_demo, None)
+    assert proto.meta["explainer"] == PATH_DEPENDENT_TREE
+    forest, fitted_bag = vote.estimators_
+    Z, inner = fitted_bag[0].transform(X_demo), np.zeros(X_demo.shape)
+    members = fitted_bag[-1]
+    for member, columns in zip(members.estimators_, members.estimators_features_, strict=True):
+        inner[:, columns] += _tree_values(member, Z[:, columns]) / len(members.estimators_)
+    reference = (_tree_values(forest, X_demo.to_numpy()) + inner) / 2
+    stored = proto.shap_values().loc[X_demo.index]
+    np.testing.assert_allclose(stored.to_numpy(), reference, atol=1e-9)
