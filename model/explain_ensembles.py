@@ -4,14 +4,14 @@ A soft ``VotingClassifier``, a ``VotingRegressor`` and scikit-learn's bagging mo
 weighted mean of their members' probabilities or values; a ``StackingRegressor`` whose final
 estimator is a linear regression (its default, ``RidgeCV``) and which does not pass the
 features through predicts a constant plus a weighted sum of its members' values. Shapley
-values are linear in the
-game: the weighted sum of the members' exact SHAP values (each member's own game: a forest's
-path-dependent one, a linear model's interventional one) and of their base values is the exact
-Shapley decomposition of the ensemble's output for the weighted sum of those games, and adds up
-to it. So when every member has a fast exact explainer in the units on screen (probability of
-the class, or value), the ensemble gets theirs; otherwise none here, and the ensemble goes to
-the exact or estimated explainer as before. Before this, a soft vote of two forests on 20
-features was explained by the sampled estimate (± 0.01, 10.7 s for 600 rows).
+values are linear in the game: the weighted sum of the members' exact SHAP values (each
+member's own game: a forest's path-dependent one, a linear model's interventional one) and of
+their base values is the exact Shapley decomposition of the ensemble's output for the
+weighted sum of those games, and adds up to it. So when every member (an ensemble itself, or
+a pipeline ending in one, included) has a fast exact explainer in the units on screen
+(probability of the class, or value), the ensemble gets theirs; otherwise none here, and the
+ensemble goes to the exact or estimated explainer as before. Before this, a soft vote of two
+forests on 20 features was explained by the sampled estimate (± 0.01, 10.7 s for 600 rows).
 
 Only these exact types, not subclasses: a subclass may combine its members otherwise. Every
 row's values are still checked against the ensemble's own output.
@@ -122,7 +122,7 @@ def fast_or_ensemble_explainer(
     *,
     legacy_probability: bool = False,
 ) -> FastExplainer | None:
-    """``model.explain_trees.fast_explainer``; for an averaging ensemble (alone or last in a
+    """``model.explain_trees.fast_explainer``; for a weighted ensemble (alone or last in a
     pipeline), the weighted sum of its members' fast explainers (``ensemble_explainer``)."""
     if legacy_probability or not is_weighted_ensemble(split_pipeline(estimator)[1]):
         return fast_explainer(estimator, X, background, task, legacy_probability=legacy_probability)
@@ -135,7 +135,7 @@ def fast_or_ensemble_explainer(
 def ensemble_explainer(
     final, Z, Z_background, sources: list[str], features: list[str], task: str
 ) -> FastExplainer | None:
-    """The weighted sum of the members' fast explainers for an averaging ensemble ``final``
+    """The weighted sum of the members' fast explainers for a weighted ensemble ``final``
     (``is_weighted_ensemble``) that sees ``Z``; None when a member has none in the units on
     screen (or its classes differ from the ensemble's)."""
     n_columns = Z.shape[1]
