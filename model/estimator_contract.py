@@ -10,7 +10,7 @@ import numpy as np
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
 
-__all__ = ["PublishError", "describe_estimator", "detect_task"]
+__all__ = ["PublishError", "best_of_search", "describe_estimator", "detect_task"]
 
 
 class PublishError(ValueError):
@@ -126,3 +126,24 @@ def describe_estimator(estimator) -> str:
     if steps:
         return f"Pipeline({' → '.join(type(step).__name__ for _, step in steps)})"
     return type(estimator).__name__
+
+
+def best_of_search(estimator) -> tuple[object, str | None]:
+    """``(the model that predicts, how it was chosen)``: for a fitted scikit-learn
+    hyperparameter search (``GridSearchCV``, ``RandomizedSearchCV``, the halving searches)
+    refitted on its best candidate, that candidate, whose predictions the search's are, and
+    "best of 12 candidates (GridSearchCV)"; anything else, itself and None.
+
+    Publishing the search itself gave the sampled estimate instead of a forest's tree values
+    (the explainers look for the model inside) and a file the app would not load back (its
+    CV splitter and scorer are saved along).
+    """
+    try:  # the searches' common base: not public, so a scikit-learn that moves it is no harm
+        from sklearn.model_selection._search import BaseSearchCV
+    except ImportError:
+        return estimator, None
+    best = getattr(estimator, "best_estimator_", None)
+    if not isinstance(estimator, BaseSearchCV) or best is None:
+        return estimator, None
+    candidates = len(getattr(estimator, "cv_results_", {}).get("params", ()))
+    return best, f"best of {candidates:,} candidates ({type(estimator).__name__})"

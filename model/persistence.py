@@ -4,8 +4,9 @@ skops refuses to build any type that is not trusted, so a model file cannot run 
 the way a pickle can, provided what is trusted cannot run code either. :func:`trusted_types`
 names every type exactly (never a module prefix): scikit-learn's estimators and the internal
 types their fitted state holds, NumPy and SciPy types, this project's rule models, and the
-gradient-boosting libraries' wrappers and boosters. No ``builtins`` function,
-``functools.partial``, ``operator`` function or anything that evaluates text is on it.
+gradient-boosting libraries' wrappers and boosters (``model.allowed_types``). No ``builtins``
+function, ``operator`` function or anything that evaluates text is on it; ``functools.partial``
+is, as skops builds it: of a function the list trusts, never of anything else.
 
 Before skops reads a byte of a file, the zip's directory is checked: the file size, the
 number of members and their unpacked size are capped, and only the members skops writes
@@ -26,6 +27,13 @@ import pickle
 import re
 import zipfile
 from pathlib import Path
+
+from model.allowed_types import (
+    BOOSTING_TYPES,
+    NUMPY_SCIPY_TYPES,
+    PROJECT_TYPES,
+    SKLEARN_STATE_TYPES,
+)
 
 __all__ = [
     "MAX_MEMBERS",
@@ -51,89 +59,6 @@ MAX_SCHEMA_MB = 64
 _MB = 1024 * 1024
 _MEMBER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(npy|npz|bin)")
 
-#: Types, beyond scikit-learn's estimators, that fitted scikit-learn models hold (found by
-#: saving a fitted model of every family and listing ``skops.io.get_untrusted_types``).
-_SKLEARN_STATE_TYPES = (
-    "sklearn._loss.loss.HalfTweedieLoss",
-    "sklearn._loss.loss.HalfTweedieLossIdentity",
-    "sklearn.calibration._CalibratedClassifier",
-    "sklearn.calibration._SigmoidCalibration",
-    "sklearn.cluster._bisect_k_means._BisectingTree",
-    "sklearn.cluster._kmeans._kmeans_single_lloyd",
-    "sklearn.compose._column_transformer.make_column_selector",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    # the score functions a SelectKBest / SelectPercentile keeps: scikit-learn's own
-    "sklearn.feature_selection._mutual_info.mutual_info_classif",
-    "sklearn.feature_selection._mutual_info.mutual_info_regression",
-    "sklearn.feature_selection._univariate_selection.chi2",
-    "sklearn.feature_selection._univariate_selection.f_classif",
-    "sklearn.feature_selection._univariate_selection.f_oneway",
-    "sklearn.feature_selection._univariate_selection.f_regression",
-    "sklearn.feature_selection._univariate_selection.r_regression",
-    "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",
-    "sklearn.gaussian_process.kernels.ConstantKernel",
-    "sklearn.gaussian_process.kernels.DotProduct",
-    "sklearn.gaussian_process.kernels.Matern",
-    "sklearn.gaussian_process.kernels.Product",
-    "sklearn.gaussian_process.kernels.RBF",
-    "sklearn.gaussian_process.kernels.Sum",
-    "sklearn.gaussian_process.kernels.WhiteKernel",
-    # experimental: all_estimators() lists it only once enable_iterative_imputer is imported
-    "sklearn.impute._iterative.IterativeImputer",
-    "sklearn.impute._iterative._ImputerTriplet",
-    "sklearn.metrics._classification.balanced_accuracy_score",
-    "sklearn.metrics._dist_metrics.EuclideanDistance64",
-    "sklearn.metrics._dist_metrics.ManhattanDistance64",
-    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
-    "sklearn.metrics._scorer._CurveScorer",
-    "sklearn.metrics._scorer._Scorer",
-    "sklearn.multiclass._ConstantPredictor",
-    "sklearn.neighbors._ball_tree.BallTree",
-    "sklearn.neighbors._kd_tree.KDTree",
-    "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
-    "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
-    "sklearn.tree._tree.Tree",
-    "sklearn.utils._bunch.Bunch",
-    "sklearn.utils._metadata_requests.MetadataRequest",
-    "sklearn.utils._metadata_requests.MethodMetadataRequest",
-    # Histogram gradient boosting with categorical features (pandas ``category`` columns,
-    # ``categorical_features="from_dtype"``, the default) keeps a preprocessor whose numeric
-    # columns go through ``FunctionTransformer(partial(check_array, ...))``. skops builds a
-    # partial as ``functools.partial`` itself (never a subclass) from its function, arguments
-    # and attributes, each a node checked against this list: a partial can only call a
-    # function the list already trusts (a partial of ``eval`` is refused by ``builtins.eval``).
-    "functools.partial",
-    "sklearn.utils.validation.check_array",
-)
-#: NumPy and SciPy types that are not arrays, dtypes or ufuncs (skops trusts those itself).
-_NUMPY_SCIPY_TYPES = (
-    "numpy.dtype",
-    "numpy.mean",
-    "numpy.median",
-    "scipy._lib.array_api_compat.numpy._aliases.asarray",
-    "scipy.interpolate._bsplines.BSpline",
-)
-#: This project's own models.
-_PROJECT_TYPES = (
-    "model.boosting.LightGBMTextClassifier",
-    "model.boosting.LightGBMTextRegressor",
-    "model.features.PhysicsFeatures",
-    "model.rules.PhysicsRules",
-    "model.rules.ToolWearRule",
-)
-#: The gradient-boosting libraries' scikit-learn wrappers and boosters, and what they hold.
-_BOOSTING_TYPES = (
-    "catboost.core.CatBoostClassifier",
-    "catboost.core.CatBoostRegressor",
-    "collections.OrderedDict",
-    "lightgbm.basic.Booster",
-    "lightgbm.sklearn.LGBMClassifier",
-    "lightgbm.sklearn.LGBMRegressor",
-    "xgboost.core.Booster",
-    "xgboost.sklearn.XGBClassifier",
-    "xgboost.sklearn.XGBRegressor",
-)
-
 
 class ModelFileError(ValueError):
     """A model file cannot be read safely; the message says which and why."""
@@ -151,15 +76,15 @@ def trusted_types() -> frozenset[str]:
         if cls.__module__.startswith("sklearn.")
     }
     return frozenset(
-        estimators.union(_SKLEARN_STATE_TYPES, _NUMPY_SCIPY_TYPES, _PROJECT_TYPES, _BOOSTING_TYPES)
+        estimators.union(SKLEARN_STATE_TYPES, NUMPY_SCIPY_TYPES, PROJECT_TYPES, BOOSTING_TYPES)
     )
 
 
 def _refused(names: set[str]) -> list[str]:
     """The names among ``names`` that are not in :func:`trusted_types`, without listing
     scikit-learn's estimators (a second of imports) unless one of them could be one."""
-    unknown = names.difference(_SKLEARN_STATE_TYPES, _NUMPY_SCIPY_TYPES, _PROJECT_TYPES)
-    unknown = unknown.difference(_BOOSTING_TYPES)
+    unknown = names.difference(SKLEARN_STATE_TYPES, NUMPY_SCIPY_TYPES, PROJECT_TYPES)
+    unknown = unknown.difference(BOOSTING_TYPES)
     # Every estimator trusted_types() adds is a class of a "sklearn." module.
     if any(name.startswith("sklearn.") for name in unknown):
         unknown -= trusted_types()

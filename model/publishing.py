@@ -27,7 +27,12 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
-from model.estimator_contract import PublishError, describe_estimator, detect_task
+from model.estimator_contract import (
+    PublishError,
+    best_of_search,
+    describe_estimator,
+    detect_task,
+)
 from model.labels import PROBABILITY_PREFIX, WordsError, checked_words, label_strings
 from model.metrics import (
     BINARY,
@@ -307,6 +312,7 @@ def compute_artifacts(
     from model.explanation import of_positive_class
 
     report = progress or (lambda fraction, message: None)
+    estimator, chosen_by = best_of_search(estimator)  # a fitted search: its best model
     task = detect_task(estimator, task)
     y_original = y
     X, y = _check_inputs(estimator, X, y, task)
@@ -461,7 +467,7 @@ def compute_artifacts(
         "deck": {**deck.meta(), "seconds_per_row": seconds_per_row, "later": not untrusted},
         "bootstrap": bootstrap,
         "global_importance": importance,
-        "estimator": describe_estimator(estimator),
+        "estimator": " · ".join(filter(None, [describe_estimator(estimator), chosen_by])),
         # Types its file holds that the app may not load: no row can be explained later.
         "model_untrusted_types": untrusted,
         **words,
