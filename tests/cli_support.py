@@ -117,6 +117,29 @@ def run_script(
     return _run(str(script), list(args), cwd, env, timeout, script=True)
 
 
+def publish_and_explain(folder: Path, estimator, X_demo, y_demo, name: str, row) -> tuple:
+    """Save ``estimator`` with skops and the demo rows (index as ``id``, truth as ``failed``)
+    as a CSV in ``folder``, publish them to sprint "S1" of ``folder / "ws"`` with ``python -m
+    model publish`` and explain ``row`` with ``python -m model explain``, both asserted to
+    exit 0: ``(the publish's stdout, the row's explanation as a dict)``."""
+    import json
+
+    import skops.io as sio
+
+    sio.dump(estimator, folder / f"{name}.skops")
+    demo = X_demo.assign(failed=y_demo).rename_axis("id").reset_index()
+    demo.to_csv(folder / "demo.csv", index=False)
+    common = ["--workspace", str(folder / "ws"), "--sprint", "S1"]
+    published = run_cli(
+        "model", "publish", *common, "--name", name, "--model", str(folder / f"{name}.skops"),
+        "--data", str(folder / "demo.csv"), "--target", "failed", "--id-column", "id",
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    explained = run_cli("model", "explain", *common, "--prototype", name, "--row", str(row))
+    assert explained.returncode == 0, explained.stderr
+    return published.stdout, json.loads(explained.stdout)
+
+
 def _run(target, args, cwd, env, timeout, script) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="cli-") as folder:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")

@@ -5,14 +5,11 @@ API, rows explained later and the CLI."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import shap
-import skops.io as sio
-from cli_support import run_cli
+from cli_support import publish_and_explain
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification
 from sklearn.ensemble import (
@@ -203,22 +200,8 @@ def test_the_cli_publishes_a_soft_vote_from_a_skops_file_with_tree_values(tmp_pa
         ],
         voting="soft",
     ).fit(X, y)
-    sio.dump(vote, tmp_path / "vote.skops")
-    demo = X_demo.assign(failed=y_demo).rename_axis("id").reset_index()
-    demo.to_csv(tmp_path / "demo.csv", index=False)
-    ws = str(tmp_path / "ws")
-    common = ["--workspace", ws, "--sprint", "S1"]
-    published = run_cli(
-        "model", "publish", *common, "--name", "vote", "--model", str(tmp_path / "vote.skops"),
-        "--data", str(tmp_path / "demo.csv"), "--target", "failed", "--id-column", "id",
-    )  # fmt: skip
-    assert published.returncode == 0, published.stderr
-    assert f"explainer: {PATH_DEPENDENT_TREE})" in published.stdout
-    explained = run_cli(
-        "model", "explain", *common, "--prototype", "vote", "--row", str(X_demo.index[0])
-    )
-    assert explained.returncode == 0, explained.stderr
-    result = json.loads(explained.stdout)
+    stdout, result = publish_and_explain(tmp_path, vote, X_demo, y_demo, "vote", X_demo.index[0])
+    assert f"explainer: {PATH_DEPENDENT_TREE})" in stdout
     assert result["base_value"] + sum(result["contributions"].values()) == pytest.approx(
         vote.predict_proba(X_demo.iloc[:1])[0, 1], abs=1e-6
     )

@@ -4,13 +4,11 @@ the search named in the model's description; its saved file loads through the CL
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
-from cli_support import run_cli
+from cli_support import publish_and_explain
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.experimental import enable_halving_search_cv  # noqa: F401
@@ -113,20 +111,8 @@ def test_a_saved_regression_search_loads_back(scoring):
 def test_the_cli_publishes_a_saved_halving_search_as_its_best_model(tmp_path, data):
     X, y, X_demo, y_demo = data
     search = HalvingGridSearchCV(RandomForestClassifier(random_state=0), GRID, cv=3).fit(X, y)
-    sio.dump(search, tmp_path / "search.skops")
-    X_demo.assign(failed=y_demo).rename_axis("id").reset_index().to_csv(
-        tmp_path / "demo.csv", index=False
-    )
-    common = ["--workspace", str(tmp_path / "ws"), "--sprint", "S1"]
-    published = run_cli(
-        "model", "publish", *common, "--name", "tuned", "--model", str(tmp_path / "search.skops"),
-        "--data", str(tmp_path / "demo.csv"), "--target", "failed", "--id-column", "id",
-    )  # fmt: skip
-    assert published.returncode == 0, published.stderr
-    assert f"explainer: {PATH_DEPENDENT_TREE})" in published.stdout
-    explained = run_cli("model", "explain", *common, "--prototype", "tuned", "--row", "520")
-    assert explained.returncode == 0, explained.stderr
-    result = json.loads(explained.stdout)
+    stdout, result = publish_and_explain(tmp_path, search, X_demo, y_demo, "tuned", 520)
+    assert f"explainer: {PATH_DEPENDENT_TREE})" in stdout
     assert result["base_value"] + sum(result["contributions"].values()) == pytest.approx(
         search.predict_proba(X_demo.loc[[520]])[0, 1], abs=1e-9
     )
