@@ -14,7 +14,7 @@ from sklearn import preprocessing
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import SelectorMixin
 from sklearn.impute import MissingIndicator, SimpleImputer
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from model.metrics import BINARY, REGRESSION
 from model.stored_features import missing_kind
@@ -155,6 +155,14 @@ def source_columns(transformer, input_columns: list[str]) -> list[str] | None:
         return columns
     if isinstance(transformer, ColumnTransformer):
         return _column_transformer_sources(transformer, input_columns)
+    if isinstance(transformer, FeatureUnion):  # each part sees every column; side by side
+        columns = []
+        for _, part in transformer.transformer_list:
+            mapped = [] if part == "drop" else source_columns(part, input_columns)
+            if mapped is None:
+                return None
+            columns += mapped
+        return columns
     if isinstance(transformer, preprocessing.OneHotEncoder):
         counts = getattr(transformer, "_n_features_outs", None)
         if counts is None or len(counts) != len(input_columns):

@@ -146,7 +146,16 @@ def test_column_wise_steps_map_back_to_their_sources():
     assert source_columns(FunctionTransformer(np.log1p).fit(filled), columns) == columns
     assert source_columns(FunctionTransformer(np.cumsum).fit(filled), columns) is None
     from sklearn.impute import MissingIndicator
+    from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import Binarizer, TargetEncoder
+
+    union = FeatureUnion(
+        [("scaled", StandardScaler()), ("gaps", MissingIndicator()), ("off", "drop")]
+    ).fit(numbers)
+    assert union.transform(numbers).shape[1] == 5
+    assert source_columns(union, columns) == columns + ["gappy"]
+    mixing = FeatureUnion([("same", "passthrough"), ("sum", FunctionTransformer(np.cumsum))])
+    assert source_columns(mixing.fit(filled), columns) is None
 
     assert source_columns(MissingIndicator().fit(numbers), columns) == ["gappy"]
     assert source_columns(Binarizer().fit(filled), columns) == columns
