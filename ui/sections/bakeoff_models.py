@@ -23,4 +23,6 @@ def show_models(path: str, sprint: str, stamp: tuple) -> None:
     )
     with st.expander("Technical details: each prototype's model and explainer"):
         comparison = cached.comparison(path, sprint, stamp)
-        st.dataframe(bakeoff_tables.model_details(comparison), hide_index=True, width="stretch")
+        # a table, not a grid: a tuned pipeline's description is long, and wraps here
+        details = bakeoff_tables.model_details(comparison).set_index("Prototype")
+        st.table(bakeoff_tables.escape_table(details))
