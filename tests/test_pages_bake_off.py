@@ -436,8 +436,8 @@ def test_each_detail_tab_is_computed_when_it_is_opened(small_workspace, open_app
     assert at.metric[0].label == "Demo rows where the predictions differ"
     open_tab(at, MODELS)
     assert not at.exception
-    (models,) = [frame.value for frame in at.dataframe if "Model" in frame.value.columns]
-    assert list(models["Prototype"]) == PROTOTYPES
+    (models,) = [table.value for table in at.table if "Model" in table.value.columns]
+    assert list(models.index) == PROTOTYPES  # a table that wraps, one row a prototype
     open_tab(at, SEGMENTS)  # opened again: read from the cache
     assert calls == ["segment_table", "disagreements"]
 
