@@ -17,6 +17,7 @@ import pandas as pd
 
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.metrics import METRICS, TASKS, format_metric
+from model.progress import SlowPublishWarning
 
 EXIT_BAD_INPUT = 2
 
@@ -323,12 +324,20 @@ def _metric_key(label: str | None) -> str:
     return next((key for key, info in METRICS.items() if info.label == label), "")
 
 
+def _note(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning the CLI lets through, as one line on stderr."""
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # a deck that will take long says so, in one line (model.progress)
+            warnings.filterwarnings("default", category=SlowPublishWarning)
+            warnings.showwarning = _note
             return _run(args)
     except (ValueError, OSError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__

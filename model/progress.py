@@ -10,12 +10,26 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable
 
-__all__ = ["REPORT_EVERY_SECONDS", "duration_words", "late_printer", "time_left_reporter"]
+__all__ = [
+    "LONG_SECONDS",
+    "QUICK_DECK_SECONDS",
+    "REPORT_EVERY_SECONDS",
+    "SlowPublishWarning",
+    "deck_warner",
+    "duration_words",
+    "late_printer",
+    "time_left_reporter",
+]
 
 #: A report at most this often (the computations call back far more often).
 REPORT_EVERY_SECONDS = 5.0
+#: A deck forecast to take longer than this to explain warns once (``deck_warner``), naming
+#: the ``deck_size`` that would take about ``QUICK_DECK_SECONDS``.
+LONG_SECONDS = 600.0
+QUICK_DECK_SECONDS = 300.0
 
 
 def duration_words(seconds: float) -> str:
@@ -29,15 +43,23 @@ def duration_words(seconds: float) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+def _about(seconds: float) -> str:
+    """ "about 12 min", or "under a minute"."""
+    words = duration_words(seconds)
+    return words if words.startswith("under") else f"about {words}"
+
+
 def time_left_reporter(
     report: Callable[[str, float], None],
     clock: Callable[[], float] = time.monotonic,
     every: float | None = None,
+    on_left: Callable[[float, float], None] | None = None,
 ) -> Callable[[float], None]:
     """A callback taking the share of the work done (0 to 1) that calls ``report(words,
     share)`` at most every ``every`` seconds (default ``REPORT_EVERY_SECONDS``), ``words``
     being "40% done, about 12 min left" (the time left extrapolated from the time taken so
-    far). Safe to call from several threads."""
+    far), and then ``on_left(seconds taken, seconds left)`` if given. Safe to call from
+    several threads."""
     every = REPORT_EVERY_SECONDS if every is None else every
     start = clock()
     last = [start]
@@ -49,11 +71,44 @@ def time_left_reporter(
             if share <= 0 or share >= 1 or now - last[0] < every:
                 return
             last[0] = now
-        left = duration_words((now - start) * (1 - share) / share)
-        about = "" if left.startswith("under") else "about "
-        report(f"{share:.0%} done, {about}{left} left", share)
+        taken = now - start
+        seconds_left = taken * (1 - share) / share
+        report(f"{share:.0%} done, {_about(seconds_left)} left", share)
+        if on_left is not None:
+            on_left(taken, seconds_left)
 
     return on_share
+
+
+class SlowPublishWarning(UserWarning):
+    """Explaining a publish's deck will take long; the message says how to shorten it."""
+
+
+def deck_warner(n_rows: int, long: float | None = None) -> Callable[[float, float], None]:
+    """An ``on_left`` for explaining a deck of ``n_rows``: once, when more than ``long``
+    seconds (default ``LONG_SECONDS``) are left, a ``SlowPublishWarning`` (notebooks show
+    warnings; a progress callback they may not have) saying how long and which ``deck_size``
+    would take about ``QUICK_DECK_SECONDS``, the other rows being explained when selected."""
+    long = LONG_SECONDS if long is None else long
+    warned = threading.Event()
+
+    def on_left(taken: float, left: float) -> None:
+        if left <= long or warned.is_set():
+            return
+        warned.set()
+        per_row = (taken + left) / max(n_rows, 1)
+        quick = max(1, int(QUICK_DECK_SECONDS / per_row))
+        warnings.warn(
+            f"explaining the {n_rows:,} rows of the demo deck will take "
+            f"{_about(taken + left)} ({per_row:.2g} s a row); publish with "
+            f"deck_size={quick} (--deck-size {quick} on the command line) to explain about "
+            f"{duration_words(QUICK_DECK_SECONDS)}'s worth now, and the other rows when someone "
+            "selects them",
+            SlowPublishWarning,
+            stacklevel=2,
+        )
+
+    return on_left
 
 
 def late_printer(

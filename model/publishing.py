@@ -42,7 +42,7 @@ from model.metrics import (
     compute_metrics,
     confusion,
 )
-from model.progress import time_left_reporter
+from model.progress import deck_warner, time_left_reporter
 from model.tracing import TRACEMALLOC_LOCK
 
 if TYPE_CHECKING:
@@ -367,7 +367,8 @@ def compute_artifacts(
         computing = f"computing SHAP values for {len(deck.rows):,} rows"
         report(0.3, computing)
         progress = time_left_reporter(
-            lambda words, share: report(0.3 + 0.55 * share, f"{computing}: {words}")
+            lambda words, share: report(0.3 + 0.55 * share, f"{computing}: {words}"),
+            on_left=deck_warner(len(deck.rows)),
         )
         positions = X.index.get_indexer(deck.rows)
         # What is explained, from the predictions made above: the model does not predict again.

@@ -1,5 +1,6 @@
 """Publishing says how far a long explanation is and about how long is left
-(``model.progress``), through the Python API's ``progress`` and on the command line."""
+(``model.progress``), through the Python API's ``progress``, a warning a notebook shows, and on
+the command line."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from sklearn.neighbors import KNeighborsClassifier
 from model import progress
 from model.estimate import estimate_shapley
 from model.explain_exact import exact_shapley
-from model.progress import duration_words, late_printer, time_left_reporter
+from model.progress import (
+    SlowPublishWarning,
+    deck_warner,
+    duration_words,
+    late_printer,
+    time_left_reporter,
+)
 from model.workspace import open_workspace
 
 
@@ -43,6 +50,20 @@ def test_the_time_left_is_extrapolated_and_reported_at_most_every_few_seconds():
     clock.now += 5
     on_share(0.9)
     assert said == [("20% done, about 4 min left", 0.2), ("90% done, under a minute left", 0.9)]
+
+
+def test_a_long_deck_warns_once_with_a_deck_size_that_takes_about_five_minutes():
+    on_left = deck_warner(5_000, long=600)
+    on_left(60, 500)  # 9 min left: no warning
+    with pytest.warns(SlowPublishWarning) as caught:
+        on_left(120, 8_280)  # 2 h 20 min in all: 1.68 s a row
+        on_left(240, 8_160)  # once
+    assert len(caught) == 1
+    assert str(caught[0].message) == (
+        "explaining the 5,000 rows of the demo deck will take about 2 h 20 min (1.7 s a row); "
+        "publish with deck_size=178 (--deck-size 178 on the command line) to explain about "
+        "5 min's worth now, and the other rows when someone selects them"
+    )
 
 
 def test_the_command_line_prints_steps_only_once_a_publish_takes_a_while():
@@ -80,13 +101,30 @@ def test_a_slow_publish_reports_the_time_left_through_its_progress(tmp_path, mon
     X = pd.DataFrame(rng.normal(size=(260, 8)), columns=[f"r{i}" for i in range(8)])
     y = (X["r0"] + X["r1"] > 0).astype(int)
     knn = KNeighborsClassifier(15).fit(X.iloc[:200], y.iloc[:200])
+    monkeypatch.setattr(progress, "LONG_SECONDS", 0.0)  # any time left is long here
     steps: list[tuple[float, str]] = []
-    open_workspace(tmp_path / "ws").publish(
-        "S1", "knn", knn, X.iloc[200:], y.iloc[200:], progress=lambda f, m: steps.append((f, m))
-    )
+    with pytest.warns(SlowPublishWarning, match=r"publish with deck_size=\d"):
+        open_workspace(tmp_path / "ws").publish(
+            "S1", "knn", knn, X.iloc[200:], y.iloc[200:], progress=lambda f, m: steps.append((f, m))
+        )
     during = [(f, m) for f, m in steps if "% done" in m]
     assert during, steps
     assert all(m.startswith("computing SHAP values for 60 rows: ") for _, m in during)
     assert all(m.endswith(" left") for _, m in during)
     fractions = [f for f, _ in during]
     assert fractions == sorted(fractions) and fractions[0] > 0.3 and fractions[-1] <= 0.85
+
+
+def test_the_command_line_says_a_slow_publish_warning_in_one_line(capsys):
+    import warnings
+
+    from model import cli
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.filterwarnings("default", category=SlowPublishWarning)
+        warnings.showwarning = cli._note
+        deck_warner(100, long=1)(10, 60)
+    assert capsys.readouterr().err.startswith(
+        "note: explaining the 100 rows of the demo deck will take about 1 min"
+    )
