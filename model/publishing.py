@@ -366,7 +366,7 @@ def compute_artifacts(
             raise PublishError(str(error)) from None
         computing = f"computing SHAP values for {len(deck.rows):,} rows"
         report(0.3, computing)
-        progress = time_left_reporter(
+        shap_progress = time_left_reporter(
             lambda words, share: report(0.3 + 0.55 * share, f"{computing}: {words}"),
             on_left=deck_warner(len(deck.rows)),
         )
@@ -379,7 +379,13 @@ def compute_artifacts(
         try:
             text = explain_if_text(estimator, rows, background, task, len(classes))
             explanation = text or explain_estimator(
-                estimator, rows, background, task, len(classes), outputs=outputs, progress=progress
+                estimator,
+                rows,
+                background,
+                task,
+                len(classes),
+                outputs=outputs,
+                progress=shap_progress,
             )
         except ExplanationError as error:
             raise PublishError(str(error)) from None
