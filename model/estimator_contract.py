@@ -132,7 +132,8 @@ def best_of_search(estimator) -> tuple[object, str | None]:
     """``(the model that predicts, how it was chosen)``: for a fitted scikit-learn
     hyperparameter search (``GridSearchCV``, ``RandomizedSearchCV``, the halving searches)
     refitted on its best candidate, that candidate, whose predictions the search's are, and
-    "best of 12 candidates (GridSearchCV)"; anything else, itself and None.
+    "best of 12 candidates (GridSearchCV)"; for a pipeline ending in such a search, the
+    pipeline ending in that candidate; anything else, itself and None.
 
     Publishing the search itself gave the sampled estimate instead of a forest's tree values
     (the explainers look for the model inside) and a file the app would not load back (its
@@ -142,6 +143,14 @@ def best_of_search(estimator) -> tuple[object, str | None]:
         from sklearn.model_selection._search import BaseSearchCV
     except ImportError:
         return estimator, None
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, Pipeline) and estimator.steps:  # a search as the last step
+        name, last = estimator.steps[-1]
+        best, chosen_by = best_of_search(last)
+        if chosen_by is None:
+            return estimator, None
+        return Pipeline([*estimator.steps[:-1], (name, best)]), chosen_by
     best = getattr(estimator, "best_estimator_", None)
     if not isinstance(estimator, BaseSearchCV) or best is None:
         return estimator, None

@@ -73,6 +73,20 @@ def test_a_randomized_search_over_a_pipeline_publishes_its_best_pipeline(tmp_pat
     )
 
 
+def test_a_pipeline_ending_in_a_search_publishes_ending_in_its_best_model(tmp_path, data):
+    X, y, X_demo, y_demo = data
+    search = GridSearchCV(RandomForestClassifier(random_state=0), GRID, cv=3)
+    pipeline = make_pipeline(StandardScaler(), search).fit(X, y)
+    proto = open_workspace(tmp_path / "ws").publish("S1", "tuned", pipeline, X_demo, y_demo)
+    assert proto.meta["explainer"] == PATH_DEPENDENT_TREE
+    assert proto.meta["estimator"] == (
+        "Pipeline(StandardScaler → RandomForestClassifier) · best of 4 candidates (GridSearchCV)"
+    )
+    loaded = proto.estimator()
+    assert type(loaded[-1]) is RandomForestClassifier
+    np.testing.assert_allclose(loaded.predict_proba(X_demo), pipeline.predict_proba(X_demo))
+
+
 @pytest.mark.parametrize(
     ("cv", "scoring"),
     [
