@@ -136,39 +136,33 @@ def test_classic_gradient_boosting_of_three_classes_is_exact_against_shaps_exact
     assert "timed on the first 3 rows" in row["note"]
 
 
-def test_a_forest_behind_feature_selection_keeps_its_tree_values(quick_run):
+#: The rows compared with shap's values summed by source: from the end of the table, the
+#: explainer each must take and how close to shap's (XGBoost's own are float32).
+SUMMED_BY_SOURCE = {
     # the selector, the imputer's "is missing" column and the one-hot type map back to their
     # sources: the forest's own tree values, which shap's on the columns it sees sum to
-    from model.config import PATH_DEPENDENT_TREE
-
-    _, rows = quick_run
-    row = rows[-4]
-    assert row["note"].split("; ")[1] == f"{PATH_DEPENDENT_TREE}: 300 rows"
-    gap = float(row["note"].split("summed by source within ", 1)[1].split()[0])
-    assert gap <= 1e-9
-
-
-def test_a_soft_vote_of_forests_gets_its_members_tree_values(quick_run):
+    "sklearn forest behind feature selection": (-4, "PATH_DEPENDENT_TREE", 1e-9),
     # the weighted sum of the forest's and the extra trees' path-dependent values, which
     # shap's on each member, weighted and summed by source, equal
-    from model.config import PATH_DEPENDENT_TREE
-
-    _, rows = quick_run
-    row = rows[-3]
-    assert row["note"].split("; ")[1] == f"{PATH_DEPENDENT_TREE}: 300 rows"
-    gap = float(row["note"].split("summed by source within ", 1)[1].split()[0])
-    assert gap <= 1e-9
-
-
-def test_xgboost_random_forests_and_dart_get_their_trees_values(quick_run):
+    "sklearn soft vote of two forests": (-3, "PATH_DEPENDENT_TREE", 1e-9),
     # shap's interventional explainer refuses the one and misreads the other: ours reads
     # their trees in float64, shap's path-dependent values are XGBoost's own in float32
-    from model.config import NATIVE_TREE
+    "xgboost random forest": (-2, "NATIVE_TREE", 1e-4),
+    "xgboost dart": (-1, "NATIVE_TREE", 1e-4),
+}
 
+
+@pytest.mark.parametrize("name", SUMMED_BY_SOURCE)
+def test_rows_against_shap_summed_by_source_take_their_tree_values(quick_run, name):
+    from model import config
+
+    position, explainer, tolerance = SUMMED_BY_SOURCE[name]
     _, rows = quick_run
-    for row in rows[-2:]:
-        if row["note"].startswith("skipped"):
-            continue
-        assert row["note"].split("; ")[1] == f"{NATIVE_TREE}: 300 rows", row["name"]
-        gap = float(row["note"].split("summed by source within ", 1)[1].split()[0])
-        assert gap <= 1e-4, row["name"]
+    row = rows[position]
+    assert row["name"] == f"{name}, 300 rows"
+    if row["note"].startswith("skipped"):  # XGBoost is not installed
+        assert name.startswith("xgboost")
+        return
+    assert row["note"].split("; ")[1] == f"{getattr(config, explainer)}: 300 rows"
+    gap = float(row["note"].split("summed by source within ", 1)[1].split()[0])
+    assert gap <= tolerance

@@ -389,8 +389,13 @@ def test_the_headline_line_holds_only_mvps_measured_like_the_latest():
     )
     left_off = sprint_summary.measured_differently(summary, ["S1", "S2", "S3"])
     assert list(left_off["sprint"]) == ["S1"] and list(left_off["metric"]) == ["PR AUC"]
+    assert sprint_summary.off_the_line_text(summary, ["S1", "S2", "S3"]) == (
+        "Not on the line, measured by another score or of another target than the latest "
+        "MVP: S1 (score at finding the rare class: 0.810)."
+    )
     same = summary.assign(metric="PR AUC")
     assert sprint_summary.measured_differently(same, ["S1", "S2", "S3"]).empty
+    assert sprint_summary.off_the_line_text(same, ["S1", "S2", "S3"]) is None
     # the same score of another target (overheating after failures) is off the line too
     targets = same.assign(target=["Machine failure", None, "Overheating"])
     left_off = sprint_summary.measured_differently(targets, ["S1", "S2", "S3"])

@@ -44,6 +44,7 @@ __all__ = [
     "headline_by_sprint",
     "headline_chart",
     "measured_differently",
+    "off_the_line_text",
     "metric_deltas",
     "overview_table",
     "previous_mvp",
@@ -118,6 +119,27 @@ def measured_differently(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFr
     data = headline_by_sprint(summary, sprints)
     other = data["metric"].notna() & ~_like_the_latest(data)
     return data[other].reset_index(drop=True)
+
+
+def off_the_line_text(summary: pd.DataFrame, sprints: list[str]) -> str | None:
+    """The Overview's line naming the MVPs :func:`headline_spec` leaves off (
+    :func:`measured_differently`) with their score, "Not on the line, … : Sprint 3 (average
+    size of an error: 61.1)"; None where every MVP is on it."""
+    others = measured_differently(summary, sprints)
+    if others.empty:
+        return None
+    scores = [
+        f"{sprint} ({plain_metric_name(metric).split(' (')[0].lower()}: "
+        f"{format_metric(metric_key(metric) or '', value)})"
+        for sprint, metric, value in zip(
+            others["sprint"], others["metric"], others["value"], strict=True
+        )
+    ]
+    listed = ", ".join(scores[:-1]) + (" and " if len(scores) > 1 else "") + scores[-1]
+    return (
+        "Not on the line, measured by another score or of another target than the latest "
+        f"MVP: {listed}."
+    )
 
 
 def _axis_format(data: pd.DataFrame) -> str:

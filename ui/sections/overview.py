@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from model.metrics import format_metric
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
@@ -45,25 +44,10 @@ def headline_and_verdicts(
 
 
 def off_the_line(summary: pd.DataFrame, sprints: list[str]) -> None:
-    """One line naming the sprints whose MVP the chart leaves out, measured by another score
-    than the latest MVP's or of another target, with their score."""
-    others = sprint_summary.measured_differently(summary, sprints)
-    if others.empty:
-        return
-    scores = [
-        f"{sprint} ({sprint_summary.plain_metric_name(metric).split(' (')[0].lower()}: "
-        f"{format_metric(sprint_summary.metric_key(metric) or '', value)})"
-        for sprint, metric, value in zip(
-            others["sprint"], others["metric"], others["value"], strict=True
-        )
-    ]
-    listed = ", ".join(scores[:-1]) + (" and " if len(scores) > 1 else "") + scores[-1]
-    st.caption(
-        formatting.escape_markdown(
-            f"Not on the line, measured by another score or of another target than the latest "
-            f"MVP: {listed}."
-        )
-    )
+    """One line naming the sprints whose MVP the chart leaves out, with their score."""
+    line = sprint_summary.off_the_line_text(summary, sprints)
+    if line:
+        st.caption(formatting.escape_markdown(line))
 
 
 def technical_metric(summary: pd.DataFrame, sprints: list[str]) -> None:
