@@ -165,6 +165,25 @@ def _check_inputs(estimator, X, y, task):
     return X, y_series
 
 
+def _check_labels(y: pd.Series, classes: list[str]) -> None:
+    """Refuse a classifier's target with labels that are not the model's classes (``0``/``1``
+    given for a model of ``"ok"``/``"failure"``, ``"FAIL"`` for ``"fail"``): every such row
+    would count as an error, and the confusion matrix and SMEs' corrections have no place
+    for its label."""
+    unknown = y[~y.isin(classes)]
+    if unknown.empty:
+        return
+    counts = unknown.value_counts()
+    shown = ", ".join(
+        f"{label!r} ({n:,} row{'s' if n != 1 else ''})" for label, n in counts.iloc[:3].items()
+    )
+    more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+    raise PublishError(
+        f"the target has labels the model does not predict: {shown}{more}; its classes are "
+        f"{', '.join(map(repr, classes))}: give y in the labels the model was trained on"
+    )
+
+
 def _positive_class(task: str, classes: list[str], positive_class) -> str | None:
     """The binary model's class that is counted and flagged: ``positive_class`` (as a label
     string) if given, else ``classes[1]``; None for other tasks. Raises ``PublishError`` for
@@ -317,6 +336,8 @@ def compute_artifacts(
     y_original = y
     X, y = _check_inputs(estimator, X, y, task)
     classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
+    if y is not None and task != REGRESSION:
+        _check_labels(y, classes)
     positive = _positive_class(task, classes, positive_class)
     numeric = {
         c

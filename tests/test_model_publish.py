@@ -241,6 +241,14 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
         (lambda X, y: (X, y.where(y.index != y.index[0])), "missing values"),
         (lambda X, y: (X, y * 0), r"single value \(0\)"),
         (lambda X, y: (X.assign(**{"Torque [Nm]": np.inf}), y), "infinite"),
+        (
+            lambda X, y: (X, y.map({0: "ok", 1: "failure"})),
+            r"labels the model does not predict: 'ok' \([\d,]+ rows\), 'failure' .*'0', '1'",
+        ),
+        (
+            lambda X, y: (X, y.where(y.index != y.index[0], 2)),
+            r"does not predict: '2' \(1 row\); its classes are '0', '1'",
+        ),
     ],
 )
 def test_bad_data_is_refused_with_a_clear_message(tmp_path, machines, change, message):
