@@ -76,6 +76,45 @@ def multiclass_workspace(tmp_path_factory) -> Path:
     )  # fmt: skip
 
 
+@pytest.fixture(scope="module")
+def many_classes_workspace(tmp_path_factory) -> Path:
+    """Predicting the tool's wear in seven bands from the other sensors: more classes than a
+    confusion table can show."""
+    data = load_data().sample(2000, random_state=SEED)
+    X = data[[f for f in NUMERIC if f != "Tool wear [min]"]]
+    bands = pd.cut(data["Tool wear [min]"], 7, labels=[f"wear band {i}" for i in range(1, 8)])
+    y = bands.astype(str).rename("Wear band")
+    forest = {"forest": RandomForestClassifier(n_estimators=10, max_depth=4, random_state=SEED)}
+    return _publish_two_sprints(
+        tmp_path_factory.mktemp("many") / "workspace", X, y, forest,
+        {**forest, "shallow": RandomForestClassifier(n_estimators=5, max_depth=2,
+                                                      random_state=SEED)},
+    )  # fmt: skip
+
+
+def _confusion_grids(at, chart_data) -> list[pd.DataFrame]:
+    return [chart_data(c)[0] for c in at.get("vega_lite_chart") if "predicted as" in c.proto.spec]
+
+
+@pytest.mark.parametrize(("page", "prototypes"), [("sprint_demo", 1), ("bake_off", 2)])
+def test_seven_classes_are_counted_in_a_grid_not_a_table_cut_off(
+    page, prototypes, many_classes_workspace, open_app, chart_data
+):
+    at = open_app(many_classes_workspace, page=page)
+    assert not at.exception
+    tables = [t.value for t in at.table]
+    assert not any(
+        any(str(label).startswith("Actually ") for label in [*t.index, *t.iloc[:, 0]])
+        for t in tables
+    ), "no confusion table"
+    grids = _confusion_grids(at, chart_data)
+    assert len(grids) == prototypes
+    for grid in grids:
+        assert grid["count"].sum() == ROWS
+        assert set(grid["actual"]) == {f"wear band {i}" for i in range(1, 8)}
+        assert len(grid) == 49
+
+
 def _page_text(at) -> str:
     parts = [e.value for kind in ("title", "subheader", "caption", "markdown", "info", "warning")
              for e in at.get(kind) if isinstance(getattr(e, "value", None), str)]  # fmt: skip

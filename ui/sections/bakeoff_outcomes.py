@@ -9,7 +9,7 @@ import streamlit as st
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import outcome_sentence, outcome_sentences
-from ui import bakeoff_tables, cached, formatting
+from ui import bakeoff_tables, cached, confusion, formatting, session
 from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_thresholds
 from ui.sections.bakeoff_session import BakeoffContext
@@ -69,8 +69,11 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         unit = bakeoff_tables.target_unit(ctx.metas[name])
         sentences = outcome_sentences(other["outcome"], names, ctx.noun, unit)
         st.markdown(formatting.outcome_markdown(sentences))
-        if ctx.task != REGRESSION and other.get("confusion") is not None:
-            st.table(bakeoff_tables.escape_table(bakeoff_tables.count_table(other["confusion"])))
+        matrix = other.get("confusion") if ctx.task != REGRESSION else None
+        if matrix is not None and confusion.shown_as_table(matrix):
+            st.table(bakeoff_tables.escape_table(bakeoff_tables.count_table(matrix)))
+        elif matrix is not None:
+            session.chart(confusion.confusion_spec(matrix))
     if errors is not None:
         st.markdown(f"Its errors would cost **{escape(bakeoff_tables.error_cost_text(errors))}**.")
 

@@ -19,6 +19,7 @@ from model.workspace import Prototype, Workspace
 from ui import (
     bakeoff_tables,
     cached,
+    confusion,
     explanations,
     formatting,
     review_card,
@@ -129,7 +130,11 @@ def outcome(ws: Workspace, proto: Prototype, lead: str = "", table: bool = True)
     if note:
         st.caption(formatting.escape_markdown(note))
     if table and summary.confusion is not None:
-        st.table(summary.confusion.set_index(summary.confusion.columns[0]))
+        matrix = summary.confusion.set_index(summary.confusion.columns[0])
+        if confusion.shown_as_table(matrix):
+            st.table(matrix)
+        else:
+            session.chart(confusion.confusion_spec(matrix))
 
 
 def _binary_outcome(
