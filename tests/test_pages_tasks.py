@@ -7,6 +7,7 @@ one verdict with a corrected value or class through the SME review form.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,33 @@ def test_seven_classes_are_counted_in_a_grid_not_a_table_cut_off(
         assert grid["count"].sum() == ROWS
         assert set(grid["actual"]) == {f"wear band {i}" for i in range(1, 8)}
         assert len(grid) == 49
+
+
+def test_the_dependence_chart_of_a_multiclass_model_shows_the_class_chosen(
+    multiclass_workspace, open_app, chart_data
+):
+    at = open_app(multiclass_workspace, page="sprint_demo")
+    proto = model.open_workspace(multiclass_workspace).prototype("Sprint 2", "forest")
+    picker = at.selectbox(key="demo_dependence_class")
+    assert list(picker.options) == ["H", "L", "M"] and picker.value == "H"
+    feature = at.selectbox(key="demo_dependence").value
+    for label in ("M", "L"):
+        at.selectbox(key="demo_dependence_class").set_value(label).run()
+        assert not at.exception
+        chart = at.get("vega_lite_chart")[1]  # the importance, the dependence, the waterfall
+        title = json.loads(chart.proto.spec)["layer"][1]["encoding"]["y"]["title"]
+        assert " ".join([title] if isinstance(title, str) else title) == (
+            f"moves the chance of Type being {label} by"
+        )
+        points = chart_data(chart)[0]
+        stored = proto.shap_values(label)[feature]
+        assert sorted(points["contribution"]) == pytest.approx(sorted(stored.dropna()))
+
+
+def test_a_binary_model_s_dependence_chart_has_no_class_to_choose(open_app, small_workspace):
+    at = open_app(small_workspace, page="sprint_demo")
+    assert at.selectbox(key="demo_dependence")
+    assert not [s for s in at.selectbox if s.key == "demo_dependence_class"]
 
 
 def _page_text(at) -> str:

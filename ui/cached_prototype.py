@@ -170,9 +170,19 @@ def outcome_summary(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def dependence_spec(path: str, sprint: str, prototype: str, content_id: str, feature: str) -> dict:
-    """``explanations.dependence_spec`` from the stored SHAP values (read, never computed)."""
+def dependence_spec(
+    path: str,
+    sprint: str,
+    prototype: str,
+    content_id: str,
+    feature: str,
+    explained_class: str | None = None,
+) -> dict:
+    """``explanations.dependence_spec`` from the stored SHAP values (read, never computed) of
+    ``explained_class`` (default: the first explained)."""
     proto = open_prototype(path, sprint, prototype)
     features = shared_features(path, sprint, prototype, content_id)
-    spec = _explanations.dependence_spec(features, proto.shap_values(), feature, proto.meta)
+    spec = _explanations.dependence_spec(
+        features, proto.shap_values(explained_class), feature, proto.meta, explained_class
+    )
     return _charts.with_arrow_datasets(spec)

@@ -404,15 +404,20 @@ def dependence_data(
 
 
 def dependence_spec(
-    features: pd.DataFrame, shap_values: pd.DataFrame, feature: str, meta: Mapping
+    features: pd.DataFrame,
+    shap_values: pd.DataFrame,
+    feature: str,
+    meta: Mapping,
+    explained_class: str | None = None,
 ) -> dict:
     """How one reading moves the prediction across the demo rows: each row's contribution of
-    ``feature`` against the feature's value (a strip of points per category for a category).
-    A Vega-Lite spec (see ``ui.vega``)."""
+    ``feature`` against the feature's value (a strip of points per category for a category),
+    ``shap_values`` being those of ``explained_class`` (default: the first explained, which
+    the y title names). A Vega-Lite spec (see ``ui.vega``)."""
     data = dependence_data(features, shap_values, feature, meta)
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
     numeric = pd.api.types.is_numeric_dtype(data["value"])
-    target = _target(meta, None, unit)
+    target = _target(meta, explained_class, unit)
     title = feature
     x = vega.field(
         "value",

@@ -226,7 +226,16 @@ def dependence(path: str, proto: Prototype) -> None:
         return
     st.subheader("How one reading moves the prediction")
     feature = st.selectbox("Reading", top, key="demo_dependence")
-    spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.content_id, feature)
+    explained = proto.meta.get("explained_classes") or []
+    chosen = None
+    if len(explained) > 1:  # a multiclass model: how the reading moves the chance of which class
+        chosen = st.selectbox(
+            "Chance of",
+            explained,
+            format_func=lambda label: formatting.class_label(proto.meta, label),
+            key="demo_dependence_class",
+        )
+    spec = cached.dependence_spec(path, proto.sprint, proto.name, proto.content_id, feature, chosen)
     session.chart(spec)
     described = formatting.feature_help(proto.meta, feature)
     if described:
