@@ -256,6 +256,7 @@ def _run(args: argparse.Namespace) -> int:
             for label, value in zip(summary["metric"], summary["value"], strict=True)
         ]
         summary["mvp"] = summary["mvp"].map({True: "MVP", False: ""})
+        summary["target"] = summary["target"].fillna("-")  # a target published without a name
         print(summary.drop(columns=["task"]).to_string(index=False))
         return 0
     if args.verb == "explain":

@@ -108,6 +108,17 @@ def test_publish_list_and_explain(tmp_path, files):
     )
 
 
+def test_list_shows_a_dash_for_a_target_published_without_a_name(tmp_path):
+    data = load_demo_data().head(300)
+    X, y = data[FEATURES], data[TARGET].to_numpy()  # an array: the target has no name
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S1", "rule", model.ToolWearRule().fit(X, y), X, y)
+    listed = run("list", "--workspace", str(tmp_path / "ws"))
+    assert listed.returncode == 0, listed.stderr
+    (row,) = listed.stdout.splitlines()[1:]
+    assert row.split()[:4] == ["S1", "rule", "-", "PR"] and "None" not in row  # PR AUC
+
+
 def test_publish_parquet_with_index_as_row_ids(tmp_path, files):
     args = publish_args(tmp_path / "ws", files)
     args[args.index(str(files / "demo.csv"))] = str(files / "demo.parquet")
