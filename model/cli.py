@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
@@ -94,6 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
             "rows whose SHAP values are computed now: wrong and least confident predictions and "
             f"a stratified sample; the others when selected (default {DEFAULT_DECK_SIZE}; 'all': "
             "every row)"
+        ),
+    )
+    publish.add_argument(
+        "--class-name",
+        type=class_name_argument,
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help="a class's name in words, e.g. 1=Failure (repeat for each class)",
+    )
+    publish.add_argument(
+        "--words",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "a JSON file of class_names, feature_descriptions and display_units, as the "
+            "Python API's publish takes them (see README)"
         ),
     )
     publish.add_argument(
@@ -267,6 +285,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb in ("export", "export-training"):
         return _export(args)
     # publish
+    words = publish_words(args.words, args.class_name)  # a bad words file: before any work
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     texts = text_columns(estimator)  # what its encoders learnt: text, and missing markers
     X, y = read_data_file(args.data, args.target, args.id_column, text=list(texts))
@@ -286,6 +305,7 @@ def _run(args: argparse.Namespace) -> int:
         notes=args.notes,
         deck_size=args.deck_size,
         positive_class=args.positive_class,
+        **words,
         progress=late_printer(lambda line: print(line, file=sys.stderr, flush=True)),
     )
     print(

@@ -156,6 +156,55 @@ def test_bad_publish_input_is_one_line_and_exit_2(tmp_path, files, change, expec
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_publish_takes_class_names_descriptions_and_units_from_the_command_line(tmp_path, files):
+    words = tmp_path / "words.json"
+    words.write_text(
+        json.dumps(
+            {
+                "class_names": {"0": "No failure", "1": "Machine failure"},
+                "feature_descriptions": {"Torque [Nm]": "twisting force on the tool"},
+                "display_units": {
+                    "Air temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15}
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    args = publish_args(tmp_path / "ws", files, "--words", str(words))
+    result = run(*args, "--class-name", "1=Failure")  # the flag wins over the file
+    assert result.returncode == 0, result.stderr
+    meta = model.open_workspace(tmp_path / "ws").prototype("Sprint 4", "rf").meta
+    assert meta["class_names"] == {"0": "No failure", "1": "Failure"}
+    assert meta["feature_descriptions"] == {"Torque [Nm]": "twisting force on the tool"}
+    assert meta["display_units"]["Air temperature [K]"]["also"] == "°C"
+
+
+@pytest.mark.parametrize(
+    ("words", "flag", "expected"),
+    [
+        ("{not json", None, "is not valid JSON (Expecting property name"),
+        ('["a list"]', None, "must hold a JSON object with class_names"),
+        ('{"colours": {}}', None, "'colours' is unknown; use class_names"),
+        ('{"class_names": ["Failure"]}', None, "class_names must be an object"),
+        ('{"class_names": {"7": "Seven"}}', None, "'7' is not a class of the model"),
+        ('{"feature_descriptions": {"Speed": "how fast"}}', None, "'Speed'"),
+        ("{}", "Failure", "must be LABEL=NAME, e.g. 1=Failure"),
+        (None, None, "cannot be read"),
+        ("x" * 1_000_001, None, "more than the 1,000,000 a words file may have"),
+    ],
+)
+def test_bad_words_are_one_line_exit_2_and_nothing_written(tmp_path, files, words, flag, expected):
+    path = tmp_path / "words.json"
+    if words is not None:
+        path.write_text(words, encoding="utf-8")
+    extra = ["--words", str(path)] + (["--class-name", flag] if flag else [])
+    result = run(*publish_args(tmp_path / "ws", files), *extra)
+    assert result.returncode == 2
+    assert expected in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "ws" / "sprints" / "Sprint 4" / "prototypes" / "rf").exists()
+
+
 def test_empty_and_truncated_files_are_refused(tmp_path, files):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
