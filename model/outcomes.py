@@ -367,8 +367,10 @@ def confusion_table(
     classes = [str(c) for c in classes]
     names = [class_name(c, class_names) for c in classes]
     k = len(classes)
-    rows = pd.Categorical(truth, categories=classes).codes
-    columns = pd.Categorical(guess, categories=classes).codes
+    # int64: pandas keeps codes of fewer than 128 classes in int8, where row * k + column
+    # overflows from 12 classes on (11 * 12 + 11 = 143) and bincount is given negative cells.
+    rows = pd.Categorical(truth, categories=classes).codes.astype(np.int64)
+    columns = pd.Categorical(guess, categories=classes).codes.astype(np.int64)
     known = (rows >= 0) & (columns >= 0)
     cells = np.bincount(rows[known] * k + columns[known], minlength=k * k)
     counts = cells.reshape(k, k).astype(int)

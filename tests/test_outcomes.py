@@ -147,6 +147,19 @@ def test_the_confusion_matrix_is_in_counts_with_words():
     assert table.to_numpy().tolist() == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
 
 
+@pytest.mark.parametrize("k", [12, 25, 130])
+def test_the_confusion_matrix_of_many_classes_counts_every_cell(k):
+    """pandas stores the codes of fewer than 128 classes in int8: from 12 classes on, the
+    cell number row * k + column overflowed (the Sprint demo of 25 classes failed)."""
+    classes = [f"class {i:03d}" for i in range(k)]
+    actual = [classes[-1]] * 3 + [classes[0]] + classes
+    decided = [classes[-2]] * 3 + [classes[-1]] + classes
+    table = confusion_table(actual, decided, classes)
+    assert table.to_numpy().sum() == len(actual)
+    assert table.iloc[-1, -2] == 3 and table.iloc[0, -1] == 1
+    assert table.iloc[-1, -1] == 1 and int(np.trace(table.to_numpy())) == k
+
+
 def test_outcome_of_predictions_without_labels_is_refused_in_one_line():
     with pytest.raises(ValueError, match="without labels"):
         outcome(_frame().drop(columns="actual"), "binary", ["0", "1"], "1")
