@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ui.formatting import outcome_markdown
+from ui.formatting import counted, outcome_markdown
 
 
 def test_one_sentence_is_one_line():
@@ -30,3 +30,9 @@ def test_a_multiclass_outcome_lists_its_classes_under_the_overall_count():
 def test_class_names_cannot_start_markdown():
     text = outcome_markdown(["Right on 1 of 2.", "*bold* [link](x): 1 of 1 recognised."])
     assert "\\*bold\\*" in text and "\\[link\\]" in text
+
+
+def test_a_count_of_one_takes_the_singular():
+    assert counted(1, "sprints") == "1 sprint"
+    assert counted(0, "verdicts") == "0 verdicts"
+    assert counted(1_200, "rows") == "1,200 rows"

@@ -2,6 +2,7 @@
 
 import model
 from model import recommend
+from model.demo import FEATURES, TARGET, load_demo_data
 
 
 def test_overview_shows_sprints_mvps_headline_chart_and_counts(small_workspace, open_app):
@@ -49,6 +50,15 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     assert "The 4 cases reviewed before Sprint 2" in [e.label for e in at.expander]
     # The sprints table is still the first table.
     assert at.dataframe[0].value["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
+
+
+def test_the_overview_counts_one_sprint_and_one_prototype_in_the_singular(tmp_path, open_app):
+    data = load_demo_data().head(300)
+    X, y = data[FEATURES], data[TARGET]
+    model.open_workspace(tmp_path).publish("S1", "rule", model.ToolWearRule().fit(X, y), X, y)
+    at = open_app(tmp_path, page="overview")
+    assert not at.exception
+    assert at.caption[0].value == "1 sprint · 1 prototype · 0 verdicts from 0 reviewers"
 
 
 def test_overview_without_earlier_flags_says_so_briefly(small_workspace, open_app):

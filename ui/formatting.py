@@ -75,6 +75,12 @@ def percent(value: float) -> str:
     return f"{shown}%"
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun`` (a regular plural ending in s): "1 sprint", "2 sprints",
+    "1,200 verdicts"."""
+    return f"{count:,} {noun if count != 1 else noun.removesuffix('s')}"
+
+
 def format_value(value: object) -> str:
     """A feature's value as shown: booleans and integers as such, floats to 5 significant
     digits, a missing value as "missing"."""

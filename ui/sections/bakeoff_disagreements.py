@@ -57,8 +57,10 @@ def show_disagreements(
                 )
             with send_column:
                 sent = ws.review_queues(sprint).get(QUEUE)
+                rows_text = formatting.counted(len(row_ids), "rows")
                 send = st.button(
-                    f"Send these {len(row_ids):,} rows to SME review",
+                    f"Send {'this row' if len(row_ids) == 1 else f'these {rows_text}'} "
+                    "to SME review",
                     key="bake_off_send_rows",
                     type="primary",
                     disabled=not row_ids or not access.can(role, "send_to_review"),
@@ -81,16 +83,19 @@ def show_disagreements(
                                 QUEUE,
                                 row_ids,
                                 sent_by=reviewer,
-                                note=f"{len(row_ids):,} rows where {sprint}'s prototypes disagree",
+                                note=f"{rows_text} where {sprint}'s prototypes disagree",
                             )
                         except ValueError as error:
                             st.error(escape(formatting.one_line(error)))
                         else:
-                            st.success(f"Sent {len(row_ids):,} rows to SME review.")
+                            st.success(
+                                f"Sent {formatting.counted(len(row_ids), 'rows')} to SME review."
+                            )
                 if sent:
                     st.caption(
                         escape(
-                            f"Last sent: {len(sent.get('rows', [])):,} rows by "
+                            "Last sent: "
+                            f"{formatting.counted(len(sent.get('rows', [])), 'rows')} by "
                             f"{sent.get('sent_by') or 'unknown'} on "
                             f"{str(sent.get('sent_at', ''))[:10]}"
                         )

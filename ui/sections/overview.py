@@ -15,9 +15,10 @@ from ui.sections import followup, sprint_demo
 def header(sprints: list[str], summary: pd.DataFrame, total: dict) -> None:
     """The title and what the workspace holds."""
     st.title("Sprint Review")
+    counts = formatting.counted
     st.caption(
-        f"{len(sprints)} sprints · {len(summary)} prototypes · {total['total']} verdicts from "
-        f"{total['reviewers']} reviewers"
+        f"{counts(len(sprints), 'sprints')} · {counts(len(summary), 'prototypes')} · "
+        f"{counts(total['total'], 'verdicts')} from {counts(total['reviewers'], 'reviewers')}"
     )
 
 
