@@ -50,7 +50,9 @@ def altair_waterfall_chart(
             title=f"how much each reading moves {target}",
             scale=alt.Scale(domain=domain, nice=False),
             # Ends under the bars' right end: centred, a long title is cut off in a narrow column.
-            axis=alt.Axis(format=axis_format, tickCount=6, titleAnchor="end", **no_past_100),
+            axis=alt.Axis(
+                format=axis_format, tickCount=6, titleAnchor="end", labelFlush=30, **no_past_100
+            ),
         ),
         x2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),
