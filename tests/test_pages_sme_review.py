@@ -464,6 +464,17 @@ def test_a_first_open_shows_the_queue_without_building_the_own_case_form(
     assert card(at)["row_id"] == least_confident(workspace_copy)[0]  # the queue is still drawn
 
 
+def test_the_own_case_fields_are_laid_out_in_rows_of_three(zoe):
+    show_tab(zoe, OWN_TAB)
+    (form,) = [f for f in zoe.get("form") if "own_case_form" in f.proto.form.form_id]
+    rows = [block for block in form.children.values() if block.type == "flex_container"]
+    fields = [w for w in zoe.get("number_input") if str(w.key).startswith("own_field_")]
+    fields += [w for w in zoe.selectbox if str(w.key).startswith("own_field_")]
+    # one row of three columns per three fields: a field's neighbours stay level with it
+    assert len(rows) == -(-len(fields) // 3) > 1
+    assert all(len(row.children) == 3 for row in rows)
+
+
 def test_an_own_case_and_the_queue_s_place_are_kept_across_the_tabs(zoe, workspace_copy):
     at = click(zoe, "review_next")
     second = least_confident(workspace_copy)[1]

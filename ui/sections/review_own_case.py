@@ -70,10 +70,11 @@ def show(ctx: ReviewContext) -> None:
         )
     )
     with st.form(f"own_case_form_{ctx.name}"):
-        columns = st.columns(3)
         values = {}
         for i, field in enumerate(schema):
             key = f"own_field_{ctx.name}_{field['name']}"
+            if i % 3 == 0:  # a row of three: fields stay level when a long name wraps
+                columns = st.columns(3, vertical_alignment="bottom")
             with columns[i % 3]:
                 if field["kind"] == "categorical":
                     # None is "missing", offered where some demo rows lack the reading
