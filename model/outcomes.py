@@ -311,11 +311,29 @@ def _class_sentence(result: ClassOutcome, class_names, noun: str) -> str:
     return f"{text}; {wrongly:,} other {others} wrongly called {name}."
 
 
+def _recognised_share(result: ClassOutcome) -> float:
+    """The share of a class's cases recognised; a class with no cases sorts last."""
+    return result.recognised / result.actual if result.actual else 2.0
+
+
+def _others_sentence(others: list[ClassOutcome]) -> str:
+    """The classes not listed one by one, in one sentence: how much of each was recognised."""
+    shares = [c.recognised / c.actual for c in others if c.actual]
+    count = f"The other {len(others):,} classes" if len(others) > 1 else "The other class"
+    if not shares:
+        return f"{count}: none among these cases."
+    low, high = min(shares), max(shares)
+    if f"{low:.0%}" == f"{high:.0%}":
+        return f"{count}: {low:.0%} recognised."
+    return f"{count}: {low:.0%} to {high:.0%} recognised."
+
+
 def outcome_sentences(
     result: BinaryOutcome | MulticlassOutcome | RegressionOutcome,
     class_names: Mapping | None = None,
     noun: str = "cases",
     unit: str | None = None,
+    most_classes: int | None = None,
 ) -> list[str]:
     """The outcome in plain sentences.
 
@@ -323,7 +341,9 @@ def outcome_sentences(
     what a row is, in the plural ("machines"); ``unit`` the target's unit for regression.
     Binary: one sentence ("Caught 50 of 68 failures (74%); 7 false alarms among the 1,932
     machines with no failure."). Multiclass: how many were right, then one sentence per
-    class. Regression: the median and 90th-percentile error in the target's unit.
+    class; with more than ``most_classes`` classes, one per class for the ``most_classes - 1``
+    recognised least (a slide's room), then one for the others ("The other 7 classes: 73% to
+    89% recognised."). Regression: the median and 90th-percentile error in the target's unit.
     """
     if isinstance(result, BinaryOutcome):
         return [_binary_sentence(result, class_names, noun)]
@@ -331,7 +351,16 @@ def outcome_sentences(
         overall = (
             f"Right on {result.correct:,} of {result.n:,} {noun}{_share(result.correct, result.n)}."
         )
-        return [overall, *(_class_sentence(c, class_names, noun) for c in result.classes)]
+        classes = list(result.classes)
+        if most_classes is None or len(classes) <= most_classes:
+            return [overall, *(_class_sentence(c, class_names, noun) for c in classes)]
+        weakest = sorted(classes, key=_recognised_share)[: max(most_classes - 1, 0)]
+        rest = [c for c in classes if c not in weakest]
+        return [
+            overall,
+            *(_class_sentence(c, class_names, noun) for c in classes if c in weakest),
+            _others_sentence(rest),
+        ]
     if isinstance(result, RegressionOutcome):
         units = f" {unit}" if unit else ""
         bias = ""

@@ -129,6 +129,21 @@ def test_multiclass_counts_per_class_with_what_each_was_taken_for():
     ]
 
 
+def test_a_slide_lists_the_classes_recognised_least_and_sums_up_the_others():
+    # a: 1 of 4 (25%), b: 3 of 4 (75%), c: 2 of 4 (50%), d: 4 of 4, e: 7 of 8 (88%)
+    actual = list("aaaabbbbccccddddeeeeeeee")
+    decided = list("abbbbbbaccaaddddeeeeeeea")
+    result = multiclass_outcome(actual, decided, list("abcde"))
+    every = outcome_sentences(result)
+    assert len(every) == 6 and outcome_sentences(result, most_classes=5) == every
+    shown = outcome_sentences(result, most_classes=3)
+    assert shown[0] == every[0]
+    assert [s[:2] for s in shown[1:3]] == ["a:", "c:"]  # the two recognised least, in order
+    assert shown[3] == "The other 3 classes: 75% to 100% recognised."
+    two = outcome_sentences(result, most_classes=4)
+    assert two[-1] == "The other 2 classes: 88% to 100% recognised."
+
+
 def test_regression_says_the_typical_error_in_the_target_unit():
     # absolute errors 0.5, 0, 1, 1, 6: median 1, 90th percentile 4 (numpy's linear)
     result = regression_outcome([1, 2, 3, 4, 10], [1.5, 2, 2, 5, 4])

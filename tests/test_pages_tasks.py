@@ -21,7 +21,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import feedback_store
 import model
-from tests.conftest import FEATURES, copy_workspace, load_data
+from tests.conftest import FEATURES, copy_workspace, load_data, open_link
 
 PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
 ROWS = 200
@@ -114,6 +114,17 @@ def test_seven_classes_are_counted_in_a_grid_not_a_table_cut_off(
         assert grid["count"].sum() == ROWS
         assert set(grid["actual"]) == {f"wear band {i}" for i in range(1, 8)}
         assert len(grid) == 49
+
+
+def test_present_lists_the_classes_recognised_least_and_one_line_for_the_rest(
+    many_classes_workspace, monkeypatch
+):
+    at = open_link(monkeypatch, many_classes_workspace, "present", step="1", present="1")
+    assert not at.exception
+    (big,) = [m.value for m in at.markdown if "font-size:1.6rem" in m.value]
+    items = big.split("<li>")[1:]
+    assert len(items) == 4  # the three classes recognised least, then the others in one line
+    assert items[-1].startswith("The other 4 classes: ") and "recognised" in items[-1]
 
 
 def test_the_dependence_chart_of_a_multiclass_model_shows_the_class_chosen(

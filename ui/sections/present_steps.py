@@ -56,10 +56,15 @@ def _costs(ctx: PresentContext, sprint: str | None = None):
     return {c.name: c for c in costs}, rec, assumptions.currency
 
 
+#: Classes a slide lists one by one; beyond, the ones recognised least and a line for the rest.
+SLIDE_CLASSES = 4
+
+
 def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, str | None]:
     """What ``proto`` gets right and wrong, in counts at its cheapest threshold (the published
     labels when it cannot be priced): the outcome's sentences (a multiclass one's overall
-    count, then one per class); and what its errors cost a month."""
+    count, then one per class, at most ``SLIDE_CLASSES``); and what its errors cost a
+    month."""
     noun = review_card.reason_wording(proto.meta)[1]
     cost = _costs(ctx, proto.sprint)[0].get(proto.name)
     errors = cost.errors if cost is not None else None
@@ -68,7 +73,9 @@ def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, 
         with contextlib.suppress(ValueError):
             result = prototype_outcome(proto)
     counts = (
-        outcome_sentences(result, proto.class_names, noun, proto.meta.get("unit"))
+        outcome_sentences(
+            result, proto.class_names, noun, proto.meta.get("unit"), most_classes=SLIDE_CLASSES
+        )
         if result is not None
         else None
     )
