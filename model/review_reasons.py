@@ -105,6 +105,9 @@ def reason_sentences(
     is the half-width of each contribution where the values are estimated (the prototype's
     stated error): when the first two reasons' sizes are within twice of it, which matters
     more is not known, so the first is not called the main one and a last sentence says so.
+    A free-text reading with ``words`` in the explanation (records of ``column``, ``word``,
+    ``contribution``; ``explain_own_case`` gives them, ``explain_text.word_contributions``
+    for a demo row) is named by its ``REASON_WORDS`` largest words, not by its whole text.
 
     Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
     machines (+31.4%)."
@@ -137,6 +140,7 @@ def reason_sentences(
         and sizes[1] > 0
         and sizes[0] - sizes[1] <= 2 * uncertainty
     )
+    words = _largest_words(explanation.get("words"))
     sentences: list[str] = []
     directions: set[str] = set()
     for feature in order:
@@ -148,7 +152,12 @@ def reason_sentences(
         also = "also " if direction in directions else ""
         directions.add(direction)
         unit = (units or {}).get(feature)
-        reason = _feature_phrase(feature, values.get(feature), percentiles.get(feature), noun, unit)
+        if feature in words:  # a free-text reading: its words, not the whole text
+            reason = f"{feature} has the words {_listed(words[feature])}"
+        else:
+            reason = _feature_phrase(
+                feature, values.get(feature), percentiles.get(feature), noun, unit
+            )
         if log_odds:
             sentences.append(
                 f"{subject} is {also}{direction} {because} {reason} ({contribution:+.2f} on the"
@@ -175,6 +184,30 @@ def reason_sentences(
             f"these estimated values (± {each} each)."
         )
     return sentences
+
+
+#: Words a reason names for a free-text reading (the words table lists them all).
+REASON_WORDS = 3
+
+
+def _largest_words(words) -> dict[str, list[str]]:
+    """The ``REASON_WORDS`` words that moved each free-text reading most, from the
+    explanation's ``words`` (records of ``column``, ``word``, ``contribution``)."""
+    if words is None or len(words) == 0:
+        return {}
+    frame = pd.DataFrame(list(words) if not isinstance(words, pd.DataFrame) else words)
+    frame = frame.assign(size=frame["contribution"].abs()).sort_values(
+        "size", ascending=False, kind="stable"
+    )
+    return {
+        str(column): [str(w) for w in group["word"].head(REASON_WORDS)]
+        for column, group in frame.groupby("column", sort=False)
+    }
+
+
+def _listed(words: list[str]) -> str:
+    quoted = [f"“{w}”" for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _subject(

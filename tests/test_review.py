@@ -266,6 +266,28 @@ def test_reasons_name_the_biggest_contributions_in_plain_words():
     ]
 
 
+def test_a_free_text_reading_is_named_by_its_largest_words_not_its_whole_text():
+    note = "the pump was leaking and noisy again after the seal was changed"
+    explanation = {
+        "contributions": {"note": -0.3, "hours": 0.01},
+        "feature_values": {"note": note, "hours": 2.0},
+        "explained_class": "1",
+        "words": [
+            {"column": "note", "word": "seal", "contribution": 0.02},
+            {"column": "note", "word": "leaking", "contribution": -0.2},
+            {"column": "note", "word": "noisy", "contribution": -0.12},
+            {"column": "note", "word": "again", "contribution": -0.05},
+        ],
+    }
+    (sentence, *_) = reason_sentences(explanation, {}, "binary", "1")
+    assert sentence == (
+        'The chance of "1" is lower mainly because note has the words “leaking”, “noisy” and '
+        "“again” (-30.0%)."
+    )
+    without = reason_sentences({**explanation, "words": None}, {}, "binary", "1")
+    assert note in without[0]  # no words given: the reading's value, as before
+
+
 def test_reasons_skip_contributions_under_half_a_point_and_stop_at_max_reasons():
     small = EXPLANATION | {"contributions": {"Torque [Nm]": 0.31, "Air temperature [K]": 0.004}}
     assert len(reason_sentences(small, PERCENTILES, "binary", "1")) == 1

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import model
+from model.explain_text import word_contributions
 from ui import explanations, review_card
 from ui.explanations import TEXT_LABEL_CHARS, short_text, waterfall_spec
 from ui.review_card import TEXT_CELL_CHARS
@@ -31,6 +32,7 @@ LONG = (
     "Broken seal on the second pump, found by the morning shift after a noisy start; "
     "the team says it was leaking since Tuesday and the report was late."
 )
+WORD_COLUMNS = ["Reading", "Word", "Moves it by"]
 META = {"task": "binary", "classes": ["0", "1"], "positive_class": "1", "text_columns": ["note"]}
 
 
@@ -160,6 +162,28 @@ def test_the_own_case_takes_typed_text_and_shows_its_words(published, open_app, 
     assert broken.startswith("-")  # a bad word pushes the chance of the good outcome down
 
 
+@pytest.mark.parametrize("page", ["sprint_demo", "sme_review"])
+def test_a_demo_row_shows_the_words_that_moved_it_and_the_why_names_them(
+    published, monkeypatch, page
+):
+    """The words of a demo row were stored when publishing and shown nowhere: the waterfall
+    has the text as one bar, and "Why" quoted the whole text."""
+    proto = model.open_workspace(published).prototype(SPRINT, NAME)
+    stored = word_contributions(proto, "n3")
+    params = {"sprint": SPRINT, "row": "n3"} | ({"reviewer": "zoe"} if page == "sme_review" else {})
+    at = open_link(monkeypatch, published, page, **params)
+    assert not at.exception, at.exception[0].message
+    assert "**The words that moved it most**" in [m.value for m in at.markdown]
+    (words,) = [d.value for d in at.dataframe if list(d.value.columns) == WORD_COLUMNS]
+    largest = stored.reindex(stored["contribution"].abs().sort_values(ascending=False).index)
+    assert words["Word"].tolist() == largest["word"].tolist()
+    if page == "sme_review":
+        why = next(m.value for m in at.markdown if m.value.startswith("- The chance"))
+        assert "note has the words “" in why
+        assert all(f"“{word}”" in why for word in largest["word"].head(3))
+        assert proto.feature_row("n3")["note"][:30] not in why  # not the whole text
+
+
 def test_the_words_table_lists_the_largest_first_with_their_stated_error():
     words = [
         {"column": "note", "word": "seal", "contribution": 0.01, "error": 0.0},
@@ -171,6 +195,10 @@ def test_the_words_table_lists_the_largest_first_with_their_stated_error():
         {"Reading": "note", "Word": "seal", "Moves it by": "+1.0%"},
     ]
     assert explanations.words_table(None, "probability") is None
+    tiny = [{"column": "note", "word": "it", "contribution": -0.02, "error": 0.0004}]
+    assert explanations.words_table(tiny, "probability")["Moves it by"][0] == (
+        "-2.0% ± under 0.1%"  # not "± 0.0%"
+    )
 
 
 def test_the_readings_table_cuts_a_long_text_and_keeps_short_values():

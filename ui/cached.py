@@ -64,6 +64,7 @@ from ui.cached_prototype import (
     prediction_page,
     prediction_row,
     predictions_outline,
+    row_words,
     waterfall_spec,
 )
 from ui.cached_review import (
@@ -106,6 +107,7 @@ __all__ = [
     "resolved_labels",
     "review_queue",
     "reviewer_verdicts",
+    "row_words",
     "segments",
     "sprint_costs",
     "sprint_outcomes",

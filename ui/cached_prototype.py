@@ -33,6 +33,7 @@ __all__ = [
     "prediction_page",
     "prediction_row",
     "predictions_outline",
+    "row_words",
     "shared_features",
     "shared_predictions",
     "waterfall_spec",
@@ -138,7 +139,22 @@ def importance_spec(path: str, sprint: str, prototype: str, content_id: str) -> 
     return _charts.with_arrow_datasets(_explanations.global_importance_spec(meta))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=1024)
+def row_words(
+    path: str, sprint: str, prototype: str, content_id: str, row_id: str, explained_class
+) -> list[dict]:
+    """The words of a free-text reading of one row and how much each moved the prediction of
+    ``explained_class`` (``explain_text.word_contributions``: read for a deck row, explained
+    once for another); empty for a prototype without free text."""
+    proto = open_prototype(path, sprint, prototype)
+    if not proto.meta.get("text_columns"):
+        return []
+    from model.explain_text import word_contributions  # imports the model's libraries
+
+    return word_contributions(proto, row_id, explained_class).to_dict("records")
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
 def waterfall_spec(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
     """The Vega-Lite spec of ``explanations.waterfall_spec`` for one row (explaining it first if it
     was not explained when publishing)."""

@@ -140,7 +140,10 @@ def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame |
         error = row.get("error")
         if error is None or not error > 0:
             return text
-        return f"{text} ± {_text(float(error), unit, signed=False)}"
+        bound = _text(float(error), unit, signed=False)
+        if not any(digit in bound for digit in "123456789"):  # "0.0%": rounded away
+            bound = "under " + _text(0.001, unit, signed=False) if unit == "probability" else bound
+        return f"{text} ± {bound}"
 
     return pd.DataFrame(
         {

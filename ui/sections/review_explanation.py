@@ -8,7 +8,7 @@ import streamlit as st
 from feedback_store import DISPUTE_KINDS
 from feedback_store.store import COMMENT_MAX
 from model import access, review
-from ui import explanations, formatting, review_card, session, verdict_tables
+from ui import cached, explanations, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
 from ui.sections.review_session import FLASH_KEY, ReviewContext
 
@@ -39,6 +39,25 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         st.markdown("\n".join(f"- {formatting.escape_markdown(s)}" for s in sentences))
     else:
         st.caption("No single reading moved this prediction much.")
+
+
+def with_words(ctx: ReviewContext, row_id: str, explanation: dict) -> dict:
+    """``explanation`` of a demo row with the words of its free-text readings (``"words"``,
+    as ``explain_own_case`` gives an own case's), which the reasons and the words table read;
+    unchanged for a model without free text."""
+    if not ctx.meta.get("text_columns"):
+        return explanation
+    words = cached.row_words(*ctx.cache_key, row_id, explanation.get("explained_class"))
+    return {**explanation, "words": words}
+
+
+def words(explanation: dict) -> None:
+    """The words of the explanation's free-text readings, largest first, with their stated
+    error: what the reasons name three of."""
+    table = explanations.words_table(explanation.get("words"), explanation.get("unit"))
+    if table is not None:
+        st.markdown("**The words that moved it most**")
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
 def unexplained(ctx: ReviewContext, reason: str) -> None:

@@ -9,7 +9,7 @@ import streamlit as st
 from model import review
 from model.labels import display_unit
 from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
-from ui import cached, explanations, formatting, session
+from ui import cached, formatting, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
@@ -148,10 +148,7 @@ def show(ctx: ReviewContext) -> None:
         review_explanation.waterfall(
             ctx, cached.own_case_waterfall_spec(*ctx.cache_key, entered), explanation
         )
-        words = explanations.words_table(explanation.get("words"), explanation.get("unit"))
-        if words is not None:
-            st.markdown("**The words that moved it most**")
-            st.dataframe(words, hide_index=True, width="stretch")
+        review_explanation.words(explanation)
         review_explanation.technical_details(ctx, explanation)
     with verdict_column:
         saved = review_verdict.verdict_panel(

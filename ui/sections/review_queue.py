@@ -209,9 +209,11 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         if unexplained:  # a hand-written model's row beyond those explained when publishing
             review_explanation.unexplained(ctx, unexplained)
         else:
+            explanation = review_explanation.with_words(ctx, row_id, explanation)
             review_explanation.reasons(ctx, explanation, percentiles)
             spec = cached.waterfall_spec(*ctx.cache_key, row_id)
             review_explanation.waterfall(ctx, spec, explanation)
+            review_explanation.words(explanation)
             review_explanation.disputes_section(ctx, row_id, explanation)
         st.markdown("**The readings, against the demo set**")
         st.dataframe(

@@ -27,6 +27,7 @@ from ui import (
     sprint_summary,
 )
 from ui import predictions_table as prediction_rows
+from ui.sections import review_explanation
 
 #: Session-state keys of the sprint demo's predictions table.
 DEMO_TABLE_KEY = "demo_table"
@@ -424,6 +425,9 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         session.chart(waterfall)
         st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
         honesty(meta, explanation)
+        if meta.get("text_columns"):  # a free-text reading: the words that moved it
+            words = cached.row_words(*key, explanation.get("explained_class"))
+            review_explanation.words({**explanation, "words": words})
         values = explanation["feature_values"]
     with st.expander("Feature values"):
         st.dataframe(
