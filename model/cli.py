@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = verbs.add_parser("list", help="sprints and prototypes with their headline metric")
     _workspace_argument(listing)
 
-    explain = verbs.add_parser("explain", help="one row's SHAP explanation, as JSON")
+    explain = verbs.add_parser(
+        "explain", help="one row's SHAP explanation, as JSON (with its words, for free text)"
+    )
     _workspace_argument(explain)
     explain.add_argument("--sprint", required=True)
     explain.add_argument("--prototype", required=True)
@@ -280,6 +282,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "explain":
         ws = model.open_workspace(args.workspace, create=False)
         result = ws.explain(args.sprint, args.prototype, args.row, args.explained_class)
+        proto = ws.prototype(args.sprint, args.prototype)
+        if proto.meta.get("text_columns"):  # a free-text reading: its words, largest first
+            from model.explain_text import word_contributions
+
+            words = word_contributions(proto, args.row, result.get("explained_class"))
+            result["words"] = words.to_dict("records")
         print(json.dumps(result, indent=2, ensure_ascii=False))
         return 0
     if args.verb in ("export", "export-training"):

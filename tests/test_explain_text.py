@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -237,6 +238,18 @@ def test_the_cli_publishes_a_text_model_from_a_skops_file(tmp_path, fitted):
     proto = model.open_workspace(tmp_path / "ws").prototype(SPRINT, "t")
     assert proto.meta["text_columns"] == ["note"]
     assert (proto.path / TEXT_CONTRIBUTIONS_FILE).is_file()
+    # explain gives the words too: a deck row's as stored, another's computed
+    for row_id in (proto.predictions().index[proto.predictions()["precomputed"]][0], "n29"):
+        explained = subprocess.run(
+            [sys.executable, "-m", "model", "explain", "--workspace", str(tmp_path / "ws"),
+             "--sprint", SPRINT, "--prototype", "t", "--row", str(row_id)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert explained.returncode == 0, explained.stderr
+        words = pd.DataFrame(json.loads(explained.stdout)["words"])
+        expected = word_contributions(proto, str(row_id))
+        assert words["word"].tolist() == expected["word"].tolist()
+        assert words["contribution"].to_numpy() == pytest.approx(expected["contribution"])
 
 
 def test_a_model_without_text_records_none(tmp_path):
