@@ -178,9 +178,13 @@ def _check_labels(y: pd.Series, classes: list[str]) -> None:
         f"{label!r} ({n:,} row{'s' if n != 1 else ''})" for label, n in counts.iloc[:3].items()
     )
     more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+    # A model that knows only codes (a LightGBM model file's 0 … K-1) given the labels' words:
+    # the words belong in the class names.
+    codes = len(unknown) == len(y) and all(c.lstrip("-").isdigit() for c in classes)
+    names = " (and their names as class_names, --class-name 0=…)" if codes else ""
     raise PublishError(
         f"the target has labels the model does not predict: {shown}{more}; its classes are "
-        f"{', '.join(map(repr, classes))}: give y in the labels the model was trained on"
+        f"{', '.join(map(repr, classes))}: give y in the labels the model was trained on{names}"
     )
 
 

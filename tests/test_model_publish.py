@@ -243,11 +243,13 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
         (lambda X, y: (X.assign(**{"Torque [Nm]": np.inf}), y), "infinite"),
         (
             lambda X, y: (X, y.map({0: "ok", 1: "failure"})),
-            r"labels the model does not predict: 'ok' \([\d,]+ rows\), 'failure' .*'0', '1'",
+            r"labels the model does not predict: 'ok' \([\d,]+ rows\), 'failure' .*'0', '1': "
+            r"give y in the labels the model was trained on \(and their names as class_names",
         ),
         (
             lambda X, y: (X, y.where(y.index != y.index[0], 2)),
-            r"does not predict: '2' \(1 row\); its classes are '0', '1'",
+            r"does not predict: '2' \(1 row\); its classes are '0', '1': give y in the labels "
+            r"the model was trained on$",
         ),
     ],
 )
