@@ -418,6 +418,18 @@ def test_chart_text_is_readable_at_1280_and_larger_in_presenter_mode():
     assert charts.value_labels("x", {}, presenter=True)["mark"]["fontSize"] >= 18
 
 
+def test_a_regression_contribution_reads_with_three_significant_digits():
+    """As the "Why" sentences give it: "+0.28089" ran past the waterfall's right edge."""
+    assert explanations.contribution_text(0.28089, "value") == "+0.281"
+    assert explanations.contribution_text(14.926, "value") == "+14.9"
+    assert explanations.contribution_text(-0.023704, "value") == "-0.0237"
+    assert explanations.contribution_text(-12_345.6, "value") == "-12,346"
+    assert explanations.waterfall_caption(
+        {"unit": "value", "base_value": 39.955, "output": 46.606}, {"task": "regression"}
+    ).endswith("from the average over the demo set, 39.955, to 46.606 for this row. Red bars "
+               "push it up, blue bars push it down.")  # fmt: skip
+
+
 def test_scores_on_the_models_own_scale_read_with_two_decimals_not_si_prefixes():
     assert explanations.contribution_text(0.51756, "log-odds") == "+0.52"
     assert explanations.contribution_text(-9.7987, "log-odds") == "-9.80"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from model.metrics import (
@@ -83,7 +84,12 @@ def _text(value: float, unit: str | None, signed: bool) -> str:
         return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
     if unit == LOG_ODDS:  # a score near 0–10: two decimals, as the "Why" sentences give it
         return f"{value:+.2f}" if signed else f"{value:.2f}"
-    shown = format_number(value)
+    if signed and np.isfinite(value) and abs(value) < 1000:
+        # a contribution: three significant digits, as the "Why" sentences give it ("+0.281",
+        # "+14.9"); five ("+0.28089") made the labels outrun the chart's right edge
+        shown = f"{value:.3g}"
+    else:
+        shown = format_number(value)
     return f"+{shown}" if signed and value >= 0 else shown
 
 
