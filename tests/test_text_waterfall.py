@@ -184,6 +184,21 @@ def test_a_demo_row_shows_the_words_that_moved_it_and_the_why_names_them(
         assert proto.feature_row("n3")["note"][:30] not in why  # not the whole text
 
 
+def test_present_s_case_names_its_largest_words(published, monkeypatch):
+    proto = model.open_workspace(published).prototype(SPRINT, NAME)
+    stored = word_contributions(proto, "n3")
+    largest = stored.reindex(stored["contribution"].abs().sort_values(ascending=False).index)
+    at = open_link(monkeypatch, published, "present", sprint=SPRINT, step="4", row="n3",
+                   present="1")  # fmt: skip
+    assert not at.exception, at.exception[0].message
+    (line,) = [m.value for m in at.markdown if m.value.startswith("The words that moved it")]
+    first = largest.iloc[0]
+    shown = (
+        f"“{first['word']}” {explanations.contribution_text(first['contribution'], 'probability')}"
+    )
+    assert shown in line and line.count("“") == 3
+
+
 def test_the_words_table_lists_the_largest_first_with_their_stated_error():
     words = [
         {"column": "note", "word": "seal", "contribution": 0.01, "error": 0.0},

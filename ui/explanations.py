@@ -51,6 +51,7 @@ __all__ = [
     "global_importance_data",
     "honesty_notes",
     "importance_caption",
+    "largest_words_text",
     "scale_note",
     "unit_change_note",
     "short_text",
@@ -157,6 +158,20 @@ def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame |
             "Word": frame["word"].astype(str).tolist(),
             "Moves it by": [moves(row) for _, row in frame.iterrows()],
         }
+    )
+
+
+def largest_words_text(words: list[Mapping] | None, unit: str | None, count: int = 3) -> str | None:
+    """The ``count`` words that moved a free-text reading most, in one line for a slide:
+    "“tracking” +44.5%, “delivery” +34.8%, “quote” -33.1%"; None without words."""
+    table = words_table(words, unit)
+    if table is None:
+        return None
+    frame = pd.DataFrame(list(words))
+    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+    return ", ".join(
+        f"“{row['word']}” {contribution_text(row['contribution'], unit)}"
+        for _, row in frame.head(count).iterrows()
     )
 
 
