@@ -116,6 +116,21 @@ def test_seven_classes_are_counted_in_a_grid_not_a_table_cut_off(
         assert len(grid) == 49
 
 
+def test_the_overview_sums_up_a_many_class_mvp_and_the_sprint_demo_lists_every_class(
+    many_classes_workspace, open_app
+):
+    listed = {}
+    for page in ("overview", "sprint_demo"):
+        at = open_app(many_classes_workspace, page=page)
+        assert not at.exception
+        outcomes = [m.value.replace("\\", "") for m in at.markdown if "Right on " in m.value]
+        listed[page] = [line for o in outcomes for line in o.split("\n") if line.startswith("- ")]
+    # two MVPs on the Overview: three classes each and a line for the other four
+    assert len(listed["overview"]) == 2 * 4
+    assert sum("The other 4 classes: " in line for line in listed["overview"]) == 2
+    assert len(listed["sprint_demo"]) == 7
+
+
 def test_present_lists_the_classes_recognised_least_and_one_line_for_the_rest(
     many_classes_workspace, monkeypatch
 ):

@@ -179,10 +179,17 @@ def prediction_row(
 # -- words for the room: outcomes in counts, one reading's effect ------------------------------
 @st.cache_data(show_spinner=False, max_entries=64)
 def outcome_summary(
-    path: str, sprint: str, prototype: str, content_id: str, noun: str = "cases"
+    path: str,
+    sprint: str,
+    prototype: str,
+    content_id: str,
+    noun: str = "cases",
+    most_classes: int | None = None,
 ) -> _sprint_summary.OutcomeSummary | None:
     """``sprint_summary.outcome_summary``: the prototype's outcome in counts and words."""
-    return _sprint_summary.outcome_summary(open_prototype(path, sprint, prototype), noun)
+    return _sprint_summary.outcome_summary(
+        open_prototype(path, sprint, prototype), noun, most_classes
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -385,9 +385,13 @@ def target_unit(meta: Mapping) -> str | None:
     return found.group(1) if found else None
 
 
-def outcome_summary(proto: Prototype, noun: str = "cases") -> OutcomeSummary | None:
-    """What ``proto``'s own decisions did on its demo rows, in counts and words; None when
-    the demo rows were published without labels."""
+def outcome_summary(
+    proto: Prototype, noun: str = "cases", most_classes: int | None = None
+) -> OutcomeSummary | None:
+    """What ``proto``'s own decisions did on its demo rows, in counts and words (a multiclass
+    model's classes one by one, or beyond ``most_classes`` those recognised least and a line
+    for the others: ``model.outcomes.outcome_sentences``); None when the demo rows were
+    published without labels."""
     predictions = proto.predictions()
     if "actual" not in predictions.columns or predictions["actual"].isna().all():
         return None
@@ -400,7 +404,7 @@ def outcome_summary(proto: Prototype, noun: str = "cases") -> OutcomeSummary | N
     classes = [str(c) for c in meta.get("classes") or []]
     if isinstance(result, outcomes.BinaryOutcome):
         return binary_summary(result, classes, names, noun)
-    sentences = outcomes.outcome_sentences(result, names, noun, target_unit(meta))
+    sentences = outcomes.outcome_sentences(result, names, noun, target_unit(meta), most_classes)
     if proto.task == REGRESSION:
         return OutcomeSummary(sentences, None)
     table = outcomes.confusion_table(

@@ -67,9 +67,15 @@ def technical_metric(summary: pd.DataFrame, sprints: list[str]) -> None:
             st.caption(formatting.escape_markdown(f"{plain}: the MVP's {metric}."))
 
 
+#: Classes each MVP's outcome lists one by one; beyond, the ones recognised least and a line
+#: for the rest (the Sprint demo lists every class).
+OVERVIEW_CLASSES = 4
+
+
 def outcomes(ws: Workspace, sprints: list[str]) -> None:
-    """What each sprint's MVP did on its demo rows, in counts, latest sprint first; the
-    latest one's confusion matrix in counts with words."""
+    """What each sprint's MVP did on its demo rows, in counts, latest sprint first (at most
+    ``OVERVIEW_CLASSES`` classes one by one); the latest one's confusion matrix in counts
+    with words."""
     with_mvp = [s for s in reversed(sprints) if ws.mvp(s) in ws.prototypes(s)]
     if not with_mvp:
         return
@@ -77,10 +83,7 @@ def outcomes(ws: Workspace, sprints: list[str]) -> None:
     for i, sprint in enumerate(with_mvp):
         proto = ws.prototype(sprint, ws.mvp(sprint))
         lead = f"{sprint}, {proto.name}: "
-        if i == 0:
-            sprint_demo.outcome(ws, proto, lead=lead)
-        else:
-            sprint_demo.outcome(ws, proto, lead=lead, table=False)
+        sprint_demo.outcome(ws, proto, lead=lead, table=i == 0, most_classes=OVERVIEW_CLASSES)
 
 
 def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:

@@ -104,10 +104,17 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
             )
 
 
-def outcome(ws: Workspace, proto: Prototype, lead: str = "", table: bool = True) -> None:
+def outcome(
+    ws: Workspace,
+    proto: Prototype,
+    lead: str = "",
+    table: bool = True,
+    most_classes: int | None = None,
+) -> None:
     """The prototype's outcome on the demo rows in counts ("Caught 50 of 68 failures; 7 false
     alarms among 1,932 healthy machines") after ``lead``, and (with ``table``) its confusion
-    matrix in counts with words.
+    matrix in counts with words. A multiclass model's classes are listed one by one, or beyond
+    ``most_classes`` those recognised least and one line for the others.
 
     A binary prototype is counted as the Bake-off counts it: at the threshold where its errors
     cost least under the workspace's cost assumptions, so the pages give the same counts; the
@@ -123,7 +130,9 @@ def outcome(ws: Workspace, proto: Prototype, lead: str = "", table: bool = True)
         note = _binary_outcome(ws, proto, noun, lead, table)
         if note is True:
             return
-    summary = cached.outcome_summary(path, proto.sprint, proto.name, proto.content_id, noun)
+    summary = cached.outcome_summary(
+        path, proto.sprint, proto.name, proto.content_id, noun, most_classes
+    )
     if summary is None:
         st.caption("The demo rows were published without known outcomes: nothing to count.")
         return
