@@ -337,7 +337,8 @@ def costs(meta: dict, assumptions: CostAssumptions) -> dict:
     elif train_seconds is None:
         retrain_hours = retrain_cost = None
         formulas["retrain_cost_per_month"] = (
-            "unknown: the training time was not recorded (publish with train_seconds=…)"
+            "unknown: the training time was not recorded (publish with train_seconds=… or "
+            "--train-seconds)"
         )
     else:
         retrain_hours = train_seconds / SECONDS_PER_HOUR * a.retrains_per_month

@@ -368,7 +368,9 @@ def _unpriced(cost: PrototypeCost, why: str) -> PrototypeCost:
     return PrototypeCost(cost.name, None, cost.errors, running_unknown=why)
 
 
-NO_TRAINING_TIME = "the training time was not recorded (publish with train_seconds=…)"
+NO_TRAINING_TIME = (
+    "the training time was not recorded (publish with train_seconds=… or --train-seconds)"
+)
 
 
 def test_without_running_costs_the_cost_of_errors_alone_is_compared_and_said_so():
@@ -382,7 +384,8 @@ def test_without_running_costs_the_cost_of_errors_alone_is_compared_and_said_so(
     assert result.text == (
         "No prototype's monthly total is known: what physics rules, gradient boosting and "
         "random forest would cost to run is unknown, as the training time was not recorded "
-        "(publish with train_seconds=…). Counting only what their errors cost, gradient "
+        "(publish with train_seconds=… or --train-seconds). Counting only what their errors "
+        "cost, gradient "
         f"boosting's errors cost least: about {round_money(best.errors.monthly)} a month, about "
         f"{round_money(saving)} less than those of the current MVP, physics rules (95% "
         f"interval {round_money(low)}–{round_money(high)}); against random forest the "
@@ -396,7 +399,8 @@ def test_unknown_running_costs_and_missing_labels_are_each_said_once():
     )
     assert result.text == (
         "No prototype's monthly total is known: what gradient boosting would cost to run is "
-        "unknown, as the training time was not recorded (publish with train_seconds=…); what "
+        "unknown, as the training time was not recorded (publish with train_seconds=… or "
+        "--train-seconds); what "
         "the errors of rules cost is unknown, as it was published without the demo set's labels."
     )
 
@@ -415,7 +419,8 @@ def test_a_sprint_published_without_training_times_names_what_is_missing(tmp_pat
     result = sprint_recommendation(ws, "S1")
     assert result.text.startswith(
         "No prototype's monthly total is known: what stump and tree would cost to run is "
-        "unknown, as the training time was not recorded (publish with train_seconds=…). "
+        "unknown, as the training time was not recorded (publish with train_seconds=… or "
+        "--train-seconds). "
         "Counting only what their errors cost, "
     )
     assert set(result.table["not_compared_because"]) == {
