@@ -139,7 +139,7 @@ def importance_spec(path: str, sprint: str, prototype: str, content_id: str) -> 
     return _charts.with_arrow_datasets(_explanations.global_importance_spec(meta))
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+@st.cache_data(show_spinner=False, max_entries=512)
 def row_words(
     path: str, sprint: str, prototype: str, content_id: str, row_id: str, explained_class
 ) -> list[dict]:
@@ -154,7 +154,7 @@ def row_words(
     return word_contributions(proto, row_id, explained_class).to_dict("records")
 
 
-@st.cache_data(show_spinner=False, max_entries=1024)
+@st.cache_data(show_spinner=False, max_entries=512)
 def waterfall_spec(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
     """The Vega-Lite spec of ``explanations.waterfall_spec`` for one row (explaining it first if it
     was not explained when publishing)."""

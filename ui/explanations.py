@@ -164,8 +164,7 @@ def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame |
 def largest_words_text(words: list[Mapping] | None, unit: str | None, count: int = 3) -> str | None:
     """The ``count`` words that moved a free-text reading most, in one line for a slide:
     "“tracking” +44.5%, “delivery” +34.8%, “quote” -33.1%"; None without words."""
-    table = words_table(words, unit)
-    if table is None:
+    if not words:
         return None
     frame = pd.DataFrame(list(words))
     frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
