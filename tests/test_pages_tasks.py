@@ -149,6 +149,7 @@ def test_the_dependence_chart_of_a_multiclass_model_shows_the_class_chosen(
     proto = model.open_workspace(multiclass_workspace).prototype("Sprint 2", "forest")
     picker = at.selectbox(key="demo_dependence_class")
     assert list(picker.options) == ["H", "L", "M"] and picker.value == "H"
+    assert picker.label == "Chance of"  # "Score for" on a boosting model's own scale
     feature = at.selectbox(key="demo_dependence").value
     for label in ("M", "L"):
         at.selectbox(key="demo_dependence_class").set_value(label).run()
@@ -161,6 +162,23 @@ def test_the_dependence_chart_of_a_multiclass_model_shows_the_class_chosen(
         points = chart_data(chart)[0]
         stored = proto.shap_values(label)[feature]
         assert sorted(points["contribution"]) == pytest.approx(sorted(stored.dropna()))
+
+
+def test_on_a_boosting_model_s_own_scale_the_class_picker_says_score_for(tmp_path, open_app):
+    xgboost = pytest.importorskip("xgboost")
+    data = load_data().sample(600, random_state=SEED)
+    X, y = data[NUMERIC], data["Type"].map({"L": 0, "M": 1, "H": 2})
+    X = X.rename(columns=lambda c: c.replace("[", "(").replace("]", ")"))  # XGBoost's rule
+    # native categories keep the model on its own scale (log-odds), as boosting libraries do
+    X = X.assign(line=pd.Categorical(np.where(np.arange(len(X)) % 2, "A", "B")))
+    estimator = xgboost.XGBClassifier(n_estimators=10, max_depth=3, enable_categorical=True)
+    estimator.fit(X.iloc[:400], y.iloc[:400])
+    ws = model.open_workspace(tmp_path)
+    proto = ws.publish("S1", "xgb", estimator, X.iloc[400:], y.iloc[400:], mvp=True)
+    assert proto.meta["unit"] == "log-odds"
+    at = open_app(tmp_path, page="sprint_demo")
+    assert not at.exception
+    assert at.selectbox(key="demo_dependence_class").label == "Score for"
 
 
 def test_a_binary_model_s_dependence_chart_has_no_class_to_choose(open_app, small_workspace):

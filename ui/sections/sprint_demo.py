@@ -240,7 +240,7 @@ def dependence(path: str, proto: Prototype) -> None:
     chosen = None
     if len(explained) > 1:  # a multiclass model: how the reading moves the chance of which class
         chosen = st.selectbox(
-            "Chance of",
+            "Score for" if proto.meta.get("unit") == "log-odds" else "Chance of",
             explained,
             format_func=lambda label: formatting.class_label(proto.meta, label),
             key="demo_dependence_class",
