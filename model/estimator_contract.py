@@ -63,9 +63,19 @@ def detect_task(estimator, task: str | None = None) -> str:
         n_classes = len(estimator.classes_)
     except TypeError:
         raise PublishError(f"{name}.classes_ is not a list of class labels") from None
+    if any(np.ndim(labels) > 0 for labels in estimator.classes_):  # one array per output
+        raise PublishError(one_target_only(name, n_classes))
     if n_classes < 2:
         raise PublishError(f"{name}.classes_ holds {n_classes} class; a classifier needs two")
     return task or (BINARY if n_classes == 2 else MULTICLASS)
+
+
+def one_target_only(name: str, n_targets: int) -> str:
+    """The refusal of a model that predicts ``n_targets`` targets at once."""
+    return (
+        f"{name} predicts {n_targets} targets at once; a prototype predicts one: fit and "
+        "publish one model per target"
+    )
 
 
 def _check_pipeline_steps(estimator) -> None:

@@ -32,6 +32,7 @@ from model.estimator_contract import (
     best_of_search,
     describe_estimator,
     detect_task,
+    one_target_only,
 )
 from model.labels import PROBABILITY_PREFIX, WordsError, checked_words, label_strings
 from model.metrics import (
@@ -132,6 +133,16 @@ def _check_inputs(estimator, X, y, task):
     X.index.name = "row_id"
     if y is None:
         return X, None
+    if isinstance(y, pd.DataFrame) or np.ndim(y) == 2:
+        columns = y.shape[1]
+        if columns != 1:
+            named = (
+                f" ({', '.join(map(str, y.columns[:5]))})" if isinstance(y, pd.DataFrame) else ""
+            )
+            raise PublishError(
+                f"y has {columns} columns{named}; give the one column the model predicts"
+            )
+        y = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else np.asarray(y)[:, 0]
     if isinstance(y, pd.Series):
         y_series = y.copy()
         y_series.index = y_series.index.astype(str)
@@ -260,6 +271,10 @@ def _predictions(estimator, X, y, task, classes):
 
         exact = float64_regression(estimator, X)
         predicted = np.asarray(estimator.predict(X) if exact is None else exact, dtype=float)
+        if predicted.ndim == 2 and predicted.shape[1] == 1:  # one target, as a column
+            predicted = predicted[:, 0]
+        if predicted.ndim != 1:
+            raise PublishError(one_target_only(type(estimator).__name__, predicted.shape[-1]))
         frame["predicted"] = predicted
         probabilities = None
         if y is not None:
@@ -359,6 +374,8 @@ def compute_artifacts(
     try:
         predictions, predicted, probabilities = _predictions(estimator, X, y, task, classes)
         latency = _measure_latency(estimator, X, task)
+    except PublishError:
+        raise
     except Exception as error:  # noqa: BLE001 - the model's own error, summarised for the user
         dates = _date_columns(X)
         if dates:

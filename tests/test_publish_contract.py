@@ -4,7 +4,11 @@ classifier, whether or not it subclasses scikit-learn; anything missing is one l
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LinearRegression
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -171,3 +175,48 @@ def test_column_names_used_twice_are_one_line_naming_them(tmp_path, machines):
     assert str(raised.value) == (
         f"the data has columns of the same name ({X.columns[0]}); give every column its own name"
     )
+
+
+def _two_targets(machines):
+    X, y = machines
+    both = pd.DataFrame({"failure": y, "hot": (X["Air temperature [K]"] > 300).astype(int)})
+    return X, both
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, Y: RandomForestClassifier(5, random_state=0).fit(X, Y),
+        lambda X, Y: MultiOutputClassifier(RandomForestClassifier(5, random_state=0)).fit(X, Y),
+        lambda X, Y: RandomForestRegressor(5, random_state=0).fit(X, Y),
+        lambda X, Y: LinearRegression().fit(X, Y),
+    ],
+)
+def test_a_model_of_two_targets_at_once_is_one_line(tmp_path, machines, fit):
+    """Before: an AttributeError about lstrip, or 'the model failed to predict … Expected a 1D
+    array'."""
+    X, both = _two_targets(machines)
+    estimator = fit(X, both)
+    with pytest.raises(model.PublishError) as raised:
+        publish(tmp_path, estimator, (X, both["failure"]))
+    assert str(raised.value) == (
+        f"{type(estimator).__name__} predicts 2 targets at once; a prototype predicts one: "
+        "fit and publish one model per target"
+    )
+    assert not (tmp_path / "sprints").exists() or not any((tmp_path / "sprints").rglob("*.json"))
+
+
+def test_a_target_of_two_columns_is_one_line_and_of_one_column_publishes(tmp_path, machines):
+    X, both = _two_targets(machines)
+    estimator = ScoreClassifier().fit(X, both["failure"])
+    with pytest.raises(model.PublishError) as raised:
+        publish(tmp_path, estimator, (X, both))
+    assert str(raised.value) == (
+        "y has 2 columns (failure, hot); give the one column the model predicts"
+    )  # before: "y has 160 values but X has 160 rows"
+    proto = publish(tmp_path, estimator, (X, both[["failure"]]))
+    assert proto.predictions()["actual"].tolist() == [str(v) for v in both["failure"]]
+    proto = model.open_workspace(tmp_path).publish(
+        "S2", "array", estimator, X, both[["failure"]].to_numpy()
+    )
+    assert proto.metrics == publish(tmp_path, estimator, (X, both["failure"])).metrics
