@@ -89,6 +89,14 @@ def _check_inputs(estimator, X, y, task):
         raise PublishError("X must be a pandas DataFrame whose index is the row id")
     if X.empty or X.shape[1] == 0:
         raise PublishError("the data is empty: publish at least one row with its feature columns")
+    unnamed = [c for c in X.columns if not isinstance(c, str)]
+    if unnamed:
+        shown = ", ".join(map(str, unnamed[:3])) + (" …" if len(unnamed) > 3 else "")
+        raise PublishError(
+            f"the data's columns are named by numbers ({shown}), as a frame made from an array "
+            "is; give them names the pages can show (X.columns = [...], or "
+            "X.columns.astype(str))"
+        )
     repeated = X.columns[X.columns.duplicated()].unique()
     if len(repeated):
         shown = ", ".join(map(str, repeated[:5]))

@@ -242,6 +242,10 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
         (lambda X, y: (X, y * 0), r"single value \(0\)"),
         (lambda X, y: (X.assign(**{"Torque [Nm]": np.inf}), y), "infinite"),
         (
+            lambda X, y: (X.set_axis(range(X.shape[1]), axis=1), y),
+            r"columns are named by numbers \(0, 1, 2 …\), as a frame made from an array is",
+        ),
+        (
             lambda X, y: (X, y.map({0: "ok", 1: "failure"})),
             r"labels the model does not predict: 'ok' \([\d,]+ rows\), 'failure' .*'0', '1': "
             r"give y in the labels the model was trained on \(and their names as class_names",
