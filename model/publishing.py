@@ -92,8 +92,11 @@ def _check_inputs(estimator, X, y, task):
     unnamed = [c for c in X.columns if not isinstance(c, str)]
     if unnamed:
         shown = ", ".join(map(str, unnamed[:3])) + (" …" if len(unnamed) > 3 else "")
+        what = (
+            "by numbers" if all(isinstance(c, int | np.integer) for c in unnamed) else "not by text"
+        )
         raise PublishError(
-            f"the data's columns are named by numbers ({shown}), as a frame made from an array "
+            f"the data's columns are named {what} ({shown}), as a frame made from an array "
             "is; give them names the pages can show (X.columns = [...], or "
             "X.columns.astype(str))"
         )

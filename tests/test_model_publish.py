@@ -246,6 +246,10 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
             r"columns are named by numbers \(0, 1, 2 …\), as a frame made from an array is",
         ),
         (
+            lambda X, y: (X.set_axis(pd.MultiIndex.from_product([X.columns, ["v"]]), axis=1), y),
+            r"columns are named not by text \(\('Type', 'v'\), ",
+        ),
+        (
             lambda X, y: (X, y.map({0: "ok", 1: "failure"})),
             r"labels the model does not predict: 'ok' \([\d,]+ rows\), 'failure' .*'0', '1': "
             r"give y in the labels the model was trained on \(and their names as class_names",
