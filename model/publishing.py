@@ -92,13 +92,15 @@ def _check_inputs(estimator, X, y, task):
     unnamed = [c for c in X.columns if not isinstance(c, str)]
     if unnamed:
         shown = ", ".join(map(str, unnamed[:3])) + (" …" if len(unnamed) > 3 else "")
+        numbers = all(isinstance(c, int | np.integer) for c in unnamed)
         what = (
-            "by numbers" if all(isinstance(c, int | np.integer) for c in unnamed) else "not by text"
+            f"are named by numbers ({shown}), as a frame made from an array is"
+            if numbers
+            else f"are not all named by text ({shown})"
         )
         raise PublishError(
-            f"the data's columns are named {what} ({shown}), as a frame made from an array "
-            "is; give them names the pages can show (X.columns = [...], or "
-            "X.columns.astype(str))"
+            f"the data's columns {what}; give them names the pages can show (X.columns = "
+            "[...], or X.columns.astype(str))"
         )
     repeated = X.columns[X.columns.duplicated()].unique()
     if len(repeated):
@@ -499,6 +501,8 @@ def compute_artifacts(
         if c not in numeric and c not in texts
     }
     target = getattr(y_original, "name", None)
+    if isinstance(y_original, pd.DataFrame):  # one column (_check_inputs refused more)
+        target = y_original.columns[0]
     stored_columns, missing_kinds = stored_features.describe(X)
     meta = {
         "task": task,

@@ -247,7 +247,7 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
         ),
         (
             lambda X, y: (X.set_axis(pd.MultiIndex.from_product([X.columns, ["v"]]), axis=1), y),
-            r"columns are named not by text \(\('Type', 'v'\), ",
+            r"columns are not all named by text \(\('Type', 'v'\), .*\); give them names",
         ),
         (
             lambda X, y: (X, y.map({0: "ok", 1: "failure"})),

@@ -216,6 +216,7 @@ def test_a_target_of_two_columns_is_one_line_and_of_one_column_publishes(tmp_pat
     )  # before: "y has 160 values but X has 160 rows"
     proto = publish(tmp_path, estimator, (X, both[["failure"]]))
     assert proto.predictions()["actual"].tolist() == [str(v) for v in both["failure"]]
+    assert proto.meta["target"] == "failure"  # the column's name, as a Series' name is
     proto = model.open_workspace(tmp_path).publish(
         "S2", "array", estimator, X, both[["failure"]].to_numpy()
     )
