@@ -1,0 +1,173 @@
+"""The data publishing is given, checked before anything is computed: the demo rows ``X``,
+their truth ``y``, the class labels and the positive class. Each refusal is a
+``PublishError`` with one line naming what is wrong and what to do."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.config import MAX_ROW_ID_LENGTH
+from model.estimator_contract import PublishError
+from model.labels import label_strings
+from model.metrics import BINARY, REGRESSION
+
+__all__ = ["check_labels", "checked_inputs", "positive_class_label"]
+
+
+def checked_inputs(estimator, X, y, task: str):
+    """``(X, y)`` as publishing stores them: ``X`` in the model's column order with its row ids
+    as text (index ``row_id``), ``y`` a Series on those ids (class labels as text for a
+    classifier, floats for a regression) or None. Raises ``PublishError`` with one line for
+    data a prototype cannot hold (no frame, no rows, columns not named by text or named
+    twice, long or repeated row ids, columns the model lacks, infinite values, a target of
+    several columns, missing or single-valued targets)."""
+    if not isinstance(X, pd.DataFrame):
+        raise PublishError("X must be a pandas DataFrame whose index is the row id")
+    if X.empty or X.shape[1] == 0:
+        raise PublishError("the data is empty: publish at least one row with its feature columns")
+    unnamed = [c for c in X.columns if not isinstance(c, str)]
+    if unnamed:
+        shown = ", ".join(map(str, unnamed[:3])) + (" …" if len(unnamed) > 3 else "")
+        numbers = all(isinstance(c, int | np.integer) for c in unnamed)
+        what = (
+            f"are named by numbers ({shown}), as a frame made from an array is"
+            if numbers
+            else f"are not all named by text ({shown})"
+        )
+        raise PublishError(
+            f"the data's columns {what}; give them names the pages can show (X.columns = "
+            "[...], or X.columns.astype(str))"
+        )
+    repeated = X.columns[X.columns.duplicated()].unique()
+    if len(repeated):
+        shown = ", ".join(map(str, repeated[:5]))
+        raise PublishError(
+            f"the data has columns of the same name ({shown}); give every column its own name"
+        )
+    row_ids = pd.Index(X.index.astype(str))
+    too_long = row_ids[row_ids.str.len() > MAX_ROW_ID_LENGTH]
+    if len(too_long):
+        more = f" (and {len(too_long) - 1} more)" if len(too_long) > 1 else ""
+        raise PublishError(
+            f"row id {too_long[0][:40]!r}… is {len(too_long[0])} characters long{more}; verdicts "
+            f"are stored for ids of at most {MAX_ROW_ID_LENGTH} characters: shorten the ids"
+        )
+    duplicated = row_ids[row_ids.duplicated()].unique()
+    if len(duplicated):
+        shown = ", ".join(duplicated[:5])
+        raise PublishError(
+            f"the data has {len(duplicated)} duplicate row ids ({shown}); "
+            "every row needs its own id"
+        )
+    expected = getattr(estimator, "feature_names_in_", None)
+    if expected is not None:
+        # LightGBM reports a column "mean radius" as "mean_radius": match it to the data's.
+        renamed = {str(c).replace(" ", "_"): c for c in X.columns}
+        expected = [c if c in X.columns else renamed.get(c, c) for c in map(str, expected)]
+        missing = [c for c in expected if c not in X.columns]
+        if missing:
+            raise PublishError(
+                f"the model expects columns the data lacks: {', '.join(missing)}; "
+                "publish the data the model was trained on"
+            )
+        X = X[expected]
+    numeric = X.select_dtypes(include="number")
+    infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise PublishError(
+            f"column {infinite[0]!r} has infinite values; replace them before publishing"
+        )
+    X = X.copy()
+    X.index = row_ids
+    X.index.name = "row_id"
+    if y is None:
+        return X, None
+    if isinstance(y, pd.DataFrame) or np.ndim(y) == 2:
+        columns = y.shape[1]
+        if columns != 1:
+            named = (
+                f" ({', '.join(map(str, y.columns[:5]))})" if isinstance(y, pd.DataFrame) else ""
+            )
+            raise PublishError(
+                f"y has {columns} columns{named}; give the one column the model predicts"
+            )
+        y = y.iloc[:, 0] if isinstance(y, pd.DataFrame) else np.asarray(y)[:, 0]
+    if isinstance(y, pd.Series):
+        y_series = y.copy()
+        y_series.index = y_series.index.astype(str)
+        if not y_series.index.equals(row_ids):
+            if not row_ids.isin(y_series.index).all():
+                raise PublishError("y does not have a value for every row id of X")
+            y_series = y_series.loc[row_ids]
+    else:
+        values = np.asarray(y)
+        if values.ndim != 1 or len(values) != len(X):
+            raise PublishError(f"y has {len(values)} values but X has {len(X)} rows")
+        y_series = pd.Series(values, index=row_ids)
+    if y_series.isna().any():
+        raise PublishError(
+            f"the target has {int(y_series.isna().sum())} missing values; drop those rows or omit y"
+        )
+    if y_series.nunique() < 2:
+        raise PublishError(
+            f"the target has a single value ({_plain_value(y_series.iloc[0])!r}); a demo set "
+            "needs more than one outcome to measure the model"
+        )
+    if task == REGRESSION:
+        try:
+            y_series = y_series.astype(float)
+        except (TypeError, ValueError):
+            raise PublishError("a regression target must be numeric") from None
+        if not np.isfinite(y_series.to_numpy()).all():
+            raise PublishError("the target has infinite values; replace them before publishing")
+    else:
+        y_series = pd.Series(label_strings(y_series.to_numpy()), index=row_ids, dtype=object)
+    return X, y_series
+
+
+def check_labels(y: pd.Series, classes: list[str]) -> None:
+    """Refuse a classifier's target with labels that are not the model's classes (``0``/``1``
+    given for a model of ``"ok"``/``"failure"``, ``"FAIL"`` for ``"fail"``): every such row
+    would count as an error, and the confusion matrix and SMEs' corrections have no place
+    for its label."""
+    unknown = y[~y.isin(classes)]
+    if unknown.empty:
+        return
+    counts = unknown.value_counts()
+    shown = ", ".join(
+        f"{label!r} ({n:,} row{'s' if n != 1 else ''})" for label, n in counts.iloc[:3].items()
+    )
+    more = f" and {len(counts) - 3} more" if len(counts) > 3 else ""
+    # A model that knows only codes (a LightGBM model file's 0 … K-1) given the labels' words:
+    # the words belong in the class names.
+    codes = len(unknown) == len(y) and all(c.lstrip("-").isdigit() for c in classes)
+    names = " (and their names as class_names, --class-name 0=…)" if codes else ""
+    raise PublishError(
+        f"the target has labels the model does not predict: {shown}{more}; its classes are "
+        f"{', '.join(map(repr, classes))}: give y in the labels the model was trained on{names}"
+    )
+
+
+def positive_class_label(task: str, classes: list[str], positive_class) -> str | None:
+    """The binary model's class that is counted and flagged: ``positive_class`` (as a label
+    string) if given, else ``classes[1]``; None for other tasks. Raises ``PublishError`` for
+    one that is not a class of a binary model."""
+    if positive_class is None:
+        return classes[1] if task == BINARY else None
+    if task != BINARY:
+        raise PublishError(
+            f"positive_class is for a model of two classes; this is a {task} model: leave it out"
+        )
+    label = str(label_strings(np.asarray([positive_class]))[0])
+    if label not in classes:
+        raise PublishError(
+            f"positive_class {positive_class!r} is not one of the model's classes "
+            f"({', '.join(map(repr, classes))}); give one of them"
+        )
+    return label
+
+
+def _plain_value(value):
+    """A NumPy scalar as the Python value users typed (``np.int64(0)`` is shown as ``0``)."""
+    return value.item() if isinstance(value, np.generic) else value
