@@ -21,6 +21,8 @@ from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 
 __all__ = [
+    "ACTUAL_PREFIX",
+    "PREDICTED_PREFIX",
     "BinaryOutcome",
     "ClassOutcome",
     "MulticlassOutcome",
@@ -387,6 +389,10 @@ def outcome_sentence(
     return " ".join(outcome_sentences(result, class_names, noun, unit))
 
 
+#: How ``confusion_table`` heads its rows and columns: "Actually Failure", "Predicted Failure".
+ACTUAL_PREFIX, PREDICTED_PREFIX = "Actually ", "Predicted "
+
+
 def confusion_table(
     actual, decided, classes: list[str], class_names: Mapping | None = None
 ) -> pd.DataFrame:
@@ -405,8 +411,8 @@ def confusion_table(
     counts = cells.reshape(k, k).astype(int)
     return pd.DataFrame(
         counts,
-        index=pd.Index([f"Actually {n}" for n in names], name="Actual"),
-        columns=pd.Index([f"Predicted {n}" for n in names], name="Predicted"),
+        index=pd.Index([ACTUAL_PREFIX + n for n in names], name="Actual"),
+        columns=pd.Index([PREDICTED_PREFIX + n for n in names], name="Predicted"),
     )
 
 

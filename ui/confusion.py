@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from model.outcomes import ACTUAL_PREFIX, PREDICTED_PREFIX
 from ui import vega
 from ui.charts import TEXT_COLOR, chart_config
 
@@ -18,8 +19,6 @@ __all__ = ["MAX_TABLE_CLASSES", "confusion_data", "confusion_spec", "shown_as_ta
 
 #: Most classes whose confusion matrix is shown as a table (6 columns of class names fit).
 MAX_TABLE_CLASSES = 5
-ACTUAL_PREFIX = "Actually "
-PREDICTED_PREFIX = "Predicted "
 #: Above this share of its row a cell is dark: its count is written in white.
 DARK_SHARE = 0.5
 #: Pixels per row of the grid.

@@ -132,6 +132,12 @@ def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str
     return label, label
 
 
+def _largest_first(words: list[Mapping]) -> pd.DataFrame:
+    """Word records as a frame, the largest contribution (either sign) first."""
+    frame = pd.DataFrame(list(words))
+    return frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+
+
 def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame | None:
     """A free-text reading's words and how much each moved the prediction ("+12.3%"),
     largest first: columns ``Reading``, ``Word`` and ``Moves it by``; a word's stated error
@@ -139,8 +145,7 @@ def words_table(words: list[Mapping] | None, unit: str | None) -> pd.DataFrame |
     ``"words"``; None when there are none (a model without free text)."""
     if not words:
         return None
-    frame = pd.DataFrame(list(words))
-    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+    frame = _largest_first(words)
 
     def moves(row) -> str:
         text = contribution_text(row["contribution"], unit)
@@ -166,8 +171,7 @@ def largest_words_text(words: list[Mapping] | None, unit: str | None, count: int
     "“tracking” +44.5%, “delivery” +34.8%, “quote” -33.1%"; None without words."""
     if not words:
         return None
-    frame = pd.DataFrame(list(words))
-    frame = frame.reindex(frame["contribution"].abs().sort_values(ascending=False).index)
+    frame = _largest_first(words)
     return ", ".join(
         f"“{row['word']}” {contribution_text(row['contribution'], unit)}"
         for _, row in frame.head(count).iterrows()

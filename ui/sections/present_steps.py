@@ -27,6 +27,7 @@ from ui import (
     sprint_summary,
 )
 from ui.formatting import escape_markdown as escape
+from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
 from ui.sections.sprint_demo import metric_row
 
@@ -250,11 +251,11 @@ def case(ctx: PresentContext) -> None:
     spec = projected(charts.with_arrow_datasets(spec))
     spec["height"] = BAR_HEIGHT * (WATERFALL_FEATURES + 3)
     st.vega_lite_chart(spec, width="stretch")
-    if meta.get("text_columns"):  # the text is one bar: the room hears its largest words
-        words = cached.row_words(*key, explanation.get("explained_class"))
-        largest = explanations.largest_words_text(words, explanation.get("unit"))
-        if largest:
-            st.markdown(escape(f"The words that moved it most: {largest}."))
+    # a free-text reading is one bar: the room hears its largest words
+    worded = review_explanation.with_words(key[:4], meta, row_id, explanation)
+    largest = explanations.largest_words_text(worded.get("words"), explanation.get("unit"))
+    if largest:
+        st.markdown(escape(f"The words that moved it most: {largest}."))
     # The room hears the scale of a score and the error of an estimate as the pages say them.
     for note in explanations.honesty_notes(meta, explanation):
         st.caption(escape(note))

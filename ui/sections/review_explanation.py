@@ -3,6 +3,8 @@ a feature's contribution ("right answer, wrong reason")."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import streamlit as st
 
 from feedback_store import DISPUTE_KINDS
@@ -41,13 +43,14 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         st.caption("No single reading moved this prediction much.")
 
 
-def with_words(ctx: ReviewContext, row_id: str, explanation: dict) -> dict:
-    """``explanation`` of a demo row with the words of its free-text readings (``"words"``,
-    as ``explain_own_case`` gives an own case's), which the reasons and the words table read;
-    unchanged for a model without free text."""
-    if not ctx.meta.get("text_columns"):
+def with_words(cache_key: tuple, meta: Mapping, row_id: str, explanation: dict) -> dict:
+    """``explanation`` of a demo row of the prototype ``cache_key`` names (path, sprint, name,
+    content id) with the words of its free-text readings (``"words"``, as
+    ``explain_own_case`` gives an own case's), which the reasons, the words table and
+    Present's line read; unchanged for a model without free text."""
+    if not meta.get("text_columns"):
         return explanation
-    words = cached.row_words(*ctx.cache_key, row_id, explanation.get("explained_class"))
+    words = cached.row_words(*cache_key, row_id, explanation.get("explained_class"))
     return {**explanation, "words": words}
 
 

@@ -209,7 +209,9 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         if unexplained:  # a hand-written model's row beyond those explained when publishing
             review_explanation.unexplained(ctx, unexplained)
         else:
-            explanation = review_explanation.with_words(ctx, row_id, explanation)
+            explanation = review_explanation.with_words(
+                ctx.cache_key, ctx.meta, row_id, explanation
+            )
             review_explanation.reasons(ctx, explanation, percentiles)
             spec = cached.waterfall_spec(*ctx.cache_key, row_id)
             review_explanation.waterfall(ctx, spec, explanation)

@@ -434,9 +434,8 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         session.chart(waterfall)
         st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, meta)))
         honesty(meta, explanation)
-        if meta.get("text_columns"):  # a free-text reading: the words that moved it
-            words = cached.row_words(*key, explanation.get("explained_class"))
-            review_explanation.words({**explanation, "words": words})
+        # a free-text reading: the words that moved it
+        review_explanation.words(review_explanation.with_words(key[:4], meta, row_id, explanation))
         values = explanation["feature_values"]
     with st.expander("Feature values"):
         st.dataframe(
