@@ -26,9 +26,11 @@ __all__ = [
     "LightGBMTextClassifier",
     "LightGBMTextRegressor",
     "MissingLibraryError",
+    "catboost_category_columns",
     "category_text",
     "load_native_model",
     "require",
+    "text_category_columns",
     "with_model_categories",
 ]
 
@@ -127,6 +129,29 @@ def with_model_categories(estimator, X: pd.DataFrame) -> pd.DataFrame:
                 values = values.astype(object).map(category_text, na_action="ignore")
             X[column] = pd.Categorical(values, categories=known or None)
     return X
+
+
+def text_category_columns(estimator) -> list[str]:
+    """The columns an XGBoost or LightGBM model splits on as categories of text, which a CSV
+    must give as written: ``007`` read as the number 7 is a category the model never saw."""
+    return [
+        column
+        for column, known in _native_categories(estimator).items()
+        if known and all(isinstance(value, str) for value in known)
+    ]
+
+
+def catboost_category_columns(estimator) -> list[str]:
+    """The columns a CatBoost model takes as categories. CatBoost reads them as text (an
+    integer ``7`` as ``"7"``) and has no missing category, so a CSV must give them exactly as
+    written: ``007`` as ``"007"``, an empty cell or ``NA`` as that text."""
+    if type(estimator).__module__.split(".")[0] != "catboost":
+        return []
+    try:
+        names = list(estimator.feature_names_ or [])
+        return [str(names[i]) for i in estimator.get_cat_feature_indices()]
+    except Exception:  # noqa: BLE001 - not fitted
+        return []
 
 
 def category_text(value) -> str:

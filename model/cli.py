@@ -174,14 +174,22 @@ def _export_verbs(verbs) -> None:
     training.add_argument("--lead", metavar="NAME", help="lead reviewer (with --rule lead)")
 
 
-def read_data_file(path: Path, target: str, id_column: str | None, text: Sequence[str] = ()):
+def read_data_file(
+    path: Path,
+    target: str,
+    id_column: str | None,
+    text: Sequence[str] = (),
+    verbatim: Sequence[str] = (),
+):
     """Read demo rows from CSV or Parquet; return ``(X, y)`` with the row ids as index.
 
     Ids are text exactly as written: a CSV's ``00001``, ``NA`` or ``null`` stay themselves,
     and a Parquet file's integer ids become their decimal text. An empty, missing, duplicate
     or over-long id is refused. The CSV's columns named in ``text`` are read as text as
     written (``007`` stays ``"007"``; missing values stay missing): the model encoded them
-    as text (``model.model_columns.text_columns``).
+    as text (``model.model_columns.text_columns``, ``model.boosting.text_category_columns``).
+    Those in ``verbatim`` are read exactly as written, an empty cell or ``NA`` as that text
+    (a CatBoost model's categories: ``model.boosting.catboost_category_columns``).
     """
     if not path.is_file():
         raise ValueError(f"data file {path} does not exist")
@@ -189,7 +197,10 @@ def read_data_file(path: Path, target: str, id_column: str | None, text: Sequenc
     if suffix not in {".csv", ".parquet", ".pq"}:
         raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
     try:
-        frame = _read_csv(path, id_column, text) if suffix == ".csv" else pd.read_parquet(path)
+        if suffix == ".csv":
+            frame = _read_csv(path, id_column, text, verbatim)
+        else:
+            frame = pd.read_parquet(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
         raise ValueError(f"data file {path.name} cannot be read: {error}") from None
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types for damaged files
@@ -209,18 +220,19 @@ def read_data_file(path: Path, target: str, id_column: str | None, text: Sequenc
     return frame, y
 
 
-def _read_csv(path: Path, id_column: str | None, text: Sequence[str] = ()) -> pd.DataFrame:
+def _read_csv(
+    path: Path, id_column: str | None, text: Sequence[str] = (), verbatim: Sequence[str] = ()
+) -> pd.DataFrame:
     columns = pd.read_csv(path, nrows=0).columns
-    as_text = {column: str for column in text if column in columns and column != id_column}
-    if id_column is None:
+    exact = {column for column in [*verbatim, id_column] if column in columns}
+    as_text = {column: str for column in [*text, *exact] if column in columns}
+    if not exact:
         return pd.read_csv(path, dtype=as_text)
     from pandas._libs.parsers import STR_NA_VALUES  # what read_csv reads as missing
 
-    # Every column but the id keeps read_csv's missing values; the id is text as written.
-    missing = {column: sorted(STR_NA_VALUES) for column in columns if column != id_column}
-    return pd.read_csv(
-        path, dtype={**as_text, id_column: str}, keep_default_na=False, na_values=missing
-    )
+    # Every other column keeps read_csv's missing values; these are text as written.
+    missing = {column: sorted(STR_NA_VALUES) for column in columns if column not in exact}
+    return pd.read_csv(path, dtype=as_text, keep_default_na=False, na_values=missing)
 
 
 def _id_text(ids: pd.Series, where: str) -> list[str]:
@@ -252,7 +264,11 @@ def _id_text(ids: pd.Series, where: str) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     import model
     from model import persistence
-    from model.boosting import with_model_categories
+    from model.boosting import (
+        catboost_category_columns,
+        text_category_columns,
+        with_model_categories,
+    )
     from model.model_columns import as_model_saw, text_columns
     from model.progress import late_printer
 
@@ -296,7 +312,13 @@ def _run(args: argparse.Namespace) -> int:
     words = publish_words(args.words, args.class_name)  # a bad words file: before any work
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     texts = text_columns(estimator)  # what its encoders learnt: text, and missing markers
-    X, y = read_data_file(args.data, args.target, args.id_column, text=list(texts))
+    X, y = read_data_file(
+        args.data,
+        args.target,
+        args.id_column,
+        text=[*texts, *text_category_columns(estimator)],
+        verbatim=catboost_category_columns(estimator),
+    )
     X = with_model_categories(estimator, X)  # a CSV's text, as the model's native categories
     X = as_model_saw(X, texts)
     ws = model.open_workspace(args.workspace)

@@ -45,7 +45,7 @@ def checked_inputs(estimator, X, y, task: str):
         raise PublishError(
             f"the data has columns of the same name ({shown}); give every column its own name"
         )
-    row_ids = pd.Index(X.index.astype(str))
+    row_ids = _row_ids(X.index)
     too_long = row_ids[row_ids.str.len() > MAX_ROW_ID_LENGTH]
     if len(too_long):
         more = f" (and {len(too_long) - 1} more)" if len(too_long) > 1 else ""
@@ -72,6 +72,7 @@ def checked_inputs(estimator, X, y, task: str):
                 "publish the data the model was trained on"
             )
         X = X[expected]
+    _check_catboost_categories(estimator, X)
     numeric = X.select_dtypes(include="number")
     infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
     if infinite:
@@ -124,6 +125,41 @@ def checked_inputs(estimator, X, y, task: str):
     else:
         y_series = pd.Series(label_strings(y_series.to_numpy()), index=row_ids, dtype=object)
     return X, y_series
+
+
+def _row_ids(index: pd.Index) -> pd.Index:
+    """The rows' ids as text; one line for an index of several levels or a row without id."""
+    if isinstance(index, pd.MultiIndex):
+        levels = ", ".join(str(name) for name in index.names if name is not None)
+        raise PublishError(
+            f"the rows are indexed by {index.nlevels} levels{f' ({levels})' if levels else ''}; "
+            "a prototype needs one id per row: join them into one, e.g. X.index = "
+            "['/'.join(map(str, key)) for key in X.index]"
+        )
+    texts = pd.Index(index.astype(str))
+    blank = np.flatnonzero(pd.isna(index) | (texts.str.strip() == ""))
+    if len(blank):
+        more = f" (and {len(blank) - 1} more)" if len(blank) > 1 else ""
+        raise PublishError(
+            f"row {blank[0] + 1:,} of the data has no id in X's index{more}; verdicts are "
+            "stored by row id: give every row its own id"
+        )
+    return texts
+
+
+def _check_catboost_categories(estimator, X: pd.DataFrame) -> None:
+    """CatBoost takes its categories as text and has no missing category: refuse a gap in one
+    before CatBoost does, in one line naming the column, not its position."""
+    from model.boosting import catboost_category_columns
+
+    for column in catboost_category_columns(estimator):
+        if column in X.columns and X[column].isna().any():
+            count = int(X[column].isna().sum())
+            raise PublishError(
+                f"column {column!r} has {count:,} missing value{'s' if count != 1 else ''}, "
+                "which CatBoost's categories cannot take: fill them with a text of their own "
+                '(e.g. "missing"), as in training'
+            )
 
 
 def check_labels(y: pd.Series, classes: list[str]) -> None:

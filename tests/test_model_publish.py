@@ -230,6 +230,13 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
     assert ws.prototype("S1", "rule").version == 1
 
 
+def _ids(data, position: int, replacement):
+    """``data`` with the row id at ``position`` replaced (a missing or blank id)."""
+    ids = data.index.astype(object).tolist()
+    ids[position] = replacement
+    return data.set_axis(ids)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -239,6 +246,18 @@ def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
             "duplicate row ids",
         ),
         (lambda X, y: (X, y.where(y.index != y.index[0])), "missing values"),
+        (
+            lambda X, y: (_ids(X, 3, np.nan), _ids(y, 3, np.nan)),
+            r"^row 4 of the data has no id in X's index; verdicts are stored by row id",
+        ),
+        (lambda X, y: (_ids(X, 0, " "), _ids(y, 0, " ")), r"^row 1 of the data has no id"),
+        (
+            lambda X, y: (
+                X.set_axis(pd.MultiIndex.from_arrays([X["Type"], X.index], names=["type", None])),
+                y,
+            ),
+            r"^the rows are indexed by 2 levels \(type\); a prototype needs one id per row",
+        ),
         (lambda X, y: (X, y * 0), r"single value \(0\)"),
         (lambda X, y: (X.assign(**{"Torque [Nm]": np.inf}), y), "infinite"),
         (
