@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 VERDICTS = ("correct", "wrong", "unsure")
@@ -308,6 +309,11 @@ def _scalar(value: Any, where: str) -> Any:
         return value
     if value is pd.NaT or value is pd.NA:
         return None
+    # NumPy counts a timedelta64 as an integer, and a datetime64's .item() is nanoseconds.
+    if isinstance(value, dt.timedelta | np.timedelta64):  # a duration: "0 days 01:30:00"
+        return str(pd.Timedelta(value))
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).isoformat()
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):

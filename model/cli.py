@@ -7,12 +7,14 @@ input into one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from model.cli_words import class_name_argument, publish_words
@@ -261,6 +263,22 @@ def _id_text(ids: pd.Series, where: str) -> list[str]:
     return texts
 
 
+def _json_value(value):
+    """A reading JSON cannot write as it is: a date or time as ISO text, a duration as text
+    ("0 days 01:30:00"), a NumPy scalar as its number, a missing time as null."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta | np.timedelta64):
+        return str(pd.Timedelta(value))
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _run(args: argparse.Namespace) -> int:
     import model
     from model import persistence
@@ -304,7 +322,7 @@ def _run(args: argparse.Namespace) -> int:
 
             words = word_contributions(proto, args.row, result.get("explained_class"))
             result["words"] = words.to_dict("records")
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=_json_value))
         return 0
     if args.verb in ("export", "export-training"):
         return _export(args)

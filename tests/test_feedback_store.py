@@ -65,6 +65,30 @@ def test_numpy_values_in_snapshots_are_stored_as_plain_numbers(store):
     assert store.verdicts().iloc[0]["features"] == {"a": 3, "b": None, "c": True}
 
 
+def test_dates_and_durations_in_snapshots_are_stored_as_text(store):
+    """A frame's datetime and timedelta columns, which a pipeline may drop: a Timedelta was
+    refused ("snapshots hold numbers, …"), so no verdict could be recorded on such a model,
+    and a NumPy datetime64's .item() is nanoseconds since 1970, not a date."""
+    np = pytest.importorskip("numpy")
+    import pandas as pd
+
+    features = {
+        "recorded": pd.Timestamp("2026-01-01 01:00"),
+        "runtime": pd.Timedelta(minutes=90),
+        "raw runtime": np.timedelta64(90, "m"),
+        "raw time": np.datetime64("2026-01-01T01:00:00.000000000"),
+        "missing time": pd.NaT,
+    }
+    record(store, features=features)
+    assert store.verdicts().iloc[0]["features"] == {
+        "recorded": "2026-01-01T01:00:00",
+        "runtime": "0 days 01:30:00",
+        "raw runtime": "0 days 01:30:00",
+        "raw time": "2026-01-01T01:00:00",
+        "missing time": None,
+    }
+
+
 def test_wrong_without_corrected_label_is_rejected(store):
     with pytest.raises(InvalidVerdict, match="needs corrected_label"):
         record(store, corrected_label=None)

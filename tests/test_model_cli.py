@@ -108,6 +108,33 @@ def test_publish_list_and_explain(tmp_path, files):
     )
 
 
+def test_explain_writes_dates_and_durations_as_text(tmp_path):
+    """A pipeline that drops a frame's timestamp and duration columns published, then
+    ``explain`` ended in "Object of type Timestamp is not JSON serializable", exit 1."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_demo_data().head(300)
+    X = data[["Torque [Nm]", "Tool wear [min]"]].copy()
+    X["recorded"] = pd.date_range("2026-01-01", periods=len(X), freq="h")
+    X["runtime"] = pd.to_timedelta(range(len(X)), unit="m")
+    X.loc[X.index[1], "recorded"] = pd.NaT
+    y = data[TARGET]
+    readings = ColumnTransformer([("scaled", StandardScaler(), ["Torque [Nm]", "Tool wear [min]"])])
+    fitted = make_pipeline(readings, LogisticRegression()).fit(X, y)
+    model.open_workspace(tmp_path / "ws").publish("S1", "lr", fitted, X, y)
+    explained = [
+        run("explain", "--workspace", str(tmp_path / "ws"), "--sprint", "S1",
+            "--prototype", "lr", "--row", str(row))
+        for row in X.index[:2]
+    ]  # fmt: skip
+    assert [result.returncode for result in explained] == [0, 0], explained[0].stderr
+    first, second = (json.loads(result.stdout)["feature_values"] for result in explained)
+    assert first["recorded"] == "2026-01-01T00:00:00" and first["runtime"] == "0 days 00:00:00"
+    assert second["recorded"] is None and second["runtime"] == "0 days 00:01:00"
+
+
 def test_list_shows_a_dash_for_a_target_published_without_a_name(tmp_path):
     data = load_demo_data().head(300)
     X, y = data[FEATURES], data[TARGET].to_numpy()  # an array: the target has no name
