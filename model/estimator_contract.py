@@ -28,8 +28,19 @@ def detect_task(estimator, task: str | None = None) -> str:
     """
     name = type(estimator).__name__
     _check_pipeline_steps(estimator)
+    if getattr(estimator, "refit", None) is False and hasattr(estimator, "cv_results_"):
+        raise PublishError(
+            f"{name} was fitted with refit=False, so it holds no model: fit it with "
+            "refit=True, or fit a model with its best_params_ and publish that"
+        )
     if not callable(getattr(estimator, "predict", None)):
         raise PublishError(f"{name} has no predict method: publish a fitted model")
+    kind = _unsupervised_kind(estimator)
+    if kind:
+        raise PublishError(
+            f"{name} is {kind}, not an outcome to check against y; publish a classifier or "
+            "regressor trained on the target"
+        )
     if not callable(getattr(estimator, "fit", None)):
         raise PublishError(
             f"{name} has no fit method: a published model follows the estimator contract "
@@ -48,6 +59,11 @@ def detect_task(estimator, task: str | None = None) -> str:
     why = f"task {task!r} needs a classifier" if task else "a classifier needs"
     why += " with predict_proba and classes_" if task else " predict_proba and classes_"
     if not has_proba:
+        if _declares_classifier(estimator):  # SVC, LinearSVC, RidgeClassifier, a hard vote
+            raise PublishError(
+                f"{why}; {name} predicts classes without their chances (no predict_proba): "
+                f"{_how_to_get_chances(estimator)}"
+            )
         raise PublishError(
             f"{why}; {name} has no predict_proba method"
             + ("" if task else " (publish with task='regression' if it predicts numbers)")
@@ -113,6 +129,38 @@ def _not_fitted(estimator) -> bool:
     except Exception:  # noqa: BLE001 - a third-party estimator's checks say nothing
         return False
     return False
+
+
+def _how_to_get_chances(estimator) -> str:
+    """How a scikit-learn classifier without ``predict_proba`` gets one: its own parameter
+    where it has one (SVC's ``probability``, a vote's ``voting``), else calibration."""
+    try:
+        params = estimator.get_params()
+    except Exception:  # noqa: BLE001 - a third-party estimator's broken params say nothing
+        params = {}
+    for key in params:
+        if key == "probability" or key.endswith("__probability"):
+            return f"fit it with {key}=True"
+        if (key == "voting" or key.endswith("__voting")) and params[key] == "hard":
+            return f"fit it with {key}='soft'"
+    return "wrap it in sklearn.calibration.CalibratedClassifierCV and fit that"
+
+
+def _unsupervised_kind(estimator) -> str | None:
+    """ "an outlier detector" or "a clustering model" where scikit-learn's tags say so: their
+    ``predict`` gives labels of their own, which publishing would score as a regression."""
+    if not callable(getattr(estimator, "__sklearn_tags__", None)):
+        return None
+    from sklearn.base import is_clusterer, is_outlier_detector
+
+    try:
+        if is_outlier_detector(estimator):
+            return "an outlier detector: its predict gives 1 for inliers and -1 for outliers"
+        if is_clusterer(estimator):
+            return "a clustering model: its predict gives cluster numbers"
+    except Exception:  # noqa: BLE001 - a third-party estimator's broken tags say nothing
+        return None
+    return None
 
 
 def _declares_classifier(estimator) -> bool:

@@ -6,12 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.linear_model import LinearRegression
+from sklearn.cluster import KMeans
+from sklearn.ensemble import (
+    IsolationForest,
+    RandomForestClassifier,
+    RandomForestRegressor,
+    VotingClassifier,
+)
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.multioutput import MultiOutputClassifier
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import SVC, LinearSVC
 
 import model
 from model.demo import FEATURES, TARGET, load_demo_data
@@ -133,8 +141,46 @@ def test_task_given_wins_over_what_the_methods_suggest(tmp_path, machines):
         (
             SVC(),  # a scikit-learn classifier without probability=True
             None,
-            "a classifier needs predict_proba and classes_; SVC has no predict_proba method "
-            "(publish with task='regression' if it predicts numbers)",
+            "a classifier needs predict_proba and classes_; SVC predicts classes without their "
+            "chances (no predict_proba): fit it with probability=True",
+        ),
+        (
+            Pipeline([("scale", StandardScaler()), ("svm", SVC())]),
+            None,
+            "a classifier needs predict_proba and classes_; Pipeline predicts classes without "
+            "their chances (no predict_proba): fit it with svm__probability=True",
+        ),
+        (
+            LinearSVC(),
+            None,
+            "a classifier needs predict_proba and classes_; LinearSVC predicts classes without "
+            "their chances (no predict_proba): wrap it in "
+            "sklearn.calibration.CalibratedClassifierCV and fit that",
+        ),
+        (
+            VotingClassifier([("a", LogisticRegression()), ("b", GaussianNB())]),
+            None,
+            "a classifier needs predict_proba and classes_; VotingClassifier predicts classes "
+            "without their chances (no predict_proba): fit it with voting='soft'",
+        ),
+        (
+            IsolationForest(random_state=0),
+            None,
+            "IsolationForest is an outlier detector: its predict gives 1 for inliers and -1 for "
+            "outliers, not an outcome to check against y; publish a classifier or regressor "
+            "trained on the target",
+        ),
+        (
+            Pipeline([("scale", StandardScaler()), ("groups", KMeans(3, n_init=2))]),
+            None,
+            "Pipeline is a clustering model: its predict gives cluster numbers, not an outcome "
+            "to check against y; publish a classifier or regressor trained on the target",
+        ),
+        (
+            GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, refit=False, cv=2),
+            None,
+            "GridSearchCV was fitted with refit=False, so it holds no model: fit it with "
+            "refit=True, or fit a model with its best_params_ and publish that",
         ),
     ],
 )
