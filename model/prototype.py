@@ -354,11 +354,18 @@ def _same_labels(
         second = read_parquet(other_path / "predictions.parquet", columns=["actual"])
     except (OSError, KeyError, ValueError, pa.ArrowException):  # unlabelled or unreadable
         return False
-    first.index, second.index = first.index.astype(str), second.index.astype(str)
+    return labels_agree(first["actual"], second["actual"], values)
+
+
+def labels_agree(first: pd.Series, second: pd.Series, values: bool) -> bool:
+    """Whether two publishes' labels (indexed by row id) agree on at least
+    :data:`SAME_LABELS_SHARE` of the rows both hold; ``values``: a regression's numbers."""
+    first = first.set_axis(first.index.astype(str))
+    second = second.set_axis(second.index.astype(str))
     shared = first.index.intersection(second.index)
     if not len(shared):
         return False
-    a, b = first.loc[shared, "actual"], second.loc[shared, "actual"]
+    a, b = first.loc[shared], second.loc[shared]
     if values:
         agree = np.isclose(a.to_numpy(dtype=float), b.to_numpy(dtype=float), rtol=1e-9)
     else:

@@ -80,6 +80,7 @@ from model.prototype import (
     shap_file_name,
 )
 from model.publishing import PublishError, compute_artifacts
+from model.sprint_fit import check_fits_sprint
 from model.stored_features import MISSING_KINDS_FILE
 
 __all__ = [
@@ -188,22 +189,6 @@ class Workspace:
                 meta = read_json(meta_file)
                 found.append((meta.get("first_published_at", ""), meta["name"]))
         return [name for _, name in sorted(found)]
-
-    def _check_positive_class(self, sprint: str, name: str, meta: dict) -> None:
-        """Refuse a binary prototype whose positive class differs from the sprint's others'."""
-        positive = meta.get("positive_class")
-        if positive is None:
-            return
-        for other in self.prototypes(sprint):
-            if other == name:
-                continue
-            theirs = self.prototype(sprint, other).meta.get("positive_class")
-            if theirs is not None and theirs != positive:
-                raise PublishError(
-                    f"{other!r} in {sprint!r} counts {theirs!r} as the positive class and this "
-                    f"model {positive!r}: the Bake-off compares them on one; publish with "
-                    f"positive_class={theirs!r} (--positive-class), or in another sprint"
-                )
 
     def prototype(self, sprint: str, name: str) -> Prototype:
         """A published prototype; ``WorkspaceError`` if there is none of that name."""
@@ -319,6 +304,10 @@ class Workspace:
             raise PublishError(str(error)) from None
         if train_seconds is not None and not (np.isfinite(train_seconds) and train_seconds >= 0):
             raise PublishError("train_seconds must be a non-negative number of seconds")
+        if effort_days is not None and not (np.isfinite(effort_days) and effort_days >= 0):
+            raise PublishError(
+                "effort_days must be a non-negative number of person-days (--effort-days)"
+            )
         if len(notes) > 10_000:
             raise PublishError("notes are longer than 10,000 characters; shorten them")
         artifacts = compute_artifacts(
@@ -333,7 +322,7 @@ class Workspace:
             display_units=display_units,
             positive_class=positive_class,
         )
-        self._check_positive_class(sprint, name, artifacts.meta)
+        check_fits_sprint(self, sprint, name, artifacts.meta, artifacts.predictions)
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)

@@ -640,7 +640,7 @@ def test_unlabeled_publish_stores_no_replicates(tmp_path):
     assert proto.bootstrap_replicates("pr_auc", "1", 1000, 0) is None
 
 
-def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_path):
+def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_path, monkeypatch):
     # a model of overheating was scored against the failure labels of the MVP, with a note
     from sklearn.linear_model import LinearRegression
 
@@ -664,6 +664,15 @@ def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_pa
     numbers = [c for c in FEATURES if c not in ("Type", TOOL_WEAR)]
     wear = LinearRegression().fit(X[numbers], X[TOOL_WEAR])
     workspace.publish("S2", "failure rule", model.ToolWearRule().fit(X, y), X, y)
+    with pytest.raises(
+        model.PublishError,
+        match=r"^'failure rule' in 'S2' predicts two classes and this model numbers: the "
+        r"Bake-off compares prototypes that predict the same thing; publish it in a sprint",
+    ):
+        workspace.publish("S2", "wear", wear, X[numbers], X[TOOL_WEAR])
+    assert workspace.prototypes("S2") == ["failure rule"]
+    # a workspace published before publishing refused it
+    monkeypatch.setattr("model.workspace.check_fits_sprint", lambda *args: None)
     workspace.publish("S2", "wear", wear, X[numbers], X[TOOL_WEAR])
     with pytest.raises(WorkspaceError, match=r"mixes kinds of prediction \(two classes, values\)"):
         SprintData(workspace, "S2")

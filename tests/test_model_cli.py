@@ -135,6 +135,17 @@ def test_explain_writes_dates_and_durations_as_text(tmp_path):
     assert second["recorded"] is None and second["runtime"] == "0 days 00:01:00"
 
 
+@pytest.mark.parametrize("days", ["nan", "-5", "inf"])
+def test_an_effort_that_is_not_a_number_of_days_is_one_line(tmp_path, files, days):
+    """NaN was written into prototype.json and the Bake-off showed "Effort -5.0" or "inf"."""
+    result = run(*publish_args(tmp_path / "ws", files, "--effort-days", days))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: effort_days must be a non-negative number of person-days (--effort-days)\n"
+    )
+    assert not (tmp_path / "ws" / "sprints").exists()
+
+
 def test_list_shows_a_dash_for_a_target_published_without_a_name(tmp_path):
     data = load_demo_data().head(300)
     X, y = data[FEATURES], data[TARGET].to_numpy()  # an array: the target has no name

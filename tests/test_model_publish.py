@@ -216,6 +216,29 @@ def test_republishing_replaces_the_prototype_as_a_new_version(tmp_path, machines
     assert second.estimator().threshold == 150
 
 
+def test_a_name_republished_for_another_question_is_refused(tmp_path, machines):
+    """Its verdicts were given on what it predicted before: export-training credited a failure
+    model's verdicts to the tool-wear regression re-published under its name."""
+    X, y, X_demo, y_demo = machines
+    ws = model.open_workspace(tmp_path)
+    rule = model.ToolWearRule().fit(X, y)
+    ws.publish("S1", "m", rule, X_demo, y_demo)
+    wear = LinearRegression().fit(X[NUMERIC[:-1]], X["Tool wear [min]"])
+    with pytest.raises(
+        model.PublishError,
+        match=r"^'m' in 'S1' predicts Machine failure \(two classes\) and this model Tool wear "
+        r"\[min\] \(numbers\); its verdicts were given on the first: publish this model under "
+        r"another name$",
+    ):
+        ws.publish("S1", "m", wear, X_demo[NUMERIC[:-1]], X_demo["Tool wear [min]"])
+    hot = X_demo["Process temperature [K]"] > X_demo["Process temperature [K]"].median()
+    with pytest.raises(model.PublishError, match=r"predicts Machine failure \(two classes\) "):
+        ws.publish("S1", "m", rule, X_demo, hot.astype(int).rename("Overheating"))
+    assert ws.prototype("S1", "m").version == 1
+    # the same labels under another name are the same question
+    assert ws.publish("S1", "m", rule, X_demo, y_demo.rename("failure")).version == 2
+
+
 def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
     X, y, X_demo, y_demo = machines
     ws = model.open_workspace(tmp_path)
