@@ -6,6 +6,7 @@ explainers (:mod:`model.explain` chooses and runs them).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +21,10 @@ __all__ = [
     "PERMUTATION",
     "Explanation",
     "ExplanationError",
+    "estimate_error",
+    "is_estimated",
     "of_positive_class",
+    "stated_error",
 ]
 
 #: The explainer of rows the fast explainer gets wrong, and of every row without one.
@@ -145,3 +149,29 @@ def of_positive_class(
     if task != "binary" or positive is None or len(classes) != 2 or positive == classes[1]:
         return explanation
     return explanation.of_the_other_class(positive)
+
+
+def stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:
+    """The stated error (95% half-width of each value) of ``explanation``'s estimate, or of
+    the prototype's (``meta``: the largest over its estimated rows); None where none was
+    measured."""
+    for source in (explanation or {}, meta):
+        for key in ("estimate_error", "stated_error"):
+            value = source.get(key)
+            if isinstance(value, int | float) and value == value:
+                return float(value)
+    return None
+
+
+def is_estimated(explainer: object) -> bool:
+    """Whether an explainer's name (as stored with a row) is an estimate's, not exact."""
+    text = str(explainer or "").lower()
+    return any(word in text for word in ("permutation", "estimate", "sampl", "approximate"))
+
+
+def estimate_error(meta: Mapping, explanation: Mapping) -> float | None:
+    """The stated half-width of each of ``explanation``'s values where they were estimated;
+    None for exact values or an error not measured."""
+    if not is_estimated(explanation.get("explainer")):
+        return None
+    return stated_error(meta, explanation)

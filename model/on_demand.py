@@ -23,6 +23,7 @@ import pandas as pd
 from model import persistence
 from model.atomic_files import WorkspaceError, read_json
 from model.config import ADDITIVITY_TOLERANCE
+from model.explanation import estimate_error
 from model.labels import PROBABILITY_PREFIX
 from model.metrics import REGRESSION
 from model.prototype import (
@@ -78,7 +79,7 @@ def explain_row(
     contributions, explainer = stored
     contributions = contributions.astype(float)
     base = proto.base_value(label)
-    return {
+    result = {
         "output": float(base + contributions.sum()),
         "base_value": base,
         "contributions": {k: float(v) for k, v in contributions.items()},
@@ -89,6 +90,9 @@ def explain_row(
         "explainer": explainer,
         "precomputed": bool(row["precomputed"]),
     }
+    # An estimate's values carry their stated error (95%, each value); exact ones None.
+    result["estimate_error"] = estimate_error(proto.meta, result)
+    return result
 
 
 def unexplained_reason(

@@ -550,9 +550,10 @@ class Workspace:
         """The explanation of one row: stored, or computed now and stored.
 
         Returns ``{"output", "base_value", "contributions", "explained_class", "unit"}`` plus
-        ``feature_values``, ``predicted``, ``explainer`` and ``precomputed`` (whether the row is
-        in the demo deck). For a multiclass model the predicted class is explained unless
-        ``explained_class`` names another.
+        ``feature_values``, ``predicted``, ``explainer``, ``precomputed`` (whether the row is
+        in the demo deck) and ``estimate_error`` (the stated 95% error of each value where they
+        were estimated, None where exact). For a multiclass model the predicted class is
+        explained unless ``explained_class`` names another.
 
         A row outside the demo deck is explained the first time it is asked for, with the
         explainer and background rows publishing used (so it gets the values a publish of every

@@ -101,6 +101,8 @@ def test_a_row_explained_on_demand_gets_the_values_publishing_gives_it(published
     off, on = precomputed.index[~precomputed][0], precomputed.index[precomputed][:2]
     explained = ws.explain("S", "first", off)
     assert explained["explainer"] == explain.ESTIMATE and not explained["precomputed"]
+    # its values leave the tool with their stated error (the CLI's JSON is this dict)
+    assert explained["estimate_error"] == proto.meta["estimate_error"] > 0
     # A publish of these rows: the deck rows get their stored values, the other row its own.
     background = X_demo.loc[proto.meta["background_rows"]]
     rows = X_demo.loc[[on[0], off, on[1]]]
@@ -205,8 +207,10 @@ def test_a_deck_row_that_was_estimated_says_so_when_shown(tmp_path):
     assert proto.meta["explainer"] == INTERVENTIONAL_TREE
     estimated = ws.explain("S", "nudged", moved[0])
     assert estimated["precomputed"] and estimated["explainer"] == explain.ESTIMATE
+    assert estimated["estimate_error"] == proto.meta["estimate_error"] > 0
     other = rows.index[~rows.index.isin(moved)][0]
-    assert ws.explain("S", "nudged", other)["explainer"] == INTERVENTIONAL_TREE
+    exact = ws.explain("S", "nudged", other)
+    assert exact["explainer"] == INTERVENTIONAL_TREE and exact["estimate_error"] is None
 
 
 def test_a_wide_regression_is_estimated_to_a_hundredth_of_its_backgrounds_range():

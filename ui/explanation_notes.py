@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from model.config import INTERVENTIONAL_PROBABILITY_TREE
+from model.explanation import estimate_error, is_estimated, stated_error
 from ui.formatting import format_number
 
 __all__ = [
@@ -63,39 +64,17 @@ def unit_change_note(unit: str | None, previous_unit: str | None, previous: str)
     return f"{previous} was explained on its own score scale; this model in percent of chance."
 
 
-def _stated_error(meta: Mapping, explanation: Mapping | None = None) -> float | None:
-    for source in (explanation or {}, meta):
-        for key in ("estimate_error", "stated_error"):
-            value = source.get(key)
-            if isinstance(value, int | float) and value == value:
-                return float(value)
-    return None
-
-
-def _estimated(name: object) -> bool:
-    text = str(name or "").lower()
-    return any(word in text for word in ("permutation", "estimate", "sampl", "approximate"))
-
-
-def estimate_error(meta: Mapping, explanation: Mapping) -> float | None:
-    """The stated half-width of each of ``explanation``'s values where they were estimated
-    (``estimate_note``'s "± …"); None for exact values or an error not measured."""
-    if not _estimated(explanation.get("explainer")):
-        return None
-    return _stated_error(meta, explanation)
-
-
 def estimate_note(meta: Mapping, explanation: Mapping | None = None) -> str | None:
     """ "These values are approximate (± 0.4% each)…" where the values shown were estimated,
     not computed exactly, with the error publishing measured; None for exact values."""
     methods = meta.get("explainer_methods") or {}
     shown = (explanation or {}).get("explainer")
-    estimated = _estimated(shown) if explanation is not None else (
-        _estimated(meta.get("explainer")) or any(_estimated(m) for m in methods)
+    estimated = is_estimated(shown) if explanation is not None else (
+        is_estimated(meta.get("explainer")) or any(is_estimated(m) for m in methods)
     )  # fmt: skip
     if not estimated:
         return None
-    error = _stated_error(meta, explanation)
+    error = stated_error(meta, explanation)
     unit = (explanation or {}).get("unit") or meta.get("unit")
     if error is None:
         return (
@@ -165,7 +144,7 @@ def technical_details(meta: Mapping, explanation: Mapping | None = None) -> list
             f"Base value (the average output over the background rows): "
             f"{float(explanation['base_value']):.6g}; output {float(explanation['output']):.6g}."
         )
-    error = _stated_error(meta, explanation)
+    error = stated_error(meta, explanation)
     if error is not None:
         lines.append(f"Stated error of estimated values (95%, per contribution): {error:.3g}.")
     if meta.get("max_additivity_error") is not None:
