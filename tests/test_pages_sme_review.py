@@ -120,7 +120,8 @@ def test_progress_says_which_card_and_how_many_are_reviewed(small_workspace, ope
     # ana judged the two least confident rows of the forest when the workspace was built.
     assert at.get("progress")[0].proto.text == "Card 1 of 40 · 2 reviewed"
     summary = plain(at.main.info[0].value)
-    assert summary.startswith("Your verdict: wrong, right label 1 (version 1, ")
+    # the label named as the card names the prediction ("Machine failure predicted")
+    assert summary.startswith("Your verdict: wrong, right label Machine failure (version 1, ")
 
 
 def test_the_not_yet_reviewed_queue_leaves_out_my_verdicts(small_workspace, open_app):
@@ -263,7 +264,8 @@ def test_going_back_shows_my_verdict_and_saving_changes_adds_a_version(zoe, work
     click(at, "review_previous")
     assert card(at)["row_id"] == first["row_id"]
     summary = plain(at.main.info[0].value)
-    assert summary.startswith("Your verdict: wrong, right label 1 (version 1, ")
+    # the label named as the card names the prediction ("Machine failure predicted")
+    assert summary.startswith("Your verdict: wrong, right label Machine failure (version 1, ")
     key = card(at)["key"]
     assert at.text_area(key=f"review_comment_{key}").value == "looks worn"
     at.segmented_control(key=f"review_verdict_{key}").set_value("unsure")
@@ -592,8 +594,12 @@ def test_an_earlier_version_s_verdict_is_shown_as_such_and_the_row_is_to_review_
     assert at.get("progress")[0].proto.text.endswith("· 0 reviewed")
     # The earlier verdict is told as such, never as this card's: no summary, an empty form.
     assert not [i for i in at.main.info if "Your verdict:" in plain(i.value)]
+    # named as the card names the prediction (the re-published target is called "actual")
+    named = formatting.class_in_words(
+        "1", model.open_workspace(workspace_copy).prototype(SPRINT, MVP).meta
+    )
     assert any(
-        f"on version {before}: wrong (should be 1)" in plain(c.value) for c in at.main.caption
+        f"on version {before}: wrong (should be {named})" in plain(c.value) for c in at.main.caption
     )
     key = card(at)["key"]
     assert at.segmented_control(key=f"review_verdict_{key}").value is None
@@ -610,6 +616,42 @@ def test_the_right_label_offers_class_names_and_stores_the_code(workspace_copy, 
     submit(fill(at, "wrong", label="1"))
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
     assert verdict["corrected_label"] == "1"
+
+
+NAMES = {"0": "No failure", "1": "Failure"}
+
+
+def judge_named_card_wrong(workspace, open_app):
+    """zoe calls the first card of the MVP, published with class names, wrong: the app, the
+    card and the label she gave."""
+    republish_mvp(workspace, class_names=NAMES)
+    at = open_app(workspace, page="sme_review", reviewer="zoe")
+    first = card(at)
+    predicted = str(mvp_predictions(workspace).loc[first["row_id"], "predicted"])
+    other = "0" if predicted == "1" else "1"
+    submit(fill(at, "wrong", label=other))
+    return at, first, other
+
+
+def test_my_verdict_names_the_right_label_as_the_card_names_classes(workspace_copy, open_app):
+    at, _, other = judge_named_card_wrong(workspace_copy, open_app)
+    name = NAMES[other]
+    click(at, "review_previous")
+    assert not at.exception
+    summary = plain(at.main.info[0].value)
+    assert summary.startswith(f"Your verdict: wrong, right label {name} (version 1, ")
+    assert f"right label {other}" not in summary
+
+
+def test_an_earlier_version_s_verdict_names_the_right_label_too(workspace_copy, open_app):
+    at, first, other = judge_named_card_wrong(workspace_copy, open_app)
+    republish_mvp(workspace_copy, class_names=NAMES)
+    at.selectbox(key="review_queue").set_value("by id").run()
+    at.text_input(key="review_row_id").input(first["row_id"]).run()
+    assert not at.exception
+    captions = " ".join(plain(c.value) for c in at.main.caption)
+    assert f"wrong (should be {NAMES[other]})" in captions
+    assert f"(should be {other})" not in captions
 
 
 def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_copy):

@@ -14,6 +14,7 @@ from model.metrics import BINARY, REGRESSION
 from model.stored_features import is_missing
 
 __all__ = [
+    "class_in_words",
     "class_label",
     "positive_noun",
     "escape_markdown",
@@ -185,6 +186,19 @@ def probability_label(meta: Mapping, explained_class: str | None = None) -> str:
     return f"the chance of {target} being {label}"
 
 
+def class_in_words(label: object, meta: Mapping) -> str:
+    """A class as the SME review card names it: its name ("No failure"), else for a binary
+    target its name or its negation ("Machine failure", "No machine failure"), else the
+    label itself."""
+    label = str(label)
+    name = class_label(meta, label)
+    target = target_name(meta)
+    if name == label and meta.get("task") == BINARY and target:
+        positive = meta.get("positive_class")
+        return target if label == positive else f"No {target[:1].lower()}{target[1:]}"
+    return name
+
+
 def prediction_in_words(predicted: object, confidence: float | None, meta: Mapping) -> str:
     """One sentence a non-specialist can read: "Machine failure predicted with 83% probability"."""
     task = meta.get("task")
@@ -192,13 +206,8 @@ def prediction_in_words(predicted: object, confidence: float | None, meta: Mappi
     if task == REGRESSION:
         return f"Predicted {target or 'value'}: {format_number(float(predicted))}"
     label = str(predicted)
-    name = class_label(meta, label)
-    if name != label:
-        what = name
-    elif task == BINARY and target:
-        positive = meta.get("positive_class")
-        what = target if label == positive else f"No {target[:1].lower()}{target[1:]}"
-    else:
+    what = class_in_words(label, meta)
+    if what == label:
         what = f"{target} = {label}" if target else f"Class {label}"
     if confidence is None:
         return f"{what} predicted"

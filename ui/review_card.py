@@ -17,7 +17,7 @@ from ui.explanations import (
     contribution_text,  # the waterfall's wording: "+12.3%", "+0.42"
     short_text,
 )
-from ui.formatting import format_value, target_name
+from ui.formatting import class_in_words, format_value, target_name
 
 __all__ = [
     "confidence_in_words",
@@ -27,6 +27,7 @@ __all__ = [
     "percentile_table",
     "queue_progress",
     "reason_wording",
+    "right_label_text",
     "verdict_summary",
 ]
 
@@ -113,15 +114,24 @@ def queue_progress(position: int, total: int, reviewed: int) -> tuple[float, str
     return (position + 1) / total, f"Card {position + 1} of {total} · {reviewed} reviewed"
 
 
-def verdict_summary(verdict: Mapping) -> str:
-    """A reviewer's current verdict in one line: "Your verdict: wrong, right label 1
-    (version 2, 2024-05-17 10:02)"."""
+def verdict_summary(verdict: Mapping, meta: Mapping | None = None) -> str:
+    """A reviewer's current verdict in one line, the right label named as the card names the
+    prediction (``formatting.class_in_words`` of the prototype's ``meta``): "Your verdict:
+    wrong, right label No failure (version 2, 2024-05-17 10:02)"."""
     text = f"Your verdict: {verdict['verdict']}"
     label = verdict.get("corrected_label")
     if isinstance(label, str) and label:
-        text += f", right label {label}"
+        text += f", {right_label_text(label, meta)}"
     when = str(verdict.get("recorded_at", ""))[:16].replace("T", " ")
     return f"{text} (version {verdict['version']}, {when})"
+
+
+def right_label_text(label: str, meta: Mapping | None) -> str:
+    """ "right label No failure" for a class, "right value 12.5" for a regression."""
+    meta = meta or {}
+    if meta.get("task") == REGRESSION:
+        return f"right value {label}"
+    return f"right label {class_in_words(label, meta)}"
 
 
 def class_label(label: str, names: Mapping[str, str]) -> str:
@@ -131,8 +141,19 @@ def class_label(label: str, names: Mapping[str, str]) -> str:
     return label if name == label else f"{name} ({label})"
 
 
-def earlier_text(earlier: list[Mapping]) -> str:
-    """``model.review.earlier_verdicts`` in one line: "Your verdicts on other versions of this
-    prototype, not on this one: on version 2: wrong (should be 1)."."""
-    said = "; ".join(str(entry["text"]) for entry in earlier)
+def earlier_text(earlier: list[Mapping], meta: Mapping | None = None) -> str:
+    """``model.review.earlier_verdicts`` in one line, each right label named as the card
+    names the prediction: "Your verdicts on other versions of this prototype, not on this
+    one: on version 2: wrong (should be Failure)."."""
+    said = "; ".join(_earlier_entry(entry, meta or {}) for entry in earlier)
     return f"Your verdicts on other versions of this prototype, not on this one: {said}."
+
+
+def _earlier_entry(entry: Mapping, meta: Mapping) -> str:
+    shown = entry.get("prototype_version")
+    where = "before versions were recorded" if shown is None else f"on version {shown}"
+    label = entry.get("corrected_label")
+    if not label:
+        return f"{where}: {entry['verdict']}"
+    named = label if meta.get("task") == REGRESSION else class_in_words(label, meta)
+    return f"{where}: {entry['verdict']} (should be {named})"

@@ -176,13 +176,13 @@ def verdict_panel(
     current = thread if here and thread["verdict"] != "withdrawn" else None
     keys = review_session.card_keys(ctx, row_id)
     if current:
-        st.info(formatting.escape_markdown(review_card.verdict_summary(current)))
+        st.info(formatting.escape_markdown(review_card.verdict_summary(current, ctx.meta)))
     elif here:
         st.caption("You withdrew your verdict on this one. Submit a new one to restore it.")
     if thread:
         earlier = review_versions.earlier_verdicts(ctx.store, ctx.proto, row_id, ctx.reviewer)
         if earlier:
-            st.caption(formatting.escape_markdown(review_card.earlier_text(earlier)))
+            st.caption(formatting.escape_markdown(review_card.earlier_text(earlier, ctx.meta)))
     if not ctx.may_record:
         return False
     tag_options = cached.verdict_tags(ctx.path, cached.verdicts_stamp(ctx.store))

@@ -1,0 +1,46 @@
+"""What SMEs and managers read names classes and cases in words, not codes or module names."""
+
+from ui import formatting, review_card
+
+NAMED = {
+    "task": "binary",
+    "classes": ["0", "1"],
+    "positive_class": "1",
+    "target": "Machine failure",
+    "class_names": {"0": "No failure", "1": "Failure"},
+}
+UNNAMED = {key: value for key, value in NAMED.items() if key != "class_names"}
+
+
+def test_a_class_is_named_as_the_card_names_the_prediction():
+    assert formatting.class_in_words("0", NAMED) == "No failure"
+    assert formatting.class_in_words("1", UNNAMED) == "Machine failure"
+    assert formatting.class_in_words("0", UNNAMED) == "No machine failure"
+    assert formatting.class_in_words("b", {"task": "multiclass", "classes": ["a", "b"]}) == "b"
+    for label in ("0", "1"):
+        assert formatting.prediction_in_words(label, None, NAMED).startswith(
+            formatting.class_in_words(label, NAMED)
+        )
+
+
+def test_my_verdict_names_the_right_label():
+    verdict = {"verdict": "wrong", "corrected_label": "0", "version": 2,
+               "recorded_at": "2026-12-05T10:41:00+00:00"}  # fmt: skip
+    assert review_card.verdict_summary(verdict, NAMED) == (
+        "Your verdict: wrong, right label No failure (version 2, 2026-12-05 10:41)"
+    )
+    regression = {"task": "regression", "target": "Tool wear [min]"}
+    assert review_card.verdict_summary(verdict | {"corrected_label": "12.5"}, regression) == (
+        "Your verdict: wrong, right value 12.5 (version 2, 2026-12-05 10:41)"
+    )
+
+
+def test_earlier_verdicts_name_their_right_label():
+    earlier = [
+        {"prototype_version": None, "verdict": "correct", "corrected_label": None},
+        {"prototype_version": 2, "verdict": "wrong", "corrected_label": "1"},
+    ]
+    assert review_card.earlier_text(earlier, NAMED) == (
+        "Your verdicts on other versions of this prototype, not on this one: before versions"
+        " were recorded: correct; on version 2: wrong (should be Failure)."
+    )
