@@ -27,8 +27,10 @@ from pathlib import Path
 __all__ = [
     "ASSUMPTIONS_FILE",
     "COST_FIGURES",
+    "MAX_ASSUMPTION",
     "OWNERSHIP_FIGURES",
     "CostAssumptions",
+    "assumption_problem",
     "costs",
     "example_assumptions_note",
     "format_money",
@@ -69,6 +71,18 @@ OWNERSHIP_FIGURES = (
 )
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+
+#: The largest figure an assumption may be, money or a month's volume: a trillion. Beyond it
+#: a figure is a slip of the keyboard (a false alarm at 1e15), and the figures worked out
+#: from it are nonsense said with confidence.
+MAX_ASSUMPTION = 1e12
+#: Retraining more often than once a minute is serving, not retraining.
+MAX_RETRAINS_PER_MONTH = HOURS_PER_MONTH * 60
+#: The assumptions that count what happens in a month: with none, every cost a month is
+#: nothing, and the recommendation compares nothing with nothing.
+VOLUMES = ("predictions_per_month", "cases_per_month")
+#: A saved assumptions file is a few hundred bytes; one far larger was not written by the app.
+MAX_ASSUMPTIONS_FILE_BYTES = 1_000_000
 
 
 @dataclass
@@ -126,11 +140,9 @@ class CostAssumptions:
             if field.name == "cost_matrix":
                 self.cost_matrix = _checked_matrix(value)
                 continue
-            # bool is an int subclass: True predictions a month is a typo, not a number.
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ValueError(f"{field.name} must be a number, got {value!r}")
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{field.name} must be a non-negative finite number, got {value}")
+            problem = assumption_problem(field.name, value)
+            if problem:
+                raise ValueError(problem)
 
     def to_dict(self) -> dict:
         """The assumptions as plain JSON-ready values."""
@@ -140,7 +152,8 @@ class CostAssumptions:
     def from_dict(cls, data: dict) -> CostAssumptions:
         """Assumptions from ``data``; missing fields take their defaults.
 
-        Raises ``ValueError`` naming the field that is unknown or not a non-negative number.
+        Raises ``ValueError`` naming the field that is unknown or out of bounds
+        (:func:`assumption_problem`).
         """
         if not isinstance(data, dict):
             raise ValueError(f"cost assumptions must be a mapping, got {type(data).__name__}")
@@ -164,6 +177,55 @@ class CostAssumptions:
         return self.engineer_day_rate / HOURS_PER_DAY
 
 
+def assumption_problem(field: str, value: object, name: str | None = None) -> str | None:
+    """What is wrong with ``value`` as the assumption ``field``, in one line that names it
+    (as ``name``, a form's label, else as ``field``) and says what to enter instead; None
+    when it will do.
+
+    A number, finite, 0 or more and at most :data:`MAX_ASSUMPTION`; a month's volume
+    (:data:`VOLUMES`) at least 1; retraining at most once a minute.
+    """
+    name = name or field
+    if value is None:
+        return f"{name} is empty: enter a number"
+    # bool is an int subclass: True predictions a month is a typo, not a number.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name} must be a number, got {_shown_value(value)}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite number, got {value}"
+    shown = _shown_value(value)
+    if value < 0:
+        return f"{name} cannot be negative, got {shown}: enter 0 or more"
+    if field in VOLUMES and value < 1:
+        return (
+            f"{name} must be at least 1, got {shown}: enter how many you expect a month "
+            "(fewer than one makes every cost a month next to nothing)"
+        )
+    if field == "retrains_per_month" and value > MAX_RETRAINS_PER_MONTH:
+        return f"{name} must be at most {MAX_RETRAINS_PER_MONTH:,} (once a minute), got {shown}"
+    if value > MAX_ASSUMPTION:
+        return (
+            f"{name} must be at most {MAX_ASSUMPTION:,.0f} (a trillion), got {shown}: "
+            "check for extra zeros"
+        )
+    return None
+
+
+def _shown_value(value: object) -> str:
+    """``value`` as a line of a message says it: ``1,000,000,000,000,000``, ``-0.5``, ``1e+300``,
+    a repr cut to 40 characters."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:39] + "…"
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float: a hand-edited file
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    if number.is_integer() and abs(number) < 1e18:
+        return f"{number:,.0f}"
+    return f"{number:g}"
+
+
 def _checked_matrix(value) -> dict[str, dict[str, float]] | None:
     """``cost_matrix`` with its labels as strings, or ``ValueError`` naming what is wrong."""
     if value is None:
@@ -178,13 +240,11 @@ def _checked_matrix(value) -> dict[str, dict[str, float]] | None:
         if not isinstance(row, dict):
             raise ValueError(f"cost_matrix[{actual!r}] must map predicted labels to costs")
         for predicted, cost in row.items():
-            if isinstance(cost, bool) or not isinstance(cost, int | float):
-                raise ValueError(f"cost_matrix[{actual!r}][{predicted!r}] must be a number")
-            if not math.isfinite(cost) or cost < 0:
-                raise ValueError(
-                    f"cost_matrix[{actual!r}][{predicted!r}] must be a non-negative finite "
-                    f"number, got {cost}"
-                )
+            problem = assumption_problem(
+                "wrong_class_cost", cost, f"cost_matrix[{actual!r}][{predicted!r}]"
+            )
+            if problem:
+                raise ValueError(problem)
             checked.setdefault(str(actual), {})[str(predicted)] = float(cost)
     return checked
 
@@ -199,10 +259,17 @@ def load_assumptions(workspace_path: str | Path) -> CostAssumptions:
     if not path.is_file():
         return CostAssumptions()
     try:
+        if path.stat().st_size > MAX_ASSUMPTIONS_FILE_BYTES:
+            raise ValueError(
+                f"it is over {MAX_ASSUMPTIONS_FILE_BYTES:,} bytes, where the app writes a few "
+                "hundred: save the assumptions on the Bake-off again"
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
         return CostAssumptions.from_dict(data)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, RecursionError) as error:
         raise ValueError(f"{path} is not valid: {error}") from None
+    except OSError as error:
+        raise ValueError(f"{path} cannot be read: {error.strerror or error}") from None
 
 
 def example_assumptions_note(

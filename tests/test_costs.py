@@ -154,6 +154,46 @@ def test_invalid_assumption_is_refused_naming_the_field(field, value):
         CostAssumptions.from_dict({field: value})
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("cases_per_month", 0, "cases_per_month must be at least 1, got 0: enter how many"),
+        ("predictions_per_month", 0.5, "predictions_per_month must be at least 1, got 0.5"),
+        (
+            "false_alarm_cost",
+            1e15,
+            "false_alarm_cost must be at most 1,000,000,000,000 (a trillion), got "
+            "1,000,000,000,000,000: check for extra zeros",
+        ),
+        ("cases_per_month", 2e12, "cases_per_month must be at most 1,000,000,000,000"),
+        pytest.param(
+            "engineer_day_rate", 10**400, "got a number of about 401 digits", id="huge-int"
+        ),
+        ("retrains_per_month", 50_000, "retrains_per_month must be at most 43,800 (once a minute)"),
+        ("missed_positive_cost", -5, "missed_positive_cost cannot be negative, got -5: enter 0"),
+        ("compute_price_per_hour", None, "compute_price_per_hour is empty: enter a number"),
+    ],
+)
+def test_absurd_assumptions_are_refused_in_one_line_saying_what_to_enter(field, value, said):
+    with pytest.raises(ValueError, match=field) as refused:
+        CostAssumptions.from_dict({field: value})
+    assert said in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_cost_matrix_cell_over_a_trillion_is_refused_naming_the_cell():
+    with pytest.raises(ValueError, match=r"cost_matrix\['a'\]\['b'\] must be at most"):
+        CostAssumptions.from_dict({"cost_matrix": {"a": {"b": 1e13}}})
+
+
+def test_free_compute_no_retraining_and_costless_errors_are_still_assumptions():
+    a = CostAssumptions(
+        compute_price_per_hour=0, retrains_per_month=0, false_alarm_cost=0, cases_per_month=1
+    )
+    assert a.false_alarm_cost == 0 and a.cases_per_month == 1
+    assert CostAssumptions(missed_positive_cost=1e12).missed_positive_cost == 1e12
+
+
 def test_unknown_assumption_is_refused_naming_it():
     with pytest.raises(ValueError, match="price_per_hour"):
         CostAssumptions.from_dict({"price_per_hour": 1.0})
@@ -184,6 +224,26 @@ def test_a_broken_assumptions_file_is_reported_not_replaced_by_defaults(tmp_path
     (tmp_path / ASSUMPTIONS_FILE).write_text("not json")
     with pytest.raises(ValueError, match=ASSUMPTIONS_FILE):
         load_assumptions(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"cases_per_month": 0, "false_alarm_cost": 1e15}', "cases_per_month must be at least 1"),
+        ('{"false_alarm_cost": 1e15}', "false_alarm_cost must be at most"),
+        ('{"engineer_day_rate": 1' + "0" * 400 + "}", "engineer_day_rate must be at most"),
+        ('{"cost_matrix": ' + "[" * 100_000 + "]" * 100_000 + "}", "is not valid"),
+        ("{" + '"currency": "USD", ' * 60_000 + '"serverless": false}', "over 1,000,000 bytes"),
+    ],
+    ids=["no-cases", "huge-cost", "huge-int", "deep-nesting", "huge-file"],
+)
+def test_a_hand_edited_assumptions_file_with_absurd_figures_is_one_line_naming_it(
+    tmp_path, text, said
+):
+    (tmp_path / ASSUMPTIONS_FILE).write_text(text)
+    with pytest.raises(ValueError, match=ASSUMPTIONS_FILE) as refused:
+        load_assumptions(tmp_path)
+    assert said in str(refused.value) and "\n" not in str(refused.value)
 
 
 # -- what owning a prototype costs --------------------------------------------------------------

@@ -240,6 +240,47 @@ def test_an_invalid_assumption_shows_one_line_and_saves_nothing(workspace_copy, 
     assert not (workspace_copy / ASSUMPTIONS_FILE).exists()
 
 
+def test_absurd_assumptions_are_one_line_naming_the_field_and_save_nothing(named_copy, open_app):
+    at = open_app(named_copy, page="bake_off")
+    recommendation = at.markdown[0].value
+    at.number_input(key="assume_cases_per_month").set_value(0.0)
+    at.number_input(key="assume_false_alarm_cost").set_value(1e15)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert shown(error.value).startswith(
+        "Machines decided on per month must be at least 1, got 0: enter how many you expect"
+    )
+    assert shown(error.value).endswith("Nothing was saved.")
+    assert not (named_copy / ASSUMPTIONS_FILE).exists()
+    assert at.markdown[0].value == recommendation
+    at.number_input(key="assume_cases_per_month").set_value(10_000.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert shown(at.error[0].value).startswith(
+        "Cost of a false alarm must be at most 1,000,000,000,000 (a trillion), got "
+        "1,000,000,000,000,000: check for extra zeros."
+    )
+    assert not (named_copy / ASSUMPTIONS_FILE).exists()
+
+
+def test_a_negative_cost_is_refused_under_the_save_button_not_only_marked_red(named_copy, open_app):
+    at = open_app(named_copy, page="bake_off")
+    # A lower bound on the input would stop the browser sending what was typed, with a red
+    # mark and no message: the save has to see it to say what is wrong.
+    assert not any(n.proto.has_min for n in at.number_input if n.key.startswith("assume_"))
+    at.number_input(key="assume_false_alarm_cost").set_value(-5.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    order = in_order(at.main)
+    save = next(i for i, n in enumerate(order) if getattr(n, "label", "") == "Save assumptions")
+    error = next(i for i, n in enumerate(order) if n is at.error[0])
+    assert 0 < error - save <= 3  # right under the button
+    assert shown(at.error[0].value) == (
+        "Cost of a false alarm cannot be negative, got -5: enter 0 or more. Nothing was saved."
+    )
+    assert not (named_copy / ASSUMPTIONS_FILE).exists()
+
+
 def test_an_unreadable_assumptions_file_is_one_error_and_can_be_replaced(workspace_copy, open_app):
     (workspace_copy / ASSUMPTIONS_FILE).write_text('{"predictions_per_month": -5}')
     at = open_app(workspace_copy, page="bake_off")
@@ -888,6 +929,20 @@ def test_the_cost_matrix_is_a_number_per_mistake_and_a_changed_cell_changes_the_
     at.button(key=SAVE_ASSUMPTIONS).click().run()
     saved = load_assumptions(workspace)
     assert (saved.wrong_class_cost, saved.cost_matrix) == (700.0, {"M": {"L": 20_000.0}})
+
+
+def test_a_negative_cost_matrix_cell_is_refused_naming_the_mistake(other_tasks, open_app, tmp_path):
+    workspace = copy_workspace(other_tasks, tmp_path / "tasks")
+    save_assumptions(workspace, CostAssumptions())
+    at = open_sprint(open_app, workspace, "Types")
+    matrix_cell(at, "Actual Medium quality predicted as Low quality").set_value(-20.0)
+    at.button(key=SAVE_ASSUMPTIONS).click().run()
+    assert not at.exception
+    assert shown(at.error[0].value) == (
+        "Actual Medium quality predicted as Low quality cannot be negative, got -20: enter 0 "
+        "or more. Nothing was saved."
+    )
+    assert load_assumptions(workspace) == CostAssumptions()
 
 
 def test_a_cell_without_a_class_name_is_labelled_with_its_code():

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from model import access
-from model.costs import CostAssumptions, save_assumptions
+from model.costs import CostAssumptions, assumption_problem, save_assumptions
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from ui import formatting
 from ui.formatting import escape_markdown as escape
@@ -85,9 +85,10 @@ def _matrix_grid(frame: pd.DataFrame, classes: list[str], names: Mapping) -> Non
         columns = st.columns(len(classes) - 1)
         others = [j for j in range(len(classes)) if j != i]
         for column, j in zip(columns, others, strict=True):
+            # No min_value: the browser would refuse a negative with a red mark alone and
+            # send the old value; the save's check says what is wrong, under the button.
             column.number_input(
                 cell_label(actual, classes[j], names),
-                min_value=0.0,
                 value=float(frame.iat[i, j]),
                 step=10.0,
                 format="%.2f",
@@ -103,21 +104,50 @@ def _forget_typed_cells() -> None:
         del st.session_state[name]
 
 
+def _first_problem(typed: dict, labels: Mapping[str, str], names: Mapping) -> str | None:
+    """The first typed figure out of bounds, named by its label on the form
+    (``model.costs.assumption_problem``): a typed cell of the cost matrix by its mistake."""
+    for field, label in labels.items():
+        problem = assumption_problem(field, typed.get(field), label)
+        if problem:
+            return problem
+    for actual, row in (typed.get("cost_matrix") or {}).items():
+        for decided, cost in row.items():
+            problem = assumption_problem(
+                "wrong_class_cost", cost, cell_label(actual, decided, names)
+            )
+            if problem:
+                return problem
+    return None
+
+
 def save_typed_assumptions(
-    path: str, current: dict, fields: list[str], matrix: tuple | None = None
+    path: str,
+    current: dict,
+    fields: list[str],
+    matrix: tuple | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
     """Form callback: store the typed assumptions before the page computes with them. Starts
     from ``current`` (a ``CostAssumptions.to_dict()``), so fields the form does not show keep
-    their values."""
+    their values. A figure out of bounds is one line naming its label (``labels``: field →
+    label) and saves nothing."""
     typed = dict(current)
     typed.update({field: st.session_state.get(key(field)) for field in fields})
+    names: Mapping = {}
     try:
         if matrix is not None:
-            frame, classes = matrix
+            frame, classes, names = matrix
             typed["cost_matrix"] = _typed_matrix(frame, classes, current.get("cost_matrix"))
+        problem = _first_problem(typed, labels or {}, names)
+        if problem:
+            raise ValueError(problem)
         save_assumptions(path, CostAssumptions.from_dict(typed))
     except (ValueError, TypeError) as error:
-        st.session_state[ASSUMPTIONS_MESSAGE_KEY] = ("error", formatting.one_line(error))
+        st.session_state[ASSUMPTIONS_MESSAGE_KEY] = (
+            "error",
+            f"{formatting.one_line(error)}. Nothing was saved.",
+        )
     else:
         _forget_typed_cells()
         st.session_state[ASSUMPTIONS_MESSAGE_KEY] = (
@@ -164,19 +194,22 @@ RUNNING_FIELDS = [
 ]  # fmt: skip
 
 
-def _numbers(columns, current: CostAssumptions, specs, words: dict) -> list[str]:
-    """A number input per spec, spread over ``columns``; returns their fields."""
+def _numbers(columns, current: CostAssumptions, specs, words: dict) -> dict[str, str]:
+    """A number input per spec, spread over ``columns``; returns their labels by field."""
+    labels = {}
     for index, (field, label, step, fmt, help_text) in enumerate(specs):
+        labels[field] = label.format(**words)
+        # No min_value: the browser would refuse a negative with a red mark alone and send
+        # the old value; the save's check says what is wrong, under the button.
         columns[index % len(columns)].number_input(
-            label.format(**words),
-            min_value=0.0,
+            labels[field],
             value=float(getattr(current, field)),
             step=step,
             format=fmt,
             key=key(field),
             help=help_text.format(**words),
         )
-    return [spec[0] for spec in specs]
+    return labels
 
 
 def assumptions_form(
@@ -199,7 +232,7 @@ def assumptions_form(
         return
     names = dict(class_names or {})
     currency = current.currency
-    fields: list[str] = []
+    labels: dict[str, str] = {}
     matrix = None
     with st.form("assumptions_form"):
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
@@ -208,7 +241,7 @@ def assumptions_form(
         st.caption(f"What errors cost ({escape(currency)})")
         columns = st.columns(3)
         specs = [CASES_FIELD, *ERROR_FIELDS.get(task, [])]
-        fields += _numbers(columns, current, specs, words)
+        labels |= _numbers(columns, current, specs, words)
         if task == MULTICLASS and names:
             classes = list(names)
             frame = _matrix_frame(current, classes, names)
@@ -224,10 +257,10 @@ def assumptions_form(
                     "The cost of predicting each class (columns) for a case of each class "
                     "(rows); a right prediction costs nothing."
                 )
-            matrix = (frame, classes)
+            matrix = (frame, classes, names)
         st.caption(f"What running a prototype costs ({escape(currency)})")
         columns = st.columns(3)
-        fields += _numbers(columns, current, RUNNING_FIELDS, words)
+        labels |= _numbers(columns, current, RUNNING_FIELDS, words)
         first, second = columns[0], columns[1]
         first.checkbox(
             "Serverless",
@@ -242,11 +275,11 @@ def assumptions_form(
             key=key("currency"),
             help="A code such as USD, EUR or GBP; prices above are in this currency.",
         )
-        fields += ["serverless", "currency"]
+        fields = [*labels, "serverless", "currency"]
         st.form_submit_button(
             "Save assumptions",
             on_click=save_typed_assumptions,
-            args=(path, current.to_dict(), fields, matrix),
+            args=(path, current.to_dict(), fields, matrix, labels),
             type="primary",
         )
     message = st.session_state.pop(ASSUMPTIONS_MESSAGE_KEY, None)
