@@ -123,6 +123,9 @@ def url_state(sprints: list[str], email: str | None) -> None:
     before = st.session_state.get(session.SPRINT_KEY)
     if session.from_url(session.SPRINT_KEY, sprints) not in (None, before):
         st.session_state.pop(session.SPRINT_DEFAULTED_KEY, None)  # a link chose it
+    asked = st.query_params.get(session.SPRINT_KEY)
+    if asked is not None and asked not in sprints:  # said on the page, not silently replaced
+        st.session_state[session.UNKNOWN_SPRINT_KEY] = asked
     if email is None and not session.reviewer():
         session.from_url(session.REVIEWER_KEY)
 
@@ -241,6 +244,14 @@ def main() -> None:
         sidebar(ws, sprints, email)
         page = st.navigation(pages())
         session.resume_deep_link()
+        unknown = st.session_state.pop(session.UNKNOWN_SPRINT_KEY, None)
+        if unknown is not None:
+            st.warning(
+                formatting.escape_markdown(
+                    f"The link asks for sprint {unknown!r}, which this workspace does not have: "
+                    f"showing {session.sprint()}."
+                )
+            )
         page.run()
     except (ValueError, OSError) as error:
         review_verdict.keep_typed()

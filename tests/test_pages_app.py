@@ -2,6 +2,7 @@
 
 import sys
 import types
+from pathlib import Path
 
 import model
 from model import access
@@ -23,6 +24,24 @@ def test_sprint_and_reviewer_are_kept_across_pages(small_workspace, open_app):
     assert at.title[0].value == "Bake-off: Sprint 1"
     assert at.sidebar.text_input(key="reviewer").value == "ana"
     assert at.session_state["sprint"] == "Sprint 1"
+
+
+def test_a_link_to_a_sprint_the_workspace_lacks_says_which_it_shows(small_workspace, monkeypatch):
+    """It opened the latest sprint without a word: a presenter could show the wrong one."""
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import WORKSPACE_ENV_VAR
+
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(small_workspace))
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
+    at.query_params["sprint"] = "Sprint 9"
+    at.run()
+    assert not at.exception
+    assert [w.value.replace("\\", "") for w in at.main.warning] == [
+        "The link asks for sprint 'Sprint 9', which this workspace does not have: showing Sprint 2."
+    ]
+    assert at.query_params["sprint"] in ("Sprint 2", ["Sprint 2"])  # a reload: no warning
+    assert not at.run().main.warning
 
 
 def fake_demo(monkeypatch, build):

@@ -20,6 +20,7 @@ __all__ = [
     "REVIEWER_KEY",
     "ROLE_STATE_KEY",
     "SPRINT_KEY",
+    "UNKNOWN_SPRINT_KEY",
     "WORKSPACE_KEY",
     "chart",
     "from_url",
@@ -51,6 +52,8 @@ DEEP_LINK_KEY = "deep_link"
 #: Set while the session's sprint is the sidebar's default (the latest), not one the user chose
 #: (a link's ``?sprint=`` or the sidebar): the Bake-off may then open on another sprint.
 SPRINT_DEFAULTED_KEY = "sprint_defaulted"
+#: The sprint a link asked for that the workspace does not have, until the page has said so.
+UNKNOWN_SPRINT_KEY = "sprint_unknown_in_link"
 
 
 def require_app() -> None:
