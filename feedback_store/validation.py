@@ -45,6 +45,15 @@ class InvalidVerdict(ValueError):
     """Input that cannot be stored as given; the message says what is wrong and how to fix it."""
 
 
+class LabelIsPrediction(InvalidVerdict):
+    """A 'wrong' verdict whose corrected ``label`` is the prediction shown: a page names the
+    class in its own words from ``label``."""
+
+    def __init__(self, message: str, label: str | None = None) -> None:
+        super().__init__(message)
+        self.label = label
+
+
 def own_case_id(features: Mapping[str, Any]) -> str:
     """The row id of an SME's own case: ``"own:"`` and 12 hex digits of a hash of the features.
 
@@ -140,9 +149,10 @@ def _check_correction(label: str | None, verdict: str, prediction: Any, task: st
         except (TypeError, ValueError):
             same = False
     if same:
-        raise InvalidVerdict(
+        raise LabelIsPrediction(
             f"the corrected label {label!r} is what the model predicted: choose 'correct', or"
-            " give the label it should have predicted"
+            " give the label it should have predicted",
+            label,
         )
 
 

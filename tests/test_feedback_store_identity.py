@@ -7,6 +7,7 @@ import pytest
 
 import feedback_store
 from feedback_store import InvalidVerdict
+from feedback_store.validation import LabelIsPrediction
 
 
 @pytest.fixture
@@ -87,6 +88,8 @@ def test_wrong_with_the_label_that_was_shown_is_refused_in_one_line(store, shown
         record(store, "ana", "wrong", corrected_label=label, task=task,
                prediction={"label": shown})  # fmt: skip
     assert "\n" not in str(error.value)
+    # a page names the class in its words from the label (the SME review's "No failure")
+    assert isinstance(error.value, LabelIsPrediction) and error.value.label == label
     assert store.verdicts(include_withdrawn=True).empty
 
 

@@ -661,9 +661,25 @@ def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_co
     submit(fill(at, "wrong", label=predicted, comment="kept"))
     assert not at.exception
     (line,) = [plain(e.value) for e in at.error]
-    assert line.startswith(f"the corrected label '{predicted}' is what the model predicted")
+    named = formatting.class_in_words(
+        predicted, model.open_workspace(workspace_copy).prototype(SPRINT, MVP).meta
+    )
+    assert line == (
+        f"“{named}” is what the model predicted: choose Correct, or the label it should have"
+        " predicted under “Right label”."
+    )
     assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
     assert at.text_area(key=f"review_comment_{first['key']}").value == "kept"
+
+
+def test_wrong_with_the_predicted_label_names_the_class_not_its_code(workspace_copy, open_app):
+    republish_mvp(workspace_copy, class_names=NAMES)
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    predicted = str(mvp_predictions(workspace_copy).loc[card(at)["row_id"], "predicted"])
+    submit(fill(at, "wrong", label=predicted))
+    (line,) = [plain(e.value) for e in at.error]
+    assert line.startswith(f"“{NAMES[predicted]}” is what the model predicted: choose Correct")
+    assert f"'{predicted}'" not in line
 
 
 def test_a_re_published_prototype_s_card_shows_the_new_model_not_cached_old_data(

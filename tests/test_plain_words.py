@@ -44,3 +44,14 @@ def test_earlier_verdicts_name_their_right_label():
         "Your verdicts on other versions of this prototype, not on this one: before versions"
         " were recorded: correct; on version 2: wrong (should be Failure)."
     )
+
+
+def test_a_right_label_that_is_the_prediction_is_refused_in_words():
+    assert review_card.label_is_prediction_text("0", NAMED) == (
+        "“No failure” is what the model predicted: choose Correct, or the label it should have"
+        " predicted under “Right label”."
+    )
+    assert review_card.label_is_prediction_text("12.5", {"task": "regression"}) == (
+        "“12.5” is what the model predicted: choose Correct, or the value it should have"
+        " predicted under “Right value”."
+    )

@@ -24,6 +24,7 @@ __all__ = [
     "class_label",
     "contribution_text",
     "earlier_text",
+    "label_is_prediction_text",
     "percentile_table",
     "queue_progress",
     "reason_wording",
@@ -132,6 +133,21 @@ def right_label_text(label: str, meta: Mapping | None) -> str:
     if meta.get("task") == REGRESSION:
         return f"right value {label}"
     return f"right label {class_in_words(label, meta)}"
+
+
+def label_is_prediction_text(label: str, meta: Mapping | None) -> str:
+    """Why a 'wrong' verdict whose right label is the prediction shown is refused, the class
+    named as the card names it: "“No failure” is what the model predicted: choose Correct, or
+    the label it should have predicted under “Right label”."."""
+    meta = meta or {}
+    regression = meta.get("task") == REGRESSION
+    field = "Right value" if regression else "Right label"
+    what = "the value" if regression else "the label"
+    shown = label if regression else class_in_words(label, meta)
+    return (
+        f"“{shown}” is what the model predicted: choose Correct, or {what} it should have"
+        f" predicted under “{field}”."
+    )
 
 
 def class_label(label: str, names: Mapping[str, str]) -> str:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from feedback_store import VERDICTS
 from feedback_store.store import COMMENT_MAX
+from feedback_store.validation import LabelIsPrediction
 from model import review_versions
 from ui import cached, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
@@ -147,6 +148,8 @@ def save_verdict(
                 tags=tags,
                 key=key,
             )
+    except LabelIsPrediction as error:  # the store's message names the class by its code
+        return review_card.label_is_prediction_text(error.label, ctx.meta)
     except (ValueError, OSError) as error:
         # Refused input, a re-published prototype (PrototypeChanged), a full disk, a read-only
         # or vanished workspace: the form keeps the text (its keys are not renewed).
