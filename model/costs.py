@@ -21,6 +21,7 @@ import json
 import math
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -35,6 +36,7 @@ __all__ = [
     "example_assumptions_note",
     "format_money",
     "whole_money",
+    "whole_money_sum",
     "format_number",
     "load_assumptions",
     "ownership",
@@ -463,6 +465,15 @@ def whole_money(amount: float | None, currency: str = "USD") -> str:
     if 0 < abs(amount) < 0.005:
         return f"under {_with_symbol('0.01', currency)}"
     return _with_symbol(f"{amount:.2f}", currency)
+
+
+def whole_money_sum(parts: Sequence[float], currency: str = "USD") -> tuple[list[str], str]:
+    """``parts`` and their total as :func:`whole_money` says them, the total worked out from
+    the parts as shown, so a reader who adds them up gets it: ``$139,872 + $870 =
+    $140,742``, where two significant figures said ``$140,000 + $870 = $140,000``. The total
+    is within a unit of the exact sum (a cent below one)."""
+    shown = [round(part) if abs(part) >= 1 else round(part, 2) for part in parts]
+    return [whole_money(part, currency) for part in parts], whole_money(sum(shown), currency)
 
 
 def _with_symbol(text: str, currency: str) -> str:

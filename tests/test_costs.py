@@ -19,6 +19,7 @@ from model.costs import (
     round_money,
     save_assumptions,
     whole_money,
+    whole_money_sum,
 )
 
 META = {
@@ -430,3 +431,10 @@ def test_money_from_the_example_assumptions_says_so_until_the_workspace_has_its_
     )
     save_assumptions(tmp_path, CostAssumptions())  # the same numbers, but chosen
     assert example_assumptions_note(tmp_path, task, "failure") is None
+
+
+def test_a_sum_of_money_is_said_so_that_its_parts_add_up_as_shown():
+    assert whole_money_sum([139_871.6, 870.4]) == (["$139,872", "$870"], "$140,742")
+    # each part rounded down: the total is the parts' sum, not the exact sum's rounding
+    assert whole_money_sum([1.4, 1.4]) == (["$1", "$1"], "$2")
+    assert whole_money_sum([5_000.2, 0.43], "CHF") == (["5,000 CHF", "0.43 CHF"], "5,000 CHF")

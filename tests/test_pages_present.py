@@ -98,6 +98,17 @@ def test_the_headline_is_in_counts_and_money(small_workspace, monkeypatch):
     assert labels["Total a month"].startswith("$")
 
 
+def test_the_headlines_errors_running_and_total_add_up_as_shown(small_workspace, monkeypatch):
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2")
+    labels = {metric.label: metric.value for metric in at.metric}
+    errors, running, total = (
+        int(labels[label].removeprefix("$").replace(",", ""))
+        for label in ("Errors cost a month", "Running it costs a month", "Total a month")
+    )
+    assert errors > 100 * running > 0  # the running cost is within two figures' rounding
+    assert errors + running == total
+
+
 def test_the_last_step_gives_the_recommendation_and_the_decision(small_workspace, monkeypatch):
     at = present(monkeypatch, small_workspace, sprint="Sprint 2", step="5")
     assert heading(at) == STEPS[4]

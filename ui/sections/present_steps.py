@@ -13,7 +13,12 @@ import html
 
 import streamlit as st
 
-from model.costs import example_assumptions_note, load_assumptions, round_money
+from model.costs import (
+    example_assumptions_note,
+    load_assumptions,
+    round_money,
+    whole_money_sum,
+)
 from model.metrics import BINARY
 from model.outcomes import outcome_sentences, prototype_outcome
 from ui import (
@@ -113,13 +118,18 @@ def headline(ctx: PresentContext) -> None:
         return
     figures = st.columns(3)
     errors = cost.errors
+    # To the unit, so the room can add them up: rounded to two figures, $870 of running
+    # vanished from a $140,000 total.
+    (errors_shown, running_shown), total_shown = whole_money_sum(
+        [errors.monthly, cost.running], currency
+    )
     figures[0].metric(
-        "Errors cost a month", _money(errors.monthly, currency),
+        "Errors cost a month", errors_shown,
         help=f"95% interval {_money(errors.low, currency)}–{_money(errors.high, currency)}. "
         f"{errors.formula}",
     )  # fmt: skip
-    figures[1].metric("Running it costs a month", _money(cost.running, currency))
-    figures[2].metric("Total a month", _money(cost.total, currency))
+    figures[1].metric("Running it costs a month", running_shown)
+    figures[2].metric("Total a month", total_shown, help="Errors + running it, a month.")
     counted = (  # only a binary model has an alarm threshold to choose
         "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
         if proto.task == BINARY
