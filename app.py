@@ -33,7 +33,7 @@ if SERVING:  # imported before Streamlit's runtime starts, every st.cache_data d
 from model import access  # noqa: E402
 from model.config import workspace_from_env  # noqa: E402
 from model.workspace import open_workspace  # noqa: E402
-from ui import cached, formatting, session  # noqa: E402
+from ui import cached, cached_feedback, formatting, session  # noqa: E402
 from ui.sections import review_verdict  # noqa: E402
 
 _cache_log.setLevel(_cache_log_level)
@@ -116,7 +116,7 @@ def sign_in(ws) -> str | None:
     return email
 
 
-def url_state(sprints: list[str], email: str | None) -> None:
+def url_state(ws, sprints: list[str], email: str | None) -> None:
     """The sprint and, in local mode, the reviewer's name from the URL, so a link or a reload
     opens the same view (the name in the URL rather than a cookie: Streamlit can read cookies
     but not set them, and a link then says whose review it is)."""
@@ -126,8 +126,18 @@ def url_state(sprints: list[str], email: str | None) -> None:
     asked = st.query_params.get(session.SPRINT_KEY)
     if asked is not None and asked not in sprints:  # said on the page, not silently replaced
         st.session_state[session.UNKNOWN_SPRINT_KEY] = asked
-    if email is None and not session.reviewer():
-        session.from_url(session.REVIEWER_KEY)
+    if email is None and not session.reviewer() and session.from_url(session.REVIEWER_KEY):
+        session.adopt_known_spelling(cached_feedback.store(str(ws.path)))
+
+
+def reviewer_typed(ws):
+    """The name box's on_change: the spelling of earlier verdicts, then the URL."""
+
+    def changed() -> None:
+        session.adopt_known_spelling(cached_feedback.store(str(ws.path)))
+        session.to_url(session.REVIEWER_KEY, session.reviewer())
+
+    return changed
 
 
 def write_url_state(email: str | None) -> None:
@@ -156,7 +166,7 @@ def presenter_toggle() -> None:
 
 
 def sidebar(ws, sprints: list[str], email: str | None) -> None:
-    url_state(sprints, email)
+    url_state(ws, sprints, email)
     if st.session_state.get(session.SPRINT_KEY) not in sprints:
         st.session_state[session.SPRINT_KEY] = sprints[-1]
         st.session_state[session.SPRINT_DEFAULTED_KEY] = True
@@ -169,8 +179,16 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 placeholder="e.g. ana",
                 help="Recorded with your verdicts and decisions.",
                 max_chars=100,
-                on_change=session.url_writer(session.REVIEWER_KEY),
+                on_change=reviewer_typed(ws),
             )
+            adopted = st.session_state.pop(session.REVIEWER_ADOPTED_KEY, None)
+            if adopted is not None:
+                st.caption(
+                    formatting.escape_markdown(
+                        f"Recorded as “{session.reviewer()}”, the spelling of your earlier "
+                        f"verdicts (you typed “{adopted}”)."
+                    )
+                )
         presenter_toggle()
         if email is None:
             if not session.presenting():  # the loudest thing on a projector

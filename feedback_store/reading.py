@@ -133,6 +133,22 @@ class VerdictReader(Connection):
         )[0]
         return row["verdicts"], row["newest"]
 
+    def known_reviewer(self, name: str) -> str | None:
+        """The spelling under which a reviewer named ``name`` up to letter case and spacing
+        ("Ana ", "ANA" for "ana") recorded verdicts or disputes, the first recorded if several;
+        None if nobody did. One person typing their name another way stays one reviewer."""
+        wanted = _loose_name(name)
+        if not wanted:
+            return None
+        rows = self._read(
+            "SELECT reviewer, MIN(recorded_at) AS first FROM ("
+            " SELECT reviewer, recorded_at FROM verdict_versions"
+            " UNION ALL SELECT reviewer, recorded_at FROM disputes"
+            ") GROUP BY reviewer ORDER BY first, reviewer",
+            [],
+        )
+        return next((r["reviewer"] for r in rows if _loose_name(r["reviewer"]) == wanted), None)
+
     def tags(self) -> list[str]:
         """Every tag on a current (not withdrawn) verdict, sorted case-insensitively.
 
@@ -236,6 +252,11 @@ def _current_sql(
         f" WHERE {' AND '.join(where)} ORDER BY v.id"
     )
     return sql, params
+
+
+def _loose_name(name: str) -> str:
+    """A name up to letter case and spacing."""
+    return " ".join(str(name).split()).casefold()
 
 
 def _prototype_filter(sprint: str | None, prototype: str | None) -> tuple[str, list[Any]]:

@@ -45,6 +45,19 @@ def test_record_then_verdicts_returns_what_was_recorded(store):
     assert row["version"] == 1
 
 
+def test_a_name_typed_in_another_case_or_spacing_finds_the_recorded_spelling(store):
+    assert store.known_reviewer("ana") is None
+    record(store, reviewer="Ana  Lima")
+    record(store, reviewer="ana lima", row_id="4712")  # recorded later: not the one returned
+    store.dispute(
+        sprint="Sprint 2", prototype="gbm", row_id="4711", reviewer="Bo",
+        feature="Torque [Nm]", kind="too strong", shap_value=0.2,
+    )  # fmt: skip
+    assert store.known_reviewer(" ANA lima ") == "Ana  Lima"
+    assert store.known_reviewer("bo") == "Bo"  # disputes only
+    assert store.known_reviewer("ana") is None and store.known_reviewer("  ") is None
+
+
 def test_record_strips_whitespace_from_names(store):
     record(store, sprint="  Sprint 2 ", reviewer=" ana\n")
     assert store.verdicts().iloc[0][["sprint", "reviewer"]].tolist() == ["Sprint 2", "ana"]

@@ -44,6 +44,25 @@ def test_a_link_to_a_sprint_the_workspace_lacks_says_which_it_shows(small_worksp
     assert not at.run().main.warning
 
 
+def test_a_name_typed_another_way_is_the_reviewer_of_the_earlier_verdicts(workspace_copy, open_app):
+    """ "Ana " after "ana" was a new reviewer: 0 reviewed, her rows again, and Feedback's
+    agreement counted her agreeing with herself."""
+    import feedback_store
+
+    store = feedback_store.open(workspace_copy)
+    store.record(sprint="Sprint 2", prototype="gbm", row_id="1", reviewer="ana", verdict="correct")
+    at = open_app(workspace_copy)
+    at.sidebar.text_input(key="reviewer").set_value("Ana ").run()
+    assert not at.exception
+    assert at.sidebar.text_input(key="reviewer").value == "ana"
+    assert at.query_params["reviewer"] in ("ana", ["ana"])
+    assert [c.value for c in at.sidebar.caption if "spelling" in c.value] == [
+        "Recorded as “ana”, the spelling of your earlier verdicts (you typed “Ana”)."
+    ]
+    at.sidebar.text_input(key="reviewer").set_value("bo").run()  # a new name is kept
+    assert at.sidebar.text_input(key="reviewer").value == "bo"
+
+
 def fake_demo(monkeypatch, build):
     module = types.ModuleType("model.demo")
     module.build_demo = build

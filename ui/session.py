@@ -20,7 +20,9 @@ __all__ = [
     "REVIEWER_KEY",
     "ROLE_STATE_KEY",
     "SPRINT_KEY",
+    "REVIEWER_ADOPTED_KEY",
     "UNKNOWN_SPRINT_KEY",
+    "adopt_known_spelling",
     "WORKSPACE_KEY",
     "chart",
     "from_url",
@@ -52,6 +54,8 @@ DEEP_LINK_KEY = "deep_link"
 #: Set while the session's sprint is the sidebar's default (the latest), not one the user chose
 #: (a link's ``?sprint=`` or the sidebar): the Bake-off may then open on another sprint.
 SPRINT_DEFAULTED_KEY = "sprint_defaulted"
+#: The name typed that was replaced by the spelling of earlier verdicts, until the sidebar says so.
+REVIEWER_ADOPTED_KEY = "reviewer_adopted_from"
 #: The sprint a link asked for that the workspace does not have, until the page has said so.
 UNKNOWN_SPRINT_KEY = "sprint_unknown_in_link"
 
@@ -177,6 +181,18 @@ def open_on_sprint(sprint_name: str) -> None:
 def reviewer() -> str:
     """The reviewer's name from the sidebar, stripped ("" when none was entered)."""
     return (st.session_state.get(REVIEWER_KEY) or "").strip()
+
+
+def adopt_known_spelling(store) -> None:
+    """Use the spelling a reviewer's earlier verdicts were recorded under when the name typed
+    differs only in letter case or spacing ("Ana " for "ana",
+    ``FeedbackStore.known_reviewer``): she would otherwise start over as a new reviewer and
+    be counted as agreeing with herself. The name typed is kept to say so."""
+    typed = reviewer()
+    known = store.known_reviewer(typed) if typed else None
+    if known is not None and known != typed:
+        st.session_state[REVIEWER_KEY] = known
+        st.session_state[REVIEWER_ADOPTED_KEY] = typed
 
 
 # -- loaders ------------------------------------------------------------------------------------
