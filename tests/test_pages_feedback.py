@@ -481,16 +481,21 @@ def test_choices_in_a_tab_are_kept_while_another_is_shown(overlapping, open_app)
     assert next(b for b in at.selectbox if b.label == "Every version of").value == last
 
 
-def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
-    workspace_copy, open_app, download_data
-):
-    ws = model.open_workspace(workspace_copy)
+def publish_with_class_names(workspace) -> model.Prototype:
+    """The MVP published again with its classes named "No failure" and "Failure"."""
+    ws = model.open_workspace(workspace)
     old = ws.prototype(SPRINT, MVP)
     ws.publish(
         SPRINT, MVP, old.estimator(), old.features(), old.predictions()["actual"],
         class_names={0: "No failure", 1: "Failure"}, train_seconds=0.5,
     )  # fmt: skip
-    proto = ws.prototype(SPRINT, MVP)
+    return ws.prototype(SPRINT, MVP)
+
+
+def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
+    workspace_copy, open_app, download_data
+):
+    proto = publish_with_class_names(workspace_copy)
     predictions = proto.predictions()
     row_id = predictions.index[predictions["predicted"] == "0"][0]
     feedback_store.open(workspace_copy).record(
@@ -561,3 +566,20 @@ def test_a_verdicts_latest_comment_is_shown_whole_under_its_history(workspace_co
     assert not at.exception
     shown = [m.value for m in at.markdown if m.value.startswith("**Comment:**")]
     assert shown == [f"**Comment:** {escape_markdown(long.strip())}"]  # rendered as written
+
+
+def test_conflicts_and_resolved_labels_name_the_classes(overlapping, open_app):
+    workspace, _ = overlapping
+    publish_with_class_names(workspace)
+    named = {"No failure (0)", "Failure (1)"}
+    at = open_tab(open_app(workspace, page="feedback"), "Agreement")
+    assert not at.exception
+    conflicts = frame_with(at, "Their label")
+    assert set(conflicts["Shown"]) <= named
+    assert set(conflicts["Their label"]) <= named | {"unsure"}
+    assert "Failure (1)" in set(conflicts["Their label"])
+    open_tab(at, "Labels for training")
+    at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
+    resolved = frame_with(at, "Their labels")
+    assert set(resolved["Label"]) <= named | {"—"} and "Failure (1)" in set(resolved["Label"])
+    assert all(set(labels.split(", ")) <= named | {"unsure"} for labels in resolved["Their labels"])

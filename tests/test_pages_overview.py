@@ -130,3 +130,22 @@ def test_overview_leaves_an_mvp_of_another_score_off_the_line_and_names_it(
     assert table.loc["Sprint 2", "MVP score"].startswith("Score at finding the rare class")
     # the failures flagged in Sprint 2 are no cases for a model of minutes of wear
     assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]
+
+
+NAMES = {"0": "No failure", "1": "Failure"}
+
+
+def test_the_follow_up_names_classes_in_words_not_codes(flagged_workspace, open_app):
+    ws = model.open_workspace(flagged_workspace)
+    for sprint, name in (("Sprint 1", "tool-wear rule"), ("Sprint 2", "random forest")):
+        proto = ws.prototype(sprint, name)
+        truth = proto.predictions()["actual"].rename(TARGET)
+        ws.publish(sprint, name, proto.estimator(), proto.features(), truth,
+                   mvp=ws.mvp(sprint) == name, train_seconds=0.5, class_names=NAMES)  # fmt: skip
+    at = open_app(flagged_workspace, page="overview")
+    assert not at.exception
+    listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert set(listed["Reviewers' label"]) <= set(NAMES.values())
+    then_now = {tuple(text.split(" → ")) for text in listed["Then → now"]}
+    assert then_now <= {(a, b) for a in NAMES.values() for b in NAMES.values()}
+    assert ("Failure", "No failure") in then_now or ("No failure", "Failure") in then_now

@@ -55,3 +55,37 @@ def test_a_right_label_that_is_the_prediction_is_refused_in_words():
         "“12.5” is what the model predicted: choose Correct, or the value it should have"
         " predicted under “Right value”."
     )
+
+
+def test_the_follow_up_table_names_classes_then_and_now():
+    import pandas as pd
+
+    from ui import followup_table
+
+    frame = pd.DataFrame(
+        {"sprint": ["Sprint 1"], "prototype": ["rule"], "row_id": ["7"], "source": ["demo"],
+         "flagged": [True], "status": ["fixed"], "corrected_label": ["0"],
+         "old_prediction": ["1"], "new_prediction": ["0"], "trained_on": [False],
+         "reviewers": [["ana"]]}
+    )  # fmt: skip
+    names = {("Sprint 1", "rule"): {"0": "No failure", "1": "Failure"}}
+    table = followup_table.followup_table(frame, names, {"0": "No trouble", "1": "Trouble"})
+    assert table[["Reviewers' label", "Then → now"]].values.tolist() == [
+        ["No failure", "Failure → No trouble"]
+    ]
+    assert followup_table.followup_table(frame)["Then → now"].tolist() == ["1 → 0"]
+
+
+def test_conflicts_name_each_class_beside_its_code():
+    import pandas as pd
+
+    from ui import verdict_tables
+
+    frame = pd.DataFrame(
+        {"sprint": ["S", "S"], "prototype": ["p", "p"], "row_id": ["7", "7"],
+         "shown": ["0", "0"], "reviewer": ["ana", "bo"], "verdict": ["wrong", "unsure"],
+         "label": ["1", "unsure"], "comment": [None, "?"]}
+    )  # fmt: skip
+    table = verdict_tables.conflicts_table(frame, {("S", "p"): {"0": "No failure", "1": "1"}})
+    assert table["Shown"].tolist() == ["No failure (0)"] * 2
+    assert table["Their label"].tolist() == ["1", "unsure"]  # a class without a name: its code

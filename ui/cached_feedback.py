@@ -151,28 +151,37 @@ def pairwise_agreement(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def conflicts(path: str, stamp: tuple, sprint: str | None, prototype: str | None) -> dict:
+def conflicts(
+    path: str, stamp: tuple, sprint: str | None, prototype: str | None, names: dict | None = None
+) -> dict:
     """``feedback_store.conflicts`` as the page shows them: ``table``
-    (``verdict_tables.conflicts_table``) and ``rows``, how many rows reviewers disagree on."""
+    (``verdict_tables.conflicts_table``, classes named by ``names``) and ``rows``, how many
+    rows reviewers disagree on."""
     labels = _labels(path, stamp, sprint, prototype)
     frame = feedback_store.conflicts(store(path), sprint, prototype, labels=labels)
     rows = frame[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
-    return {"table": _verdict_tables.conflicts_table(frame), "rows": rows}
+    return {"table": _verdict_tables.conflicts_table(frame, names), "rows": rows}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def resolved_labels(
-    path: str, stamp: tuple, sprint: str | None, prototype: str | None, rule: str, lead: str | None
+    path: str,
+    stamp: tuple,
+    sprint: str | None,
+    prototype: str | None,
+    rule: str,
+    lead: str | None,
+    names: dict | None = None,
 ) -> dict:
     """``feedback_store.resolve_labels`` as the page shows them: ``table``
-    (``verdict_tables.resolved_table``), ``rows`` (reviewed rows) and ``settled`` (those with a
-    label)."""
+    (``verdict_tables.resolved_table``, classes named by ``names``), ``rows`` (reviewed rows)
+    and ``settled`` (those with a label)."""
     frame = feedback_store.resolve_labels(
         store(path), sprint, prototype, rule=rule, lead=lead,
         labels=_labels(path, stamp, sprint, prototype),
     )  # fmt: skip
     return {
-        "table": _verdict_tables.resolved_table(frame),
+        "table": _verdict_tables.resolved_table(frame, names),
         "rows": len(frame),
         "settled": int((~frame["unresolved"]).sum()),
     }

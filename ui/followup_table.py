@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -35,12 +37,27 @@ def _prediction_text(value: object) -> str:
     return text
 
 
-def followup_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """``model.followup.rescore_flagged`` as text: flagged cases first, fixed ones on top."""
+def _label_text(value: object, names: Mapping[str, str] | None) -> str:
+    """A label or prediction as text, a class by its name where ``names`` gives one."""
+    text = _prediction_text(value)
+    return (names or {}).get(text, text)
+
+
+def followup_table(
+    frame: pd.DataFrame,
+    names: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+    now: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """``model.followup.rescore_flagged`` as text: flagged cases first, fixed ones on top.
+
+    Classes are named in words: the reviewers' label and the prediction then by ``names``
+    (``(sprint, prototype)`` to ``Prototype.class_names``, ``verdict_tables.class_names_of``),
+    the prediction now by ``now``, the latest MVP's; without a name, the code."""
     order = {status: i for i, status in enumerate(FOLLOWUP_ORDER)}
     data = frame.assign(
         _order=frame["status"].map(order).fillna(len(order)), _flagged=~frame["flagged"]
     ).sort_values(["_flagged", "_order", "sprint"], kind="stable")
+    then = [(names or {}).get(key) for key in zip(data["sprint"], data["prototype"], strict=True)]
     return pd.DataFrame(
         {
             "Status": data["status"].astype(str).to_numpy(),
@@ -49,10 +66,14 @@ def followup_table(frame: pd.DataFrame) -> pd.DataFrame:
                 for row, source in zip(data["row_id"], data["source"], strict=True)
             ],
             "Reviewed in": (data["sprint"] + " · " + data["prototype"]).to_numpy(),
-            "Reviewers' label": [_prediction_text(v) for v in data["corrected_label"]],
+            "Reviewers' label": [
+                _label_text(v, n) for v, n in zip(data["corrected_label"], then, strict=True)
+            ],
             "Then → now": [
-                f"{_prediction_text(old)} → {_prediction_text(new)}"
-                for old, new in zip(data["old_prediction"], data["new_prediction"], strict=True)
+                f"{_label_text(old, n)} → {_label_text(new, now)}"
+                for old, new, n in zip(
+                    data["old_prediction"], data["new_prediction"], then, strict=True
+                )
             ],
             "In training data": ["yes" if v else "" for v in data["trained_on"]],
             "Reviewers": [", ".join(r) for r in data["reviewers"]],

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
 
 __all__ = [
     "agreement_table",
+    "class_names_of",
     "conflicts_table",
     "count_verdicts",
     "dispute_chart",
@@ -32,6 +33,7 @@ __all__ = [
     "history_table",
     "latest_comment",
     "name_labels",
+    "named_label",
     "pairwise_table",
     "resolved_table",
     "training_export_bytes",
@@ -83,17 +85,40 @@ def verdicts_table(verdicts: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def name_labels(
-    table: pd.DataFrame, names: Mapping[tuple[str, str], Mapping[str, str]]
-) -> pd.DataFrame:
+#: ``(sprint, prototype)`` to its ``Prototype.class_names``.
+ClassNames = Mapping[tuple[str, str], Mapping[str, str]]
+
+
+def class_names_of(
+    ws, sprints: Iterable[str], prototypes: Iterable[str]
+) -> dict[tuple[str, str], dict[str, str]]:
+    """``Prototype.class_names`` of each prototype named by ``sprints`` and ``prototypes``,
+    side by side, still published in the workspace ``ws`` (none for one deleted or unreadable
+    since: its codes stay)."""
+    names = {}
+    for sprint, prototype in set(zip(sprints, prototypes, strict=True)):
+        try:
+            names[sprint, prototype] = dict(ws.prototype(sprint, prototype).class_names)
+        except (ValueError, OSError):
+            continue
+    return names
+
+
+def named_label(label: object, names: Mapping[str, str] | None) -> str:
+    """A class code with its name beside it where it has one ("Failure (1)"), else the code
+    as text; anything else ("unsure", "") as it is."""
+    text = "" if label is None else str(label)
+    name = (names or {}).get(text, text)
+    return f"{name} ({text})" if text and name != text else text
+
+
+def name_labels(table: pd.DataFrame, names: ClassNames) -> pd.DataFrame:
     """``verdicts_table``'s "Right label" with each class's name where its prototype has one
     ("Failure (1)"); ``names`` maps ``(sprint, prototype)`` to ``Prototype.class_names``.
     Labels without a name, and exports, keep the code."""
     named = table.copy()
     named["Right label"] = [
-        f"{names[key][label]} ({label})"
-        if label and (key := (sprint, prototype)) in names and names[key].get(label, label) != label
-        else label
+        named_label(label, names.get((sprint, prototype)))
         for sprint, prototype, label in zip(
             table["Sprint"], table["Prototype"], table["Right label"], strict=True
         )
@@ -247,24 +272,39 @@ def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def conflicts_table(conflicts: pd.DataFrame) -> pd.DataFrame:
-    """``feedback_store.conflicts``: one line per reviewer of a row they disagree on."""
+def _names_per_row(frame: pd.DataFrame, names: ClassNames | None) -> list:
+    """Each row's class names, by its ``sprint`` and ``prototype`` (None: none known)."""
+    names = names or {}
+    return [names.get(key) for key in zip(frame["sprint"], frame["prototype"], strict=True)]
+
+
+def conflicts_table(conflicts: pd.DataFrame, names: ClassNames | None = None) -> pd.DataFrame:
+    """``feedback_store.conflicts``: one line per reviewer of a row they disagree on, each
+    class with its name where ``names`` (``class_names_of``) gives one ("No failure (0)")."""
+    row_names = _names_per_row(conflicts, names)
     return pd.DataFrame(
         {
             "Sprint": conflicts["sprint"].astype(str).to_numpy(),
             "Prototype": conflicts["prototype"].astype(str).to_numpy(),
             "Row": conflicts["row_id"].astype(str).to_numpy(),
-            "Shown": conflicts["shown"].fillna("").astype(str).to_numpy(),
+            "Shown": [
+                named_label(None if pd.isna(v) else v, n)
+                for v, n in zip(conflicts["shown"], row_names, strict=True)
+            ],
             "Reviewer": conflicts["reviewer"].astype(str).to_numpy(),
             "Verdict": conflicts["verdict"].astype(str).to_numpy(),
-            "Their label": conflicts["label"].astype(str).to_numpy(),
+            "Their label": [
+                named_label(v, n) for v, n in zip(conflicts["label"], row_names, strict=True)
+            ],
             "Comment": conflicts["comment"].fillna("").astype(str).to_numpy(),
         }
     )
 
 
-def resolved_table(resolved: pd.DataFrame) -> pd.DataFrame:
-    """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none."""
+def resolved_table(resolved: pd.DataFrame, names: ClassNames | None = None) -> pd.DataFrame:
+    """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none, each
+    class with its name where ``names`` (``class_names_of``) gives one."""
+    row_names = _names_per_row(resolved, names)
     return pd.DataFrame(
         {
             "Sprint": resolved["sprint"].astype(str).to_numpy(),
@@ -272,9 +312,9 @@ def resolved_table(resolved: pd.DataFrame) -> pd.DataFrame:
             "Row": resolved["row_id"].astype(str).to_numpy(),
             "Source": resolved["source"].astype(str).to_numpy(),
             "Label": [
-                "—" if unresolved else str(label)
-                for label, unresolved in zip(
-                    resolved["resolved_label"], resolved["unresolved"], strict=True
+                "—" if unresolved else named_label(label, n)
+                for label, unresolved, n in zip(
+                    resolved["resolved_label"], resolved["unresolved"], row_names, strict=True
                 )
             ],
             "Why": [
@@ -284,7 +324,10 @@ def resolved_table(resolved: pd.DataFrame) -> pd.DataFrame:
                 )
             ],
             "Reviewers": [", ".join(r) for r in resolved["reviewers"]],
-            "Their labels": [", ".join(map(str, labels)) for labels in resolved["labels"]],
+            "Their labels": [
+                ", ".join(named_label(label, n) for label in labels)
+                for labels, n in zip(resolved["labels"], row_names, strict=True)
+            ],
             "Agreement": [percent(v) for v in resolved["agreement"]],
         }
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import cached, formatting, verdict_tables
-from ui.sections.feedback_filters import FeedbackContext, chosen
+from ui.sections.feedback_filters import FeedbackContext, chosen, shared_class_names
 
 
 def show_agreement(ctx: FeedbackContext) -> None:
@@ -34,7 +34,9 @@ def show_agreement(ctx: FeedbackContext) -> None:
     else:
         st.dataframe(verdict_tables.pairwise_table(pairs), hide_index=True, width="stretch")
     st.subheader("Conflicts")
-    conflicts = cached.conflicts(ctx.path, ctx.stamp, **ctx.shared_scope)
+    conflicts = cached.conflicts(
+        ctx.path, ctx.stamp, **ctx.shared_scope, names=shared_class_names(ctx)
+    )
     n = conflicts["rows"]
     if not n:
         st.caption("No row has reviewers giving different answers.")

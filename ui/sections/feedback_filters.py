@@ -17,7 +17,7 @@ import streamlit as st
 from feedback_store import VERDICTS, FeedbackStore
 from model import access
 from model.workspace import Workspace
-from ui import cached, session
+from ui import cached, session, verdict_tables
 
 ALL = "All"
 PROTOTYPE_KEY = "feedback_prototype"
@@ -57,6 +57,22 @@ class FeedbackContext:
     history_key: str
     reviewed_sprints: list[str]
     shared_scope: dict
+
+
+def shared_outline(ctx: FeedbackContext) -> pd.DataFrame:
+    """The outline's rows in the sprint and prototype chosen (``shared_scope``)."""
+    scoped = ctx.outline
+    for column in ("sprint", "prototype"):
+        if ctx.shared_scope[column] is not None:
+            scoped = scoped[scoped[column] == ctx.shared_scope[column]]
+    return scoped
+
+
+def shared_class_names(ctx: FeedbackContext) -> dict[tuple[str, str], dict[str, str]]:
+    """``Prototype.class_names`` of the prototypes with verdicts in the sprint and prototype
+    chosen (``shared_scope``), for the tables that name classes."""
+    scoped = shared_outline(ctx)
+    return verdict_tables.class_names_of(ctx.ws, scoped["sprint"], scoped["prototype"])
 
 
 def start() -> FeedbackContext:

@@ -11,7 +11,12 @@ import streamlit as st
 import feedback_store
 from feedback_store import RULES
 from ui import cached, formatting
-from ui.sections.feedback_filters import FeedbackContext, chosen
+from ui.sections.feedback_filters import (
+    FeedbackContext,
+    chosen,
+    shared_class_names,
+    shared_outline,
+)
 from ui.sections.feedback_verdicts import EXPORTS
 
 TRAINING_FORMATS = ["parquet", "csv", "jsonl"]
@@ -98,10 +103,7 @@ def show_labels(ctx: FeedbackContext) -> None:
     rule = rule_column.selectbox(
         "Resolution rule", RULES, format_func=RULE_LABELS.get, key="feedback_rule"
     )
-    scoped = ctx.outline
-    for column in ("sprint", "prototype"):
-        if ctx.shared_scope[column] is not None:
-            scoped = scoped[scoped[column] == ctx.shared_scope[column]]
+    scoped = shared_outline(ctx)
     lead = None
     if rule == "lead":
         leads = sorted(scoped["reviewer"].unique(), key=str.casefold)
@@ -112,8 +114,9 @@ def show_labels(ctx: FeedbackContext) -> None:
         st.info("No verdicts yet, so there is no reviewer to lead.")
     else:
         resolved = cached.resolved_labels(
-            ctx.path, ctx.stamp, **ctx.shared_scope, rule=rule, lead=lead
-        )
+            ctx.path, ctx.stamp, **ctx.shared_scope, rule=rule, lead=lead,
+            names=shared_class_names(ctx),
+        )  # fmt: skip
         st.caption(
             f"{resolved['settled']} of {resolved['rows']} reviewed rows have a label under this "
             "rule. “Unsure” verdicts never decide a label."

@@ -20,13 +20,7 @@ VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags",
 def class_names(ctx: FeedbackContext, table) -> dict[tuple[str, str], dict[str, str]]:
     """``Prototype.class_names`` of the prototypes on this page of verdicts (none for a
     prototype deleted since)."""
-    names = {}
-    for sprint, prototype in set(zip(table["Sprint"], table["Prototype"], strict=True)):
-        try:
-            names[sprint, prototype] = ctx.ws.prototype(sprint, prototype).class_names
-        except (ValueError, OSError):  # deleted or unreadable: the codes stay
-            continue
-    return names
+    return verdict_tables.class_names_of(ctx.ws, table["Sprint"], table["Prototype"])
 
 
 def show_verdicts(ctx: FeedbackContext) -> None:

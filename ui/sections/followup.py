@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from model.followup import untried_note
-from ui import cached, followup_table, formatting
+from model.workspace import open_workspace
+from ui import cached, followup_table, formatting, verdict_tables
 
 
 def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead: str = "") -> None:
@@ -31,4 +32,10 @@ def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead
             st.caption(formatting.escape_markdown(note))
     cases = "The case" if len(followed) == 1 else f"The {len(followed):,} cases"
     with st.expander(f"{cases} reviewed before {sprint}"):
-        st.dataframe(followup_table.followup_table(followed), hide_index=True, width="stretch")
+        names = verdict_tables.class_names_of(
+            open_workspace(path, create=False),
+            [*followed["sprint"], sprint],
+            [*followed["prototype"], prototype],
+        )
+        table = followup_table.followup_table(followed, names, names.get((sprint, prototype)))
+        st.dataframe(table, hide_index=True, width="stretch")
