@@ -36,7 +36,7 @@ from feedback_store.store import (
     open,
     own_case_id,
 )
-from feedback_store.training import TrainingExport, demo_set_warning
+from feedback_store.training import TrainingExport, demo_set_warning, unresolved_warning
 from feedback_store.validation import COMMENT_MAX, ROW_ID_MAX, reviewer_key
 
 __all__ = [
@@ -63,4 +63,5 @@ __all__ = [
     "restore",
     "reviewer_key",
     "reviewer_labels",
+    "unresolved_warning",
 ]

@@ -106,6 +106,14 @@ def demo_set_warning(n: int) -> str:
     )
 
 
+def unresolved_warning(n: int) -> str:
+    """The warning given when ``n`` reviewed rows have no label under the rule."""
+    return (
+        f"{n} reviewed row{'s were' if n != 1 else ' was'} left out because reviewers disagree"
+        " or were unsure; settle them (feedback_store.conflicts) to export them"
+    )
+
+
 def export_training(
     store: VerdictReader,
     path: str | os.PathLike[str],
@@ -180,11 +188,7 @@ def export_training(
     if in_demo:
         warnings.append(demo_set_warning(in_demo))
     if unresolved:
-        warnings.append(
-            f"{unresolved} reviewed row{'s were' if unresolved != 1 else ' was'} left out"
-            " because reviewers disagree or were unsure; settle them (feedback_store.conflicts)"
-            " to export them"
-        )
+        warnings.append(unresolved_warning(unresolved))
     if without_features:
         warnings.append(
             f"{without_features} resolved row{'s were' if without_features != 1 else ' was'}"

@@ -12,7 +12,7 @@ from recording import record_calls
 import feedback_store
 import model
 from feedback_store import FeedbackStore
-from ui import cached, predictions_table
+from ui import cached, predictions_table, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
 TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
@@ -292,7 +292,12 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
     assert leak in manifest["warnings"]
     assert manifest["demo_set"] == "demo_row_ids given by the caller"
     assert leak in [plain(w.value) for w in at.warning]
-    assert any("left out because reviewers disagree" in plain(i.value) for i in at.main.info)
+    # the tie left out: what to do on the page, in words, not the manifest's Python name
+    infos = [plain(i.value) for i in at.main.info]
+    unresolved = manifest["counts"]["unresolved"]
+    assert feedback_store.unresolved_warning(unresolved) in manifest["warnings"]
+    assert verdict_tables.unresolved_text(unresolved, "majority") in infos
+    assert not any("feedback_store" in text for text in infos)
     rows = pd.read_parquet(
         io.BytesIO(deferred_downloads(button(at, "Download training rows (Parquet)")))
     )

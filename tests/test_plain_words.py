@@ -89,3 +89,16 @@ def test_conflicts_name_each_class_beside_its_code():
     table = verdict_tables.conflicts_table(frame, {("S", "p"): {"0": "No failure", "1": "1"}})
     assert table["Shown"].tolist() == ["No failure (0)"] * 2
     assert table["Their label"].tolist() == ["1", "unsure"]  # a class without a name: its code
+
+
+def test_rows_left_out_of_the_training_export_say_what_to_do_on_the_page():
+    from ui import verdict_tables
+
+    majority = verdict_tables.unresolved_text(1, "majority")
+    assert majority.startswith("1 reviewed row was left out of the export because reviewers")
+    assert "the Agreement tab lists disagreements under “Conflicts”" in majority
+    assert "“The lead reviewer decides”" in majority
+    lead = verdict_tables.unresolved_text(3, "lead")
+    assert lead.startswith("3 reviewed rows were left out of the export: the lead reviewer")
+    assert "judge them on SME review" in lead
+    assert not any("feedback_store" in text for text in (majority, lead))

@@ -37,6 +37,7 @@ __all__ = [
     "pairwise_table",
     "resolved_table",
     "training_export_bytes",
+    "unresolved_text",
     "verdict_export_bytes",
     "verdicts_table",
 ]
@@ -330,6 +331,27 @@ def resolved_table(resolved: pd.DataFrame, names: ClassNames | None = None) -> p
             ],
             "Agreement": [percent(v) for v in resolved["agreement"]],
         }
+    )
+
+
+def unresolved_text(n: int, rule: str) -> str:
+    """What the Feedback page says of ``n`` reviewed rows left out of the training export for
+    want of a label under ``rule``, and what can be done about them there."""
+    rows = "1 reviewed row was" if n == 1 else f"{n:,} reviewed rows were"
+    them = "it" if n == 1 else "them"
+    if rule == "lead":
+        return (
+            f"{rows} left out of the export: the lead reviewer has not judged {them} (or was"
+            " unsure) and the other reviewers disagree or were unsure; the table above says"
+            f" why. To include {them}, the lead reviewer can judge {them} on SME review, or the"
+            f" reviewers can settle {them}: the Agreement tab lists their disagreements under"
+            " “Conflicts”."
+        )
+    return (
+        f"{rows} left out of the export because reviewers disagree or were unsure; the table"
+        f" above says why. To include {them}, talk {them} through (the Agreement tab lists"
+        " disagreements under “Conflicts”) and change the verdicts on SME review, or choose"
+        " “The lead reviewer decides” as the resolution rule above."
     )
 
 

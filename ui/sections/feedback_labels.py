@@ -10,7 +10,7 @@ import streamlit as st
 
 import feedback_store
 from feedback_store import RULES
-from ui import cached, formatting
+from ui import cached, formatting, verdict_tables
 from ui.sections.feedback_filters import (
     FeedbackContext,
     chosen,
@@ -85,9 +85,14 @@ def training_export(ctx: FeedbackContext, scoped, rule: str, lead: str | None) -
         width="stretch",
     )
     leak = feedback_store.demo_set_warning(manifest["counts"]["in_demo_set"])
+    unresolved = manifest["counts"]["unresolved"]
     for warning in manifest["warnings"]:
         if warning == leak:
             st.warning(formatting.escape_markdown(warning), icon=":material/warning:")
+        elif warning == feedback_store.unresolved_warning(
+            unresolved
+        ):  # the manifest's words name the API
+            st.info(formatting.escape_markdown(verdict_tables.unresolved_text(unresolved, rule)))
         else:
             st.info(formatting.escape_markdown(warning))
     st.caption(
