@@ -181,6 +181,16 @@ class VerdictReader(Connection):
         )
         return {row["row_id"] for row in self._read(f"SELECT row_id FROM ({sql})", params)}
 
+    def own_cases(self) -> dict[str, str]:
+        """Each own case's row id and when a verdict on it was first recorded (ISO 8601, UTC),
+        oldest first; withdrawn verdicts count (the case was entered)."""
+        rows = self._read(
+            "SELECT row_id, MIN(created_at) AS entered FROM verdicts WHERE source = 'own'"
+            " GROUP BY row_id ORDER BY entered, row_id",
+            [],
+        )
+        return {row["row_id"]: row["entered"] for row in rows}
+
     def disputes(self, sprint: str | None = None, prototype: str | None = None) -> pd.DataFrame:
         """Every dispute recorded, oldest first."""
         where, params = _prototype_filter(sprint, prototype)

@@ -10,7 +10,7 @@ from conftest import open_link
 import feedback_store
 import model
 from model import own_case, review
-from ui import formatting, review_card
+from ui import formatting, review_card, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
 
@@ -349,7 +349,9 @@ def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, work
         expected["predicted"], expected["confidence"], proto.meta
     )
     assert words in [s.value for s in at.subheader]
-    assert f"Your case {row_id} · {MVP} · " in plain(" ".join(c.value for c in at.caption))
+    # a name a person can read, not the stored id ("own:5255f68276c5")
+    captions = plain(" ".join(c.value for c in at.caption))
+    assert f"Your own case · {MVP} · " in captions and row_id not in captions
     assert len(at.get("vega_lite_chart")) == 2
 
     key = own_key(at, row_id, "zoe")
@@ -367,6 +369,11 @@ def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, work
     assert verdict["features"] == values
     assert verdict["prediction"]["label"] == expected["predicted"]
     assert verdict["prediction"]["model"] == proto.meta["estimator"]
+    # Judged, the case is named by when: as the Feedback page names it.
+    named = verdict_tables.own_case_names(feedback_store.open(workspace_copy).own_cases())
+    assert named[row_id].startswith("own case, ")
+    captions = plain(" ".join(c.value for c in at.caption))
+    assert f"Your {named[row_id]} · {MVP} · " in captions and row_id not in captions
     # The queue did not move.
     assert at.get("progress")[0].proto.text == "Card 1 of 40 · 0 reviewed"
 
@@ -410,7 +417,13 @@ def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app
     mine = table[table["Reviewer"] == "zoe"].set_index("Row")
     assert mine.loc[rows, "Verdict"].tolist() == ["wrong", "wrong", "unsure"]
     assert mine.loc[rows[1], "Version"] == 2
-    assert (mine.loc[own, "Source"], mine.loc[own, "Verdict"]) == ("own", "correct")
+    # the own case by a name a person can read, not its stored id
+    named = verdict_tables.own_case_names(feedback_store.open(workspace_copy).own_cases())[own]
+    assert (mine.loc[named, "Source"], mine.loc[named, "Verdict"]) == ("own", "correct")
+    assert own not in table["Row"].tolist()
+    listed = next(b for b in at.selectbox if b.label == "Every version of").options
+    assert any(f" · {named} · zoe · correct" in label for label in listed)
+    assert not any(own in label for label in listed)
     edited = int(mine.loc[rows[1], "ID"])
     next(b for b in at.selectbox if b.label == "Every version of").set_value(edited).run()
     history = at.dataframe[1].value

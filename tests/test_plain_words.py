@@ -74,6 +74,11 @@ def test_the_follow_up_table_names_classes_then_and_now():
         ["No failure", "Failure → No trouble"]
     ]
     assert followup_table.followup_table(frame)["Then → now"].tolist() == ["1 → 0"]
+    own = frame.assign(row_id=["own:5255f68276c5"], source=["own"])
+    cases = {"own:5255f68276c5": "own case, 5 Dec 10:41"}
+    assert followup_table.followup_table(own, cases=cases)["Row"].tolist() == [
+        "own case, 5 Dec 10:41"
+    ]
 
 
 def test_conflicts_name_each_class_beside_its_code():
@@ -102,3 +107,25 @@ def test_rows_left_out_of_the_training_export_say_what_to_do_on_the_page():
     assert lead.startswith("3 reviewed rows were left out of the export: the lead reviewer")
     assert "judge them on SME review" in lead
     assert not any("feedback_store" in text for text in (majority, lead))
+
+
+def test_own_cases_are_named_by_when_they_were_first_judged(tmp_path):
+    import feedback_store
+    from ui import verdict_tables
+
+    store = feedback_store.open(tmp_path)
+    cases = [{"Torque [Nm]": 40.0 + i} for i in range(3)]
+    ids = [feedback_store.own_case_id(features) for features in cases]
+    for reviewer, features in (("ana", cases[1]), ("ana", cases[0]), ("bo", cases[1])):
+        row_id = feedback_store.own_case_id(features)
+        store.record(sprint="S", prototype="p", row_id=row_id, reviewer=reviewer,
+                     verdict="correct", source="own", features=features)  # fmt: skip
+    first = store.own_cases()
+    assert list(first) == [ids[1], ids[0]]  # oldest first; ids[2] was never judged
+    names = verdict_tables.own_case_names(
+        {ids[1]: "2026-12-05T10:41:07+00:00", ids[0]: "2026-12-05T10:41:50+00:00"}
+    )
+    assert names == {ids[1]: "own case, 5 Dec 10:41", ids[0]: "own case, 5 Dec 10:41 (2)"}
+    assert verdict_tables.row_text(ids[1], names) == "own case, 5 Dec 10:41"
+    assert verdict_tables.row_text(ids[2], names) == "own case"
+    assert verdict_tables.row_text("4711", names) == "4711"

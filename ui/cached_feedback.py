@@ -27,6 +27,7 @@ __all__ = [
     "conflicts",
     "dispute_spec",
     "followup",
+    "own_case_names",
     "pairwise_agreement",
     "resolved_labels",
     "reviewer_verdicts",
@@ -86,6 +87,13 @@ def reviewer_verdicts(
     return {str(v["row_id"]): v for v in frame.to_dict(orient="records")}
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def own_case_names(path: str, stamp: tuple) -> dict[str, str]:
+    """Each own case's name ("own case, 5 Dec 10:41": ``verdict_tables.own_case_names``);
+    ``stamp`` is ``verdicts_stamp(store(path))``."""
+    return _verdict_tables.own_case_names(store(path).own_cases())
+
+
 # -- Feedback: figures about the verdicts, computed once per change to them ---------------------
 @st.cache_data(show_spinner=False, max_entries=16)
 def verdict_outline(path: str, stamp: tuple) -> pd.DataFrame:
@@ -115,13 +123,21 @@ def verdict_selection(
     history box (``#id · row · reviewer · verdict``)."""
     chosen = store(path).verdicts(sprint=sprint, prototype=prototype, reviewer=reviewer)
     chosen = _verdict_tables.filter_verdicts(chosen, [verdict] if verdict else None)
-    table = _verdict_tables.verdicts_table(chosen)
+    cases = own_case_names(path, stamp)
+    table = _verdict_tables.verdicts_table(chosen, cases)
     table.insert(table.columns.get_loc("Row") + 1, "Source", chosen["source"].to_numpy())
     labels = {
-        int(v.verdict_id): f"#{v.verdict_id} · row {v.row_id} · {v.reviewer} · {v.verdict}"
+        int(v.verdict_id): f"#{v.verdict_id} · {_row_label(v.row_id, cases)} · {v.reviewer}"
+        f" · {v.verdict}"
         for v in chosen.itertuples()
     }
     return {"counts": _verdict_tables.count_verdicts(chosen), "table": table, "labels": labels}
+
+
+def _row_label(row_id: str, cases: dict[str, str]) -> str:
+    """ "row 4711", or an own case's name."""
+    text = _verdict_tables.row_text(row_id, cases)
+    return text if text != str(row_id) else f"row {row_id}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -160,7 +176,8 @@ def conflicts(
     labels = _labels(path, stamp, sprint, prototype)
     frame = feedback_store.conflicts(store(path), sprint, prototype, labels=labels)
     rows = frame[["sprint", "prototype", "row_id"]].drop_duplicates().shape[0]
-    return {"table": _verdict_tables.conflicts_table(frame, names), "rows": rows}
+    table = _verdict_tables.conflicts_table(frame, names, own_case_names(path, stamp))
+    return {"table": table, "rows": rows}
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -181,7 +198,7 @@ def resolved_labels(
         labels=_labels(path, stamp, sprint, prototype),
     )  # fmt: skip
     return {
-        "table": _verdict_tables.resolved_table(frame, names),
+        "table": _verdict_tables.resolved_table(frame, names, own_case_names(path, stamp)),
         "rows": len(frame),
         "settled": int((~frame["unresolved"]).sum()),
     }

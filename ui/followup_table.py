@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from model.workspace import Workspace
+from ui import verdict_tables
 
 __all__ = ["followup_table", "latest_mvp", "trained_on_caption"]
 
@@ -47,12 +48,14 @@ def followup_table(
     frame: pd.DataFrame,
     names: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
     now: Mapping[str, str] | None = None,
+    cases: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """``model.followup.rescore_flagged`` as text: flagged cases first, fixed ones on top.
 
     Classes are named in words: the reviewers' label and the prediction then by ``names``
     (``(sprint, prototype)`` to ``Prototype.class_names``, ``verdict_tables.class_names_of``),
-    the prediction now by ``now``, the latest MVP's; without a name, the code."""
+    the prediction now by ``now``, the latest MVP's; without a name, the code. An own case
+    is named by ``cases`` (``verdict_tables.own_case_names``), not its stored id."""
     order = {status: i for i, status in enumerate(FOLLOWUP_ORDER)}
     data = frame.assign(
         _order=frame["status"].map(order).fillna(len(order)), _flagged=~frame["flagged"]
@@ -62,7 +65,7 @@ def followup_table(
         {
             "Status": data["status"].astype(str).to_numpy(),
             "Row": [
-                f"{row} (own case)" if source == "own" else str(row)
+                verdict_tables.row_text(row, cases) if source == "own" else str(row)
                 for row, source in zip(data["row_id"], data["source"], strict=True)
             ],
             "Reviewed in": (data["sprint"] + " · " + data["prototype"]).to_numpy(),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from feedback_store.validation import OWN_PREFIX
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, styled
 from ui.formatting import percent
 from ui.review_card import contribution_text
@@ -34,8 +35,10 @@ __all__ = [
     "latest_comment",
     "name_labels",
     "named_label",
+    "own_case_names",
     "pairwise_table",
     "resolved_table",
+    "row_text",
     "training_export_bytes",
     "unresolved_text",
     "verdict_export_bytes",
@@ -74,9 +77,11 @@ def count_verdicts(verdicts: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
-def verdicts_table(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """Verdicts with readable column names and tags joined, for ``st.dataframe``."""
+def verdicts_table(verdicts: pd.DataFrame, cases: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Verdicts with readable column names and tags joined, for ``st.dataframe``; an own case
+    is named by ``cases`` (``own_case_names``), not its stored id."""
     table = verdicts[list(VERDICT_COLUMNS)].rename(columns=VERDICT_COLUMNS).copy()
+    table["Row"] = [row_text(row_id, cases) for row_id in table["Row"]]
     table["Tags"] = [", ".join(tags or []) for tags in table["Tags"]]
     table["Right label"] = table["Right label"].fillna("")
     table["Recorded at"] = table["Recorded at"].astype(str).str.slice(0, 16).str.replace("T", " ")
@@ -125,6 +130,30 @@ def name_labels(table: pd.DataFrame, names: ClassNames) -> pd.DataFrame:
         )
     ]
     return named
+
+
+def own_case_names(entered: Mapping[str, str]) -> dict[str, str]:
+    """A name a person can read for each own case of ``FeedbackStore.own_cases`` (row id to
+    when it was first judged, oldest first): "own case, 5 Dec 10:41" (UTC, as the tables'
+    times), "own case, 5 Dec 10:41 (2)" for a second one entered in the same minute. The
+    stored row id ("own:5255f68276c5") stays what exports and the CLI give."""
+    names: dict[str, str] = {}
+    taken: dict[str, int] = {}
+    for row_id, when in entered.items():
+        stamp = pd.Timestamp(when)
+        text = f"own case, {stamp.day} {stamp:%b %H:%M}"
+        taken[text] = taken.get(text, 0) + 1
+        names[row_id] = text if taken[text] == 1 else f"{text} ({taken[text]})"
+    return names
+
+
+def row_text(row_id: object, cases: Mapping[str, str] | None = None) -> str:
+    """A row as the tables show it: an own case by its name in ``cases``
+    (``own_case_names``), or "own case" before it has one; any other row by its id."""
+    text = str(row_id)
+    if text.startswith(OWN_PREFIX):
+        return (cases or {}).get(text, "own case")
+    return text
 
 
 def latest_comment(history: pd.DataFrame) -> str:
@@ -279,15 +308,20 @@ def _names_per_row(frame: pd.DataFrame, names: ClassNames | None) -> list:
     return [names.get(key) for key in zip(frame["sprint"], frame["prototype"], strict=True)]
 
 
-def conflicts_table(conflicts: pd.DataFrame, names: ClassNames | None = None) -> pd.DataFrame:
+def conflicts_table(
+    conflicts: pd.DataFrame,
+    names: ClassNames | None = None,
+    cases: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``feedback_store.conflicts``: one line per reviewer of a row they disagree on, each
-    class with its name where ``names`` (``class_names_of``) gives one ("No failure (0)")."""
+    class with its name where ``names`` (``class_names_of``) gives one ("No failure (0)"),
+    each own case by its name in ``cases`` (``own_case_names``)."""
     row_names = _names_per_row(conflicts, names)
     return pd.DataFrame(
         {
             "Sprint": conflicts["sprint"].astype(str).to_numpy(),
             "Prototype": conflicts["prototype"].astype(str).to_numpy(),
-            "Row": conflicts["row_id"].astype(str).to_numpy(),
+            "Row": [row_text(row_id, cases) for row_id in conflicts["row_id"]],
             "Shown": [
                 named_label(None if pd.isna(v) else v, n)
                 for v, n in zip(conflicts["shown"], row_names, strict=True)
@@ -302,15 +336,20 @@ def conflicts_table(conflicts: pd.DataFrame, names: ClassNames | None = None) ->
     )
 
 
-def resolved_table(resolved: pd.DataFrame, names: ClassNames | None = None) -> pd.DataFrame:
+def resolved_table(
+    resolved: pd.DataFrame,
+    names: ClassNames | None = None,
+    cases: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none, each
-    class with its name where ``names`` (``class_names_of``) gives one."""
+    class with its name where ``names`` (``class_names_of``) gives one, each own case by its
+    name in ``cases`` (``own_case_names``)."""
     row_names = _names_per_row(resolved, names)
     return pd.DataFrame(
         {
             "Sprint": resolved["sprint"].astype(str).to_numpy(),
             "Prototype": resolved["prototype"].astype(str).to_numpy(),
-            "Row": resolved["row_id"].astype(str).to_numpy(),
+            "Row": [row_text(row_id, cases) for row_id in resolved["row_id"]],
             "Source": resolved["source"].astype(str).to_numpy(),
             "Label": [
                 "—" if unresolved else named_label(label, n)

@@ -37,5 +37,8 @@ def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead
             [*followed["sprint"], sprint],
             [*followed["prototype"], prototype],
         )
-        table = followup_table.followup_table(followed, names, names.get((sprint, prototype)))
+        cases = cached.own_case_names(path, cached.verdicts_stamp(store))
+        table = followup_table.followup_table(
+            followed, names, names.get((sprint, prototype)), cases
+        )
         st.dataframe(table, hide_index=True, width="stretch")

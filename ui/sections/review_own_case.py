@@ -9,7 +9,7 @@ import streamlit as st
 from model import review
 from model.labels import display_unit
 from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
-from ui import cached, formatting, session
+from ui import cached, formatting, session, verdict_tables
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
@@ -139,9 +139,13 @@ def show(ctx: ReviewContext) -> None:
         review_explanation.prediction_header(
             ctx, explanation["predicted"], explanation.get("confidence")
         )
+        # Named as the Feedback page names it ("own case, 5 Dec 10:41"), not by its stored id.
+        case_name = verdict_tables.row_text(
+            row_id, cached.own_case_names(ctx.path, cached.verdicts_stamp(ctx.store))
+        )
         st.caption(
             formatting.escape_markdown(
-                f"Your case {row_id} · {ctx.name} · version {ctx.proto.version}"
+                f"Your {case_name} · {ctx.name} · version {ctx.proto.version}"
             )
         )
         review_explanation.reasons(ctx, explanation, percentiles)
