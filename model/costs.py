@@ -21,9 +21,18 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+
+# The money's wording lives in model.money; these names stay importable from here.
+from model.money import (
+    SYMBOLS,
+    format_money,
+    format_number,
+    round_money,
+    whole_money,
+    whole_money_sum,
+)
 
 __all__ = [
     "ASSUMPTIONS_FILE",
@@ -71,8 +80,6 @@ OWNERSHIP_FIGURES = (
     "ownership_cost_per_year",
     "one_off_cost",
 )
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 #: The largest figure an assumption may be, money or a month's volume: a trillion. Beyond it
 #: a figure is a slip of the keyboard (a false alarm at 1e15), and the figures worked out
@@ -171,7 +178,7 @@ class CostAssumptions:
     @property
     def symbol(self) -> str:
         """``$`` for USD and a few others; otherwise empty (the code follows the amount)."""
-        return _SYMBOLS.get(self.currency, "")
+        return SYMBOLS.get(self.currency, "")
 
     @property
     def engineer_hour_rate(self) -> float:
@@ -324,33 +331,6 @@ def save_assumptions(workspace_path: str | Path, assumptions: CostAssumptions) -
     return path
 
 
-def format_number(value: float) -> str:
-    """A figure for a formula: thousands separators, three significant digits below 100."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 100 or float(value).is_integer():
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def format_money(amount: float | None, currency: str = "USD") -> str:
-    """``$1,234.50``, ``$0.0012`` (two significant digits below one), ``12.00 CHF``."""
-    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
-        return "unknown"
-    symbol = _SYMBOLS.get(currency.upper(), "")
-    if amount == 0:
-        text = "0.00"
-    elif abs(amount) >= 1:
-        text = f"{amount:,.2f}"
-    elif abs(amount) < 1e-6:
-        return f"<{symbol}0.000001" if symbol else f"<0.000001 {currency}"
-    else:
-        # two significant digits, never in scientific notation: 0.0012, 0.000028
-        digits = 1 - math.floor(math.log10(abs(amount)))
-        text = f"{amount:.{digits}f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
-
-
 def _known(meta: dict, key: str) -> float | None:
     value = meta.get(key)
     if value is None or isinstance(value, bool):
@@ -452,51 +432,6 @@ def costs(meta: dict, assumptions: CostAssumptions) -> dict:
         "currency": a.currency,
         "formulas": formulas,
     }
-
-
-def whole_money(amount: float | None, currency: str = "USD") -> str:
-    """A figure worked out from the assumptions, as a table of monthly costs shows it: whole
-    units from 1 ("$870", "$10,440"), cents below ("$0.43"), and "under $0.01" for what
-    rounds to no cent (retraining a small model: "$0.0000068" a month said nothing)."""
-    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
-        return "unknown"
-    if abs(amount) >= 1:
-        return _with_symbol(f"{amount:,.0f}", currency)
-    if 0 < abs(amount) < 0.005:
-        return f"under {_with_symbol('0.01', currency)}"
-    return _with_symbol(f"{amount:.2f}", currency)
-
-
-def whole_money_sum(parts: Sequence[float], currency: str = "USD") -> tuple[list[str], str]:
-    """``parts`` and their total as :func:`whole_money` says them, the total worked out from
-    the parts as shown, so a reader who adds them up gets it: ``$139,872 + $870 =
-    $140,742``, where two significant figures said ``$140,000 + $870 = $140,000``. The total
-    is within a unit of the exact sum (a cent below one)."""
-    shown = [round(part) if abs(part) >= 1 else round(part, 2) for part in parts]
-    return [whole_money(part, currency) for part in parts], whole_money(sum(shown), currency)
-
-
-def _with_symbol(text: str, currency: str) -> str:
-    symbol = _SYMBOLS.get(currency.upper(), "")
-    if not symbol:
-        return f"{text} {currency}"
-    return f"-{symbol}{text[1:]}" if text.startswith("-") else f"{symbol}{text}"
-
-
-def round_money(amount: float | None, currency: str = "USD") -> str:
-    """Money as people say it: ``$41,000`` for 41,237.18, ``$310`` for 312, ``$37`` for 37.4.
-
-    Two significant figures from 100 up, whole units from 1, :func:`format_money` below
-    (where the digits are all there is to say).
-    """
-    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
-        return "unknown"
-    if abs(amount) < 1:
-        return format_money(amount, currency)
-    digits = max(0, math.floor(math.log10(abs(amount))) - 1)
-    # Halves away from zero, as people round (Python's round takes halves to even).
-    units = math.floor(abs(amount) / 10**digits + 0.5) * 10**digits
-    return _with_symbol(f"{math.copysign(units, amount):,.0f}", currency)
 
 
 def _hosting(meta: dict, a: CostAssumptions) -> tuple[float | None, int | None, str]:
