@@ -43,6 +43,7 @@ require_chromium()
 from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
+import model  # noqa: E402
 from ui import review_card  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -444,6 +445,36 @@ def test_a_deep_link_on_a_fresh_server_opens_the_page_and_view_asked_for(small_s
     wait_until_idle(page)
     expect(page.get_by_role("textbox", name="Your name")).to_have_value("tess")
     assert "sprint=Sprint+1" in page.url
+
+
+def test_a_long_decision_leaves_the_last_present_step_within_1280x720(small_server, new_page):
+    url, workspace = small_server
+    ws = model.open_workspace(workspace)
+    reason = "\n\n".join(f"Reason {i}: it catches more failures at less cost." for i in range(90))
+    attendees = [f"attendee number {i}" for i in range(40)]
+    ws.record_decision("Sprint 2", ws.mvp("Sprint 2"), reason, attendees=attendees)
+    page = new_page
+    page.goto(f"{url}/present?present=1&sprint=Sprint+2&step=5")
+    expect(page.get_by_text(re.compile(r"· step 5 of 5$"))).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    assert_no_problem(page)
+    assert page.evaluate(SCROLLED_JS) == 0, "a long decision needs scrolling at 1280x720"
+    expect(page.get_by_text("The whole decision")).to_be_visible()
+
+
+def test_a_negative_cost_typed_in_the_form_is_refused_under_the_save_button(small_server, new_page):
+    url, workspace = small_server
+    page = new_page
+    page.goto(f"{url}/bake_off?sprint=Sprint+2")
+    save = page.get_by_role("button", name="Save assumptions")
+    expect(save).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    page.get_by_role("spinbutton", name="Cost of a false alarm").fill("-5")
+    page.keyboard.press("Tab")
+    save.click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Cost of a false alarm cannot be negative, got -5")).to_be_visible()
+    assert not (workspace / "cost_assumptions.json").exists()
 
 
 def test_readme_screenshots_of_every_page(server, new_page, screenshots):

@@ -4,12 +4,15 @@ row, step, reviewer), through ``app.py`` as the server runs it."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
-from conftest import APP
+from conftest import APP, copy_workspace
 from streamlit.testing.v1 import AppTest
 
 import model
 from model.config import WORKSPACE_ENV_VAR
+from ui import sprint_summary
 from ui.sections.present_session import STEPS
 
 LOCAL_MODE = "Local mode"
@@ -115,6 +118,61 @@ def test_the_last_step_gives_the_recommendation_and_the_decision(small_workspace
     text = " ".join(block.value for block in at.markdown)
     assert "a month" in text  # the recommendation, in money
     assert "Chose random forest" in text
+
+
+#: A reason as long as the decision form takes, in paragraphs, and a room of attendees.
+LONG_REASON = "\n\n".join(
+    f"Paragraph {i}: the random forest catches the most failures at the cheapest threshold, "
+    "and the maintenance team trusts its explanations."
+    for i in range(36)
+)[:5000]
+MANY_ATTENDEES = [f"attendee number {i}" for i in range(40)]
+
+
+def long_decision(small_workspace, tmp_path) -> Path:
+    """A copy of the small workspace whose Sprint 2 decision has ``LONG_REASON``."""
+    workspace = copy_workspace(small_workspace, tmp_path / "long")
+    ws = model.open_workspace(workspace)
+    ws.record_decision(
+        "Sprint 2", ws.mvp("Sprint 2"), LONG_REASON, attendees=MANY_ATTENDEES, recorded_by="tess"
+    )
+    return workspace
+
+
+def test_a_long_decision_is_cut_on_the_slide_and_whole_behind_a_click(
+    small_workspace, tmp_path, monkeypatch
+):
+    at = present(monkeypatch, long_decision(small_workspace, tmp_path), sprint="Sprint 2", step="5")
+    assert not at.exception
+    (body,) = [m.value for m in at.markdown if m.value.startswith("**Decision.**")]
+    assert len(body) < 300 and body.endswith("…")
+    (caption,) = [c.value for c in at.caption if "recorded by tess" in c.value]
+    assert re.search(r"attendees\\?: attendee number 0, .* and \d+ more$", caption)
+    (whole,) = [e for e in at.expander if e.label == "The whole decision"]
+    text = whole.markdown[0].value.replace("\\", "")
+    assert "Paragraph 35" in text and "attendee number 39" in text
+
+
+def test_a_decision_on_a_slide_is_cut_to_two_lines_and_a_one_line_caption():
+    decision = {"chosen": "rf", "rationale": LONG_REASON, "attendees": MANY_ATTENDEES,
+                "decided_on": "2026-12-05", "recorded_by": "tess"}  # fmt: skip
+    said = sprint_summary.slide_decision(decision, "Sprint 2")
+    assert said.body.startswith("Chose rf: Paragraph 0: ") and said.body.endswith("…")
+    assert len(said.body) <= sprint_summary.SLIDE_REASON_CHARS + 1
+    assert "\n" not in said.body + said.caption
+    assert said.caption.startswith("Sprint 2 · decided on 2026-12-05 · recorded by tess · ")
+    assert len(said.caption) <= sprint_summary.SLIDE_CAPTION_CHARS
+    assert said.whole.startswith(f"Chose rf: {LONG_REASON}")
+    assert said.whole.endswith("attendee number 38, attendee number 39.")
+    # a wide character takes two columns: half as many fill the same two lines
+    wide = sprint_summary.slide_decision({**decision, "rationale": "决" * 500, "attendees": []})
+    assert len(wide.body) < 2 * sprint_summary.SLIDE_REASON_CHARS // 3
+    # a short decision is said whole, with nothing behind a click
+    short = sprint_summary.slide_decision(
+        {**decision, "rationale": "cheapest", "attendees": ["ana"]}
+    )
+    assert (short.body, short.whole) == ("Chose rf: cheapest", None)
+    assert short.caption.endswith("recorded by tess · attendees: ana")
 
 
 def test_a_sprint_without_a_bake_off_says_so_at_the_last_step(small_workspace, monkeypatch):

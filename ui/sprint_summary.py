@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from model.prototype import predicts_the_same
 from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
+from ui.explanations import short_text
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
@@ -41,6 +43,8 @@ __all__ = [
     "outcome_summary",
     "target_unit",
     "decision_text",
+    "SlideDecision",
+    "slide_decision",
     "headline_by_sprint",
     "headline_chart",
     "measured_differently",
@@ -367,6 +371,60 @@ def decision_text(decision: Mapping, sprint: str | None = None) -> tuple[str, st
         when = f"{sprint} · {when}"
     body = f"Chose {decision.get('chosen', '')}: {decision.get('rationale', '')}"
     return when, body, ", ".join(decision.get("attendees", []))
+
+
+#: A decision on a slide: two lines of its reason at 1280 px, and one line saying when, by
+#: whom and who attended (as many names as fit); the rest is a click away. A 5,000-character
+#: reason ran a slide to 904 px.
+SLIDE_REASON_CHARS = 200
+SLIDE_CAPTION_CHARS = 120
+
+
+@dataclass(frozen=True)
+class SlideDecision:
+    """A decision cut to fit a slide: ``body`` ("Chose …: why", on one line), ``caption``
+    (when, by whom, the attendees that fit and how many more), and ``whole`` (the reason and
+    every attendee as recorded) when anything was cut, else None."""
+
+    body: str
+    caption: str
+    whole: str | None
+
+
+def slide_decision(decision: Mapping, sprint: str | None = None) -> SlideDecision:
+    """``decision`` as :func:`decision_text` says it, its reason cut to
+    :data:`SLIDE_REASON_CHARS` and its caption to :data:`SLIDE_CAPTION_CHARS`, so that a
+    slide holds it whatever was typed."""
+    when, body, _ = decision_text(decision, sprint)
+    body_cut = short_text(body, _chars_within(" ".join(body.split()), SLIDE_REASON_CHARS))
+    attendees = [" ".join(str(name).split()) for name in decision.get("attendees", [])]
+    caption = short_text(when, _chars_within(when, SLIDE_CAPTION_CHARS))
+    named = 0
+    for count in range(len(attendees), 0, -1):
+        more = len(attendees) - count
+        said = f"{caption} · attendees: {', '.join(attendees[:count])}"
+        said += f" and {more:,} more" if more else ""
+        if _chars_within(said, SLIDE_CAPTION_CHARS) == len(said):
+            caption, named = said, count
+            break
+    if attendees and not named:
+        caption += f" · {len(attendees):,} attendee{'' if len(attendees) == 1 else 's'}"
+    cut = body_cut != " ".join(body.split()) or named < len(attendees)
+    whole = None
+    if cut:
+        whole = body + (f"\n\nAttendees: {', '.join(attendees)}." if attendees else "")
+    return SlideDecision(body_cut, caption, whole)
+
+
+def _chars_within(text: str, width: int) -> int:
+    """How many of ``text``'s characters take at most ``width`` columns, a wide character
+    (Chinese, Japanese, Korean, most emoji) taking two: 200 of those fill four lines, not two."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if used > width:
+            return index
+    return len(text)
 
 
 @dataclass(frozen=True)

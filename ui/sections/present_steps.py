@@ -298,10 +298,13 @@ def decision(ctx: PresentContext) -> None:
     if not decisions:
         st.info("No decision is recorded for this bake-off yet: record it on the Bake-off page.")
         return
-    when, body, attendees = sprint_summary.decision_text(decisions[-1], sprint)
+    said = sprint_summary.slide_decision(decisions[-1], sprint)
     with st.container(border=True):
-        st.markdown(f"**Decision.** {escape(body)}")
-        st.caption(escape(f"{when}" + (f" · attendees: {attendees}" if attendees else "")))
+        st.markdown(f"**Decision.** {escape(said.body)}")
+        st.caption(escape(said.caption))
+        if said.whole:  # closed, so the slide fits; opened, the presenter chose to scroll
+            with st.expander("The whole decision"):
+                st.markdown(escape(said.whole))
 
 
 #: The steps in ``present_session.STEPS`` order.
