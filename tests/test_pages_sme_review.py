@@ -3,6 +3,7 @@
 import copy
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from conftest import open_link
@@ -117,11 +118,41 @@ def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_worksp
 
 def test_progress_says_which_card_and_how_many_are_reviewed(small_workspace, open_app):
     at = open_app(small_workspace, page="sme_review", reviewer="ana")
-    # ana judged the two least confident rows of the forest when the workspace was built.
-    assert at.get("progress")[0].proto.text == "Card 1 of 40 · 2 reviewed"
+    # ana judged the two least confident rows of the forest when the workspace was built: she
+    # comes back to the first card she has not reviewed (it opened on card 1 again).
+    assert at.get("progress")[0].proto.text == "Card 3 of 40 · 2 reviewed"
+    assert card(at)["row_id"] == least_confident(small_workspace)[2]
+    for shown in (2, 1):
+        at.button(key="review_previous").click().run()
+        assert at.get("progress")[0].proto.text == f"Card {shown} of 40 · 2 reviewed"
     summary = plain(at.main.info[0].value)
     # the label named as the card names the prediction ("Machine failure predicted")
     assert summary.startswith("Your verdict: wrong, right label Machine failure (version 1, ")
+
+
+def test_a_reload_opens_the_card_in_its_queue(small_workspace, monkeypatch):
+    """A reload of card 4 of 40 showed "Card 1 of 1", a one-row queue of that card."""
+    from streamlit.testing.v1 import AppTest
+
+    from model.config import WORKSPACE_ENV_VAR
+
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(small_workspace))
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
+    at.run()
+    at.sidebar.text_input(key="reviewer").set_value("ana").run()
+    at.switch_page("pages/sme_review.py").run()
+    at.button(key="review_next").click().run()
+    assert at.get("progress")[0].proto.text == "Card 4 of 40 · 2 reviewed"
+    url = {key: at.query_params[key] for key in ("sprint", "reviewer", "row", "queue")}
+    assert "cards" not in at.query_params  # the default size
+    reloaded = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
+    for key, value in url.items():
+        reloaded.query_params[key] = value[0] if isinstance(value, list) else value
+    reloaded.run().switch_page("pages/sme_review.py").run()
+    assert not reloaded.exception
+    assert reloaded.selectbox(key="review_queue").value == "least confident"
+    assert reloaded.get("progress")[0].proto.text == "Card 4 of 40 · 2 reviewed"
+    assert card(reloaded)["row_id"] == least_confident(small_workspace)[3]
 
 
 def test_the_not_yet_reviewed_queue_leaves_out_my_verdicts(small_workspace, open_app):

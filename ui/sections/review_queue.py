@@ -19,6 +19,11 @@ QUEUE_STATE_KEY = "review_queue_state"
 CARD_KEY = "review_card"
 #: The card's row this session last wrote to the URL.
 URL_ROW_KEY = "review_url_row"
+#: The query parameters of the queue and its size, so a reload opens the card in its queue.
+QUEUE_PARAM = "queue"
+CARDS_PARAM = "cards"
+#: A linked card's row, to be found in the queue the link names once that queue is built.
+LINKED_CARD_KEY = "review_linked_card"
 QUEUE_LABELS = {
     "least confident": "Least confident first",
     "disagreement": "Where this sprint's prototypes disagree",
@@ -87,9 +92,8 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     """The queue's cards; ``choose`` and ``detail`` are the columns for the queue's choices."""
     options, sent = queue_options(ctx)
     linked = linked_row(ctx)
-    if linked is not None:  # a link or a reload opens its card, as the one-row queue
-        st.session_state[QUEUE_KEY] = "by id"
-        st.session_state[ROW_ID_KEY] = linked
+    if linked is not None:  # a link or a reload opens its card: in its queue, or on its own
+        open_linked_card(ctx, linked, options, sent)
     if st.session_state.get(QUEUE_KEY) not in options:
         st.session_state.pop(QUEUE_KEY, None)
     kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
@@ -117,9 +121,15 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     if kind in sent:
         identity.append(sent[kind].get("sent_at"))
     state = st.session_state.get(QUEUE_STATE_KEY)
+    mine = review_session.my_verdicts(ctx)
     if not state or state["id"] != identity:
         rows, note = build_queue(ctx, kind, size, row_text, sent)
-        state = {"id": identity, "rows": rows, "note": note, "position": 0}
+        linked_card = st.session_state.pop(LINKED_CARD_KEY, None)
+        if linked_card in rows:
+            position = rows.index(linked_card)
+        else:  # the first card not yet reviewed: a new visit does not start over
+            position = next((i for i, r in enumerate(rows) if not reviewed(ctx, mine, r)), 0)
+        state = {"id": identity, "rows": rows, "note": note, "position": position}
         st.session_state[QUEUE_STATE_KEY] = state
     rows, position = state["rows"], state["position"]
     if state["note"]:
@@ -127,14 +137,7 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     if not rows:
         return
 
-    mine = review_session.my_verdicts(ctx)
-    done = sum(
-        1
-        for r in rows
-        if r in mine
-        and mine[r]["verdict"] != "withdrawn"
-        and review_session.on_this_version(ctx, mine[r])
-    )
+    done = sum(1 for r in rows if reviewed(ctx, mine, r))
     # The verdict form starts level with the progress bar, so Submit stays above the fold.
     left, right = st.columns([5, 3], gap="medium")
     back, bar, forward = left.columns([1.25, 3, 1], vertical_alignment="center")
@@ -161,8 +164,42 @@ def show(ctx: ReviewContext, choose, detail) -> None:
         )
         return
     session.to_url(ROW_PARAM, rows[position])  # a link or a reload opens this card again
+    session.to_url(QUEUE_PARAM, None if kind == "by id" else kind)  # in this queue
+    session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
     st.session_state[URL_ROW_KEY] = rows[position]
     card(ctx, rows[position], mine.get(rows[position]), left, right)
+
+
+def reviewed(ctx: ReviewContext, mine: dict, row_id: str) -> bool:
+    """Whether the reviewer has a current verdict on ``row_id`` given on this version."""
+    thread = mine.get(row_id)
+    return (
+        thread is not None
+        and thread["verdict"] != "withdrawn"
+        and review_session.on_this_version(ctx, thread)
+    )
+
+
+def open_linked_card(ctx: ReviewContext, row_id: str, options: list[str], sent: dict) -> None:
+    """Open a link's or a reload's card in the queue its URL names (``?queue=``, ``?cards=``)
+    when the card is in it, else as the one-row queue; set before the queue's widgets."""
+    kind = st.query_params.get(QUEUE_PARAM)
+    try:
+        size = int(st.query_params.get(CARDS_PARAM) or DEFAULT_SIZE)
+    except ValueError:
+        size = DEFAULT_SIZE
+    size = max(1, min(size, max(ctx.demo_rows, 1)))
+    if kind in options and kind != "by id":
+        rows, _ = build_queue(ctx, kind, None if kind in sent else size, "", sent)
+        if row_id in rows:
+            st.session_state[QUEUE_KEY] = kind
+            if kind not in sent:
+                st.session_state[SIZE_KEY] = size
+            st.session_state[LINKED_CARD_KEY] = row_id
+            st.session_state.pop(QUEUE_STATE_KEY, None)
+            return
+    st.session_state[QUEUE_KEY] = "by id"
+    st.session_state[ROW_ID_KEY] = row_id
 
 
 def linked_row(ctx: ReviewContext) -> str | None:
