@@ -38,6 +38,7 @@ __all__ = [
     "metric_key",
     "plain_metric_name",
     "binary_summary",
+    "flagged_at_caption",
     "MetricDelta",
     "OutcomeSummary",
     "outcome_summary",
@@ -488,3 +489,17 @@ def binary_summary(
             f"{cell.count:,} {cell.words}"
         )
     return OutcomeSummary(sentences, table.reset_index())
+
+
+def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
+    """What the Sprint demo's counts are counted at, and that the rows shown below it are not:
+    the predictions table, SME review and the follow-up show the class the model itself
+    predicts, so a case between the two cut-offs is flagged in the counts and not there."""
+    return (
+        f"Counted as on the Bake-off: a {noun} is flagged when the chance of {positive.lower()} "
+        f"is at least {threshold:.1%}, the threshold at which its errors cost least under the "
+        "cost assumptions (on the Bake-off you may try others). The predictions table, SME "
+        "review and the follow-up show the class the model itself predicts (usually the "
+        f"likelier one, from 50%), so a {noun} between the two is flagged in these counts and "
+        "not there."
+    )

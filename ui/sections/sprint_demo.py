@@ -177,11 +177,8 @@ def _binary_outcome(
     summary = sprint_summary.binary_summary(result, classes, names, noun)
     st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
     positive = outcomes.class_name(result.positive, names)
-    said = (
-        f"Counted as on the Bake-off: a {bakeoff_tables.singular(noun)} is flagged when the "
-        f"chance of {positive.lower()} is at least {errors.threshold:.1%}, the threshold at "
-        "which its errors cost least under the cost assumptions (on the Bake-off you may try "
-        "others; the other pages count at this one)."
+    said = sprint_summary.flagged_at_caption(
+        bakeoff_tables.singular(noun), positive, errors.threshold
     )
     if not table:  # a line of a list: the same said shortly
         said = f"Flagged from a {errors.threshold:.1%} chance of {positive.lower()}, its cheapest."
