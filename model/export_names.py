@@ -68,8 +68,20 @@ def targets_in_scope(
     target's name as the first prototype of that target gave it (one published as "actual"
     with the same labels as "Machine failure" is "Machine failure";
     ``model.prototype.canonical_targets``), None where none named it. A training export
-    refuses labels of more than one target."""
-    return canonical_targets(list(_prototypes_in_scope(ws, sprint, prototype)))
+    refuses labels of more than one target. A target a classifier predicts in other labels
+    than the first of that target ("no"/"yes" beside 0/1) is named with them: one label column
+    cannot hold both spellings."""
+    prototypes = list(_prototypes_in_scope(ws, sprint, prototype))
+    targets = canonical_targets(prototypes)
+    first_labels: dict[str, set[str]] = {}
+    for proto in prototypes:
+        key, classes = (proto.sprint, proto.name), [str(c) for c in proto.meta.get("classes") or []]
+        target = targets[key]
+        if target is None or not classes:
+            continue
+        if set(classes) != first_labels.setdefault(target, set(classes)):
+            targets[key] = f"{target} in the labels {', '.join(map(repr, classes))}"
+    return targets
 
 
 def feature_kinds_in_scope(

@@ -43,6 +43,14 @@ def check_fits_sprint(
             )
         positive, their_positive = meta.get("positive_class"), theirs.meta.get("positive_class")
         if positive is not None and their_positive is not None and their_positive != positive:
+            if their_positive not in meta.get("classes", []):  # 0/1 beside "no"/"yes"
+                raise PublishError(
+                    f"{other!r} in {sprint!r} predicts the labels "
+                    f"{', '.join(map(repr, theirs.meta.get('classes') or []))} and this model "
+                    f"{', '.join(map(repr, meta.get('classes') or []))}: the Bake-off compares "
+                    "them on one; train it on y in the same labels, or publish it in another "
+                    "sprint"
+                )
             raise PublishError(
                 f"{other!r} in {sprint!r} counts {their_positive!r} as the positive class and "
                 f"this model {positive!r}: the Bake-off compares them on one; publish with "

@@ -201,6 +201,17 @@ def test_model_export_training_writes_the_label_names_and_the_manifest(demo_like
     assert sorted(table.column("label_name").to_pylist()) == ["Failure", "Failure", "No failure"]
 
 
+def _wrong_verdict_exported(workspace, prototype, X_demo, labels, out):
+    """A 'wrong' verdict (``labels``: shown, corrected) on Sprint 4's ``prototype``, then
+    ``export-training`` of the whole workspace to ``out``: the CLI's result."""
+    feedback_store.open(workspace).record(
+        sprint="Sprint 4", prototype=prototype, row_id=X_demo.index[0], reviewer="ana",
+        verdict="wrong", corrected_label=labels[1], task="binary",
+        features=X_demo.iloc[0].to_dict(), prediction={"label": labels[0]},
+    )  # fmt: skip
+    return run("export-training", "--workspace", workspace, "--format", "parquet", "--out", out)
+
+
 def test_labels_of_another_target_make_the_training_export_exit_2_in_one_line(demo_like, tmp_path):
     from conftest import copy_workspace, split_data
 
@@ -212,20 +223,36 @@ def test_labels_of_another_target_make_the_training_export_exit_2_in_one_line(de
     hot = (1 - y_demo).rename("Overheating")  # other labels: the same ones renamed are one target
     ws.publish("Sprint 4", "overheating rule", heat, X_demo, hot)
     assert targets_in_scope(ws, "Sprint 4") == {("Sprint 4", "overheating rule"): "Overheating"}
-    feedback_store.open(workspace).record(
-        sprint="Sprint 4", prototype="overheating rule", row_id=X_demo.index[0], reviewer="ana",
-        verdict="wrong", corrected_label="1", task="binary",
-        features=X_demo.iloc[0].to_dict(), prediction={"label": "0"},
-    )  # fmt: skip
     out = tmp_path / "training.parquet"
-    result = run("export-training", "--workspace", workspace, "--format", "parquet",
-                 "--out", out)  # fmt: skip
+    result = _wrong_verdict_exported(workspace, "overheating rule", X_demo, ("0", "1"), out)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: these labels are of different targets: Machine")
     assert len(result.stderr.splitlines()) == 1 and not out.exists()
     alone = run("export-training", "--workspace", workspace, "--format", "parquet",
                 "--out", out, "--sprint", "Sprint 4")  # fmt: skip
     assert alone.returncode == 0, alone.stderr
+
+
+def test_one_target_in_two_spellings_of_its_labels_is_two_targets_to_the_training_export(
+    demo_like, tmp_path
+):
+    """0/1 in one sprint and "no"/"yes" in the next went into one label column, which a
+    retrained model would learn as four classes."""
+    from conftest import copy_workspace, split_data
+
+    workspace = copy_workspace(demo_like, tmp_path / "workspace")
+    ws = model.open_workspace(workspace)
+    X, y, X_demo, y_demo = split_data()
+    words = {0: "no", 1: "yes"}
+    rule = model.ToolWearRule().fit(X, y.map(words))
+    ws.publish("Sprint 4", "words", rule, X_demo, y_demo.map(words))
+    named = targets_in_scope(ws)
+    assert named[("Sprint 4", "words")] == "Machine failure in the labels 'no', 'yes'"
+    assert named[("Sprint 1", "tool-wear rule")] == "Machine failure"
+    out = tmp_path / "training.parquet"
+    result = _wrong_verdict_exported(workspace, "words", X_demo, ("no", "yes"), out)
+    assert result.returncode == 2 and not out.exists()
+    assert "Machine failure in the labels 'no', 'yes' (two classes) in Sprint 4" in result.stderr
 
 
 def test_the_feedback_store_export_verb_is_unchanged(demo_like, tmp_path):

@@ -239,6 +239,22 @@ def test_a_name_republished_for_another_question_is_refused(tmp_path, machines):
     assert ws.publish("S1", "m", rule, X_demo, y_demo.rename("failure")).version == 2
 
 
+def test_a_model_in_other_labels_than_the_sprint_s_is_told_to_use_the_same(tmp_path, machines):
+    """It was told to publish with positive_class='1', which its classes 'no', 'yes' refuse."""
+    X, y, X_demo, y_demo = machines
+    ws = model.open_workspace(tmp_path)
+    ws.publish("S1", "codes", model.ToolWearRule().fit(X, y), X_demo, y_demo)
+    words = {0: "no", 1: "yes"}
+    with pytest.raises(
+        model.PublishError,
+        match=r"^'codes' in 'S1' predicts the labels '0', '1' and this model 'no', 'yes': the "
+        r"Bake-off compares them on one; train it on y in the same labels, or publish it in "
+        r"another sprint$",
+    ):
+        ws.publish("S1", "words", model.ToolWearRule().fit(X, y.map(words)), X_demo,
+                   y_demo.map(words))  # fmt: skip
+
+
 def test_failed_publish_leaves_nothing_behind(tmp_path, machines):
     X, y, X_demo, y_demo = machines
     ws = model.open_workspace(tmp_path)
