@@ -54,7 +54,7 @@ def binary(tmp_path, confidence, predicted=None, name="p"):
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """A workspace with a multiclass and a regression prototype on 40 demo rows."""
+    """A workspace with a multiclass (S1) and a regression prototype (S2) on 40 demo rows."""
     data = pd.read_csv(DEMO_DATA_FILE)
     data.index = data.pop("UDI").astype(str)
     demo, train = data.iloc[:40], data.iloc[40:1040]
@@ -62,7 +62,7 @@ def tiny(tmp_path_factory):
     classifier = LogisticRegression(max_iter=500).fit(train[SENSORS], train["Type"])
     ws.publish("S1", "type", classifier, demo[SENSORS], demo["Type"])
     regressor = LinearRegression().fit(train[SENSORS[:2]], train["Torque [Nm]"])
-    ws.publish("S1", "torque", regressor, demo[SENSORS[:2]], demo["Torque [Nm]"])
+    ws.publish("S2", "torque", regressor, demo[SENSORS[:2]], demo["Torque [Nm]"])
     return ws
 
 
@@ -450,7 +450,7 @@ def test_a_multiclass_own_case_explains_the_predicted_class(tiny):
 
 
 def test_a_regression_own_case_is_explained_in_the_targets_units(tiny):
-    proto = tiny.prototype("S1", "torque")
+    proto = tiny.prototype("S2", "torque")
     case = {field["name"]: field["median"] for field in input_schema(proto)}
     own = explain_own_case(proto, case)
     assert own["unit"] == "value" and own["confidence"] is None
