@@ -127,14 +127,14 @@ def url_state(ws, sprints: list[str], email: str | None) -> None:
     if asked is not None and asked not in sprints:  # said on the page, not silently replaced
         st.session_state[session.UNKNOWN_SPRINT_KEY] = asked
     if email is None and not session.reviewer() and session.from_url(session.REVIEWER_KEY):
-        session.adopt_known_spelling(cached_feedback.store(str(ws.path)))
+        session.adopt_known_spelling(lambda: cached_feedback.store(str(ws.path)))
 
 
 def reviewer_typed(ws):
     """The name box's on_change: the spelling of earlier verdicts, then the URL."""
 
     def changed() -> None:
-        session.adopt_known_spelling(cached_feedback.store(str(ws.path)))
+        session.adopt_known_spelling(lambda: cached_feedback.store(str(ws.path)))
         session.to_url(session.REVIEWER_KEY, session.reviewer())
 
     return changed

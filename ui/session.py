@@ -6,6 +6,7 @@ Keys of one page's own widgets live with that page's sections in ``ui.sections``
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -183,13 +184,20 @@ def reviewer() -> str:
     return (st.session_state.get(REVIEWER_KEY) or "").strip()
 
 
-def adopt_known_spelling(store) -> None:
+def adopt_known_spelling(open_store: Callable[[], object]) -> None:
     """Use the spelling a reviewer's earlier verdicts were recorded under when the name typed
     differs only in letter case or spacing ("Ana " for "ana",
-    ``FeedbackStore.known_reviewer``): she would otherwise start over as a new reviewer and
-    be counted as agreeing with herself. The name typed is kept to say so."""
+    ``FeedbackStore.known_reviewer`` of the store ``open_store`` opens): she would otherwise
+    start over as a new reviewer and be counted as agreeing with herself. The name typed is
+    kept to say so. A store that cannot be read leaves the name as typed: the page says what
+    is wrong with the store."""
     typed = reviewer()
-    known = store.known_reviewer(typed) if typed else None
+    if not typed:
+        return
+    try:
+        known = open_store().known_reviewer(typed)
+    except (sqlite3.DatabaseError, OSError):
+        return
     if known is not None and known != typed:
         st.session_state[REVIEWER_KEY] = known
         st.session_state[REVIEWER_ADOPTED_KEY] = typed
