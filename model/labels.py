@@ -17,6 +17,7 @@ __all__ = [
     "DisplayUnit",
     "WordsError",
     "checked_words",
+    "class_key",
     "display_unit",
     "label_strings",
 ]
@@ -39,6 +40,17 @@ def label_strings(values) -> np.ndarray:
     if array.dtype.kind == "b":
         array = array.astype(np.int64)
     return array.astype(str).astype(object)
+
+
+def class_key(label, classes: list[str]) -> str:
+    """``label`` as one of ``classes`` (the model's labels as strings): ``1`` and ``1.0`` as
+    ``"1"``; and for a model of True/False, whose classes are shown as ``"0"`` and ``"1"``,
+    the texts ``"True"`` and ``"False"`` (what a command line or a words file gives) as
+    ``"1"`` and ``"0"``."""
+    (key,) = label_strings([label])
+    if key not in classes and set(classes) == {"0", "1"} and key.lower() in ("true", "false"):
+        return "1" if key.lower() == "true" else "0"
+    return str(key)
 
 
 #: Longest class name, feature description and unit accepted when publishing.
@@ -140,7 +152,7 @@ def checked_words(
     or bad value."""
     names = {}
     for label, name in (class_names or {}).items():
-        (key,) = label_strings([label])
+        key = class_key(label, classes)
         if not classes:
             raise WordsError("class names are for classifiers; this model predicts numbers")
         if key not in classes:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from model.config import MAX_ROW_ID_LENGTH
 from model.estimator_contract import PublishError
-from model.labels import label_strings
+from model.labels import class_key, label_strings
 from model.metrics import BINARY, REGRESSION
 
 __all__ = ["check_labels", "checked_inputs", "positive_class_label"]
@@ -195,7 +195,7 @@ def positive_class_label(task: str, classes: list[str], positive_class) -> str |
         raise PublishError(
             f"positive_class is for a model of two classes; this is a {task} model: leave it out"
         )
-    label = str(label_strings(np.asarray([positive_class]))[0])
+    label = class_key(positive_class, classes)
     if label not in classes:
         raise PublishError(
             f"positive_class {positive_class!r} is not one of the model's classes "

@@ -62,6 +62,24 @@ def test_class_names_default_to_the_labels(tmp_path, machines):
     assert plain.feature_description("Type") is None and plain.display_unit("Type") is None
 
 
+def test_a_model_of_true_and_false_takes_their_names_as_text(tmp_path, machines):
+    """Its classes are shown as 0 and 1; "True" and "False", what --class-name True=Failure
+    and a words file give, were refused ("its classes are 0, 1")."""
+    X, y = machines
+    rule = model.ToolWearRule().fit(X, y.astype(bool))
+    proto = model.open_workspace(tmp_path).publish(
+        "S1", "flags", rule, X, y.astype(bool),
+        class_names={"True": "Failure", "False": "No failure"}, positive_class="True",
+    )  # fmt: skip
+    assert proto.class_names == {"1": "Failure", "0": "No failure"}
+    assert proto.meta["positive_class"] == "1"
+    with pytest.raises(model.PublishError, match="is not a class of the model"):
+        model.open_workspace(tmp_path).publish(
+            "S1", "codes", model.ToolWearRule().fit(X, y.map({0: "ok", 1: "fail"})),
+            X, y.map({0: "ok", 1: "fail"}), class_names={"True": "Failure"},
+        )  # fmt: skip
+
+
 def test_a_prototype_published_before_words_existed_reads_as_codes(tmp_path, machines):
     proto = publish(tmp_path, machines, class_names={1: "Failure"})
     meta = {k: v for k, v in proto.meta.items() if k != "class_names"}
