@@ -199,6 +199,22 @@ def test_a_row_by_id_is_reviewed_and_an_unknown_id_is_explained(small_workspace,
     assert "'no-such-row' is not among the 300 demo rows" in at.main.info[0].value
 
 
+def test_the_bake_off_s_link_opens_the_queue_it_sent(workspace_copy, monkeypatch):
+    rows = [str(r) for r in mvp_predictions(workspace_copy).index[[3, 1, 4]]]
+    model.open_workspace(workspace_copy).send_to_review(
+        SPRINT, "bake-off disagreements", rows, sent_by="dana"
+    )
+    at = open_link(monkeypatch, workspace_copy, "sme_review",
+                   queue="sent:bake-off disagreements", reviewer="zoe")  # fmt: skip
+    assert not at.exception
+    assert at.selectbox(key="review_queue").value == "sent:bake-off disagreements"
+    assert card(at)["row_id"] == rows[0]
+    # the link chose it once: another queue chosen afterwards stays chosen
+    at.selectbox(key="review_queue").set_value("least confident").run()
+    at.run()
+    assert at.selectbox(key="review_queue").value == "least confident"
+
+
 def test_a_queue_sent_from_the_bake_off_can_be_reviewed(workspace_copy, open_app):
     rows = [str(r) for r in mvp_predictions(workspace_copy).index[[3, 1, 4]]]
     model.open_workspace(workspace_copy).send_to_review(

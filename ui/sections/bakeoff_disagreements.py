@@ -10,6 +10,7 @@ from model.workspace import Workspace
 from ui import bakeoff_tables, cached, formatting, session
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
+from ui.sections.review_queue import SENT_PREFIX
 
 ROWS_PAGE_KEY = "bake_off_rows_page"
 QUEUE = "bake-off disagreements"
@@ -99,6 +100,12 @@ def show_disagreements(
                             f"{sent.get('sent_by') or 'unknown'} on "
                             f"{str(sent.get('sent_at', ''))[:10]}"
                         )
+                    )
+                    st.page_link(
+                        "pages/sme_review.py",
+                        label=f"Review them on SME review (the queue “{QUEUE}”)",
+                        icon=":material/rate_review:",
+                        query_params={"sprint": sprint, "queue": f"{SENT_PREFIX}{QUEUE}"},
                     )
             session.chart(cached.agreement_spec(path, sprint, stamp))
             if row_ids:

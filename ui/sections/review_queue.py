@@ -24,6 +24,8 @@ QUEUE_PARAM = "queue"
 CARDS_PARAM = "cards"
 #: A linked card's row, to be found in the queue the link names once that queue is built.
 LINKED_CARD_KEY = "review_linked_card"
+#: The queue this session last wrote to (or took from) the URL.
+URL_QUEUE_KEY = "review_url_queue"
 QUEUE_LABELS = {
     "least confident": "Least confident first",
     "disagreement": "Where this sprint's prototypes disagree",
@@ -94,6 +96,8 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     linked = linked_row(ctx)
     if linked is not None:  # a link or a reload opens its card: in its queue, or on its own
         open_linked_card(ctx, linked, options, sent)
+    else:
+        linked_queue(options)
     if st.session_state.get(QUEUE_KEY) not in options:
         st.session_state.pop(QUEUE_KEY, None)
     kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
@@ -165,6 +169,7 @@ def show(ctx: ReviewContext, choose, detail) -> None:
         return
     session.to_url(ROW_PARAM, rows[position])  # a link or a reload opens this card again
     session.to_url(QUEUE_PARAM, None if kind == "by id" else kind)  # in this queue
+    st.session_state[URL_QUEUE_KEY] = None if kind == "by id" else kind
     session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
     st.session_state[URL_ROW_KEY] = rows[position]
     card(ctx, rows[position], mine.get(rows[position]), left, right)
@@ -180,6 +185,18 @@ def reviewed(ctx: ReviewContext, mine: dict, row_id: str) -> bool:
     )
 
 
+def linked_queue(options: list[str]) -> None:
+    """Open the queue a link names without a card (``?queue=sent:…``, the Bake-off's link to
+    the rows it sent), once: the queue chosen on the page afterwards is the reviewer's."""
+    kind = st.query_params.get(QUEUE_PARAM)
+    if kind is None or kind == st.session_state.get(URL_QUEUE_KEY):
+        return
+    st.session_state[URL_QUEUE_KEY] = kind
+    if kind in options and kind != "by id":
+        st.session_state[QUEUE_KEY] = kind
+        st.session_state.pop(QUEUE_STATE_KEY, None)
+
+
 def open_linked_card(ctx: ReviewContext, row_id: str, options: list[str], sent: dict) -> None:
     """Open a link's or a reload's card in the queue its URL names (``?queue=``, ``?cards=``)
     when the card is in it, else as the one-row queue; set before the queue's widgets."""
@@ -189,6 +206,7 @@ def open_linked_card(ctx: ReviewContext, row_id: str, options: list[str], sent: 
     except ValueError:
         size = DEFAULT_SIZE
     size = max(1, min(size, max(ctx.demo_rows, 1)))
+    st.session_state[URL_QUEUE_KEY] = kind
     if kind in options and kind != "by id":
         rows, _ = build_queue(ctx, kind, None if kind in sent else size, "", sent)
         if row_id in rows:
