@@ -362,3 +362,24 @@ def test_what_changed_compares_only_with_an_mvp_that_predicts_the_same_thing(
     text = " ".join(block.value for block in at.markdown)
     assert "No earlier sprint&#x27;s MVP predicts what wear does: nothing to compare." in text
     assert "random forest" not in text
+
+
+def test_a_link_s_step_prototype_or_row_that_is_not_there_is_said_in_a_toast(
+    monkeypatch, small_workspace
+):
+    """They were replaced without a word: a presenter could tell another case than linked."""
+    at = present(monkeypatch, small_workspace, step="9", prototype="no such model")
+    assert not at.exception
+    assert heading(at) == STEPS[0]
+    assert [t.value.replace("\\", "") for t in at.toast] == [
+        "The link asks for prototype 'no such model', which Sprint 2 does not have: showing "
+        "random forest.",
+        "The link asks for step '9'; the story has steps 1 to 5: showing step 1.",
+    ]
+    at = present(monkeypatch, small_workspace, step="4", row="999999")
+    assert heading(at) == STEPS[3]
+    assert [t.value.replace("\\", "") for t in at.toast] == [
+        "The link asks for row 999999, which is not among random forest's demo rows: showing "
+        "another case."
+    ]
+    assert not at.run().toast  # said once: the URL now holds what is shown

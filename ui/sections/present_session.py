@@ -60,8 +60,21 @@ def start() -> PresentContext:
         (p for p in (wanted, ws.mvp(sprint)) if p in prototypes),
         prototypes[0],
     )
-    session.to_url(PROTOTYPE_PARAM, name)
+    asked_step = st.query_params.get(STEP_PARAM)
     step = current_step()
+    # A link's prototype or step that is not there is said, not silently replaced: a toast,
+    # which takes no room on a slide that must fit the screen.
+    if wanted is not None and wanted != name:
+        st.toast(
+            escape(f"The link asks for prototype {wanted!r}, which {sprint} does not have: "
+                   f"showing {name}.")
+        )  # fmt: skip
+    if asked_step is not None and asked_step != str(step):
+        st.toast(
+            escape(f"The link asks for step {asked_step!r}; the story has steps 1 to "
+                   f"{len(STEPS)}: showing step {step}.")
+        )  # fmt: skip
+    session.to_url(PROTOTYPE_PARAM, name)
     session.to_url(STEP_PARAM, str(step))
 
     # The story fills the screen: of Streamlit's 6rem above the first element, what the

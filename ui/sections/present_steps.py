@@ -213,6 +213,11 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
         else None
     )
     row_id = wanted if wanted in ids else None
+    if wanted is not None and row_id is None:  # said, as on the Sprint demo; a toast on a slide
+        st.toast(
+            escape(f"The link asks for row {wanted}, which is not among {ctx.proto.name}'s "
+                   "demo rows: showing another case.")
+        )  # fmt: skip
     if row_id is None and fixed is not None and len(fixed):
         row_id = str(fixed["row_id"].iloc[0])
     if row_id is None:  # as the Sprint demo does with no row selected: its first page's row
