@@ -84,9 +84,11 @@ def explain_row(
         "base_value": base,
         "contributions": {k: float(v) for k, v in contributions.items()},
         "explained_class": label,
+        "explained_class_name": None if label is None else proto.class_name(label),
         "unit": proto.meta.get("unit") or ("value" if proto.task == REGRESSION else "probability"),
         "feature_values": feature_values(proto, row_id),
         "predicted": _plain(row["predicted"]),
+        "predicted_name": None if proto.task == REGRESSION else proto.class_name(row["predicted"]),
         "explainer": explainer,
         "precomputed": bool(row["precomputed"]),
     }

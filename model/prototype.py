@@ -209,11 +209,25 @@ class Prototype:
         return restore(rows, columns, kinds)
 
     def _explained_label(self, explained_class: str | None) -> str | None:
+        """The stored label of ``explained_class``: a label (``2`` or ``"2"``) or its name in
+        words (``"high"``, from ``class_names``); the first explained class when None."""
         classes = self.meta["explained_classes"]
-        label = classes[0] if explained_class is None else explained_class
-        if label not in classes:
+        if explained_class is None:
+            return classes[0]
+        if classes == [None]:
             raise WorkspaceError(
-                f"class {label!r} is not explained for {self.name}; choose one of {classes}"
+                f"{self.name} predicts numbers: there is no class to choose; leave the class out"
+            )
+        (label,) = label_strings([explained_class])
+        by_name = {str(n).casefold(): k for k, n in self.class_names.items()}
+        label = label if label in classes else by_name.get(str(explained_class).casefold(), label)
+        if label not in classes:
+            named = ", ".join(
+                f"{c!r} ({self.class_names[c]})" if self.class_names.get(c, c) != c else repr(c)
+                for c in classes
+            )
+            raise WorkspaceError(
+                f"class {explained_class!r} is not explained for {self.name}; choose one of {named}"
             )
         return label
 

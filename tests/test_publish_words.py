@@ -80,6 +80,30 @@ def test_a_model_of_true_and_false_takes_their_names_as_text(tmp_path, machines)
         )  # fmt: skip
 
 
+def test_explain_takes_a_class_by_its_label_or_its_name_and_says_both(tmp_path, machines):
+    """--class Failure was refused with "choose one of ['1']", an int label 1 likewise, and a
+    regression said "choose one of [None]"."""
+    proto = publish(tmp_path, machines, class_names={0: "No failure", 1: "Failure"})
+    ws, row = model.open_workspace(tmp_path), str(proto.predictions().index[0])
+    for asked in ("Failure", "failure", 1, "1", None):
+        explained = ws.explain("S1", "rule", row, asked)
+        assert explained["explained_class"] == "1"
+        assert explained["explained_class_name"] == "Failure"
+    assert explained["predicted_name"] == proto.class_name(explained["predicted"])
+    with pytest.raises(
+        model.WorkspaceError,
+        match=r"^class 'No failure' is not explained for rule; choose one of '1' \(Failure\)$",
+    ):
+        ws.explain("S1", "rule", row, "No failure")
+    X, y = machines
+    numbers = [c for c in FEATURES if c != "Type"]
+    wear = LinearRegression().fit(X[numbers], X["Tool wear [min]"])
+    ws.publish("S2", "wear", wear, X[numbers], X["Tool wear [min]"])
+    with pytest.raises(model.WorkspaceError, match="wear predicts numbers: there is no class"):
+        ws.explain("S2", "wear", row, "1")
+    assert ws.explain("S2", "wear", row)["explained_class_name"] is None
+
+
 def test_a_prototype_published_before_words_existed_reads_as_codes(tmp_path, machines):
     proto = publish(tmp_path, machines, class_names={1: "Failure"})
     meta = {k: v for k, v in proto.meta.items() if k != "class_names"}
