@@ -123,21 +123,32 @@ def untrusted_parts(estimator) -> list[str]:
 
 #: What a prototype whose model cannot be loaded back needs instead, said where that matters.
 LOADABLE_MODELS = (
-    "a scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them"
+    "a scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them "
+    "(a FunctionTransformer with a NumPy function such as np.log1p, not one of your own)"
 )
 
 
 def unloadable_reason(names: list[str]) -> str:
     """Why a model holding the untrusted types ``names`` cannot be loaded back, in words:
     "its class ScoreClassifier is not one the app may load from a file (…)"."""
-    short = [name.rsplit(".", 1)[-1] for name in names]
+    short = [_short_name(name) for name in names]
     listed = ", ".join(short[:3]) + (f" and {len(short) - 3:,} more" if len(short) > 3 else "")
+    # Functions by their lower-case names (a FunctionTransformer's func): "its class double"
+    # misled; a lambda has no name of its own.
+    functions = [n for n in short if n == "a lambda" or n[:1].islower()]
+    kind = "function" if len(functions) == len(short) else "class" if not functions else "part"
     said = (
-        f"its class {listed} is not one"
+        f"its {kind} {listed} is not one"
         if len(short) == 1
-        else f"its classes {listed} are not ones"
+        else f"its {kind}{'es' if kind == 'class' else 's'} {listed} are not ones"
     )
     return f"{said} the app may load from a file (a file from outside must not run code)"
+
+
+def _short_name(name: str) -> str:
+    """A type's or function's name without its module; "a lambda" for an anonymous one."""
+    short = name.rsplit(".", 1)[-1]
+    return "a lambda" if short == "<lambda>" else short
 
 
 def dumps(estimator) -> bytes:

@@ -31,7 +31,8 @@ REFUSAL = (
     "Try your own case is not available for hand-written: it needs the model, and its class "
     "ScoreClassifier is not one the app may load from a file (a file from outside must not run "
     "code). To enable it, publish a scikit-learn, XGBoost, LightGBM or CatBoost model, or a "
-    "scikit-learn Pipeline of them."
+    "scikit-learn Pipeline of them (a FunctionTransformer with a NumPy function such as "
+    "np.log1p, not one of your own)."
 )
 
 
@@ -135,6 +136,7 @@ def test_rows_beyond_the_cap_are_refused_in_one_line(tmp_path, machines, monkeyp
         "not one the app may load from a file (a file from outside must not run code); publish "
         "it again with deck_size=None (--deck-size all) to explain every row, or publish a "
         "scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them"
+        " (a FunctionTransformer with a NumPy function such as np.log1p, not one of your own)"
     )
     assert not (proto.path / "shap-ondemand.parquet").exists()
     assert proto.meta["deck"]["later"] is False

@@ -23,7 +23,8 @@ NEW = ("Sprint 2", "hand-written")
 WHY = (
     "hand-written's model cannot be loaded back from its file: its class ScoreClassifier is "
     "not one the app may load from a file (a file from outside must not run code); publish a "
-    "scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them to "
+    "scikit-learn, XGBoost, LightGBM or CatBoost model, or a scikit-learn Pipeline of them (a "
+    "FunctionTransformer with a NumPy function such as np.log1p, not one of your own) to "
     "enable it"
 )
 

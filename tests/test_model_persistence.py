@@ -445,3 +445,20 @@ def test_an_iterative_imputer_is_trusted_before_its_experimental_flag_is_importe
         [sys.executable, "-c", check], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "True"
+
+
+def test_why_a_file_cannot_be_loaded_names_functions_as_functions():
+    """A pipeline with FunctionTransformer(lambda …) was told "its class <lambda> is not one
+    the app may load" and to publish "a scikit-learn Pipeline of them", which it was."""
+    from model.persistence import LOADABLE_MODELS, unloadable_reason
+
+    assert unloadable_reason(["__main__.<lambda>"]).startswith(
+        "its function a lambda is not one the app may load from a file"
+    )
+    assert unloadable_reason(["__main__.double"]).startswith("its function double is not one")
+    assert unloadable_reason(["tests.models.ScoreClassifier"]).startswith(
+        "its class ScoreClassifier is not one"
+    )
+    assert unloadable_reason(["m.A", "m.B"]).startswith("its classes A, B are not ones")
+    assert unloadable_reason(["m.A", "m.double"]).startswith("its parts A, double are not ones")
+    assert "a FunctionTransformer with a NumPy function such as np.log1p" in LOADABLE_MODELS

@@ -25,7 +25,8 @@ NOTE = (
     f"{NAME}'s model cannot be loaded back to explain the others. To explain every row, the "
     "data scientist can publish it again with every row explained (deck_size=None, or "
     "--deck-size all), or publish a scikit-learn, XGBoost, LightGBM or CatBoost model, or a "
-    "scikit-learn Pipeline of them."
+    "scikit-learn Pipeline of them (a FunctionTransformer with a NumPy function such as "
+    "np.log1p, not one of your own)."
 )
 
 
