@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument("--target", required=True, help="the column holding the true outcome")
     publish.add_argument(
-        "--id-column", help="the column holding row ids, read as text (default: row number)"
+        "--id-column",
+        help="the column holding row ids, read as text, or a Parquet file's index by its name "
+        "(default: a Parquet file's named index, else the row number)",
     )
     publish.add_argument("--task", choices=TASKS, help="override the detected task")
     publish.add_argument(
@@ -212,6 +214,8 @@ def read_data_file(
     if target not in frame.columns:
         raise ValueError(f"data file {path.name} has no target column {target!r}")
     if id_column is not None:
+        if id_column not in frame.columns and id_column in (frame.index.names or []):
+            frame = frame.reset_index()  # a Parquet file's index named by the flag
         if id_column not in frame.columns:
             raise ValueError(f"data file {path.name} has no id column {id_column!r}")
         ids = _id_text(frame.pop(id_column), f"data file {path.name}, id column {id_column!r}")

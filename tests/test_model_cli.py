@@ -165,6 +165,19 @@ def test_publish_parquet_with_index_as_row_ids(tmp_path, files):
     assert result.returncode == 0, result.stderr
 
 
+def test_an_id_column_may_name_a_parquet_files_index(tmp_path, files):
+    """--id-column UDI of a Parquet file whose index is UDI said "has no id column 'UDI'"."""
+    frame = pd.read_parquet(files / "demo.parquet").rename_axis("UDI")
+    frame.to_parquet(tmp_path / "indexed.parquet")
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(tmp_path / "indexed.parquet")
+    assert args[args.index("--id-column") + 1] == "UDI"
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    stored = model.open_workspace(tmp_path / "ws").prototype("Sprint 4", "rf").predictions()
+    assert list(stored.index) == [str(i) for i in frame.index]
+
+
 def test_pickle_needs_trust_pickle(tmp_path, files):
     args = publish_args(tmp_path / "ws", files)
     args[args.index(str(files / "rf.skops"))] = str(files / "rf.pkl")
