@@ -218,6 +218,7 @@ def export_training(
         "columns": {
             "features": [c for c in frame.columns if c not in _provenance(frame)],
             "label": "label",
+            "label_type": _label_type(frame["label"]),
             **({LABEL_NAME: LABEL_NAME} if LABEL_NAME in frame.columns else {}),
         },
         "versions": {
@@ -317,11 +318,14 @@ def _frame(
         for name, column in names.items()
     }
     labels = [r["label"] for r in records]
-    data["label"] = (
-        pd.Series(labels, dtype="float64")
-        if labels and all(isinstance(v, float) for v in labels)
-        else pd.Series(labels, dtype=object)
-    )
+    if labels and all(isinstance(v, float) for v in labels):
+        data["label"] = pd.Series(labels, dtype="float64")
+    elif labels and all(_integer_text(v) for v in labels):
+        # Classes coded 0/1 go back as the integers a training set of such labels holds:
+        # joined to it, the texts "0"/"1" would be two more classes.
+        data["label"] = pd.Series([int(v) for v in labels], dtype="int64")
+    else:
+        data["label"] = pd.Series(labels, dtype=object)
     for column in ("sprint", "prototype", "row_id", "source", "rule", "model"):
         data[column] = pd.Series([r[column] for r in records], dtype=object)
     if named:
@@ -336,6 +340,25 @@ def _frame(
     )
     columns = [*names.values(), *provenance]
     return pd.DataFrame(data, columns=columns)
+
+
+def _label_type(labels: pd.Series) -> str:
+    """What the label column holds: "integer" (classes coded as integers), "number" (a
+    regression's values) or "text"."""
+    if pd.api.types.is_integer_dtype(labels):
+        return "integer"
+    return "number" if pd.api.types.is_float_dtype(labels) else "text"
+
+
+def _integer_text(value) -> bool:
+    """Whether ``value`` is the text of an integer as it is written (``"0"``, ``"-3"``; not
+    ``"007"`` or ``"1.0"``, which are codes kept as text)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return str(int(value)) == value
+    except ValueError:
+        return False
 
 
 def _missing_as(column: pd.Series, kind: str | None) -> pd.Series:

@@ -311,7 +311,7 @@ def test_the_feedback_pages_downloads_hold_the_codes_and_the_names(
         io.BytesIO(download(at, deferred_downloads, "Download training rows (Parquet)"))
     )
     assert sorted(zip(training["label"], training["label_name"], strict=True)) == [
-        ("0", "No failure"), ("1", "Failure"), ("1", "Failure"),
+        (0, "No failure"), (1, "Failure"), (1, "Failure"),
     ]  # fmt: skip
 
 

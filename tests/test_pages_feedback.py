@@ -302,7 +302,7 @@ def test_the_training_export_warns_about_demo_rows_in_its_manifest(
         io.BytesIO(deferred_downloads(button(at, "Download training rows (Parquet)")))
     )
     assert len(rows) == manifest["counts"]["rows"] == 1
-    assert rows["label"].tolist() == ["1"]
+    assert rows["label"].tolist() == [1]
     assert rows["in_demo_set"].all()
     at.selectbox(key="feedback_training_format").set_value("csv").run()
     assert not at.exception
