@@ -261,6 +261,18 @@ def test_submitting_a_wrong_verdict_records_it_and_moves_on(zoe, workspace_copy)
     assert verdict["prediction"]["model"].endswith("RandomForestClassifier)")
 
 
+def test_the_last_card_s_verdict_does_not_promise_a_next_card(workspace_copy, open_app):
+    """A one-card queue said "… Here is the next card." beside "That was the last card"."""
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    at.selectbox(key="review_queue").set_value("by id").run()
+    row_id = str(mvp_predictions(workspace_copy).index[7])
+    at.text_input(key="review_row_id").input(row_id).run()
+    submit(fill(at, "correct"))
+    assert not at.exception
+    assert [s.value for s in at.success][0] == f"Saved “correct” for row {row_id}."
+    assert at.success[1].value.startswith("That was the last card of this queue")
+
+
 def test_submitting_twice_with_the_same_key_records_one_verdict(zoe, workspace_copy):
     at = zoe
     keys = copy.deepcopy(at.session_state["review_keys"])

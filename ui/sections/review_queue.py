@@ -304,6 +304,8 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             what=f"row {row_id}",
         )
     if saved:
-        st.session_state[FLASH_KEY] += " Here is the next card."
+        state = st.session_state[QUEUE_STATE_KEY]
+        if state["position"] + 1 < len(state["rows"]):  # the last card's end says the rest
+            st.session_state[FLASH_KEY] += " Here is the next card."
         move(1)
         st.rerun()
