@@ -158,7 +158,9 @@ def test_the_sprint_demo_says_the_mvp_s_outcome_in_counts(words_workspace, open_
     assert f"Caught {caught} of {failures} failures" in headline
     assert "false alarm" in headline and "machines with no failure" in headline
     confusion = at.table[0].value
-    assert list(confusion.columns) == ["Predicted No failure", "Predicted Failure"]
+    # the positive class first, as on the Bake-off's cards (it was last here, first there)
+    assert list(confusion.columns) == ["Predicted Failure", "Predicted No failure"]
+    assert list(confusion.index) == ["Actually Failure", "Actually No failure"]
     assert confusion.loc["Actually Failure", "Predicted Failure"].startswith(f"{caught} ")
     assert confusion.loc["Actually Failure", "Predicted Failure"].endswith("failures caught")
 

@@ -476,9 +476,11 @@ def binary_summary(
     result: outcomes.BinaryOutcome, classes: list[str], names: Mapping, noun: str = "cases"
 ) -> OutcomeSummary:
     """A binary outcome (at the published labels or at a threshold) in sentences, and its
-    confusion matrix in ``classes`` order with a count and its words in each cell."""
+    confusion matrix with a count and its words in each cell, the positive class first as on
+    the Bake-off's cards (caught and missed in the first row)."""
     sentences = outcomes.outcome_sentences(result, names, noun)
-    shown = [outcomes.class_name(c, names) for c in classes]
+    ordered = [result.positive, *(c for c in classes if c != result.positive)]
+    shown = [outcomes.class_name(c, names) for c in ordered]
     table = pd.DataFrame(
         index=pd.Index([f"Actually {n}" for n in shown], name="Actual"),
         columns=pd.Index([f"Predicted {n}" for n in shown], name="Predicted"),
