@@ -617,6 +617,12 @@ def test_each_prototype_says_what_it_would_do_in_counts_with_class_names(named_w
     assert at.slider[0].label == "Flag a machine when the chance of failure is at least"
     assert len(error_costs(at)) == 3
     assert all("a month (95% interval $" in text for text in error_costs(at))
+    # how the counts become that figure is on the page, not only on hover (a projector)
+    worked = [e for e in at.expander if e.label == "How this is worked out"]
+    assert len(worked) == 3
+    first = costs[NAMED_COLUMNS[0].removesuffix(" (MVP)")].errors
+    assert shown(worked[0].markdown[0].value) == first.formula
+    assert "× " in first.formula and "a month" in first.formula
 
 
 def test_moving_a_threshold_changes_the_counts_and_the_cost(named_workspace, open_app):

@@ -76,6 +76,11 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
             session.chart(confusion.confusion_spec(matrix))
     if errors is not None:
         st.markdown(f"Its errors would cost **{escape(bakeoff_tables.error_cost_text(errors))}**.")
+        # The counts above times the costs do not give this figure by themselves (a month's
+        # volume, the correction for choosing the threshold on these rows): say how, on the
+        # page, where a hover is out of reach on a projector.
+        with st.expander("How this is worked out"):
+            st.markdown(escape(errors.formula))
 
 
 def outcome_positive(class_names: dict[str, str], label: str) -> str:
