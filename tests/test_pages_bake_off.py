@@ -717,6 +717,10 @@ def test_what_each_costs_to_own_and_its_payback_with_formulas_on_hover(
         v == "under $0.01" or re.fullmatch(r"\$[\d,]+", v) for v in owned["Retraining / month"]
     )
     assert owned.loc["tool-wear rule (MVP)", "Pays back"] == "the MVP"
+    # "$130,000 + $870 = $130,000" is said to be rounding, under the table
+    assert "Errors and totals are rounded to two figures" in " ".join(
+        shown(c.value) for c in at.caption
+    )
     assert all(re.match(r"^(in .+\??|never)$", v) for v in owned["Pays back"][1:])
     recommendation = sprint_recommendation(model.open_workspace(named_workspace), "Sprint 2")
     for row in recommendation.table.itertuples():

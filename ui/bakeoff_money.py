@@ -143,6 +143,13 @@ OWNERSHIP_COLUMNS = {
 }
 
 
+#: Under the money table: why its totals need not add up to the dollar.
+ROUNDING_NOTE = (
+    "Errors and totals are rounded to two figures, as their 95% intervals are wide; owning "
+    "costs are to the dollar, so a total need not add up to the last dollar."
+)
+
+
 #: The columns of :func:`ownership_view` a decision weighs, and those that make up owning one.
 MONEY_COLUMNS = (
     "Prototype", "Errors / month", "To own / month", "Total / month", "One-off cost", "Pays back"
