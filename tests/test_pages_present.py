@@ -364,6 +364,29 @@ def test_what_changed_compares_only_with_an_mvp_that_predicts_the_same_thing(
     assert "random forest" not in text
 
 
+def test_what_changed_says_when_the_two_were_counted_on_different_rows(
+    workspace_copy, monkeypatch
+):
+    """"Caught 55 of 68" beside "43 of 54" read as one set of machines."""
+    from tests.conftest import split_data
+
+    X, y, X_demo, y_demo = split_data()
+    ws = model.open_workspace(workspace_copy)
+    rows = X_demo.index[:200]
+    rule = model.ToolWearRule(180).fit(X, y)
+    ws.publish("Sprint 3", "rule", rule, X_demo.loc[rows], y_demo.loc[rows], mvp=True)
+    at = present(monkeypatch, workspace_copy, sprint="Sprint 3", step="2")
+    assert not at.exception
+    said = [c.value.replace("\\", "") for c in at.caption if "own sprint" in c.value]
+    before = len(ws.prototype("Sprint 2", ws.mvp("Sprint 2")).predictions())
+    assert said == [
+        f"Each is counted on its own sprint's demo machines ({before:,} and 200, 200 in both): "
+        "compare the shares, not the counts."
+    ]
+    same = present(monkeypatch, workspace_copy, sprint="Sprint 2", step="2")
+    assert not [c for c in same.caption if "own sprint" in c.value]
+
+
 def test_a_link_s_step_prototype_or_row_that_is_not_there_is_said_in_a_toast(
     monkeypatch, small_workspace
 ):

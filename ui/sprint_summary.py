@@ -38,6 +38,7 @@ __all__ = [
     "metric_key",
     "plain_metric_name",
     "binary_summary",
+    "different_rows_note",
     "flagged_at_caption",
     "MetricDelta",
     "OutcomeSummary",
@@ -504,4 +505,12 @@ def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
         "review and the follow-up show the class the model itself predicts (usually the "
         f"likelier one, from 50%), so a {noun} between the two is flagged in these counts and "
         "not there."
+    )
+
+
+def different_rows_note(before: int, now: int, shared: int, noun: str) -> str:
+    """Under two MVPs' counts taken on different demo rows: compare the shares, not counts."""
+    return (
+        f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}, {shared:,} "
+        "in both): compare the shares, not the counts."
     )

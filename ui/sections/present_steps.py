@@ -162,6 +162,16 @@ def changes(ctx: PresentContext) -> None:
             said = " ".join(part for part in (counts[0] if counts else None, money) if part)
             if said:
                 st.markdown(f"**{escape(when)}:** {escape(said)}")
+        rows = [
+            cached.demo_row_ids(ctx.path, p.sprint, p.name, p.content_id)
+            for p in (earlier, ctx.proto)
+        ]
+        if rows[0] != rows[1]:  # "55 of 68" beside "43 of 54" is not one set of machines
+            noun = review_card.reason_wording(ctx.proto.meta)[1]
+            shared = len(rows[0] & rows[1])
+            st.caption(
+                escape(sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), shared, noun))
+            )
     deltas = sprint_summary.metric_deltas(
         ctx.proto.metrics, earlier.metrics if earlier else None, ctx.proto.task
     )
