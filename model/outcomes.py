@@ -21,6 +21,7 @@ from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 
 __all__ = [
+    "plural",
     "ACTUAL_PREFIX",
     "PREDICTED_PREFIX",
     "BinaryOutcome",
@@ -261,13 +262,14 @@ def _cases_of(label: str, name: str, noun: str, count: int) -> str:
         word = _lower(name)
         if word.lower().endswith(_ADJECTIVE_ENDINGS):
             return f"{count:,} {word} {nouns}"
-        return f"{count:,} {word if count == 1 else _plural(word)}"
+        return f"{count:,} {word if count == 1 else plural(word)}"
     if name.lower().startswith("no "):
         return f"{count:,} {nouns} with {_lower(name)}"
     return f"{count:,} {nouns} labelled “{name}”"
 
 
-def _plural(word: str) -> str:
+def plural(word: str) -> str:
+    """An English noun in the plural: "failure" → "failures", "box" → "boxes"."""
     if word.endswith(("s", "x", "ch", "sh")):
         return word + "es"
     if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":

@@ -145,8 +145,9 @@ def test_the_segment_table_shows_the_metric_per_type_with_counts(small_workspace
     assert at.selectbox(key="bake_off_feature").value == "Type"
     segments = next(d.value for d in at.dataframe if "Type" in d.value.columns)
     assert sorted(segments["Type"]) == ["H", "L", "M"]
-    assert sum(int(n.replace(",", "")) for n in segments["Rows"]) == 300
-    assert {"Positives", *PROTOTYPES} <= set(segments.columns)
+    # headed in words ("Rows", "Positives" before)
+    assert sum(int(n.replace(",", "")) for n in segments["Machines"]) == 300
+    assert {"Of them positive cases", *PROTOTYPES} <= set(segments.columns)  # no class names
     assert "How each prototype scores per segment" in [h.value for h in at.subheader]
     assert any(shown(c.value).startswith("The score is PR AUC: how well") for c in at.caption)
 

@@ -232,15 +232,18 @@ def comparison_view(shown: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def segment_view(table: pd.DataFrame) -> pd.DataFrame:
-    """``bakeoff.segment_table`` as text: the segment, its rows and positives, then the metric
-    per prototype ("—" where it is undefined, e.g. a segment without positives)."""
+def segment_view(
+    table: pd.DataFrame, noun: str = "rows", positives: str = "positive cases"
+) -> pd.DataFrame:
+    """``bakeoff.segment_table`` as text: the segment, its rows and positives (headed in
+    words: ``noun`` such as "machines", ``positives`` such as "failures"), then the metric per
+    prototype ("—" where it is undefined, e.g. a segment without positives)."""
     key = table.attrs.get("metric_key", "")
     feature = table.attrs.get("feature") or table.index.name or "Segment"
     out = pd.DataFrame({feature: [str(s) for s in table.index]})
-    out["Rows"] = [f"{int(n):,}" for n in table["rows"]]
+    out[noun.capitalize()] = [f"{int(n):,}" for n in table["rows"]]
     if table["positives"].notna().any():
-        out["Positives"] = [_count(n) for n in table["positives"]]
+        out[f"Of them {positives}"] = [_count(n) for n in table["positives"]]
     for name in table.columns.drop(["rows", "positives"]):
         out[name] = [format_metric(key, _finite(v)) for v in table[name]]
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from model.outcomes import plural
 from ui import bakeoff_tables, bakeoff_words, cached, formatting
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
@@ -15,7 +16,10 @@ FEATURE_KEY = "bake_off_feature"
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
     choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]])
-    show_segments(ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp, ctx.noun)
+    positives = plural(formatting.positive_noun(ctx.metas[ctx.prototypes[0]]))
+    show_segments(
+        ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp, ctx.noun, positives
+    )
 
 
 def show_segments(
@@ -26,6 +30,7 @@ def show_segments(
     choices: list[str],
     stamp: tuple,
     noun: str = "rows",
+    positives: str = "positive cases",
 ) -> None:
     """The score (``label``) of each prototype per value of a feature chosen among ``choices``;
     ``noun`` is what a demo row is, in the plural ("machines")."""
@@ -49,7 +54,11 @@ def show_segments(
             st.error(escape(formatting.one_line(error)))
         else:
             st.caption(escape(bakeoff_words.segment_caption(metric_key, feature, noun)))
-            st.dataframe(bakeoff_tables.segment_view(segments), hide_index=True, width="stretch")
+            st.dataframe(
+                bakeoff_tables.segment_view(segments, noun, positives),
+                hide_index=True,
+                width="stretch",
+            )
     with st.expander("Technical details: the score per segment"):
         help_text = bakeoff_tables.METRIC_HELP.get(metric_key)
         if help_text:
