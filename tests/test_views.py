@@ -533,6 +533,15 @@ def test_prediction_in_words_without_a_target_name_names_the_class():
     )
 
 
+def test_a_class_predicted_against_its_probability_says_the_model_decided_by_its_own_rule():
+    """A rule model predicting failure at a 15% chance read "Failure predicted with 15%
+    probability", as if the chance were the prediction's."""
+    assert formatting.prediction_in_words("1", 0.15, BINARY_META) == (
+        "Machine failure predicted by the model's own rule, though it gives it only 15% "
+        "probability"
+    )
+
+
 def test_prediction_in_words_never_rounds_to_certainty():
     assert formatting.prediction_in_words("0", 0.9996, BINARY_META).endswith(">99% probability")
 

@@ -211,6 +211,11 @@ def prediction_in_words(predicted: object, confidence: float | None, meta: Mappi
         what = f"{target} = {label}" if target else f"Class {label}"
     if confidence is None:
         return f"{what} predicted"
+    if task == BINARY and confidence < 0.5:  # a model deciding by a rule of its own
+        return (
+            f"{what} predicted by the model's own rule, though it gives it only "
+            f"{percent(confidence)} probability"
+        )
     return f"{what} predicted with {percent(confidence)} probability"
 
 
