@@ -32,6 +32,22 @@ def test_overview_shows_the_latest_decision_as_plain_text(small_workspace, open_
     assert "Attendees: ana, bo, dana" in captions
 
 
+def test_an_overturned_decision_is_said_to_be_replaced_not_dropped(workspace_copy, open_app):
+    """The Overview showed only the last decision: the one it overturned was gone."""
+    model.open_workspace(workspace_copy).record_decision(
+        "Sprint 2", "logistic regression", "Cheaper to run.", ["ana"], recorded_by="bo"
+    )
+    at = open_app(workspace_copy, page="overview")
+    assert not at.exception
+    assert [t.value for t in at.text if t.value.startswith("Chose ")] == [
+        "Chose logistic regression: Cheaper to run."
+    ]
+    assert (
+        "It replaces 1 earlier decision of Sprint 2: all are under the Bake-off's Decision tab."
+        in [c.value.replace("\\", "") for c in at.caption]
+    )
+
+
 def test_overview_is_the_default_page(small_workspace, open_app):
     at = open_app(small_workspace)
     assert not at.exception

@@ -137,3 +137,11 @@ def decisions(ws: Workspace, sprints: list[str]) -> None:
             st.text(body)
             if attendees:
                 st.caption("Attendees: " + formatting.escape_markdown(attendees))
+            earlier = len(ws.decisions(sprint)) - 1
+            if earlier:  # an overturned decision is history, not gone
+                st.caption(
+                    formatting.escape_markdown(
+                        f"It replaces {formatting.counted(earlier, 'earlier decisions')} of "
+                        f"{sprint}: all are under the Bake-off's Decision tab."
+                    )
+                )
