@@ -364,10 +364,8 @@ def test_what_changed_compares_only_with_an_mvp_that_predicts_the_same_thing(
     assert "random forest" not in text
 
 
-def test_what_changed_says_when_the_two_were_counted_on_different_rows(
-    workspace_copy, monkeypatch
-):
-    """"Caught 55 of 68" beside "43 of 54" read as one set of machines."""
+def test_what_changed_says_when_the_two_were_counted_on_different_rows(workspace_copy, monkeypatch):
+    """ "Caught 55 of 68" beside "43 of 54" read as one set of machines."""
     from tests.conftest import split_data
 
     X, y, X_demo, y_demo = split_data()

@@ -537,8 +537,7 @@ def test_a_class_predicted_against_its_probability_says_the_model_decided_by_its
     """A rule model predicting failure at a 15% chance read "Failure predicted with 15%
     probability", as if the chance were the prediction's."""
     assert formatting.prediction_in_words("1", 0.15, BINARY_META) == (
-        "Machine failure predicted by the model's own rule, though it gives it only 15% "
-        "probability"
+        "Machine failure predicted by the model's own rule, though it gives it only 15% probability"
     )
 
 
