@@ -150,7 +150,16 @@ def labels_of(verdicts: pd.DataFrame) -> pd.DataFrame:
     if verdicts.empty:
         return _labels_frame([])
     columns = _native_columns(verdicts, _LABEL_COLUMNS)
-    keys = list(zip(columns["sprint"], columns["prototype"], columns["row_id"], strict=True))
+    # A verdict recorded without its prediction borrows one shown on the same version only:
+    # version 1's prediction is no label for a verdict on version 2, which predicts otherwise.
+    versions = (
+        [None if pd.isna(v) else int(v) for v in verdicts["prototype_version"].tolist()]
+        if "prototype_version" in verdicts.columns
+        else [None] * len(verdicts)
+    )
+    keys = list(
+        zip(columns["sprint"], columns["prototype"], columns["row_id"], versions, strict=True)
+    )
     tasks = columns["task"]
     shown = list(map(_shown, columns["prediction"], tasks))
     known = {key: text for key, text in zip(keys, shown, strict=True) if text is not None}

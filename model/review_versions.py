@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from feedback_store import FeedbackStore
+from feedback_store import FeedbackStore, InvalidVerdict
+from model.labels import class_key
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
@@ -79,8 +80,48 @@ def record_verdict(
     the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
     """
     check_still_shown(workspace, sprint, prototype, version, content_id)
+    verdict = _as_shown(workspace.prototype(sprint, prototype), verdict)
     shown = {"prototype_version": version, "prototype_content": content_id}
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
+
+
+def _as_shown(proto: Prototype, verdict: dict[str, Any]) -> dict[str, Any]:
+    """``verdict`` checked against the prototype it is given on: a demo row must be one of its
+    rows, a classifier's corrected label one of its classes (given by label or by name, stored
+    as the label), or ``InvalidVerdict`` in one line. A verdict without the prediction shown
+    gets the one this version makes for the row: a prediction borrowed from another version
+    would become its training label."""
+    verdict = dict(verdict)
+    row_id = verdict.get("row_id")
+    if verdict.get("source", "demo") == "demo" and row_id is not None:
+        try:
+            row = proto.prediction(str(row_id))
+        except WorkspaceError as error:
+            raise InvalidVerdict(
+                f"{error}: give one of its row ids, or record your own case with source='own'"
+            ) from None
+        if verdict.get("prediction") is None:
+            confidence = row.get("confidence")
+            verdict["prediction"] = {
+                "label": str(row["predicted"]),
+                "confidence": None if confidence is None else float(confidence),
+            }
+    label = verdict.get("corrected_label")
+    classes = [str(c) for c in proto.meta.get("classes") or []]
+    if label is not None and classes:
+        key = class_key(label, classes)
+        by_name = {str(n).casefold(): k for k, n in proto.class_names.items()}
+        key = key if key in classes else by_name.get(str(label).strip().casefold(), key)
+        if key not in classes:
+            named = ", ".join(
+                c if proto.class_names.get(c, c) == c else f"{c} ({proto.class_names[c]})"
+                for c in classes
+            )
+            raise InvalidVerdict(
+                f"the corrected label {label!r} is not one of {proto.name}'s classes: {named}"
+            )
+        verdict["corrected_label"] = key
+    return verdict
 
 
 def record_dispute(

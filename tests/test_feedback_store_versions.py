@@ -141,3 +141,19 @@ def test_an_older_database_opens_and_its_rows_have_an_unknown_version(tmp_path):
     assert old["comment"] == "old" and pd.isna(old["prototype_version"])
     record(store, row_id="4711", verdict="correct", corrected_label=None, prototype_version=5)
     assert store.history(1)["prototype_version"].tolist()[1] == 5
+
+
+def test_a_verdict_without_its_prediction_borrows_none_from_another_version(store):
+    """Version 1 showed 0 and version 2 shows 1: eve's 'correct' on version 2, recorded
+    without the prediction, took version 1's 0 as its label (agreement 1.0 on the wrong one)."""
+    record(store, reviewer="ana", verdict="correct", corrected_label=None,
+           prediction={"label": "0"}, prototype_version=1, task="binary")  # fmt: skip
+    record(store, reviewer="eve", verdict="correct", corrected_label=None, prediction=None,
+           prototype_version=2, task="binary")  # fmt: skip
+    labels = feedback_store.reviewer_labels(store).set_index("reviewer")["label"]
+    # unknown ("as predicted, prediction not recorded"), not version 1's 0
+    assert labels["ana"] == "0" and labels["eve"] == "(as predicted, prediction not recorded)"
+    record(store, reviewer="bo", verdict="correct", corrected_label=None,
+           prediction={"label": "1"}, prototype_version=2, task="binary")  # fmt: skip
+    labels = feedback_store.reviewer_labels(store).set_index("reviewer")["label"]
+    assert labels.to_dict() == {"ana": "0", "eve": "1", "bo": "1"}  # eve's from version 2

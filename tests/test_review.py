@@ -478,9 +478,15 @@ def republishing(tmp_path):
     return ws, feedback_store.open(tmp_path / "ws"), publish
 
 
+def other_class(proto, row_id="1") -> str:
+    """A class of ``proto`` that is not what it predicts for ``row_id``: a right label."""
+    predicted = str(proto.prediction(row_id)["predicted"])
+    return next(c for c in proto.meta["classes"] if c != predicted)
+
+
 def judge(store, ws, proto, shown, row_id="1", **extra):
     version, content = shown
-    arguments = {"verdict": "wrong", "corrected_label": "H"}
+    arguments = {"verdict": "wrong", "corrected_label": other_class(proto, row_id)}
     return record_verdict(
         store, ws, sprint="S1", prototype="type", version=version, content_id=content,
         row_id=row_id, reviewer="ana",
@@ -488,10 +494,30 @@ def judge(store, ws, proto, shown, row_id="1", **extra):
     )  # fmt: skip
 
 
+def test_a_verdict_is_checked_against_the_version_it_is_given_on(republishing):
+    """Through the API a verdict took any label ("yes" for a model of H/L/M) and any row id,
+    and one recorded without its prediction borrowed another version's as its label."""
+    from feedback_store import InvalidVerdict
+
+    ws, store, publish = republishing
+    proto = publish()
+    version = shown_version(proto)
+    with pytest.raises(InvalidVerdict, match=r"^the corrected label 'yes' is not one of type's "):
+        judge(store, ws, proto, version, corrected_label="yes")
+    with pytest.raises(InvalidVerdict, match=r"^row 'NO-SUCH-ROW' is not among type's demo rows: "):
+        record_verdict(store, ws, sprint="S1", prototype="type", version=version[0],
+                       row_id="NO-SUCH-ROW", reviewer="ana", verdict="correct")  # fmt: skip
+    assert store.verdicts().empty
+    vid = record_verdict(store, ws, sprint="S1", prototype="type", version=version[0],
+                         row_id="1", reviewer="ana", verdict="correct")  # fmt: skip
+    shown = store.history(vid).iloc[-1]["prediction"]
+    assert shown["label"] == str(proto.prediction("1")["predicted"])
+
+
 def test_a_verdict_is_stored_with_the_version_the_form_showed(republishing):
     ws, store, publish = republishing
     proto = publish()
-    vid = judge(store, ws, proto, shown_version(proto), corrected_label="X")
+    vid = judge(store, ws, proto, shown_version(proto))
     stored = store.history(vid).iloc[-1]
     assert stored["prototype_version"] == proto.version
     assert stored["prototype_content"] == shown_version(proto)[1]
@@ -502,7 +528,7 @@ def test_a_submit_after_a_republish_is_refused_in_one_line_and_nothing_is_stored
     shown = shown_version(publish())
     proto = publish(max_iter=400)  # the scientist re-publishes while the SME types
     with pytest.raises(PrototypeChanged) as error:
-        judge(store, ws, proto, shown, corrected_label="X")
+        judge(store, ws, proto, shown)
     message = str(error.value)
     assert "re-published while you were reviewing" in message
     assert "your text is kept" in message and "submit again" in message
@@ -528,7 +554,7 @@ def test_a_submit_on_a_prototype_removed_meanwhile_is_refused(republishing):
 def test_a_row_judged_on_version_one_is_not_yet_reviewed_on_version_two(republishing):
     ws, store, publish = republishing
     first = publish()
-    judge(store, ws, first, shown_version(first), corrected_label="X")
+    judge(store, ws, first, shown_version(first))
     assert reviewed_rows(store, first, "ana") == {"1"}
     assert "1" not in review_queue(first, "not yet reviewed by me", "ana",
                                    reviewed=reviewed_rows(store, first, "ana"))  # fmt: skip
@@ -541,10 +567,10 @@ def test_a_row_judged_on_version_one_is_not_yet_reviewed_on_version_two(republis
 def test_earlier_verdicts_tell_what_the_reviewer_said_on_other_versions(republishing):
     ws, store, publish = republishing
     first = publish()
-    judge(store, ws, first, shown_version(first), corrected_label="X")
+    judge(store, ws, first, shown_version(first))
     second = publish(max_iter=400)
     assert [v["text"] for v in earlier_verdicts(store, second, "1", "ana")] == [
-        f"on version {first.version}: wrong (should be X)"
+        f"on version {first.version}: wrong (should be {other_class(first)})"
     ]
     judge(store, ws, second, shown_version(second), verdict="correct", corrected_label=None)
     assert earlier_verdicts(store, second, "1", "ana")[0]["prototype_version"] == first.version
