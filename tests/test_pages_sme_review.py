@@ -617,6 +617,28 @@ def test_a_submit_after_a_re_publish_is_refused_keeps_the_text_and_stores_nothin
     assert verdict["prototype_content"] == shown
 
 
+def test_a_re_publish_that_reorders_the_queue_keeps_the_card_being_typed(zoe, workspace_copy):
+    """Re-published as another model, the queue was rebuilt in its new order: the page showed
+    another row, the typed verdict was gone and the submit was lost without the line."""
+    at = zoe
+    click(at, "review_next")
+    typed = card(at)
+    fill(at, "unsure", comment="cannot tell from the readings")
+    ws = model.open_workspace(workspace_copy)
+    other = ws.prototype(SPRINT, "logistic regression")
+    proto = ws.prototype(SPRINT, MVP)
+    ws.publish(SPRINT, MVP, other.estimator(), proto.features(), proto.predictions()["actual"])
+    assert least_confident(workspace_copy)[1] != typed["row_id"]  # the order did change
+    submit(at)
+    assert not at.exception
+    assert "re-published while you were reviewing" in plain(at.error[0].value)
+    assert card(at)["row_id"] == typed["row_id"]
+    assert at.text_area(key=f"review_comment_{typed['key']}").value == (
+        "cannot tell from the readings"
+    )
+    assert feedback_store.open(workspace_copy).verdicts(reviewer="zoe").empty
+
+
 def test_an_edit_after_a_re_publish_is_refused_too(zoe, workspace_copy):
     at = zoe
     submit(fill(at, "wrong", label="1", comment="looks worn"))

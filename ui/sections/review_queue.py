@@ -129,6 +129,10 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     if not state or state["id"] != identity:
         rows, note = build_queue(ctx, kind, size, row_text, sent)
         linked_card = st.session_state.pop(LINKED_CARD_KEY, None)
+        if linked_card is None and state and _same_but_version(state["id"], identity):
+            # Re-published while the reviewer typed: the queue is drawn again from the new
+            # version, on the card being typed, so its submit is told what changed.
+            linked_card = _card_shown(state)
         if linked_card in rows:
             position = rows.index(linked_card)
         else:  # the first card not yet reviewed: a new visit does not start over
@@ -173,6 +177,16 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
     st.session_state[URL_ROW_KEY] = rows[position]
     card(ctx, rows[position], mine.get(rows[position]), left, right)
+
+
+def _same_but_version(before: list, now: list) -> bool:
+    """Whether two queue identities differ only in the prototype's version and content."""
+    return before[:2] + before[4:] == now[:2] + now[4:]
+
+
+def _card_shown(state: dict) -> str | None:
+    rows, position = state["rows"], state["position"]
+    return rows[position] if position < len(rows) else None
 
 
 def reviewed(ctx: ReviewContext, mine: dict, row_id: str) -> bool:
