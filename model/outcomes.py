@@ -252,13 +252,19 @@ def _lower(name: str) -> str:
 _ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ful", "less", "ed", "able", "ible", "y")
 
 
+def _reads_as_verb(name: str) -> bool:
+    """A one-word name ending in a single s ("Churns", "Stays", "Passes") is no singular
+    noun: made plural it read "70 churnses", so it is quoted after the noun instead."""
+    return name.lower().endswith("s") and not name.lower().endswith("ss")
+
+
 def _cases_of(label: str, name: str, noun: str, count: int) -> str:
     """``68 failures``, ``1,932 healthy machines``, ``1,932 machines with no failure``,
     ``5 machines labelled 1``, ``3 machines labelled “Tool wear failure”``."""
     nouns = _singular(noun) if count == 1 else noun
     if name == label:
         return f"{count:,} {nouns} labelled {label}"
-    if name.isalpha():
+    if name.isalpha() and not _reads_as_verb(name):
         word = _lower(name)
         if word.lower().endswith(_ADJECTIVE_ENDINGS):
             return f"{count:,} {word} {nouns}"

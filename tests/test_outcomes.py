@@ -66,6 +66,21 @@ def test_names_of_several_words_are_quoted_and_one_alarm_is_singular():
     )
 
 
+def test_a_name_that_reads_as_a_verb_is_quoted_not_made_plural():
+    """ "Churns" and "Stays" became "70 churnses" and "220 stayses" on every page."""
+    result = binary_outcome(["c", "c", "s"], ["c", "s", "c"], "c", "s")
+    text = outcome_sentence(result, {"c": "Churns", "s": "Stays"}, "customers")
+    assert text == (
+        "Caught 1 of 2 customers labelled “Churns” (50%); 1 false alarm among the 1 customer "
+        "labelled “Stays”."
+    )
+    from ui.formatting import positive_noun
+
+    meta = {"positive_class": "c", "class_names": {"c": "Churns"}}
+    assert positive_noun(meta) == "“Churns”"  # "a missed “Churns”", not "a missed churns"
+    assert positive_noun({"positive_class": "c", "class_names": {"c": "Loss"}}) == "loss"
+
+
 def test_one_of_a_noun_phrase_is_singular_in_its_head_noun():
     # Present said "1 other rows in the demo set wrongly called worn"
     result = multiclass_outcome(["new", "worn", "worn"], ["worn", "worn", "worn"], ["new", "worn"])

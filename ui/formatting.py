@@ -160,6 +160,8 @@ def positive_noun(meta: Mapping) -> str:
     name = class_label(meta, label) if label is not None else "—"
     if name in ("—", str(label)) or not any(c.isalpha() for c in name):
         return "positive case"
+    if name.isalpha() and name.lower().endswith("s") and not name.lower().endswith("ss"):
+        return f"“{name}”"  # "a missed “Churns”", not "a missed churns"
     return name.lower()
 
 

@@ -16,7 +16,8 @@ FEATURE_KEY = "bake_off_feature"
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
     choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]])
-    positives = plural(formatting.positive_noun(ctx.metas[ctx.prototypes[0]]))
+    positive = formatting.positive_noun(ctx.metas[ctx.prototypes[0]])
+    positives = positive if positive.startswith("“") else plural(positive)  # a quoted name
     show_segments(
         ctx.path, ctx.sprint, ctx.metric_key, ctx.label, choices, ctx.stamp, ctx.noun, positives
     )
