@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.cli_words import class_name_argument, publish_words
+from model.cli_words import class_name_argument, publish_words, trained_on_file
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
@@ -116,6 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=(
             "a JSON file of class_names, feature_descriptions and display_units, as the "
             "Python API's publish takes them (see README)"
+        ),
+    )
+    publish.add_argument(
+        "--trained-on",
+        type=Path,
+        metavar="FILE",
+        help=(
+            "the training export (export-training's CSV, Parquet or JSONL) the model was "
+            "trained with: the follow-up then tells rows it learnt from real fixes"
         ),
     )
     publish.add_argument(
@@ -332,6 +341,7 @@ def _run(args: argparse.Namespace) -> int:
         return _export(args)
     # publish
     words = publish_words(args.words, args.class_name)  # a bad words file: before any work
+    trained_on = trained_on_file(args.trained_on) if args.trained_on else None
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     texts = text_columns(estimator)  # what its encoders learnt: text, and missing markers
     X, y = read_data_file(
@@ -357,6 +367,7 @@ def _run(args: argparse.Namespace) -> int:
         notes=args.notes,
         deck_size=args.deck_size,
         positive_class=args.positive_class,
+        trained_on=trained_on,
         **words,
         progress=late_printer(lambda line: print(line, file=sys.stderr, flush=True)),
     )

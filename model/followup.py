@@ -39,6 +39,7 @@ import pandas as pd
 from feedback_store import FeedbackStore
 from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
+from model.followup_rows import TRAINED_ON_KEY
 from model.metrics import REGRESSION
 from model.own_case import case_frame
 from model.prototype import predicts_the_same
@@ -48,11 +49,10 @@ from model.workspace import Prototype, Workspace, WorkspaceError
 __all__ = ["STATUSES", "followup_summary", "rescore_flagged", "untried_note"]
 
 STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored")
-TRAINED_ON_KEY = "feedback_rows_trained_on"
 _COLUMNS = [
     "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
     "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
-    "status", "trained_on", "untried_because",
+    "status", "trained_on", "trained_on_recorded", "untried_because",
 ]  # fmt: skip
 
 
@@ -92,11 +92,13 @@ def rescore_flagged(
     trained_on = _trained_on(ws, proto)
     for case in cases:
         case["status"] = _status(case, proto.task)
-        case["trained_on"] = case["row_id"] in trained_on
+        case["trained_on"] = trained_on is not None and case["row_id"] in trained_on
+        case["trained_on_recorded"] = trained_on is not None
         del case["features"]
     frame = pd.DataFrame(cases, columns=_COLUMNS)
     frame["flagged"] = frame["flagged"].astype(bool)
     frame["trained_on"] = frame["trained_on"].astype(bool)
+    frame["trained_on_recorded"] = frame["trained_on_recorded"].astype(bool)
     return frame
 
 
@@ -200,12 +202,13 @@ def _status(case: dict[str, Any], task: str) -> str:
     return "still right" if new == label else "newly broken"
 
 
-def _trained_on(ws: Workspace, proto: Prototype) -> set[str]:
+def _trained_on(ws: Workspace, proto: Prototype) -> set[str] | None:
+    """The reviewed rows ``proto`` was trained on; None where nobody recorded which."""
     rows = proto.meta.get(TRAINED_ON_KEY)
     marker = ws.path / "demo.json"
     if rows is None and marker.is_file():
         rows = json.loads(marker.read_text(encoding="utf-8")).get(TRAINED_ON_KEY)
-    return {str(r) for r in rows or []}
+    return None if rows is None else {str(r) for r in rows}
 
 
 def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
@@ -266,7 +269,15 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         verb = "is" if 1 in (fixed, n) else "are"
         text = f"{fixed} of {n} {case} flagged in {where} {verb} now right"
         trained = summary["fixed_trained_on"]
-        if trained:
+        recorded = frame.get("trained_on_recorded", pd.Series(True, index=frame.index))
+        if fixed and not recorded.all():
+            # A retrained model gets right the rows it learnt: without the record, a fix
+            # may be memory, and the sentence must not pass it off as evidence.
+            text += (
+                " (whether the new model was trained on these cases was not recorded when it "
+                "was published)"
+            )
+        elif trained:
             text += (
                 f" ({trained} of the {fixed} {'was' if trained == 1 else 'were'} in the new"
                 " model's training data)"

@@ -69,6 +69,7 @@ from model.atomic_files import (
     write_json_atomic,
 )
 from model.config import DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
+from model.followup_rows import TRAINED_ON_KEY, trained_on_ids
 from model.metrics import METRICS
 from model.naming import validate_name
 from model.on_demand import _loaded_estimator  # noqa: F401  (the benchmark empties its cache)
@@ -277,6 +278,7 @@ class Workspace:
         feature_descriptions: Mapping[str, str] | None = None,
         display_units: Mapping[str, object] | None = None,
         positive_class=None,
+        trained_on=None,
     ) -> Prototype:
         """Compute and store a prototype's predictions, metrics, costs and SHAP values.
 
@@ -296,6 +298,10 @@ class Workspace:
         ``positive_class`` is the class of a binary model that is counted, flagged and
         explained (default: its second class, ``classes_[1]``); a sprint's binary prototypes
         share one, since the Bake-off compares them on it.
+
+        ``trained_on``: the reviewed rows the model was trained on (row ids, or the training
+        export itself), so the follow-up of earlier verdicts does not pass a learnt row off as
+        a fix; without it the follow-up says the record is missing.
         """
         try:
             sprint = validate_name(sprint, "sprint name")
@@ -308,6 +314,10 @@ class Workspace:
             raise PublishError(
                 "effort_days must be a non-negative number of person-days (--effort-days)"
             )
+        try:
+            trained = trained_on_ids(trained_on)
+        except ValueError as error:
+            raise PublishError(str(error)) from None
         if len(notes) > 10_000:
             raise PublishError("notes are longer than 10,000 characters; shorten them")
         artifacts = compute_artifacts(
@@ -349,6 +359,7 @@ class Workspace:
                         "train_seconds": train_seconds,
                         "effort_days": effort_days,
                         "notes": notes,
+                        **({TRAINED_ON_KEY: trained} if trained is not None else {}),
                     }
                     self._write_artifacts(staging, artifacts, meta)
                     move_into_place(staging, final)

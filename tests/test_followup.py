@@ -160,6 +160,60 @@ def test_rows_the_new_model_was_trained_on_are_marked(case):
     )
 
 
+def test_publishing_records_the_rows_a_model_was_trained_on_or_the_follow_up_says_unknown(
+    case, tmp_path
+):
+    """Nothing but the bundled demo could say which flagged rows a retrained model learnt: a
+    retrained model's 'now right' read as evidence when the rows were in its training data."""
+    from cli_support import run_cli
+
+    ws, store, X = case
+    trained, other = rows_where(X, 150, 200, n=2)
+    for row_id in (trained, other):
+        flag(store, X, row_id, "ana", "wrong", "1")
+    rows = X.drop(X[WEAR].nlargest(2).index)
+    retrained = model.ToolWearRule(150).fit(X, X[WEAR] > 150)
+    ws.publish("Sprint 2", "again", retrained, rows, None)
+    assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
+        "2 of 2 cases flagged in Sprint 1 are now right (whether the new model was trained on "
+        "these cases was not recorded when it was published)."
+    )
+    export = store.export_training(tmp_path / "train.csv", format="csv")
+    assert set(pd.read_csv(export.path, dtype={"row_id": str})["row_id"]) == {trained, other}
+    ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=[trained])
+    assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
+        "2 of 2 cases flagged in Sprint 1 are now right (1 of the 2 was in the new model's"
+        " training data)."
+    )
+    with pytest.raises(model.PublishError, match="trained_on must be a list of row ids"):
+        ws.publish("Sprint 2", "again", retrained, rows, None, trained_on="r1")
+    # the CLI takes the training export itself
+    path = tmp_path / "rule.skops"
+    import skops.io as sio
+
+    sio.dump(model.ToolWearRule(150).fit(X, X[WEAR] > 150), path)
+    rows.assign(failure=(rows[WEAR] > 150).astype(int)).rename_axis("id").to_csv(
+        tmp_path / "rows.csv"
+    )
+    published = run_cli(
+        "model", "publish", "--workspace", str(ws.path), "--sprint", "Sprint 2", "--name",
+        "cli", "--model", str(path), "--data", str(tmp_path / "rows.csv"), "--target",
+        "failure", "--id-column", "id", "--trained-on", str(export.path),
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    frame = rescore_flagged(ws, store, "Sprint 2", "cli")
+    assert frame["trained_on"].all() and frame["trained_on_recorded"].all()
+    missing = run_cli(
+        "model", "publish", "--workspace", str(ws.path), "--sprint", "Sprint 2", "--name",
+        "cli", "--model", str(path), "--data", str(tmp_path / "rows.csv"), "--target",
+        "failure", "--id-column", "id", "--trained-on", str(tmp_path / "rows.csv"),
+    )  # fmt: skip
+    assert missing.returncode == 2
+    assert missing.stderr == (
+        "error: --trained-on: rows.csv has no row_id column; give the file export-training wrote\n"
+    )
+
+
 def test_the_first_sprint_has_nothing_earlier_to_rescore(case):
     ws, store, X = case
     frame = rescore_flagged(ws, store, "Sprint 1", "wear 200")

@@ -59,7 +59,9 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     assert not at.exception
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     assert [i.value.replace("\\", "") for i in at.main.info] == [
-        "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right."
+        "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right "
+        "(whether the new model was trained on these cases was not recorded when it was "
+        "published)."
     ]
     listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert listed["Status"].value_counts().to_dict() == {"fixed": 3, "still wrong": 1}
