@@ -239,7 +239,7 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
             first = case.iloc[0]
             return row_id, (
                 f"Flagged as wrong in {first['sprint']} (shown by {first['prototype']}); "
-                f"{ctx.proto.name} now gets it right."
+                f"{ctx.proto.name} now predicts what the reviewers said it should."
             )
     return row_id, None
 
