@@ -253,9 +253,9 @@ def _points(contribution: float) -> str:
 
 
 def _number(value: float) -> str:
-    if abs(value) >= 100_000:
+    if abs(value) >= 1000:  # "32,697", as the pages write thousands ("lower by 32697" read oddly)
         return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return f"{value:.3g}"
 
 
 def value_text(value: Any) -> str:

@@ -292,6 +292,24 @@ def test_no_threshold_is_mentioned_where_the_model_has_none(
     assert "threshold" not in present
 
 
+def test_present_says_a_regression_s_error_in_the_target_s_unit_and_its_values_as_numbers(
+    regression_workspace, open_app
+):
+    """Step 1 said "Typically off by 32,147 value" (the explanation's unit, not the target's)
+    and step 4 "actually: 612100.0"."""
+    import re
+
+    present = _page_text(open_app(regression_workspace, page="present"))
+    assert re.search(r"Typically off by [\d.,]+ Nm: half the ", present), present
+    assert " value" not in present
+    at = open_app(regression_workspace, page="present")
+    at.query_params["step"] = "4"
+    at.switch_page("pages/present.py").run()
+    shown = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Actually")]
+    assert shown and re.fullmatch(r"Actually: -?[\d,]+(\.\d+)?", shown[0].split(" · ")[0])
+    assert not shown[0].split(" · ")[0].endswith(".0")
+
+
 def test_bake_off_cards_leave_room_for_a_column_per_class():
     # three cards of a three-class sprint cut the last class's column off at 1280 pixels
     from ui.sections.bakeoff_outcomes import PER_ROW, cards_per_row

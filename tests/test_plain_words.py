@@ -129,3 +129,18 @@ def test_own_cases_are_named_by_when_they_were_first_judged(tmp_path):
     assert verdict_tables.row_text(ids[1], names) == "own case, 5 Dec 10:41"
     assert verdict_tables.row_text(ids[2], names) == "own case"
     assert verdict_tables.row_text("4711", names) == "4711"
+
+
+def test_a_regression_s_values_read_as_the_pages_write_numbers():
+    """The follow-up table showed "4.916e+05" and "3.2248e+05 → 4.2492e+05"; SME review's
+    reasons "lower by 32697"; Present "actually: 612100.0"."""
+    from model.review_reasons import _number
+    from ui.followup_table import _label_text
+    from ui.sections.present_steps import _actual_text
+
+    assert _label_text("491600.0", None) == "491,600"
+    assert _label_text(322480.25, None) == "322,480"
+    assert _label_text("1", {"1": "Failure"}) == "Failure"
+    assert _number(32697.4) == "32,697" and _number(-1500.0) == "-1,500"
+    assert _number(0.28089) == "0.281"
+    assert _actual_text({"task": "regression"}, 612100.0) == "612,100"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from model.workspace import Workspace
-from ui import verdict_tables
+from ui import formatting, verdict_tables
 
 __all__ = ["followup_table", "latest_mvp", "trained_on_caption"]
 
@@ -31,8 +31,8 @@ def _prediction_text(value: object) -> str:
         return "—"
     text = str(value)
     if "." in text:
-        try:
-            return f"{float(text):.5g}"
+        try:  # a regression's value as the pages write it: "491,600", not "4.916e+05"
+            return formatting.format_number(float(text))
         except ValueError:
             return text
     return text

@@ -80,7 +80,11 @@ def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, 
             result = prototype_outcome(proto)
     counts = (
         outcome_sentences(
-            result, proto.class_names, noun, proto.meta.get("unit"), most_classes=SLIDE_CLASSES
+            result,
+            proto.class_names,
+            noun,
+            sprint_summary.target_unit(proto.meta),
+            most_classes=SLIDE_CLASSES,
         )
         if result is not None
         else None
@@ -244,6 +248,14 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
     return row_id, None
 
 
+def _actual_text(meta, actual) -> str:
+    """The truth of a row: a class by its name, a regression's value as the pages write it
+    ("612,100", not "612100.0")."""
+    if meta.get("task") == "regression":
+        return formatting.format_number(float(actual))
+    return formatting.class_label(meta, str(actual))
+
+
 def case(ctx: PresentContext) -> None:
     """One case: its prediction in words and the readings that moved it most."""
     row_id, why = _case_row(ctx)
@@ -261,11 +273,7 @@ def case(ctx: PresentContext) -> None:
         return
     meta = ctx.proto.meta
     words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
-    actual = (
-        f" · actually: {formatting.class_label(meta, str(row['actual']))}"
-        if ("actual" in row.index)
-        else ""
-    )
+    actual = f" · actually: {_actual_text(meta, row['actual'])}" if ("actual" in row.index) else ""
     st.markdown(f"#### Row {escape(row_id)}: {escape(words)}")
     said = [actual.removeprefix(" · ").capitalize()] if actual else []
     if why:
