@@ -390,6 +390,7 @@ def _export(args: argparse.Namespace) -> int:
     ws = model.open_workspace(args.workspace, create=False)
     store = feedback_store.open(ws.path, create=False)
     scope = {"sprint": args.sprint, "prototype": args.prototype}
+    _check_scope(ws, store, **scope)
     if args.verb == "export":
         path, rows = export_with_names(
             ws, store, args.out, args.format, **scope, reviewer=args.reviewer,
@@ -402,6 +403,22 @@ def _export(args: argparse.Namespace) -> int:
     )
     report_training(result)
     return 0
+
+
+def _check_scope(ws, store, sprint: str | None, prototype: str | None) -> None:
+    """Refuse a ``--sprint`` or ``--prototype`` that neither the workspace nor the verdicts know
+    (a typo wrote an empty file and exited 0). A deleted prototype's verdicts stay exportable."""
+    sprints = ws.sprints()
+    if sprint is not None and sprint not in sprints and store.verdicts(sprint=sprint).empty:
+        known = ", ".join(repr(s) for s in sprints) or "none yet"
+        raise ValueError(f"there is no sprint {sprint!r} in {ws.path}; its sprints are {known}")
+    if prototype is None:
+        return
+    names = {p for s in ([sprint] if sprint in sprints else sprints) for p in ws.prototypes(s)}
+    if prototype not in names and store.verdicts(sprint=sprint, prototype=prototype).empty:
+        known = ", ".join(repr(n) for n in sorted(names)) or "none"
+        where = f"sprint {sprint!r} has" if sprint else "the workspace has"
+        raise ValueError(f"{where} no prototype {prototype!r}; its prototypes are {known}")
 
 
 def _metric_key(label: str | None) -> str:

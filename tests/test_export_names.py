@@ -190,6 +190,23 @@ def test_model_export_writes_the_names_and_prints_the_count(demo_like, tmp_path)
     assert set(frame["predicted_name"]) == {"No failure"}
 
 
+@pytest.mark.parametrize("verb", ["export", "export-training"])
+def test_a_sprint_or_prototype_nobody_knows_is_one_line_and_exit_2(demo_like, tmp_path, verb):
+    """A typo in --sprint or --prototype wrote an empty file and exited 0."""
+    out = tmp_path / "x.csv"
+    typo = run(verb, "--workspace", demo_like, "--format", "csv", "--out", out,
+               "--sprint", "Sprint 9")  # fmt: skip
+    assert typo.returncode == 2 and not out.exists()
+    assert typo.stderr.startswith(f"error: there is no sprint 'Sprint 9' in {demo_like}; its ")
+    other = run(verb, "--workspace", demo_like, "--format", "csv", "--out", out,
+                "--prototype", "nope")  # fmt: skip
+    assert other.returncode == 2 and not out.exists()
+    assert other.stderr.startswith("error: the workspace has no prototype 'nope'; its ")
+    known = run(verb, "--workspace", demo_like, "--format", "csv", "--out", out,
+                "--sprint", "Sprint 2")  # fmt: skip
+    assert known.returncode == 0, known.stderr
+
+
 def test_model_export_training_writes_the_label_names_and_the_manifest(demo_like, tmp_path):
     out = tmp_path / "training.parquet"
     result = run("export-training", "--workspace", demo_like, "--format", "parquet",
