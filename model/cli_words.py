@@ -9,7 +9,6 @@ and display units, as the Python API's ``publish`` takes them.
 
 and ``--class-name LABEL=NAME`` names one class (repeatable; it wins over the file). Whether
 each class and column exists is checked by publishing (``model.labels.checked_words``).
-``--trained-on FILE`` reads the row ids of the training export a model was trained with.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ __all__ = [
     "WORD_KEYS",
     "class_name_argument",
     "publish_words",
-    "trained_on_file",
 ]
 
 #: A words file is a few kilobytes; anything larger than this is refused before it is read.
@@ -81,42 +79,3 @@ def publish_words(path: Path | None, class_names: Sequence[tuple[str, str]] = ()
         "feature_descriptions": words.get("feature_descriptions") or None,
         "display_units": words.get("display_units") or None,
     }
-
-
-#: A training export is read for its row ids only; one this large was not made by export-training
-#: of reviewed rows.
-MAX_TRAINED_ON_BYTES = 256 * 1024 * 1024
-
-
-def trained_on_file(path: Path) -> list[str]:
-    """The ``row_id`` column of a training export (``--trained-on``): CSV, Parquet or JSONL,
-    its size checked before it is read. ``ValueError`` in one line naming what is wrong."""
-    import pandas as pd
-
-    if not path.is_file():
-        raise ValueError(f"--trained-on: {path} does not exist")
-    if path.stat().st_size > MAX_TRAINED_ON_BYTES:
-        raise ValueError(
-            f"--trained-on: {path.name} is larger than 256 MB; give the training export"
-        )
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            ids = pd.read_csv(path, usecols=["row_id"], dtype={"row_id": str})["row_id"]
-        elif suffix in (".parquet", ".pq"):
-            ids = pd.read_parquet(path, columns=["row_id"])["row_id"]
-        elif suffix in (".jsonl", ".json"):
-            ids = pd.read_json(path, lines=True, dtype={"row_id": str})["row_id"]
-        else:
-            raise ValueError(
-                f"--trained-on: {path.name}: use the export's .csv, .parquet or .jsonl"
-            )
-    except (KeyError, ValueError) as error:
-        if str(error).startswith("--trained-on"):
-            raise
-        raise ValueError(
-            f"--trained-on: {path.name} has no row_id column; give the file export-training wrote"
-        ) from None
-    except Exception as error:  # noqa: BLE001 - pyarrow's own errors for a damaged file
-        raise ValueError(f"--trained-on: {path.name} cannot be read: {error}") from None
-    return [str(i) for i in ids.dropna()]

@@ -120,16 +120,17 @@ def show(ctx: ReviewContext, choose, detail) -> None:
             text += f": {entry['note']}"
         st.caption(formatting.escape_markdown(text))
 
-    identity = [ctx.sprint, ctx.name, ctx.version, ctx.content_id, ctx.reviewer, kind, size]
-    identity.append(row_text.strip())
+    # The queue is built again when what it is of changes, or the prototype's version.
+    identity = [ctx.sprint, ctx.name, ctx.reviewer, kind, size, row_text.strip()]
+    version = [ctx.version, ctx.content_id]
     if kind in sent:
         identity.append(sent[kind].get("sent_at"))
     state = st.session_state.get(QUEUE_STATE_KEY)
     mine = review_session.my_verdicts(ctx)
-    if not state or state["id"] != identity:
+    if not state or state["id"] != identity or state["version"] != version:
         rows, note = build_queue(ctx, kind, size, row_text, sent)
         linked_card = st.session_state.pop(LINKED_CARD_KEY, None)
-        if linked_card is None and state and _same_but_version(state["id"], identity):
+        if linked_card is None and state and state["id"] == identity:
             # Re-published while the reviewer typed: the queue is drawn again from the new
             # version, on the card being typed, so its submit is told what changed.
             linked_card = _card_shown(state)
@@ -137,7 +138,8 @@ def show(ctx: ReviewContext, choose, detail) -> None:
             position = rows.index(linked_card)
         else:  # the first card not yet reviewed: a new visit does not start over
             position = next((i for i, r in enumerate(rows) if not reviewed(ctx, mine, r)), 0)
-        state = {"id": identity, "rows": rows, "note": note, "position": position}
+        state = {"id": identity, "version": version, "rows": rows, "note": note}
+        state["position"] = position
         st.session_state[QUEUE_STATE_KEY] = state
     rows, position = state["rows"], state["position"]
     if state["note"]:
@@ -177,11 +179,6 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
     st.session_state[URL_ROW_KEY] = rows[position]
     card(ctx, rows[position], mine.get(rows[position]), left, right)
-
-
-def _same_but_version(before: list, now: list) -> bool:
-    """Whether two queue identities differ only in the prototype's version and content."""
-    return before[:2] + before[4:] == now[:2] + now[4:]
 
 
 def _card_shown(state: dict) -> str | None:
