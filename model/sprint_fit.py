@@ -6,15 +6,10 @@ them as that target's training labels."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from model.estimator_contract import PublishError
-from model.prototype import labels_agree, read_parquet, same_question
-
-if TYPE_CHECKING:  # the workspace imports this module
-    from model.workspace import Workspace
+from model.prototype import Prototype, labels_agree, read_parquet, same_question
 
 __all__ = ["check_fits_sprint"]
 
@@ -23,15 +18,15 @@ PREDICTS = {"binary": "two classes", "multiclass": "classes", "regression": "num
 
 
 def check_fits_sprint(
-    ws: Workspace, sprint: str, name: str, meta: dict, predictions: pd.DataFrame
+    published: list[Prototype], sprint: str, name: str, meta: dict, predictions: pd.DataFrame
 ) -> None:
     """Raise ``PublishError`` with one line if the prototype ``name`` about to be published
     in ``sprint`` (its ``meta`` and ``predictions``) predicts another kind of thing than the
-    sprint's other prototypes, counts another positive class, or, re-published, answers
-    another question than the version it replaces (another task, or another named target
-    whose labels disagree on the rows both were published on)."""
-    for other in ws.prototypes(sprint):
-        theirs = ws.prototype(sprint, other)
+    sprint's ``published`` prototypes, counts another positive class, or, re-published,
+    answers another question than the version it replaces (another task, or another named
+    target whose labels disagree on the rows both were published on)."""
+    for theirs in published:
+        other = theirs.name
         if other == name:
             _check_same_question(sprint, name, theirs, meta, predictions)
             continue

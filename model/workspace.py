@@ -332,7 +332,8 @@ class Workspace:
             display_units=display_units,
             positive_class=positive_class,
         )
-        check_fits_sprint(self, sprint, name, artifacts.meta, artifacts.predictions)
+        published = [self.prototype(sprint, other) for other in self.prototypes(sprint)]
+        check_fits_sprint(published, sprint, name, artifacts.meta, artifacts.predictions)
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
