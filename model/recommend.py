@@ -300,8 +300,10 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     running = {c.name: c.running for c in priced}
     if mvp == best.name:
         versus = min(clear, key=lambda v: v.saving)
+        # With a rival within the uncertainty, "stays the cheapest" claims more than it knows.
+        lead = "costs least on these figures" if tied else "stays the cheapest"
         text = (
-            f"The current MVP, {mvp}, stays the cheapest: {versus.against} would cost about "
+            f"The current MVP, {mvp}, {lead}: {versus.against} would cost about "
             f"{money(versus.saving)} a month more ({pct} interval "
             f"{_range(versus.low, versus.high, currency)})"
         )

@@ -105,6 +105,17 @@ def test_an_mvp_that_stays_the_cheapest_says_so():
     )
 
 
+def test_an_mvp_cheapest_only_on_the_figures_does_not_say_it_stays_the_cheapest():
+    """With a rival within the uncertainty it said "stays the cheapest" all the same."""
+    result = recommend([BEST, WORSE, CLOSE], mvp="gradient boosting")
+    assert result.text.startswith(
+        "The current MVP, gradient boosting, costs least on these figures: physics rules would "
+        "cost about $500,000 a month more"
+    )
+    assert result.text.endswith("; against random forest the difference is within the uncertainty.")
+    assert "stays the cheapest" not in result.text
+
+
 def test_without_an_mvp_the_saving_is_against_the_nearest_prototype_clearly_beaten():
     far = _priced("rule of thumb", 90, 0, 870.0)
     result = recommend([far, WORSE, BEST], mvp=None)
@@ -264,7 +275,10 @@ def test_no_sentence_claims_a_saving_or_a_clear_gap_the_interval_does_not_suppor
         names = r"((?:model \d(?:, | and )?)+)"
         claimed = re.findall(r"saves about \S+ a month against (?:the current MVP, )?(model \d)",
                              result.text)  # fmt: skip
-        claimed += re.findall(r"stays the cheapest: (model \d) would cost", result.text)
+        claimed += re.findall(
+            r"(?:stays the cheapest|costs least on these figures): (model \d) would cost",
+            result.text,
+        )
         claimed += re.findall(r"clearly cheaper than " + names, result.text)
         claimed += re.findall(
             names + r" costs? clearly more", result.text.replace("Model", "model")
