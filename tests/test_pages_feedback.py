@@ -588,3 +588,6 @@ def test_conflicts_and_resolved_labels_name_the_classes(overlapping, open_app):
     resolved = frame_with(at, "Their labels")
     assert set(resolved["Label"]) <= named | {"—"} and "Failure (1)" in set(resolved["Label"])
     assert all(set(labels.split(", ")) <= named | {"unsure"} for labels in resolved["Their labels"])
+    # a tie is said in names too ("tie between 0 and 1" before)
+    ties = [why for why in resolved["Why"] if why.startswith("tie between")]
+    assert ties == ["tie between No failure (0) and Failure (1)"]

@@ -5,6 +5,7 @@ files the Feedback page exports.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -336,6 +337,17 @@ def conflicts_table(
     )
 
 
+def _named_reason(reason: object, labels, names) -> str:
+    """``feedback_store``'s "tie between 0 and 1" with the classes named as the Label column
+    names them ("tie between No failure (0) and Failure (1)"); other reasons as they are."""
+    counts = Counter(str(label) for label in labels)
+    top = max(counts.values(), default=0)
+    tied = sorted((label for label, n in counts.items() if n == top), key=str)
+    if str(reason) != f"tie between {' and '.join(tied)}":
+        return str(reason)
+    return f"tie between {' and '.join(named_label(label, names) for label in tied)}"
+
+
 def resolved_table(
     resolved: pd.DataFrame,
     names: ClassNames | None = None,
@@ -358,10 +370,15 @@ def resolved_table(
                 )
             ],
             "Why": [
-                str(reason) if unresolved else f"{rule} rule"
-                for reason, unresolved, rule in zip(
-                    resolved["reason"], resolved["unresolved"], resolved["rule"], strict=True
-                )
+                _named_reason(reason, labels, n) if unresolved else f"{rule} rule"
+                for reason, unresolved, rule, labels, n in zip(
+                    resolved["reason"],
+                    resolved["unresolved"],
+                    resolved["rule"],
+                    resolved["labels"],
+                    row_names,
+                    strict=True,
+                )  # fmt: skip
             ],
             "Reviewers": [", ".join(r) for r in resolved["reviewers"]],
             "Their labels": [
