@@ -181,14 +181,9 @@ def sidebar(ws, sprints: list[str], email: str | None) -> None:
                 max_chars=100,
                 on_change=reviewer_typed(ws),
             )
-            adopted = st.session_state.pop(session.REVIEWER_ADOPTED_KEY, None)
-            if adopted is not None:
-                st.caption(
-                    formatting.escape_markdown(
-                        f"Recorded as “{session.reviewer()}”, the spelling of your earlier "
-                        f"verdicts (you typed “{adopted}”)."
-                    )
-                )
+            adopted = session.adopted_spelling_note()
+            if adopted:
+                st.caption(formatting.escape_markdown(adopted))
         presenter_toggle()
         if email is None:
             if not session.presenting():  # the loudest thing on a projector
@@ -262,14 +257,9 @@ def main() -> None:
         sidebar(ws, sprints, email)
         page = st.navigation(pages())
         session.resume_deep_link()
-        unknown = st.session_state.pop(session.UNKNOWN_SPRINT_KEY, None)
-        if unknown is not None:
-            st.warning(
-                formatting.escape_markdown(
-                    f"The link asks for sprint {unknown!r}, which this workspace does not have: "
-                    f"showing {session.sprint()}."
-                )
-            )
+        unknown = session.unknown_sprint_note()  # after a deep link's page switch
+        if unknown:
+            st.warning(formatting.escape_markdown(unknown))
         page.run()
     except (ValueError, OSError) as error:
         review_verdict.keep_typed()

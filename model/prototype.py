@@ -18,7 +18,13 @@ import pyarrow.parquet as pq
 
 from model import persistence
 from model.atomic_files import WorkspaceError
-from model.labels import PROBABILITY_PREFIX, DisplayUnit, display_unit, label_strings
+from model.labels import (
+    PROBABILITY_PREFIX,
+    DisplayUnit,
+    class_key,
+    display_unit,
+    label_strings,
+)
 from model.metrics import headline_metric
 from model.stored_features import MISSING_KINDS_FILE, MIXED, restore
 from model.tracing import TRACEMALLOC_LOCK
@@ -125,6 +131,17 @@ class Prototype:
         (text,) = label_strings([label])
         return self.class_names.get(text, text)
 
+    def class_of(self, given) -> str | None:
+        """The class label ``given`` names: the label in any spelling (``1``, ``1.0``, ``"1"``;
+        ``"True"`` for a True/False model) or the class's name in words, case and surrounding
+        spaces aside (``"failure"``); None when it names no class of the model."""
+        classes = [str(c) for c in self.meta.get("classes") or []]
+        key = class_key(given, classes)
+        if key in classes:
+            return key
+        by_name = {str(n).strip().casefold(): k for k, n in self.class_names.items()}
+        return by_name.get(str(given).strip().casefold())
+
     def feature_description(self, column: str) -> str | None:
         """The line publishing gave to describe ``column``, if any."""
         return (self.meta.get("feature_descriptions") or {}).get(column)
@@ -218,9 +235,7 @@ class Prototype:
             raise WorkspaceError(
                 f"{self.name} predicts numbers: there is no class to choose; leave the class out"
             )
-        (label,) = label_strings([explained_class])
-        by_name = {str(n).casefold(): k for k, n in self.class_names.items()}
-        label = label if label in classes else by_name.get(str(explained_class).casefold(), label)
+        label = self.class_of(explained_class)
         if label not in classes:
             named = ", ".join(
                 f"{c!r} ({self.class_names[c]})" if self.class_names.get(c, c) != c else repr(c)

@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 
 from feedback_store import FeedbackStore, InvalidVerdict
-from model.labels import class_key
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
@@ -43,8 +42,9 @@ def shown_version(proto: Prototype) -> tuple[int, str | None]:
 
 def check_still_shown(
     workspace: Workspace, sprint: str, prototype: str, version: int, content_id: str | None
-) -> None:
-    """``PrototypeChanged`` unless ``prototype`` is still ``version`` (and ``content_id``)."""
+) -> Prototype:
+    """``PrototypeChanged`` unless ``prototype`` is still ``version`` (and ``content_id``);
+    the prototype as it is, else."""
     try:
         current = workspace.prototype(sprint, prototype)
     except WorkspaceError:
@@ -59,6 +59,7 @@ def check_still_shown(
             f" {version}, it is now version {now}); your text is kept — look at the new"
             " prediction and submit again"
         )
+    return current
 
 
 def record_verdict(
@@ -79,8 +80,8 @@ def record_verdict(
     version, nothing is stored and the error says so in one line. A publish that lands after
     the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
     """
-    check_still_shown(workspace, sprint, prototype, version, content_id)
-    verdict = _as_shown(workspace.prototype(sprint, prototype), verdict)
+    current = check_still_shown(workspace, sprint, prototype, version, content_id)
+    verdict = _as_shown(current, verdict)
     shown = {"prototype_version": version, "prototype_content": content_id}
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
 
@@ -109,10 +110,8 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any]) -> dict[str, Any]:
     label = verdict.get("corrected_label")
     classes = [str(c) for c in proto.meta.get("classes") or []]
     if label is not None and classes:
-        key = class_key(label, classes)
-        by_name = {str(n).casefold(): k for k, n in proto.class_names.items()}
-        key = key if key in classes else by_name.get(str(label).strip().casefold(), key)
-        if key not in classes:
+        key = proto.class_of(label)
+        if key is None:
             named = ", ".join(
                 c if proto.class_names.get(c, c) == c else f"{c} ({proto.class_names[c]})"
                 for c in classes

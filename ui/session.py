@@ -24,6 +24,8 @@ __all__ = [
     "REVIEWER_ADOPTED_KEY",
     "UNKNOWN_SPRINT_KEY",
     "adopt_known_spelling",
+    "adopted_spelling_note",
+    "unknown_sprint_note",
     "WORKSPACE_KEY",
     "chart",
     "from_url",
@@ -182,6 +184,34 @@ def open_on_sprint(sprint_name: str) -> None:
 def reviewer() -> str:
     """The reviewer's name from the sidebar, stripped ("" when none was entered)."""
     return (st.session_state.get(REVIEWER_KEY) or "").strip()
+
+
+def adopted_spelling_note() -> str | None:
+    """Once, after :func:`adopt_known_spelling` replaced the name typed: what it did."""
+    return _said_once(
+        REVIEWER_ADOPTED_KEY,
+        lambda typed: (
+            f"Recorded as “{reviewer()}”, the spelling of your earlier verdicts (you "
+            f"typed “{typed}”)."
+        ),
+    )
+
+
+def unknown_sprint_note() -> str | None:
+    """Once, after a link asked for a sprint the workspace does not have: which is shown."""
+    return _said_once(
+        UNKNOWN_SPRINT_KEY,
+        lambda asked: (
+            f"The link asks for sprint {asked!r}, which this workspace does not "
+            f"have: showing {sprint()}."
+        ),
+    )
+
+
+def _said_once(key: str, words: Callable[[str], str]) -> str | None:
+    """``words`` of the value kept under ``key`` until said, taken out of session state."""
+    value = st.session_state.pop(key, None)
+    return None if value is None else words(value)
 
 
 def adopt_known_spelling(open_store: Callable[[], object]) -> None:

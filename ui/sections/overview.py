@@ -127,17 +127,18 @@ def latest_followup(ws: Workspace, path: str, sprints: list[str]) -> None:
 
 def decisions(ws: Workspace, sprints: list[str]) -> None:
     """The last decision of each sprint that has one, latest sprint first."""
-    decided = [s for s in reversed(sprints) if ws.decisions(s)]
+    recorded = {s: ws.decisions(s) for s in reversed(sprints)}  # each sprint.json read once
+    decided = [s for s, made in recorded.items() if made]
     if decided:
         st.subheader("Decisions")
     for sprint in decided:
-        when, body, attendees = sprint_summary.decision_text(ws.decisions(sprint)[-1], sprint)
+        when, body, attendees = sprint_summary.decision_text(recorded[sprint][-1], sprint)
         with st.container(border=True):
             st.caption(formatting.escape_markdown(when))
             st.text(body)
             if attendees:
                 st.caption("Attendees: " + formatting.escape_markdown(attendees))
-            earlier = len(ws.decisions(sprint)) - 1
+            earlier = len(recorded[sprint]) - 1
             if earlier:  # an overturned decision is history, not gone
                 st.caption(
                     formatting.escape_markdown(
