@@ -12,4 +12,7 @@ from ui.sections import present_session, present_steps
 
 session.require_app()
 story = present_session.start()
-present_steps.SHOW[story.step - 1](story)
+try:
+    present_steps.SHOW[story.step - 1](story)
+finally:  # also when a step stops the page
+    present_session.finish(story)

@@ -462,6 +462,28 @@ def test_a_long_decision_leaves_the_last_present_step_within_1280x720(small_serv
     expect(page.get_by_text("The whole decision")).to_be_visible()
 
 
+def test_one_press_of_the_browsers_back_undoes_one_press_of_next_on_present(small_server, new_page):
+    url, _ = small_server
+    page = new_page
+    page.goto(f"{url}/present?present=1&sprint=Sprint+2&step=3")
+    expect(page.get_by_text(re.compile(r"· step 3 of 5$"))).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text(re.compile(r"· step 4 of 5$"))).to_be_visible()
+    wait_until_idle(page)
+    case_url = page.url
+    assert "step=4" in case_url and "row=" in case_url  # the case is in the link
+    page.go_back()  # was two presses: the step and the row were two entries in the history
+    expect(page.get_by_text(re.compile(r"· step 3 of 5$"))).to_be_visible()
+    wait_until_idle(page)
+    assert "step=3" in page.url
+    page.go_forward()
+    expect(page.get_by_text(re.compile(r"· step 4 of 5$"))).to_be_visible()
+    wait_until_idle(page)
+    assert page.url == case_url
+    assert_no_problem(page)
+
+
 def test_a_negative_cost_typed_in_the_form_is_refused_under_the_save_button(small_server, new_page):
     url, workspace = small_server
     page = new_page

@@ -3,7 +3,7 @@ and the Back/Next buttons at the top, where the presenter's hand is, never below
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -24,15 +24,22 @@ PROTOTYPE_PARAM = "prototype"
 ROW_PARAM = "row"
 
 
+#: Session-state key of the step Back or Next asked for, read by the run it starts.
+GOTO_KEY = "present_goto"
+
+
 @dataclass(frozen=True)
 class PresentContext:
-    """What the steps share: the sprint, its MVP (the prototype told about) and the step."""
+    """What the steps share: the sprint, its MVP (the prototype told about) and the step;
+    ``pinned`` collects what the screen shows by name (step, prototype, row) for the URL,
+    written once when the screen is drawn (:func:`finish`)."""
 
     ws: Workspace
     path: str
     sprint: str
     proto: Prototype
     step: int
+    pinned: dict[str, str] = field(default_factory=dict)
 
 
 def current_step() -> int:
@@ -42,7 +49,9 @@ def current_step() -> int:
 
 
 def _go(step: int) -> None:
-    st.query_params[STEP_PARAM] = str(step)
+    # Not written to the URL here: the run it starts writes step and row together, since each
+    # write of the query string is an entry in the browser's history (one press of its Back).
+    st.session_state[GOTO_KEY] = step
 
 
 def start() -> PresentContext:
@@ -60,8 +69,9 @@ def start() -> PresentContext:
         (p for p in (wanted, ws.mvp(sprint)) if p in prototypes),
         prototypes[0],
     )
-    asked_step = st.query_params.get(STEP_PARAM)
-    step = current_step()
+    goto = st.session_state.pop(GOTO_KEY, None)
+    asked_step = None if goto else st.query_params.get(STEP_PARAM)
+    step = goto or current_step()
     # A link's prototype or step that is not there is said, not silently replaced: a toast,
     # which takes no room on a slide that must fit the screen.
     if wanted is not None and wanted != name:
@@ -74,8 +84,6 @@ def start() -> PresentContext:
             escape(f"The link asks for step {asked_step!r}; the story has steps 1 to "
                    f"{len(STEPS)}: showing step {step}.")
         )  # fmt: skip
-    session.to_url(PROTOTYPE_PARAM, name)
-    session.to_url(STEP_PARAM, str(step))
 
     # The story fills the screen: of Streamlit's 6rem above the first element, what the
     # toolbar (3.75rem) does not cover is the height of two of the waterfall's bars.
@@ -94,5 +102,15 @@ def start() -> PresentContext:
         type="primary",
     )  # fmt: skip
     return PresentContext(
-        ws=ws, path=str(ws.path), sprint=sprint, proto=ws.prototype(sprint, name), step=step
-    )
+        ws=ws, path=str(ws.path), sprint=sprint, proto=ws.prototype(sprint, name), step=step,
+        pinned={PROTOTYPE_PARAM: name, STEP_PARAM: str(step)},
+    )  # fmt: skip
+
+
+def finish(ctx: PresentContext) -> None:
+    """Write what the screen showed (``ctx.pinned``) to the URL in one go, so that a link or a
+    reload opens it again and one press of the browser's Back undoes one press of Next."""
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = current | {key: [value] for key, value in ctx.pinned.items()}
+    if wanted != current:
+        st.query_params.from_dict(wanted)

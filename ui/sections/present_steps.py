@@ -28,7 +28,6 @@ from ui import (
     formatting,
     predictions_table,
     review_card,
-    session,
     sprint_summary,
 )
 from ui.formatting import escape_markdown as escape
@@ -262,7 +261,7 @@ def case(ctx: PresentContext) -> None:
     if row_id is None:
         st.info("This prototype has no demo rows to explain.")
         return
-    session.to_url(ROW_PARAM, row_id)
+    ctx.pinned[ROW_PARAM] = row_id  # a link or a reload explains this case again
     key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.content_id, row_id)
     try:
         row = cached.prediction_row(*key[:4], row_id)
