@@ -17,8 +17,8 @@ from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
 
 _LIST_COLUMNS = [
-    "verdict_id", "sprint", "prototype", "row_id", "reviewer", "verdict", "corrected_label",
-    "tags", "comment", "recorded_at",
+    "verdict_id", "sprint", "prototype", "prototype_version", "row_id", "reviewer", "verdict",
+    "corrected_label", "tags", "comment", "recorded_at",
 ]  # fmt: skip
 
 
@@ -123,8 +123,30 @@ def _add_workspace(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def unmatched(store: feedback_store.FeedbackStore, **wanted: str | None) -> str | None:
+    """When a filter (``sprint="Sprint 9"``) names what no current verdict has: which values
+    the verdicts do have, since a name mistyped would otherwise give an empty file in
+    silence. The store sees verdicts, not the workspace: a sprint without verdicts yet is
+    said the same way."""
+    given = {column: value for column, value in wanted.items() if value is not None}
+    if not given:
+        return None
+    every = store.verdicts()
+    for column, value in given.items():
+        known = sorted(set(every[column].astype(str))) if not every.empty else []
+        if value not in known:
+            have = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+            return f"no verdicts for {column} {value!r}" + (
+                f"; verdicts are recorded for {have} (names are matched exactly)"
+                if known
+                else "; no verdicts are recorded yet"
+            )
+    return None
+
+
 def _export(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
+    _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype, reviewer=args.reviewer))
     # The count must come from the same read as the file, not from a second query.
     path, rows = store.export_counted(
         args.out, args.format, args.sprint, args.prototype, args.reviewer
@@ -135,6 +157,7 @@ def _export(args: argparse.Namespace) -> int:
 
 def _export_training(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
+    _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype))
     result = store.export_training(
         args.out,
         args.format,
@@ -174,14 +197,21 @@ def _list(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
     frame = store.verdicts(sprint=args.sprint)
     if frame.empty:
-        print("no verdicts")
+        print(unmatched(store, sprint=args.sprint) or "no verdicts")
         return 0
     frame = frame[_LIST_COLUMNS].copy()
+    # blank where a verdict was recorded before versions were kept
+    frame["prototype_version"] = frame["prototype_version"].astype("string")
     frame["tags"] = frame["tags"].map(";".join)
     frame["comment"] = frame["comment"].map(_short)
     frame["recorded_at"] = frame["recorded_at"].str[:19].str.replace("T", " ")
     print(frame.fillna("").to_string(index=False))
     return 0
+
+
+def _warn(message: str | None) -> None:
+    if message:
+        print(f"warning: {message}", file=sys.stderr)
 
 
 def _short(text: str, width: int = 40) -> str:

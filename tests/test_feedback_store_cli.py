@@ -41,6 +41,41 @@ def test_cli_list_prints_current_verdicts(workspace):
     assert "bob" not in result.stdout
 
 
+def test_cli_list_shows_the_prototype_version_each_verdict_was_given_on(workspace):
+    store = feedback_store.open(workspace, create=False)
+    store.record(sprint="S3", prototype="gbm", row_id="7", reviewer="ana", verdict="correct",
+                 prototype_version=4)  # fmt: skip
+    result = run("list", "--workspace", workspace, "--sprint", "S3")
+    assert result.returncode == 0, result.stderr
+    header, first = result.stdout.splitlines()
+    assert header.split()[:5] == [
+        "verdict_id",
+        "sprint",
+        "prototype",
+        "prototype_version",
+        "row_id",
+    ]
+    assert first.split()[:5] == ["3", "S3", "gbm", "4", "7"]
+    unversioned = run("list", "--workspace", workspace, "--sprint", "S1")  # recorded without one
+    assert unversioned.returncode == 0, unversioned.stderr
+
+
+def test_cli_a_sprint_no_verdict_has_is_named_with_the_sprints_that_have_some(workspace, tmp_path):
+    listed = run("list", "--workspace", workspace, "--sprint", "s1")  # a mistyped name
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.strip() == (
+        "no verdicts for sprint 's1'; verdicts are recorded for S1, S2 (names are matched exactly)"
+    )
+    out = tmp_path / "o.csv"
+    exported = run("export", "--workspace", workspace, "--format", "csv", "--out", out,
+                   "--prototype", "GBM")  # fmt: skip
+    assert exported.returncode == 0 and "0 rows" in exported.stdout
+    assert exported.stderr.strip() == (
+        "warning: no verdicts for prototype 'GBM'; verdicts are recorded for gbm (names are"
+        " matched exactly)"
+    )
+
+
 @pytest.mark.parametrize(
     "args",
     [
