@@ -1,5 +1,9 @@
 """The bake-off's trade-offs in sentences: "gbm scores best on PR AUC: 0.82 (95% interval
-0.78–0.86), and it costs €120 a month to run." (:func:`tradeoff_sentences`).
+0.78–0.86), and its compute costs €120 a month." (:func:`tradeoff_sentences`).
+
+Their money is compute (predicting and retraining) and says so: what owning a prototype costs
+(hosting, maintenance), which the recommendation calls its cost "to run", is
+``model.recommend``'s, and one page shows both.
 """
 
 from __future__ import annotations
@@ -30,21 +34,21 @@ def _ratio(value: float) -> str:
 
 def _cost_phrase(cost: float, best_cost: float, best: str, currency: str) -> str:
     if math.isnan(cost) or math.isnan(best_cost):
-        return "has an unknown running cost"
+        return "has an unknown compute cost"
     money = format_money(cost, currency)
     best_money = format_money(best_cost, currency)
     if cost == best_cost:
-        return f"costs the same to run ({money} a month)"
+        return f"costs the same in compute ({money} a month)"
     if cost == 0:
-        return f"costs nothing to run (vs {best_money} a month)"
+        return f"needs no compute (vs {best_money} a month)"
     if best_cost == 0:
-        return f"costs {money} a month to run where {best} costs nothing"
+        return f"costs {money} a month in compute where {best} needs none"
     ratio = best_cost / cost
     if _ratio(ratio) == "1.0×" or _ratio(1 / ratio) == "1.0×":
-        return f"costs about the same to run ({money} vs {best_money} a month)"
+        return f"costs about the same in compute ({money} vs {best_money} a month)"
     if ratio > 1:
-        return f"is {_ratio(ratio)} cheaper to run ({money} vs {best_money} a month)"
-    return f"is {_ratio(1 / ratio)} more expensive to run ({money} vs {best_money} a month)"
+        return f"is {_ratio(ratio)} cheaper in compute ({money} vs {best_money} a month)"
+    return f"is {_ratio(1 / ratio)} dearer in compute ({money} vs {best_money} a month)"
 
 
 def _metric_phrase(difference: float, key: str, label: str, info) -> str:
@@ -68,7 +72,7 @@ def tradeoff_sentences(table: pd.DataFrame, metric_key: str | None = None) -> li
     """The trade-offs in words, against the best-scoring prototype.
 
     The first sentence names the best-scoring prototype; then one per other prototype, e.g.
-    "logistic regression is 14× cheaper to run ($0.12 vs $1.70 a month) and 0.9 points lower
+    "logistic regression is 14× cheaper in compute ($0.12 vs $1.70 a month) and 0.9 points lower
     on PR AUC (difference not significant)". Significance is read from ``best_significant``
     (from :func:`bakeoff_table`) and left out if the table has none.
     """
@@ -94,9 +98,9 @@ def tradeoff_sentences(table: pd.DataFrame, metric_key: str | None = None) -> li
             f"–{format_metric(metric_key, high)})"
         )
     if math.isnan(best_cost):
-        lead += "; its running cost is unknown."
+        lead += "; its compute cost is unknown."
     else:
-        lead += f", and it costs {format_money(best_cost, currency)} a month to run."
+        lead += f", and its compute costs {format_money(best_cost, currency)} a month."
     sentences = [lead]
     for _, row in table.iterrows():
         name = row["prototype"]

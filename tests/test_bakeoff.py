@@ -139,14 +139,14 @@ def test_sentences_start_with_the_best_scoring_prototype():
     sentences = tradeoff_sentences(frame([row("lr", 0.5, 0.1), BEST]), "pr_auc")
     assert sentences[0] == (
         "gbm scores best on PR AUC: 0.825 (95% interval 0.750–0.890), "
-        "and it costs $1.70 a month to run."
+        "and its compute costs $1.70 a month."
     )
 
 
 def test_cheaper_prototype_is_described_in_times_and_points():
     sentences = tradeoff_sentences(frame([BEST, row("logistic regression", 0.816, 0.12)]))
     assert sentences[1] == (
-        "logistic regression is 14× cheaper to run ($0.12 vs $1.70 a month) and 0.9 points "
+        "logistic regression is 14× cheaper in compute ($0.12 vs $1.70 a month) and 0.9 points "
         "lower on PR AUC (difference not significant)."
     )
 
@@ -154,7 +154,7 @@ def test_cheaper_prototype_is_described_in_times_and_points():
 def test_dearer_prototype_is_more_expensive_and_significance_is_said():
     sentences = tradeoff_sentences(frame([BEST, row("rf", 0.764, 5.10, significant=True)]))
     assert sentences[1] == (
-        "rf is 3.0× more expensive to run ($5.10 vs $1.70 a month) and 6.1 points lower on "
+        "rf is 3.0× dearer in compute ($5.10 vs $1.70 a month) and 6.1 points lower on "
         "PR AUC (difference significant)."
     )
 
@@ -171,11 +171,11 @@ def test_equal_zero_and_unknown_costs_are_said_in_words():
         )
     )
     assert sentences[1] == (
-        "twin costs the same to run ($1.70 a month) and scores the same on PR AUC "
+        "twin costs the same in compute ($1.70 a month) and scores the same on PR AUC "
         "(difference not significant)."
     )
-    assert sentences[2].startswith("free costs nothing to run (vs $1.70 a month) and is 2.5 points")
-    assert sentences[3].startswith("mystery has an unknown running cost and is 10.0 points lower")
+    assert sentences[2].startswith("free needs no compute (vs $1.70 a month) and is 2.5 points")
+    assert sentences[3].startswith("mystery has an unknown compute cost and is 10.0 points lower")
 
 
 def test_sentences_for_a_lower_is_better_metric_say_worse():
@@ -188,7 +188,7 @@ def test_sentences_for_a_lower_is_better_metric_say_worse():
     )
     sentences = tradeoff_sentences(table)
     assert sentences[0].startswith("a scores best on RMSE")
-    assert sentences[1] == "b is 2.0× cheaper to run ($0.50 vs $1.00 a month) and 0.5 higher " \
+    assert sentences[1] == "b is 2.0× cheaper in compute ($0.50 vs $1.00 a month) and 0.5 higher " \
         "(worse) on RMSE."  # fmt: skip
 
 
