@@ -165,12 +165,29 @@ def presenter_toggle() -> None:
     )
 
 
-def sidebar(ws, sprints: list[str], email: str | None) -> None:
+def page_links(app_pages: list, email: str | None) -> None:
+    """The pages, as links that carry the sprint, the name and presenter mode. Streamlit's own
+    navigation drops the query string, and writing it back made one entry in the browser's
+    history per parameter: three presses of Back to return to the page before."""
+    carried = {session.SPRINT_KEY: session.sprint()}
+    if email is None and session.reviewer():
+        carried[session.REVIEWER_KEY] = session.reviewer()
+    if session.presenting():
+        carried[session.PRESENT_KEY] = "1"
+    for app_page in app_pages:
+        st.page_link(app_page, query_params=carried)
+
+
+def sidebar(ws, sprints: list[str], email: str | None, app_pages: list) -> None:
     url_state(ws, sprints, email)
     if st.session_state.get(session.SPRINT_KEY) not in sprints:
         st.session_state[session.SPRINT_KEY] = sprints[-1]
         st.session_state[session.SPRINT_DEFAULTED_KEY] = True
     with st.sidebar:
+        page_links(app_pages, email)
+        st.html(
+            "<hr style='margin:0.75rem 0'>"
+        )  # as the navigation's own rule, not st.divider's 3rem
         st.selectbox("Sprint", sprints, key=session.SPRINT_KEY, on_change=session.sprint_chosen)
         if email is None:
             st.text_input(
@@ -254,8 +271,9 @@ def main() -> None:
             )
             return
         session.presenter_from_url()
-        sidebar(ws, sprints, email)
-        page = st.navigation(pages())
+        app_pages = pages()
+        page = st.navigation(app_pages, position="hidden")  # the sidebar links to them
+        sidebar(ws, sprints, email, app_pages)
         session.resume_deep_link()
         unknown = session.unknown_sprint_note()  # after a deep link's page switch
         if unknown:

@@ -462,6 +462,26 @@ def test_a_long_decision_leaves_the_last_present_step_within_1280x720(small_serv
     expect(page.get_by_text("The whole decision")).to_be_visible()
 
 
+def test_one_press_of_the_browsers_back_returns_to_the_page_before(small_server, new_page):
+    url, _ = small_server
+    page = new_page
+    page.goto(f"{url}/?sprint=Sprint+1&reviewer=tess")
+    expect(page.get_by_role("link", name="Sprint demo")).to_be_visible(timeout=120_000)
+    wait_until_idle(page)
+    for link, heading in [("Sprint demo", "Sprint demo: Sprint 1"), ("Feedback", "Feedback")]:
+        page.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=60_000)
+        wait_until_idle(page)
+        assert "sprint=Sprint+1" in page.url and "reviewer=tess" in page.url  # carried along
+    # Was three presses a page: the page, then the sprint and the name written back one by one.
+    page.go_back()
+    expect(page.get_by_role("heading", name="Sprint demo: Sprint 1")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Sprint Review")).to_be_visible()
+    wait_until_idle(page)
+    assert_no_problem(page)
+
+
 def test_one_press_of_the_browsers_back_undoes_one_press_of_next_on_present(small_server, new_page):
     url, _ = small_server
     page = new_page
