@@ -82,6 +82,9 @@ def record_verdict(
     """
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
     verdict = _as_shown(current, verdict)
+    # The row was read from the prototype's folder, which a publish may have exchanged since
+    # the check: still that version now, so the prediction filled in is the one it makes.
+    check_still_shown(workspace, sprint, prototype, version, content_id)
     shown = {"prototype_version": version, "prototype_content": content_id}
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
 
