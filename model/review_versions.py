@@ -169,7 +169,11 @@ def on_version(proto: Prototype, verdict: Mapping[str, Any]) -> bool:
     so nothing else can have been on screen."""
     given = verdict.get("prototype_version")
     if given is not None and not pd.isna(given):
-        return int(given) == proto.version
+        # A version number can come back (the workspace's files restored from a backup while
+        # feedback.db was kept): the content shown tells that publication from this one.
+        content = verdict.get("prototype_content")
+        known = content is not None and not pd.isna(content)
+        return int(given) == proto.version and (not known or content == proto.content_id)
     recorded = verdict.get("recorded_at")
     if recorded is None or pd.isna(recorded):
         return False
@@ -180,16 +184,11 @@ def reviewed_rows(store: FeedbackStore, proto: Prototype, reviewer: str) -> set[
     """Rows ``reviewer`` judged on ``proto``'s current version: ``review_queue``'s ``reviewed``.
 
     A verdict given on version 2 leaves the row in "not yet reviewed by me" for version 3; one
-    recorded without its version counts where ``on_version`` says so.
+    recorded without its version, or on another publication under the same number, counts
+    where ``on_version`` says so.
     """
-    reviewed = store.reviewed_row_ids(
-        proto.sprint, proto.name, reviewer, prototype_version=proto.version
-    )
     mine = store.verdicts(sprint=proto.sprint, prototype=proto.name, reviewer=reviewer)
-    unknown = mine[mine["prototype_version"].isna()]
-    return reviewed | {
-        str(row["row_id"]) for row in unknown.to_dict(orient="records") if on_version(proto, row)
-    }
+    return {str(row["row_id"]) for row in mine.to_dict(orient="records") if on_version(proto, row)}
 
 
 def earlier_verdicts(
@@ -212,7 +211,13 @@ def earlier_verdicts(
     for shown, row in sorted(last.items(), key=lambda item: (item[0] is not None, item[0] or 0)):
         if row["verdict"] == "withdrawn":
             continue
-        where = "before versions were recorded" if shown is None else f"on version {shown}"
+        where = (
+            "before versions were recorded"
+            if shown is None
+            else f"on an earlier publication of version {shown}"
+            if shown == proto.version
+            else f"on version {shown}"
+        )
         label = row["corrected_label"]
         text = f"{where}: {row['verdict']}" + (f" (should be {label})" if label else "")
         found.append(

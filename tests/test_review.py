@@ -538,6 +538,33 @@ def test_a_publish_while_a_verdict_reads_its_prediction_stores_nothing(republish
     assert store.verdicts(include_withdrawn=True).empty
 
 
+def test_a_version_number_that_comes_back_does_not_carry_the_verdicts_of_the_one_lost(
+    republishing,
+):
+    """The workspace's files restored from a backup (feedback.db kept, the SMEs' work) bring
+    back an earlier version high-water mark, so a re-publish reuses number 2: the verdict
+    given on the lost version 2 counted as given on the new one, whose model differs."""
+    import shutil
+    import warnings
+
+    ws, store, publish = republishing
+    publish()
+    backup = ws.path.parent / "sprints-backup"
+    shutil.copytree(ws.path / "sprints", backup)
+    lost = publish(max_iter=400)
+    judge(store, ws, lost, shown_version(lost))
+    assert reviewed_rows(store, lost, "ana") == {"1"}
+    shutil.rmtree(ws.path / "sprints")
+    shutil.copytree(backup, ws.path / "sprints")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a model stopped early: another model, another content
+        again = publish(max_iter=3)
+    assert again.version == lost.version and again.content_id != lost.content_id
+    assert reviewed_rows(store, again, "ana") == set()
+    (earlier,) = earlier_verdicts(store, again, "1", "ana")
+    assert earlier["text"].startswith(f"on an earlier publication of version {lost.version}: wrong")
+
+
 def test_a_verdict_is_stored_with_the_version_the_form_showed(republishing):
     ws, store, publish = republishing
     proto = publish()
