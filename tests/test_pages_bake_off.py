@@ -166,7 +166,7 @@ def test_the_disagreements_list_the_rows_and_can_be_sent_to_review(workspace_cop
     assert not at.exception
     assert at.success[0].value == f"Sent {count} rows to SME review."
     # and a way there: SME review on that queue (it had to be found in the queue list)
-    (link,) = [e.proto for e in at.get("page_link") if "SME review" in e.proto.label]
+    (link,) = [e.proto for e in at.get("page_link") if "on SME review (the queue" in e.proto.label]
     assert link.page == "sme_review"
     assert link.query_string == "sprint=Sprint+2&queue=sent%3Abake-off+disagreements"
     queue = model.open_workspace(workspace_copy).review_queues("Sprint 2")["bake-off disagreements"]
