@@ -21,6 +21,7 @@ from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 
 __all__ = [
+    "capital",
     "plural",
     "ACTUAL_PREFIX",
     "PREDICTED_PREFIX",
@@ -225,6 +226,12 @@ def prototype_outcome(proto, threshold: float | None = None):
 # -- words --------------------------------------------------------------------------------------
 #: Words after which a noun phrase's head noun has ended ("rows in the demo set").
 _PREPOSITIONS = frozenset({"in", "of", "from", "on", "with", "at", "for", "by"})
+
+
+def capital(text: str) -> str:
+    """``text`` with its first letter upper case and the rest as written: a sentence that
+    starts with a class name keeps "Billing" and "OSF" (``str.capitalize`` wrote "billing")."""
+    return text[:1].upper() + text[1:]
 
 
 def _singular(noun: str) -> str:

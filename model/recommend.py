@@ -28,6 +28,7 @@ from model.costs import (
     payback_months,
     round_money,
 )
+from model.outcomes import capital
 from model.threshold import ErrorCost, error_costs, percentile_interval
 
 __all__ = [
@@ -124,10 +125,6 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _range(low: float, high: float, currency: str) -> str:
     if low < 0:
         return f"{round_money(low, currency)} to {round_money(high, currency)}"
@@ -215,7 +212,7 @@ def recommend(
         reasons = {c.name: c.reason for c in costs if c.total is None}
         text += (
             " "
-            + _capital(
+            + capital(
                 "; ".join(f"{name} is not compared: {reason}" for name, reason in reasons.items())
             )
             + "."
@@ -269,7 +266,7 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     if len(priced) == 1:
         alone = "the only prototype" if len(costs) == 1 else "the only prototype that can be priced"
         return (
-            f"{_capital(best.name)} is {alone} this sprint: about {money(best.total)} a month "
+            f"{capital(best.name)} is {alone} this sprint: about {money(best.total)} a month "
             f"including its errors ({pct} interval {_range(low, high, currency)}); there is "
             "nothing to compare it with."
         )
@@ -295,7 +292,7 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
             _keep_or_switch(
                 best, next(c for c in priced if c.name == mvp), uncertain, money, monthly
             )  # fmt: skip
-            + f" {_capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
+            + f" {capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
         )
     running = {c.name: c.running for c in priced}
     if mvp == best.name:
@@ -319,7 +316,7 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
         else:
             run = f"and costs {money(-extra)} less to run"
         text = (
-            f"{_capital(best.name)} saves about {money(versus.saving)} a month against "
+            f"{capital(best.name)} saves about {money(versus.saving)} a month against "
             f"{against} ({pct} interval {_range(versus.low, versus.high, currency)}), {run}"
         )
     also = [v.against for v in clear if v is not versus]
@@ -410,7 +407,7 @@ def _keep_or_switch(best: PrototypeCost, mvp: PrototypeCost, uncertain: str, mon
         )
     runs = "the same" if extra <= _SAME_RUNNING else f"{money(extra)} a month more"
     return (
-        f"Keep the current MVP, {mvp.name} ({monthly(mvp)}). {_capital(best.name)} might cost "
+        f"Keep the current MVP, {mvp.name} ({monthly(mvp)}). {capital(best.name)} might cost "
         f"less, but {uncertain}, it costs {runs} to run{once}."
     )
 

@@ -92,6 +92,24 @@ def test_selecting_a_row_shows_its_waterfall_and_feature_values(demo, chart_data
     assert values["Torque [Nm]"] == f"{torque:.5g}"
 
 
+def test_the_actual_outcome_names_the_class_as_it_was_given(tmp_path, open_app):
+    # str.capitalize() wrote "Actual outcome: medium quality" for the class "Medium quality"
+    from sklearn.linear_model import LogisticRegression
+
+    data = load_data().sample(600, random_state=0)
+    names = {"L": "Low quality", "M": "Medium quality", "H": "High quality"}
+    X = data[[f for f in FEATURES if f != "Type"]]
+    y = data["Type"].map(names).rename("Quality")
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S1", "quality", LogisticRegression(max_iter=500).fit(X, y), X, y)
+    demo = open_app(tmp_path / "ws", page="sprint_demo")
+    assert not demo.exception
+    row_id = demo.dataframe[0].value.index[0]
+    actual = str(y.loc[row_id]) if row_id in y.index else str(y.loc[int(row_id)])
+    captions = [c.value.replace("\\", "") for c in demo.caption]
+    assert any(c.startswith(f"Actual outcome: {actual}") for c in captions), captions
+
+
 def test_filters_narrow_the_table_and_say_how_many_rows_are_shown(demo):
     demo.segmented_control(key="demo_correctness").set_value("wrong").run()
     assert not demo.exception

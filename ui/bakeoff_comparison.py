@@ -16,6 +16,7 @@ import pandas as pd
 from model.bakeoff import COST_COLUMNS
 from model.costs import format_money
 from model.metrics import BINARY, HEADLINE_METRIC, METRICS, format_metric, three_figures
+from model.outcomes import capital
 from model.stats import available_metrics
 from ui.formatting import escape_markdown, percent
 from ui.sprint_summary import DEMO_METRICS
@@ -241,7 +242,7 @@ def segment_view(
     key = table.attrs.get("metric_key", "")
     feature = table.attrs.get("feature") or table.index.name or "Segment"
     out = pd.DataFrame({feature: [str(s) for s in table.index]})
-    out[noun.capitalize()] = [f"{int(n):,}" for n in table["rows"]]
+    out[capital(noun)] = [f"{int(n):,}" for n in table["rows"]]
     if table["positives"].notna().any():
         out[f"Of them {positives}"] = [_count(n) for n in table["positives"]]
     for name in table.columns.drop(["rows", "positives"]):

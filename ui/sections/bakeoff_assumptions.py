@@ -11,6 +11,7 @@ import streamlit as st
 from model import access
 from model.costs import CostAssumptions, assumption_problem, save_assumptions
 from model.metrics import BINARY, MULTICLASS, REGRESSION
+from model.outcomes import capital
 from ui import formatting
 from ui.formatting import escape_markdown as escape
 
@@ -237,7 +238,7 @@ def assumptions_form(
     with st.form("assumptions_form"):
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
         positive_name = str(names.get(positive, positive or "positive"))
-        words = {"noun": noun, "Noun": noun.capitalize(), "positive": positive_name.lower()}
+        words = {"noun": noun, "Noun": capital(noun), "positive": positive_name.lower()}
         st.caption(f"What errors cost ({escape(currency)})")
         columns = st.columns(3)
         specs = [CASES_FIELD, *ERROR_FIELDS.get(task, [])]

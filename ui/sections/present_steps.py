@@ -20,7 +20,7 @@ from model.costs import (
     whole_money_sum,
 )
 from model.metrics import BINARY
-from model.outcomes import outcome_sentences, prototype_outcome
+from model.outcomes import capital, outcome_sentences, prototype_outcome
 from ui import (
     cached,
     charts,
@@ -274,7 +274,7 @@ def case(ctx: PresentContext) -> None:
     words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
     actual = f" · actually: {_actual_text(meta, row['actual'])}" if ("actual" in row.index) else ""
     st.markdown(f"#### Row {escape(row_id)}: {escape(words)}")
-    said = [actual.removeprefix(" · ").capitalize()] if actual else []
+    said = [capital(actual.removeprefix(" · "))] if actual else []
     if why:
         said.append(why)
     if said:

@@ -423,7 +423,7 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
     elif not selected:
         details.append(prediction_rows.default_row_note(rows, position))
     if details:
-        st.caption(formatting.escape_markdown("; ".join(details).capitalize() + "."))
+        st.caption(formatting.escape_markdown(outcomes.capital("; ".join(details)) + "."))
     if unexplained:  # a hand-written model's row beyond those explained when publishing
         st.info(formatting.escape_markdown(unexplained), icon=":material/info:")
         values = on_demand.feature_values(proto, row_id)
