@@ -153,7 +153,7 @@ def reason_sentences(
         directions.add(direction)
         unit = (units or {}).get(feature)
         if feature in words:  # a free-text reading: its words, not the whole text
-            reason = f"{feature} has the words {_listed(words[feature])}"
+            reason = _words_reason(feature, words[feature], contribution)
         else:
             reason = _feature_phrase(
                 feature, values.get(feature), percentiles.get(feature), noun, unit
@@ -190,8 +190,8 @@ def reason_sentences(
 REASON_WORDS = 3
 
 
-def _largest_words(words) -> dict[str, list[str]]:
-    """The ``REASON_WORDS`` words that moved each free-text reading most, from the
+def _largest_words(words) -> dict[str, list[tuple[str, float]]]:
+    """Each free-text reading's words with their contributions, largest first, from the
     explanation's ``words`` (records of ``column``, ``word``, ``contribution``)."""
     if words is None or len(words) == 0:
         return {}
@@ -200,9 +200,29 @@ def _largest_words(words) -> dict[str, list[str]]:
         "size", ascending=False, kind="stable"
     )
     return {
-        str(column): [str(w) for w in group["word"].head(REASON_WORDS)]
+        str(column): list(
+            zip(group["word"].astype(str), group["contribution"].astype(float), strict=True)
+        )
         for column, group in frame.groupby("column", sort=False)
     }
+
+
+def _words_reason(column: str, words: list[tuple[str, float]], contribution: float) -> str:
+    """Why a free-text reading moved the prediction, in its words: those of the
+    ``REASON_WORDS`` largest that push the way the reading does (the largest such word if
+    none of them does), and those among them that push against it, said as such ("has the
+    word “card”, despite “damaged” and “late”"), never one as a reason for the opposite."""
+    largest = words[:REASON_WORDS]
+    along = [w for w, c in largest if c * contribution > 0]
+    against = [w for w, c in largest if c * contribution < 0]
+    if not along:
+        along = [next((w for w, c in words if c * contribution > 0), None)] if words else []
+        along = [w for w in along if w is not None]
+    if not along:  # no single word pushes this way: the text as a whole does
+        return f"of the text in {column} as a whole"
+    noun = "word" if len(along) == 1 else "words"
+    reason = f"{column} has the {noun} {_listed(along)}"
+    return reason + (f", despite {_listed(against)}" if against else "")
 
 
 def _listed(words: list[str]) -> str:

@@ -288,6 +288,35 @@ def test_a_free_text_reading_is_named_by_its_largest_words_not_its_whole_text():
     assert note in without[0]  # no words given: the reading's value, as before
 
 
+def test_a_word_that_pushed_the_other_way_is_never_given_as_the_reason():
+    """'higher mainly because message has the words “card”, “damaged” and “late”', where
+    “damaged” and “late” pushed the chance of Billing down."""
+    explanation = {
+        "contributions": {"message": 0.214},
+        "feature_values": {"message": "thanks card urgent please late damaged card"},
+        "explained_class": "Billing",
+        "words": [
+            {"column": "message", "word": "card", "contribution": 0.585},
+            {"column": "message", "word": "damaged", "contribution": -0.169},
+            {"column": "message", "word": "late", "contribution": -0.161},
+            {"column": "message", "word": "please", "contribution": -0.042},
+        ],
+    }
+    (sentence,) = reason_sentences(explanation, {}, "multiclass", None)
+    assert sentence == (
+        'The chance of "Billing" is higher mainly because message has the word “card”, despite '
+        "“damaged” and “late” (+21.4%)."
+    )
+    # The other way round: the words that push it down, and the one against.
+    lower = {**explanation, "contributions": {"message": -0.05}}
+    (sentence,) = reason_sentences(lower, {}, "multiclass", None)
+    assert "message has the words “damaged” and “late”, despite “card” (-5.0%)" in sentence
+    only_up = {**explanation, "words": explanation["words"][:1]}
+    (sentence,) = reason_sentences({**only_up, "contributions": {"message": -0.05}}, {},
+                                   "multiclass", None)  # fmt: skip
+    assert "lower mainly because of the text in message as a whole (-5.0%)" in sentence
+
+
 def test_reasons_skip_contributions_under_half_a_point_and_stop_at_max_reasons():
     small = EXPLANATION | {"contributions": {"Torque [Nm]": 0.31, "Air temperature [K]": 0.004}}
     assert len(reason_sentences(small, PERCENTILES, "binary", "1")) == 1
