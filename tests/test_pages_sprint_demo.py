@@ -69,7 +69,7 @@ def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_dat
     first = table.index[0]
     assert any(s.value.startswith(f"Row {first}: ") for s in demo.subheader)
     labels = waterfall_labels(demo, chart_data)
-    assert labels[0] == "Average over the demo set"
+    assert labels[0] == "The model's average"
     assert labels[-1] == "This prediction"
 
 
@@ -330,7 +330,7 @@ def test_a_row_not_explained_in_advance_is_explained_when_selected(
     assert not at.exception
     assert any(s.value.startswith(f"Row {row_id}: ") for s in at.subheader)
     labels = waterfall_labels(at, chart_data)
-    assert labels[0] == "Average over the demo set"
+    assert labels[0] == "The model's average"
     assert labels[-1] == "This prediction"
     proto = model.open_workspace(deck_workspace).prototype("Sprint 1", "forest")
     assert row_id in proto.on_demand_rows()  # stored: the next session reads it

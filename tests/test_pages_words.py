@@ -428,8 +428,8 @@ def test_a_regression_contribution_reads_with_three_significant_digits():
     assert explanations.contribution_text(-12_345.6, "value") == "-12,346"
     assert explanations.waterfall_caption(
         {"unit": "value", "base_value": 39.955, "output": 46.606}, {"task": "regression"}
-    ).endswith("from the average over the demo set, 39.955, to 46.606 for this row. Red bars "
-               "push it up, blue bars push it down.")  # fmt: skip
+    ).endswith("from the model's average, 39.955 (over reference rows), to 46.606 for this row."
+               " Red bars push it up, blue bars push it down.")  # fmt: skip
 
 
 def test_scores_on_the_models_own_scale_read_with_two_decimals_not_si_prefixes():

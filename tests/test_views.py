@@ -264,7 +264,7 @@ def test_chart_spec_is_the_charts_vega_lite_without_altairs_default_size():
     assert "continuousWidth" not in spec["config"]["view"]
     assert "continuousHeight" not in spec["config"]["view"]
     (values,) = spec["datasets"].values()
-    assert [row["label"] for row in values][0] == "Average over the demo set"
+    assert [row["label"] for row in values][0] == "The model's average"
     assert json.loads(json.dumps(spec)) == spec  # plain JSON: st.cache_data can keep it
 
 
@@ -490,10 +490,14 @@ def test_decision_text_says_when_who_what_and_why():
 
 
 def test_waterfall_caption_gives_the_rows_numbers():
-    caption = explanations.waterfall_caption(explanation(), BINARY_META)
+    caption = explanations.waterfall_caption(explanation(), {**BINARY_META, "background_size": 50})
     assert caption.startswith(
         "Each bar shows how one reading moves the chance of Machine failure being 1 from the"
-        " average over the demo set"
+        " model's average, 3.4% (over 50 reference rows of the demo set)"
+    )
+    trees = {**explanation(), "explainer": "tree (path-dependent)"}
+    assert "3.4% (over the data it was trained on), to" in explanations.waterfall_caption(
+        trees, BINARY_META
     )
     assert "3.4%" in caption and "41.4%" in caption
 

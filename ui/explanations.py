@@ -65,7 +65,9 @@ __all__ = [
 ]
 
 
-BASE_LABEL = "Average over the demo set"
+#: The first bar: where every explanation starts. Not "the average over the demo set": the
+#: explainer's reference rows (a sample of them, or a tree's training data) set it.
+BASE_LABEL = "The model's average"
 OUTPUT_LABEL = "This prediction"
 
 KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT = "average", "pushes up", "pushes down", "prediction"
@@ -181,7 +183,7 @@ def largest_words_text(words: list[Mapping] | None, unit: str | None, count: int
 def waterfall_data(
     explanation: Mapping, max_features: int = MAX_FEATURES, meta: Mapping | None = None
 ) -> pd.DataFrame:
-    """One bar per step from the average over the demo set to this row's output, largest
+    """One bar per step from the model's average to this row's output, largest
     contribution first.
 
     Columns: ``label``, ``kind`` (average / pushes up / pushes down / prediction), ``value``
@@ -257,9 +259,19 @@ def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
     base = _text(float(explanation["base_value"]), unit, signed=False)
     output = _text(float(explanation["output"]), unit, signed=False)
     return (
-        f"Each bar shows how one reading moves {target} from the average over the demo set, "
-        f"{base}, to {output} for this row. Red bars push it up, blue bars push it down."
+        f"Each bar shows how one reading moves {target} from the model's average, {base} "
+        f"({_averaged_over(explanation, meta)}), to {output} for this row. Red bars push it "
+        "up, blue bars push it down."
     )
+
+
+def _averaged_over(explanation: Mapping, meta: Mapping) -> str:
+    """What the starting point is the average of: a tree explained along its own paths
+    starts from its training data; every other explainer from its reference rows."""
+    if "path-dependent" in str(explanation.get("explainer") or meta.get("explainer") or ""):
+        return "over the data it was trained on"
+    size = meta.get("background_size")
+    return f"over {size:,} reference rows of the demo set" if size else "over reference rows"
 
 
 def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_FEATURES) -> dict:
