@@ -16,18 +16,26 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from feedback_store.backup_check import check_backup, refusal
 from feedback_store.connection import DB_FILENAME, Connection, StorageError
 from feedback_store.migrations import migrations
 from feedback_store.reading import _current_sql
 
-__all__ = ["backup", "restore"]
+__all__ = ["BACKUP_MAX_BYTES", "backup", "restore"]
+
+#: The largest backup ``restore`` reads (with its -wal): far more than years of verdicts.
+BACKUP_MAX_BYTES = 2 * 1024**3
+# The files SQLite keeps beside a database while it is in use.
+_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
     """Write a consistent copy of ``store``'s database to ``out`` (atomically) and return it.
 
     Only ``out``'s folder must be writable: a read-only workspace is read as the store reads
-    it.
+    it. An ``out`` that is the live database itself or one of its -wal, -shm or -journal
+    files (by path, symbolic or hard link) is refused before anything is written: the copy
+    would replace the file reviewers are writing to.
     """
     return backup_with_count(store, out)[0]
 
@@ -39,6 +47,7 @@ def backup_with_count(store: Connection, out: str | os.PathLike[str]) -> tuple[P
         raise FileNotFoundError(f"output folder not found: {target.parent}")
     if target.is_dir():
         raise IsADirectoryError(f"output is a folder, not a file: {target}")
+    _refuse_live_target(store.path, target)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     # Connected as the store connects: read-only (through the -shm, or immutable) where the
     # workspace cannot be written, so nothing is created beside feedback.db.
@@ -62,6 +71,22 @@ def backup_with_count(store: Connection, out: str | os.PathLike[str]) -> tuple[P
     return target, count
 
 
+def _refuse_live_target(live: Path, target: Path) -> None:
+    for suffix in ("", *_SIDECARS):
+        path = live.with_name(live.name + suffix)
+        # realpath follows symbolic links (a loop is no error); samefile also finds hard links
+        same = os.path.realpath(target) == os.path.realpath(path)
+        if not same and target.exists() and path.exists():
+            same = os.path.samefile(target, path)
+        if same:
+            what = f"the live database's {suffix[1:]} file" if suffix else "the live database"
+            where = "" if target == path else f" ({path})"
+            raise StorageError(
+                f"{target} is {what}{where}: a backup written there would overwrite the"
+                " verdicts being recorded; back up to another file; nothing was written"
+            )
+
+
 def _current_verdicts(connection: sqlite3.Connection) -> int:
     sql, params = _current_sql(None, None, None, include_withdrawn=False, columns="v.id")
     return connection.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
@@ -72,7 +97,11 @@ def restore(
 ) -> Path:
     """Make ``backup_file`` the workspace's feedback.db.
 
-    The backup is checked first (``PRAGMA integrity_check`` and the verdict tables). An
+    The backup is checked first, on a copy, before the live database is touched: refused
+    with one line (a ``StorageError``) unless its tables, columns, indexes, triggers and views
+    are exactly those the migrations create at the schema step it records, ``PRAGMA
+    integrity_check`` passes and every row holds values the store would write; over
+    ``BACKUP_MAX_BYTES`` it is not read at all. The backup itself is only read. An
     existing database is never overwritten unless ``force``; even then it is kept beside as
     ``feedback.db.before-restore-<time>`` (``-2``, ``-3``... after it when a restore in the
     same second kept one already) so no verdict can be lost by a restore. A backup with an
@@ -96,16 +125,25 @@ def restore_with_count(
         raise FileNotFoundError(f"backup file not found: {source}")
     if not folder.is_dir():
         raise FileNotFoundError(f"workspace folder not found: {folder}")
-    _check_backup(source)
-    target = folder / DB_FILENAME
-    if target.exists() and not force:
-        raise FileExistsError(
-            f"{target} exists; pass --force to restore (the current file is kept beside it)"
+    size = sum(_size(source.with_name(source.name + s)) for s in ("", "-wal"))
+    if size > BACKUP_MAX_BYTES:
+        raise refusal(
+            source.name,
+            f"it is {size / 1024**3:.1f} GiB, more than the"
+            f" {BACKUP_MAX_BYTES / 1024**3:.0f} GiB a feedback database backup may be",
         )
+    target = folder / DB_FILENAME
     temporary = folder / f".{DB_FILENAME}.{uuid.uuid4().hex}.tmp"
     aside: Path | None = None
     try:
-        _copy_database(source, temporary)
+        # Checked on a copy, which the migrations then upgrade: the backup is only read.
+        _copy_backup(source, temporary)
+        with contextlib.closing(sqlite3.connect(temporary)) as connection:
+            check_backup(connection, source.name)
+        if target.exists() and not force:
+            raise FileExistsError(
+                f"{target} exists; pass --force to restore (the current file is kept beside it)"
+            )
         count = _upgraded(temporary)
         if target.exists():
             aside = _reserve_aside(folder)
@@ -181,20 +219,39 @@ def _restore_in_place(restored: Path, target: Path, aside: Path) -> bool:
     return True
 
 
-def _check_backup(path: Path) -> None:
+def _size(path: Path) -> int:
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _copy_backup(source: Path, destination: Path) -> None:
+    """Copy the backup through SQLite without writing to it or beside it.
+
+    A WAL or journal beside the backup holds part of it, so it is read through them
+    (read-only); otherwise the file is opened ``immutable``, which creates no -wal or -shm.
+    """
+    sidecar = any(_size(source.with_name(source.name + s)) for s in ("-wal", "-journal"))
+    mode = "mode=ro" if sidecar else "immutable=1"
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?{mode}", uri=True)
+    try:
         try:
-            (result,) = connection.execute("PRAGMA integrity_check").fetchone()
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        finally:
-            connection.close()
-    except sqlite3.Error as error:
-        raise StorageError(f"{path.name} is not a readable SQLite database: {error}") from None
-    if result != "ok":
-        raise StorageError(f"{path.name} fails SQLite's integrity check: {result}")
-    if not {"verdicts", "verdict_versions"} <= tables:
-        raise StorageError(f"{path.name} is not a Sprint Review feedback database")
+            reader.execute("PRAGMA trusted_schema = OFF")
+            reader.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as error:
+            problem = f"it is not a readable SQLite database ({error})"
+            raise refusal(source.name, problem) from None
+        try:
+            with contextlib.closing(sqlite3.connect(destination)) as writer:
+                reader.backup(writer)
+        except sqlite3.Error as error:
+            raise StorageError(
+                f"{source.name} could not be copied into {destination.parent} ({error});"
+                " nothing was changed"
+            ) from None
+    finally:
+        reader.close()
 
 
 def _copy_database(source: Path, destination: Path) -> None:

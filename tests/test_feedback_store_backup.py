@@ -1,5 +1,6 @@
-"""Backup and restore when it matters: restores in one second, a read-only workspace, an older
-backup under an open store, and counts taken from the file written."""
+"""Backup and restore when it matters: restores in one second, a read-only workspace, a backup
+on a read-only medium, an older backup under an open store, and counts taken from the file
+written."""
 
 import datetime as dt
 import gc
@@ -117,12 +118,16 @@ def _read_only(folder: Path, args: list[str]) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT, timeout=300)  # fmt: skip
 
 
-@pytest.mark.parametrize("app", ["stopped", "running"])
-def test_backup_works_on_a_read_only_workspace(tmp_path, app):
-    if shutil.which("unshare") is None or _read_only(tmp_path, ["true"]).returncode != 0:
+def _need_read_only_mounts(folder: Path) -> None:
+    if shutil.which("unshare") is None or _read_only(folder, ["true"]).returncode != 0:
         if os.environ.get("CI") == "true":
             pytest.fail("unshare -m with a read-only bind mount is needed for this test")
         pytest.skip("cannot mount a folder read-only here (needs unshare -m)")
+
+
+@pytest.mark.parametrize("app", ["stopped", "running"])
+def test_backup_works_on_a_read_only_workspace(tmp_path, app):
+    _need_read_only_mounts(tmp_path)
     workspace = tmp_path / "ws"
     store = feedback_store.open(workspace)
     for number in range(5):
@@ -153,3 +158,25 @@ def test_backup_works_on_a_read_only_workspace(tmp_path, app):
     assert result.stdout.strip().endswith("\t5 verdicts")
     assert len(verdicts_in(out / "b.db")) == 5
     assert sorted(p.name for p in workspace.iterdir()) == before
+
+
+def test_restore_only_reads_the_backup_even_a_wal_one_on_a_read_only_medium(tmp_path):
+    _need_read_only_mounts(tmp_path)
+    store = feedback_store.open(tmp_path / "ws")
+    for number in range(2):
+        record(store, str(number))
+    medium = tmp_path / "medium"
+    medium.mkdir()
+    backup = feedback_store.backup(store, medium / "backup.db")
+    with sqlite3.connect(backup) as connection:  # a WAL database, with no -wal beside it
+        connection.execute("PRAGMA journal_mode = WAL")
+    connection.close()
+    before = backup.read_bytes()
+
+    restore = ["restore", "--workspace", tmp_path / "ws", "--backup", backup, "--force"]
+    result = _read_only(medium, [sys.executable, "-m", "feedback_store", *map(str, restore)])
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("\t2 verdicts")
+    assert [path.name for path in medium.iterdir()] == ["backup.db"]
+    assert backup.read_bytes() == before
