@@ -226,6 +226,22 @@ def test_deck_rule_is_the_recorded_rule_on_one_line():
     assert predictions_table.deck_rule(None) is None
 
 
+def test_a_multiclass_models_importance_is_the_probability_moved_never_over_100_percent():
+    """Summed over four classes, a text column read "108.0%" of probability moved."""
+    classes = ["Account access", "Billing", "Shipping", "Technical"]
+    meta = {"task": "multiclass", "unit": "probability", "classes": classes,
+            "explained_classes": classes,
+            "global_importance": {"message": 1.08, "value": 0.1}}  # fmt: skip
+    data = explanations.global_importance_data(meta)
+    assert data["importance"].tolist() == pytest.approx([0.54, 0.05])
+    assert data["text"].tolist() == ["54.0%", "5.0%"]
+    assert explanations.importance_caption(meta).startswith(
+        "Each bar: how much probability the reading moves from some classes to others"
+    )
+    scores = {**meta, "unit": "log-odds"}  # class scores do not add up to one: as stored
+    assert explanations.global_importance_data(scores)["importance"].tolist() == [1.08, 0.1]
+
+
 def test_importance_caption_only_for_a_partial_deck():
     assert predictions_table.importance_caption({"deck": DECK}) == (
         "Importance is the weighted mean absolute SHAP value over the 5,000 precomputed rows."

@@ -347,6 +347,10 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
     ``max_features``. Columns ``feature``, ``importance``, ``text`` and ``help`` (the
     feature's description)."""
     importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
+    if _moved_between_classes(meta):
+        # Stored summed over the classes, where each reading's moves add up to nothing (what
+        # one class gains the others lose): half the sum is the probability it moves.
+        importance = importance / 2
     data = (
         importance.sort_values(ascending=False, kind="stable")
         .rename_axis("feature")
@@ -367,11 +371,28 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
 def importance_caption(meta: Mapping) -> str:
     """What the importance bars measure, in words."""
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
+    if _moved_between_classes(meta):
+        return (
+            "Each bar: how much probability the reading moves from some classes to others, on "
+            "average over the demo rows."
+        )
     if meta.get("task") == MULTICLASS:
         target = "the class probabilities" if unit == "probability" else "the class scores"
     else:
         target = _target(meta, None, unit)
     return f"Each bar: how much the reading moves {target}, on average over the demo rows."
+
+
+def _moved_between_classes(meta: Mapping) -> bool:
+    """True for a multiclass model explained in probability for every class: its importance
+    was summed over the classes, so a reading could read "108%"."""
+    explained = {str(c) for c in meta.get("explained_classes") or []}
+    return (
+        meta.get("task") == MULTICLASS
+        and (meta.get("unit") or "probability") == "probability"
+        and bool(explained)
+        and explained == {str(c) for c in meta.get("classes") or []}
+    )
 
 
 def top_features(meta: Mapping, count: int = 4) -> list[str]:
