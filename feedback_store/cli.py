@@ -97,9 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     restoring = commands.add_parser(
         "restore",
         help="make a backup the workspace's feedback.db",
-        description="Check a backup (integrity and tables) and make it the workspace's"
-        " feedback.db. An existing database is only replaced with --force, and is then kept"
-        " beside it as feedback.db.before-restore-<time>.",
+        description="Check a backup and make it the workspace's feedback.db: its tables,"
+        " columns, indexes and triggers must be exactly those feedback_store creates, and"
+        " every row a verdict the store would accept; anything else is refused in one line"
+        " and nothing changes. An existing database is only replaced with --force, and is"
+        " then kept beside it as feedback.db.before-restore-<time>.",
     )
     _add_workspace(restoring)
     restoring.add_argument("--backup", required=True, metavar="FILE", help="the backup file")
