@@ -228,8 +228,31 @@ async def warm_up(app):
     what is under way)."""
     path = workspace_from_env()
     if path.is_dir():
-        threading.Thread(target=_warm_up_overview, args=(str(path),), daemon=True).start()
+        start_warm_up(str(path))
     yield
+
+
+#: The warm-up thread's name, which Streamlit's "missing ScriptRunContext" warning names.
+WARM_UP_THREAD = "sprint-review-warm-up"
+
+
+class _NoContextExpected(logging.Filter):
+    """Drop Streamlit's "Thread '…': missing ScriptRunContext!" for the warm-up thread: it
+    fills caches outside any session on purpose, and the warning was the one line every start
+    printed to the server log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.args and record.args[0] == WARM_UP_THREAD)
+
+
+def start_warm_up(path: str) -> threading.Thread:
+    """Compute the Overview's first screen for the workspace at ``path`` in a thread."""
+    logging.getLogger(get_script_run_ctx.__module__).addFilter(_NoContextExpected())
+    thread = threading.Thread(
+        target=_warm_up_overview, args=(path,), name=WARM_UP_THREAD, daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def _warm_up_overview(path: str) -> None:

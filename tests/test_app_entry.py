@@ -49,6 +49,30 @@ def test_imported_outside_a_script_run_app_py_is_an_st_app_and_logs_nothing(smal
     assert done.stderr == ""  # no "No runtime found" per cached function, no missing context
 
 
+def test_the_servers_warm_up_does_not_warn_of_a_missing_script_context(small_workspace):
+    # "Thread 'Thread-1 (_warm_up_overview)': missing ScriptRunContext!" at every start
+    code = textwrap.dedent(
+        f"""
+        import app
+
+        app.start_warm_up({str(small_workspace)!r}).join()
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", WORKSPACE_ENV_VAR: str(small_workspace)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"
+    # (outside a server the caches also say "No runtime found"; a server has one)
+    assert "missing ScriptRunContext" not in done.stderr
+    assert "No runtime found" in done.stderr  # the log was written to, so it was read
+
+
 def overview_sources(monkeypatch) -> list[str]:
     """Record the Overview's first-screen computations: the summary and the follow-up."""
     return record_calls(monkeypatch, [(Workspace, "summary"), (followup_module, "rescore_flagged")])
