@@ -26,6 +26,20 @@ def test_streamlit_run_serves_app_py_as_an_asgi_app():
     assert found.is_asgi_app and found.import_string == "app:app"
 
 
+def run_python(code: str, workspace: Path) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python in the project, on ``workspace``; it must print "ok"."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT,
+        env={"PATH": "/usr/bin:/bin", WORKSPACE_ENV_VAR: str(workspace)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"
+    return done
+
+
 def test_imported_outside_a_script_run_app_py_is_an_st_app_and_logs_nothing(small_workspace):
     code = textwrap.dedent(
         """
@@ -37,15 +51,7 @@ def test_imported_outside_a_script_run_app_py_is_an_st_app_and_logs_nothing(smal
         print("ok")
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", WORKSPACE_ENV_VAR: str(small_workspace)},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
+    done = run_python(code, small_workspace)
     assert done.stderr == ""  # no "No runtime found" per cached function, no missing context
 
 
@@ -59,15 +65,7 @@ def test_the_servers_warm_up_does_not_warn_of_a_missing_script_context(small_wor
         print("ok")
         """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT,
-        env={"PATH": "/usr/bin:/bin", WORKSPACE_ENV_VAR: str(small_workspace)},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "ok"
+    done = run_python(code, small_workspace)
     # (outside a server the caches also say "No runtime found"; a server has one)
     assert "missing ScriptRunContext" not in done.stderr
     assert "No runtime found" in done.stderr  # the log was written to, so it was read
