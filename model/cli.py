@@ -19,6 +19,7 @@ import pandas as pd
 
 from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
+from model.estimator_contract import UnnamedColumnsWarning
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
 
@@ -476,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.simplefilter("ignore")
             # a deck that will take long says so, in one line (model.progress)
             warnings.filterwarnings("default", category=SlowPublishWarning)
+            warnings.filterwarnings("default", category=UnnamedColumnsWarning)
             warnings.showwarning = _note
             return _run(args)
     except (ValueError, OSError) as error:

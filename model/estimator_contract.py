@@ -6,15 +6,30 @@ classifier) publishes, scikit-learn subclass or not; what is missing is one line
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
+
 import numpy as np
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION, TASKS
 
-__all__ = ["PublishError", "best_of_search", "describe_estimator", "detect_task"]
+__all__ = [
+    "PublishError",
+    "UnnamedColumnsWarning",
+    "best_of_search",
+    "columns_taken_in_order",
+    "describe_estimator",
+    "detect_task",
+]
 
 
 class PublishError(ValueError):
     """The prototype cannot be published; the message says what is wrong and what to do."""
+
+
+class UnnamedColumnsWarning(UserWarning):
+    """The model was fitted without column names: its columns are taken in order, unchecked."""
 
 
 def detect_task(estimator, task: str | None = None) -> str:
@@ -214,3 +229,27 @@ def best_of_search(estimator) -> tuple[object, str | None]:
         return estimator, None
     candidates = len(getattr(estimator, "cv_results_", {}).get("params", ()))
     return best, f"best of {candidates:,} candidates ({type(estimator).__name__})"
+
+
+@contextlib.contextmanager
+def columns_taken_in_order(estimator, columns) -> Iterator[None]:
+    """For a model fitted on an array (no ``feature_names_in_``) and given a frame: say once
+    that its columns are taken to be ``columns`` in that order, which nothing can check, and
+    keep scikit-learn's "X has feature names, but … was fitted without feature names" quiet
+    meanwhile (a publish printed it 22 times)."""
+    columns = list(getattr(columns, "tolist", lambda: columns)())
+    named = getattr(estimator, "feature_names_in_", None) is not None
+    if named or not columns or not hasattr(estimator, "n_features_in_"):
+        yield
+        return
+    shown = ", ".join(map(str, list(columns)[:6])) + (", …" if len(columns) > 6 else "")
+    warnings.warn(
+        f"{type(estimator).__name__} was fitted without column names (on an array): its "
+        f"columns are taken to be the data's, in their order ({shown}); fit it on a "
+        "DataFrame to have them checked",
+        UnnamedColumnsWarning,
+        stacklevel=4,
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X has feature names, but")
+        yield

@@ -6,6 +6,7 @@ atomically. Pages only ever read what this produced.
 
 from __future__ import annotations
 
+import functools
 import time
 import tracemalloc
 from collections.abc import Mapping
@@ -29,6 +30,7 @@ from model.config import (
 from model.estimator_contract import (
     PublishError,
     best_of_search,
+    columns_taken_in_order,
     describe_estimator,
     detect_task,
     one_target_only,
@@ -165,6 +167,18 @@ def _class_positions(predicted, classes):
     return np.array([position.get(label, 0) for label in predicted])
 
 
+def _columns_said(compute):
+    """``compute`` under :func:`columns_taken_in_order` for its estimator and X's columns."""
+
+    @functools.wraps(compute)
+    def said(estimator, X, *args, **options):
+        with columns_taken_in_order(estimator, getattr(X, "columns", [])):
+            return compute(estimator, X, *args, **options)
+
+    return said
+
+
+@_columns_said
 def compute_artifacts(
     estimator,
     X: pd.DataFrame,

@@ -157,6 +157,25 @@ def test_list_shows_a_dash_for_a_target_published_without_a_name(tmp_path):
     assert row.split()[:4] == ["S1", "rule", "-", "PR"] and "None" not in row  # PR AUC
 
 
+def test_a_model_fitted_on_an_array_is_said_in_one_note(tmp_path, files):
+    numeric = [f for f in FEATURES if f != "Type"]
+    data = load_demo_data().iloc[:1000]
+    forest = RandomForestClassifier(10, random_state=0).fit(data[numeric].to_numpy(), data[TARGET])
+    sio.dump(forest, tmp_path / "array.skops")
+    demo = pd.read_csv(files / "demo.csv").drop(columns="Type")
+    demo.to_csv(tmp_path / "demo.csv", index=False)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "rf.skops"))] = str(tmp_path / "array.skops")
+    args[args.index(str(files / "demo.csv"))] = str(tmp_path / "demo.csv")
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "note: RandomForestClassifier was fitted without column names (on an array): its "
+        f"columns are taken to be the data's, in their order ({', '.join(numeric)}); fit it on "
+        "a DataFrame to have them checked"
+    ]
+
+
 def test_publish_parquet_with_index_as_row_ids(tmp_path, files):
     args = publish_args(tmp_path / "ws", files)
     args[args.index(str(files / "demo.csv"))] = str(files / "demo.parquet")

@@ -97,6 +97,30 @@ def test_a_hand_written_classifier_publishes_with_additive_explanations(tmp_path
     np.testing.assert_allclose(total, predictions.loc[total.index, "p:1"], atol=1e-6)
 
 
+def test_a_model_fitted_on_an_array_is_said_once_not_at_every_prediction(tmp_path, machines):
+    """scikit-learn's "X has feature names, but … was fitted without feature names" came 22
+    times from one publish; what it means (columns taken in order, unchecked) was said by
+    none of them."""
+    import warnings
+
+    X, y = machines
+    forest = RandomForestClassifier(n_estimators=10, random_state=0).fit(X.to_numpy(), y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        proto = publish(tmp_path, forest, machines)
+    said = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    assert not [m for m in said if m.startswith("X has feature names")], said
+    ours = [m for m in said if "fitted without column names" in m]
+    assert ours == [
+        "RandomForestClassifier was fitted without column names (on an array): its columns "
+        f"are taken to be the data's, in their order ({', '.join(X.columns[:6])}); fit it on "
+        "a DataFrame to have them checked"
+    ]
+    np.testing.assert_allclose(
+        proto.predictions()["p:1"], forest.predict_proba(X.to_numpy())[:, 1], atol=1e-12
+    )
+
+
 def test_a_hand_written_regressor_publishes(tmp_path, machines):
     X, y = machines
     proto = publish(tmp_path, MeanRegressor().fit(X, y), machines)
