@@ -66,6 +66,9 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
             present = column.dropna()
             integer = pd.api.types.is_integer_dtype(column)
             median = float(present.median()) if len(present) else None
+            # Whole numbers stored as floats (an integer column with a gap, read from a CSV)
+            # start at a whole number too, not "1526.5 days".
+            whole = integer or bool(len(present) and (present.astype(float) % 1 == 0).all())
             schema.append(
                 {
                     "name": name,
@@ -75,7 +78,7 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
                     "median": median,
                     "integer": bool(integer),
                     "categories": None,
-                    "default": round(median) if integer and median is not None else median,
+                    "default": round(median) if whole and median is not None else median,
                     "missing": bool(column.isna().any()),
                 }
             )

@@ -73,6 +73,22 @@ def test_the_form_offers_missing_only_for_readings_some_demo_rows_lack(published
     }
 
 
+def test_whole_numbers_stored_as_floats_start_and_read_as_whole_numbers(published):
+    """A column of whole numbers read as floats (an integer column with a gap, from a CSV)
+    offered "12.0–2,979.0 days" starting at 1526.5."""
+    from ui.sections.review_own_case import range_text
+
+    schema = {f["name"]: f for f in own_case.input_schema(proto_of(published[0]))}
+    speed, torque = schema["speed"], schema["torque"]
+    assert float(speed["default"]).is_integer()
+    assert range_text(speed, {"display_units": {"speed": "rpm"}}) == (
+        f"{speed['min']:,.0f}–{speed['max']:,.0f} rpm"
+    )
+    assert range_text(torque, {"display_units": {"torque": "Nm"}}) == (  # tenths stay
+        f"{torque['min']:,.1f}–{torque['max']:,.1f} Nm"
+    )
+
+
 def test_a_case_with_missing_readings_is_what_the_model_says_of_them(published):
     path, estimator = published
     case = {"speed": 1400, "torque": None, "shift": None}

@@ -675,6 +675,18 @@ def test_saving_assumptions_keeps_every_field_the_form_does_not_show(named_copy,
     assert error_costs(at) != before
 
 
+def test_without_a_noun_the_form_asks_for_cases_not_rows_in_the_demo_set(tmp_path, open_app):
+    # "Rows in the demo set decided on per month" beside a notice of "10,000 cases a month"
+    data = load_data().sample(400, random_state=0)
+    X = data[[f for f in FEATURES if f != "Type"]]
+    y = data[TARGET].rename("Overheating")  # no noun known for it
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S1", "lr", LogisticRegression(max_iter=500).fit(X, y), X, y)
+    at = open_app(tmp_path / "ws", page="bake_off")
+    labels = {n.key: n.label for n in at.number_input}
+    assert labels["assume_cases_per_month"] == "Cases decided on per month"
+
+
 def test_the_form_asks_for_every_cost_of_running_and_of_errors(named_copy, open_app):
     at = open_app(named_copy, page="bake_off")
     labels = {n.key: n.label for n in at.number_input}

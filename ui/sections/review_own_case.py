@@ -25,7 +25,8 @@ def range_text(field: dict, meta: dict) -> str:
     if spec is None:
         return f"{formatting.format_value(low)}–{formatting.format_value(high)}"
     unit = display_unit(spec)
-    digits = 0 if field["integer"] and unit.also is None else 1
+    whole = field["integer"] or (low.is_integer() and high.is_integer())  # not "12.0–2,979.0"
+    digits = 0 if whole and unit.also is None else 1
     text = f"{low:,.{digits}f}–{high:,.{digits}f} {unit.unit}"
     if unit.also is not None:
         text += f" ({unit.converted(low):,.1f}–{unit.converted(high):,.1f} {unit.also})"
@@ -59,7 +60,7 @@ def show(ctx: ReviewContext) -> None:
         return
     schema = cached.input_schema(*ctx.cache_key)
     st.caption(
-        "Enter the readings of a case you know, for example one you saw on the shop floor: "
+        "Enter the readings of a case you know, for example one from your own work: "
         "the prototype chosen above predicts it and says why, and you can record whether it "
         "got it right. Each field starts at the demo set's middle value and takes values "
         "within the demo set's range, shown beside its name."
