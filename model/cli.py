@@ -19,6 +19,7 @@ import pandas as pd
 
 from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
+from model.data_files import check_csv_header, check_parquet, semicolon_hint
 from model.estimator_contract import UnnamedColumnsWarning
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
@@ -210,11 +211,19 @@ def read_data_file(
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet", ".pq"}:
         raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
+    where = f"data file {path.name}"
+    header = check_csv_header(path, where) if suffix == ".csv" else []
+    if suffix != ".csv":
+        check_parquet(path, where)
     try:
         if suffix == ".csv":
             frame = _read_csv(path, id_column, text, verbatim)
         else:
             frame = pd.read_parquet(path)
+    except UnicodeDecodeError:  # past the header
+        raise ValueError(
+            f"{where} is not UTF-8 text past its header: save it as a UTF-8 CSV"
+        ) from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError, OSError) as error:
         raise ValueError(f"data file {path.name} cannot be read: {error}") from None
     except Exception as error:  # noqa: BLE001 - pyarrow raises its own types for damaged files
@@ -222,7 +231,7 @@ def read_data_file(
     if frame.empty:
         raise ValueError(f"data file {path.name} has no rows")
     if target not in frame.columns:
-        raise ValueError(f"data file {path.name} has no target column {target!r}")
+        raise ValueError(f"{where} has no target column {target!r}{semicolon_hint(header)}")
     if id_column is not None:
         if id_column not in frame.columns and id_column in (frame.index.names or []):
             frame = frame.reset_index()  # a Parquet file's index named by the flag
@@ -271,6 +280,7 @@ def trained_on_file(path: Path) -> list[str]:
         if suffix == ".csv":
             ids = pd.read_csv(path, usecols=["row_id"], dtype={"row_id": str})["row_id"]
         elif suffix in (".parquet", ".pq"):
+            check_parquet(path, f"--trained-on: {path.name}")
             ids = pd.read_parquet(path, columns=["row_id"])["row_id"]
         elif suffix in (".jsonl", ".json"):
             ids = pd.read_json(path, lines=True, dtype={"row_id": str})["row_id"]

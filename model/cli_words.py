@@ -53,6 +53,11 @@ def _read_words_file(path: Path) -> dict:
         words = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ValueError(f"{where} is not UTF-8 text; save it as UTF-8 JSON") from None
+    except RecursionError:  # json's parser recurses once per level of nesting
+        raise ValueError(
+            f"{where} is nested too deeply to be a words file; give class names, feature "
+            "descriptions and display units"
+        ) from None
     except json.JSONDecodeError as error:
         raise ValueError(
             f"{where} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"

@@ -7,7 +7,9 @@ import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
@@ -226,6 +228,61 @@ def test_bad_publish_input_is_one_line_and_exit_2(tmp_path, files, change, expec
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def _csv_twice(f: Path, out: Path) -> None:
+    text = (f / "demo.csv").read_text().splitlines()
+    rows = [text[0] + f",{TARGET}"] + [line + f",{i % 2}" for i, line in enumerate(text[1:])]
+    out.write_text("\n".join(rows) + "\n")
+
+
+def _semicolons(f: Path, out: Path) -> None:
+    pd.read_csv(f / "demo.csv").to_csv(out, sep=";", index=False)
+
+
+def _latin_1(f: Path, out: Path) -> None:
+    out.write_bytes((f / "demo.csv").read_text().replace("Type", "Typé").encode("latin-1"))
+
+
+def _parquet_twice(f: Path, out: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(pd.read_csv(f / "demo.csv"), preserve_index=False)
+    pq.write_table(table.append_column(TARGET, table.column(TARGET)), out)
+
+
+def _parquet_bomb(f: Path, out: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    zeros = np.zeros(10_000_001, dtype=np.int8)  # a megabyte on disk, compressed
+    pq.write_table(pa.table({"UDI": zeros, TARGET: zeros}), out, compression="zstd")
+
+
+@pytest.mark.parametrize(
+    ("make", "suffix", "expected"),
+    [
+        (_csv_twice, ".csv", f"has the column {TARGET!r} 2 times (columns 8, 9): keep one"),
+        (_semicolons, ".csv", "its header is one column holding semicolons: save it comma-"),
+        (_latin_1, ".csv", "is not UTF-8 text (byte 8 of the file): save it as a UTF-8 CSV"),
+        (_parquet_twice, ".parquet", f"has the column {TARGET!r} 2 times"),
+        (_parquet_bomb, ".parquet", "holds 10,000,001 rows, more than the 10,000,000 a publish"),
+    ],
+)
+def test_a_data_file_is_checked_before_it_is_read(tmp_path, files, make, suffix, expected):
+    """A duplicated target column published on its first copy in silence; a latin-1 file said
+    "'utf-8' codec can't decode"; a semicolon file "has no target column"; a megabyte of
+    Parquet unpacked to a gigabyte before any check."""
+    data = tmp_path / f"data{suffix}"
+    make(files, data)
+    args = publish_args(tmp_path / "ws", files)
+    args[args.index(str(files / "demo.csv"))] = str(data)
+    result = run(*args)
+    assert result.returncode == 2
+    assert expected in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "ws" / "sprints" / "Sprint 4" / "prototypes" / "rf").exists()
+
+
 def test_publish_takes_class_names_descriptions_and_units_from_the_command_line(tmp_path, files):
     words = tmp_path / "words.json"
     words.write_text(
@@ -261,6 +318,7 @@ def test_publish_takes_class_names_descriptions_and_units_from_the_command_line(
         ("{}", "Failure", "must be LABEL=NAME, e.g. 1=Failure"),
         (None, None, "cannot be read"),
         ("x" * 1_000_001, None, "more than the 1,000,000 a words file may have"),
+        ('{"class_names":' + "[" * 100_000 + "]" * 100_000 + "}", None, "nested too deeply"),
     ],
 )
 def test_bad_words_are_one_line_exit_2_and_nothing_written(tmp_path, files, words, flag, expected):

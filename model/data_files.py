@@ -1,0 +1,86 @@
+"""Checks of a data file from outside before pandas reads it: its header and its size.
+
+pandas reads a CSV whose header names a column twice as two columns ``Machine_failure`` and
+``Machine_failure.1``, so a publish silently took the first copy of a duplicated target; a
+Parquet file is compressed, so 84 KB of zeros unpacked to a gigabyte before any check. What is
+checked here is read from the header or the Parquet footer alone: nothing is unpacked.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+__all__ = [
+    "MAX_PARQUET_BYTES",
+    "MAX_PARQUET_ROWS",
+    "check_csv_header",
+    "check_parquet",
+    "semicolon_hint",
+]
+
+#: Rows of a Parquet file a publish reads at most: ten times the largest demo set tried.
+MAX_PARQUET_ROWS = 10_000_000
+#: Bytes a Parquet file's columns may unpack to, by its own footer.
+MAX_PARQUET_BYTES = 2 * 1024**3
+
+
+def check_csv_header(path: Path, where: str) -> list[str]:
+    """The CSV's column names as written, or ``ValueError`` in one line: a column named twice,
+    or text that is not UTF-8."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            header = next(csv.reader(file), [])
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{where} is not UTF-8 text (byte {error.start + 1} of the file): save it as a "
+            "UTF-8 CSV"
+        ) from None
+    except csv.Error as error:
+        raise ValueError(f"{where} cannot be read: {error}") from None
+    _no_column_twice(header, where)
+    return header
+
+
+def semicolon_hint(header: list[str]) -> str:
+    """What to add to "has no target column" when the header is one column holding semicolons
+    (a spreadsheet's export in some countries), else ""."""
+    if len(header) == 1 and ";" in header[0]:
+        return "; its header is one column holding semicolons: save it comma-separated"
+    return ""
+
+
+def check_parquet(path: Path, where: str) -> None:
+    """``ValueError`` in one line if the Parquet file's footer names a column twice, or says it
+    holds more than :data:`MAX_PARQUET_ROWS` rows or unpacks to more than
+    :data:`MAX_PARQUET_BYTES`; nothing of its data is read."""
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(path).metadata
+        names = pq.read_schema(path).names
+    except Exception as error:  # noqa: BLE001 - pyarrow's own errors for a damaged file
+        raise ValueError(f"{where} cannot be read: {' '.join(str(error).split())}") from None
+    _no_column_twice(names, where)
+    if metadata.num_rows > MAX_PARQUET_ROWS:
+        raise ValueError(
+            f"{where} holds {metadata.num_rows:,} rows, more than the {MAX_PARQUET_ROWS:,} a "
+            "publish reads: give a sample of the demo rows"
+        )
+    unpacked = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if unpacked > MAX_PARQUET_BYTES:
+        raise ValueError(
+            f"{where} unpacks to {unpacked / 1024**3:,.1f} GB, more than the "
+            f"{MAX_PARQUET_BYTES / 1024**3:.0f} GB a publish reads: give a sample of the rows"
+        )
+
+
+def _no_column_twice(names: list[str], where: str) -> None:
+    twice = [name for name, count in Counter(names).items() if count > 1]
+    if twice:
+        positions = [i for i, name in enumerate(names, start=1) if name == twice[0]]
+        raise ValueError(
+            f"{where} has the column {twice[0]!r} {len(positions)} times (columns "
+            f"{', '.join(map(str, positions))}): keep one, or rename the others"
+        )
