@@ -92,8 +92,10 @@ class Comparison:
 
     @property
     def clear(self) -> bool:
-        """``name`` is clearly cheaper: the interval of the saving excludes zero."""
-        return self.low > 0
+        """``name`` is clearly cheaper: the interval of the saving excludes zero, and the
+        saving is not less than half a cent a month (with free alarms, every prototype's
+        errors cost nothing and ¥0.000092 of compute made one "clearly cheaper")."""
+        return self.low > 0 and self.saving > _SAME_RUNNING
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,8 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
 
     def monthly(c: PrototypeCost) -> str:
         low, high = percentile_interval(c.replicates, confidence)
+        if money(low) == money(high):  # errors that cost nothing on every resample
+            return f"about {money(c.total)} a month with its errors"
         return (
             f"about {money(c.total)} a month with its errors, {pct} interval "
             f"{_range(low, high, currency)}"
@@ -274,10 +278,15 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     tied = [n for n in comparisons if not comparisons[n].clear]
     if not clear:
         totals = [c.total for c in priced]
+        spread = (
+            f"all cost about {money(min(totals))} a month"
+            if money(min(totals)) == money(max(totals))
+            else f"cost between about {money(min(totals))} and {money(max(totals))} a month, and "
+            "the differences are within the uncertainty"
+        )
         return (
             "No prototype is clearly cheaper once errors are counted: "
-            f"{_names([c.name for c in priced])} cost between about {money(min(totals))} and "
-            f"{money(max(totals))} a month, and the differences are within the uncertainty. "
+            f"{_names([c.name for c in priced])} {spread}. "
             "Choose on other grounds: what the reviewers found, the effort, the risk. "
             + _tie_break(priced, best, mvp, money, monthly)
         )

@@ -52,6 +52,23 @@ def _monthly(cost: PrototypeCost) -> str:
     )
 
 
+def test_errors_that_cost_nothing_leave_no_prototype_clearly_cheaper_by_a_fraction_of_a_cent():
+    """With free alarms every prototype's errors cost nothing, and ¥0.000092 of compute made
+    one "clearly cheaper" ("95% interval ¥0.000092–¥0.000092")."""
+    extras = {"physics rules": 0.0, "random forest": 0.000007, "gbm": 0.000092}
+    flawless = [_priced(name, 0, 0, 870.0 + extra) for name, extra in extras.items()]
+    result = recommend(flawless, mvp="gbm")
+    assert result.clearly_cheaper_than == ()
+    assert result.text.startswith(
+        "No prototype is clearly cheaper once errors are counted: physics rules, random forest "
+        "and gbm all cost about $870 a month. Choose on other grounds"
+    )
+    assert result.text.endswith(
+        "If nothing else decides, keep gbm (about $870 a month with its errors): the others "
+        "cost the same to run, and it is already in use."
+    )
+
+
 def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
     result = recommend([BEST, WORSE], mvp="physics rules")
     assert result.best == "gradient boosting"

@@ -112,6 +112,24 @@ def test_the_chosen_threshold_is_corrected_for_being_chosen_on_the_same_rows():
     assert "because the threshold was chosen on these rows" in result.formula
 
 
+def test_with_free_alarms_the_cheapest_threshold_flags_all_it_can_for_nothing():
+    """A missed failure at 1e9 and free false alarms: the highest threshold missing nothing on
+    the demo rows missed cases on the resamples, and a model missing nothing was costed at
+    2.8e9 a month from that optimism alone. Flagging more is free: the lowest threshold."""
+    rng = np.random.default_rng(5)
+    positive = np.arange(400) < 40
+    scores = np.where(positive, rng.beta(3, 2, 400), rng.beta(1, 4, 400))
+    actual = np.where(positive, "1", "0")
+    assert best_threshold(actual, scores, "1", 1e9, 0.0) == pytest.approx(scores.min() / 2)
+    a = CostAssumptions(missed_positive_cost=1e9, false_alarm_cost=0.0, cases_per_month=1000)
+    result = error_cost(_frame(positive, scores), "binary", a, classes=["0", "1"],
+                        positive_class="1", threshold=BEST, n_resamples=300)  # fmt: skip
+    assert result.outcome.missed == 0
+    assert (result.optimism, result.monthly, result.low, result.high) == (0, 0, 0, 0)
+    # free misses: of equal costs the highest threshold, flagging nothing
+    assert best_threshold(actual, scores, "1", 0.0, 1.0) > scores.max()
+
+
 P, N = 150, 850
 A_SIM = CostAssumptions(missed_positive_cost=2000, false_alarm_cost=200, cases_per_month=1000)
 
