@@ -297,10 +297,19 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
             f"the difference from {mvp} is within the uncertainty (about {money(versus.saving)} "
             f"a month, {pct} interval {_range(versus.low, versus.high, currency)})"
         )
+        # Every prototype is named: one between the cheapest and the MVP was left out.
+        between = [name for name in tied if name != mvp]
+        also = (
+            f" Against {best.name}, {_names(between)} {'is' if len(between) == 1 else 'are'} "
+            "within the uncertainty too."
+            if between
+            else ""
+        )
         return (
             _keep_or_switch(
                 best, next(c for c in priced if c.name == mvp), uncertain, money, monthly
             )  # fmt: skip
+            + also
             + f" {capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
         )
     running = {c.name: c.running for c in priced}

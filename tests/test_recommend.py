@@ -69,6 +69,21 @@ def test_errors_that_cost_nothing_leave_no_prototype_clearly_cheaper_by_a_fracti
     )
 
 
+def test_a_prototype_between_the_cheapest_and_the_mvp_is_named_too():
+    """With the MVP within the uncertainty of the cheapest, a third prototype also within it
+    was in no sentence (and its 'Pays back' cell said 'in under a day?')."""
+    mvp = _priced("rules", 13, 20, 870.0)
+    result = recommend([BEST, CLOSE, mvp, WORSE], mvp="rules")
+    assert "random forest" not in result.clearly_cheaper_than and "rules" not in (
+        result.clearly_cheaper_than
+    )
+    assert result.text.startswith("Keep the current MVP, rules (")
+    assert (
+        "Against gradient boosting, random forest is within the uncertainty too. Physics rules "
+        "costs clearly more." in result.text
+    )
+
+
 def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
     result = recommend([BEST, WORSE], mvp="physics rules")
     assert result.best == "gradient boosting"
