@@ -108,10 +108,18 @@ def fleiss_kappa(counts: Sequence[Sequence[int]] | np.ndarray) -> float:
     return (observed - expected) / (1 - expected)
 
 
+#: Rows a κ must rest on before it is given a strength: from one shared row, κ = 0.00 read
+#: "slight agreement beyond chance" beside reviewers who agreed on 0%.
+MIN_KAPPA_ROWS = 10
+
+
 def strength(kappa: float | None) -> str | None:
-    """Landis and Koch's words for a κ: "slight", "fair", "moderate", "substantial"..."""
+    """Landis and Koch's words for a κ: "slight", "fair", "moderate", "substantial"...;
+    "none" at zero (as written to two decimals), "poor" below it."""
     if kappa is None or math.isnan(kappa):
         return None
+    if round(kappa, 2) == 0:
+        return "none"
     if kappa < 0:
         return "poor"
     for limit, word in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
@@ -289,7 +297,8 @@ def agreement(
         n_used = int(used.sum())
         result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa, kappa_rows=n_used,
                       raters_per_row=n, rows_left_out=shared.n_rows - n_used)  # fmt: skip
-    result["strength"] = strength(result["kappa"])
+    enough = result["kappa_rows"] >= MIN_KAPPA_ROWS
+    result["strength"] = strength(result["kappa"]) if enough else None
     result["sentence"] = _sentence(result, agreed)
     return result
 
@@ -304,7 +313,15 @@ def _sentence(result: dict[str, Any], agreed: int) -> str:
     name = "Cohen's" if result["method"] == "cohen" else "Fleiss'"
     if kappa is None or math.isnan(kappa):
         return text + "."
-    return f"{text}; {name} κ = {kappa:.2f} ({result['strength']} agreement beyond chance)."
+    n = result["kappa_rows"]
+    if n < MIN_KAPPA_ROWS:
+        return (
+            f"{text}; {name} κ = {kappa:.2f} from {n} row{'s' if n != 1 else ''}, too few to "
+            "say how far that is beyond chance."
+        )
+    words = {"none": "no agreement beyond chance", "poor": "less agreement than chance"}
+    said = words.get(result["strength"], f"{result['strength']} agreement beyond chance")
+    return f"{text}; {name} κ = {kappa:.2f} ({said})."
 
 
 class _SharedRows:

@@ -9,6 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 
 import feedback_store
 from feedback_store import InvalidVerdict, cohen_kappa, fleiss_kappa
+from feedback_store.agreement import strength
 
 WIKIPEDIA_FLEISS = [
     [0, 0, 0, 0, 14],
@@ -129,6 +130,21 @@ def test_agreement_uses_cohens_kappa_when_exactly_two_reviewers_overlap(store):
     assert result["method"] == "cohen" and result["fleiss_kappa"] is None
     assert result["kappa"] == pytest.approx(cohen_kappa_score(ana, bo))
     assert "Cohen's κ = 0.33" in result["sentence"]
+
+
+def test_a_kappa_from_few_rows_gets_no_strength_and_zero_is_no_agreement_beyond_chance(store):
+    """One shared row, the two reviewers disagreeing: "gave the same answer on 0 (0%); Cohen's
+    κ = 0.00 (slight agreement beyond chance)"."""
+    vote(store, "1", "ana", "wrong", "1")
+    vote(store, "1", "bo", "correct")
+    result = feedback_store.agreement(store)
+    assert result["strength"] is None
+    assert result["sentence"].endswith(
+        "gave the same answer on 0 (0%); Cohen's κ = 0.00 from 1 row, too few to say how far "
+        "that is beyond chance."
+    )
+    assert strength(0.0) == "none" and strength(-0.3) == "poor"
+    assert strength(0.004) == "none" and strength(0.1) == "slight"
 
 
 def test_agreement_uses_fleiss_kappa_on_rows_with_the_usual_number_of_raters(store):

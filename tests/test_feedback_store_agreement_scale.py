@@ -24,6 +24,7 @@ from feedback_store.agreement import (
     _LABEL_COLUMNS,
     _PAIR_COLUMNS,
     AS_PREDICTED,
+    MIN_KAPPA_ROWS,
     ROW_KEY,
     UNSURE,
     _sentence,
@@ -163,7 +164,8 @@ def _reference_agreement(
         kappa = fleiss_kappa(table)
         result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa, kappa_rows=len(used),
                       raters_per_row=n, rows_left_out=len(groups) - len(used))  # fmt: skip
-    result["strength"] = strength(result["kappa"])
+    enough = result["kappa_rows"] >= MIN_KAPPA_ROWS
+    result["strength"] = strength(result["kappa"]) if enough else None
     result["sentence"] = _sentence(result, agreed)
     return result
 
