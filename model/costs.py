@@ -573,9 +573,11 @@ def payback_months(
             f"{format_money(one_off_cost, currency)} one-off cost is not paid back"
         )
     months = one_off_cost / saving
+    # "5.63e-07 months" said nothing: under a day (a month of 30 days) is said so
+    took = "under a day" if months < 1 / 30 else f"{format_number(months)} months"
     formula = (
         f"{format_money(one_off_cost, currency)} one-off ÷ {format_money(saving, currency)} "
-        f"saved a month {versus} = {format_number(months)} months"
+        f"saved a month {versus} = {took}"
     )
     if saving_interval is not None and not saving_interval[0] > 0:
         formula += "; the saving is within the uncertainty, so it may never pay back"

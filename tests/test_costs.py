@@ -378,6 +378,21 @@ def test_payback_is_the_one_off_cost_over_the_monthly_saving():
     )
 
 
+def test_a_payback_of_under_a_day_is_said_so_not_in_powers_of_ten():
+    # "= 5.63e-07 months"
+    _, formula = payback_months(1.0, 870.0, 1_000_870.0, "JPY")
+    assert formula.endswith("saved a month (the MVP ¥1,000,870.00 − this ¥870.00 a month) = "
+                            "under a day")  # fmt: skip
+
+
+def test_the_rounding_note_names_the_currency_of_the_figures():
+    from ui.bakeoff_money import rounding_note
+
+    assert rounding_note("USD").endswith("owning costs are to the dollar, so a total need not "
+                                         "add up to the last dollar.")  # fmt: skip
+    assert "to the yen" in rounding_note("JPY") and "to the whole CHF" in rounding_note("chf")
+
+
 def test_no_saving_never_pays_back():
     months, formula = payback_months(8000.0, 12000.0, 10000.0)
     assert months is None and formula.startswith("never: ")

@@ -747,6 +747,9 @@ def test_what_each_costs_to_own_and_its_payback_with_formulas_on_hover(
     assert "× 12" in config["To own / year"]["help"]
     assert "missed × $2,000.00" in config["Errors / month"]["help"]
     assert "one-off cost ÷" in config["Pays back"]["help"].lower()
+    formulas = next(t.value for t in at.table if "Figure" in t.value.columns)
+    assert not formulas["Formula"].str.fullmatch("nan").any()  # the MVP's payback read "nan"
+    assert "the MVP" not in set(formulas.loc[formulas["Figure"] == "Pays back", "Prototype"])
     (bars,) = [c for c in at.get("vega_lite_chart") if "costs a month" in c.proto.spec]
     (data,) = chart_data(bars)
     assert set(data["part"]) == {"Hosting", "Retraining", "Maintenance", "Errors"}

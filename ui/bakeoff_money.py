@@ -143,11 +143,17 @@ OWNERSHIP_COLUMNS = {
 }
 
 
-#: Under the money table: why its totals need not add up to the dollar.
-ROUNDING_NOTE = (
-    "Errors and totals are rounded to two figures, as their 95% intervals are wide; owning "
-    "costs are to the dollar, so a total need not add up to the last dollar."
-)
+#: The whole unit of each currency the app names by its symbol ("to the dollar").
+CURRENCY_UNITS = {"USD": "dollar", "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee"}
+
+
+def rounding_note(currency: str) -> str:
+    """Under the money table: why its totals need not add up to the last unit of money."""
+    unit = CURRENCY_UNITS.get(currency.upper(), f"whole {currency.upper()}")
+    return (
+        "Errors and totals are rounded to two figures, as their 95% intervals are wide; owning "
+        f"costs are to the {unit}, so a total need not add up to the last {unit}."
+    )
 
 
 #: The columns of :func:`ownership_view` a decision weighs, and those that make up owning one.
@@ -312,6 +318,6 @@ def ownership_formulas(
                 else "unknown: published without labels",
             }
         )
-        if payback.get(name):
+        if isinstance(payback.get(name), str) and payback[name]:  # the MVP has none (NaN)
             rows.append({"Prototype": name, "Figure": "Pays back", "Formula": payback[name]})
     return pd.DataFrame(rows, columns=["Prototype", "Figure", "Formula"])

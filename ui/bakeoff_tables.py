@@ -35,7 +35,6 @@ from ui.bakeoff_money import (
     OWNERSHIP_FORMULA_ROWS,
     OWNING_COLUMNS,
     PLAIN_COST_NAMES,
-    ROUNDING_NOTE,
     assumptions_text,
     cost_formulas,
     cost_help,
@@ -45,6 +44,7 @@ from ui.bakeoff_money import (
     ownership_help,
     ownership_rows,
     ownership_view,
+    rounding_note,
 )
 from ui.bakeoff_snapshot import decision_snapshot, snapshot_view
 from ui.bakeoff_words import METRIC_HELP, binary_confusion, count_table, singular, target_unit
@@ -59,7 +59,7 @@ __all__ = [
     "OWNERSHIP_COLUMNS",
     "OWNERSHIP_FORMULA_ROWS",
     "OWNING_COLUMNS",
-    "ROUNDING_NOTE",
+    "rounding_note",
     "PLAIN_COST_NAMES",
     "assumptions_text",
     "bakeoff_display",

@@ -36,7 +36,7 @@ def show(ctx: BakeoffContext) -> None:
             key=key,
         )
         if key == "bake_off_money":  # "$130,000 + $870 = $130,000" read as a slip
-            st.caption(escape(bakeoff_tables.ROUNDING_NOTE))
+            st.caption(escape(bakeoff_tables.rounding_note(ctx.assumptions.currency)))
     errors = {c.name: c.errors for c in ctx.costs}
     session.chart(bakeoff_charts.monthly_cost_spec(ctx.owned, errors, ctx.mvp), width="stretch")
     st.caption(
