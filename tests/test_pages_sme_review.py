@@ -617,6 +617,43 @@ def test_a_submit_after_a_re_publish_is_refused_keeps_the_text_and_stores_nothin
     assert verdict["prototype_content"] == shown
 
 
+def test_a_verdict_recorded_meanwhile_under_the_same_name_is_not_silently_replaced(
+    zoe, workspace_copy
+):
+    """Two windows named carla: A saved "correct"; B, drawn before, saved "unsure" over it as
+    version 2 without a word."""
+    at = zoe
+    first = card(at)
+    fill(at, "unsure", comment="not sure about the tool")
+    ws = model.open_workspace(workspace_copy)
+    proto = ws.prototype(SPRINT, MVP)
+    store = feedback_store.open(workspace_copy)
+    version, content = review.shown_version(proto)
+    review.record_verdict(
+        store,
+        ws,
+        sprint=SPRINT,
+        prototype=MVP,
+        version=version,
+        content_id=content,
+        row_id=first["row_id"],
+        reviewer="zoe",
+        verdict="correct",
+    )  # fmt: skip  (the other window)
+    submit(at)
+    assert not at.exception
+    (line,) = [plain(e.value) for e in at.error]
+    assert line.startswith("Your verdict on this case changed since this card was shown")
+    assert "it is now correct (version 1, " in line and line.endswith("submit again to replace it")
+    (stored,) = store.verdicts(reviewer="zoe").to_dict("records")
+    assert (stored["verdict"], stored["version"]) == ("correct", 1)
+    assert at.text_area(key=f"review_comment_{first['key']}").value == "not sure about the tool"
+    submit(at, label="Save changes")  # seen now: the same click replaces it
+    assert not at.exception and not at.error
+    (stored,) = store.verdicts(reviewer="zoe").to_dict("records")
+    assert (stored["verdict"], stored["version"]) == ("unsure", 2)
+
+
 def test_a_re_publish_that_reorders_the_queue_keeps_the_card_being_typed(zoe, workspace_copy):
     """Re-published as another model, the queue was rebuilt in its new order: the page showed
     another row, the typed verdict was gone and the submit was lost without the line."""

@@ -188,11 +188,19 @@ def verdict_panel(
             st.caption(formatting.escape_markdown(review_card.earlier_text(earlier, ctx.meta)))
     if not ctx.may_record:
         return False
+    # What the form is drawn over: a submit over another verdict, recorded meanwhile under the
+    # same name (a second window), would silently replace it.
+    seen_key = f"{prefix}_seen_{keys['verdict']}"
+    seen = st.session_state.get(seen_key, _NOT_DRAWN)
+    now = _stamp(thread)  # the reviewer's verdict on any version: a re-publish is not this
+    st.session_state[seen_key] = now
     tag_options = cached.verdict_tags(ctx.path, cached.verdicts_stamp(ctx.store))
     submitted, verdict, label, comment, tags = verdict_form(
         ctx, prefix, keys["verdict"], current, tag_options
     )
-    if submitted:
+    if submitted and seen is not _NOT_DRAWN and seen != now:
+        st.error(formatting.escape_markdown(_changed_meanwhile(thread, ctx.meta)))
+    elif submitted:
         problem = save_verdict(ctx,
             row_id, current, verdict, label, comment, tags,
             source=source, features=features, prediction=prediction,
@@ -228,3 +236,26 @@ def verdict_panel(
             history = ctx.store.history(int(thread["verdict_id"]))
             st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
     return False
+
+
+_NOT_DRAWN = object()
+
+
+def _stamp(thread: dict | None) -> tuple[int, int] | None:
+    """Which version of which verdict a form is drawn over (None: no verdict)."""
+    if thread is None:
+        return None
+    return int(thread["verdict_id"]), int(thread["version"])
+
+
+def _changed_meanwhile(current: dict | None, meta) -> str:
+    if current is None or current["verdict"] == "withdrawn":
+        return (
+            "Your verdict on this case was withdrawn since this card was shown (in another "
+            "window?); nothing was saved — your text is kept: submit again to record it"
+        )
+    now = review_card.verdict_summary(current, meta).removeprefix("Your verdict: ")
+    return (
+        "Your verdict on this case changed since this card was shown (in another window?): it "
+        f"is now {now}. Nothing was saved — your text is kept: submit again to replace it"
+    )
