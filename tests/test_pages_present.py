@@ -7,12 +7,23 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pytest
 from conftest import APP, copy_workspace
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from streamlit.testing.v1 import AppTest
 
+import feedback_store
 import model
 from model.config import WORKSPACE_ENV_VAR
 from ui import sprint_summary
+from ui.explanations import short_text
+from ui.sections import present_steps as steps
 from ui.sections.present_session import STEPS
 
 LOCAL_MODE = "Local mode"
@@ -405,3 +416,131 @@ def test_a_link_s_step_prototype_or_row_that_is_not_there_is_said_in_a_toast(
         "another case."
     ]
     assert not at.run().toast  # said once: the URL now holds what is shown
+
+
+# -- a four-class model with long class names and a free-text reading --------------------------
+#: Departments a support ticket goes to, with words its message tends to have.
+DEPARTMENTS = {
+    "Account access and sign-in problems": ["password", "login", "locked", "sign", "account"],
+    "Billing, refunds and overcharged invoices": ["refund", "invoice", "charged", "price"],
+    "Shipping delays and damaged parcels": ["parcel", "delivery", "late", "damaged", "courier"],
+    "Technical faults in the mobile app": ["crash", "app", "error", "update", "screen"],
+}
+FILLER = ["please", "help", "order", "urgent", "thanks", "customer", "issue", "email", "again",
+          "today", "still", "waiting"]  # fmt: skip
+
+
+def tickets(n: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """``n`` support tickets (a message of free text and four more readings) and the
+    department each went to: of a message's fifteen words, one is its department's and two
+    any department's."""
+    rng = np.random.default_rng(seed)
+    names = list(DEPARTMENTS)
+    rows, departments = [], []
+    for i in range(n):
+        department = names[i % len(names)]
+        words = [*rng.choice(FILLER, 12), *rng.choice(DEPARTMENTS[department], 1),
+                 *rng.choice(sum(DEPARTMENTS.values(), []), 2)]  # fmt: skip
+        rng.shuffle(words)
+        rows.append({
+            "message": " ".join(words).capitalize() + ".",
+            "channel": str(rng.choice(["web form", "email", "phone"])),
+            "region": str(rng.choice(["North", "South", "East", "West"])),
+            "order_value_eur": float(round(rng.gamma(2.0, 60.0), 1)),
+            "account_age_days": int(rng.integers(1, 3000)),
+        })  # fmt: skip
+        departments.append(department)
+    index = pd.Index([f"t{i:04d}" for i in range(n)], name="row_id")
+    return pd.DataFrame(rows, index=index), pd.Series(departments, index=index, name="department")
+
+
+def publish_tickets(path: Path) -> Path:
+    """A workspace routing tickets to ``DEPARTMENTS``: Sprint 1's TF-IDF model, trained on a
+    few tickets, and Sprint 2's two, the MVP getting right a case the SMEs flagged as wrong in
+    Sprint 1. No cost assumptions of its own: its money is the example's."""
+
+    def fitted(C: float, rows):
+        prep = ColumnTransformer([
+            ("text", TfidfVectorizer(), "message"),
+            ("kind", OneHotEncoder(handle_unknown="ignore"), ["channel", "region"]),
+            ("numbers", StandardScaler(), ["order_value_eur", "account_age_days"]),
+        ])  # fmt: skip
+        pipeline = Pipeline([("prep", prep), ("model", LogisticRegression(C=C, max_iter=1000))])
+        return pipeline.fit(X.loc[rows], y.loc[rows])
+
+    X, y = tickets(520)
+    train, demo = X.index[:400], X.index[400:]
+    ws = model.open_workspace(path)
+    shown = {"X": X.loc[demo], "y": y.loc[demo], "train_seconds": 0.5, "effort_days": 1.0}
+    before = ws.publish("Sprint 1", "tfidf logreg", fitted(0.05, train[:60]), mvp=True, **shown)
+    after = ws.publish("Sprint 2", "tfidf logreg v2", fitted(1.0, train), mvp=True, **shown)
+    ws.publish("Sprint 2", "tfidf logreg cheap", fitted(0.1, train), **shown)
+    was, now = before.predictions(), after.predictions()
+    fixed = was[(was["predicted"] != was["actual"]) & (now["predicted"] == was["actual"])]
+    row = str(fixed.index[0])
+    feedback_store.open(path).record(
+        sprint="Sprint 1", prototype="tfidf logreg", row_id=row, reviewer="ana",
+        verdict="wrong", corrected_label=str(was.loc[row, "actual"]), task="multiclass",
+        prediction={"label": str(was.loc[row, "predicted"])},
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def tickets_workspace(tmp_path_factory) -> Path:
+    return publish_tickets(tmp_path_factory.mktemp("tickets") / "workspace")
+
+
+def test_the_headline_gives_each_class_one_line_and_its_whole_sentence_behind_a_click(
+    tickets_workspace, monkeypatch
+):
+    """Each class's sentence took two lines at the slide's size: four classes and the notice
+    about example money needed scrolling at 1280×720."""
+    at = present(monkeypatch, tickets_workspace, sprint="Sprint 2")
+    assert not at.exception
+    (big,) = [m.value for m in at.markdown if "font-size:1.6rem" in m.value]
+    assert "class='slide-details'" in big and steps.ONE_LINE_ITEMS in big  # "…" at the edge
+    items = [item.split("</li>")[0] for item in big.split("<li>")[1:]]
+    assert [item.split(":")[0] for item in items] == list(DEPARTMENTS)
+    assert all(len(item) <= steps.SLIDE_LINE_CHARS and "called" not in item for item in items)
+    (whole,) = [e for e in at.expander if e.label == "Each class in full"]
+    sentences = [line.removeprefix("- ") for line in whole.markdown[0].value.splitlines()]
+    assert len(sentences) == 4
+    assert all(" called " in sentence for sentence in sentences)
+
+
+def test_example_money_on_the_headline_is_one_notice_that_says_how_it_was_counted(
+    tickets_workspace, monkeypatch
+):
+    at = present(monkeypatch, tickets_workspace, sprint="Sprint 2")
+    (notice,) = [w.value.replace("\\", "") for w in at.warning]
+    assert notice.startswith("Counted as on the Bake-off. These money figures use example ")
+    assert notice.endswith("set your own on the Bake-off before deciding on them.")
+    assert not [c for c in at.caption if "cost assumptions" in c.value]
+
+
+def test_the_projectors_waterfall_writes_a_free_text_reading_on_one_line(
+    tickets_workspace, monkeypatch, chart_data
+):
+    """The label was the column's name and the text on two lines, which at 18 px ran into the
+    next label."""
+    at = present(monkeypatch, tickets_workspace, sprint="Sprint 2", step="4")
+    assert not at.exception
+    row = at.query_params["row"]
+    text = model.open_workspace(tickets_workspace).prototype(
+        "Sprint 2", "tfidf logreg v2"
+    ).feature_row(row)["message"]  # fmt: skip
+    (chart,) = at.get("vega_lite_chart")
+    (frame,) = chart_data(chart)
+    assert not frame["label"].str.contains("\n").any()
+    message = frame[frame["full"] == f"message = “{text}”"]
+    cut = short_text(text, steps.PROJECTED_TEXT_CHARS)
+    assert message["label"].tolist() == [f"message = “{cut}”"]
+    spec = json.loads(chart.proto.spec)
+    bars = spec["layer"][0]["encoding"]
+    assert "axis" not in bars["y"] and bars["y"]["sort"] == frame["label"].tolist()
+    assert bars["tooltip"][0]["field"] == "full"  # the whole text on hover
+    title = bars["x"]["title"]
+    assert 1 <= len(title) <= 2 and all(len(line) <= steps.TITLE_CHARS for line in title)
+    bars_height = steps.BAR_HEIGHT * len(frame)
+    assert spec["height"] == bars_height + steps.AXIS_HEIGHT + steps.TITLE_LINE_HEIGHT * len(title)

@@ -9,8 +9,11 @@ They compose what the other pages show (``model.outcomes``, ``model.recommend``,
 from __future__ import annotations
 
 import contextlib
+import copy
 import html
+import textwrap
 
+import pandas as pd
 import streamlit as st
 
 from model.costs import (
@@ -29,16 +32,26 @@ from ui import (
     predictions_table,
     review_card,
     sprint_summary,
+    vega,
 )
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
 from ui.sections.sprint_demo import metric_row
 
-#: Bars of the presenter's waterfall: the strongest readings, so the chart fits the screen.
+#: Bars of the presenter's waterfall between the average and the case: the strongest
+#: readings and one for the rest, so the chart fits the screen.
 WATERFALL_FEATURES = 5
-#: Pixels a bar of the presenter's waterfall (the average, five readings, the rest, the case).
-BAR_HEIGHT = 40
+#: Pixels the presenter's waterfall gives a bar (the line of its 18 px label and a 20 px
+#: bar), its x axis, and a line of the axis's title: Streamlit fits the whole chart, axis
+#: and title too, in its height. The room they leave is the text's around them.
+BAR_HEIGHT, AXIS_HEIGHT, TITLE_LINE_HEIGHT = 24, 56, 22
+#: Characters on a line of the waterfall's x title: the chart is the slide's width (about
+#: 790 px at 1280×720), where a title of 64 characters at 18 px takes about 540.
+TITLE_CHARS = 64
+#: Characters of a free-text reading on the presenter's waterfall: in its 18 px text, the
+#: label stays on one line beside the column's name (on two, it ran into the next label).
+PROJECTED_TEXT_CHARS = 20
 
 
 def projected(spec: dict) -> dict:
@@ -63,43 +76,72 @@ def _costs(ctx: PresentContext, sprint: str | None = None):
 
 #: Classes a slide lists one by one; beyond, the ones recognised least and a line for the rest.
 SLIDE_CLASSES = 4
+#: Characters of a class's line that fit the slide's width at 1.3rem (about 84 at 1280×720;
+#: a longer one is cut with "…" at the edge), and what a class's sentence says next when it
+#: names the class it is most often taken for.
+SLIDE_LINE_CHARS, MOST_OFTEN = 80, ", most often taken for "
 
 
-def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, str | None]:
-    """What ``proto`` gets right and wrong, in counts at its cheapest threshold (the published
-    labels when it cannot be priced): the outcome's sentences (a multiclass one's overall
-    count, then one per class, at most ``SLIDE_CLASSES``); and what its errors cost a
-    month."""
-    noun = review_card.reason_wording(proto.meta)[1]
+def _outcome(ctx: PresentContext, proto):
+    """What ``proto`` gets right and wrong at its cheapest threshold (the published labels
+    when it cannot be priced; None without labels), and its errors priced (None unpriced)."""
     cost = _costs(ctx, proto.sprint)[0].get(proto.name)
     errors = cost.errors if cost is not None else None
     result = errors.outcome if errors is not None else None
     if result is None:
         with contextlib.suppress(ValueError):
             result = prototype_outcome(proto)
-    counts = (
-        outcome_sentences(
-            result,
-            proto.class_names,
-            noun,
-            sprint_summary.target_unit(proto.meta),
-            most_classes=SLIDE_CLASSES,
-        )
-        if result is not None
-        else None
-    )
+    return result, errors
+
+
+def _sentences(proto, result, most_classes: int | None = None) -> list[str]:
+    """``result`` in sentences: a multiclass one's overall count, then one per class (at most
+    ``most_classes``, the rest in one)."""
+    noun = review_card.reason_wording(proto.meta)[1]
+    unit = sprint_summary.target_unit(proto.meta)
+    return outcome_sentences(result, proto.class_names, noun, unit, most_classes=most_classes)
+
+
+def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, str | None]:
+    """What ``proto`` gets right and wrong, in counts (:func:`_outcome`'s in sentences, a
+    multiclass one's classes at most ``SLIDE_CLASSES``); and what its errors cost a month."""
+    result, errors = _outcome(ctx, proto)
+    counts = _sentences(proto, result, SLIDE_CLASSES) if result is not None else None
     money = None
     if errors is not None:
         money = f"Its errors cost about {_money(errors.monthly, errors.currency)} a month."
     return counts, money
 
 
+def _slide_line(sentence: str) -> str:
+    """A class's sentence as a slide lists it: what it recognises and what it is taken for,
+    without the "N other rows wrongly called it" after the last "; "; and without what it is
+    taken for either when that would not fit the line (the expander has them all)."""
+    line = sentence.rpartition("; ")[0] or sentence
+    if len(line) > SLIDE_LINE_CHARS:
+        line = line.partition(MOST_OFTEN)[0]
+    return line
+
+
+#: A slide's list of details, one line an item, cut with "…" at the slide's edge: no class
+#: name can push the slide past the screen.
+ONE_LINE_ITEMS = (
+    "<style>.slide-details{padding-left:0}.slide-details li{list-style-position:inside;"
+    "white-space:nowrap;overflow:hidden;text-overflow:ellipsis}</style>"
+)
+
+
 def _big(text: str, details: list[str] | None = None) -> None:
     """A sentence in the presenter's large type, and ``details`` (a multiclass outcome's one
-    sentence per class) as a list under it, a little smaller (HTML-escaped: no Markdown in an
-    HTML block)."""
+    line per class) as a list under it, a little smaller, one line an item
+    (``ONE_LINE_ITEMS``; HTML-escaped: no Markdown in an HTML block)."""
     items = "".join(f"<li>{html.escape(detail)}</li>" for detail in details or [])
-    listed = f"<ul style='font-size:1.3rem;line-height:1.35'>{items}</ul>" if items else ""
+    listed = (
+        f"{ONE_LINE_ITEMS}<ul class='slide-details' style='font-size:1.3rem;line-height:1.35'>"
+        f"{items}</ul>"
+        if items
+        else ""
+    )
     st.markdown(
         f"<p style='font-size:1.6rem;line-height:1.35'>{html.escape(text)}</p>{listed}",
         unsafe_allow_html=True,
@@ -110,11 +152,16 @@ def headline(ctx: PresentContext) -> None:
     """What the sprint's prototype does, in counts, and what it costs a month."""
     proto = ctx.proto
     st.subheader(f"{escape(proto.name)}", anchor=False)
-    counts, _ = _in_counts_and_money(ctx, proto)
-    if counts is None:
+    result, _ = _outcome(ctx, proto)
+    if result is None:
         st.info("This prototype was published without labels: there is nothing to count.")
     else:
-        _big(counts[0], counts[1:])
+        counts = _sentences(proto, result, SLIDE_CLASSES)
+        _big(counts[0], [_slide_line(sentence) for sentence in counts[1:]])
+        whole = _sentences(proto, result)[1:]
+        if whole:  # a multiclass model: each class's sentence in full, one click away
+            with st.expander("Each class in full"):
+                st.markdown("\n".join(f"- {escape(sentence)}" for sentence in whole))
     costs, _, currency = _costs(ctx)
     cost = costs.get(proto.name)
     if cost is None or cost.total is None:
@@ -134,14 +181,17 @@ def headline(ctx: PresentContext) -> None:
     figures[1].metric("Running it costs a month", running_shown)
     figures[2].metric("Total a month", total_shown, help="Errors + running it, a month.")
     counted = (  # only a binary model has an alarm threshold to choose
-        "Counted at the alarm threshold that costs least, as on the Bake-off; the costs come "
+        "Counted at the alarm threshold that costs least, as on the Bake-off"
         if proto.task == BINARY
-        else "Counted as on the Bake-off; the costs come "
+        else "Counted as on the Bake-off"
     )
-    st.caption(counted + "from the workspace's cost assumptions.")
-    note = example_assumptions_note(ctx.path, proto.task, formatting.positive_noun(proto.meta))
-    if note:  # the room must not take placeholder money for the business's
-        st.warning(escape(note))
+    positive = formatting.positive_noun(proto.meta)
+    note = example_assumptions_note(ctx.path, proto.task, positive, where="on the Bake-off")
+    if note:  # the room must not take placeholder money for the business's: one notice, so
+        # that a slide with a class a line still fits
+        st.warning(escape(f"{counted}. {note}"))
+    else:
+        st.caption(escape(f"{counted}; the costs come from the workspace's cost assumptions."))
 
 
 def changes(ctx: PresentContext) -> None:
@@ -247,6 +297,50 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
     return row_id, None
 
 
+def _one_line(label: str, full: str) -> str:
+    """A waterfall label on one line: a free-text reading's (``note =`` and ``“Broken seal,
+    the…”`` on two lines) as ``note = “Broken seal…”``, its text cut to
+    ``PROJECTED_TEXT_CHARS`` from the whole one in ``full``; any other label as it is."""
+    name, broken, _ = label.partition(explanations.LINE_BREAK)
+    if not broken:
+        return label
+    text = full.removeprefix(name).strip().removeprefix("“").removesuffix("”")
+    return f"{name} “{explanations.short_text(text, PROJECTED_TEXT_CHARS)}”"
+
+
+def _title_lines(title: str) -> list[str]:
+    """``title`` on as few lines of at most ``TITLE_CHARS`` as it needs, of even length (no
+    lone word under a long line)."""
+    count = len(textwrap.wrap(title, TITLE_CHARS))
+    width = -(-len(title) // count)
+    while len(lines := textwrap.wrap(title, width)) > count:
+        width += 1
+    return lines
+
+
+def projected_waterfall(spec: dict) -> dict:
+    """A waterfall's spec (``explanations.waterfall_spec``) for the projector: its text at
+    18 px (:func:`projected`), every label on one line (:func:`_one_line`; the whole text
+    stays on hover), ``BAR_HEIGHT`` a bar."""
+    shown = copy.deepcopy(spec)
+    (rows,) = shown.pop("datasets").values()
+    labels = {row["label"]: _one_line(row["label"], row["full"]) for row in rows}
+    for row in rows:
+        row["label"] = labels[row["label"]]
+    for layer in shown["layer"]:
+        y = layer["encoding"]["y"]
+        y["sort"] = [labels.get(label, label) for label in y["sort"]]
+        y.pop("axis", None)  # the two-line labelExpr
+    bars = shown["layer"][0]
+    bars["mark"] = {**bars["mark"], "size": BAR_HEIGHT - 4}
+    x = bars["encoding"]["x"]
+    # wrapped for the slide's width, not a narrow column's: a line less of title is a line
+    # more of room for the words under the chart
+    x["title"] = _title_lines(x["title"])
+    shown["height"] = BAR_HEIGHT * len(rows) + AXIS_HEIGHT + TITLE_LINE_HEIGHT * len(x["title"])
+    return projected(charts.with_arrow_datasets(vega.with_data(shown, pd.DataFrame(rows))))
+
+
 def _actual_text(meta, actual) -> str:
     """The truth of a row: a class by its name, a regression's value as the pages write it
     ("612,100", not "612100.0")."""
@@ -280,17 +374,18 @@ def case(ctx: PresentContext) -> None:
     if said:
         st.caption(escape(" · ".join(said)))
     spec = explanations.waterfall_spec(explanation, meta, max_features=WATERFALL_FEATURES)
-    spec = projected(charts.with_arrow_datasets(spec))
-    spec["height"] = BAR_HEIGHT * (WATERFALL_FEATURES + 3)
+    spec = projected_waterfall(spec)
     st.vega_lite_chart(spec, width="stretch")
     # a free-text reading is one bar: the room hears its largest words
     worded = review_explanation.with_words(key[:4], meta, row_id, explanation)
     largest = explanations.largest_words_text(worded.get("words"), explanation.get("unit"))
     if largest:
         st.markdown(escape(f"The words that moved it most: {largest}."))
-    # The room hears the scale of a score and the error of an estimate as the pages say them.
-    for note in explanations.honesty_notes(meta, explanation):
-        st.caption(escape(note))
+    # The room hears the scale of a score and the error of an estimate as the pages say them,
+    # in one paragraph (a gap between two took the room of a line).
+    notes = explanations.honesty_notes(meta, explanation)
+    if notes:
+        st.caption(escape(" ".join(notes)))
 
 
 def _last_bakeoff(ctx: PresentContext) -> str | None:
