@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written
     import altair as alt
 
 __all__ = [
+    "balanced_lines",
     "chart_config",
     "chart_spec",
     "font_size",
@@ -187,13 +188,13 @@ def _wrapped_titles(node, limit: int, x_limit: int):
         ):
             encoding = {
                 **encoding,
-                channel: {**axis, "title": _balanced_lines(axis["title"], most)},
+                channel: {**axis, "title": balanced_lines(axis["title"], most)},
             }
     out["encoding"] = encoding
     return out
 
 
-def _balanced_lines(text: str, limit: int) -> list[str]:
+def balanced_lines(text: str, limit: int) -> list[str]:
     """``text`` on as few lines of at most ``limit`` characters as it needs, of even length
     ("moves the chance of / wear being new by", not a lone "by" on the second)."""
     needed = len(textwrap.wrap(text, limit))

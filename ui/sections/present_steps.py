@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import html
-import textwrap
 
 import pandas as pd
 import streamlit as st
@@ -308,16 +307,6 @@ def _one_line(label: str, full: str) -> str:
     return f"{name} “{explanations.short_text(text, PROJECTED_TEXT_CHARS)}”"
 
 
-def _title_lines(title: str) -> list[str]:
-    """``title`` on as few lines of at most ``TITLE_CHARS`` as it needs, of even length (no
-    lone word under a long line)."""
-    count = len(textwrap.wrap(title, TITLE_CHARS))
-    width = -(-len(title) // count)
-    while len(lines := textwrap.wrap(title, width)) > count:
-        width += 1
-    return lines
-
-
 def projected_waterfall(spec: dict) -> dict:
     """A waterfall's spec (``explanations.waterfall_spec``) for the projector: its text at
     18 px (:func:`projected`), every label on one line (:func:`_one_line`; the whole text
@@ -336,7 +325,7 @@ def projected_waterfall(spec: dict) -> dict:
     x = bars["encoding"]["x"]
     # wrapped for the slide's width, not a narrow column's: a line less of title is a line
     # more of room for the words under the chart
-    x["title"] = _title_lines(x["title"])
+    x["title"] = charts.balanced_lines(x["title"], TITLE_CHARS)
     shown["height"] = BAR_HEIGHT * len(rows) + AXIS_HEIGHT + TITLE_LINE_HEIGHT * len(x["title"])
     return projected(charts.with_arrow_datasets(vega.with_data(shown, pd.DataFrame(rows))))
 
