@@ -19,7 +19,7 @@ import pandas as pd
 
 from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
-from model.data_files import check_csv_header, check_parquet, semicolon_hint
+from model.data_files import check_csv_header, check_parquet, semicolon_hint, trained_on_file
 from model.estimator_contract import UnnamedColumnsWarning
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
@@ -258,45 +258,6 @@ def _read_csv(
     # Every other column keeps read_csv's missing values; these are text as written.
     missing = {column: sorted(STR_NA_VALUES) for column in columns if column not in exact}
     return pd.read_csv(path, dtype=as_text, keep_default_na=False, na_values=missing)
-
-
-#: A training export is read for its row ids only; one this large was not made by export-training
-#: of reviewed rows.
-MAX_TRAINED_ON_BYTES = 256 * 1024 * 1024
-
-
-def trained_on_file(path: Path) -> list[str]:
-    """The ``row_id`` column of a training export (``--trained-on``): CSV, Parquet or JSONL,
-    its size checked before it is read. ``ValueError`` in one line naming what is wrong."""
-
-    if not path.is_file():
-        raise ValueError(f"--trained-on: {path} does not exist")
-    if path.stat().st_size > MAX_TRAINED_ON_BYTES:
-        raise ValueError(
-            f"--trained-on: {path.name} is larger than 256 MB; give the training export"
-        )
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            ids = pd.read_csv(path, usecols=["row_id"], dtype={"row_id": str})["row_id"]
-        elif suffix in (".parquet", ".pq"):
-            check_parquet(path, f"--trained-on: {path.name}")
-            ids = pd.read_parquet(path, columns=["row_id"])["row_id"]
-        elif suffix in (".jsonl", ".json"):
-            ids = pd.read_json(path, lines=True, dtype={"row_id": str})["row_id"]
-        else:
-            raise ValueError(
-                f"--trained-on: {path.name}: use the export's .csv, .parquet or .jsonl"
-            )
-    except (KeyError, ValueError) as error:
-        if str(error).startswith("--trained-on"):
-            raise
-        raise ValueError(
-            f"--trained-on: {path.name} has no row_id column; give the file export-training wrote"
-        ) from None
-    except Exception as error:  # noqa: BLE001 - pyarrow's own errors for a damaged file
-        raise ValueError(f"--trained-on: {path.name} cannot be read: {error}") from None
-    return [str(i) for i in ids.dropna()]
 
 
 def _id_text(ids: pd.Series, where: str) -> list[str]:

@@ -1,9 +1,10 @@
-"""Checks of a data file from outside before pandas reads it: its header and its size.
+"""Files from outside read by publishing: the demo data's header and size checked before
+pandas reads it, and a training export's row ids (``trained_on``).
 
 pandas reads a CSV whose header names a column twice as two columns ``Machine_failure`` and
 ``Machine_failure.1``, so a publish silently took the first copy of a duplicated target; a
-Parquet file is compressed, so 84 KB of zeros unpacked to a gigabyte before any check. What is
-checked here is read from the header or the Parquet footer alone: nothing is unpacked.
+Parquet file is compressed, so 84 KB of zeros unpacked to a gigabyte before any check. The
+checks read the header or the Parquet footer alone: nothing is unpacked.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
+
 __all__ = [
     "MAX_PARQUET_BYTES",
     "MAX_PARQUET_ROWS",
     "check_csv_header",
     "check_parquet",
     "semicolon_hint",
+    "trained_on_file",
 ]
 
 #: Rows of a Parquet file a publish reads at most: ten times the largest demo set tried.
@@ -84,3 +88,42 @@ def _no_column_twice(names: list[str], where: str) -> None:
             f"{where} has the column {twice[0]!r} {len(positions)} times (columns "
             f"{', '.join(map(str, positions))}): keep one, or rename the others"
         )
+
+
+#: A training export is read for its row ids only; one this large was not made by export-training
+#: of reviewed rows.
+MAX_TRAINED_ON_BYTES = 256 * 1024 * 1024
+
+
+def trained_on_file(path: Path) -> list[str]:
+    """The ``row_id`` column of a training export (``--trained-on``): CSV, Parquet or JSONL,
+    its size checked before it is read. ``ValueError`` in one line naming what is wrong."""
+
+    if not path.is_file():
+        raise ValueError(f"--trained-on: {path} does not exist")
+    if path.stat().st_size > MAX_TRAINED_ON_BYTES:
+        raise ValueError(
+            f"--trained-on: {path.name} is larger than 256 MB; give the training export"
+        )
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            ids = pd.read_csv(path, usecols=["row_id"], dtype={"row_id": str})["row_id"]
+        elif suffix in (".parquet", ".pq"):
+            check_parquet(path, f"--trained-on: {path.name}")
+            ids = pd.read_parquet(path, columns=["row_id"])["row_id"]
+        elif suffix in (".jsonl", ".json"):
+            ids = pd.read_json(path, lines=True, dtype={"row_id": str})["row_id"]
+        else:
+            raise ValueError(
+                f"--trained-on: {path.name}: use the export's .csv, .parquet or .jsonl"
+            )
+    except (KeyError, ValueError) as error:
+        if str(error).startswith("--trained-on"):
+            raise
+        raise ValueError(
+            f"--trained-on: {path.name} has no row_id column; give the file export-training wrote"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - pyarrow's own errors for a damaged file
+        raise ValueError(f"--trained-on: {path.name} cannot be read: {error}") from None
+    return [str(i) for i in ids.dropna()]

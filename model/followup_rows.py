@@ -4,9 +4,13 @@ case the new model learnt from one it now gets right by itself."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
+from feedback_store.training import TrainingExport
 from model.config import MAX_ROW_ID_LENGTH
+from model.data_files import trained_on_file
 
 __all__ = ["TRAINED_ON_KEY", "trained_on_ids"]
 
@@ -16,10 +20,13 @@ TRAINED_ON_KEY = "feedback_rows_trained_on"
 
 def trained_on_ids(rows) -> list[str] | None:
     """``publish``'s ``trained_on`` as the row ids stored: the reviewed rows a model was
-    trained on, given as row ids or as a training export (a frame with its ``row_id``
-    column); None when not given. ``ValueError`` in one line for anything else."""
+    trained on, given as row ids, as a training export read into a frame (its ``row_id``
+    column) or as what ``export_training`` returns (its file's rows); None when not given.
+    ``ValueError`` in one line for anything else."""
     if rows is None:
         return None
+    if isinstance(rows, TrainingExport):  # what export_training returns: its file's rows
+        return trained_on_ids(trained_on_file(Path(rows.path)))
     if isinstance(rows, pd.DataFrame):
         if "row_id" not in rows.columns:
             raise ValueError(
@@ -29,6 +36,12 @@ def trained_on_ids(rows) -> list[str] | None:
         rows = rows["row_id"]
     if isinstance(rows, str | bytes) or not hasattr(rows, "__iter__"):
         raise ValueError(f"trained_on must be a list of row ids, got {type(rows).__name__}")
+    rows = list(rows)
+    if any(isinstance(r, Path) for r in rows):  # a pair of paths read as two row ids
+        raise ValueError(
+            "trained_on holds file paths, not row ids: give the training export itself (what "
+            "export_training returns, or its file read with pandas)"
+        )
     ids = sorted({str(r) for r in rows if not (isinstance(r, float) and r != r)})
     too_long = next((r for r in ids if len(r) > MAX_ROW_ID_LENGTH), None)
     if too_long is not None:

@@ -187,6 +187,14 @@ def test_publishing_records_the_rows_a_model_was_trained_on_or_the_follow_up_say
     )
     with pytest.raises(model.PublishError, match="trained_on must be a list of row ids"):
         ws.publish("Sprint 2", "again", retrained, rows, None, trained_on="r1")
+    # what export_training returns: its file's rows (its two paths were stored as two "ids")
+    ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=export)
+    assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
+        "2 of 2 cases flagged in Sprint 1 are now right (2 of the 2 were in the new model's"
+        " training data)."
+    )
+    with pytest.raises(model.PublishError, match="trained_on holds file paths, not row ids"):
+        ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=list(export))
     # the CLI takes the training export itself
     path = tmp_path / "rule.skops"
     import skops.io as sio
