@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.labels import PROBABILITY_PREFIX, label_strings
+
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
 TASKS = (BINARY, MULTICLASS, REGRESSION)
 
@@ -154,3 +156,24 @@ def three_figures(value: float, signed: bool = False) -> str:
         text = f"{abs(value):.3g}"
     sign = "-" if value < 0 else ("+" if signed else "")
     return sign + text
+
+
+def metrics_on_rows(meta: dict, predictions, rows) -> dict[str, float]:
+    """``compute_metrics`` of a published prototype (its ``meta`` and ``predictions`` frame,
+    as ``Prototype.predictions()`` reads it) on the demo rows ``rows`` only: two MVPs whose
+    demo sets differ are compared on the rows both were shown."""
+    chosen = predictions.loc[list(rows)]
+    task = meta.get("task")
+    if task == REGRESSION:
+        return compute_metrics(task, chosen["actual"].to_numpy(), chosen["predicted"].to_numpy())
+    classes = [str(c) for c in meta.get("classes") or []]
+    columns = [f"{PROBABILITY_PREFIX}{c}" for c in classes]
+    probabilities = chosen[columns].to_numpy() if set(columns) <= set(chosen.columns) else None
+    return compute_metrics(
+        task,
+        label_strings(chosen["actual"].to_numpy()),
+        label_strings(chosen["predicted"].to_numpy()),
+        probabilities,
+        classes or None,
+        positive=meta.get("positive_class"),
+    )

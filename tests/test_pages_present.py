@@ -390,8 +390,9 @@ def test_what_changed_says_when_the_two_were_counted_on_different_rows(workspace
     said = [c.value.replace("\\", "") for c in at.caption if "own sprint" in c.value]
     before = len(ws.prototype("Sprint 2", ws.mvp("Sprint 2")).predictions())
     assert said == [
-        f"Each is counted on its own sprint's demo machines ({before:,} and 200, 200 in both): "
-        "compare the shares, not the counts."
+        f"Each is counted on its own sprint's demo machines ({before:,} and 200, 200 in both), "
+        "so the two are not one set of machines; the metrics' changes are measured on the 200 "
+        "in both."
     ]
     same = present(monkeypatch, workspace_copy, sprint="Sprint 2", step="2")
     assert not [c for c in same.caption if "own sprint" in c.value]

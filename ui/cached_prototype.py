@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from model import review as _review
+from model.metrics import metrics_on_rows
 from model.workspace import Prototype, open_workspace
 from ui import charts as _charts
 from ui import explanations as _explanations
@@ -129,6 +130,29 @@ def demo_row_ids(path: str, sprint: str, prototype: str, content_id: str) -> fro
     frame = shared_predictions(path, sprint, prototype, content_id)
     # tolist: iterating 100,000 text ids one by one took four times as long.
     return frozenset(frame.index.astype(str).tolist())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def metrics_on_shared_rows(
+    path: str, earlier: tuple[str, str, str], now: tuple[str, str, str]
+) -> tuple[dict, dict, int] | None:
+    """Two MVPs' metrics on the labelled demo rows both were shown, ``(earlier, now, rows)``,
+    when their demo sets differ (None when they are the same rows): each set's own metrics
+    made a model look better for rows that left the set. ``earlier`` and ``now`` are
+    ``(sprint, prototype, content id)``."""
+    before, after = shared_predictions(path, *earlier), shared_predictions(path, *now)
+    if set(before.index) == set(after.index):
+        return None
+    rows = before.index.intersection(after.index)
+    if "actual" in before and "actual" in after:
+        rows = rows[before.loc[rows, "actual"].notna() & after.loc[rows, "actual"].notna()]
+    if len(rows) == 0:
+        return {}, {}, 0
+    return (
+        metrics_on_rows(open_prototype(path, *earlier[:2]).meta, before, rows),
+        metrics_on_rows(open_prototype(path, *now[:2]).meta, after, rows),
+        len(rows),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -28,6 +28,7 @@ from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
 from ui.explanations import short_text
+from ui.review_card import DEMO_ROWS_NOUN
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
@@ -280,9 +281,12 @@ def metric_deltas(
     previous: Mapping[str, float] | None,
     task: str,
     keys: Iterable[str] | None = None,
+    now_on_shared: Mapping[str, float] | None = None,
 ) -> list[MetricDelta]:
     """The task's metrics with their change since ``previous``, aware of which way is better.
 
+    With ``now_on_shared`` (these metrics on the rows both MVPs were shown; ``previous`` then
+    the earlier MVP's on the same rows) the change is measured there, like for like.
     ``delta_color`` is ``"inverse"`` for metrics where lower is better (log loss, RMSE), so
     Streamlit paints a fall green; ``improved`` says the same in a word.
     """
@@ -294,8 +298,9 @@ def metric_deltas(
         info = METRICS[key]
         value = float(metrics[key])
         delta = delta_text = improved = None
-        if previous and previous.get(key) is not None:
-            delta = value - float(previous[key])
+        compared = value if now_on_shared is None else now_on_shared.get(key)
+        if previous and previous.get(key) is not None and compared is not None:
+            delta = float(compared) - float(previous[key])
             digits = f"{delta:+.3f}" if info.is_fraction else three_figures(delta, signed=True)
             delta_text = digits
             improved = None if delta == 0 else (delta > 0) == info.higher_is_better
@@ -509,8 +514,30 @@ def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
 
 
 def different_rows_note(before: int, now: int, shared: int, noun: str) -> str:
-    """Under two MVPs' counts taken on different demo rows: compare the shares, not counts."""
+    """Under two MVPs' counts taken on different demo rows: they are not one set of rows,
+    and the metrics' changes are measured on the rows in both."""
+    noun = _demo_noun(noun)
     return (
         f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}, {shared:,} "
-        "in both): compare the shares, not the counts."
+        f"in both), so the two are not one set of {noun}; the metrics' changes are measured on "
+        f"the {shared:,} in both."
     )
+
+
+def changes_caption(previous: tuple[str, str], shared: tuple | None, noun: str) -> str:
+    """Under the metrics' changes: against which MVP, and on which rows."""
+    noun = _demo_noun(noun)
+    said = f"Changes against {previous[0]}'s MVP, {previous[1]}"
+    if shared is None:
+        return said + "."
+    if shared[2] == 0:
+        return said + f": none, as the two were shown no demo {noun} in common."
+    return (
+        said + f", measured on the {shared[2]:,} demo {noun} both were shown (each figure is "
+        "on its own sprint's demo rows)."
+    )
+
+
+def _demo_noun(noun: str) -> str:
+    """ "rows" for the generic "rows in the demo set" (else "demo rows in the demo set")."""
+    return "rows" if noun == DEMO_ROWS_NOUN else noun

@@ -36,7 +36,7 @@ from ui import (
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
-from ui.sections.sprint_demo import metric_row
+from ui.sections.sprint_demo import metric_row, shared_metrics
 
 #: Bars of the presenter's waterfall between the average and the case: the strongest
 #: readings and one for the rest, so the chart fits the screen.
@@ -224,8 +224,12 @@ def changes(ctx: PresentContext) -> None:
             st.caption(
                 escape(sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), shared, noun))
             )
+    shared = shared_metrics(ctx.path, earlier, ctx.proto)
     deltas = sprint_summary.metric_deltas(
-        ctx.proto.metrics, earlier.metrics if earlier else None, ctx.proto.task
+        ctx.proto.metrics,
+        shared[0] if shared else (earlier.metrics if earlier else None),
+        ctx.proto.task,
+        now_on_shared=shared[1] if shared else None,
     )
     if not deltas:
         return

@@ -91,17 +91,34 @@ def metric_row(deltas: list[sprint_summary.MetricDelta], help_of) -> None:
 def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
     """The task's metrics, each against the previous sprint's MVP."""
     previous = sprint_summary.previous_mvp(ws, sprint, like=proto)
-    previous_metrics = ws.prototype(*previous).metrics if previous else None
-    deltas = sprint_summary.metric_deltas(proto.metrics, previous_metrics, proto.task)
+    earlier = ws.prototype(*previous) if previous else None
+    shared = shared_metrics(str(ws.path), earlier, proto)
+    deltas = sprint_summary.metric_deltas(
+        proto.metrics,
+        shared[0] if shared else (earlier.metrics if earlier else None),
+        proto.task,
+        now_on_shared=shared[1] if shared else None,
+    )
     if deltas:
         metric_row(
             deltas,
             lambda d: "Higher is better" if d.delta_color == "normal" else "Lower is better",
         )
         if previous:
-            st.caption(
-                formatting.escape_markdown(f"Changes against {previous[0]}'s MVP, {previous[1]}.")
-            )
+            noun = review_card.reason_wording(proto.meta)[1]
+            caption = sprint_summary.changes_caption(previous, shared, noun)
+            st.caption(formatting.escape_markdown(caption))
+
+
+def shared_metrics(path: str, earlier: Prototype | None, now: Prototype):
+    """``cached.metrics_on_shared_rows`` of two MVPs (None without an earlier one)."""
+    if earlier is None:
+        return None
+    return cached.metrics_on_shared_rows(
+        path,
+        (earlier.sprint, earlier.name, earlier.content_id),
+        (now.sprint, now.name, now.content_id),
+    )
 
 
 def outcome(
