@@ -9,7 +9,7 @@ Re-exported by ``model.review``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -22,11 +22,13 @@ __all__ = [
     "check_still_shown",
     "earlier_verdicts",
     "edit_verdict",
+    "known_tags",
     "on_version",
     "record_dispute",
     "record_verdict",
     "reviewed_rows",
     "shown_version",
+    "tag_spellings",
 ]
 
 
@@ -81,7 +83,7 @@ def record_verdict(
     the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
     """
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
-    verdict = _as_shown(current, verdict)
+    verdict = _with_known_tags(store, _as_shown(current, verdict))
     # The row was read from the prototype's folder, which a publish may have exchanged since
     # the check: still that version now, so the prediction filled in is the one it makes.
     check_still_shown(workspace, sprint, prototype, version, content_id)
@@ -157,9 +159,50 @@ def edit_verdict(
 
     The edit keeps the prototype version of the verdict it changes; a form rendered from an
     older version than the prototype's is refused with ``PrototypeChanged``, nothing stored.
+    Tags are written as ``record_verdict`` writes them.
     """
     check_still_shown(workspace, sprint, prototype, version, content_id)
-    return store.edit(verdict_id, **edit)
+    return store.edit(verdict_id, **_with_known_tags(store, edit))
+
+
+def _loose_tag(tag: str) -> str:
+    """A tag up to letter case and spacing."""
+    return " ".join(tag.split()).casefold()
+
+
+def tag_spellings(known: Iterable[str]) -> dict[str, str]:
+    """Each tag of ``known`` (``FeedbackStore.tags``) up to letter case and spacing, to the one
+    spelling a verdict gets for it. Of two spellings already stored ("Roulement", "roulement")
+    the first in plain text order is taken, so the page and the API choose the same one."""
+    spellings: dict[str, str] = {}
+    for tag in sorted(known):
+        spellings.setdefault(_loose_tag(tag), tag)
+    return spellings
+
+
+def known_tags(tags: Any, known: Iterable[str]) -> Any:
+    """``tags`` each written as the tag of ``known`` it matches up to letter case and spacing
+    ("Roulement " as "roulement", ``tag_spellings``), each once up to letter case (the first
+    given kept): one tag typed another way stays one tag, as a reviewer's name does
+    (``FeedbackStore.known_reviewer``). Anything but a list of texts is handed back as it is,
+    for the store to refuse in its words."""
+    if tags is None or isinstance(tags, str) or not isinstance(tags, Iterable):
+        return tags
+    tags = list(tags)
+    if not all(isinstance(tag, str) for tag in tags):
+        return tags
+    spellings = tag_spellings(known)
+    written: dict[str, str] = {}
+    for tag in tags:
+        written.setdefault(_loose_tag(tag), spellings.get(_loose_tag(tag), tag))
+    return list(written.values())
+
+
+def _with_known_tags(store: FeedbackStore, verdict: dict[str, Any]) -> dict[str, Any]:
+    """``verdict`` with its tags (if given) in the spellings stored already (``known_tags``)."""
+    if verdict.get("tags") is None:
+        return verdict
+    return {**verdict, "tags": known_tags(verdict["tags"], store.tags())}
 
 
 def on_version(proto: Prototype, verdict: Mapping[str, Any]) -> bool:

@@ -591,3 +591,16 @@ def test_conflicts_and_resolved_labels_name_the_classes(overlapping, open_app):
     # a tie is said in names too ("tie between 0 and 1" before)
     ties = [why for why in resolved["Why"] if why.startswith("tie between")]
     assert ties == ["tie between No failure (0) and Failure (1)"]
+
+
+def test_a_verdict_s_history_names_the_right_label_as_the_verdicts_table_does(small_workspace):
+    """The history showed the bare code "1" where the verdicts table shows "Failure (1)"."""
+    store = feedback_store.open(small_workspace)
+    verdicts = store.verdicts()
+    wrong = verdicts[verdicts["corrected_label"].fillna("") != ""].iloc[0]
+    names = {(wrong["sprint"], wrong["prototype"]): {"0": "No failure", "1": "Failure"}}
+    label = str(wrong["corrected_label"])
+    history = verdict_tables.history_table(store.history(int(wrong["verdict_id"])), names)
+    table = verdict_tables.name_labels(verdict_tables.verdicts_table(verdicts), names)
+    assert history["Right label"].iloc[-1] == f"{names[next(iter(names))][label]} ({label})"
+    assert history["Right label"].iloc[-1] in set(table["Right label"])

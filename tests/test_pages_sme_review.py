@@ -919,3 +919,95 @@ def test_a_card_row_in_the_link_that_is_not_a_demo_row_is_ignored_with_a_caption
     assert not at.exception
     assert any("not among random forest's demo rows" in c.value for c in at.caption)
     assert at.query_params["row"] == least_confident(small_workspace)[0]  # the queue's first
+
+
+# -- tags up to letter case, a regression's right value, the history's right label -------------
+
+
+def test_a_tag_typed_in_other_capitals_is_recorded_as_the_tag_already_used(zoe, workspace_copy):
+    """A tag typed "Roulement" beside "roulement" was stored as a second tag; once both were
+    offered, typing "roulement" and Enter chose the two."""
+    at = zoe
+    submit(fill(at, "unsure", tags=["roulement"]))
+    key = card(at)["key"]
+    offered = at.multiselect(key=f"review_tags_{key}").options
+    assert [tag for tag in offered if tag.casefold() == "roulement"] == ["roulement"]
+    submit(fill(at, "unsure", tags=["Roulement ", "ROULEMENT", "bruit"]))
+    assert not at.exception and not at.error
+    stored = feedback_store.open(workspace_copy).verdicts(reviewer="zoe")
+    assert sorted(map(list, stored["tags"])) == [["roulement"], ["roulement", "bruit"]]
+
+
+def test_a_tag_stored_in_two_capitals_is_offered_once_and_saved_once(workspace_copy, open_app):
+    store = feedback_store.open(workspace_copy)
+    row_id = least_confident(workspace_copy)[-1]
+    for reviewer, tag in (("ana", "roulement"), ("bo", "Roulement")):  # as the store allows
+        store.record(sprint=SPRINT, prototype=MVP, row_id=row_id, reviewer=reviewer,
+                     verdict="unsure", tags=[tag])  # fmt: skip
+    at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
+    key = card(at)["key"]
+    options = at.multiselect(key=f"review_tags_{key}").options
+    (offered,) = [tag for tag in options if tag.casefold() == "roulement"]
+    submit(fill(at, "unsure", tags=["roulement", "Roulement"]))
+    assert not at.exception and not at.error
+    (tags,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe")["tags"]
+    assert list(tags) == [offered]
+
+
+@pytest.fixture(scope="module")
+def wear_workspace(tmp_path_factory) -> Path:
+    """One regression prototype: the tool's wear in minutes (0 to about 250 in the demo set)."""
+    from sklearn.linear_model import LinearRegression
+
+    from tests.conftest import load_data
+
+    data = load_data()
+    sensors = ["Torque [Nm]", "Rotational speed [rpm]"]
+    demo, train = data.iloc[:60], data.iloc[60:1060]
+    path = tmp_path_factory.mktemp("wear") / "workspace"
+    fitted = LinearRegression().fit(train[sensors], train["Tool wear [min]"])
+    model.open_workspace(path).publish("S1", "wear", fitted, demo[sensors], demo["Tool wear [min]"])
+    return path
+
+
+@pytest.mark.parametrize("typed", [-20.0, 9_999_999.0])
+def test_a_right_value_far_outside_the_demo_set_is_refused_in_one_line(
+    typed, wear_workspace, open_app, tmp_path
+):
+    from tests.conftest import copy_workspace
+
+    workspace = copy_workspace(wear_workspace, tmp_path / "workspace")
+    proto = model.open_workspace(workspace).prototype("S1", "wear")
+    seen = proto.predictions()[["actual", "predicted"]].stack()
+    at = open_app(workspace, page="sme_review", reviewer="zoe")
+    key = card(at)["key"]
+    field = at.number_input(key=f"review_label_{key}")
+    assert field.label == "Right value in min (required when wrong)"
+    fill(at, "wrong", comment="kept")
+    field.set_value(typed)
+    submit(at)
+    assert not at.exception
+    (line,) = [plain(e.value) for e in at.error]
+    assert line == (
+        f"{review_card._number(typed)} min is far outside the values in the demo set"
+        f" ({review_card._number(seen.min())}–{review_card._number(seen.max())} min);"
+        " check the number"
+    )
+    assert feedback_store.open(workspace).verdicts().empty
+    assert at.number_input(key=f"review_label_{key}").value == typed
+    assert at.text_area(key=f"review_comment_{key}").value == "kept"
+    at.number_input(key=f"review_label_{key}").set_value(float(seen.max()) + 10)
+    submit(at)
+    assert not at.error, [e.value for e in at.error]
+    (stored,) = feedback_store.open(workspace).verdicts()["corrected_label"]
+    assert float(stored) == pytest.approx(float(seen.max()) + 10)
+
+
+def test_the_history_of_my_verdict_names_the_right_label_as_the_verdicts_table_does(
+    workspace_copy, open_app
+):
+    at, _, other = judge_named_card_wrong(workspace_copy, open_app)
+    click(at, "review_previous")
+    assert not at.exception
+    (history,) = [d.value for d in at.main.dataframe if "Right label" in d.value.columns]
+    assert history["Right label"].tolist() == [f"{NAMES[other]} ({other})"]

@@ -695,3 +695,23 @@ def test_a_tie_is_said_in_the_units_of_the_values():
     log_odds = EXPLANATION | {"unit": "log-odds", "contributions": contributions}
     sentences = reason_sentences(log_odds, {}, "binary", "1", uncertainty=0.08)
     assert sentences[-1].endswith("(± 0.08 on the model's score each).")
+
+
+def test_a_tag_in_other_capitals_is_recorded_and_edited_in_the_spelling_already_used(
+    republishing,
+):
+    """Through the API too, "Roulement" beside a stored "roulement" was a second tag."""
+    from model.review_versions import edit_verdict
+
+    ws, store, publish = republishing
+    version, content = shown_version(publish())
+    where = {"sprint": "S1", "prototype": "type", "version": version, "content_id": content}
+    record_verdict(store, ws, **where, row_id="1", reviewer="ana", verdict="unsure",
+                   tags=["roulement"])  # fmt: skip
+    vid = record_verdict(store, ws, **where, row_id="2", reviewer="bo", verdict="unsure",
+                         tags=[" Roulement", "ROULEMENT", "bruit", "Bruit"])  # fmt: skip
+    assert store.history(vid).iloc[-1]["tags"] == ["roulement", "bruit"]
+    edit_verdict(store, ws, vid, **where, reviewer="bo", tags=["BRUIT", "Roulement"])
+    assert store.history(vid).iloc[-1]["tags"] == ["bruit", "roulement"]
+    assert store.tags() == ["bruit", "roulement"]
+

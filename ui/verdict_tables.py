@@ -165,9 +165,11 @@ def latest_comment(history: pd.DataFrame) -> str:
     return comment.strip() if isinstance(comment, str) else ""
 
 
-def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """Every version of one verdict, oldest first: when, who, what and why."""
-    table = verdicts_table(history)
+def history_table(history: pd.DataFrame, names: ClassNames | None = None) -> pd.DataFrame:
+    """Every version of one verdict, oldest first: when, who, what and why; the right label
+    named as the verdicts table names it ("Failure (1)", ``name_labels`` with ``names``:
+    ``class_names_of``)."""
+    table = name_labels(verdicts_table(history), names or {})
     return table[
         ["Version", "Prototype version", "Recorded at", "Reviewer", "Verdict", "Right label",
          "Tags", "Comment"]

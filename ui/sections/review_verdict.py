@@ -9,6 +9,7 @@ from feedback_store.store import COMMENT_MAX
 from feedback_store.validation import LabelIsPrediction
 from model import review_versions
 from ui import cached, formatting, review_card, session, verdict_tables
+from ui.cached_prototype import shared_predictions
 from ui.sections import review_session
 from ui.sections.review_session import ReviewContext
 
@@ -51,8 +52,10 @@ def verdict_form(
                 value = float(given) if given else None
             except ValueError:
                 value = None
+            # No limits: Streamlit would put the default back silently. ``save_verdict``
+            # refuses a value far outside the demo set's with a message instead.
             label = st.number_input(
-                "Right value (required when wrong)", value=value, key=f"{prefix}_label_{key}"
+                review_card.right_value_field(ctx.meta), value=value, key=f"{prefix}_label_{key}"
             )
         comment = st.text_area(
             "Why?",
@@ -64,10 +67,15 @@ def verdict_form(
             # with a message instead, and the text stays in the form to be shortened.
             help=f"Up to {COMMENT_MAX:,} characters.",
         )
+        # One option per tag up to letter case: with "roulement" and "Roulement" both offered,
+        # typing "roulement" and Enter would choose both.
+        given = review_versions.known_tags(current["tags"], tag_options) if current else []
         tags = st.multiselect(
             "Tags",
-            sorted({*tag_options, *(current["tags"] if current else [])}, key=str.casefold),
-            default=current["tags"] if current else [],
+            sorted(
+                {*review_versions.tag_spellings(tag_options).values(), *given}, key=str.casefold
+            ),
+            default=given,
             key=f"{prefix}_tags_{key}",
             accept_new_options=True,
             placeholder="Choose or type a tag",
@@ -111,6 +119,10 @@ def save_verdict(
     if verdict == "wrong" and (label is None or label == ""):
         return WRONG_NEEDS_LABEL
     label_text = None if verdict == "correct" or label is None or label == "" else str(label)
+    if label_text is not None and not ctx.classes:
+        far = review_card.far_value_text(float(label), shared_predictions(*ctx.cache_key), ctx.meta)
+        if far:
+            return far
     key = review_session.card_keys(ctx, row_id)["verdict"]
     try:
         if current is None:
@@ -130,12 +142,11 @@ def save_verdict(
                 task=ctx.task,
                 source=source,
             )
-        elif (verdict, label_text, comment.strip(), list(tags)) != (
+        elif (verdict, label_text, comment.strip()) != (
             current["verdict"],
             current["corrected_label"] or None,
             current["comment"],
-            list(current["tags"]),
-        ):
+        ) or review_versions.known_tags(tags, current["tags"]) != list(current["tags"]):
             review_versions.edit_verdict(
                 ctx.store,
                 ctx.ws,
@@ -234,7 +245,10 @@ def verdict_panel(
     if thread:
         with st.expander("History of your verdict"):
             history = ctx.store.history(int(thread["verdict_id"]))
-            st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
+            names = {(ctx.sprint, ctx.name): dict(ctx.proto.class_names)}
+            st.dataframe(
+                verdict_tables.history_table(history, names), hide_index=True, width="stretch"
+            )
     return False
 
 
