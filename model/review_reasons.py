@@ -210,11 +210,19 @@ def _largest_words(words) -> dict[str, list[tuple[str, float]]]:
 def _words_reason(column: str, words: list[tuple[str, float]], contribution: float) -> str:
     """Why a free-text reading moved the prediction, in its words: those of the
     ``REASON_WORDS`` largest that push the way the reading does (the largest such word if
-    none of them does), and those among them that push against it, said as such ("has the
-    word “card”, despite “damaged” and “late”"), never one as a reason for the opposite."""
+    none of them does), and up to as many that push against it: among the ``REASON_WORDS``
+    largest, or the next ones with at least half the smallest named, said as such ("has the word
+    “card”, despite “damaged” and “late”"), never one as a reason for the opposite."""
     largest = words[:REASON_WORDS]
     along = [w for w, c in largest if c * contribution > 0]
-    against = [w for w, c in largest if c * contribution < 0]
+    # Words against it nearly as large are said too: "cabinet", "near" and "sparks" (+31
+    # points together) made a note's +2.4% only beside "no", "issues" and "found" (-28).
+    named = min((abs(c) for w, c in largest if c * contribution > 0), default=0.0)
+    against = [
+        w
+        for rank, (w, c) in enumerate(words[: 2 * REASON_WORDS])
+        if c * contribution < 0 and (rank < REASON_WORDS or abs(c) >= named / 2)
+    ][:REASON_WORDS]
     if not along:
         along = [next((w for w, c in words if c * contribution > 0), None)] if words else []
         along = [w for w in along if w is not None]

@@ -1,5 +1,6 @@
 """What SMEs and managers read names classes and cases in words, not codes or module names."""
 
+from model.review_reasons import reason_sentences
 from ui import formatting, review_card
 
 NAMED = {
@@ -144,3 +145,19 @@ def test_a_regression_s_values_read_as_the_pages_write_numbers():
     assert _number(32697.4) == "32,697" and _number(-1500.0) == "-1,500"
     assert _number(0.28089) == "0.281"
     assert _actual_text({"task": "regression"}, 612100.0) == "612,100"
+
+
+def test_words_nearly_as_large_pushing_against_the_reading_are_said_too():
+    """+2.4% "because Note has the words cabinet, near and sparks", +31 points together, said
+    nothing of "no issues found", -28."""
+    words = [("cabinet", 0.106), ("near", 0.100), ("sparks", 0.100), ("found", -0.096),
+             ("no", -0.094), ("issues", -0.093), ("the", 0.001)]  # fmt: skip
+    explanation = {
+        "contributions": {"Note": 0.024},
+        "feature_values": {"Note": "sparks near the cabinet, no issues found"},
+        "explained_class": "1",
+        "words": [{"column": "Note", "word": w, "contribution": c} for w, c in words],
+    }
+    (sentence,) = reason_sentences(explanation, {}, "binary", "1")
+    assert "Note has the words “cabinet”, “near” and “sparks”, despite “found”, “no” and " \
+        "“issues” (+2.4%)" in sentence  # fmt: skip
