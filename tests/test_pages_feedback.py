@@ -515,6 +515,8 @@ def test_verdicts_show_the_prototype_version_and_class_names_exports_keep_codes(
     assert table[["Right label", "Prototype version"]].values.tolist() == [
         ["Failure (1)", str(proto.version)]
     ]
+    history = at.dataframe[1].value  # the history names it as the table does (it said "1")
+    assert history.filter(like="label").iloc[:, 0].tolist() == ["Failure (1)"]
     exported = pd.read_csv(io.BytesIO(download_data["verdicts.csv"]()), dtype=str)
     assert exported[["corrected_label", "prototype_version"]].values.tolist() == [
         ["1", str(proto.version)]

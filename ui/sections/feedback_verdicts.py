@@ -73,7 +73,9 @@ def show_verdicts(ctx: FeedbackContext) -> None:
                 "Every version of", on_page, format_func=ctx.labels.get, key=ctx.history_key
             )
             history = ctx.store.history(verdict_id)
-            st.dataframe(verdict_tables.history_table(history), hide_index=True, width="stretch")
+            names = verdict_tables.class_names_of(ctx.ws, history["sprint"], history["prototype"])
+            table = verdict_tables.history_table(history, names)
+            st.dataframe(table, hide_index=True, width="stretch")
             # A table cell cuts a long comment short: the latest one whole, as written.
             comment = verdict_tables.latest_comment(history)
             if comment:
