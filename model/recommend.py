@@ -270,7 +270,8 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     if len(priced) == 1:
         alone = "the only prototype" if len(costs) == 1 else "the only prototype that can be priced"
         return (
-            f"{capital(best.name)} is {alone} this sprint: about {money(best.total)} a month "
+            # not "this sprint": Present tells an earlier sprint's bake-off with these words
+            f"{capital(best.name)} is {alone}: about {money(best.total)} a month "
             f"including its errors ({pct} interval {_range(low, high, currency)}); there is "
             "nothing to compare it with."
         )

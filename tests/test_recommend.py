@@ -182,7 +182,7 @@ def test_a_sprint_with_one_prototype_has_nothing_to_compare():
     result = recommend([BEST])
     low, high = np.percentile(BEST.replicates, [2.5, 97.5])
     assert result.text == (
-        "Gradient boosting is the only prototype this sprint: about $120,000 a month including "
+        "Gradient boosting is the only prototype: about $120,000 a month including "
         f"its errors (95% interval {round_money(low)}–{round_money(high)}); there is nothing "
         "to compare it with."
     )
@@ -236,7 +236,7 @@ def test_a_real_sprint_recommends_the_cheapest_total(small_workspace):
     assert mentioned and all(c.clear == (c.against in result.clearly_cheaper_than)
                              for c in result.comparisons)  # fmt: skip
     single = sprint_recommendation(ws, "Sprint 1", CostAssumptions(), n_resamples=200)
-    assert single.text.startswith("Tool-wear rule is the only prototype this sprint")
+    assert single.text.startswith("Tool-wear rule is the only prototype: about")
 
 
 def test_the_table_gives_the_payback_against_the_mvp():

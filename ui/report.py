@@ -517,7 +517,11 @@ def _disagreements_section(ws: Workspace, sprint: str) -> str:
     if len(split):
         names = list(found["agreement"].index)
         class_names = ws.prototype(sprint, names[0]).class_names if names else {}
-        parts.append(f"<p>The {len(split)} most split rows:</p>")
+        parts.append(
+            "<p>The most split row:</p>"
+            if len(split) == 1
+            else f"<p>The {len(split)} most split rows:</p>"
+        )
         parts.append(_table(disagreement_view(split, names, class_names)))
     return "".join(parts)
 
