@@ -42,10 +42,11 @@ def feature_percentiles(
 ) -> dict[str, float]:
     """Percentile (0–100) of each numeric feature value of ``row`` within ``features_frame``.
 
-    ``row`` is a demo row id or a mapping of feature values (a case the SME entered). The
-    percentile counts the demo rows below the value and half of those equal to it, so the
-    middle of the data is 50 whichever way ties fall. Categorical and missing values are left
-    out.
+    ``row`` is a demo row id or a mapping of feature values (a case the SME entered). Above
+    the middle (half the ties counted below) it is the share of demo rows strictly below the
+    value, below the middle 100 minus the share strictly above, and never past 50 the other
+    way: "higher than 92% of machines" is then true as said (counting half the ties said 92%
+    where 89.3% were lower and 5.5% equal). Categorical and missing values are left out.
     """
     if isinstance(row, str):
         position = row_position(features_frame, row)
@@ -72,7 +73,14 @@ def feature_percentiles(
             continue
         below = np.count_nonzero(data < float(value))
         equal = np.count_nonzero(data == float(value))
-        result[name] = float(100 * (below + 0.5 * equal) / len(data))
+        above = len(data) - below - equal
+        middle = below + 0.5 * equal - 0.5 * len(data)
+        if middle > 0:
+            result[name] = max(100 * below / len(data), 50.0)
+        elif middle < 0:
+            result[name] = min(100 - 100 * above / len(data), 50.0)
+        else:
+            result[name] = 50.0
     return result
 
 
