@@ -194,6 +194,9 @@ def export_training(
             f"{without_features} resolved row{'s were' if without_features != 1 else ' was'}"
             " left out because no feature values were recorded with the verdicts"
         )
+    contradicted = _contradicting_rows(records)
+    if contradicted:
+        warnings.append(contradicted)
     migrations = store.schema_migrations()
     manifest = {
         "file": target.name,
@@ -421,3 +424,25 @@ def _plain(value: Any) -> Any:
     if pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def _contradicting_rows(records: list[dict[str, Any]]) -> str | None:
+    """A warning when one row id is in the export twice (reviewed again in a later sprint)
+    with different labels: two answers to one case in one training set."""
+    labels: dict[str, dict[str, str]] = {}
+    for record in records:
+        if record["source"] == "demo":
+            labels.setdefault(str(record["row_id"]), {})[record["sprint"]] = label_text(
+                record["label"]
+            )
+    split = {row: by for row, by in labels.items() if len(set(by.values())) > 1}
+    if not split:
+        return None
+    row, by = next(iter(sorted(split.items())))
+    said = " and ".join(f"{label} in {sprint}" for sprint, label in by.items())
+    more = f" (and {len(split) - 1:,} more)" if len(split) > 1 else ""
+    return (
+        f"{len(split):,} row{'s are' if len(split) != 1 else ' is'} in the file with different "
+        f"labels from different sprints, e.g. row {row}: {said}{more}; keep one label per row "
+        "(export one sprint, or the latest) before training"
+    )

@@ -290,3 +290,19 @@ def test_cli_export_training_errors_exit_2_with_one_error_line(store, tmp_path, 
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
     assert result.stdout == ""
+
+
+def test_a_row_given_different_labels_in_two_sprints_is_warned_of(store, tmp_path):
+    """A row left unresolved in Sprint 1 was reviewed again in Sprint 2: the export across
+    sprints held ticket T01102 as Shipping and as Billing, without a word."""
+    vote(store, "T01102", "ana", "wrong", "1", sprint="S1")
+    vote(store, "T01102", "ana", "correct", sprint="S2")  # shown "0": the label is 0
+    vote(store, "T00007", "ana", "wrong", "1", sprint="S1")
+    vote(store, "T00007", "ana", "wrong", "1", sprint="S2")  # the same label twice: fine
+    result = store.export_training(tmp_path / "train.csv", format="csv")
+    (warning,) = [w for w in result.warnings if "different labels" in w]
+    assert warning == (
+        "1 row is in the file with different labels from different sprints, e.g. row T01102: "
+        "1 in S1 and 0 in S2; keep one label per row (export one sprint, or the latest) "
+        "before training"
+    )
