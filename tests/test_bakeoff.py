@@ -216,6 +216,11 @@ def test_bakeoff_table_scores_every_prototype_on_the_same_rows_against_the_mvp(w
     assert 0 <= other["mcnemar_p"] <= 1
     assert table["dominated"].dtype == bool
     assert "tool-wear rule (MVP)" in set(display_table(table)["Prototype"])
+    # a prototype whose running cost is unknown is on no front ("on the front" said it was)
+    unknown = table.copy()
+    unknown.loc[unknown["prototype"] == "physics rules", "running_cost_per_month"] = math.nan
+    shown = display_table(unknown).set_index("Prototype")["Pareto"]
+    assert shown["physics rules"] == "not judged: cost unknown"
 
 
 def test_sprint_without_mvp_is_compared_with_the_best_on_shared_rows(ws):

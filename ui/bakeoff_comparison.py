@@ -111,7 +111,12 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         "<0.01" if 0 < v < 0.005 else _number(v, 2) for v in table["train_seconds"]
     ]
     out["Effort (person-days)"] = [_number(v, 1) for v in table["effort_days"]]
-    out["Pareto"] = ["dominated" if d else "on the front" for d in table["dominated"]]
+    # a prototype whose running cost is unknown is on no front: it cannot be judged
+    costs = pd.to_numeric(table["running_cost_per_month"], errors="coerce")
+    out["Pareto"] = [
+        "not judged: cost unknown" if np.isnan(c) else "dominated" if d else "on the front"
+        for d, c in zip(table["dominated"], costs, strict=True)
+    ]
     return out.reset_index(drop=True)
 
 
