@@ -131,6 +131,9 @@ def test_report_holds_table_tradeoffs_segments_disagreements_decision_and_costs(
     assert f"Chose {HOSTILE_NAME} on 2026-11-20" in text
     assert "Attendees: Ana, Eve <eve@example.com>" in text
     assert "Predictions per month 1,000,000" in text
+    # the binary sprint's error costs only: not a multiclass's or a regression's
+    assert "Cost of a false alarm" in text and "Cost of a wrong class" not in text
+    assert "Cost per unit of error" not in text
     assert "1 person-days × $800.00/day = $800.00" in text
     assert "unknown: the effort to production was not recorded" in text
 

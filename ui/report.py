@@ -33,7 +33,7 @@ from model.costs import (
     load_assumptions,
     ownership,
 )
-from model.metrics import BINARY, REGRESSION, format_metric
+from model.metrics import BINARY, MULTICLASS, REGRESSION, format_metric
 from model.outcomes import (
     confusion_table,
     multiclass_outcome,
@@ -485,7 +485,7 @@ def _segments_section(ws: Workspace, sprint: str, key: str) -> str:
         segments = segment_table(ws, sprint, key, feature)
     except WorkspaceError as error:
         return heading + f'<p class="note">{_e(error)}</p>'
-    shown = segments.copy().astype(object)
+    shown = segments.dropna(axis=1, how="all").astype(object)  # a multiclass's "positives"
     for column in shown.columns:
         if column in ("rows", "positives"):
             shown[column] = [_fixed(v, 0) for v in segments[column]]
@@ -549,12 +549,15 @@ def _costs_section(ws: Workspace, sprint: str, assumptions: CostAssumptions) -> 
     def money(amount: float) -> str:
         return format_money(amount, a.currency)
 
+    errors = {  # the error costs of the sprint's kind of prediction only, as the page asks
+        BINARY: {"Cost of a missed positive": money(a.missed_positive_cost),
+                 "Cost of a false alarm": money(a.false_alarm_cost)},
+        MULTICLASS: {"Cost of a wrong class": money(a.wrong_class_cost)},
+        REGRESSION: {"Cost per unit of error": money(a.cost_per_unit_error)},
+    }[ws.prototype(sprint, ws.prototypes(sprint)[0]).task]  # fmt: skip
     assumed = {
         "Cases decided on per month": format_number(a.cases_per_month),
-        "Cost of a missed positive": money(a.missed_positive_cost),
-        "Cost of a false alarm": money(a.false_alarm_cost),
-        "Cost of a wrong class (multiclass)": money(a.wrong_class_cost),
-        "Cost per unit of error (regression)": money(a.cost_per_unit_error),
+        **errors,
         "Predictions per month": format_number(a.predictions_per_month),
         "Instance price per month": money(a.instance_price_per_month),
         "Serverless": "yes" if a.serverless else "no",
