@@ -2,16 +2,21 @@
 
 The libraries are extras (``requirements-extras.txt``): the app runs without them, and a model
 that needs one that is missing is refused with one line naming it. Their own model formats
-hold no Python objects, so the CLI reads them without any trust question: XGBoost JSON or
+hold no Python objects, so no code in them runs; the CLI reads XGBoost JSON or
 UBJSON (``.json``/``.ubj``) into ``XGBClassifier``/``XGBRegressor``, CatBoost ``.cbm`` into
 ``CatBoostClassifier``/``CatBoostRegressor``, and LightGBM's model text (``.txt``), which loads
 as a bare ``lightgbm.Booster``, into :class:`LightGBMTextClassifier` or
 :class:`LightGBMTextRegressor`, which give it the scikit-learn estimator contract.
+
+The libraries trust their files' structure, though, and crash on a damaged or edited one (or
+predict from memory outside the model), so each file is checked first (``model.native_checks``)
+and the library then reads the bytes that were checked, not the file again.
 """
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 from pathlib import Path
 
@@ -57,13 +62,19 @@ def require(library: str, what: str):
 
 
 def load_native_model(path: Path):
-    """A fitted scikit-learn-style estimator from a library's own model file at ``path``."""
+    """A fitted scikit-learn-style estimator from a library's own model file at ``path``,
+    checked before the library reads it (``model.native_checks``: a damaged or edited file is
+    refused in one line, never run)."""
+    from model.native_checks import checked_lightgbm_text, checked_xgboost_bytes, probe_catboost
+
     library = NATIVE_SUFFIXES[path.suffix.lower()]
     module = require(library, f"{path.name} (a {library} model)")
+    source = f"model file {path.name}"
+    data = path.read_bytes()
     if library == "xgboost":
-        return _xgboost_model(module, path)
+        return _xgboost_model(module, checked_xgboost_bytes(data, source), path)
     if library == "lightgbm":
-        booster = module.Booster(model_file=str(path))
+        booster = module.Booster(model_str=checked_lightgbm_text(data, source))
         objective = str(booster.dump_model().get("objective", "")).split()[0]
         if objective in ("binary", "multiclass", "multiclassova", "cross_entropy"):
             return LightGBMTextClassifier.from_booster(booster)
@@ -75,12 +86,12 @@ def load_native_model(path: Path):
             f"{path.name}: LightGBM objective {objective!r} is neither a classification nor a "
             "regression; publish a classifier or a regressor"
         )
-    return _catboost_model(module, path)
+    return _catboost_model(module, data, probe_catboost(data, source)["loss_function"])
 
 
-def _xgboost_model(xgboost, path: Path):
+def _xgboost_model(xgboost, raw: bytearray, path: Path):
     booster = xgboost.Booster()
-    booster.load_model(str(path))
+    booster.load_model(raw)
     objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
     if objective.startswith(("binary:", "multi:")):
         estimator = xgboost.XGBClassifier()
@@ -91,19 +102,21 @@ def _xgboost_model(xgboost, path: Path):
             f"{path.name}: XGBoost objective {objective!r} is neither a classification nor a "
             "regression; publish a classifier or a regressor"
         )
-    estimator.load_model(str(path))
+    estimator.load_model(raw)
     return estimator
 
 
-def _catboost_model(catboost, path: Path):
-    generic = catboost.CatBoost()
-    generic.load_model(str(path))
-    loss = str(generic.get_all_params().get("loss_function", ""))
-    if loss in ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll"):
+def _catboost_model(catboost, data: bytes, loss: str):
+    """The model ``data`` as a classifier or a regressor by its ``loss`` (read, with the
+    model checked, in a separate process: CatBoost's warnings about a damaged file's
+    parameters stay there)."""
+    from model.native_checks import CATBOOST_CLASSIFICATION
+
+    if loss.split(":")[0] in CATBOOST_CLASSIFICATION:
         estimator = catboost.CatBoostClassifier()
     else:
         estimator = catboost.CatBoostRegressor()
-    estimator.load_model(str(path))
+    estimator.load_model(stream=io.BytesIO(data))  # a blob's stated size goes unchecked
     return estimator
 
 

@@ -12,8 +12,9 @@ Before skops reads a byte of a file, the zip's directory is checked: the file si
 number of members and their unpacked size are capped, and only the members skops writes
 (``schema.json`` and arrays) may be there, none holding a pickle. The libraries' own model
 files (XGBoost JSON/UBJSON, LightGBM model text, CatBoost ``.cbm``) hold no Python objects and
-are read by the libraries themselves. Pickle and joblib files are only read when the caller
-says it trusts them.
+are read by the libraries themselves, once checked (``model.native_checks``, which also checks
+the boosters inside a skops file before skops builds them). Pickle and joblib files are only
+read when the caller says it trusts them.
 """
 
 from __future__ import annotations
@@ -213,6 +214,7 @@ def loads(data: bytes, source: str = "model file"):
             "own models can be loaded: save the model without them"
         )
     _require_libraries(untrusted, source)
+    _check_boosters(data, untrusted, source)
     try:
         estimator = sio.loads(data, trusted=untrusted)
     except Exception as error:  # noqa: BLE001
@@ -313,6 +315,18 @@ def _predictor_problem(predictor, n_features: int | None, np) -> str | None:
     if np.any(nodes["bitset_idx"][categorical] >= bitsets):
         return "a category set outside its arrays"
     return None
+
+
+def _check_boosters(data: bytes, type_names: list[str], source: str) -> None:
+    """XGBoost, LightGBM and CatBoost read their model bytes with no bounds checks, and skops
+    hands them those bytes while it builds the model: each is checked first
+    (``model.native_checks``)."""
+    from model.native_checks import check_skops_boosters
+
+    try:
+        check_skops_boosters(data, type_names, source)
+    except ValueError as error:
+        raise ModelFileError(str(error)) from None
 
 
 def _require_libraries(type_names: list[str], source: str) -> None:
@@ -488,6 +502,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     Without ``trust_pickle`` a pickle file is refused before a byte of it is unpickled.
     """
     from model.boosting import NATIVE_SUFFIXES, MissingLibraryError, load_native_model
+    from model.native_checks import DamagedModelError
 
     path = Path(path)
     if not path.is_file():
@@ -499,7 +514,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     if suffix in NATIVE_SUFFIXES:
         try:
             return load_native_model(path)
-        except MissingLibraryError as error:
+        except (MissingLibraryError, DamagedModelError) as error:
             raise ModelFileError(str(error)) from None
         except Exception as error:  # noqa: BLE001 - each library raises its own types
             message = str(error).strip().splitlines()[0] if str(error).strip() else ""
