@@ -238,7 +238,7 @@ def columns_taken_in_order(estimator, columns) -> Iterator[None]:
     keep scikit-learn's "X has feature names, but … was fitted without feature names" quiet
     meanwhile (a publish printed it 22 times)."""
     columns = list(getattr(columns, "tolist", lambda: columns)())
-    named = getattr(estimator, "feature_names_in_", None) is not None
+    named = _has_column_names(estimator)
     if named or not columns or not hasattr(estimator, "n_features_in_"):
         yield
         return
@@ -253,3 +253,17 @@ def columns_taken_in_order(estimator, columns) -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="X has feature names, but")
         yield
+
+
+def _has_column_names(estimator) -> bool:
+    """True when the model knows its columns by name: scikit-learn's ``feature_names_in_``,
+    or a boosting library's own (a LightGBM text file or a CatBoost file names them)."""
+    for attribute in ("feature_names_in_", "feature_name_", "feature_names_"):
+        with contextlib.suppress(Exception):  # a property that needs a fitted model
+            if getattr(estimator, attribute, None) is not None:
+                return True
+    booster = getattr(estimator, "booster_", None) or getattr(estimator, "_booster", None)
+    with contextlib.suppress(Exception):
+        names = booster.feature_name() if hasattr(booster, "feature_name") else None
+        return bool(names)
+    return False
