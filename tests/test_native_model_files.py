@@ -76,6 +76,7 @@ def test_a_native_categorical_model_publishes_from_a_csv(tmp_path, files, name):
     folder, models, X, _ = files
     result = _publish(tmp_path, folder, name, "rows.csv")
     assert result.returncode == 0, result.stderr
+    assert "fitted without column names" not in result.stderr  # the file names its columns
     proto = model.open_workspace(tmp_path / "ws").prototype("S", "m")
     # the library's own values of its categorical splits, in log-odds
     assert proto.meta["explainer"] == "tree (path-dependent, log-odds)"
