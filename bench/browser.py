@@ -232,8 +232,8 @@ class _Tab:
     def open_from_sidebar(self, key: str) -> Visit:
         """Page ``key`` opened from the sidebar's navigation, as a reader does."""
         since = self.now()
-        nav = self.page.get_by_test_id("stSidebarNav")
-        nav.get_by_role("link", name=PAGE_NAMES[key]).first.click()
+        nav = self.page.get_by_test_id("stSidebar")  # the pages' links (st.page_link)
+        nav.get_by_role("link", name=PAGE_NAMES[key], exact=True).first.click()
         visit = self.wait_until_open(since, TITLES[key])
         if key == "sme_review" and self.page.get_by_text("Enter your name").count():
             raise RuntimeError("the SME review asks for a name although one was entered")
