@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "SYMBOLS",
+    "UNITS",
     "format_money",
     "format_number",
     "round_money",
@@ -18,6 +19,8 @@ __all__ = [
 ]
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
+#: The whole unit of each currency with a symbol, in words ("to the dollar").
+UNITS = {"USD": "dollar", "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee"}
 
 
 def format_number(value: float) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from model import money
 from model.costs import (
     CostAssumptions,
     costs,
@@ -143,13 +144,9 @@ OWNERSHIP_COLUMNS = {
 }
 
 
-#: The whole unit of each currency the app names by its symbol ("to the dollar").
-CURRENCY_UNITS = {"USD": "dollar", "EUR": "euro", "GBP": "pound", "JPY": "yen", "INR": "rupee"}
-
-
 def rounding_note(currency: str) -> str:
     """Under the money table: why its totals need not add up to the last unit of money."""
-    unit = CURRENCY_UNITS.get(currency.upper(), f"whole {currency.upper()}")
+    unit = money.UNITS.get(currency.upper(), f"whole {currency.upper()}")
     return (
         "Errors and totals are rounded to two figures, as their 95% intervals are wide; owning "
         f"costs are to the {unit}, so a total need not add up to the last {unit}."

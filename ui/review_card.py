@@ -61,6 +61,12 @@ def confidence_in_words(confidence: float | None, n_classes: int) -> str | None:
     return "The model is unsure: the likeliest classes are close."
 
 
+def cases_noun(noun: str) -> str:
+    """``noun`` for cases the model decides in use: "cases" for the generic "rows in the demo
+    set" (what a business decides on a month is no row of the demo set)."""
+    return "cases" if noun == DEMO_ROWS_NOUN else noun
+
+
 def reason_wording(meta: Mapping) -> tuple[str | None, str]:
     """``(outcome, noun)`` for ``model.review.reason_sentences``: "Failure risk" and "machines"
     for a machine-failure target, else words built from the target's name (None: the

@@ -14,7 +14,7 @@ from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import capital
 from ui import formatting
 from ui.formatting import escape_markdown as escape
-from ui.review_card import DEMO_ROWS_NOUN
+from ui.review_card import cases_noun
 
 ASSUMPTIONS_MESSAGE_KEY = "bake_off_assumptions_message"
 MATRIX_KEY = "assume_cost_matrix"
@@ -239,8 +239,7 @@ def assumptions_form(
     with st.form("assumptions_form"):
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
         positive_name = str(names.get(positive, positive or "positive"))
-        if noun == DEMO_ROWS_NOUN:  # not the demo set's rows: cases in use, as its notice says
-            noun = "cases"
+        noun = cases_noun(noun)  # cases in use, as its notice says
         words = {"noun": noun, "Noun": capital(noun), "positive": positive_name.lower()}
         st.caption(f"What errors cost ({escape(currency)})")
         columns = st.columns(3)

@@ -140,8 +140,7 @@ def outcome(
     counted, and the caption says so.)
     """
     path = str(ws.path)
-    noun = review_card.reason_wording(proto.meta)[1]
-    noun = "cases" if noun == review_card.DEMO_ROWS_NOUN else noun
+    noun = review_card.cases_noun(review_card.reason_wording(proto.meta)[1])
     note = None
     if proto.task == BINARY:
         note = _binary_outcome(ws, proto, noun, lead, table)
