@@ -7,6 +7,7 @@ reads them, so they live here, below all of them, rather than in the module that
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ __all__ = [
     "class_key",
     "display_unit",
     "label_strings",
+    "name_without_unit",
 ]
 
 #: Predictions hold the probability of each class in a column ``p:<class label>``.
@@ -93,6 +95,12 @@ class DisplayUnit:
         if self.also is not None:
             spec.update(also=self.also, scale=self.scale, offset=self.offset)
         return spec
+
+
+def name_without_unit(name: str, unit: str) -> str:
+    """``name`` without a trailing ``[unit]``: where a value is shown with its unit
+    ("58.7 Nm"), "Torque [Nm]" need not say it again ("Torque is 58.7 Nm")."""
+    return re.sub(rf"\s*\[{re.escape(unit)}\]\s*$", "", name) or name
 
 
 def _text(value, what: str, limit: int) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.labels import display_unit
+from model.labels import display_unit, name_without_unit
 from model.metrics import REGRESSION, TASKS
 from model.stored_features import is_missing
 
@@ -272,6 +272,7 @@ def _feature_phrase(
         spec = display_unit(unit)
         number = float(value)
         shown = spec.format(number, digits=0 if number.is_integer() and not spec.also else 1)
+        feature = name_without_unit(feature, spec.unit)  # "Torque is 58.7 Nm", unit once
     phrase = f"{feature} is {shown}"
     if percentile is None or not is_number(value):
         return phrase

@@ -718,3 +718,17 @@ def test_a_tag_in_other_capitals_is_recorded_and_edited_in_the_spelling_already_
     edit_verdict(store, ws, vid, **where, reviewer="bo", tags=["BRUIT", "Roulement"])
     assert store.history(vid).iloc[-1]["tags"] == ["bruit", "roulement"]
     assert store.tags() == ["bruit", "roulement"]
+
+
+def test_a_value_shown_with_its_unit_does_not_say_the_unit_twice():
+    explanation = EXPLANATION | {
+        "contributions": {"Torque [Nm]": 0.31, "Air temperature [K]": 0.02}
+    }
+    units = {
+        "Torque [Nm]": "Nm",
+        "Air temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15},
+    }
+    sentence = " ".join(reason_sentences(explanation, PERCENTILES, "binary", "1", units=units))
+    assert "Torque is 65.2 Nm, higher than 95% of" in sentence
+    assert "Air temperature is 300.0 K (26.9 °C)" in sentence
+    assert "[Nm]" not in sentence and "[K]" not in sentence

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from model.labels import display_unit, label_strings
+from model.labels import display_unit, label_strings, name_without_unit
 from model.metrics import BINARY, REGRESSION
 from model.stored_features import is_missing
 
@@ -129,8 +129,7 @@ def feature_label(name: str, value: object, meta: Mapping | None = None) -> str:
     shown = value_in_units(value, meta, name)
     spec = ((meta or {}).get("display_units") or {}).get(name)
     if spec is not None and shown != format_value(value):
-        unit = display_unit(spec).unit
-        name = re.sub(rf"\s*\[{re.escape(unit)}\]\s*$", "", name) or name
+        name = name_without_unit(name, display_unit(spec).unit)
     return f"{name} = {shown}"
 
 
