@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 
 from feedback_store import FeedbackStore, InvalidVerdict
+from model.metrics import REGRESSION
+from model.right_values import far_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
@@ -125,7 +127,22 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any]) -> dict[str, Any]:
                 f"the corrected label {label!r} is not one of {proto.name}'s classes: {named}"
             )
         verdict["corrected_label"] = key
+    elif label is not None and proto.task == REGRESSION:
+        _check_right_value(proto, label)
     return verdict
+
+
+def _check_right_value(proto: Prototype, label: Any) -> None:
+    """``InvalidVerdict`` for a regression's right value far outside the demo set's values
+    (``model.right_values.far_value_reason``); text that is not a number is left to the
+    store, which refuses it in its words."""
+    try:
+        value = float(label)
+    except (TypeError, ValueError):
+        return
+    reason = far_value_reason(value, proto.predictions(), proto.meta)
+    if reason is not None:
+        raise InvalidVerdict(reason)
 
 
 def record_dispute(
@@ -161,7 +178,10 @@ def edit_verdict(
     older version than the prototype's is refused with ``PrototypeChanged``, nothing stored.
     Tags are written as ``record_verdict`` writes them.
     """
-    check_still_shown(workspace, sprint, prototype, version, content_id)
+    current = check_still_shown(workspace, sprint, prototype, version, content_id)
+    label = edit.get("corrected_label")
+    if label not in (None, "") and current.task == REGRESSION:
+        _check_right_value(current, label)
     return store.edit(verdict_id, **_with_known_tags(store, edit))
 
 

@@ -10,7 +10,7 @@ from conftest import open_link
 
 import feedback_store
 import model
-from model import own_case, review
+from model import own_case, review, right_values
 from ui import formatting, review_card, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
@@ -989,8 +989,8 @@ def test_a_right_value_far_outside_the_demo_set_is_refused_in_one_line(
     assert not at.exception
     (line,) = [plain(e.value) for e in at.error]
     assert line == (
-        f"{review_card._number(typed)} min is far outside the values in the demo set"
-        f" ({review_card._number(seen.min())}–{review_card._number(seen.max())} min);"
+        f"{right_values._number(typed)} min is far outside the values in the demo set"
+        f" ({right_values._number(seen.min())}–{right_values._number(seen.max())} min);"
         " check the number"
     )
     assert feedback_store.open(workspace).verdicts().empty

@@ -732,3 +732,36 @@ def test_a_value_shown_with_its_unit_does_not_say_the_unit_twice():
     assert "Torque is 65.2 Nm, higher than 95% of" in sentence
     assert "Air temperature is 300.0 K (26.9 °C)" in sentence
     assert "[Nm]" not in sentence and "[K]" not in sentence
+
+
+def test_a_right_value_far_outside_the_demo_set_is_refused_through_the_api(tmp_path):
+    """The page refused "-20 min" as a regression's right value; record_verdict and
+    edit_verdict took it, and it became the next model's training label."""
+    from feedback_store import InvalidVerdict
+    from model.review_versions import edit_verdict
+
+    data = pd.read_csv(DEMO_DATA_FILE)
+    data.index = data.pop("UDI").astype(str)
+    sensors = SENSORS[:3]
+    demo, train = data.iloc[:40], data.iloc[40:540]
+    ws = model.open_workspace(tmp_path / "ws")
+    fitted = LinearRegression().fit(train[sensors], train["Tool wear [min]"])
+    proto = ws.publish("S1", "wear", fitted, demo[sensors], demo["Tool wear [min]"])
+    store = feedback_store.open(tmp_path / "ws")
+    version, content = shown_version(proto)
+    where = {"sprint": "S1", "prototype": "wear", "version": version, "content_id": content}
+    seen = proto.predictions()[["actual", "predicted"]].stack()
+    for typed in (-20, "9999999"):
+        with pytest.raises(
+            InvalidVerdict, match=r" min is far outside the values in the demo set \("
+        ):
+            record_verdict(store, ws, **where, row_id="1", reviewer="ana", verdict="wrong",
+                           corrected_label=typed)  # fmt: skip
+    assert store.verdicts().empty
+    right = float(seen.max()) + 10
+    vid = record_verdict(store, ws, **where, row_id="1", reviewer="ana", verdict="wrong",
+                         corrected_label=right)  # fmt: skip
+    with pytest.raises(InvalidVerdict, match=r"^-20 min is far outside"):
+        edit_verdict(store, ws, vid, **where, reviewer="ana", corrected_label="-20")
+    (stored,) = store.verdicts()["corrected_label"]
+    assert float(stored) == pytest.approx(right)

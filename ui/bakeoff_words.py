@@ -4,15 +4,13 @@ words ("57 caught", "11 missed"), and the unit of what a regression predicts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import pandas as pd
 
-from model.labels import display_unit
 from model.metrics import METRICS
 from model.outcomes import BinaryOutcome, binary_cells
-from ui.formatting import target_name
+from model.right_values import target_unit
 
 __all__ = [
     "METRIC_HELP",
@@ -77,19 +75,6 @@ def binary_confusion(
 def count_table(confusion: pd.DataFrame) -> pd.DataFrame:
     """``model.outcomes.confusion_table`` with its counts as text ("1,234")."""
     return confusion.map(lambda n: f"{int(n):,}")
-
-
-def target_unit(meta: Mapping) -> str | None:
-    """The unit of what a regression predicts: its display unit if publishing gave one, else
-    the unit in brackets at the end of its name ("Torque [Nm]" → "Nm"), else None."""
-    target = target_name(meta)
-    if not target:
-        return None
-    spec = (meta.get("display_units") or {}).get(target)
-    if spec is not None:
-        return display_unit(spec).unit
-    found = re.search(r"\[([^\[\]]+)\]\s*$", target)
-    return found.group(1).strip() if found else None
 
 
 def segment_caption(metric_key: str, feature: str, noun: str) -> str:

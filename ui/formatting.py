@@ -11,6 +11,7 @@ import numpy as np
 
 from model.labels import display_unit, label_strings, name_without_unit
 from model.metrics import BINARY, REGRESSION
+from model.right_values import target_name
 from model.stored_features import is_missing
 
 __all__ = [
@@ -162,12 +163,6 @@ def positive_noun(meta: Mapping) -> str:
     if name.isalpha() and name.lower().endswith("s") and not name.lower().endswith("ss"):
         return f"“{name}”"  # "a missed “Churns”", not "a missed churns"
     return name.lower()
-
-
-def target_name(meta: Mapping) -> str | None:
-    """The name of what the model predicts, if the prototype's metadata records it."""
-    name = meta.get("target") or meta.get("target_name")
-    return str(name) if name else None
 
 
 def probability_label(meta: Mapping, explained_class: str | None = None) -> str:

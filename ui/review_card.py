@@ -13,7 +13,7 @@ from model.metrics import (
     BINARY,
     REGRESSION,
 )
-from ui.bakeoff_words import target_unit
+from model.right_values import target_unit
 from ui.explanations import (
     contribution_text,  # the waterfall's wording: "+12.3%", "+0.42"
     short_text,
@@ -25,7 +25,6 @@ __all__ = [
     "class_label",
     "contribution_text",
     "earlier_text",
-    "far_value_text",
     "label_is_prediction_text",
     "percentile_table",
     "queue_progress",
@@ -186,36 +185,6 @@ def _earlier_entry(entry: Mapping, meta: Mapping) -> str:
 
 def right_value_field(meta: Mapping | None) -> str:
     """The regression form's field, with the target's unit where one is known
-    (``bakeoff_words.target_unit``): "Right value in min (required when wrong)"."""
+    (``model.right_values.target_unit``): "Right value in min (required when wrong)"."""
     unit = target_unit(meta or {})
     return f"Right value{f' in {unit}' if unit else ''} (required when wrong)"
-
-
-def far_value_text(value: float, predictions: pd.DataFrame, meta: Mapping | None) -> str | None:
-    """Why a regression's right value is refused, or None when it is plausible: it lies
-    further than the demo set's spread (its actual and predicted values, ``predictions``)
-    below their least or above their most, or below 0 where none of them is negative ("-20
-    min is far outside the values in the demo set (0–227.4 min); check the number")."""
-    seen = pd.to_numeric(
-        pd.concat([predictions.get(c, pd.Series(dtype=float)) for c in ("actual", "predicted")]),
-        errors="coerce",
-    )
-    seen = seen[np.isfinite(seen)]
-    if seen.empty or not np.isfinite(value):
-        return None
-    low, high = float(seen.min()), float(seen.max())
-    spread = high - low
-    floor = max(low - spread, 0.0) if low >= 0 else low - spread
-    if floor <= value <= high + spread:
-        return None
-    unit = target_unit(meta or {})
-    after = f" {unit}" if unit else ""
-    return (
-        f"{_number(value)}{after} is far outside the values in the demo set"
-        f" ({_number(low)}–{_number(high)}{after}); check the number"
-    )
-
-
-def _number(value: float) -> str:
-    """A number as typed or read: "-20", "227.4", "9,999,999"."""
-    return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"

@@ -9,7 +9,6 @@ from feedback_store.store import COMMENT_MAX
 from feedback_store.validation import LabelIsPrediction
 from model import review_versions
 from ui import cached, formatting, review_card, session, verdict_tables
-from ui.cached_prototype import shared_predictions
 from ui.sections import review_session
 from ui.sections.review_session import ReviewContext
 
@@ -119,10 +118,6 @@ def save_verdict(
     if verdict == "wrong" and (label is None or label == ""):
         return WRONG_NEEDS_LABEL
     label_text = None if verdict == "correct" or label is None or label == "" else str(label)
-    if label_text is not None and not ctx.classes:
-        far = review_card.far_value_text(float(label), shared_predictions(*ctx.cache_key), ctx.meta)
-        if far:
-            return far
     key = review_session.card_keys(ctx, row_id)["verdict"]
     try:
         if current is None:
