@@ -16,7 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from model import review as _review
+from model.costs import CostAssumptions
 from model.metrics import metrics_on_rows
+from model.shared_rows import Rule, SharedCounts, counted_on_shared_rows, shared_labelled_rows
 from model.workspace import Prototype, open_workspace
 from ui import charts as _charts
 from ui import explanations as _explanations
@@ -31,6 +33,7 @@ __all__ = [
     "importance_spec",
     "open_prototype",
     "outcome_summary",
+    "outcomes_on_shared_rows",
     "prediction_page",
     "prediction_row",
     "predictions_outline",
@@ -143,9 +146,7 @@ def metrics_on_shared_rows(
     before, after = shared_predictions(path, *earlier), shared_predictions(path, *now)
     if set(before.index) == set(after.index):
         return None
-    rows = before.index.intersection(after.index)
-    if "actual" in before and "actual" in after:
-        rows = rows[before.loc[rows, "actual"].notna() & after.loc[rows, "actual"].notna()]
+    rows = shared_labelled_rows(before, after)
     if len(rows) == 0:
         return {}, {}, 0
     return (
@@ -153,6 +154,28 @@ def metrics_on_shared_rows(
         metrics_on_rows(open_prototype(path, *now[:2]).meta, after, rows),
         len(rows),
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def outcomes_on_shared_rows(
+    path: str,
+    earlier: tuple[str, str, str],
+    now: tuple[str, str, str],
+    rules: tuple[tuple[float | None, float] | None, tuple[float | None, float] | None],
+    assumptions: dict,
+) -> SharedCounts | None:
+    """``model.shared_rows.counted_on_shared_rows`` of two MVPs: both counted and priced on
+    the labelled demo rows both were shown, each at its rule (``(threshold, optimism)`` as
+    its own demo set is priced, ``ErrorCost.threshold`` and ``.optimism``; None: counted at
+    its published labels, unpriced) under ``assumptions`` (``CostAssumptions.to_dict()``).
+    None when their demo sets are the same rows or share no labelled row. ``earlier`` and
+    ``now`` are ``(sprint, prototype, content id)``."""
+    return counted_on_shared_rows(
+        shared_predictions(path, *earlier), open_prototype(path, *earlier[:2]).meta,
+        shared_predictions(path, *now), open_prototype(path, *now[:2]).meta,
+        (Rule(*rules[0]) if rules[0] else None, Rule(*rules[1]) if rules[1] else None),
+        CostAssumptions.from_dict(assumptions),
+    )  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -40,6 +40,7 @@ __all__ = [
     "plain_metric_name",
     "binary_summary",
     "different_rows_note",
+    "shared_rows_note",
     "flagged_at_caption",
     "MetricDelta",
     "OutcomeSummary",
@@ -515,12 +516,28 @@ def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
 
 def different_rows_note(before: int, now: int, shared: int, noun: str) -> str:
     """Under two MVPs' counts taken on different demo rows: they are not one set of rows,
-    and the metrics' changes are measured on the rows in both."""
+    and the metrics' changes are measured on the rows in both (with none in both, there are
+    no changes to measure)."""
     noun = _demo_noun(noun)
+    if shared == 0:
+        return (
+            f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}, none in "
+            f"both), so the two are not one set of {noun}, and the metrics' changes are not "
+            "measured."
+        )
     return (
         f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}, {shared:,} "
         f"in both), so the two are not one set of {noun}; the metrics' changes are measured on "
         f"the {shared:,} in both."
+    )
+
+
+def shared_rows_note(rows: int, noun: str) -> str:
+    """Under two MVPs' counts and money taken on the demo rows both were shown (their demo
+    sets differ): one line saying so."""
+    return (
+        f"Both are counted on the {rows:,} demo {_demo_noun(noun)} both were shown, as are the "
+        "metrics' changes."
     )
 
 

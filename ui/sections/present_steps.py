@@ -23,6 +23,7 @@ from model.costs import (
 )
 from model.metrics import BINARY
 from model.outcomes import capital, outcome_sentences, prototype_outcome
+from model.shared_rows import CountedOnRows, SharedCounts
 from ui import (
     cached,
     charts,
@@ -33,6 +34,7 @@ from ui import (
     sprint_summary,
     vega,
 )
+from ui.cached_prototype import outcomes_on_shared_rows
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
@@ -101,15 +103,69 @@ def _sentences(proto, result, most_classes: int | None = None) -> list[str]:
     return outcome_sentences(result, proto.class_names, noun, unit, most_classes=most_classes)
 
 
-def _in_counts_and_money(ctx: PresentContext, proto) -> tuple[list[str] | None, str | None]:
+def _in_counts_and_money(
+    ctx: PresentContext, proto, counted: CountedOnRows | None = None
+) -> tuple[list[str] | None, str | None]:
     """What ``proto`` gets right and wrong, in counts (:func:`_outcome`'s in sentences, a
-    multiclass one's classes at most ``SLIDE_CLASSES``); and what its errors cost a month."""
-    result, errors = _outcome(ctx, proto)
+    multiclass one's classes at most ``SLIDE_CLASSES``); and what its errors cost a month.
+    With ``counted``, those of ``proto`` on other rows (the rows two MVPs were both shown)."""
+    if counted is None:
+        result, errors = _outcome(ctx, proto)
+        monthly, currency = (errors.monthly, errors.currency) if errors else (None, None)
+    else:
+        result, monthly, currency = counted.outcome, counted.monthly, counted.currency
     counts = _sentences(proto, result, SLIDE_CLASSES) if result is not None else None
     money = None
-    if errors is not None:
-        money = f"Its errors cost about {_money(errors.monthly, errors.currency)} a month."
+    if monthly is not None:
+        money = f"Its errors cost about {_money(monthly, currency)} a month."
     return counts, money
+
+
+def _on_shared_rows(ctx: PresentContext, earlier) -> SharedCounts | None:
+    """The earlier MVP and the story's prototype counted and priced on the labelled demo rows
+    both were shown, each at the rule of its own headline (its cheapest threshold, as on the
+    Bake-off, else its published labels); None when their demo sets are the same rows, share
+    no labelled row, or cannot be counted together."""
+    rules = []
+    for proto in (earlier, ctx.proto):
+        errors = _outcome(ctx, proto)[1]
+        rules.append((errors.threshold, errors.optimism) if errors is not None else None)
+    with contextlib.suppress(ValueError):
+        return outcomes_on_shared_rows(
+            ctx.path,
+            (earlier.sprint, earlier.name, earlier.content_id),
+            (ctx.proto.sprint, ctx.proto.name, ctx.proto.content_id),
+            tuple(rules),
+            load_assumptions(ctx.path).to_dict(),
+        )
+    return None
+
+
+def _before_and_now(ctx: PresentContext, earlier) -> None:
+    """The earlier MVP and the story's prototype, a line each in counts and money: on the
+    demo rows both were shown when their demo sets differ, with a line saying so (each on
+    its own set, said so, when they share no labelled row)."""
+    rows = [
+        cached.demo_row_ids(ctx.path, p.sprint, p.name, p.content_id) for p in (earlier, ctx.proto)
+    ]
+    shared = _on_shared_rows(ctx, earlier) if rows[0] != rows[1] else None
+    for when, proto, counted in (
+        (f"Before ({earlier.name})", earlier, shared.before if shared else None),
+        (f"Now ({ctx.proto.name})", ctx.proto, shared.now if shared else None),
+    ):
+        counts, money = _in_counts_and_money(ctx, proto, counted)
+        # the overall count only: one line per sprint, the classes are in the headline
+        said = " ".join(part for part in (counts[0] if counts else None, money) if part)
+        if said:
+            st.markdown(f"**{escape(when)}:** {escape(said)}")
+    noun = review_card.reason_wording(ctx.proto.meta)[1]
+    if shared is not None:  # "55 of 68" beside "43 of 54" was not one set of machines
+        st.caption(escape(sprint_summary.shared_rows_note(shared.rows, noun)))
+    elif rows[0] != rows[1]:
+        both = len(rows[0] & rows[1])
+        st.caption(
+            escape(sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), both, noun))
+        )
 
 
 def _slide_line(sentence: str) -> str:
@@ -205,25 +261,7 @@ def changes(ctx: PresentContext) -> None:
         _big(f"{ctx.proto.name} against {previous[0]}'s MVP, {previous[1]}.")
     earlier = ctx.ws.prototype(*previous) if previous else None
     if earlier is not None:
-        for when, proto in (
-            (f"Before ({previous[1]})", earlier),
-            (f"Now ({ctx.proto.name})", ctx.proto),
-        ):
-            counts, money = _in_counts_and_money(ctx, proto)
-            # the overall count only: one line per sprint, the classes are in the headline
-            said = " ".join(part for part in (counts[0] if counts else None, money) if part)
-            if said:
-                st.markdown(f"**{escape(when)}:** {escape(said)}")
-        rows = [
-            cached.demo_row_ids(ctx.path, p.sprint, p.name, p.content_id)
-            for p in (earlier, ctx.proto)
-        ]
-        if rows[0] != rows[1]:  # "55 of 68" beside "43 of 54" is not one set of machines
-            noun = review_card.reason_wording(ctx.proto.meta)[1]
-            shared = len(rows[0] & rows[1])
-            st.caption(
-                escape(sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), shared, noun))
-            )
+        _before_and_now(ctx, earlier)
     shared = shared_metrics(ctx.path, earlier, ctx.proto)
     deltas = sprint_summary.metric_deltas(
         ctx.proto.metrics,
