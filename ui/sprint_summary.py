@@ -5,7 +5,6 @@ sprint's MVP, the sprints table and decisions in words.
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -24,6 +23,7 @@ from model.metrics import (
     three_figures,
 )
 from model.prototype import predicts_the_same
+from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
 from ui import vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
@@ -443,12 +443,6 @@ class OutcomeSummary:
 
     sentences: list[str]
     confusion: pd.DataFrame | None
-
-
-def target_unit(meta: Mapping) -> str | None:
-    """The unit of a regression's target, from its name ("Tool life [min]" → "min")."""
-    found = re.search(r"\[([^\]]{1,20})\]\s*$", str(meta.get("target") or ""))
-    return found.group(1) if found else None
 
 
 def outcome_summary(
