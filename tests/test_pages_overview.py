@@ -167,3 +167,27 @@ def test_the_follow_up_names_classes_in_words_not_codes(flagged_workspace, open_
     then_now = {tuple(text.split(" → ")) for text in listed["Then → now"]}
     assert then_now <= {(a, b) for a in NAMES.values() for b in NAMES.values()}
     assert ("Failure", "No failure") in then_now or ("No failure", "Failure") in then_now
+
+
+def test_the_line_says_when_its_mvps_were_scored_on_different_demo_rows(workspace_copy, open_app):
+    """Rows SMEs flag leave the next demo set, so two points on the line were two sets of
+    rows, and nothing under the chart said so."""
+    from tests.conftest import split_data
+
+    at = open_app(workspace_copy, page="overview")
+    said = [c.value.replace("\\", "") for c in at.caption]
+    assert not [c for c in said if "own sprint's demo" in c]  # both sprints: the same rows
+    X, y, X_demo, y_demo = split_data()
+    kept = X_demo.index[40:]
+    ws = model.open_workspace(workspace_copy)
+    ws.publish("Sprint 3", "tool-wear rule", model.ToolWearRule().fit(X, y), X_demo.loc[kept],
+               y_demo.loc[kept], mvp=True)  # fmt: skip
+    at = open_app(workspace_copy, page="overview")
+    assert not at.exception
+    said = [c.value.replace("\\", "") for c in at.caption]
+    (note,) = [c for c in said if "own sprint's demo" in c]
+    rows = len(X_demo)
+    assert note.startswith(
+        f"Each MVP is scored on its own sprint's demo machines ({rows:,}, {rows:,} and "
+        f"{rows - 40:,}); the machines SMEs flagged leave the next sprint's set"
+    )

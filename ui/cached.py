@@ -63,6 +63,7 @@ from ui.cached_prototype import (
     importance_spec,
     metrics_on_shared_rows,
     outcome_summary,
+    outcomes_on_shared_rows,
     prediction_page,
     prediction_row,
     predictions_outline,
@@ -77,7 +78,13 @@ from ui.cached_review import (
     review_queue,
     what_if_spec,
 )
-from ui.cached_workspace import headline_spec, summary, warm_up_overview, workspace_stamp
+from ui.cached_workspace import (
+    headline_spec,
+    own_rows_note,
+    summary,
+    warm_up_overview,
+    workspace_stamp,
+)
 
 __all__ = [
     "agreement",
@@ -98,6 +105,8 @@ __all__ = [
     "metrics_on_shared_rows",
     "input_schema",
     "outcome_summary",
+    "outcomes_on_shared_rows",
+    "own_rows_note",
     "own_case",
     "own_case_names",
     "own_case_percentiles",

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from model.prototype import read_parquet
 from model.workspace import Workspace, open_workspace
 from ui import charts as _charts
 from ui import followup_table as _followup_table
+from ui import review_card as _review_card
 from ui import sprint_summary as _sprint_summary
 from ui.cached_feedback import followup, store, verdicts_stamp
 
@@ -47,15 +49,32 @@ def headline_spec(path: str, stamp: tuple) -> dict:
 
 def warm_up_overview(path: str) -> None:
     """Compute what the Overview first shows for the workspace at ``path``, if it has sprints:
-    the summary, its headline chart and the latest MVP's follow-up of earlier verdicts. Run
-    when the server starts, so the first visitor's Overview reads them."""
+    the summary, its headline chart and the note under it, and the latest MVP's follow-up of
+    earlier verdicts. Run when the server starts, so the first visitor's Overview reads them."""
     ws = open_workspace(path, create=False)
     if not ws.sprints():
         return
     stamp = workspace_stamp(ws)
     headline_spec(path, stamp)
+    own_rows_note(path, stamp)
     latest = _followup_table.latest_mvp(ws)
     if latest:
         sprint, mvp = latest
         content_id = ws.prototype(sprint, mvp).content_id
         followup(path, sprint, mvp, content_id, verdicts_stamp(store(path)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def own_rows_note(path: str, stamp: tuple) -> str | None:
+    """``sprint_summary.own_rows_note`` for the MVPs on the Overview's line: their labelled
+    demo row ids read once per workspace stamp (one column of each predictions file), named
+    as the latest one's rows are ("machines")."""
+    ws = open_workspace(path, create=False)
+    line = _sprint_summary.on_the_line(summary(path, stamp), ws.sprints())
+    rows, noun = {}, "rows"
+    for sprint, name in zip(line["sprint"], line["prototype"], strict=True):
+        proto = ws.prototype(sprint, name)
+        actual = read_parquet(proto.path / "predictions.parquet", columns=["actual"])["actual"]
+        rows[sprint] = actual.index[actual.notna().to_numpy()]
+        noun = _review_card.reason_wording(proto.meta)[1]
+    return _sprint_summary.own_rows_note(rows, noun)

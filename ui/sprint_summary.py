@@ -129,6 +129,31 @@ def measured_differently(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFr
     return data[other].reset_index(drop=True)
 
 
+def on_the_line(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
+    """The MVPs :func:`headline_spec` draws on its line, in sprint order (columns as
+    :func:`headline_by_sprint`'s)."""
+    data = headline_by_sprint(summary, sprints)
+    return data[data["metric"].notna() & _like_the_latest(data)].reset_index(drop=True)
+
+
+def own_rows_note(rows: Mapping[str, pd.Index], noun: str = "rows") -> str | None:
+    """Under the Overview's line when its MVPs were scored on different demo rows (``rows``:
+    each sprint's labelled demo row ids, in sprint order): each point is on its own sprint's
+    rows, which SMEs' flags change, so a step on the line is partly a change of rows. None
+    when every MVP was shown the same rows."""
+    sets = [frozenset(index) for index in rows.values()]
+    if len(sets) < 2 or all(one == sets[0] for one in sets[1:]):
+        return None
+    noun = _demo_noun(noun)
+    counts = [f"{len(one):,}" for one in sets]
+    listed = ", ".join(counts[:-1]) + " and " + counts[-1]
+    return (
+        f"Each MVP is scored on its own sprint's demo {noun} ({listed}); the {noun} SMEs "
+        "flagged leave the next sprint's set, so a step on the line is partly a change of "
+        f"{noun}. The Sprint demo measures each change on the {noun} both sprints were shown."
+    )
+
+
 def off_the_line_text(summary: pd.DataFrame, sprints: list[str]) -> str | None:
     """The Overview's line naming the MVPs :func:`headline_spec` leaves off (
     :func:`measured_differently`) with their score, "Not on the line, … : Sprint 3 (average

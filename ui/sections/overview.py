@@ -32,6 +32,9 @@ def headline_and_verdicts(
         if summary["mvp"].any():
             session.chart(cached.headline_spec(path, stamp))
             off_the_line(summary, sprints)
+            note = cached.own_rows_note(path, stamp)
+            if note:
+                st.caption(formatting.escape_markdown(note))
             technical_metric(summary, sprints)
         else:
             st.info("No sprint has an MVP yet: choose one on the Bake-off page.")

@@ -34,7 +34,6 @@ from ui import (
     sprint_summary,
     vega,
 )
-from ui.cached_prototype import outcomes_on_shared_rows
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
@@ -131,7 +130,7 @@ def _on_shared_rows(ctx: PresentContext, earlier) -> SharedCounts | None:
         errors = _outcome(ctx, proto)[1]
         rules.append((errors.threshold, errors.optimism) if errors is not None else None)
     with contextlib.suppress(ValueError):
-        return outcomes_on_shared_rows(
+        return cached.outcomes_on_shared_rows(
             ctx.path,
             (earlier.sprint, earlier.name, earlier.content_id),
             (ctx.proto.sprint, ctx.proto.name, ctx.proto.content_id),
