@@ -9,7 +9,8 @@ does, strictly (each value once, whole numbers where LightGBM reads whole number
 array as long as its tree says), and checks every tree: each node and leaf reached exactly
 once from the root, each split on a column the model has, each categorical split's
 categories and each linear leaf's columns inside their arrays. It says what is wrong in
-words, or ``None``.
+words, or ``None``. A line that would take more memory split into values than the model file
+cap allows (``model.file_limits``) is refused before it is split.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import json
 import re
 
 import numpy as np
+
+from model.file_limits import TooLargeToRead, json_memory_bytes, max_unpacked_bytes, megabytes
 
 __all__ = ["NotModelText", "lightgbm_problem"]
 
@@ -97,8 +100,23 @@ _OBJECTIVES = {
 }
 
 
+#: Memory one value of a line takes while it is checked: its bytes object (33 bytes and its
+#: characters) and slot, and as a whole number a Python int and slot and a NumPy int64.
+_TOKEN_BYTES = 88
+#: Lines shorter than this are split without counting: a few MB at the most.
+_LONG_LINE = 1 << 16
+
+
 def _tokens(value: bytes) -> list[bytes]:
-    """``value`` split as LightGBM splits it: at spaces, empty pieces dropped."""
+    """``value`` split as LightGBM splits it: at spaces, empty pieces dropped.
+    :class:`~model.file_limits.TooLargeToRead` if its values would take more memory than the
+    model file cap."""
+    if len(value) > _LONG_LINE:
+        memory = (value.count(b" ") + 1) * _TOKEN_BYTES + len(value)
+        if memory > max_unpacked_bytes():
+            raise TooLargeToRead(
+                f"a line of it would take about {megabytes(memory)} MB in memory once read"
+            )
     return [token for token in value.split(b" ") if token]
 
 
@@ -377,8 +395,14 @@ def _check_parameters(text: bytes, end: int) -> None:
     rest = text[end:]
     last = rest.rstrip().rpartition(b"\n")[2]
     if last.startswith(b"pandas_categorical:"):
+        categories = last[len(b"pandas_categorical:") :]
+        memory = json_memory_bytes(categories)
+        if memory > max_unpacked_bytes():
+            raise TooLargeToRead(
+                f"its pandas_categorical would take about {megabytes(memory)} MB in memory"
+            )
         try:
-            json.loads(last[len(b"pandas_categorical:") :])
+            json.loads(categories)
         except ValueError:
             raise _Problem("its pandas_categorical line is not JSON") from None
     start = rest.find(b"\nparameters:\n")

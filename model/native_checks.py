@@ -16,7 +16,10 @@ memory outside the model. A model file from outside is hostile until checked, so
 - In a skops file, every booster these libraries unpickle is found in the schema before skops
   builds anything (:func:`check_skops_boosters`), and checked the same way.
 
-A problem is one line naming the file and what is wrong (:class:`DamagedModelError`).
+A problem is one line naming the file and what is wrong (:class:`DamagedModelError`). Bytes
+over the model file cap, or whose values would take more memory than the cap once read, are
+refused before they are parsed, in one line naming the size, the cap and how to raise it
+(``model.file_limits.ModelFileError``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ import threading
 import zipfile
 
 from model.catboost_checks import catboost_problem
+from model.file_limits import (
+    ModelFileError,
+    TooLargeToRead,
+    json_memory_bytes,
+    max_unpacked_bytes,
+    megabytes,
+    too_large,
+)
 from model.lightgbm_checks import NotModelText, lightgbm_problem
 from model.xgboost_checks import read_xgboost_document, xgboost_problem
 
@@ -79,10 +90,24 @@ def damaged(source: str, problem: str, remedy: str = _EXPORT) -> ValueError:
     return DamagedModelError(f"{source}: {problem}: the file is damaged or was edited; {remedy}")
 
 
+def _capped(data: bytes, source: str) -> int:
+    """The model file cap, once ``data`` is known to be within it."""
+    limit = max_unpacked_bytes()
+    if len(data) > limit:
+        raise too_large(source, f"the file is {megabytes(len(data))} MB", limit)
+    return limit
+
+
 def checked_xgboost_bytes(data: bytes, source: str, serialized: bool = False) -> bytearray:
     """``data``, an XGBoost JSON or UBJSON model, as the buffer to load once it is checked
     (``serialized``: the buffer a pickled or skops-saved booster holds)."""
-    document = read_xgboost_document(data)  # ValueError: not readable at all
+    limit = _capped(data, source)
+    try:
+        document = read_xgboost_document(data, limit)  # ValueError: not readable at all
+    except TooLargeToRead as error:
+        ubjson = data[:2] == b"{L"
+        remedy = "" if ubjson else "save it as UBJSON (.ubj), which takes far less memory to read"
+        raise too_large(source, str(error), limit, remedy) from None
     problem = xgboost_problem(document, serialized=serialized)
     if problem:
         raise damaged(source, problem, _RESAVE if serialized else _EXPORT)
@@ -93,6 +118,7 @@ def checked_xgboost_bytes(data: bytes, source: str, serialized: bool = False) ->
 def checked_lightgbm_text(data: bytes, source: str, remedy: str = _EXPORT) -> str:
     """``data``, LightGBM model text, as the text to load once it is checked (line ends as
     LightGBM reads them)."""
+    limit = _capped(data, source)
     if b"\x00" in data:
         raise damaged(source, "it holds a NUL byte, where LightGBM stops reading", remedy)
     text = data.replace(b"\r\n", b"\n")
@@ -105,6 +131,8 @@ def checked_lightgbm_text(data: bytes, source: str, remedy: str = _EXPORT) -> st
         raise ValueError("it is not UTF-8 text") from None
     except NotModelText as error:
         raise ValueError(str(error)) from None
+    except TooLargeToRead as error:
+        raise too_large(source, str(error), limit) from None
     if problem:
         raise damaged(source, problem, remedy)
     return decoded
@@ -191,6 +219,7 @@ def probe_catboost(data: bytes, source: str, remedy: str = _EXPORT) -> dict:
     """Load the CatBoost model ``data`` and predict with it in a separate process; its loss
     function, or :class:`DamagedModelError` if that process crashed or hung, ``ValueError``
     if CatBoost could not read it. Bytes that passed are not probed again in this process."""
+    _capped(data, source)
     digest = hashlib.sha256(data).digest()
     with _PROBED_LOCK:
         known = _PROBED.get(digest)
@@ -222,6 +251,10 @@ def _probe(data: bytes, source: str, remedy: str) -> dict:
     if done.returncode < 0:
         name = signal.Signals(-done.returncode).name
         raise damaged(source, f"CatBoost crashed reading it ({name})", remedy)
+    limit, memory = max_unpacked_bytes(), json_memory_bytes(done.stdout)
+    if memory > limit:
+        what = f"CatBoost's export of it would take about {megabytes(memory)} MB in memory"
+        raise too_large(source, what, limit)
     try:
         result = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -338,7 +371,7 @@ def _check_model_bytes(name: str, value: dict, archive, source: str) -> None:
             checked_xgboost_bytes(data, inner, serialized=True)
         else:
             probe_catboost(data, inner, _RESAVE)
-    except DamagedModelError:
+    except (DamagedModelError, ModelFileError):
         raise
     except (ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
         raise damaged(inner, f"{library} cannot read it ({error})", _RESAVE) from None

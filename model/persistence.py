@@ -13,8 +13,10 @@ number of members and their unpacked size are capped, and only the members skops
 (``schema.json`` and arrays) may be there, none holding a pickle. The libraries' own model
 files (XGBoost JSON/UBJSON, LightGBM model text, CatBoost ``.cbm``) hold no Python objects and
 are read by the libraries themselves, once checked (``model.native_checks``, which also checks
-the boosters inside a skops file before skops builds them). Pickle and joblib files are only
-read when the caller says it trusts them.
+the boosters inside a skops file before skops builds them); they are held to the same cap, by
+their size on disk before a byte is read and by what their values would take in memory before
+they are parsed (``model.file_limits``). Pickle and joblib files are only read when the caller
+says it trusts them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import contextlib
 import functools
 import io
 import json
-import os
 import pickle
 import re
 import zipfile
@@ -35,34 +36,40 @@ from model.allowed_types import (
     PROJECT_TYPES,
     SKLEARN_STATE_TYPES,
 )
+from model.file_limits import (
+    MAX_UNPACKED_MB,
+    MAX_UNPACKED_MB_ENV_VAR,
+    MB,
+    ModelFileError,
+    check_file_size,
+    json_memory_bytes,
+    max_unpacked_bytes,
+    megabytes,
+    read_capped,
+    too_large,
+)
 
 __all__ = [
     "MAX_MEMBERS",
+    "MAX_UNPACKED_MB",
     "MAX_UNPACKED_MB_ENV_VAR",
     "ModelFileError",
     "dumps",
     "load_model_file",
     "load_skops_file",
     "loads",
+    "max_unpacked_bytes",
     "trusted_types",
     "untrusted_parts",
     "untrusted_types",
     "unloadable_reason",
 ]
 
-#: Unpacked size a model file may reach, in MB; ``$SPRINT_REVIEW_MAX_MODEL_MB`` overrides it.
-MAX_UNPACKED_MB = 512
-MAX_UNPACKED_MB_ENV_VAR = "SPRINT_REVIEW_MAX_MODEL_MB"
 #: Members (arrays) a skops file may hold: a 1,000-stage, 10-class gradient boosting has 20,000.
 MAX_MEMBERS = 100_000
 #: ``schema.json`` is parsed whole: a 1M-word TF-IDF vocabulary takes about 20 MB of it.
 MAX_SCHEMA_MB = 64
-_MB = 1024 * 1024
 _MEMBER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.(npy|npz|bin)")
-
-
-class ModelFileError(ValueError):
-    """A model file cannot be read safely; the message says which and why."""
 
 
 @functools.cache
@@ -178,16 +185,6 @@ def dumps(estimator) -> bytes:
         state["_skops_version"] = skops.__version__
         zip_file.writestr("schema.json", json.dumps(state))
     return buffer.getvalue()
-
-
-def max_unpacked_bytes() -> int:
-    """The unpacked size a model file may reach: ``MAX_UNPACKED_MB`` or the environment's."""
-    raw = os.environ.get(MAX_UNPACKED_MB_ENV_VAR, "").strip()
-    try:
-        megabytes = float(raw) if raw else MAX_UNPACKED_MB
-    except ValueError:
-        megabytes = MAX_UNPACKED_MB
-    return int((megabytes if megabytes > 0 else MAX_UNPACKED_MB) * _MB)
 
 
 def loads(data: bytes, source: str = "model file"):
@@ -340,14 +337,6 @@ def _require_libraries(type_names: list[str], source: str) -> None:
                 raise ModelFileError(str(error)) from None
 
 
-def _too_large(source: str, what: str, limit_bytes: int) -> ModelFileError:
-    return ModelFileError(
-        f"{source} was refused: {what}, more than the {limit_bytes // _MB} MB a model file may "
-        f"unpack to; save a smaller model, or if you made this file yourself set "
-        f"{MAX_UNPACKED_MB_ENV_VAR} to a larger number of MB"
-    )
-
-
 def _check_archive(data: bytes, source: str) -> None:
     """Refuse a skops file that is not what skops writes, before any member is unpacked.
 
@@ -358,7 +347,7 @@ def _check_archive(data: bytes, source: str) -> None:
     """
     limit = max_unpacked_bytes()
     if len(data) > limit:
-        raise _too_large(source, f"the file is {len(data) / _MB:.0f} MB", limit)
+        raise too_large(source, f"the file is {megabytes(len(data))} MB", limit)
     handle = io.BytesIO(data)
     end = zipfile._EndRecData(handle)  # the end record only: the directory is not parsed yet
     if end is None:
@@ -396,10 +385,10 @@ def _check_archive(data: bytes, source: str) -> None:
             )
         unpacked = sum(info.file_size for info in members.values())
         if unpacked > limit:
-            raise _too_large(source, f"it unpacks to {unpacked / _MB:,.0f} MB", limit)
-        if members["schema.json"].file_size > MAX_SCHEMA_MB * _MB:
-            raise _too_large(
-                source, f"its schema.json is over {MAX_SCHEMA_MB} MB", MAX_SCHEMA_MB * _MB
+            raise too_large(source, f"it unpacks to {unpacked / MB:,.0f} MB", limit)
+        if members["schema.json"].file_size > MAX_SCHEMA_MB * MB:
+            raise too_large(
+                source, f"its schema.json is over {MAX_SCHEMA_MB} MB", MAX_SCHEMA_MB * MB
             )
         _check_members(archive, members, source, limit)
 
@@ -413,17 +402,23 @@ def _check_members(archive: zipfile.ZipFile, members: dict, source: str, limit: 
         return node
 
     try:
-        json.loads(archive.read("schema.json"), object_hook=note_file)
+        schema = archive.read("schema.json")
+        memory = json_memory_bytes(schema)  # {} takes 2 bytes of JSON and 72 of memory
+        if memory <= limit:
+            json.loads(schema, object_hook=note_file)
     except (ValueError, RecursionError, zipfile.BadZipFile, OSError) as error:
         raise ModelFileError(
             f"{source} is not a readable skops file (schema.json: {type(error).__name__}); "
             "save the model again with skops.io.dump"
         ) from None
+    if memory > limit:
+        what = f"its schema.json would take about {megabytes(memory)} MB in memory once read"
+        raise too_large(source, what, limit)
     # skops reads a member once for every node that names it: a member named many times
     # unpacks many times over.
     read = sum(members[name].file_size for name in referenced if name in members)
     if read > limit:
-        raise _too_large(source, f"its arrays are read as {read / _MB:,.0f} MB", limit)
+        raise too_large(source, f"its arrays are read as {read / MB:,.0f} MB", limit)
     for name in set(referenced) & set(members):
         try:
             if name.endswith(".npy"):
@@ -472,7 +467,7 @@ def _check_npz(data: bytes, source: str, limit: int) -> None:
             raise ModelFileError(f"{source} was refused: it holds {len(infos):,} arrays")
         unpacked = sum(info.file_size for info in infos)
         if unpacked > limit:
-            raise _too_large(source, f"it unpacks to {unpacked / _MB:,.0f} MB", limit)
+            raise too_large(source, f"it unpacks to {unpacked / MB:,.0f} MB", limit)
         for info in infos:
             if not info.filename.endswith(".npy"):
                 raise ModelFileError(
@@ -487,11 +482,7 @@ def load_skops_file(path: str | Path, source: str | None = None):
     byte of it is read."""
     path = Path(path)
     source = source or f"model file {path.name}"
-    limit = max_unpacked_bytes()
-    size = path.stat().st_size
-    if size > limit:
-        raise _too_large(source, f"the file is {size / _MB:,.0f} MB", limit)
-    return loads(path.read_bytes(), source=source)
+    return loads(read_capped(path, source), source=source)
 
 
 def load_model_file(path: str | Path, trust_pickle: bool = False):
@@ -512,8 +503,11 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     if suffix == ".skops":
         return load_skops_file(path, source)
     if suffix in NATIVE_SUFFIXES:
+        check_file_size(path, source)  # the library's reader takes the path, not these bytes
         try:
             return load_native_model(path)
+        except ModelFileError:
+            raise
         except (MissingLibraryError, DamagedModelError) as error:
             raise ModelFileError(str(error)) from None
         except Exception as error:  # noqa: BLE001 - each library raises its own types

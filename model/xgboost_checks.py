@@ -7,7 +7,9 @@ raising an error. :func:`xgboost_problem` reads the model as Python data first: 
 (``json``), or the UBJSON file or the buffer a pickled or skops-saved booster holds
 (:func:`decode_ubjson`, every length checked against the bytes there are), and says what is
 wrong in words, or ``None``. Keys appear once (XGBoost keeps the first of a repeated key, Python
-the last), so XGBoost reads exactly what was checked.
+the last), so XGBoost reads exactly what was checked. What the values would take in memory is
+held to the model file cap (``model.file_limits``) before they are built: a JSON file's from its
+commas and brackets, a UBJSON file's as the decoder goes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ import re
 import struct
 
 import numpy as np
+
+from model.file_limits import (
+    CONTAINER_BYTES,
+    VALUE_BYTES,
+    TooLargeToRead,
+    json_memory_bytes,
+    max_unpacked_bytes,
+    megabytes,
+)
 
 __all__ = ["decode_ubjson", "read_xgboost_document", "xgboost_problem"]
 
@@ -41,6 +52,10 @@ _SCALARS = {b"i": ">b", b"U": ">B", b"I": ">h", b"l": ">i", b"L": ">q", b"d": ">
 _TYPED = {b"i": ">i1", b"U": ">u1", b"I": ">i2", b"l": ">i4", b"L": ">i8", b"d": ">f4", b"D": ">f8"}
 #: Value kinds of a numeric category column (XGBoost's ``ValueKind``: its integer arrays).
 _INTEGER_KINDS = range(9, 17)
+#: Memory a decoded UBJSON string takes beyond its characters (a str's 49 bytes and its slot),
+#: and a typed array beyond its values (two NumPy array headers, measured 283 bytes in all).
+_STRING_BYTES = CONTAINER_BYTES
+_ARRAY_BYTES = 288
 
 
 class _Problem(Exception):
@@ -48,11 +63,31 @@ class _Problem(Exception):
 
 
 # -- reading -------------------------------------------------------------------------------------
-def decode_ubjson(data: bytes):
+class _Budget:
+    """The memory the decoded values may still take; spending past it stops the decoder."""
+
+    def __init__(self, max_bytes: int, size: int):
+        self.left = self.max_bytes = max_bytes
+        self.size = size
+
+    def spend(self, nbytes: int, at: int) -> None:
+        self.left -= nbytes
+        if self.left < 0:
+            spent = self.max_bytes - self.left
+            likely = max(spent, spent * self.size // max(at, 1))  # at this rate to the end
+            raise TooLargeToRead(
+                f"its values would take about {megabytes(likely)} MB in memory once read"
+            )
+
+
+def decode_ubjson(data: bytes, max_bytes: int | None = None):
     """The value in the UBJSON ``data`` as XGBoost writes it: objects as dicts (each key once),
-    arrays as lists, typed arrays as NumPy arrays. ``ValueError`` saying where it breaks."""
+    arrays as lists, typed arrays as NumPy arrays. ``ValueError`` saying where it breaks;
+    :class:`~model.file_limits.TooLargeToRead` once the values would take more than
+    ``max_bytes`` in memory (by default the model file cap)."""
     view = memoryview(data)
-    value, end = _ubj_value(view, 0, 0)
+    limit = max_unpacked_bytes() if max_bytes is None else max_bytes
+    value, end = _ubj_value(view, 0, 0, _Budget(limit, len(view)))
     if end != len(view):
         raise ValueError(f"{len(view) - end:,} bytes after the model's end")
     return value
@@ -73,11 +108,12 @@ def _ubj_length(view, at: int) -> tuple[int, int]:
     return size, at + 9
 
 
-def _ubj_value(view, at: int, depth: int):
+def _ubj_value(view, at: int, depth: int, budget: _Budget):
     if depth > 64:
         raise ValueError("values nested over 64 deep")
     _need(view, at, 1)
     marker, at = bytes(view[at : at + 1]), at + 1
+    budget.spend(CONTAINER_BYTES if marker in (b"{", b"[") else VALUE_BYTES, at)
     if marker in _SCALARS:
         fmt = _SCALARS[marker]
         _need(view, at, struct.calcsize(fmt))
@@ -87,6 +123,7 @@ def _ubj_value(view, at: int, depth: int):
     if marker == b"S":
         size, at = _ubj_length(view, at)
         _need(view, at, size)
+        budget.spend(_STRING_BYTES + size, at)
         return bytes(view[at : at + size]).decode("utf-8", "surrogateescape"), at + size
     if marker == b"{":
         result: dict = {}
@@ -96,10 +133,11 @@ def _ubj_value(view, at: int, depth: int):
                 return result, at + 1
             size, at = _ubj_length(view, at)
             _need(view, at, size)
+            budget.spend(_STRING_BYTES + size, at)
             key = bytes(view[at : at + size]).decode("utf-8", "surrogateescape")
             if key in result:
                 raise ValueError(f"the key {key!r} appears twice in one object")
-            result[key], at = _ubj_value(view, at + size, depth + 1)
+            result[key], at = _ubj_value(view, at + size, depth + 1, budget)
     if marker == b"[":
         _need(view, at, 1)
         if view[at] == ord("$"):
@@ -110,6 +148,7 @@ def _ubj_value(view, at: int, depth: int):
             count, at = _ubj_length(view, at + 3)
             dtype = np.dtype(_TYPED[kind])
             _need(view, at, count * dtype.itemsize)
+            budget.spend(_ARRAY_BYTES + count * dtype.itemsize, at)
             values = np.frombuffer(view, dtype, count, at).astype(dtype.newbyteorder("="))
             return values, at + count * dtype.itemsize
         items = []
@@ -117,14 +156,14 @@ def _ubj_value(view, at: int, depth: int):
             count, at = _ubj_length(view, at + 1)
             _need(view, at, count)  # each value takes a byte at least
             for _ in range(count):
-                item, at = _ubj_value(view, at, depth + 1)
+                item, at = _ubj_value(view, at, depth + 1, budget)
                 items.append(item)
             return items, at
         while True:
             _need(view, at, 1)
             if view[at] == ord("]"):
                 return items, at + 1
-            item, at = _ubj_value(view, at, depth + 1)
+            item, at = _ubj_value(view, at, depth + 1, budget)
             items.append(item)
     raise ValueError(f"an unknown marker {marker!r} at byte {at - 1:,}")
 
@@ -138,11 +177,19 @@ def _no_repeats(pairs):
     return result
 
 
-def read_xgboost_document(data: bytes):
+def read_xgboost_document(data: bytes, max_bytes: int | None = None):
     """The model in ``data`` (XGBoost JSON, or UBJSON by its first bytes) as Python data;
-    ``ValueError`` saying why it cannot be read."""
+    ``ValueError`` saying why it cannot be read, :class:`~model.file_limits.TooLargeToRead`
+    if its values would take more than ``max_bytes`` in memory (by default the model file
+    cap)."""
+    limit = max_unpacked_bytes() if max_bytes is None else max_bytes
     if data[:2] == b"{L":
-        return decode_ubjson(data)
+        return decode_ubjson(data, limit)
+    memory = json_memory_bytes(data)
+    if memory > limit:
+        raise TooLargeToRead(
+            f"its JSON would take about {megabytes(memory)} MB in memory once read"
+        )
     try:
         return json.loads(data.decode("utf-8"), object_pairs_hook=_no_repeats)
     except UnicodeDecodeError:
