@@ -21,12 +21,15 @@ TRAINED_ON_KEY = "feedback_rows_trained_on"
 def trained_on_ids(rows) -> list[str] | None:
     """``publish``'s ``trained_on`` as the row ids stored: the reviewed rows a model was
     trained on, given as row ids, as a training export read into a frame (its ``row_id``
-    column) or as what ``export_training`` returns (its file's rows); None when not given.
+    column), as what ``export_training`` returns or the path of its file (the file's rows,
+    as ``--trained-on FILE``); None when not given.
     ``ValueError`` in one line for anything else."""
     if rows is None:
         return None
     if isinstance(rows, TrainingExport):  # what export_training returns: its file's rows
         return trained_on_ids(trained_on_file(Path(rows.path)))
+    if isinstance(rows, Path) or (isinstance(rows, str) and Path(rows).is_file()):
+        return trained_on_ids(trained_on_file(Path(rows)))  # the export's file, as the CLI's
     if isinstance(rows, pd.DataFrame):
         if "row_id" not in rows.columns:
             raise ValueError(
@@ -35,7 +38,10 @@ def trained_on_ids(rows) -> list[str] | None:
             )
         rows = rows["row_id"]
     if isinstance(rows, str | bytes) or not hasattr(rows, "__iter__"):
-        raise ValueError(f"trained_on must be a list of row ids, got {type(rows).__name__}")
+        raise ValueError(
+            f"trained_on must be a list of row ids or the training export's file, got "
+            f"{type(rows).__name__}{' naming no file' if isinstance(rows, str) else ''}"
+        )
     rows = list(rows)
     if any(isinstance(r, Path) for r in rows):  # a pair of paths read as two row ids
         raise ValueError(

@@ -195,6 +195,11 @@ def test_publishing_records_the_rows_a_model_was_trained_on_or_the_follow_up_say
     )
     with pytest.raises(model.PublishError, match="trained_on holds file paths, not row ids"):
         ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=list(export))
+    # the export's file, as the CLI's --trained-on takes it (a path was "got str")
+    for given in (export.path, str(export.path)):
+        ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=given)
+        frame = rescore_flagged(ws, store, "Sprint 2", "again")
+        assert frame["trained_on"].all() and frame["trained_on_recorded"].all()
     # the CLI takes the training export itself
     path = tmp_path / "rule.skops"
     import skops.io as sio
