@@ -16,7 +16,8 @@ are read by the libraries themselves, once checked (``model.native_checks``, whi
 the boosters inside a skops file before skops builds them); they are held to the same cap, by
 their size on disk before a byte is read and by what their values would take in memory before
 they are parsed (``model.file_limits``). Pickle and joblib files are only read when the caller
-says it trusts them.
+says it trusts them. A loaded model's thread counts are lowered to the cores there are
+(``model.thread_limits``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from model.file_limits import (
     read_capped,
     too_large,
 )
+from model.thread_limits import clamp_thread_counts
 
 __all__ = [
     "MAX_MEMBERS",
@@ -218,6 +220,7 @@ def loads(data: bytes, source: str = "model file"):
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ModelFileError(f"{source} could not be loaded: {message}") from None
     _check_tree_indices(estimator, source)
+    clamp_thread_counts(estimator)
     return estimator
 
 
@@ -505,7 +508,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     if suffix in NATIVE_SUFFIXES:
         check_file_size(path, source)  # the library's reader takes the path, not these bytes
         try:
-            return load_native_model(path)
+            estimator = load_native_model(path)
         except ModelFileError:
             raise
         except (MissingLibraryError, DamagedModelError) as error:
@@ -517,6 +520,8 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
                 f"({message or type(error).__name__}); save it again with the library's "
                 "save_model"
             ) from None
+        clamp_thread_counts(estimator)
+        return estimator
     if suffix in {".pkl", ".pickle", ".joblib"}:
         if not trust_pickle:
             raise ModelFileError(
@@ -527,10 +532,13 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
             if suffix == ".joblib":
                 import joblib
 
-                return joblib.load(path)
-            return pickle.load(io.BytesIO(path.read_bytes()))
+                estimator = joblib.load(path)
+            else:
+                estimator = pickle.load(io.BytesIO(path.read_bytes()))
         except Exception as error:  # noqa: BLE001
             raise ModelFileError(f"{path.name} could not be unpickled: {error}") from None
+        clamp_thread_counts(estimator)
+        return estimator
     raise ModelFileError(
         f"{path.name}: unknown model file type {suffix!r}; use .skops, a library's own model "
         "file (.json/.ubj XGBoost, .txt LightGBM, .cbm CatBoost), or .pkl/.joblib with "
