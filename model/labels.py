@@ -154,10 +154,12 @@ def checked_words(
     class_names: Mapping | None,
     feature_descriptions: Mapping | None,
     display_units: Mapping | None,
+    target: str | None = None,
 ) -> dict:
     """Validated ``class_names``, ``feature_descriptions`` and ``display_units`` as stored
     in prototype.json; ``WordsError`` with one line naming the first unknown class or column
-    or bad value."""
+    or bad value. ``target`` is a regression's target column, which may have a display unit
+    too (the unit its predictions and errors are said in)."""
     names = {}
     for label, name in (class_names or {}).items():
         key = class_key(label, classes)
@@ -182,6 +184,9 @@ def checked_words(
     }
     units = {}
     for column, spec in (display_units or {}).items():
+        if target is not None and column == target and column not in features:
+            units[column] = display_unit(spec).as_dict()
+            continue
         column = _column(column, features, "display units")
         if column not in numeric:
             raise WordsError(f"display units: column {column!r} is not numeric")

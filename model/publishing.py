@@ -238,10 +238,14 @@ def compute_artifacts(
         for c in X.columns
         if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
     }
+    target = getattr(y_original, "name", None)
+    if isinstance(y_original, pd.DataFrame):  # one column (checked_inputs refused more)
+        target = y_original.columns[0]
     try:
         words = checked_words(
-            classes, list(X.columns), numeric, class_names, feature_descriptions, display_units
-        )
+            classes, list(X.columns), numeric, class_names, feature_descriptions, display_units,
+            target=str(target) if target is not None and task == REGRESSION else None,
+        )  # fmt: skip
     except WordsError as error:
         raise PublishError(str(error)) from None
 
@@ -362,9 +366,6 @@ def compute_artifacts(
         for c in X.columns
         if c not in numeric and c not in texts
     }
-    target = getattr(y_original, "name", None)
-    if isinstance(y_original, pd.DataFrame):  # one column (checked_inputs refused more)
-        target = y_original.columns[0]
     stored_columns, missing_kinds = stored_features.describe(X)
     meta = {
         "task": task,
