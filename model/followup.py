@@ -3,7 +3,8 @@
 A *case* is a row reviewed in an earlier sprint (one per sprint, prototype and row id), with
 the label its reviewers settled on (``feedback_store.resolve_labels``, majority rule; rows that
 stay unresolved are left out). A case is *flagged* when that label differs from the prediction
-the reviewers were shown, and *confirmed* when it is the prediction shown. The new prototype
+the reviewers were shown (a regression's to six significant figures), and *confirmed* when it
+is the prediction shown. The new prototype
 re-scores every case:
 
 - flagged: "fixed" when it now predicts the reviewers' label, else "still wrong";
@@ -15,9 +16,13 @@ re-scores every case:
 
 Demo rows in the new prototype's demo set use its stored predictions; other rows (and SMEs' own
 cases) are predicted from the feature values recorded with the verdicts. Regression compares
-values: a flagged case is "fixed" when the new prediction is at least twice as close to the
-reviewers' value as the old one; confirmed regression cases are never "newly broken" (there is
-no tolerance to judge by).
+values, and a value is never exactly the reviewers': a flagged case is "fixed" (now right) when
+the new prediction is within the new model's typical error of the reviewers' value (the median
+error on its demo rows, the Sprint demo's "Typically off by") *and* at most half as far off as
+the prediction they flagged. Anything else is "still wrong", however much closer it came:
+``error_now`` and ``error_before`` say by how much, :func:`right_rule` says the rule in one
+line. Without actual values in its demo set the new model has no typical error, and no flagged
+regression case counts as fixed. Confirmed regression cases are never "newly broken".
 
 Cases reviewed on a prototype of another task or target (a failure classifier's, re-scored by a
 model of tool wear in minutes) are left out: their label is no answer to the new model's
@@ -31,6 +36,7 @@ fix that comes from training on the row itself is expected, and is labelled so.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -41,18 +47,22 @@ from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
 from model.followup_rows import TRAINED_ON_KEY
 from model.metrics import REGRESSION
+from model.money import format_number
+from model.outcomes import prototype_outcome
 from model.own_case import case_frame
 from model.prototype import predicts_the_same
 from model.publishing import label_strings
+from model.right_values import target_unit
 from model.workspace import Prototype, Workspace, WorkspaceError
 
-__all__ = ["STATUSES", "followup_summary", "rescore_flagged", "untried_note"]
+__all__ = ["STATUSES", "followup_summary", "rescore_flagged", "right_rule", "untried_note"]
 
 STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored")
 _COLUMNS = [
     "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
     "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
     "status", "trained_on", "trained_on_recorded", "untried_because",
+    "error_before", "error_now", "right_within", "unit",
 ]  # fmt: skip
 
 
@@ -67,6 +77,14 @@ def rescore_flagged(
     scored_from ("demo predictions" or "recorded features"), status (``STATUSES``),
     trained_on and untried_because (why a case to predict from its recorded features was not:
     ``Prototype.model_refusal``; None otherwise). Sprint order is ``ws.sprints()``.
+
+    A regression's case also has error_before and error_now (how far the prediction shown and
+    the new one are from the reviewers' value), right_within (the new model's typical error on
+    its demo rows; None without actual values) and unit (the target's, e.g. "USD"); None for a
+    classifier. A flagged regression case is "fixed" only when error_now is at most
+    right_within and at most half of error_before: "now right" means within the model's
+    typical error of what the reviewers said, not merely closer (a house still $18,000 off
+    when the model is typically $9,000 off is "still wrong", with both errors to say so).
     """
     sprints = ws.sprints()
     if sprint not in sprints:
@@ -90,7 +108,10 @@ def rescore_flagged(
         return pd.DataFrame(columns=_COLUMNS)
     _predict(proto, cases)
     trained_on = _trained_on(ws, proto)
+    within = _typical_error(proto)
+    unit = target_unit(proto.meta) if proto.task == REGRESSION else None
     for case in cases:
+        case.update(_errors(case, proto.task), right_within=within, unit=unit)
         case["status"] = _status(case, proto.task)
         case["trained_on"] = trained_on is not None and case["row_id"] in trained_on
         case["trained_on_recorded"] = trained_on is not None
@@ -121,7 +142,7 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
                 "prototype": row["prototype"],
                 "row_id": row["row_id"],
                 "source": row["source"],
-                "flagged": shown is None or label != shown,
+                "flagged": shown is None or not _same_answer(label, shown, row.get("task")),
                 "reviewers": row["reviewers"],
                 "comments": comments.get(key, []),
                 "corrected_label": label,
@@ -134,6 +155,18 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
             }
         )
     return cases
+
+
+def _same_answer(label: Any, shown: Any, task: Any) -> bool:
+    """Whether the reviewers' label is the prediction they were shown: a regression's value
+    to six significant figures, as a "correct" verdict's label is written (567,666 is the
+    prediction 567666.3464360634, not a correction of it)."""
+    if task == REGRESSION:
+        try:
+            return math.isclose(float(label), float(shown), rel_tol=1e-5)
+        except (TypeError, ValueError):
+            return False
+    return label == shown
 
 
 def _same_question(ws: Workspace, proto: Prototype, sprint: str, prototype: str) -> bool:
@@ -187,16 +220,40 @@ def _label(value: Any, task: str) -> str:
     return repr(float(value)) if task == REGRESSION else str(value)
 
 
-def _status(case: dict[str, Any], task: str) -> str:
+def _typical_error(proto: Prototype) -> float | None:
+    """A regression's typical error on its demo rows (the median, as the Sprint demo's
+    "Typically off by" says it); None for a classifier or without actual values."""
+    if proto.task != REGRESSION:
+        return None
+    try:
+        return float(prototype_outcome(proto).median_abs_error)
+    except ValueError:  # published without actual values: nothing to measure by
+        return None
+
+
+def _errors(case: dict[str, Any], task: str) -> dict[str, float | None]:
+    """How far a regression's prediction shown and its new one are from the reviewers' value."""
     new, label, old = case["new_prediction"], case["corrected_label"], case["old_prediction"]
+    if task != REGRESSION or label is None:
+        return {"error_before": None, "error_now": None}
+    return {
+        "error_before": None if old is None else abs(float(old) - float(label)),
+        "error_now": None if new is None else abs(float(new) - float(label)),
+    }
+
+
+def _status(case: dict[str, Any], task: str) -> str:
+    new, label = case["new_prediction"], case["corrected_label"]
     if new is None:
         return "not scored"
     if task == REGRESSION:
         if not case["flagged"]:
             return "still right"
-        error = abs(float(new) - float(label))
-        before = abs(float(old) - float(label)) if old is not None else np.inf
-        return "fixed" if error <= before / 2 else "still wrong"
+        within, before = case["right_within"], case["error_before"]
+        if within is None:  # no typical error to call a value right by
+            return "still wrong"
+        limit = min(within, before / 2) if before is not None else within
+        return "fixed" if case["error_now"] <= limit else "still wrong"
     if case["flagged"]:
         return "fixed" if new == label else "still wrong"
     return "still right" if new == label else "newly broken"
@@ -217,7 +274,9 @@ def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
     Keys: fixed, still_wrong, newly_broken, still_right, not_scored, flagged (flagged cases,
     scored or not), fixed_trained_on (fixes on rows the model was trained on) and sentence,
     e.g. "7 of 9 cases flagged in Sprint 2 are now right (5 of the 7 were in the new model's
-    training data)."
+    training data)." For a regression the sentence says what right means and how many of the
+    rest came closer: "1 of 2 cases flagged in Sprint 1 is now right, within 26,362 USD of
+    the reviewers' value; 1 other is closer, but still further off." (:func:`right_rule`).
     """
     missing = {"status", "flagged", "sprint", "trained_on"} - set(frame.columns)
     if missing:
@@ -268,6 +327,9 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         case = "case" if n == 1 else "cases"
         verb = "is" if 1 in (fixed, n) else "are"
         text = f"{fixed} of {n} {case} flagged in {where} {verb} now right"
+        within = _within_text(flagged)
+        if within:
+            text += f", {within}"
         trained = summary["fixed_trained_on"]
         recorded = frame.get("trained_on_recorded", pd.Series(True, index=frame.index))
         if fixed and not recorded.all():
@@ -282,6 +344,10 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
                 f" ({trained} of the {fixed} {'was' if trained == 1 else 'were'} in the new"
                 " model's training data)"
             )
+        closer = _closer(flagged)
+        if closer:
+            who = f"{closer} other{'s' if closer > 1 else ''}" if fixed else f"{closer}"
+            text += f"; {who} {'are' if closer > 1 else 'is'} closer, but still further off"
         unscored = int((flagged["status"] == "not scored").sum())
         if unscored:
             text += f"; {unscored} could not be scored"
@@ -292,3 +358,55 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
             f" {'is' if broken == 1 else 'are'} now wrong"
         )
     return text + "."
+
+
+def _closer(flagged: pd.DataFrame) -> int:
+    """Flagged regression cases still wrong whose new prediction is closer than the old."""
+    if "error_now" not in flagged.columns:
+        return 0
+    now = pd.to_numeric(flagged["error_now"], errors="coerce")
+    before = pd.to_numeric(flagged["error_before"], errors="coerce")
+    return int(((flagged["status"] == "still wrong") & (now < before)).sum())
+
+
+def _amount(value: float, unit: str | None) -> str:
+    return f"{format_number(value)} {unit}" if unit else format_number(value)
+
+
+def _tolerance(frame: pd.DataFrame) -> str | None:
+    """The typical error a regression's cases are called right within, in the target's unit
+    ("26,362 USD"); "" without one; None for a classifier's cases."""
+    if "error_now" not in frame.columns or frame["error_now"].isna().all():
+        return None
+    within = frame["right_within"].dropna()
+    if within.empty:
+        return ""
+    unit = frame["unit"].dropna()
+    return _amount(float(within.iloc[0]), str(unit.iloc[0]) if len(unit) else None)
+
+
+def _within_text(frame: pd.DataFrame) -> str | None:
+    """ "within 26,362 USD of the reviewers' value" for a regression's cases; None else."""
+    amount = _tolerance(frame)
+    return f"within {amount} of the reviewers' value" if amount else None
+
+
+def right_rule(frame: pd.DataFrame) -> str | None:
+    """What "now right" means for ``rescore_flagged``'s regression cases, in one line for the
+    page ("A value is now right when it is within 26,362 USD of what the reviewers said (the
+    new model's typical error on its demo rows) and at most half as far off as the prediction
+    they flagged; closer is not right."); None for a classifier's cases, where right is the
+    reviewers' label itself."""
+    amount = _tolerance(frame)
+    if amount is None:
+        return None
+    if not amount:
+        return (
+            "The new model was published without actual values, so it has no typical error"
+            " to call a value right by: each case says how far off it is."
+        )
+    return (
+        f"A value is now right when it is within {amount} of what the reviewers said (the new"
+        " model's typical error on its demo rows) and at most half as far off as the"
+        " prediction they flagged; closer is not right."
+    )

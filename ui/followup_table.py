@@ -10,7 +10,7 @@ import pandas as pd
 from model.workspace import Workspace
 from ui import formatting, verdict_tables
 
-__all__ = ["followup_table", "latest_mvp", "trained_on_caption"]
+__all__ = ["case_note", "followup_table", "latest_mvp", "off_by_text", "trained_on_caption"]
 
 
 FOLLOWUP_ORDER = ("fixed", "still wrong", "newly broken", "still right", "not scored")
@@ -55,13 +55,14 @@ def followup_table(
     Classes are named in words: the reviewers' label and the prediction then by ``names``
     (``(sprint, prototype)`` to ``Prototype.class_names``, ``verdict_tables.class_names_of``),
     the prediction now by ``now``, the latest MVP's; without a name, the code. An own case
-    is named by ``cases`` (``verdict_tables.own_case_names``), not its stored id."""
+    is named by ``cases`` (``verdict_tables.own_case_names``), not its stored id. A
+    regression's cases say how far off they are (:func:`off_by_text`)."""
     order = {status: i for i, status in enumerate(FOLLOWUP_ORDER)}
     data = frame.assign(
         _order=frame["status"].map(order).fillna(len(order)), _flagged=~frame["flagged"]
     ).sort_values(["_flagged", "_order", "sprint"], kind="stable")
     then = [(names or {}).get(key) for key in zip(data["sprint"], data["prototype"], strict=True)]
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Status": data["status"].astype(str).to_numpy(),
             "Row": [
@@ -82,6 +83,65 @@ def followup_table(
             "Reviewers": [", ".join(r) for r in data["reviewers"]],
         }
     )
+    if "error_now" in data.columns and data["error_now"].notna().any():
+        off = [off_by_text(case) or "" for case in data.to_dict(orient="records")]
+        table.insert(table.columns.get_loc("Then → now") + 1, "How far off", off)
+    return table
+
+
+def _amount(value: float, unit: object) -> str:
+    """A regression's value or error in the target's unit: "18,433 USD"."""
+    number = formatting.format_number(float(value))
+    return f"{number} {unit}" if isinstance(unit, str) and unit else number
+
+
+def _known(value: object) -> bool:
+    return value is not None and not (isinstance(value, float) and np.isnan(value))
+
+
+def off_by_text(case: Mapping) -> str | None:
+    """How far a regression case's new prediction is from the reviewers' value, and the one
+    they flagged: "off by 8,101 USD, was 112,149 USD"; "closer: off by 18,433 USD, was
+    109,123 USD" for a flagged case closer but not right; "no closer: …" for one that is not
+    closer; "off by 75 USD" for a confirmed one. None for a classifier's case."""
+    now, before = case.get("error_now"), case.get("error_before")
+    if not _known(now):
+        return None
+    text = f"off by {_amount(now, case.get('unit'))}"
+    if not case.get("flagged") or not _known(before):
+        return text
+    text += f", was {_amount(before, case.get('unit'))}"
+    if case.get("status") == "still wrong":
+        text = ("closer: " if now < before else "no closer: ") + text
+    return text
+
+
+def case_note(case: Mapping, model: str) -> str:
+    """What became of a case the SMEs flagged, for the one case explained on a slide:
+    where it was flagged and what ``model`` predicts now, a regression's in its unit and how
+    far off ("…; hist boosting is now within 26,362 USD of the reviewers' 481,300 USD: off by
+    8,101 USD, was 112,149 USD."), and whether the model was trained on the row, as
+    :func:`trained_on_caption` says it of all of them."""
+    flagged = f"Flagged as wrong in {case['sprint']} (shown by {case['prototype']})"
+    fixed = case.get("status") == "fixed"
+    off = off_by_text(case)
+    if off is None:  # a class: right is the reviewers' label itself
+        now = "now predicts" if fixed else "still does not predict"
+        text = f"{flagged}; {model} {now} what the reviewers said it should."
+    else:
+        said = _amount(float(case["corrected_label"]), case.get("unit"))
+        within = case.get("right_within")
+        if fixed and _known(within):
+            within = _amount(within, case.get("unit"))
+            text = f"{flagged}; {model} is now within {within} of the reviewers' {said}: {off}."
+        else:  # "… and hist boosting is closer: off by 18,433 USD, was 109,123 USD."
+            text = f"{flagged}; the reviewers said {said}, and {model} is {off}."
+    if case.get("trained_on"):
+        text += " It was in the new model's training data"
+        text += ", so getting it right is expected rather than evidence." if fixed else "."
+    elif not case.get("trained_on_recorded", True):
+        text += " Whether the new model was trained on it was not recorded."
+    return text
 
 
 def trained_on_caption(frame: pd.DataFrame) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from model.followup import untried_note
+from model.followup import right_rule, untried_note
 from model.workspace import open_workspace
 from ui import cached, followup_table, formatting, verdict_tables
 
@@ -27,7 +27,12 @@ def followup_panel(path: str, sprint: str, prototype: str, content_id: str, lead
         formatting.escape_markdown(f"{lead}{summary['sentence']}"),
         icon=":material/published_with_changes:",
     )
-    for note in (untried_note(followed), followup_table.trained_on_caption(followed)):
+    notes = (
+        right_rule(followed),  # a regression's "now right" is a tolerance: say which
+        untried_note(followed),
+        followup_table.trained_on_caption(followed),
+    )
+    for note in notes:
         if note:
             st.caption(formatting.escape_markdown(note))
     cases = "The case" if len(followed) == 1 else f"The {len(followed):,} cases"

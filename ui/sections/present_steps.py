@@ -23,11 +23,13 @@ from model.costs import (
 )
 from model.metrics import BINARY
 from model.outcomes import capital, outcome_sentences, prototype_outcome
+from model.right_values import target_unit
 from model.shared_rows import CountedOnRows, SharedCounts
 from ui import (
     cached,
     charts,
     explanations,
+    followup_table,
     formatting,
     predictions_table,
     review_card,
@@ -301,8 +303,10 @@ def flagged(ctx: PresentContext) -> None:
 
 
 def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
-    """The row in the URL, else a flagged case now fixed, else the Sprint demo's first row;
-    and why this case, when it is one the SMEs flagged."""
+    """The row in the URL, else a flagged case now fixed (one the new model was not trained
+    on first: its fix is evidence), else the Sprint demo's first row; and what became of the
+    case, when it is one the SMEs flagged (``followup_table.case_note``: a regression's is
+    right only within its typical error, and says how far off it is)."""
     key = (ctx.path, ctx.sprint, ctx.proto.name, ctx.proto.content_id)
     ids = cached.demo_row_ids(*key)
     wanted = st.query_params.get(ROW_PARAM)
@@ -310,11 +314,14 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
     followed = None
     with contextlib.suppress(ValueError):
         followed, _ = cached.followup(*key, cached.verdicts_stamp(store))
-    fixed = (
-        followed[(followed["status"] == "fixed") & followed["row_id"].astype(str).isin(ids)]
+    flagged = (
+        followed[followed["flagged"] & followed["row_id"].astype(str).isin(ids)]
         if followed is not None and not followed.empty
         else None
     )
+    fixed = None
+    if flagged is not None:
+        fixed = flagged[flagged["status"] == "fixed"].sort_values("trained_on", kind="stable")
     row_id = wanted if wanted in ids else None
     if wanted is not None and row_id is None:  # said, as on the Sprint demo; a toast on a slide
         st.toast(
@@ -326,14 +333,10 @@ def _case_row(ctx: PresentContext) -> tuple[str | None, str | None]:
     if row_id is None:  # as the Sprint demo does with no row selected: its first page's row
         rows, _ = cached.prediction_page(*key, ((), (0.0, 1.0), "all", False), 1)
         return (str(rows.index[predictions_table.default_row(rows)]) if len(rows) else None), None
-    if fixed is not None:
-        case = fixed[fixed["row_id"].astype(str) == row_id]
+    if flagged is not None:
+        case = flagged[flagged["row_id"].astype(str) == row_id]
         if len(case):
-            first = case.iloc[0]
-            return row_id, (
-                f"Flagged as wrong in {first['sprint']} (shown by {first['prototype']}); "
-                f"{ctx.proto.name} now predicts what the reviewers said it should."
-            )
+            return row_id, followup_table.case_note(case.iloc[0].to_dict(), ctx.proto.name)
     return row_id, None
 
 
@@ -372,10 +375,11 @@ def projected_waterfall(spec: dict) -> dict:
 
 
 def _actual_text(meta, actual) -> str:
-    """The truth of a row: a class by its name, a regression's value as the pages write it
-    ("612,100", not "612100.0")."""
+    """The truth of a row: a class by its name, a regression's value as the pages write it,
+    in the target's unit ("612,100 USD", not "612100.0")."""
     if meta.get("task") == "regression":
-        return formatting.format_number(float(actual))
+        unit = target_unit(meta)
+        return formatting.format_number(float(actual)) + (f" {unit}" if unit else "")
     return formatting.class_label(meta, str(actual))
 
 
