@@ -32,7 +32,7 @@ def test_my_verdict_names_the_right_label():
     )
     regression = {"task": "regression", "target": "Tool wear [min]"}
     assert review_card.verdict_summary(verdict | {"corrected_label": "12.5"}, regression) == (
-        "Your verdict: wrong, right value 12.5 (version 2, 2026-12-05 10:41)"
+        "Your verdict: wrong, right value 12.5 min (version 2, 2026-12-05 10:41)"
     )
 
 

@@ -567,9 +567,7 @@ def test_prediction_in_words_never_rounds_to_certainty():
 
 def test_prediction_in_words_for_regression():
     meta = {"task": "regression", "target": "Tool life [min]"}
-    assert (
-        formatting.prediction_in_words(123.456, None, meta) == "Predicted Tool life [min]: 123.46"
-    )
+    assert formatting.prediction_in_words(123.456, None, meta) == "Predicted tool life: 123.5 min"
 
 
 def test_escape_markdown_neutralises_links_images_and_directives():

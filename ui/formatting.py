@@ -11,7 +11,7 @@ import numpy as np
 
 from model.labels import display_unit, label_strings, name_without_unit
 from model.metrics import BINARY, REGRESSION
-from model.right_values import target_name
+from model.right_values import target_name, target_unit
 from model.stored_features import is_missing
 
 __all__ = [
@@ -100,13 +100,17 @@ def format_value(value: object) -> str:
 
 
 def format_number(value: float) -> str:
-    """A model's output or a reading as people read it: ``512,340``, ``249.7``, ``0.012346``;
-    never ``249.70312302240404``."""
+    """A model's output or a reading as people read it: ``512,340``, ``249.7``, ``79.7``,
+    ``3.14``, ``0.0123``: no decimals from 1,000 up, one from 10 up, three significant digits
+    below; never ``249.70312302240404``."""
     if value is None or not np.isfinite(value):
         return "—"
-    if abs(float(value)) >= 1000:
-        return f"{value:,.0f}"
-    return f"{float(value):.5g}"
+    number = float(value)
+    if abs(round(number, 1)) >= 1000:  # 999.96 reads "1,000", not "1000"
+        return f"{number:,.0f}"
+    if abs(number) >= 10:
+        return f"{number:.1f}".removesuffix(".0")
+    return f"{number:.3g}"
 
 
 def value_in_units(value: object, meta: Mapping | None = None, column: str | None = None) -> str:
@@ -196,11 +200,17 @@ def class_in_words(label: object, meta: Mapping) -> str:
 
 
 def prediction_in_words(predicted: object, confidence: float | None, meta: Mapping) -> str:
-    """One sentence a non-specialist can read: "Machine failure predicted with 83% probability"."""
+    """One sentence a non-specialist can read: "Machine failure predicted with 83% probability";
+    a regression's value with its unit said once: "Predicted sale price: 567,666 USD"."""
     task = meta.get("task")
     target = target_name(meta)
     if task == REGRESSION:
-        return f"Predicted {target or 'value'}: {format_number(float(predicted))}"
+        unit = target_unit(meta)
+        what = name_without_unit(target, unit) if target and unit else target
+        if what and not what[1:2].isupper():  # "sale price", but "RUL" stays
+            what = what[:1].lower() + what[1:]
+        after = f" {unit}" if unit else ""
+        return f"Predicted {what or 'value'}: {format_number(float(predicted))}{after}"
     label = str(predicted)
     what = class_in_words(label, meta)
     if what == label:

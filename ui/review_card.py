@@ -18,7 +18,7 @@ from ui.explanations import (
     contribution_text,  # the waterfall's wording: "+12.3%", "+0.42"
     short_text,
 )
-from ui.formatting import class_in_words, format_value, target_name
+from ui.formatting import class_in_words, format_number, format_value, target_name
 
 __all__ = [
     "confidence_in_words",
@@ -31,7 +31,9 @@ __all__ = [
     "reason_wording",
     "right_label_text",
     "right_value_field",
+    "value_text",
     "verdict_summary",
+    "wrong_needs_label_text",
 ]
 
 #: Characters of a long text the readings' table shows.
@@ -135,12 +137,31 @@ def verdict_summary(verdict: Mapping, meta: Mapping | None = None) -> str:
     return f"{text} (version {verdict['version']}, {when})"
 
 
+def value_text(value: object, unit: str | None) -> str:
+    """A regression's value as stored ("206700.0") as people read it, with its ``unit``
+    where one is known: "206,700 USD", "79.7 min" (from "206,700" too); text that is no number
+    as it is."""
+    try:
+        number = float(str(value).replace(",", ""))
+    except ValueError:
+        return str(value)
+    return f"{format_number(number)}{f' {unit}' if unit else ''}"
+
+
 def right_label_text(label: str, meta: Mapping | None) -> str:
-    """ "right label No failure" for a class, "right value 12.5" for a regression."""
+    """ "right label No failure" for a class, "right value 12.5 min" for a regression."""
     meta = meta or {}
     if meta.get("task") == REGRESSION:
-        return f"right value {label}"
+        return f"right value {value_text(label, target_unit(meta))}"
     return f"right label {class_in_words(label, meta)}"
+
+
+def wrong_needs_label_text(meta: Mapping | None) -> str:
+    """Why a 'wrong' verdict without its right answer is refused, naming the form's field."""
+    meta = meta or {}
+    if meta.get("task") == REGRESSION:
+        return f"A wrong verdict needs the right value: type it under “{_right_value_name(meta)}”."
+    return "A wrong verdict needs the right label: choose it under “Right label”."
 
 
 def label_is_prediction_text(label: str, meta: Mapping | None) -> str:
@@ -149,9 +170,9 @@ def label_is_prediction_text(label: str, meta: Mapping | None) -> str:
     the label it should have predicted under “Right label”."."""
     meta = meta or {}
     regression = meta.get("task") == REGRESSION
-    field = "Right value" if regression else "Right label"
+    field = _right_value_name(meta) if regression else "Right label"
     what = "the value" if regression else "the label"
-    shown = label if regression else class_in_words(label, meta)
+    shown = value_text(label, target_unit(meta)) if regression else class_in_words(label, meta)
     return (
         f"“{shown}” is what the model predicted: choose Correct, or {what} it should have"
         f" predicted under “{field}”."
@@ -179,12 +200,19 @@ def _earlier_entry(entry: Mapping, meta: Mapping) -> str:
     label = entry.get("corrected_label")
     if not label:
         return f"{where}: {entry['verdict']}"
-    named = label if meta.get("task") == REGRESSION else class_in_words(label, meta)
+    if meta.get("task") == REGRESSION:
+        named = value_text(label, target_unit(meta))
+    else:
+        named = class_in_words(label, meta)
     return f"{where}: {entry['verdict']} (should be {named})"
 
 
 def right_value_field(meta: Mapping | None) -> str:
     """The regression form's field, with the target's unit where one is known
     (``model.right_values.target_unit``): "Right value in min (required when wrong)"."""
+    return f"{_right_value_name(meta)} (required when wrong)"
+
+
+def _right_value_name(meta: Mapping | None) -> str:
     unit = target_unit(meta or {})
-    return f"Right value{f' in {unit}' if unit else ''} (required when wrong)"
+    return f"Right value{f' in {unit}' if unit else ''}"

@@ -1,4 +1,5 @@
-"""The SME review's queue: the reviewer picks one (least confident first, where the prototypes
+"""The SME review's queue: the reviewer picks one (least confident first, a regression's
+largest error first, where the prototypes
 disagree, a stratified sample, what they have not reviewed yet, one row by id, or a list sent
 from the bake-off) and goes through it card by card, back and forth."""
 
@@ -8,6 +9,7 @@ import streamlit as st
 
 from feedback_store.store import ROW_ID_MAX
 from model import on_demand, review
+from model.metrics import REGRESSION
 from ui import cached, formatting, review_card, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import FLASH_KEY, ROW_PARAM, ReviewContext
@@ -33,6 +35,14 @@ QUEUE_LABELS = {
     "not yet reviewed by me": "Not yet reviewed by me",
     "by id": "One row, by its id",
 }
+#: A regression's words where a classifier's do not fit: it has no confidence and no classes
+#: (``model.review_queues``: the largest errors first, the quarters of its predictions in turn).
+REGRESSION_QUEUE_LABELS = {
+    "least confident": "Largest error first",
+    "stratified sample": "Random sample of low and high predictions",
+}
+#: A regression's "least confident" queue when the demo rows' right values are unknown.
+NO_ERRORS_LABEL = "In random order (no known values to measure errors by)"
 SENT_PREFIX = "sent:"
 DEFAULT_SIZE = 40
 
@@ -43,9 +53,16 @@ def queue_options(ctx: ReviewContext) -> tuple[list[str], dict[str, dict]]:
     return [*kinds, *sent], sent
 
 
-def queue_label(option: str) -> str:
+def queue_label(option: str, task: str | None = None, errors_known: bool = True) -> str:
+    """How the queue ``option`` is offered, in words fitting the prototype's ``task``: a
+    regression's "least confident" queue is its "Largest error first" (in random order when
+    its demo rows' right values, ``errors_known``, are not)."""
     if option.startswith(SENT_PREFIX):
         return f"Sent from the bake-off: {option.removeprefix(SENT_PREFIX)}"
+    if task == REGRESSION:
+        if option == "least confident" and not errors_known:
+            return NO_ERRORS_LABEL
+        return REGRESSION_QUEUE_LABELS.get(option, QUEUE_LABELS.get(option, option))
     return QUEUE_LABELS.get(option, option)
 
 
@@ -100,7 +117,13 @@ def show(ctx: ReviewContext, choose, detail) -> None:
         linked_queue(options)
     if st.session_state.get(QUEUE_KEY) not in options:
         st.session_state.pop(QUEUE_KEY, None)
-    kind = choose.selectbox("Queue", options, format_func=queue_label, key=QUEUE_KEY)
+    errors_known = "error" in cached.predictions_outline(*ctx.cache_key)["columns"]
+    kind = choose.selectbox(
+        "Queue",
+        options,
+        format_func=lambda option: queue_label(option, ctx.task, errors_known),
+        key=QUEUE_KEY,
+    )
     size, row_text = None, ""
     if kind == "by id":
         row_text = detail.text_input(

@@ -19,7 +19,7 @@ TYPED_FIELDS = tuple(
     for prefix in ("review", "own")
     for field in ("verdict", "label", "comment", "tags")
 ) + tuple(f"review_dispute_{field}_" for field in ("feature", "kind", "comment"))
-WRONG_NEEDS_LABEL = "A wrong verdict needs the right label: choose it under “Right label”."
+WRONG_NEEDS_LABEL = review_card.wrong_needs_label_text(None)
 
 
 def verdict_form(
@@ -116,7 +116,7 @@ def save_verdict(
     if verdict is None:
         return "Choose Correct, Wrong or Unsure first."
     if verdict == "wrong" and (label is None or label == ""):
-        return WRONG_NEEDS_LABEL
+        return review_card.wrong_needs_label_text(ctx.meta)
     label_text = None if verdict == "correct" or label is None or label == "" else str(label)
     key = review_session.card_keys(ctx, row_id)["verdict"]
     try:
