@@ -216,10 +216,17 @@ def feature_values_table(
     return table
 
 
+#: The row ids' column: named so that the table sizes it to the ids (a fixed narrow width
+#: cut "H-00000" to "H-0000", and every row read the same).
+ROW_COLUMN = "Row"
+
+
 def display_rows(rows: pd.DataFrame, meta: Mapping) -> pd.DataFrame:
     """A page of predictions as the table shows it: classes by their names ("Failure", not
-    1), a regression's values rounded for reading (kept as numbers), the index kept."""
+    1), a regression's values rounded for reading (kept as numbers), the index kept and
+    named ``ROW_COLUMN``."""
     shown = rows.copy()
+    shown.index = shown.index.rename(ROW_COLUMN)
     if meta.get("task") == REGRESSION:
         for column in ("predicted", "actual", "error"):
             if column in shown.columns:

@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from feedback_store.validation import OWN_PREFIX
+from model.metrics import REGRESSION
+from model.right_values import target_unit
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, styled
 from ui.formatting import percent
-from ui.review_card import contribution_text
+from ui.review_card import contribution_text, value_text
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
@@ -39,6 +41,7 @@ __all__ = [
     "own_case_names",
     "pairwise_table",
     "resolved_table",
+    "right_column",
     "row_text",
     "training_export_bytes",
     "unresolved_text",
@@ -62,6 +65,11 @@ VERDICT_COLUMNS = {
 }
 #: What a verdict recorded before prototype versions were kept shows as its prototype version.
 VERSION_UNKNOWN = "unknown"
+#: The right answer's column: a class for a classifier, a number for a regression.
+RIGHT_COLUMNS = ("Right label", "Right value", "Right label or value")
+#: In ``class_names_of``'s entry for a regression prototype (which has no classes): the unit
+#: of its target ("" where none is known). Its labels are numbers, shown as "206,700 USD".
+REGRESSION_UNIT = "__regression_unit__"
 
 
 def filter_verdicts(verdicts: pd.DataFrame, kinds: Iterable[str] | None = None) -> pd.DataFrame:
@@ -78,17 +86,32 @@ def count_verdicts(verdicts: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
+def right_column(tasks: Iterable[object]) -> str:
+    """The right answer's column for verdicts of ``tasks``: "Right value" when they are all a
+    regression's, "Right label" when none is, "Right label or value" for both."""
+    regression = {task == REGRESSION for task in tasks}
+    if regression == {True}:
+        return "Right value"
+    return "Right label or value" if True in regression else "Right label"
+
+
 def verdicts_table(verdicts: pd.DataFrame, cases: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Verdicts with readable column names and tags joined, for ``st.dataframe``; an own case
-    is named by ``cases`` (``own_case_names``), not its stored id."""
+    is named by ``cases`` (``own_case_names``), not its stored id; a regression's right value
+    as a number people read ("206,700", not "206700.0") in "Right value" (``right_column``)."""
+    tasks = verdicts["task"] if "task" in verdicts.columns else pd.Series([None] * len(verdicts))
     table = verdicts[list(VERDICT_COLUMNS)].rename(columns=VERDICT_COLUMNS).copy()
     table["Row"] = [row_text(row_id, cases) for row_id in table["Row"]]
     table["Tags"] = [", ".join(tags or []) for tags in table["Tags"]]
-    table["Right label"] = table["Right label"].fillna("")
+    table["Right label"] = [
+        "" if pd.isna(label) else value_text(label, None) if task == REGRESSION else label
+        for label, task in zip(table["Right label"], tasks, strict=True)
+    ]
     table["Recorded at"] = table["Recorded at"].astype(str).str.slice(0, 16).str.replace("T", " ")
     table["Prototype version"] = [
         VERSION_UNKNOWN if pd.isna(v) else str(int(v)) for v in table["Prototype version"]
     ]
+    table = table.rename(columns={"Right label": right_column(tasks)})
     return table.reset_index(drop=True)
 
 
@@ -101,11 +124,15 @@ def class_names_of(
 ) -> dict[tuple[str, str], dict[str, str]]:
     """``Prototype.class_names`` of each prototype named by ``sprints`` and ``prototypes``,
     side by side, still published in the workspace ``ws`` (none for one deleted or unreadable
-    since: its codes stay)."""
+    since: its codes stay); a regression's is ``{REGRESSION_UNIT: its target's unit}``."""
     names = {}
     for sprint, prototype in set(zip(sprints, prototypes, strict=True)):
         try:
-            names[sprint, prototype] = dict(ws.prototype(sprint, prototype).class_names)
+            proto = ws.prototype(sprint, prototype)
+            if proto.task == REGRESSION:  # no classes: the unit its values are read in
+                names[sprint, prototype] = {REGRESSION_UNIT: target_unit(proto.meta) or ""}
+            else:
+                names[sprint, prototype] = dict(proto.class_names)
         except (ValueError, OSError):
             continue
     return names
@@ -113,24 +140,33 @@ def class_names_of(
 
 def named_label(label: object, names: Mapping[str, str] | None) -> str:
     """A class code with its name beside it where it has one ("Failure (1)"), else the code
-    as text; anything else ("unsure", "") as it is."""
+    as text; a regression's value (``names`` from ``class_names_of``) as people read it, with
+    its unit ("206,700 USD"); anything else ("unsure", "") as it is."""
     text = "" if label is None else str(label)
+    if text and names and REGRESSION_UNIT in names:
+        return value_text(text, names[REGRESSION_UNIT] or None)
     name = (names or {}).get(text, text)
     return f"{name} ({text})" if text and name != text else text
 
 
 def name_labels(table: pd.DataFrame, names: ClassNames) -> pd.DataFrame:
-    """``verdicts_table``'s "Right label" with each class's name where its prototype has one
-    ("Failure (1)"); ``names`` maps ``(sprint, prototype)`` to ``Prototype.class_names``.
-    Labels without a name, and exports, keep the code."""
+    """``verdicts_table``'s right answers (``right_column``) with each class's name where its
+    prototype has one ("Failure (1)"), each regression value with its unit ("206,700 USD");
+    ``names`` maps ``(sprint, prototype)`` to ``class_names_of``'s entries. Labels without a
+    name, and exports, keep the code."""
     named = table.copy()
-    named["Right label"] = [
+    column = _right_column_of(table)
+    named[column] = [
         named_label(label, names.get((sprint, prototype)))
         for sprint, prototype, label in zip(
-            table["Sprint"], table["Prototype"], table["Right label"], strict=True
+            table["Sprint"], table["Prototype"], table[column], strict=True
         )
     ]
     return named
+
+
+def _right_column_of(table: pd.DataFrame) -> str:
+    return next(c for c in RIGHT_COLUMNS if c in table.columns)
 
 
 def own_case_names(entered: Mapping[str, str]) -> dict[str, str]:
@@ -171,8 +207,8 @@ def history_table(history: pd.DataFrame, names: ClassNames | None = None) -> pd.
     ``class_names_of``)."""
     table = name_labels(verdicts_table(history), names or {})
     return table[
-        ["Version", "Prototype version", "Recorded at", "Reviewer", "Verdict", "Right label",
-         "Tags", "Comment"]
+        ["Version", "Prototype version", "Recorded at", "Reviewer", "Verdict",
+         _right_column_of(table), "Tags", "Comment"]
     ]  # fmt: skip
 
 
@@ -306,9 +342,25 @@ def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _names_per_row(frame: pd.DataFrame, names: ClassNames | None) -> list:
-    """Each row's class names, by its ``sprint`` and ``prototype`` (None: none known)."""
+    """Each row's class names, by its ``sprint`` and ``prototype`` (None: none known); a
+    regression's row (its ``task`` says so) without them reads its values without a unit."""
     names = names or {}
-    return [names.get(key) for key in zip(frame["sprint"], frame["prototype"], strict=True)]
+    tasks = frame["task"] if "task" in frame.columns else [None] * len(frame)
+    return [
+        names.get(key) or ({REGRESSION_UNIT: ""} if task == REGRESSION else None)
+        for key, task in zip(
+            zip(frame["sprint"], frame["prototype"], strict=True), tasks, strict=True
+        )
+    ]
+
+
+def _answer_words(row_names: list) -> tuple[str, str]:
+    """("label", "labels") for tables of classes, ("value", "values") when every row is a
+    regression's, ("label or value", "labels or values") for both."""
+    regression = {bool(n) and REGRESSION_UNIT in n for n in row_names}
+    if regression == {True}:
+        return "value", "values"
+    return ("label or value", "labels or values") if True in regression else ("label", "labels")
 
 
 def conflicts_table(
@@ -331,7 +383,7 @@ def conflicts_table(
             ],
             "Reviewer": conflicts["reviewer"].astype(str).to_numpy(),
             "Verdict": conflicts["verdict"].astype(str).to_numpy(),
-            "Their label": [
+            f"Their {_answer_words(row_names)[0]}": [
                 named_label(v, n) for v, n in zip(conflicts["label"], row_names, strict=True)
             ],
             "Comment": conflicts["comment"].fillna("").astype(str).to_numpy(),
@@ -365,7 +417,7 @@ def resolved_table(
             "Prototype": resolved["prototype"].astype(str).to_numpy(),
             "Row": [row_text(row_id, cases) for row_id in resolved["row_id"]],
             "Source": resolved["source"].astype(str).to_numpy(),
-            "Label": [
+            _answer_words(row_names)[0].capitalize(): [
                 "—" if unresolved else named_label(label, n)
                 for label, unresolved, n in zip(
                     resolved["resolved_label"], resolved["unresolved"], row_names, strict=True
@@ -383,7 +435,7 @@ def resolved_table(
                 )  # fmt: skip
             ],
             "Reviewers": [", ".join(r) for r in resolved["reviewers"]],
-            "Their labels": [
+            f"Their {_answer_words(row_names)[1]}": [
                 ", ".join(named_label(label, n) for label in labels)
                 for labels, n in zip(resolved["labels"], row_names, strict=True)
             ],

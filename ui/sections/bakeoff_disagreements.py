@@ -6,6 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from model import access
+from model.metrics import REGRESSION
+from model.right_values import target_name
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, formatting, session
 from ui.formatting import escape_markdown as escape
@@ -17,8 +19,30 @@ QUEUE = "bake-off disagreements"
 ROWS_PER_PAGE = 25
 
 
+def regression_text(target: str | None) -> str:
+    """What the tab says for a regression, whose prototypes predict numbers that never agree
+    to the cent: where to find the rows on which they differ most."""
+    what = f"a number ({target})" if target else "a number"
+    return (
+        f"These prototypes each predict {what}, so no two of them ever give exactly the same "
+        "answer. The SME review queue “Where this sprint's prototypes disagree” holds the rows "
+        "where their predictions are furthest apart, those first."
+    )
+
+
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
+    meta = ctx.metas.get(ctx.prototypes[0]) or {}
+    if meta.get("task") == REGRESSION:
+        st.subheader("Where the prototypes disagree")
+        st.info(escape(regression_text(target_name(meta))))
+        st.page_link(
+            "pages/sme_review.py",
+            label="Review them on SME review",
+            icon=":material/rate_review:",
+            query_params={"sprint": ctx.sprint, "queue": "disagreement"},
+        )
+        return
     names = ctx.class_names(ctx.prototypes[0])
     show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names)
 

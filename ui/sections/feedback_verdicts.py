@@ -13,14 +13,26 @@ from ui.sections.feedback_filters import ALL, FeedbackContext, chosen
 
 EXPORTS = {"csv": ("CSV", "text/csv"), "parquet": ("Parquet", "application/vnd.apache.parquet"),
            "jsonl": ("JSON Lines", "application/jsonl")}  # fmt: skip
-VERDICT_ORDER = ["Row", "Reviewer", "Verdict", "Right label", "Comment", "Tags", "Prototype",
-                 "Prototype version"]  # fmt: skip
+VERDICT_ORDER = ["Row", "Reviewer", "Verdict", *verdict_tables.RIGHT_COLUMNS, "Comment", "Tags",
+                 "Prototype", "Prototype version"]  # fmt: skip
 
 
 def class_names(ctx: FeedbackContext, table) -> dict[tuple[str, str], dict[str, str]]:
     """``Prototype.class_names`` of the prototypes on this page of verdicts (none for a
     prototype deleted since)."""
     return verdict_tables.class_names_of(ctx.ws, table["Sprint"], table["Prototype"])
+
+
+def export_caption(table) -> str:
+    """What the verdict export holds; a class's code and name only where there are classes
+    (``table`` is ``verdicts_table``'s: a regression's has "Right value")."""
+    text = (
+        "The current verdicts matching the filters above, with the features and prediction "
+        "each reviewer saw"
+    )
+    if "Right value" in table.columns:
+        return f"{text}."
+    return f"{text}; each class's code and, beside it, its name."
 
 
 def show_verdicts(ctx: FeedbackContext) -> None:
@@ -83,10 +95,7 @@ def show_verdicts(ctx: FeedbackContext) -> None:
 
     with export_column:
         st.subheader("Export")
-        st.caption(
-            "The current verdicts matching the filters above, with the features and prediction "
-            "each reviewer saw; each class's code and, beside it, its name."
-        )
+        st.caption(export_caption(ctx.table))
         for fmt, (label, mime) in EXPORTS.items():
             # Made when clicked, not on every rerun; a role without "export" gets no callable.
             st.download_button(
