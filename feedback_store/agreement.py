@@ -11,9 +11,13 @@ verdict:
   is compared like a label: "unsure" against "1" is a disagreement, two unsures agree. Leaving
   unsures out would report more agreement than the reviewers have.
 
-Regression labels are compared as numbers written the same way ("12.50" equals "12.5"), so
-only identical values agree. Rows are (sprint, prototype, row_id): the same row id reviewed in
-two sprints is two rows. The κ statistics are implemented here with NumPy.
+A regression's verdicts are compared by what the reviewers said of the prediction, not by the
+dollar (or minute...) values: "correct", "wrong" or "unsure". Two reviewers who both say "wrong"
+agree; the right values they give are then checked against each other by ``values_apart``
+(``VALUE_RULE``), and ``agreement`` says on how many rows they were close. κ on continuous
+values would call $453,600 and $453,601 a disagreement. Rows are (sprint, prototype, row_id):
+the same row id reviewed in two sprints is two rows. The κ statistics are implemented here with
+NumPy.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from feedback_store.reading import VerdictReader
 __all__ = [
     "AS_PREDICTED",
     "UNSURE",
+    "VALUE_RULE",
+    "VALUE_SPREAD_SHARE",
     "agreement",
     "cohen_kappa",
     "conflicts",
@@ -38,6 +44,7 @@ __all__ = [
     "pairwise_agreement",
     "reviewer_labels",
     "strength",
+    "values_apart",
 ]
 
 UNSURE = "unsure"
@@ -126,6 +133,86 @@ def strength(kappa: float | None) -> str | None:
         if kappa <= limit:
             return word
     return "almost perfect"
+
+
+# -- a regression's right values ------------------------------------------------------------
+
+#: Right values given for one row of a regression make one answer when their spread (largest
+#: minus smallest) is at most this share of their median, in size. House prices: two values
+#: $10,000 apart around $450,000 agree; $453,600 and $700,000 do not.
+VALUE_SPREAD_SHARE = 0.10
+VALUE_RULE = (
+    "For a regression, reviewers agree on a row when their verdicts agree (correct, wrong). "
+    "The right values of those who say wrong make one label, their median (written to the "
+    "finest precision a reviewer used), unless they are far apart: largest minus smallest more "
+    f"than {VALUE_SPREAD_SHARE:.0%} of their median, or on both sides of the prediction shown "
+    "(one says higher, one lower). Such rows are disputed and get no label under the majority "
+    "rule."
+)
+
+
+def right_value(label: Any) -> float | None:
+    """A regression label as a finite number, or None if it is none."""
+    try:
+        value = float(label)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def values_apart(values: Sequence[float], shown: float | None = None) -> str | None:
+    """Why the right values given for one row are too far apart to make one label (see
+    ``VALUE_RULE``), or None when they agree (one value always does)."""
+    if len(values) < 2:
+        return None
+    low, high = min(values), max(values)
+    middle = float(np.median(values))
+    if high - low > VALUE_SPREAD_SHARE * abs(middle):
+        return (
+            f"right values far apart: {number_text(low)} to {number_text(high)}, more than "
+            f"{VALUE_SPREAD_SHARE:.0%} of their median ({number_text(middle)})"
+        )
+    if shown is not None and low < shown < high:
+        return (
+            f"right values on both sides of the prediction shown ({number_text(shown)}): "
+            f"{number_text(low)} and {number_text(high)}"
+        )
+    return None
+
+
+def combined_value(values: Sequence[float]) -> float:
+    """The one label right values that agree make: their median, to the finest precision any
+    of them was written with (453,600 and 460,000 make 456,800, not 456800.0000001)."""
+    return round(float(np.median(values)), max(_decimals(v) for v in values))
+
+
+def sensible_value(value: float) -> float:
+    """A model's output to six significant figures (567666.3464360634 is 567,666): more
+    digits say nothing about a prediction."""
+    return float(f"{value:.6g}")
+
+
+def number_text(value: float) -> str:
+    """A value with thousands separators and the decimals it needs (453,600; 12.5)."""
+    return f"{value:,.{_decimals(value)}f}"
+
+
+def _decimals(value: float, most: int = 6) -> int:
+    """How many decimals write ``value`` exactly (up to ``most``)."""
+    return next((d for d in range(most) if round(value, d) == value), most)
+
+
+def compared_labels(labels: pd.DataFrame) -> np.ndarray:
+    """What agreement compares for each verdict: its label, or for a regression its verdict
+    ("correct", "wrong"; "unsure" for an unsure)."""
+    label = labels["label"].to_numpy(dtype=object)
+    if "task" not in labels.columns or "verdict" not in labels.columns or labels.empty:
+        return label
+    regression = (labels["task"] == "regression").to_numpy(dtype=bool)
+    if not regression.any():
+        return label
+    kind = np.where(label == UNSURE, UNSURE, labels["verdict"].to_numpy(dtype=object))
+    return np.where(regression, kind, label).astype(object)
 
 
 # -- labels ------------------------------------------------------------------------------------
@@ -259,6 +346,10 @@ def agreement(
     common number of raters (the larger number on a tie); rows with another number count in
     ``rows`` and ``percent_agreement`` but are left out of κ, and ``rows_left_out`` says how
     many. κ is NaN when chance agreement is 1 (every label the same).
+
+    A regression's rows are compared on the verdicts (see the module docstring), and the
+    result has ``right_values``: ``rows`` (rows where two or more reviewers gave a right
+    value), ``close`` (those whose values agree under ``VALUE_RULE``) and ``rule`` (its words).
     ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
     shared = _SharedRows(_labels(store, sprint, prototype, labels))
@@ -281,6 +372,13 @@ def agreement(
         return result
     agreed = int((shared.distinct_labels() == 1).sum())
     result["percent_agreement"] = 100 * agreed / shared.n_rows
+    if shared.valued.any():
+        valued, apart = shared.right_values()
+        result["right_values"] = {
+            "rows": int(valued.sum()),
+            "close": int((valued & ~apart).sum()),
+            "rule": VALUE_RULE,
+        }
     if len(reviewers) == 2:
         # Each shared row has one verdict by each of the two: the store keeps one per reviewer.
         first, second = reviewers
@@ -305,23 +403,33 @@ def agreement(
 
 def _sentence(result: dict[str, Any], agreed: int) -> str:
     rows = result["rows"]
+    values = result.get("right_values")
     text = (
         f"On the {rows} row{'s' if rows != 1 else ''} reviewed by more than one person,"
-        f" reviewers gave the same answer on {agreed} ({result['percent_agreement']:.0f}%)"
+        f" reviewers gave the same {'verdict' if values else 'answer'} on {agreed}"
+        f" ({result['percent_agreement']:.0f}%)"
     )
+    if values and values["rows"]:
+        n = values["rows"]
+        text += (
+            f"; where two or more gave a right value ({n} row{'s' if n != 1 else ''}), the"
+            f" values were within {VALUE_SPREAD_SHARE:.0%} of each other on {values['close']}"
+        )
     kappa = result["kappa"]
-    name = "Cohen's" if result["method"] == "cohen" else "Fleiss'"
+    name = ("Cohen's κ" if result["method"] == "cohen" else "Fleiss' κ") + (
+        " of the verdicts" if values else ""
+    )
     if kappa is None or math.isnan(kappa):
         return text + "."
     n = result["kappa_rows"]
     if n < MIN_KAPPA_ROWS:
         return (
-            f"{text}; {name} κ = {kappa:.2f} from {n} row{'s' if n != 1 else ''}, too few to "
+            f"{text}; {name} = {kappa:.2f} from {n} row{'s' if n != 1 else ''}, too few to "
             "say how far that is beyond chance."
         )
     words = {"none": "no agreement beyond chance", "poor": "less agreement than chance"}
     said = words.get(result["strength"], f"{result['strength']} agreement beyond chance")
-    return f"{text}; {name} κ = {kappa:.2f} ({said})."
+    return f"{text}; {name} = {kappa:.2f} ({said})."
 
 
 class _SharedRows:
@@ -346,11 +454,41 @@ class _SharedRows:
         first_seen, self.row = np.unique(row[shared][order], return_inverse=True)
         self.n_rows = len(first_seen)
         self.reviewer = labels["reviewer"].to_numpy(dtype=object)[self.position]
-        self.label = labels["label"].to_numpy(dtype=object)[self.position]
+        self.label = compared_labels(labels)[self.position]
+        self.value = labels["label"].to_numpy(dtype=object)[self.position]
+        if "task" in labels.columns and not labels.empty:
+            regression = (labels["task"] == "regression").to_numpy(dtype=bool)[self.position]
+        else:
+            regression = np.zeros(len(self.position), dtype=bool)
+        self.valued = regression & (self.label == "wrong")
+        self.shown = (
+            labels["shown"].to_numpy(dtype=object)[self.position]
+            if "shown" in labels.columns
+            else np.full(len(self.position), None, dtype=object)
+        )
 
     def sizes(self) -> np.ndarray:
         """How many verdicts each row has."""
         return np.bincount(self.row, minlength=self.n_rows)
+
+    def right_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: whether two or more reviewers gave a right value (a regression's "wrong"),
+        and whether those values are too far apart to make one label (``values_apart``)."""
+        valued = np.bincount(self.row[self.valued], minlength=self.n_rows) >= 2
+        apart = np.zeros(self.n_rows, dtype=bool)
+        at = np.flatnonzero(self.valued & valued[self.row])
+        given: dict[int, list[float]] = {}
+        shown: dict[int, float | None] = {}
+        for row, value, seen in zip(
+            self.row[at].tolist(), self.value[at].tolist(), self.shown[at].tolist(), strict=True
+        ):
+            number = right_value(value)
+            if number is not None:
+                given.setdefault(row, []).append(number)
+            shown.setdefault(row, right_value(seen))
+        for row, values in given.items():
+            apart[row] = values_apart(values, shown[row]) is not None
+        return valued, apart
 
     def distinct_labels(self) -> np.ndarray:
         """How many different labels each row has (``Series.nunique``: missing ones not)."""
@@ -417,12 +555,16 @@ def conflicts(
     """Rows on which reviewers' current labels differ, one line per reviewer of such a row.
 
     Columns: sprint, prototype, row_id, shown (the prediction shown), reviewer, verdict,
-    label, comment, verdict_id, recorded_at. An "unsure" next to a label is a conflict too.
+    label, comment, verdict_id, recorded_at. An "unsure" next to a label is a conflict too;
+    so is a regression's row whose right values are far apart (``values_apart``).
     ``labels``: ``reviewer_labels(store, sprint, prototype)`` if the caller has it (read only).
     """
     labels = _labels(store, sprint, prototype, labels)
     shared = _SharedRows(labels)
-    disagreeing = (shared.distinct_labels() > 1)[shared.row]
+    differ = shared.distinct_labels() > 1
+    if shared.valued.any():
+        differ |= shared.right_values()[1]
+    disagreeing = differ[shared.row]
     if not disagreeing.any():
         return pd.DataFrame(columns=_CONFLICT_COLUMNS)
     return labels.iloc[shared.position[disagreeing]][_CONFLICT_COLUMNS].reset_index(drop=True)

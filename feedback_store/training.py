@@ -4,6 +4,12 @@ Called as ``FeedbackStore.export_training``; the rows come from ``resolve_labels
 stay unresolved, and rows whose verdicts carry no feature snapshot, are counted in the manifest
 and left out of the file.
 
+A regression's rows carry three more columns after ``label``: ``label_source`` (where the
+label came from, see ``feedback_store.resolution.LABEL_SOURCES``), ``right_values`` (every
+right value the reviewers gave, for audit) and ``known_value`` (the row's known value when the
+caller gave ``known_values``). Its manifest states the rule that combined the right values
+and counts labels by source; ``per_label`` counts classes, so only a classifier's has it.
+
 Rows shown in a demo are the evaluation set of later demos: training on them makes later
 demo metrics look better than they are. Each row says whether it is one (``in_demo_set``) and
 the manifest warns. Without ``demo_row_ids`` (always so on the command line, which has no
@@ -24,7 +30,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from feedback_store.agreement import _native_columns, labels_of
+from feedback_store.agreement import VALUE_RULE, _native_columns, labels_of
 from feedback_store.exports import (
     ClassNames,
     _column,
@@ -35,7 +41,13 @@ from feedback_store.exports import (
     write_spreadsheet_csv,
 )
 from feedback_store.reading import VerdictReader
-from feedback_store.resolution import check_lead, check_rule, resolve_frame
+from feedback_store.resolution import (
+    LABEL_SOURCES,
+    KnownValues,
+    check_lead,
+    check_rule,
+    resolve_frame,
+)
 from feedback_store.validation import TASK_WORDS, InvalidVerdict
 
 __all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
@@ -47,10 +59,12 @@ PROVENANCE_COLUMNS = [
 ]  # fmt: skip
 #: The column of the label's class name, right after ``label`` when names are given.
 LABEL_NAME = "label_name"
+#: A regression's columns right after ``label``: where it came from and what it rests on.
+REGRESSION_COLUMNS = ["label_source", "right_values", "known_value"]
 _MODEL_KEYS = ("model", "estimator")
 _RESOLVED_COLUMNS = [
     "sprint", "prototype", "row_id", "source", "resolved_label", "task", "n_reviewers",
-    "reviewers", "verdict_ids", "agreement", "rule",
+    "reviewers", "verdict_ids", "agreement", "rule", "label_source", "right_values",
 ]  # fmt: skip
 
 
@@ -114,6 +128,17 @@ def unresolved_warning(n: int) -> str:
     )
 
 
+def accepted_predictions_warning(n: int) -> str:
+    """The warning given when ``n`` regression labels are predictions the reviewers accepted,
+    for want of the rows' known values."""
+    rows = "1 row's label is" if n == 1 else f"{n:,} rows' labels are"
+    return (
+        f"{rows} the prediction shown (to six significant figures), which reviewers called "
+        "correct, as no known value was given: training on them teaches the model its own "
+        "answers; leave out the rows whose label_source is 'prediction accepted' if unwanted"
+    )
+
+
 def export_training(
     store: VerdictReader,
     path: str | os.PathLike[str],
@@ -126,8 +151,12 @@ def export_training(
     class_names: ClassNames | None = None,
     feature_kinds: Mapping[str, str] | None = None,
     targets: Mapping[tuple[str, str], str | None] | None = None,
+    *,
+    known_values: KnownValues | None = None,
 ) -> TrainingExport:
-    """See ``FeedbackStore.export_training``."""
+    """See ``FeedbackStore.export_training``. ``known_values``: a regression's known value per
+    ``(sprint, prototype, row_id)`` (the demo rows' outcomes): the label of a row reviewers
+    called correct (see ``feedback_store.resolution``)."""
     target = export_target(path, format)
     check_rule(rule, lead)
     demo_ids = _demo_ids(demo_row_ids)
@@ -135,7 +164,7 @@ def export_training(
     verdicts = store.verdicts(sprint=sprint, prototype=prototype)
     labels = labels_of(verdicts)
     check_lead(labels, lead)
-    resolved = resolve_frame(labels, rule, lead)
+    resolved = resolve_frame(labels, rule, lead, known_values=known_values, provenance=True)
     snapshots = _snapshots(labels)
     shown = _shown_versions(labels, verdicts)
     records: list[dict[str, Any]] = []
@@ -145,7 +174,7 @@ def export_training(
     settled = _native_columns(resolved[~resolved["unresolved"]], _RESOLVED_COLUMNS)
     for row in zip(*(settled[column] for column in _RESOLVED_COLUMNS), strict=True):
         (sprint_name, prototype_name, row_id, source, resolved_label, task, n_reviewers,
-         reviewers, verdict_ids, agreement, applied) = row  # fmt: skip
+         reviewers, verdict_ids, agreement, applied, label_source, right_values) = row  # fmt: skip
         features, model = snapshots.get((sprint_name, prototype_name, row_id), (None, None))
         if not features:
             without_features += 1
@@ -175,12 +204,22 @@ def export_training(
                 "prototype_version": shown.get((sprint_name, prototype_name, row_id)),
             }
         )
+        if task == "regression":
+            known = (known_values or {}).get((sprint_name, prototype_name, row_id))
+            records[-1].update(
+                label_source=label_source,
+                right_values=[float(v) for v in right_values],
+                known_value=None if known is None else float(known),
+            )
         if class_names is not None:
             names = class_names.get((sprint_name, prototype_name), {})
             records[-1]["label_name"] = names.get(label_text(resolved_label))
     if _mixed(questions):
         raise InvalidVerdict(_mixed_targets(questions))
-    frame = _frame(records, named=class_names is not None, kinds=feature_kinds)
+    regression = any("label_source" in record for record in records)
+    frame = _frame(
+        records, named=class_names is not None, kinds=feature_kinds, regression=regression
+    )
 
     in_demo = int(frame["in_demo_set"].sum())
     unresolved = int(resolved["unresolved"].sum())
@@ -194,6 +233,9 @@ def export_training(
             f"{without_features} resolved row{'s were' if without_features != 1 else ' was'}"
             " left out because no feature values were recorded with the verdicts"
         )
+    sources = Counter(frame["label_source"]) if regression else Counter()
+    if sources["prediction accepted"]:
+        warnings.append(accepted_predictions_warning(sources["prediction accepted"]))
     contradicted = _contradicting_rows(records)
     if contradicted:
         warnings.append(contradicted)
@@ -216,8 +258,25 @@ def export_training(
             "without_features": without_features,
             "in_demo_set": in_demo,
             "own_cases": int((frame["source"] == "own").sum()),
-            "per_label": dict(Counter(str(v) for v in frame["label"])),
+            **(
+                {"label_sources": dict(sources)}
+                if regression
+                else {"per_label": dict(Counter(str(v) for v in frame["label"]))}
+            ),
         },
+        **(
+            {
+                "regression_labels": {
+                    "rule": VALUE_RULE,
+                    "label_sources": {k: LABEL_SOURCES[k] for k in sorted(sources)},
+                    "known_values": "given by the caller"
+                    if known_values is not None
+                    else "not given: rows reviewers called correct take the prediction shown",
+                }
+            }
+            if regression
+            else {}
+        ),
         "columns": {
             "features": [c for c in frame.columns if c not in _provenance(frame)],
             "label": "label",
@@ -296,13 +355,20 @@ def _shown_versions(
 
 def _provenance(frame: pd.DataFrame) -> list[str]:
     """The columns of ``frame`` that are not features: provenance, and the label's name."""
-    return [*PROVENANCE_COLUMNS, *([LABEL_NAME] if LABEL_NAME in frame.columns else [])]
+    extra = [c for c in (LABEL_NAME, *REGRESSION_COLUMNS) if c in frame.columns]
+    return [*PROVENANCE_COLUMNS, *extra]
 
 
 def _frame(
-    records: list[dict[str, Any]], named: bool = False, kinds: Mapping[str, str] | None = None
+    records: list[dict[str, Any]],
+    named: bool = False,
+    kinds: Mapping[str, str] | None = None,
+    regression: bool = False,
 ) -> pd.DataFrame:
     provenance = list(PROVENANCE_COLUMNS)
+    if regression:  # where the label came from, right after it
+        at = provenance.index("label") + 1
+        provenance[at:at] = REGRESSION_COLUMNS
     if named:  # the label's class name right after the label
         provenance.insert(provenance.index("label") + 1, LABEL_NAME)
     names: dict[str, str] = {}
@@ -341,6 +407,10 @@ def _frame(
     data["prototype_version"] = pd.Series(
         [r.get("prototype_version") for r in records], dtype="Int64"
     )
+    if regression:
+        data["label_source"] = pd.Series([r.get("label_source") for r in records], dtype=object)
+        data["right_values"] = pd.Series([r.get("right_values", []) for r in records], dtype=object)
+        data["known_value"] = pd.Series([r.get("known_value") for r in records], dtype="float64")
     columns = [*names.values(), *provenance]
     return pd.DataFrame(data, columns=columns)
 
@@ -374,6 +444,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.copy()
     frame["reviewers"] = frame["reviewers"].map(";".join).astype(object)
     frame["verdict_ids"] = frame["verdict_ids"].map(lambda ids: ";".join(map(str, ids)))
+    if "right_values" in frame.columns:
+        frame["right_values"] = frame["right_values"].map(lambda vs: ";".join(map(repr, vs)))
     write_spreadsheet_csv(frame, path)
 
 
@@ -388,6 +460,8 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
             arrays.append(pa.array(values.tolist(), type=pa.list_(pa.string())))
         elif column == "verdict_ids":
             arrays.append(pa.array(values.tolist(), type=pa.list_(pa.int64())))
+        elif column == "right_values":
+            arrays.append(pa.array(values.tolist(), type=pa.list_(pa.float64())))
         elif values.dtype == object:
             arrays.append(pa.array(_as_text(values), type=pa.string(), from_pandas=True))
         else:

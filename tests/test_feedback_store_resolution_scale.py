@@ -168,7 +168,7 @@ EDGE_CASES = {
         verdict("1", "ana", "1", 1, shown=None), verdict("1", "bo", "1", 2, shown=None)
     ],
     "task missing or not text": [
-        verdict("1", "ana", "1", 1, task=None), verdict("1", "bo", "1", 2, task="regression"),
+        verdict("1", "ana", "1", 1, task=None), verdict("1", "bo", "1", 2, task="binary"),
         verdict("2", "ana", "1", 3, task=None), verdict("3", "ana", "1", 4, task=float("nan")),
         verdict("3", "bo", "1", 5, task=7),
     ],
@@ -237,7 +237,7 @@ def random_labels(seed: int, n_rows: int = 2000) -> pd.DataFrame:
             "prototype": ["gbm", "rule"][rng.integers(0, 2)],
             "row_id": str(rng.integers(0, n_rows // 2)),
         }
-        task = ["classification", "regression", None][rng.integers(0, 3)]
+        task = ["classification", "binary", None][rng.integers(0, 3)]
         for reviewer in rng.choice(REVIEWERS, size=rng.integers(1, 6), replace=False):
             label = str(rng.choice(LABEL_CHOICES, p=[0.3, 0.3, 0.1, 0.05, 0.15, 0.1]))
             shown = None if rng.random() < 0.3 else str(rng.integers(0, 3))
