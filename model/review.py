@@ -36,7 +36,9 @@ from model.review_reasons import (
 )
 from model.review_versions import (
     PrototypeChanged,
+    UnusualValue,
     earlier_verdicts,
+    edit_verdict,
     record_dispute,
     record_verdict,
     reviewed_rows,
@@ -51,9 +53,11 @@ __all__ = [
     "QUOTE_MAX",
     "WHAT_IF_POINTS",
     "PrototypeChanged",
+    "UnusualValue",
     "case_frame",
     "check_case",
     "earlier_verdicts",
+    "edit_verdict",
     "explain_own_case",
     "feature_percentiles",
     "input_schema",

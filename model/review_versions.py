@@ -16,11 +16,12 @@ import pandas as pd
 
 from feedback_store import FeedbackStore, InvalidVerdict
 from model.metrics import REGRESSION
-from model.right_values import far_value_reason
+from model.right_values import far_value_reason, unusual_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
     "PrototypeChanged",
+    "UnusualValue",
     "check_still_shown",
     "earlier_verdicts",
     "edit_verdict",
@@ -36,6 +37,16 @@ __all__ = [
 
 class PrototypeChanged(ValueError):
     """The prototype was re-published or removed after the form was shown; nothing was stored."""
+
+
+class UnusualValue(InvalidVerdict):
+    """A regression's right value that asks for a second look (``reason``, in words: outside
+    the demo set's values, or further from the prediction than any miss of the model); it is
+    stored once confirmed (``value_confirmed=True``). Nothing was stored."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{reason}; if it is right, record it with value_confirmed=True")
+        self.reason = reason
 
 
 def shown_version(proto: Prototype) -> tuple[int, str | None]:
@@ -83,9 +94,14 @@ def record_verdict(
     verdict, the prediction and features shown, ...). When the prototype is no longer that
     version, nothing is stored and the error says so in one line. A publish that lands after
     the check cannot mislabel the verdict: it is stored with the version and snapshots shown.
+    A regression's right value far outside the demo set's values is refused
+    (``InvalidVerdict``); one that asks for a second look (``UnusualValue``: outside the demo
+    set's values, or further from the prediction than any miss of the model) is stored when
+    ``value_confirmed=True`` is given.
     """
+    confirmed = bool(verdict.pop("value_confirmed", False))
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
-    verdict = _with_known_tags(store, _as_shown(current, verdict))
+    verdict = _with_known_tags(store, _as_shown(current, verdict, confirmed))
     # The row was read from the prototype's folder, which a publish may have exchanged since
     # the check: still that version now, so the prediction filled in is the one it makes.
     check_still_shown(workspace, sprint, prototype, version, content_id)
@@ -93,7 +109,7 @@ def record_verdict(
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
 
 
-def _as_shown(proto: Prototype, verdict: dict[str, Any]) -> dict[str, Any]:
+def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False) -> dict[str, Any]:
     """``verdict`` checked against the prototype it is given on: a demo row must be one of its
     rows, a classifier's corrected label one of its classes (given by label or by name, stored
     as the label), or ``InvalidVerdict`` in one line. A verdict without the prediction shown
@@ -128,21 +144,34 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any]) -> dict[str, Any]:
             )
         verdict["corrected_label"] = key
     elif label is not None and proto.task == REGRESSION:
-        _check_right_value(proto, label)
+        shown = (verdict.get("prediction") or {}).get("label")
+        _check_right_value(proto, label, shown, confirmed)
     return verdict
 
 
-def _check_right_value(proto: Prototype, label: Any) -> None:
+def _check_right_value(proto: Prototype, label: Any, predicted: Any, confirmed: bool) -> None:
     """``InvalidVerdict`` for a regression's right value far outside the demo set's values
-    (``model.right_values.far_value_reason``); text that is not a number is left to the
-    store, which refuses it in its words."""
-    try:
-        value = float(label)
-    except (TypeError, ValueError):
+    (``model.right_values.far_value_reason``), and unless ``confirmed``, ``UnusualValue`` for
+    one that asks for a second look (``unusual_value_reason``, against the row's prediction
+    ``predicted``). Text that is not a number is left to the store, which refuses it in its
+    words."""
+    value, shown = _float(label), _float(predicted)
+    if value is None:
         return
-    reason = far_value_reason(value, proto.predictions(), proto.meta)
+    predictions = proto.predictions()
+    reason = far_value_reason(value, predictions, proto.meta)
     if reason is not None:
         raise InvalidVerdict(reason)
+    unusual = None if confirmed else unusual_value_reason(value, shown, predictions, proto.meta)
+    if unusual is not None:
+        raise UnusualValue(unusual)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def record_dispute(
@@ -178,10 +207,12 @@ def edit_verdict(
     older version than the prototype's is refused with ``PrototypeChanged``, nothing stored.
     Tags are written as ``record_verdict`` writes them.
     """
+    confirmed = bool(edit.pop("value_confirmed", False))
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
     label = edit.get("corrected_label")
     if label not in (None, "") and current.task == REGRESSION:
-        _check_right_value(current, label)
+        shown = store.history(verdict_id).iloc[-1]["prediction"] or {}
+        _check_right_value(current, label, shown.get("label"), confirmed)
     return store.edit(verdict_id, **_with_known_tags(store, edit))
 
 

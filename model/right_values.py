@@ -15,7 +15,7 @@ import pandas as pd
 
 from model.labels import display_unit
 
-__all__ = ["far_value_reason", "target_name", "target_unit"]
+__all__ = ["far_value_reason", "target_name", "target_unit", "unusual_value_reason"]
 
 
 def target_name(meta: Mapping) -> str | None:
@@ -60,6 +60,44 @@ def far_value_reason(value: float, predictions: pd.DataFrame, meta: Mapping | No
         f"{_number(value)}{after} is far outside the values in the demo set"
         f" ({_number(low)}–{_number(high)}{after}); check the number"
     )
+
+
+def unusual_value_reason(
+    value: float, predicted: float | None, predictions: pd.DataFrame, meta: Mapping | None
+) -> str | None:
+    """Why a regression's right value ``value`` for a row the model predicted ``predicted``
+    asks for a second look, or None: it lies outside every value of the demo set (its actual
+    and predicted values, ``predictions``), or further from the row's prediction than the
+    model missed any labelled demo row by. A digit dropped or doubled ("45,360" for a house
+    predicted at 625,655 among demo prices from 78,000) is caught this way where
+    :func:`far_value_reason`'s wide bounds let it through; an SME who means it confirms it.
+    """
+    actual = pd.to_numeric(predictions.get("actual", pd.Series(dtype=float)), errors="coerce")
+    made = pd.to_numeric(predictions.get("predicted", pd.Series(dtype=float)), errors="coerce")
+    seen = pd.concat([actual, made])
+    seen = seen[np.isfinite(seen)]
+    if seen.empty or not np.isfinite(value):
+        return None
+    unit = target_unit(meta or {})
+    after = f" {unit}" if unit else ""
+    low, high = float(seen.min()), float(seen.max())
+    reasons = []
+    if value < low:
+        reasons.append(f"below every value in the demo set (lowest {_number(low)}{after})")
+    elif value > high:
+        reasons.append(f"above every value in the demo set (highest {_number(high)}{after})")
+    misses = (actual - made).abs()
+    misses = misses[np.isfinite(misses)]
+    if predicted is not None and np.isfinite(predicted) and not misses.empty:
+        off, largest = abs(value - float(predicted)), float(misses.max())
+        if off > largest:
+            reasons.append(
+                f"{_number(off)}{after} from this row's prediction, more than the model missed "
+                f"any demo row by (at most {_number(largest)}{after})"
+            )
+    if not reasons:
+        return None
+    return f"{_number(value)}{after} is {' and '.join(reasons)}"
 
 
 def _number(value: float) -> str:

@@ -996,11 +996,25 @@ def test_a_right_value_far_outside_the_demo_set_is_refused_in_one_line(
     assert feedback_store.open(workspace).verdicts().empty
     assert at.number_input(key=f"review_label_{key}").value == typed
     assert at.text_area(key=f"review_comment_{key}").value == "kept"
-    at.number_input(key=f"review_label_{key}").set_value(float(seen.max()) + 10)
+    # Above every value in the demo set, though within its far bounds: asked to confirm
+    above = float(seen.max()) + 10
+    at.number_input(key=f"review_label_{key}").set_value(above)
+    submit(at)
+    (line,) = [plain(e.value) for e in at.error]
+    assert line.startswith(
+        f"{right_values._number(above)} min is above every value in the demo set (highest "
+        f"{right_values._number(seen.max())} min)"
+    )
+    assert line.endswith(
+        "Nothing was saved: check the number, or tick “This value is right” and submit again."
+    )
+    assert feedback_store.open(workspace).verdicts().empty
+    at.checkbox(key=f"review_confirm_{key}").check().run()
+    assert plain(at.warning[0].value) == line  # still said, beside the tick
     submit(at)
     assert not at.error, [e.value for e in at.error]
     (stored,) = feedback_store.open(workspace).verdicts()["corrected_label"]
-    assert float(stored) == pytest.approx(float(seen.max()) + 10)
+    assert float(stored) == pytest.approx(above)
 
 
 def test_the_history_of_my_verdict_names_the_right_label_as_the_verdicts_table_does(

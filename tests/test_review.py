@@ -758,10 +758,51 @@ def test_a_right_value_far_outside_the_demo_set_is_refused_through_the_api(tmp_p
             record_verdict(store, ws, **where, row_id="1", reviewer="ana", verdict="wrong",
                            corrected_label=typed)  # fmt: skip
     assert store.verdicts().empty
-    right = float(seen.max()) + 10
+    right = float(seen.max()) + 10  # above every value: stored once confirmed
     vid = record_verdict(store, ws, **where, row_id="1", reviewer="ana", verdict="wrong",
-                         corrected_label=right)  # fmt: skip
+                         corrected_label=right, value_confirmed=True)  # fmt: skip
     with pytest.raises(InvalidVerdict, match=r"^-20 min is far outside"):
         edit_verdict(store, ws, vid, **where, reviewer="ana", corrected_label="-20")
     (stored,) = store.verdicts()["corrected_label"]
     assert float(stored) == pytest.approx(right)
+
+
+def test_a_right_value_that_looks_like_a_slip_asks_to_be_confirmed(tmp_path):
+    """'45360' typed for a house predicted at 625,655 (a digit dropped) was stored: the bounds
+    of far_value_reason reach 0 whenever the values' spread exceeds the lowest. A value
+    outside the demo set's values, or further from the prediction than any miss of the model,
+    is now stored only once confirmed."""
+    from model.review import UnusualValue, edit_verdict
+
+    rng = np.random.default_rng(0)
+    n = 80
+    X = pd.DataFrame({"area": rng.uniform(500, 3000, n)}, index=[f"h{i}" for i in range(n)])
+    y = pd.Series(X["area"] * 200 + 78_000 + rng.normal(0, 20_000, n), name="Price [USD]")
+    ws = model.open_workspace(tmp_path / "ws")
+    proto = ws.publish("S1", "ridge", LinearRegression().fit(X, y), X, y)
+    store = feedback_store.open(tmp_path / "ws")
+    version, content = shown_version(proto)
+    where = {"sprint": "S1", "prototype": "ridge", "version": version, "content_id": content}
+    predictions = proto.predictions()
+    row = (predictions["predicted"] - predictions["predicted"].median()).abs().idxmin()
+    predicted = float(predictions.loc[row, "predicted"])
+    largest_miss = float((predictions["actual"] - predictions["predicted"]).abs().max())
+    slip = round(predicted / 10)  # a digit dropped: inside [0, far bound], far from the rest
+    with pytest.raises(UnusualValue) as caught:
+        record_verdict(store, ws, **where, row_id=row, reviewer="ana", verdict="wrong",
+                       corrected_label=slip)  # fmt: skip
+    assert caught.value.reason.startswith(f"{slip:,} USD is below every value in the demo set")
+    assert f"more than the model missed any demo row by (at most {largest_miss:,.0f} USD)" in (
+        caught.value.reason
+    )
+    assert str(caught.value).endswith("; if it is right, record it with value_confirmed=True")
+    assert store.verdicts().empty
+    near = predicted + largest_miss / 2  # a correction within the model's misses: as it is
+    vid = record_verdict(store, ws, **where, row_id=row, reviewer="ana", verdict="wrong",
+                         corrected_label=near)  # fmt: skip
+    with pytest.raises(UnusualValue):
+        edit_verdict(store, ws, vid, **where, reviewer="ana", corrected_label=str(slip))
+    edit_verdict(store, ws, vid, **where, reviewer="ana", corrected_label=str(slip),
+                 value_confirmed=True)  # fmt: skip
+    (stored,) = store.verdicts()["corrected_label"]
+    assert float(stored) == slip

@@ -31,6 +31,7 @@ __all__ = [
     "reason_wording",
     "right_label_text",
     "right_value_field",
+    "unusual_value_text",
     "value_text",
     "verdict_summary",
     "wrong_needs_label_text",
@@ -216,3 +217,12 @@ def right_value_field(meta: Mapping | None) -> str:
 def _right_value_name(meta: Mapping | None) -> str:
     unit = target_unit(meta or {})
     return f"Right value{f' in {unit}' if unit else ''}"
+
+
+def unusual_value_text(reason: str) -> str:
+    """Under the form when a regression's right value looks like a slip (``reason``, from
+    ``model.right_values.unusual_value_reason``): what to do about it."""
+    return (
+        f"{reason}. Nothing was saved: check the number, or tick “This value is right” and "
+        "submit again."
+    )

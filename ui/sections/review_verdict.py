@@ -90,6 +90,36 @@ def verdict_form(
     return submitted, verdict, label, comment, tags
 
 
+def unusual_key(prefix: str, key: str) -> str:
+    """Where a card keeps the right value it last asked the reviewer to confirm, with why:
+    ``(value as text, message)``."""
+    return f"{prefix}_unusual_{key}"
+
+
+def _confirmed(prefix: str, key: str, label_text: str | None) -> bool:
+    """Whether the reviewer ticked "This value is right" for the value now given: a tick
+    given for another value confirms nothing."""
+    asked = st.session_state.get(unusual_key(prefix, key))
+    return (
+        label_text is not None
+        and asked is not None
+        and asked[0] == label_text
+        and bool(st.session_state.get(f"{prefix}_confirm_{key}"))
+    )
+
+
+def confirm_unusual(prefix: str, key: str, said_now: bool) -> None:
+    """Under the form of a card whose right value asked for a second look: why (unless the
+    error above just said it) and the "This value is right" tick the next submit reads. Drawn
+    on every run until the verdict is saved, so the tick is kept between runs."""
+    asked = st.session_state.get(unusual_key(prefix, key))
+    if asked is None:
+        return
+    if not said_now:
+        st.warning(formatting.escape_markdown(asked[1]))
+    st.checkbox("This value is right", key=f"{prefix}_confirm_{key}")
+
+
 def keep_typed() -> None:
     """Keep what the reviewer typed in the verdict and dispute forms through a run that cannot
     draw them (the workspace gone or unreadable): they come back filled once it is readable."""
@@ -108,17 +138,21 @@ def save_verdict(
     source: str,
     features: dict,
     prediction: dict,
+    prefix: str = "review",
 ) -> str | None:
     """Record or edit the reviewer's verdict; return an error message, or None once saved.
 
     Both go through ``model.review_versions`` with the prototype version the card was drawn
-    from: after a re-publish they are refused and nothing is stored."""
+    from: after a re-publish they are refused and nothing is stored. A regression's right
+    value that looks like a slip (``UnusualValue``) is stored once the reviewer ticks "This
+    value is right" for it."""
     if verdict is None:
         return "Choose Correct, Wrong or Unsure first."
     if verdict == "wrong" and (label is None or label == ""):
         return review_card.wrong_needs_label_text(ctx.meta)
     label_text = None if verdict == "correct" or label is None or label == "" else str(label)
     key = review_session.card_keys(ctx, row_id)["verdict"]
+    confirmed = _confirmed(prefix, key, label_text)
     try:
         if current is None:
             review_versions.record_verdict(
@@ -136,6 +170,7 @@ def save_verdict(
                 prediction=prediction,
                 task=ctx.task,
                 source=source,
+                value_confirmed=confirmed,
             )
         elif (verdict, label_text, comment.strip()) != (
             current["verdict"],
@@ -153,13 +188,19 @@ def save_verdict(
                 comment=comment,
                 tags=tags,
                 key=key,
+                value_confirmed=confirmed,
             )
+    except review_versions.UnusualValue as error:
+        problem = review_card.unusual_value_text(error.reason)
+        st.session_state[unusual_key(prefix, key)] = (label_text, problem)
+        return problem
     except LabelIsPrediction as error:  # the store's message names the class by its code
         return review_card.label_is_prediction_text(error.label, ctx.meta)
     except (ValueError, OSError) as error:
         # Refused input, a re-published prototype (PrototypeChanged), a full disk, a read-only
         # or vanished workspace: the form keeps the text (its keys are not renewed).
         return formatting.one_line(error)
+    st.session_state.pop(unusual_key(prefix, key), None)
     review_session.renew_keys(ctx, row_id, "verdict", "withdraw")
     return None
 
@@ -204,12 +245,13 @@ def verdict_panel(
     submitted, verdict, label, comment, tags = verdict_form(
         ctx, prefix, keys["verdict"], current, tag_options
     )
+    problem = None
     if submitted and seen is not _NOT_DRAWN and seen != now:
         st.error(formatting.escape_markdown(_changed_meanwhile(thread, ctx.meta)))
     elif submitted:
         problem = save_verdict(ctx,
             row_id, current, verdict, label, comment, tags,
-            source=source, features=features, prediction=prediction,
+            source=source, features=features, prediction=prediction, prefix=prefix,
         )  # fmt: skip
         if problem:
             st.error(formatting.escape_markdown(problem))
@@ -218,6 +260,7 @@ def verdict_panel(
                 f"Saved “{verdict}” for {formatting.escape_markdown(what)}."
             )
             return True
+    confirm_unusual(prefix, keys["verdict"], said_now=problem is not None)
     if current and st.button(
         "Withdraw my verdict",
         key=f"{prefix}_withdraw_{keys['withdraw']}",
