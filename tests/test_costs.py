@@ -120,6 +120,7 @@ def test_money_is_shown_with_two_significant_digits_below_one(amount, text):
     [
         (870.0, "USD", "$870"),
         (10_440.0, "USD", "$10,440"),
+        (311_256_903.94, "USD", "$311,300,000"),
         (1_599.6, "USD", "$1,600"),
         (0.43, "USD", "$0.43"),
         (6.8e-6, "USD", "under $0.01"),
@@ -388,8 +389,7 @@ def test_a_payback_of_under_a_day_is_said_so_not_in_powers_of_ten():
 def test_the_rounding_note_names_the_currency_of_the_figures():
     from ui.bakeoff_money import rounding_note
 
-    assert rounding_note("USD").endswith("owning costs are to the dollar, so a total need not "
-                                         "add up to the last dollar.")  # fmt: skip
+    assert rounding_note("USD").startswith("Money is rounded to 4 figures (to the dollar below")
     assert "to the yen" in rounding_note("JPY") and "to the whole CHF" in rounding_note("chf")
 
 
@@ -407,14 +407,18 @@ def test_a_saving_within_the_uncertainty_says_so():
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
-        (41_237.18, "$41,000"),
-        (312.0, "$310"),
+        (41_237.18, "$41,240"),
+        (312.0, "$312"),
         (37.4, "$37"),
-        (-2_480.0, "-$2,500"),
+        (-2_480.0, "-$2,480"),
         (0.0042, "$0.0042"),
-        (1_234_567, "$1,200,000"),
-        (42_500, "$43,000"),
+        (1_234_567, "$1,235,000"),
+        (42_505, "$42,510"),
         (2.5, "$3"),
+        # three prototypes' errors a month: at two figures all three were "$300,000,000"
+        (301_598_217.35, "$301,600,000"),
+        (302_015_389.75, "$302,000,000"),
+        (301_864_653.27, "$301,900,000"),
     ],
 )
 def test_rounded_money_is_what_people_say(amount, text):
@@ -422,7 +426,7 @@ def test_rounded_money_is_what_people_say(amount, text):
 
 
 def test_rounded_money_in_another_currency_puts_the_code_after():
-    assert round_money(41_237.18, "CHF") == "41,000 CHF"
+    assert round_money(41_237.18, "CHF") == "41,240 CHF"
 
 
 @pytest.mark.parametrize(
@@ -449,7 +453,12 @@ def test_money_from_the_example_assumptions_says_so_until_the_workspace_has_its_
 
 
 def test_a_sum_of_money_is_said_so_that_its_parts_add_up_as_shown():
-    assert whole_money_sum([139_871.6, 870.4]) == (["$139,872", "$870"], "$140,742")
+    assert whole_money_sum([139_871.6, 870.4]) == (["$139,900", "$870"], "$140,770")
+    # the Present slide's errors as the Bake-off says them, not "$311,256,904"
+    assert whole_money_sum([311_256_903.94, 870.0]) == (
+        ["$311,300,000", "$870"],
+        "$311,300,870",
+    )
     # each part rounded down: the total is the parts' sum, not the exact sum's rounding
     assert whole_money_sum([1.4, 1.4]) == (["$1", "$1"], "$2")
     assert whole_money_sum([5_000.2, 0.43], "CHF") == (["5,000 CHF", "0.43 CHF"], "5,000 CHF")

@@ -89,7 +89,7 @@ def test_a_clear_winner_saves_against_the_mvp_and_says_what_it_costs_to_run():
     assert result.best == "gradient boosting"
     assert result.clearly_cheaper_than == ("physics rules",)
     assert result.text == (
-        "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
+        "Gradient boosting saves about $499,700 a month against the current MVP, physics rules "
         f"(95% interval {_interval(result, 'physics rules')}), for $300 more to run."
     )
 
@@ -98,7 +98,7 @@ def test_a_runner_up_within_the_uncertainty_is_named_as_such():
     result = recommend([WORSE, BEST, CLOSE], mvp="physics rules")
     assert result.within_uncertainty == ("random forest",)
     assert result.text == (
-        "Gradient boosting saves about $500,000 a month against the current MVP, physics rules "
+        "Gradient boosting saves about $499,700 a month against the current MVP, physics rules "
         f"(95% interval {_interval(result, 'physics rules')}), for $300 more to run; against "
         "random forest the difference is within the uncertainty."
     )
@@ -109,7 +109,7 @@ def test_when_all_are_within_the_uncertainty_it_says_to_choose_on_other_grounds(
     assert result.clearly_cheaper_than == ()
     assert result.text == (
         "No prototype is clearly cheaper once errors are counted: gradient boosting and random "
-        "forest cost between about $120,000 and $140,000 a month, and the differences are "
+        "forest cost between about $121,200 and $140,900 a month, and the differences are "
         "within the uncertainty. Choose on other grounds: what the reviewers found, the "
         "effort, the risk. If nothing else decides, choose random forest "
         f"({_monthly(CLOSE)}): it costs least to run, $300 a month less than gradient boosting."
@@ -133,7 +133,7 @@ def test_an_mvp_that_stays_the_cheapest_says_so():
     result = recommend([BEST, WORSE], mvp="gradient boosting")
     assert result.text == (
         "The current MVP, gradient boosting, stays the cheapest: physics rules would cost about "
-        f"$500,000 a month more (95% interval {_interval(result, 'physics rules')})."
+        f"$499,700 a month more (95% interval {_interval(result, 'physics rules')})."
     )
 
 
@@ -142,7 +142,7 @@ def test_an_mvp_cheapest_only_on_the_figures_does_not_say_it_stays_the_cheapest(
     result = recommend([BEST, WORSE, CLOSE], mvp="gradient boosting")
     assert result.text.startswith(
         "The current MVP, gradient boosting, costs least on these figures: physics rules would "
-        "cost about $500,000 a month more"
+        "cost about $499,700 a month more"
     )
     assert result.text.endswith("; against random forest the difference is within the uncertainty.")
     assert "stays the cheapest" not in result.text
@@ -152,7 +152,7 @@ def test_without_an_mvp_the_saving_is_against_the_nearest_prototype_clearly_beat
     far = _priced("rule of thumb", 90, 0, 870.0)
     result = recommend([far, WORSE, BEST], mvp=None)
     assert result.text.startswith(
-        "Gradient boosting saves about $500,000 a month against physics rules (95% interval "
+        "Gradient boosting saves about $499,700 a month against physics rules (95% interval "
     )
     assert result.text.endswith("; it is clearly cheaper than rule of thumb too.")
 
@@ -182,7 +182,7 @@ def test_a_sprint_with_one_prototype_has_nothing_to_compare():
     result = recommend([BEST])
     low, high = np.percentile(BEST.replicates, [2.5, 97.5])
     assert result.text == (
-        "Gradient boosting is the only prototype: about $120,000 a month including "
+        "Gradient boosting is the only prototype: about $121,200 a month including "
         f"its errors (95% interval {round_money(low)}–{round_money(high)}); there is nothing "
         "to compare it with."
     )

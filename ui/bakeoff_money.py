@@ -19,6 +19,7 @@ from model.costs import (
     ownership,
     round_money,
     whole_money,
+    whole_money_sum,
 )
 from model.metrics import BINARY, REGRESSION
 from model.threshold import ErrorCost
@@ -27,6 +28,7 @@ from ui.bakeoff_words import singular
 
 __all__ = [
     "COST_FORMULA_ROWS",
+    "MAINTENANCE_ROW",
     "MONEY_COLUMNS",
     "OWNERSHIP_COLUMNS",
     "OWNERSHIP_FORMULA_ROWS",
@@ -37,6 +39,7 @@ __all__ = [
     "cost_help",
     "costs_view",
     "error_cost_text",
+    "maintenance_text",
     "ownership_formulas",
     "ownership_help",
     "ownership_rows",
@@ -51,9 +54,23 @@ PLAIN_COST_NAMES = {
 }
 
 
-def costs_view(shown: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
-    """Every cost of each prototype, in money and as measured, with its maintainability note;
-    one column per prototype."""
+#: The row of :func:`costs_view` saying what maintaining each prototype takes.
+MAINTENANCE_ROW = "Maintenance (engineer hours a month)"
+
+
+def maintenance_text(owned: Mapping, meta: Mapping) -> str:
+    """What maintaining a prototype takes (``owned``: its ``model.costs.ownership``; ``meta``:
+    what publishing stored): "12 (its own estimate)" where publishing gave one, else the
+    cost assumption's "8 (assumed)"."""
+    hours = format_number(owned["maintenance_hours_per_month"])
+    own = meta.get("maintenance_hours_per_month") is not None
+    return f"{hours} ({'its own estimate' if own else 'assumed'})"
+
+
+def costs_view(shown: pd.DataFrame, maintenance: Iterable[str]) -> pd.DataFrame:
+    """Every cost of each prototype, in money and as measured, with the engineer hours a
+    month maintaining it takes (``maintenance``, one text a prototype, as
+    :func:`maintenance_text` says it); one column per prototype."""
     wanted = [
         "Prototype",
         "Running cost / month",
@@ -62,7 +79,7 @@ def costs_view(shown: pd.DataFrame, notes: Iterable[str]) -> pd.DataFrame:
         *MEASURED_COLUMNS,
     ]
     figures = shown[[c for c in wanted if c in shown.columns]].copy()
-    figures["Maintainability"] = [str(note or "") for note in notes]
+    figures[MAINTENANCE_ROW] = [str(text or "") for text in maintenance]
     figures = figures.rename(columns=PLAIN_COST_NAMES)
     table = figures.set_index("Prototype").T
     table.columns = [str(c) for c in table.columns]
@@ -148,8 +165,8 @@ def rounding_note(currency: str) -> str:
     """Under the money table: why its totals need not add up to the last unit of money."""
     unit = money.UNITS.get(currency.upper(), f"whole {currency.upper()}")
     return (
-        "Errors and totals are rounded to two figures, as their 95% intervals are wide; owning "
-        f"costs are to the {unit}, so a total need not add up to the last {unit}."
+        f"Money is rounded to {money.FIGURES} figures (to the {unit} below 10,000); each total "
+        "is the sum of the errors and the owning cost as shown."
     )
 
 
@@ -193,7 +210,7 @@ def ownership_view(
                 f"{round_money(high, currency)})"
             )
         total = optional_number(priced["total_per_month"]) if priced is not None else None
-        row["Total / month"] = round_money(total, currency) if total is not None else "unknown"
+        row["Total / month"] = _total(errors, figures["ownership_cost_per_month"], total, currency)
         months = optional_number(priced["payback_months"]) if priced is not None else None
         if name == mvp:
             row["Pays back"] = "the MVP"
@@ -205,6 +222,16 @@ def ownership_view(
             row["Pays back"] = "never" if formula.startswith("never") else "unknown"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _total(errors: float | None, owning: float | None, total: float | None, currency: str) -> str:
+    """A month's total as the sum of its errors and owning cost as the table shows them, as
+    the Present slide adds them up (``whole_money_sum``)."""
+    if total is None:
+        return "unknown"
+    if errors is None or owning is None:
+        return round_money(total, currency)
+    return whole_money_sum([errors, owning], currency)[1]
 
 
 def _months(months: float) -> str:

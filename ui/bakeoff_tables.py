@@ -30,6 +30,7 @@ from ui.bakeoff_comparison import (
 )
 from ui.bakeoff_money import (
     COST_FORMULA_ROWS,
+    MAINTENANCE_ROW,
     MONEY_COLUMNS,
     OWNERSHIP_COLUMNS,
     OWNERSHIP_FORMULA_ROWS,
@@ -40,6 +41,7 @@ from ui.bakeoff_money import (
     cost_help,
     costs_view,
     error_cost_text,
+    maintenance_text,
     ownership_formulas,
     ownership_help,
     ownership_rows,
@@ -52,6 +54,7 @@ from ui.bakeoff_words import METRIC_HELP, binary_confusion, count_table, singula
 __all__ = [
     "BAKEOFF_METRICS",
     "COST_FORMULA_ROWS",
+    "MAINTENANCE_ROW",
     "MEASURED_COLUMNS",
     "MEGABYTE",
     "METRIC_HELP",
@@ -77,6 +80,7 @@ __all__ = [
     "error_cost_text",
     "escape_table",
     "interval_points",
+    "maintenance_text",
     "model_details",
     "optional_number",
     "ownership_formulas",

@@ -15,8 +15,11 @@ from ui.sections.bakeoff_session import BakeoffContext
 def show(ctx: BakeoffContext) -> None:
     """The measured costs, the assumptions form and the formulas."""
     st.subheader("What each prototype uses, as measured")
-    notes = [ctx.metas[name].get("notes", "") for name in ctx.table["prototype"]]
-    st.table(bakeoff_tables.escape_table(bakeoff_tables.costs_view(ctx.shown, notes)))
+    maintenance = [
+        bakeoff_tables.maintenance_text(ctx.owned[name], ctx.metas[name])
+        for name in ctx.table["prototype"]
+    ]
+    st.table(bakeoff_tables.escape_table(bakeoff_tables.costs_view(ctx.shown, maintenance)))
     st.caption(
         escape(f"Costs assume {bakeoff_tables.assumptions_text(ctx.assumptions.to_dict())}.")
     )
