@@ -360,7 +360,9 @@ def outcome_sentences(
     machines with no failure."). Multiclass: how many were right, then one sentence per
     class; with more than ``most_classes`` classes, one per class for the ``most_classes - 1``
     recognised least (a slide's room), then one for the others ("The other 7 classes: 73% to
-    89% recognised."). Regression: the median and 90th-percentile error in the target's unit.
+    89% recognised."). Regression: to within how much half and 9 in 10 of the rows are
+    predicted (the median and 90th-percentile error) in the target's unit, not called
+    "typical": the typical size of an error is the RMSE the Overview charts.
     """
     if isinstance(result, BinaryOutcome):
         return [_binary_sentence(result, class_names, noun)]
@@ -388,8 +390,8 @@ def outcome_sentences(
             bias = f" On average the predictions are {off}{units} too {side}."
         median, p90 = format_number(typical), format_number(result.p90_abs_error)
         return [
-            f"Typically off by {median}{units}: half the {noun} are within {median}{units}, "
-            f"9 in 10 within {p90}{units}.{bias}"
+            f"Half the {noun} are predicted to within {median}{units}, "
+            f"9 in 10 to within {p90}{units}.{bias}"
         ]
     raise TypeError(f"not an outcome: {type(result).__name__}")
 

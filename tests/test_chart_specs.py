@@ -15,7 +15,7 @@ import pytest
 import model
 from model.metrics import MULTICLASS, REGRESSION, format_metric
 from tests.test_views import BINARY_META, explanation
-from ui import charts, explanations, sprint_summary, vega
+from ui import chart_numbers, charts, explanations, sprint_summary, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, NEUTRAL_COLOR, TEXT_COLOR, UP_COLOR, styled
 from ui.explanations import KIND_BASE, KIND_DOWN, KIND_OUTPUT, KIND_UP, waterfall_data
 from ui.formatting import percent_format, probability_label
@@ -102,6 +102,7 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
         format_metric(_metric_key(label), value)
         for label, value in zip(data["metric"], data["value"], strict=True)
     ]
+    data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
     data["axis_label"] = [
         "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
@@ -130,8 +131,13 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     ]
     line = base.mark_line(strokeWidth=3, color=DOWN_COLOR)
     points = base.mark_point(size=140, filled=True, color=DOWN_COLOR).encode(tooltip=tooltip)
-    values = base.mark_text(dy=-18, fontSize=FONT_SIZE, fontWeight="bold").encode(text="text:N")
-    return styled((line + points + values).properties(height=320))
+    above, below = (
+        base.mark_text(dy=dy, fontSize=FONT_SIZE, fontWeight="bold")
+        .encode(text="text:N")
+        .transform_filter(f"{'' if under else '!'}datum.below")
+        for dy, under in ((-18, False), (20, True))
+    )
+    return styled((line + points + above + below).properties(height=320))
 
 
 def test_the_specs_use_altairs_schema():
@@ -334,7 +340,7 @@ def test_the_headline_of_errors_in_the_hundreds_of_thousands_reads_as_people_wri
     y = spec["layer"][0]["encoding"]["y"]
     assert y["axis"]["format"] == ",.0f"  # "26,000", not "26000.00"
     texts = [row["text"] for row in spec["datasets"][spec["data"]["name"]]]
-    assert texts == ["24,600", "16,400"]  # not "2.46e+04"
+    assert texts == ["24,619", "16,413"]  # not "2.46e+04"; as the axis writes numbers
 
 
 def test_the_headline_axis_tells_close_scores_apart():
@@ -410,7 +416,7 @@ def test_the_headline_of_an_error_in_the_targets_units_says_the_unit():
     texts = [row["text"] for row in spec["datasets"][spec["data"]["name"]]]
     assert texts == ["64.2 min", "61.1 min"]
     title = " ".join(spec["layer"][0]["encoding"]["y"]["title"])
-    assert title == "Typical size of an error, in min (lower is better)"
+    assert title == "Typical size of an error, large misses weighing more, in min (lower is better)"
     shares = two_mvps("PR AUC", [0.62, 0.81]).assign(target="Tool wear [min]")
     spec = sprint_summary.headline_spec(shares, ["S1", "S2"])
     assert [row["text"] for row in spec["datasets"][spec["data"]["name"]]] == ["0.620", "0.810"]

@@ -165,7 +165,7 @@ def test_regression_says_the_typical_error_in_the_target_unit():
     assert result.median_abs_error == 1.0
     assert result.p90_abs_error == pytest.approx(4.0)
     assert outcome_sentence(result, noun="parcels", unit="kg") == (
-        "Typically off by 1 kg: half the parcels are within 1 kg, 9 in 10 within 4 kg. "
+        "Half the parcels are predicted to within 1 kg, 9 in 10 to within 4 kg. "
         "On average the predictions are 1.1 kg too low."
     )
 

@@ -300,7 +300,7 @@ def test_present_says_a_regression_s_error_in_the_target_s_unit_and_its_values_a
     import re
 
     present = _page_text(open_app(regression_workspace, page="present"))
-    assert re.search(r"Typically off by [\d.,]+ Nm: half the ", present), present
+    assert re.search(r"predicted to within [\d.,]+ Nm, 9 in 10 ", present), present
     assert " value" not in present
     at = open_app(regression_workspace, page="present")
     at.query_params["step"] = "4"

@@ -169,7 +169,7 @@ def test_the_overview_says_each_mvp_s_outcome_in_counts(words_workspace, open_ap
     at = open_page(open_app, words_workspace, "overview")
     lines = [m.value.replace("\\", "") for m in at.markdown]
     assert any(line.startswith(f"**{SPRINT}, {MVP}: Caught ") for line in lines)
-    assert any(line.startswith(f"**Sprint 2, {PRICE}: Typically off by ") for line in lines)
+    assert any(line.startswith(f"**Sprint 2, {PRICE}: Half the ") for line in lines)
     assert "What each sprint's MVP gets right and wrong" in [s.value for s in at.subheader]
 
 
@@ -245,7 +245,7 @@ def test_a_regression_has_no_class_filter_and_readable_values(
     heading = next(s.value for s in at.subheader if s.value.startswith("Row ")).replace("\\", "")
     assert re.search(r"Predicted Price \[EUR\]: \d{3},\d{3}$", heading), heading
     outcome = " ".join(m.value for m in at.markdown)
-    assert re.search(r"Typically off by [\d,.]+ EUR", outcome), outcome
+    assert re.search(r"predicted to within [\d,.]+ EUR", outcome), outcome
     texts = chart_frames(at, chart_data)[-1]["text"].tolist()
     assert all(len(t.replace(",", "")) <= 9 for t in texts), texts
 

@@ -18,7 +18,7 @@ from model.metrics import (
     REGRESSION,
 )
 from model.stored_features import is_missing
-from ui import vega
+from ui import chart_numbers, vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
 from ui.explanation_notes import (
     LOG_ODDS,
@@ -207,8 +207,14 @@ def waterfall_data(
         other = f"{len(rest)} other features"
         steps.append((other, other, sum(v for *_, v in rest)))
 
+    # one number format for the chart: the decimals its largest value needs
+    values = [base, output, *(v for *_, v in steps)]
+    high = max((abs(v) for v in values if np.isfinite(v)), default=0.0)
+
     def text(value: float, signed: bool) -> str:
-        return _text(value, unit, signed)
+        if unit in ("probability", LOG_ODDS):
+            return _text(value, unit, signed)
+        return chart_numbers.chart_texts([value], signed, high)[0]
 
     rows = [dict(label=BASE_LABEL, kind=KIND_BASE, value=base, start=0.0, end=base)]
     rows[0]["text"] = text(base, signed=False)
@@ -363,7 +369,11 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
         )
         data = pd.concat([data.iloc[: max_features - 1], other], ignore_index=True)
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
-    data["text"] = [_text(v, unit, signed=False) for v in data["importance"]]
+    data["text"] = (
+        [_text(v, unit, signed=False) for v in data["importance"]]
+        if unit in ("probability", LOG_ODDS)
+        else chart_numbers.chart_texts([float(v) for v in data["importance"]], signed=False)
+    )
     data["help"] = [feature_help(meta, f) or "" for f in data["feature"]]
     return data
 

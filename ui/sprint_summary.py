@@ -25,7 +25,7 @@ from model.metrics import (
 from model.prototype import predicts_the_same
 from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
-from ui import vega
+from ui import chart_numbers, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
 from ui.explanations import short_text
 from ui.review_card import DEMO_ROWS_NOUN
@@ -80,12 +80,15 @@ PLAIN_METRIC_NAMES = {
     "log_loss": "Error of its probabilities (lower is better)",
     "brier": "Error of its probabilities (lower is better)",
     "macro_f1": "Balance of caught and right flags over the classes (1 = perfect)",
-    "rmse": "Typical size of an error (lower is better)",
+    "rmse": "Typical size of an error, large misses weighing more (lower is better)",
     "mae": "Average size of an error (lower is better)",
     "r2": "Share of the variation explained (1 = perfect)",
 }
 #: Regression metrics in the target's units (the others are shares or scores).
 ERROR_METRICS = ("rmse", "mae")
+#: Metrics of the size of an error: a chart of them starts at 0, so a 3% change is not drawn
+#: as a spike.
+FROM_ZERO_METRICS = (*ERROR_METRICS, "log_loss", "brier")
 #: The Overview table's column of the MVP's headline metric, in words.
 SCORE_COLUMN = "MVP score"
 
@@ -204,10 +207,13 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     unit = target_unit({"target": latest["target"]}) if latest is not None else None
     in_units = latest is not None and _metric_key(latest["metric"]) in ERROR_METRICS
     suffix = f" {unit}" if unit and in_units else ""
+    high = float(data["value"].abs().max()) if len(data) else 0.0
     data["text"] = [
-        format_metric(_metric_key(label), value) + suffix
+        chart_numbers.point_text(_metric_key(label), value, high, ERROR_METRICS) + suffix
         for label, value in zip(data["metric"], data["value"], strict=True)
     ]
+    data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
+    from_zero = latest is not None and _metric_key(latest["metric"]) in FROM_ZERO_METRICS
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
     data["axis_label"] = [
         "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
@@ -229,7 +235,8 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
             "value",
             "quantitative",
             axis={"format": _axis_format(data), "tickCount": 5},
-            scale={"padding": 30, "zero": False},
+            # an error from 0, where a 3.5% change from 38,000 up looked like a spike
+            scale={"zero": True} if from_zero else {"padding": 30, "zero": False},
             title=title,
         ),
     }
@@ -244,10 +251,14 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
             "mark": {"type": "point", "color": DOWN_COLOR, "filled": True, "size": 140},
             "encoding": {"tooltip": tooltip, **position},
         },
-        {
-            "mark": {"type": "text", "dy": -18, "fontSize": FONT_SIZE, "fontWeight": "bold"},
-            "encoding": {"text": vega.field("text", "nominal"), **position},
-        },
+        *(
+            {
+                "mark": {"type": "text", "dy": dy, "fontSize": FONT_SIZE, "fontWeight": "bold"},
+                "encoding": {"text": vega.field("text", "nominal"), **position},
+                "transform": [{"filter": f"{'' if below else '!'}datum.below"}],
+            }
+            for dy, below in ((-18, False), (20, True))
+        ),
     ]
     return vega.with_data({"config": chart_config(), "layer": layers, "height": 320}, data)
 

@@ -22,6 +22,7 @@ from ui import (
     confusion,
     explanations,
     formatting,
+    metric_change,
     review_card,
     session,
     sprint_summary,
@@ -61,6 +62,7 @@ def demo_header(ws: Workspace, sprint: str) -> Prototype:
     meta = proto.meta
 
     st.subheader(f"MVP: {formatting.escape_markdown(name)}")
+    headline_change(ws, sprint, proto)
     with st.expander("Technical details: the model, its explainer and its metrics"):
         st.caption(
             formatting.escape_markdown(
@@ -88,8 +90,9 @@ def metric_row(deltas: list[sprint_summary.MetricDelta], help_of) -> None:
         )
 
 
-def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
-    """The task's metrics, each against the previous sprint's MVP."""
+def _against_previous(ws: Workspace, sprint: str, proto: Prototype, keys=None):
+    """The previous sprint's MVP (or None), the two MVPs' metrics on their shared rows, and
+    ``proto``'s metrics (``keys``, else the task's) with their change against it."""
     previous = sprint_summary.previous_mvp(ws, sprint, like=proto)
     earlier = ws.prototype(*previous) if previous else None
     shared = shared_metrics(str(ws.path), earlier, proto)
@@ -97,8 +100,15 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
         proto.metrics,
         shared[0] if shared else (earlier.metrics if earlier else None),
         proto.task,
+        keys=keys,
         now_on_shared=shared[1] if shared else None,
     )
+    return previous, shared, deltas
+
+
+def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
+    """The task's metrics, each against the previous sprint's MVP."""
+    previous, shared, deltas = _against_previous(ws, sprint, proto)
     if deltas:
         metric_row(
             deltas,
@@ -108,6 +118,20 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
             noun = review_card.reason_wording(proto.meta)[1]
             caption = sprint_summary.changes_caption(previous, shared, noun)
             st.caption(formatting.escape_markdown(caption))
+
+
+def headline_change(ws: Workspace, sprint: str, proto: Prototype) -> None:
+    """The MVP's headline score (the Overview chart's) and whether it is better or worse than
+    the previous sprint's MVP, in words, above the technical details."""
+    key = proto.headline[0]
+    if key is None:
+        return
+    previous, _, deltas = _against_previous(ws, sprint, proto, keys=[key])
+    if deltas:
+        unit = sprint_summary.target_unit(proto.meta)
+        name = sprint_summary.plain_metric_name(deltas[0].label).split(" (")[0]
+        text = metric_change.change_text(name, deltas[0], previous, unit)
+        st.markdown(f"**{formatting.escape_markdown(text)}**")
 
 
 def shared_metrics(path: str, earlier: Prototype | None, now: Prototype):
