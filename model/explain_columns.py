@@ -233,18 +233,30 @@ def _column_transformer_sources(
 
 def as_float_array(data) -> np.ndarray | None:
     """``data`` (a frame, a sparse or dense array) as a float array, or None if it is not
-    numeric."""
+    numeric.
+
+    An object array is read as scikit-learn's models read it (``check_array``: each value as
+    a float, ``None`` as NaN): a ``ColumnTransformer`` hands one on whenever a column it
+    passes through is not float, a bool column beside numbers most often (``True`` is 1.0).
+    Refused, such a pipeline of gradient boosting, histogram boosting, a forest or a linear
+    regression went to the exact explainer: a trial team's took 37 s and 131 s to publish,
+    against 0.7 s for LightGBM behind the same transformer. Whatever the reading, every row's
+    values are still checked against the model's own output.
+    """
     if hasattr(data, "toarray"):
         data = data.toarray()
     if isinstance(data, pd.DataFrame):
         try:
-            return data.to_numpy(dtype=float)
+            return data.to_numpy(dtype=float, na_value=np.nan)
         except (TypeError, ValueError):
             return None
     array = np.asarray(data)
-    if array.dtype.kind not in "fiub":
+    if array.dtype.kind not in "fiubO":
         return None
-    return array.astype(float)
+    try:
+        return array.astype(float)
+    except (TypeError, ValueError):  # words, pd.NA: scikit-learn refuses them too
+        return None
 
 
 def sum_to_sources(values: np.ndarray, sources: list[str], features: list[str]) -> np.ndarray:
