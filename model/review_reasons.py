@@ -97,6 +97,7 @@ def reason_sentences(
     class_names: Mapping | None = None,
     units: Mapping | None = None,
     uncertainty: float | None = None,
+    target_unit: str | None = None,
 ) -> list[str]:
     """Up to ``max_reasons`` sentences saying which feature values moved the prediction most.
 
@@ -116,6 +117,7 @@ def reason_sentences(
     A free-text reading with ``words`` in the explanation (records of ``column``, ``word``,
     ``contribution``; ``explain_own_case`` gives them, ``explain_text.word_contributions``
     for a demo row) is named by its ``REASON_WORDS`` largest words, not by its whole text.
+    ``target_unit`` is the unit a regression predicts in ("lower by 75,595 USD").
 
     Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
     machines (+31.4%)."
@@ -149,6 +151,7 @@ def reason_sentences(
         and sizes[0] - sizes[1] <= 2 * uncertainty
     )
     words = _largest_words(explanation.get("words"))
+    after = f" {target_unit}" if regression and target_unit else ""
     sentences: list[str] = []
     directions: set[str] = set()
     for feature in order:
@@ -173,8 +176,8 @@ def reason_sentences(
             )
         elif regression:
             sentences.append(
-                f"{subject} is {also}{direction} by {_number(abs(contribution))} {because}"
-                f" {reason}."
+                f"{subject} is {also}{direction} by {_number(abs(contribution))}{after}"
+                f" {because} {reason}."
             )
         else:
             sentences.append(
@@ -184,7 +187,7 @@ def reason_sentences(
         if log_odds:
             each = f"{uncertainty:.2f} on the model's score"
         elif regression:
-            each = _number(uncertainty)
+            each = f"{_number(uncertainty)}{after}"
         else:
             each = f"{100 * uncertainty:.1f}%"  # as the "approximate (± …)" note says it
         sentences.append(

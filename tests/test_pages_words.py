@@ -243,7 +243,7 @@ def test_a_regression_has_no_class_filter_and_readable_values(
     assert table["predicted"].between(300_000, 700_000).all()
     assert (table["predicted"] == table["predicted"].round()).all()  # 512,340, not 512,340.4031
     heading = next(s.value for s in at.subheader if s.value.startswith("Row ")).replace("\\", "")
-    assert re.search(r"Predicted Price \[EUR\]: \d{3},\d{3}$", heading), heading
+    assert re.search(r"Predicted price: \d{3},\d{3} EUR$", heading), heading  # unit once
     outcome = " ".join(m.value for m in at.markdown)
     assert re.search(r"predicted to within [\d,.]+ EUR", outcome), outcome
     texts = chart_frames(at, chart_data)[-1]["text"].tolist()
@@ -428,7 +428,7 @@ def test_a_regression_contribution_reads_with_three_significant_digits():
     assert explanations.contribution_text(-12_345.6, "value") == "-12,346"
     assert explanations.waterfall_caption(
         {"unit": "value", "base_value": 39.955, "output": 46.606}, {"task": "regression"}
-    ).endswith("from the model's average, 39.955 (over reference rows), to 46.606 for this row."
+    ).endswith("from the model's average, 40 (over reference rows), to 46.6 for this row."
                " Red bars push it up, blue bars push it down.")  # fmt: skip
 
 

@@ -806,3 +806,22 @@ def test_a_right_value_that_looks_like_a_slip_asks_to_be_confirmed(tmp_path):
                  value_confirmed=True)  # fmt: skip
     (stored,) = store.verdicts()["corrected_label"]
     assert float(stored) == slip
+
+
+def test_a_regression_reason_says_its_unit_after_the_figure():
+    """'The predicted Sale price [USD] is lower by 75,595 because …': the unit in the name,
+    none after the figure."""
+    from ui.review_card import reason_wording
+
+    meta = {"task": "regression", "target": "Sale price [USD]"}
+    outcome, noun = reason_wording(meta)
+    assert outcome == "The predicted sale price"
+    explanation = {"output": 500_000.0, "base_value": 575_595.0, "unit": "value",
+                   "explained_class": None, "contributions": {"Area [m²]": -75_595.0},
+                   "feature_values": {"Area [m²]": 61.0}}  # fmt: skip
+    (sentence,) = reason_sentences(explanation, {}, "regression", None, outcome=outcome,
+                                   noun=noun, target_unit="USD")  # fmt: skip
+    assert (
+        sentence
+        == "The predicted sale price is lower by 75,595 USD mainly because Area [m²] is 61."
+    )

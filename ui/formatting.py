@@ -30,6 +30,7 @@ __all__ = [
     "percent_format",
     "prediction_in_words",
     "probability_label",
+    "target_in_words",
 ]
 
 
@@ -199,6 +200,19 @@ def class_in_words(label: object, meta: Mapping) -> str:
     return name
 
 
+def target_in_words(meta: Mapping) -> str | None:
+    """What a regression predicts as a sentence names it: its name without the unit, which
+    follows its figures ("Sale price [USD]" → "sale price"; "RUL" stays); None without one."""
+    target = target_name(meta)
+    if not target:
+        return None
+    unit = target_unit(meta)
+    what = name_without_unit(target, unit) if unit else target
+    if not what[1:2].isupper():
+        what = what[:1].lower() + what[1:]
+    return what
+
+
 def prediction_in_words(predicted: object, confidence: float | None, meta: Mapping) -> str:
     """One sentence a non-specialist can read: "Machine failure predicted with 83% probability";
     a regression's value with its unit said once: "Predicted sale price: 567,666 USD"."""
@@ -206,10 +220,8 @@ def prediction_in_words(predicted: object, confidence: float | None, meta: Mappi
     target = target_name(meta)
     if task == REGRESSION:
         unit = target_unit(meta)
-        what = name_without_unit(target, unit) if target and unit else target
-        if what and not what[1:2].isupper():  # "sale price", but "RUL" stays
-            what = what[:1].lower() + what[1:]
         after = f" {unit}" if unit else ""
+        what = target_in_words(meta)
         return f"Predicted {what or 'value'}: {format_number(float(predicted))}{after}"
     label = str(predicted)
     what = class_in_words(label, meta)

@@ -18,7 +18,13 @@ from ui.explanations import (
     contribution_text,  # the waterfall's wording: "+12.3%", "+0.42"
     short_text,
 )
-from ui.formatting import class_in_words, format_number, format_value, target_name
+from ui.formatting import (
+    class_in_words,
+    format_number,
+    format_value,
+    target_in_words,
+    target_name,
+)
 
 __all__ = [
     "confidence_in_words",
@@ -78,8 +84,8 @@ def reason_wording(meta: Mapping) -> tuple[str | None, str]:
         return REASON_WORDS[target.strip().casefold()]
     if target and meta.get("task") == BINARY:
         return f"The probability of {target}", DEMO_ROWS_NOUN
-    if target and meta.get("task") == REGRESSION:
-        return f"The predicted {target}", DEMO_ROWS_NOUN
+    if target and meta.get("task") == REGRESSION:  # the unit follows the figures
+        return f"The predicted {target_in_words(meta)}", DEMO_ROWS_NOUN
     return None, DEMO_ROWS_NOUN
 
 

@@ -10,6 +10,7 @@ import streamlit as st
 from feedback_store import DISPUTE_KINDS
 from feedback_store.store import COMMENT_MAX
 from model import access, review
+from model.right_values import target_unit
 from ui import cached, explanations, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
 from ui.sections.review_session import FLASH_KEY, ReviewContext
@@ -35,6 +36,7 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         class_names=ctx.meta.get("class_names"),
         units=ctx.meta.get("display_units"),
         uncertainty=explanations.estimate_error(ctx.meta, explanation),
+        target_unit=target_unit(ctx.meta),
     )
     st.markdown("**Why**")
     if sentences:
