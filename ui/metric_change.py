@@ -11,10 +11,10 @@ from model.metrics import format_metric
 if TYPE_CHECKING:
     from ui.sprint_summary import MetricDelta
 
-__all__ = ["change_text"]
+__all__ = ["ERROR_METRICS", "change_text"]
 
-#: Metrics in the target's units (as ``ui.sprint_summary.ERROR_METRICS``).
-IN_UNITS = ("rmse", "mae")
+#: Regression metrics in the target's units (the others are shares or scores).
+ERROR_METRICS = ("rmse", "mae")
 
 
 def change_text(
@@ -24,10 +24,10 @@ def change_text(
     ``previous`` (sprint, MVP) as better or worse: "Typical size of an error, large misses
     weighing more: 39,398 USD, 1,346 USD worse than Sprint 1's MVP, gradient boosting." (a
     rise of RMSE was "+1,350", in a colour, under Technical details only)."""
-    units = f" {unit}" if unit and delta.key in IN_UNITS else ""
+    units = f" {unit}" if unit and delta.key in ERROR_METRICS else ""
 
     def said(value: float) -> str:
-        if delta.key in IN_UNITS and abs(delta.value) >= 1000:
+        if delta.key in ERROR_METRICS and abs(delta.value) >= 1000:
             return f"{value:,.0f}{units}"
         return format_metric(delta.key, value) + units
 

@@ -28,6 +28,7 @@ from model.workspace import Prototype, Workspace
 from ui import chart_numbers, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
 from ui.explanations import short_text
+from ui.metric_change import ERROR_METRICS
 from ui.review_card import DEMO_ROWS_NOUN
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
@@ -84,8 +85,6 @@ PLAIN_METRIC_NAMES = {
     "mae": "Average size of an error (lower is better)",
     "r2": "Share of the variation explained (1 = perfect)",
 }
-#: Regression metrics in the target's units (the others are shares or scores).
-ERROR_METRICS = ("rmse", "mae")
 #: Metrics of the size of an error: a chart of them starts at 0, so a 3% change is not drawn
 #: as a spike.
 FROM_ZERO_METRICS = (*ERROR_METRICS, "log_loss", "brier")
