@@ -393,10 +393,10 @@ def _within_text(frame: pd.DataFrame) -> str | None:
 
 def right_rule(frame: pd.DataFrame) -> str | None:
     """What "now right" means for ``rescore_flagged``'s regression cases, in one line for the
-    page ("A value is now right when it is within 26,362 USD of what the reviewers said (the
-    new model's typical error on its demo rows) and at most half as far off as the prediction
-    they flagged; closer is not right."); None for a classifier's cases, where right is the
-    reviewers' label itself."""
+    page ("A value is now right when it is within 26,362 USD of what the reviewers said (half
+    the new model's predictions on its demo rows are that close) and at most half as far off
+    as the prediction they flagged; closer is not right."); None for a classifier's cases,
+    where right is the reviewers' label itself."""
     amount = _tolerance(frame)
     if amount is None:
         return None
@@ -406,7 +406,7 @@ def right_rule(frame: pd.DataFrame) -> str | None:
             " to call a value right by: each case says how far off it is."
         )
     return (
-        f"A value is now right when it is within {amount} of what the reviewers said (the new"
-        " model's typical error on its demo rows) and at most half as far off as the"
-        " prediction they flagged; closer is not right."
+        f"A value is now right when it is within {amount} of what the reviewers said (half"
+        " the new model's predictions on its demo rows are that close) and at most half as"
+        " far off as the prediction they flagged; closer is not right."
     )

@@ -101,9 +101,9 @@ def test_the_summary_says_what_right_means_and_how_many_came_closer(built, follo
         " still further off."
     )
     assert right_rule(followed.reset_index()) == (
-        f"A value is now right when it is within {typical} of what the reviewers said (the new"
-        " model's typical error on its demo rows) and at most half as far off as the"
-        " prediction they flagged; closer is not right."
+        f"A value is now right when it is within {typical} of what the reviewers said (half"
+        " the new model's predictions on its demo rows are that close) and at most half as"
+        " far off as the prediction they flagged; closer is not right."
     )
 
 
