@@ -22,6 +22,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import feedback_store
 import model
 from tests.conftest import FEATURES, copy_workspace, load_data, open_link
+from ui.formatting import format_number
 
 PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
 ROWS = 200
@@ -218,6 +219,10 @@ def test_sprint_demo_explains_a_regression_in_the_target_unit(regression_workspa
     assert explanation["unit"] == "value"
     assert explanation["output"] == pytest.approx(proto.predictions().loc[row_id, "predicted"])
     assert f"Row {row_id}" in _page_text(at)
+    # the row's known value with the target's unit ("actual outcome: 40.2" had none)
+    actual = proto.predictions().loc[row_id, "actual"]
+    captions = [c.value.replace("\\", "") for c in at.caption]
+    assert any(c.startswith(f"Actual value: {format_number(actual)} Nm") for c in captions)
 
 
 def test_sprint_demo_explains_the_predicted_class_of_a_multiclass_row(

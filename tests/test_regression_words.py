@@ -145,3 +145,15 @@ def test_sme_review_and_feedback_pages_of_a_regression(houses, open_app):
     table = at.dataframe[0].value
     assert sorted(table["Right value"]) == ["206,700 USD", "300,000 USD"]
     assert not any("each class's code" in c.value for c in at.caption)
+
+
+def test_the_segment_caption_says_no_class_words_for_a_regressions_error():
+    """'“—”: no score there (all its houses had the same outcome)' under a table of average
+    errors, which are defined on every segment."""
+    from ui.bakeoff_words import segment_caption
+
+    assert "“—”" not in segment_caption("mae", "Type", "houses")
+    assert segment_caption("r2", "Type", "houses").endswith("all its houses had the same value).")
+    assert segment_caption("pr_auc", "Type", "machines").endswith(
+        "all its machines had the same outcome)."
+    )

@@ -11,6 +11,7 @@ import pandas as pd
 from model.metrics import METRICS
 from model.outcomes import BinaryOutcome, binary_cells
 from model.right_values import target_unit
+from ui.metric_change import ERROR_METRICS
 
 __all__ = [
     "METRIC_HELP",
@@ -87,8 +88,15 @@ def segment_caption(metric_key: str, feature: str, noun: str) -> str:
     if info is not None and "is better" not in what:
         better = "Higher is better. " if info.higher_is_better else "Lower is better. "
     what = f": {what[0].lower()}{what[1:].rstrip('.')}" if what else ""
+    # Where a segment has no score: one class only, or for a regression's R², one value only
+    # (an error's size is always defined).
+    undefined = (
+        ""
+        if metric_key in ERROR_METRICS
+        else f" “—”: no score there (all its {noun} had the same "
+        f"{'value' if metric_key == 'r2' else 'outcome'})."
+    )
     return (
         f"{better}Each figure scores a prototype on the {noun} of one value of {feature}{what}. "
-        f"Few {noun} in a segment make a rough figure: read big gaps, not small ones. "
-        f"“—”: no score there (all its {noun} had the same outcome)."
+        f"Few {noun} in a segment make a rough figure: read big gaps, not small ones.{undefined}"
     )

@@ -15,6 +15,7 @@ import streamlit as st
 from model import on_demand, outcomes
 from model.costs import load_assumptions
 from model.metrics import BINARY, REGRESSION
+from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
 from ui import (
     bakeoff_tables,
@@ -355,7 +356,6 @@ def predictions_table(path: str, proto: Prototype):
         height=330,
         width="stretch",
         column_config={
-            "row_id": st.column_config.TextColumn("Row", width=54),
             "predicted": (
                 st.column_config.NumberColumn("Predicted", format="localized", width=90)
                 if proto.task == REGRESSION
@@ -453,11 +453,13 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
     words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
     st.subheader(f"Row {formatting.escape_markdown(row_id)}: {formatting.escape_markdown(words)}")
     actual = row.get("actual")
-    if proto.task == REGRESSION:
-        actual = formatting.format_number(float(actual)) if actual is not None else None
+    if proto.task == REGRESSION:  # "actual value: 323,500 USD"
+        unit = target_unit(meta)
+        shown = formatting.format_number(float(actual)) if actual is not None else "unknown"
+        details = [f"actual value: {shown}{f' {unit}' if unit else ''}"] if "actual" in row else []
     else:
         actual = formatting.class_label(meta, actual)
-    details = [f"actual outcome: {actual}"] if "actual" in row else []
+        details = [f"actual outcome: {actual}"] if "actual" in row else []
     if linked is not None:
         details.append("the row in the page's link")
     elif not selected:
