@@ -180,7 +180,10 @@ def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, 
     )
     captions = [c.value for c in at.caption]
     assert any(
-        c.startswith("1 of these 4 cases was in the new model's training data") for c in captions
+        c.startswith(
+            "1 of the 4 cases reviewed in earlier sprints was in the new model's training data"
+        )
+        for c in captions
     )
     listed = at.dataframe[0].value.set_index("Row")
     assert listed.loc[fixed, "In training data"] == "yes"

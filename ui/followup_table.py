@@ -145,12 +145,15 @@ def case_note(case: Mapping, model: str) -> str:
 
 
 def trained_on_caption(frame: pd.DataFrame) -> str | None:
-    """ "3 of these 9 cases were in the new model's training data…", or None when none was."""
+    """ "3 of the 9 cases reviewed in earlier sprints were in the new model's training
+    data…" (flagged and confirmed ones: the cases listed below it, where the sentence above
+    counts the flagged ones only), or None when none was."""
     trained = int(frame["trained_on"].sum()) if len(frame) else 0
     if not trained:
         return None
     verb = "was" if trained == 1 else "were"
     return (
-        f"{trained} of these {len(frame)} cases {verb} in the new model's training data: it"
-        " learned their labels, so getting them right is expected rather than evidence."
+        f"{trained} of the {len(frame)} cases reviewed in earlier sprints {verb} in the new"
+        " model's training data: it learned their labels, so getting them right is expected"
+        " rather than evidence."
     )
