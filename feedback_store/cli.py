@@ -15,6 +15,7 @@ import feedback_store
 from feedback_store.backup import backup_with_count, restore_with_count
 from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
+from model.known_values import CORRECT_REGRESSION_LABEL, known_values_or_none
 
 _LIST_COLUMNS = [
     "verdict_id", "sprint", "prototype", "prototype_version", "row_id", "reviewer", "verdict",
@@ -71,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="write training-ready rows (features, resolved label, provenance) and a manifest",
         description="Write one row per reviewed row whose label resolves (features, label and"
         " provenance) and a JSON manifest beside it (FILE.manifest.json). Without a model"
-        " to ask, every demo row counts as part of the demo (evaluation) set. " + _CSV_NOTE,
+        " to ask, every demo row counts as part of the demo (evaluation) set. "
+        + CORRECT_REGRESSION_LABEL
+        + " "
+        + _CSV_NOTE,
     )
     _add_workspace(training)
     training.add_argument("--format", required=True, choices=EXPORT_FORMATS)
@@ -160,13 +164,15 @@ def _export(args: argparse.Namespace) -> int:
 def _export_training(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
     _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype))
+    scope = {"sprint": args.sprint, "prototype": args.prototype}
     result = store.export_training(
         args.out,
         args.format,
-        sprint=args.sprint,
-        prototype=args.prototype,
+        **scope,
         rule=args.rule,
         lead=args.lead,
+        # the feedback db lives in the workspace: its prototypes hold the demo rows' outcomes
+        known_values=known_values_or_none(args.workspace, store, **scope),
     )
     report_training(result)
     return 0

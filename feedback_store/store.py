@@ -21,6 +21,7 @@ from feedback_store.connection import StorageError as StorageError
 from feedback_store.exports import EXPORT_FORMATS as EXPORT_FORMATS
 from feedback_store.exports import ClassNames, VerdictExporter
 from feedback_store.reading import _current_sql as _current_sql
+from feedback_store.resolution import KnownValues
 from feedback_store.training import TrainingExport, export_training
 from feedback_store.validation import COMMENT_MAX as COMMENT_MAX
 from feedback_store.validation import DISPUTE_KINDS as DISPUTE_KINDS
@@ -53,6 +54,8 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         class_names: ClassNames | None = None,
         feature_kinds: Mapping[str, str] | None = None,
         targets: Mapping[tuple[str, str], str | None] | None = None,
+        *,
+        known_values: KnownValues | None = None,
     ) -> TrainingExport:
         """Write training-ready rows (features, resolved label, provenance) and a manifest.
 
@@ -66,13 +69,17 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         of: a number column of NaN rather than a text column of nulls. ``targets`` names what
         each ``(sprint, prototype)`` predicts: labels of more than one target (or of more than
         one task, which the verdicts record) raise ``InvalidVerdict`` and write nothing, since
-        one label column cannot hold failures and minutes of wear. Returns
+        one label column cannot hold failures and minutes of wear. ``known_values``: a
+        regression's known value per ``(sprint, prototype, row_id)`` (the demo rows' actual
+        outcomes, ``model.known_values``): a row the reviewers called correct is labelled with
+        it (``label_source`` "known value"); without one, with the prediction shown to six
+        significant figures ("prediction accepted", and a warning). Returns
         ``(path, manifest_path)``; the result also has ``.rows``, ``.warnings`` and
         ``.manifest``.
         """
         return export_training(
             self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names,
-            feature_kinds, targets,
+            feature_kinds, targets, known_values=known_values,
         )  # fmt: skip
 
 

@@ -154,6 +154,7 @@ def _export_verbs(verbs) -> None:
     """``export`` and ``export-training``: the verdict store's exports, with class names."""
     from feedback_store.exports import EXPORT_FORMATS
     from feedback_store.resolution import RULES
+    from model.known_values import CORRECT_REGRESSION_LABEL
 
     names = (
         " Beside each class code (predicted_label, corrected_label; label) is the name the "
@@ -171,7 +172,9 @@ def _export_verbs(verbs) -> None:
         "export-training",
         help="training-ready rows with the class names, and a manifest",
         description="Write one row per reviewed row whose label resolves (features, label, "
-        "provenance) and a JSON manifest beside it (FILE.manifest.json)." + names,
+        "provenance) and a JSON manifest beside it (FILE.manifest.json). "
+        + CORRECT_REGRESSION_LABEL
+        + names,
     )
     for parser in (export, training):
         _workspace_argument(parser)
@@ -395,7 +398,13 @@ def _export(args: argparse.Namespace) -> int:
     import feedback_store
     import model
     from feedback_store.cli import report_training
-    from model.export_names import export_training_with_names, export_with_names
+    from model.export_names import (
+        class_names_in_scope,
+        export_with_names,
+        feature_kinds_in_scope,
+        targets_in_scope,
+    )
+    from model.known_values import known_values_or_none
 
     ws = model.open_workspace(args.workspace, create=False)
     store = feedback_store.open(ws.path, create=False)
@@ -408,9 +417,15 @@ def _export(args: argparse.Namespace) -> int:
         )  # fmt: skip
         print(f"{path}\t{rows} rows")
         return 0
-    result = export_training_with_names(
-        ws, store, args.out, args.format, **scope, rule=args.rule, lead=args.lead
-    )
+    # export_names.export_training_with_names, with the demo rows' known values: a regression's
+    # row that reviewers called correct is labelled with its actual outcome
+    result = store.export_training(
+        args.out, args.format, **scope, rule=args.rule, lead=args.lead,
+        class_names=class_names_in_scope(ws, **scope),
+        feature_kinds=feature_kinds_in_scope(ws, **scope),
+        targets=targets_in_scope(ws, **scope),
+        known_values=known_values_or_none(ws, store, **scope),
+    )  # fmt: skip
     report_training(result)
     return 0
 

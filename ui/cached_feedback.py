@@ -16,6 +16,7 @@ import streamlit as st
 
 import feedback_store
 from model import followup as _followup
+from model import known_values as _known_values
 from model.export_names import class_names_in_scope, feature_kinds_in_scope, targets_in_scope
 from model.workspace import open_workspace
 from ui import charts as _charts
@@ -27,6 +28,7 @@ __all__ = [
     "conflicts",
     "dispute_spec",
     "followup",
+    "known_values",
     "own_case_names",
     "pairwise_agreement",
     "resolved_labels",
@@ -189,19 +191,34 @@ def resolved_labels(
     rule: str,
     lead: str | None,
     names: dict | None = None,
+    versions: tuple = (),
 ) -> dict:
     """``feedback_store.resolve_labels`` as the page shows them: ``table``
-    (``verdict_tables.resolved_table``, classes named by ``names``), ``rows`` (reviewed rows)
-    and ``settled`` (those with a label)."""
+    (``verdict_tables.resolved_table``, classes named by ``names``, and where a regression's
+    label came from), ``rows`` (reviewed rows) and ``settled`` (those with a label). A
+    regression's row reviewers called correct takes its known value, as the training export of
+    the same scope does: ``versions`` are ``TrainingRequest.demo_versions``."""
     frame = feedback_store.resolve_labels(
         store(path), sprint, prototype, rule=rule, lead=lead,
         labels=_labels(path, stamp, sprint, prototype),
+        known_values=known_values(path, stamp, sprint, prototype, versions), provenance=True,
     )  # fmt: skip
     return {
         "table": _verdict_tables.resolved_table(frame, names, own_case_names(path, stamp)),
         "rows": len(frame),
         "settled": int((~frame["unresolved"]).sum()),
     }
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def known_values(
+    path: str, stamp: tuple, sprint: str | None, prototype: str | None, versions: tuple
+) -> dict | None:
+    """``model.known_values.known_values_or_none``: the known value of each reviewed demo row of
+    the regression prototypes in scope, read from one column of their predictions; shared, read
+    only, by the Labels table and the training export so that both give a row the same label.
+    ``versions`` (``TrainingRequest.demo_versions``) make a re-publish a new key."""
+    return _known_values.known_values_or_none(open_workspace(path), store(path), sprint, prototype)
 
 
 class TrainingRequest(NamedTuple):
@@ -239,6 +256,10 @@ def training_export(request: TrainingRequest) -> tuple[bytes, dict]:
         store(request.path), request.format, request.sprint, request.prototype,
         rule=request.rule, lead=request.lead, demo_row_ids=demo_ids, class_names=names,
         feature_kinds=kinds, targets=targets_in_scope(ws, request.sprint, request.prototype),
+        known_values=known_values(
+            request.path, request.stamp, request.sprint, request.prototype,
+            request.demo_versions,
+        ),
     )  # fmt: skip
 
 

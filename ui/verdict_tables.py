@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -402,6 +402,27 @@ def _named_reason(reason: object, labels, names) -> str:
     return f"tie between {' and '.join(named_label(label, names) for label in tied)}"
 
 
+#: Where a regression's label came from (``resolve_labels(provenance=True)``'s
+#: ``label_source``), as the Labels table says it.
+LABEL_FROM = {
+    "known value": "the known value",
+    "right value": "the reviewer's value",
+    "prediction accepted": "the prediction, accepted",
+}
+
+
+def _rule_text(rule: object, source: str | None, values: Sequence[float]) -> str:
+    """Why a resolved row has its label: "majority rule", and for a regression where the
+    value came from ("majority rule: the reviewers' value (median of 2)")."""
+    text = f"{rule} rule"
+    if source == "median of right values":
+        return f"{text}: the reviewers' value (median of {len(values)})"
+    if source == "right value" and rule == "lead":
+        return f"{text}: the lead reviewer's value"
+    words = LABEL_FROM.get(source) if isinstance(source, str) else None
+    return f"{text}: {words}" if words else text
+
+
 def resolved_table(
     resolved: pd.DataFrame,
     names: ClassNames | None = None,
@@ -409,7 +430,8 @@ def resolved_table(
 ) -> pd.DataFrame:
     """``feedback_store.resolve_labels``: each reviewed row's label, or why it has none, each
     class with its name where ``names`` (``class_names_of``) gives one, each own case by its
-    name in ``cases`` (``own_case_names``)."""
+    name in ``cases`` (``own_case_names``). Resolved with ``provenance=True``, "Why" also says
+    where a regression's label came from ("majority rule: the known value")."""
     row_names = _names_per_row(resolved, names)
     return pd.DataFrame(
         {
@@ -424,13 +446,15 @@ def resolved_table(
                 )
             ],
             "Why": [
-                _named_reason(reason, labels, n) if unresolved else f"{rule} rule"
-                for reason, unresolved, rule, labels, n in zip(
+                _named_reason(reason, labels, n) if unresolved else _rule_text(rule, source, values)
+                for reason, unresolved, rule, labels, n, source, values in zip(
                     resolved["reason"],
                     resolved["unresolved"],
                     resolved["rule"],
                     resolved["labels"],
                     row_names,
+                    resolved.get("label_source", [None] * len(resolved)),
+                    resolved.get("right_values", [()] * len(resolved)),
                     strict=True,
                 )  # fmt: skip
             ],
@@ -501,10 +525,12 @@ def training_export_bytes(
     class_names=None,
     feature_kinds=None,
     targets=None,
+    known_values=None,
 ) -> tuple[bytes, dict]:
     """``FeedbackStore.export_training`` to a temporary folder: the file's bytes and the
     manifest (a dict; its ``warnings`` are for the page to show); ``class_names``,
-    ``feature_kinds`` and ``targets`` as it takes them (``model.export_names``)."""
+    ``feature_kinds``, ``targets`` and ``known_values`` as it takes them
+    (``model.export_names``, ``model.known_values``)."""
     with tempfile.TemporaryDirectory() as folder:
         export = store.export_training(
             Path(folder) / f"training.{format}",
@@ -517,5 +543,6 @@ def training_export_bytes(
             class_names=class_names,
             feature_kinds=feature_kinds,
             targets=targets,
+            known_values=known_values,
         )
         return export.path.read_bytes(), export.manifest

@@ -5,16 +5,30 @@ from __future__ import annotations
 
 import streamlit as st
 
+from feedback_store.agreement import VALUE_SPREAD_SHARE
 from ui import cached, formatting, verdict_tables
 from ui.sections.feedback_filters import FeedbackContext, chosen, shared_class_names
+
+#: What the same answer is for the reviewers of a regression (``feedback_store.agreement``).
+REGRESSION_NOTE = (
+    " Where a prototype predicts a number, the same verdict (correct or wrong) is the same "
+    f"answer and κ compares verdicts; right values within {VALUE_SPREAD_SHARE:.0%} of each "
+    "other count as one value."
+)
+
+
+def regression(names: dict) -> bool:
+    """Whether a prototype in scope predicts a value (``shared_class_names`` marks it so)."""
+    return any(verdict_tables.REGRESSION_UNIT in (n or {}) for n in names.values())
 
 
 def show_agreement(ctx: FeedbackContext) -> None:
     """How far reviewers agree: per sprint, per pair of reviewers, and the rows they differ on."""
+    names = shared_class_names(ctx)
     st.caption(
         "Rows that two or more reviewers judged: how often they gave the same answer, and "
         "κ, the agreement beyond what chance would give (1 is perfect, 0 is chance). An "
-        "“unsure” counts as an answer of its own."
+        "“unsure” counts as an answer of its own." + (REGRESSION_NOTE if regression(names) else "")
     )
     shown_sprints = [chosen(ctx.sprint)] if chosen(ctx.sprint) else ctx.reviewed_sprints
     results = {
@@ -34,9 +48,7 @@ def show_agreement(ctx: FeedbackContext) -> None:
     else:
         st.dataframe(verdict_tables.pairwise_table(pairs), hide_index=True, width="stretch")
     st.subheader("Conflicts")
-    conflicts = cached.conflicts(
-        ctx.path, ctx.stamp, **ctx.shared_scope, names=shared_class_names(ctx)
-    )
+    conflicts = cached.conflicts(ctx.path, ctx.stamp, **ctx.shared_scope, names=names)
     n = conflicts["rows"]
     if not n:
         st.caption("No row has reviewers giving different answers.")

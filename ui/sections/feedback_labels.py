@@ -35,8 +35,9 @@ def demo_versions(ctx: FeedbackContext, scoped) -> tuple:
     return tuple(versions)
 
 
-def training_export(ctx: FeedbackContext, scoped, rule: str, lead: str | None) -> None:
-    """The training-ready export of the resolved labels, its warnings and its manifest."""
+def training_export(ctx: FeedbackContext, versions: tuple, rule: str, lead: str | None) -> None:
+    """The training-ready export of the resolved labels, its warnings and its manifest;
+    ``versions``: ``demo_versions``."""
     st.subheader("Training-ready export")
     if not ctx.may_export:
         st.info(formatting.escape_markdown(ctx.no_export), icon=":material/lock:")
@@ -56,7 +57,7 @@ def training_export(ctx: FeedbackContext, scoped, rule: str, lead: str | None) -
         chosen(ctx.prototype),
         rule,
         lead,
-        demo_versions(ctx, scoped),
+        versions,
     )
     try:
         manifest = cached.training_manifest(request)
@@ -118,13 +119,16 @@ def show_labels(ctx: FeedbackContext) -> None:
     if rule == "lead" and not lead:
         st.info("No verdicts yet, so there is no reviewer to lead.")
     else:
+        # A regression's row reviewers called correct takes its known value, in the table as
+        # in the file: both read it from the published prototypes (their demo_versions).
+        versions = demo_versions(ctx, scoped)
         resolved = cached.resolved_labels(
             ctx.path, ctx.stamp, **ctx.shared_scope, rule=rule, lead=lead,
-            names=shared_class_names(ctx),
+            names=shared_class_names(ctx), versions=versions,
         )  # fmt: skip
         st.caption(
             f"{resolved['settled']} of {resolved['rows']} reviewed rows have a label under this "
             "rule. “Unsure” verdicts never decide a label."
         )
         st.dataframe(resolved["table"], hide_index=True, width="stretch")
-        training_export(ctx, scoped, rule, lead)
+        training_export(ctx, versions, rule, lead)
