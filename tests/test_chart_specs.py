@@ -74,10 +74,11 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
     probability = meta.get("task") != REGRESSION
     y = alt.Y("feature:N", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
+    longest = int(data["text"].str.len().max()) if len(data) else 4  # room for the label
     x = alt.X(
         "importance:Q",
         title="average effect",
-        scale=alt.Scale(domain=[0, (high or 1.0) * 1.2], nice=False),
+        scale=alt.Scale(domain=[0, (high or 1.0) * (1.1 + 0.04 * longest)], nice=False),
         axis=alt.Axis(format=percent_format(high) if probability else "~s", tickCount=5),
     )
     tooltip = [

@@ -311,7 +311,7 @@ def test_present_says_a_regression_s_error_in_the_target_s_unit_and_its_values_a
     at.query_params["step"] = "4"
     at.switch_page("pages/present.py").run()
     shown = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("Actually")]
-    assert shown and re.fullmatch(r"Actually: -?[\d,]+(\.\d+)?", shown[0].split(" · ")[0])
+    assert shown and re.fullmatch(r"Actually: -?[\d,]+(\.\d+)? Nm", shown[0].split(" · ")[0])
     assert not shown[0].split(" · ")[0].endswith(".0")
 
 

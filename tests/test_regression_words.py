@@ -157,3 +157,14 @@ def test_the_segment_caption_says_no_class_words_for_a_regressions_error():
     assert segment_caption("pr_auc", "Type", "machines").endswith(
         "all its machines had the same outcome)."
     )
+
+
+def test_what_a_regressions_contribution_moves_says_the_unit_once():
+    """'how much the reading moves the predicted Sale price [USD]': the unit inside the name
+    (and 'SalePrice' must not become 'salePrice')."""
+    from ui.formatting import probability_label, target_in_words
+
+    meta = {"task": "regression", "target": "Sale price [USD]"}
+    assert probability_label(meta) == "the predicted sale price (in USD)"
+    assert target_in_words({"task": "regression", "target": "SalePrice"}) == "SalePrice"
+    assert target_in_words({"task": "regression", "target": "RUL"}) == "RUL"

@@ -421,11 +421,13 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
     y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
+    # Room right of the longest bar for its label: "85,770" ran past the chart's edge at 1.2.
+    longest = int(data["text"].str.len().max()) if len(data) else 4
     x = vega.field(
         "importance",
         "quantitative",
         axis={"format": _axis_format(unit, high), "tickCount": 5},
-        scale={"domain": [0, (high or 1.0) * 1.2], "nice": False},
+        scale={"domain": [0, (high or 1.0) * (1.1 + 0.04 * longest)], "nice": False},
         title="average effect",
     )
     bars = {

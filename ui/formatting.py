@@ -173,10 +173,13 @@ def positive_noun(meta: Mapping) -> str:
 def probability_label(meta: Mapping, explained_class: str | None = None) -> str:
     """What a contribution is a contribution to, in words: ``"the chance of Failure"`` (the
     class's name), ``"the chance of Machine failure being 1"`` without one, or ``"the
-    predicted Price"``."""
+    predicted sale price (in USD)"``: a regression's target without the unit in its name,
+    which is said once after it."""
     target = target_name(meta)
     if meta.get("task") == REGRESSION:
-        return f"the predicted {target}" if target else "the predicted value"
+        unit = target_unit(meta)
+        after = f" (in {unit})" if unit else ""
+        return f"the predicted {target_in_words(meta)}{after}" if target else "the predicted value"
     label = explained_class
     if label is None:
         explained = meta.get("explained_classes") or [None]
@@ -202,13 +205,15 @@ def class_in_words(label: object, meta: Mapping) -> str:
 
 def target_in_words(meta: Mapping) -> str | None:
     """What a regression predicts as a sentence names it: its name without the unit, which
-    follows its figures ("Sale price [USD]" → "sale price"; "RUL" stays); None without one."""
+    follows its figures ("Sale price [USD]" → "sale price"; "RUL" and "SalePrice" stay); None
+    without one."""
     target = target_name(meta)
     if not target:
         return None
     unit = target_unit(meta)
     what = name_without_unit(target, unit) if unit else target
-    if not what[1:2].isupper():
+    first = what.split(" ", 1)[0]
+    if first[1:].islower():  # "Sale price" → "sale price"; "SalePrice" and "RUL" stay
         what = what[:1].lower() + what[1:]
     return what
 
