@@ -398,13 +398,7 @@ def _export(args: argparse.Namespace) -> int:
     import feedback_store
     import model
     from feedback_store.cli import report_training
-    from model.export_names import (
-        class_names_in_scope,
-        export_with_names,
-        feature_kinds_in_scope,
-        targets_in_scope,
-    )
-    from model.known_values import known_values_or_none
+    from model.export_names import export_training_with_names, export_with_names
 
     ws = model.open_workspace(args.workspace, create=False)
     store = feedback_store.open(ws.path, create=False)
@@ -417,15 +411,11 @@ def _export(args: argparse.Namespace) -> int:
         )  # fmt: skip
         print(f"{path}\t{rows} rows")
         return 0
-    # export_names.export_training_with_names, with the demo rows' known values: a regression's
-    # row that reviewers called correct is labelled with its actual outcome
-    result = store.export_training(
-        args.out, args.format, **scope, rule=args.rule, lead=args.lead,
-        class_names=class_names_in_scope(ws, **scope),
-        feature_kinds=feature_kinds_in_scope(ws, **scope),
-        targets=targets_in_scope(ws, **scope),
-        known_values=known_values_or_none(ws, store, **scope),
-    )  # fmt: skip
+    # with the demo rows' known values: a regression's row that reviewers called correct is
+    # labelled with its actual outcome
+    result = export_training_with_names(
+        ws, store, args.out, args.format, **scope, rule=args.rule, lead=args.lead
+    )
     report_training(result)
     return 0
 

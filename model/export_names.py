@@ -146,10 +146,15 @@ def export_training_with_names(
 ) -> TrainingExport:
     """``store.export_training`` with ``label_name`` beside ``label`` when a classifier is in
     scope, and features no exported row has a value of typed as the prototypes store them;
-    labels of prototypes of different targets are refused (``targets_in_scope``)."""
+    labels of prototypes of different targets are refused (``targets_in_scope``). A
+    regression's row that reviewers called correct is labelled with its known value, the demo
+    row's outcome (``model.known_values``)."""
+    from model.known_values import known_values_or_none  # it reads this module's scope
+
     return store.export_training(
         path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
         demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),
         feature_kinds=feature_kinds_in_scope(ws, sprint, prototype),
         targets=targets_in_scope(ws, sprint, prototype),
+        known_values=known_values_or_none(ws, store, sprint, prototype),
     )  # fmt: skip

@@ -129,6 +129,18 @@ def test_the_stores_training_export_labels_a_correct_verdict_with_the_known_valu
     assert result.manifest["regression_labels"]["known_values"] == "given by the caller"
 
 
+def test_the_workspaces_training_export_takes_its_known_values_itself(built, tmp_path):
+    """export_training_with_names, the workspace's export in Python, left known values out:
+    a Correct verdict's label was the prediction where the CLI gave the known value."""
+    from model.export_names import export_training_with_names
+
+    ws = model.open_workspace(built["path"], create=False)
+    store = feedback_store.open(ws.path, create=False)
+    result = export_training_with_names(ws, store, tmp_path / "training.csv", "csv")
+    labels = labels_of(pd.read_csv(result.path))
+    assert labels[ACCEPTED] == (built["known"], "known value")
+
+
 # -- the command lines --------------------------------------------------------------------------
 @pytest.mark.parametrize("package", ["feedback_store", "model"])
 def test_export_training_on_the_command_line_takes_the_workspaces_known_values(
