@@ -440,3 +440,19 @@ def test_scores_on_the_models_own_scale_read_with_two_decimals_not_si_prefixes()
     spec = explanations.global_importance_spec(meta)
     assert spec["layer"][0]["encoding"]["x"]["axis"]["format"] == ",.2~f"  # "0.2", not "200m"
     assert list(explanations.global_importance_data(meta)["text"]) == ["0.50", "0.31"]
+
+
+def test_the_threshold_slider_of_a_generic_target_flags_a_case(tmp_path, open_app):
+    """'Flag a rows in the demo set when the chance of 1 is at least': the generic noun made
+    'singular', and a class without a name said by its code instead of the target's name."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["tenure", "calls"])
+    X.index = pd.Index([f"c{i}" for i in range(300)], name="row_id")
+    y = (X["calls"] + rng.normal(size=300) > 0.5).astype(int).rename("Churned")
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S1", "logit", LogisticRegression().fit(X, y), X, y, mvp=True)
+    at = open_app(tmp_path / "ws", page="bake_off")
+    assert not at.exception
+    assert at.slider[0].label == "Flag a case when the chance of Churned is at least"

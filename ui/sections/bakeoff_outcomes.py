@@ -9,7 +9,7 @@ import streamlit as st
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import outcome_sentence, outcome_sentences
-from ui import bakeoff_tables, cached, confusion, formatting, session
+from ui import bakeoff_tables, cached, confusion, formatting, review_card, session
 from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_thresholds
 from ui.sections.bakeoff_session import BakeoffContext
@@ -59,11 +59,18 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         st.table(
             bakeoff_tables.escape_table(bakeoff_tables.binary_confusion(outcome, names, ctx.noun))
         )
-        positive = outcome_positive(names, outcome.positive)
+        positive = (
+            outcome_positive(names, outcome.positive)
+            # a class without a name of its own: the target's, not "the chance of 1"
+            if names.get(outcome.positive, outcome.positive) != outcome.positive
+            else formatting.class_in_words(outcome.positive, ctx.metas[name])
+        )
         bakeoff_thresholds.slider(
             ctx.sprint,
             name,
-            f"Flag a {bakeoff_tables.singular(ctx.noun)} when the chance of {positive} is at least",
+            # "Flag a case", not "Flag a rows in the demo set" (the generic noun)
+            f"Flag a {bakeoff_tables.singular(review_card.cases_noun(ctx.noun))} when the chance"
+            f" of {positive} is at least",
         )
     elif other is not None:
         unit = bakeoff_tables.target_unit(ctx.metas[name])
