@@ -9,6 +9,7 @@ import datetime as dt
 import streamlit as st
 
 from model import access
+from model.decision_versions import current_prototypes, republished_line
 from ui import bakeoff_tables, formatting, session, sprint_summary
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
@@ -16,8 +17,23 @@ from ui.sections.bakeoff_session import BakeoffContext
 FLASH_KEY = "bake_off_flash"
 
 
+def republished(ctx: BakeoffContext) -> None:
+    """One line when the last decision was taken on versions re-published since, suggesting
+    to record it again to whoever may."""
+    if not ctx.decisions:
+        return
+    line = republished_line(ctx.decisions[-1], current_prototypes(ctx.ws, ctx.sprint))
+    if line is None:
+        return
+    if access.can(ctx.role, "record_decision"):
+        line += " If the group keeps its choice, record the decision again below."
+    st.warning(escape(line), icon=":material/history:")
+
+
 def form(ctx: BakeoffContext) -> None:
-    """The decision form (for scientists), or why this user cannot record one."""
+    """The decision form (for scientists), or why this user cannot record one, under the line
+    saying when the last decision predates a re-publish."""
+    republished(ctx)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         # Recorded: start the next decision from empty fields (set, not popped, so the
@@ -82,11 +98,15 @@ def show(ctx: BakeoffContext) -> None:
     st.subheader("Decisions")
     if not ctx.decisions:
         st.caption("No decision recorded for this sprint yet.")
+    current = current_prototypes(ctx.ws, ctx.sprint) if ctx.decisions else {}
     for decision in reversed(ctx.decisions):
         when, body, attendees_text = sprint_summary.decision_text(decision)
         with st.container(border=True):
             st.caption(escape(when))
             st.text(body)
+            line = republished_line(decision, current, figures="the figures above these tabs")
+            if line:
+                st.caption(escape(line))
             if attendees_text:
                 st.caption("Attendees: " + escape(attendees_text))
             figures, caption = bakeoff_tables.snapshot_view(decision.get("snapshot"))

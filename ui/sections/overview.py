@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from model.decision_versions import current_prototypes, republished_line
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
@@ -112,6 +113,13 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
             ),
         },
     )
+    for sprint in ws.sprints():
+        made = ws.decisions(sprint)
+        line = made and republished_line(
+            made[-1], current_prototypes(ws, sprint), figures="the table's figures"
+        )
+        if line:
+            st.caption(formatting.escape_markdown(f"{sprint}'s decision: {line}"))
 
 
 def latest_followup(ws: Workspace, path: str, sprints: list[str]) -> None:
@@ -139,6 +147,9 @@ def decisions(ws: Workspace, sprints: list[str]) -> None:
         with st.container(border=True):
             st.caption(formatting.escape_markdown(when))
             st.text(body)
+            line = republished_line(recorded[sprint][-1], current_prototypes(ws, sprint))
+            if line:
+                st.caption(formatting.escape_markdown(line))
             if attendees:
                 st.caption("Attendees: " + formatting.escape_markdown(attendees))
             earlier = len(recorded[sprint]) - 1
