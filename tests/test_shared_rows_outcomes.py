@@ -49,7 +49,9 @@ def test_both_are_counted_on_the_shared_rows_against_one_truth():
     before = binary_frame(range(8), ["1", "1", "1", "0", "0", "0", "1", "0"], [0.9] * 8)
     # rows 0 and 1 left the set; row 2 was relabelled "0" since
     after = binary_frame(range(2, 8), ["0", "0", "0", "0", "1", "0"], [0.2] * 6)
-    shared = counted_on_shared_rows(before, BINARY_META, after, BINARY_META, (None, None), A)
+    shared = counted_on_shared_rows(
+        before, BINARY_META, after, BINARY_META, (None, None), A, minimum=1
+    )
     assert shared.rows == 6
     assert (shared.before.outcome.positives, shared.now.outcome.positives) == (1, 1)
     assert (shared.before.outcome.caught, shared.before.outcome.false_alarms) == (1, 5)
@@ -69,18 +71,18 @@ def test_each_is_counted_at_its_own_threshold_not_one_chosen_on_the_shared_rows(
 
 
 def test_money_a_month_is_the_cost_a_case_on_the_rows_times_cases_a_month():
-    """Scaled per case, so 6 rows and 600 rows of the same mix cost the same a month; the
-    optimism of choosing the threshold on its own rows is added a case, as there."""
+    """Scaled per case, so 6 rows and 600 rows of the same mix cost the same a month; no
+    allowance for choosing the threshold on its own rows is added (model.shared_rows)."""
     actual, chance = ["0", "0", "1", "0", "1", "1"], [0.1, 0.3, 0.5, 0.7, 0.9, 0.95]
     small = binary_frame(range(6), actual, chance)
     large = binary_frame(range(600), actual * 100, chance * 100)
-    rule = Rule(0.8, optimism=2.5)
+    rule = Rule(0.8)
     counted = [
         count_on_rows(frame, BINARY_META, frame.index, frame["actual"], rule, A)
         for frame in (small, large)
     ]
-    # one failure missed (0.5 < 0.8), no false alarm: $100 over 6 rows, + $2.50, × 1,000
-    expected = (100.0 / 6 + 2.5) * 1_000
+    # one failure missed (0.5 < 0.8), no false alarm: $100 over 6 rows, × 1,000
+    expected = 100.0 / 6 * 1_000
     assert counted[0].monthly == pytest.approx(expected)
     assert counted[1].monthly == pytest.approx(expected)
     assert counted[0].currency == "USD"
@@ -93,7 +95,7 @@ def test_multiclass_and_regression_are_counted_and_priced_on_the_shared_rows():
         {"actual": ["a", "b", "c", "a"], "predicted": ["a", "a", "c", "b"]}, index=ids
     )
     after = before.iloc[1:].assign(predicted=["b", "c", "c"])
-    shared = counted_on_shared_rows(before, meta, after, meta, (Rule(), Rule()), A)
+    shared = counted_on_shared_rows(before, meta, after, meta, (Rule(), Rule()), A, minimum=1)
     assert isinstance(shared.before.outcome, MulticlassOutcome)
     assert (shared.rows, shared.before.outcome.correct, shared.now.outcome.correct) == (3, 1, 2)
     assert shared.before.monthly == pytest.approx(2 * 500.0 / 3 * 1_000)  # wrong_class_cost
@@ -101,7 +103,7 @@ def test_multiclass_and_regression_are_counted_and_priced_on_the_shared_rows():
     numbers = {"task": "regression"}
     before = pd.DataFrame({"actual": [1.0, 2.0, 3.0], "predicted": [2.0, 2.0, 5.0]}, index=ids[:3])
     after = before.iloc[1:].assign(predicted=[2.0, 3.0])
-    shared = counted_on_shared_rows(before, numbers, after, numbers, (Rule(), Rule()), A)
+    shared = counted_on_shared_rows(before, numbers, after, numbers, (Rule(), Rule()), A, minimum=1)
     assert isinstance(shared.now.outcome, RegressionOutcome)
     assert shared.before.monthly == pytest.approx((0 + 2) / 2 * 1.0 * 1_000)
     assert shared.now.monthly == 0
@@ -150,8 +152,9 @@ def lines_of(at: AppTest) -> dict[str, str]:
 
 def expected_line(ws, sprint: str, rows, truth) -> str:
     """What the sprint's MVP's line must say on ``rows``: counted at the threshold it is
-    priced at on its own demo set, its errors a case there plus that threshold's optimism,
-    times the cases a month; worked out here from the rows, not by ``model.shared_rows``."""
+    priced at on its own demo set, its errors a case there (no allowance for choosing that
+    threshold) times the cases a month; worked out here from the rows, not by
+    ``model.shared_rows``."""
     a = load_assumptions(ws.path)
     proto = ws.prototype(sprint, ws.mvp(sprint))
     errors = {c.name: c.errors for c in sprint_costs(ws, sprint, a)}[proto.name]
@@ -162,7 +165,7 @@ def expected_line(ws, sprint: str, rows, truth) -> str:
         int((flagged & ~failed).sum()),
     )  # fmt: skip
     cost = (missed * a.missed_positive_cost + alarms * a.false_alarm_cost) / len(rows)
-    monthly = (cost + errors.optimism) * a.cases_per_month
+    monthly = cost * a.cases_per_month
     return (
         f"Caught {caught} of {int(failed.sum())} machines labelled 1 "
         f"({caught / failed.sum():.0%}); {alarms} false alarms among the "
@@ -189,7 +192,7 @@ def test_before_and_now_are_counted_and_priced_on_the_demo_rows_both_were_shown(
         "Now (rule)": expected_line(ws, "Sprint 3", rows, truth),
     }
     said = [c.value.replace("\\", "") for c in at.caption]
-    assert sprint_summary.shared_rows_note(200, "machines") in said
+    assert sprint_summary.shared_rows_note(200, "machines", thresholds_chosen=True) in said
     assert not [c for c in said if "own sprint" in c]
 
 

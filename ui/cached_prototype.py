@@ -18,7 +18,14 @@ import streamlit as st
 from model import review as _review
 from model.costs import CostAssumptions
 from model.metrics import metrics_on_rows
-from model.shared_rows import Rule, SharedCounts, counted_on_shared_rows, shared_labelled_rows
+from model.shared_rows import (
+    Rule,
+    SharedCounts,
+    TooFewToCompare,
+    counted_on_shared_rows,
+    shared_labelled_rows,
+    too_few_to_compare,
+)
 from model.workspace import Prototype, open_workspace
 from ui import charts as _charts
 from ui import explanations as _explanations
@@ -138,21 +145,30 @@ def demo_row_ids(path: str, sprint: str, prototype: str, content_id: str) -> fro
 @st.cache_data(show_spinner=False, max_entries=32)
 def metrics_on_shared_rows(
     path: str, earlier: tuple[str, str, str], now: tuple[str, str, str]
-) -> tuple[dict, dict, int] | None:
-    """Two MVPs' metrics on the labelled demo rows both were shown, ``(earlier, now, rows)``,
-    when their demo sets differ (None when they are the same rows): each set's own metrics
-    made a model look better for rows that left the set. ``earlier`` and ``now`` are
-    ``(sprint, prototype, content id)``."""
+) -> tuple[dict, dict, int, TooFewToCompare | None] | None:
+    """Two MVPs' metrics on the labelled demo rows both were shown, ``(earlier, now, rows,
+    None)``, when their demo sets differ (None when they are the same rows): each set's own
+    metrics made a model look better for rows that left the set. When those rows cannot
+    compare the two (none, too few, or a class missing: ``model.shared_rows
+    .too_few_to_compare``), ``({}, {}, rows, why)``: no change is measured, as "+0.000" on 53
+    rows without a failure measured nothing. ``earlier`` and ``now`` are ``(sprint,
+    prototype, content id)``."""
     before, after = shared_predictions(path, *earlier), shared_predictions(path, *now)
     if set(before.index) == set(after.index):
         return None
     rows = shared_labelled_rows(before, after)
     if len(rows) == 0:
-        return {}, {}, 0
+        return {}, {}, 0, None
+    now_meta = open_prototype(path, *now[:2]).meta
+    if "actual" in after.columns:
+        lacking = too_few_to_compare(after.loc[rows, "actual"], now_meta)
+        if lacking is not None:
+            return {}, {}, len(rows), lacking
     return (
         metrics_on_rows(open_prototype(path, *earlier[:2]).meta, before, rows),
-        metrics_on_rows(open_prototype(path, *now[:2]).meta, after, rows),
+        metrics_on_rows(now_meta, after, rows),
         len(rows),
+        None,
     )
 
 
@@ -161,15 +177,15 @@ def outcomes_on_shared_rows(
     path: str,
     earlier: tuple[str, str, str],
     now: tuple[str, str, str],
-    rules: tuple[tuple[float | None, float] | None, tuple[float | None, float] | None],
+    rules: tuple[tuple[float | None] | None, tuple[float | None] | None],
     assumptions: dict,
-) -> SharedCounts | None:
+) -> SharedCounts | TooFewToCompare | None:
     """``model.shared_rows.counted_on_shared_rows`` of two MVPs: both counted and priced on
-    the labelled demo rows both were shown, each at its rule (``(threshold, optimism)`` as
-    its own demo set is priced, ``ErrorCost.threshold`` and ``.optimism``; None: counted at
-    its published labels, unpriced) under ``assumptions`` (``CostAssumptions.to_dict()``).
-    None when their demo sets are the same rows or share no labelled row. ``earlier`` and
-    ``now`` are ``(sprint, prototype, content id)``."""
+    the labelled demo rows both were shown, each at its rule (``(threshold,)`` as its own
+    demo set is priced, ``ErrorCost.threshold``; None: counted at its published labels,
+    unpriced) under ``assumptions`` (``CostAssumptions.to_dict()``). None when their demo
+    sets are the same rows or share no labelled row; why not when those rows are too few or
+    lack a class. ``earlier`` and ``now`` are ``(sprint, prototype, content id)``."""
     return counted_on_shared_rows(
         shared_predictions(path, *earlier), open_prototype(path, *earlier[:2]).meta,
         shared_predictions(path, *now), open_prototype(path, *now[:2]).meta,

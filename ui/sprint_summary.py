@@ -543,11 +543,16 @@ def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
     )
 
 
-def different_rows_note(before: int, now: int, shared: int, noun: str) -> str:
+def different_rows_note(before: int, now: int, shared: int, noun: str, why: str = "") -> str:
     """Under two MVPs' counts taken on different demo rows: they are not one set of rows,
-    and the metrics' changes are measured on the rows in both (with none in both, there are
-    no changes to measure)."""
+    and the metrics' changes are measured on the rows in both (with none in both, or ``why``
+    those in both compare nothing, there are no changes to measure)."""
     noun = _demo_noun(noun)
+    if why:
+        return (
+            f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}), so the "
+            f"two are not one set of {noun}, and the metrics' changes are not measured: {why}."
+        )
     if shared == 0:
         return (
             f"Each is counted on its own sprint's demo {noun} ({before:,} and {now:,}, none in "
@@ -561,21 +566,26 @@ def different_rows_note(before: int, now: int, shared: int, noun: str) -> str:
     )
 
 
-def shared_rows_note(rows: int, noun: str) -> str:
-    """Under two MVPs' counts and money taken on the demo rows both were shown (their demo
-    sets differ): one line saying so."""
-    return (
-        f"Both are counted on the {rows:,} demo {_demo_noun(noun)} both were shown, as are the "
-        "metrics' changes."
-    )
+def shared_rows_note(rows: int, noun: str, thresholds_chosen: bool = False) -> str:
+    """Under two MVPs' counts and money taken on the demo rows both were shown: one line
+    saying so, and (``thresholds_chosen``) that their money has no allowance for it."""
+    said = f"Both are counted on the {rows:,} demo {_demo_noun(noun)} both were shown, as are "
+    if thresholds_chosen:  # a model without an error there costs $0, not its allowance
+        return (
+            said + "the metrics' changes; their money is what their errors there cost, with "
+            "no allowance for choosing each alarm threshold on its own rows as on the Bake-off."
+        )
+    return said + "the metrics' changes."
 
 
-def changes_caption(previous: tuple[str, str], shared: tuple | None, noun: str) -> str:
-    """Under the metrics' changes: against which MVP, and on which rows."""
+def changes_caption(previous: tuple[str, str], shared: tuple | None, noun: str, why="") -> str:
+    """Under the metrics' changes: against which MVP, on which rows (none: ``why`` not)."""
     noun = _demo_noun(noun)
     said = f"Changes against {previous[0]}'s MVP, {previous[1]}"
     if shared is None:
         return said + "."
+    if why:
+        return said + f": not measured, as {why} (each figure is on its own sprint's demo rows)."
     if shared[2] == 0:
         return said + f": none, as the two were shown no demo {noun} in common."
     return (

@@ -24,7 +24,7 @@ from model.costs import (
 from model.metrics import BINARY
 from model.outcomes import capital, outcome_sentences, prototype_outcome
 from model.right_values import target_unit
-from model.shared_rows import CountedOnRows, SharedCounts
+from model.shared_rows import CountedOnRows, SharedCounts, TooFewToCompare
 from ui import (
     cached,
     charts,
@@ -36,6 +36,7 @@ from ui import (
     sprint_summary,
     vega,
 )
+from ui.comparison_words import too_few_words
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
@@ -122,15 +123,16 @@ def _in_counts_and_money(
     return counts, money
 
 
-def _on_shared_rows(ctx: PresentContext, earlier) -> SharedCounts | None:
+def _on_shared_rows(ctx: PresentContext, earlier) -> SharedCounts | TooFewToCompare | None:
     """The earlier MVP and the story's prototype counted and priced on the labelled demo rows
-    both were shown, each at the rule of its own headline (its cheapest threshold, as on the
-    Bake-off, else its published labels); None when their demo sets are the same rows, share
-    no labelled row, or cannot be counted together."""
+    both were shown, each at the threshold of its own headline (its cheapest, as on the
+    Bake-off, else its published labels); why not, when those rows are too few or lack a
+    class; None when their demo sets are the same rows, share no labelled row, or cannot be
+    counted together."""
     rules = []
     for proto in (earlier, ctx.proto):
         errors = _outcome(ctx, proto)[1]
-        rules.append((errors.threshold, errors.optimism) if errors is not None else None)
+        rules.append((errors.threshold,) if errors is not None else None)
     with contextlib.suppress(ValueError):
         return cached.outcomes_on_shared_rows(
             ctx.path,
@@ -145,11 +147,13 @@ def _on_shared_rows(ctx: PresentContext, earlier) -> SharedCounts | None:
 def _before_and_now(ctx: PresentContext, earlier) -> None:
     """The earlier MVP and the story's prototype, a line each in counts and money: on the
     demo rows both were shown when their demo sets differ, with a line saying so (each on
-    its own set, said so, when they share no labelled row)."""
+    its own set, said so, when they share no labelled row, or say why those they share
+    compare nothing: 53 rows without a failure)."""
     rows = [
         cached.demo_row_ids(ctx.path, p.sprint, p.name, p.content_id) for p in (earlier, ctx.proto)
     ]
-    shared = _on_shared_rows(ctx, earlier) if rows[0] != rows[1] else None
+    found = _on_shared_rows(ctx, earlier) if rows[0] != rows[1] else None
+    shared = found if isinstance(found, SharedCounts) else None
     for when, proto, counted in (
         (f"Before ({earlier.name})", earlier, shared.before if shared else None),
         (f"Now ({ctx.proto.name})", ctx.proto, shared.now if shared else None),
@@ -161,12 +165,16 @@ def _before_and_now(ctx: PresentContext, earlier) -> None:
             st.markdown(f"**{escape(when)}:** {escape(said)}")
     noun = review_card.reason_wording(ctx.proto.meta)[1]
     if shared is not None:  # "55 of 68" beside "43 of 54" was not one set of machines
-        st.caption(escape(sprint_summary.shared_rows_note(shared.rows, noun)))
+        chosen = any(
+            errors is not None and errors.optimism > 0
+            for errors in (_outcome(ctx, p)[1] for p in (earlier, ctx.proto))
+        )
+        st.caption(escape(sprint_summary.shared_rows_note(shared.rows, noun, chosen)))
     elif rows[0] != rows[1]:
         both = len(rows[0] & rows[1])
-        st.caption(
-            escape(sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), both, noun))
-        )
+        why = too_few_words(found, noun, ctx.proto.meta) if found is not None else ""
+        note = sprint_summary.different_rows_note(len(rows[0]), len(rows[1]), both, noun, why)
+        st.caption(escape(note))
 
 
 def _slide_line(sentence: str) -> str:

@@ -29,6 +29,7 @@ from ui import (
     sprint_summary,
 )
 from ui import predictions_table as prediction_rows
+from ui.comparison_words import too_few_words
 from ui.sections import review_explanation
 
 #: Session-state keys of the sprint demo's predictions table.
@@ -117,7 +118,10 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
         )
         if previous:
             noun = review_card.reason_wording(proto.meta)[1]
-            caption = sprint_summary.changes_caption(previous, shared, noun)
+            # 53 rows without a failure measured "+0.000" in green: say why there is none
+            lacking = shared[3] if shared else None
+            why = too_few_words(lacking, noun, proto.meta) if lacking else ""
+            caption = sprint_summary.changes_caption(previous, shared, noun, why)
             st.caption(formatting.escape_markdown(caption))
 
 
