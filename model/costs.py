@@ -558,7 +558,9 @@ def payback_months(
 
     ``None`` when an input is unknown or nothing is saved (the formula says which). With
     ``saving_interval`` (the 95% interval of MVP − this, a month) including zero, the formula
-    says the saving, and so the payback, is within the uncertainty.
+    says the saving, and so the payback, is within the uncertainty. A saving under half a cent
+    a month is none: the two cost the same, and "$4,000 ÷ $0.000012 = 320,118,679 months"
+    claimed a payback where there is nothing to pay back with.
     """
     if one_off_cost is None or monthly_cost is None or mvp_monthly_cost is None:
         return None, "unknown: the one-off cost or a monthly cost is not known"
@@ -567,6 +569,12 @@ def payback_months(
         f"(the MVP {format_money(mvp_monthly_cost, currency)} − this "
         f"{format_money(monthly_cost, currency)} a month)"
     )
+    if 0 < saving < 0.005:
+        return None, (
+            f"never: it saves {whole_money(saving, currency)} a month against the MVP "
+            f"{versus}, so the {format_money(one_off_cost, currency)} one-off cost is not "
+            "paid back"
+        )
     if saving <= 0:
         return None, (
             f"never: it saves nothing a month against the MVP {versus}, so the "

@@ -5,7 +5,10 @@ retraining, maintenance) plus what its errors cost (``model.threshold.error_cost
 cheapest threshold unless another is given). The errors are priced on the same demo rows and
 the same bootstrap resamples for every prototype, so the difference between two totals has a
 paired bootstrap interval: one prototype is "clearly cheaper" than another only when that
-interval excludes zero. Otherwise the sentence says the difference is within the uncertainty.
+interval excludes zero. Otherwise the sentence says the difference is within the uncertainty,
+unless the two cost the same to the cent (the estimate and the interval of the difference all
+under half a cent a month): then it says they cost the same. "Within the uncertainty (about
+$0.000012 a month, 95% interval $0.000012–$0.000012)" said there was doubt where there was none.
 
 Money is rounded as people say it (about $41,000, not $41,237.18); the exact figures and their
 formulas are in the :class:`Recommendation`'s ``table`` and in ``ErrorCost.formula``.
@@ -27,6 +30,7 @@ from model.costs import (
     ownership,
     payback_months,
     round_money,
+    whole_money,
 )
 from model.outcomes import capital
 from model.threshold import ErrorCost, error_costs, percentile_interval
@@ -97,12 +101,20 @@ class Comparison:
         errors cost nothing and ¥0.000092 of compute made one "clearly cheaper")."""
         return self.low > 0 and self.saving > _SAME_RUNNING
 
+    @property
+    def same(self) -> bool:
+        """The two cost the same to the cent: the difference and its interval are all under
+        half a cent a month (two prototypes with the same errors on every resample, whose
+        compute differs by $0.000012 a month, or every cost under a cent)."""
+        return max(abs(self.saving), abs(self.low), abs(self.high)) < _SAME_RUNNING
+
 
 @dataclass(frozen=True)
 class Recommendation:
     """The sentences, the prototype that costs least (``None`` when none can be priced),
-    those it is clearly cheaper than and those within the uncertainty of it, those not
-    compared, the comparisons with it, and a table of every prototype's figures.
+    those it is clearly cheaper than and those not (``within_uncertainty``; of these,
+    ``same_cost`` cost the same as it to the cent), those not compared, the comparisons with
+    it, and a table of every prototype's figures.
 
     ``table`` has one row per prototype: ``prototype``, ``running_per_month``,
     ``errors_per_month`` with ``errors_low``/``errors_high``, ``threshold``,
@@ -119,6 +131,7 @@ class Recommendation:
     not_compared: tuple[str, ...]
     comparisons: tuple[Comparison, ...]
     table: pd.DataFrame
+    same_cost: tuple[str, ...] = ()
 
 
 def _names(names: Sequence[str]) -> str:
@@ -227,6 +240,7 @@ def recommend(
         not_compared=left_out,
         comparisons=tuple(comparisons.values()),
         table=_table(costs, comparisons, mvp, currency, confidence),
+        same_cost=tuple(n for n, v in comparisons.items() if v.same),
     )
 
 
@@ -279,12 +293,18 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     tied = [n for n in comparisons if not comparisons[n].clear]
     if not clear:
         totals = [c.total for c in priced]
-        spread = (
-            f"all cost about {money(min(totals))} a month"
-            if money(min(totals)) == money(max(totals))
-            else f"cost between about {money(min(totals))} and {money(max(totals))} a month, and "
-            "the differences are within the uncertainty"
-        )
+        if money(min(totals)) == money(max(totals)):
+            spread = f"all cost about {money(min(totals))} a month"
+        elif all(v.same for v in comparisons.values()):  # "$0.000012" and "$0.0000068"
+            top = max(totals)
+            amount = whole_money(top, currency) if top < _SAME_RUNNING else money(best.total)
+            spread = f"all cost the same to the cent, {'' if top < _SAME_RUNNING else 'about '}"
+            spread += f"{amount} a month"
+        else:
+            spread = (
+                f"cost between about {money(min(totals))} and {money(max(totals))} a month, "
+                "and the differences are within the uncertainty"
+            )
         return (
             "No prototype is clearly cheaper once errors are counted: "
             f"{_names([c.name for c in priced])} {spread}. "
@@ -294,23 +314,21 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     if mvp in tied:
         versus = comparisons[mvp]
         others = [c.against for c in clear]
-        uncertain = (
-            f"the difference from {mvp} is within the uncertainty (about {money(versus.saving)} "
-            f"a month, {pct} interval {_range(versus.low, versus.high, currency)})"
-        )
+        current = next(c for c in priced if c.name == mvp)
+        if versus.same:
+            lead = _same_as_mvp(best, current, money, monthly, currency)
+        else:
+            uncertain = (
+                f"the difference from {mvp} is within the uncertainty (about "
+                f"{money(versus.saving)} a month, {pct} interval "
+                f"{_range(versus.low, versus.high, currency)})"
+            )
+            lead = _keep_or_switch(best, current, uncertain, money, monthly)
         # Every prototype is named: one between the cheapest and the MVP was left out.
         between = [name for name in tied if name != mvp]
-        also = (
-            f" Against {best.name}, {_names(between)} {'is' if len(between) == 1 else 'are'} "
-            "within the uncertainty too."
-            if between
-            else ""
-        )
         return (
-            _keep_or_switch(
-                best, next(c for c in priced if c.name == mvp), uncertain, money, monthly
-            )  # fmt: skip
-            + also
+            lead
+            + _alike(between, comparisons, best.name, too=not versus.same)
             + f" {capital(_names(others))} cost{'s' if len(others) == 1 else ''} clearly more."
         )
     running = {c.name: c.running for c in priced}
@@ -341,9 +359,49 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     also = [v.against for v in clear if v is not versus]
     if also:
         text += f"; it is clearly cheaper than {_names(also)} too"
-    if tied:
-        return text + f"; against {_names(tied)} the difference is within the uncertainty."
+    unsure = [name for name in tied if not comparisons[name].same]
+    if unsure:
+        text += f"; against {_names(unsure)} the difference is within the uncertainty"
+    same = [name for name in tied if comparisons[name].same]
+    if same:
+        text += f"; {_names(same)} {_costs(same)} the same as {best.name}, to the cent"
     return text + "."
+
+
+def _costs(names: Sequence[str]) -> str:
+    return "costs" if len(names) == 1 else "cost"
+
+
+def _alike(
+    names: Sequence[str], comparisons: Mapping[str, Comparison], best: str, too: bool
+) -> str:
+    """Sentences naming, of ``names``, those within the uncertainty of ``best`` (``too``: as
+    another was just said to be) and those that cost the same as it to the cent."""
+    unsure = [name for name in names if not comparisons[name].same]
+    same = [name for name in names if comparisons[name].same]
+    text = ""
+    if unsure:
+        text += (
+            f" Against {best}, {_names(unsure)} {'is' if len(unsure) == 1 else 'are'} "
+            f"within the uncertainty{' too' if too else ''}."
+        )
+    if same:
+        text += f" {capital(_names(same))} {_costs(same)} the same as {best}, to the cent."
+    return text
+
+
+def _same_as_mvp(best: PrototypeCost, mvp: PrototypeCost, money, monthly, currency: str) -> str:
+    """What to do when the cheapest estimate costs the same as the MVP to the cent: keep the
+    MVP (a switch saves nothing), and what a switch would cost once."""
+    once = (
+        f", and putting it into production would cost about {money(best.one_off)} once"
+        if best.one_off
+        else ""
+    )
+    return (
+        f"Keep the current MVP, {mvp.name} ({monthly(mvp)}). {capital(best.name)} costs the "
+        f"same, errors included ({whole_money(0.001, currency)} a month apart){once}."
+    )
 
 
 def _unknown_parts(costs: Sequence[PrototypeCost]) -> str:
@@ -375,13 +433,17 @@ def _errors_only(
     best = min(known, key=lambda c: c.errors.monthly)
     clear: dict[str, tuple[float, float, float]] = {}
     tied: list[str] = []
+    same: list[str] = []
     for c in known:
         if c is best:
             continue
         difference = c.errors.replicates - best.errors.replicates
         low, high = percentile_interval(difference, confidence)
-        if low > 0:
-            clear[c.name] = (c.errors.monthly - best.errors.monthly, low, high)
+        saving = c.errors.monthly - best.errors.monthly
+        if max(abs(saving), abs(low), abs(high)) < _SAME_RUNNING:
+            same.append(c.name)
+        elif low > 0:
+            clear[c.name] = (saving, low, high)
         else:
             tied.append(c.name)
     text = (
@@ -401,6 +463,8 @@ def _errors_only(
             text += f", and clearly less than {_names(also)}"
     if tied:
         text += f"; against {_names(tied)} the difference is within the uncertainty"
+    if same:
+        text += f"; those of {_names(same)} cost the same, to the cent"
     return text + "."
 
 

@@ -22,6 +22,17 @@ per-resample optimism around the corrected estimate (a basic bootstrap of the co
 A threshold the user picks, or the published labels, involve no choice on these rows and get no
 correction: their interval is the percentile interval of the cost on the resamples.
 
+**A cost of errors is never below zero**, so no replicate is either. The basic bootstrap
+reflects a resample's cost about the estimate; where errors are rare and a resample draws many
+of them (a right-skewed cost), the reflection lands below zero: Sprint 9 of a trial gave
+"$75,640 a month (95% interval -$60,000–$146,700)", 8.7% of its resamples below $0, which a
+manager reads as a possible saving. Each replicate is therefore clipped at zero
+(:meth:`_Pricing.result`). That is the interval intersected with the costs that can be: it
+covers the true cost whenever the unclipped one did (the true cost is not negative), and
+clipping is monotone, so the percentiles of the clipped replicates are the clipped
+percentiles, and the paired differences ``model.recommend`` takes stay between costs that can
+be. The estimate is not clipped: the apparent cost and the optimism are both 0 or more.
+
 Measured with the simulation of ``tests/test_threshold.py`` (costs $2,000 a miss, $200 an
 alarm), on 300 demo sets of 150 positives and 850 negatives: at a fixed threshold the 95%
 interval covered the true cost 96% of the time; at the threshold chosen on the rows, 87%, and
@@ -393,8 +404,16 @@ class _Pricing:
         result: BinaryOutcome | None,
         chosen: bool = False,
     ) -> ErrorCost:
+        """The :class:`ErrorCost` of per-case ``apparent`` cost, ``optimism`` and bootstrap
+        ``replicates`` (per case), a month.
+
+        Replicates below zero are clipped at zero: a cost of errors cannot be negative (every
+        cost assumption is 0 or more), and only the basic bootstrap's reflection of a
+        right-skewed cost gives one (see the module's docstring). The interval is then the
+        unclipped one intersected with the costs that can be, so it loses no coverage.
+        """
         a = self.assumptions
-        monthly_replicates = replicates * a.cases_per_month
+        monthly_replicates = np.maximum(replicates * a.cases_per_month, 0.0)
         low, high = percentile_interval(monthly_replicates, self.confidence)
         monthly = (apparent + optimism) * a.cases_per_month
         return ErrorCost(
