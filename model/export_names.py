@@ -11,14 +11,16 @@ it the names of every published classifier in scope, so the Feedback page's down
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from feedback_store.exports import ClassNames
 from feedback_store.store import FeedbackStore
 from feedback_store.training import TrainingExport
+from model.known_values import known_values_or_none
 from model.prototype import canonical_targets
-from model.workspace import Prototype, Workspace
+from model.scope import prototypes_in_scope
+from model.workspace import Workspace
 
 __all__ = [
     "class_names_in_scope",
@@ -27,23 +29,6 @@ __all__ = [
     "feature_kinds_in_scope",
     "targets_in_scope",
 ]
-
-
-def _prototypes_in_scope(
-    ws: Workspace, sprint: str | None, prototype: str | None
-) -> Iterator[Prototype]:
-    """The readable prototypes of ``sprint`` (every sprint when None) named ``prototype``
-    (any when None); an unreadable one is skipped (its verdicts keep what they have)."""
-    for sprint_name in ws.sprints():  # a filter naming no sprint (or an odd one) matches none
-        if sprint is not None and sprint_name != sprint:
-            continue
-        for name in ws.prototypes(sprint_name):
-            if prototype is not None and name != prototype:
-                continue
-            try:
-                yield ws.prototype(sprint_name, name)
-            except (ValueError, OSError):
-                continue
 
 
 def class_names_in_scope(
@@ -55,7 +40,7 @@ def class_names_in_scope(
     export of regression prototypes alone gets no name column."""
     names = {
         (proto.sprint, proto.name): proto.class_names
-        for proto in _prototypes_in_scope(ws, sprint, prototype)
+        for proto in prototypes_in_scope(ws, sprint, prototype)
         if proto.task != "regression"
     }
     return names or None
@@ -71,7 +56,7 @@ def targets_in_scope(
     refuses labels of more than one target. A target a classifier predicts in other labels
     than the first of that target ("no"/"yes" beside 0/1) is named with them: one label column
     cannot hold both spellings."""
-    prototypes = list(_prototypes_in_scope(ws, sprint, prototype))
+    prototypes = list(prototypes_in_scope(ws, sprint, prototype))
     targets = canonical_targets(prototypes)
     first_labels: dict[str, set[str]] = {}
     for proto in prototypes:
@@ -94,7 +79,7 @@ def feature_kinds_in_scope(
     import pyarrow.parquet as pq
 
     kinds: dict[str, set[str]] = {}
-    for proto in _prototypes_in_scope(ws, sprint, prototype):
+    for proto in prototypes_in_scope(ws, sprint, prototype):
         try:
             schema = pq.read_schema(proto.path / "features.parquet")
         except (OSError, pa.ArrowException):
@@ -149,8 +134,6 @@ def export_training_with_names(
     labels of prototypes of different targets are refused (``targets_in_scope``). A
     regression's row that reviewers called correct is labelled with its known value, the demo
     row's outcome (``model.known_values``)."""
-    from model.known_values import known_values_or_none  # it reads this module's scope
-
     return store.export_training(
         path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
         demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),

@@ -17,8 +17,8 @@ import numpy as np
 
 from feedback_store.reading import VerdictReader
 from feedback_store.resolution import KnownValues
-from model.export_names import _prototypes_in_scope
 from model.prototype import _parquet_columns, read_rows
+from model.scope import prototypes_in_scope
 from model.workspace import Prototype, Workspace, WorkspaceError, open_workspace
 
 __all__ = [
@@ -70,7 +70,7 @@ def known_values(
     export of the same scope labels a row with when reviewers called its prediction correct.
     Prototypes without verdicts, without outcomes, or classifiers contribute nothing."""
     values: dict[tuple[str, str, str], float] = {}
-    for proto in _prototypes_in_scope(ws, sprint, prototype):
+    for proto in prototypes_in_scope(ws, sprint, prototype):
         if proto.task != "regression":
             continue
         reviewed = store.reviewed_row_ids(proto.sprint, proto.name)
