@@ -16,8 +16,8 @@ dollar (or minute...) values: "correct", "wrong" or "unsure". Two reviewers who 
 agree; the right values they give are then checked against each other by ``values_apart``
 (``VALUE_RULE``), and ``agreement`` says on how many rows they were close. κ on continuous
 values would call $453,600 and $453,601 a disagreement. Rows are (sprint, prototype, row_id):
-the same row id reviewed in two sprints is two rows. The κ statistics are implemented here with
-NumPy.
+the same row id reviewed in two sprints is two rows. The κ and α statistics are implemented here
+with NumPy.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ __all__ = [
     "cohen_kappa",
     "conflicts",
     "fleiss_kappa",
+    "krippendorff_alpha",
     "labels_of",
     "pairwise_agreement",
     "reviewer_labels",
@@ -113,6 +114,30 @@ def fleiss_kappa(counts: Sequence[Sequence[int]] | np.ndarray) -> float:
     if math.isclose(expected, 1.0):
         return math.nan
     return (observed - expected) / (1 - expected)
+
+
+def krippendorff_alpha(counts: Sequence[Sequence[int]] | np.ndarray) -> float:
+    """Krippendorff's α for nominal labels from a table of counts: one row per item, one column
+    per category. Rows may have different numbers of raters; rows with fewer than 2 are not
+    pairable and add nothing. NaN when every rating is one category.
+
+    α = 1 − (n − 1) · Σ_u (m_u² − Σ_c n_uc²) / (m_u − 1) / (n² − Σ_c n_c²), with m_u the
+    ratings of item u, n_uc those in category c, n_c and n the totals over pairable items.
+    """
+    table = np.asarray(counts, dtype=float)
+    if table.ndim != 2 or table.shape[1] == 0 or (table < 0).any():
+        raise ValueError("krippendorff_alpha needs a 2-D table of counts (items × labels)")
+    raters = table.sum(axis=1)
+    table, raters = table[raters >= 2], raters[raters >= 2]
+    if not len(table):
+        raise ValueError("krippendorff_alpha needs at least one item with 2 or more ratings")
+    observed = float(((raters**2 - (table**2).sum(axis=1)) / (raters - 1)).sum())
+    totals = table.sum(axis=0)
+    n = float(totals.sum())
+    expected = n**2 - float((totals**2).sum())
+    if math.isclose(expected, 0.0):
+        return math.nan
+    return 1 - (n - 1) * observed / expected
 
 
 #: Rows a κ must rest on before it is given a strength: from one shared row, κ = 0.00 read
@@ -337,15 +362,17 @@ def agreement(
 
     Returns ``rows`` (rows with ≥ 2 reviewers), ``reviewers`` (who reviewed those rows),
     ``percent_agreement`` (share of those rows on which every reviewer gave the same label,
-    0–100), ``method`` ("cohen" when exactly two reviewers overlap, "fleiss" for more, None
-    without overlap), ``kappa`` (the method's κ), ``cohen_kappa``, ``fleiss_kappa``,
-    ``kappa_rows`` (rows the κ is computed on), ``raters_per_row`` (Fleiss: n),
-    ``rows_left_out`` (rows not in the κ), ``strength`` (Landis and Koch) and ``sentence``.
+    0–100), ``method``, ``kappa`` (the method's agreement beyond chance), ``cohen_kappa``,
+    ``fleiss_kappa``, ``kappa_rows`` (rows it is computed on), ``raters_per_row`` (n, when
+    every row has the same), ``rows_left_out`` (rows not in it), ``strength`` (Landis and
+    Koch's words) and ``sentence``.
 
-    Fleiss' κ needs the same number of raters on every row: it uses the rows with the most
-    common number of raters (the larger number on a tie); rows with another number count in
-    ``rows`` and ``percent_agreement`` but are left out of κ, and ``rows_left_out`` says how
-    many. κ is NaN when chance agreement is 1 (every label the same).
+    The method is "cohen" when exactly two reviewers overlap, "fleiss" when more do and every
+    row has the same number of them, and "krippendorff" (Krippendorff's α for nominal labels,
+    in ``kappa``) when rows have different numbers: Fleiss' κ cannot take those, and keeping
+    only the rows of the usual number left out every row a third reviewer disputed (κ = 1.00
+    beside 77% same answer). Every shared row is in the figure, so ``rows_left_out`` is 0.
+    None without overlap; ``kappa`` is NaN when chance agreement is 1 (every label the same).
 
     A regression's rows are compared on the verdicts (see the module docstring), and the
     result has ``right_values``: ``rows`` (rows where two or more reviewers gave a right
@@ -388,13 +415,14 @@ def agreement(
                       raters_per_row=2, rows_left_out=0)  # fmt: skip
     else:
         sizes = shared.sizes()
-        frequency = pd.Series(sizes).value_counts()
-        n = int(max(frequency[frequency == frequency.max()].index))
-        used = sizes == n
-        kappa = fleiss_kappa(_count_table(shared.row, shared.label, used))
-        n_used = int(used.sum())
-        result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa, kappa_rows=n_used,
-                      raters_per_row=n, rows_left_out=shared.n_rows - n_used)  # fmt: skip
+        table = shared.counts()
+        if (sizes == sizes[0]).all():
+            kappa = fleiss_kappa(table)
+            result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa,
+                          raters_per_row=int(sizes[0]))  # fmt: skip
+        else:
+            result.update(method="krippendorff", kappa=krippendorff_alpha(table))
+        result.update(kappa_rows=shared.n_rows, rows_left_out=0)
     enough = result["kappa_rows"] >= MIN_KAPPA_ROWS
     result["strength"] = strength(result["kappa"]) if enough else None
     result["sentence"] = _sentence(result, agreed)
@@ -416,9 +444,7 @@ def _sentence(result: dict[str, Any], agreed: int) -> str:
             f" values were within {VALUE_SPREAD_SHARE:.0%} of each other on {values['close']}"
         )
     kappa = result["kappa"]
-    name = ("Cohen's κ" if result["method"] == "cohen" else "Fleiss' κ") + (
-        " of the verdicts" if values else ""
-    )
+    name = _METHOD_NAMES[result["method"]] + (" of the verdicts" if values else "")
     if kappa is None or math.isnan(kappa):
         return text + "."
     n = result["kappa_rows"]
@@ -429,7 +455,15 @@ def _sentence(result: dict[str, Any], agreed: int) -> str:
         )
     words = {"none": "no agreement beyond chance", "poor": "less agreement than chance"}
     said = words.get(result["strength"], f"{result['strength']} agreement beyond chance")
-    return f"{text}; {name} = {kappa:.2f} ({said})."
+    on = f"all {n} rows" if n == rows else f"{n} of the {rows} rows"
+    why = {
+        "fleiss": f", {result['raters_per_row']} reviewers on each",
+        "krippendorff": ", a measure that allows a different number of reviewers on each row",
+    }.get(result["method"], "")
+    return f"{text}; {said} ({name} = {kappa:.2f} on {on}{why})."
+
+
+_METHOD_NAMES = {"cohen": "Cohen's κ", "fleiss": "Fleiss' κ", "krippendorff": "Krippendorff's α"}
 
 
 class _SharedRows:
@@ -471,6 +505,14 @@ class _SharedRows:
         """How many verdicts each row has."""
         return np.bincount(self.row, minlength=self.n_rows)
 
+    def counts(self) -> np.ndarray:
+        """Per row, how many gave each label (labels sorted as text): the statistics' table."""
+        codes, categories = pd.factorize(self.label, use_na_sentinel=False)
+        order = np.argsort(np.argsort([str(c) for c in categories], kind="stable"))
+        table = np.zeros((self.n_rows, len(categories)), dtype=np.int64)
+        np.add.at(table, (self.row, order[codes]), 1)
+        return table
+
     def right_values(self) -> tuple[np.ndarray, np.ndarray]:
         """Per row: whether two or more reviewers gave a right value (a regression's "wrong"),
         and whether those values are too far apart to make one label (``values_apart``)."""
@@ -495,18 +537,6 @@ class _SharedRows:
         codes, _ = pd.factorize(self.label)
         pairs = pd.DataFrame({"row": self.row, "label": codes})[codes >= 0].drop_duplicates()
         return np.bincount(pairs["row"].to_numpy(), minlength=self.n_rows)
-
-
-def _count_table(row: np.ndarray, label: np.ndarray, used: np.ndarray) -> np.ndarray:
-    """Fleiss' table for the rows ``used``: per row, how many gave each label (sorted as text)."""
-    kept = used[row]
-    labels = label[kept]
-    categories = sorted(set(labels.tolist()), key=str)
-    index = {category: i for i, category in enumerate(categories)}
-    _, table_row = np.unique(row[kept], return_inverse=True)
-    table = np.zeros((int(used.sum()), len(categories)), dtype=np.int64)
-    np.add.at(table, (table_row, [index[x] for x in labels.tolist()]), 1)
-    return table
 
 
 def pairwise_agreement(

@@ -9,7 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 
 import feedback_store
 from feedback_store import InvalidVerdict, cohen_kappa, fleiss_kappa
-from feedback_store.agreement import strength
+from feedback_store.agreement import krippendorff_alpha, strength
 
 WIKIPEDIA_FLEISS = [
     [0, 0, 0, 0, 14],
@@ -147,16 +147,28 @@ def test_a_kappa_from_few_rows_gets_no_strength_and_zero_is_no_agreement_beyond_
     assert strength(0.004) == "none" and strength(0.1) == "slight"
 
 
-def test_agreement_uses_fleiss_kappa_on_rows_with_the_usual_number_of_raters(store):
-    for row_id, labels in {"1": "110", "2": "000", "3": "111", "4": "10"}.items():
-        for reviewer, label in zip(["ana", "bo", "chen"], labels, strict=False):
+def test_agreement_uses_fleiss_kappa_when_every_row_has_the_same_number_of_raters(store):
+    for row_id, labels in {"1": "110", "2": "000", "3": "111"}.items():
+        for reviewer, label in zip(["ana", "bo", "chen"], labels, strict=True):
             vote(store, row_id, reviewer, "wrong", label, shown="x")
     result = feedback_store.agreement(store)
     table = [[1, 2], [3, 0], [0, 3]]  # rows 1-3, counts of "0" and "1"
     assert result["method"] == "fleiss" and result["cohen_kappa"] is None
     assert result["fleiss_kappa"] == pytest.approx(fleiss_kappa(table))
-    assert (result["rows"], result["kappa_rows"], result["rows_left_out"]) == (4, 3, 1)
+    assert (result["rows"], result["kappa_rows"], result["rows_left_out"]) == (3, 3, 0)
     assert result["raters_per_row"] == 3
+
+
+def test_agreement_uses_krippendorffs_alpha_on_every_row_when_raters_per_row_differ(store):
+    for row_id, labels in {"1": "110", "2": "000", "3": "111", "4": "10"}.items():
+        for reviewer, label in zip(["ana", "bo", "chen"], labels, strict=False):
+            vote(store, row_id, reviewer, "wrong", label, shown="x")
+    result = feedback_store.agreement(store)
+    table = [[1, 2], [3, 0], [0, 3], [1, 1]]  # row 4, judged by two, is no longer left out
+    assert (result["method"], result["fleiss_kappa"]) == ("krippendorff", None)
+    assert result["kappa"] == pytest.approx(krippendorff_alpha(table))
+    assert (result["rows"], result["kappa_rows"], result["rows_left_out"]) == (4, 4, 0)
+    assert result["raters_per_row"] is None
 
 
 def test_agreement_without_overlap_says_so(store):

@@ -30,6 +30,7 @@ from feedback_store.agreement import (
     _sentence,
     cohen_kappa,
     fleiss_kappa,
+    krippendorff_alpha,
     labels_of,
     strength,
 )
@@ -155,15 +156,18 @@ def _reference_agreement(
         result.update(method="cohen", kappa=kappa, cohen_kappa=kappa, kappa_rows=len(groups),
                       raters_per_row=2, rows_left_out=0)  # fmt: skip
     else:
-        sizes = pd.Series([len(group) for group in groups])
-        frequency = sizes.value_counts()
-        n = int(max(frequency[frequency == frequency.max()].index))
-        used = [group for group in groups if len(group) == n]
-        categories = sorted({label for group in used for label in group["label"]}, key=str)
-        table = [[(group["label"] == c).sum() for c in categories] for group in used]
-        kappa = fleiss_kappa(table)
-        result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa, kappa_rows=len(used),
-                      raters_per_row=n, rows_left_out=len(groups) - len(used))  # fmt: skip
+        # Changed on purpose (trial L): every row counts, Krippendorff's α when the numbers of
+        # raters differ; Fleiss' κ on the usual number alone left out every third reviewer.
+        sizes = {len(group) for group in groups}
+        categories = sorted({label for group in groups for label in group["label"]}, key=str)
+        table = [[(group["label"] == c).sum() for c in categories] for group in groups]
+        if len(sizes) == 1:
+            kappa = fleiss_kappa(table)
+            result.update(method="fleiss", kappa=kappa, fleiss_kappa=kappa,
+                          raters_per_row=sizes.pop())  # fmt: skip
+        else:
+            result.update(method="krippendorff", kappa=krippendorff_alpha(table))
+        result.update(kappa_rows=len(groups), rows_left_out=0)
     enough = result["kappa_rows"] >= MIN_KAPPA_ROWS
     result["strength"] = strength(result["kappa"]) if enough else None
     result["sentence"] = _sentence(result, agreed)
@@ -420,7 +424,10 @@ def test_withdrawn_and_edited_verdicts_give_what_the_per_record_versions_gave(st
 def test_the_hand_made_stores_show_what_their_names_say(store):
     fill(store, "fleiss, tie between numbers of raters takes the larger")
     result = feedback_store.agreement(store)
-    assert (result["method"], result["raters_per_row"], result["rows_left_out"]) == ("fleiss", 3, 2)
+    # Changed on purpose (trial L): rows of 2 and 3 raters all count, by Krippendorff's α.
+    assert (result["method"], result["raters_per_row"], result["rows_left_out"]) == (
+        "krippendorff", None, 0,
+    )  # fmt: skip
     assert feedback_store.conflicts(store)["row_id"].tolist() == ["1"] * 3 + ["2"] * 3 + ["4"] * 2
 
 
@@ -599,8 +606,7 @@ def test_the_random_stores_exercise_every_branch(random_store):
     assert set(labels["sprint"]) == {"S1", "S2"} and set(labels["source"]) == {"demo", "own"}
     result = feedback_store.agreement(random_store)
     n_reviewers = len(result["reviewers"])
-    assert result["method"] == ("cohen" if n_reviewers == 2 else "fleiss")
-    if n_reviewers > 2:
-        assert result["rows_left_out"] > 0
+    assert result["method"] == ("cohen" if n_reviewers == 2 else "krippendorff")
+    assert (result["kappa_rows"], result["rows_left_out"]) == (result["rows"], 0)
     assert not feedback_store.conflicts(random_store).empty
     assert len(feedback_store.pairwise_agreement(random_store)) == math.comb(n_reviewers, 2)

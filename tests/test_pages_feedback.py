@@ -222,12 +222,13 @@ def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping
     workspace, store = overlapping
     at = open_tab(open_app(workspace, page="feedback"), "Agreement")
     assert not at.exception
-    agreement = frame_with(at, "κ").set_index("Sprint")
+    agreement = frame_with(at, "Beyond chance").set_index("Sprint")
     expected = feedback_store.agreement(store, SPRINT)
-    assert expected["method"] == "fleiss"
+    # One row has 3 reviewers, the other 2: Krippendorff's α on both (Fleiss' κ took one).
+    assert (expected["method"], expected["kappa_rows"]) == ("krippendorff", 2)
     assert agreement.loc[SPRINT, "Rows with 2+ reviewers"] == expected["rows"] == 2
-    assert agreement.loc[SPRINT, "κ"] == f"{expected['kappa']:.2f}"
-    assert agreement.loc[SPRINT, "Method"] == "Fleiss' κ"
+    assert agreement.loc[SPRINT, "Beyond chance"] == f"{expected['kappa']:.2f}"
+    assert agreement.loc[SPRINT, "Measured by"] == "Krippendorff's α"
     assert agreement.loc["Sprint 1", "Rows with 2+ reviewers"] == 0
     assert f"{SPRINT}: {expected['sentence']}" in [plain(m.value) for m in at.markdown]
 
@@ -252,8 +253,8 @@ def test_agreement_with_two_reviewers_is_cohens_kappa(workspace_copy, open_app):
     at.selectbox(key="feedback_sprint").set_value(SPRINT).run()
     assert not at.exception
     expected = feedback_store.agreement(store, SPRINT)
-    agreement = frame_with(at, "κ")
-    columns = ["Sprint", "Rows with 2+ reviewers", "Same answer", "Method"]
+    agreement = frame_with(at, "Beyond chance")
+    columns = ["Sprint", "Rows with 2+ reviewers", "Same answer", "Measured by"]
     assert agreement[columns].values.tolist() == [[SPRINT, 2, "50%", "Cohen's κ"]]
     assert "Cohen's κ = " in expected["sentence"]
     assert f"{SPRINT}: {expected['sentence']}" in [plain(m.value) for m in at.markdown]

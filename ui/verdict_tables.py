@@ -307,25 +307,32 @@ def _kappa_text(value: object) -> str:
 
 
 def agreement_table(results: Mapping[str, Mapping]) -> pd.DataFrame:
-    """One row per sprint from ``feedback_store.agreement``: rows compared, % same answer, κ."""
+    """One row per sprint from ``feedback_store.agreement``: rows compared, % same answer, the
+    agreement beyond chance and the statistic it is (Cohen's κ, Fleiss' κ, Krippendorff's α)."""
     rows = []
     for sprint, result in results.items():
-        method = {"cohen": "Cohen's κ", "fleiss": "Fleiss' κ"}.get(result.get("method"), "—")
+        method = AGREEMENT_METHODS.get(result.get("method"), "—")
         share = result.get("percent_agreement")
         rows.append(
             {
                 "Sprint": sprint,
                 "Rows with 2+ reviewers": int(result.get("rows", 0)),
                 "Same answer": "—" if share is None else f"{share:.0f}%",
-                "κ": _kappa_text(result.get("kappa")),
-                "Method": method,
+                "Beyond chance": _kappa_text(result.get("kappa")),
                 "Strength": result.get("strength") or "—",
+                "Measured by": method,
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=["Sprint", "Rows with 2+ reviewers", "Same answer", "κ", "Method", "Strength"],
-    )
+    columns = ["Sprint", "Rows with 2+ reviewers", "Same answer", "Beyond chance", "Strength"]
+    return pd.DataFrame(rows, columns=[*columns, "Measured by"])
+
+
+#: The statistic ``feedback_store.agreement`` computed, by its ``method``.
+AGREEMENT_METHODS = {
+    "cohen": "Cohen's κ",
+    "fleiss": "Fleiss' κ",
+    "krippendorff": "Krippendorff's α",
+}
 
 
 def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,8 @@ from ui.sections.feedback_filters import FeedbackContext, chosen, shared_class_n
 #: What the same answer is for the reviewers of a regression (``feedback_store.agreement``).
 REGRESSION_NOTE = (
     " Where a prototype predicts a number, the same verdict (correct or wrong) is the same "
-    f"answer and κ compares verdicts; right values within {VALUE_SPREAD_SHARE:.0%} of each "
-    "other count as one value."
+    "answer and the agreement beyond chance compares verdicts; right values within "
+    f"{VALUE_SPREAD_SHARE:.0%} of each other count as one value."
 )
 
 
@@ -27,8 +27,9 @@ def show_agreement(ctx: FeedbackContext) -> None:
     names = shared_class_names(ctx)
     st.caption(
         "Rows that two or more reviewers judged: how often they gave the same answer, and "
-        "κ, the agreement beyond what chance would give (1 is perfect, 0 is chance). An "
-        "“unsure” counts as an answer of its own." + (REGRESSION_NOTE if regression(names) else "")
+        "their agreement beyond what chance would give (1 is perfect, 0 is chance), both on "
+        "every such row. An “unsure” counts as an answer of its own."
+        + (REGRESSION_NOTE if regression(names) else "")
     )
     shown_sprints = [chosen(ctx.sprint)] if chosen(ctx.sprint) else ctx.reviewed_sprints
     results = {
