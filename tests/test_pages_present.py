@@ -389,8 +389,10 @@ def test_what_changed_says_when_the_two_were_counted_on_different_rows(workspace
     at = present(monkeypatch, workspace_copy, sprint="Sprint 3", step="2")
     assert not at.exception
     said = [c.value.replace("\\", "") for c in at.caption if "both were shown" in c.value]
-    assert said == [
-        "Both are counted on the 200 demo machines both were shown, as are the metrics' changes."
+    assert said == [  # and the money on them has no allowance for choosing a threshold
+        "Both are counted on the 200 demo machines both were shown, as are the metrics' "
+        "changes; their money is what their errors there cost, with no allowance for choosing "
+        "each alarm threshold on its own rows as on the Bake-off."
     ]
     same = present(monkeypatch, workspace_copy, sprint="Sprint 2", step="2")
     assert not [c for c in same.caption if "both were shown" in c.value]
