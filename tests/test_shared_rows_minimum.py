@@ -10,6 +10,7 @@ a threshold carried onto the shared rows). Now those rows must hold every class 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from conftest import split_data
 from test_shared_rows_outcomes import BINARY_META, A, binary_frame, lines_of, present_step_2
 
@@ -22,6 +23,7 @@ from model.shared_rows import (
 )
 from ui import sprint_summary
 from ui.comparison_words import too_few_words
+from ui.sections.present_steps import BIG_SIZES, LINE_HEIGHT, fitting_size, slide_lines
 
 NAMED = {**BINARY_META, "class_names": {"0": "No failure", "1": "Failure"}}
 
@@ -116,3 +118,12 @@ def test_present_counts_each_on_its_own_rows_and_says_why(workspace_copy, monkey
         for c in said
     ), said
     assert not [c for c in said if c.startswith("Both are counted")]
+
+
+@pytest.mark.parametrize("characters", [200, 590, 1_000])
+def test_the_recommendation_takes_no_more_than_its_room(characters):
+    text = " ".join(["costs"] * (characters // 6))
+    size = fitting_size(text, 245)
+    if size != BIG_SIZES[-1]:
+        assert slide_lines(text, size) * 16 * size * LINE_HEIGHT <= 245
+    assert (size == BIG_SIZES[0]) == (characters == 200)  # short: the large type as before

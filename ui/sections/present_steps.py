@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import html
+import textwrap
 
 import pandas as pd
 import streamlit as st
@@ -195,10 +196,36 @@ ONE_LINE_ITEMS = (
 )
 
 
-def _big(text: str, details: list[str] | None = None) -> None:
-    """A sentence in the presenter's large type, and ``details`` (a multiclass outcome's one
-    line per class) as a list under it, a little smaller, one line an item
-    (``ONE_LINE_ITEMS``; HTML-escaped: no Markdown in an HTML block)."""
+#: The presenter's type sizes (rem, from the largest), its line height, the slide's text width
+#: at 1280×720 (px) and a character's average width (em): "Keep the current MVP, random
+#: forest, 100 trees of depth 8, all six" (66 characters) is one line at 1.6rem.
+BIG_SIZES, LINE_HEIGHT, SLIDE_WIDTH, CHAR_EM = (1.6, 1.45, 1.3, 1.15), 1.35, 790, 0.44
+#: Pixels the bake-off's recommendation may take on step 5 (seven lines at 1.6rem), so the
+#: decision's box under it stays on the slide; less by a line when a line leads it.
+RECOMMENDATION_ROOM, LEAD_LINE = 245, 35
+
+
+def slide_lines(text: str, size: float) -> int:
+    """Lines ``text`` takes across the slide at ``size`` rem (16 px a rem), wrapped at
+    words as the browser does, from the average width of a character (``CHAR_EM``)."""
+    per_line = max(int(SLIDE_WIDTH / (16 * size * CHAR_EM)), 1)
+    return max(len(textwrap.wrap(text, per_line)), 1)
+
+
+def fitting_size(text: str, room: float) -> float:
+    """The largest of ``BIG_SIZES`` at which ``text`` takes at most ``room`` pixels of
+    height (the smallest when none does): a recommendation of 590 characters took ten lines
+    at 1.6rem and pushed the decision 76 px below a 720 px slide."""
+    for size in BIG_SIZES:
+        if slide_lines(text, size) * 16 * size * LINE_HEIGHT <= room:
+            return size
+    return BIG_SIZES[-1]
+
+
+def _big(text: str, details: list[str] | None = None, size: float = BIG_SIZES[0]) -> None:
+    """A sentence in the presenter's large type (``size`` rem), and ``details`` (a
+    multiclass outcome's one line per class) as a list under it, a little smaller, one line
+    an item (``ONE_LINE_ITEMS``; HTML-escaped: no Markdown in an HTML block)."""
     items = "".join(f"<li>{html.escape(detail)}</li>" for detail in details or [])
     listed = (
         f"{ONE_LINE_ITEMS}<ul class='slide-details' style='font-size:1.3rem;line-height:1.35'>"
@@ -207,7 +234,7 @@ def _big(text: str, details: list[str] | None = None) -> None:
         else ""
     )
     st.markdown(
-        f"<p style='font-size:1.6rem;line-height:1.35'>{html.escape(text)}</p>{listed}",
+        f"<p style='font-size:{size}rem;line-height:{LINE_HEIGHT}'>{html.escape(text)}</p>{listed}",
         unsafe_allow_html=True,
     )
 
@@ -445,14 +472,16 @@ def decision(ctx: PresentContext) -> None:
     if sprint is None:
         _big(f"No sprint up to {ctx.sprint} compared prototypes: there was no bake-off yet.")
         return
+    room = RECOMMENDATION_ROOM
     if sprint != ctx.sprint:
         st.markdown(escape(f"{ctx.sprint} had one prototype; the last bake-off was in {sprint}:"))
+        room -= LEAD_LINE
     try:
         _, rec, _ = _costs(ctx, sprint)
     except ValueError as error:
         st.error(escape(formatting.one_line(error)))
-    else:
-        _big(rec.text)
+    else:  # smaller type for a long one, so the decision stays on the slide
+        _big(rec.text, size=fitting_size(rec.text, room))
     decisions = ctx.ws.decisions(sprint)
     if not decisions:
         st.info("No decision is recorded for this bake-off yet: record it on the Bake-off page.")
