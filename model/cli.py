@@ -307,14 +307,6 @@ def _json_value(value):
 
 def _run(args: argparse.Namespace) -> int:
     import model
-    from model import persistence
-    from model.boosting import (
-        catboost_category_columns,
-        text_category_columns,
-        with_model_categories,
-    )
-    from model.model_columns import as_model_saw, text_columns
-    from model.progress import late_printer
 
     if args.verb == "demo":
         ws = model.demo.build_demo(
@@ -352,7 +344,16 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.verb in ("export", "export-training"):
         return _export(args)
-    # publish
+    # publish: scikit-learn and the model libraries are imported here, not for list or explain
+    from model import persistence
+    from model.boosting import (
+        catboost_category_columns,
+        text_category_columns,
+        with_model_categories,
+    )
+    from model.model_columns import as_model_saw, text_columns
+    from model.progress import late_printer
+
     words = publish_words(args.words, args.class_name)  # a bad words file: before any work
     trained_on = trained_on_file(args.trained_on) if args.trained_on else None
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)

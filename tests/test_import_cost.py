@@ -104,3 +104,16 @@ def test_the_package_still_offers_its_names_on_first_use():
     assert set(model.__all__) <= set(dir(model))
     for name in model.__all__:
         assert getattr(model, name) is not None
+
+
+def test_the_command_lines_list_imports_no_heavy_library(small_workspace):
+    """`python -m model list` imported scikit-learn and scipy for publishing's sake: 3.4 s of
+    its 5 s on a year's workspace, to print a table of what was published."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from model.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    code = main(['list', '--workspace', {str(small_workspace)!r}])\n"
+        f"print(code, [name for name in {HEAVY!r} if name in sys.modules])\n"
+    )
+    assert _run(code) == "0 []"
