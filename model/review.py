@@ -11,7 +11,8 @@ Everything is importable from here; it lives in one module per concern:
   case entered, and how its prediction changes as one reading moves across its range.
 - :mod:`model.review_versions`: ``record_verdict`` and ``record_dispute``, stored only on the
   prototype version the form showed; ``reviewed_rows`` and ``earlier_verdicts``, what a
-  reviewer did, version by version.
+  reviewer did, version by version; ``card_disputes``, a row's disputes of the version on
+  screen kept apart from those of other versions.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from model.review_reasons import (
 from model.review_versions import (
     PrototypeChanged,
     UnusualValue,
+    card_disputes,
     earlier_verdicts,
     edit_verdict,
     record_dispute,
@@ -54,6 +56,7 @@ __all__ = [
     "WHAT_IF_POINTS",
     "PrototypeChanged",
     "UnusualValue",
+    "card_disputes",
     "case_frame",
     "check_case",
     "earlier_verdicts",

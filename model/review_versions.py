@@ -2,8 +2,9 @@
 
 A form carries ``shown_version(proto)``; ``record_verdict`` and ``record_dispute`` store
 only when the prototype is still that version (``PrototypeChanged`` otherwise, nothing
-stored). ``reviewed_rows`` counts a row as reviewed per version, and ``earlier_verdicts``
-tells what a reviewer said about a row on other versions ("on version 2: wrong").
+stored). ``reviewed_rows`` counts a row as reviewed per version, ``earlier_verdicts``
+tells what a reviewer said about a row on other versions ("on version 2: wrong"), and
+``card_disputes`` keeps a row's disputes of this version apart from those of other versions.
 Re-exported by ``model.review``.
 """
 
@@ -22,6 +23,7 @@ from model.workspace import Prototype, Workspace, WorkspaceError
 __all__ = [
     "PrototypeChanged",
     "UnusualValue",
+    "card_disputes",
     "check_still_shown",
     "earlier_verdicts",
     "edit_verdict",
@@ -32,6 +34,7 @@ __all__ = [
     "reviewed_rows",
     "shown_version",
     "tag_spellings",
+    "version_words",
 ]
 
 
@@ -97,7 +100,9 @@ def record_verdict(
     A regression's right value far outside the demo set's values is refused
     (``InvalidVerdict``); one that asks for a second look (``UnusualValue``: outside the demo
     set's values, or further from the prediction than any miss of the model) is stored when
-    ``value_confirmed=True`` is given.
+    ``value_confirmed=True`` is given. The verdict takes the prototype's task when none is
+    given (its labels then export under their kind); a task that is not the prototype's is
+    refused (``InvalidVerdict``).
     """
     confirmed = bool(verdict.pop("value_confirmed", False))
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
@@ -112,10 +117,18 @@ def record_verdict(
 def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False) -> dict[str, Any]:
     """``verdict`` checked against the prototype it is given on: a demo row must be one of its
     rows, a classifier's corrected label one of its classes (given by label or by name, stored
-    as the label), or ``InvalidVerdict`` in one line. A verdict without the prediction shown
-    gets the one this version makes for the row: a prediction borrowed from another version
-    would become its training label."""
+    as the label), its task the prototype's (filled in when not given), or ``InvalidVerdict``
+    in one line. A verdict without the prediction shown gets the one this version makes for
+    the row: a prediction borrowed from another version would become its training label."""
     verdict = dict(verdict)
+    task = verdict.get("task")
+    if task is None:
+        verdict["task"] = proto.task
+    elif task != proto.task:
+        raise InvalidVerdict(
+            f"task {task!r} is not the task of {proto.name} ({proto.task}); leave task out"
+            " to take the prototype's"
+        )
     row_id = verdict.get("row_id")
     if verdict.get("source", "demo") == "demo" and row_id is not None:
         try:
@@ -292,7 +305,8 @@ def earlier_verdicts(
 
     One dict per version, oldest first: ``prototype_version`` (None when the verdict was
     recorded without its version), ``verdict``, ``corrected_label``, ``comment``,
-    ``recorded_at`` and ``text`` ("on version 2: wrong (should be 1)").
+    ``recorded_at``, ``where`` ("on version 2", ``version_words``) and ``text``
+    ("on version 2: wrong (should be 1)").
     """
     history = store.row_history(proto.sprint, proto.name, row_id, reviewer)
     last: dict[int | None, dict[str, Any]] = {}
@@ -305,13 +319,7 @@ def earlier_verdicts(
     for shown, row in sorted(last.items(), key=lambda item: (item[0] is not None, item[0] or 0)):
         if row["verdict"] == "withdrawn":
             continue
-        where = (
-            "before versions were recorded"
-            if shown is None
-            else f"on an earlier publication of version {shown}"
-            if shown == proto.version
-            else f"on version {shown}"
-        )
+        where = version_words(proto, shown)
         label = row["corrected_label"]
         text = f"{where}: {row['verdict']}" + (f" (should be {label})" if label else "")
         found.append(
@@ -321,7 +329,41 @@ def earlier_verdicts(
                 "corrected_label": label,
                 "comment": row["comment"],
                 "recorded_at": row["recorded_at"],
+                "where": where,
                 "text": text,
             }
         )
     return found
+
+
+def version_words(proto: Prototype, shown: int | None) -> str:
+    """Where a verdict or dispute not on ``proto``'s current version was given, in words:
+    "on version 2", "before versions were recorded", or "on an earlier publication of
+    version 5" (a number that came back with a restore)."""
+    if shown is None:
+        return "before versions were recorded"
+    if shown == proto.version:
+        return f"on an earlier publication of version {shown}"
+    return f"on version {shown}"
+
+
+def card_disputes(
+    store: FeedbackStore, proto: Prototype, row_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Disputes of ``row_id`` on ``proto``: ``(here, elsewhere)``.
+
+    ``here`` holds those given on the version on screen (``on_version``): the contributions
+    they dispute are the card's. ``elsewhere`` holds those given on other versions, which
+    were about another model's contributions, oldest version first, with ``where``
+    ("on version 2", ``version_words``). Both are ``store.disputes`` rows, oldest first.
+    """
+    disputes = store.disputes(sprint=proto.sprint, prototype=proto.name)
+    disputes = disputes[disputes["row_id"].astype(str) == str(row_id)]
+    mask = [on_version(proto, row) for row in disputes.to_dict(orient="records")]
+    here = disputes[pd.Series(mask, index=disputes.index, dtype=bool)].reset_index(drop=True)
+    elsewhere = disputes[~pd.Series(mask, index=disputes.index, dtype=bool)].copy()
+    shown = [None if pd.isna(v) else int(v) for v in elsewhere["prototype_version"]]
+    elsewhere["where"] = [version_words(proto, v) for v in shown]
+    elsewhere["_order"] = [-1 if v is None else v for v in shown]
+    elsewhere = elsewhere.sort_values("_order", kind="stable").drop(columns="_order")
+    return here, elsewhere.reset_index(drop=True)

@@ -42,8 +42,9 @@ def test_earlier_verdicts_name_their_right_label():
         {"prototype_version": 2, "verdict": "wrong", "corrected_label": "1"},
     ]
     assert review_card.earlier_text(earlier, NAMED) == (
-        "Your verdicts on other versions of this prototype, not on this one: before versions"
-        " were recorded: correct; on version 2: wrong (should be Failure)."
+        "Your verdicts on other versions of this prototype (other predictions): before"
+        " versions were recorded: correct; on version 2: wrong (should be Failure). None yet"
+        " on this version."
     )
 
 

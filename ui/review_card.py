@@ -193,17 +193,23 @@ def class_label(label: str, names: Mapping[str, str]) -> str:
     return label if name == label else f"{name} ({label})"
 
 
-def earlier_text(earlier: list[Mapping], meta: Mapping | None = None) -> str:
+def earlier_text(
+    earlier: list[Mapping], meta: Mapping | None = None, *, judged_here: bool = False
+) -> str:
     """``model.review.earlier_verdicts`` in one line, each right label named as the card
-    names the prediction: "Your verdicts on other versions of this prototype, not on this
-    one: on version 2: wrong (should be Failure)."."""
+    names the prediction: "Your verdicts on other versions of this prototype (other
+    predictions): on version 2: wrong (should be Failure)." When the reviewer has not judged
+    this version (``judged_here`` False), it adds "None yet on this version."."""
     said = "; ".join(_earlier_entry(entry, meta or {}) for entry in earlier)
-    return f"Your verdicts on other versions of this prototype, not on this one: {said}."
+    text = f"Your verdicts on other versions of this prototype (other predictions): {said}."
+    return text if judged_here else f"{text} None yet on this version."
 
 
 def _earlier_entry(entry: Mapping, meta: Mapping) -> str:
     shown = entry.get("prototype_version")
-    where = "before versions were recorded" if shown is None else f"on version {shown}"
+    where = entry.get("where") or (
+        "before versions were recorded" if shown is None else f"on version {shown}"
+    )
     label = entry.get("corrected_label")
     if not label:
         return f"{where}: {entry['verdict']}"
@@ -231,4 +237,25 @@ def unusual_value_text(reason: str) -> str:
     return (
         f"{reason}. Nothing was saved: check the number, or tick “This value is right” and "
         "submit again."
+    )
+
+
+def disputes_count_text(here: int, elsewhere: int) -> str:
+    """The dispute expander's count, after "Right answer, wrong reason?": the disputes of the
+    version on screen, and apart from them those of other versions: " (1 disputed on this
+    card; 4 on other versions)", or "" when there are none."""
+    parts = [f"{here} disputed on this card"] if here else []
+    if elsewhere:
+        parts.append(f"{elsewhere} on other version{'s' if elsewhere != 1 else ''}")
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def disputes_elsewhere_text(elsewhere: pd.DataFrame) -> str:
+    """Above the disputes of other versions (``model.review.card_disputes``): what they were
+    about, so they are not read as this card's."""
+    count = len(elsewhere)
+    what = "dispute" if count == 1 else "disputes"
+    return (
+        f"{count} {what} on other versions of this prototype: they were about the"
+        " contributions those versions showed, not the ones on this card."
     )

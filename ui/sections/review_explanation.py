@@ -4,6 +4,7 @@ a feature's contribution ("right answer, wrong reason")."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -14,6 +15,9 @@ from model.right_values import target_unit
 from ui import cached, explanations, formatting, review_card, session, verdict_tables
 from ui.sections import review_session
 from ui.sections.review_session import FLASH_KEY, ReviewContext
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def prediction_header(ctx: ReviewContext, predicted, confidence: float | None) -> None:
@@ -96,19 +100,34 @@ def disputes_section(ctx: ReviewContext, row_id: str, explanation: dict) -> None
     technical_details(ctx, explanation)
 
 
+def _disputes_elsewhere_table(elsewhere: pd.DataFrame, unit: str | None) -> pd.DataFrame:
+    """``verdict_tables.disputes_table`` of disputes on other versions, each with its version
+    first ("on version 2")."""
+    table = verdict_tables.disputes_table(elsewhere, unit)
+    table.insert(0, "Version", elsewhere["where"].astype(str).to_numpy())
+    return table
+
+
 def _disputes(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
     contributions = explanation["contributions"]
     unit = explanation.get("unit")
     ordered = sorted(contributions, key=lambda f: abs(contributions[f]), reverse=True)
-    disputes = ctx.store.disputes(sprint=ctx.sprint, prototype=ctx.name)
-    disputes = disputes[disputes["row_id"].astype(str) == row_id]
-    label = "Right answer, wrong reason?"
-    if len(disputes):
-        label += f" ({len(disputes)} disputed on this card)"
+    # Disputes of other versions were about another model's contributions: never this card's.
+    disputes, elsewhere = review.card_disputes(ctx.store, ctx.proto, row_id)
+    label = "Right answer, wrong reason?" + review_card.disputes_count_text(
+        len(disputes), len(elsewhere)
+    )
     with st.expander(label, icon=":material/flag:"):
         if len(disputes):
             st.dataframe(
                 verdict_tables.disputes_table(disputes, unit), hide_index=True, width="stretch"
+            )
+        if len(elsewhere):
+            st.caption(formatting.escape_markdown(review_card.disputes_elsewhere_text(elsewhere)))
+            st.dataframe(
+                _disputes_elsewhere_table(elsewhere, unit),
+                hide_index=True,
+                width="stretch",
             )
         if not ctx.may_dispute:
             st.caption(formatting.escape_markdown(access.refusal(ctx.role, "dispute")))

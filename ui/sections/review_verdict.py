@@ -232,7 +232,8 @@ def verdict_panel(
     if thread:
         earlier = review_versions.earlier_verdicts(ctx.store, ctx.proto, row_id, ctx.reviewer)
         if earlier:
-            st.caption(formatting.escape_markdown(review_card.earlier_text(earlier, ctx.meta)))
+            said = review_card.earlier_text(earlier, ctx.meta, judged_here=here)
+            st.caption(formatting.escape_markdown(said))
     if not ctx.may_record:
         return False
     # What the form is drawn over: a submit over another verdict, recorded meanwhile under the
