@@ -213,6 +213,7 @@ def test_the_feedback_page_labels_a_correct_verdict_with_the_known_value_and_say
     at.run()
     said = " ".join(c.value for c in at.caption)
     assert (
-        "the same verdict (correct or wrong) is the same answer and κ compares verdicts; right "
-        "values within 10% of each other count as one value." in said
+        "the same verdict (correct or wrong) is the same answer and the agreement beyond "
+        "chance compares verdicts; right values within 10% of each other count as one value."
+        in said
     )
