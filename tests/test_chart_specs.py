@@ -19,7 +19,7 @@ from ui import chart_numbers, charts, explanations, sprint_summary, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, NEUTRAL_COLOR, TEXT_COLOR, UP_COLOR, styled
 from ui.explanations import KIND_BASE, KIND_DOWN, KIND_OUTPUT, KIND_UP, waterfall_data
 from ui.formatting import percent_format, probability_label
-from ui.sprint_summary import _metric_key, headline_by_sprint, plain_metric_name
+from ui.sprint_summary import NAMED_POINTS, _metric_key, headline_by_sprint, plain_metric_name
 
 
 def altair_waterfall_chart(
@@ -105,8 +105,9 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     ]
     data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
+    named = len(data) <= NAMED_POINTS  # beyond, the sprint alone under its point, slanted
     data["axis_label"] = [
-        "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
+        "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
     metrics = [m for m in data["metric"].dropna().unique()]
@@ -116,7 +117,11 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
         "axis_label:N",
         sort=list(data["axis_label"]),
         title=None,
-        axis=alt.Axis(labelAngle=0, labelPadding=8, labelExpr="split(datum.label, '\\n')"),
+        axis=alt.Axis(
+            labelAngle=0 if named else -40,
+            labelPadding=8,
+            labelExpr="split(datum.label, '\\n')",
+        ),
     )
     y = alt.Y(
         "value:Q",

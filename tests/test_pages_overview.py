@@ -1,5 +1,7 @@
 """The overview page, opened through app.py."""
 
+import pandas as pd
+
 import model
 from model import recommend
 from model.demo import FEATURES, TARGET, load_demo_data
@@ -191,3 +193,35 @@ def test_the_line_says_when_its_mvps_were_scored_on_different_demo_rows(workspac
         f"Each MVP is scored on its own sprint's demo machines ({rows:,}, {rows:,} and "
         f"{rows - 40:,}); the machines SMEs flagged leave the next sprint's set"
     )
+
+
+def test_a_line_of_many_sprints_names_each_sprint_under_its_point():
+    """Twelve sprints with their MVPs' names wrapped under each point left room for three of
+    the twelve labels (Sprint 1, 5 and 10); beyond six, each sprint is named alone, slanted,
+    and the MVP's name is in the tooltip."""
+    from ui import sprint_summary
+
+    def summary(n: int) -> pd.DataFrame:
+        return pd.DataFrame({
+            "sprint": [f"Sprint {i}" for i in range(1, n + 1)],
+            "prototype": [f"random forest, 100 trees of depth 8, take {i}" for i in range(n)],
+            "mvp": True, "task": "binary", "target": "Machine failure", "metric": "PR AUC",
+            "value": [0.5 + i / 100 for i in range(n)],
+        })  # fmt: skip
+
+    for n, named in ((6, True), (12, False)):
+        spec = sprint_summary.headline_spec(summary(n), [f"Sprint {i}" for i in range(1, n + 1)])
+        (values,) = spec["datasets"].values()
+        labels = [row["axis_label"] for row in values]
+        assert all(("\n" in label) == named for label in labels), labels
+        assert spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == (0 if named else -40)
+
+
+def test_the_note_under_the_line_gives_many_sets_sizes_in_a_few_words():
+    """Twelve sprints of 300 rows each read '(300, 300, 300, … and 300)'."""
+    from ui.comparison_words import own_rows_note
+
+    sets = {f"Sprint {i}": pd.Index([str(j) for j in range(i, 300 + i)]) for i in range(12)}
+    assert "(300 each)" in own_rows_note(sets, "machines")
+    sets["Sprint 11"] = sets["Sprint 11"][:280]
+    assert "(from 280 to 300)" in own_rows_note(sets, "machines")

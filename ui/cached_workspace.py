@@ -10,6 +10,7 @@ import streamlit as st
 from model.prototype import read_parquet
 from model.workspace import Workspace, open_workspace
 from ui import charts as _charts
+from ui import comparison_words as _comparison_words
 from ui import followup_table as _followup_table
 from ui import review_card as _review_card
 from ui import sprint_summary as _sprint_summary
@@ -66,7 +67,7 @@ def warm_up_overview(path: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def own_rows_note(path: str, stamp: tuple) -> str | None:
-    """``sprint_summary.own_rows_note`` for the MVPs on the Overview's line: their labelled
+    """``comparison_words.own_rows_note`` for the MVPs on the Overview's line: their labelled
     demo row ids read once per workspace stamp (one column of each predictions file), named
     as the latest one's rows are ("machines")."""
     ws = open_workspace(path, create=False)
@@ -77,4 +78,4 @@ def own_rows_note(path: str, stamp: tuple) -> str | None:
         actual = read_parquet(proto.path / "predictions.parquet", columns=["actual"])["actual"]
         rows[sprint] = actual.index[actual.notna().to_numpy()]
         noun = _review_card.reason_wording(proto.meta)[1]
-    return _sprint_summary.own_rows_note(rows, noun)
+    return _comparison_words.own_rows_note(rows, noun)

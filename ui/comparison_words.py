@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import pandas as pd
+
 from model.shared_rows import TooFewToCompare
 from ui.formatting import class_label, positive_noun
 from ui.review_card import DEMO_ROWS_NOUN
 
-__all__ = ["too_few_words"]
+__all__ = ["own_rows_note", "too_few_words"]
 
 
 def too_few_words(lacking: TooFewToCompare, noun: str, meta: Mapping) -> str:
@@ -29,4 +31,28 @@ def too_few_words(lacking: TooFewToCompare, noun: str, meta: Mapping) -> str:
     return (
         f"only {lacking.rows:,} demo {noun} were shown to both, too few to compare the two "
         f"(at least {lacking.minimum:,} are needed)"
+    )
+
+
+def own_rows_note(rows: Mapping[str, pd.Index], noun: str = DEMO_ROWS_NOUN) -> str | None:
+    """Under the Overview's line when its MVPs were scored on different demo rows (``rows``:
+    each sprint's labelled demo row ids, in sprint order): each point is on its own sprint's
+    rows, which SMEs' flags change, so a step on the line is partly a change of rows. None
+    when every MVP was shown the same rows. The sets' sizes: listed up to three, else "300
+    each" or "from 280 to 300" (twelve sprints listed twelve "300"s)."""
+    sets = [frozenset(index) for index in rows.values()]
+    if len(sets) < 2 or all(one == sets[0] for one in sets[1:]):
+        return None
+    noun = "rows" if noun == DEMO_ROWS_NOUN else noun
+    sizes = [len(one) for one in sets]
+    if len(set(sizes)) == 1:
+        listed = f"{sizes[0]:,} each"
+    elif len(sizes) <= 3:
+        listed = ", ".join(f"{n:,}" for n in sizes[:-1]) + f" and {sizes[-1]:,}"
+    else:
+        listed = f"from {min(sizes):,} to {max(sizes):,}"
+    return (
+        f"Each MVP is scored on its own sprint's demo {noun} ({listed}); the {noun} SMEs "
+        "flagged leave the next sprint's set, so a step on the line is partly a change of "
+        f"{noun}. The Sprint demo measures each change on the {noun} both sprints were shown."
     )

@@ -85,6 +85,8 @@ PLAIN_METRIC_NAMES = {
     "mae": "Average size of an error (lower is better)",
     "r2": "Share of the variation explained (1 = perfect)",
 }
+#: Sprints the Overview's line names each MVP of under its point; beyond, the sprint alone.
+NAMED_POINTS = 6
 #: Metrics of the size of an error: a chart of them starts at 0, so a 3% change is not drawn
 #: as a spike.
 FROM_ZERO_METRICS = (*ERROR_METRICS, "log_loss", "brier")
@@ -136,24 +138,6 @@ def on_the_line(summary: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
     :func:`headline_by_sprint`'s)."""
     data = headline_by_sprint(summary, sprints)
     return data[data["metric"].notna() & _like_the_latest(data)].reset_index(drop=True)
-
-
-def own_rows_note(rows: Mapping[str, pd.Index], noun: str = "rows") -> str | None:
-    """Under the Overview's line when its MVPs were scored on different demo rows (``rows``:
-    each sprint's labelled demo row ids, in sprint order): each point is on its own sprint's
-    rows, which SMEs' flags change, so a step on the line is partly a change of rows. None
-    when every MVP was shown the same rows."""
-    sets = [frozenset(index) for index in rows.values()]
-    if len(sets) < 2 or all(one == sets[0] for one in sets[1:]):
-        return None
-    noun = _demo_noun(noun)
-    counts = [f"{len(one):,}" for one in sets]
-    listed = ", ".join(counts[:-1]) + " and " + counts[-1]
-    return (
-        f"Each MVP is scored on its own sprint's demo {noun} ({listed}); the {noun} SMEs "
-        "flagged leave the next sprint's set, so a step on the line is partly a change of "
-        f"{noun}. The Sprint demo measures each change on the {noun} both sprints were shown."
-    )
 
 
 def off_the_line_text(summary: pd.DataFrame, sprints: list[str]) -> str | None:
@@ -214,8 +198,11 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
     from_zero = latest is not None and _metric_key(latest["metric"]) in FROM_ZERO_METRICS
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
+    # Beyond NAMED_POINTS sprints the MVPs' names (in the tooltip) left room for a third of
+    # the sprints' labels (twelve sprints: Sprint 1, 5 and 10): the sprint alone, slanted.
+    named = len(data) <= NAMED_POINTS
     data["axis_label"] = [
-        "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
+        "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
         for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
     ]
     title = plain_metric_name(data["metric"].iloc[-1] if len(data) else None)
@@ -226,7 +213,11 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
         "x": vega.field(
             "axis_label",
             "nominal",
-            axis={"labelAngle": 0, "labelExpr": "split(datum.label, '\\n')", "labelPadding": 8},
+            axis={
+                "labelAngle": 0 if named else -40,
+                "labelExpr": "split(datum.label, '\\n')",
+                "labelPadding": 8,
+            },
             sort=list(data["axis_label"]),
             title=None,
         ),

@@ -90,13 +90,26 @@ def outcomes(ws: Workspace, sprints: list[str]) -> None:
         sprint_demo.outcome(ws, proto, lead=lead, table=i == 0, most_classes=OVERVIEW_CLASSES)
 
 
+#: Pixels of a table row and of its header in ``st.dataframe`` (Streamlit 1.67's default).
+ROW_PX, HEADER_PX = 35, 38
+
+
+def table_height(rows: int, most: int = 20) -> int:
+    """An ``st.dataframe`` height showing ``rows`` rows, up to ``most`` before it scrolls."""
+    return HEADER_PX + ROW_PX * max(1, min(rows, most)) + 2
+
+
 def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
     """One row per sprint: its MVP, headline metric and verdict counts."""
     st.subheader("Sprints")
+    table = sprint_summary.overview_table(ws, summary, counts)
     st.dataframe(
-        sprint_summary.overview_table(ws, summary, counts),
+        table,
         hide_index=True,
         width="stretch",
+        # Every sprint in sight: at the default height the latest two of twelve (the ones the
+        # room asks about) were behind a scroll inside the table.
+        height=table_height(len(table)),
         # Widths that fit the table in the main column at 1280x720, "Reviewers" included.
         column_config={
             "Sprint": st.column_config.TextColumn("Sprint", width=72),
