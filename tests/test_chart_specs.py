@@ -105,20 +105,25 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
     ]
     data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
-    named = len(data) <= NAMED_POINTS  # beyond, the sprint alone under its point, slanted
-    data["axis_label"] = [
-        "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
-        for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
-    ]
+    named = len(data) <= NAMED_POINTS  # beyond, the sprint alone: its number, else slanted
+    numbered = None if named else chart_numbers.numbered(list(data["sprint"]))
+    data["axis_label"] = (
+        [
+            "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
+            for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
+        ]
+        if numbered is None
+        else numbered[1]
+    )
     metrics = [m for m in data["metric"].dropna().unique()]
     title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
     title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     x = alt.X(
         "axis_label:N",
         sort=list(data["axis_label"]),
-        title=None,
+        title=numbered[0] if numbered else None,
         axis=alt.Axis(
-            labelAngle=0 if named else -40,
+            labelAngle=0 if named or numbered else -40,
             labelPadding=8,
             labelExpr="split(datum.label, '\\n')",
         ),

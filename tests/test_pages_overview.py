@@ -197,8 +197,8 @@ def test_the_line_says_when_its_mvps_were_scored_on_different_demo_rows(workspac
 
 def test_a_line_of_many_sprints_names_each_sprint_under_its_point():
     """Twelve sprints with their MVPs' names wrapped under each point left room for three of
-    the twelve labels (Sprint 1, 5 and 10); beyond six, each sprint is named alone, slanted,
-    and the MVP's name is in the tooltip."""
+    the twelve labels (Sprint 1, 5 and 10); beyond six, each sprint is named alone (by its
+    number where all are "Sprint N"), and the MVP's name is in the tooltip."""
     from ui import sprint_summary
 
     def summary(n: int) -> pd.DataFrame:
@@ -213,8 +213,18 @@ def test_a_line_of_many_sprints_names_each_sprint_under_its_point():
         spec = sprint_summary.headline_spec(summary(n), [f"Sprint {i}" for i in range(1, n + 1)])
         (values,) = spec["datasets"].values()
         labels = [row["axis_label"] for row in values]
-        assert all(("\n" in label) == named for label in labels), labels
-        assert spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == (0 if named else -40)
+        x = spec["layer"][0]["encoding"]["x"]
+        if named:
+            assert all("\n" in label for label in labels), labels
+        else:  # "Sprint 1" … "Sprint 12" by their numbers, under the axis's title "Sprint"
+            assert labels == [str(i) for i in range(1, 13)] and x["title"] == "Sprint"
+        assert x["axis"]["labelAngle"] == 0
+    # names that are not "<word> <number>": each alone, slanted
+    names = [f"Week {i}a" for i in range(1, 9)]
+    spec = sprint_summary.headline_spec(summary(8).assign(sprint=names), names)
+    (values,) = spec["datasets"].values()
+    assert [row["axis_label"] for row in values] == names
+    assert spec["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == -40
 
 
 def test_the_note_under_the_line_gives_many_sets_sizes_in_a_few_words():

@@ -5,13 +5,14 @@ their points so the line does not cross them."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection
 
 import numpy as np
 
 from model.metrics import format_metric
 
-__all__ = ["chart_texts", "labels_below", "point_text"]
+__all__ = ["chart_texts", "labels_below", "numbered", "point_text"]
 
 
 def chart_texts(values: list[float], signed: bool, high: float | None = None) -> list[str]:
@@ -44,3 +45,13 @@ def labels_below(values: list[float]) -> list[bool]:
         around = values[max(i - 1, 0) : i] + values[i + 1 : i + 2]
         below.append(bool(around) and value < sum(around) / len(around))
     return below
+
+
+def numbered(names: list[str]) -> tuple[str, list[str]] | None:
+    """``("Sprint", ["1", "2", …])`` when every name is one word and a number ("Sprint 12"),
+    the word the same: an axis of many sprints labelled by their numbers under that title;
+    None otherwise."""
+    found = [re.fullmatch(r"(\D+?)\s*(\d+)", str(name).strip()) for name in names]
+    if not found or not all(found) or len({m.group(1) for m in found}) != 1:
+        return None
+    return found[0].group(1), [m.group(2) for m in found]

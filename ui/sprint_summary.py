@@ -199,12 +199,18 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     from_zero = latest is not None and _metric_key(latest["metric"]) in FROM_ZERO_METRICS
     # Names cannot hold control characters (model.naming), so a newline separates the lines.
     # Beyond NAMED_POINTS sprints the MVPs' names (in the tooltip) left room for a third of
-    # the sprints' labels (twelve sprints: Sprint 1, 5 and 10): the sprint alone, slanted.
+    # the sprints' labels (twelve sprints: Sprint 1, 5 and 10): the sprint alone, by its
+    # number where all are "<word> <number>" (the word the axis's title), else slanted.
     named = len(data) <= NAMED_POINTS
-    data["axis_label"] = [
-        "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
-        for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
-    ]
+    numbered = None if named else chart_numbers.numbered(list(data["sprint"]))
+    data["axis_label"] = (
+        [
+            "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
+            for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
+        ]
+        if numbered is None
+        else numbered[1]
+    )
     title = plain_metric_name(data["metric"].iloc[-1] if len(data) else None)
     if suffix:
         title = title.replace(" (", f", in {unit} (", 1) if " (" in title else f"{title}, {unit}"
@@ -214,12 +220,12 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
             "axis_label",
             "nominal",
             axis={
-                "labelAngle": 0 if named else -40,
+                "labelAngle": 0 if named or numbered else -40,
                 "labelExpr": "split(datum.label, '\\n')",
                 "labelPadding": 8,
             },
             sort=list(data["axis_label"]),
-            title=None,
+            title=numbered[0] if numbered else None,
         ),
         "y": vega.field(
             "value",
