@@ -206,10 +206,13 @@ def bakeoff_metrics(task: str) -> list[str]:
     return [headline, *(key for key in offered if key != headline)]
 
 
-def segment_features(meta: Mapping) -> list[str]:
+def segment_features(meta: Mapping, text_columns: Iterable[str] = ()) -> list[str]:
     """The features a bake-off can be split by, categorical ones first, from a prototype's
-    metadata (empty when it was published without feature names)."""
-    features = list(meta.get("features", []))
+    metadata (empty when it was published without feature names); free-text columns (its
+    own ``text_columns`` and ``text_columns`` given, another prototype's) are left out: each
+    text is a segment of its own, which ``model.bakeoff_segments`` refuses."""
+    texts = {*meta.get("text_columns", []), *text_columns}
+    features = [f for f in meta.get("features", []) if f not in texts]
     categorical = [f for f in meta.get("categorical", {}) if f in features]
     return categorical + [f for f in features if f not in categorical]
 

@@ -15,7 +15,8 @@ FEATURE_KEY = "bake_off_feature"
 
 def show(ctx: BakeoffContext) -> None:
     """The tab, computed only when it is open."""
-    choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]])
+    texts = {c for meta in ctx.metas.values() for c in meta.get("text_columns", [])}
+    choices = bakeoff_tables.segment_features(ctx.metas[ctx.prototypes[0]], texts)
     positive = formatting.positive_noun(ctx.metas[ctx.prototypes[0]])
     positives = positive if positive.startswith("“") else plural(positive)  # a quoted name
     show_segments(
