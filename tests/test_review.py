@@ -825,3 +825,20 @@ def test_a_regression_reason_says_its_unit_after_the_figure():
         sentence
         == "The predicted sale price is lower by 75,595 USD mainly because Area [m²] is 61."
     )
+
+
+def test_the_why_of_a_named_positive_class_says_its_name_not_the_target_column():
+    """'The probability of churned is higher …' under 'churns predicted with 50% probability':
+    the target column's name where the class was published with a name."""
+    from ui.review_card import reason_wording
+
+    meta = {"task": "binary", "target": "churned", "positive_class": "1",
+            "class_names": {"1": "churns"}}  # fmt: skip
+    outcome, noun = reason_wording(meta)
+    assert outcome is None
+    (sentence,) = reason_sentences(EXPLANATION | {"contributions": {"Type": 0.273}}, {},
+                                   "binary", "1", outcome=outcome, noun=noun,
+                                   class_names=meta["class_names"])  # fmt: skip
+    assert sentence.startswith('The chance of "churns" is higher mainly because Type is ')
+    unnamed = {**meta, "class_names": {}}
+    assert reason_wording(unnamed)[0] == "The probability of churned"

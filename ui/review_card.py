@@ -78,12 +78,16 @@ def cases_noun(noun: str) -> str:
 def reason_wording(meta: Mapping) -> tuple[str | None, str]:
     """``(outcome, noun)`` for ``model.review.reason_sentences``: "Failure risk" and "machines"
     for a machine-failure target, else words built from the target's name (None: the
-    library's own wording)."""
+    library's own wording, which names a binary model's positive class by the name it was
+    published with)."""
     target = target_name(meta)
     if target and target.strip().casefold() in REASON_WORDS:
         return REASON_WORDS[target.strip().casefold()]
-    if target and meta.get("task") == BINARY:
+    named = (meta.get("class_names") or {}).get(str(meta.get("positive_class")))
+    if target and meta.get("task") == BINARY and not named:
         return f"The probability of {target}", DEMO_ROWS_NOUN
+    # A named positive class: 'The chance of "churns"', as the card's heading names it (the
+    # target column's own name, "churned", read as another thing)
     if target and meta.get("task") == REGRESSION:  # the unit follows the figures
         return f"The predicted {target_in_words(meta)}", DEMO_ROWS_NOUN
     return None, DEMO_ROWS_NOUN
