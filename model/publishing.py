@@ -222,7 +222,7 @@ def compute_artifacts(
         weighted_importance,
     )
     from model.explain import ExplanationError, explain_estimator, explained_outputs
-    from model.explanation import of_positive_class
+    from model.explanation import of_positive_class, others_importance
 
     report = progress or (lambda fraction, message: None)
     estimator, chosen_by = best_of_search(estimator)  # a fitted search: its best model
@@ -351,6 +351,8 @@ def compute_artifacts(
         for c, label in enumerate(explained)
     }
     importance = weighted_importance(explanation.values, list(X.columns), deck.weights)
+    # the importance chart's last bar: how far the features without a bar move a row together
+    others = others_importance(explanation.values, list(X.columns), deck.weights, importance)
 
     report(0.9, "saving the prototype")
     if not deck.complete and not untrusted:  # what another row will cost: load, explain it
@@ -394,6 +396,7 @@ def compute_artifacts(
         "deck": {**deck.meta(), "seconds_per_row": seconds_per_row, "later": not untrusted},
         "bootstrap": bootstrap,
         "global_importance": importance,
+        "other_features_importance": others,
         "estimator": " · ".join(filter(None, [describe_estimator(estimator), chosen_by])),
         # Types its file holds that the app may not load: no row can be explained later.
         "model_untrusted_types": untrusted,

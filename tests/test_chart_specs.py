@@ -17,7 +17,15 @@ from model.metrics import MULTICLASS, REGRESSION, format_metric
 from tests.test_views import BINARY_META, explanation
 from ui import chart_numbers, charts, explanations, sprint_summary, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, NEUTRAL_COLOR, TEXT_COLOR, UP_COLOR, styled
-from ui.explanations import KIND_BASE, KIND_DOWN, KIND_OUTPUT, KIND_UP, waterfall_data
+from ui.explanations import (
+    KIND_BASE,
+    KIND_DOWN,
+    KIND_OUTPUT,
+    KIND_UP,
+    KIND_WITHIN_ERROR,
+    WITHIN_ERROR_COLOR,
+    waterfall_data,
+)
 from ui.formatting import percent_format, probability_label
 from ui.sprint_summary import NAMED_POINTS, _metric_key, headline_by_sprint, plain_metric_name
 
@@ -40,8 +48,8 @@ def altair_waterfall_chart(
     axis_format = percent_format(span) if probability else ",.2~f" if log_odds else "~s"
     # a chance axis shows no label past 100% in the room kept for the value labels
     no_past_100 = {"labelExpr": "datum.value > 1.000001 ? '' : datum.label"} if probability else {}
-    kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
-    colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
+    kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_WITHIN_ERROR, KIND_OUTPUT]
+    colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, WITHIN_ERROR_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)
     base = alt.Chart(data).encode(y=y)
     bars = base.mark_bar(size=24).encode(

@@ -2,7 +2,8 @@
 Vega-Lite specs (and as Altair charts, for whoever renders them with Altair's tools), and what
 the pages say about them in plain words: which scale the values are on, whether they are
 approximate and by how much, and the technical details kept for an expander (those notes live
-in ``ui.explanation_notes`` and are re-exported here).
+in ``ui.explanation_notes``, the importance chart in ``ui.importance_chart``; both are
+re-exported here).
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.metrics import (
-    MULTICLASS,
-    REGRESSION,
-)
+from model.metrics import REGRESSION
 from model.stored_features import is_missing
 from ui import chart_numbers, vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
@@ -29,13 +27,16 @@ from ui.explanation_notes import (
     technical_details,
     unit_change_note,
 )
-from ui.formatting import (
-    feature_help,
-    feature_label,
-    format_number,
-    percent_format,
-    probability_label,
-    value_in_units,
+from ui.explanation_values import axis_format as _axis_format
+from ui.explanation_values import target_words as _target
+from ui.explanation_values import value_text as _text
+from ui.formatting import feature_help, feature_label, probability_label, value_in_units
+from ui.importance_chart import (
+    global_importance_chart,
+    global_importance_data,
+    global_importance_spec,
+    importance_caption,
+    top_features,
 )
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
@@ -49,6 +50,7 @@ __all__ = [
     "estimate_note",
     "global_importance_chart",
     "global_importance_data",
+    "global_importance_spec",
     "honesty_notes",
     "importance_caption",
     "largest_words_text",
@@ -60,6 +62,7 @@ __all__ = [
     "waterfall_caption",
     "waterfall_chart",
     "waterfall_data",
+    "within_error_note",
     "what_if_spec",
     "words_table",
 ]
@@ -71,8 +74,12 @@ BASE_LABEL = "The model's average"
 OUTPUT_LABEL = "This prediction"
 
 KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT = "average", "pushes up", "pushes down", "prediction"
+#: An estimated step no larger than the estimate's stated error: its direction is not known.
+KIND_WITHIN_ERROR = "within the error"
+#: Its colour: a grey lighter than the average's bar, neither red nor blue.
+WITHIN_ERROR_COLOR = "#b0bec5"
 
-#: Features a chart shows one by one; the rest are one "N other features" bar.
+#: Features a waterfall shows one by one; the rest are one "N other features" bar.
 MAX_FEATURES = 10
 #: Characters of a free-text reading a waterfall's label shows; the whole text is on hover.
 TEXT_LABEL_CHARS = 32
@@ -80,28 +87,6 @@ TEXT_LABEL_CHARS = 32
 LINE_BREAK = "\n"
 #: Points a dependence chart draws at most (a seeded sample of the stored rows beyond that).
 MAX_DEPENDENCE_POINTS = 2000
-
-
-def _text(value: float, unit: str | None, signed: bool) -> str:
-    if unit == "probability":
-        return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
-    if unit == LOG_ODDS:  # a score near 0–10: two decimals, as the "Why" sentences give it
-        return f"{value:+.2f}" if signed else f"{value:.2f}"
-    if signed and np.isfinite(value) and abs(value) < 1000:
-        # a contribution: three significant digits, as the "Why" sentences give it ("+0.281",
-        # "+14.9"); five ("+0.28089") made the labels outrun the chart's right edge
-        shown = f"{value:.3g}"
-    else:
-        shown = format_number(value)
-    return f"+{shown}" if signed and value >= 0 else shown
-
-
-def _axis_format(unit: str | None, high: float) -> str:
-    """A d3 format for an axis of values in ``unit`` up to ``high``: percent of chance, a
-    score with at most two decimals ("0.25", not "250m"), or a value with SI prefixes."""
-    if unit == "probability":
-        return percent_format(high)
-    return ",.2~f" if unit == LOG_ODDS else "~s"
 
 
 def contribution_text(value: float, unit: str | None) -> str:
@@ -186,7 +171,9 @@ def waterfall_data(
     """One bar per step from the model's average to this row's output, largest
     contribution first.
 
-    Columns: ``label``, ``kind`` (average / pushes up / pushes down / prediction), ``value``
+    Columns: ``label``, ``kind`` (average / pushes up / pushes down / within the error /
+    prediction: an estimated step no larger than its stated error, whose direction is not
+    known, is :data:`KIND_WITHIN_ERROR`, whichever its sign), ``value``
     (the step's size; the average and output for the end bars), ``start`` and ``end`` (the
     bar's extent), ``text`` and ``full`` (the label for the tooltip). Features beyond
     ``max_features`` are summed into one "N other features" bar, so the steps always add up
@@ -199,6 +186,7 @@ def waterfall_data(
     contributions = pd.Series(explanation["contributions"], dtype=float)
     values = explanation.get("feature_values", {})
     unit = explanation.get("unit")
+    error = estimate_error(meta or {}, explanation) or 0.0  # exact values: none
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
     steps = [(*_step_labels(f, values.get(f), meta), float(contributions[f])) for f in order]
     if len(steps) > max_features:
@@ -224,7 +212,9 @@ def waterfall_data(
         rows.append(
             dict(
                 label=label,
-                kind=KIND_UP if value >= 0 else KIND_DOWN,
+                kind=KIND_WITHIN_ERROR
+                if abs(value) <= error
+                else (KIND_UP if value >= 0 else KIND_DOWN),
                 value=value,
                 start=running,
                 end=running + value,
@@ -249,26 +239,33 @@ def waterfall_data(
     return frame
 
 
-def _target(meta: Mapping, explained_class: str | None, unit: str | None) -> str:
-    """What the bars move, in words: "the chance of Failure", or on a boosting model's own
-    scale "the model's score for Failure"."""
-    target = probability_label(meta, explained_class)
-    if unit == LOG_ODDS:
-        return "the model's score for " + target.removeprefix("the chance of ")
-    return target
-
-
 def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
     """How to read the waterfall, with this row's numbers."""
     unit = explanation.get("unit")
     target = _target(meta, explanation.get("explained_class"), unit)
     base = _text(float(explanation["base_value"]), unit, signed=False)
     output = _text(float(explanation["output"]), unit, signed=False)
-    return (
+    said = (
         f"Each bar shows how one reading moves {target} from the model's average, {base} "
         f"({_averaged_over(explanation, meta)}), to {output} for this row. Red bars push it "
         "up, blue bars push it down."
     )
+    grey = within_error_note(explanation, meta)
+    return f"{said} {grey}" if grey else said
+
+
+def within_error_note(
+    explanation: Mapping, meta: Mapping, max_features: int = MAX_FEATURES
+) -> str | None:
+    """The sentence "Grey: smaller than the estimate's error, direction not known." where the
+    waterfall of ``explanation`` (``max_features`` steps) draws such a step; None where it
+    does not (exact values, or every step larger than the error)."""
+    if not estimate_error(meta, explanation):  # exact values, or an error not measured
+        return None
+    kinds = waterfall_data(explanation, max_features=max_features, meta=meta)["kind"]
+    if not (kinds == KIND_WITHIN_ERROR).any():
+        return None
+    return "Grey: smaller than the estimate's error, direction not known."
 
 
 def _averaged_over(explanation: Mapping, meta: Mapping) -> str:
@@ -298,8 +295,8 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     if explanation.get("unit") == "probability":
         # The room kept for the value labels would carry the axis past 100%: no "120%" chance.
         x_axis["labelExpr"] = "datum.value > 1.000001 ? '' : datum.label"
-    kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_OUTPUT]
-    colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, "#263238"]
+    kinds = [KIND_BASE, KIND_UP, KIND_DOWN, KIND_WITHIN_ERROR, KIND_OUTPUT]
+    colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, WITHIN_ERROR_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
     # A free-text reading is cut short on the axis, on a second line, and whole on hover.
     step, row_height = "label", 44
@@ -345,112 +342,6 @@ def waterfall_chart(
     import altair as alt
 
     return alt.LayerChart.from_dict(waterfall_spec(explanation, meta, max_features))
-
-
-def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> pd.DataFrame:
-    """Mean |contribution| per feature, largest first: the first ``max_features - 1`` features,
-    and the others together in one "N other features" bar when there are more than
-    ``max_features``. Columns ``feature``, ``importance``, ``text`` and ``help`` (the
-    feature's description)."""
-    importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
-    if _moved_between_classes(meta):
-        # Stored summed over the classes, where each reading's moves add up to nothing (what
-        # one class gains the others lose): half the sum is the probability it moves.
-        importance = importance / 2
-    data = (
-        importance.sort_values(ascending=False, kind="stable")
-        .rename_axis("feature")
-        .reset_index(name="importance")
-    )
-    if len(data) > max_features:
-        rest = data.iloc[max_features - 1 :]
-        other = pd.DataFrame(
-            {"feature": [f"{len(rest)} other features"], "importance": [rest["importance"].sum()]}
-        )
-        data = pd.concat([data.iloc[: max_features - 1], other], ignore_index=True)
-    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
-    data["text"] = (
-        [_text(v, unit, signed=False) for v in data["importance"]]
-        if unit in ("probability", LOG_ODDS)
-        else chart_numbers.chart_texts([float(v) for v in data["importance"]], signed=False)
-    )
-    data["help"] = [feature_help(meta, f) or "" for f in data["feature"]]
-    return data
-
-
-def importance_caption(meta: Mapping) -> str:
-    """What the importance bars measure, in words."""
-    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
-    if _moved_between_classes(meta):
-        return (
-            "Each bar: how much probability the reading moves from some classes to others, on "
-            "average over the demo rows."
-        )
-    if meta.get("task") == MULTICLASS:
-        target = "the class probabilities" if unit == "probability" else "the class scores"
-    else:
-        target = _target(meta, None, unit)
-    return f"Each bar: how much the reading moves {target}, on average over the demo rows."
-
-
-def _moved_between_classes(meta: Mapping) -> bool:
-    """True for a multiclass model explained in probability for every class: its importance
-    was summed over the classes, so a reading could read "108%"."""
-    explained = {str(c) for c in meta.get("explained_classes") or []}
-    return (
-        meta.get("task") == MULTICLASS
-        and (meta.get("unit") or "probability") == "probability"
-        and bool(explained)
-        and explained == {str(c) for c in meta.get("classes") or []}
-    )
-
-
-def top_features(meta: Mapping, count: int = 4) -> list[str]:
-    """The ``count`` features with the largest mean |contribution|, largest first, for the
-    dependence chart: free-text columns are left out (each text is a value of its own, so
-    a point per text says nothing, and the axis would be the texts)."""
-    importance = pd.Series(meta.get("global_importance") or {}, dtype=float)
-    importance = importance.drop(list(meta.get("text_columns") or []), errors="ignore")
-    return list(importance.sort_values(ascending=False, kind="stable").index[:count])
-
-
-def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> dict:
-    """Mean |SHAP contribution| per feature over the demo rows, largest first, the top
-    ``max_features`` (the rest as one bar): a Vega-Lite spec (see ``ui.vega``)."""
-    data = global_importance_data(meta, max_features)
-    unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
-    y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
-    high = float(data["importance"].max()) if len(data) else 1.0
-    # Room right of the longest bar for its label: "85,770" ran past the chart's edge at 1.2.
-    longest = int(data["text"].str.len().max()) if len(data) else 4
-    x = vega.field(
-        "importance",
-        "quantitative",
-        axis={"format": _axis_format(unit, high), "tickCount": 5},
-        scale={"domain": [0, (high or 1.0) * (1.1 + 0.04 * longest)], "nice": False},
-        title="average effect",
-    )
-    bars = {
-        "mark": {"type": "bar", "color": NEUTRAL_COLOR, "size": 24},
-        "encoding": {
-            "tooltip": [
-                vega.field("feature", "nominal"),
-                vega.field("help", "nominal", title="what it is"),
-                vega.field("text", "nominal", title="moves it by, on average"),
-            ],
-            "x": x,
-            "y": y,
-        },
-    }
-    labels = value_labels("importance", y)
-    spec = {
-        "config": chart_config(),
-        "layer": [bars, labels],
-        # The axis and its title take about 80 px of the height: under four bars, 36 px a bar
-        # left the bars less room than their 24 px and they overlapped.
-        "height": 36 * max(len(data), 4) + 50,
-    }
-    return vega.with_data(spec, data)
 
 
 def dependence_data(
@@ -533,13 +424,6 @@ def dependence_spec(
     }
     spec = {"config": chart_config(), "layer": [zero, points], "height": 300}
     return vega.with_data(spec, data)
-
-
-def global_importance_chart(meta: Mapping) -> alt.LayerChart:
-    """:func:`global_importance_spec` as an Altair chart."""
-    import altair as alt
-
-    return alt.LayerChart.from_dict(global_importance_spec(meta))
 
 
 def what_if_spec(
