@@ -223,7 +223,7 @@ def test_a_wide_prototype_shows_its_top_features_and_the_rest_as_one_bar(
         importance = specs(at)[0]
         frames = chart_frames(at, chart_data)
         bars = frames[0]["feature"].tolist()
-        assert len(bars) == explanations.MAX_FEATURES and bars[-1] == "51 other features"
+        assert len(bars) == explanations.MAX_FEATURES and bars[-1] == "51 other features together"
         steps = frames[-1]["label"].tolist()
         assert len(steps) == explanations.MAX_FEATURES + 2
         assert steps[-2] == "51 other features"

@@ -19,6 +19,7 @@ from model.metrics import BINARY, HEADLINE_METRIC, METRICS, format_metric, three
 from model.outcomes import capital
 from model.stats import available_metrics
 from ui.formatting import escape_markdown, percent
+from ui.review_card import DEMO_ROWS_NOUN
 from ui.sprint_summary import DEMO_METRICS
 
 __all__ = [
@@ -250,7 +251,10 @@ def segment_view(
     key = table.attrs.get("metric_key", "")
     feature = table.attrs.get("feature") or table.index.name or "Segment"
     out = pd.DataFrame({feature: [str(s) for s in table.index]})
-    out[capital(noun)] = [f"{int(n):,}" for n in table["rows"]]
+    # "Rows", not "Rows in the demo set": the generic noun's header took a column's room
+    out["Rows" if noun == DEMO_ROWS_NOUN else capital(noun)] = [
+        f"{int(n):,}" for n in table["rows"]
+    ]
     if table["positives"].notna().any():
         out[f"Of them {positives}"] = [_count(n) for n in table["positives"]]
     for name in table.columns.drop(["rows", "positives"]):

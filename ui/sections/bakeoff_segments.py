@@ -56,10 +56,14 @@ def show_segments(
             st.error(escape(formatting.one_line(error)))
         else:
             st.caption(escape(bakeoff_words.segment_caption(metric_key, feature, noun)))
+            view = bakeoff_tables.segment_view(segments, noun, positives)
             st.dataframe(
-                bakeoff_tables.segment_view(segments, noun, positives),
+                view,
                 hide_index=True,
                 width="stretch",
+                # The segment and its rows narrow, so four prototypes' columns fit 1280x720
+                # (the fourth was cut to "har…").
+                column_config={name: {"width": "small"} for name in view.columns[:2]},
             )
     with st.expander("Technical details: the score per segment"):
         help_text = bakeoff_tables.METRIC_HELP.get(metric_key)
