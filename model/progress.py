@@ -18,6 +18,7 @@ __all__ = [
     "QUICK_DECK_SECONDS",
     "REPORT_EVERY_SECONDS",
     "SlowPublishWarning",
+    "deck_size_warning",
     "deck_warner",
     "duration_words",
     "late_printer",
@@ -84,11 +85,46 @@ class SlowPublishWarning(UserWarning):
     """Explaining a publish's deck will take long; the message says how to shorten it."""
 
 
-def deck_warner(n_rows: int, long: float | None = None) -> Callable[[float, float], None]:
+def _unloadable_words(reason: str) -> str:
+    """Why every row is explained now and what would let a publish explain fewer: for a model
+    that cannot be loaded back (``reason``, from :func:`model.persistence.unloadable_reason`)."""
+    from model.persistence import LOADABLE_MODELS
+
+    return (
+        f"the saved model cannot be loaded back to explain a row later: {reason}. To explain "
+        f"fewer rows now and the others when someone selects them, publish {LOADABLE_MODELS}, "
+        "or apply your own function to the data before the pipeline (dates turned into "
+        "numbers, for example)"
+    )
+
+
+def deck_size_warning(deck_size: int | None, n_rows: int, explained: int, reason: str) -> None:
+    """A ``SlowPublishWarning`` when ``deck_size`` asked for fewer rows than the ``explained``
+    ones (of ``n_rows``) a model that cannot be loaded back needs now (``reason``, from
+    :func:`model.persistence.unloadable_reason`); nothing when it asked for as many."""
+    if deck_size is None or deck_size >= explained:
+        return
+    rows = (
+        f"all {n_rows:,} rows" if explained >= n_rows else f"{explained:,} of the {n_rows:,} rows"
+    )
+    warnings.warn(
+        f"deck_size={deck_size} (--deck-size {deck_size}) is not used: {rows} are explained "
+        f"now, because {_unloadable_words(reason)}",
+        SlowPublishWarning,
+        stacklevel=3,
+    )
+
+
+def deck_warner(
+    n_rows: int, long: float | None = None, unloadable: str | None = None
+) -> Callable[[float, float], None]:
     """An ``on_left`` for explaining a deck of ``n_rows``: once, when more than ``long``
     seconds (default ``LONG_SECONDS``) are left, a ``SlowPublishWarning`` (notebooks show
     warnings; a progress callback they may not have) saying how long and which ``deck_size``
-    would take about ``QUICK_DECK_SECONDS``, the other rows being explained when selected."""
+    would take about ``QUICK_DECK_SECONDS``, the other rows being explained when selected.
+    For a model that cannot be loaded back (``unloadable``: why, from
+    :func:`model.persistence.unloadable_reason`) no smaller ``deck_size`` helps: the warning
+    says why every row is explained now and what would let it publish a smaller deck."""
     long = LONG_SECONDS if long is None else long
     warned = threading.Event()
 
@@ -98,15 +134,19 @@ def deck_warner(n_rows: int, long: float | None = None) -> Callable[[float, floa
         warned.set()
         per_row = (taken + left) / max(n_rows, 1)
         quick = max(1, int(QUICK_DECK_SECONDS / per_row))
-        warnings.warn(
+        slow = (
             f"explaining the {n_rows:,} rows of the demo deck will take "
-            f"{_about(taken + left)} ({per_row:.2g} s a row); publish with "
-            f"deck_size={quick} (--deck-size {quick} on the command line) to explain about "
-            f"{duration_words(QUICK_DECK_SECONDS)}'s worth now, and the other rows when someone "
-            "selects them",
-            SlowPublishWarning,
-            stacklevel=2,
+            f"{_about(taken + left)} ({per_row:.2g} s a row)"
         )
+        if unloadable is not None:
+            advice = f"; they are all explained now, because {_unloadable_words(unloadable)}"
+        else:
+            advice = (
+                f"; publish with deck_size={quick} (--deck-size {quick} on the command line) to "
+                f"explain about {duration_words(QUICK_DECK_SECONDS)}'s worth now, and the other "
+                "rows when someone selects them"
+            )
+        warnings.warn(slow + advice, SlowPublishWarning, stacklevel=2)
 
     return on_left
 

@@ -44,7 +44,7 @@ from model.metrics import (
     compute_metrics,
     confusion,
 )
-from model.progress import deck_warner, time_left_reporter
+from model.progress import deck_size_warning, deck_warner, time_left_reporter
 from model.publish_inputs import check_labels, checked_inputs, positive_class_label
 from model.tracing import TRACEMALLOC_LOCK
 
@@ -278,6 +278,9 @@ def compute_artifacts(
     untrusted = persistence.untrusted_parts(estimator)
     background = X.sample(min(background_size, len(X)), random_state=seed)
 
+    def unloadable_words() -> str | None:  # why no row can be explained later, if none can
+        return persistence.unloadable_reason(untrusted) if untrusted else None
+
     def explain_deck(size) -> tuple[Deck, Explanation]:
         from model.explain_text import explain_if_text  # a free-text column: word by word
 
@@ -289,7 +292,7 @@ def compute_artifacts(
         report(0.3, computing)
         shap_progress = time_left_reporter(
             lambda words, share: report(0.3 + 0.55 * share, f"{computing}: {words}"),
-            on_left=deck_warner(len(deck.rows)),
+            on_left=deck_warner(len(deck.rows), unloadable=unloadable_words()),
         )
         positions = X.index.get_indexer(deck.rows)
         # What is explained, from the predictions made above: the model does not predict again.
@@ -318,6 +321,8 @@ def compute_artifacts(
         raise PublishError(str(error)) from None
     every_row = unloadable_deck_size(deck_size, len(X))  # up to UNLOADABLE_DECK_ROWS
     size = every_row if untrusted else deck_size
+    if untrusted:
+        deck_size_warning(deck_size, len(X), every_row or len(X), unloadable_words())
     started = time.perf_counter()
     if _may_use_workers(len(X) if size is None else min(size, len(X))):
         # While worker processes compute the SHAP values this thread only waits, so the model
@@ -338,6 +343,7 @@ def compute_artifacts(
         )
     if untrusted and every_row != size:
         # The saved file holds a type the quick look missed: explain the rows it would have.
+        deck_size_warning(deck_size, len(X), every_row or len(X), unloadable_words())
         started = time.perf_counter()
         deck, explanation = explain_deck(every_row)
         seconds_per_row = (time.perf_counter() - started) / len(deck.rows)
