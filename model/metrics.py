@@ -45,6 +45,9 @@ METRICS: dict[str, MetricInfo] = {
     ]
 }
 
+#: Regression metrics in the target's units ("61.1 min"); the others are shares or scores.
+ERROR_METRICS = ("rmse", "mae")
+
 #: The metric a task is judged on by default. PR AUC for binary tasks because the positive
 #: class is usually the rare one (machine failure: 3.4%), where accuracy flatters a model that
 #: never predicts it.

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from model.metrics import METRICS
+from model.metrics import ERROR_METRICS, METRICS
 from model.outcomes import BinaryOutcome, binary_cells
 from model.right_values import target_unit
-from ui.metric_change import ERROR_METRICS
 
 __all__ = [
     "METRIC_HELP",

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from model.metrics import format_metric
+from model.metrics import ERROR_METRICS, format_metric
 
 if TYPE_CHECKING:
     from ui.sprint_summary import MetricDelta
 
-__all__ = ["ERROR_METRICS", "change_text"]
-
-#: Regression metrics in the target's units (the others are shares or scores).
-ERROR_METRICS = ("rmse", "mae")
+__all__ = ["change_text"]
 
 
 def change_text(

@@ -16,6 +16,7 @@ import pandas as pd
 from model import outcomes
 from model.metrics import (
     BINARY,
+    ERROR_METRICS,
     METRICS,
     MULTICLASS,
     REGRESSION,
@@ -28,7 +29,6 @@ from model.workspace import Prototype, Workspace
 from ui import chart_numbers, vega
 from ui.charts import DOWN_COLOR, FONT_SIZE, chart_config
 from ui.explanations import short_text
-from ui.metric_change import ERROR_METRICS
 from ui.review_card import DEMO_ROWS_NOUN
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
