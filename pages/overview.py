@@ -19,9 +19,9 @@ total = store.counts()
 overview.header(sprints, summary, total)
 overview.headline_and_verdicts(path, stamp, summary, total, sprints)
 overview.outcomes(ws, sprints)
-overview.sprints_table(ws, summary, counts)
+overview.sprints_table(ws, summary, counts, stamp)
 overview.latest_followup(ws, path, sprints)
-overview.decisions(ws, sprints)
+overview.decisions(ws, sprints, stamp)
 
 # The Bake-off page's bootstrap takes seconds on a large demo set: start it while people read.
 chosen = session.sprint()

@@ -27,7 +27,7 @@ from ui.explanations import (
     waterfall_data,
 )
 from ui.formatting import percent_format, probability_label
-from ui.sprint_summary import NAMED_POINTS, _metric_key, headline_by_sprint, plain_metric_name
+from ui.sprint_summary import _metric_key, headline_by_sprint, plain_metric_name, sprint_axis
 
 
 def altair_waterfall_chart(
@@ -112,26 +112,16 @@ def altair_headline_chart(summary: pd.DataFrame, sprints: list[str]) -> alt.Char
         for label, value in zip(data["metric"], data["value"], strict=True)
     ]
     data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
-    # Names cannot hold control characters (model.naming), so a newline separates the lines.
-    named = len(data) <= NAMED_POINTS  # beyond, the sprint alone: its number, else slanted
-    numbered = None if named else chart_numbers.numbered(list(data["sprint"]))
-    data["axis_label"] = (
-        [
-            "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
-            for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
-        ]
-        if numbered is None
-        else numbered[1]
-    )
+    data["axis_label"], axis_title, angle = sprint_axis(data)  # the labels: as the app
     metrics = [m for m in data["metric"].dropna().unique()]
     title = plain_metric_name(metrics[0]) if len(metrics) == 1 else "Score"
     title = textwrap.wrap(title, 24) if len(title) > 24 else title  # lines fit the axis
     x = alt.X(
         "axis_label:N",
         sort=list(data["axis_label"]),
-        title=numbered[0] if numbered else None,
+        title=axis_title,
         axis=alt.Axis(
-            labelAngle=0 if named or numbered else -40,
+            labelAngle=angle,
             labelPadding=8,
             labelExpr="split(datum.label, '\\n')",
         ),

@@ -81,6 +81,7 @@ from ui.cached_review import (
 from ui.cached_workspace import (
     headline_spec,
     own_rows_note,
+    republished_lines,
     summary,
     warm_up_overview,
     workspace_stamp,
@@ -117,6 +118,7 @@ __all__ = [
     "prediction_row",
     "predictions_outline",
     "recommendation",
+    "republished_lines",
     "resolved_labels",
     "review_queue",
     "reviewer_verdicts",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from model.decision_versions import current_prototypes, republished_line
 from model.prototype import read_parquet
 from model.workspace import Workspace, open_workspace
 from ui import charts as _charts
@@ -79,3 +80,16 @@ def own_rows_note(path: str, stamp: tuple) -> str | None:
         rows[sprint] = actual.index[actual.notna().to_numpy()]
         noun = _review_card.reason_wording(proto.meta)[1]
     return _comparison_words.own_rows_note(rows, noun)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def republished_lines(
+    path: str, stamp: tuple, sprint: str, figures: str = "the figures on this page"
+) -> list[str | None]:
+    """``model.decision_versions.republished_line`` of each of ``sprint``'s decisions, in the
+    order recorded: worked out once per workspace stamp (``workspace_stamp``, which changes
+    with a decision or a re-publish), not on every rerun, since each reads every prototype
+    of the sprint."""
+    ws = open_workspace(path, create=False)
+    current = current_prototypes(ws, sprint)
+    return [republished_line(decision, current, figures) for decision in ws.decisions(sprint)]

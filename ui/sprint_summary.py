@@ -176,6 +176,22 @@ def _axis_format(data: pd.DataFrame) -> str:
     return ",.0f" if high >= 1000 else ".3~g"
 
 
+def sprint_axis(data: pd.DataFrame) -> tuple[list[str], str | None, int]:
+    """The Overview line's labels, axis title and label angle for ``headline_by_sprint``'s
+    rows: each sprint over its MVP's wrapped name; beyond ``NAMED_POINTS`` (twelve left room
+    for three labels) the sprint alone, by number under its word where all are "Sprint N"."""
+    if len(data) <= NAMED_POINTS:
+        labels = [
+            "\n".join([sprint, *textwrap.wrap(str(prototype), 18)])
+            for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
+        ]
+        return labels, None, 0
+    numbered = chart_numbers.numbered(list(data["sprint"]))
+    if numbered is None:
+        return list(data["sprint"]), None, -40
+    return numbered[1], numbered[0], 0
+
+
 def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     """The MVP's headline metric per sprint: a line with each value above its point and the
     sprint and MVP names (wrapped) under the axis, for the MVPs measured like the latest MVP:
@@ -197,20 +213,7 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
     ]
     data["below"] = chart_numbers.labels_below([float(v) for v in data["value"]])
     from_zero = latest is not None and _metric_key(latest["metric"]) in FROM_ZERO_METRICS
-    # Names cannot hold control characters (model.naming), so a newline separates the lines.
-    # Beyond NAMED_POINTS sprints the MVPs' names (in the tooltip) left room for a third of
-    # the sprints' labels (twelve sprints: Sprint 1, 5 and 10): the sprint alone, by its
-    # number where all are "<word> <number>" (the word the axis's title), else slanted.
-    named = len(data) <= NAMED_POINTS
-    numbered = None if named else chart_numbers.numbered(list(data["sprint"]))
-    data["axis_label"] = (
-        [
-            "\n".join([sprint, *(textwrap.wrap(str(prototype), 18) if named else [])])
-            for sprint, prototype in zip(data["sprint"], data["prototype"], strict=True)
-        ]
-        if numbered is None
-        else numbered[1]
-    )
+    data["axis_label"], axis_title, angle = sprint_axis(data)
     title = plain_metric_name(data["metric"].iloc[-1] if len(data) else None)
     if suffix:
         title = title.replace(" (", f", in {unit} (", 1) if " (" in title else f"{title}, {unit}"
@@ -220,12 +223,12 @@ def headline_spec(summary: pd.DataFrame, sprints: list[str]) -> dict:
             "axis_label",
             "nominal",
             axis={
-                "labelAngle": 0 if named or numbered else -40,
+                "labelAngle": angle,
                 "labelExpr": "split(datum.label, '\\n')",
                 "labelPadding": 8,
             },
             sort=list(data["axis_label"]),
-            title=numbered[0] if numbered else None,
+            title=axis_title,
         ),
         "y": vega.field(
             "value",

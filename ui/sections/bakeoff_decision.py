@@ -9,8 +9,7 @@ import datetime as dt
 import streamlit as st
 
 from model import access
-from model.decision_versions import current_prototypes, republished_line
-from ui import bakeoff_tables, formatting, session, sprint_summary
+from ui import bakeoff_tables, cached, formatting, session, sprint_summary
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 
@@ -22,7 +21,7 @@ def republished(ctx: BakeoffContext) -> None:
     to record it again to whoever may."""
     if not ctx.decisions:
         return
-    line = republished_line(ctx.decisions[-1], current_prototypes(ctx.ws, ctx.sprint))
+    line = cached.republished_lines(ctx.path, ctx.stamp, ctx.sprint)[-1]
     if line is None:
         return
     if access.can(ctx.role, "record_decision"):
@@ -98,13 +97,16 @@ def show(ctx: BakeoffContext) -> None:
     st.subheader("Decisions")
     if not ctx.decisions:
         st.caption("No decision recorded for this sprint yet.")
-    current = current_prototypes(ctx.ws, ctx.sprint) if ctx.decisions else {}
-    for decision in reversed(ctx.decisions):
+    lines = (
+        cached.republished_lines(ctx.path, ctx.stamp, ctx.sprint, "the figures above these tabs")
+        if ctx.decisions
+        else []
+    )
+    for decision, line in zip(reversed(ctx.decisions), reversed(lines), strict=True):
         when, body, attendees_text = sprint_summary.decision_text(decision)
         with st.container(border=True):
             st.caption(escape(when))
             st.text(body)
-            line = republished_line(decision, current, figures="the figures above these tabs")
             if line:
                 st.caption(escape(line))
             if attendees_text:

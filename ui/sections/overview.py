@@ -7,7 +7,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from model.decision_versions import current_prototypes, republished_line
 from model.workspace import Workspace
 from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
 from ui.sections import followup, sprint_demo
@@ -99,7 +98,7 @@ def table_height(rows: int, most: int = 20) -> int:
     return HEADER_PX + ROW_PX * max(1, min(rows, most)) + 2
 
 
-def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
+def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict, stamp: tuple) -> None:
     """One row per sprint: its MVP, headline metric and verdict counts."""
     st.subheader("Sprints")
     table = sprint_summary.overview_table(ws, summary, counts)
@@ -127,10 +126,8 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict) -> None:
         },
     )
     for sprint in ws.sprints():
-        made = ws.decisions(sprint)
-        line = made and republished_line(
-            made[-1], current_prototypes(ws, sprint), figures="the table's figures"
-        )
+        lines = cached.republished_lines(str(ws.path), stamp, sprint, "the table's figures")
+        line = lines[-1] if lines else None
         if line:
             st.caption(formatting.escape_markdown(f"{sprint}'s decision: {line}"))
 
@@ -149,7 +146,7 @@ def latest_followup(ws: Workspace, path: str, sprints: list[str]) -> None:
         )
 
 
-def decisions(ws: Workspace, sprints: list[str]) -> None:
+def decisions(ws: Workspace, sprints: list[str], stamp: tuple) -> None:
     """The last decision of each sprint that has one, latest sprint first."""
     recorded = {s: ws.decisions(s) for s in reversed(sprints)}  # each sprint.json read once
     decided = [s for s, made in recorded.items() if made]
@@ -160,7 +157,7 @@ def decisions(ws: Workspace, sprints: list[str]) -> None:
         with st.container(border=True):
             st.caption(formatting.escape_markdown(when))
             st.text(body)
-            line = republished_line(recorded[sprint][-1], current_prototypes(ws, sprint))
+            line = cached.republished_lines(str(ws.path), stamp, sprint)[-1]
             if line:
                 st.caption(formatting.escape_markdown(line))
             if attendees:
