@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 def _loaded_estimator(model_file: str, modified_ns: int, size: int):
     # Loading a 100-tree forest with skops takes about a second, five times what explaining a
     # row with it does: rows explained on demand reuse the model, never modify it.
-    return persistence.loads(Path(model_file).read_bytes(), "the prototype's model")
+    return persistence.load_skops_file(model_file, "the prototype's model")
 
 
 def explain_row(

@@ -528,6 +528,7 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
                 f"{path.name} is a pickle file, which can run any code when opened; "
                 "save it with skops, or pass --trust-pickle if you made it yourself"
             )
+        check_file_size(path, source)  # trusted code, but not an unbounded read
         try:
             if suffix == ".joblib":
                 import joblib

@@ -328,7 +328,8 @@ class Prototype:
         refusal = self.model_refusal()
         if refusal:
             raise persistence.ModelFileError(refusal)
-        return persistence.loads((self.path / "model.skops").read_bytes(), f"{self.name} model")
+        # A workspace may come from a backup or a shared folder: its file is capped like any other.
+        return persistence.load_skops_file(self.path / "model.skops", f"{self.name} model")
 
     def probability_columns(self) -> list[str]:
         return [PROBABILITY_PREFIX + label for label in self.meta.get("classes", [])]

@@ -31,6 +31,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import model
 from model import ModelFileError
+from model.on_demand import _loaded_estimator
 from model.persistence import MAX_MEMBERS, dumps, load_model_file, loads, trusted_types
 from model.review import explain_own_case
 
@@ -473,3 +474,31 @@ def test_a_skops_file_over_the_cap_is_refused_before_it_is_read(tmp_path, monkey
         load_skops_file(path)
     with pytest.raises(ModelFileError, match="the prototype's model was refused"):
         load_skops_file(path, "the prototype's model")
+
+
+def test_a_stored_model_over_the_cap_is_refused_unread_by_the_app(published, monkeypatch):
+    """A workspace restored from a backup or copied from a shared folder holds files from
+    outside: its model.skops is measured before a byte is read, like a file given to publish."""
+    workspace, model_file = published
+    size_mb = model_file.stat().st_size / 2**20
+    monkeypatch.setenv("SPRINT_REVIEW_MAX_MODEL_MB", repr(size_mb / 2))
+    ws = model.open_workspace(workspace, create=False)
+    proto = ws.prototype("Sprint 1", "lr")
+    on_demand = proto.precomputed().index[~proto.precomputed()][0]
+    _loaded_estimator.cache_clear()  # a model loaded by an earlier test is not read again
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read"))
+        with pytest.raises(ModelFileError, match="lr model was refused: the file is "):
+            proto.estimator()
+        with pytest.raises(ModelFileError, match="the prototype's model was refused"):
+            ws.explain("Sprint 1", "lr", on_demand)
+
+
+def test_a_trusted_pickle_over_the_cap_is_refused_before_it_is_unpickled(tmp_path, monkeypatch):
+    X, y = _rows()
+    path = tmp_path / "mine.pkl"
+    path.write_bytes(pickle.dumps(LogisticRegression().fit(X, y)))
+    monkeypatch.setenv("SPRINT_REVIEW_MAX_MODEL_MB", repr(path.stat().st_size / 2 / 2**20))
+    monkeypatch.setattr(pickle, "load", lambda file: pytest.fail("unpickled"))
+    with pytest.raises(ModelFileError, match="mine.pkl was refused: the file is "):
+        load_model_file(path, trust_pickle=True)
