@@ -35,6 +35,7 @@ __all__ = [
     "export_bytes",
     "filter_verdicts",
     "history_table",
+    "in_sprint_order",
     "latest_comment",
     "name_labels",
     "named_label",
@@ -248,6 +249,15 @@ def disputes_table(disputes: pd.DataFrame, unit: str | None = "probability") -> 
     )
 
 
+def in_sprint_order(frame: pd.DataFrame, sprints: list[str]) -> pd.DataFrame:
+    """``frame``'s rows with their ``sprint`` in the workspace's order (``sprints``: "Sprint
+    2" before "Sprint 10", which the store's text order reverses), the order within a sprint
+    kept; sprints not in ``sprints`` last."""
+    position = {name: i for i, name in enumerate(sprints)}
+    keys = frame["sprint"].map(lambda name: position.get(name, len(position)))
+    return frame.iloc[np.argsort(keys.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
 def dispute_counts_table(counts: pd.DataFrame) -> pd.DataFrame:
     """``FeedbackStore.dispute_counts`` with readable column names."""
     return counts.rename(
@@ -274,7 +284,9 @@ def dispute_chart(counts: pd.DataFrame) -> alt.Chart:
         if several
         else data["feature"]
     )
-    order = list(data.groupby("label")["count"].sum().sort_values(ascending=False).index)
+    # most disputed first; ties keep the rows' order (the sprints' own, see in_sprint_order)
+    totals = data.groupby("label", sort=False)["count"].sum()
+    order = list(totals.sort_values(ascending=False, kind="stable").index)
     kinds = ["should not matter", "wrong direction", "too strong"]
     bars = (
         alt.Chart(data)

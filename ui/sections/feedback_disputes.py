@@ -12,7 +12,9 @@ from ui.sections.feedback_filters import FeedbackContext
 
 def show_disputes(ctx: FeedbackContext) -> None:
     """The features whose contributions reviewers disputed, counted, charted and listed."""
-    dispute_counts = ctx.store.dispute_counts(**ctx.shared_scope)
+    dispute_counts = verdict_tables.in_sprint_order(
+        ctx.store.dispute_counts(**ctx.shared_scope), ctx.sprints
+    )
     if dispute_counts.empty:
         st.info(
             "No disputes yet. On the SME review page, reviewers can flag a feature whose "
@@ -29,7 +31,9 @@ def show_disputes(ctx: FeedbackContext) -> None:
             verdict_tables.dispute_counts_table(dispute_counts), hide_index=True, width="stretch"
         )
         with st.expander("Every dispute, with comments"):
-            every = ctx.store.disputes(**ctx.shared_scope)
+            every = verdict_tables.in_sprint_order(
+                ctx.store.disputes(**ctx.shared_scope), ctx.sprints
+            )
             detail = verdict_tables.disputes_table(every, unit=None)
             detail.insert(0, "Prototype version", _versions(every["prototype_version"]))
             detail.insert(0, "Row", every["row_id"].astype(str).to_numpy())
