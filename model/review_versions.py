@@ -17,6 +17,7 @@ import pandas as pd
 
 from feedback_store import FeedbackStore, InvalidVerdict
 from model.metrics import REGRESSION
+from model.on_demand import feature_values
 from model.right_values import far_value_reason, unusual_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
 
@@ -119,7 +120,8 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
     rows, a classifier's corrected label one of its classes (given by label or by name, stored
     as the label), its task the prototype's (filled in when not given), or ``InvalidVerdict``
     in one line. A verdict without the prediction shown gets the one this version makes for
-    the row: a prediction borrowed from another version would become its training label."""
+    the row: a prediction borrowed from another version would become its training label; one
+    without the features shown gets the row's values as this version published them."""
     verdict = dict(verdict)
     task = verdict.get("task")
     if task is None:
@@ -137,6 +139,10 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
             raise InvalidVerdict(
                 f"{error}: give one of its row ids, or record your own case with source='own'"
             ) from None
+        if verdict.get("features") is None:
+            # The row's values as published, which the card shows: the training export joins
+            # a verdict with these, and leaves out one recorded without them.
+            verdict["features"] = feature_values(proto, str(row_id))
         if verdict.get("prediction") is None:
             confidence = row.get("confidence")
             verdict["prediction"] = {

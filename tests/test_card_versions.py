@@ -132,6 +132,21 @@ def test_a_verdict_recorded_through_the_api_takes_its_prototype_s_task(two_versi
     assert store.history(vid).iloc[-1]["task"] == second.task == "binary"
 
 
+def test_a_verdict_recorded_through_the_api_exports_with_the_row_s_published_values(
+    two_versions, tmp_path
+):
+    """Verdicts recorded as the README shows carried no feature values: the training export
+    left every one of them out ("no feature values were recorded with the verdicts")."""
+    workspace, store, _, second, row_id = two_versions
+    vid = judge_wrong(store, model.open_workspace(workspace), second, row_id)
+    stored = store.history(vid).iloc[-1]["features"]
+    assert stored == pytest.approx(second.feature_row(row_id).to_dict())
+    exported = store.export_training(tmp_path / "train.csv", "csv", sprint=SPRINT)
+    rows = pd.read_csv(tmp_path / "train.csv", dtype={"row_id": str}).set_index("row_id")
+    assert not any("no feature values" in w for w in exported.warnings)
+    assert rows.loc[row_id, FEATURE] == pytest.approx(stored[FEATURE])
+
+
 def test_a_task_that_is_not_the_prototype_s_is_refused_in_one_line(two_versions):
     workspace, store, _, second, row_id = two_versions
     before = len(store.verdicts(include_withdrawn=True))
