@@ -324,7 +324,8 @@ def _rule(size, n_rows, classification, labelled, errors, errors_kept, priority,
 def weighted_importance(values: np.ndarray, features: list[str], weights) -> dict[str, float]:
     """Global importance per feature: the weighted mean absolute SHAP value, summed over the
     explained classes. ``values`` is ``(rows, features, classes)``; with equal weights this is
-    the plain mean over the rows."""
+    the plain mean over the rows. The chart (``ui.importance_chart``) divides the sum: by the
+    classes for class scores, by two for probability moved between classes."""
     weights = np.asarray(weights, dtype=float)
     uniform = bool(np.all(weights == weights[0])) if len(weights) else True
     return {

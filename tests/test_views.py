@@ -238,8 +238,22 @@ def test_a_multiclass_models_importance_is_the_probability_moved_never_over_100_
     assert explanations.importance_caption(meta).startswith(
         "Each bar: how much probability the reading moves from some classes to others"
     )
-    scores = {**meta, "unit": "log-odds"}  # class scores do not add up to one: as stored
-    assert explanations.global_importance_data(scores)["importance"].tolist() == [1.08, 0.1]
+
+
+def test_a_multiclass_log_odds_importance_is_the_average_per_class_not_the_sum():
+    """Five queues' scores summed read "amount 5.70" under "each +1 multiplies a class's odds
+    by about 2.7" (e^5.7); what one class's score moves by, on average, is 1.14."""
+    classes = ["account access", "billing", "other", "shipping", "technical"]
+    importance = {"amount": 5.70, "tenure_months": 3.35, "channel": 0.94}
+    meta = {"task": "multiclass", "unit": "log-odds", "classes": classes,
+            "explained_classes": classes, "global_importance": importance}  # fmt: skip
+    data = explanations.global_importance_data(meta)
+    assert data["importance"].tolist() == pytest.approx([1.14, 0.67, 0.188])
+    assert data["text"].tolist()[0] == "1.14"
+    assert explanations.importance_caption(meta) == (
+        "Each bar: how much the reading moves a class's score, on average over the 5 classes "
+        "and the demo rows."
+    )
 
 
 def test_importance_caption_only_for_a_partial_deck():

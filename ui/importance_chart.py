@@ -84,6 +84,10 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
         # Stored summed over the classes, where each reading's moves add up to nothing (what
         # one class gains the others lose): half the sum is the probability it moves.
         importance = importance / 2
+    elif _classes_summed(meta) > 1:
+        # Stored summed over the classes' scores: the average per class is what one class's
+        # score moves by (5 queues summed read "5.70", each +1 read as e^5.7 on the odds).
+        importance = importance / _classes_summed(meta)
     data = importance.rename_axis("feature").reset_index(name="importance")
     unit = _unit(meta)
     data["text"] = (
@@ -107,11 +111,19 @@ def importance_caption(meta: Mapping, max_features: int = MAX_FEATURES) -> str:
             "average over the demo rows."
         )
     else:
-        if meta.get("task") == MULTICLASS:
-            target = "the class probabilities" if unit == "probability" else "the class scores"
+        summed = _classes_summed(meta)
+        if meta.get("task") == MULTICLASS and summed > 1:
+            target = "a class's probability" if unit == "probability" else "a class's score"
+            said = (
+                f"Each bar: how much the reading moves {target}, on average over the "
+                f"{summed} classes and the demo rows."
+            )
         else:
-            target = target_words(meta, None, unit)
-        said = f"Each bar: how much the reading moves {target}, on average over the demo rows."
+            if meta.get("task") == MULTICLASS:
+                target = "the class probability" if unit == "probability" else "the class score"
+            else:
+                target = target_words(meta, None, unit)
+            said = f"Each bar: how much the reading moves {target}, on average over the demo rows."
     rest, together = _others(meta, max_features)
     if rest and together is None:
         said += (
@@ -131,6 +143,14 @@ def _moved_between_classes(meta: Mapping) -> bool:
         and bool(explained)
         and explained == {str(c) for c in meta.get("classes") or []}
     )
+
+
+def _classes_summed(meta: Mapping) -> int:
+    """How many classes the stored importance was summed over: the explained classes of a
+    multiclass model (``model.deck.weighted_importance``), 1 for any other model."""
+    if meta.get("task") != MULTICLASS:
+        return 1
+    return max(len(meta.get("explained_classes") or []), 1)
 
 
 def top_features(meta: Mapping, count: int = 4) -> list[str]:
