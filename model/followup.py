@@ -1,8 +1,10 @@
 """Closing the loop: what became of the cases SMEs flagged in earlier sprints.
 
 A *case* is a row reviewed in an earlier sprint (one per sprint, prototype and row id), with
-the label its reviewers settled on (``feedback_store.resolve_labels``, majority rule; rows that
-stay unresolved are left out). A case is *flagged* when that label differs from the prediction
+the label its reviewers settled on (``feedback_store.resolve_labels``, majority rule). A case
+whose reviewers settled on no label (a tie between two classes, only "unsure" verdicts) is
+listed as "no agreed label", with why in ``unresolved_because``, and re-scored by nothing:
+it has no answer to compare with. A case is *flagged* when that label differs from the prediction
 the reviewers were shown (a regression's to six significant figures), and *confirmed* when it
 is the prediction shown. The new prototype
 re-scores every case:
@@ -55,14 +57,23 @@ from model.publishing import label_strings
 from model.right_values import target_unit
 from model.workspace import Prototype, Workspace, WorkspaceError
 
-__all__ = ["STATUSES", "followup_summary", "rescore_flagged", "right_rule", "untried_note"]
+__all__ = [
+    "NO_AGREED_LABEL",
+    "STATUSES",
+    "followup_summary",
+    "rescore_flagged",
+    "right_rule",
+    "untried_note",
+]
 
-STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored")
+STATUSES = ("fixed", "still wrong", "newly broken", "still right", "not scored", "no agreed label")
+#: The status of a case whose reviewers settled on no label.
+NO_AGREED_LABEL = STATUSES[-1]
 _COLUMNS = [
     "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
     "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
     "status", "trained_on", "trained_on_recorded", "untried_because",
-    "error_before", "error_now", "right_within", "unit",
+    "error_before", "error_now", "right_within", "unit", "unresolved_because",
 ]  # fmt: skip
 
 
@@ -95,7 +106,6 @@ def rescore_flagged(
     labels = labels_of(store.verdicts())
     labels = labels[labels["sprint"].isin(earlier)]
     resolved = resolve_frame(labels)
-    resolved = resolved[~resolved["unresolved"]]
     if resolved.empty:
         return pd.DataFrame(columns=_COLUMNS)
     cases = _cases(resolved, labels)
@@ -112,7 +122,8 @@ def rescore_flagged(
     unit = target_unit(proto.meta) if proto.task == REGRESSION else None
     for case in cases:
         case.update(_errors(case, proto.task), right_within=within, unit=unit)
-        case["status"] = _status(case, proto.task)
+        agreed = case["unresolved_because"] is None
+        case["status"] = _status(case, proto.task) if agreed else NO_AGREED_LABEL
         case["trained_on"] = trained_on is not None and case["row_id"] in trained_on
         case["trained_on_recorded"] = trained_on is not None
         del case["features"]
@@ -136,13 +147,15 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
     for row in resolved.to_dict(orient="records"):
         key = (row["sprint"], row["prototype"], row["row_id"])
         label, shown = row["resolved_label"], row["shown"]
+        unresolved = bool(row["unresolved"])
         cases.append(
             {
                 "sprint": row["sprint"],
                 "prototype": row["prototype"],
                 "row_id": row["row_id"],
                 "source": row["source"],
-                "flagged": shown is None or not _same_answer(label, shown, row.get("task")),
+                "flagged": not unresolved
+                and (shown is None or not _same_answer(label, shown, row.get("task"))),
                 "reviewers": row["reviewers"],
                 "comments": comments.get(key, []),
                 "corrected_label": label,
@@ -152,6 +165,7 @@ def _cases(resolved: pd.DataFrame, labels: pd.DataFrame) -> list[dict[str, Any]]
                 "scored_from": None,
                 "features": snapshots.get(key),
                 "untried_because": None,
+                "unresolved_because": (row["reason"] or "no agreed label") if unresolved else None,
             }
         )
     return cases
@@ -272,7 +286,8 @@ def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
     """Counts of ``rescore_flagged``'s statuses and one sentence for the page.
 
     Keys: fixed, still_wrong, newly_broken, still_right, not_scored, flagged (flagged cases,
-    scored or not), fixed_trained_on (fixes on rows the model was trained on) and sentence,
+    scored or not), fixed_trained_on (fixes on rows the model was trained on),
+    no_agreed_label (reviewed cases whose reviewers settled on no label) and sentence,
     e.g. "7 of 9 cases flagged in Sprint 2 are now right (5 of the 7 were in the new model's
     training data)." For a regression the sentence says what right means and how many of the
     rest came closer: "1 of 2 cases flagged in Sprint 1 is now right, within 26,362 USD of
@@ -292,6 +307,7 @@ def followup_summary(frame: pd.DataFrame) -> dict[str, Any]:
         "not_scored": int((status == "not scored").sum()),
         "flagged": int(frame["flagged"].sum()),
         "fixed_trained_on": int(((status == "fixed") & frame["trained_on"]).sum()),
+        "no_agreed_label": int((status == NO_AGREED_LABEL).sum()),
     }
     summary["sentence"] = _sentence(frame, summary)
     return summary
@@ -356,6 +372,12 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         text += (
             f"; {broken} {'case' if broken == 1 else 'cases'} confirmed right before"
             f" {'is' if broken == 1 else 'are'} now wrong"
+        )
+    open_cases = summary.get("no_agreed_label", 0)
+    if open_cases:  # reviewed, but with no answer to follow up: said, not dropped
+        text += (
+            f"; {open_cases} other reviewed {'case has' if open_cases == 1 else 'cases have'}"
+            " no label the reviewers agreed on, so nothing to follow up"
         )
     return text + "."
 

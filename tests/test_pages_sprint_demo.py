@@ -153,14 +153,18 @@ def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_worksp
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     sentence = (  # nobody said which cases the forest learnt from: said, not passed off
         "3 of 4 cases flagged in Sprint 1 are now right (whether the new model was trained on "
-        "these cases was not recorded when it was published)."
+        "these cases was not recorded when it was published); 1 other reviewed case has no "
+        "label the reviewers agreed on, so nothing to follow up."
     )
     assert followup_sentence(flagged_workspace) == sentence
     assert [i.value.replace("\\", "") for i in at.main.info] == [sentence]
     listed = at.dataframe[0].value
-    assert listed["Status"].tolist() == ["fixed", "fixed", "fixed", "still wrong"]
+    assert listed["Status"].tolist() == [
+        "fixed", "fixed", "fixed", "still wrong", "no agreed label"
+    ]  # fmt: skip
+    assert listed["Reviewers' label"].tolist()[-1] == "none agreed"
     assert set(listed["Reviewed in"]) == {"Sprint 1 · tool-wear rule"}
-    assert listed["In training data"].tolist() == ["", "", "", ""]
+    assert listed["In training data"].tolist() == ["", "", "", "", ""]
     assert all(" → " in change for change in listed["Then → now"])
     # The predictions table still follows.
     assert len(at.dataframe[1].value) == 200
@@ -174,14 +178,14 @@ def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, 
     )
     at = open_app(flagged_workspace, page="sprint_demo")
     assert not at.exception
-    assert at.main.info[0].value.endswith(
+    assert at.main.info[0].value.startswith(
         "3 of 4 cases flagged in Sprint 1 are now right (1 of the 3 was in the new model's "
-        "training data)."
+        "training data); 1 other reviewed case"
     )
     captions = [c.value for c in at.caption]
     assert any(
         c.startswith(
-            "1 of the 4 cases reviewed in earlier sprints was in the new model's training data"
+            "1 of the 5 cases reviewed in earlier sprints was in the new model's training data"
         )
         for c in captions
     )

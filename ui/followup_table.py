@@ -13,7 +13,9 @@ from ui import formatting, verdict_tables
 __all__ = ["case_note", "followup_table", "latest_mvp", "off_by_text", "trained_on_caption"]
 
 
-FOLLOWUP_ORDER = ("fixed", "still wrong", "newly broken", "still right", "not scored")
+FOLLOWUP_ORDER = (
+    "fixed", "still wrong", "newly broken", "still right", "not scored", "no agreed label"
+)  # fmt: skip
 
 
 def latest_mvp(ws: Workspace) -> tuple[str, str] | None:
@@ -71,7 +73,13 @@ def followup_table(
             ],
             "Reviewed in": (data["sprint"] + " · " + data["prototype"]).to_numpy(),
             "Reviewers' label": [
-                _label_text(v, n) for v, n in zip(data["corrected_label"], then, strict=True)
+                "none agreed" if _known(why) else _label_text(v, n)
+                for v, n, why in zip(
+                    data["corrected_label"],
+                    then,
+                    _column(data, "unresolved_because"),
+                    strict=True,
+                )
             ],
             "Then → now": [
                 f"{_label_text(old, n)} → {_label_text(new, now)}"
@@ -87,6 +95,11 @@ def followup_table(
         off = [off_by_text(case) or "" for case in data.to_dict(orient="records")]
         table.insert(table.columns.get_loc("Then → now") + 1, "How far off", off)
     return table
+
+
+def _column(data: pd.DataFrame, name: str) -> list:
+    """``data[name]`` as a list; Nones for a frame from before the column was kept."""
+    return data[name].tolist() if name in data.columns else [None] * len(data)
 
 
 def _amount(value: float, unit: object) -> str:
