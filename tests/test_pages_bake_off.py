@@ -1000,3 +1000,42 @@ def test_the_disagreements_name_the_classes(named_workspace, open_app):
         assert set(rows[name]) <= {"Failure", "No failure"}
         assert f"{name}: chance of Failure" in rows.columns
     assert not [c for c in rows.columns if "p(1)" in c]
+
+
+@pytest.fixture(scope="module")
+def split_types(tmp_path_factory) -> Path:
+    """Sprint "Types": two three-class prototypes that predict different classes on some
+    rows (one weighs the classes equally)."""
+    data = load_data()
+    train, demo = train_test_split(data, test_size=DEMO_ROWS, random_state=SEED)
+    numeric = FEATURES[1:]
+    ws = model.open_workspace(tmp_path_factory.mktemp("split") / "workspace")
+    for name, estimator in (
+        ("logistic regression", LogisticRegression(max_iter=300)),
+        ("balanced forest", RandomForestClassifier(
+            n_estimators=5, max_depth=3, class_weight="balanced", random_state=SEED)),
+    ):  # fmt: skip
+        ws.publish(
+            "Types", name, estimator.fit(train[numeric], train["Type"]), demo[numeric],
+            demo["Type"], mvp=name == "balanced forest", train_seconds=0.1, effort_days=1.0,
+        )  # fmt: skip
+    return ws.path
+
+
+def test_a_multiclass_bake_off_has_no_positive_class_and_no_threshold_in_its_words(
+    split_types, open_app
+):
+    """A 5-queue sprint read "probabilities are of the positive class" under its disagreeing
+    rows (each column is a prototype's confidence in its own queue) and "McNemar ... at each
+    prototype's threshold" (a multiclass prototype has none)."""
+    at = open_tab(open_sprint(open_app, split_types, "Types"), DISAGREEMENTS)
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    rows = [c for c in captions if c.startswith("Rows 1–")]
+    assert rows and rows[0].endswith(
+        "the most split first; each confidence is that prototype's chance for the class it "
+        "predicts."
+    )
+    (statistics,) = [shown(c) for c in captions if "McNemar p:" in shown(c)]
+    assert "McNemar about which rows each gets right" in statistics
+    assert "threshold" not in statistics and "positive class" not in " ".join(captions)

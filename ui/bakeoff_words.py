@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from model.metrics import ERROR_METRICS, METRICS
+from model.metrics import ERROR_METRICS, METRICS, MULTICLASS
 from model.outcomes import BinaryOutcome, binary_cells
 from model.right_values import target_unit
 
@@ -16,8 +16,10 @@ __all__ = [
     "METRIC_HELP",
     "binary_confusion",
     "count_table",
+    "disagreement_caption",
     "segment_caption",
     "singular",
+    "statistics_caption",
     "target_unit",
 ]
 
@@ -98,4 +100,39 @@ def segment_caption(metric_key: str, feature: str, noun: str) -> str:
     return (
         f"{better}Each figure scores a prototype on the {noun} of one value of {feature}{what}. "
         f"Few {noun} in a segment make a rough figure: read big gaps, not small ones.{undefined}"
+    )
+
+
+def disagreement_caption(start: int, shown: int, total: int, task: str | None) -> str:
+    """What the page of disagreeing rows shows: which rows, and what the percentages are. A
+    two-class prototype's are the chance of the positive class; a multiclass prototype has no
+    positive class: its column is its confidence in the class it predicts ("lightgbm:
+    confidence 31%" read as "of the positive class" for a 5-queue sprint)."""
+    which = f"Rows {start + 1:,}–{start + shown:,} of {total:,}, the most split first; "
+    if task == MULTICLASS:
+        return which + "each confidence is that prototype's chance for the class it predicts."
+    return which + "probabilities are of the positive class."
+
+
+def statistics_caption(attrs: Mapping, label: str, reference: str, task: str | None) -> str:
+    """What the score table's interval, verdict and McNemar p mean, under it. McNemar compares
+    which rows two prototypes get right: a two-class prototype's labels come from its
+    threshold, a multiclass prototype's are the class it gives the highest chance (it has no
+    threshold)."""
+    right = (
+        "which rows each gets right (its label: the class it gives the highest chance)"
+        if task == MULTICLASS
+        else "right and wrong labels at each prototype's threshold"
+    )
+    return (
+        f"{label} on all {attrs['n_rows']:,} demo rows with its {attrs['confidence']:.0%} "
+        f"interval ({attrs['method']}, {attrs['n_resamples']:,} resamples). "
+        f"vs {reference}: the difference on the same rows and the interval of that paired "
+        "difference; the verdict says better or worse only when that interval excludes zero. "
+        "McNemar p: how likely the two would differ this much in which rows they get right "
+        "if they were equally good. The two answer different questions: the verdict is about "
+        f"{label}, McNemar about {right}, so a "
+        "small p beside “no detectable difference” means they get different rows right "
+        f"without a clear difference in {label}. Dominated: another prototype scores at "
+        "least as well for at most the compute cost."
     )

@@ -9,7 +9,7 @@ from model import access
 from model.metrics import REGRESSION
 from model.right_values import target_name
 from model.workspace import Workspace
-from ui import bakeoff_tables, cached, formatting, session
+from ui import bakeoff_tables, bakeoff_words, cached, formatting, session
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 from ui.sections.review_queue import SENT_PREFIX
@@ -44,7 +44,7 @@ def show(ctx: BakeoffContext) -> None:
         )
         return
     names = ctx.class_names(ctx.prototypes[0])
-    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names)
+    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names, task=ctx.task)
 
 
 def show_disagreements(
@@ -53,9 +53,11 @@ def show_disagreements(
     stamp: tuple,
     role: str | None,
     class_names: dict[str, str] | None = None,
+    task: str | None = None,
 ) -> None:
     """The rows where the prototypes predict different labels, a page at a time, and the
-    button that sends them to SME review; labels by their ``class_names``."""
+    button that sends them to SME review; labels by their ``class_names``, the caption in the
+    words of their ``task``."""
     st.subheader("Where the prototypes disagree")
     path = str(ws.path)
     try:
@@ -154,7 +156,4 @@ def show_disagreements(
                     width="stretch",
                     column_config={"Row": st.column_config.TextColumn(pinned=True)},
                 )
-                st.caption(
-                    f"Rows {start + 1:,}–{start + len(rows):,} of {len(row_ids):,}, the most "
-                    "split first; probabilities are of the positive class."
-                )
+                st.caption(bakeoff_words.disagreement_caption(start, len(rows), len(row_ids), task))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from model import bakeoff
 from model.stats import metric_info
-from ui import bakeoff_tables, cached, session
+from ui import bakeoff_tables, bakeoff_words, cached, session
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import METRIC_KEY, BakeoffContext
 
@@ -49,20 +49,7 @@ def comparison(ctx: BakeoffContext) -> None:
     st.markdown(f"**{escape(label)} and compute cost, compared with {escape(reference)}**")
     help_texts = bakeoff_tables.cost_help(ctx.assumptions)
     st.table(bakeoff_tables.escape_table(bakeoff_tables.comparison_view(ctx.shown)))
-    st.caption(
-        escape(
-            f"{label} on all {attrs['n_rows']:,} demo rows with its {attrs['confidence']:.0%} "
-            f"interval ({attrs['method']}, {attrs['n_resamples']:,} resamples). "
-            f"vs {reference}: the difference on the same rows and the interval of that paired "
-            "difference; the verdict says better or worse only when that interval excludes zero. "
-            "McNemar p: how likely the two would differ this much in which rows they get right "
-            "if they were equally good. The two answer different questions: the verdict is about "
-            f"{label}, McNemar about right and wrong labels at each prototype's threshold, so a "
-            "small p beside “no detectable difference” means they get different rows right "
-            f"without a clear difference in {label}. Dominated: another prototype scores at "
-            "least as well for at most the compute cost."
-        )
-    )
+    st.caption(escape(bakeoff_words.statistics_caption(attrs, label, reference, ctx.task)))
     st.caption(
         escape(
             f"Running cost per month = {help_texts['Running cost / month']} (compute alone; "
