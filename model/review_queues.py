@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.cutoff_decisions import Cutoff, least_sure_first
 from model.metrics import REGRESSION
 from model.prototype import Prototype
 from model.review_reasons import quoted
@@ -36,6 +37,7 @@ def review_queue(
     *,
     row_id: str | None = None,
     predictions: pd.DataFrame | None = None,
+    cutoff: Cutoff | None = None,
 ) -> list[str]:
     """Row ids of ``proto``'s demo rows in the order a reviewer should see them.
 
@@ -55,6 +57,11 @@ def review_queue(
     - "not yet reviewed by me": the least confident rows not in ``reviewed``; needs
       ``reviewer`` (whose verdicts ``reviewed`` holds).
     - "by id": just ``row_id``, checked to be a demo row (``reviewed`` is not applied).
+
+    With ``cutoff`` (a binary model's threshold, ``model.cutoff_decisions``), "least
+    confident" and "not yet reviewed by me" put the rows closest to that threshold first
+    (``cutoff_decisions.sureness``), and "stratified sample" takes the classes decided there in
+    turn: the cases the counts flag, not the model's own 50 % class.
 
     Every other kind leaves out the row ids in ``reviewed``. ``size`` keeps the first rows.
     ``predictions`` is ``proto.predictions()`` if the caller has it already (it is not
@@ -78,7 +85,9 @@ def review_queue(
     if kind == "disagreement":
         order = _most_split(proto, remaining, other_predictions)
     elif kind == "stratified sample":
-        order = _stratified(proto, remaining, seed)
+        order = _stratified(proto, _decided(remaining, cutoff), seed)
+    elif cutoff is not None and cutoff.column in remaining.columns:
+        order = least_sure_first(remaining, cutoff)
     else:
         order = _least_confident(proto, remaining, seed)
     # The ids of the rows kept, in one call: a Python loop over 100,000 ids took longer than
@@ -104,6 +113,14 @@ def _demo_row(proto: Prototype, predictions: pd.DataFrame, row_id: Any) -> str:
             f" {proto.name}; check the id"
         )
     return wanted
+
+
+def _decided(rows: pd.DataFrame, cutoff: Cutoff | None) -> pd.DataFrame:
+    """``rows`` with ``predicted`` the class decided at ``cutoff`` (as they are without one)."""
+    if cutoff is None or cutoff.column not in rows.columns:
+        return rows
+    flagged = rows[cutoff.column].to_numpy(dtype=float, na_value=np.nan) >= cutoff.threshold
+    return rows.assign(predicted=np.where(flagged, cutoff.positive, cutoff.negative))
 
 
 # The orders below are row ids (an Index of text), first first.
