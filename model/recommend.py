@@ -33,6 +33,16 @@ from model.costs import (
     whole_money,
 )
 from model.outcomes import capital
+from model.recommend_unknown import (
+    KnownPart,
+    at_least,
+    bounded,
+    bounded_text,
+    known_part,
+    unknown_parts,
+)
+from model.recommend_unknown import money_range as _range
+from model.recommend_unknown import names as _names
 from model.threshold import ErrorCost, error_costs, percentile_interval
 
 __all__ = [
@@ -60,6 +70,8 @@ class PrototypeCost:
     one_off: float | None = None
     #: Why ``running`` is unknown, when it is: "the training time was not recorded (…)".
     running_unknown: str | None = None
+    #: What is known of ``running`` when only the retraining is not: the total is at least that.
+    known_part: KnownPart | None = None
 
     @property
     def total(self) -> float | None:
@@ -134,18 +146,6 @@ class Recommendation:
     same_cost: tuple[str, ...] = ()
 
 
-def _names(names: Sequence[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
-def _range(low: float, high: float, currency: str) -> str:
-    if low < 0:
-        return f"{round_money(low, currency)} to {round_money(high, currency)}"
-    return f"{round_money(low, currency)}–{round_money(high, currency)}"
-
-
 def _table(
     costs: Sequence[PrototypeCost],
     comparisons: Mapping[str, Comparison],
@@ -175,6 +175,7 @@ def _table(
                 "total_per_month": c.total,
                 "total_low": low,
                 "total_high": high,
+                "total_at_least": at_least(c),
                 "more_than_best": versus.saving if versus else None,
                 "more_than_best_low": versus.low if versus else None,
                 "more_than_best_high": versus.high if versus else None,
@@ -223,8 +224,12 @@ def recommend(
     clear = tuple(n for n, v in comparisons.items() if v.clear)
     tied = tuple(n for n, v in comparisons.items() if not v.clear)
     text = _text(costs, priced, best, comparisons, mvp, currency, confidence)
-    if left_out and priced:
-        reasons = {c.name: c.reason for c in costs if c.total is None}
+    bounds = bounded_text(costs, priced, best, currency, confidence)
+    if bounds:  # only the retraining is unknown: recommend on what is known, say what is not
+        text = bounds if best is None else f"{text} {bounds}"
+    said = {c.name for c in bounded(costs)} if bounds else set()
+    if left_out and priced and set(left_out) - said:
+        reasons = {c.name: c.reason for c in costs if c.total is None and c.name not in said}
         text += (
             " "
             + capital(
@@ -259,7 +264,7 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
                 "demo set's labels."
             )
         else:
-            text = f"No prototype's monthly total is known: {_unknown_parts(costs)}."
+            text = f"No prototype's monthly total is known: {unknown_parts(costs)}."
             known = [c for c in costs if c.errors is not None]
             if len(known) > 1:
                 text += " " + _errors_only(known, mvp, money, currency, confidence)
@@ -283,11 +288,13 @@ def _text(costs, priced, best, comparisons, mvp, currency, confidence) -> str:
     low, high = percentile_interval(best.replicates, confidence)
     if len(priced) == 1:
         alone = "the only prototype" if len(costs) == 1 else "the only prototype that can be priced"
+        if bounded(costs):  # the others are compared with it by what they cost at least
+            alone = "the only prototype whose monthly total is known"
         return (
             # not "this sprint": Present tells an earlier sprint's bake-off with these words
             f"{capital(best.name)} is {alone}: about {money(best.total)} a month "
-            f"including its errors ({pct} interval {_range(low, high, currency)}); there is "
-            "nothing to compare it with."
+            f"including its errors ({pct} interval {_range(low, high, currency)})"
+            + ("." if bounded(costs) else "; there is nothing to compare it with.")
         )
     clear = [comparisons[n] for n in comparisons if comparisons[n].clear]
     tied = [n for n in comparisons if not comparisons[n].clear]
@@ -402,25 +409,6 @@ def _same_as_mvp(best: PrototypeCost, mvp: PrototypeCost, money, monthly, curren
         f"Keep the current MVP, {mvp.name} ({monthly(mvp)}). {capital(best.name)} costs the "
         f"same, errors included ({whole_money(0.001, currency)} a month apart){once}."
     )
-
-
-def _unknown_parts(costs: Sequence[PrototypeCost]) -> str:
-    """What is unknown of each prototype, said once for those it shares a reason with."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for c in costs:
-        if c.errors is None:
-            groups.setdefault(("errors", ""), []).append(c.name)
-        elif c.running is None:
-            why = c.running_unknown or "their latency or training time was not measured"
-            groups.setdefault(("running", why), []).append(c.name)
-    parts = [
-        f"what {_names(names)} would cost to run is unknown, as {why}"
-        if kind == "running"
-        else f"what the errors of {_names(names)} cost is unknown, as "
-        f"{'it was' if len(names) == 1 else 'they were'} published without the demo set's labels"
-        for (kind, why), names in groups.items()
-    ]
-    return "; ".join(parts)
 
 
 def _errors_only(
@@ -572,7 +560,8 @@ def sprint_costs(
             if owned[key] is None
         ]
         why = "; ".join(dict.fromkeys(unknown)) or None
-        out.append(PrototypeCost(name, running, errors.get(name), one_off, why))
+        part = known_part(owned, assumptions)
+        out.append(PrototypeCost(name, running, errors.get(name), one_off, why, part))
     return out
 
 

@@ -211,6 +211,9 @@ def ownership_view(
             )
         total = optional_number(priced["total_per_month"]) if priced is not None else None
         row["Total / month"] = _total(errors, figures["ownership_cost_per_month"], total, currency)
+        floor = optional_number(priced.get("total_at_least")) if priced is not None else None
+        if total is None and floor is not None:  # only its retraining is unknown
+            row["Total / month"] = f"at least {round_money(floor, currency)}"
         months = optional_number(priced["payback_months"]) if priced is not None else None
         if name == mvp:
             row["Pays back"] = "the MVP"
