@@ -681,3 +681,26 @@ def test_a_sprint_of_two_targets_or_two_tasks_is_not_compared_in_one_line(tmp_pa
     workspace.publish("S2", "wear", wear, X[numbers], X[TOOL_WEAR])
     with pytest.raises(WorkspaceError, match=r"mixes kinds of prediction \(two classes, values\)"):
         SprintData(workspace, "S2")
+
+
+def test_what_always_the_majority_scores_is_said_where_it_can_win():
+    """A 9 % class on Accuracy: "majority (always no) scores best: 0.909" with no word that it
+    catches none of the 91 readmissions."""
+    from model.bakeoff_sentences import actual_counts, majority_sentence
+
+    meta = {"classes": ["0", "1"], "confusion_matrix": [[705, 204], [61, 30]]}
+    counts = actual_counts(meta)
+    assert counts == {"0": 909, "1": 91}
+    names = {"0": "Not readmitted", "1": "Readmitted within 30 days"}
+    assert majority_sentence("accuracy", counts, "patients", names) == (
+        "Always answering “Not readmitted” (90.9% of the 1,000 patients) scores 0.909 on "
+        "Accuracy, and it catches none of the 91 “Readmitted within 30 days”: so a high "
+        "Accuracy here says little."
+    )
+    assert majority_sentence("pr_auc", counts, "patients", names) is None  # it cannot win
+    assert majority_sentence("accuracy", {"0": 790, "1": 210}) is None  # under 80 %
+    queues = {"billing": 820, "shipping": 100, "other": 80}
+    assert majority_sentence("accuracy", queues, "tickets").endswith(
+        "and it gets none of the other 180 tickets right: so a high Accuracy here says little."
+    )
+    assert actual_counts({"task": "regression"}) == {}

@@ -196,6 +196,23 @@ def test_changing_the_metric_to_roc_auc_changes_the_table(small_workspace, open_
     assert "scores best on ROC AUC" in markdown_with(at, "scores best on")
 
 
+def test_on_accuracy_a_rare_class_says_what_always_the_majority_scores(small_workspace, open_app):
+    """ "majority (always no) scores best on Accuracy: 0.909" stood alone: not a word that
+    always answering no catches none of the 91 readmissions."""
+    at = open_app(small_workspace, page="bake_off")
+    at.selectbox(key="bake_off_metric").set_value("accuracy").run()
+    assert not at.exception
+    said = shown(markdown_with(at, "scores best on Accuracy"))
+    line = next(s for s in said.splitlines() if "Always answering" in s)
+    assert re.fullmatch(
+        r"- Always answering “.+” \(9\d\.\d% of the [\d,]+ [a-z ]+\) scores 0\.9\d\d on Accuracy, "
+        r"and it catches none of the \d+ “.+”: so a high Accuracy here says little\.",
+        line,
+    ), line
+    at.selectbox(key="bake_off_metric").set_value("roc_auc").run()  # a metric it cannot win
+    assert "Always answering" not in markdown_with(at, "scores best on")
+
+
 def test_a_rerun_reads_the_bootstrap_from_the_cache(small_workspace, open_app, monkeypatch):
     calls = []
     original = bakeoff.bakeoff_table

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from model import bakeoff
+from model import bakeoff, bakeoff_sentences
 from model.stats import metric_info
 from ui import bakeoff_tables, bakeoff_words, cached, session
 from ui.formatting import escape_markdown as escape
@@ -63,6 +63,15 @@ def tradeoffs(ctx: BakeoffContext) -> None:
     """The trade-offs in words and the Pareto chart of score against compute cost."""
     st.markdown("**Trade-offs**")
     sentences = bakeoff.tradeoff_sentences(ctx.table)
+    first = ctx.prototypes[0]
+    majority = bakeoff_sentences.majority_sentence(
+        ctx.metric_key,
+        bakeoff_sentences.actual_counts(ctx.metas.get(first) or {}),
+        ctx.noun,
+        ctx.class_names(first),
+    )
+    if majority:  # beside "majority (always no) scores best on Accuracy: 0.909"
+        sentences.insert(1, majority)
     st.markdown("\n".join(f"- {escape(sentence)}" for sentence in sentences))
     session.chart(
         cached.pareto_spec(
