@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.parquet_limits import decoded_size_problem
+
 __all__ = [
     "MAX_PARQUET_BYTES",
     "MAX_PARQUET_ROWS",
@@ -26,7 +28,7 @@ __all__ = [
 
 #: Rows of a Parquet file a publish reads at most: ten times the largest demo set tried.
 MAX_PARQUET_ROWS = 10_000_000
-#: Bytes a Parquet file's columns may unpack to, by its own footer.
+#: Bytes a Parquet file's columns may decode to in memory.
 MAX_PARQUET_BYTES = 2 * 1024**3
 
 
@@ -57,8 +59,9 @@ def semicolon_hint(header: list[str]) -> str:
 
 def check_parquet(path: Path, where: str) -> None:
     """``ValueError`` in one line if the Parquet file's footer names a column twice, or says it
-    holds more than :data:`MAX_PARQUET_ROWS` rows or unpacks to more than
-    :data:`MAX_PARQUET_BYTES`; nothing of its data is read."""
+    holds more than :data:`MAX_PARQUET_ROWS` rows, or its columns decode to more than
+    :data:`MAX_PARQUET_BYTES` (by the footer, then by its text columns' lengths read
+    dictionary-encoded: ``model.parquet_limits``); nothing of its data is decoded."""
     import pyarrow.parquet as pq
 
     try:
@@ -78,6 +81,13 @@ def check_parquet(path: Path, where: str) -> None:
             f"{where} unpacks to {unpacked / 1024**3:,.1f} GB, more than the "
             f"{MAX_PARQUET_BYTES / 1024**3:.0f} GB a publish reads: give a sample of the rows"
         )
+    # The footer counts encoded pages: one long text on every row is stored once.
+    try:
+        problem = decoded_size_problem(path, where, MAX_PARQUET_BYTES)
+    except Exception as error:  # noqa: BLE001 - pyarrow's own errors for a damaged file
+        raise ValueError(f"{where} cannot be read: {' '.join(str(error).split())}") from None
+    if problem:
+        raise ValueError(problem)
 
 
 def _no_column_twice(names: list[str], where: str) -> None:
