@@ -19,14 +19,13 @@ from sqlite_utils import Database
 from feedback_store.backup_check import check_backup, refusal
 from feedback_store.connection import DB_FILENAME, Connection, StorageError
 from feedback_store.migrations import migrations
+from feedback_store.protected import refuse_protected
 from feedback_store.reading import _current_sql
 
 __all__ = ["BACKUP_MAX_BYTES", "backup", "restore"]
 
 #: The largest backup ``restore`` reads (with its -wal): far more than years of verdicts.
 BACKUP_MAX_BYTES = 2 * 1024**3
-# The files SQLite keeps beside a database while it is in use.
-_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
@@ -35,7 +34,8 @@ def backup(store: Connection, out: str | os.PathLike[str]) -> Path:
     Only ``out``'s folder must be writable: a read-only workspace is read as the store reads
     it. An ``out`` that is the live database itself or one of its -wal, -shm or -journal
     files (by path, symbolic or hard link) is refused before anything is written: the copy
-    would replace the file reviewers are writing to.
+    would replace the file reviewers are writing to; so are the workspace's other files
+    (``feedback_store.protected``).
     """
     return backup_with_count(store, out)[0]
 
@@ -47,7 +47,7 @@ def backup_with_count(store: Connection, out: str | os.PathLike[str]) -> tuple[P
         raise FileNotFoundError(f"output folder not found: {target.parent}")
     if target.is_dir():
         raise IsADirectoryError(f"output is a folder, not a file: {target}")
-    _refuse_live_target(store.path, target)
+    refuse_protected(store.path, target, "a backup", "back up to another file")
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     # Connected as the store connects: read-only (through the -shm, or immutable) where the
     # workspace cannot be written, so nothing is created beside feedback.db.
@@ -69,22 +69,6 @@ def backup_with_count(store: Connection, out: str | os.PathLike[str]) -> tuple[P
         if temporary.exists():
             temporary.unlink()
     return target, count
-
-
-def _refuse_live_target(live: Path, target: Path) -> None:
-    for suffix in ("", *_SIDECARS):
-        path = live.with_name(live.name + suffix)
-        # realpath follows symbolic links (a loop is no error); samefile also finds hard links
-        same = os.path.realpath(target) == os.path.realpath(path)
-        if not same and target.exists() and path.exists():
-            same = os.path.samefile(target, path)
-        if same:
-            what = f"the live database's {suffix[1:]} file" if suffix else "the live database"
-            where = "" if target == path else f" ({path})"
-            raise StorageError(
-                f"{target} is {what}{where}: a backup written there would overwrite the"
-                " verdicts being recorded; back up to another file; nothing was written"
-            )
 
 
 def _current_verdicts(connection: sqlite3.Connection) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from feedback_store.protected import refuse_protected
 from feedback_store.reading import VerdictReader, _current_sql
 from feedback_store.validation import REVIEWER_KEY_SQL, InvalidVerdict
 
@@ -79,7 +80,7 @@ class VerdictExporter(VerdictReader):
     ) -> tuple[Path, int]:
         """``export``, returning the file and how many verdicts it holds (counted from the
         same read as the file, not from a second query)."""
-        target = export_target(path, format)
+        target = export_target(path, format, self.path)
         sql, params = _current_sql(
             sprint, prototype, reviewer, include_withdrawn=False, verdict=verdict,
             columns=_EXPORT_SQL,
@@ -94,8 +95,13 @@ class VerdictExporter(VerdictReader):
         return target, len(export)
 
 
-def export_target(path: str | os.PathLike[str], format: str) -> Path:
-    """Check an export's format and destination before anything is read or written."""
+def export_target(path: str | os.PathLike[str], format: str, live: Path) -> Path:
+    """Check an export's format and destination before anything is read or written.
+
+    A destination that is the store's database ``live``, one of its -wal, -shm or -journal
+    files or another file of its workspace (see ``feedback_store.protected``) is refused with
+    a ``StorageError``, as ``backup`` refuses it.
+    """
     if format not in EXPORT_FORMATS:
         raise InvalidVerdict(
             f"unknown export format {format!r}: use one of {', '.join(EXPORT_FORMATS)}"
@@ -107,7 +113,12 @@ def export_target(path: str | os.PathLike[str], format: str) -> Path:
         )
     if target.is_dir():
         raise IsADirectoryError(f"output is a folder, not a file: {target}")
+    refuse_protected(live, target, "an export", EXPORT_ADVICE)
     return target
+
+
+#: What to do when an export's destination is refused.
+EXPORT_ADVICE = "write the export to another file, outside the workspace's sprints folder"
 
 
 _EXPORT_SQL = f"""

@@ -32,6 +32,7 @@ import pandas as pd
 
 from feedback_store.agreement import VALUE_RULE, _native_columns, labels_of
 from feedback_store.exports import (
+    EXPORT_ADVICE,
     ClassNames,
     _column,
     _write_atomically,
@@ -40,6 +41,7 @@ from feedback_store.exports import (
     label_text,
     write_spreadsheet_csv,
 )
+from feedback_store.protected import refuse_protected
 from feedback_store.reading import VerdictReader
 from feedback_store.resolution import (
     LABEL_SOURCES,
@@ -157,7 +159,10 @@ def export_training(
     """See ``FeedbackStore.export_training``. ``known_values``: a regression's known value per
     ``(sprint, prototype, row_id)`` (the demo rows' outcomes): the label of a row reviewers
     called correct (see ``feedback_store.resolution``)."""
-    target = export_target(path, format)
+    target = export_target(path, format, store.path)
+    refuse_protected(
+        store.path, target.with_name(target.name + MANIFEST_SUFFIX), "a manifest", EXPORT_ADVICE
+    )
     check_rule(rule, lead)
     demo_ids = _demo_ids(demo_row_ids)
 
