@@ -50,15 +50,36 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+#: The largest workspace metadata file read (a prototype.json of 60 features and 20 classes
+#: is under 1 MB): anything larger was not written by a publish.
+MAX_METADATA_BYTES = 64 * 1024 * 1024
+
+
 def read_json(path: Path) -> dict:
-    """A workspace metadata file; a damaged one is a ``WorkspaceError`` that names it."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise WorkspaceError(
-            f"{path} is damaged ({error}); publish the prototype again or restore the "
+    """A workspace metadata file: one JSON object. A damaged one (not JSON, nested too deep
+    to read, not an object, larger than ``MAX_METADATA_BYTES``) is a ``WorkspaceError`` that
+    names it; a workspace may come from a backup or a shared folder, so nothing is assumed."""
+
+    def damaged(why: object) -> WorkspaceError:
+        return WorkspaceError(
+            f"{path} is damaged ({why}); publish the prototype again or restore the "
             "workspace from a backup"
-        ) from None
+        )
+
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_METADATA_BYTES:
+            raise damaged(f"{size:,} bytes, more than a workspace file holds")
+        raw = handle.read(MAX_METADATA_BYTES + 1)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise damaged(error) from None
+    except RecursionError:
+        raise damaged("its values are nested too deep to read") from None
+    if not isinstance(data, dict):
+        raise damaged(f"it holds a JSON {type(data).__name__}, not an object")
+    return data
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

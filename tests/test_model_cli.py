@@ -364,14 +364,36 @@ def test_list_and_explain_on_a_missing_workspace_exit_2(tmp_path):
     assert not (tmp_path / "none").exists()
 
 
-def test_a_damaged_prototype_json_is_one_line_naming_it_and_exit_2(tmp_path, files):
+@pytest.mark.parametrize(
+    "damage, why",
+    [
+        (lambda text: text[:40], "Unterminated string"),
+        # a hand-edited or forged file: before, a RecursionError traceback and exit 1
+        (lambda text: "[" * 100_000, "its values are nested too deep to read"),
+        (lambda text: "[1, 2]", "it holds a JSON list, not an object"),
+    ],
+    ids=["truncated", "nested", "a list"],
+)
+def test_a_damaged_prototype_json_is_one_line_naming_it_and_exit_2(tmp_path, files, damage, why):
     workspace = tmp_path / "ws"
     assert run(*publish_args(workspace, files)).returncode == 0
     (meta,) = workspace.glob("sprints/*/prototypes/*/prototype.json")
-    meta.write_text(meta.read_text()[:40])
+    meta.write_text(damage(meta.read_text()))
     result = run("list", "--workspace", str(workspace))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "prototype.json is damaged" in result.stderr
+    assert why in result.stderr
+
+
+def test_a_workspace_file_too_large_to_be_one_is_refused_unread(tmp_path, monkeypatch):
+    from model import atomic_files
+
+    path = tmp_path / "prototype.json"
+    with open(path, "wb") as file:
+        file.truncate(atomic_files.MAX_METADATA_BYTES + 1)  # sparse: nothing is written
+    monkeypatch.setattr(Path, "read_text", lambda self, **kw: pytest.fail("read"))
+    with pytest.raises(atomic_files.WorkspaceError, match="is damaged \\(67,108,865 bytes"):
+        atomic_files.read_json(path)
 
 
 @pytest.mark.parametrize("verb", ["demo", "publish", "list", "explain"])
