@@ -23,6 +23,7 @@ from model.data_files import check_csv_header, check_parquet, semicolon_hint, tr
 from model.estimator_contract import UnnamedColumnsWarning
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
+from model.trained_rows import TrainedOnDemoRowsWarning
 
 EXIT_BAD_INPUT = 2
 
@@ -455,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
             # a deck that will take long says so, in one line (model.progress)
             warnings.filterwarnings("default", category=SlowPublishWarning)
             warnings.filterwarnings("default", category=UnnamedColumnsWarning)
+            warnings.filterwarnings("default", category=TrainedOnDemoRowsWarning)
             warnings.showwarning = _note
             return _run(args)
     except (ValueError, OSError) as error:

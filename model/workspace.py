@@ -83,6 +83,7 @@ from model.prototype import (
 from model.publishing import PublishError, compute_artifacts
 from model.sprint_fit import check_fits_sprint
 from model.stored_features import MISSING_KINDS_FILE
+from model.trained_rows import warn_if_trained_on_demo_rows
 
 __all__ = [
     "Workspace",
@@ -371,6 +372,7 @@ class Workspace:
             raise PublishError(
                 f"could not write to the workspace {self.path}: {error.strerror or error}"
             ) from None
+        warn_if_trained_on_demo_rows(trained, X.index)  # its figures on them are optimistic
         if mvp:
             self.set_mvp(sprint, name)
         return self.prototype(sprint, name)
