@@ -13,10 +13,14 @@ MAX_NAME_LENGTH = 64
 
 
 def validate_name(name: object, what: str = "name") -> str:
-    """Return ``name`` stripped of surrounding spaces, or raise ``ValueError`` saying why not."""
+    """Return ``name`` stripped of surrounding spaces and in Unicode's composed form (NFC), or
+    raise ``ValueError`` saying why not.
+
+    "café" typed with a composed é and with e + a combining accent look the same on every
+    page: both are one name, so they are one folder and one prototype."""
     if not isinstance(name, str):
         raise ValueError(f"{what} must be text, got {type(name).__name__}")
-    cleaned = name.strip()
+    cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned:
         raise ValueError(f"{what} is empty: give it a short name such as 'Sprint 4'")
     if len(cleaned) > MAX_NAME_LENGTH:

@@ -339,6 +339,20 @@ def test_unsafe_names_are_refused(tmp_path, machines, name):
     assert not (tmp_path.parent / "escape").exists()
 
 
+def test_a_name_typed_in_two_unicode_forms_is_one_prototype(tmp_path, machines):
+    """The name "café" with a composed é and with e + a combining accent looked the same in every
+    selector, yet were two prototypes, and a verdict went to whichever the widget held."""
+    X, y, X_demo, y_demo = machines
+    ws = model.open_workspace(tmp_path)
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    rule = model.ToolWearRule().fit(X, y)
+    ws.publish("Sprint 1", composed, rule, X_demo, y_demo)
+    second = ws.publish("Sprint 1", decomposed, rule, X_demo, y_demo)
+    assert ws.prototypes("Sprint 1") == [composed]
+    assert second.name == composed and second.meta["version"] == 2
+    assert ws.prototype("Sprint 1", decomposed).path == ws.prototype("Sprint 1", composed).path
+
+
 def test_sprints_keep_their_creation_order_and_mvp(tmp_path, machines):
     X, y, X_demo, y_demo = machines
     ws = model.open_workspace(tmp_path)
