@@ -43,6 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (feedback_store.InvalidVerdict, OSError, sqlite3.Error) as error:
         print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
+    except MemoryError:  # a numpy or pandas allocation included
+        narrow = "narrow it with --sprint, or " if hasattr(args, "sprint") else ""
+        print(
+            f"error: ran out of memory running {args.command}; {narrow}use a machine with "
+            "more memory",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

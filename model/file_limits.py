@@ -38,6 +38,8 @@ MB = 1024 * 1024
 #: 56 + 8). Every value of a JSON file is preceded by a comma but the first of each container.
 VALUE_BYTES = 36
 CONTAINER_BYTES = 72
+#: Bytes read at a time from a model file that grew after its size was taken.
+READ_CHUNK_BYTES = 16 * MB
 
 
 class ModelFileError(ValueError):
@@ -94,10 +96,17 @@ def read_capped(path: str | Path, source: str) -> bytes:
     own size (``fstat``) before a byte is read, and by what was read if it grew since."""
     limit = max_unpacked_bytes()
     with open(path, "rb") as file:
-        problem = _size_problem(os.fstat(file.fileno()), source, limit)
+        status = os.fstat(file.fileno())
+        problem = _size_problem(status, source, limit)
         if problem:
             raise problem
-        data = file.read(limit + 1)
+        # read(n) sets n bytes aside first: ask for the file's size, not a raised cap's
+        data = file.read(status.st_size + 1)
+        while len(data) > status.st_size and len(data) <= limit:  # it grew since
+            more = file.read(min(limit + 1 - len(data), READ_CHUNK_BYTES))
+            if not more:
+                break
+            data += more
     if len(data) > limit:
         raise too_large(source, "the file grew past the cap while it was read", limit)
     return data
