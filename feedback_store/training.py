@@ -35,12 +35,12 @@ from feedback_store.exports import (
     EXPORT_ADVICE,
     ClassNames,
     _column,
-    _write_atomically,
     empty_feature,
     export_target,
     label_text,
     write_spreadsheet_csv,
 )
+from feedback_store.paired_files import FILE_DIGEST_KEYS, file_digest, write_pair
 from feedback_store.protected import refuse_protected
 from feedback_store.reading import VerdictReader
 from feedback_store.resolution import (
@@ -85,6 +85,13 @@ class TrainingExport(NamedTuple):
     def warnings(self) -> list[str]:
         """The manifest's warnings, for the page to show."""
         return self.manifest["warnings"]
+
+    @property
+    def intact(self) -> bool:
+        """Whether the file beside the manifest is the one it describes (size and SHA-256):
+        False for a file replaced since, or left by another export."""
+        described = self.manifest
+        return file_digest(self.path) == {k: described.get(k) for k in FILE_DIGEST_KEYS}
 
     @property
     def rows(self) -> int:
@@ -299,12 +306,14 @@ def export_training(
     }
     writer = {"csv": _write_csv, "parquet": _write_parquet, "jsonl": _write_jsonl}[format]
     manifest_path = target.with_name(target.name + MANIFEST_SUFFIX)
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    try:
-        _write_atomically(target, lambda tmp: writer(frame, tmp))
-        _write_atomically(manifest_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    except OSError as error:
-        raise OSError(f"cannot write {target}: {error.strerror or error}") from error
+
+    def manifest_text(digest: dict[str, Any]) -> str:
+        # the data file's size and SHA-256 right after its name: a manifest beside another
+        # export's file (a kill between the two renames) does not match it
+        described = {"file": manifest.pop("file"), **digest, **manifest}
+        return json.dumps(described, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+    write_pair(target, lambda tmp: writer(frame, tmp), manifest_path, manifest_text)
     return TrainingExport(target, manifest_path)
 
 
