@@ -203,6 +203,28 @@ def test_what_changed_gives_both_sprints_in_counts_and_money(small_workspace, mo
     assert all("Caught " in line and "a month" in line for line in lines)
 
 
+def test_the_case_is_titled_flagged_or_not_at_the_cut_off_step_1_counts_at(
+    small_workspace, monkeypatch
+):
+    """trialN: a 9.6% patient, flagged from 6.7% in step 1's counts, was titled "Not
+    readmitted predicted with 90% probability"."""
+    from model import recommend
+
+    ws = model.open_workspace(small_workspace)
+    costs = recommend.sprint_costs(ws, "Sprint 2")
+    threshold = next(c.errors for c in costs if c.name == "random forest").threshold
+    chance = ws.prototype("Sprint 2", "random forest").predictions()["p:1"]
+    # a row flagged at the cut-off that the model's own 50% class calls no failure
+    row = str(chance[(chance >= threshold) & (chance < 0.1)].index[0])
+    at = present(monkeypatch, small_workspace, sprint="Sprint 2", step="4", row=row)
+    assert not at.exception
+    (title,) = [b.value.replace("\\", "") for b in at.markdown if b.value.startswith("#### Row")]
+    assert title == (
+        f"#### Row {row}: Flagged as machine failure: {chance[row]:.1%} chance "
+        f"(flagged from {threshold:.1%}, the cheapest cut-off)"
+    )
+
+
 def test_a_linked_step_row_and_prototype_open_that_case_with_large_chart_text(
     small_workspace, monkeypatch
 ):

@@ -404,16 +404,35 @@ def test_the_mvp_is_counted_at_the_bake_off_s_threshold_and_says_which(demo, sma
     assert f"{outcome.false_alarms} false alarms" in headline
     said = f"is at least {errors.threshold:.1%}, the threshold at which its errors cost least"
     (caption,) = [c.value.replace("\\", "") for c in demo.caption if said in c.value]
-    # the table below, SME review and the follow-up show the model's own class: said, not
-    # "the other pages count at this one", which a row at 49.8% showed false
+    # the table below, SME review and Present flag each case at the same cut-off
     assert caption.endswith(
-        "The predictions table, SME review and the follow-up show the class the model itself "
-        "predicts (usually the likelier one, from 50%), so a machine between the two is "
-        "flagged in these counts and not there."
+        "The predictions table's Flagged column, SME review and Present flag each machine "
+        "there too."
     )
     confusion = demo.table[0].value
     assert confusion.loc["Actually 0", "Predicted 1"] == f"{outcome.false_alarms} false alarms"
     assert confusion.loc["Actually 1", "Predicted 1"].startswith(f"{outcome.caught} ")
+
+
+def test_each_row_is_flagged_at_the_cut_off_the_counts_use(demo, small_workspace):
+    """Not at the model's own 50% class: a 9% readmission model's table showed 5 "Readmitted"
+    beside 441 flagged in the counts (trialN)."""
+    costs = recommend.sprint_costs(model.open_workspace(small_workspace), "Sprint 2")
+    threshold = next(c.errors for c in costs if c.name == "random forest").threshold
+    predictions = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
+    chance = predictions.predictions()["p:1"]
+    (table,) = [d.value for d in demo.dataframe if "flagged" in d.value.columns]
+    expected = ["Yes" if chance.loc[r] >= threshold else "No" for r in table.index]
+    assert table["flagged"].tolist() == expected
+    assert "Yes" in expected and "No" in expected
+    said = f"at least {threshold:.1%}, the cheapest cut-off"
+    assert any(said in c.value for c in demo.caption)
+    # the row explained says the same decision, at the same cut-off
+    first = table.index[0]
+    (heading,) = [s.value.replace("\\", "") for s in demo.subheader if s.value.startswith("Row")]
+    flagged = "Flagged as machine failure" if expected[0] == "Yes" else "Not flagged"
+    assert heading.startswith(f"Row {first}: {flagged}: {chance.loc[first]:.1%} chance")
+    assert heading.endswith(f"(flagged from {threshold:.1%}, the cheapest cut-off)")
 
 
 def test_an_mvp_explained_on_another_scale_than_last_sprints_says_so(workspace_copy, open_app):

@@ -530,16 +530,14 @@ def binary_summary(
 
 
 def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
-    """What the Sprint demo's counts are counted at, and that the rows shown below it are not:
-    the predictions table, SME review and the follow-up show the class the model itself
-    predicts, so a case between the two cut-offs is flagged in the counts and not there."""
+    """What the Sprint demo's counts are counted at, and that each case is shown at it too
+    (the table's Flagged column, SME review, Present); the follow-up re-scores at the class
+    the model itself predicts."""
     return (
         f"Counted as on the Bake-off: a {noun} is flagged when the chance of {positive.lower()} "
         f"is at least {threshold:.1%}, the threshold at which its errors cost least under the "
-        "cost assumptions (on the Bake-off you may try others). The predictions table, SME "
-        "review and the follow-up show the class the model itself predicts (usually the "
-        f"likelier one, from 50%), so a {noun} between the two is flagged in these counts and "
-        "not there."
+        "cost assumptions (on the Bake-off you may try others). The predictions table's Flagged "
+        f"column, SME review and Present flag each {noun} there too."
     )
 
 

@@ -28,6 +28,7 @@ from model.right_values import target_unit
 from model.shared_rows import CountedOnRows, SharedCounts, TooFewToCompare
 from ui import (
     cached,
+    case_cutoff,
     charts,
     explanations,
     followup_table,
@@ -434,7 +435,7 @@ def case(ctx: PresentContext) -> None:
                         f"There is no row {row_id} in the demo set."))  # fmt: skip
         return
     meta = ctx.proto.meta
-    words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
+    words = case_cutoff.case_headline(ctx.ws, ctx.proto, row)  # as step 1 counts it
     actual = f" · actually: {_actual_text(meta, row['actual'])}" if ("actual" in row.index) else ""
     st.markdown(f"#### Row {escape(row_id)}: {escape(words)}")
     said = [capital(actual.removeprefix(" · "))] if actual else []

@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from model import on_demand, outcomes
-from model.costs import load_assumptions
 from model.metrics import BINARY, REGRESSION
 from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
 from ui import (
     bakeoff_tables,
     cached,
+    case_cutoff,
     confusion,
     explanations,
     formatting,
@@ -198,14 +198,8 @@ def _binary_outcome(
     """The binary ``proto``'s counts at its cheapest threshold, as the Bake-off prices it
     (True); else None when it cannot be priced (no labels), or why not in words."""
     path = str(ws.path)
-    assumptions = load_assumptions(path).to_dict()
-    stamp = cached.workspace_stamp(ws, [proto.sprint])
-    try:
-        costs = cached.sprint_costs(path, proto.sprint, assumptions, (), stamp)
-    except ValueError:
-        return None
-    errors = next((c.errors for c in costs if c.name == proto.name), None)
-    if errors is None or errors.outcome is None or errors.threshold is None:
+    errors = case_cutoff.cheapest_errors(ws, proto)
+    if errors is None:
         return None
     rows = cached.predictions_outline(path, proto.sprint, proto.name, proto.content_id)["rows"]
     if errors.n_rows != rows:
@@ -352,8 +346,13 @@ def predictions_table(path: str, proto: Prototype):
     columns = [c for c in ("predicted", "confidence", "actual") if c in rows]
     if in_advance:
         columns.append("precomputed")
+    shown = prediction_rows.display_rows(rows[columns], meta)
+    cutoff = case_cutoff.cheapest_cutoff(session.workspace(), proto)
+    if cutoff is not None and cutoff.column in rows:  # the decision the counts above count
+        shown.insert(0, case_cutoff.FLAGGED_COLUMN, case_cutoff.flagged_column(rows, cutoff))
+        st.caption(formatting.escape_markdown(case_cutoff.table_note(cutoff, meta)))
     event = st.dataframe(
-        prediction_rows.display_rows(rows[columns], meta),
+        shown,
         key=prediction_rows.table_key(DEMO_TABLE_KEY, filters, page.number),
         on_select="rerun",
         selection_mode="single-row",
@@ -366,6 +365,11 @@ def predictions_table(path: str, proto: Prototype):
                 else st.column_config.TextColumn("Predicted", width=90)
             ),
             "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=80),
+            case_cutoff.FLAGGED_COLUMN: st.column_config.TextColumn(
+                "Flagged",
+                width=70,
+                help="As the counts above flag a case: from the cheapest cut-off",
+            ),
             "actual": (
                 st.column_config.NumberColumn("Actual", format="localized", width=90)
                 if proto.task == REGRESSION
@@ -454,7 +458,7 @@ def row_explanation(path: str, proto: Prototype, rows: pd.DataFrame, event) -> N
         st.error(formatting.escape_markdown(formatting.one_line(error)))
         return
 
-    words = formatting.prediction_in_words(row["predicted"], row.get("confidence"), meta)
+    words = case_cutoff.case_headline(session.workspace(), proto, row)  # as counted above
     st.subheader(f"Row {formatting.escape_markdown(row_id)}: {formatting.escape_markdown(words)}")
     actual = row.get("actual")
     if proto.task == REGRESSION:  # "actual value: 323,500 USD"

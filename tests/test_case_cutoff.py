@@ -1,0 +1,51 @@
+"""One case's decision in the counts' words: flagged or not at the cheapest cut-off."""
+
+from model.cutoff_decisions import Cutoff
+from ui import case_cutoff
+
+META = {
+    "task": "binary",
+    "classes": ["0", "1"],
+    "positive_class": "1",
+    "class_names": {"0": "Not readmitted", "1": "Readmitted"},
+}
+CUTOFF = Cutoff.of(["0", "1"], "1", 0.0675)
+
+
+def test_a_case_above_the_cut_off_is_said_flagged_with_its_chance_and_the_cut_off():
+    """trialN: a 9.6% patient was titled "Not readmitted predicted with 90% probability"."""
+    assert case_cutoff.cutoff_headline(0.096, CUTOFF, META) == (
+        "Flagged as readmitted: 9.6% chance (flagged from 6.8%, the cheapest cut-off)"
+    )
+    assert case_cutoff.cutoff_headline(0.031, CUTOFF, META) == (
+        "Not flagged: 3.1% chance of readmitted (flagged from 6.8%, the cheapest cut-off)"
+    )
+
+
+def test_unsure_means_close_to_the_cut_off_not_to_50_percent():
+    """trialN: a 51% patient, 5.9x the average risk, was "close to a coin toss"."""
+    assert (
+        case_cutoff.cutoff_sureness_text(0.51, CUTOFF)
+        == "The model is not very sure about this one."
+    )
+    assert case_cutoff.cutoff_sureness_text(0.07, CUTOFF) == (
+        "Unsure: this one is close to the 6.8% cut-off."
+    )
+    assert (
+        case_cutoff.cutoff_sureness_text(0.002, CUTOFF) == "The model is very sure about this one."
+    )
+
+
+def test_the_least_confident_queue_says_how_closeness_is_measured():
+    said = case_cutoff.queue_order_note(CUTOFF)
+    assert "closest to the 6.8% cut-off" in said and "0% (below) or 100% (above)" in said
+
+
+def test_a_multiclass_card_names_its_likeliest_classes_with_their_chances():
+    """trialM: "the likeliest classes are close" named no class."""
+    meta = {"task": "multiclass", "class_names": {"acc": "Account access", "tech": "Technical"}}
+    chances = {"acc": 0.24, "tech": 0.22, "bill": 0.19, "ship": 0.18, "other": 0.17}
+    assert case_cutoff.likeliest_classes_text(chances, meta) == (
+        "Likeliest: Account access 24%, Technical 22%, bill 19%"
+    )
+    assert case_cutoff.likeliest_classes_text({"0": 0.4, "1": 0.6}, META) is None

@@ -1,0 +1,158 @@
+"""One case's decision in the words of the Sprint demo's counts: a binary prototype flags a
+case from the threshold at which its errors cost least (as the Bake-off and Present step 1
+count), so the predictions table, the SME review card and Present step 4 say "Flagged" or
+"Not flagged" at that threshold, and "unsure" means close to it. Where no such threshold is
+known (no labels, no costs, a multiclass model) the model's own class stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from model.costs import load_assumptions
+from model.cutoff_decisions import Cutoff, decide, sureness
+from model.metrics import BINARY
+from model.workspace import Prototype, Workspace
+from ui import cached
+from ui.formatting import class_in_words, percent, prediction_in_words
+
+__all__ = [
+    "FLAGGED_COLUMN",
+    "cheapest_cutoff",
+    "cheapest_errors",
+    "case_headline",
+    "cutoff_headline",
+    "cutoff_sureness_text",
+    "flagged_column",
+    "likeliest_classes_text",
+    "queue_order_note",
+    "table_note",
+]
+
+#: The predictions table's column of the decision at the cut-off.
+FLAGGED_COLUMN = "flagged"
+#: (minimum sureness, words), as ``review_card.CONFIDENCE_WORDS``.
+_SURE_WORDS = ((0.9, "very sure"), (0.6, "fairly sure"), (0.3, "not very sure"))
+
+
+def cheapest_errors(ws: Workspace, proto: Prototype):
+    """The binary ``proto``'s priced errors at its cheapest threshold, as the Bake-off prices
+    them (``model.recommend.PrototypeCost.errors``), or None when they cannot be priced (no
+    labels, costs that fail) or price no threshold."""
+    if proto.task != BINARY:
+        return None
+    path = str(ws.path)
+    assumptions = load_assumptions(path).to_dict()
+    stamp = cached.workspace_stamp(ws, [proto.sprint])
+    try:
+        costs = cached.sprint_costs(path, proto.sprint, assumptions, (), stamp)
+    except ValueError:
+        return None
+    errors = next((c.errors for c in costs if c.name == proto.name), None)
+    if errors is None or errors.outcome is None or errors.threshold is None:
+        return None
+    return errors
+
+
+def cheapest_cutoff(ws: Workspace, proto: Prototype) -> Cutoff | None:
+    """The cut-off the Sprint demo's counts flag ``proto``'s cases from, or None where they
+    count its own classes: no priced threshold, or one priced on only some of its demo rows
+    (the Bake-off's rows shared by the sprint's prototypes)."""
+    errors = cheapest_errors(ws, proto)
+    if errors is None:
+        return None
+    rows = cached.predictions_outline(*_key(ws, proto))["rows"]
+    if errors.n_rows != rows:
+        return None
+    classes = [str(c) for c in proto.meta.get("classes") or []]
+    try:
+        return Cutoff.of(classes, errors.outcome.positive, errors.threshold)
+    except ValueError:
+        return None
+
+
+def case_headline(ws: Workspace, proto: Prototype, row: pd.Series) -> str:
+    """One demo row's prediction in words, as the counts decide it: ``cutoff_headline`` at
+    the cheapest cut-off where one is known, else ``formatting.prediction_in_words``."""
+    cutoff = cheapest_cutoff(ws, proto)
+    if cutoff is not None and cutoff.column in row.index:
+        return cutoff_headline(float(row[cutoff.column]), cutoff, proto.meta)
+    return prediction_in_words(row["predicted"], row.get("confidence"), proto.meta)
+
+
+def _key(ws: Workspace, proto: Prototype) -> tuple:
+    return (str(ws.path), proto.sprint, proto.name, proto.content_id)
+
+
+def _chance(value: float) -> str:
+    """A chance near a low cut-off keeps its tenth: "9.6%", "51%"."""
+    return f"{value:.1%}" if value < 0.1 or value > 0.9 else percent(value)
+
+
+def _lower(name: str) -> str:
+    return name[:1].lower() + name[1:] if name[1:] == name[1:].lower() else name
+
+
+def cutoff_headline(chance: float, cutoff: Cutoff, meta: Mapping) -> str:
+    """The case's decision at ``cutoff``: "Flagged as readmitted: 9.6% chance (flagged from
+    6.7%, the cheapest cut-off)", "Not flagged: 3.1% chance of readmitted (flagged from
+    6.7%, the cheapest cut-off)"."""
+    positive = _lower(class_in_words(cutoff.positive, meta))
+    at = f"(flagged from {cutoff.threshold:.1%}, the cheapest cut-off)"
+    if decide(chance, cutoff) == cutoff.positive:
+        return f"Flagged as {positive}: {_chance(chance)} chance {at}"
+    return f"Not flagged: {_chance(chance)} chance of {positive} {at}"
+
+
+def cutoff_sureness_text(chance: float, cutoff: Cutoff) -> str | None:
+    """How sure the decision at ``cutoff`` is, measured as how far the chance is from it on
+    the way to 0 % or 100 % (``model.cutoff_decisions.sureness``)."""
+    sure = sureness(chance, cutoff)
+    if not np.isfinite(sure):
+        return None
+    for limit, words in _SURE_WORDS:
+        if sure >= limit:
+            return f"The model is {words} about this one."
+    return f"Unsure: this one is close to the {cutoff.threshold:.1%} cut-off."
+
+
+def queue_order_note(cutoff: Cutoff) -> str:
+    """Under the "least confident first" queue: what "least confident" means at ``cutoff``."""
+    return (
+        f"Least confident first: the cases whose chance is closest to the {cutoff.threshold:.1%}"
+        " cut-off the counts flag from, measured as a share of the way from it to 0% (below) or"
+        " 100% (above)."
+    )
+
+
+def flagged_column(rows: pd.DataFrame, cutoff: Cutoff) -> pd.Series:
+    """The predictions table's "Flagged" cell of each row: "Yes" where its chance of the
+    positive class is at least ``cutoff``'s threshold, else "No"."""
+    chance = rows[cutoff.column].to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(np.where(chance >= cutoff.threshold, "Yes", "No"), index=rows.index)
+
+
+def table_note(cutoff: Cutoff, meta: Mapping) -> str:
+    """Above the predictions table: its "Flagged" column is the counts' decision, its
+    "Predicted" column the model's own class."""
+    positive = _lower(class_in_words(cutoff.positive, meta))
+    return (
+        f"Flagged: as the counts above flag a case, when its chance of {positive} is at least "
+        f"{cutoff.threshold:.1%}, the cheapest cut-off. Predicted: the class the model itself "
+        "finds likelier (from 50%)."
+    )
+
+
+def likeliest_classes_text(
+    probabilities: Mapping[str, float], meta: Mapping, most: int = 3
+) -> str | None:
+    """A multiclass card's likeliest classes with their chances: "Likeliest: Account access
+    24%, Technical 22%, Billing 19%" (``most`` of them; None for two classes or fewer)."""
+    if len(probabilities) <= 2:
+        return None
+    ranked = sorted(probabilities.items(), key=lambda item: -float(item[1]))[:most]
+    said = ", ".join(f"{class_in_words(c, meta)} {percent(float(p))}" for c, p in ranked)
+    return f"Likeliest: {said}"
