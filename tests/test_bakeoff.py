@@ -704,3 +704,22 @@ def test_what_always_the_majority_scores_is_said_where_it_can_win():
         "and it gets none of the other 180 tickets right: so a high Accuracy here says little."
     )
     assert actual_counts({"task": "regression"}) == {}
+
+
+def test_a_threshold_at_or_below_every_chance_flags_every_case_in_words():
+    """ "always no", every patient 0 %, read "Caught 91 of 91 … (100%)" at "at least 0.0%"."""
+    from model.outcomes import BinaryOutcome
+    from ui.bakeoff_words import every_case_sentence
+
+    every = BinaryOutcome("1", "0", 0.0, caught=91, positives=91, false_alarms=909, negatives=909)
+    counts = "Caught 91 of 91 …"
+    assert every_case_sentence(every, (0.0, 0.0), "readmission", "patients", counts) == (
+        "It cannot tell patients apart: its chance of readmission is the same for every "
+        "patient (0.0%), so it flags every patient, all 1,000. Caught 91 of 91 …"
+    )
+    assert every_case_sentence(every, (0.021, 0.6), "readmission", "patients") == (
+        "At 0.0%, at or below the lowest chance it gives any patient (2.1%), it flags every "
+        "patient, all 1,000."
+    )
+    some = BinaryOutcome("1", "0", 0.3, caught=30, positives=91, false_alarms=204, negatives=909)
+    assert every_case_sentence(some, (0.021, 0.6), "readmission", "patients") is None

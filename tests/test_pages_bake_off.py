@@ -1056,3 +1056,47 @@ def test_a_multiclass_bake_off_has_no_positive_class_and_no_threshold_in_its_wor
     (statistics,) = [shown(c) for c in captions if "McNemar p:" in shown(c)]
     assert "McNemar about which rows each gets right" in statistics
     assert "threshold" not in statistics and "positive class" not in " ".join(captions)
+
+
+@pytest.fixture(scope="module")
+def always_no(tmp_path_factory) -> Path:
+    """Sprint "Baseline": a prototype that gives every machine the same chance of failure
+    (always "no failure") beside a logistic regression."""
+    from sklearn.dummy import DummyClassifier
+
+    data = load_data()
+    train, demo = train_test_split(data, test_size=DEMO_ROWS, random_state=SEED)
+    numeric = FEATURES[1:]
+    ws = model.open_workspace(tmp_path_factory.mktemp("always_no") / "workspace")
+    for name, estimator in (
+        ("always no", DummyClassifier(strategy="most_frequent")),
+        ("logistic regression", LogisticRegression(max_iter=300)),
+    ):
+        ws.publish(
+            "Baseline", name, estimator.fit(train[numeric], train[TARGET]), demo[numeric],
+            demo[TARGET], mvp=name == "logistic regression", train_seconds=0.1, effort_days=1.0,
+        )  # fmt: skip
+    return ws.path
+
+
+def test_a_threshold_at_or_below_every_chance_says_it_flags_every_case(always_no, open_app):
+    """An "always no" model, every case 0 %, read "Flag a case when the chance ... is at least
+    0.0%" and "Caught 91 of 91 … (100%)": the nurse read that it catches everyone."""
+    from ui.sections.bakeoff_thresholds import key
+
+    at = open_sprint(open_app, always_no, "Baseline")
+    for name in ("always no", "logistic regression"):
+        at.slider(key=key("Baseline", name)).set_value(0.0).run()
+    assert not at.exception
+    texts_shown = " ".join(shown(m.value) for m in at.markdown)
+    constant = re.search(
+        r"It cannot tell machines apart: its chance of .+ is the same for every machine "
+        rf"\(0\.0%\), so it flags every machine, all {DEMO_ROWS:,}\. Caught \d+ of \d+",
+        texts_shown,
+    )
+    assert constant, texts_shown
+    assert re.search(
+        r"At 0\.0%, at or below the lowest chance it gives any machine \(\d+\.\d%\), it flags "
+        rf"every machine, all {DEMO_ROWS:,}\. Caught",
+        texts_shown,
+    )

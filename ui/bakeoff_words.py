@@ -17,6 +17,8 @@ __all__ = [
     "binary_confusion",
     "count_table",
     "disagreement_caption",
+    "every_case_sentence",
+    "flags_every_case",
     "segment_caption",
     "singular",
     "statistics_caption",
@@ -136,3 +138,39 @@ def statistics_caption(attrs: Mapping, label: str, reference: str, task: str | N
         f"without a clear difference in {label}. Dominated: another prototype scores at "
         "least as well for at most the compute cost."
     )
+
+
+def flags_every_case(outcome: BinaryOutcome) -> bool:
+    """True where a two-class prototype's threshold is at or below its lowest chance on the
+    demo rows: it flags every one of them (and so "catches" every positive)."""
+    total = outcome.positives + outcome.negatives
+    return outcome.threshold is not None and total > 0 and outcome.flagged == total
+
+
+def every_case_sentence(
+    outcome: BinaryOutcome,
+    chances: tuple[float, float] | None,
+    positive: str,
+    noun: str,
+    counts: str = "",
+) -> str | None:
+    """What a prototype that flags every case does, before its ``counts`` in words ("Caught
+    91 of 91 …", which a nurse read as an "always no" model catching everyone); None where it
+    flags fewer. ``chances`` are the lowest and highest chance of the ``positive`` class (in
+    words) it gives the demo rows; where they are the same it cannot tell the ``noun`` apart."""
+    if not flags_every_case(outcome):
+        return None
+    one = singular(noun)
+    every = f"it flags every {one}, all {outcome.positives + outcome.negatives:,}"
+    if chances is not None and chances[1] - chances[0] < 1e-12:
+        said = (
+            f"It cannot tell {noun} apart: its chance of {positive} is the same for every "
+            f"{one} ({chances[0]:.1%}), so {every}."
+        )
+    else:
+        lowest = f" ({chances[0]:.1%})" if chances is not None else ""
+        said = (
+            f"At {outcome.threshold:.1%}, at or below the lowest chance it gives any {one}"
+            f"{lowest}, {every}."
+        )
+    return f"{said} {counts}".strip()

@@ -9,7 +9,16 @@ import streamlit as st
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import outcome_sentence, outcome_sentences
-from ui import bakeoff_tables, cached, confusion, formatting, review_card, session
+from ui import (
+    bakeoff_tables,
+    bakeoff_words,
+    cached,
+    cached_chances,
+    confusion,
+    formatting,
+    review_card,
+    session,
+)
 from ui.formatting import escape_markdown as escape
 from ui.sections import bakeoff_thresholds
 from ui.sections.bakeoff_session import BakeoffContext
@@ -55,15 +64,20 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         return
     if ctx.task == BINARY and errors is not None and errors.outcome is not None:
         outcome = errors.outcome
-        st.write(escape(outcome_sentence(outcome, names, ctx.noun)))
-        st.table(
-            bakeoff_tables.escape_table(bakeoff_tables.binary_confusion(outcome, names, ctx.noun))
-        )
         positive = (
             outcome_positive(names, outcome.positive)
             # a class without a name of its own: the target's, not "the chance of 1"
             if names.get(outcome.positive, outcome.positive) != outcome.positive
             else formatting.class_in_words(outcome.positive, ctx.metas[name])
+        )
+        said = outcome_sentence(outcome, names, ctx.noun)
+        if bakeoff_words.flags_every_case(outcome):  # not "Caught 91 of 91" for "always no"
+            said = bakeoff_words.every_case_sentence(
+                outcome, _chances(ctx, name, outcome.positive), positive, ctx.noun, said
+            )
+        st.write(escape(said))
+        st.table(
+            bakeoff_tables.escape_table(bakeoff_tables.binary_confusion(outcome, names, ctx.noun))
         )
         bakeoff_thresholds.slider(
             ctx.sprint,
@@ -88,6 +102,13 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         # page, where a hover is out of reach on a projector.
         with st.expander("How this is worked out"):
             st.markdown(escape(errors.formula))
+
+
+def _chances(ctx: BakeoffContext, name: str, positive: str) -> tuple[float, float] | None:
+    """The lowest and highest chance of the ``positive`` class prototype ``name`` gives the
+    demo rows (None where it stored none)."""
+    proto = ctx.ws.prototype(ctx.sprint, name)
+    return cached_chances.chance_range(ctx.path, ctx.sprint, name, proto.content_id, positive)
 
 
 def outcome_positive(class_names: dict[str, str], label: str) -> str:
