@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from model.file_limits import not_a_file_problem
 from model.parquet_limits import decoded_size_problem
 
 __all__ = [
@@ -109,8 +110,9 @@ def trained_on_file(path: Path) -> list[str]:
     """The ``row_id`` column of a training export (``--trained-on``): CSV, Parquet or JSONL,
     its size checked before it is read. ``ValueError`` in one line naming what is wrong."""
 
-    if not path.is_file():
-        raise ValueError(f"--trained-on: {path} does not exist")
+    problem = not_a_file_problem(path, f"--trained-on: {path}")
+    if problem:
+        raise ValueError(problem)
     if path.stat().st_size > MAX_TRAINED_ON_BYTES:
         raise ValueError(
             f"--trained-on: {path.name} is larger than 256 MB; give the training export"

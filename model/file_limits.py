@@ -25,6 +25,7 @@ __all__ = [
     "json_memory_bytes",
     "max_unpacked_bytes",
     "megabytes",
+    "not_a_file_problem",
     "read_capped",
     "too_large",
 ]
@@ -80,6 +81,19 @@ def _size_problem(status: os.stat_result, source: str, limit: int) -> ModelFileE
         return ModelFileError(f"{source} is not a regular file; give the model file itself")
     if status.st_size > limit:
         return too_large(source, f"the file is {megabytes(status.st_size)} MB", limit)
+    return None
+
+
+def not_a_file_problem(path: str | Path, source: str) -> str | None:
+    """The one line for a ``path`` given as an input file that is none: "… does not exist", or
+    "… is not a regular file; give the file itself" for a folder, a FIFO or a link to a device
+    (``/dev/zero``), which reading would never finish; ``None`` for a regular file."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return f"{source} does not exist"
+    if not stat.S_ISREG(status.st_mode):
+        return f"{source} is not a regular file; give the file itself"
     return None
 
 

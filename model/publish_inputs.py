@@ -107,9 +107,7 @@ def checked_inputs(estimator, X, y, task: str):
             raise PublishError(f"y has {len(values)} values but X has {len(X)} rows")
         y_series = pd.Series(values, index=row_ids)
     if y_series.isna().any():
-        raise PublishError(
-            f"the target has {int(y_series.isna().sum())} missing values; drop those rows or omit y"
-        )
+        raise PublishError(_missing_target_message(y_series))
     if y_series.nunique() < 2:
         raise PublishError(
             f"the target has a single value ({_plain_value(y_series.iloc[0])!r}); a demo set "
@@ -207,3 +205,25 @@ def positive_class_label(task: str, classes: list[str], positive_class) -> str |
 def _plain_value(value):
     """A NumPy scalar as the Python value users typed (``np.int64(0)`` is shown as ``0``)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _missing_target_message(y: pd.Series) -> str:
+    """Which rows have no target value, by position and id, and the likely cause: a line of a
+    file written with another separator (``;``) reads as one value with the rest missing."""
+    positions = np.flatnonzero(y.isna().to_numpy())
+    shown = ", ".join(
+        f"{position + 1} (id {_short_id(y.index[position])!r})" for position in positions[:3]
+    )
+    more = f" and {len(positions) - 3:,} more" if len(positions) > 3 else ""
+    rows = "1 row" if len(positions) == 1 else f"{len(positions):,} rows"
+    word = "row" if len(positions) == 1 else "rows"
+    return (
+        f"the target has missing values in {rows} of the data: {word} {shown}{more}; fill in or "
+        "drop those rows (in a CSV "
+        "file, check that those lines use the same separator as the header, such as a comma)"
+    )
+
+
+def _short_id(row_id: object, width: int = 40) -> str:
+    text = str(row_id)
+    return text if len(text) <= width else text[: width - 1] + "…"
