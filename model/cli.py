@@ -463,3 +463,20 @@ def main(argv: list[str] | None = None) -> int:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except MemoryError:  # numpy's and pyarrow's too; publishing writes nothing until the end
+        print(
+            f"error: ran out of memory {_DOING.get(args.verb, 'running ' + args.verb)}; "
+            "use fewer rows or a machine with more memory",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+
+
+#: What each verb was doing when memory ran out, as the error line says it.
+_DOING = {
+    "publish": "reading and publishing the model and its data",
+    "demo": "building the demo",
+    "explain": "explaining the row",
+    "export": "exporting the verdicts",
+    "export-training": "exporting the training rows",
+}
