@@ -73,7 +73,11 @@ def _card(ctx: BakeoffContext, name: str, cost, other: dict | None) -> None:
         said = outcome_sentence(outcome, names, ctx.noun)
         if bakeoff_words.flags_every_case(outcome):  # not "Caught 91 of 91" for "always no"
             said = bakeoff_words.every_case_sentence(
-                outcome, _chances(ctx, name, outcome.positive), positive, ctx.noun, said
+                outcome,
+                _chances(ctx, name, outcome.positive),
+                positive,
+                review_card.cases_noun(ctx.noun),  # "every case", not "every rows in the demo set"
+                said,
             )
         st.write(escape(said))
         st.table(
