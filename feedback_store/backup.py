@@ -18,7 +18,9 @@ from sqlite_utils import Database
 
 from feedback_store.backup_check import check_backup, refusal
 from feedback_store.connection import DB_FILENAME, Connection, StorageError
+from feedback_store.leftovers import claimed_temporary
 from feedback_store.migrations import migrations
+from feedback_store.paired_files import sync_folder
 from feedback_store.protected import refuse_protected
 from feedback_store.reading import _current_sql
 
@@ -117,9 +119,7 @@ def restore_with_count(
             f" {BACKUP_MAX_BYTES / 1024**3:.0f} GiB a feedback database backup may be",
         )
     target = folder / DB_FILENAME
-    temporary = folder / f".{DB_FILENAME}.{uuid.uuid4().hex}.tmp"
-    aside: Path | None = None
-    try:
+    with claimed_temporary(folder) as temporary:
         # Checked on a copy, which the migrations then upgrade: the backup is only read.
         _copy_backup(source, temporary)
         with contextlib.closing(sqlite3.connect(temporary)) as connection:
@@ -129,40 +129,53 @@ def restore_with_count(
                 f"{target} exists; pass --force to restore (the current file is kept beside it)"
             )
         count = _upgraded(temporary)
-        if target.exists():
-            aside = _reserve_aside(folder)
-            if _restore_in_place(temporary, target, aside):
-                return target, count
+        if target.exists() and _restore_in_place(temporary, target):
+            return target, count
         # No database, or a damaged one nobody can be using: keep what is there, byte for
-        # byte, and put the backup in its place. A WAL left without its database would be
-        # replayed onto the restored file, so it moves aside too.
-        if target.exists() and aside is not None:
-            os.replace(target, aside)
+        # byte (a second link to it), and put the backup in its place. A WAL left without its
+        # database would be replayed onto the restored file, so it moves aside too.
+        aside = _link_aside(target) if target.exists() else None
         for suffix in ("-wal", "-shm"):
             sidecar = folder / f"{DB_FILENAME}{suffix}"
             if sidecar.exists():
-                aside = aside or _reserve_aside(folder)
+                aside = aside or _free_aside_name(folder)
                 os.replace(sidecar, aside.with_name(aside.name + suffix))
         os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
-        if aside is not None and aside.exists() and aside.stat().st_size == 0:
-            aside.unlink()  # reserved, never written: the restore failed before it
+        sync_folder(folder)
     return target, count
 
 
-def _reserve_aside(folder: Path) -> Path:
-    """A new, empty ``feedback.db.before-restore-<time>[-n]``, created so no other restore
-    (in this process or another, in the same second) can take the same name."""
+def _free_aside_name(folder: Path) -> Path:
+    """A ``feedback.db.before-restore-<time>[-n]`` not taken yet (-2, -3... after a restore
+    in the same second kept one already)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for number in itertools.count(1):
-        aside = folder / f"{DB_FILENAME}.before-restore-{stamp}"
-        if number > 1:
-            aside = aside.with_name(f"{aside.name}-{number}")
+    first = folder / f"{DB_FILENAME}.before-restore-{stamp}"
+    names = (first.with_name(f"{first.name}-{n}") if n > 1 else first for n in itertools.count(1))
+    return next(name for name in names if not name.exists())
+
+
+def _link_aside(path: Path) -> Path:
+    """Give the complete file ``path`` a free ``feedback.db.before-restore-<time>[-n]`` name
+    too; a link never overwrites, so no other restore (in this process or another, in the
+    same second) can take the same name."""
+    while True:
+        aside = _free_aside_name(path.parent)
         with contextlib.suppress(FileExistsError):
-            os.close(os.open(aside, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            os.link(path, aside)
             return aside
-    raise AssertionError("unreachable")
+
+
+def _keep_aside(live: Path) -> Path:
+    """Copy the database ``live`` to a temporary file, flush it to disk and only then give
+    it its ``feedback.db.before-restore-…`` name: a kill midway leaves no empty or half
+    copy under that name, only a temporary file the next open removes."""
+    with claimed_temporary(live.parent, "before-restore.") as temporary:
+        _copy_database(live, temporary)
+        with temporary.open("r+b") as file:
+            os.fsync(file.fileno())
+        aside = _link_aside(temporary)
+    sync_folder(live.parent)
+    return aside
 
 
 def _upgraded(path: Path) -> int:
@@ -172,8 +185,8 @@ def _upgraded(path: Path) -> int:
         return _current_verdicts(connection)
 
 
-def _restore_in_place(restored: Path, target: Path, aside: Path) -> bool:
-    """Copy ``target`` to ``aside``, then ``restored`` over ``target``; False if damaged."""
+def _restore_in_place(restored: Path, target: Path) -> bool:
+    """Keep a copy of ``target`` aside, then copy ``restored`` over it; False if damaged."""
     live = sqlite3.connect(target, timeout=10)
     try:
         try:
@@ -186,7 +199,7 @@ def _restore_in_place(restored: Path, target: Path, aside: Path) -> bool:
         if check != "ok":
             return False
         live.execute("PRAGMA synchronous = FULL")
-        _copy_database(target, aside)
+        _keep_aside(target)
         source = sqlite3.connect(restored)
         try:
             # The backup API cannot change the page size of a WAL database, so the copy

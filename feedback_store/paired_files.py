@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FILE_DIGEST_KEYS", "file_digest", "write_pair"]
+__all__ = ["FILE_DIGEST_KEYS", "file_digest", "sync_folder", "write_pair"]
 
 #: What a manifest says of its data file.
 FILE_DIGEST_KEYS = ("file_bytes", "file_sha256")
@@ -71,7 +71,7 @@ def write_pair(
             else:
                 manifest.unlink(missing_ok=True)
             raise
-        _sync_folder(data.parent)
+        sync_folder(data.parent)
     finally:
         for path in (data_tmp, manifest_tmp, *([previous] if kept else [])):
             path.unlink(missing_ok=True)
@@ -100,7 +100,7 @@ def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Flush the folder's entries, so the renames survive a power cut (as
     ``model.atomic_files.sync_folder``; the store does not import the model package)."""
     try:

@@ -20,6 +20,7 @@ from feedback_store.connection import DB_FILENAME as DB_FILENAME
 from feedback_store.connection import StorageError as StorageError
 from feedback_store.exports import EXPORT_FORMATS as EXPORT_FORMATS
 from feedback_store.exports import ClassNames, VerdictExporter
+from feedback_store.leftovers import remove_leftovers
 from feedback_store.reading import _current_sql as _current_sql
 from feedback_store.resolution import KnownValues
 from feedback_store.training import TrainingExport, export_training
@@ -97,6 +98,8 @@ def open(workspace: str | os.PathLike[str], *, create: bool = True) -> FeedbackS
         raise FileNotFoundError(f"workspace folder not found: {folder} (check the path)")
     elif not path.is_file():
         raise FileNotFoundError(f"no {DB_FILENAME} in {folder}: no verdicts recorded there yet")
+    # the temporary files of a restore killed midway (a running one's are left alone)
+    remove_leftovers(folder)
     store = FeedbackStore(path)
     store.migrate()
     return store
