@@ -21,8 +21,10 @@ from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.data_files import check_csv_header, check_parquet, semicolon_hint, trained_on_file
 from model.estimator_contract import UnnamedColumnsWarning
+from model.file_limits import not_a_file_problem
 from model.metrics import METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
+from model.published_files import PrototypeReplacedWarning
 from model.trained_rows import TrainedOnDemoRowsWarning
 
 EXIT_BAD_INPUT = 2
@@ -210,8 +212,9 @@ def read_data_file(
     Those in ``verbatim`` are read exactly as written, an empty cell or ``NA`` as that text
     (a CatBoost model's categories: ``model.boosting.catboost_category_columns``).
     """
-    if not path.is_file():
-        raise ValueError(f"data file {path} does not exist")
+    problem = not_a_file_problem(path, f"data file {path}")  # a FIFO or /dev/zero: never read
+    if problem:
+        raise ValueError(problem)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".parquet", ".pq"}:
         raise ValueError(f"data file {path.name}: use a .csv or .parquet file")
@@ -457,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("default", category=SlowPublishWarning)
             warnings.filterwarnings("default", category=UnnamedColumnsWarning)
             warnings.filterwarnings("default", category=TrainedOnDemoRowsWarning)
+            warnings.filterwarnings("default", category=PrototypeReplacedWarning)
             warnings.showwarning = _note
             return _run(args)
     except (ValueError, OSError) as error:

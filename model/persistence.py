@@ -46,6 +46,7 @@ from model.file_limits import (
     json_memory_bytes,
     max_unpacked_bytes,
     megabytes,
+    not_a_file_problem,
     read_capped,
     too_large,
 )
@@ -499,8 +500,9 @@ def load_model_file(path: str | Path, trust_pickle: bool = False):
     from model.native_checks import DamagedModelError
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"model file {path} does not exist")
+    problem = not_a_file_problem(path, f"model file {path}")  # a FIFO or /dev/zero: never read
+    if problem:
+        raise ModelFileError(problem)
     suffix = path.suffix.lower()
     source = f"model file {path.name}"
     if suffix == ".skops":

@@ -24,3 +24,32 @@ def test_trained_on_that_is_not_a_regular_file_says_so(tmp_path, kind):
     assert str(refused.value) == (
         f"--trained-on: {path} is not a regular file; give the file itself"
     )
+
+
+def _not_a_file(path, kind):
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "dev_zero"])
+def test_data_and_model_files_that_are_not_regular_files_say_so(tmp_path, kind):
+    from model.cli import read_data_file
+    from model.persistence import ModelFileError, load_model_file
+
+    data = _not_a_file(tmp_path / "rows.csv", kind)
+    with pytest.raises(ValueError) as refused:
+        read_data_file(data, "y", "row_id")
+    assert str(refused.value) == f"data file {data} is not a regular file; give the file itself"
+    model_file = _not_a_file(tmp_path / "model.skops", kind)
+    with pytest.raises(ModelFileError) as refused:
+        load_model_file(model_file)
+    assert str(refused.value) == (
+        f"model file {model_file} is not a regular file; give the file itself"
+    )
+    with pytest.raises(ModelFileError, match="gone.skops does not exist"):
+        load_model_file(tmp_path / "gone.skops")
