@@ -10,22 +10,6 @@ import pytest
 from model.data_files import trained_on_file
 
 
-@pytest.mark.parametrize("kind", ["folder", "fifo", "dev_zero"])
-def test_trained_on_that_is_not_a_regular_file_says_so(tmp_path, kind):
-    path = tmp_path / "trained.csv"
-    if kind == "folder":
-        path.mkdir()
-    elif kind == "fifo":
-        os.mkfifo(path)
-    else:
-        path.symlink_to("/dev/zero")
-    with pytest.raises(ValueError) as refused:
-        trained_on_file(path)
-    assert str(refused.value) == (
-        f"--trained-on: {path} is not a regular file; give the file itself"
-    )
-
-
 def _not_a_file(path, kind):
     if kind == "folder":
         path.mkdir()
@@ -34,6 +18,16 @@ def _not_a_file(path, kind):
     else:
         path.symlink_to("/dev/zero")
     return path
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "dev_zero"])
+def test_trained_on_that_is_not_a_regular_file_says_so(tmp_path, kind):
+    path = _not_a_file(tmp_path / "trained.csv", kind)
+    with pytest.raises(ValueError) as refused:
+        trained_on_file(path)
+    assert str(refused.value) == (
+        f"--trained-on: {path} is not a regular file; give the file itself"
+    )
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo", "dev_zero"])
