@@ -68,7 +68,7 @@ from model.atomic_files import (
     read_json,
     write_json_atomic,
 )
-from model.config import DEFAULT_DECK_SIZE, TEXT_CONTRIBUTIONS_FILE
+from model.config import DEFAULT_DECK_SIZE
 from model.followup_rows import TRAINED_ON_KEY, trained_on_ids
 from model.metrics import METRICS
 from model.naming import validate_name
@@ -78,11 +78,10 @@ from model.prototype import (
     ON_DEMAND_FILE,
     Prototype,
     canonical_targets,
-    shap_file_name,
 )
+from model.published_files import warn_if_replaced, write_artifacts
 from model.publishing import PublishError, compute_artifacts
 from model.sprint_fit import check_fits_sprint
-from model.stored_features import MISSING_KINDS_FILE
 from model.trained_rows import warn_if_trained_on_demo_rows
 
 __all__ = [
@@ -365,6 +364,7 @@ class Workspace:
                     }
                     self._write_artifacts(staging, artifacts, meta)
                     move_into_place(staging, final)
+                    written = read_json(final / "prototype.json")  # before another replaces it
                 finally:
                     if staging.exists():
                         shutil.rmtree(staging, ignore_errors=True)
@@ -375,7 +375,9 @@ class Workspace:
         warn_if_trained_on_demo_rows(trained, X.index)  # its figures on them are optimistic
         if mvp:
             self.set_mvp(sprint, name)
-        return self.prototype(sprint, name)
+        current = final / "prototype.json"  # another publish of the name may have followed
+        warn_if_replaced(written, read_json(current) if current.is_file() else None)
+        return Prototype(sprint, name, final, written)
 
     def _next_version(self, sprint: str, name: str, old: dict | None) -> int:
         """Record and return the next version of ``name`` (call under the workspace lock)."""
@@ -391,38 +393,7 @@ class Workspace:
         if not marker.is_file():
             write_json_atomic(marker, {"format_version": FORMAT_VERSION, "created_at": now()})
 
-    @staticmethod
-    def _write_artifacts(folder: Path, artifacts, meta: dict) -> None:
-        writes = [
-            ("features.parquet", artifacts.features.to_parquet),
-            ("predictions.parquet", artifacts.predictions.to_parquet),
-            *[
-                (shap_file_name(label or None), frame.to_parquet)
-                for label, frame in artifacts.shap.items()
-            ],
-            ("model.skops", lambda path: path.write_bytes(artifacts.model_bytes)),
-        ]
-        if artifacts.replicates is not None:
-            writes.append(
-                (
-                    BOOTSTRAP_FILE,
-                    lambda path: np.save(path, artifacts.replicates, allow_pickle=False),
-                )
-            )
-        if artifacts.missing_kinds is not None:
-            writes.append((MISSING_KINDS_FILE, artifacts.missing_kinds.to_parquet))
-        words = getattr(artifacts.explanation, "words", None)
-        if words is not None:
-            writes.append(
-                (TEXT_CONTRIBUTIONS_FILE, lambda path: words.to_parquet(path, index=False))
-            )
-        for file_name, write in writes:
-            atomic_files.disk_step(f"write {file_name}")
-            write(folder / file_name)
-        write_json_atomic(folder / "prototype.json", meta)
-        for child in folder.iterdir():
-            with open(child, "rb") as handle:
-                os.fsync(handle.fileno())
+    _write_artifacts = staticmethod(write_artifacts)
 
     def set_mvp(self, sprint: str, name: str) -> None:
         """Mark ``name`` as the sprint's MVP."""
