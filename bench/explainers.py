@@ -60,7 +60,8 @@ import pandas as pd
 
 from bench.data import WIDE, resampled_rows, training_rows, widened
 from bench.report import Row
-from model.config import DEFAULT_BACKGROUND_SIZE, SEED
+from model.background import representative_background
+from model.config import SEED
 from model.hist_gradient_trees import hist_gradient_trees
 
 __all__ = [
@@ -314,8 +315,8 @@ def bench_explainers(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
                 continue
             estimator, columns, task = fitted
             X = case_rows(library, case, n, columns)
-            background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
             outputs = model_outputs(estimator, X, task)  # what publishing has predicted
+            background = representative_background(X, outputs)  # publishing's rows
             if case.endswith("probability"):
                 rows.append(
                     _probability_row(
@@ -413,8 +414,8 @@ def _classic_multiclass_row(n: int, quick: bool, log) -> Row:
 
     estimator, columns = classic_multiclass_model(10 if quick else 100)
     X = _plain_names(widened(resampled_rows(n)[0]))[columns]
-    background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
     outputs = model_outputs(estimator, X, "multiclass")
+    background = representative_background(X, outputs)  # publishing's rows
 
     def ours():
         return explain_estimator(
@@ -461,8 +462,8 @@ def bench_hist_gradient(n: int, repeats: int, quick: bool, log=print) -> list[Ro
         name = f"sklearn histogram {case.split(',')[0]}, {n:,} rows"
         estimator, columns, task = hist_gradient_model(case, 10 if quick else 100)
         X = case_rows("sklearn", case, n, columns)
-        background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
         outputs = model_outputs(estimator, X, task)
+        background = representative_background(X, outputs)  # publishing's rows
         result = _ours(estimator, X, background, task, outputs)  # warm: imports, caches
         reading = _shap_reading(estimator, X, background)
         misread = float(np.max(np.abs(reading - _positive_class(result.values))))
@@ -568,8 +569,8 @@ def against_summed_shap(name, estimator, X, baseline, described, repeats, log) -
     from model.explain_columns import source_columns, sum_to_sources
 
     columns = list(X.columns)
-    background = X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
     outputs = model_outputs(estimator, X, "binary")
+    background = representative_background(X, outputs)  # publishing's rows
     result = _ours(estimator, X, background, "binary", outputs)  # warm: imports, caches
     sources = source_columns(estimator[:-1], columns)
     summed = sum_to_sources(baseline(estimator, X)[:, :, None], sources, columns)[:, :, 0]

@@ -41,13 +41,7 @@ from sklearn.ensemble import GradientBoostingClassifier
 
 from bench.data import fit_model, resampled_rows, widened
 from bench.report import PeakRSS, Row, timed
-from model.config import (
-    DEFAULT_BACKGROUND_SIZE,
-    PROJECT_DIR,
-    SEED,
-    SHAP_JOBS_ENV_VAR,
-    SHAP_PARALLEL_MIN_ROWS,
-)
+from model.config import PROJECT_DIR, SHAP_JOBS_ENV_VAR, SHAP_PARALLEL_MIN_ROWS
 from model.workspace import open_workspace
 
 __all__ = ["bare_shap", "bench_memory", "bench_publish", "memory_probe", "model_and_rows"]
@@ -67,8 +61,13 @@ def model_and_rows(kind: str, n: int, quick: bool, pipeline=None):
     return pipeline, widened(X) if kind == "gb" else X, y
 
 
-def _background(X):
-    return X.sample(min(DEFAULT_BACKGROUND_SIZE, len(X)), random_state=SEED)
+def _background(pipeline, X):
+    """The background rows publishing chooses for ``pipeline`` on ``X``
+    (``model.background``: by the model's outputs), so both sides explain over the same rows."""
+    from model.background import representative_background
+    from model.explain import model_outputs
+
+    return representative_background(X, model_outputs(pipeline, X, "binary"))
 
 
 def bare_shap(pipeline, X) -> np.ndarray:
@@ -84,7 +83,7 @@ def bare_shap(pipeline, X) -> np.ndarray:
     else:
         explainer = shap.TreeExplainer(
             final,
-            data=np.asarray(prep.transform(_background(X)), dtype=float),
+            data=np.asarray(prep.transform(_background(pipeline, X)), dtype=float),
             model_output="raw",
             feature_perturbation="interventional",
         )
@@ -195,7 +194,7 @@ def _exact_probability_row(n: int, repeats: int, quick: bool, workdir: Path, log
 
     pipeline = fit_model("gb", quick)
     X, y = resampled_rows(n)
-    background = _background(X)
+    background = _background(pipeline, X)
     ws = open_workspace(workdir / f"publish-gb-exact-{n}")
     _with_jobs(1)  # no worker processes: the exact explainer has its threads
     shap_exact_probability(pipeline, X.iloc[:1], background)  # warm: shap's first call

@@ -212,6 +212,7 @@ def compute_artifacts(
     ``deck_size`` rows if more), and ``meta["model_untrusted_types"]`` names the types. Raises
     ``PublishError`` with a one-line message for anything that cannot be published.
     """
+    from model.background import representative_background
     from model.deck import (
         Deck,
         plan_deck,
@@ -276,7 +277,10 @@ def compute_artifacts(
     # A model whose file cannot be loaded back (a hand-written class: loading it would run its
     # code) can never explain a row later, so every row the pages show is explained now.
     untrusted = persistence.untrusted_parts(estimator)
-    background = X.sample(min(background_size, len(X)), random_state=seed)
+    # A stratified sample over the rows ordered by the model's output: its mean output, "the
+    # model's average" on every explanation, is the demo set's (model.background).
+    all_outputs = explained_outputs(predicted if task == REGRESSION else probabilities, task)
+    background = representative_background(X, all_outputs, background_size)
 
     def unloadable_words() -> str | None:  # why no row can be explained later, if none can
         return persistence.unloadable_reason(untrusted) if untrusted else None

@@ -211,3 +211,16 @@ def test_the_browser_section_says_it_skipped_without_chromium(monkeypatch, tmp_p
     assert (row.section, row.ours, row.result) == ("g browser", None, "-")
     assert row.note.startswith(f"skipped: no Chromium at {tmp_path / 'no-chromium'}")
     assert not (tmp_path / "pages-300").exists()  # nothing built for nothing
+
+
+def test_the_publish_rows_baseline_explains_over_publishings_own_background_rows():
+    """The "same 50 background rows": shap's side gets the rows publishing chose by the
+    model's outputs (model.background), not a random sample of its own."""
+    from bench.data import fit_model, resampled_rows
+    from bench.publish import _background
+    from model.publishing import compute_artifacts
+
+    pipeline = fit_model("gb", quick=True)
+    X, y = resampled_rows(300)
+    published = compute_artifacts(pipeline, X, y, deck_size=10)
+    assert list(_background(pipeline, X).index) == published.meta["background_rows"]

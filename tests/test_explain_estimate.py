@@ -5,6 +5,8 @@ explainer gets wrong fall back to it one by one."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 import model
 from model import deck as deck_module
 from model import explain
-from model.config import SEED
+from model.background import representative_background
 from model.estimate import estimate_shapley, first_layer
 from model.explain_trees import INTERVENTIONAL_TREE
 from model.publishing import compute_artifacts
@@ -138,18 +140,23 @@ def log_odds_target(boosting, background) -> float:
     return 0.01 * float(log_odds.max() - log_odds.min())
 
 
-def nudged_rows(n_rows: int = 40, n_background: int = 20):
+def nudged_rows(n_rows: int = 60, n_background: int = 20):
     """A 30-feature nudged model, ``n_rows`` rows, the background publishing draws from them
     (``background_size=n_background``) and two moved rows outside it."""
     X, y, _, _ = breast_cancer()
     _, _, rows, _ = breast_cancer(demo=n_rows)
     boosting = NudgedBoosting(n_estimators=15, max_depth=3, random_state=0).fit(X, y)
-    background = rows.sample(n_background, random_state=SEED)
     first = rows.iloc[:, 0]
-    once = ~first.duplicated(keep=False) & ~rows.index.isin(background.index)
-    moved = rows.index[once][[1, 5]]
-    boosting.moved_ = first.loc[moved].to_numpy()
-    return boosting, rows, background, moved
+    once = rows.index[~first.duplicated(keep=False)]
+    # publishing's background depends on the nudged outputs: the first two rows it leaves out
+    for i, j in itertools.combinations(range(len(once)), 2):
+        moved = once[[i, j]]
+        boosting.moved_ = first.loc[moved].to_numpy()
+        outputs = boosting.predict_proba(rows)[:, 1:2]
+        background = representative_background(rows, outputs, n_background)
+        if not moved.isin(background.index).any():
+            return boosting, rows, background, moved
+    raise AssertionError("no two rows outside the background to move")
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +208,7 @@ def test_publishing_records_which_rows_were_estimated(nudged):
 
 
 def test_a_deck_row_that_was_estimated_says_so_when_shown(tmp_path):
-    boosting, rows, _, moved = nudged_rows(n_rows=60, n_background=50)
+    boosting, rows, _, moved = nudged_rows(n_rows=80, n_background=50)
     ws = model.open_workspace(tmp_path)
     proto = ws.publish("S", "nudged", boosting, rows, deck_size=None)
     assert proto.meta["explainer"] == INTERVENTIONAL_TREE
