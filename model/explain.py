@@ -7,6 +7,9 @@ back into ``Type`` (``model.explain_columns``).
 
 The explainer is chosen, never guessed:
 
+0. a model whose output does not depend on the rows by construction (``DummyClassifier``
+   "always no", ``DummyRegressor``; ``model.explain_constant``): every contribution 0, the
+   base value its constant output, recorded as ``exact``, in no time.
 1. a fast explainer on the last step of a pipeline (``model.explain_trees`` says which):
    shap's TreeExplainer (path-dependent where the trees' own output is the probability;
    interventional in log-odds for gradient boosting, XGBoost, LightGBM and CatBoost binary
@@ -65,6 +68,7 @@ from model.config import (
 from model.estimate import Estimate, checked_layer, estimate_shapley, first_layer
 from model.estimate import target_error_for as _target_error_for
 from model.explain_columns import FrameCodec, explained_outputs, source_columns
+from model.explain_constant import constant_values, is_constant_model
 from model.explain_ensembles import fast_or_ensemble_explainer
 from model.explain_exact import exact_shapley
 from model.explain_trees import float64_regression, output_unit
@@ -183,9 +187,11 @@ def explain_estimator(
     elif np.shape(outputs)[0] != len(X):
         raise ValueError(f"outputs has {np.shape(outputs)[0]} rows but X has {len(X)}")
     failures: list[str] = []
-    result = _explain_fast(
-        estimator, X, background, task, n_classes, outputs, failures, n_jobs, progress=progress
-    )
+    result = _explain_constant(estimator, X, background, task, outputs, failures)
+    if result is None:
+        result = _explain_fast(
+            estimator, X, background, task, n_classes, outputs, failures, n_jobs, progress=progress
+        )
     if result is None:
         result = _attempt_model_agnostic(
             estimator, X, background, task, outputs, failures, progress=progress
@@ -196,6 +202,28 @@ def explain_estimator(
     raise ExplanationError(
         f"cannot explain {type(estimator).__name__} exactly ({detail}); "
         "publish a model whose predict/predict_proba accepts the data's columns"
+    )
+
+
+def _explain_constant(estimator, X, background, task, outputs, failures):
+    """A constant model's exact values (``model.explain_constant``): every contribution 0, the
+    base value its output (the mean over the background, as for every explainer), additivity
+    checked on every row; None for any other model, or if its output is not constant after all
+    (why, in ``failures``)."""
+    if not is_constant_model(estimator):
+        return None
+    base = _computed(lambda: model_outputs(estimator, background, task).mean(axis=0), failures)
+    if base is None:
+        return None
+    values = constant_values(len(X), X.shape[1], outputs.shape[1])
+    errors = _row_errors(values, base, outputs)
+    if len(errors) and errors.max() > ADDITIVITY_TOLERANCE:
+        failures.append(f"{EXACT}: the constant model's output varies by {errors.max():.2g}")
+        return None
+    methods = np.full(len(X), EXACT, dtype=object)
+    unit = output_unit(task)
+    return _explanation(
+        values, base, outputs, list(X.columns), errors, unit, methods, outputs, EXACT
     )
 
 
@@ -488,7 +516,9 @@ def explain_rows(
     outputs = model_outputs(estimator, X, task)
     failures: list[str] = []
     if explainer in _MODEL_AGNOSTIC_EXPLAINERS:
-        result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
+        result = _explain_constant(estimator, X, background, task, outputs, failures)
+        if result is None:
+            result = _attempt_model_agnostic(estimator, X, background, task, outputs, failures)
     else:
         legacy = explainer == INTERVENTIONAL_PROBABILITY_TREE
         result = _explain_fast(
