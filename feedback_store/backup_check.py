@@ -25,10 +25,12 @@ from feedback_store.migrations import migrations
 from feedback_store.validation import (
     DISPUTE_KINDS,
     LABEL_MAX,
-    NAME_MAX,
     ROW_ID_MAX,
     WITHDRAWN,
     InvalidVerdict,
+    _check_correction,
+    _check_next_version,
+    _check_owner,
     _check_source,
     _clean_text,
     _comment,
@@ -37,6 +39,7 @@ from feedback_store.validation import (
     _finite_number,
     _key,
     _label_text,
+    _name,
     _prediction,
     _prototype_content,
     _prototype_version,
@@ -112,6 +115,7 @@ def _check(connection: sqlite3.Connection) -> None:
     ).fetchone()
     if orphan is not None:
         raise _Refused(f"verdict {orphan[0]} has no versions")
+    _check_threads(connection)
 
 
 # -- schema ------------------------------------------------------------------------------
@@ -263,8 +267,8 @@ def _rows(connection: sqlite3.Connection, table: str) -> Iterator[dict[str, Any]
 
 
 def _verdict_row(row: dict[str, Any]) -> None:
-    _required_text("sprint", row["sprint"], NAME_MAX)
-    _required_text("prototype", row["prototype"], NAME_MAX)
+    _name("sprint", row["sprint"])
+    _name("prototype", row["prototype"])
     row_id = _required_text("row_id", row["row_id"], ROW_ID_MAX)
     _reviewer(row["created_by"])
     _time("created_at", row["created_at"])
@@ -302,8 +306,8 @@ def _version_row(row: dict[str, Any]) -> None:
 
 
 def _dispute_row(row: dict[str, Any]) -> None:
-    _required_text("sprint", row["sprint"], NAME_MAX)
-    _required_text("prototype", row["prototype"], NAME_MAX)
+    _name("sprint", row["sprint"])
+    _name("prototype", row["prototype"])
     _required_text("row_id", row["row_id"], ROW_ID_MAX)
     _reviewer(row["reviewer"])
     _required_text("feature", row["feature"], LABEL_MAX)
@@ -322,6 +326,31 @@ _ROW_CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "verdict_versions": _version_row,
     "disputes": _dispute_row,
 }
+
+
+def _check_threads(connection: sqlite3.Connection) -> None:
+    """Each verdict's versions as the store appends them: numbered 1, 2, 3..., all by the
+    reviewer who recorded the verdict, and no 'wrong' verdict corrected to the prediction
+    it was given with (a prediction carried over from the version before is not given)."""
+    cursor = connection.execute(
+        "SELECT x.id, x.verdict_id, x.version, x.reviewer, x.verdict, x.corrected_label,"
+        " x.prediction, x.task, v.created_by FROM verdict_versions x"
+        " JOIN verdicts v ON v.id = x.verdict_id ORDER BY x.verdict_id, x.version"
+    )
+    thread, previous, carried = None, 0, None
+    for row_id, verdict_id, version, reviewer, verdict, label, prediction, task, owner in cursor:
+        if verdict_id != thread:
+            thread, previous, carried = verdict_id, 0, None
+        try:
+            _check_next_version(version, previous)
+            _check_owner(owner, reviewer)
+            if verdict != WITHDRAWN and prediction is not None and prediction != carried:
+                _check_correction(label, verdict, json.loads(prediction), task)
+        except InvalidVerdict as error:
+            raise _Refused(
+                f"verdict_versions row {row_id} (verdict {verdict_id}): {error}"
+            ) from None
+        previous, carried = version, prediction
 
 
 def _json(field: str, text: Any) -> Any:
