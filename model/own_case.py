@@ -173,7 +173,13 @@ def explain_own_case(
     X = case_frame(proto, [values])
     X.index = pd.Index([own_case_id(values)], name="row_id")
     data = proto.features()
-    background = data.sample(min(DEFAULT_BACKGROUND_SIZE, len(data)), random_state=SEED)
+    # The rows publishing explained against (model.background): an own case typed with a demo
+    # row's values gets that row's published explanation, from the same "model's average".
+    rows = [str(r) for r in proto.meta.get("background_rows") or []]
+    if rows and data.index.isin(rows).sum() == len(rows):
+        background = data.loc[rows]
+    else:  # published before the rows were recorded
+        background = data.sample(min(DEFAULT_BACKGROUND_SIZE, len(data)), random_state=SEED)
     estimator = proto.estimator()
     # Exact Shapley values make ~2**M small predict calls; OpenMP threads (histogram gradient
     # boosting) cost more to start than such a call takes: seconds instead of a fraction.
