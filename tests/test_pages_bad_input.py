@@ -30,7 +30,7 @@ from tests.test_hostile_model_files import (
     write_through_operator,
 )
 from tests.test_pages_security import HOSTILE, live_markup
-from tests.test_pages_sme_review import MVP, SPRINT, card, fill, submit
+from tests.test_pages_sme_review import MVP, SPRINT, card, fill, submit, wrong_class
 
 PAGES = ["overview", "sprint_demo", "bake_off", "sme_review", "feedback"]
 BAKE_OFF_TABS = [
@@ -297,7 +297,7 @@ def test_a_ten_megabyte_comment_is_refused_in_one_line_and_nothing_is_stored(
     verdicts = stored(workspace_copy)
     comment_key = f"review_comment_{first['key']}"
     assert at.text_area(key=comment_key).help == f"Up to {COMMENT_MAX:,} characters."
-    submit(fill(at, "wrong", label="1", comment="x" * TEN_MB))
+    submit(fill(at, "wrong", label=wrong_class(at), comment="x" * TEN_MB))
     assert shown_errors(at) == [
         f"comment is {TEN_MB} characters long, the limit is {COMMENT_MAX}; shorten it"
     ]
@@ -358,7 +358,7 @@ def test_typed_text_in_any_script_is_stored_as_typed_and_shown_inert(workspace_c
     at.text_input(key=f"review_dispute_comment_{dispute['dispute']}").input(comment)
     at.button(key=f"FormSubmitter:review_dispute_{dispute['dispute']}-Record dispute").click()
     at.run()
-    submit(fill(at, "wrong", label="1", comment=comment, tags=[WORLD_TEXT[:40]]))
+    submit(fill(at, "wrong", label=wrong_class(at), comment=comment, tags=[WORLD_TEXT[:40]]))
     assert shown_errors(at) == []
 
     store = feedback_store.open(workspace_copy)
@@ -450,7 +450,7 @@ def test_a_full_disk_while_recording_is_one_line_and_a_retry_saves_once(workspac
     # (a real full file system: test_readonly_workspace.py).
     with pytest.MonkeyPatch.context() as full:
         limited_connections(full, max_page_count="current")
-        submit(fill(at, "wrong", label="1", comment="x" * 9_000))
+        submit(fill(at, "wrong", label=wrong_class(at), comment="x" * 9_000))
     (error,) = shown_errors(at)
     assert plain(error) == (
         f"the disk holding {workspace_copy / 'feedback.db'} is full; nothing was saved: "

@@ -10,8 +10,10 @@ from conftest import open_link
 
 import feedback_store
 import model
-from model import own_case, review, right_values
-from ui import formatting, review_card, verdict_tables
+from model import own_case, recommend, review, right_values
+from model.costs import load_assumptions
+from model.cutoff_decisions import Cutoff, least_sure_first
+from ui import case_cutoff, formatting, review_card, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
 
@@ -67,8 +69,53 @@ def mvp_predictions(workspace):
     return model.open_workspace(workspace).prototype(SPRINT, MVP).predictions()
 
 
+def mvp_cutoff(workspace) -> Cutoff:
+    """The forest's cheapest cut-off, 6.2%, as the Sprint demo's counts flag from."""
+    ws = model.open_workspace(workspace)
+    costs = recommend.sprint_costs(ws, SPRINT, load_assumptions(workspace), {})
+    return Cutoff.of(["0", "1"], "1", next(c.errors for c in costs if c.name == MVP).threshold)
+
+
 def least_confident(workspace) -> list[str]:
-    return list(mvp_predictions(workspace).sort_values("confidence", kind="stable").index)
+    """The forest's rows closest to its cheapest cut-off first, as the queue takes them."""
+    predictions = mvp_predictions(workspace)
+    return [str(r) for r in least_sure_first(predictions, mvp_cutoff(workspace))]
+
+
+#: The forest's classes as the card names them.
+IN_WORDS = {"1": "Machine failure", "0": "No machine failure"}
+
+
+def wrong_class(at) -> str:
+    """The class a 'wrong' verdict on the card on screen may name: not the one its headline
+    shows ("Flagged as machine failure" shows "1")."""
+    return "0" if plain(at.subheader[0].value).startswith("Flagged") else "1"
+
+
+def decided(workspace, row_id: str) -> str:
+    """The class the card shows for ``row_id``: flagged ("1") or not at the cut-off."""
+    chance = mvp_predictions(workspace).loc[row_id, "p:1"]
+    return "1" if chance >= mvp_cutoff(workspace).threshold else "0"
+
+
+def other(workspace, row_id: str) -> str:
+    """The class a 'wrong' verdict on ``row_id``'s card may name: not the one it shows."""
+    return "0" if decided(workspace, row_id) == "1" else "1"
+
+
+@pytest.fixture
+def ana_reviewed(workspace_copy) -> Path:
+    """A copy where ana judged the first two cards of the least-confident queue, as the
+    small workspace's seed did of the first two at the model's own 50% class."""
+    store = feedback_store.open(workspace_copy)
+    first, second = least_confident(workspace_copy)[:2]
+    for row_id, verdict, label in ((first, "wrong", other(workspace_copy, first)),
+                                   (second, "correct", None)):  # fmt: skip
+        store.record(
+            sprint=SPRINT, prototype=MVP, row_id=row_id, reviewer="ana", verdict=verdict,
+            corrected_label=label, comment="seeded by ana", task="binary",
+        )  # fmt: skip
+    return workspace_copy
 
 
 @pytest.fixture
@@ -92,10 +139,11 @@ def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_worksp
     assert card(at)["row_id"] == first
     proto = model.open_workspace(small_workspace).prototype(SPRINT, MVP)
     row = proto.predictions().loc[first]
-    assert at.subheader[0].value == formatting.prediction_in_words(
-        row["predicted"], row["confidence"], proto.meta
+    cutoff = mvp_cutoff(small_workspace)
+    assert plain(at.subheader[0].value) == case_cutoff.cutoff_headline(
+        row["p:1"], cutoff, proto.meta
     )
-    sure = review_card.confidence_in_words(row["confidence"], 2)
+    sure = case_cutoff.cutoff_sureness_text(row["p:1"], cutoff)
     assert f"**{formatting.escape_markdown(sure)}**" in [m.value for m in at.markdown]
     explanation = model.open_workspace(small_workspace).explain(SPRINT, MVP, first)
     percentiles = review.feature_percentiles(proto.features(), first)
@@ -116,27 +164,30 @@ def test_a_card_says_the_prediction_how_sure_and_why_in_plain_words(small_worksp
     assert bar["type_config"]["format"] == " " and bar["label"] == "Low → high"
 
 
-def test_progress_says_which_card_and_how_many_are_reviewed(small_workspace, open_app):
-    at = open_app(small_workspace, page="sme_review", reviewer="ana")
-    # ana judged the two least confident rows of the forest when the workspace was built: she
-    # comes back to the first card she has not reviewed (it opened on card 1 again).
+def test_progress_says_which_card_and_how_many_are_reviewed(ana_reviewed, open_app):
+    at = open_app(ana_reviewed, page="sme_review", reviewer="ana")
+    # ana judged the two least confident rows of the forest: she comes back to the first card
+    # she has not reviewed (it opened on card 1 again).
     assert at.get("progress")[0].proto.text == "Card 3 of 40 · 2 reviewed"
-    assert card(at)["row_id"] == least_confident(small_workspace)[2]
+    assert card(at)["row_id"] == least_confident(ana_reviewed)[2]
     for shown in (2, 1):
         at.button(key="review_previous").click().run()
         assert at.get("progress")[0].proto.text == f"Card {shown} of 40 · 2 reviewed"
     summary = plain(at.main.info[0].value)
-    # the label named as the card names the prediction ("Machine failure predicted")
-    assert summary.startswith("Your verdict: wrong, right label Machine failure (version 1, ")
+    # the label named as the card names the prediction ("No machine failure")
+    named = {"1": "Machine failure", "0": "No machine failure"}[
+        other(ana_reviewed, card(at)["row_id"])
+    ]
+    assert summary.startswith(f"Your verdict: wrong, right label {named} (version 1, ")
 
 
-def test_a_reload_opens_the_card_in_its_queue(small_workspace, monkeypatch):
+def test_a_reload_opens_the_card_in_its_queue(ana_reviewed, monkeypatch):
     """A reload of card 4 of 40 showed "Card 1 of 1", a one-row queue of that card."""
     from streamlit.testing.v1 import AppTest
 
     from model.config import WORKSPACE_ENV_VAR
 
-    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(small_workspace))
+    monkeypatch.setenv(WORKSPACE_ENV_VAR, str(ana_reviewed))
     at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60)
     at.run()
     at.sidebar.text_input(key="reviewer").set_value("ana").run()
@@ -152,14 +203,14 @@ def test_a_reload_opens_the_card_in_its_queue(small_workspace, monkeypatch):
     assert not reloaded.exception
     assert reloaded.selectbox(key="review_queue").value == "least confident"
     assert reloaded.get("progress")[0].proto.text == "Card 4 of 40 · 2 reviewed"
-    assert card(reloaded)["row_id"] == least_confident(small_workspace)[3]
+    assert card(reloaded)["row_id"] == least_confident(ana_reviewed)[3]
 
 
-def test_the_not_yet_reviewed_queue_leaves_out_my_verdicts(small_workspace, open_app):
-    at = open_app(small_workspace, page="sme_review", reviewer="ana")
+def test_the_not_yet_reviewed_queue_leaves_out_my_verdicts(ana_reviewed, open_app):
+    at = open_app(ana_reviewed, page="sme_review", reviewer="ana")
     at.selectbox(key="review_queue").set_value("not yet reviewed by me").run()
     assert not at.exception
-    assert card(at)["row_id"] == least_confident(small_workspace)[2]
+    assert card(at)["row_id"] == least_confident(ana_reviewed)[2]
     assert at.get("progress")[0].proto.text == "Card 1 of 40 · 0 reviewed"
 
 
@@ -182,7 +233,9 @@ def test_the_stratified_sample_takes_the_predicted_classes_in_turn(small_workspa
     click(at, "review_next")
     assert not at.exception
     second = card(at)["row_id"]
-    assert {predictions.loc[first, "predicted"], predictions.loc[second, "predicted"]} == {"0", "1"}
+    # the classes the cards show, decided at the cut-off
+    assert {decided(small_workspace, first), decided(small_workspace, second)} == {"0", "1"}
+    assert "predicted" in predictions.columns
 
 
 def test_a_row_by_id_is_reviewed_and_an_unknown_id_is_explained(small_workspace, open_app):
@@ -234,7 +287,8 @@ def test_submitting_a_wrong_verdict_records_it_and_moves_on(zoe, workspace_copy)
     at = zoe
     first = card(at)
     comment = "Bearing noise [see](http://x) :red[loud]"
-    submit(fill(at, "wrong", label="1", comment=comment, tags=["sensor"]))
+    right = other(workspace_copy, first["row_id"])
+    submit(fill(at, "wrong", label=right, comment=comment, tags=["sensor"]))
     assert not at.exception
     assert at.success[0].value == (
         f"Saved “wrong” for row {first['row_id']}. Here is the next card."
@@ -248,7 +302,7 @@ def test_submitting_a_wrong_verdict_records_it_and_moves_on(zoe, workspace_copy)
         MVP,
         first["row_id"],
     )
-    assert (verdict["verdict"], verdict["corrected_label"]) == ("wrong", "1")
+    assert (verdict["verdict"], verdict["corrected_label"]) == ("wrong", right)
     assert (verdict["comment"], verdict["tags"], verdict["key"]) == (
         comment,
         ["sensor"],
@@ -256,7 +310,13 @@ def test_submitting_a_wrong_verdict_records_it_and_moves_on(zoe, workspace_copy)
     )
     assert (verdict["task"], verdict["source"]) == ("binary", "demo")
     assert len(verdict["features"]) == 6
-    assert verdict["prediction"]["label"] in {"0", "1"}
+    # the decision the card showed, at the cut-off it showed, beside the model's own class
+    shown = verdict["prediction"]
+    assert shown["label"] == decided(workspace_copy, first["row_id"])
+    assert shown["threshold"] == pytest.approx(mvp_cutoff(workspace_copy).threshold)
+    row = mvp_predictions(workspace_copy).loc[first["row_id"]]
+    assert shown["model_label"] == str(row["predicted"])
+    assert shown["confidence"] == pytest.approx(row["p:1"] if shown["label"] == "1" else row["p:0"])
     assert set(verdict["prediction"]["probabilities"]) == {"0", "1"}
     assert verdict["prediction"]["model"].endswith("RandomForestClassifier)")
 
@@ -277,13 +337,13 @@ def test_submitting_twice_with_the_same_key_records_one_verdict(zoe, workspace_c
     at = zoe
     keys = copy.deepcopy(at.session_state["review_keys"])
     first = card(at)
-    submit(fill(at, "wrong", label="1", comment="first click"))
+    submit(fill(at, "wrong", label=wrong_class(at), comment="first click"))
     # The second click arrives with the session as it was before the first one was saved.
     at.session_state["review_keys"] = keys
     at.session_state["review_queue_state"]["position"] = 0
     at.run()
     assert card(at) == first
-    submit(fill(at, "wrong", label="1", comment="second click"), label="Save changes")
+    submit(fill(at, "wrong", label=wrong_class(at), comment="second click"), label="Save changes")
     assert not at.exception
     store = feedback_store.open(workspace_copy)
     verdicts = store.verdicts(reviewer="zoe")
@@ -319,12 +379,13 @@ def test_a_correct_verdict_ignores_a_right_label_chosen_by_mistake(zoe, workspac
 def test_going_back_shows_my_verdict_and_saving_changes_adds_a_version(zoe, workspace_copy):
     at = zoe
     first = card(at)
-    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    right = wrong_class(at)
+    submit(fill(at, "wrong", label=right, comment="looks worn"))
     click(at, "review_previous")
     assert card(at)["row_id"] == first["row_id"]
     summary = plain(at.main.info[0].value)
-    # the label named as the card names the prediction ("Machine failure predicted")
-    assert summary.startswith("Your verdict: wrong, right label Machine failure (version 1, ")
+    # the label named as the card names the prediction ("Machine failure")
+    assert summary.startswith(f"Your verdict: wrong, right label {IN_WORDS[right]} (version 1, ")
     key = card(at)["key"]
     assert at.text_area(key=f"review_comment_{key}").value == "looks worn"
     at.segmented_control(key=f"review_verdict_{key}").set_value("unsure")
@@ -448,7 +509,7 @@ def test_another_prototype_can_be_reviewed(small_workspace, open_app):
 def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app):
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
     rows = least_confident(workspace_copy)[:3]
-    submit(fill(at, "wrong", label="1", comment="worn tool", tags=["tool wear"]))
+    submit(fill(at, "wrong", label=wrong_class(at), comment="worn tool", tags=["tool wear"]))
     submit(fill(at, "correct", comment="fine"))
     submit(fill(at, "unsure", comment="cannot tell"))
     assert at.get("progress")[0].proto.text == "Card 4 of 40 · 3 reviewed"
@@ -456,7 +517,9 @@ def test_a_review_session_shows_up_on_the_feedback_page(workspace_copy, open_app
     click(at, "review_previous")
     click(at, "review_previous")
     assert card(at)["row_id"] == rows[1]
-    submit(fill(at, "wrong", label="0", comment="on second thought"), label="Save changes")
+    submit(
+        fill(at, "wrong", label=wrong_class(at), comment="on second thought"), label="Save changes"
+    )
     # Dispute a feature on the card now shown (the third).
     key = at.session_state["review_keys"][json.dumps([SPRINT, MVP, rows[2], "zoe"])]["dispute"]
     at.selectbox(key=f"review_dispute_feature_{key}").set_value("Tool wear [min]")
@@ -584,7 +647,8 @@ def test_a_submit_after_a_re_publish_is_refused_keeps_the_text_and_stores_nothin
     at = zoe
     first = card(at)
     before = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).version
-    fill(at, "wrong", label="1", comment="bearing noise", tags=["sensor"])
+    right = wrong_class(at)
+    fill(at, "wrong", label=right, comment="bearing noise", tags=["sensor"])
     now = republish_mvp(workspace_copy)
     assert now == before + 1
     submit(at)
@@ -600,7 +664,7 @@ def test_a_submit_after_a_re_publish_is_refused_keeps_the_text_and_stores_nothin
     assert card(at) == first
     key = first["key"]
     assert at.segmented_control(key=f"review_verdict_{key}").value == "wrong"
-    assert at.selectbox(key=f"review_label_{key}").value == "1"
+    assert at.selectbox(key=f"review_label_{key}").value == right
     assert at.text_area(key=f"review_comment_{key}").value == "bearing noise"
     assert at.multiselect(key=f"review_tags_{key}").value == ["sensor"]
 
@@ -678,7 +742,7 @@ def test_a_re_publish_that_reorders_the_queue_keeps_the_card_being_typed(zoe, wo
 
 def test_an_edit_after_a_re_publish_is_refused_too(zoe, workspace_copy):
     at = zoe
-    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    submit(fill(at, "wrong", label=wrong_class(at), comment="looks worn"))
     click(at, "review_previous")
     fill(at, "unsure", comment="not so sure now")
     republish_mvp(workspace_copy)
@@ -709,7 +773,8 @@ def test_an_earlier_version_s_verdict_is_shown_as_such_and_the_row_is_to_review_
     at = zoe
     first = card(at)
     before = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).version
-    submit(fill(at, "wrong", label="1", comment="looks worn"))
+    right = wrong_class(at)
+    submit(fill(at, "wrong", label=right, comment="looks worn"))
     at.selectbox(key="review_queue").set_value("not yet reviewed by me").run()
     assert first["row_id"] not in at.session_state["review_queue_state"]["rows"]
 
@@ -727,7 +792,7 @@ def test_an_earlier_version_s_verdict_is_shown_as_such_and_the_row_is_to_review_
     assert not [i for i in at.main.info if "Your verdict:" in plain(i.value)]
     # named as the card names the prediction (the re-published target is called "actual")
     named = formatting.class_in_words(
-        "1", model.open_workspace(workspace_copy).prototype(SPRINT, MVP).meta
+        right, model.open_workspace(workspace_copy).prototype(SPRINT, MVP).meta
     )
     assert any(
         f"on version {before}: wrong (should be {named})" in plain(c.value) for c in at.main.caption
@@ -744,9 +809,10 @@ def test_the_right_label_offers_class_names_and_stores_the_code(workspace_copy, 
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
     key = card(at)["key"]
     assert at.selectbox(key=f"review_label_{key}").options == ["No failure (0)", "Failure (1)"]
-    submit(fill(at, "wrong", label="1"))
+    right = wrong_class(at)
+    submit(fill(at, "wrong", label=right))
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
-    assert verdict["corrected_label"] == "1"
+    assert verdict["corrected_label"] == right
 
 
 NAMES = {"0": "No failure", "1": "Failure"}
@@ -758,10 +824,9 @@ def judge_named_card_wrong(workspace, open_app):
     republish_mvp(workspace, class_names=NAMES)
     at = open_app(workspace, page="sme_review", reviewer="zoe")
     first = card(at)
-    predicted = str(mvp_predictions(workspace).loc[first["row_id"], "predicted"])
-    other = "0" if predicted == "1" else "1"
-    submit(fill(at, "wrong", label=other))
-    return at, first, other
+    right = wrong_class(at)  # not the class the card shows
+    submit(fill(at, "wrong", label=right))
+    return at, first, right
 
 
 def test_my_verdict_names_the_right_label_as_the_card_names_classes(workspace_copy, open_app):
@@ -788,7 +853,7 @@ def test_an_earlier_version_s_verdict_names_the_right_label_too(workspace_copy, 
 def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_copy):
     at = zoe
     first = card(at)
-    predicted = str(mvp_predictions(workspace_copy).loc[first["row_id"], "predicted"])
+    predicted = decided(workspace_copy, first["row_id"])  # the class the card shows
     submit(fill(at, "wrong", label=predicted, comment="kept"))
     assert not at.exception
     (line,) = [plain(e.value) for e in at.error]
@@ -806,7 +871,7 @@ def test_wrong_with_the_predicted_label_is_refused_in_one_line(zoe, workspace_co
 def test_wrong_with_the_predicted_label_names_the_class_not_its_code(workspace_copy, open_app):
     republish_mvp(workspace_copy, class_names=NAMES)
     at = open_app(workspace_copy, page="sme_review", reviewer="zoe")
-    predicted = str(mvp_predictions(workspace_copy).loc[card(at)["row_id"], "predicted"])
+    predicted = decided(workspace_copy, card(at)["row_id"])  # the class the card shows
     submit(fill(at, "wrong", label=predicted))
     (line,) = [plain(e.value) for e in at.error]
     assert line.startswith(f"“{NAMES[predicted]}” is what the model predicted: choose Correct")
@@ -836,9 +901,8 @@ def test_a_re_published_prototype_s_card_shows_the_new_model_not_cached_old_data
     assert f"{row_caption}{new.version}" in [plain(c.value) for c in at.main.caption]
     # The prediction is the new model's (a logistic regression now), read from its own files.
     assert new.meta["estimator"] != old.meta["estimator"]
-    wanted = formatting.prediction_in_words(
-        new.prediction(row_id)["predicted"], float(new.prediction(row_id)["confidence"]), new.meta
-    )
+    cutoff = mvp_cutoff(workspace_copy)  # the new model's own cheapest cut-off
+    wanted = case_cutoff.cutoff_headline(new.prediction(row_id)["p:1"], cutoff, new.meta)
     assert plain(at.main.subheader[0].value) == wanted != before
 
 
@@ -865,9 +929,8 @@ def test_a_version_number_used_again_after_a_restore_never_serves_the_other_mode
         new = ws.prototype(SPRINT, MVP)
         assert new.version == old.version + 1
         prediction = new.prediction(row_id)
-        wanted = formatting.prediction_in_words(
-            prediction["predicted"], float(prediction["confidence"]), new.meta
-        )
+        cutoff = mvp_cutoff(workspace_copy)
+        wanted = case_cutoff.cutoff_headline(prediction["p:1"], cutoff, new.meta)
         assert plain(at.main.subheader[0].value) == wanted
         return wanted
 
@@ -1025,3 +1088,28 @@ def test_the_history_of_my_verdict_names_the_right_label_as_the_verdicts_table_d
     assert not at.exception
     (history,) = [d.value for d in at.main.dataframe if "Right label" in d.value.columns]
     assert history["Right label"].tolist() == [f"{NAMES[other]} ({other})"]
+
+
+def test_a_multiclass_card_names_its_likeliest_classes_with_their_chances(tmp_path, open_app):
+    """trialM: "The model is unsure: the likeliest classes are close" named no class."""
+    import pandas as pd
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = make_classification(
+        n_samples=240, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
+        random_state=0,
+    )  # fmt: skip
+    X = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    y = pd.Series(["billing", "access", "technical"], dtype=object).iloc[y].reset_index(drop=True)
+    ws = model.open_workspace(tmp_path / "workspace")
+    estimator = LogisticRegression(max_iter=500).fit(X[:160], y[:160])
+    ws.publish("Sprint 1", "queues", estimator, X[160:], y[160:], mvp=True)
+    at = open_app(tmp_path / "workspace", page="sme_review", reviewer="zoe")
+    assert not at.exception
+    row = ws.prototype("Sprint 1", "queues").predictions().loc[card(at)["row_id"]]
+    chances = sorted(
+        ((float(row[f"p:{c}"]), c) for c in ("access", "billing", "technical")), reverse=True
+    )
+    said = ", ".join(f"{c} {formatting.percent(p)}" for p, c in chances)
+    assert f"Likeliest: {said}" in [plain(m.value) for m in at.markdown]

@@ -45,9 +45,9 @@ def cheapest_errors(ws: Workspace, proto: Prototype):
     if proto.task != BINARY:
         return None
     path = str(ws.path)
-    assumptions = load_assumptions(path).to_dict()
-    stamp = cached.workspace_stamp(ws, [proto.sprint])
-    try:
+    try:  # a sprint that cannot be priced (a prototype's name edited badly) has no cut-off
+        assumptions = load_assumptions(path).to_dict()
+        stamp = cached.workspace_stamp(ws, [proto.sprint])
         costs = cached.sprint_costs(path, proto.sprint, assumptions, (), stamp)
     except ValueError:
         return None

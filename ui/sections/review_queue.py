@@ -9,8 +9,8 @@ import streamlit as st
 
 from feedback_store.store import ROW_ID_MAX
 from model import on_demand, review
-from model.metrics import REGRESSION
-from ui import cached, formatting, review_card, session
+from model.metrics import BINARY, REGRESSION
+from ui import cached, case_cutoff, formatting, review_card, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import FLASH_KEY, ROW_PARAM, ReviewContext
 
@@ -91,7 +91,7 @@ def build_queue(
     try:
         rows = cached.review_queue(
             *ctx.cache_key, kind, others, reviewer=ctx.reviewer, reviewed=reviewed, size=size,
-            row_id=row_text if kind == "by id" else None,
+            row_id=row_text if kind == "by id" else None, cutoff=card_cutoff(ctx),
         )  # fmt: skip
     except ValueError as error:
         return [], formatting.one_line(error)
@@ -100,6 +100,12 @@ def build_queue(
     if not rows:
         return [], "Nothing left in this queue: you have reviewed every row."
     return rows, ""
+
+
+def card_cutoff(ctx: ReviewContext):
+    """The cut-off a binary prototype's cards and queues decide at, as the Sprint demo's
+    counts (``case_cutoff.cheapest_cutoff``); None where they show its own class."""
+    return case_cutoff.cheapest_cutoff(ctx.ws, ctx.proto) if ctx.task == BINARY else None
 
 
 def move(step: int) -> None:
@@ -136,6 +142,9 @@ def show(ctx: ReviewContext, choose, detail) -> None:
                 value=min(DEFAULT_SIZE, ctx.demo_rows), step=10, key=SIZE_KEY,
             )
         )  # fmt: skip
+    cutoff = card_cutoff(ctx)
+    if cutoff is not None and kind in ("least confident", "not yet reviewed by me"):
+        st.caption(formatting.escape_markdown(case_cutoff.queue_order_note(cutoff)))
     if kind in sent:
         entry = sent[kind]
         text = f"Sent by {entry.get('sent_by') or 'someone'} on {str(entry.get('sent_at'))[:10]}"
@@ -274,6 +283,26 @@ def linked_row(ctx: ReviewContext) -> str | None:
     return None
 
 
+def header(
+    ctx: ReviewContext, predicted, confidence: float | None, probabilities: dict, cutoff
+) -> None:
+    """The card's headline: a binary model's decision at the cut-off the Sprint demo's counts
+    flag from (``case_cutoff``), and how close to it; else the model's own class. A multiclass
+    card names its likeliest classes with their chances."""
+    if cutoff is None:
+        review_explanation.prediction_header(ctx, predicted, confidence)
+    else:
+        chance = probabilities[cutoff.positive]
+        headline = case_cutoff.cutoff_headline(chance, cutoff, ctx.meta)
+        st.subheader(formatting.escape_markdown(headline))
+        sure = case_cutoff.cutoff_sureness_text(chance, cutoff)
+        if sure:
+            st.markdown(f"**{formatting.escape_markdown(sure)}**")
+    likeliest = case_cutoff.likeliest_classes_text(probabilities, ctx.meta)
+    if likeliest:
+        st.markdown(formatting.escape_markdown(likeliest))
+
+
 def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verdict_column) -> None:
     keys = review_session.card_keys(ctx, row_id)
     st.session_state[CARD_KEY] = {
@@ -290,8 +319,12 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         explanation = cached.explanation(*ctx.cache_key, row_id)
         values = explanation["feature_values"]
 
+    probabilities = {c: float(row[f"p:{c}"]) for c in ctx.classes if f"p:{c}" in row.index}
+    cutoff = card_cutoff(ctx)
+    if cutoff is not None and cutoff.positive not in probabilities:
+        cutoff = None
     with card_column:
-        review_explanation.prediction_header(ctx, row["predicted"], confidence)
+        header(ctx, row["predicted"], confidence, probabilities, cutoff)
         st.caption(
             formatting.escape_markdown(f"Row {row_id} · {ctx.name} · version {ctx.proto.version}")
         )
@@ -325,7 +358,6 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             },
         )
     with verdict_column:
-        probabilities = {c: float(row[f"p:{c}"]) for c in ctx.classes if f"p:{c}" in row.index}
         saved = review_verdict.verdict_panel(
             ctx,
             "review",
@@ -333,7 +365,9 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             thread,
             source="demo",
             features=values,
-            prediction=review_session.snapshot(ctx, row["predicted"], confidence, probabilities),
+            prediction=review_session.snapshot(
+                ctx, row["predicted"], confidence, probabilities, cutoff
+            ),
             flash_key=FLASH_KEY,
             what=f"row {row_id}",
         )

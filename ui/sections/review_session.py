@@ -20,6 +20,7 @@ import streamlit as st
 
 from feedback_store import FeedbackStore
 from model import access, review_versions
+from model.cutoff_decisions import Cutoff, decide
 from model.workspace import Prototype, Workspace
 from ui import cached, formatting, review_card, session
 
@@ -179,14 +180,32 @@ def on_this_version(ctx: ReviewContext, thread: dict | None) -> bool:
 
 
 def snapshot(
-    ctx: ReviewContext, predicted, confidence: float | None, probabilities: dict | None
+    ctx: ReviewContext,
+    predicted,
+    confidence: float | None,
+    probabilities: dict | None,
+    cutoff: Cutoff | None = None,
 ) -> dict:
-    """The prediction the reviewer saw, stored with the verdict."""
-    return {
+    """The prediction the reviewer saw, stored with the verdict. With ``cutoff`` (the card
+    said "Flagged" or "Not flagged" at it) the ``label`` is the class decided there and
+    ``confidence`` its chance, so a "correct" verdict resolves to what the card said; the
+    ``threshold`` and the model's own class (``model_label``) are kept beside them."""
+    shown = {
         "label": str(predicted),
         "confidence": confidence,
         "probabilities": probabilities or {},
         "model": ctx.meta["estimator"],
+    }
+    if cutoff is None or cutoff.positive not in (probabilities or {}):
+        return shown
+    chance = float(probabilities[cutoff.positive])
+    decided = decide(chance, cutoff)
+    return {
+        **shown,
+        "label": decided,
+        "confidence": chance if decided == cutoff.positive else 1 - chance,
+        "threshold": cutoff.threshold,
+        "model_label": str(predicted),
     }
 
 
