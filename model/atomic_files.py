@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import uuid
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,6 +80,31 @@ def read_json(path: Path) -> dict:
         raise damaged("its values are nested too deep to read") from None
     if not isinstance(data, dict):
         raise damaged(f"it holds a JSON {type(data).__name__}, not an object")
+    return data
+
+
+class NameReadBackWarning(UserWarning):
+    """A sprint.json names its MVP with a name publishing could not have written."""
+
+
+def read_sprint_json(path: Path) -> dict:
+    """A sprint's ``sprint.json`` (:func:`read_json`), its MVP checked as publishing checks
+    names (:func:`model.naming.validate_name`): a workspace may come from a backup or a
+    shared folder. An MVP that fails (a hand-edited ``"mvp": "../../etc"``) is read as no MVP,
+    with a one-line :class:`NameReadBackWarning` naming the file, so that every page says the
+    sprint has none, and marking an MVP again mends the file."""
+    data = read_json(path)
+    if data.get("mvp") is not None:
+        try:
+            validate_name(data["mvp"], "MVP name")
+        except ValueError as error:
+            warnings.warn(
+                f"{path}: {str(error).split(';')[0]}: the sprint is shown without an MVP "
+                "until one is marked again",
+                NameReadBackWarning,
+                stacklevel=2,
+            )
+            data["mvp"] = None
     return data
 
 

@@ -66,6 +66,7 @@ from model.atomic_files import (
     move_into_place,
     now,
     read_json,
+    read_sprint_json,
     write_json_atomic,
 )
 from model.config import DEFAULT_DECK_SIZE
@@ -176,7 +177,7 @@ class Workspace:
         meta_file = self._sprint_dir(sprint) / "sprint.json"
         if not meta_file.is_file():
             raise WorkspaceError(f"there is no sprint {sprint!r} in {self.path}")
-        return read_json(meta_file)
+        return read_sprint_json(meta_file)
 
     def prototypes(self, sprint: str) -> list[str]:
         """Names of the sprint's published prototypes, in publishing order."""

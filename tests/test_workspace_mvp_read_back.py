@@ -1,0 +1,35 @@
+"""A sprint's MVP read back from sprint.json is a name publishing could have written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import model
+from model.demo import FEATURES, TARGET, load_demo_data
+
+
+@pytest.fixture
+def ws(tmp_path):
+    data = load_demo_data().iloc[:300]
+    X, y = data[FEATURES], data[TARGET]
+    workspace = model.open_workspace(tmp_path)
+    workspace.publish("S1", "rule", model.ToolWearRule().fit(X, y), X, y, mvp=True)
+    return workspace
+
+
+def edit(path, **changes):
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def test_an_mvp_edited_to_leave_the_workspace_is_no_mvp_with_a_warning_naming_the_file(ws):
+    sprint_json = ws.path / "sprints" / "S1" / "sprint.json"
+    edit(sprint_json, mvp="../../../etc")
+    said = rf"{sprint_json}: MVP name '../../../etc' contains a slash: .* without an MVP"
+    with pytest.warns(UserWarning, match=said):
+        assert ws.mvp("S1") is None
+    with pytest.warns(UserWarning):
+        assert ws.summary()["mvp"].tolist() == [False]
+    ws.set_mvp("S1", "rule")  # marking one again mends the file
+    assert ws.mvp("S1") == "rule"
