@@ -421,7 +421,10 @@ def test_each_row_is_flagged_at_the_cut_off_the_counts_use(demo, small_workspace
     threshold = next(c.errors for c in costs if c.name == "random forest").threshold
     predictions = model.open_workspace(small_workspace).prototype("Sprint 2", "random forest")
     chance = predictions.predictions()["p:1"]
-    (table,) = [d.value for d in demo.dataframe if "flagged" in d.value.columns]
+    (shown,) = [d for d in demo.dataframe if "flagged" in d.value.columns]
+    table = shown.value
+    # beside it, the model's own class is named as what it is
+    assert json.loads(shown.proto.columns)["predicted"]["label"] == "Likelier class"
     expected = ["Yes" if chance.loc[r] >= threshold else "No" for r in table.index]
     assert table["flagged"].tolist() == expected
     assert "Yes" in expected and "No" in expected

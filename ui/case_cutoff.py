@@ -141,8 +141,8 @@ def table_note(cutoff: Cutoff, meta: Mapping) -> str:
     positive = _lower(class_in_words(cutoff.positive, meta))
     return (
         f"Flagged: as the counts above flag a case, when its chance of {positive} is at least "
-        f"{cutoff.threshold:.1%}, the cheapest cut-off. Predicted: the class the model itself "
-        "finds likelier (from 50%)."
+        f"{cutoff.threshold:.1%}, the cheapest cut-off. Likelier class: the class the model "
+        "itself finds likelier (from 50%)."
     )
 
 

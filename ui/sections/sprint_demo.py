@@ -362,7 +362,11 @@ def predictions_table(path: str, proto: Prototype):
             "predicted": (
                 st.column_config.NumberColumn("Predicted", format="localized", width=90)
                 if proto.task == REGRESSION
-                else st.column_config.TextColumn("Predicted", width=90)
+                else st.column_config.TextColumn(
+                    "Predicted" if cutoff is None else "Likelier class",
+                    width=90,
+                    help=None if cutoff is None else "The class the model finds likelier (50%)",
+                )
             ),
             "confidence": st.column_config.NumberColumn("Confidence", format="percent", width=80),
             case_cutoff.FLAGGED_COLUMN: st.column_config.TextColumn(
