@@ -4,7 +4,8 @@ pandas reads it, and a training export's row ids (``trained_on``).
 pandas reads a CSV whose header names a column twice as two columns ``Machine_failure`` and
 ``Machine_failure.1``, so a publish silently took the first copy of a duplicated target; a
 Parquet file is compressed, so 84 KB of zeros unpacked to a gigabyte before any check. The
-checks read the header or the Parquet footer alone: nothing is unpacked.
+checks read the header or the Parquet footer alone, and a CSV's size on disk and line breaks:
+nothing is unpacked or parsed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from model.file_limits import not_a_file_problem
 from model.parquet_limits import decoded_size_problem
 
 __all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_CSV_ROWS",
     "MAX_PARQUET_BYTES",
     "MAX_PARQUET_ROWS",
     "check_csv_header",
+    "check_csv_size",
     "check_parquet",
     "semicolon_hint",
     "trained_on_file",
@@ -31,11 +35,41 @@ __all__ = [
 MAX_PARQUET_ROWS = 10_000_000
 #: Bytes a Parquet file's columns may decode to in memory.
 MAX_PARQUET_BYTES = 2 * 1024**3
+#: Bytes a CSV may be on disk: an honest 1,000,000-row, 30-column CSV of full-precision
+#: numbers is 421 MB (0.8 GB at the peak of reading it), so this leaves room for wider text columns.
+MAX_CSV_BYTES = 1024**3
+#: Rows a CSV may hold, as for Parquet: short cells are cheap on disk but each is an 8-byte
+#: cell and often a Python string once read (256 MB of one-character ids were 1.2 GB).
+MAX_CSV_ROWS = MAX_PARQUET_ROWS
+# Bytes of the CSV counted at a time for its rows.
+_CHUNK = 16 * 1024**2
+
+
+def check_csv_size(path: Path, where: str) -> None:
+    """``ValueError`` in one line if the CSV at ``path`` is over :data:`MAX_CSV_BYTES` on disk
+    (checked before a byte is read) or holds more than :data:`MAX_CSV_ROWS` rows (its line
+    breaks counted in the raw bytes, nothing parsed: a break inside quotes counts too)."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise ValueError(
+            f"{where} is {size / 1024**3:,.1f} GB, more than the {MAX_CSV_BYTES / 1024**3:.0f} GB"
+            " a publish reads from a CSV: give a sample of the rows"
+        )
+    lines = 0
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            lines += chunk.count(b"\n")
+            if lines > MAX_CSV_ROWS + 1:  # the header's line, and a last line without a break
+                raise ValueError(
+                    f"{where} holds more than {MAX_CSV_ROWS:,} rows, the most a publish reads:"
+                    " give a sample of the rows"
+                )
 
 
 def check_csv_header(path: Path, where: str) -> list[str]:
-    """The CSV's column names as written, or ``ValueError`` in one line: a column named twice,
-    or text that is not UTF-8."""
+    """The CSV's column names as written, or ``ValueError`` in one line: a file too large
+    (``check_csv_size``, checked first), a column named twice, or text that is not UTF-8."""
+    check_csv_size(path, where)
     try:
         with path.open(newline="", encoding="utf-8-sig") as file:
             header = next(csv.reader(file), [])
@@ -120,6 +154,7 @@ def trained_on_file(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
+            check_csv_size(path, f"--trained-on: {path.name}")
             ids = pd.read_csv(path, usecols=["row_id"], dtype={"row_id": str})["row_id"]
         elif suffix in (".parquet", ".pq"):
             check_parquet(path, f"--trained-on: {path.name}")
