@@ -78,6 +78,7 @@ def explain_row(
         raise WorkspaceError(f"{prototype} has no stored explanation of row {row_id!r}")
     contributions, explainer = stored
     contributions = contributions.astype(float)
+    proto.check_stored_row(row, label, contributions, explainer)  # a file edited since?
     base = proto.base_value(label)
     result = {
         "output": float(base + contributions.sum()),

@@ -26,6 +26,7 @@ from model.labels import (
     label_strings,
 )
 from model.metrics import headline_metric
+from model.stored_additivity import check_adds_up, prediction_column
 from model.stored_features import MISSING_KINDS_FILE, MIXED, restore
 from model.tracing import TRACEMALLOC_LOCK
 
@@ -251,10 +252,44 @@ class Prototype:
         (default: the first): the precomputed rows, then the rows explained on demand since."""
         label = self._explained_label(explained_class)
         deck = read_parquet(self.path / shap_file_name(label))
+        explainers = pd.Series(self.meta.get("explainer"), index=deck.index, dtype=object)
+        for explainer, ids in (self.meta.get("explainer_rows") or {}).items():
+            explainers[deck.index.isin(ids)] = explainer
         on_demand = self._on_demand(label)
-        if on_demand.empty:
-            return deck
-        return pd.concat([deck, on_demand.droplevel(["explained_class", "explainer"])])
+        if not on_demand.empty:
+            deck = pd.concat([deck, on_demand.droplevel(["explained_class", "explainer"])])
+            methods = on_demand.index.get_level_values("explainer")
+            explainers = pd.concat(
+                [explainers, pd.Series(methods, index=deck.index[len(explainers) :])]
+            )
+        self._check_adds_up(label, deck, explainers)
+        return deck
+
+    def _check_adds_up(
+        self, label: str | None, values: pd.DataFrame, explainers: pd.Series, predictions=None
+    ) -> None:
+        """``WorkspaceError`` when a row of stored ``values`` does not add up to its stored
+        prediction (:mod:`model.stored_additivity`)."""
+        if predictions is None:
+            column = prediction_column(self.meta, label)
+            if column is None:
+                return
+            predictions = read_parquet(self.path / "predictions.parquet", columns=[column])
+        check_adds_up(self.meta, label, values, self.base_value(label), predictions, explainers)
+
+    def check_stored_row(
+        self, prediction: pd.Series, label: str | None, contributions: pd.Series, explainer: str
+    ) -> None:
+        """``WorkspaceError`` when the stored ``contributions`` of one row (``prediction``: its
+        row of :meth:`predictions`) do not add up to its stored prediction."""
+        index = pd.Index([str(prediction.name)], name="row_id")
+        values = pd.DataFrame([contributions.to_numpy(dtype=float)], index=index)
+        self._check_adds_up(
+            label,
+            values,
+            pd.Series([explainer], index=index),
+            prediction.to_frame().T.set_axis(index),
+        )
 
     def _on_demand(self, label: str | None, row_id: str | None = None) -> pd.DataFrame:
         path = self.path / ON_DEMAND_FILE
@@ -269,7 +304,11 @@ class Prototype:
         """``(contributions, explainer)`` stored for one row, or ``None`` if it has none yet."""
         label = self._explained_label(explained_class)
         row_id = str(row_id)
-        return self._stored(row_id, label, bool(self.prediction(row_id)["precomputed"]))
+        row = self.prediction(row_id)
+        stored = self._stored(row_id, label, bool(row["precomputed"]))
+        if stored is not None:
+            self.check_stored_row(row, label, *stored)
+        return stored
 
     def _stored(self, row_id: str, label: str | None, precomputed: bool):
         if not precomputed:
