@@ -377,9 +377,24 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     if open_cases:  # reviewed, but with no answer to follow up: said, not dropped
         text += (
             f"; {open_cases} other reviewed {'case has' if open_cases == 1 else 'cases have'}"
-            " no label the reviewers agreed on, so nothing to follow up"
+            f" no settled label ({_why_unsettled(frame)}), so nothing to follow up"
         )
     return text + "."
+
+
+def _why_unsettled(frame: pd.DataFrame) -> str:
+    """Why reviewed cases have no label, in words: "the reviewers disagree", "the reviewers
+    were unsure", "the prediction they judged was not recorded", or those joined by "or"."""
+    reasons = frame.get("unresolved_because", pd.Series(dtype=object)).dropna().astype(str)
+    phrases = {
+        "tie between": "the reviewers disagree",
+        "only unsure": "the reviewers were unsure",
+        "the prediction shown was not recorded": "the prediction they judged was not recorded",
+    }
+    said = [words for start, words in phrases.items() if reasons.str.startswith(start).any()]
+    if len(said) < reasons.nunique():  # a reason without words of its own: said as it is
+        said += sorted({r for r in reasons if not r.startswith(tuple(phrases))})
+    return " or ".join(said)
 
 
 def _closer(flagged: pd.DataFrame) -> int:

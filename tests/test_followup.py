@@ -141,8 +141,8 @@ def test_only_earlier_sprints_count_and_a_tie_is_listed_with_no_agreed_label(cas
     summary = followup_summary(frame)
     assert summary["no_agreed_label"] == 1 and summary["flagged"] == 0
     assert summary["sentence"] == (
-        "No case was flagged as wrong in earlier sprints; 1 other reviewed case has no label"
-        " the reviewers agreed on, so nothing to follow up."
+        "No case was flagged as wrong in earlier sprints; 1 other reviewed case has no settled"
+        " label (the reviewers disagree), so nothing to follow up."
     )
 
 

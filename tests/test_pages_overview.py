@@ -63,11 +63,14 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     assert [i.value.replace("\\", "") for i in at.main.info] == [
         "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right "
         "(whether the new model was trained on these cases was not recorded when it was "
-        "published)."
+        "published); 1 other reviewed case has no settled label (the prediction they judged "
+        "was not recorded), so nothing to follow up."
     ]
     listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
-    assert listed["Status"].value_counts().to_dict() == {"fixed": 3, "still wrong": 1}
-    assert "The 4 cases reviewed before Sprint 2" in [e.label for e in at.expander]
+    assert listed["Status"].value_counts().to_dict() == {
+        "fixed": 3, "still wrong": 1, "no agreed label": 1
+    }  # fmt: skip
+    assert "The 5 cases reviewed before Sprint 2" in [e.label for e in at.expander]
     # The sprints table is still the first table.
     assert at.dataframe[0].value["Sprint"].tolist() == ["Sprint 1", "Sprint 2"]
 
@@ -82,9 +85,14 @@ def test_the_overview_counts_one_sprint_and_one_prototype_in_the_singular(tmp_pa
 
 
 def test_overview_without_earlier_flags_says_so_briefly(small_workspace, open_app):
+    """Sprint 1's one verdict (bo's "correct", recorded without the prediction he judged)
+    settles no label: it is said, not dropped, and nothing was flagged."""
     at = open_app(small_workspace, page="overview")
-    assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]
-    assert not at.main.info
+    assert [i.value.replace("\\", "") for i in at.main.info] == [
+        "Sprint 2's MVP, random forest: No case was flagged as wrong in earlier sprints; 1 "
+        "other reviewed case has no settled label (the prediction they judged was not "
+        "recorded), so nothing to follow up."
+    ]
 
 
 def test_the_headline_chart_shows_each_sprints_mvp_and_is_redrawn_after_a_publish(
@@ -165,6 +173,10 @@ def test_the_follow_up_names_classes_in_words_not_codes(flagged_workspace, open_
     at = open_app(flagged_workspace, page="overview")
     assert not at.exception
     listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert listed.loc[listed["Status"] == "no agreed label", "Reviewers' label"].tolist() == [
+        "none agreed"
+    ]
+    listed = listed[listed["Status"] != "no agreed label"]
     assert set(listed["Reviewers' label"]) <= set(NAMES.values())
     then_now = {tuple(text.split(" → ")) for text in listed["Then → now"]}
     assert then_now <= {(a, b) for a in NAMES.values() for b in NAMES.values()}

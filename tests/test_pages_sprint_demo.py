@@ -62,7 +62,7 @@ def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_dat
     assert len(charts) == 3  # importance, one reading's dependence, the row's waterfall
     (importance,) = chart_data(charts[0])
     assert set(importance["feature"]) == set(FEATURES)
-    table = demo.dataframe[0].value
+    table = demo.dataframe[table_index(demo)].value
     assert len(table) == 200  # a page of the 300 rows, not all of them
     assert "Showing rows 1–200 of 300. Click a row to explain it." in [
         c.value for c in demo.caption
@@ -74,14 +74,22 @@ def test_demo_shows_importance_and_a_waterfall_for_the_first_row(demo, chart_dat
     assert labels[-1] == "This prediction"
 
 
-def select_row(at, position: int, table: int = 0) -> None:
-    """Click the row at ``position`` of the ``table``-th dataframe, as the browser would."""
-    at.session_state[at.dataframe[table].key] = {"selection": {"rows": [position], "columns": []}}
+def table_index(at) -> int:
+    """Which of the page's dataframes is the predictions table (the follow-up of earlier
+    verdicts may come first)."""
+    return next(i for i, d in enumerate(at.dataframe) if "predicted" in d.value.columns)
+
+
+def select_row(at, position: int, table: int | None = None) -> None:
+    """Click the row at ``position`` of the ``table``-th dataframe (the predictions table by
+    default), as the browser would."""
+    key = at.dataframe[table_index(at) if table is None else table].key
+    at.session_state[key] = {"selection": {"rows": [position], "columns": []}}
     at.run()
 
 
 def test_selecting_a_row_shows_its_waterfall_and_feature_values(demo, chart_data, small_workspace):
-    table = demo.dataframe[0].value
+    table = demo.dataframe[table_index(demo)].value
     row_id = table.index[5]
     select_row(demo, 5)
     assert not demo.exception
@@ -105,7 +113,7 @@ def test_the_actual_outcome_names_the_class_as_it_was_given(tmp_path, open_app):
     ws.publish("S1", "quality", LogisticRegression(max_iter=500).fit(X, y), X, y)
     demo = open_app(tmp_path / "ws", page="sprint_demo")
     assert not demo.exception
-    row_id = demo.dataframe[0].value.index[0]
+    row_id = demo.dataframe[table_index(demo)].value.index[0]
     actual = str(y.loc[row_id]) if row_id in y.index else str(y.loc[int(row_id)])
     captions = [c.value.replace("\\", "") for c in demo.caption]
     assert any(c.startswith(f"Actual outcome: {actual}") for c in captions), captions
@@ -114,14 +122,14 @@ def test_the_actual_outcome_names_the_class_as_it_was_given(tmp_path, open_app):
 def test_filters_narrow_the_table_and_say_how_many_rows_are_shown(demo):
     demo.segmented_control(key="demo_correctness").set_value("wrong").run()
     assert not demo.exception
-    shown = demo.dataframe[0].value
+    shown = demo.dataframe[table_index(demo)].value
     assert 0 < len(shown) < 200
     assert (shown["predicted"] != shown["actual"]).all()
     caption = f"Showing rows 1–{len(shown)} of {len(shown)} (filtered from 300). Click a row"
     assert any(c.value.startswith(caption) for c in demo.caption)
     assert "demo_page" not in [n.key for n in demo.number_input]  # one page: no page control
     demo.multiselect(key="demo_classes").set_value(["1"]).run()
-    assert (demo.dataframe[0].value["predicted"] == "1").all()
+    assert (demo.dataframe[table_index(demo)].value["predicted"] == "1").all()
 
 
 def test_a_filter_matching_nothing_says_so(demo):
@@ -154,7 +162,7 @@ def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_worksp
     sentence = (  # nobody said which cases the forest learnt from: said, not passed off
         "3 of 4 cases flagged in Sprint 1 are now right (whether the new model was trained on "
         "these cases was not recorded when it was published); 1 other reviewed case has no "
-        "label the reviewers agreed on, so nothing to follow up."
+        "settled label (the prediction they judged was not recorded), so nothing to follow up."
     )
     assert followup_sentence(flagged_workspace) == sentence
     assert [i.value.replace("\\", "") for i in at.main.info] == [sentence]
@@ -223,11 +231,11 @@ def test_the_second_page_shows_the_next_rows_and_says_which(demo, small_workspac
     predictions = (
         model.open_workspace(small_workspace).prototype("Sprint 2", "random forest").predictions()
     )
-    first = demo.dataframe[0].value
+    first = demo.dataframe[table_index(demo)].value
     assert list(first.index) == list(predictions.index[:200])
     demo.number_input(key="demo_page").set_value(2).run()
     assert not demo.exception
-    second = demo.dataframe[0].value
+    second = demo.dataframe[table_index(demo)].value
     assert list(second.index) == list(predictions.index[200:300])
     assert "Showing rows 201–300 of 300. Click a row to explain it." in [
         c.value for c in demo.caption
@@ -239,7 +247,7 @@ def test_the_second_page_shows_the_next_rows_and_says_which(demo, small_workspac
 
 def test_selecting_a_row_on_the_second_page_explains_that_row(demo, chart_data, small_workspace):
     demo.number_input(key="demo_page").set_value(2).run()
-    second = demo.dataframe[0].value
+    second = demo.dataframe[table_index(demo)].value
     row_id = second.index[7]
     select_row(demo, 7)
     assert not demo.exception
@@ -255,7 +263,7 @@ def test_selecting_a_row_on_the_second_page_explains_that_row(demo, chart_data, 
 def test_a_selection_is_not_carried_to_another_page(demo):
     select_row(demo, 3)
     demo.number_input(key="demo_page").set_value(2).run()
-    second = demo.dataframe[0].value
+    second = demo.dataframe[table_index(demo)].value
     assert any(s.value.startswith(f"Row {second.index[0]}: ") for s in demo.subheader)
     assert any("no row selected" in c.value for c in demo.caption)
 
@@ -275,10 +283,10 @@ def test_the_table_never_sends_more_than_a_page_of_rows(tmp_path, open_app):
     ws.publish("Sprint 1", "forest", forest, data[FEATURES], data[TARGET], mvp=True, deck_size=None)
     at = open_app(tmp_path / "workspace", page="sprint_demo")
     assert not at.exception
-    assert len(at.dataframe[0].value) == predictions_table.TABLE_PAGE_SIZE
+    assert len(at.dataframe[table_index(at)].value) == predictions_table.TABLE_PAGE_SIZE
     assert at.number_input(key="demo_page").label == "Page (of 5)"
     at.number_input(key="demo_page").set_value(5).run()
-    last = at.dataframe[0].value
+    last = at.dataframe[table_index(at)].value
     assert list(last.index) == list(data.index[800:1_000])
     assert "Showing rows 801–1,000 of 1,000. Click a row to explain it." in [
         c.value for c in at.caption
@@ -310,7 +318,7 @@ def test_the_page_says_which_rows_were_explained_in_advance_and_why(deck_workspa
     assert " ".join(deck["rule"].split()) in captions  # why those rows, in the expander
     assert "Which rows were explained in advance, and why" in [e.label for e in at.expander]
     assert any(c.startswith("Importance is the weighted mean") for c in captions)
-    table = at.dataframe[0].value
+    table = at.dataframe[table_index(at)].value
     assert "precomputed" in table.columns
     assert table["precomputed"].sum() < len(table)
 
@@ -319,7 +327,7 @@ def test_explained_in_advance_only_keeps_the_precomputed_rows(deck_workspace, op
     at = open_app(deck_workspace, page="sprint_demo")
     at.toggle(key="demo_precomputed").set_value(True).run()
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.dataframe[table_index(at)].value
     assert len(table) == 40
     assert table["precomputed"].all()
     assert "Showing rows 1–40 of 40 (filtered from 300). Click a row to explain it." in [
@@ -331,7 +339,7 @@ def test_a_row_not_explained_in_advance_is_explained_when_selected(
     deck_workspace, open_app, chart_data
 ):
     at = open_app(deck_workspace, page="sprint_demo")
-    table = at.dataframe[0].value
+    table = at.dataframe[table_index(at)].value
     position = int((~table["precomputed"].to_numpy()).nonzero()[0][0])
     row_id = table.index[position]
     select_row(at, position)
@@ -348,7 +356,7 @@ def test_with_nothing_selected_the_first_row_explained_in_advance_is_shown(
     deck_workspace, open_app
 ):
     at = open_app(deck_workspace, page="sprint_demo")
-    table = at.dataframe[0].value
+    table = at.dataframe[table_index(at)].value
     first_ready = table.index[table["precomputed"].to_numpy(dtype=bool)][0]
     assert any(s.value.startswith(f"Row {first_ready}: ") for s in at.subheader)
     assert any("explained in advance is shown" in c.value for c in at.caption)
@@ -357,7 +365,7 @@ def test_with_nothing_selected_the_first_row_explained_in_advance_is_shown(
 def test_a_workspace_without_the_precomputed_column_says_nothing_about_it(demo):
     captions = [c.value for c in demo.caption]
     assert not any("when publishing" in c for c in captions)
-    assert "precomputed" not in demo.dataframe[0].value.columns
+    assert "precomputed" not in demo.dataframe[table_index(demo)].value.columns
     assert "demo_precomputed" not in [t.key for t in demo.toggle]
 
 
@@ -375,7 +383,7 @@ def test_the_row_in_the_link_is_explained_and_a_selection_goes_into_the_url(
     assert any(s.value.startswith(f"Row {row}: ") for s in at.subheader)
     assert any("the row in the page's link" in c.value for c in at.caption)
     assert at.query_params["row"] == row
-    table = at.dataframe[0].value
+    table = at.dataframe[table_index(at)].value
     select_row(at, 7)
     assert any(s.value.startswith(f"Row {table.index[7]}: ") for s in at.subheader)
     assert at.query_params["row"] == str(table.index[7])
@@ -390,7 +398,7 @@ def test_a_row_in_the_link_that_is_not_a_demo_row_is_ignored_with_a_caption(
     at = demo_from_link(monkeypatch, small_workspace, row="no-such-row")
     assert not at.exception
     assert any("not among random forest's demo rows" in c.value for c in at.caption)
-    first = at.dataframe[0].value.index[0]
+    first = at.dataframe[table_index(at)].value.index[0]
     assert any(s.value.startswith(f"Row {first}: ") for s in at.subheader)
     assert "row" not in at.query_params
 
@@ -481,7 +489,7 @@ def test_the_confidence_filter_speaks_percent_like_the_table(demo):
     assert slider.proto.format == "%d%%"
     slider.set_range(90, 100).run()
     assert not demo.exception
-    shown = demo.dataframe[0].value["confidence"]
+    shown = demo.dataframe[table_index(demo)].value["confidence"]
     assert len(shown) and (shown >= 0.9).all()
 
 
