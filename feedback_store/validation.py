@@ -12,6 +12,7 @@ import json
 import math
 import numbers
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -108,8 +109,9 @@ def _required_text(field: str, value: Any, max_len: int) -> str:
 
 def _name(field: str, value: Any) -> str:
     """A sprint or prototype name: the folder names publishing accepts (``model.naming``'s
-    rule, which this package cannot import), so no name can point outside the workspace."""
-    name = _required_text(field, value, NAME_MAX)
+    rule, which this package cannot import), so no name can point outside the workspace,
+    in Unicode's composed form (NFC) as publishing stores it."""
+    name = unicodedata.normalize("NFC", _required_text(field, value, NAME_MAX))
     if "/" in name or "\\" in name:
         raise InvalidVerdict(
             f"{field} {name!r} contains a slash; use letters, digits, spaces, - or _"

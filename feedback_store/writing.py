@@ -18,7 +18,6 @@ from feedback_store.connection import Connection, _first
 from feedback_store.validation import (
     DISPUTE_KINDS,
     LABEL_MAX,
-    NAME_MAX,
     REVIEWER_KEY_SQL,
     ROW_ID_MAX,
     WITHDRAWN,
@@ -32,6 +31,7 @@ from feedback_store.validation import (
     _finite_number,
     _key,
     _label_text,
+    _name,
     _prediction,
     _prototype_content,
     _prototype_version,
@@ -87,8 +87,8 @@ class VerdictWriter(Connection):
         (``feedback_store.reviewer_key``). A 'wrong' verdict whose corrected label is the
         prediction shown is refused.
         """
-        sprint = _required_text("sprint", sprint, NAME_MAX)
-        prototype = _required_text("prototype", prototype, NAME_MAX)
+        sprint = _name("sprint", sprint)
+        prototype = _name("prototype", prototype)
         row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
         reviewer = _reviewer(reviewer)
         verdict = _verdict(verdict)
@@ -270,8 +270,8 @@ class VerdictWriter(Connection):
         writing anything. ``prototype_version`` and ``prototype_content`` are as in
         ``record``.
         """
-        sprint = _required_text("sprint", sprint, NAME_MAX)
-        prototype = _required_text("prototype", prototype, NAME_MAX)
+        sprint = _name("sprint", sprint)
+        prototype = _name("prototype", prototype)
         row_id = _required_text("row_id", _row_id(row_id), ROW_ID_MAX)
         reviewer = _reviewer(reviewer)
         feature = _required_text("feature", feature, LABEL_MAX)

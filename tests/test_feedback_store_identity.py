@@ -108,3 +108,22 @@ def test_row_ids_have_the_limit_publishing_has_and_a_longer_one_is_one_line(stor
         record(store, "ana", row_id="9" * 201)
     assert "\n" not in str(error.value)
     assert store.reviewed_row_ids("S1", "gbm") == {"9" * 200}
+
+
+@pytest.mark.parametrize("field", ["sprint", "prototype"])
+@pytest.mark.parametrize("name", ["../../../etc", "a/b", ".hidden"])
+def test_a_verdict_or_dispute_on_a_name_publishing_refuses_is_refused(store, field, name):
+    """restore refused a sprint '../../../etc' (7fc4d2d) that record() itself still wrote."""
+    where = {"sprint": "Sprint 1", "prototype": "rf", field: name}
+    with pytest.raises(InvalidVerdict, match=f"^{field} "):
+        store.record(**where, row_id="1", reviewer="ana", verdict="correct")
+    with pytest.raises(InvalidVerdict, match=f"^{field} "):
+        store.dispute(**where, row_id="1", reviewer="ana", feature="a", kind="too strong",
+                      shap_value=0.1)  # fmt: skip
+    assert store.verdicts(include_withdrawn=True).empty
+
+
+def test_a_name_in_two_unicode_forms_is_one_prototype_s_verdicts(store):
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    store.record(sprint="S1", prototype=decomposed, row_id="1", reviewer="ana", verdict="correct")
+    assert store.verdicts(prototype=composed)["prototype"].tolist() == [composed]
