@@ -186,8 +186,8 @@ def outcome(
         st.caption(formatting.escape_markdown(note))
     if table and summary.confusion is not None:
         matrix = summary.confusion.set_index(summary.confusion.columns[0])
-        if confusion.shown_as_table(matrix):
-            st.table(matrix)
+        if confusion.shown_as_table(matrix):  # class names are user text: inert, not links
+            st.table(bakeoff_tables.escape_table(matrix))
         else:
             session.chart(confusion.confusion_spec(matrix))
 
@@ -223,7 +223,8 @@ def _binary_outcome(
         said = f"Flagged from a {errors.threshold:.1%} chance of {positive.lower()}, its cheapest."
     st.caption(formatting.escape_markdown(said))
     if table:
-        st.table(summary.confusion.set_index(summary.confusion.columns[0]))
+        matrix = summary.confusion.set_index(summary.confusion.columns[0])
+        st.table(bakeoff_tables.escape_table(matrix))
     return True
 
 
