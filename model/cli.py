@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.atomic_files import NameReadBackWarning
 from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.data_files import check_csv_header, check_parquet, semicolon_hint, trained_on_file
@@ -461,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("default", category=UnnamedColumnsWarning)
             warnings.filterwarnings("default", category=TrainedOnDemoRowsWarning)
             warnings.filterwarnings("default", category=PrototypeReplacedWarning)
+            # a workspace file edited by hand: what was set aside, and which file
+            warnings.filterwarnings("default", category=NameReadBackWarning)
             warnings.showwarning = _note
             return _run(args)
     except (ValueError, OSError) as error:

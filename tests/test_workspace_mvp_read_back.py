@@ -33,3 +33,15 @@ def test_an_mvp_edited_to_leave_the_workspace_is_no_mvp_with_a_warning_naming_th
         assert ws.summary()["mvp"].tolist() == [False]
     ws.set_mvp("S1", "rule")  # marking one again mends the file
     assert ws.mvp("S1") == "rule"
+
+
+def test_the_cli_s_list_says_so_in_one_note(ws):
+    from cli_support import run_cli
+
+    sprint_json = ws.path / "sprints" / "S1" / "sprint.json"
+    edit(sprint_json, mvp="../../../etc")
+    result = run_cli("model", "list", "--workspace", str(ws.path))
+    assert result.returncode == 0
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and str(sprint_json) in notes[0] and "without an MVP" in notes[0]
+    assert "etc" not in result.stdout
