@@ -30,6 +30,12 @@ Cases reviewed on a prototype of another task or target (a failure classifier's,
 model of tool wear in minutes) are left out: their label is no answer to the new model's
 question.
 
+A binary model whose cheapest cut-off is known (``cutoff``, the threshold the new model's
+Sprint demo counts flag from: ``ui.case_cutoff.cheapest_cutoff``) is decided there, as its
+pages say "Flagged" / "Not flagged": a readmission flagged by the nurses is "fixed" when the
+new model flags the patient from 6.7 %, not when its chance passes 50 %. Without one, the
+model's own (50 %) class is its answer.
+
 ``trained_on`` marks cases whose row the new model was trained on (the workspace's
 ``demo.json`` "feedback_rows_trained_on", or the prototype metadata's key of the same name): a
 fix that comes from training on the row itself is expected, and is labelled so.
@@ -47,6 +53,7 @@ import pandas as pd
 from feedback_store import FeedbackStore
 from feedback_store.agreement import labels_of
 from feedback_store.resolution import resolve_frame
+from model.cutoff_decisions import Cutoff, decide
 from model.followup_rows import TRAINED_ON_KEY
 from model.metrics import REGRESSION
 from model.money import format_number
@@ -73,12 +80,16 @@ _COLUMNS = [
     "sprint", "prototype", "row_id", "source", "flagged", "reviewers", "comments",
     "corrected_label", "old_prediction", "new_prediction", "new_confidence", "scored_from",
     "status", "trained_on", "trained_on_recorded", "untried_because",
-    "error_before", "error_now", "right_within", "unit", "unresolved_because",
+    "error_before", "error_now", "right_within", "unit", "unresolved_because", "threshold",
 ]  # fmt: skip
 
 
 def rescore_flagged(
-    ws: Workspace, store: FeedbackStore, sprint: str, prototype: str
+    ws: Workspace,
+    store: FeedbackStore,
+    sprint: str,
+    prototype: str,
+    cutoff: Cutoff | None = None,
 ) -> pd.DataFrame:
     """Every case reviewed in sprints before ``sprint``, re-scored by ``prototype``.
 
@@ -96,6 +107,10 @@ def rescore_flagged(
     right_within and at most half of error_before: "now right" means within the model's
     typical error of what the reviewers said, not merely closer (a house still $18,000 off
     when the model is typically $9,000 off is "still wrong", with both errors to say so).
+
+    With ``cutoff`` (a binary ``prototype``'s cheapest cut-off) new_prediction is the class
+    decided there and new_confidence its chance, and threshold says the cut-off (None
+    without one, or for a model it does not fit).
     """
     sprints = ws.sprints()
     if sprint not in sprints:
@@ -116,7 +131,11 @@ def rescore_flagged(
     cases = [case for case in cases if asked[case["sprint"], case["prototype"]]]
     if not cases:
         return pd.DataFrame(columns=_COLUMNS)
-    _predict(proto, cases)
+    if cutoff is not None and (
+        proto.task == REGRESSION or cutoff.column not in proto.probability_columns()
+    ):
+        cutoff = None  # not this model's classes: its own class is its answer
+    _predict(proto, cases, cutoff)
     trained_on = _trained_on(ws, proto)
     within = _typical_error(proto)
     unit = target_unit(proto.meta) if proto.task == REGRESSION else None
@@ -126,6 +145,7 @@ def rescore_flagged(
         case["status"] = _status(case, proto.task) if agreed else NO_AGREED_LABEL
         case["trained_on"] = trained_on is not None and case["row_id"] in trained_on
         case["trained_on_recorded"] = trained_on is not None
+        case["threshold"] = None if cutoff is None else cutoff.threshold
         del case["features"]
     frame = pd.DataFrame(cases, columns=_COLUMNS)
     frame["flagged"] = frame["flagged"].astype(bool)
@@ -195,7 +215,14 @@ def _same_question(ws: Workspace, proto: Prototype, sprint: str, prototype: str)
     return predicts_the_same(earlier, proto)
 
 
-def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:
+def _decided(chance: float, cutoff: Cutoff) -> tuple[str, float]:
+    """The class decided at ``cutoff`` for a case with ``chance`` of its positive class, and
+    the chance of that class."""
+    decided = decide(chance, cutoff)
+    return decided, float(chance) if decided == cutoff.positive else 1 - float(chance)
+
+
+def _predict(proto: Prototype, cases: list[dict[str, Any]], cutoff: Cutoff | None) -> None:
     predictions = proto.predictions()
     predictions.index = predictions.index.astype(str)
     needed = set(proto.meta["features"])
@@ -206,6 +233,9 @@ def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:
             case["new_prediction"] = _label(stored["predicted"], proto.task)
             if "confidence" in stored.index:
                 case["new_confidence"] = float(stored["confidence"])
+            if cutoff is not None:
+                decided = _decided(float(stored[cutoff.column]), cutoff)
+                case["new_prediction"], case["new_confidence"] = decided
             case["scored_from"] = "demo predictions"
         elif case["features"] and needed <= set(case["features"]):
             to_predict.append(case)
@@ -223,7 +253,13 @@ def _predict(proto: Prototype, cases: list[dict[str, Any]]) -> None:
         confidence = [None] * len(X)
     else:
         predicted = label_strings(estimator.predict(X))
-        confidence = np.asarray(estimator.predict_proba(X), dtype=float).max(axis=1)
+        probabilities = np.asarray(estimator.predict_proba(X), dtype=float)
+        confidence = probabilities.max(axis=1)
+        if cutoff is not None:
+            chances = probabilities[
+                :, list(label_strings(estimator.classes_)).index(cutoff.positive)
+            ]
+            predicted, confidence = zip(*(_decided(c, cutoff) for c in chances), strict=True)
     for case, label, sure in zip(to_predict, predicted, confidence, strict=True):
         case["new_prediction"] = _label(label, proto.task)
         case["new_confidence"] = None if sure is None else float(sure)
@@ -343,6 +379,9 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         case = "case" if n == 1 else "cases"
         verb = "is" if 1 in (fixed, n) else "are"
         text = f"{fixed} of {n} {case} flagged in {where} {verb} now right"
+        at = _cutoff_text(flagged)
+        if at:
+            text += f" {at}"
         within = _within_text(flagged)
         if within:
             text += f", {within}"
@@ -380,6 +419,16 @@ def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
             f" no settled label ({_why_unsettled(frame)}), so nothing to follow up"
         )
     return text + "."
+
+
+def _cutoff_text(frame: pd.DataFrame) -> str | None:
+    """ "when the new model flags from 6.7%, its cheapest cut-off" for cases decided at a
+    cut-off; None for cases taken at the model's own class."""
+    threshold = frame.get("threshold", pd.Series(dtype=float)).dropna()
+    if threshold.empty:
+        return None
+    at = float(threshold.iloc[0])
+    return f"when the new model flags from {at:.1%}, its cheapest cut-off"
 
 
 def _why_unsettled(frame: pd.DataFrame) -> str:

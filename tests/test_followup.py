@@ -11,6 +11,7 @@ import pytest
 import feedback_store
 import model
 from model.config import DEMO_DATA_FILE
+from model.cutoff_decisions import Cutoff
 from model.followup import followup_summary, rescore_flagged
 
 FEATURES = ["Type", "Air temperature [K]", "Process temperature [K]", "Rotational speed [rpm]",
@@ -324,3 +325,43 @@ def test_cases_reviewed_on_a_model_of_another_target_are_left_out(case, monkeypa
     overheat = (1 - actual).rename("Overheating")  # other labels (the same, renamed, is one)
     ws.publish("Sprint 3", "heat rule", model.ToolWearRule(100).fit(X, actual), X, overheat)
     assert rescore_flagged(ws, store, "Sprint 3", "heat rule").empty
+
+
+def test_a_binary_model_is_right_by_its_decision_at_its_cheapest_cut_off(case):
+    """trialN: the nurses' readmission was scored against the new model's 50% class while its
+    pages flag from its cheapest cut-off; at that cut-off (12.9% flagged from 6.5%) it is fixed."""
+    ws, store, X = case
+    low = rows_where(X, 0, 150)[0]  # the rule does not fire: 12.9% chance of a failure
+    values = X.loc[rows_where(X, 0, 150, skip=1)[0]].to_dict()
+    own = feedback_store.own_case_id(values)
+    flag(store, X, low, "ana", "wrong", label="1")
+    store.record(sprint="Sprint 1", prototype="wear 200", row_id=own, reviewer="ana",
+                 verdict="wrong", corrected_label="1", features=values, source="own",
+                 prediction={"label": "0"})  # fmt: skip
+    assert statuses(rescore_flagged(ws, store, *NEW)) == {low: "still wrong", own: "still wrong"}
+    cutoff = Cutoff.of(["0", "1"], "1", 0.0645)
+    frame = rescore_flagged(ws, store, *NEW, cutoff=cutoff)
+    assert statuses(frame) == {low: "fixed", own: "fixed"}
+    assert frame["new_prediction"].tolist() == ["1", "1"]
+    assert frame["new_confidence"].round(3).tolist() == [0.129, 0.129]
+    assert followup_summary(frame)["sentence"] == (
+        "2 of 2 cases flagged in Sprint 1 are now right when the new model flags from 6.5%,"
+        " its cheapest cut-off (whether the new model was trained on these cases was not"
+        " recorded when it was published)."
+    )
+
+
+def test_the_pages_follow_up_decides_at_the_new_models_cheapest_cut_off(case):
+    """The Overview, the Sprint demo and Present step 3 read ``ui.cached.followup``: it passes
+    the cut-off the new model's counts flag from (6.5% for the tool-wear rule at 150)."""
+    from ui import cached
+
+    ws, store, X = case
+    low = rows_where(X, 0, 150)[0]
+    flag(store, X, low, "ana", "wrong", label="1")
+    proto = ws.prototype(*NEW)
+    frame, summary = cached.followup(
+        str(ws.path), *NEW, proto.content_id, cached.verdicts_stamp(store)
+    )
+    assert statuses(frame) == {low: "fixed"}
+    assert "right when the new model flags from 6.5%, its cheapest cut-off" in summary["sentence"]

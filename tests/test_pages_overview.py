@@ -62,7 +62,8 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     assert [i.value.replace("\\", "") for i in at.main.info] == [
         "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right "
-        "(whether the new model was trained on these cases was not recorded when it was "
+        "when the new model flags from 6.2%, its cheapest cut-off (whether the new model was "
+        "trained on these cases was not recorded when it was "
         "published); 1 other reviewed case has no settled label (the prediction they judged "
         "was not recorded), so nothing to follow up."
     ]

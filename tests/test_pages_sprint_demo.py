@@ -149,9 +149,11 @@ def test_first_sprint_has_no_deltas(small_workspace, open_app):
 
 def followup_sentence(workspace, sprint="Sprint 2", prototype="random forest") -> str:
     from model.followup import followup_summary, rescore_flagged
+    from ui.case_cutoff import cheapest_cutoff
 
     ws = model.open_workspace(workspace)
-    frame = rescore_flagged(ws, feedback_store.open(workspace), sprint, prototype)
+    cutoff = cheapest_cutoff(ws, ws.prototype(sprint, prototype))
+    frame = rescore_flagged(ws, feedback_store.open(workspace), sprint, prototype, cutoff)
     return followup_summary(frame)["sentence"]
 
 
@@ -160,8 +162,9 @@ def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_worksp
     assert not at.exception
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     sentence = (  # nobody said which cases the forest learnt from: said, not passed off
-        "3 of 4 cases flagged in Sprint 1 are now right (whether the new model was trained on "
-        "these cases was not recorded when it was published); 1 other reviewed case has no "
+        "3 of 4 cases flagged in Sprint 1 are now right when the new model flags from 6.2%, "
+        "its cheapest cut-off (whether the new model was trained on these cases was not "
+        "recorded when it was published); 1 other reviewed case has no "
         "settled label (the prediction they judged was not recorded), so nothing to follow up."
     )
     assert followup_sentence(flagged_workspace) == sentence
@@ -187,8 +190,9 @@ def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, 
     at = open_app(flagged_workspace, page="sprint_demo")
     assert not at.exception
     assert at.main.info[0].value.startswith(
-        "3 of 4 cases flagged in Sprint 1 are now right (1 of the 3 was in the new model's "
-        "training data); 1 other reviewed case"
+        "3 of 4 cases flagged in Sprint 1 are now right when the new model flags from 6.2%, "
+        "its cheapest cut-off (1 of the 3 was in the new model's training data); 1 other "
+        "reviewed case"
     )
     captions = [c.value for c in at.caption]
     assert any(

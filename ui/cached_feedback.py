@@ -58,14 +58,35 @@ def verdicts_stamp(store: feedback_store.FeedbackStore) -> tuple[int, int]:
     return store.stamp()
 
 
-@st.cache_data(show_spinner="Re-scoring earlier sprints' flagged cases…", max_entries=32)
 def followup(
     path: str, sprint: str, prototype: str, content_id: str, stamp: tuple
 ) -> tuple[pd.DataFrame, dict]:
     """``model.followup.rescore_flagged`` and its ``followup_summary``; ``stamp`` is
-    ``verdicts_stamp(store(path))``."""
+    ``verdicts_stamp(store(path))``. A binary prototype is decided at its cheapest cut-off
+    where one is known (``ui.case_cutoff.cheapest_cutoff``), as its pages say "Flagged", so
+    "now right" means what they show; a change of the cost assumptions is a new key."""
+    return _followup_at(
+        path, sprint, prototype, content_id, stamp, _cutoff(path, sprint, prototype)
+    )
+
+
+def _cutoff(path: str, sprint: str, prototype: str):
+    from ui.case_cutoff import cheapest_cutoff  # ui.case_cutoff reads ui.cached, which is this
+
+    ws = open_workspace(path, create=False)
+    try:
+        proto = ws.prototype(sprint, prototype)
+    except ValueError:  # rescore_flagged says in one line what is missing
+        return None
+    return cheapest_cutoff(ws, proto)
+
+
+@st.cache_data(show_spinner="Re-scoring earlier sprints' flagged cases…", max_entries=32)
+def _followup_at(
+    path: str, sprint: str, prototype: str, content_id: str, stamp: tuple, cutoff
+) -> tuple[pd.DataFrame, dict]:
     frame = _followup.rescore_flagged(
-        open_workspace(path, create=False), store(path), sprint, prototype
+        open_workspace(path, create=False), store(path), sprint, prototype, cutoff
     )
     return frame, _followup.followup_summary(frame)
 
