@@ -16,7 +16,7 @@ from model.costs import load_assumptions
 from model.cutoff_decisions import Cutoff, decide, sureness
 from model.metrics import BINARY
 from model.workspace import Prototype, Workspace
-from ui import cached
+from ui import cached, sprint_summary
 from ui.formatting import class_in_words, percent, prediction_in_words
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "cheapest_cutoff",
     "cheapest_errors",
     "case_headline",
+    "counted_at_caption",
     "cutoff_headline",
     "cutoff_sureness_text",
     "flagged_column",
@@ -105,6 +106,30 @@ def cutoff_headline(chance: float, cutoff: Cutoff, meta: Mapping) -> str:
     if decide(chance, cutoff) == cutoff.positive:
         return f"Flagged as {positive}: {_chance(chance)} chance {at}"
     return f"Not flagged: {_chance(chance)} chance of {positive} {at}"
+
+
+def counted_at_caption(
+    noun: str, positive: str, threshold: float, every: bool, short: bool = False
+) -> str:
+    """Under the Sprint demo's counts of a binary model: the cut-off they are counted at
+    (``short``: one line of the Overview's list). Where that cut-off flags ``every`` case (an
+    "always no" model, every case 0 %) it says so, not "flagged from a 0.0% chance", as the
+    Bake-off's card does (``bakeoff_words.every_case_sentence``)."""
+    if every and short:
+        return (
+            f"It flags every {noun}: its cheapest cut-off, {threshold:.1%}, is at or below "
+            "every chance it gives."
+        )
+    if every:
+        return (
+            f"Counted as on the Bake-off, at the cut-off where its errors cost least under the "
+            f"cost assumptions ({threshold:.1%}): there it flags every {noun}, so catching every "
+            f"{positive.lower()} says nothing of telling them apart (on the Bake-off you may "
+            "try other cut-offs)."
+        )
+    if short:
+        return f"Flagged from a {threshold:.1%} chance of {positive.lower()}, its cheapest."
+    return sprint_summary.flagged_at_caption(noun, positive, threshold)
 
 
 def cutoff_sureness_text(chance: float, cutoff: Cutoff) -> str | None:

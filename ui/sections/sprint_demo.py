@@ -18,7 +18,9 @@ from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
 from ui import (
     bakeoff_tables,
+    bakeoff_words,
     cached,
+    cached_chances,
     case_cutoff,
     confusion,
     explanations,
@@ -214,14 +216,20 @@ def _binary_outcome(
     result = errors.outcome
     classes = [str(c) for c in proto.meta.get("classes") or []]
     summary = sprint_summary.binary_summary(result, classes, names, noun)
-    st.markdown(f"**{formatting.escape_markdown(lead + ' '.join(summary.sentences))}**")
     positive = outcomes.class_name(result.positive, names)
-    said = sprint_summary.flagged_at_caption(
-        bakeoff_tables.singular(noun), positive, errors.threshold
+    said = " ".join(summary.sentences)
+    every = None
+    if bakeoff_words.flags_every_case(result):  # "always no": not "Caught 91 of 91" alone
+        chances = cached_chances.chance_range(
+            path, proto.sprint, proto.name, proto.content_id, result.positive
+        )
+        positive = formatting.class_in_words(result.positive, proto.meta)  # "failure", not "1"
+        every = bakeoff_words.every_case_sentence(result, chances, positive.lower(), noun, said)
+    st.markdown(f"**{formatting.escape_markdown(lead + (every or said))}**")
+    caption = case_cutoff.counted_at_caption(
+        bakeoff_tables.singular(noun), positive, errors.threshold, bool(every), short=not table
     )
-    if not table:  # a line of a list: the same said shortly
-        said = f"Flagged from a {errors.threshold:.1%} chance of {positive.lower()}, its cheapest."
-    st.caption(formatting.escape_markdown(said))
+    st.caption(formatting.escape_markdown(caption))
     if table:
         matrix = summary.confusion.set_index(summary.confusion.columns[0])
         st.table(bakeoff_tables.escape_table(matrix))
