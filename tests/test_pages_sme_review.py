@@ -465,17 +465,18 @@ def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, work
     expected = review.explain_own_case(proto, values)
     row_id = feedback_store.own_case_id(values)
     assert expected["row_id"] == row_id
-    words = formatting.prediction_in_words(
-        expected["predicted"], expected["confidence"], proto.meta
-    )
-    assert words in [s.value for s in at.subheader]
+    # decided as a demo row's card is: at the forest's cheapest cut-off, not at 50%
+    cutoff, chance = mvp_cutoff(workspace_copy), expected["probabilities"]["1"]
+    words = case_cutoff.cutoff_headline(chance, cutoff, proto.meta)
+    assert words in [plain(s.value) for s in at.subheader]
+    shown_label = "1" if chance >= cutoff.threshold else "0"
     # a name a person can read, not the stored id ("own:5255f68276c5")
     captions = plain(" ".join(c.value for c in at.caption))
     assert f"Your own case · {MVP} · " in captions and row_id not in captions
     assert len(at.get("vega_lite_chart")) == 2
 
     key = own_key(at, row_id, "zoe")
-    other = "0" if expected["predicted"] == "1" else "1"
+    other = "0" if shown_label == "1" else "1"
     fill(at, "wrong", label=other, comment="seen it fail", prefix="own", key=key)
     submit(at, prefix="own", key=key)
     assert not at.exception
@@ -487,7 +488,12 @@ def test_an_own_case_is_explained_and_its_verdict_stored_as_source_own(zoe, work
         other,
     )
     assert verdict["features"] == values
-    assert verdict["prediction"]["label"] == expected["predicted"]
+    assert verdict["prediction"]["label"] == shown_label
+    assert verdict["prediction"]["threshold"] == pytest.approx(cutoff.threshold)
+    assert verdict["prediction"]["model_label"] == expected["predicted"]
+    assert verdict["prediction"]["confidence"] == pytest.approx(
+        chance if shown_label == "1" else 1 - chance
+    )
     assert verdict["prediction"]["model"] == proto.meta["estimator"]
     # Judged, the case is named by when: as the Feedback page names it.
     named = verdict_tables.own_case_names(feedback_store.open(workspace_copy).own_cases())

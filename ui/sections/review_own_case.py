@@ -10,7 +10,7 @@ from model import review
 from model.labels import display_unit
 from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
 from ui import cached, formatting, session, verdict_tables
-from ui.sections import review_explanation, review_session, review_verdict
+from ui.sections import review_explanation, review_queue, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
 OWN_CASE_KEY = "review_own_case"
@@ -136,9 +136,14 @@ def show(ctx: ReviewContext) -> None:
     if flash:
         st.success(flash)
     case_column, verdict_column = st.columns([5, 3], gap="medium")
+    probabilities = explanation.get("probabilities") or {}
+    # As a demo row's card: a binary model's decision at its cheapest cut-off where known.
+    cutoff = review_queue.card_cutoff(ctx)
+    if cutoff is not None and cutoff.positive not in probabilities:
+        cutoff = None
     with case_column:
-        review_explanation.prediction_header(
-            ctx, explanation["predicted"], explanation.get("confidence")
+        review_queue.header(
+            ctx, explanation["predicted"], explanation.get("confidence"), probabilities, cutoff
         )
         # Named as the Feedback page names it ("own case, 5 Dec 10:41"), not by its stored id.
         case_name = verdict_tables.row_text(
@@ -168,6 +173,7 @@ def show(ctx: ReviewContext) -> None:
                 explanation["predicted"],
                 explanation.get("confidence"),
                 explanation.get("probabilities"),
+                cutoff,
             ),
             flash_key=OWN_FLASH_KEY,
             what="your own case",
