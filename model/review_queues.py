@@ -38,6 +38,7 @@ def review_queue(
     row_id: str | None = None,
     predictions: pd.DataFrame | None = None,
     cutoff: Cutoff | None = None,
+    other_cutoffs: Mapping[str, Cutoff | None] | None = None,
 ) -> list[str]:
     """Row ids of ``proto``'s demo rows in the order a reviewer should see them.
 
@@ -61,7 +62,11 @@ def review_queue(
     With ``cutoff`` (a binary model's threshold, ``model.cutoff_decisions``), "least
     confident" and "not yet reviewed by me" put the rows closest to that threshold first
     (``cutoff_decisions.sureness``), and "stratified sample" takes the classes decided there in
-    turn: the cases the counts flag, not the model's own 50 % class.
+    turn: the cases the counts flag, not the model's own 50 % class. "disagreement" compares
+    each prototype's decision at its own cut-off (``cutoff``, and ``other_cutoffs`` by name
+    for the others), where one is known: a forest flagging from 6 % and a rule flagging from
+    20 % disagree on a 10 % case, though both put it under 50 %. Without ``other_cutoffs``
+    every prototype's own 50 % class is compared.
 
     Every other kind leaves out the row ids in ``reviewed``. ``size`` keeps the first rows.
     ``predictions`` is ``proto.predictions()`` if the caller has it already (it is not
@@ -83,7 +88,10 @@ def review_queue(
         raise ValueError("the 'not yet reviewed by me' queue needs reviewer: your name")
     remaining = predictions[~predictions.index.isin(done)] if done else predictions
     if kind == "disagreement":
-        order = _most_split(proto, remaining, other_predictions)
+        # Decisions are compared at cut-offs only when the others' are given too: one model
+        # at 6 % against the rest at 50 % would split every case between.
+        at = (cutoff, other_cutoffs) if other_cutoffs is not None else (None, None)
+        order = _most_split(proto, remaining, other_predictions, *at)
     elif kind == "stratified sample":
         order = _stratified(proto, _decided(remaining, cutoff), seed)
     elif cutoff is not None and cutoff.column in remaining.columns:
@@ -134,21 +142,25 @@ def _least_confident(proto: Prototype, rows: pd.DataFrame, seed: int) -> pd.Inde
 
 
 def _most_split(
-    proto: Prototype, rows: pd.DataFrame, others: Mapping[str, pd.DataFrame] | None
+    proto: Prototype,
+    rows: pd.DataFrame,
+    others: Mapping[str, pd.DataFrame] | None,
+    cutoff: Cutoff | None = None,
+    other_cutoffs: Mapping[str, Cutoff | None] | None = None,
 ) -> pd.Index:
     if not others:
         raise ValueError(
             "the 'disagreement' queue needs the other prototypes' predictions: pass"
             " other_predictions={name: prototype.predictions()}"
         )
-    columns = {proto.name: rows["predicted"]}
+    columns = {proto.name: _decided(rows, cutoff)["predicted"]}
     for name, frame in others.items():
         if not isinstance(frame, pd.DataFrame) or "predicted" not in frame.columns:
             raise ValueError(
                 f"other_predictions[{name!r}] must be a prototype's predictions() frame with a"
                 " 'predicted' column"
             )
-        predicted = frame["predicted"].copy()
+        predicted = _decided(frame, (other_cutoffs or {}).get(name))["predicted"].copy()
         predicted.index = predicted.index.astype(str)
         columns[str(name)] = predicted
     table = pd.DataFrame(columns).reindex(rows.index)
@@ -165,6 +177,9 @@ def _most_split(
         keep = (counts >= 2) & (split > 0)
     order = pd.DataFrame({"split": split[keep]})
     order["confidence"] = rows["confidence"] if "confidence" in rows.columns else 0.0
+    if cutoff is not None and cutoff.column in rows.columns:  # ties: closest to the cut-off first
+        closest = least_sure_first(rows, cutoff)
+        order["confidence"] = pd.Series(np.arange(len(closest)), index=closest)
     order = order.sort_values(["split", "confidence"], ascending=[False, True], kind="stable")
     return order.index
 

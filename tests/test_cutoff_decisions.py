@@ -76,3 +76,26 @@ def test_the_stratified_sample_takes_the_classes_decided_at_the_cut_off_in_turn(
     # three flagged (a, b, d), two not: the first two hold one of each
     flagged = {"a", "b", "d"}
     assert len({row in flagged for row in order[:2]}) == 2
+
+
+def test_the_disagreement_queue_compares_each_prototypes_decision_at_its_own_cut_off():
+    """All five cases but "a" are under 50% for both models: at 50% only "a" splits them. A
+    rule flagging from 20% (its own cut-off) and the forest from 6.7% disagree on "b" (9.6%)
+    and "d" (7%), and on "a" no more (both flag it)."""
+    frame = _predictions()
+    rule = frame.assign(predicted="0", **{"p:1": [0.45, 0.1, 0.02, 0.08, 0.01]})
+    rule["p:0"] = 1 - rule["p:1"]
+    at_half = review_queue(
+        _Binary(), "disagreement", predictions=frame, other_predictions={"rule": rule}
+    )
+    assert at_half == ["a"]
+    only_mine = review_queue(
+        _Binary(), "disagreement", predictions=frame, other_predictions={"rule": rule},
+        cutoff=CUTOFF,
+    )  # fmt: skip
+    assert only_mine == ["a"]  # the others' cut-offs unknown: all at 50%, not one at 6.7%
+    order = review_queue(
+        _Binary(), "disagreement", predictions=frame, other_predictions={"rule": rule},
+        cutoff=CUTOFF, other_cutoffs={"rule": Cutoff.of(["0", "1"], "1", 0.2)},
+    )  # fmt: skip
+    assert order == ["d", "b"]  # equally split: the closer to the forest's cut-off first
