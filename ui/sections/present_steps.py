@@ -42,7 +42,7 @@ from ui.comparison_words import too_few_words
 from ui.formatting import escape_markdown as escape
 from ui.sections import review_explanation
 from ui.sections.present_session import ROW_PARAM, PresentContext
-from ui.sections.sprint_demo import metric_row, shared_metrics
+from ui.sections.sprint_demo import learnt_rows_words, metric_row, shared_metrics
 
 #: Bars of the presenter's waterfall between the average and the case: the strongest
 #: readings and one for the rest, so the chart fits the screen.
@@ -300,6 +300,8 @@ def changes(ctx: PresentContext) -> None:
     if earlier is not None:
         _before_and_now(ctx, earlier)
     shared = shared_metrics(ctx.path, earlier, ctx.proto)
+    # a model that learnt some demo rows: how many, and its change measured without them
+    learnt_rows_words(ctx.path, ctx.proto, shared)
     deltas = sprint_summary.metric_deltas(
         ctx.proto.metrics,
         shared[0] if shared else (earlier.metrics if earlier else None),

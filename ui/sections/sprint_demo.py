@@ -25,6 +25,7 @@ from ui import (
     confusion,
     explanations,
     formatting,
+    learnt_rows,
     metric_change,
     review_card,
     session,
@@ -123,7 +124,7 @@ def metrics(ws: Workspace, sprint: str, proto: Prototype) -> None:
             # 53 rows without a failure measured "+0.000" in green: say why there is none
             lacking = shared[3] if shared else None
             why = too_few_words(lacking, noun, proto.meta) if lacking else ""
-            caption = sprint_summary.changes_caption(previous, shared, noun, why)
+            caption = learnt_rows.changes_caption(previous, shared, noun, why)
             st.caption(formatting.escape_markdown(caption))
 
 
@@ -133,12 +134,25 @@ def headline_change(ws: Workspace, sprint: str, proto: Prototype) -> None:
     key = proto.headline[0]
     if key is None:
         return
-    previous, _, deltas = _against_previous(ws, sprint, proto, keys=[key])
+    previous, shared, deltas = _against_previous(ws, sprint, proto, keys=[key])
     if deltas:
         unit = sprint_summary.target_unit(proto.meta)
         name = sprint_summary.plain_metric_name(deltas[0].label).split(" (")[0]
         text = metric_change.change_text(name, deltas[0], previous, unit)
         st.markdown(f"**{formatting.escape_markdown(text)}**")
+    learnt_rows_words(str(ws.path), proto, shared if previous else None)
+
+
+def learnt_rows_words(path: str, proto: Prototype, shared) -> None:
+    """Where ``proto`` learnt some of its demo rows: how many, and on which rows its change
+    against last sprint (``shared``) is measured."""
+    noun = review_card.cases_noun(review_card.reason_wording(proto.meta)[1])
+    for said in (
+        learnt_rows.learnt_note(path, proto, noun),
+        learnt_rows.headline_rows_caption(shared, noun),
+    ):
+        if said:
+            st.caption(formatting.escape_markdown(said))
 
 
 def shared_metrics(path: str, earlier: Prototype | None, now: Prototype):

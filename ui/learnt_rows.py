@@ -1,0 +1,61 @@
+"""The Sprint demo's and Present's words where this sprint's MVP learnt some of its demo rows
+(published with ``trained_on=`` the SMEs' corrected labels): trial M's Sprint 3 learnt 41 of
+its 600 demo tickets and read "0.380 better than Sprint 2's MVP" with no word; on the 559 it
+did not learn it is 0.344 better. ``ui.cached_prototype.metrics_on_shared_rows`` measures the
+change on those rows (``SharedMetrics.learnt``); these functions say so.
+"""
+
+from __future__ import annotations
+
+from model.followup_rows import TRAINED_ON_KEY
+from model.trained_rows import learnt_rows_note
+from model.workspace import Prototype
+from ui import cached
+from ui.cached_prototype import SharedMetrics
+from ui.sprint_summary import DEMO_ROWS_NOUN
+from ui.sprint_summary import changes_caption as _changes_caption
+
+__all__ = ["changes_caption", "headline_rows_caption", "learnt_note"]
+
+
+def learnt_note(path: str, proto: Prototype, noun: str) -> str | None:
+    """``model.trained_rows.learnt_rows_note`` of ``proto`` (of the workspace at ``path``) on
+    its demo rows (read once, cached): how many of them it learnt, and that its scores there
+    flatter it."""
+    if not proto.meta.get(TRAINED_ON_KEY):  # most prototypes: no need to read the rows
+        return None
+    ids = cached.demo_row_ids(path, proto.sprint, proto.name, proto.content_id)
+    return learnt_rows_note(proto.meta, sorted(ids), noun)
+
+
+def _left_out(shared: SharedMetrics | tuple | None) -> int:
+    return int(getattr(shared, "learnt", 0) or 0) if shared else 0
+
+
+def headline_rows_caption(shared: SharedMetrics | tuple | None, noun: str) -> str | None:
+    """Under the headline's change: where it is measured on the demo rows the model did not
+    learn, on how many (None where it learnt none of them)."""
+    learnt = _left_out(shared)
+    if not learnt or shared[3] is not None:
+        return None
+    return (
+        f"The change is measured on the {shared[2]:,} demo {noun} both models were shown that "
+        f"this one did not learn from, leaving out the {learnt:,} it learnt; its own score is "
+        "on all of its demo rows."
+    )
+
+
+def changes_caption(
+    previous: tuple[str, str], shared: SharedMetrics | tuple | None, noun: str, why: str = ""
+) -> str:
+    """``sprint_summary.changes_caption``, saying where the changes leave out the rows the
+    later model learnt from."""
+    learnt = _left_out(shared)
+    if not learnt or why:
+        return _changes_caption(previous, shared, noun, why)
+    noun = "rows" if noun == DEMO_ROWS_NOUN else noun
+    return (
+        f"Changes against {previous[0]}'s MVP, {previous[1]}, measured on the {shared[2]:,} "
+        f"demo {noun} both were shown that this model did not learn from (it learnt "
+        f"{learnt:,}); each figure is on its own sprint's demo rows."
+    )
