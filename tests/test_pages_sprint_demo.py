@@ -120,16 +120,21 @@ def test_the_actual_outcome_names_the_class_as_it_was_given(tmp_path, open_app):
 
 
 def test_filters_narrow_the_table_and_say_how_many_rows_are_shown(demo):
+    """At the cheapest cut-off the filters go by the Flagged column the table shows, not by
+    the likelier class: "Wrong" listed cases flagged and failed as right at 50 %."""
     demo.segmented_control(key="demo_correctness").set_value("wrong").run()
     assert not demo.exception
     shown = demo.dataframe[table_index(demo)].value
     assert 0 < len(shown) < 200
-    assert (shown["predicted"] != shown["actual"]).all()
+    assert ((shown["flagged"] == "Yes") != (shown["actual"] == "1")).all()
     caption = f"Showing rows 1–{len(shown)} of {len(shown)} (filtered from 300). Click a row"
     assert any(c.value.startswith(caption) for c in demo.caption)
     assert "demo_page" not in [n.key for n in demo.number_input]  # one page: no page control
     demo.multiselect(key="demo_classes").set_value(["1"]).run()
-    assert (demo.dataframe[table_index(demo)].value["predicted"] == "1").all()
+    flagged = demo.dataframe[table_index(demo)].value
+    assert (flagged["flagged"] == "Yes").all()
+    assert (flagged["predicted"] == "0").any()  # flagged below 50 %: the likelier class is 0
+    assert demo.multiselect(key="demo_classes").label == "Flagged as"
 
 
 def test_a_filter_matching_nothing_says_so(demo):

@@ -59,3 +59,31 @@ def test_the_overview_line_of_an_always_no_mvp_says_it_flags_every_case():
     assert counted_at_caption("patient", "Readmitted", 0.067, every=False, short=True) == (
         "Flagged from a 6.7% chance of readmitted, its cheapest."
     )
+
+
+def test_the_filters_go_by_the_decision_at_the_cut_off():
+    import pandas as pd
+
+    from ui.predictions_table import prediction_mask
+
+    rows = pd.DataFrame(
+        {
+            "predicted": ["0", "0", "1", "0"],
+            "confidence": [0.9, 0.7, 0.8, 0.95],
+            "p:0": [0.9, 0.7, 0.2, 0.95],
+            "p:1": [0.1, 0.3, 0.8, 0.05],
+            "actual": ["1", "0", "1", "0"],
+            "correct": [False, True, True, True],
+        }
+    )
+    cutoff = ("1", "0", 0.1)  # flagged from 10 %: rows 0, 1 and 2
+    flagged = prediction_mask(rows, ["1"], cutoff=cutoff)
+    assert flagged.tolist() == [True, True, True, False]
+    assert prediction_mask(rows, correctness="wrong", cutoff=cutoff).tolist() == [
+        False,
+        True,  # flagged, healthy: a false alarm, though right at 50 %
+        False,
+        False,
+    ]
+    # without a cut-off: the model's own class, as before
+    assert prediction_mask(rows, ["1"]).tolist() == [False, False, True, False]

@@ -27,6 +27,7 @@ __all__ = [
     "counted_at_caption",
     "cutoff_headline",
     "cutoff_sureness_text",
+    "filter_help",
     "flagged_column",
     "likeliest_classes_text",
     "queue_order_note",
@@ -162,12 +163,24 @@ def flagged_column(rows: pd.DataFrame, cutoff: Cutoff) -> pd.Series:
 
 def table_note(cutoff: Cutoff, meta: Mapping) -> str:
     """Above the predictions table: its "Flagged" column is the counts' decision, its
-    "Predicted" column the model's own class."""
+    "Predicted" column the model's own class; the filters go by the Flagged column."""
     positive = _lower(class_in_words(cutoff.positive, meta))
     return (
         f"Flagged: as the counts above flag a case, when its chance of {positive} is at least "
         f"{cutoff.threshold:.1%}, the cheapest cut-off. Likelier class: the class the model "
-        "itself finds likelier (from 50%)."
+        "itself finds likelier (from 50%). The filters Flagged as, Right and Wrong go by the "
+        "Flagged column."
+    )
+
+
+def filter_help(cutoff: Cutoff, meta: Mapping) -> str:
+    """The help of the predictions table's class filter at ``cutoff``: what each class picks."""
+    positive = class_in_words(cutoff.positive, meta)
+    negative = class_in_words(cutoff.negative, meta)
+    return (
+        f"{positive}: the cases flagged (Flagged: Yes, a chance of {_lower(positive)} of at "
+        f"least {cutoff.threshold:.1%}); {negative}: those not flagged. Right and Wrong "
+        "compare that decision with the actual outcome."
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model.labels import PROBABILITY_PREFIX
 from model.metrics import REGRESSION
 from ui.formatting import class_label, feature_help, format_number, value_in_units
 
@@ -41,13 +42,15 @@ def filter_predictions(
     confidence: tuple[float, float] = (0.0, 1.0),
     correctness: str = "all",
     precomputed_only: bool = False,
+    cutoff: tuple[str, str, float] | None = None,
 ) -> pd.DataFrame:
     """Rows whose predicted class is in ``classes`` (all if None or empty), whose confidence
     lies in the closed range ``confidence``, and that are right or wrong as ``correctness`` asks
     ("all", "correct" or "wrong"; ignored for predictions without known outcomes); with
-    ``precomputed_only``, only rows whose SHAP values were computed when publishing."""
+    ``precomputed_only``, only rows whose SHAP values were computed when publishing; with
+    ``cutoff``, classes and correctness at that cut-off (``prediction_mask``)."""
     return predictions[
-        prediction_mask(predictions, classes, confidence, correctness, precomputed_only)
+        prediction_mask(predictions, classes, confidence, correctness, precomputed_only, cutoff)
     ]
 
 
@@ -57,26 +60,46 @@ def prediction_mask(
     confidence: tuple[float, float] = (0.0, 1.0),
     correctness: str = "all",
     precomputed_only: bool = False,
+    cutoff: tuple[str, str, float] | None = None,
 ) -> np.ndarray:
     """``filter_predictions`` as a boolean array over the rows, computed on NumPy arrays so
-    that filtering 100,000 rows takes milliseconds."""
+    that filtering 100,000 rows takes milliseconds. With ``cutoff`` (``(positive, negative,
+    threshold)``: a binary model's cases flagged as ``positive`` from that chance, as the
+    table's Flagged column shows them), ``classes`` and ``correctness`` go by that decision,
+    not by the class the model finds likelier (its 50 %)."""
     if correctness not in CORRECTNESS:
         raise ValueError(f"correctness must be one of {', '.join(CORRECTNESS)}")
     mask = np.ones(len(predictions), dtype=bool)
     chosen = [str(c) for c in classes] if classes else []
+    decided = _decided(predictions, cutoff)
     if chosen:
-        mask &= predictions["predicted"].astype(str).isin(chosen).to_numpy()
+        labels = predictions["predicted"].astype(str) if decided is None else decided
+        mask &= labels.isin(chosen).to_numpy()
     if "confidence" in predictions.columns:
         low, high = confidence
         values = predictions["confidence"].to_numpy(dtype=float, na_value=np.nan)
         # A little slack so the slider's rounded ends keep rows exactly on the boundary.
         mask &= (values >= low - 1e-9) & (values <= high + 1e-9)
-    if correctness != "all" and "correct" in predictions.columns:
+    if correctness != "all" and decided is not None and "actual" in predictions.columns:
+        known = predictions["actual"].notna().to_numpy()
+        correct = (decided == predictions["actual"].astype(str)).to_numpy() & known
+        mask &= known & (correct == (correctness == "correct"))
+    elif correctness != "all" and "correct" in predictions.columns:
         correct = predictions["correct"].to_numpy(dtype=bool, na_value=False)
         mask &= correct == (correctness == "correct")
     if precomputed_only and "precomputed" in predictions.columns:
         mask &= predictions["precomputed"].to_numpy(dtype=bool, na_value=False)
     return mask
+
+
+def _decided(predictions: pd.DataFrame, cutoff: tuple[str, str, float] | None) -> pd.Series | None:
+    """Each row's class at ``cutoff`` (``prediction_mask``), or None without one or without
+    the chance it is taken from."""
+    if cutoff is None or PROBABILITY_PREFIX + cutoff[0] not in predictions.columns:
+        return None
+    positive, negative, threshold = cutoff
+    chance = predictions[PROBABILITY_PREFIX + positive].to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(np.where(chance >= threshold, positive, negative), index=predictions.index)
 
 
 #: Rows of the predictions table sent to the browser at a time.

@@ -333,14 +333,18 @@ def predictions_table(path: str, proto: Prototype):
             format_func={"all": "All", "correct": "Right", "wrong": "Wrong"}.get,
             key="demo_correctness",
         )
+    cutoff = case_cutoff.cheapest_cutoff(session.workspace(), proto)
+    if cutoff is not None and cutoff.column not in outline["columns"]:
+        cutoff = None
     chosen: list = []
     if proto.task != REGRESSION:
         chosen = st.multiselect(
-            "Predicted class",
+            "Predicted class" if cutoff is None else "Flagged as",
             meta.get("classes") or [],
             key="demo_classes",
-            placeholder="All classes",
+            placeholder="All classes" if cutoff is None else "Flagged or not",
             format_func=lambda label: formatting.class_label(meta, label),
+            help=None if cutoff is None else case_cutoff.filter_help(cutoff, meta),
         )
     confidence = (0.0, 1.0)
     if "confidence" in outline["columns"]:
@@ -359,7 +363,8 @@ def predictions_table(path: str, proto: Prototype):
             key=DEMO_PRECOMPUTED_KEY,
             help="Rows whose explanation is read, not computed, when you select them.",
         )
-    filters = (tuple(chosen), tuple(confidence), correctness or "all", precomputed_only)
+    decision = None if cutoff is None else (cutoff.positive, cutoff.negative, cutoff.threshold)
+    filters = (tuple(chosen), tuple(confidence), correctness or "all", precomputed_only, decision)
     if st.session_state.get(DEMO_FILTERS_KEY) != filters:  # new filters start on page 1
         st.session_state[DEMO_FILTERS_KEY] = filters
         st.session_state[DEMO_PAGE_KEY] = 1
@@ -370,8 +375,7 @@ def predictions_table(path: str, proto: Prototype):
     if in_advance:
         columns.append("precomputed")
     shown = prediction_rows.display_rows(rows[columns], meta)
-    cutoff = case_cutoff.cheapest_cutoff(session.workspace(), proto)
-    if cutoff is not None and cutoff.column in rows:  # the decision the counts above count
+    if cutoff is not None:  # the decision the counts above count, and the filters go by
         shown.insert(0, case_cutoff.FLAGGED_COLUMN, case_cutoff.flagged_column(rows, cutoff))
         st.caption(formatting.escape_markdown(case_cutoff.table_note(cutoff, meta)))
     event = st.dataframe(
