@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.feature_words import said_name
 from model.labels import display_unit, name_without_unit
 from model.metrics import REGRESSION, TASKS
 from model.stored_features import is_missing
@@ -98,6 +99,7 @@ def reason_sentences(
     units: Mapping | None = None,
     uncertainty: float | None = None,
     target_unit: str | None = None,
+    descriptions: Mapping | None = None,
 ) -> list[str]:
     """Up to ``max_reasons`` sentences saying which feature values moved the prediction most.
 
@@ -118,6 +120,9 @@ def reason_sentences(
     ``contribution``; ``explain_own_case`` gives them, ``explain_text.word_contributions``
     for a demo row) is named by its ``REASON_WORDS`` largest words, not by its whole text.
     ``target_unit`` is the unit a regression predicts in ("lower by 75,595 USD").
+    ``descriptions`` (a prototype's ``feature_descriptions``) name a reading by its
+    description where it has one: "blood urea nitrogen (bun) is missing"
+    (:func:`model.feature_words.said_name`), not "bun is missing".
 
     Example: "Failure risk is higher mainly because Torque [Nm] is 65.2 Nm, higher than 95% of
     machines (+31.4%)."
@@ -164,10 +169,10 @@ def reason_sentences(
         directions.add(direction)
         unit = (units or {}).get(feature)
         if feature in words:  # a free-text reading: its words, not the whole text
-            reason = _words_reason(feature, words[feature], contribution)
+            reason = _words_reason(said_name(feature, descriptions), words[feature], contribution)
         else:
             reason = _feature_phrase(
-                feature, values.get(feature), percentiles.get(feature), noun, unit
+                feature, values.get(feature), percentiles.get(feature), noun, unit, descriptions
             )
         if log_odds:
             sentences.append(
@@ -266,17 +271,23 @@ def _subject(
 
 
 def _feature_phrase(
-    feature: str, value: Any, percentile: float | None, noun: str, unit: Any = None
+    feature: str,
+    value: Any,
+    percentile: float | None,
+    noun: str,
+    unit: Any = None,
+    descriptions: Mapping | None = None,
 ) -> str:
     if is_missing(value):
-        return f"{feature} is missing"
+        return f"{said_name(feature, descriptions)} is missing"
     shown = value_text(value)
+    name = feature
     if unit is not None and is_number(value) and math.isfinite(float(value)):
         spec = display_unit(unit)
         number = float(value)
         shown = spec.format(number, digits=0 if number.is_integer() and not spec.also else 1)
-        feature = name_without_unit(feature, spec.unit)  # "Torque is 58.7 Nm", unit once
-    phrase = f"{feature} is {shown}"
+        name = name_without_unit(feature, spec.unit)  # "Torque is 58.7 Nm", unit once
+    phrase = f"{said_name(feature, descriptions, name)} is {shown}"
     if percentile is None or not is_number(value):
         return phrase
     if percentile >= 60:

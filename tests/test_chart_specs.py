@@ -65,7 +65,7 @@ def altair_waterfall_chart(
         x2="end:Q",
         color=alt.Color("kind:N", scale=alt.Scale(domain=kinds, range=colors), legend=None),
         tooltip=[
-            alt.Tooltip("label:N", title="step"),
+            alt.Tooltip("full:N", title="step"),  # the step named as the "Why" sentences do
             alt.Tooltip("text:N", title="value"),
         ],
     )
@@ -80,7 +80,7 @@ def altair_global_importance_chart(meta: Mapping) -> alt.Chart:
     """Mean |SHAP contribution| per feature over the demo rows, largest first (the top ten)."""
     data = explanations.global_importance_data(meta)
     probability = meta.get("task") != REGRESSION
-    y = alt.Y("feature:N", sort=list(data["feature"]), title=None)
+    y = alt.Y("label:N", sort=list(data["label"]), title=None)  # by description
     high = float(data["importance"].max()) if len(data) else 1.0
     longest = int(data["text"].str.len().max()) if len(data) else 4  # room for the label
     x = alt.X(

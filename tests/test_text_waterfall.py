@@ -79,7 +79,9 @@ def test_a_waterfall_without_text_is_drawn_as_before():
     meta = {**META, "text_columns": []}
     spec = waterfall_spec(explanation("short"), meta)
     bars = spec["layer"][0]["encoding"]
-    assert bars["tooltip"][0]["field"] == "label" and "axis" not in bars["y"]
+    # the tooltip's "full" is the label here: no description, no text to cut
+    assert bars["tooltip"][0]["field"] == "full" and "axis" not in bars["y"]
+    assert all(row["full"] == row["label"] for row in spec_rows(spec))
     assert spec["height"] == 44 * 4 + 40
     assert [row["label"] for row in spec_rows(spec)][1] == "note = short"
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from model.feature_words import chart_names, cut_text, said_name
 from model.metrics import REGRESSION
 from model.stored_features import is_missing
 from ui import chart_numbers, vega
@@ -97,26 +98,30 @@ def contribution_text(value: float, unit: str | None) -> str:
 def short_text(text: object, limit: int = TEXT_LABEL_CHARS) -> str:
     """``text`` on one line, cut to about ``limit`` characters at a word's end, with "…"
     where it was cut."""
-    flat = " ".join(str(text).split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit]
-    space = cut.rfind(" ")
-    if space >= limit * 2 // 3:  # end at a whole word unless that loses too much
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-") + "…"
+    return cut_text(" ".join(str(text).split()), limit)
 
 
-def _step_labels(feature: str, value: object, meta: Mapping | None) -> tuple[str, str]:
+def _step_labels(
+    feature: str, value: object, meta: Mapping | None, name: str | None = None
+) -> tuple[str, str]:
     """A waterfall step's label and the full label for its tooltip: a free-text reading is
     cut short in the label, on a line of its own under the column's name (``note =`` and
-    ``“Broken seal, the pump was…”``: :data:`LINE_BREAK` between them), and whole on hover."""
+    ``“Broken seal, the pump was…”``: :data:`LINE_BREAK` between them), and whole on hover.
+    ``name`` is what the axis calls the column (:func:`model.feature_words.chart_names`:
+    "blood urea nitrogen = missing", read from the back of a room where there is no hover);
+    the tooltip says it as the "Why" sentences do, "blood urea nitrogen (bun) = missing"."""
     missing = is_missing(value)  # None, NaN, pd.NA, NaT
+    descriptions = (meta or {}).get("feature_descriptions")
     if feature in ((meta or {}).get("text_columns") or []) and not missing:
         whole = " ".join(str(value).split())
-        return f"{feature} ={LINE_BREAK}“{short_text(whole)}”", f"{feature} = “{whole}”"
+        said = said_name(feature, descriptions)
+        return f"{name or feature} ={LINE_BREAK}“{short_text(whole)}”", f"{said} = “{whole}”"
     label = feature_label(feature, value, meta)
-    return label, label
+    shown = label[label.index(" = ") :]  # the name is a column's, the value may hold " = "
+    plain = label[: len(label) - len(shown)]  # the name without its unit: "Torque"
+    if name is None or name == feature:
+        return label, f"{said_name(feature, descriptions, plain)}{shown}"
+    return f"{name}{shown}", f"{said_name(feature, descriptions, plain)}{shown}"
 
 
 def _largest_first(words: list[Mapping]) -> pd.DataFrame:
@@ -188,7 +193,10 @@ def waterfall_data(
     unit = explanation.get("unit")
     error = estimate_error(meta or {}, explanation) or 0.0  # exact values: none
     order = contributions.abs().sort_values(ascending=False, kind="stable").index
-    steps = [(*_step_labels(f, values.get(f), meta), float(contributions[f])) for f in order]
+    names = chart_names(order, (meta or {}).get("feature_descriptions"))
+    steps = [
+        (*_step_labels(f, values.get(f), meta, names[f]), float(contributions[f])) for f in order
+    ]
     if len(steps) > max_features:
         rest = steps[max_features - 1 :]
         steps = steps[: max_features - 1]
@@ -299,9 +307,9 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, WITHIN_ERROR_COLOR, "#263238"]
     y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
     # A free-text reading is cut short on the axis, on a second line, and whole on hover.
-    step, row_height = "label", 44
-    if (data["full"] != data["label"]).any():
-        step, row_height = "full", 56  # room for the label's second line
+    row_height = 44
+    if data["label"].str.contains(LINE_BREAK, regex=False).any():
+        row_height = 56  # room for the label's second line
         y["axis"] = {"labelExpr": "split(datum.label, '\\n')", "labelOverlap": False}  # LINE_BREAK
     bars = {
         "mark": {"type": "bar", "size": 24},
@@ -310,7 +318,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
                 "kind", "nominal", legend=None, scale={"domain": kinds, "range": colors}
             ),
             "tooltip": [
-                vega.field(step, "nominal", title="step"),
+                vega.field("full", "nominal", title="step"),
                 vega.field("text", "nominal", title="value"),
             ],
             "x": vega.field(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from model.explanation import IMPORTANCE_BARS
+from model.feature_words import chart_names
 from model.metrics import MULTICLASS, REGRESSION
 from ui import chart_numbers, vega
 from ui.charts import NEUTRAL_COLOR, chart_config, value_labels
@@ -72,7 +73,8 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
     together": the mean over the demo rows of |the sum of their contributions| (not the sum of
     their means, which outgrew every real driver). A prototype published without that figure
     has no such bar (:func:`importance_caption` says so). Columns ``feature``, ``importance``,
-    ``text`` and ``help`` (the feature's description)."""
+    ``text``, ``help`` (the feature's description) and ``label`` (what the axis calls it,
+    :func:`model.feature_words.chart_names`)."""
     importance = _ranked(meta)
     rest, together = _others(meta, max_features)
     if rest:
@@ -98,6 +100,10 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
     others = {f"{len(rest)} other features together"} if together is not None else set()
     data["help"] = [OTHERS_HELP if f in others else feature_help(meta, f) or "" for f in
                     data["feature"]]  # fmt: skip
+    # The axis names a reading by its description ("blood urea nitrogen"): no hover on a
+    # projector. The tooltip keeps the column's name and the whole description.
+    names = chart_names(data["feature"], meta.get("feature_descriptions"))
+    data["label"] = [names[f] for f in data["feature"]]
     return data
 
 
@@ -166,7 +172,7 @@ def global_importance_spec(meta: Mapping, max_features: int = MAX_FEATURES) -> d
     """Mean |SHAP contribution| per feature over the demo rows, largest first, the top
     ``max_features`` (the rest as one bar): a Vega-Lite spec (see ``ui.vega``)."""
     data = global_importance_data(meta, max_features)
-    y = vega.field("feature", "nominal", sort=list(data["feature"]), title=None)
+    y = vega.field("label", "nominal", sort=list(data["label"]), title=None)
     high = float(data["importance"].max()) if len(data) else 1.0
     # Room right of the longest bar for its label: "85,770" ran past the chart's edge at 1.2.
     longest = int(data["text"].str.len().max()) if len(data) else 4
