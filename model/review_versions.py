@@ -10,13 +10,16 @@ Re-exported by ``model.review``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from feedback_store import FeedbackStore, InvalidVerdict
-from model.metrics import REGRESSION
+from model.cutoff_decisions import Cutoff, decide
+from model.labels import PROBABILITY_PREFIX
+from model.metrics import BINARY, REGRESSION
 from model.on_demand import feature_values
 from model.right_values import far_value_reason, unusual_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
@@ -120,8 +123,10 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
     rows, a classifier's corrected label one of its classes (given by label or by name, stored
     as the label), its task the prototype's (filled in when not given), or ``InvalidVerdict``
     in one line. A verdict without the prediction shown gets the one this version makes for
-    the row: a prediction borrowed from another version would become its training label; one
-    without the features shown gets the row's values as this version published them."""
+    the row, the model's own (50 %) class with its confidence, not a decision at a cut-off:
+    a prediction borrowed from another version would become its training label. A prediction
+    given for a demo row must be the row's (``_check_prediction``). One without the features
+    shown gets the row's values as this version published them."""
     verdict = dict(verdict)
     task = verdict.get("task")
     if task is None:
@@ -149,6 +154,8 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
                 "label": str(row["predicted"]),
                 "confidence": None if confidence is None else float(confidence),
             }
+        else:  # a "correct" verdict's training label is this prediction: it must be the row's
+            _check_prediction(proto, row, verdict["prediction"])
     label = verdict.get("corrected_label")
     classes = [str(c) for c in proto.meta.get("classes") or []]
     if label is not None and classes:
@@ -166,6 +173,64 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
         shown = (verdict.get("prediction") or {}).get("label")
         _check_right_value(proto, label, shown, confirmed)
     return verdict
+
+
+def _check_prediction(proto: Prototype, row: pd.Series, shown: Any) -> None:
+    """``InvalidVerdict`` in one line unless ``shown`` is what ``proto`` stores for the demo
+    ``row``: a classifier's ``label`` one of its classes and, with a ``threshold`` (a binary
+    model's cut-off), the class on the side of it the row's chance of the positive class is
+    (else the model's own class), its ``confidence`` the row's chance of that label (within
+    1e-6) and ``model_label`` the model's own class; a regression's ``label`` the stored
+    value (relative 1e-6), with no confidence."""
+    if not isinstance(shown, Mapping):
+        raise InvalidVerdict(f"the prediction shown must be a mapping with a label, got {shown!r}")
+    where = f"{proto.name}'s row {row.name}"
+    label, confidence = shown.get("label"), shown.get("confidence")
+    if proto.task == REGRESSION:
+        value = _float(label)
+        if value is None or not math.isclose(value, float(row["predicted"]), rel_tol=1e-6):
+            raise InvalidVerdict(
+                f"the prediction shown {label!r} is not {where}'s prediction"
+                f" {float(row['predicted'])!r}"
+            )
+        if confidence is not None:
+            raise InvalidVerdict(f"a regression's prediction has no confidence; got {confidence!r}")
+        return
+    own = str(row["predicted"])
+    expected = own
+    threshold = shown.get("threshold")
+    classes = [str(c) for c in proto.meta.get("classes") or []]
+    if threshold is not None:
+        cut = _float(threshold)
+        if proto.task != BINARY or cut is None or not 0 < cut <= 1:
+            raise InvalidVerdict(
+                f"a threshold is a chance above 0 and at most 1 of a binary model; got"
+                f" {threshold!r} for {proto.name} ({proto.task})"
+            )
+        positive = str(proto.meta.get("positive_class") or classes[-1])
+        expected = decide(
+            float(row[PROBABILITY_PREFIX + positive]), Cutoff.of(classes, positive, cut)
+        )
+    if str(label) != expected:
+        at = f" at the {float(threshold):.1%} cut-off" if threshold is not None else ""
+        raise InvalidVerdict(
+            f"the prediction shown {label!r} is not {where}'s decision{at}: {expected!r}"
+        )
+    model_label = shown.get("model_label")
+    if model_label is not None and str(model_label) != own:
+        raise InvalidVerdict(
+            f"the model's own class shown {model_label!r} is not {where}'s: {own!r}"
+        )
+    if confidence is None:
+        return
+    column = PROBABILITY_PREFIX + expected
+    stored = row.get(column, row.get("confidence") if expected == own else None)
+    given = _float(confidence)
+    if stored is None or given is None or not math.isclose(given, float(stored), abs_tol=1e-6):
+        raise InvalidVerdict(
+            f"the confidence shown {confidence!r} is not {where}'s chance of {expected!r}:"
+            f" {stored!r}"
+        )
 
 
 def _check_right_value(proto: Prototype, label: Any, predicted: Any, confirmed: bool) -> None:
