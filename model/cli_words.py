@@ -1,13 +1,15 @@
-"""The words ``python -m model publish`` gives a prototype: class names, feature descriptions
-and display units, as the Python API's ``publish`` takes them.
+"""The words ``python -m model publish`` gives a prototype: class names, feature descriptions,
+display units and what its cases are called, as the Python API's ``publish`` takes them.
 
 ``--words FILE`` reads them from a JSON file (what a team keeps beside its data)::
 
     {"class_names": {"0": "No failure", "1": "Failure"},
      "feature_descriptions": {"Torque [Nm]": "twisting force on the tool"},
-     "display_units": {"Air temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15}}}
+     "display_units": {"Air temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15}},
+     "case_noun": "machines"}
 
-and ``--class-name LABEL=NAME`` names one class (repeatable; it wins over the file). Whether
+and ``--class-name LABEL=NAME`` names one class (repeatable; it wins over the file), ``--noun
+patients`` what the cases are called (it wins over the file's ``case_noun``). Whether
 each class and column exists is checked by publishing (``model.labels.checked_words``).
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 __all__ = [
     "MAX_WORDS_FILE_BYTES",
+    "TEXT_KEYS",
     "WORD_KEYS",
     "class_name_argument",
     "publish_words",
@@ -27,7 +30,9 @@ __all__ = [
 
 #: A words file is a few kilobytes; anything larger than this is refused before it is read.
 MAX_WORDS_FILE_BYTES = 1_000_000
-WORD_KEYS = ("class_names", "feature_descriptions", "display_units")
+WORD_KEYS = ("class_names", "feature_descriptions", "display_units", "case_noun")
+#: The one key whose value is text, not an object of name to value.
+TEXT_KEYS = ("case_noun",)
 
 
 def class_name_argument(text: str) -> tuple[str, str]:
@@ -68,19 +73,29 @@ def _read_words_file(path: Path) -> dict:
     if unknown:
         raise ValueError(f"{where}: {unknown[0]!r} is unknown; use {', '.join(WORD_KEYS)}")
     for key, value in words.items():
-        if not isinstance(value, dict):
+        if key in TEXT_KEYS:
+            if not isinstance(value, str):
+                raise ValueError(f'{where}: {key} must be text, e.g. "patients"')
+        elif not isinstance(value, dict):
             raise ValueError(f"{where}: {key} must be an object of name to value")
     return words
 
 
-def publish_words(path: Path | None, class_names: Sequence[tuple[str, str]] = ()) -> dict:
+def publish_words(
+    path: Path | None, class_names: Sequence[tuple[str, str]] = (), noun: str | None = None
+) -> dict:
     """``class_names``, ``feature_descriptions`` and ``display_units`` for ``publish``, from
-    the words file at ``path`` (if any) and the ``--class-name`` pairs. Raises ``ValueError``
-    with one line for a file that is missing, too large, not JSON or not of that shape."""
+    the words file at ``path`` (if any) and the ``--class-name`` pairs, and ``case_noun``
+    where the file or ``noun`` (``--noun``, which wins) gives one. Raises ``ValueError`` with
+    one line for a file that is missing, too large, not JSON or not of that shape."""
     words = _read_words_file(path) if path is not None else {}
     names = {**words.get("class_names", {}), **dict(class_names)}
-    return {
+    published = {
         "class_names": names or None,
         "feature_descriptions": words.get("feature_descriptions") or None,
         "display_units": words.get("display_units") or None,
     }
+    case_noun = noun if noun is not None else words.get("case_noun")
+    if case_noun is not None:  # checked by publishing (model.labels.checked_case_noun)
+        published["case_noun"] = case_noun
+    return published

@@ -17,6 +17,7 @@ __all__ = [
     "PROBABILITY_PREFIX",
     "DisplayUnit",
     "WordsError",
+    "checked_case_noun",
     "checked_words",
     "class_key",
     "display_unit",
@@ -155,11 +156,14 @@ def checked_words(
     feature_descriptions: Mapping | None,
     display_units: Mapping | None,
     target: str | None = None,
+    case_noun: str | None = None,
 ) -> dict:
     """Validated ``class_names``, ``feature_descriptions`` and ``display_units`` as stored
     in prototype.json; ``WordsError`` with one line naming the first unknown class or column
     or bad value. ``target`` is a regression's target column, which may have a display unit
-    too (the unit its predictions and errors are said in)."""
+    too (the unit its predictions and errors are said in). ``case_noun`` is what the team
+    calls its cases, in the plural ("patients", "tickets"): the pages say "higher than 96% of
+    patients", not "of rows in the demo set"; stored only when given."""
     names = {}
     for label, name in (class_names or {}).items():
         key = class_key(label, classes)
@@ -191,7 +195,27 @@ def checked_words(
         if column not in numeric:
             raise WordsError(f"display units: column {column!r} is not numeric")
         units[column] = display_unit(spec).as_dict()
-    return {"class_names": names, "feature_descriptions": descriptions, "display_units": units}
+    words = {"class_names": names, "feature_descriptions": descriptions, "display_units": units}
+    if case_noun is not None:
+        words["case_noun"] = checked_case_noun(case_noun)
+    return words
+
+
+#: Characters of a case noun ("patients", "support tickets"): a few words.
+MAX_CASE_NOUN_LENGTH = 40
+
+
+def checked_case_noun(noun: object) -> str:
+    """``noun`` as the pages say it in a sentence: one line of letters, spaces, hyphens and
+    apostrophes ("patients", "support tickets"), else ``WordsError`` in one line."""
+    text = _text(noun, "the case noun", MAX_CASE_NOUN_LENGTH)
+    text = " ".join(text.split())
+    if not all(ch.isalpha() or ch in " -'’" for ch in text) or not text[0].isalpha():
+        raise WordsError(
+            f"the case noun is what your cases are called in the plural, in words "
+            f"(e.g. patients); got {text!r}"
+        )
+    return text
 
 
 def _column(column, features: list[str], what: str) -> str:

@@ -23,6 +23,7 @@ from model.metrics import BINARY, MULTICLASS, REGRESSION
 __all__ = [
     "capital",
     "plural",
+    "singular",
     "ACTUAL_PREFIX",
     "PREDICTED_PREFIX",
     "BinaryOutcome",
@@ -234,13 +235,34 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _singular(noun: str) -> str:
+#: Plurals the endings below get wrong ("series" is one series, "people" one person).
+_IRREGULAR = {
+    "people": "person",
+    "children": "child",
+    "series": "series",
+    "species": "species",
+    "analyses": "analysis",
+    "diagnoses": "diagnosis",
+    "men": "man",
+    "women": "woman",
+}
+
+
+def singular(noun: str) -> str:
     """One of ``noun``: ``machines`` → ``machine``, ``rows in the demo set`` → ``row in the
-    demo set``, ``boxes`` → ``box``, ``batteries`` → ``battery``."""
+    demo set``, ``boxes`` → ``box``, ``policies`` → ``policy``, ``patients`` → ``patient``,
+    ``people`` → ``person``."""
+    return _singular(noun)
+
+
+def _singular(noun: str) -> str:
     words = noun.split(" ")
     head = next((i - 1 for i, w in enumerate(words) if i and w in _PREPOSITIONS), len(words) - 1)
     word = words[head]
-    if word.endswith("ies") and len(word) > 3:
+    if word.casefold() in _IRREGULAR:
+        one = _IRREGULAR[word.casefold()]
+        words[head] = one.capitalize() if word[:1].isupper() else one
+    elif word.endswith("ies") and len(word) > 3:
         words[head] = word[:-3] + "y"
     elif word.endswith(("ches", "shes", "xes", "sses")):
         words[head] = word[:-2]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from model.metrics import ERROR_METRICS, METRICS, MULTICLASS
 from model.outcomes import BinaryOutcome, binary_cells
+from model.outcomes import singular as _singular
 from model.right_values import target_unit
 
 __all__ = [
@@ -50,8 +51,9 @@ METRIC_HELP = {
 
 
 def singular(noun: str) -> str:
-    """``machines`` → ``machine``; ``demo rows`` → ``demo row``."""
-    return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    """``machines`` → ``machine``; ``demo rows`` → ``demo row``; ``policies`` → ``policy``
+    (``model.outcomes.singular``: one rule for every page, not "a policie")."""
+    return _singular(noun)
 
 
 def binary_confusion(

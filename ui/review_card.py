@@ -79,18 +79,23 @@ def reason_wording(meta: Mapping) -> tuple[str | None, str]:
     """``(outcome, noun)`` for ``model.review.reason_sentences``: "Failure risk" and "machines"
     for a machine-failure target, else words built from the target's name (None: the
     library's own wording, which names a binary model's positive class by the name it was
-    published with)."""
+    published with). The noun is what publishing called the cases (``case_noun``:
+    "patients"), else "machines" for a machine-failure target, else "rows in the demo set"."""
+    own = meta.get("case_noun")
+    own = own.strip() if isinstance(own, str) and own.strip() else None
     target = target_name(meta)
     if target and target.strip().casefold() in REASON_WORDS:
-        return REASON_WORDS[target.strip().casefold()]
+        outcome, noun = REASON_WORDS[target.strip().casefold()]
+        return outcome, own or noun
+    noun = own or DEMO_ROWS_NOUN
     named = (meta.get("class_names") or {}).get(str(meta.get("positive_class")))
     if target and meta.get("task") == BINARY and not named:
-        return f"The probability of {target}", DEMO_ROWS_NOUN
+        return f"The probability of {target}", noun
     # A named positive class: 'The chance of "churns"', as the card's heading names it (the
     # target column's own name, "churned", read as another thing)
     if target and meta.get("task") == REGRESSION:  # the unit follows the figures
-        return f"The predicted {target_in_words(meta)}", DEMO_ROWS_NOUN
-    return None, DEMO_ROWS_NOUN
+        return f"The predicted {target_in_words(meta)}", noun
+    return None, noun
 
 
 def _compared(percentile: float | None) -> str:
