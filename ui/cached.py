@@ -6,12 +6,13 @@ concern:
 - ``ui.cached_prototype``: a prototype's demo rows, a page of its predictions, one row, its
   explanations and chart specs;
 - ``ui.cached_review``: the SME review's queue and "try your own case";
-- ``ui.cached_workspace``: the workspace's stamp, the summary across sprints, the Overview's
-  warm-up;
+- ``ui.cached_workspace``: the workspace's stamp, the summary across sprints and the
+  Overview's chart;
 - ``ui.cached_bakeoff``: the bake-off's figures, costs, recommendation and outcomes, and its
   warm-up;
 - ``ui.cached_feedback``: the verdict store, its stamp, the verdicts' figures, the training
-  export and the follow-up of flagged cases.
+  export, the follow-up of flagged cases (decided at each binary model's cheapest cut-off,
+  ``ui.case_cutoff``) and the Overview's warm-up, which reads them all.
 
 Every loader is a thin wrapper over a ``Workspace`` or ``FeedbackStore`` method, keyed by the
 workspace path (so a cache never serves one workspace's data to another, which matters when
@@ -54,6 +55,7 @@ from ui.cached_feedback import (
     verdict_selection,
     verdict_tags,
     verdicts_stamp,
+    warm_up_overview,
 )
 from ui.cached_prototype import (
     demo_row_ids,
@@ -83,7 +85,6 @@ from ui.cached_workspace import (
     own_rows_note,
     republished_lines,
     summary,
-    warm_up_overview,
     workspace_stamp,
 )
 

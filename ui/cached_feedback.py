@@ -20,8 +20,10 @@ from model import known_values as _known_values
 from model.export_names import class_names_in_scope, feature_kinds_in_scope, targets_in_scope
 from model.workspace import open_workspace
 from ui import charts as _charts
+from ui import followup_table as _followup_table
 from ui import verdict_tables as _verdict_tables
 from ui.cached_prototype import shared_predictions
+from ui.cached_workspace import headline_spec, own_rows_note, workspace_stamp
 
 __all__ = [
     "agreement",
@@ -42,6 +44,7 @@ __all__ = [
     "verdict_selection",
     "verdict_tags",
     "verdicts_stamp",
+    "warm_up_overview",
 ]
 
 
@@ -71,7 +74,7 @@ def followup(
 
 
 def _cutoff(path: str, sprint: str, prototype: str):
-    from ui.case_cutoff import cheapest_cutoff  # ui.case_cutoff reads ui.cached, which is this
+    from ui.case_cutoff import cheapest_cutoff  # it reads the Bake-off's cached costs
 
     ws = open_workspace(path, create=False)
     try:
@@ -306,3 +309,20 @@ def dispute_spec(counts: pd.DataFrame) -> dict:
     """The Vega-Lite spec of ``verdict_tables.dispute_chart`` for ``FeedbackStore.dispute_counts``'s
     frame (disputes are not in the verdicts' stamp: the frame itself is the key)."""
     return _spec(_verdict_tables.dispute_chart(counts))
+
+
+def warm_up_overview(path: str) -> None:
+    """Compute what the Overview first shows for the workspace at ``path``, if it has sprints:
+    the summary, its headline chart and the note under it, and the latest MVP's follow-up of
+    earlier verdicts. Run when the server starts, so the first visitor's Overview reads them."""
+    ws = open_workspace(path, create=False)
+    if not ws.sprints():
+        return
+    stamp = workspace_stamp(ws)
+    headline_spec(path, stamp)
+    own_rows_note(path, stamp)
+    latest = _followup_table.latest_mvp(ws)
+    if latest:
+        sprint, mvp = latest
+        content_id = ws.prototype(sprint, mvp).content_id
+        followup(path, sprint, mvp, content_id, verdicts_stamp(store(path)))

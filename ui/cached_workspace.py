@@ -12,12 +12,10 @@ from model.prototype import read_parquet
 from model.workspace import Workspace, open_workspace
 from ui import charts as _charts
 from ui import comparison_words as _comparison_words
-from ui import followup_table as _followup_table
 from ui import review_card as _review_card
 from ui import sprint_summary as _sprint_summary
-from ui.cached_feedback import followup, store, verdicts_stamp
 
-__all__ = ["headline_spec", "summary", "warm_up_overview", "workspace_stamp"]
+__all__ = ["headline_spec", "own_rows_note", "republished_lines", "summary", "workspace_stamp"]
 
 
 def workspace_stamp(ws: Workspace, sprints: list[str] | None = None) -> tuple:
@@ -47,23 +45,6 @@ def headline_spec(path: str, stamp: tuple) -> dict:
     return _charts.with_arrow_datasets(
         _sprint_summary.headline_spec(summary(path, stamp), ws.sprints())
     )
-
-
-def warm_up_overview(path: str) -> None:
-    """Compute what the Overview first shows for the workspace at ``path``, if it has sprints:
-    the summary, its headline chart and the note under it, and the latest MVP's follow-up of
-    earlier verdicts. Run when the server starts, so the first visitor's Overview reads them."""
-    ws = open_workspace(path, create=False)
-    if not ws.sprints():
-        return
-    stamp = workspace_stamp(ws)
-    headline_spec(path, stamp)
-    own_rows_note(path, stamp)
-    latest = _followup_table.latest_mvp(ws)
-    if latest:
-        sprint, mvp = latest
-        content_id = ws.prototype(sprint, mvp).content_id
-        followup(path, sprint, mvp, content_id, verdicts_stamp(store(path)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

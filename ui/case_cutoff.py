@@ -16,7 +16,10 @@ from model.costs import load_assumptions
 from model.cutoff_decisions import Cutoff, decide, sureness
 from model.metrics import BINARY
 from model.workspace import Prototype, Workspace
-from ui import cached, sprint_summary
+from ui import sprint_summary
+from ui.cached_bakeoff import sprint_costs
+from ui.cached_prototype import predictions_outline
+from ui.cached_workspace import workspace_stamp
 from ui.formatting import class_in_words, percent, prediction_in_words
 
 __all__ = [
@@ -49,8 +52,8 @@ def cheapest_errors(ws: Workspace, proto: Prototype):
     path = str(ws.path)
     try:  # a sprint that cannot be priced (a prototype's name edited badly) has no cut-off
         assumptions = load_assumptions(path).to_dict()
-        stamp = cached.workspace_stamp(ws, [proto.sprint])
-        costs = cached.sprint_costs(path, proto.sprint, assumptions, (), stamp)
+        stamp = workspace_stamp(ws, [proto.sprint])
+        costs = sprint_costs(path, proto.sprint, assumptions, (), stamp)
     except ValueError:
         return None
     errors = next((c.errors for c in costs if c.name == proto.name), None)
@@ -66,7 +69,7 @@ def cheapest_cutoff(ws: Workspace, proto: Prototype) -> Cutoff | None:
     errors = cheapest_errors(ws, proto)
     if errors is None:
         return None
-    rows = cached.predictions_outline(*_key(ws, proto))["rows"]
+    rows = predictions_outline(*_key(ws, proto))["rows"]
     if errors.n_rows != rows:
         return None
     classes = [str(c) for c in proto.meta.get("classes") or []]
