@@ -22,6 +22,7 @@ from model.metrics import BINARY, MULTICLASS, REGRESSION
 
 __all__ = [
     "capital",
+    "class_in_sentence",
     "plural",
     "singular",
     "ACTUAL_PREFIX",
@@ -285,6 +286,18 @@ def _reads_as_verb(name: str) -> bool:
     """A one-word name ending in a single s ("Churns", "Stays", "Passes") is no singular
     noun: made plural it read "70 churnses", so it is quoted after the noun instead."""
     return name.lower().endswith("s") and not name.lower().endswith("ss")
+
+
+def class_in_sentence(name: str) -> str:
+    """A class's name inside a sentence, by the rule the outcome sentences follow: one word
+    that reads as a noun or an adjective in lower case ("the chance of failure", "a missed
+    failure"; ``OSF`` as written), anything else quoted as written ("the chance of
+    “Readmitted within 30 days”", "a missed “Churns”"), not "a missed readmitted within 30
+    days"."""
+    name = " ".join(str(name).split())
+    if name.isalpha() and not _reads_as_verb(name):
+        return _lower(name)
+    return f"“{name}”"
 
 
 def _cases_of(label: str, name: str, noun: str, count: int) -> str:
