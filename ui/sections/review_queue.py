@@ -79,11 +79,14 @@ def build_queue(
         return kept, note if missing else ""
     if kind == "by id" and not row_text.strip():
         return [], "Type a row id above to review that row."
-    others = None
+    others, at_cutoffs = None, {}
     if kind == "disagreement":
-        others = {
-            o: ctx.ws.prototype(ctx.sprint, o).content_id for o in ctx.prototypes if o != ctx.name
-        }
+        protos = [ctx.ws.prototype(ctx.sprint, o) for o in ctx.prototypes if o != ctx.name]
+        others = {p.name: p.content_id for p in protos}
+        if ctx.task == BINARY:  # each decides at its own cut-off, as its cards say
+            at_cutoffs = {
+                "other_cutoffs": {p.name: case_cutoff.cheapest_cutoff(ctx.ws, p) for p in protos}
+            }
     # Reviewed on this version: a verdict on an earlier version leaves the row in the queue.
     reviewed = (
         review.reviewed_rows(ctx.store, ctx.proto, ctx.reviewer) if kind.startswith("not") else ()
@@ -91,7 +94,7 @@ def build_queue(
     try:
         rows = cached.review_queue(
             *ctx.cache_key, kind, others, reviewer=ctx.reviewer, reviewed=reviewed, size=size,
-            row_id=row_text if kind == "by id" else None, cutoff=card_cutoff(ctx),
+            row_id=row_text if kind == "by id" else None, cutoff=card_cutoff(ctx), **at_cutoffs,
         )  # fmt: skip
     except ValueError as error:
         return [], formatting.one_line(error)
