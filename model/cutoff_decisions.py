@@ -35,8 +35,10 @@ class Cutoff:
     threshold: float
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.threshold, float | int) and 0 < self.threshold <= 1):
-            raise ValueError(f"a cut-off is a chance above 0 and at most 1, got {self.threshold!r}")
+        # 0 is a cut-off too: the cheapest for a model that cannot tell cases apart may be to
+        # flag every case, as the counts then do
+        if not (isinstance(self.threshold, float | int) and 0 <= self.threshold <= 1):
+            raise ValueError(f"a cut-off is a chance from 0 to 1, got {self.threshold!r}")
 
     @classmethod
     def of(cls, classes: list[str], positive: object, threshold: float) -> Cutoff:
@@ -75,7 +77,7 @@ def sureness(chance: float, cutoff: Cutoff) -> float:
         return math.nan
     if chance >= threshold:
         return 1.0 if threshold >= 1 else (chance - threshold) / (1 - threshold)
-    return (threshold - chance) / threshold
+    return (threshold - chance) / threshold  # threshold > chance >= 0 here
 
 
 def least_sure_first(predictions: pd.DataFrame, cutoff: Cutoff) -> pd.Index:
@@ -84,6 +86,7 @@ def least_sure_first(predictions: pd.DataFrame, cutoff: Cutoff) -> pd.Index:
     chance = predictions[cutoff.column].to_numpy(dtype=float, na_value=np.nan)
     threshold = cutoff.threshold
     above = (chance - threshold) / (1 - threshold) if threshold < 1 else np.ones_like(chance)
-    sure = np.where(chance >= threshold, above, (threshold - chance) / threshold)
+    below = (threshold - chance) / threshold if threshold > 0 else np.zeros_like(chance)
+    sure = np.where(chance >= threshold, above, below)
     order = pd.Series(sure, index=predictions.index).fillna(np.inf)
     return order.sort_values(kind="stable").index

@@ -31,8 +31,21 @@ def test_sureness_is_the_share_of_the_way_from_the_cut_off_to_certainty():
 def test_a_cut_off_needs_two_classes_and_a_chance():
     with pytest.raises(ValueError, match="two classes"):
         Cutoff.of(["a", "b", "c"], "a", 0.2)
-    with pytest.raises(ValueError, match="above 0"):
-        Cutoff.of(["0", "1"], "1", 0.0)
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        Cutoff.of(["0", "1"], "1", -0.1)
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        Cutoff.of(["0", "1"], "1", 1.5)
+
+
+def test_a_cut_off_at_0_flags_every_case():
+    """An "always no" model's cheapest cut-off was 0.0%: the counts flagged every case, but
+    Cutoff refused 0, so its table had no Flagged column and its row read "Not readmitted
+    predicted with 100% probability"."""
+    every = Cutoff.of(["0", "1"], "1", 0.0)
+    assert decide(0.0, every) == decide(0.3, every) == "1"
+    assert sureness(0.0, every) == 0 and sureness(1.0, every) == 1
+    rows = pd.DataFrame({"p:1": [0.0, 0.0, 0.2]}, index=["a", "b", "c"])
+    assert least_sure_first(rows, every).tolist() == ["a", "b", "c"]
 
 
 def test_least_sure_first_puts_the_cases_closest_to_the_cut_off_first():
