@@ -120,9 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help=(
-            "a JSON file of class_names, feature_descriptions and display_units, as the "
-            "Python API's publish takes them (see README)"
+            "a JSON file of class_names, feature_descriptions, display_units and case_noun, "
+            "as the Python API's publish takes them (see README)"
         ),
+    )
+    publish.add_argument(
+        "--noun",
+        metavar="WORDS",
+        help="what your cases are called, in the plural (e.g. patients): the pages say it "
+        "instead of 'rows in the demo set'",
     )
     publish.add_argument(
         "--trained-on",
@@ -359,7 +365,8 @@ def _run(args: argparse.Namespace) -> int:
     from model.model_columns import as_model_saw, text_columns
     from model.progress import late_printer
 
-    words = publish_words(args.words, args.class_name)  # a bad words file: before any work
+    # a bad words file: before any work
+    words = publish_words(args.words, args.class_name, args.noun)
     trained_on = trained_on_file(args.trained_on) if args.trained_on else None
     estimator = persistence.load_model_file(args.model, trust_pickle=args.trust_pickle)
     texts = text_columns(estimator)  # what its encoders learnt: text, and missing markers

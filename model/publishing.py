@@ -193,6 +193,7 @@ def compute_artifacts(
     feature_descriptions: Mapping[str, str] | None = None,
     display_units: Mapping[str, object] | None = None,
     positive_class=None,
+    case_noun: str | None = None,
 ) -> Artifacts:
     """Predict, measure, explain and serialise ``estimator`` on the demo rows ``X``.
 
@@ -246,6 +247,7 @@ def compute_artifacts(
         words = checked_words(
             classes, list(X.columns), numeric, class_names, feature_descriptions, display_units,
             target=str(target) if target is not None and task == REGRESSION else None,
+            case_noun=case_noun,
         )  # fmt: skip
     except WordsError as error:
         raise PublishError(str(error)) from None

@@ -280,6 +280,7 @@ class Workspace:
         display_units: Mapping[str, object] | None = None,
         positive_class=None,
         trained_on=None,
+        case_noun: str | None = None,
     ) -> Prototype:
         """Compute and store a prototype's predictions, metrics, costs and SHAP values.
 
@@ -332,6 +333,7 @@ class Workspace:
             feature_descriptions=feature_descriptions,
             display_units=display_units,
             positive_class=positive_class,
+            case_noun=case_noun,
         )
         published = [self.prototype(sprint, other) for other in self.prototypes(sprint)]
         check_fits_sprint(published, sprint, name, artifacts.meta, artifacts.predictions)

@@ -650,3 +650,18 @@ def test_a_model_file_needing_a_missing_library_is_one_line_and_exit_2(tmp_path,
         "run pip install -r requirements-extras.txt\n"
     )
     assert not (tmp_path / "ws").exists()
+
+
+def test_the_cases_are_named_by_noun_or_by_the_words_file(tmp_path, files):
+    """A words file with "case_noun" stopped publish with a TypeError before 10b4205 reached
+    publish; --noun names them too, and the flag wins over the file."""
+    words = tmp_path / "words.json"
+    words.write_text(json.dumps({"case_noun": "machines on the line"}))
+    workspace = tmp_path / "ws"
+    result = run(*publish_args(workspace, files, "--words", str(words)))
+    assert result.returncode == 0, result.stderr
+    proto = model.open_workspace(workspace).prototype("Sprint 4", "rf")
+    assert proto.meta["case_noun"] == "machines on the line"
+    result = run(*publish_args(workspace, files, "--words", str(words), "--noun", "mills"))
+    assert result.returncode == 0, result.stderr
+    assert model.open_workspace(workspace).prototype("Sprint 4", "rf").meta["case_noun"] == "mills"

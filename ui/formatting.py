@@ -11,6 +11,7 @@ import numpy as np
 
 from model.labels import display_unit, label_strings, name_without_unit
 from model.metrics import BINARY, REGRESSION
+from model.outcomes import class_in_sentence
 from model.right_values import target_name, target_unit
 from model.stored_features import is_missing
 
@@ -165,9 +166,7 @@ def positive_noun(meta: Mapping) -> str:
     name = class_label(meta, label) if label is not None else "—"
     if name in ("—", str(label)) or not any(c.isalpha() for c in name):
         return "positive case"
-    if name.isalpha() and name.lower().endswith("s") and not name.lower().endswith("ss"):
-        return f"“{name}”"  # "a missed “Churns”", not "a missed churns"
-    return name.lower()
+    return class_in_sentence(name)  # "a missed “Readmitted within 30 days”", "a missed failure"
 
 
 def probability_label(meta: Mapping, explained_class: str | None = None) -> str:

@@ -531,13 +531,13 @@ def binary_summary(
 
 def flagged_at_caption(noun: str, positive: str, threshold: float) -> str:
     """What the Sprint demo's counts are counted at, and that each case is shown at it too
-    (the table's Flagged column, SME review, Present); the follow-up re-scores at the class
-    the model itself predicts."""
+    (the table's Flagged column, SME review, Present, the follow-up of earlier flags)."""
     return (
-        f"Counted as on the Bake-off: a {noun} is flagged when the chance of {positive.lower()} "
-        f"is at least {threshold:.1%}, the threshold at which its errors cost least under the "
-        "cost assumptions (on the Bake-off you may try others). The predictions table's Flagged "
-        f"column, SME review and Present flag each {noun} there too."
+        f"Counted as on the Bake-off: a {noun} is flagged when the chance of "
+        f"{outcomes.class_in_sentence(positive)} is at least {threshold:.1%}, the threshold at "
+        "which its errors cost least under the cost assumptions (on the Bake-off you may try "
+        f"others). The predictions table's Flagged column, SME review and Present flag each "
+        f"{noun} there too."
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from model.metrics import BINARY, MULTICLASS, REGRESSION
-from model.outcomes import outcome_sentence, outcome_sentences
+from model.outcomes import class_in_sentence, outcome_sentence, outcome_sentences
 from ui import (
     bakeoff_tables,
     bakeoff_words,
@@ -117,5 +117,4 @@ def _chances(ctx: BakeoffContext, name: str, positive: str) -> tuple[float, floa
 
 def outcome_positive(class_names: dict[str, str], label: str) -> str:
     """The positive class's name in a sentence: ``Failure`` → ``failure``."""
-    name = class_names.get(label, label)
-    return name[0].lower() + name[1:] if name[1:] == name[1:].lower() else name
+    return class_in_sentence(class_names.get(label, label))

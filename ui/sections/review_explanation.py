@@ -39,6 +39,7 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         noun=ctx.noun,
         class_names=ctx.meta.get("class_names"),
         units=ctx.meta.get("display_units"),
+        descriptions=ctx.meta.get("feature_descriptions"),
         uncertainty=explanations.estimate_error(ctx.meta, explanation),
         target_unit=target_unit(ctx.meta),
     )
