@@ -76,11 +76,13 @@ class CountedOnRows:
 
 @dataclass(frozen=True)
 class SharedCounts:
-    """An earlier and a later prototype counted on the ``rows`` demo rows both were shown."""
+    """An earlier and a later prototype counted on the ``rows`` demo rows both were shown
+    (less the ``learnt`` of them the later one was trained on, left out: 0, none)."""
 
     before: CountedOnRows
     now: CountedOnRows
     rows: int
+    learnt: int = 0
 
 
 @dataclass(frozen=True)
@@ -173,18 +175,24 @@ def counted_on_shared_rows(
     rules: tuple[Rule | None, Rule | None],
     assumptions: CostAssumptions,
     minimum: int = MIN_SHARED_ROWS,
+    rows: pd.Index | None = None,
 ) -> SharedCounts | TooFewToCompare | None:
     """An earlier prototype's and a later one's predictions counted and priced on the
-    labelled demo rows both were shown (:func:`shared_labelled_rows`), against the later
-    one's labels, each at its own ``rules`` entry (:func:`count_on_rows`). None when their
-    demo sets are the same rows (each set's own counts are then like with like) or when
-    they share no labelled row; why not (:func:`too_few_to_compare`, with ``minimum``) when
-    those rows are too few or lack a class."""
-    if set(before.index) == set(after.index):
+    labelled demo rows both were shown (:func:`shared_labelled_rows`), or on ``rows`` of
+    them when given (``model.trained_rows.rows_not_learnt``: those the later one did not
+    learn from), against the later one's labels, each at its own ``rules`` entry
+    (:func:`count_on_rows`). Without ``rows``, None when their demo sets are the same rows
+    (each set's own counts are then like with like) or when they share no labelled row; why
+    not (:func:`too_few_to_compare`, with ``minimum``) when the rows are too few or lack a
+    class."""
+    if "actual" not in after.columns:
         return None
-    rows = shared_labelled_rows(before, after)
-    if len(rows) == 0 or "actual" not in after.columns:
-        return None
+    if rows is None:
+        if set(before.index) == set(after.index):
+            return None
+        rows = shared_labelled_rows(before, after)
+        if len(rows) == 0:
+            return None
     truth = after["actual"]
     lacking = too_few_to_compare(truth.loc[rows], after_meta, minimum)
     if lacking is not None:

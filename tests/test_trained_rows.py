@@ -9,8 +9,11 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 import model
+from model.costs import CostAssumptions
+from model.shared_rows import SharedCounts, counted_on_shared_rows
 from model.trained_rows import (
     TrainedOnDemoRowsWarning,
+    counted_on_rows_not_learnt,
     learnt_rows_note,
     metrics_on_rows_not_learnt,
     rows_not_learnt,
@@ -98,3 +101,26 @@ def test_the_change_against_last_sprint_is_measured_on_rows_the_new_model_did_no
     assert rows == 50 and lacking is None
     assert earlier["accuracy"] == now["accuracy"] == 1.0  # no gain where neither learnt
     assert metrics_on_rows_not_learnt(before, meta, after, meta) is None
+
+
+def test_before_and_now_are_counted_on_rows_the_new_model_did_not_learn():
+    """Trial M's Present step 2: "Right on 474 of 600" beside Sprint 2's "281 of 600" on the
+    same demo rows, 41 of them learnt by Sprint 3, 40 of those Sprint 2's errors."""
+    ids = [f"T{i}" for i in range(60)]
+    actual = pd.Series(["a", "b"] * 30, index=ids)
+    before = pd.DataFrame({"actual": actual, "predicted": actual}, index=ids)
+    before.loc[ids[:10], "predicted"] = "c"
+    after = before.assign(predicted=actual)
+    meta = {"task": "multiclass", "classes": ["a", "b", "c"]}
+    learnt = {**meta, "feedback_rows_trained_on": ids[:10]}
+    args = (before, meta, after, learnt, (None, None), CostAssumptions())
+    counted = counted_on_rows_not_learnt(*args)
+    assert isinstance(counted, SharedCounts)
+    assert (counted.rows, counted.learnt) == (50, 10)
+    assert counted.before.outcome.correct == counted.now.outcome.correct == 50
+    # the same demo rows and nothing learnt: each set's own counts, as before
+    assert counted_on_rows_not_learnt(before, meta, after, meta, *args[4:]) is None
+    assert counted_on_shared_rows(before, meta, after, meta, *args[4:]) is None
+    # given the rows, counted there even on the same demo set
+    on_rows = counted_on_shared_rows(*args, rows=pd.Index(ids[10:]))
+    assert (on_rows.rows, on_rows.before.outcome.correct) == (50, 50)

@@ -28,7 +28,7 @@ from model.shared_rows import (
     shared_labelled_rows,
     too_few_to_compare,
 )
-from model.trained_rows import metrics_on_rows_not_learnt
+from model.trained_rows import counted_on_rows_not_learnt, metrics_on_rows_not_learnt
 from model.workspace import Prototype, open_workspace
 from ui import charts as _charts
 from ui import explanations as _explanations
@@ -207,15 +207,21 @@ def outcomes_on_shared_rows(
     """``model.shared_rows.counted_on_shared_rows`` of two MVPs: both counted and priced on
     the labelled demo rows both were shown, each at its rule (``(threshold,)`` as its own
     demo set is priced, ``ErrorCost.threshold``; None: counted at its published labels,
-    unpriced) under ``assumptions`` (``CostAssumptions.to_dict()``). None when their demo
-    sets are the same rows or share no labelled row; why not when those rows are too few or
-    lack a class. ``earlier`` and ``now`` are ``(sprint, prototype, content id)``."""
-    return counted_on_shared_rows(
+    unpriced) under ``assumptions`` (``CostAssumptions.to_dict()``). Where the later one
+    learnt some of those rows (its ``trained_on``), on the others only, ``learnt`` saying
+    how many were left out (``model.trained_rows.counted_on_rows_not_learnt``: trial M's
+    Sprint 3 read "Right on 474 of 600" beside Sprint 2's 281, 440 beside 280 on the 559
+    rows it did not learn). None when their demo sets are the same rows and it learnt
+    none, or they share no labelled row; why not when those rows are too few or lack a
+    class. ``earlier`` and ``now`` are ``(sprint, prototype, content id)``."""
+    counted = (
         shared_predictions(path, *earlier), open_prototype(path, *earlier[:2]).meta,
         shared_predictions(path, *now), open_prototype(path, *now[:2]).meta,
         (Rule(*rules[0]) if rules[0] else None, Rule(*rules[1]) if rules[1] else None),
         CostAssumptions.from_dict(assumptions),
     )  # fmt: skip
+    fair = counted_on_rows_not_learnt(*counted)
+    return fair if fair is not None else counted_on_shared_rows(*counted)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -2,12 +2,16 @@
 (published with ``trained_on=`` the SMEs' corrected labels): trial M's Sprint 3 learnt 41 of
 its 600 demo tickets and read "0.380 better than Sprint 2's MVP" with no word; on the 559 it
 did not learn it is 0.344 better. ``ui.cached_prototype.metrics_on_shared_rows`` measures the
-change on those rows (``SharedMetrics.learnt``); these functions say so.
+change on those rows (``SharedMetrics.learnt``), ``ui.cached_prototype
+.outcomes_on_shared_rows`` counts and prices Present step 2's "Before" and "Now" there
+(``SharedCounts.learnt``: "Right on 474 of 600" beside Sprint 2's 281 counted the 41 it learnt,
+40 of them Sprint 2's errors); these functions say so.
 """
 
 from __future__ import annotations
 
 from model.followup_rows import TRAINED_ON_KEY
+from model.shared_rows import SharedCounts
 from model.trained_rows import learnt_rows_note
 from model.workspace import Prototype
 from ui import cached
@@ -15,7 +19,7 @@ from ui.cached_prototype import SharedMetrics
 from ui.sprint_summary import DEMO_ROWS_NOUN
 from ui.sprint_summary import changes_caption as _changes_caption
 
-__all__ = ["changes_caption", "headline_rows_caption", "learnt_note"]
+__all__ = ["before_and_now_caption", "changes_caption", "headline_rows_caption", "learnt_note"]
 
 
 def learnt_note(path: str, proto: Prototype, noun: str) -> str | None:
@@ -59,3 +63,24 @@ def changes_caption(
         f"demo {noun} both were shown that this model did not learn from (it learnt "
         f"{learnt:,}); each figure is on its own sprint's demo rows."
     )
+
+
+def before_and_now_caption(
+    counted: SharedCounts, sprint: str, noun: str, same_rows: bool, thresholds_chosen: bool
+) -> str:
+    """Under Present step 2's "Before" and "Now" counted on the rows the later model (of
+    ``sprint``) did not learn from (``counted.learnt`` > 0): on which rows, and that the
+    metrics' changes are too; ``same_rows`` when both demo sets are the same rows;
+    ``thresholds_chosen`` as ``sprint_summary.shared_rows_note``."""
+    noun = "cases" if noun == DEMO_ROWS_NOUN else noun  # as learnt_note says them, under it
+    shown = "" if same_rows else "both were shown that "
+    said = (
+        f"Both counted on the {counted.rows:,} demo {noun} {shown}{sprint}'s model did not "
+        f"learn from, leaving out the {counted.learnt:,} it learnt, as are the metrics' changes"
+    )
+    if thresholds_chosen:  # as shared_rows_note: a model without an error there costs $0
+        return (
+            said + "; their money is what their errors there cost, with no allowance for "
+            "choosing each alarm threshold on its own rows as on the Bake-off."
+        )
+    return said + "."
