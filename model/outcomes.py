@@ -291,13 +291,31 @@ def _reads_as_verb(name: str) -> bool:
 def class_in_sentence(name: str) -> str:
     """A class's name inside a sentence, by the rule the outcome sentences follow: one word
     that reads as a noun or an adjective in lower case ("the chance of failure", "a missed
-    failure"; ``OSF`` as written), anything else quoted as written ("the chance of
+    failure"; ``OSF`` as written), words that read as a noun phrase in lower case ("a missed
+    machine failure"), anything else quoted as written ("the chance of
     “Readmitted within 30 days”", "a missed “Churns”"), not "a missed readmitted within 30
     days"."""
     name = " ".join(str(name).split())
     if name.isalpha() and not _reads_as_verb(name):
         return _lower(name)
+    if _noun_phrase(name):  # "a missed machine failure", "the chance of tool wear failure"
+        return " ".join(_lower(word) for word in name.split(" "))
     return f"“{name}”"
+
+
+def _noun_phrase(name: str) -> bool:
+    """Words of letters that read as a noun phrase: not led by a negation ("No failure") or
+    by a word that reads as a verb or participle ("Readmitted soon", "Churns monthly",
+    "Leaving")."""
+    words = name.split(" ")
+    first = words[0].lower()
+    return (
+        len(words) > 1
+        and all(word.isalpha() for word in words)
+        and first not in ("no", "not", "non")
+        and not first.endswith(("ed", "ing"))
+        and not _reads_as_verb(words[0])
+    )
 
 
 def _cases_of(label: str, name: str, noun: str, count: int) -> str:

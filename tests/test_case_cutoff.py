@@ -49,3 +49,31 @@ def test_a_multiclass_card_names_its_likeliest_classes_with_their_chances():
         "Likeliest: Account access 24%, Technical 22%, bill 19%"
     )
     assert case_cutoff.likeliest_classes_text({"0": 0.4, "1": 0.6}, META) is None
+
+
+def test_a_class_named_by_a_phrase_is_quoted_where_a_sentence_needs_a_noun():
+    """A nurse read "Not flagged: 3.1% chance of readmitted within 30 days" and "the chance
+    of Readmitted within 30 days" on the charts."""
+    from ui.formatting import probability_label
+
+    meta = {"task": "binary", "classes": ["0", "1"], "positive_class": "1",
+            "explained_classes": ["1"], "target": "readmitted",
+            "class_names": {"0": "Not readmitted", "1": "Readmitted within 30 days"}}  # fmt: skip
+    cutoff = Cutoff.of(["0", "1"], "1", 0.067)
+    assert case_cutoff.cutoff_headline(0.031, cutoff, meta).startswith(
+        "Not flagged: 3.1% chance of “Readmitted within 30 days” (flagged from 6.7%"
+    )
+    assert "when its chance of “Readmitted within 30 days” is at least 6.7%" in (
+        case_cutoff.table_note(cutoff, meta)
+    )
+    assert probability_label(meta) == "the chance of “Readmitted within 30 days”"
+    one_word = {**meta, "class_names": {"0": "No failure", "1": "Failure"}}
+    assert probability_label(one_word) == "the chance of Failure"
+    assert "chance of failure (flagged" in case_cutoff.cutoff_headline(0.031, cutoff, one_word)
+
+
+def test_a_cut_off_at_0_is_said_to_flag_every_case_not_as_a_rule_at_0_percent():
+    every = Cutoff.of(["0", "1"], "1", 0.0)
+    note = case_cutoff.table_note(every, META)
+    assert note.startswith("Flagged: every case, as the counts above flag them all")
+    assert "at least 0.0%" not in note

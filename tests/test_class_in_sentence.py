@@ -19,6 +19,12 @@ from model.outcomes import class_in_sentence
         ("Churns", "“Churns”"),  # reads as a verb: "a missed churns" was no noun
         ("No failure", "“No failure”"),
         ("Readmitted  within\t30 days", "“Readmitted within 30 days”"),  # one line
+        ("Machine failure", "machine failure"),  # a noun phrase reads as one
+        ("Tool wear failure", "tool wear failure"),
+        ("OSF risk", "OSF risk"),
+        ("Readmitted soon", "“Readmitted soon”"),  # led by a participle: no noun
+        ("Not readmitted", "“Not readmitted”"),
+        ("Churns monthly", "“Churns monthly”"),
     ],
 )
 def test_a_class_name_reads_in_a_sentence(name, said):

@@ -15,6 +15,7 @@ import pandas as pd
 from model.costs import load_assumptions
 from model.cutoff_decisions import Cutoff, decide, sureness
 from model.metrics import BINARY
+from model.outcomes import class_in_sentence
 from model.workspace import Prototype, Workspace
 from ui import sprint_summary
 from ui.cached_bakeoff import sprint_costs
@@ -109,7 +110,8 @@ def cutoff_headline(chance: float, cutoff: Cutoff, meta: Mapping) -> str:
     at = f"(flagged from {cutoff.threshold:.1%}, the cheapest cut-off)"
     if decide(chance, cutoff) == cutoff.positive:
         return f"Flagged as {positive}: {_chance(chance)} chance {at}"
-    return f"Not flagged: {_chance(chance)} chance of {positive} {at}"
+    of = class_in_sentence(class_in_words(cutoff.positive, meta))
+    return f"Not flagged: {_chance(chance)} chance of {of} {at}"
 
 
 def counted_at_caption(
@@ -128,11 +130,13 @@ def counted_at_caption(
         return (
             f"Counted as on the Bake-off, at the cut-off where its errors cost least under the "
             f"cost assumptions ({threshold:.1%}): there it flags every {noun}, so catching every "
-            f"{positive.lower()} says nothing of telling them apart (on the Bake-off you may "
-            "try other cut-offs)."
+            f"{class_in_sentence(positive)} says nothing of telling them apart (on the Bake-off "
+            "you may try other cut-offs)."
         )
     if short:
-        return f"Flagged from a {threshold:.1%} chance of {positive.lower()}, its cheapest."
+        return (
+            f"Flagged from a {threshold:.1%} chance of {class_in_sentence(positive)}, its cheapest."
+        )
     return sprint_summary.flagged_at_caption(noun, positive, threshold)
 
 
@@ -167,10 +171,15 @@ def flagged_column(rows: pd.DataFrame, cutoff: Cutoff) -> pd.Series:
 def table_note(cutoff: Cutoff, meta: Mapping) -> str:
     """Above the predictions table: its "Flagged" column is the counts' decision, its
     "Predicted" column the model's own class; the filters go by the Flagged column."""
-    positive = _lower(class_in_words(cutoff.positive, meta))
+    positive = class_in_sentence(class_in_words(cutoff.positive, meta))
+    when = (  # a cut-off of 0 flags every case: "at least 0.0%" read as a rule
+        "every case, as the counts above flag them all at the cheapest cut-off"
+        if cutoff.threshold <= 0
+        else f"as the counts above flag a case, when its chance of {positive} is at least "
+        f"{cutoff.threshold:.1%}, the cheapest cut-off"
+    )
     return (
-        f"Flagged: as the counts above flag a case, when its chance of {positive} is at least "
-        f"{cutoff.threshold:.1%}, the cheapest cut-off. Likelier class: the class the model "
+        f"Flagged: {when}. Likelier class: the class the model "
         "itself finds likelier (from 50%). The filters Flagged as, Right and Wrong go by the "
         "Flagged column."
     )
@@ -181,8 +190,9 @@ def filter_help(cutoff: Cutoff, meta: Mapping) -> str:
     positive = class_in_words(cutoff.positive, meta)
     negative = class_in_words(cutoff.negative, meta)
     return (
-        f"{positive}: the cases flagged (Flagged: Yes, a chance of {_lower(positive)} of at "
-        f"least {cutoff.threshold:.1%}); {negative}: those not flagged. Right and Wrong "
+        f"{positive}: the cases flagged (Flagged: Yes, a chance of "
+        f"{class_in_sentence(positive)} of at least {cutoff.threshold:.1%}); {negative}: those "
+        "not flagged. Right and Wrong "
         "compare that decision with the actual outcome."
     )
 

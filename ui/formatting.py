@@ -184,8 +184,8 @@ def probability_label(meta: Mapping, explained_class: str | None = None) -> str:
         explained = meta.get("explained_classes") or [None]
         label = explained[0]
     name = class_label(meta, label)
-    if name != str(label) or not target:
-        return f"the chance of {name}"
+    if name != str(label) or not target:  # "Failure" as named; "“Readmitted within 30 days”"
+        return f"the chance of {name if name.isalpha() else class_in_sentence(name)}"
     return f"the chance of {target} being {label}"
 
 
