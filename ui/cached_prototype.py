@@ -168,7 +168,7 @@ def metrics_on_shared_rows(
     metrics made a model look better for rows that left the set. Where the later one learnt
     some of those rows (its ``trained_on``), on the others only, with ``learnt`` saying how
     many were left out (``model.trained_rows.metrics_on_rows_not_learnt``): trial M's Sprint
-    3 learnt 41 of its 600 demo rows, all Sprint 2's errors, and read "0.380 better" for
+    3 learnt 41 of its 600 demo rows, 40 of them Sprint 2's errors, and read "0.380 better" for
     +0.344 on the 559 others. When those rows cannot compare the two (none, too few, or a
     class missing: ``model.shared_rows.too_few_to_compare``), ``({}, {}, rows, why)``: no
     change is measured, as "+0.000" on 53 rows without a failure measured nothing.
