@@ -24,12 +24,16 @@ from streamlit.testing.v1.element_tree import Expander
 import feedback_store
 import model
 from model import review
+from model.feature_words import chart_names
 from ui import charts, explanations
 
 SPRINT, MVP, WIDE, PRICE = "Sprint 1", "random forest", "wide forest", "price"
 WORDS = {
     "class_names": {0: "No failure", 1: "Failure"},
-    "feature_descriptions": {"Type": "quality variant: L low, M medium, H high"},
+    "feature_descriptions": {
+        "Type": "quality variant: L low, M medium, H high",
+        "Tool wear [min]": "minutes the tool has cut, since it was fitted",
+    },
     "display_units": {
         "Air temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15},
         "Process temperature [K]": {"unit": "K", "also": "°C", "offset": -273.15},
@@ -258,9 +262,13 @@ def test_the_sprint_demo_shows_one_reading_s_contribution_against_its_value(
     proto = model.open_workspace(words_workspace).prototype(SPRINT, MVP)
     top = explanations.top_features(proto.meta)
     control = at.selectbox(key="demo_dependence")
-    assert list(control.options) == top
-    assert specs(at)[1]["layer"][1]["encoding"]["x"]["title"] == control.value
-    numeric = next(f for f in top if f != "Type")
+    # the reading as people read it (trialN 4), by its description's first phrase
+    names = chart_names(top, WORDS["feature_descriptions"])
+    assert names["Tool wear [min]"] == "minutes the tool has cut"
+    assert list(control.options) == [names[f] for f in top]
+    control.set_value("Tool wear [min]").run()  # the value stays the column
+    assert specs(at)[1]["layer"][1]["encoding"]["x"]["title"] == "minutes the tool has cut"
+    numeric = next(f for f in top if f not in WORDS["feature_descriptions"])
     control.set_value(numeric).run()
     dependence = specs(at)[1]
     points = chart_frames(at, chart_data)[1]

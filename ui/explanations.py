@@ -17,7 +17,7 @@ import pandas as pd
 from model.feature_words import chart_names, cut_text, said_name
 from model.metrics import REGRESSION
 from model.stored_features import is_missing
-from ui import chart_numbers, vega
+from ui import case_words, chart_numbers, vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
 from ui.explanation_notes import (
     LOG_ODDS,
@@ -253,9 +253,10 @@ def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
     target = _target(meta, explanation.get("explained_class"), unit)
     base = _text(float(explanation["base_value"]), unit, signed=False)
     output = _text(float(explanation["output"]), unit, signed=False)
+    one = case_words.demo_cases(meta, one=True, generic="rows")  # "patient", else "row"
     said = (
         f"Each bar shows how one reading moves {target} from the model's average, {base} "
-        f"({_averaged_over(explanation, meta)}), to {output} for this row. Red bars push it "
+        f"({_averaged_over(explanation, meta)}), to {output} for this {one}. Red bars push it "
         "up, blue bars push it down."
     )
     grey = within_error_note(explanation, meta)
@@ -281,8 +282,7 @@ def _averaged_over(explanation: Mapping, meta: Mapping) -> str:
     starts from its training data; every other explainer from its reference rows."""
     if "path-dependent" in str(explanation.get("explainer") or meta.get("explainer") or ""):
         return "over the data it was trained on"
-    size = meta.get("background_size")
-    return f"over {size:,} reference rows of the demo set" if size else "over reference rows"
+    return case_words.reference_cases(meta, meta.get("background_size"))
 
 
 def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_FEATURES) -> dict:
@@ -391,7 +391,11 @@ def dependence_spec(
     unit = meta.get("unit") or ("value" if meta.get("task") == REGRESSION else "probability")
     numeric = pd.api.types.is_numeric_dtype(data["value"])
     target = _target(meta, explained_class, unit)
-    title = feature
+    descriptions = meta.get("feature_descriptions")
+    # The axis names the reading as people read it ("admissions in the past year"); the
+    # tooltip keeps the column's code ("... (num_prior_admissions)"), the page's caption the
+    # whole description.
+    title = chart_names([feature], descriptions)[feature]
     x = vega.field(
         "value",
         "quantitative" if numeric else "nominal",
@@ -414,7 +418,7 @@ def dependence_spec(
         "mark": {"type": "circle", "size": 36, "opacity": 0.5, "color": DOWN_COLOR},
         "encoding": {
             "tooltip": [
-                vega.field("text", "nominal", title=feature),
+                vega.field("text", "nominal", title=said_name(feature, descriptions)),
                 vega.field(
                     "contribution",
                     "quantitative",

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from model import on_demand, outcomes
+from model.feature_words import chart_names
 from model.metrics import BINARY, REGRESSION
 from model.right_values import target_unit
 from model.workspace import Prototype, Workspace
@@ -22,6 +23,7 @@ from ui import (
     cached,
     cached_chances,
     case_cutoff,
+    case_words,
     confusion,
     explanations,
     formatting,
@@ -195,7 +197,8 @@ def outcome(
         path, proto.sprint, proto.name, proto.content_id, noun, most_classes
     )
     if summary is None:
-        st.caption("The demo rows were published without known outcomes: nothing to count.")
+        cases = case_words.demo_cases(proto.meta)
+        st.caption(f"The {cases} were published without known outcomes: nothing to count.")
         return
     st.markdown(formatting.outcome_markdown(summary.sentences, lead, bold=True))
     if note:
@@ -222,7 +225,8 @@ def _binary_outcome(
         # The Bake-off prices the rows the sprint's prototypes share: here only some of this
         # one's demo rows. Its own decisions on all of them say more than those few.
         return (
-            f"Counted at {proto.name}'s own decisions on its {rows:,} demo rows: the Bake-off "
+            f"Counted at {proto.name}'s own decisions on its {rows:,} "
+            f"{case_words.demo_cases(proto.meta)}: the Bake-off "
             f"compares the sprint's prototypes on the {errors.n_rows:,} rows they share, at "
             "the threshold where each one's errors cost least."
         )
@@ -294,7 +298,9 @@ def dependence(path: str, proto: Prototype) -> None:
     if not top:
         return
     st.subheader("How one reading moves the prediction")
-    feature = st.selectbox("Reading", top, key="demo_dependence")
+    # The reading as people read it ("admissions in the past year"), its column the value
+    names = chart_names(top, proto.meta.get("feature_descriptions"))
+    feature = st.selectbox("Reading", top, format_func=names.get, key="demo_dependence")
     explained = proto.meta.get("explained_classes") or []
     chosen = None
     if len(explained) > 1:  # a multiclass model: how the reading moves the chance of which class
@@ -309,8 +315,9 @@ def dependence(path: str, proto: Prototype) -> None:
     described = formatting.feature_help(proto.meta, feature)
     if described:
         st.caption(formatting.escape_markdown(f"{feature}: {described}."))
+    one = case_words.demo_cases(proto.meta, one=True)
     st.caption(
-        "Each dot is a demo row explained so far: how far this reading moved its prediction "
+        f"Each dot is a {one} explained so far: how far this reading moved its prediction "
         "(above the dashed line: up; below: down), against the reading's value."
     )
 
@@ -446,7 +453,8 @@ def linked_row(path: str, proto: Prototype) -> tuple[str, pd.Series] | None:
         return row_id, cached.prediction_row(*key, row_id)
     st.caption(
         formatting.escape_markdown(
-            f"The link asks for row {row_id}, which is not among {proto.name}'s demo rows: "
+            f"The link asks for row {row_id}, which is not among {proto.name}'s "
+            f"{case_words.demo_cases(proto.meta)}: "
             "showing a row of the table instead."
         )
     )
