@@ -341,6 +341,12 @@ def _require_libraries(type_names: list[str], source: str) -> None:
                 raise ModelFileError(str(error)) from None
 
 
+def schema_limit_bytes(limit: int) -> int:
+    """How large a skops file's schema.json may be under the model-file cap ``limit``:
+    ``MAX_SCHEMA_MB`` at the default cap, an eighth of a cap raised above it."""
+    return max(MAX_SCHEMA_MB * MB, limit // 8)
+
+
 def _check_archive(data: bytes, source: str) -> None:
     """Refuse a skops file that is not what skops writes, before any member is unpacked.
 
@@ -390,9 +396,16 @@ def _check_archive(data: bytes, source: str) -> None:
         unpacked = sum(info.file_size for info in members.values())
         if unpacked > limit:
             raise too_large(source, f"it unpacks to {unpacked / MB:,.0f} MB", limit)
-        if members["schema.json"].file_size > MAX_SCHEMA_MB * MB:
-            raise too_large(
-                source, f"its schema.json is over {MAX_SCHEMA_MB} MB", MAX_SCHEMA_MB * MB
+        schema_limit = schema_limit_bytes(limit)
+        if members["schema.json"].file_size > schema_limit:
+            # The schema is parsed into Python objects, dozens of times its size: its own cap,
+            # an eighth of the file's, which the environment variable raises with it.
+            raise ModelFileError(
+                f"{source} was refused: its schema.json (skops' description of the model's "
+                f"parts) is over {megabytes(schema_limit)} MB, an eighth of the "
+                f"{megabytes(limit)} MB a model file may unpack to; save the model again with "
+                f"skops, or if you made this file yourself set {MAX_UNPACKED_MB_ENV_VAR} to a "
+                "larger number of MB"
             )
         _check_members(archive, members, source, limit)
 

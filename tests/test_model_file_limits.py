@@ -173,6 +173,29 @@ def test_a_skops_schema_that_would_outgrow_the_cap_is_refused_unparsed(monkeypat
         loads(crafted.getvalue())
 
 
+def test_a_schema_over_its_own_cap_says_so_and_the_advice_raises_that_cap(monkeypatch):
+    """A 90 MB schema.json in an 88 KB zip was refused with "... more than the 64 MB a model
+    file may unpack to; ... set SPRINT_REVIEW_MAX_MODEL_MB", which raised nothing: the schema's
+    cap was fixed. It is an eighth of the model-file cap, so the advice holds."""
+    from model.persistence import schema_limit_bytes
+
+    crafted = io.BytesIO()
+    with zipfile.ZipFile(crafted, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b" " * (65 * MB))
+    monkeypatch.delenv(ENV, raising=False)
+    with pytest.raises(ModelFileError) as refused:
+        loads(crafted.getvalue(), "model file fat.skops")
+    assert str(refused.value).startswith(
+        "model file fat.skops was refused: its schema.json (skops' description of the model's "
+        "parts) is over 64 MB, an eighth of the 512 MB a model file may unpack to;"
+    )
+    assert schema_limit_bytes(1024 * MB) == 128 * MB
+    monkeypatch.setenv(ENV, "1024")  # raised as advised: the size no longer refuses it
+    with pytest.raises(ModelFileError) as refused:
+        loads(crafted.getvalue(), "model file fat.skops")
+    assert "is over" not in str(refused.value)
+
+
 def test_a_catboost_export_that_would_outgrow_the_cap_is_refused(native_files, monkeypatch):
     """A CatBoost file's JSON export, read back from the checking process, holds every border
     and leaf as text: far more than the binary file."""
