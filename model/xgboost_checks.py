@@ -196,6 +196,12 @@ def read_xgboost_document(data: bytes, max_bytes: int | None = None):
         raise ValueError("it is neither XGBoost JSON nor UBJSON") from None
     except RecursionError:
         raise ValueError("its values are nested too deep") from None
+    except ValueError as error:
+        if "Exceeds the limit" in str(error):  # Python's cap on digits: not advice to pass on
+            raise ValueError(
+                "it holds a number of more than 4,300 digits, which no model writes"
+            ) from None
+        raise
 
 
 # -- checking ------------------------------------------------------------------------------------

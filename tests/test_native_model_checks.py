@@ -317,3 +317,20 @@ def test_the_intact_boosters_in_skops_files_still_load(made):
     for name in ("xgb.json", "lgbm.txt", "cb.cbm"):
         loaded = loads(sio.dumps(fitted[name]))
         np.testing.assert_array_equal(loaded.predict_proba(X), fitted[name].predict_proba(X))
+
+
+def test_an_xgboost_file_with_a_100000_digit_number_is_damaged_not_advice_to_raise_a_limit(
+    tmp_path,
+):
+    """The message ended "use sys.set_int_max_str_digits() to increase the limit": advice to
+    lift a safety limit, for a hostile file."""
+    from model.persistence import ModelFileError, load_model_file
+
+    path = tmp_path / "big.json"
+    path.write_text('{"learner": {"x": ' + "1" * 100_000 + "}}")
+    with pytest.raises(ModelFileError) as refused:
+        load_model_file(path)
+    assert "it holds a number of more than 4,300 digits, which no model writes" in str(
+        refused.value
+    )
+    assert "set_int_max_str_digits" not in str(refused.value)

@@ -185,7 +185,7 @@ def probability_label(meta: Mapping, explained_class: str | None = None) -> str:
         label = explained[0]
     name = class_label(meta, label)
     if name != str(label) or not target:  # "Failure" as named; "“Readmitted within 30 days”"
-        return f"the chance of {name if name.isalpha() else class_in_sentence(name)}"
+        return f"the chance of {class_in_sentence(name) if ' ' in name.strip() else name}"
     return f"the chance of {target} being {label}"
 
 
