@@ -23,7 +23,7 @@ from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
 from model.data_files import check_csv_header, check_parquet, semicolon_hint, trained_on_file
 from model.estimator_contract import UnnamedColumnsWarning
 from model.file_limits import not_a_file_problem
-from model.metrics import METRICS, TASKS, format_metric
+from model.metrics import BINARY, HEADLINE_METRIC, METRICS, TASKS, format_metric
 from model.progress import SlowPublishWarning
 from model.published_files import PrototypeReplacedWarning
 from model.trained_rows import TrainedOnDemoRowsWarning
@@ -402,9 +402,20 @@ def _run(args: argparse.Namespace) -> int:
         f"{proto.meta['n_rows']} rows, explainer: {proto.meta['explainer']})"
     )
     print(f"  {proto.meta['deck']['rule']}")
-    for key, value in proto.metrics.items():
-        print(f"  {METRICS[key].label:<18} {format_metric(key, value)}")
+    # The headline metric first (PR AUC for two classes, not the accuracy a model that never
+    # flags the rare class wins), and the label metrics of two classes said at 50%: the pages
+    # count at the cheapest cut-off instead.
+    headline = HEADLINE_METRIC.get(proto.task)
+    for key, value in sorted(proto.metrics.items(), key=lambda item: item[0] != headline):
+        at = "  (at the model's own class, from 50%)" if (
+            proto.task == BINARY and key in LABEL_METRICS
+        ) else ""  # fmt: skip
+        print(f"  {METRICS[key].label:<18} {format_metric(key, value)}{at}")
     return 0
+
+
+#: Metrics of a two-class model's labels, which depend on where it flags from.
+LABEL_METRICS = ("f1", "precision", "recall", "accuracy", "balanced_accuracy")
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -665,3 +665,16 @@ def test_the_cases_are_named_by_noun_or_by_the_words_file(tmp_path, files):
     result = run(*publish_args(workspace, files, "--words", str(words), "--noun", "mills"))
     assert result.returncode == 0, result.stderr
     assert model.open_workspace(workspace).prototype("Sprint 4", "rf").meta["case_noun"] == "mills"
+
+
+def test_publish_prints_the_headline_metric_first_and_says_where_label_metrics_are_taken(
+    tmp_path, files
+):
+    """A hospital team read "Accuracy 0.906" first and "Recall 0.011" with no word that the
+    recall was at 50%, where the pages flag from the cheapest cut-off."""
+    result = run(*publish_args(tmp_path / "ws", files))
+    assert result.returncode == 0, result.stderr
+    metrics = [line.strip() for line in result.stdout.splitlines()[2:]]
+    assert metrics[0].startswith("PR AUC") and "from 50%" not in metrics[0]
+    recall = next(line for line in metrics if line.startswith("Recall"))
+    assert recall.endswith("(at the model's own class, from 50%)")
