@@ -20,6 +20,7 @@ import pandas as pd
 from model.atomic_files import NameReadBackWarning
 from model.cli_words import class_name_argument, publish_words
 from model.config import DEFAULT_DECK_SIZE, MAX_ROW_ID_LENGTH
+from model.context_columns import ContextColumnsWarning
 from model.data_files import check_csv_header, check_parquet, semicolon_hint, trained_on_file
 from model.estimator_contract import UnnamedColumnsWarning
 from model.file_limits import not_a_file_problem
@@ -479,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("default", category=SlowPublishWarning)
             warnings.filterwarnings("default", category=UnnamedColumnsWarning)
             warnings.filterwarnings("default", category=TrainedOnDemoRowsWarning)
+            warnings.filterwarnings("default", category=ContextColumnsWarning)
             warnings.filterwarnings("default", category=PrototypeReplacedWarning)
             # a workspace file edited by hand: what was set aside, and which file
             warnings.filterwarnings("default", category=NameReadBackWarning)

@@ -23,6 +23,7 @@ import pandas as pd
 from model import persistence
 from model.atomic_files import WorkspaceError, read_json
 from model.config import ADDITIVITY_TOLERANCE
+from model.context_columns import CONTEXT_FILE, with_context
 from model.explanation import estimate_error
 from model.labels import PROBABILITY_PREFIX
 from model.metrics import REGRESSION
@@ -33,6 +34,7 @@ from model.prototype import (
     first_on_demand,
     of_class,
     read_parquet,
+    read_rows,
 )
 from model.stored_features import is_missing
 
@@ -126,6 +128,24 @@ def feature_values(proto: Prototype, row_id: str) -> dict:
     """One demo row's feature values as published, as plain Python values (what a verdict
     records), whether or not the row is explained."""
     return {k: _plain(v) for k, v in proto.feature_row(str(row_id)).items()}
+
+
+def context_values(proto: Prototype, row_id: str) -> dict:
+    """One demo row's context values (the data's columns the model does not take, kept for
+    reviewers: ``meta["context_columns"]``) as plain Python values; ``{}`` for a prototype
+    published without context."""
+    path = proto.path / CONTEXT_FILE
+    if not proto.meta.get("context_columns") or not path.is_file():
+        return {}
+    rows = read_rows(path, [str(row_id)])
+    return {} if rows.empty else {str(k): _plain(v) for k, v in rows.iloc[0].items()}
+
+
+def snapshot_values(proto: Prototype, row_id: str) -> dict:
+    """What a verdict on a demo row records of it: its feature values as published, then its
+    context values, so the training export carries both (a context column is never named as
+    a feature: publishing keeps only the columns the model does not take)."""
+    return with_context(feature_values(proto, row_id), context_values(proto, row_id))
 
 
 def _explain_on_demand(

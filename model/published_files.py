@@ -17,6 +17,7 @@ import numpy as np
 from model import atomic_files
 from model.atomic_files import write_json_atomic
 from model.config import TEXT_CONTRIBUTIONS_FILE
+from model.context_columns import CONTEXT_FILE
 from model.prototype import BOOTSTRAP_FILE, shap_file_name
 from model.stored_features import MISSING_KINDS_FILE
 
@@ -45,6 +46,8 @@ def write_artifacts(folder: Path, artifacts, meta: dict) -> None:
         )
     if artifacts.missing_kinds is not None:
         writes.append((MISSING_KINDS_FILE, artifacts.missing_kinds.to_parquet))
+    if artifacts.context is not None:  # the data's columns the model does not take
+        writes.append((CONTEXT_FILE, artifacts.context.to_parquet))
     words = getattr(artifacts.explanation, "words", None)
     if words is not None:
         writes.append((TEXT_CONTRIBUTIONS_FILE, lambda path: words.to_parquet(path, index=False)))

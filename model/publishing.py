@@ -27,6 +27,7 @@ from model.config import (
     SEED,
     SHAP_PARALLEL_MIN_ROWS,
 )
+from model.context_columns import context_frame, warn_context_kept
 from model.estimator_contract import (
     PublishError,
     best_of_search,
@@ -84,6 +85,9 @@ class Artifacts:
     #: Which missing value each missing cell of a column mixing several held (see
     #: ``model.stored_features``); ``None`` when no column does.
     missing_kinds: pd.DataFrame | None = field(default=None, repr=False)
+    #: The data's columns the model does not take, kept for reviewers (index ``row_id``,
+    #: ``model.context_columns``); ``None`` when there are none.
+    context: pd.DataFrame | None = field(default=None, repr=False)
 
 
 def _measure_latency(
@@ -230,6 +234,7 @@ def compute_artifacts(
     estimator, chosen_by = best_of_search(estimator)  # a fitted search: its best model
     task = detect_task(estimator, task)
     y_original = y
+    given = X
     X, y = checked_inputs(estimator, X, y, task)
     classes = [] if task == REGRESSION else list(label_strings(estimator.classes_))
     if y is not None and task != REGRESSION:
@@ -243,6 +248,7 @@ def compute_artifacts(
     target = getattr(y_original, "name", None)
     if isinstance(y_original, pd.DataFrame):  # one column (checked_inputs refused more)
         target = y_original.columns[0]
+    context = context_frame(given, X.columns, X.index, [target, *given.index.names])
     try:
         words = checked_words(
             classes, list(X.columns), numeric, class_names, feature_descriptions, display_units,
@@ -392,6 +398,8 @@ def compute_artifacts(
         "stored_columns": stored_columns,
         "categorical": categorical,
         "text_columns": texts,
+        # Columns of the data the model does not take, kept for reviewers (context.parquet).
+        "context_columns": [] if context is None else list(context.columns),
         "n_rows": len(X),
         "has_labels": y is not None,
         "metrics": metrics,
@@ -416,8 +424,17 @@ def compute_artifacts(
         "model_size_bytes": len(model_bytes),
         **latency,
     }
+    warn_context_kept(context)
     return Artifacts(
-        meta, X, predictions, shap_frames, model_bytes, explanation, replicates, missing_kinds
+        meta,
+        X,
+        predictions,
+        shap_frames,
+        model_bytes,
+        explanation,
+        replicates,
+        missing_kinds,
+        context,
     )
 
 

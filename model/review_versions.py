@@ -20,7 +20,7 @@ from feedback_store import FeedbackStore, InvalidVerdict
 from model.cutoff_decisions import Cutoff, decide
 from model.labels import PROBABILITY_PREFIX
 from model.metrics import BINARY, REGRESSION
-from model.on_demand import feature_values
+from model.on_demand import snapshot_values
 from model.right_values import far_value_reason, unusual_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
 
@@ -126,7 +126,7 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
     the row, the model's own (50 %) class with its confidence, not a decision at a cut-off:
     a prediction borrowed from another version would become its training label. A prediction
     given for a demo row must be the row's (``_check_prediction``). One without the features
-    shown gets the row's values as this version published them."""
+    shown gets the row's values as this version published them, context included."""
     verdict = dict(verdict)
     task = verdict.get("task")
     if task is None:
@@ -146,8 +146,9 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
             ) from None
         if verdict.get("features") is None:
             # The row's values as published, which the card shows: the training export joins
-            # a verdict with these, and leaves out one recorded without them.
-            verdict["features"] = feature_values(proto, str(row_id))
+            # a verdict with these, and leaves out one recorded without them. Its context
+            # (a ticket's subject the model does not read) goes with them.
+            verdict["features"] = snapshot_values(proto, str(row_id))
         if verdict.get("prediction") is None:
             confidence = row.get("confidence")
             verdict["prediction"] = {
