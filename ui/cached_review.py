@@ -10,6 +10,7 @@ import json
 
 import streamlit as st
 
+from model import on_demand as _on_demand
 from model import review as _review
 from model.metrics import REGRESSION
 from ui import charts as _charts
@@ -17,6 +18,7 @@ from ui import explanations as _explanations
 from ui.cached_prototype import open_prototype, shared_features, shared_predictions
 
 __all__ = [
+    "context_values",
     "input_schema",
     "own_case",
     "own_case_percentiles",
@@ -49,6 +51,13 @@ def review_queue(
         predictions=shared_predictions(path, sprint, prototype, content_id),
         **options,
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def context_values(path: str, sprint: str, prototype: str, content_id: str, row_id: str) -> dict:
+    """``model.on_demand.context_values``: a demo row's columns the model does not take (a
+    ticket's subject), kept for reviewers; ``{}`` without any."""
+    return _on_demand.context_values(open_prototype(path, sprint, prototype), row_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

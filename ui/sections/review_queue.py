@@ -9,8 +9,9 @@ import streamlit as st
 
 from feedback_store.store import ROW_ID_MAX
 from model import on_demand, review
+from model.context_columns import with_context
 from model.metrics import BINARY, REGRESSION
-from ui import cached, case_cutoff, formatting, review_card, session
+from ui import cached, cached_review, case_cutoff, formatting, review_card, review_context, session
 from ui.sections import review_explanation, review_session, review_verdict
 from ui.sections.review_session import FLASH_KEY, ROW_PARAM, ReviewContext
 
@@ -321,6 +322,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
     else:
         explanation = cached.explanation(*ctx.cache_key, row_id)
         values = explanation["feature_values"]
+    context = cached_review.context_values(*ctx.cache_key, row_id)  # a ticket's subject
 
     probabilities = {c: float(row[f"p:{c}"]) for c in ctx.classes if f"p:{c}" in row.index}
     cutoff = card_cutoff(ctx)
@@ -331,6 +333,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         st.caption(
             formatting.escape_markdown(f"Row {row_id} · {ctx.name} · version {ctx.proto.version}")
         )
+        review_context.context_section(context)
         if unexplained:  # a hand-written model's row beyond those explained when publishing
             review_explanation.unexplained(ctx, unexplained)
         else:
@@ -367,7 +370,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             row_id,
             thread,
             source="demo",
-            features=values,
+            features=with_context(values, context),
             prediction=review_session.snapshot(
                 ctx, row["predicted"], confidence, probabilities, cutoff
             ),
