@@ -16,7 +16,7 @@ import feedback_store
 import model
 from model import deck, on_demand
 from model.demo import TARGET, load_demo_data
-from ui import formatting
+from ui import case_cutoff
 
 SPRINT, NAME = "S1", "hand-written"
 CAP, ROWS = 60, 200
@@ -106,10 +106,10 @@ def test_the_card_of_an_unexplained_row_shows_the_prediction_and_the_plain_note(
     at = open_card(monkeypatch, published, row_id)
     assert not at.error
     assert card(at)["row_id"] == row_id
-    predicted = proto.prediction(row_id)
-    words = formatting.prediction_in_words(
-        predicted["predicted"], predicted["confidence"], proto.meta
-    )
+    # the card's headline is the counts' decision at the cheapest cut-off (8e905cc)
+    row = proto.predictions().loc[row_id]
+    words = case_cutoff.case_headline(model.open_workspace(published), proto, row)
+    assert words.startswith(("Flagged", "Not flagged"))
     assert plain(at.subheader[0].value) == words
     assert f"Row {row_id} · {NAME} · version 1" in [plain(c.value) for c in at.caption]
     assert NOTE in [plain(i.value) for i in at.info]
