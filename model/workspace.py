@@ -10,6 +10,8 @@ Layout::
         prototype.json                    metadata, metrics, costs, explainer, version
         model.skops                       the estimator (skops, not pickle)
         features.parquet                  demo rows as published (index: row_id)
+        context.parquet                   the demo rows' columns the model does not take,
+                                          shown to reviewers (when there are any)
         predictions.parquet               label, confidence, probability per class, truth, and
                                           ``precomputed``: whether the row is in the demo deck
         shap-<class>.parquet              float64 SHAP values per source feature for each
