@@ -66,7 +66,9 @@ if "record" in sys.argv[4:]:
     at = opened("sme_review")
     key = at.session_state["review_card"]["key"]
     at.segmented_control(key=f"review_verdict_{key}").set_value("wrong")
-    at.selectbox(key=f"review_label_{key}").set_value("1")
+    # the right label is the class the card does not show (it decides at the cut-off)
+    shown = "1" if at.subheader[0].value.startswith("Flagged") else "0"
+    at.selectbox(key=f"review_label_{key}").set_value("0" if shown == "1" else "1")
     at.text_area(key=f"review_comment_{key}").set_value("x" * 9000)
     at.button(key=f"FormSubmitter:review_form_{key}-Submit verdict").click().run()
     results["record"] = seen(at)

@@ -9,7 +9,7 @@ import model
 from feedback_store import FeedbackStore
 from model import review
 from model.workspace import Prototype, Workspace
-from ui import explanations, formatting, verdict_tables
+from ui import case_cutoff, explanations, formatting, verdict_tables
 
 SPRINT, MVP = "Sprint 2", "random forest"
 #: What the Feedback page computed its first run from: every verdict, the exports, demo rows.
@@ -152,8 +152,9 @@ def test_a_re_publish_shows_the_new_version_on_the_next_review_rerun(workspace_c
     assert not at.exception
     row_id = dict(at.session_state["review_card"])["row_id"]
     row = new.predictions().loc[row_id]
+    # the new version's decision at its cheapest cut-off, as the card says it (8e905cc)
     assert at.subheader[0].value == formatting.escape_markdown(
-        formatting.prediction_in_words(row["predicted"], row["confidence"], new.meta)
+        case_cutoff.case_headline(ws, new, row)
     )
     shown = [c.value.replace("\\", "") for c in at.caption]
     assert f"Model: {new.meta['estimator']}" in shown
