@@ -67,6 +67,22 @@ SHOTS = [
 CARD_CAPTION = re.compile(r"^Row (\S+) · ")
 
 
+def decided_on_card(ws, proto, predictions: pd.DataFrame, row_id: str) -> str:
+    """The class an SME card shows for ``row_id``: a binary prototype's decision at its
+    cheapest cut-off, as the Sprint demo's counts flag; else the model's own class."""
+    from model import recommend
+    from model.costs import load_assumptions
+
+    costs = recommend.sprint_costs(ws, proto.sprint, load_assumptions(ws.path), {})
+    errors = next((c.errors for c in costs if c.name == proto.name), None)
+    if proto.task != "binary" or errors is None or errors.threshold is None:
+        return str(predictions.loc[row_id, "predicted"])
+    positive = str(proto.meta["positive_class"])
+    negative = next(str(c) for c in proto.meta["classes"] if str(c) != positive)
+    chance = float(predictions.loc[row_id, f"p:{positive}"])
+    return positive if chance >= errors.threshold else negative
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run app.py` with an empty workspace: the app builds the demo on first start."""
@@ -318,7 +334,8 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
     expect(page.get_by_role("textbox", name="Why?")).to_have_value("a draft not yet submitted")
 
     first_card = page.get_by_text(CARD_CAPTION).first.inner_text()
-    predicted = str(predictions.loc[CARD_CAPTION.match(first_card).group(1), "predicted"])
+    # the card shows its decision at the cheapest cut-off, as the counts (8e905cc)
+    predicted = decided_on_card(ws, proto, predictions, CARD_CAPTION.match(first_card).group(1))
     right = next(str(c) for c in proto.meta["classes"] if str(c) != predicted)
     shown_right = review_card.class_label(right, proto.class_names)  # e.g. "Failure (1)"
     wrong_row = judge_card(page, "Wrong", "Worn tool and high torque: this one fails", shown_right)
@@ -357,8 +374,8 @@ def test_a_reviewer_goes_from_the_overview_to_a_parquet_of_their_verdicts(
         "Readings well inside the normal range",
         "Worn tool and high torque: this one fails",
     ]
-    assert exported["predicted_label"].tolist() == [
-        str(predictions.loc[correct_row, "predicted"]),
+    assert exported["predicted_label"].tolist() == [  # what each card showed
+        decided_on_card(ws, proto, predictions, correct_row),
         predicted,
     ]
     # The export carries the features the reviewer saw, ready for training.
