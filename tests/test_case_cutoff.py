@@ -77,3 +77,11 @@ def test_a_cut_off_at_0_is_said_to_flag_every_case_not_as_a_rule_at_0_percent():
     note = case_cutoff.table_note(every, META)
     assert note.startswith("Flagged: every case, as the counts above flag them all")
     assert "at least 0.0%" not in note
+
+
+def test_a_card_at_a_cut_off_of_0_says_every_case_is_flagged():
+    """An "always no" model's card read "flagged from 0.0%, the cheapest cut-off"."""
+    every = Cutoff.of(["0", "1"], "1", 0.0)
+    assert case_cutoff.cutoff_headline(0.0, every, META) == (
+        "Flagged as readmitted: 0.0% chance (the cheapest cut-off, 0.0%, flags every case)"
+    )

@@ -49,3 +49,12 @@ def test_the_dependence_axis_names_the_reading_by_its_description():
     # a description that only repeats the name adds nothing; no description keeps the column
     assert _dependence("age", DESCRIBED)["layer"][1]["encoding"]["x"]["title"] == "age"
     assert _dependence("bun", BINARY_META)["layer"][1]["encoding"]["x"]["title"] == "bun"
+
+
+def test_the_importance_caption_averages_over_the_patients():
+    """The Sprint demo still said "on average over the demo rows" under "What drives the
+    model" where the prototype named its cases."""
+    from ui.importance_chart import importance_caption
+
+    assert importance_caption(PATIENTS).endswith("on average over the patients.")
+    assert importance_caption(BINARY_META).endswith("on average over the demo rows.")

@@ -108,6 +108,8 @@ def cutoff_headline(chance: float, cutoff: Cutoff, meta: Mapping) -> str:
     6.7%, the cheapest cut-off)"."""
     positive = _lower(class_in_words(cutoff.positive, meta))
     at = f"(flagged from {cutoff.threshold:.1%}, the cheapest cut-off)"
+    if cutoff.threshold <= 0:  # "flagged from 0.0%" read as a rule: it flags every case
+        at = "(the cheapest cut-off, 0.0%, flags every case)"
     if decide(chance, cutoff) == cutoff.positive:
         return f"Flagged as {positive}: {_chance(chance)} chance {at}"
     of = class_in_sentence(class_in_words(cutoff.positive, meta))

@@ -15,6 +15,7 @@ from model.explanation import IMPORTANCE_BARS
 from model.feature_words import chart_names
 from model.metrics import MULTICLASS, REGRESSION
 from ui import chart_numbers, vega
+from ui.case_words import demo_cases
 from ui.charts import NEUTRAL_COLOR, chart_config, value_labels
 from ui.explanation_notes import LOG_ODDS
 from ui.explanation_values import axis_format, target_words, value_text
@@ -109,12 +110,13 @@ def global_importance_data(meta: Mapping, max_features: int = MAX_FEATURES) -> p
 
 def importance_caption(meta: Mapping, max_features: int = MAX_FEATURES) -> str:
     """What the importance bars measure, in words; for a prototype published without the
-    combined effect of the features beyond the bars, that they are not drawn."""
-    unit = _unit(meta)
+    combined effect of the features beyond the bars, that they are not drawn. The cases are
+    named as publishing named them ("the patients"), else "the demo rows"."""
+    unit, cases = _unit(meta), demo_cases(meta)
     if _moved_between_classes(meta):
         said = (
             "Each bar: how much probability the reading moves from some classes to others, on "
-            "average over the demo rows."
+            f"average over the {cases}."
         )
     else:
         summed = _classes_summed(meta)
@@ -122,14 +124,14 @@ def importance_caption(meta: Mapping, max_features: int = MAX_FEATURES) -> str:
             target = "a class's probability" if unit == "probability" else "a class's score"
             said = (
                 f"Each bar: how much the reading moves {target}, on average over the "
-                f"{summed} classes and the demo rows."
+                f"{summed} classes and the {cases}."
             )
         else:
             if meta.get("task") == MULTICLASS:
                 target = "the class probability" if unit == "probability" else "the class score"
             else:
                 target = target_words(meta, None, unit)
-            said = f"Each bar: how much the reading moves {target}, on average over the demo rows."
+            said = f"Each bar: how much the reading moves {target}, on average over the {cases}."
     rest, together = _others(meta, max_features)
     if rest and together is None:
         said += (
