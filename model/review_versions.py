@@ -203,15 +203,17 @@ def _check_prediction(proto: Prototype, row: pd.Series, shown: Any) -> None:
     classes = [str(c) for c in proto.meta.get("classes") or []]
     if threshold is not None:
         cut = _float(threshold)
-        if proto.task != BINARY or cut is None or not 0 < cut <= 1:
-            raise InvalidVerdict(
-                f"a threshold is a chance above 0 and at most 1 of a binary model; got"
-                f" {threshold!r} for {proto.name} ({proto.task})"
-            )
         positive = str(proto.meta.get("positive_class") or classes[-1])
-        expected = decide(
-            float(row[PROBABILITY_PREFIX + positive]), Cutoff.of(classes, positive, cut)
-        )
+        try:  # Cutoff's own rule: a chance from 0 (every case flagged) to 1
+            if proto.task != BINARY or cut is None:
+                raise ValueError("not a binary model's chance")
+            cutoff = Cutoff.of(classes, positive, cut)
+        except ValueError:
+            raise InvalidVerdict(
+                f"a threshold is a chance from 0 to 1 of a binary model; got"
+                f" {threshold!r} for {proto.name} ({proto.task})"
+            ) from None
+        expected = decide(float(row[PROBABILITY_PREFIX + positive]), cutoff)
     if str(label) != expected:
         at = f" at the {float(threshold):.1%} cut-off" if threshold is not None else ""
         raise InvalidVerdict(

@@ -58,7 +58,7 @@ def test_a_decision_at_a_threshold_must_be_on_the_side_of_it_the_rows_chance_is(
     chance = float(row["p:1"])
     with pytest.raises(InvalidVerdict, match=r"is not random forest's row .* cut-off: '1'$"):
         record({"label": "0", "confidence": 1 - chance, "threshold": CUTOFF})
-    with pytest.raises(InvalidVerdict, match=r"^a threshold is a chance above 0 and at most 1"):
+    with pytest.raises(InvalidVerdict, match=r"^a threshold is a chance from 0 to 1"):
         record({"label": "1", "confidence": chance, "threshold": 1.5})
     with pytest.raises(InvalidVerdict, match=r"^the model's own class shown '1'"):
         record({"label": "1", "confidence": chance, "threshold": CUTOFF, "model_label": "1"})
@@ -71,6 +71,20 @@ def test_a_decision_at_a_threshold_must_be_on_the_side_of_it_the_rows_chance_is(
     vid = record(review_session.snapshot(*args, Cutoff.of(["0", "1"], "1", CUTOFF)))
     assert store.history(vid).iloc[-1]["prediction"]["label"] == "1"
     assert len(store.verdicts(reviewer="d3")) == 1  # one thread: the second replaced the first
+
+
+def test_a_card_at_a_cut_off_of_0_records_its_verdict(forest):
+    """355d4be made 0 a cut-off (an "always no" model's cheapest flags every case), but the
+    check refused any threshold not above 0: a reviewer of that card could record nothing."""
+    record, row, store = forest
+    ctx = SimpleNamespace(meta={"estimator": "RandomForestClassifier"})
+    probabilities = {"0": float(row["p:0"]), "1": float(row["p:1"])}
+    every = Cutoff.of(["0", "1"], "1", 0.0)
+    snapshot = review_session.snapshot(
+        ctx, row["predicted"], float(row["confidence"]), probabilities, every
+    )
+    vid = record(snapshot, verdict="unsure")
+    assert store.history(vid).iloc[-1]["prediction"]["label"] == "1"
 
 
 def test_a_regressions_value_must_be_its_stored_prediction(tmp_path):
