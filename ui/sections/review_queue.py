@@ -109,7 +109,7 @@ def build_queue(
 def card_cutoff(ctx: ReviewContext):
     """The cut-off a binary prototype's cards and queues decide at, as the Sprint demo's
     counts (``case_cutoff.cheapest_cutoff``); None where they show its own class."""
-    return case_cutoff.cheapest_cutoff(ctx.ws, ctx.proto) if ctx.task == BINARY else None
+    return ctx.cutoff
 
 
 def move(step: int) -> None:

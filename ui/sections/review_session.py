@@ -21,8 +21,9 @@ import streamlit as st
 from feedback_store import FeedbackStore
 from model import access, review_versions
 from model.cutoff_decisions import Cutoff, decide
+from model.metrics import BINARY
 from model.workspace import Prototype, Workspace
-from ui import cached, formatting, review_card, session
+from ui import cached, case_cutoff, formatting, review_card, session
 
 PROTOTYPE_KEY = "review_prototype"
 #: The query parameters of the prototype and the card's row, so a link opens that card.
@@ -62,6 +63,9 @@ class ReviewContext:
     store: FeedbackStore
     outcome: str | None
     noun: str
+    #: A binary prototype's cheapest cut-off, which its cards and queues decide at
+    #: (``case_cutoff.cheapest_cutoff``), looked up once a run; None: its own class.
+    cutoff: Cutoff | None = None
 
 
 def start() -> tuple[ReviewContext, object, object]:
@@ -134,6 +138,7 @@ def start() -> tuple[ReviewContext, object, object]:
         store=cached.store(path),
         outcome=outcome,
         noun=noun,
+        cutoff=case_cutoff.cheapest_cutoff(ws, proto) if proto.task == BINARY else None,
     )
     return context, queue_column, detail_column
 
