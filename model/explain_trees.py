@@ -51,6 +51,12 @@ XGBoost adds its trees up in float32; its log-odds and values are explained as t
 of its trees (``model.xgboost_shap``), which its prediction is up to float32 rounding: pages
 show that sum, so what they show adds up within 1e-6.
 
+Where shap's interventional explainer is set up, its values are computed by path patterns
+(``model.pattern_tree_shap``): the same values, in time linear in the rows where shap's walks
+every tree for each pair of a row and a background row (9 features, 1,000 rows: 0.06 s for
+shap's 0.16 s), and without shap's float32 weights (additivity to 1e-14 where shap's was off by
+7e-8). Trees with more than six features on one path keep shap's own.
+
 shap 0.51's interventional explainer refuses native categorical splits and multiclass boosting
 models (its probability output for LightGBM returned values off by 0.35, and CatBoost's crashed
 the process), so those get the library's own path-dependent values, exact in log-odds.
@@ -101,6 +107,7 @@ from model.hist_gradient_trees import (
     is_hist_gradient_boosting,
 )
 from model.metrics import BINARY, REGRESSION
+from model.pattern_tree_shap import pattern_explainer
 from model.xgboost_shap import contributions, xgboost_trees
 
 __all__ = [
@@ -384,7 +391,7 @@ def _interventional(
     prepare = _exact_comparisons(explainer, Z.shape[1], float32_inputs, library == CATBOOST)
     outputs = partial(log_odds, final)
     return FastExplainer(
-        explainer,
+        pattern_explainer(explainer),  # the same values, in time linear in the rows
         INTERVENTIONAL_TREE,
         LOG_ODDS,
         Z,
@@ -428,8 +435,13 @@ def _read_trees(
     background = codes(trees.model_inputs(Z_background))
     explainer = PerOutputExplainer(
         [
-            shap.TreeExplainer(
-                model, data=background, model_output="raw", feature_perturbation="interventional"
+            pattern_explainer(
+                shap.TreeExplainer(
+                    model,
+                    data=background,
+                    model_output="raw",
+                    feature_perturbation="interventional",
+                )
             )
             for model in trees.model_dicts(per_output)
         ]
