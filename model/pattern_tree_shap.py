@@ -31,6 +31,7 @@ threshold`` goes left, a missing value goes to the node's default child. Trees w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import factorial
 
 import numpy as np
@@ -66,18 +67,19 @@ def pattern_explainer(explainer):
     return PatternTreeExplainer(model, np.asarray(explainer.data, dtype=float), paths)
 
 
+@dataclass
 class _Paths:
-    """Every leaf's root-to-leaf path, padded to the longest: the node at each step (flat
-    index into the ``(trees × nodes)`` arrays; -1 past the path's end), whether the path went
-    left there, and the slot (0..k-1) of the step's feature among the path's features."""
+    """Every leaf's root-to-leaf path, padded to the longest (``D`` steps): the node at each
+    step (flat index into the ``(trees × nodes)`` arrays; -1 past the path's end), whether the
+    path went left there, and the slot (0..K-1) of the step's feature among the path's
+    features."""
 
-    def __init__(self, nodes, left, slots, slot_features, leaves, n_slots):
-        self.nodes = nodes  # (L, D) int
-        self.left = left  # (L, D) bool
-        self.slots = slots  # (L, D) int
-        self.slot_features = slot_features  # (L, K) int; padding slots: feature 0
-        self.leaves = leaves  # (L,) flat node index of each leaf
-        self.n_slots = n_slots  # K
+    nodes: np.ndarray  # (L, D) int
+    left: np.ndarray  # (L, D) bool
+    slots: np.ndarray  # (L, D) int
+    slot_features: np.ndarray  # (L, K) int; padding slots: feature 0
+    leaves: np.ndarray  # (L,) flat node index of each leaf
+    n_slots: int  # K
 
 
 def _leaf_paths(model) -> _Paths | None:
@@ -160,13 +162,22 @@ class PatternTreeExplainer:
     def __init__(self, model, background: np.ndarray, paths: _Paths):
         self.n_features = background.shape[1]
         self.n_outputs = np.asarray(model.values).shape[-1]
-        self._paths = paths
-        flat = np.asarray(model.features).ravel()
-        self._thresholds = np.asarray(model.thresholds, dtype=float).ravel()
-        self._default_left = (
-            np.asarray(model.children_default).ravel() == np.asarray(model.children_left).ravel()
+        self._n_slots = paths.n_slots
+        left_children = np.asarray(model.children_left).ravel()
+        splits = np.flatnonzero(left_children >= 0)
+        self._split_features = np.asarray(model.features).ravel()[splits]
+        self._split_thresholds = np.asarray(model.thresholds, dtype=float).ravel()[splits]
+        self._split_default_left = (
+            np.asarray(model.children_default).ravel()[splits] == (left_children[splits])
         )
-        self._step_features = np.where(paths.nodes >= 0, flat[np.maximum(paths.nodes, 0)], 0)
+        # Each step of a path fails where the row goes the other way at its node: columns
+        # [goes left | goes right | never] of _comparisons, by step (D, L); its pattern bit.
+        column = np.full(len(left_children), -1)
+        column[splits] = np.arange(len(splits))
+        step_column = column[np.maximum(paths.nodes, 0)] + np.where(paths.left, len(splits), 0)
+        never = 2 * len(splits)
+        self._fail_columns = np.where(paths.nodes >= 0, step_column, never).T.copy()
+        self._fail_bits = np.left_shift(1, paths.slots).astype(np.uint8).T.copy()
         values = np.asarray(model.values, dtype=float).reshape(-1, self.n_outputs)
         leaf_values = values[paths.leaves]  # (L, C)
         k = paths.n_slots
@@ -177,8 +188,11 @@ class PatternTreeExplainer:
         ).reshape(n_leaves, 2**k) / len(background)
         weights = _pattern_weights(k)  # (px, pz, K)
         per_unit = counts @ weights.transpose(1, 0, 2).reshape(2**k, -1)  # (L, px·K)
-        table = per_unit.reshape(n_leaves, 2**k, -1)[..., None] * leaf_values[:, None, None, :]
-        self._table = table.reshape(n_leaves * 2**k, -1, self.n_outputs)  # (L·2^k, K, C)
+        per_unit = per_unit.reshape(n_leaves * 2**k, -1)  # (L·2^k, K)
+        # one table per output: (C, L·2^k, K), each leaf's rows scaled by its value
+        self._tables = [
+            per_unit * np.repeat(leaf_values[:, c], 2**k)[:, None] for c in range(self.n_outputs)
+        ]
         self._leaf_offsets = np.arange(n_leaves) * 2**k
         base = np.asarray(model.base_offset, dtype=float).reshape(-1)
         reached = counts[:, -1]  # the share of background rows that reach each leaf
@@ -186,7 +200,7 @@ class PatternTreeExplainer:
         self.expected_value = expected[0] if self.n_outputs == 1 else expected
         # (leaf, slot) → its feature, to add each leaf's values up per feature
         slots = paths.slot_features.size
-        self._to_features = sparse.csr_matrix(
+        self._to_features = sparse.csr_array(
             (np.ones(slots), (np.arange(slots), paths.slot_features.ravel())),
             shape=(slots, self.n_features),
         )
@@ -194,28 +208,28 @@ class PatternTreeExplainer:
     def _patterns(self, rows: np.ndarray) -> np.ndarray:
         """``(n, L)``: each row's pattern at each leaf, bit ``j`` set when it satisfies every
         condition of the leaf's path on its ``j``-th feature."""
-        paths = self._paths
-        steps = paths.nodes >= 0
-        node = np.maximum(paths.nodes, 0)
-        values = rows[:, self._step_features]  # (n, L, D)
+        values = rows[:, self._split_features]  # (n, splits)
         goes_left = np.where(
-            np.isnan(values), self._default_left[node], values <= self._thresholds[node]
+            np.isnan(values), self._split_default_left, values <= self._split_thresholds
         )
-        failed = steps & (goes_left != paths.left)
-        bits = np.where(failed, np.left_shift(1, paths.slots), 0)
-        fails = np.bitwise_or.reduce(bits, axis=-1)
-        return (2**paths.n_slots - 1) ^ fails
+        comparisons = np.concatenate(
+            [goes_left, ~goes_left, np.zeros((len(rows), 1), dtype=bool)], axis=1
+        ).view(np.uint8)
+        fails = np.zeros((len(rows), self._fail_columns.shape[1]), dtype=np.uint8)
+        for columns, bits in zip(self._fail_columns, self._fail_bits, strict=True):
+            fails |= comparisons[:, columns] * bits
+        return (2**self._n_slots - 1) ^ fails
 
     def shap_values(self, rows, check_additivity: bool = False) -> np.ndarray:
         """The interventional SHAP values of ``rows`` (as the trees take them)."""
         rows = np.asarray(rows, dtype=float)
-        n_leaves, depth = self._paths.nodes.shape
-        chunk = max(1, _CHUNK_CELLS // max(n_leaves * depth, 1))
+        n_leaves, n_slots = len(self._leaf_offsets), self._tables[0].shape[1]
+        chunk = max(1, _CHUNK_CELLS // max(n_leaves * n_slots, 1))
         out = np.empty((len(rows), self.n_features, self.n_outputs))
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
-            looked_up = self._table[self._leaf_offsets + self._patterns(part)]  # (n, L, K, C)
-            flat = looked_up.reshape(len(part), -1, self.n_outputs)
-            for c in range(self.n_outputs):
-                out[start : start + chunk, :, c] = self._to_features.T.dot(flat[:, :, c].T).T
+            at = self._leaf_offsets + self._patterns(part)  # (n, L): each leaf's table row
+            for c, table in enumerate(self._tables):
+                looked_up = table[at].reshape(len(part), -1)  # (n, L·K)
+                out[start : start + chunk, :, c] = looked_up @ self._to_features
         return out[:, :, 0] if self.n_outputs == 1 else out
