@@ -7,8 +7,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from model.money import format_number
 from model.workspace import Workspace
-from ui import formatting, verdict_tables
+from ui import verdict_tables
 
 __all__ = ["case_note", "followup_table", "latest_mvp", "off_by_text", "trained_on_caption"]
 
@@ -33,8 +34,8 @@ def _prediction_text(value: object) -> str:
         return "—"
     text = str(value)
     if "." in text:
-        try:  # a regression's value as the pages write it: "491,600", not "4.916e+05"
-            return formatting.format_number(float(text))
+        try:  # a regression's value as the sentence above writes it: "491,600", "123"
+            return format_number(float(text))
         except ValueError:
             return text
     return text
@@ -103,8 +104,10 @@ def _column(data: pd.DataFrame, name: str) -> list:
 
 
 def _amount(value: float, unit: object) -> str:
-    """A regression's value or error in the target's unit: "18,433 USD"."""
-    number = formatting.format_number(float(value))
+    """A regression's value or error in the target's unit: "18,433 USD"; in the format
+    ``model.followup``'s sentence and rule write theirs ("within 123 min" above "off by 123
+    min", where the table said "123.4 min")."""
+    number = format_number(float(value))
     return f"{number} {unit}" if isinstance(unit, str) and unit else number
 
 
