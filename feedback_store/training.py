@@ -2,7 +2,9 @@
 
 Called as ``FeedbackStore.export_training``; the rows come from ``resolve_labels``. Rows that
 stay unresolved, and rows whose verdicts carry no feature snapshot, are counted in the manifest
-and left out of the file.
+and left out of the file. Verdicts recorded without features (``store.record`` with no
+``features=``) are counted in one warning, which says to record them through
+``model.review.record_verdict``: settling such a row would not export it either.
 
 A regression's rows carry three more columns after ``label``: ``label_source`` (where the
 label came from, see ``feedback_store.resolution.LABEL_SOURCES``), ``right_values`` (every
@@ -52,7 +54,13 @@ from feedback_store.resolution import (
 )
 from feedback_store.validation import TASK_WORDS, InvalidVerdict
 
-__all__ = ["TrainingExport", "export_training", "demo_set_warning", "MANIFEST_SUFFIX"]
+__all__ = [
+    "TrainingExport",
+    "export_training",
+    "demo_set_warning",
+    "without_features_warning",
+    "MANIFEST_SUFFIX",
+]
 
 MANIFEST_SUFFIX = ".manifest.json"
 PROVENANCE_COLUMNS = [
@@ -64,6 +72,7 @@ LABEL_NAME = "label_name"
 #: A regression's columns right after ``label``: where it came from and what it rests on.
 REGRESSION_COLUMNS = ["label_source", "right_values", "known_value"]
 _MODEL_KEYS = ("model", "estimator")
+_ROW_KEY = ["sprint", "prototype", "row_id"]
 _RESOLVED_COLUMNS = [
     "sprint", "prototype", "row_id", "source", "resolved_label", "task", "n_reviewers",
     "reviewers", "verdict_ids", "agreement", "rule", "label_source", "right_values",
@@ -134,6 +143,21 @@ def unresolved_warning(n: int) -> str:
     return (
         f"{n} reviewed row{'s were' if n != 1 else ' was'} left out because reviewers disagree"
         " or were unsure; settle them (feedback_store.conflicts) to export them"
+    )
+
+
+def without_features_warning(verdicts: int, rows: int) -> str:
+    """The warning given when ``verdicts`` verdicts on ``rows`` rows carry no feature values
+    (recorded with ``store.record`` and no ``features=``), so cannot become training rows."""
+    if verdicts == 1:
+        counted, them = "1 verdict was", "it"
+    else:
+        on = f" on {rows:,} row{'s' if rows != 1 else ''}" if rows != verdicts else ""
+        counted, them = f"{verdicts:,} verdicts{on} were", "them"
+    return (
+        f"{counted} left out because no feature values were recorded with {them}"
+        f" (store.record with no features=); record {them} through"
+        " model.review.record_verdict, which fills in the row's published features"
     )
 
 
@@ -240,11 +264,11 @@ def export_training(
         warnings.append(demo_set_warning(in_demo))
     if unresolved:
         warnings.append(unresolved_warning(unresolved))
-    if without_features:
-        warnings.append(
-            f"{without_features} resolved row{'s were' if without_features != 1 else ' was'}"
-            " left out because no feature values were recorded with the verdicts"
-        )
+    # counted over every verdict, resolved or not: settling a row gives it no features
+    bare = [key for key in zip(*_native_columns(labels, _ROW_KEY).values(), strict=True)
+            if not snapshots.get(key, (None, None))[0]]  # fmt: skip
+    if bare:
+        warnings.append(without_features_warning(len(bare), len(set(bare))))
     sources = Counter(frame["label_source"]) if regression else Counter()
     if sources["prediction accepted"]:
         warnings.append(accepted_predictions_warning(sources["prediction accepted"]))
