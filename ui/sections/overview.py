@@ -8,7 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from model.workspace import Workspace
-from ui import bakeoff_tables, cached, followup_table, formatting, session, sprint_summary
+from ui import (
+    bakeoff_tables,
+    cached,
+    followup_table,
+    formatting,
+    session,
+    sprint_summary,
+    sprints_score,
+)
 from ui.sections import followup, sprint_demo
 
 
@@ -20,6 +28,10 @@ def header(sprints: list[str], summary: pd.DataFrame, total: dict) -> None:
         f"{counts(len(sprints), 'sprints')} · {counts(len(summary), 'prototypes')} · "
         f"{counts(total['total'], 'verdicts')} from {counts(total['reviewers'], 'reviewers')}"
     )
+
+
+#: The verdict counts beside the chart, two a row.
+VERDICT_METRICS = ("correct", "wrong", "unsure", "reviewers")
 
 
 def headline_and_verdicts(
@@ -41,10 +53,8 @@ def headline_and_verdicts(
     with counts_column:
         st.subheader("SME verdicts, all sprints")
         first, second = st.columns(2)
-        first.metric("Correct", total["correct"])
-        second.metric("Wrong", total["wrong"])
-        first.metric("Unsure", total["unsure"])
-        second.metric("Reviewers", total["reviewers"])
+        for column, name in zip((first, second) * 2, VERDICT_METRICS, strict=True):
+            column.metric(name.capitalize(), f"{total[name]:,}")  # "2,683", not "2683"
 
 
 def off_the_line(summary: pd.DataFrame, sprints: list[str]) -> None:
@@ -102,6 +112,7 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict, stamp: tup
     """One row per sprint: its MVP, headline metric and verdict counts."""
     st.subheader("Sprints")
     table = sprint_summary.overview_table(ws, summary, counts)
+    table, header = sprints_score.score_column(table, summary, ws.sprints())
     st.dataframe(
         table,
         hide_index=True,
@@ -120,7 +131,7 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict, stamp: tup
             },
             "Reviewers": st.column_config.NumberColumn("Reviewers", width=84),
             sprint_summary.SCORE_COLUMN: st.column_config.TextColumn(
-                sprint_summary.SCORE_COLUMN,
+                header,
                 help="How good the sprint's MVP is: the chart's score, explained beside it.",
             ),
         },
