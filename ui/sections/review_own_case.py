@@ -9,7 +9,7 @@ import streamlit as st
 from model import review
 from model.labels import display_unit
 from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
-from ui import cached, formatting, session, verdict_tables
+from ui import cached, formatting, session, verdict_tables, what_if_names
 from ui.sections import review_explanation, review_queue, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
 
@@ -193,11 +193,19 @@ def what_if(ctx: ReviewContext, schema: list[dict], entered: str, explanation: d
     # Computed on demand: a small grid of model calls for this one case.
     if not st.toggle("What if one reading were different?", key=f"own_what_if_on_{ctx.name}"):
         return
-    feature = st.selectbox("Reading to move across its range", names, key=f"own_what_if_{ctx.name}")
-    session.chart(cached.what_if_spec(*ctx.cache_key, entered, feature))
+    feature = st.selectbox(
+        "Reading to move across its range",
+        names,
+        format_func=lambda name: what_if_names.reading_name(name, ctx.meta),
+        key=f"own_what_if_{ctx.name}",
+    )
+    # The reading named as the card names it: its description, the code in the tooltip.
+    spec = cached.what_if_spec(*ctx.cache_key, entered, feature)
+    session.chart(what_if_names.named_reading(spec, feature, ctx.meta))
+    said = what_if_names.reading_name(feature, ctx.meta)
     yours = (
-        f"you left {feature} missing, so no point is yours"
+        f"you left {said} missing, so no point is yours"
         if json.loads(entered).get(feature) is None
-        else f"the red point is your value of {feature}"
+        else f"the red point is your value of {said}"
     )
     st.caption(formatting.escape_markdown(f"The other readings stay as you entered them; {yours}."))
