@@ -11,8 +11,18 @@ import streamlit as st
 from feedback_store import DISPUTE_KINDS
 from feedback_store.store import COMMENT_MAX
 from model import access, review
+from model.metrics import MULTICLASS
 from model.right_values import target_unit
-from ui import cached, explanations, formatting, review_card, session, verdict_tables
+from ui import (
+    cached,
+    cached_classes,
+    class_choice,
+    explanations,
+    formatting,
+    review_card,
+    session,
+    verdict_tables,
+)
 from ui.sections import review_session
 from ui.sections.review_session import FLASH_KEY, ReviewContext
 
@@ -30,6 +40,9 @@ def prediction_header(ctx: ReviewContext, predicted, confidence: float | None) -
 
 
 def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
+    """The card's "Why" in sentences; a multiclass card first offers "Why Billing? / Why not
+    Refunds?" (``shown_explanation``) and words the reasons of the class chosen."""
+    explanation = shown_explanation(ctx, explanation, ask=True)
     sentences = review.reason_sentences(
         explanation,
         percentiles,
@@ -52,13 +65,62 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
 
 def with_words(cache_key: tuple, meta: Mapping, row_id: str, explanation: dict) -> dict:
     """``explanation`` of a demo row of the prototype ``cache_key`` names (path, sprint, name,
-    content id) with the words of its free-text readings (``"words"``, as
+    content id) with its ``row_id`` (as an own case's has it: the card's choice of a class
+    explains the row again) and the words of its free-text readings (``"words"``, as
     ``explain_own_case`` gives an own case's), which the reasons, the words table and
-    Present's line read; unchanged for a model without free text."""
+    Present's line read."""
+    explanation = {**explanation, "row_id": row_id}
     if not meta.get("text_columns"):
         return explanation
     words = cached.row_words(*cache_key, row_id, explanation.get("explained_class"))
     return {**explanation, "words": words}
+
+
+def _chances(ctx: ReviewContext, explanation: dict) -> dict[str, float]:
+    """Each class's chance for the card: an own case's as explained, a demo row's as
+    published."""
+    if explanation.get("probabilities"):
+        return {str(c): float(p) for c, p in explanation["probabilities"].items()}
+    row = cached.prediction_row(*ctx.cache_key, explanation["row_id"])
+    return {c: float(row[f"p:{c}"]) for c in ctx.classes if f"p:{c}" in row.index}
+
+
+def shown_explanation(ctx: ReviewContext, explanation: dict, *, ask: bool = False) -> dict:
+    """The explanation of the class a multiclass card's choice names ("Why Billing? / Why
+    not Refunds?", the predicted class first and chosen until another is), drawing the choice
+    and what the chosen class's chances are when ``ask``; ``explanation`` itself for a binary
+    or regression card, or one without its ``row_id`` (``with_words``). An own case's
+    ``explanation`` carries its entered values as ``case`` (sorted JSON)."""
+    row_id = explanation.get("row_id")
+    if ctx.task != MULTICLASS or not row_id:
+        return explanation
+    predicted = str(explanation.get("explained_class"))
+    chances = _chances(ctx, explanation)
+    options = class_choice.choices(chances, predicted, ctx.task)
+    if not options:
+        return explanation
+    key = f"review_why_{ctx.name}_{row_id}"
+    if ask:
+        chosen = st.radio(
+            "Show the reasons for",
+            options,
+            format_func=lambda label: class_choice.choice_label(label, predicted, ctx.meta),
+            horizontal=True,
+            key=key,
+            help="The model chose the first; the others are the next likeliest classes. "
+            "Choose one to see what pushes this case towards it and what pushes it away.",
+        )
+        said = class_choice.why_not_text(chosen, predicted, chances, ctx.meta)
+        if said:
+            st.caption(formatting.escape_markdown(said))
+    else:
+        chosen = st.session_state.get(key, predicted)
+    if chosen not in options or chosen == predicted:
+        return explanation
+    case = explanation.get("case")
+    other = cached_classes.class_explanation(*ctx.cache_key, row_id, chosen, case)
+    other = {**other, "row_id": row_id, "case": case}
+    return other if case is not None else with_words(ctx.cache_key, ctx.meta, row_id, other)
 
 
 def words(explanation: dict) -> None:
@@ -80,7 +142,15 @@ def unexplained(ctx: ReviewContext, reason: str) -> None:
 
 def waterfall(ctx: ReviewContext, spec: dict, explanation: dict) -> None:
     """The waterfall, how to read it, whether its values are approximate or on the model's own
-    score scale, and the technical details in an expander."""
+    score scale, and the technical details in an expander; of the class a multiclass card's
+    choice names (``shown_explanation``), ``spec`` being the predicted class's."""
+    shown = shown_explanation(ctx, explanation)
+    if shown is not explanation:
+        label = str(shown["explained_class"])
+        spec = cached_classes.class_waterfall_spec(
+            *ctx.cache_key, shown["row_id"], label, shown.get("case")
+        )
+        explanation = shown
     session.chart(spec)
     st.caption(formatting.escape_markdown(explanations.waterfall_caption(explanation, ctx.meta)))
     for note in explanations.honesty_notes(ctx.meta, explanation):

@@ -154,9 +154,11 @@ def show(ctx: ReviewContext) -> None:
                 f"Your {case_name} · {ctx.name} · version {ctx.proto.version}"
             )
         )
-        review_explanation.reasons(ctx, explanation, percentiles)
+        # its entered values: "Why not Refunds?" explains the case again for that class
+        shown = {**explanation, "case": entered}
+        review_explanation.reasons(ctx, shown, percentiles)
         review_explanation.waterfall(
-            ctx, cached.own_case_waterfall_spec(*ctx.cache_key, entered), explanation
+            ctx, cached.own_case_waterfall_spec(*ctx.cache_key, entered), shown
         )
         review_explanation.words(explanation)
         review_explanation.technical_details(ctx, explanation)
