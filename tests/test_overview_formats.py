@@ -22,6 +22,12 @@ def test_the_verdict_counts_beside_the_chart_have_thousands_separators(workspace
     assert not at.exception
     shown = {m.label: m.value for m in at.metric}
     assert shown["Correct"] == f"{correct:,}"  # was "1201", where the caption said "1,204"
+    sprints = next(d for d in at.dataframe if "Correct" in d.value.columns)
+    formats = {
+        n: c.get("type_config", {}).get("format")
+        for n, c in json.loads(sprints.proto.columns).items()
+    }
+    assert formats["Correct"] == "localized"  # the table said "1201" too
 
 
 def test_a_mixed_score_column_names_the_latest_metric_once_and_others_in_their_row(

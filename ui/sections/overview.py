@@ -126,10 +126,11 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict, stamp: tup
             "MVP": st.column_config.TextColumn("MVP", width=204),
             "Decision": st.column_config.TextColumn("Decision", width=124),
             **{
-                name: st.column_config.NumberColumn(name, width=64)
+                # "localized": "2,701", where the default wrote "2701"
+                name: st.column_config.NumberColumn(name, width=64, format="localized")
                 for name in ("Correct", "Wrong", "Unsure")
             },
-            "Reviewers": st.column_config.NumberColumn("Reviewers", width=84),
+            "Reviewers": st.column_config.NumberColumn("Reviewers", width=84, format="localized"),
             sprint_summary.SCORE_COLUMN: st.column_config.TextColumn(
                 header,
                 help="How good the sprint's MVP is: the chart's score, explained beside it.",
