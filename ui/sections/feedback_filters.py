@@ -3,7 +3,8 @@ they select, and what every tab of the page shares (``FeedbackContext``).
 
 The filters narrow the verdicts table and its downloads. Agreement, resolved labels and
 disputes are about the reviewers together, so they follow the sprint and prototype filters
-only (``shared_scope``).
+only (``shared_scope``). The sprint filter follows the sidebar's sprint, as the other pages
+do, until the user chooses another on the page (``sprint_filter``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ import streamlit as st
 from feedback_store import VERDICTS, FeedbackStore
 from model import access
 from model.workspace import Workspace
-from ui import cached, session, verdict_tables
+from ui import cached, formatting, session, verdict_tables
 
 ALL = "All"
+SPRINT_KEY = "feedback_sprint"
+#: The sprint filter the user chose on the page and the sidebar's sprint then: ``(sprint,
+#: sidebar_sprint)``. Kept apart from the widget's state, which a visit to another page drops.
+SPRINT_CHOICE_KEY = "feedback_sprint_choice"
 PROTOTYPE_KEY = "feedback_prototype"
 #: The prototype filter in the URL, so a link or a reload opens the same filtered view.
 PROTOTYPE_PARAM = "prototype"
@@ -28,6 +33,40 @@ PROTOTYPE_PARAM = "prototype"
 def chosen(value: str) -> str | None:
     """A filter's value as the store takes it: None for "All"."""
     return None if value == ALL else value
+
+
+def sprint_filter(options: list[str], outline: pd.DataFrame, linked: str | None) -> str:
+    """The sprint filter's value this run: the one the user chose on the page while the
+    sidebar still shows the sprint it showed then; else the sidebar's sprint (as the other
+    pages), or "All" when the filter does not offer it or when the link's prototype
+    (``linked``) has verdicts in other sprints only."""
+    sidebar = session.sprint()
+    choice = st.session_state.get(SPRINT_CHOICE_KEY)
+    if choice is not None and choice[1] == sidebar and choice[0] in options:
+        return choice[0]
+    st.session_state.pop(SPRINT_CHOICE_KEY, None)  # a sprint chosen in the sidebar since wins
+    if sidebar not in options:
+        return ALL
+    if linked is not None:
+        judged = set(outline.loc[outline["sprint"] == sidebar, "prototype"])
+        if linked not in judged and linked in set(outline["prototype"]):
+            return ALL
+    return sidebar
+
+
+def empty_sprint_note(sprint: str, in_sprint: int, total: int) -> str | None:
+    """What to do when the sprint filter, on a sprint, finds no verdicts that others have."""
+    if sprint == ALL or in_sprint or not total:
+        return None
+    verdicts = "1 verdict" if total == 1 else f"{total:,} verdicts"
+    return (
+        f"No verdicts on {sprint} yet. Choose “All” under Sprint to see the {verdicts} of "
+        "the other sprints."
+    )
+
+
+def _sprint_filter_chosen() -> None:
+    st.session_state[SPRINT_CHOICE_KEY] = (st.session_state[SPRINT_KEY], session.sprint())
 
 
 @dataclass(frozen=True)
@@ -92,12 +131,13 @@ def start() -> FeedbackContext:
     outline = cached.verdict_outline(path, stamp)
     total = int(outline["verdicts"].sum())
     filters = st.columns(4)
-    if st.session_state.get("feedback_sprint") not in [ALL, *sprints]:
-        st.session_state.pop("feedback_sprint", None)
-    sprint = filters[0].selectbox("Sprint", [ALL, *sprints], key="feedback_sprint")
+    wanted = st.query_params.get(PROTOTYPE_PARAM)  # a link or a reload of a filtered view
+    st.session_state[SPRINT_KEY] = sprint_filter([ALL, *sprints], outline, wanted)
+    sprint = filters[0].selectbox(
+        "Sprint", [ALL, *sprints], key=SPRINT_KEY, on_change=_sprint_filter_chosen
+    )
     in_sprint = outline if sprint == ALL else outline[outline["sprint"] == sprint]
     prototype_options = [ALL, *sorted(in_sprint["prototype"].unique())]
-    wanted = st.query_params.get(PROTOTYPE_PARAM)  # a link or a reload of a filtered view
     if wanted in prototype_options:
         st.session_state[PROTOTYPE_KEY] = wanted
     elif st.session_state.get(PROTOTYPE_KEY) not in prototype_options:
@@ -136,6 +176,10 @@ def start() -> FeedbackContext:
         strict=True,
     ):
         column.metric(label, value)
+
+    note = empty_sprint_note(sprint, int(in_sprint["verdicts"].sum()), total)
+    if note:
+        st.info(formatting.escape_markdown(note), icon=":material/info:")
 
     # The key of the history box names the filtered set: with a key of its own per set, a
     # filter change starts the box afresh in the browser too (reusing one key kept showing the
