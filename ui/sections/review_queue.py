@@ -20,6 +20,9 @@ SIZE_KEY = "review_size"
 ROW_ID_KEY = "review_row_id"
 QUEUE_STATE_KEY = "review_queue_state"
 CARD_KEY = "review_card"
+#: In the queue's state: the row of the card being typed when the prototype was re-published,
+#: kept on screen although the new version's queue no longer holds it (None: no such card).
+HELD = "held"
 #: The card's row this session last wrote to the URL.
 URL_ROW_KEY = "review_url_row"
 #: The query parameters of the queue and its size, so a reload opens the card in its queue.
@@ -113,7 +116,12 @@ def card_cutoff(ctx: ReviewContext):
 
 
 def move(step: int) -> None:
+    """Previous (-1) or Next (+1); from a card held through a re-publish (``HELD``), either
+    goes on with the queue in its new order, at the card it would show now."""
     state = st.session_state[QUEUE_STATE_KEY]
+    if state.get(HELD):
+        state[HELD] = None
+        return
     state["position"] = max(0, min(len(state["rows"]), state["position"] + step))
 
 
@@ -165,19 +173,22 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     mine = review_session.my_verdicts(ctx)
     if not state or state["id"] != identity or state["version"] != version:
         rows, note = build_queue(ctx, kind, size, row_text, sent)
-        linked_card = st.session_state.pop(LINKED_CARD_KEY, None)
+        linked_card, held = st.session_state.pop(LINKED_CARD_KEY, None), None
         if linked_card is None and state and state["id"] == identity:
             # Re-published while the reviewer typed: the queue is drawn again from the new
-            # version, on the card being typed, so its submit is told what changed.
+            # version, on the card being typed, so its submit is told what changed. Gone
+            # from the new order (another row least sure now), the card is held on screen.
             linked_card = _card_shown(state)
+            if linked_card not in rows and _is_demo_row(ctx, linked_card):
+                held = linked_card
         if linked_card in rows:
             position = rows.index(linked_card)
         else:  # the first card not yet reviewed: a new visit does not start over
             position = next((i for i, r in enumerate(rows) if not reviewed(ctx, mine, r)), 0)
-        state = {"id": identity, "version": version, "rows": rows, "note": note}
+        state = {"id": identity, "version": version, "rows": rows, "note": note, HELD: held}
         state["position"] = position
         st.session_state[QUEUE_STATE_KEY] = state
-    rows, position = state["rows"], state["position"]
+    rows, position, held = state["rows"], state["position"], state.get(HELD)
     if state["note"]:
         (st.caption if rows else st.info)(formatting.escape_markdown(state["note"]))
     if not rows:
@@ -188,19 +199,24 @@ def show(ctx: ReviewContext, choose, detail) -> None:
     left, right = st.columns([5, 3], gap="medium")
     back, bar, forward = left.columns([1.25, 3, 1], vertical_alignment="center")
     back.button(
-        "Previous", on_click=move, args=(-1,), disabled=position == 0, key="review_previous",
-        width="stretch", help="The card before this one",
+        "Previous", on_click=move, args=(-1,), disabled=position == 0 and not held,
+        key="review_previous", width="stretch", help="The card before this one",
     )  # fmt: skip
     forward.button(
-        "Next", on_click=move, args=(1,), disabled=position >= len(rows), key="review_next",
-        width="stretch", help="Skip to the next card; you can come back",
+        "Next", on_click=move, args=(1,), disabled=position >= len(rows) and not held,
+        key="review_next", width="stretch", help="Skip to the next card; you can come back",
     )  # fmt: skip
     value, text = review_card.queue_progress(position, len(rows), done)
-    bar.progress(value, text=text)
+    bar.progress(0.0 if held else value, text=held_progress(len(rows), done) if held else text)
 
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         left.success(flash)
+    if held:  # the card being typed when the prototype was re-published, kept until acted on
+        left.info(formatting.escape_markdown(held_text(ctx, held)), icon=":material/history:")
+        _to_url(held, kind, size)
+        card(ctx, held, mine.get(held), left, right)
+        return
     if position >= len(rows):
         st.session_state.pop(CARD_KEY, None)
         session.to_url(ROW_PARAM, None)
@@ -209,17 +225,44 @@ def show(ctx: ReviewContext, choose, detail) -> None:
             "Go back with Previous, or choose another queue. Thank you!"
         )
         return
-    session.to_url(ROW_PARAM, rows[position])  # a link or a reload opens this card again
-    session.to_url(QUEUE_PARAM, None if kind == "by id" else kind)  # in this queue
-    st.session_state[URL_QUEUE_KEY] = None if kind == "by id" else kind
-    session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
-    st.session_state[URL_ROW_KEY] = rows[position]
+    _to_url(rows[position], kind, size)
     card(ctx, rows[position], mine.get(rows[position]), left, right)
 
 
+def _to_url(row_id: str, kind: str, size: int | None) -> None:
+    """The card's row, its queue and the queue's size in the URL: a link or a reload opens
+    this card again, in this queue."""
+    session.to_url(ROW_PARAM, row_id)
+    session.to_url(QUEUE_PARAM, None if kind == "by id" else kind)
+    st.session_state[URL_QUEUE_KEY] = None if kind == "by id" else kind
+    session.to_url(CARDS_PARAM, None if size in (None, DEFAULT_SIZE) else size)
+    st.session_state[URL_ROW_KEY] = row_id
+
+
 def _card_shown(state: dict) -> str | None:
+    if state.get(HELD):
+        return state[HELD]
     rows, position = state["rows"], state["position"]
     return rows[position] if position < len(rows) else None
+
+
+def _is_demo_row(ctx: ReviewContext, row_id: str | None) -> bool:
+    return row_id is not None and row_id in cached.demo_row_ids(*ctx.cache_key)
+
+
+def held_text(ctx: ReviewContext, row_id: str) -> str:
+    """The line above a card held through a re-publish: why it is still on screen although
+    the queue, drawn again from the new version, no longer holds it, and how to go on."""
+    return (
+        f"{ctx.name} was re-published (now version {ctx.proto.version}) while you were on "
+        f"this card, and row {row_id} is no longer in this queue. It stays here so that what "
+        "you typed is kept: look at its new prediction and submit, or press Next for the queue."
+    )
+
+
+def held_progress(total: int, reviewed: int) -> str:
+    """The progress bar's text over a held card, which is none of the queue's cards."""
+    return f"Outside the queue since the re-publish · {reviewed} of {total} reviewed"
 
 
 def reviewed(ctx: ReviewContext, mine: dict, row_id: str) -> bool:
@@ -379,7 +422,8 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
         )
     if saved:
         state = st.session_state[QUEUE_STATE_KEY]
-        if state["position"] + 1 < len(state["rows"]):  # the last card's end says the rest
+        # The last card's end says the rest; after a held card the queue goes on where it is.
+        if state["position"] + (0 if state.get(HELD) else 1) < len(state["rows"]):
             st.session_state[FLASH_KEY] += " Here is the next card."
         move(1)
         st.rerun()
