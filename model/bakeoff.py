@@ -13,6 +13,7 @@ trade-offs written by ``model.bakeoff_sentences`` (all importable from here).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,7 @@ from model.bakeoff_sentences import best_prototype, tradeoff_sentences
 from model.bootstrap import BOOTSTRAP_METHOD, Replicates
 from model.config import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from model.costs import CostAssumptions, costs, load_assumptions
+from model.cutoff_decisions import Cutoff
 from model.metrics import BINARY, REGRESSION
 from model.publishing import PROBABILITY_PREFIX, label_strings
 from model.sprint_data import (
@@ -255,15 +257,24 @@ def pareto_front(
 
 
 # -- disagreements ------------------------------------------------------------------------------
-def disagreements(ws: Workspace, sprint: str) -> dict:
-    """Where the sprint's prototypes predict different labels.
+def disagreements(
+    ws: Workspace, sprint: str, cutoffs: Mapping[str, Cutoff | None] | None = None
+) -> dict:
+    """Where the sprint's prototypes decide differently.
+
+    A prototype with a cut-off in ``cutoffs`` (``model.cutoff_decisions.Cutoff``, by name: a
+    binary model's cheapest, as the Bake-off's counts, the SME card and SME review's own
+    disagreement queue flag a case) is compared by its decision there; any other by its own
+    class (from 50 %, or the likeliest of several). A rule flagging from 7 % and a model
+    flagging from 8 % both flag a 32 % case, though both put it under 50 %.
 
     Returns ``share`` (of rows where any two prototypes differ), ``n_rows``,
     ``n_disagreements``, ``agreement`` (prototypes × prototypes share of identical
-    predictions) and ``rows``: one row per demo row with ``row_id``, each prototype's label
-    (``<name>``) and its probability of the positive class (``<name>: p(<class>)``, or
-    ``<name>: confidence`` for multiclass), ``actual`` if known and ``split`` (the share of
-    prototypes not voting with the majority), most split first.
+    decisions), ``cutoffs`` (each prototype's cut-off used, None for its own class) and
+    ``rows``: one row per demo row with ``row_id``, each prototype's decision (``<name>``)
+    and its probability of the positive class (``<name>: p(<class>)``, or ``<name>:
+    confidence`` for multiclass), ``actual`` if known and ``split`` (the share of prototypes
+    not voting with the majority), most split first.
     """
     data = load_sprint(ws, sprint, need_labels=False)
     if data.task == REGRESSION:
@@ -271,8 +282,9 @@ def disagreements(ws: Workspace, sprint: str) -> dict:
             "disagreements compare predicted labels; this sprint's prototypes are regressions"
         )
     names = data.scored
+    used = {n: _usable_cutoff(data.frames[n], (cutoffs or {}).get(n)) for n in names}
     labels = pd.DataFrame(
-        {n: label_strings(data.frames[n]["predicted"].to_numpy()) for n in names},
+        {n: _decisions(data.frames[n], used[n]) for n in names},
         index=data.rows,
     )
     matrix = labels.to_numpy()
@@ -315,5 +327,19 @@ def disagreements(ws: Workspace, sprint: str) -> dict:
         "n_rows": len(labels),
         "n_disagreements": differ,
         "agreement": agreement,
+        "cutoffs": used,
         "rows": rows,
     }
+
+
+def _usable_cutoff(frame: pd.DataFrame, cutoff: Cutoff | None) -> Cutoff | None:
+    """``cutoff`` if ``frame`` holds the chance it decides on, else None (its own class)."""
+    return cutoff if cutoff is not None and cutoff.column in frame.columns else None
+
+
+def _decisions(frame: pd.DataFrame, cutoff: Cutoff | None) -> np.ndarray:
+    """Each row's class: decided at ``cutoff`` (``cutoff_decisions.decide``), or predicted."""
+    if cutoff is None:
+        return label_strings(frame["predicted"].to_numpy())
+    chance = frame[cutoff.column].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(chance >= cutoff.threshold, cutoff.positive, cutoff.negative).astype(object)

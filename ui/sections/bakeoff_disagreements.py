@@ -1,5 +1,6 @@
-"""The bake-off's "Where they disagree" tab: the rows where the prototypes predict different
-labels, and the button that sends them to SME review."""
+"""The bake-off's "Where they disagree" tab: the rows where the prototypes decide differently,
+each binary one at its cheapest cut-off as the counts above flag a case (its own class where
+none is known), and the button that sends them to SME review."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from model import access
 from model.metrics import REGRESSION
 from model.right_values import target_name
 from model.workspace import Workspace
-from ui import bakeoff_tables, bakeoff_words, cached, formatting, session
+from ui import bakeoff_tables, bakeoff_words, cached_disagreements, formatting, session
+from ui.bakeoff_disagreement_words import cutoffs_caption
 from ui.formatting import escape_markdown as escape
 from ui.sections.bakeoff_session import BakeoffContext
 from ui.sections.review_queue import SENT_PREFIX
@@ -44,7 +46,9 @@ def show(ctx: BakeoffContext) -> None:
         )
         return
     names = ctx.class_names(ctx.prototypes[0])
-    show_disagreements(ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names, task=ctx.task)
+    show_disagreements(
+        ctx.ws, ctx.sprint, ctx.stamp, ctx.role, class_names=names, task=ctx.task, noun=ctx.noun
+    )
 
 
 def show_disagreements(
@@ -54,18 +58,23 @@ def show_disagreements(
     role: str | None,
     class_names: dict[str, str] | None = None,
     task: str | None = None,
+    noun: str = "cases",
 ) -> None:
-    """The rows where the prototypes predict different labels, a page at a time, and the
-    button that sends them to SME review; labels by their ``class_names``, the caption in the
-    words of their ``task``."""
+    """The rows where the prototypes decide differently (each binary one at its cheapest
+    cut-off where one is known), a page at a time, and the button that sends them to SME
+    review; labels by their ``class_names``, the captions in the words of their ``task`` and
+    ``noun`` (plural)."""
     st.subheader("Where the prototypes disagree")
     path = str(ws.path)
     try:
-        split = cached.disagreements(path, sprint, stamp)
+        cutoffs = cached_disagreements.sprint_cutoffs(ws, sprint, ws.prototypes(sprint))
+        key = cached_disagreements.cutoffs_key(cutoffs)
+        split = cached_disagreements.disagreements(path, sprint, key, stamp)
     except ValueError as error:
         st.info(escape(formatting.one_line(error)))
     else:
         names = list(split["agreement"].index)
+        used = {name: split["cutoffs"].get(name) for name in names}
         differ = split["rows"]  # only the rows where they disagree
         row_ids = [str(r) for r in differ["row_id"]]
         if len(names) < 2:
@@ -76,12 +85,16 @@ def show_disagreements(
                 st.metric(
                     "Demo rows where the predictions differ",
                     formatting.percent(split["share"]) if split["n_disagreements"] else "none",
-                    help="Rows where at least two prototypes predict a different label.",
+                    help=(
+                        "Rows where at least two prototypes decide differently: one flags it, "
+                        "another does not (or they name different classes)."
+                    ),
                 )
                 st.write(
                     f"{split['n_disagreements']:,} of {split['n_rows']:,} demo rows: the rows "
                     "an SME can settle fastest."
                 )
+                st.caption(escape(cutoffs_caption(used, task, noun, class_names)))
             with send_column:
                 sent = ws.review_queues(sprint).get(QUEUE)
                 rows_text = formatting.counted(len(row_ids), "rows")
@@ -133,7 +146,7 @@ def show_disagreements(
                         icon=":material/rate_review:",
                         query_params={"sprint": sprint, "queue": f"{SENT_PREFIX}{QUEUE}"},
                     )
-            session.chart(cached.agreement_spec(path, sprint, stamp))
+            session.chart(cached_disagreements.agreement_spec(path, sprint, key, stamp))
             if row_ids:
                 pages = (len(row_ids) - 1) // ROWS_PER_PAGE + 1
                 page = 1
