@@ -114,7 +114,8 @@ def percentile_table(
     """Each feature's value with its percentile in the demo set (NaN for categories) and the
     same in words ("higher than 95%", "typical"), for ``st.dataframe``. A long text (free
     text) is cut to ``TEXT_CELL_CHARS`` characters, so the table's other columns stay on
-    screen; the card's reasons and the waterfall's tooltip hold the whole text."""
+    screen; the SME review card shows the whole text above its reasons
+    (``ui.sections.review_explanation.texts``), and the waterfall's tooltip holds it too."""
     names = list(feature_values)
     shown = [percentiles.get(name) for name in names]
     return pd.DataFrame(

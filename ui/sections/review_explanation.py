@@ -17,8 +17,10 @@ from ui import (
     cached,
     cached_classes,
     class_choice,
+    explanation_values,
     explanations,
     formatting,
+    free_text,
     review_card,
     session,
     verdict_tables,
@@ -41,7 +43,10 @@ def prediction_header(ctx: ReviewContext, predicted, confidence: float | None) -
 
 def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
     """The card's "Why" in sentences; a multiclass card first offers "Why Billing? / Why not
-    Refunds?" (``shown_explanation``) and words the reasons of the class chosen."""
+    Refunds?" (``shown_explanation``) and words the reasons of the class chosen. A demo row's
+    free text comes first, whole (``texts``)."""
+    if explanation.get("case") is None:  # an own case's text is in its form, above
+        texts(ctx, explanation)
     explanation = shown_explanation(ctx, explanation, ask=True)
     sentences = review.reason_sentences(
         explanation,
@@ -61,6 +66,28 @@ def reasons(ctx: ReviewContext, explanation: dict, percentiles: dict) -> None:
         st.markdown("\n".join(f"- {formatting.escape_markdown(s)}" for s in sentences))
     else:
         st.caption("No single reading moved this prediction much.")
+
+
+def texts(ctx: ReviewContext, explanation: dict) -> None:
+    """Each free-text reading of the row whole (a claim's description: the reasons, the
+    waterfall and the readings cut it), wrapped, with the words that moved the prediction of
+    the class the card explains most marked red (up) or blue (down)."""
+    shown = shown_explanation(ctx, explanation)
+    found = free_text.free_texts(ctx.meta, explanation.get("feature_values") or {})
+    for column, text in found.items():
+        marks = free_text.marked_words(shown.get("words"), column)
+        st.markdown(f"**{formatting.escape_markdown(column)}**, as the model read it")
+        with st.container(border=True):
+            for paragraph in free_text.marked_text(text, marks):
+                st.markdown(paragraph)
+        if marks:
+            target = explanation_values.target_words(
+                ctx.meta, shown.get("explained_class"), shown.get("unit")
+            )
+            what = "the word that moves" if len(marks) == 1 else f"the {len(marks)} words that move"
+            st.caption(
+                formatting.escape_markdown(f"Marked: {what} {target} most, red up, blue down.")
+            )
 
 
 def with_words(cache_key: tuple, meta: Mapping, row_id: str, explanation: dict) -> dict:
