@@ -25,6 +25,7 @@ from model.data_files import check_csv_header, check_parquet, semicolon_hint, tr
 from model.estimator_contract import UnnamedColumnsWarning
 from model.file_limits import not_a_file_problem
 from model.metrics import BINARY, HEADLINE_METRIC, METRICS, TASKS, format_metric
+from model.mvp_decisions import MvpDecidedWarning
 from model.progress import SlowPublishWarning
 from model.published_files import PrototypeReplacedWarning
 from model.trained_rows import TrainedOnDemoRowsWarning
@@ -482,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings.filterwarnings("default", category=TrainedOnDemoRowsWarning)
             warnings.filterwarnings("default", category=ContextColumnsWarning)
             warnings.filterwarnings("default", category=PrototypeReplacedWarning)
+            # --mvp against the group's recorded decision: the decision's MVP stays
+            warnings.filterwarnings("default", category=MvpDecidedWarning)
             # a workspace file edited by hand: what was set aside, and which file
             warnings.filterwarnings("default", category=NameReadBackWarning)
             warnings.showwarning = _note

@@ -53,6 +53,7 @@ import fcntl
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +75,7 @@ from model.atomic_files import (
 from model.config import DEFAULT_DECK_SIZE
 from model.followup_rows import TRAINED_ON_KEY, trained_on_ids
 from model.metrics import METRICS
+from model.mvp_decisions import MvpDecidedWarning, decided_mvp, mvp_kept_words
 from model.naming import validate_name
 from model.on_demand import _loaded_estimator  # noqa: F401  (the benchmark empties its cache)
 from model.prototype import (
@@ -379,7 +381,7 @@ class Workspace:
             ) from None
         warn_if_trained_on_demo_rows(trained, X.index)  # its figures on them are optimistic
         if mvp:
-            self.set_mvp(sprint, name)
+            self._make_mvp_unless_decided(sprint, name)
         current = final / "prototype.json"  # another publish of the name may have followed
         warn_if_replaced(written, read_json(current) if current.is_file() else None)
         return Prototype(sprint, name, final, written)
@@ -399,6 +401,15 @@ class Workspace:
             write_json_atomic(marker, {"format_version": FORMAT_VERSION, "created_at": now()})
 
     _write_artifacts = staticmethod(write_artifacts)
+
+    def _make_mvp_unless_decided(self, sprint: str, name: str) -> None:
+        """``publish(mvp=True)``: make ``name`` the MVP, unless the group's recorded decision
+        chose another (``model.mvp_decisions``): that one stays, and a warning says so."""
+        decision = decided_mvp(self.sprint_info(sprint))
+        if decision is not None and decision.get("chosen") != name:
+            warnings.warn(mvp_kept_words(sprint, name, decision), MvpDecidedWarning, stacklevel=3)
+            return
+        self.set_mvp(sprint, name)
 
     def set_mvp(self, sprint: str, name: str) -> None:
         """Mark ``name`` as the sprint's MVP."""
