@@ -27,9 +27,9 @@ def trained_on_ids(rows) -> list[str] | None:
     if rows is None:
         return None
     if isinstance(rows, TrainingExport):  # what export_training returns: its file's rows
-        return trained_on_ids(trained_on_file(Path(rows.path)))
+        return trained_on_ids(trained_on_file(Path(rows.path), name="trained_on"))
     if isinstance(rows, Path) or (isinstance(rows, str) and Path(rows).is_file()):
-        return trained_on_ids(trained_on_file(Path(rows)))  # the export's file, as the CLI's
+        return trained_on_ids(trained_on_file(Path(rows), name="trained_on"))  # as the CLI's
     if isinstance(rows, pd.DataFrame):
         if "row_id" not in rows.columns:
             raise ValueError(
