@@ -150,7 +150,9 @@ def test_a_verdict_recorded_through_the_api_exports_with_the_row_s_published_val
     # row (the queue's first row was that one until it was ordered by the counts' cut-off)
     left_out = [w for w in exported.warnings if "no feature values" in w]
     assert left_out == [
-        "1 resolved row was left out because no feature values were recorded with the verdicts"
+        "3 verdicts on 2 rows were left out because no feature values were recorded with them"
+        " (store.record with no features=); record them through model.review.record_verdict,"
+        " which fills in the row's published features"
     ]
     assert row_id in rows.index
     assert rows.loc[row_id, FEATURE] == pytest.approx(stored[FEATURE])

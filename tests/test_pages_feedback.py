@@ -19,6 +19,12 @@ TABS = ["Verdicts", "Agreement", "Labels for training", "Disputes"]
 TAB_KEY = "feedback_tab"
 
 
+def all_sprints(at):
+    """The sprint filter set to "All": the page opens on the sidebar's sprint."""
+    at.selectbox(key="feedback_sprint").set_value("All")
+    return at.run()
+
+
 def plain(text: str) -> str:
     return text.replace("\\", "")
 
@@ -65,7 +71,8 @@ def test_feedback_lists_every_verdict_with_counts(small_workspace, open_app):
     at = open_app(small_workspace, page="feedback")
     assert not at.exception
     assert at.title[0].value == "Feedback"
-    assert at.selectbox(key="feedback_sprint").value == "All"
+    assert at.selectbox(key="feedback_sprint").value == "Sprint 2"  # the sidebar's
+    all_sprints(at)
     table = at.dataframe[0].value
     assert sorted(table["Verdict"]) == ["correct", "correct", "unsure", "wrong"]
     assert sorted(table["Sprint"]) == ["Sprint 1", "Sprint 2", "Sprint 2", "Sprint 2"]
@@ -92,7 +99,7 @@ def test_feedback_for_one_sprint_leaves_out_the_sprint_column(small_workspace, o
 
 
 def test_feedback_filters_by_sprint_reviewer_and_verdict(small_workspace, open_app):
-    at = open_app(small_workspace, page="feedback")
+    at = all_sprints(open_app(small_workspace, page="feedback"))
     assert len(at.dataframe[0].value) == 4
     at.selectbox(key="feedback_reviewer").set_value("ana").run()
     assert set(at.dataframe[0].value["Reviewer"]) == {"ana"}
@@ -143,7 +150,7 @@ def test_downloads_hold_the_verdicts_the_filters_show(
     small_workspace, open_app, deferred_downloads
 ):
     store = feedback_store.open(small_workspace)
-    at = open_app(small_workspace, page="feedback")
+    at = all_sprints(open_app(small_workspace, page="feedback"))
     for fmt, frame in exported(at, deferred_downloads).items():
         assert same_verdicts(frame, store.verdicts()), fmt
     at.selectbox(key="feedback_verdict").set_value("correct").run()
@@ -220,7 +227,7 @@ def test_downloads_with_no_matching_verdict_are_disabled(workspace_copy, open_ap
 
 def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping, open_app):
     workspace, store = overlapping
-    at = open_tab(open_app(workspace, page="feedback"), "Agreement")
+    at = open_tab(all_sprints(open_app(workspace, page="feedback")), "Agreement")
     assert not at.exception
     agreement = frame_with(at, "Beyond chance").set_index("Sprint")
     expected = feedback_store.agreement(store, SPRINT)
@@ -332,7 +339,7 @@ def test_labels_of_two_targets_are_not_exported_together_and_the_page_says_why(
         verdict="wrong", corrected_label="120", task="regression",
         features=X_demo[numbers].iloc[0].to_dict(), prediction={"label": "61.2"},
     )  # fmt: skip
-    at = open_tab(open_app(workspace, page="feedback"), "Labels for training")
+    at = open_tab(all_sprints(open_app(workspace, page="feedback")), "Labels for training")
     assert not at.exception
     (said,) = [plain(i.value) for i in at.main.info if "different targets" in i.value]
     assert "Machine failure (two classes) in Sprint 2; Tool wear [min] (values) in Sprint 3" in said
@@ -397,7 +404,7 @@ def test_the_verdicts_table_sends_a_page_at_a_time(overlapping, open_app, monkey
     chosen, never every verdict at once."""
     workspace, _ = overlapping
     monkeypatch.setattr(predictions_table, "TABLE_PAGE_SIZE", 4)
-    at = open_app(workspace, page="feedback")
+    at = all_sprints(open_app(workspace, page="feedback"))
     assert not at.exception
     ids = list(at.dataframe[0].value["ID"])
     assert len(ids) == 4
@@ -543,7 +550,7 @@ def test_the_prototype_filter_lives_in_the_url(small_workspace, monkeypatch):
     assert again.selectbox(key="feedback_prototype").value == MVP
     again.selectbox(key="feedback_prototype").set_value("All").run()
     assert "prototype" not in again.query_params
-    assert len(again.dataframe[0].value) == 4
+    assert len(again.dataframe[0].value) == 3  # Sprint 2's: the sidebar's sprint
 
 
 def test_a_prototype_in_the_link_without_verdicts_is_ignored(small_workspace, monkeypatch):

@@ -83,6 +83,12 @@ def test_a_feedback_rerun_reads_no_verdicts_exports_or_demo_rows(
     assert shown(at) == before
 
 
+def all_sprints(at):
+    """The sprint filter set to "All": the page opens on the sidebar's sprint."""
+    at.selectbox(key="feedback_sprint").set_value("All")
+    return at.run()
+
+
 def test_coming_back_to_a_feedback_tab_computes_nothing_again(disputed, open_app, monkeypatch):
     at = open_app(disputed, page="feedback")
     before = {label: shown(show_feedback_tab(at, label)) for label in FEEDBACK_TABS}
@@ -93,7 +99,7 @@ def test_coming_back_to_a_feedback_tab_computes_nothing_again(disputed, open_app
 
 
 def test_a_new_verdict_shows_on_the_next_feedback_rerun(workspace_copy, open_app):
-    at = open_app(workspace_copy, page="feedback")
+    at = all_sprints(open_app(workspace_copy, page="feedback"))
     assert dict((m.label, m.value) for m in at.metric)["Verdicts"] == "4"
     row_id = model.open_workspace(workspace_copy).prototype(SPRINT, MVP).predictions().index[5]
     feedback_store.open(workspace_copy).record(
@@ -178,7 +184,7 @@ def test_the_feedback_tabs_label_the_verdicts_once_per_scope(workspace_copy, ope
         *(sys.modules[f"feedback_store.{m}"] for m in ("agreement", "resolution")),
     ):
         monkeypatch.setattr(module, "reviewer_labels", counted)
-    at = open_app(workspace_copy, page="feedback")
+    at = all_sprints(open_app(workspace_copy, page="feedback"))
     assert not at.exception, at.exception[0].message
     assert calls == []  # the Verdicts tab, shown first, needs no labels
     for label in ["Agreement", "Labels for training", "Agreement"]:

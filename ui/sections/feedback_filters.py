@@ -47,6 +47,8 @@ def sprint_filter(options: list[str], outline: pd.DataFrame, linked: str | None)
     st.session_state.pop(SPRINT_CHOICE_KEY, None)  # a sprint chosen in the sidebar since wins
     if sidebar not in options:
         return ALL
+    if outline.loc[outline["sprint"] == sidebar, "verdicts"].sum() == 0:
+        return ALL  # nothing judged there yet (the demo's latest sprint): every sprint's verdicts
     if linked is not None:
         judged = set(outline.loc[outline["sprint"] == sidebar, "prototype"])
         if linked not in judged and linked in set(outline["prototype"]):
@@ -54,11 +56,18 @@ def sprint_filter(options: list[str], outline: pd.DataFrame, linked: str | None)
     return sidebar
 
 
-def empty_sprint_note(sprint: str, in_sprint: int, total: int) -> str | None:
-    """What to do when the sprint filter, on a sprint, finds no verdicts that others have."""
-    if sprint == ALL or in_sprint or not total:
-        return None
+def empty_sprint_note(
+    sprint: str, in_sprint: int, total: int, sidebar: str | None = None, in_sidebar: int = 0
+) -> str | None:
+    """What the page says when a sprint has no verdicts that others have: the sprint chosen
+    on the page (choose "All"), or the sidebar's, for which the filter opened on "All"."""
     verdicts = "1 verdict" if total == 1 else f"{total:,} verdicts"
+    if sprint == ALL:
+        if sidebar is None or in_sidebar or not total:
+            return None
+        return f"No verdicts on {sidebar} yet: showing the {verdicts} of every sprint."
+    if in_sprint or not total:
+        return None
     return (
         f"No verdicts on {sprint} yet. Choose “All” under Sprint to see the {verdicts} of "
         "the other sprints."
@@ -177,7 +186,9 @@ def start() -> FeedbackContext:
     ):
         column.metric(label, value)
 
-    note = empty_sprint_note(sprint, int(in_sprint["verdicts"].sum()), total)
+    sidebar = session.sprint()
+    in_sidebar = int(outline.loc[outline["sprint"] == sidebar, "verdicts"].sum())
+    note = empty_sprint_note(sprint, int(in_sprint["verdicts"].sum()), total, sidebar, in_sidebar)
     if note:
         st.info(formatting.escape_markdown(note), icon=":material/info:")
 
