@@ -14,6 +14,13 @@ rows with "ufunc 'isnan' not supported".
 ``ColumnTransformer``, or inside histogram gradient boosting) for the columns whose
 categories are text and the missing marker each learnt; ``as_model_saw`` gives a frame's
 columns those types and markers.
+
+``feature_names`` reads the columns a fitted model takes, by the names it stored: a
+scikit-learn model's ``feature_names_in_``, a CatBoost model's ``feature_names_``, a LightGBM
+model text's feature names. Publishing selects and orders the data's columns by them, so a
+CSV in another column order, or with a column kept as context for reviewers, reaches the
+model as it was trained (a CatBoost ``.cbm`` was given the columns by position and refused a
+text column with "Cannot convert 'travel' to float").
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 
 from model.boosting import category_text
 
-__all__ = ["as_model_saw", "text_columns"]
+__all__ = ["as_model_saw", "feature_names", "text_columns"]
 
 _ENCODERS = (OneHotEncoder, OrdinalEncoder, TargetEncoder)
 
@@ -42,6 +49,51 @@ def text_columns(estimator) -> dict[str, object]:
     names = getattr(estimator, "feature_names_in_", None)
     _walk(estimator, None if names is None else [str(n) for n in names], found)
     return found
+
+
+def feature_names(estimator, columns: Sequence[str]) -> list[str] | None:
+    """The columns of ``columns`` (the data's) that ``estimator`` takes, in its order, by the
+    names it stored; a name the data lacks is given as stored. None when the model stored no
+    names, or only its library's stand-ins for an array's columns (LightGBM's ``Column_0``,
+    CatBoost's ``0``) which the data does not have: the columns are then taken by position.
+
+    LightGBM writes a column ``mean radius`` as ``mean_radius``: it is matched to the data's."""
+    names = _stored_names(estimator)
+    if names is None:
+        return None
+    given = [str(c) for c in columns]
+    if not set(names) <= set(given) and _stand_ins(estimator, names):
+        return None
+    renamed = {c.replace(" ", "_"): c for c in given}
+    return [name if name in given else renamed.get(name, name) for name in names]
+
+
+def _stored_names(estimator) -> list[str] | None:
+    """The column names a fitted model stored, or None."""
+    for attribute in ("feature_names_in_", "feature_names_"):  # scikit-learn's, CatBoost's
+        try:
+            names = getattr(estimator, attribute, None)
+        except Exception:  # noqa: BLE001 - a property that needs a fitted model
+            names = None
+        if names is not None and len(names):
+            return [str(name) for name in names]
+    booster = getattr(estimator, "booster_", None)  # a LightGBM model (model text)
+    try:
+        names = booster.feature_name() if hasattr(booster, "feature_name") else None
+    except Exception:  # noqa: BLE001 - not fitted
+        names = None
+    return [str(name) for name in names] if names else None
+
+
+def _stand_ins(estimator, names: list[str]) -> bool:
+    """Whether ``names`` are what CatBoost or LightGBM call an array's columns (scikit-learn
+    stores no names for an array)."""
+    if getattr(estimator, "feature_names_in_", None) is not None:
+        return False
+    return names in (
+        [f"Column_{i}" for i in range(len(names))],
+        [str(i) for i in range(len(names))],
+    )
 
 
 def as_model_saw(X: pd.DataFrame, columns: dict[str, object]) -> pd.DataFrame:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from model.boosting import check_unseen_categories
 from model.config import MAX_ROW_ID_LENGTH
 from model.estimator_contract import PublishError
 from model.labels import class_key, label_strings
 from model.metrics import BINARY, REGRESSION
+from model.model_columns import feature_names
 
 __all__ = ["check_labels", "checked_inputs", "positive_class_label"]
 
@@ -60,19 +62,20 @@ def checked_inputs(estimator, X, y, task: str):
             f"the data has {len(duplicated)} duplicate row ids ({shown}); "
             "every row needs its own id"
         )
-    expected = getattr(estimator, "feature_names_in_", None)
+    expected = feature_names(estimator, X.columns)  # the model's columns, by the names it stored
     if expected is not None:
-        # LightGBM reports a column "mean radius" as "mean_radius": match it to the data's.
-        renamed = {str(c).replace(" ", "_"): c for c in X.columns}
-        expected = [c if c in X.columns else renamed.get(c, c) for c in map(str, expected)]
         missing = [c for c in expected if c not in X.columns]
         if missing:
+            shown = ", ".join(missing[:8]) + (
+                f" and {len(missing) - 8:,} more" if len(missing) > 8 else ""
+            )
             raise PublishError(
-                f"the model expects columns the data lacks: {', '.join(missing)}; "
+                f"the model expects columns the data lacks: {shown}; "
                 "publish the data the model was trained on"
             )
         X = X[expected]
     _check_catboost_categories(estimator, X)
+    check_unseen_categories(estimator, X)  # a column of ids the model never saw: not silently
     numeric = X.select_dtypes(include="number")
     infinite = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
     if infinite:
