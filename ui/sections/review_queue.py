@@ -394,6 +394,9 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
             hide_index=True,
             width="stretch",
             column_config={
+                # wide enough for a free text's first words (TEXT_CELL_CHARS); left to
+                # Streamlit it clipped "Claimant reports injury…" to "Claimant re"
+                "Value": st.column_config.TextColumn(width="medium"),
                 # The bar without its number: "61" beside "higher than 60%" (the words round
                 # down, to stay true) read as two answers to one question.
                 "Percentile": st.column_config.ProgressColumn(
@@ -403,7 +406,7 @@ def card(ctx: ReviewContext, row_id: str, thread: dict | None, card_column, verd
                     format=" ",
                     width="small",
                     help="Where the value sits among the demo set's, lowest to highest",
-                )
+                ),
             },
         )
     with verdict_column:
