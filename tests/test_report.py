@@ -127,7 +127,7 @@ def test_report_holds_table_tradeoffs_segments_disagreements_decision_and_costs(
     assert "PR AUC (95% interval)" in text
     assert "scores best on PR AUC" in text
     assert "PR AUC per value of Type" in text
-    assert "The prototypes predict different labels on" in text
+    assert "The prototypes decide differently on" in text
     assert f"Chose {HOSTILE_NAME} on 2026-11-20" in text
     assert "Attendees: Ana, Eve <eve@example.com>" in text
     assert "Predictions per month 1,000,000" in text
@@ -217,3 +217,23 @@ def test_report_names_the_classes_where_the_prototypes_disagree(named):
     assert "most split rows" in section  # the two rules do disagree on some rows
     assert "chance of Failure" in section and "p(1)" not in section
     assert "<td>No failure</td>" in section
+
+
+def test_the_reports_disagreements_decide_at_the_cutoffs_as_the_pages_tab(small_workspace):
+    """Trial (claims triage): the Bake-off tab said 18 of 600 claims differ, at 50%, where
+    the prototypes flag from 3-8% and differ on 272. The tab now decides at each prototype's
+    cheapest cut-off (9443e6d); the downloaded report says the same figure."""
+    from model.bakeoff import disagreements
+    from ui.cached_disagreements import sprint_cutoffs
+
+    ws = model.open_workspace(small_workspace, create=False)
+    cutoffs = sprint_cutoffs(ws, "Sprint 2", ws.prototypes("Sprint 2"))
+    assert any(c is not None and c.threshold != 0.5 for c in cutoffs.values())
+    at_cutoffs = disagreements(ws, "Sprint 2", cutoffs)
+    at_half = disagreements(ws, "Sprint 2")
+    assert at_cutoffs["n_disagreements"] != at_half["n_disagreements"]
+    document = bakeoff_report_html(ws, "Sprint 2", "pr_auc", n_resamples=100)
+    text = " ".join(" ".join(parse(document).text).split())
+    n, rows = at_cutoffs["n_disagreements"], at_cutoffs["n_rows"]
+    assert f"The prototypes decide differently on {n:,} of {rows:,}" in text
+    assert "cheapest cut-off" in text

@@ -40,6 +40,7 @@ from model.outcomes import (
 )
 from model.recommend import PrototypeCost, Recommendation, recommend, sprint_costs
 from model.workspace import Workspace, WorkspaceError
+from ui.bakeoff_disagreement_words import cutoffs_caption
 from ui.bakeoff_tables import (
     binary_confusion,
     count_table,
@@ -50,6 +51,7 @@ from ui.bakeoff_tables import (
     ownership_view,
     target_unit,
 )
+from ui.cached_disagreements import sprint_cutoffs
 from ui.formatting import positive_noun
 from ui.report_chart import chart_svg, fixed, pareto_svg
 from ui.review_card import reason_wording
@@ -299,21 +301,27 @@ def _segments_section(ws: Workspace, sprint: str, key: str) -> str:
 def _disagreements_section(ws: Workspace, sprint: str) -> str:
     heading = "<h2>Where the prototypes disagree</h2>"
     try:
-        found = disagreements(ws, sprint)
-    except WorkspaceError as error:
+        # decided as the page's tab decides: each binary prototype at its cheapest cut-off
+        cutoffs = sprint_cutoffs(ws, sprint, ws.prototypes(sprint))
+        found = disagreements(ws, sprint, cutoffs)
+    except (WorkspaceError, ValueError) as error:
         return heading + f'<p class="note">{_e(error)}</p>'
     summary = (
-        f"The prototypes predict different labels on {found['n_disagreements']:,} of "
+        f"The prototypes decide differently on {found['n_disagreements']:,} of "
         f"{found['n_rows']:,} {ROWS_WORD} ({found['share']:.1%})."
     )
     agreement = found["agreement"].map(lambda v: f"{v:.1%}")
     rows = found["rows"]
     split = rows[rows["split"] > 0].head(MOST_SPLIT_ROWS).copy()
-    parts = [heading, f"<p>{_e(summary)}</p>", "<p>Share of identical predictions:</p>"]
+    names = list(found["agreement"].index)
+    first = ws.prototype(sprint, names[0]) if names else None
+    class_names = first.class_names if first is not None else {}
+    used = {name: found["cutoffs"].get(name) for name in names}
+    caption = cutoffs_caption(used, first.task if first else None, "rows", class_names)
+    parts = [heading, f"<p>{_e(summary)}</p>", f'<p class="note">{_e(caption)}</p>']
+    parts.append("<p>Share of identical decisions:</p>")
     parts.append(_table(agreement, index=True, numeric=set(agreement.columns)))
     if len(split):
-        names = list(found["agreement"].index)
-        class_names = ws.prototype(sprint, names[0]).class_names if names else {}
         parts.append(
             "<p>The most split row:</p>"
             if len(split) == 1
