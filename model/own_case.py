@@ -1,5 +1,7 @@
 """Try your own case: a form built from the demo data's ranges (:func:`input_schema`), the
-values an SME typed checked against it (:func:`check_case`), an exact, additive SHAP
+values an SME typed checked against it (:func:`check_case`), the readings that lie beyond the
+demo data's range (:func:`unseen_readings`: accepted, the model's answer there is less
+certain), an exact, additive SHAP
 explanation of the case (:func:`explain_own_case`), and how its prediction changes as one
 reading moves across its range (:func:`what_if`).
 """
@@ -22,7 +24,7 @@ from model.explanation import of_positive_class
 from model.labels import label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.prototype import Prototype
-from model.review_reasons import is_number, is_numeric, quoted, value_text
+from model.review_reasons import is_number, is_numeric, quoted
 from model.stored_features import is_missing, restore
 
 __all__ = [
@@ -31,11 +33,20 @@ __all__ = [
     "explain_own_case",
     "input_schema",
     "own_case_refusal",
+    "unseen_readings",
     "what_if",
 ]
 
 #: Longest text an SME may type into a free-text field of their own case.
 MAX_TEXT_LENGTH = 10_000
+
+#: Largest size of a number an SME may type: scikit-learn's trees, XGBoost and LightGBM read
+#: numbers as 32-bit floats, beyond which a number becomes infinite to the model.
+LARGEST_NUMBER = float(np.finfo(np.float32).max)
+
+#: Largest size of a whole number (2**53 - 1): beyond it a float, JSON in the browser and the
+#: stored verdict no longer hold every whole number exactly.
+LARGEST_WHOLE_NUMBER = 2**53 - 1
 
 
 def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list[dict[str, Any]]:
@@ -43,7 +54,8 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
 
     Each entry: ``name``, ``kind`` ("numeric", "categorical" or "text"), ``min``, ``max``,
     ``median`` and ``integer`` (whole numbers only) for numeric features, ``categories`` for
-    categorical ones, ``default`` (the median, or the most common category), and ``missing``:
+    categorical ones, ``default`` (the median, to two decimals past a fiftieth of the range,
+    or the most common category), and ``missing``:
     whether the reading may be left missing (``None``), as it is in some demo rows. A free-text
     column (``text_columns`` in the prototype's metadata) is "text": any text up to
     ``MAX_TEXT_LENGTH`` characters, its default the first demo row's. Ranges are those of the
@@ -78,7 +90,7 @@ def input_schema(proto: Prototype, features: pd.DataFrame | None = None) -> list
                     "median": median,
                     "integer": bool(integer),
                     "categories": None,
-                    "default": round(median) if whole and median is not None else median,
+                    "default": _middle(median, whole, present),
                     "missing": bool(column.isna().any()),
                 }
             )
@@ -150,9 +162,10 @@ def explain_own_case(
 ) -> dict[str, Any]:
     """Predict and explain a case the SME entered, in the shape of ``Workspace.explain``.
 
-    The values are checked against ``input_schema``: every feature given, numbers finite and
-    within the demo data's range, categories among the known ones (a ValueError names the
-    field and what is allowed). The explanation is an exact SHAP explanation with the same
+    The values are checked against ``input_schema``: every feature given, numbers finite (any
+    size a model reads, ``LARGEST_NUMBER``; a number outside the demo data's range is taken
+    as typed, see ``unseen_readings``), categories among the known ones (a ValueError names
+    the field and what is allowed). The explanation is an exact SHAP explanation with the same
     background as publishing (``DEFAULT_BACKGROUND_SIZE`` demo rows sampled with ``SEED``) and
     adds up: ``base_value + sum(contributions) == output``.
 
@@ -232,9 +245,33 @@ WHAT_IF_POINTS = 25
 
 def check_case(schema: list[dict[str, Any]], features: Any) -> dict[str, Any]:
     """The entered values checked against ``input_schema``, as ``explain_own_case`` takes
-    them: a ValueError names the first field that is empty, out of range or unknown, and what
-    is allowed (nothing is clamped or filled in)."""
+    them: a ValueError names the first field that is empty, not a number, too large for a
+    model to read (``LARGEST_NUMBER``, whole numbers ``LARGEST_WHOLE_NUMBER``) or unknown,
+    and what is allowed (nothing is clamped or filled in). A number outside the demo data's
+    range is accepted as typed (``unseen_readings`` lists those)."""
     return _validated_case(schema, features)
+
+
+def unseen_readings(
+    schema: list[dict[str, Any]], values: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The numeric readings of a checked case (``check_case``) that lie outside the demo
+    data's range, in the schema's order: the model has not seen such values, so its answer
+    there is less certain. Each entry: ``name``, ``value``, ``min``, ``max`` and ``side``
+    ("above" or "below"). A reading left missing or within the range is not listed."""
+    unseen = []
+    for field in schema:
+        value = values.get(field["name"])
+        if field["kind"] != "numeric" or field["min"] is None or not is_number(value):
+            continue
+        number = float(value)
+        if field["min"] <= number <= field["max"]:
+            continue
+        unseen.append(
+            {"name": field["name"], "value": value, "min": field["min"], "max": field["max"],
+             "side": "above" if number > field["max"] else "below"}
+        )  # fmt: skip
+    return unseen
 
 
 def what_if(
@@ -326,11 +363,12 @@ def _validated_case(schema: list[dict[str, Any]], features: Any) -> dict[str, An
             values[name] = allowed[str(value)]
             continue
         number = _as_number(name, value)
-        low, high = field["min"], field["max"]
-        if not low <= number <= high:
+        largest = LARGEST_WHOLE_NUMBER if field["integer"] else LARGEST_NUMBER
+        if abs(number) > largest:
+            shown = "{:,}" if field["integer"] else "{:.3g}"  # whole numbers exactly
             raise ValueError(
-                f"{name} must be between {value_text(low)} and {value_text(high)} (the range"
-                f" of the demo data); got {value_text(number)}"
+                f"{name} must be a number between {shown.format(-largest)} and"
+                f" {shown.format(largest)}, the largest a model reads; got {number:,.3g}"
             )
         values[name] = int(number) if field["integer"] and number.is_integer() else number
     return values
@@ -348,6 +386,18 @@ def _as_number(name: str, value: Any) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {number}")
     return number
+
+
+def _middle(median: float | None, whole: bool, present: pd.Series) -> float | int | None:
+    """A numeric field's starting value: the median, a whole number in a column of whole
+    numbers, else to two decimals past a fiftieth of the range (12.26, not 12.259000712788811:
+    the field shows every decimal of its value)."""
+    if median is None:
+        return None
+    if whole:
+        return round(median)
+    span = float(present.max() - present.min()) / 50 or 1.0
+    return round(median, max(2, 1 - math.floor(math.log10(span))))
 
 
 def _plain(value: Any) -> Any:

@@ -7,8 +7,9 @@ import json
 import streamlit as st
 
 from model import review
+from model.feature_words import said_name
 from model.labels import display_unit
-from model.own_case import MAX_TEXT_LENGTH, own_case_refusal
+from model.own_case import MAX_TEXT_LENGTH, own_case_refusal, unseen_readings
 from ui import cached, formatting, session, verdict_tables, what_if_names
 from ui.sections import review_explanation, review_queue, review_session, review_verdict
 from ui.sections.review_session import ReviewContext
@@ -33,24 +34,66 @@ def range_text(field: dict, meta: dict) -> str:
     return text
 
 
+#: What a value outside the demo data's range means, said after the range.
+UNSEEN = "the model has not seen such values, so its answer there is less certain"
+
+
 def number_field(field: dict, key: str, meta: dict):
     """A number input that may be cleared (an empty field is refused, never refilled) and is
-    not clamped (a value outside the range is refused with a message): the range is in its
-    label."""
-    low, high, default = field["min"], field["max"], field["default"]
+    not clamped: any number is taken as typed, and shown as typed (14.99, not 15.0). The demo
+    data's range is guidance, in its label and its help."""
+    default = field["default"]
     if key not in st.session_state:  # the first time: the demo set's middle value
         st.session_state[key] = int(default) if field["integer"] else float(default)
     missing = ", or empty if not measured" if field.get("missing") else ""
     label = f"{field['name']} ({range_text(field, meta)}{missing})"
-    help_text = formatting.feature_help(meta, field["name"])
+    help_text = field_help(field, meta)
     if field["integer"]:
         return st.number_input(label, value=None, step=1, key=key, help=help_text)
+    low, high = field["min"], field["max"]
     span = (high - low) or 1.0
     step = 10 ** int(f"{span / 50:e}".split("e")[1])
-    decimals = max(1, -int(f"{step:e}".split("e")[1]))
+    # "%g" shows the number itself (sprintf.js: its shortest form), every decimal typed;
+    # "%.1f" showed 14.99 as "15.0" while the model got 14.99.
     return st.number_input(
-        label, value=None, step=float(step), format=f"%.{decimals}f", key=key, help=help_text,
-    )  # fmt: skip
+        label, value=None, step=float(step), format="%g", key=key, help=help_text
+    )
+
+
+def field_help(field: dict, meta: dict) -> str:
+    """A numeric field's tooltip: its description, then the demo data's range as guidance
+    (a value outside it is accepted, with what that means)."""
+    guidance = (
+        f"In the demo data: {range_text(field, meta)}. A value outside this range is accepted;"
+        f" {UNSEEN}."
+    )
+    description = formatting.feature_help(meta, field["name"])
+    return f"{description}\n\n{guidance}" if description else guidance
+
+
+def typed_text(value: float, field: dict, meta: dict) -> str:
+    """A reading as typed, every digit kept, in its unit: "14.99", "60,000", "500 Nm"."""
+    text = f"{float(value):,.15g}"
+    spec = (meta.get("display_units") or {}).get(field["name"])
+    return text if spec is None else f"{text} {display_unit(spec).unit}"
+
+
+def unseen_notes(schema: list[dict], values: dict, meta: dict) -> list[str]:
+    """One line per reading of the case outside the demo data's range, naming it by its
+    description and the range in its unit: "Your claim_amount_eur of 60,000 is above the
+    demo data's range (68.57–46967): the model has not seen such values, so its answer there
+    is less certain."."""
+    fields = {field["name"]: field for field in schema}
+    descriptions = meta.get("feature_descriptions")
+    notes = []
+    for reading in unseen_readings(schema, values):
+        field = fields[reading["name"]]
+        name = said_name(reading["name"], descriptions)
+        notes.append(
+            f"Your {name} of {typed_text(reading['value'], field, meta)} is {reading['side']}"
+            f" the demo data's range ({range_text(field, meta)}): {UNSEEN}."
+        )
+    return notes
 
 
 def show(ctx: ReviewContext) -> None:
@@ -62,8 +105,9 @@ def show(ctx: ReviewContext) -> None:
     st.caption(
         "Enter the readings of a case you know, for example one from your own work: "
         "the prototype chosen above predicts it and says why, and you can record whether it "
-        "got it right. Each field starts at the demo set's middle value and takes values "
-        "within the demo set's range, shown beside its name."
+        "got it right. Each field starts at the demo set's middle value; beside its name is "
+        "the demo set's range. A value outside it is accepted too, but the model has not seen "
+        "such values, so its answer there is less certain."
         + (
             " A reading some demo rows lack may be left missing."
             if any(field.get("missing") for field in schema)
@@ -135,6 +179,8 @@ def show(ctx: ReviewContext) -> None:
     flash = st.session_state.pop(OWN_FLASH_KEY, None)
     if flash:
         st.success(flash)
+    for note in unseen_notes(schema, case["features"], ctx.meta):
+        st.warning(formatting.escape_markdown(note))
     case_column, verdict_column = st.columns([5, 3], gap="medium")
     probabilities = explanation.get("probabilities") or {}
     # As a demo row's card: a binary model's decision at its cheapest cut-off where known.
