@@ -360,10 +360,14 @@ def _run(args: argparse.Namespace) -> int:
     # publish: scikit-learn and the model libraries are imported here, not for list or explain
     from model import persistence
     from model.boosting import (
+        UnseenCategoriesWarning,
         catboost_category_columns,
         text_category_columns,
         with_model_categories,
     )
+
+    # a column whose values the model mostly never saw: a note (main() hides other warnings)
+    warnings.filterwarnings("default", category=UnseenCategoriesWarning)
     from model.model_columns import as_model_saw, text_columns
     from model.progress import late_printer
 

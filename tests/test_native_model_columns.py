@@ -185,3 +185,14 @@ def test_mostly_unseen_store_ids_are_a_warning_and_a_few_are_not(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnseenCategoriesWarning)
         ws.publish("S", "m", fitted, few, units, deck_size=50)
+
+
+def test_the_cli_says_mostly_unseen_store_ids_in_a_note(tmp_path):
+    X, units, fitted = _stores()
+    fitted.booster_.save_model(str(tmp_path / "m.txt"))
+    mostly = X.assign(store=X["store"].astype(str).where(X["lag"] > 300, "999"), units=units)
+    mostly.to_csv(tmp_path / "demo.csv")
+    result = _publish(tmp_path, tmp_path / "m.txt", tmp_path / "demo.csv", target="units")
+    assert result.returncode == 0, result.stderr
+    assert "note: column 'store': " in result.stderr
+    assert "are ones the model was never trained on" in result.stderr
