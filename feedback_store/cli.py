@@ -15,6 +15,7 @@ import feedback_store
 from feedback_store.backup import backup_with_count, restore_with_count
 from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
+from feedback_store.reviewer_filter import reviewer_with_verdicts
 from model.known_values import CORRECT_REGRESSION_LABEL, known_values_or_none
 
 _LIST_COLUMNS = [
@@ -72,7 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="FILE", help="file to write")
     export.add_argument("--sprint", metavar="S", help="only this sprint")
     export.add_argument("--prototype", metavar="P", help="only this prototype")
-    export.add_argument("--reviewer", metavar="R", help="only this reviewer")
+    export.add_argument(
+        "--reviewer",
+        metavar="R",
+        help="only this reviewer (whatever the letter case); one without verdicts is refused",
+    )
     export.set_defaults(run=_export)
 
     training = commands.add_parser(
@@ -160,11 +165,11 @@ def unmatched(store: feedback_store.FeedbackStore, **wanted: str | None) -> str 
 
 def _export(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
-    _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype, reviewer=args.reviewer))
+    # "Maria" finds maria's verdicts; a name nobody has refuses, naming who has (exit 2)
+    reviewer = None if args.reviewer is None else reviewer_with_verdicts(store, args.reviewer)
+    _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype))
     # The count must come from the same read as the file, not from a second query.
-    path, rows = store.export_counted(
-        args.out, args.format, args.sprint, args.prototype, args.reviewer
-    )
+    path, rows = store.export_counted(args.out, args.format, args.sprint, args.prototype, reviewer)
     print(f"{path}\t{rows} rows")
     return 0
 
