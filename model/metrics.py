@@ -152,9 +152,12 @@ def format_metric(key: str, value: float | None) -> str:
 
 def three_figures(value: float, signed: bool = False) -> str:
     """``value`` to three significant figures as people write them: "24,600" (not
-    "2.46e+04"), "12.3", "0.0457"; with its sign ("+8,210", "-0.5") when ``signed``."""
+    "2.46e+04"), "12.3", "0.0457", "0.0000042" (not "4.2e-06": a change in log loss between
+    two good models); with its sign ("+8,210", "-0.5") when ``signed``."""
     if np.isfinite(value) and abs(value) >= 1000:
         text = f"{float(f'{abs(value):.3g}'):,.0f}"
+    elif np.isfinite(value) and 0 < abs(value) < 1e-4:
+        text = np.format_float_positional(abs(value), precision=3, fractional=False, trim="-")
     else:
         text = f"{abs(value):.3g}"
     sign = "-" if value < 0 else ("+" if signed else "")

@@ -380,7 +380,8 @@ def cost_scatter(comparison: pd.DataFrame, metric_key: str, cost: str = "latency
         f"{metric_key}:Q",
         title=f"{info.label} ({direction})",
         scale=alt.Scale(zero=False, padding=24),
-        axis=alt.Axis(format=".2f", tickCount=5),
+        # three significant figures: ".2f" wrote a log loss axis of 0.004 … 0.006 as "0.00"
+        axis=alt.Axis(format=",.3~g", tickCount=5),
     )
     color = alt.Color(
         "role:N",
