@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 import feedback_store
@@ -156,3 +158,12 @@ def test_the_stored_verdict_keeps_the_value_entered(workspace_copy, open_app, sc
     (verdict,) = feedback_store.open(workspace_copy).verdicts(reviewer="zoe").to_dict("records")
     assert (verdict["source"], verdict["row_id"]) == ("own", row_id)
     assert verdict["features"][TORQUE] == 500.25
+
+
+def test_a_field_starts_at_the_median_to_a_readable_number_of_decimals():
+    """The field shows every decimal of its value: its start is not 12.259000712788817."""
+    frame = pd.DataFrame({"temp": [2.0, 12.259000712788817, 30.0], "share": [0.0, 0.0486904, 0.1]})
+    proto = SimpleNamespace(meta={"features": ["temp", "share"]})
+    temp, share = own_case.input_schema(proto, frame)
+    assert (temp["default"], temp["median"]) == (12.26, 12.259000712788817)
+    assert share["default"] == 0.0487
