@@ -133,7 +133,9 @@ def bench_publish(
     """Rows for each model, size and worker count (1 and 2).
 
     The bare call and the two publishes take turns in each repeat, so that a disturbance
-    from outside the run slows all three alike rather than one of them.
+    from outside the run slows all three alike rather than one of them, and the publishes
+    swap places from one repeat to the next. ``first run`` in a row's note is its first
+    repeat's time.
     """
     import shap  # noqa: F401 - imported here, so that no timed call pays for the import
 
@@ -147,9 +149,12 @@ def bench_publish(
                 ws = open_workspace(workdir / f"publish-{kind}-{n}")
                 bare_runs: list[float] = []
                 runs: dict[int, list[tuple[float, dict, str]]] = {1: [], 2: []}
-                for _ in range(max(1, repeats)):
+                for repeat in range(max(1, repeats)):
                     bare_runs.append(timed(lambda p=pipeline, X=X: bare_shap(p, X)))
-                    for jobs in runs:
+                    # the publishes take turns coming first after the bare call: at 1,000 rows
+                    # the one right after it measured slower (gradient boosting's SHAP 0.11 s
+                    # against 0.04 s for the next, medians of 5), and it was always 1 worker's
+                    for jobs in list(runs)[:: 1 if repeat % 2 == 0 else -1]:
                         _with_jobs(jobs)
                         runs[jobs].append(_publish_once(ws, f"{kind}-{jobs}", pipeline, X, y))
                 bare = statistics.median(bare_runs)
