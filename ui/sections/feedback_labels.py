@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import streamlit as st
 
@@ -21,6 +22,34 @@ from ui.sections.feedback_verdicts import EXPORTS
 
 TRAINING_FORMATS = ["parquet", "csv", "jsonl"]
 RULE_LABELS = {"majority": "Majority (a tie stays unresolved)", "lead": "The lead reviewer decides"}
+_WITHOUT_FEATURES = re.compile(
+    r"(?:1 verdict was|([\d,]+) verdicts(?: on ([\d,]+) rows?)? were) left out because no "
+    "feature values were recorded"
+)
+
+
+def without_features_text(warning: str) -> str | None:
+    """The export's warning about verdicts saved without the row's readings
+    (``feedback_store.training.without_features_warning``, which names Python calls) in words
+    for the page; None for any other warning."""
+    found = _WITHOUT_FEATURES.match(warning)
+    if found is None:
+        return None
+    verdicts = int((found[1] or "1").replace(",", ""))
+    rows = int((found[2] or str(verdicts)).replace(",", ""))
+    if warning != feedback_store.training.without_features_warning(verdicts, rows):
+        return None
+    if verdicts == 1:
+        counted, them, become = "1 verdict is", "it was", "it cannot become a training row"
+    else:
+        on = f" on {rows:,} row{'s' if rows != 1 else ''}" if rows != verdicts else ""
+        counted, them = f"{verdicts:,} verdicts{on} are", "they were"
+        become = "they cannot become training rows"
+    return (
+        f"{counted} left out of the file: {them} saved without the row's readings (by a "
+        f"script, not on the SME review page), so {become}. Verdicts given on the SME review "
+        "page keep the readings."
+    )
 
 
 def demo_versions(ctx: FeedbackContext, scoped) -> tuple:
@@ -94,6 +123,10 @@ def training_export(ctx: FeedbackContext, versions: tuple, rule: str, lead: str 
             unresolved
         ):  # the manifest's words name the API
             st.info(formatting.escape_markdown(verdict_tables.unresolved_text(unresolved, rule)))
+        elif (plain := without_features_text(warning)) is not None:
+            st.info(formatting.escape_markdown(plain))
+            with st.expander("Technical details"):
+                st.caption(formatting.escape_markdown(warning))
         else:
             st.info(formatting.escape_markdown(warning))
     st.caption(
