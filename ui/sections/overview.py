@@ -13,6 +13,7 @@ from ui import (
     cached,
     followup_table,
     formatting,
+    learnt_line,
     session,
     sprint_summary,
     sprints_score,
@@ -42,8 +43,10 @@ def headline_and_verdicts(
     with chart_column:
         st.subheader("How good each sprint's MVP is")
         if summary["mvp"].any():
-            session.chart(cached.headline_spec(path, stamp))
+            session.chart(learnt_line.headline_spec(path, stamp))
             off_the_line(summary, sprints)
+            for point in learnt_line.learnt_points(path, stamp):  # its point flatters it
+                st.caption(formatting.escape_markdown(learnt_line.point_note(point)))
             note = cached.own_rows_note(path, stamp)
             if note:
                 st.caption(formatting.escape_markdown(note))
@@ -113,6 +116,7 @@ def sprints_table(ws: Workspace, summary: pd.DataFrame, counts: dict, stamp: tup
     st.subheader("Sprints")
     table = sprint_summary.overview_table(ws, summary, counts)
     table, header = sprints_score.score_column(table, summary, ws.sprints())
+    table = learnt_line.score_cells(table, learnt_line.learnt_points(str(ws.path), stamp))
     st.dataframe(
         table,
         hide_index=True,

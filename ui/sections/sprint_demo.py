@@ -137,21 +137,27 @@ def headline_change(ws: Workspace, sprint: str, proto: Prototype) -> None:
     if key is None:
         return
     previous, shared, deltas = _against_previous(ws, sprint, proto, keys=[key])
+    unit = sprint_summary.target_unit(proto.meta)
+    own = None
     if deltas:
-        unit = sprint_summary.target_unit(proto.meta)
         name = sprint_summary.plain_metric_name(deltas[0].label).split(" (")[0]
-        text = metric_change.change_text(name, deltas[0], previous, unit)
+        noun = review_card.cases_noun(review_card.reason_wording(proto.meta)[1])
+        text = learnt_rows.headline_text(name, deltas[0], previous, shared, noun, unit)
+        if text is None:
+            text = metric_change.change_text(name, deltas[0], previous, unit)
+        else:  # both scores on the rows it did not learn; its score on all of them said below
+            own = metric_change.said_value(key, deltas[0].value, unit)
         st.markdown(f"**{formatting.escape_markdown(text)}**")
-    learnt_rows_words(str(ws.path), proto, shared if previous else None)
+    learnt_rows_words(str(ws.path), proto, shared if previous else None, own)
 
 
-def learnt_rows_words(path: str, proto: Prototype, shared) -> None:
+def learnt_rows_words(path: str, proto: Prototype, shared, own: str | None = None) -> None:
     """Where ``proto`` learnt some of its demo rows: how many, and on which rows its change
-    against last sprint (``shared``) is measured."""
+    against last sprint (``shared``) is measured; ``own``, its score on all of them."""
     noun = review_card.cases_noun(review_card.reason_wording(proto.meta)[1])
     for said in (
         learnt_rows.learnt_note(path, proto, noun),
-        learnt_rows.headline_rows_caption(shared, noun),
+        learnt_rows.headline_rows_caption(shared, noun, own),
     ):
         if said:
             st.caption(formatting.escape_markdown(said))
