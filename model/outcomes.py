@@ -282,10 +282,31 @@ def _lower(name: str) -> str:
 _ADJECTIVE_ENDINGS = ("al", "ive", "ous", "ful", "less", "ed", "able", "ible", "y")
 
 
+#: One-word class names that name a decision to take, not a thing: made plural or given an
+#: article they read "Caught 27 of 32 investigates", "a missed investigate".
+_DECISION_VERBS = frozenset({
+    "accept", "act", "admit", "alert", "allow", "approve", "audit", "block", "buy", "cancel",
+    "check", "contact", "decline", "defer", "deny", "discharge", "escalate", "fail", "flag",
+    "hold", "ignore", "inspect", "intervene", "investigate", "keep", "leave", "monitor",
+    "pass", "pay", "proceed", "refer", "refund", "reject", "remove", "renew", "repair",
+    "replace", "retain", "review", "sell", "skip", "stay", "stop", "treat", "wait",
+})  # fmt: skip
+#: Endings of verbs ("Investigate", "Prioritize", "Notify"); a noun with one ("Climate") is
+#: quoted too, which reads well where "27 investigates" does not.
+_VERB_ENDINGS = ("ate", "ize", "ise", "ify")
+
+
 def _reads_as_verb(name: str) -> bool:
-    """A one-word name ending in a single s ("Churns", "Stays", "Passes") is no singular
-    noun: made plural it read "70 churnses", so it is quoted after the noun instead."""
-    return name.lower().endswith("s") and not name.lower().endswith("ss")
+    """A one-word name that is no singular noun: one ending in a single s ("Churns",
+    "Stays", "Passes": made plural it read "70 churnses") or a decision to take
+    ("Investigate", "Approve": "27 investigates caught"), so it is quoted after the noun
+    instead ("27 of 32 claims labelled “Investigate”")."""
+    word = name.lower()
+    return (
+        (word.endswith("s") and not word.endswith("ss"))
+        or word in _DECISION_VERBS
+        or word.endswith(_VERB_ENDINGS)
+    )
 
 
 def class_in_sentence(name: str) -> str:

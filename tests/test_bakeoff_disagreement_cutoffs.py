@@ -79,7 +79,7 @@ def test_the_caption_names_each_cut_off_in_the_class_words():
     text = cutoffs_caption(cutoffs, BINARY, "claims", {"1": "Investigate", "0": "No"})
     assert text == (
         "Compared as the counts above, the SME card and SME review decide: each prototype "
-        "flags as investigate the claims whose chance of it reaches its cheapest cut-off, "
+        "flags as “Investigate” the claims whose chance of it reaches its cheapest cut-off, "
         "rules from 7.0%, text + tabular LR from 8.2% and catboost from 3.2%."
     )
 

@@ -8,13 +8,15 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from model.metrics import ERROR_METRICS, METRICS, MULTICLASS
+from model.metrics import ERROR_METRICS, METRICS, MULTICLASS, REGRESSION
 from model.outcomes import BinaryOutcome, binary_cells
 from model.outcomes import singular as _singular
 from model.right_values import target_unit
 
 __all__ = [
+    "LABEL_ROWS",
     "METRIC_HELP",
+    "applicable_rows",
     "binary_confusion",
     "count_table",
     "disagreement_caption",
@@ -122,7 +124,17 @@ def statistics_caption(attrs: Mapping, label: str, reference: str, task: str | N
     """What the score table's interval, verdict and McNemar p mean, under it. McNemar compares
     which rows two prototypes get right: a two-class prototype's labels come from its
     threshold, a multiclass prototype's are the class it gives the highest chance (it has no
-    threshold)."""
+    threshold). A regression has neither labels nor a threshold: its caption leaves McNemar
+    out, as its table does (:func:`applicable_rows`)."""
+    if task == REGRESSION:
+        return (
+            f"{label} on all {attrs['n_rows']:,} demo rows with its {attrs['confidence']:.0%} "
+            f"interval ({attrs['method']}, {attrs['n_resamples']:,} resamples). "
+            f"vs {reference}: the difference on the same rows and the interval of that paired "
+            "difference; the verdict says better or worse only when that interval excludes "
+            "zero. Dominated: another prototype scores at least as well for at most the "
+            "compute cost."
+        )
     right = (
         "which rows each gets right (its label: the class it gives the highest chance)"
         if task == MULTICLASS
@@ -140,6 +152,19 @@ def statistics_caption(attrs: Mapping, label: str, reference: str, task: str | N
         f"without a clear difference in {label}. Dominated: another prototype scores at "
         "least as well for at most the compute cost."
     )
+
+
+#: Rows of the bake-off's comparison table about right and wrong labels, which a regression
+#: does not have: each of its cells said "—" under a classifier's explanation.
+LABEL_ROWS = ("McNemar p",)
+
+
+def applicable_rows(view: pd.DataFrame, task: str | None) -> pd.DataFrame:
+    """``comparison_view``'s figures that apply to the ``task``: a regression's without
+    :data:`LABEL_ROWS` (it predicts a number: no labels, no threshold)."""
+    if task != REGRESSION:
+        return view
+    return view.drop(index=[row for row in LABEL_ROWS if row in view.index])
 
 
 def flags_every_case(outcome: BinaryOutcome) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from model.outcomes import singular
+from ui.formatting import positive_noun
 
-__all__ = ["demo_cases", "own_noun", "reference_cases"]
+__all__ = ["demo_cases", "own_noun", "positive_case", "reference_cases"]
 
 
 def own_noun(meta: Mapping | None) -> str | None:
@@ -33,3 +34,14 @@ def reference_cases(meta: Mapping | None, size: int | None) -> str:
     if noun is None:
         return f"over {size:,} reference rows of the demo set" if size else "over reference rows"
     return f"over {size:,} {noun} of the demo set" if size else f"over some {noun} of the demo set"
+
+
+def positive_case(meta: Mapping | None) -> str:
+    """One case of a binary prototype's positive class, to follow "a missed": the class's name
+    where it reads as a noun ("failure"), else the quoted name before the cases' noun
+    ("“Investigate” claim", "“Readmitted within 30 days” case"), never "a missed
+    investigate"."""
+    word = positive_noun(meta or {})
+    if not word.startswith("“"):
+        return word
+    return f"{word} {singular(own_noun(meta) or 'cases')}"

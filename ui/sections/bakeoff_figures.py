@@ -48,7 +48,8 @@ def comparison(ctx: BakeoffContext) -> None:
     reference = attrs.get("reference") or "the reference"
     st.markdown(f"**{escape(label)} and compute cost, compared with {escape(reference)}**")
     help_texts = bakeoff_tables.cost_help(ctx.assumptions)
-    st.table(bakeoff_tables.escape_table(bakeoff_tables.comparison_view(ctx.shown)))
+    view = bakeoff_words.applicable_rows(bakeoff_tables.comparison_view(ctx.shown), ctx.task)
+    st.table(bakeoff_tables.escape_table(view))
     st.caption(escape(bakeoff_words.statistics_caption(attrs, label, reference, ctx.task)))
     st.caption(
         escape(

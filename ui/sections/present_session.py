@@ -15,7 +15,7 @@ from ui.formatting import escape_markdown as escape
 STEPS = [
     "Headline",
     "What changed since the last sprint",
-    "What the SMEs flagged, and what is fixed now",
+    "What the reviewers marked wrong, and what is fixed now",
     "One case explained",
     "The bake-off's recommendation and decision",
 ]

@@ -1,5 +1,5 @@
 """The Present page's five steps, each sized to fit 1280×720 without scrolling: the headline in
-counts and money, what changed since the last sprint, what the SMEs flagged and what is fixed,
+counts and money, what changed since the last sprint, what the SMEs marked wrong and what is fixed,
 one case explained, and the bake-off's recommendation and decision.
 
 They compose what the other pages show (``model.outcomes``, ``model.recommend``,
@@ -30,6 +30,7 @@ from model.shared_rows import CountedOnRows, SharedCounts, TooFewToCompare
 from ui import (
     cached,
     case_cutoff,
+    case_words,
     charts,
     explanations,
     followup_table,
@@ -59,6 +60,9 @@ TITLE_CHARS = 64
 #: Characters of a free-text reading on the presenter's waterfall: in its 18 px text, the
 #: label stays on one line beside the column's name (on two, it ran into the next label).
 PROJECTED_TEXT_CHARS = 20
+#: Step 3's tile of the cases the reviewers called wrong: not "Flagged as wrong", since
+#: "flagged" is what the model does to a case everywhere else on the slides.
+MARKED_WRONG = "Marked wrong by the reviewers"
 
 
 def projected(spec: dict) -> dict:
@@ -293,7 +297,7 @@ def headline(ctx: PresentContext) -> None:
         if proto.task == BINARY
         else "Counted as on the Bake-off"
     )
-    positive = formatting.positive_noun(proto.meta)
+    positive = case_words.positive_case(proto.meta)  # "a missed “Investigate” claim"
     note = example_assumptions_note(ctx.path, proto.task, positive, where="on the Bake-off")
     if note:  # the room must not take placeholder money for the business's: one notice, so
         # that a slide with a class a line still fits
@@ -332,8 +336,9 @@ def changes(ctx: PresentContext) -> None:
 
 
 def flagged(ctx: PresentContext) -> None:
-    """What the SMEs flagged in earlier sprints and what the prototype gets right now (the next
-    step explains one of the cases now fixed)."""
+    """The cases the reviewers marked wrong in earlier sprints and what the prototype gets right
+    now (the next step explains one of the cases now fixed). "Flagged" is the model's word
+    ("Not flagged: 0.6% chance…"): the tiles say "marked wrong" for the reviewers'."""
     store = cached.store(ctx.path)
     counts = store.counts(ctx.sprint)
     try:
@@ -348,7 +353,7 @@ def flagged(ctx: PresentContext) -> None:
     else:
         _big(summary["sentence"])
         figures = st.columns(3)
-        figures[0].metric("Flagged as wrong", f"{summary['flagged']:,}")
+        figures[0].metric(MARKED_WRONG, f"{summary['flagged']:,}")
         figures[1].metric("Right now", f"{summary['fixed']:,}")
         figures[2].metric("Still wrong", f"{summary['still_wrong']:,}")
     said = ", ".join(f"{n:,} {verdict}" for verdict, n in (counts or {}).items() if n)
