@@ -253,10 +253,12 @@ def test_a_workspace_that_cannot_be_created_is_one_line_and_creates_nothing(tmp_
         (math.inf, "enter a value for Torque [Nm]"),
         (-math.inf, "enter a value for Torque [Nm]"),
         (None, "enter a value for Torque [Nm]"),
-        (1e9, "Torque [Nm] must be between {min} and {max} (the range of the demo data); "
-              "got 1,000,000,000"),
-        (-1e9, "Torque [Nm] must be between {min} and {max} (the range of the demo data); "
-               "got -1,000,000,000"),
+        # beyond the demo data's range is explained with a note (6b2d924); beyond what a
+        # model reads (32-bit floats) is refused
+        (1e39, "Torque [Nm] must be a number between -3.4e+38 and 3.4e+38, the largest a "
+               "model reads; got 1e+39"),
+        (-1e39, "Torque [Nm] must be a number between -3.4e+38 and 3.4e+38, the largest a "
+                "model reads; got -1e+39"),
     ],
 )  # fmt: skip
 def test_own_case_refuses_a_number_that_is_empty_or_outside_the_demo_range(
