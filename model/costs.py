@@ -24,6 +24,14 @@ import uuid
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+# The checks live in model.assumption_checks; these names stay importable from here.
+from model.assumption_checks import (
+    HOURS_PER_MONTH,
+    MAX_ASSUMPTION,
+    assumption_problem,
+    checked_matrix,
+)
+
 # The money's wording lives in model.money; these names stay importable from here.
 from model.money import (
     SYMBOLS,
@@ -58,7 +66,6 @@ ASSUMPTIONS_FILE = "cost_assumptions.json"
 SECONDS_PER_HOUR = 3600
 BATCH = 1000  # latency is measured per 1,000 predictions
 HOURS_PER_DAY = 8  # an engineer's hour costs the day rate ÷ 8
-HOURS_PER_MONTH = 730  # 24 h × 365 days ÷ 12: an always-on instance's month
 MONTHS_PER_YEAR = 12
 #: An instance is sized to be busy at most this share of its hours (p95 latency), leaving
 #: room for peaks: above it, another always-on instance is added.
@@ -81,15 +88,9 @@ OWNERSHIP_FIGURES = (
     "one_off_cost",
 )
 
-#: The largest figure an assumption may be, money or a month's volume: a trillion. Beyond it
-#: a figure is a slip of the keyboard (a false alarm at 1e15), and the figures worked out
-#: from it are nonsense said with confidence.
-MAX_ASSUMPTION = 1e12
-#: Retraining more often than once a minute is serving, not retraining.
-MAX_RETRAINS_PER_MONTH = HOURS_PER_MONTH * 60
-#: The assumptions that count what happens in a month: with none, every cost a month is
-#: nothing, and the recommendation compares nothing with nothing.
-VOLUMES = ("predictions_per_month", "cases_per_month")
+#: A regression's prices of a unit predicted too high and too low; unset, each follows
+#: ``cost_per_unit_error``.
+ONE_SIDED_PRICES = ("over_prediction_cost", "under_prediction_cost")
 #: A saved assumptions file is a few hundred bytes; one far larger was not written by the app.
 MAX_ASSUMPTIONS_FILE_BYTES = 1_000_000
 
@@ -112,7 +113,10 @@ class CostAssumptions:
       ``false_alarm_cost`` ($200: two hours of a technician on a healthy machine). For
       multiclass, ``cost_matrix`` (actual label → predicted label → cost) with
       ``wrong_class_cost`` ($500) for every mistake it does not list; for regression,
-      ``cost_per_unit_error`` ($1 per unit of the target, per case).
+      ``cost_per_unit_error`` ($1 per unit of the target, per case), which
+      ``over_prediction_cost`` (a unit predicted too high, e.g. wasted stock) and
+      ``under_prediction_cost`` (a unit predicted too low, e.g. lost sales) replace when set;
+      unset (``None``, as in every file saved before they existed) they follow it.
 
     These are placeholders for the business to replace: the figures shown with them say so.
     """
@@ -131,6 +135,8 @@ class CostAssumptions:
     instance_price_per_month: float = 70.0
     serverless: bool = False
     maintenance_hours_per_month: float = 8.0
+    over_prediction_cost: float | None = None
+    under_prediction_cost: float | None = None
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -147,7 +153,9 @@ class CostAssumptions:
                     raise ValueError(f"serverless must be true or false, got {value!r}")
                 continue
             if field.name == "cost_matrix":
-                self.cost_matrix = _checked_matrix(value)
+                self.cost_matrix = checked_matrix(value)
+                continue
+            if field.name in ONE_SIDED_PRICES and value is None:
                 continue
             problem = assumption_problem(field.name, value)
             if problem:
@@ -181,81 +189,25 @@ class CostAssumptions:
         return SYMBOLS.get(self.currency, "")
 
     @property
+    def over_price(self) -> float:
+        """What a regression's unit predicted too high costs: ``over_prediction_cost``, else
+        ``cost_per_unit_error``."""
+        if self.over_prediction_cost is None:
+            return self.cost_per_unit_error
+        return self.over_prediction_cost
+
+    @property
+    def under_price(self) -> float:
+        """What a regression's unit predicted too low costs: ``under_prediction_cost``, else
+        ``cost_per_unit_error``."""
+        if self.under_prediction_cost is None:
+            return self.cost_per_unit_error
+        return self.under_prediction_cost
+
+    @property
     def engineer_hour_rate(self) -> float:
         """The day rate ÷ 8 hours."""
         return self.engineer_day_rate / HOURS_PER_DAY
-
-
-def assumption_problem(field: str, value: object, name: str | None = None) -> str | None:
-    """What is wrong with ``value`` as the assumption ``field``, in one line that names it
-    (as ``name``, a form's label, else as ``field``) and says what to enter instead; None
-    when it will do.
-
-    A number, finite, 0 or more and at most :data:`MAX_ASSUMPTION`; a month's volume
-    (:data:`VOLUMES`) at least 1; retraining at most once a minute.
-    """
-    name = name or field
-    if value is None:
-        return f"{name} is empty: enter a number"
-    # bool is an int subclass: True predictions a month is a typo, not a number.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return f"{name} must be a number, got {_shown_value(value)}"
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{name} must be a finite number, got {value}"
-    shown = _shown_value(value)
-    if value < 0:
-        return f"{name} cannot be negative, got {shown}: enter 0 or more"
-    if field in VOLUMES and value < 1:
-        return (
-            f"{name} must be at least 1, got {shown}: enter how many you expect a month "
-            "(fewer than one makes every cost a month next to nothing)"
-        )
-    if field == "retrains_per_month" and value > MAX_RETRAINS_PER_MONTH:
-        return f"{name} must be at most {MAX_RETRAINS_PER_MONTH:,} (once a minute), got {shown}"
-    if value > MAX_ASSUMPTION:
-        return (
-            f"{name} must be at most {MAX_ASSUMPTION:,.0f} (a trillion), got {shown}: "
-            "check for extra zeros"
-        )
-    return None
-
-
-def _shown_value(value: object) -> str:
-    """``value`` as a line of a message says it: ``1,000,000,000,000,000``, ``-0.5``, ``1e+300``,
-    a repr cut to 40 characters."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        text = repr(value)
-        return text if len(text) <= 40 else text[:39] + "…"
-    try:
-        number = float(value)
-    except OverflowError:  # an int too large for a float: a hand-edited file
-        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
-    if number.is_integer() and abs(number) < 1e18:
-        return f"{number:,.0f}"
-    return f"{number:g}"
-
-
-def _checked_matrix(value) -> dict[str, dict[str, float]] | None:
-    """``cost_matrix`` with its labels as strings, or ``ValueError`` naming what is wrong."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValueError(
-            "cost_matrix must map each actual label to {predicted label: cost}, "
-            f"got {type(value).__name__}"
-        )
-    checked: dict[str, dict[str, float]] = {}
-    for actual, row in value.items():
-        if not isinstance(row, dict):
-            raise ValueError(f"cost_matrix[{actual!r}] must map predicted labels to costs")
-        for predicted, cost in row.items():
-            problem = assumption_problem(
-                "wrong_class_cost", cost, f"cost_matrix[{actual!r}][{predicted!r}]"
-            )
-            if problem:
-                raise ValueError(problem)
-            checked.setdefault(str(actual), {})[str(predicted)] = float(cost)
-    return checked
 
 
 def load_assumptions(workspace_path: str | Path) -> CostAssumptions:

@@ -928,7 +928,9 @@ def test_a_regression_bake_off_says_the_typical_error_in_the_target_unit(other_t
     assert all(
         re.match(r"^Half the .* predicted to within [\d.,]+ Nm, 9 in 10 ", s) for s in sentences
     )
-    assert at.number_input(key="assume_cost_per_unit_error").label == "Cost per unit of error"
+    assert at.number_input(key="assume_under_prediction_cost").label == (
+        "Cost of each unit predicted too low (e.g. lost sales)"
+    )
     assert not at.slider  # no threshold to move
     assert len(error_costs(at)) == 2
 

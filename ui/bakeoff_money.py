@@ -303,7 +303,12 @@ def _error_rule(a: CostAssumptions, task: str, noun: str) -> str:
             "threshold,"
         )
     if task == REGRESSION:
-        return f"{money(a.cost_per_unit_error)} per unit of error, averaged over the demo {noun},"
+        if a.over_price == a.under_price:
+            return f"{money(a.over_price)} per unit of error, averaged over the demo {noun},"
+        return (
+            f"({money(a.over_price)} × units predicted too high + {money(a.under_price)} × "
+            f"units predicted too low), averaged over the demo {noun},"
+        )
     return (
         f"each wrong class at its cost in the cost matrix ({money(a.wrong_class_cost)} where it "
         f"lists none), averaged over the demo {noun},"

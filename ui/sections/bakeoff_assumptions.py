@@ -168,14 +168,23 @@ ERROR_FIELDS = {
          "What acting on one flag that turns out wrong costs."),
     ],
     REGRESSION: [
-        ("cost_per_unit_error", "Cost per unit of error", 0.1, "%.2f",
-         "What being off by one unit of the target costs, per case."),
+        ("over_prediction_cost", "Cost of each unit predicted too high (e.g. wasted stock)",
+         0.1, "%.2f",
+         "What one unit more than really happens costs, e.g. stock bought and not sold. A "
+         "case costs this × units too high + the price below × units too low."),
+        ("under_prediction_cost", "Cost of each unit predicted too low (e.g. lost sales)",
+         0.1, "%.2f",
+         "What one unit fewer than really happens costs, e.g. a sale lost to an empty shelf. "
+         "A case costs the price above × units too high + this × units too low."),
     ],
     MULTICLASS: [
         ("wrong_class_cost", "Cost of a wrong class", 10.0, "%.2f",
          "What any mistake the matrix below does not price costs."),
     ],
 }  # fmt: skip
+#: A regression's one-sided prices, unset in files saved before them: the form shows the
+#: one price they follow until then.
+SHOWN_AS = {"over_prediction_cost": "over_price", "under_prediction_cost": "under_price"}
 CASES_FIELD = (
     "cases_per_month", "{Noun} decided on per month", 100.0, "%.0f",
     "How many {noun} the prototype would decide on in a month.",
@@ -205,7 +214,7 @@ def _numbers(columns, current: CostAssumptions, specs, words: dict) -> dict[str,
         # the old value; the save's check says what is wrong, under the button.
         columns[index % len(columns)].number_input(
             labels[field],
-            value=float(getattr(current, field)),
+            value=float(getattr(current, SHOWN_AS.get(field, field))),
             step=step,
             format=fmt,
             key=key(field),
@@ -227,7 +236,7 @@ def assumptions_form(
 
     The cost of errors asked for depends on ``task``: a missed positive (named by
     ``class_names[positive]``) and a false alarm for binary, a cost matrix for multiclass, a
-    cost per unit of error for regression.
+    price of each unit predicted too high and too low for regression.
     """
     if not access.can(role, "edit_assumptions"):
         st.caption(escape(access.refusal(role, "edit_assumptions")))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from model.costs import example_assumptions_note
 from model.metrics import BINARY
+from model.money_and_scores import money_and_score_differ
 from ui.formatting import escape_markdown as escape
 from ui.formatting import positive_noun
 from ui.sections import bakeoff_decision
@@ -26,6 +27,9 @@ def show(ctx: BakeoffContext) -> None:
                 f"from resampling the {ctx.attrs['n_rows']:,} demo {ctx.noun}."
             )
         )
+        differ = money_and_score_differ(ctx.costs, ctx.table)
+        if differ:  # "xgboost costs least" beside "ridge is better" needs its reason
+            st.markdown(escape(differ))
         meta = ctx.metas[ctx.prototypes[0]]
         note = example_assumptions_note(
             ctx.path, ctx.task, positive_noun(meta), "below, under Costs and assumptions,"
