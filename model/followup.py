@@ -371,14 +371,15 @@ def untried_note(frame: pd.DataFrame) -> str | None:
 def _sentence(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     flagged = frame[frame["flagged"]]
     if flagged.empty:
-        text = "No case was flagged as wrong in earlier sprints"
+        text = "No case was marked wrong by the reviewers in earlier sprints"
     else:
         sprints = list(dict.fromkeys(flagged["sprint"]))
         where = sprints[0] if len(sprints) == 1 else f"{', '.join(sprints[:-1])} and {sprints[-1]}"
         n, fixed = summary["flagged"], summary["fixed"]
         case = "case" if n == 1 else "cases"
         verb = "is" if 1 in (fixed, n) else "are"
-        text = f"{fixed} of {n} {case} flagged in {where} {verb} now right"
+        # "marked wrong", not "flagged": on these pages a flag is the model's decision
+        text = f"{fixed} of {n} {case} the reviewers marked wrong in {where} {verb} now right"
         at = _cutoff_text(flagged)
         if at:
             text += f" {at}"

@@ -106,7 +106,7 @@ def test_a_row_without_recorded_features_outside_the_demo_set_is_not_scored(case
     frame = rescore_flagged(ws, store, *NEW)
     assert statuses(frame) == {worn: "not scored"}
     assert followup_summary(frame)["sentence"] == (
-        "0 of 1 case flagged in Sprint 1 is now right; 1 could not be scored."
+        "0 of 1 case the reviewers marked wrong in Sprint 1 is now right; 1 could not be scored."
     )
 
 
@@ -142,7 +142,8 @@ def test_only_earlier_sprints_count_and_a_tie_is_listed_with_no_agreed_label(cas
     summary = followup_summary(frame)
     assert summary["no_agreed_label"] == 1 and summary["flagged"] == 0
     assert summary["sentence"] == (
-        "No case was flagged as wrong in earlier sprints; 1 other reviewed case has no settled"
+        "No case was marked wrong by the reviewers in earlier sprints; 1 other reviewed case has "
+        "no settled"
         " label (the reviewers disagree), so nothing to follow up."
     )
 
@@ -170,7 +171,8 @@ def test_rows_the_new_model_was_trained_on_are_marked(case):
         trained: True, other: False,
     }  # fmt: skip
     assert followup_summary(frame)["sentence"] == (
-        "2 of 2 cases flagged in Sprint 1 are now right (1 of the 2 was in the new model's"
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 are now right (1 of the 2 was in the "
+        "new model's"
         " training data)."
     )
 
@@ -190,14 +192,16 @@ def test_publishing_records_the_rows_a_model_was_trained_on_or_the_follow_up_say
     retrained = model.ToolWearRule(150).fit(X, X[WEAR] > 150)
     ws.publish("Sprint 2", "again", retrained, rows, None)
     assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
-        "2 of 2 cases flagged in Sprint 1 are now right (whether the new model was trained on "
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 are now right (whether the new model "
+        "was trained on "
         "these cases was not recorded when it was published)."
     )
     export = store.export_training(tmp_path / "train.csv", format="csv")
     assert set(pd.read_csv(export.path, dtype={"row_id": str})["row_id"]) == {trained, other}
     ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=[trained])
     assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
-        "2 of 2 cases flagged in Sprint 1 are now right (1 of the 2 was in the new model's"
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 are now right (1 of the 2 was in the "
+        "new model's"
         " training data)."
     )
     with pytest.raises(model.PublishError, match="trained_on must be a list of row ids"):
@@ -205,7 +209,8 @@ def test_publishing_records_the_rows_a_model_was_trained_on_or_the_follow_up_say
     # what export_training returns: its file's rows (its two paths were stored as two "ids")
     ws.publish("Sprint 2", "again", retrained, rows, None, trained_on=export)
     assert followup_summary(rescore_flagged(ws, store, "Sprint 2", "again"))["sentence"] == (
-        "2 of 2 cases flagged in Sprint 1 are now right (2 of the 2 were in the new model's"
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 are now right (2 of the 2 were in "
+        "the new model's"
         " training data)."
     )
     with pytest.raises(model.PublishError, match="trained_on holds file paths, not row ids"):
@@ -259,7 +264,7 @@ def test_cases_from_several_earlier_sprints_are_all_rescored(case):
     assert frame[["sprint", "status"]].values.tolist() == [["Sprint 1", "fixed"],
                                                            ["Sprint 2", "fixed"]]  # fmt: skip
     assert followup_summary(frame)["sentence"].startswith(
-        "2 of 2 cases flagged in Sprint 1 and Sprint 2 are now right"
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 and Sprint 2 are now right"
     )
 
 
@@ -290,7 +295,8 @@ def test_the_summary_counts_each_status_and_says_it_in_one_sentence():
         "flagged": 9, "fixed_trained_on": 0, "no_agreed_label": 0,
     }  # fmt: skip
     assert summary["sentence"] == (
-        "7 of 9 cases flagged in Sprint 2 are now right; 1 case confirmed right before is now"
+        "7 of 9 cases the reviewers marked wrong in Sprint 2 are now right; 1 case confirmed "
+        "right before is now"
         " wrong."
     )
 
@@ -298,7 +304,7 @@ def test_the_summary_counts_each_status_and_says_it_in_one_sentence():
 def test_the_summary_of_nothing_flagged_says_so():
     summary = followup_summary(frame_of())
     assert summary["flagged"] == 0
-    assert summary["sentence"] == "No case was flagged as wrong in earlier sprints."
+    assert summary["sentence"] == "No case was marked wrong by the reviewers in earlier sprints."
 
 
 def test_the_summary_refuses_a_frame_not_from_rescore_flagged():
@@ -345,7 +351,8 @@ def test_a_binary_model_is_right_by_its_decision_at_its_cheapest_cut_off(case):
     assert frame["new_prediction"].tolist() == ["1", "1"]
     assert frame["new_confidence"].round(3).tolist() == [0.129, 0.129]
     assert followup_summary(frame)["sentence"] == (
-        "2 of 2 cases flagged in Sprint 1 are now right when the new model flags from 6.5%,"
+        "2 of 2 cases the reviewers marked wrong in Sprint 1 are now right when the new model "
+        "flags from 6.5%,"
         " its cheapest cut-off (whether the new model was trained on these cases was not"
         " recorded when it was published)."
     )

@@ -96,7 +96,8 @@ def test_the_summary_says_what_right_means_and_how_many_came_closer(built, follo
     typical = f"{built['typical']:,.0f} USD"
     assert summary["fixed"] == 1 and summary["still_wrong"] == 1
     assert summary["sentence"] == (
-        f"1 of 2 cases flagged in Sprint 1 is now right, within {typical} of the reviewers'"
+        f"1 of 2 cases the reviewers marked wrong in Sprint 1 is now right, within {typical} of "
+        f"the reviewers'"
         " value (1 of the 1 was in the new model's training data); 1 other is closer, but"
         " still further off."
     )
@@ -117,7 +118,8 @@ def test_with_none_right_the_summary_counts_the_closer_ones_alone():
         }
     )  # fmt: skip
     assert followup_summary(frame)["sentence"] == (
-        "0 of 2 cases flagged in Sprint 1 are now right, within 25,960 USD of the reviewers'"
+        "0 of 2 cases the reviewers marked wrong in Sprint 1 are now right, within 25,960 USD of "
+        "the reviewers'"
         " value; 2 are closer, but still further off."
     )
 
@@ -146,7 +148,8 @@ def test_each_case_says_how_far_off_it_is_in_the_targets_unit(built, followed):
     assert table.loc[built["closer"], "How far off"] == off_by_text(closer)
     said = f"{built['labels'][built['closer']]:,.0f} USD"
     assert case_note(closer, "linear model") == (
-        f"Flagged as wrong in Sprint 1 (shown by rooms ridge); the reviewers said {said}, and"
+        f"Marked wrong by the reviewers in Sprint 1 (shown by rooms ridge); the reviewers said "
+        f"{said}, and"
         f" linear model is closer: off by {now:,.0f} USD, was {before:,.0f} USD. It was in the"
         " new model's training data."
     )
@@ -177,7 +180,9 @@ def captions(at: AppTest) -> list[str]:
 def test_present_step_4_says_a_closer_case_is_closer_not_right(built, monkeypatch):
     at = present_case(monkeypatch, built["path"], row=built["closer"])
     assert not at.exception
-    said = next(text for text in captions(at) if "Flagged as wrong in Sprint 1" in text)
+    said = next(
+        text for text in captions(at) if "Marked wrong by the reviewers in Sprint 1" in text
+    )
     assert "is closer: off by" in said and " USD, was " in said
     assert "predicts what the reviewers said" not in said
     assert "It was in the new model's training data." in said
@@ -188,7 +193,9 @@ def test_present_step_4_explains_a_case_now_right_within_the_typical_error(built
     at = present_case(monkeypatch, built["path"])
     assert not at.exception
     assert at.query_params["row"] == built["right"]
-    said = next(text for text in captions(at) if "Flagged as wrong in Sprint 1" in text)
+    said = next(
+        text for text in captions(at) if "Marked wrong by the reviewers in Sprint 1" in text
+    )
     assert f"is now within {built['typical']:,.0f} USD of the reviewers'" in said
     assert "so getting it right is expected rather than evidence" in said
 
@@ -197,7 +204,10 @@ def test_the_overview_says_the_rule_and_how_far_off_each_case_is(built, open_app
     at = open_app(built["path"])
     assert not at.exception
     info = [box.value.replace("\\", "") for box in at.main.info]
-    assert any("1 of 2 cases flagged in Sprint 1 is now right, within " in text for text in info)
+    assert any(
+        "1 of 2 cases the reviewers marked wrong in Sprint 1 is now right, within " in text
+        for text in info
+    )
     assert any(text.startswith("A value is now right when it is within ") for text in captions(at))
     listed = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert listed.set_index("Row").loc[built["closer"], "How far off"].startswith("closer: ")

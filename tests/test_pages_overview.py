@@ -61,7 +61,8 @@ def test_overview_says_what_the_latest_mvp_made_of_earlier_flags(flagged_workspa
     assert not at.exception
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     assert [i.value.replace("\\", "") for i in at.main.info] == [
-        "Sprint 2's MVP, random forest: 3 of 4 cases flagged in Sprint 1 are now right "
+        "Sprint 2's MVP, random forest: 3 of 4 cases the reviewers marked wrong in Sprint 1 are "
+        "now right "
         "when the new model flags from 6.2%, its cheapest cut-off (whether the new model was "
         "trained on these cases was not recorded when it was "
         "published); 1 other reviewed case has no settled label (the prediction they judged "
@@ -90,7 +91,8 @@ def test_overview_without_earlier_flags_says_so_briefly(small_workspace, open_ap
     settles no label: it is said, not dropped, and nothing was flagged."""
     at = open_app(small_workspace, page="overview")
     assert [i.value.replace("\\", "") for i in at.main.info] == [
-        "Sprint 2's MVP, random forest: No case was flagged as wrong in earlier sprints; 1 "
+        "Sprint 2's MVP, random forest: No case was marked wrong by the reviewers in earlier "
+        "sprints; 1 "
         "other reviewed case has no settled label (the prediction they judged was not "
         "recorded), so nothing to follow up."
     ]

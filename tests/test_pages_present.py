@@ -288,7 +288,7 @@ def test_the_case_explained_is_a_flagged_case_now_fixed_and_says_so(flagged_work
     assert not at.exception
     assert at.query_params["row"] in fixed
     assert any(
-        "Flagged as wrong in Sprint 1" in caption.value
+        "Marked wrong by the reviewers in Sprint 1" in caption.value
         and "now predicts what the reviewers said it should" in caption.value
         for caption in at.caption
     )

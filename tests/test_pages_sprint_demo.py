@@ -167,7 +167,8 @@ def test_the_demo_says_what_came_of_the_cases_flagged_last_sprint(flagged_worksp
     assert not at.exception
     assert "What came of earlier feedback" in [s.value for s in at.subheader]
     sentence = (  # nobody said which cases the forest learnt from: said, not passed off
-        "3 of 4 cases flagged in Sprint 1 are now right when the new model flags from 6.2%, "
+        "3 of 4 cases the reviewers marked wrong in Sprint 1 are now right when the new model "
+        "flags from 6.2%, "
         "its cheapest cut-off (whether the new model was trained on these cases was not "
         "recorded when it was published); 1 other reviewed case has no "
         "settled label (the prediction they judged was not recorded), so nothing to follow up."
@@ -195,7 +196,8 @@ def test_fixes_on_rows_the_model_was_trained_on_are_labelled(flagged_workspace, 
     at = open_app(flagged_workspace, page="sprint_demo")
     assert not at.exception
     assert at.main.info[0].value.startswith(
-        "3 of 4 cases flagged in Sprint 1 are now right when the new model flags from 6.2%, "
+        "3 of 4 cases the reviewers marked wrong in Sprint 1 are now right when the new model "
+        "flags from 6.2%, "
         "its cheapest cut-off (1 of the 3 was in the new model's training data); 1 other "
         "reviewed case"
     )
@@ -223,7 +225,7 @@ def test_the_follow_up_is_read_again_after_a_new_verdict(flagged_workspace, open
     )  # fmt: skip
     at.run()
     assert not at.exception
-    assert "of 5 cases flagged in Sprint 1" in at.main.info[0].value
+    assert "of 5 cases the reviewers marked wrong in Sprint 1" in at.main.info[0].value
 
 
 def test_the_first_sprint_has_no_earlier_feedback_to_follow(flagged_workspace, open_app):

@@ -138,7 +138,7 @@ def case_note(case: Mapping, model: str) -> str:
     far off ("…; hist boosting is now within 26,362 USD of the reviewers' 481,300 USD: off by
     8,101 USD, was 112,149 USD."), and whether the model was trained on the row, as
     :func:`trained_on_caption` says it of all of them."""
-    flagged = f"Flagged as wrong in {case['sprint']} (shown by {case['prototype']})"
+    flagged = f"Marked wrong by the reviewers in {case['sprint']} (shown by {case['prototype']})"
     fixed = case.get("status") == "fixed"
     off = off_by_text(case)
     if off is None:  # a class: right is the reviewers' label itself
