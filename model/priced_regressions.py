@@ -33,7 +33,10 @@ def price_regressions(
     ``seed``, ``confidence``). With one price for both the figures are error_costs' own."""
     a = assumptions
     if is_one_price(a):
-        one = dataclasses.replace(a, cost_per_unit_error=a.over_price)
+        one = dataclasses.replace(
+            a, cost_per_unit_error=a.over_price, over_prediction_cost=None,
+            under_prediction_cost=None,
+        )  # fmt: skip
         return error_costs(predictions, "regression", one, truth=truth, **options)
     actual = np.asarray(truth, dtype=float)
     as_units = {}
@@ -41,7 +44,9 @@ def price_regressions(
         priced = frame.copy()
         priced["predicted"] = actual + regression_row_costs(a, frame["predicted"], actual)
         as_units[name] = priced
-    unit = dataclasses.replace(a, cost_per_unit_error=1.0)
+    unit = dataclasses.replace(
+        a, cost_per_unit_error=1.0, over_prediction_cost=None, under_prediction_cost=None
+    )
     priced_costs = error_costs(as_units, "regression", unit, truth=actual, **options)
     out = {}
     for name, cost in priced_costs.items():
