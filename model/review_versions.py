@@ -21,7 +21,7 @@ from model.cutoff_decisions import Cutoff, decide
 from model.labels import PROBABILITY_PREFIX
 from model.metrics import BINARY, REGRESSION
 from model.on_demand import snapshot_values
-from model.right_values import far_value_reason, unusual_value_reason
+from model.right_values import far_value_reason, row_actual, unusual_value_reason
 from model.workspace import Prototype, Workspace, WorkspaceError
 
 __all__ = [
@@ -172,7 +172,8 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
         verdict["corrected_label"] = key
     elif label is not None and proto.task == REGRESSION:
         shown = (verdict.get("prediction") or {}).get("label")
-        _check_right_value(proto, label, shown, confirmed)
+        demo_row = row_id if verdict.get("source", "demo") == "demo" else None
+        _check_right_value(proto, label, shown, confirmed, demo_row)
     return verdict
 
 
@@ -236,12 +237,14 @@ def _check_prediction(proto: Prototype, row: pd.Series, shown: Any) -> None:
         )
 
 
-def _check_right_value(proto: Prototype, label: Any, predicted: Any, confirmed: bool) -> None:
+def _check_right_value(
+    proto: Prototype, label: Any, predicted: Any, confirmed: bool, row_id: Any = None
+) -> None:
     """``InvalidVerdict`` for a regression's right value far outside the demo set's values
     (``model.right_values.far_value_reason``), and unless ``confirmed``, ``UnusualValue`` for
     one that asks for a second look (``unusual_value_reason``, against the row's prediction
-    ``predicted``). Text that is not a number is left to the store, which refuses it in its
-    words."""
+    ``predicted`` and the recorded actual of the demo row ``row_id``). Text that is not a
+    number is left to the store, which refuses it in its words."""
     value, shown = _float(label), _float(predicted)
     if value is None:
         return
@@ -249,7 +252,12 @@ def _check_right_value(proto: Prototype, label: Any, predicted: Any, confirmed: 
     reason = far_value_reason(value, predictions, proto.meta)
     if reason is not None:
         raise InvalidVerdict(reason)
-    unusual = None if confirmed else unusual_value_reason(value, shown, predictions, proto.meta)
+    actual = row_actual(predictions, row_id)
+    unusual = (
+        None
+        if confirmed
+        else unusual_value_reason(value, shown, predictions, proto.meta, actual=actual)
+    )
     if unusual is not None:
         raise UnusualValue(unusual)
 
@@ -298,8 +306,10 @@ def edit_verdict(
     current = check_still_shown(workspace, sprint, prototype, version, content_id)
     label = edit.get("corrected_label")
     if label not in (None, "") and current.task == REGRESSION:
-        shown = store.history(verdict_id).iloc[-1]["prediction"] or {}
-        _check_right_value(current, label, shown.get("label"), confirmed)
+        last = store.history(verdict_id).iloc[-1]
+        demo_row = last["row_id"] if last.get("source", "demo") == "demo" else None
+        shown = (last["prediction"] or {}).get("label")
+        _check_right_value(current, label, shown, confirmed, demo_row)
     return store.edit(verdict_id, **_with_known_tags(store, edit))
 
 

@@ -153,3 +153,33 @@ def test_the_dispute_placeholder_speaks_of_the_prototype_s_own_feature():
     assert dispute_placeholder(None, None) == (
         "e.g. what you know about this case that the model does not"
     )
+
+
+def test_the_row_s_recorded_actual_is_consulted(sales_workspace, tmp_path):
+    """Needs model/review_versions.py to pass the demo row's id to the check."""
+    from tests.conftest import copy_workspace
+
+    path = copy_workspace(sales_workspace, tmp_path / "workspace")
+    ws, store = model.open_workspace(path), feedback_store.open(path)
+    proto = ws.prototype("S2", "sales")
+    version, content = review.shown_version(proto)
+    rows = proto.predictions()
+    row = "r202"  # recorded 30,000, predicted a few hundred: the SME confirms the actual
+    given = dict(sprint="S2", prototype="sales", version=version, content_id=content,
+                 row_id=row, reviewer="maria", verdict="wrong")  # fmt: skip
+    review.record_verdict(store, ws, **given, corrected_label="30000")
+    typo = str(round(rows.loc["r300", "actual"] * 10))
+    with pytest.raises(UnusualValue, match=r"this row's recorded value in the demo set"):
+        review.record_verdict(store, ws, **{**given, "row_id": "r300"}, corrected_label=typo)
+
+
+def test_the_dispute_form_s_placeholder_names_the_card_s_own_feature(
+    sales_workspace, open_app, tmp_path
+):
+    """Needs ui/sections/review_explanation.py to use ui.dispute_words."""
+    from tests.conftest import copy_workspace
+
+    path = copy_workspace(sales_workspace, tmp_path / "workspace")
+    at = open_app(path, page="sme_review", reviewer="maria")
+    (field,) = [t for t in at.text_input if t.key.startswith("review_dispute_comment_")]
+    assert field.placeholder == "e.g. what you know about lag_7 that the model does not"

@@ -17,6 +17,7 @@ from ui import (
     cached,
     cached_classes,
     class_choice,
+    dispute_words,
     explanation_values,
     explanations,
     formatting,
@@ -249,7 +250,9 @@ def _disputes(ctx: ReviewContext, row_id: str, explanation: dict) -> None:
             comment = st.text_input(
                 "Comment (optional)",
                 key=f"review_dispute_comment_{key}",
-                placeholder="e.g. torque this low never causes failures",
+                placeholder=dispute_words.dispute_placeholder(
+                    ordered[0] if ordered else None, ctx.meta.get("feature_descriptions")
+                ),
                 help=f"Up to {COMMENT_MAX:,} characters.",
             )
             submitted = st.form_submit_button("Record dispute")
