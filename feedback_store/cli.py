@@ -16,7 +16,9 @@ from feedback_store.backup import backup_with_count, restore_with_count
 from feedback_store.exports import EXPORT_FORMATS
 from feedback_store.resolution import RULES
 from feedback_store.reviewer_filter import reviewer_with_verdicts
+from feedback_store.training import export_training
 from model.known_values import CORRECT_REGRESSION_LABEL, known_values_or_none
+from model.published_dtypes import feature_dtypes_or_none
 
 _LIST_COLUMNS = [
     "verdict_id", "sprint", "prototype", "prototype_version", "row_id", "reviewer", "verdict",
@@ -178,7 +180,8 @@ def _export_training(args: argparse.Namespace) -> int:
     store = feedback_store.open(args.workspace, create=False)
     _warn(unmatched(store, sprint=args.sprint, prototype=args.prototype))
     scope = {"sprint": args.sprint, "prototype": args.prototype}
-    result = store.export_training(
+    result = export_training(
+        store,
         args.out,
         args.format,
         **scope,
@@ -186,6 +189,8 @@ def _export_training(args: argparse.Namespace) -> int:
         lead=args.lead,
         # the feedback db lives in the workspace: its prototypes hold the demo rows' outcomes
         known_values=known_values_or_none(args.workspace, store, **scope),
+        # and the features' published dtypes: a category stays a category
+        feature_dtypes=feature_dtypes_or_none(args.workspace, **scope),
     )
     report_training(result)
     return 0

@@ -42,6 +42,7 @@ from feedback_store.exports import (
     label_text,
     write_spreadsheet_csv,
 )
+from feedback_store.feature_dtypes import dtypes_manifest, keep_dtypes
 from feedback_store.paired_files import FILE_DIGEST_KEYS, file_digest, write_pair
 from feedback_store.protected import refuse_protected
 from feedback_store.reading import VerdictReader
@@ -186,10 +187,13 @@ def export_training(
     targets: Mapping[tuple[str, str], str | None] | None = None,
     *,
     known_values: KnownValues | None = None,
+    feature_dtypes: Mapping[str, Any] | None = None,
 ) -> TrainingExport:
     """See ``FeedbackStore.export_training``. ``known_values``: a regression's known value per
     ``(sprint, prototype, row_id)`` (the demo rows' outcomes): the label of a row reviewers
-    called correct (see ``feedback_store.resolution``)."""
+    called correct (see ``feedback_store.resolution``). ``feature_dtypes``: each feature's
+    published pandas dtype (``model.published_dtypes``): a category, datetime or bool feature
+    keeps it (``feedback_store.feature_dtypes``); the manifest lists every feature's dtype."""
     target = export_target(path, format, store.path)
     refuse_protected(
         store.path, target.with_name(target.name + MANIFEST_SUFFIX), "a manifest", EXPORT_ADVICE
@@ -254,8 +258,9 @@ def export_training(
         raise InvalidVerdict(_mixed_targets(questions))
     regression = any("label_source" in record for record in records)
     frame = _frame(
-        records, named=class_names is not None, kinds=feature_kinds, regression=regression
-    )
+        records, named=class_names is not None, kinds=feature_kinds, regression=regression,
+        dtypes=feature_dtypes,
+    )  # fmt: skip
 
     in_demo = int(frame["in_demo_set"].sum())
     unresolved = int(resolved["unresolved"].sum())
@@ -314,10 +319,11 @@ def export_training(
             else {}
         ),
         "columns": {
-            "features": [c for c in frame.columns if c not in _provenance(frame)],
+            "features": (features := [c for c in frame.columns if c not in _provenance(frame)]),
             "label": "label",
             "label_type": _label_type(frame["label"]),
             **({LABEL_NAME: LABEL_NAME} if LABEL_NAME in frame.columns else {}),
+            **dtypes_manifest(frame, features),
         },
         "versions": {
             "sprint_review_schema": migrations[-1] if migrations else None,
@@ -402,6 +408,7 @@ def _frame(
     named: bool = False,
     kinds: Mapping[str, str] | None = None,
     regression: bool = False,
+    dtypes: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     provenance = list(PROVENANCE_COLUMNS)
     if regression:  # where the label came from, right after it
@@ -450,7 +457,7 @@ def _frame(
         data["right_values"] = pd.Series([r.get("right_values", []) for r in records], dtype=object)
         data["known_value"] = pd.Series([r.get("known_value") for r in records], dtype="float64")
     columns = [*names.values(), *provenance]
-    return pd.DataFrame(data, columns=columns)
+    return keep_dtypes(pd.DataFrame(data, columns=columns), names, dtypes)
 
 
 def _label_type(labels: pd.Series) -> str:
@@ -480,6 +487,8 @@ def _missing_as(column: pd.Series, kind: str | None) -> pd.Series:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.copy()
+    for column in frame.columns[frame.dtypes == "category"]:  # text cells, formula-safe
+        frame[column] = frame[column].astype(object)
     frame["reviewers"] = frame["reviewers"].map(";".join).astype(object)
     frame["verdict_ids"] = frame["verdict_ids"].map(lambda ids: ";".join(map(str, ids)))
     if "right_values" in frame.columns:
@@ -535,6 +544,8 @@ def _plain(value: Any) -> Any:
         return value
     if pd.isna(value):
         return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
     return value.item() if hasattr(value, "item") else value
 
 
