@@ -61,6 +61,7 @@ from model.costs import CostAssumptions, format_money, format_number
 from model.labels import PROBABILITY_PREFIX, label_strings
 from model.metrics import BINARY, MULTICLASS, REGRESSION
 from model.outcomes import BinaryOutcome, binary_outcome, decided_labels
+from model.regression_prices import is_one_price, pricing_words, regression_row_costs
 from model.stats import resample_weights
 
 __all__ = [
@@ -369,10 +370,14 @@ class _Pricing:
     def plan(self, predictions, actual, labels, classes, positive_class, threshold):
         """What to compute on each resample for one prototype's ``predictions``."""
         a, n = self.assumptions, len(actual)
-        if self.task == REGRESSION:
-            error = np.abs(predictions["predicted"].to_numpy(dtype=float) - actual.astype(float))
-            describe = _regression_formula(a, float(error.mean()), n)
-            return _Fixed(self, a.cost_per_unit_error * error, describe)
+        if self.task == REGRESSION:  # a unit too high and one too low at their own prices
+            predicted = predictions["predicted"].to_numpy(dtype=float)
+            if is_one_price(a):
+                error = np.abs(predicted - actual.astype(float))
+                describe = _regression_formula(a, float(error.mean()), n)
+            else:
+                describe = pricing_words(a, predicted, actual)
+            return _Fixed(self, regression_row_costs(a, predicted, actual), describe)
         decided = label_strings(predictions["predicted"].to_numpy())
         classes = [str(c) for c in (classes or [])] or sorted(set(labels) | set(decided))
         if self.task == MULTICLASS:
@@ -551,7 +556,7 @@ def _multiclass_formula(a: CostAssumptions, mistakes: int, total: float, n: int)
 
 def _regression_formula(a: CostAssumptions, mean_error: float, n: int) -> str:
     return (
-        f"{format_money(a.cost_per_unit_error, a.currency)} per unit of error × "
+        f"{format_money(a.over_price, a.currency)} per unit of error × "
         f"{format_number(mean_error)} mean absolute error over {n:,} demo rows"
     )
 

@@ -14,7 +14,7 @@ from model.costs import ASSUMPTIONS_FILE, CostAssumptions, load_assumptions, sav
 from model.priced_regressions import price_regressions
 from model.recommend import sprint_recommendation
 from model.regression_prices import regression_row_costs
-from model.threshold import error_costs
+from model.threshold import error_cost, error_costs
 
 GROCERY = CostAssumptions(
     currency="EUR", cases_per_month=86_000, over_prediction_cost=1.20, under_prediction_cost=3.50
@@ -119,3 +119,30 @@ def test_the_recommendation_follows_the_prices_of_each_direction(tmp_path):
     assert sprint_recommendation(ws, "Sales", one_price, n_resamples=50).best == "low"
     two_prices = CostAssumptions(over_prediction_cost=1.20, under_prediction_cost=3.50)
     assert sprint_recommendation(ws, "Sales", two_prices, n_resamples=50).best == "high"
+
+
+def test_error_cost_prices_each_direction_as_the_bake_off_does():
+    """Present's money step and the HTML report price through model.threshold.error_cost:
+    the always-short forecast costs 3.50 × 80 a case there too, not the one price's."""
+    frames, _ = _short_and_over()
+    short = error_cost(frames["always short"], "regression", GROCERY, n_resamples=20)
+    over = error_cost(frames["always over"], "regression", GROCERY, n_resamples=20)
+    assert short.monthly == pytest.approx(3.50 * 80 * 86_000)
+    assert over.monthly == pytest.approx(1.20 * 100 * 86_000)
+    assert "€3.50 a unit too low" in short.formula
+
+
+def test_the_report_lists_both_prices_of_a_regression(tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    from ui.report import _costs_section
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"lag": rng.uniform(0, 500, 200)}, index=[f"r{i}" for i in range(200)])
+    units = 2 * X["lag"] + rng.normal(0, 20, 200)
+    ws = model.open_workspace(tmp_path / "ws")
+    ws.publish("S", "linear", LinearRegression().fit(X, units), X, units)
+    section = _costs_section(ws, "S", GROCERY)
+    assert "Cost of each unit predicted too high</td><td>€1.20" in section.replace("\n", "")
+    assert "Cost of each unit predicted too low</td><td>€3.50" in section.replace("\n", "")
+    assert "Cost per unit of error" not in section

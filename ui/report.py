@@ -358,7 +358,10 @@ def _costs_section(ws: Workspace, sprint: str, assumptions: CostAssumptions) -> 
         BINARY: {"Cost of a missed positive": money(a.missed_positive_cost),
                  "Cost of a false alarm": money(a.false_alarm_cost)},
         MULTICLASS: {"Cost of a wrong class": money(a.wrong_class_cost)},
-        REGRESSION: {"Cost per unit of error": money(a.cost_per_unit_error)},
+        REGRESSION: {
+            "Cost of each unit predicted too high": money(a.over_price),
+            "Cost of each unit predicted too low": money(a.under_price),
+        },
     }[ws.prototype(sprint, ws.prototypes(sprint)[0]).task]  # fmt: skip
     assumed = {
         "Cases decided on per month": format_number(a.cases_per_month),
