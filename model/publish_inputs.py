@@ -7,12 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.boosting import check_unseen_categories
 from model.config import MAX_ROW_ID_LENGTH
 from model.estimator_contract import PublishError
 from model.labels import class_key, label_strings
 from model.metrics import BINARY, REGRESSION
-from model.model_columns import feature_names
 
 __all__ = ["check_labels", "checked_inputs", "positive_class_label"]
 
@@ -62,6 +60,10 @@ def checked_inputs(estimator, X, y, task: str):
             f"the data has {len(duplicated)} duplicate row ids ({shown}); "
             "every row needs its own id"
         )
+    # scikit-learn comes with these: imported here, so that pages that only read never pay it
+    from model.boosting import check_unseen_categories
+    from model.model_columns import feature_names
+
     expected = feature_names(estimator, X.columns)  # the model's columns, by the names it stored
     if expected is not None:
         missing = [c for c in expected if c not in X.columns]
