@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from feedback_store.connection import DB_FILENAME as DB_FILENAME
 from feedback_store.connection import StorageError as StorageError
@@ -57,6 +58,7 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         targets: Mapping[tuple[str, str], str | None] | None = None,
         *,
         known_values: KnownValues | None = None,
+        feature_dtypes: Mapping[str, Any] | None = None,
     ) -> TrainingExport:
         """Write training-ready rows (features, resolved label, provenance) and a manifest.
 
@@ -74,13 +76,15 @@ class FeedbackStore(VerdictWriter, VerdictExporter):
         regression's known value per ``(sprint, prototype, row_id)`` (the demo rows' actual
         outcomes, ``model.known_values``): a row the reviewers called correct is labelled with
         it (``label_source`` "known value"); without one, with the prediction shown to six
-        significant figures ("prediction accepted", and a warning). Returns
+        significant figures ("prediction accepted", and a warning). ``feature_dtypes``: each
+        feature's published pandas dtype (``model.published_dtypes``): a category, datetime or
+        bool feature keeps it, and the manifest lists them. Returns
         ``(path, manifest_path)``; the result also has ``.rows``, ``.warnings`` and
         ``.manifest``.
         """
         return export_training(
             self, path, format, sprint, prototype, rule, lead, demo_row_ids, class_names,
-            feature_kinds, targets, known_values=known_values,
+            feature_kinds, targets, known_values=known_values, feature_dtypes=feature_dtypes,
         )  # fmt: skip
 
 

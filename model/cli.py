@@ -428,6 +428,7 @@ def _export(args: argparse.Namespace) -> int:
     import feedback_store
     import model
     from feedback_store.cli import report_training
+    from feedback_store.reviewer_filter import reviewer_with_verdicts
     from model.export_names import export_training_with_names, export_with_names
 
     ws = model.open_workspace(args.workspace, create=False)
@@ -435,9 +436,10 @@ def _export(args: argparse.Namespace) -> int:
     scope = {"sprint": args.sprint, "prototype": args.prototype}
     _check_scope(ws, store, **scope)
     if args.verb == "export":
+        # "Maria" finds maria's verdicts; a name nobody has is refused, naming who has (exit 2)
+        reviewer = None if args.reviewer is None else reviewer_with_verdicts(store, args.reviewer)
         path, rows = export_with_names(
-            ws, store, args.out, args.format, **scope, reviewer=args.reviewer,
-            verdict=args.verdict,
+            ws, store, args.out, args.format, **scope, reviewer=reviewer, verdict=args.verdict,
         )  # fmt: skip
         print(f"{path}\t{rows} rows")
         return 0

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from feedback_store.exports import ClassNames
 from feedback_store.store import FeedbackStore
-from feedback_store.training import TrainingExport
+from feedback_store.training import TrainingExport, export_training
 from model.known_values import known_values_or_none
 from model.prototype import canonical_targets
+from model.published_dtypes import feature_dtypes_in_scope
 from model.scope import prototypes_in_scope
 from model.workspace import Workspace
 
@@ -134,10 +135,11 @@ def export_training_with_names(
     labels of prototypes of different targets are refused (``targets_in_scope``). A
     regression's row that reviewers called correct is labelled with its known value, the demo
     row's outcome (``model.known_values``)."""
-    return store.export_training(
-        path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
+    return export_training(
+        store, path, format, sprint=sprint, prototype=prototype, rule=rule, lead=lead,
         demo_row_ids=demo_row_ids, class_names=class_names_in_scope(ws, sprint, prototype),
         feature_kinds=feature_kinds_in_scope(ws, sprint, prototype),
         targets=targets_in_scope(ws, sprint, prototype),
         known_values=known_values_or_none(ws, store, sprint, prototype),
+        feature_dtypes=feature_dtypes_in_scope(ws, sprint, prototype),
     )  # fmt: skip

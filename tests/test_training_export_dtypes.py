@@ -112,3 +112,32 @@ def test_a_csv_category_of_codes_reads_back_as_the_codes_as_written(tmp_path):
         store, out, "csv", feature_dtypes={"store_id": pd.CategoricalDtype(["007", "010"])}
     )
     assert read_training(out)["store_id"].tolist() == ["007"]
+
+
+def test_the_model_cli_export_training_keeps_them_too(workspace, tmp_path, capsys):
+    """``python -m model export-training`` (names and known values from the prototypes)
+    passes the published dtypes to the export, as the feedback_store CLI does."""
+    from model.cli import main as model_main
+
+    path, row = workspace
+    out = tmp_path / "m.parquet"
+    code = model_main(
+        ["export-training", "--workspace", str(path), "--format", "parquet", "--out", str(out)]
+    )
+    assert code == 0, capsys.readouterr().err
+    t = pd.read_parquet(out)
+    assert t["region"].dtype == pd.CategoricalDtype(["North", "South", "East"])
+    assert t["promo"].dtype == bool and t["promo"].iloc[0] == row["promo"]
+
+
+def test_the_model_cli_export_finds_a_reviewer_named_in_another_case(workspace, tmp_path, capsys):
+    from model.cli import main as model_main
+
+    path, _ = workspace
+    out = tmp_path / "v.csv"
+    args = ["export", "--workspace", str(path), "--format", "csv", "--out", str(out)]
+    assert model_main([*args, "--reviewer", "Maria"]) == 0, capsys.readouterr().err
+    assert len(pd.read_csv(out)) == 1
+    capsys.readouterr()
+    assert model_main([*args, "--reviewer", "zoe"]) == 2
+    assert "maria" in capsys.readouterr().err
