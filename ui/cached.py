@@ -25,11 +25,9 @@ they read. Reruns then read each parquet file once.
 from __future__ import annotations
 
 from ui.cached_bakeoff import (
-    agreement_spec,
     bakeoff,
     bakeoff_figures,
     comparison,
-    disagreements,
     pareto_spec,
     recommendation,
     segments,
@@ -90,14 +88,12 @@ from ui.cached_workspace import (
 
 __all__ = [
     "agreement",
-    "agreement_spec",
     "bakeoff",
     "bakeoff_figures",
     "comparison",
     "conflicts",
     "demo_row_ids",
     "dependence_spec",
-    "disagreements",
     "dispute_spec",
     "explanation",
     "feature_percentiles",

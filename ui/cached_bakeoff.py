@@ -1,10 +1,7 @@
 """The bake-off's cached loaders: the comparison, the bootstrap figures and the table under a set
-of cost assumptions, segments, disagreements, each prototype's errors priced and the
-recommendation, their charts; and the warm-up that computes the page's first view in the
-background.
-
-Each takes ``stamp``, ``workspace_stamp(ws, [sprint])`` (``ui.cached_workspace``): a new
-publish, MVP or decision is a new key.
+of cost assumptions, segments, each prototype's errors priced and the recommendation, their
+charts (the disagreements, at each prototype's cut-off: ``ui.cached_disagreements``); and the
+warm-up that computes the page's first view in the background.
 """
 
 from __future__ import annotations
@@ -28,11 +25,9 @@ from ui import charts as _charts
 from ui.cached_workspace import workspace_stamp
 
 __all__ = [
-    "agreement_spec",
     "bakeoff",
     "bakeoff_figures",
     "comparison",
-    "disagreements",
     "pareto_spec",
     "recommendation",
     "segments",
@@ -128,15 +123,6 @@ def segments(path: str, sprint: str, metric_key: str, feature: str, stamp: tuple
     return _bakeoff.segment_table(ws, sprint, metric_key, feature)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def disagreements(path: str, sprint: str, stamp: tuple) -> dict:
-    """``bakeoff.disagreements`` with only the rows where the prototypes disagree (a rerun
-    copies those, not every demo row); ``stamp`` is ``workspace_stamp(ws, [sprint])``."""
-    split = _bakeoff.disagreements(open_workspace(path, create=False), sprint)
-    rows = split["rows"]
-    return {**split, "rows": rows[rows["split"] > 0].reset_index(drop=True)}
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def pareto_spec(path: str, sprint: str, metric_key: str, assumptions: dict, stamp: tuple) -> dict:
     """``bakeoff.pareto_spec`` for ``bakeoff(...)``'s table, its data already in the form
@@ -192,11 +178,3 @@ def sprint_outcomes(path: str, sprint: str, stamp: tuple) -> dict[str, dict]:
             ),
         }
     return out
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def agreement_spec(path: str, sprint: str, stamp: tuple) -> dict:
-    """``bakeoff.agreement_spec`` for ``disagreements(...)``, its data already in the form
-    Streamlit sends to the browser."""
-    split = disagreements(path, sprint, stamp)
-    return _charts.with_arrow_datasets(_bakeoff_charts.agreement_spec(split["agreement"]))
