@@ -144,3 +144,14 @@ def test_a_regression_s_comparison_drops_the_mcnemar_row_a_classifier_keeps():
     view = pd.DataFrame({"a": ["1", "0.03"]}, index=["Verdict", "McNemar p"])
     assert list(bakeoff_words.applicable_rows(view, "binary").index) == ["Verdict", "McNemar p"]
     assert list(bakeoff_words.applicable_rows(view, "regression").index) == ["Verdict"]
+
+
+def test_the_bake_offs_costs_ask_for_a_missed_investigate_claim(claims_workspace, open_app):
+    """The assumptions form said "Cost of a missed investigate" and the example-figures note
+    "a missed investigate costs $2,000"; both now name a missed “Investigate” claim."""
+    at = open_app(claims_workspace, page="bake_off")
+    assert not at.exception
+    labels = {n.key: n.label for n in at.number_input}
+    assert labels["assume_missed_positive_cost"] == "Cost of a missed “Investigate” claim"
+    notes = [w.value.replace("\\", "") for w in at.warning]
+    assert any("a missed “Investigate” claim costs $2,000" in n for n in notes), notes

@@ -52,7 +52,7 @@ from ui.bakeoff_tables import (
     target_unit,
 )
 from ui.cached_disagreements import sprint_cutoffs
-from ui.formatting import positive_noun
+from ui.case_words import positive_case
 from ui.report_chart import chart_svg, fixed, pareto_svg
 from ui.review_card import reason_wording
 
@@ -144,7 +144,7 @@ def bakeoff_report_html(
     names = ws.prototypes(sprint)
     if names:
         meta = ws.prototype(sprint, names[0]).meta
-        note = example_assumptions_note(ws.path, meta["task"], positive_noun(meta))
+        note = example_assumptions_note(ws.path, meta["task"], positive_case(meta))
         if note:
             sections.append(f'<p class="note">{_e(note)}</p>')
     sections.append(_outcomes_section(ws, sprint, costs, attrs.get("n_rows", 0)))

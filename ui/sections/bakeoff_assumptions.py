@@ -11,7 +11,7 @@ import streamlit as st
 from model import access
 from model.costs import CostAssumptions, assumption_problem, save_assumptions
 from model.metrics import BINARY, MULTICLASS, REGRESSION
-from model.outcomes import capital
+from model.outcomes import capital, class_in_sentence, singular
 from ui import formatting
 from ui.formatting import escape_markdown as escape
 from ui.review_card import cases_noun
@@ -249,7 +249,13 @@ def assumptions_form(
         st.markdown("**Cost assumptions** (shared by everyone using this workspace)")
         positive_name = str(names.get(positive, positive or "positive"))
         noun = cases_noun(noun)  # cases in use, as its notice says
-        words = {"noun": noun, "Noun": capital(noun), "positive": positive_name.lower()}
+        # "a missed failure", "a missed “Investigate” claim" (not "a missed investigate")
+        missed = class_in_sentence(positive_name)
+        if positive_name == str(positive) or not any(c.isalpha() for c in positive_name):
+            missed = "positive case"  # a code with no name: not "a missed 1"
+        elif missed.startswith("“"):
+            missed = f"{missed} {singular(noun)}"
+        words = {"noun": noun, "Noun": capital(noun), "positive": missed}
         st.caption(f"What errors cost ({escape(currency)})")
         columns = st.columns(3)
         specs = [CASES_FIELD, *ERROR_FIELDS.get(task, [])]

@@ -8,8 +8,8 @@ import streamlit as st
 from model.costs import example_assumptions_note
 from model.metrics import BINARY
 from model.money_and_scores import money_and_score_differ
+from ui.case_words import positive_case
 from ui.formatting import escape_markdown as escape
-from ui.formatting import positive_noun
 from ui.sections import bakeoff_decision
 from ui.sections.bakeoff_session import BakeoffContext
 
@@ -32,7 +32,7 @@ def show(ctx: BakeoffContext) -> None:
             st.markdown(escape(differ))
         meta = ctx.metas[ctx.prototypes[0]]
         note = example_assumptions_note(
-            ctx.path, ctx.task, positive_noun(meta), "below, under Costs and assumptions,"
+            ctx.path, ctx.task, positive_case(meta), "below, under Costs and assumptions,"
         )
         if note:  # the room must not take placeholder money for the business's
             st.warning(escape(note))
