@@ -2,11 +2,14 @@
 did not learn (trial I read "0.659, 0.013 worse than Sprint 2's MVP", 0.659 on all 600 rows
 and 0.013 on the 572 it did not learn: 0.669 - 0.659 did not give it)."""
 
-from test_pages_sprint_demo_learnt import LEARNT, learnt_workspace, texts  # noqa: F401
+from test_pages_sprint_demo_learnt import (  # noqa: F401
+    LEARNT,
+    fair_metrics,
+    learnt_workspace,
+    texts,
+)
 
-import model
 from model.metrics import format_metric
-from model.trained_rows import metrics_on_rows_not_learnt
 from ui.cached_prototype import SharedMetrics
 from ui.learnt_rows import headline_rows_caption, headline_text
 from ui.metric_change import on_rows_not_learnt
@@ -16,16 +19,7 @@ from ui.sprint_summary import metric_deltas
 def fair_scores(workspace) -> tuple[str, str, str]:
     """Sprint 1's and Sprint 2's PR AUC on the rows Sprint 2 did not learn, and Sprint 2's on
     all its demo rows, as the pages say them."""
-    ws = model.open_workspace(workspace)
-    before, now = (
-        ws.prototype("Sprint 1", "tool-wear rule"),
-        ws.prototype("Sprint 2", "random forest"),
-    )
-    fair = metrics_on_rows_not_learnt(
-        before.predictions(), before.meta, now.predictions(), now.meta
-    )
-    said = [fair[0]["pr_auc"], fair[1]["pr_auc"], now.metrics["pr_auc"]]
-    return tuple(format_metric("pr_auc", value) for value in said)
+    return tuple(format_metric("pr_auc", m["pr_auc"]) for m in fair_metrics(workspace))
 
 
 def test_both_scores_are_said_on_the_rows_not_learnt_and_their_change_adds_up():

@@ -37,7 +37,9 @@ def learnt_workspace(workspace_copy) -> Path:
     return workspace_copy
 
 
-def fair_change(workspace: Path, key: str) -> float:
+def fair_metrics(workspace: Path) -> tuple[dict, dict, dict]:
+    """Sprint 1's and Sprint 2's metrics on the rows Sprint 2 did not learn, and Sprint 2's
+    on all its demo rows."""
     ws = model.open_workspace(workspace)
     before, now = (
         ws.prototype("Sprint 1", "tool-wear rule"),
@@ -47,7 +49,12 @@ def fair_change(workspace: Path, key: str) -> float:
         before.predictions(), before.meta, now.predictions(), now.meta
     )
     assert fair is not None and fair[2] == len(now.predictions()) - LEARNT
-    return fair[1][key] - fair[0][key]
+    return fair[0], fair[1], now.metrics
+
+
+def fair_change(workspace: Path, key: str) -> float:
+    before, after, _ = fair_metrics(workspace)
+    return after[key] - before[key]
 
 
 def says_how_many_it_learnt(at) -> list[str]:

@@ -13,7 +13,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import model
 from model import review
-from ui import class_choice, what_if_names
+from ui import class_choice, explanations, what_if_names
 
 NAMES = {"billing": "Billing", "access": "Account access", "technical": "Technical"}
 DESCRIPTIONS = {
@@ -106,21 +106,12 @@ def test_an_own_case_is_explained_for_the_class_chosen(queues):
 
 
 def test_the_what_if_axis_names_the_reading_by_its_description():
-    meta = {"feature_descriptions": {"bun": "blood urea nitrogen, mg/dL"}}
-    spec = {
-        "layer": [
-            {
-                "encoding": {
-                    "x": {"field": "value", "title": "bun: blood urea nitrogen, mg/dL"},
-                    "tooltip": [{"field": "shown", "title": "bun"}, {"field": "text"}],
-                }
-            }
-        ]
-    }
-    named = what_if_names.named_reading(spec, "bun", meta)
-    assert named["layer"][0]["encoding"]["x"]["title"] == "blood urea nitrogen"
-    assert named["layer"][0]["encoding"]["tooltip"][0]["title"] == "blood urea nitrogen (bun)"
-    assert spec["layer"][0]["encoding"]["x"]["title"] == "bun: blood urea nitrogen, mg/dL"
+    meta = {"task": "binary", "feature_descriptions": {"bun": "blood urea nitrogen, mg/dL"}}
+    curve = pd.DataFrame({"value": [5.0, 10.0], "output": [0.2, 0.3], "entered": [True, False]})
+    spec = explanations.what_if_spec(curve, "bun", meta)
+    for layer in spec["layer"]:
+        assert layer["encoding"]["x"]["title"] == "blood urea nitrogen"
+        assert layer["encoding"]["tooltip"][0]["title"] == "blood urea nitrogen (bun)"
     assert what_if_names.reading_name("sodium", meta) == "sodium"
 
 

@@ -31,7 +31,7 @@ from ui.explanation_notes import (
 from ui.explanation_values import axis_format as _axis_format
 from ui.explanation_values import target_words as _target
 from ui.explanation_values import value_text as _text
-from ui.formatting import feature_help, feature_label, probability_label, value_in_units
+from ui.formatting import feature_label, probability_label, value_in_units
 from ui.importance_chart import (
     global_importance_chart,
     global_importance_data,
@@ -39,6 +39,7 @@ from ui.importance_chart import (
     importance_caption,
     top_features,
 )
+from ui.what_if_names import reading_name
 
 if TYPE_CHECKING:  # Altair takes 0.25 s to import; the pages draw specs written as dicts
     import altair as alt
@@ -453,12 +454,13 @@ def what_if_spec(
     if not numeric:
         data["value"] = data["value"].astype(str)
     target = probability_label(meta, explained_class)
-    help_text = feature_help(meta, feature)
+    # the reading named as the card names it: its description, the code in the tooltip
+    descriptions = (meta or {}).get("feature_descriptions")
     x = vega.field(
         "value",
         "quantitative" if numeric else "nominal",
         axis={"tickCount": 6} if numeric else {"labelAngle": 0},
-        title=f"{feature}: {help_text}" if help_text else feature,
+        title=reading_name(feature, meta),
     )
     if numeric:
         x["scale"] = {"zero": False}
@@ -470,7 +472,7 @@ def what_if_spec(
         title=target[:1].upper() + target[1:],
     )
     tooltip = [
-        vega.field("shown", "nominal", title=feature),
+        vega.field("shown", "nominal", title=said_name(feature, descriptions)),
         vega.field("text", "nominal", title=target),
     ]
     if numeric:

@@ -247,9 +247,7 @@ def what_if(ctx: ReviewContext, schema: list[dict], entered: str, explanation: d
         format_func=lambda name: what_if_names.reading_name(name, ctx.meta),
         key=f"own_what_if_{ctx.name}",
     )
-    # The reading named as the card names it: its description, the code in the tooltip.
-    spec = cached.what_if_spec(*ctx.cache_key, entered, feature)
-    session.chart(what_if_names.named_reading(spec, feature, ctx.meta))
+    session.chart(cached.what_if_spec(*ctx.cache_key, entered, feature))
     said = what_if_names.reading_name(feature, ctx.meta)
     yours = (
         f"you left {said} missing, so no point is yours"
