@@ -32,9 +32,7 @@ from model.costs import (
     round_money,
     whole_money,
 )
-from model.metrics import REGRESSION
 from model.outcomes import capital
-from model.priced_regressions import price_regressions
 from model.recommend_unknown import (
     KnownPart,
     at_least,
@@ -548,14 +546,12 @@ def sprint_costs(
     if labelled:
         first = data.prototypes[next(iter(labelled))].meta
         resampling = {"n_resamples": n_resamples, "seed": seed, "confidence": confidence}
-        if data.task == REGRESSION:  # a unit too high and one too low have their own prices
-            errors = price_regressions(labelled, truth, assumptions, **resampling)
-        else:
-            errors = error_costs(
-                labelled, data.task, assumptions, classes=first.get("classes"),
-                positive_class=data.positive_class, thresholds=thresholds, truth=truth,
-                **resampling,
-            )  # fmt: skip
+        # a regression's units too high and too low at their own prices (model.threshold)
+        errors = error_costs(
+            labelled, data.task, assumptions, classes=first.get("classes"),
+            positive_class=data.positive_class, thresholds=thresholds, truth=truth,
+            **resampling,
+        )  # fmt: skip
     out = []
     for name, proto in data.prototypes.items():
         owned = ownership(proto.meta, assumptions)

@@ -11,7 +11,6 @@ import pytest
 
 import model
 from model.costs import ASSUMPTIONS_FILE, CostAssumptions, load_assumptions, save_assumptions
-from model.priced_regressions import price_regressions
 from model.recommend import sprint_recommendation
 from model.regression_prices import regression_row_costs
 from model.threshold import error_cost, error_costs
@@ -40,7 +39,7 @@ def test_the_forecast_that_wastes_stock_is_cheaper_than_the_one_that_loses_sales
     """With one price the always-short forecast looked cheaper (EUR 16.2M against 20.2M a
     month); the business pays 24.1M for it against 10.3M for the always-over one."""
     frames, actual = _short_and_over()
-    priced = price_regressions(frames, actual, GROCERY, n_resamples=50)
+    priced = error_costs(frames, "regression", GROCERY, truth=actual, n_resamples=50)
     assert priced["always short"].monthly == pytest.approx(3.50 * 80 * 86_000)  # 24,080,000
     assert priced["always over"].monthly == pytest.approx(1.20 * 100 * 86_000)  # 10,320,000
     assert priced["always over"].formula.startswith(
@@ -55,7 +54,7 @@ def test_cost_per_case_is_the_over_price_times_mean_over_plus_under_price_times_
     actual = rng.gamma(2.0, 100.0, 400)
     predicted = actual + rng.normal(10.0, 60.0, 400)
     frames = {"forecast": pd.DataFrame({"predicted": predicted, "actual": actual})}
-    cost = price_regressions(frames, actual, GROCERY, n_resamples=20)["forecast"]
+    cost = error_costs(frames, "regression", GROCERY, truth=actual, n_resamples=20)["forecast"]
     error = predicted - actual
     expected = 1.20 * np.maximum(error, 0).mean() + 3.50 * np.maximum(-error, 0).mean()
     assert cost.cost_per_case == pytest.approx(expected)
@@ -63,20 +62,23 @@ def test_cost_per_case_is_the_over_price_times_mean_over_plus_under_price_times_
 
 
 def test_one_price_for_both_gives_the_old_figures_to_the_cent():
+    """An assumptions file of one price per unit of error prices as it did before the two
+    prices: that price × the mean absolute error × cases a month, and two prices typed the
+    same give the same figures and intervals."""
     frames, actual = _short_and_over()
     old = CostAssumptions(currency="EUR", cases_per_month=86_000, cost_per_unit_error=2.35)
-    before = error_costs(frames, "regression", old, n_resamples=50)
-    after = price_regressions(frames, actual, old, n_resamples=50)
+    after = error_costs(frames, "regression", old, truth=actual, n_resamples=50)
     typed_twice = CostAssumptions(
         currency="EUR", cases_per_month=86_000, over_prediction_cost=2.35,
         under_prediction_cost=2.35,
     )  # fmt: skip
-    for name in frames:
-        assert round(after[name].monthly, 2) == round(before[name].monthly, 2)
-        assert (after[name].low, after[name].high) == (before[name].low, before[name].high)
-        assert after[name].formula == before[name].formula
-        again = price_regressions(frames, actual, typed_twice, n_resamples=50)[name]
-        assert round(again.monthly, 2) == round(before[name].monthly, 2)
+    for name, frame in frames.items():
+        expected = 2.35 * np.abs(frame["predicted"] - actual).mean() * 86_000
+        assert round(after[name].monthly, 2) == round(expected, 2)
+        assert after[name].formula.startswith("€2.35 per unit of error × ")
+        again = error_costs(frames, "regression", typed_twice, truth=actual, n_resamples=50)[name]
+        assert round(again.monthly, 2) == round(expected, 2)
+        assert (again.low, again.high) == (after[name].low, after[name].high)
 
 
 def test_an_assumptions_file_saved_before_the_two_prices_loads_with_its_one_price(tmp_path):
