@@ -11,7 +11,8 @@ The explainer is chosen, never guessed:
    "always no", ``DummyRegressor``; ``model.explain_constant``): every contribution 0, the
    base value its constant output, recorded as ``exact``, in no time.
 1. a fast explainer on the last step of a pipeline (``model.explain_trees`` says which):
-   shap's TreeExplainer (path-dependent where the trees' own output is the probability;
+   shap's TreeExplainer (path-dependent where the trees' own output is the probability,
+   its algorithm run on every core by ``model.threaded_tree_shap``;
    interventional in log-odds for gradient boosting, XGBoost, LightGBM and CatBoost binary
    classifiers with more than ``MAX_EXACT_PROBABILITY_FEATURES`` features, which with fewer
    get the exact explainer's probability values; scikit-learn's histogram boosting with

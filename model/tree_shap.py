@@ -2,9 +2,12 @@
 
 Tree SHAP values of a large set are computed on row chunks in parallel with joblib, one chunk
 per worker process (shap's tree code holds the GIL, so threads would not help): ``n_jobs``
-comes from ``$SPRINT_REVIEW_SHAP_JOBS`` or ``SHAP_N_JOBS``. The backend is joblib's, so
-``with joblib.parallel_config(backend="dask"):`` around a publish runs the chunks on a dask
-cluster instead. Small or fast sets stay in-process (see ``SHAP_PARALLEL_MIN_ROWS``).
+comes from ``$SPRINT_REVIEW_SHAP_JOBS`` or ``SHAP_N_JOBS``. Path-dependent values (forests,
+single trees, gradient boosting regressors) are computed in threads instead, whatever the
+set's size (``model.threaded_tree_shap``: shap's algorithm compiled to release the GIL). The
+backend is joblib's, so ``with joblib.parallel_config(backend="dask"):`` around a publish
+runs the chunks on a dask cluster instead. Small or fast sets stay in-process (see
+``SHAP_PARALLEL_MIN_ROWS``).
 """
 
 from __future__ import annotations
@@ -50,11 +53,11 @@ def shap_jobs() -> int:
     return n_jobs
 
 
-def _shap_chunk(explainer, rows: np.ndarray):
+def _shap_chunk(explainer, rows: np.ndarray, **options):
     # Module-level, so that a worker process unpickles it by reference.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return explainer.shap_values(rows, check_additivity=False)
+        return explainer.shap_values(rows, check_additivity=False, **options)
 
 
 def _concatenate(parts: list) -> np.ndarray | list[np.ndarray]:
@@ -84,9 +87,14 @@ def tree_shap_values(
     ``shap_values`` call on all rows would give.
 
     If the workers fail (the explainer cannot be pickled, a worker dies), the rows are
-    explained in-process instead.
+    explained in-process instead. An explainer that shares rows among threads itself
+    (``model.threaded_tree_shap``) is handed ``n_jobs`` instead, unless a joblib backend
+    has been chosen (a Dask cluster): then the chunks go to it as above.
     """
     import joblib
+
+    if getattr(explainer, "threads_rows", False) and not _backend_chosen():
+        return _shap_chunk(explainer, rows, n_jobs=n_jobs)  # every core, in threads
 
     workers = 1 if n_jobs == 1 else joblib.effective_n_jobs(n_jobs)
     if workers <= 1 or max(len(rows), set_size or 0) < SHAP_PARALLEL_MIN_ROWS:
@@ -110,6 +118,15 @@ def tree_shap_values(
     except Exception:  # noqa: BLE001 - any worker trouble: the same values, computed here
         parts = [_shap_chunk(explainer, rows)]
     return _concatenate([*done, *parts])
+
+
+def _backend_chosen() -> bool:
+    """Whether a joblib backend other than its default (worker processes) is active, such as
+    ``joblib.parallel_config(backend="dask")``."""
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return type(backend).__name__ != "LokyBackend"
 
 
 def _normalise_shap_output(values, expected) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from model import explain, tree_shap
+from model import explain, explain_trees, tree_shap
 from model.config import SHAP_JOBS_ENV_VAR, SHAP_N_JOBS
 from model.explain import FrameCodec, exact_shapley, model_outputs, source_columns
 
@@ -332,9 +332,9 @@ def test_each_row_is_explained_once_by_one_explainer(monkeypatch):
     built, explained = [], []
     original_chunk, original_explainer = tree_shap._shap_chunk, shap.TreeExplainer
 
-    def counting_chunk(explainer, rows):
+    def counting_chunk(explainer, rows, **options):
         explained.append(len(rows))
-        return original_chunk(explainer, rows)
+        return original_chunk(explainer, rows, **options)
 
     def counting_explainer(*args, **kwargs):
         built.append(args)
@@ -345,9 +345,12 @@ def test_each_row_is_explained_once_by_one_explainer(monkeypatch):
     result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
     assert sum(explained) == len(X) == 200 and explained[0] == 64
     assert len(built) == 1
-    # the positive class's values, exactly as one shap call on every row gives them
+    # the positive class's values as one shap call on every row gives them (computed by
+    # model.threaded_tree_shap: the same up to the order of float64 sums)
     expected = original_explainer(forest).shap_values(X.to_numpy(float), check_additivity=False)
-    np.testing.assert_array_equal(result.values[:, :, 0], np.asarray(expected)[:, :, 1])
+    np.testing.assert_allclose(
+        result.values[:, :, 0], np.asarray(expected)[:, :, 1], rtol=0, atol=1e-15
+    )
 
 
 def test_a_set_the_probe_covers_is_explained_once(monkeypatch):
@@ -357,9 +360,9 @@ def test_a_set_the_probe_covers_is_explained_once(monkeypatch):
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     explained, original = [], tree_shap._shap_chunk
 
-    def counting_chunk(explainer, rows):
+    def counting_chunk(explainer, rows, **options):
         explained.append(len(rows))
-        return original(explainer, rows)
+        return original(explainer, rows, **options)
 
     monkeypatch.setattr(tree_shap, "_shap_chunk", counting_chunk)
     explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
@@ -374,9 +377,9 @@ def test_a_fast_explainer_that_fails_the_probe_is_not_run_on_every_row(monkeypat
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     explained, original = [], tree_shap._shap_chunk
 
-    def off_by_one_percent(explainer, rows):
+    def off_by_one_percent(explainer, rows, **options):
         explained.append(len(rows))
-        return np.asarray(original(explainer, rows)) * 1.01
+        return np.asarray(original(explainer, rows, **options)) * 1.01
 
     monkeypatch.setattr(tree_shap, "_shap_chunk", off_by_one_percent)
     result = explain.explain_estimator(forest, X, X.iloc[:20], "binary", 2, n_jobs=1)
@@ -468,6 +471,8 @@ def test_the_row_threshold_counts_the_whole_set_not_what_the_probe_leaves(monkey
     forest = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X, y)
     monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 600)
     monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
+    # shap's explainer as it is, which shares rows among processes (a forest's own: threads)
+    monkeypatch.setattr(explain_trees, "threaded_explainer", lambda explainer: explainer)
     chunks, original = [], joblib.Parallel
 
     def spy(*args, **kwargs):
