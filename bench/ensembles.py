@@ -6,6 +6,11 @@ path-dependent ``TreeExplainer`` on each member and the same weighted sum: shap 
 the widened AI4I readings (9 source features); until 2026-12-05 such a vote went to the exact
 explainer (2**9 coalitions a row) or, above 12 features, to the sampled estimate.
 
+Then a random forest grown to full depth (scikit-learn's default, no ``max_depth``: about 30
+levels here), the forest most teams train, against shap's path-dependent ``TreeExplainer``
+on the one-hot columns: publishing computes the same values by shap's algorithm compiled, by
+path patterns (``model.threaded_tree_shap``), here on one thread as every row of this section.
+
 And XGBoost's own ensembles of another shape, a random forest (``XGBRFClassifier``) and a
 ``dart`` model, behind the same one-hot type: shap's interventional explainer refuses the
 first and misreads the second, so publishing explains both by their trees as
@@ -19,14 +24,16 @@ import numpy as np
 import pandas as pd
 
 from bench.data import resampled_rows, training_rows, widened
-from bench.explainers import _plain_names, against_summed_shap
+from bench.explainers import _plain_names, _transformed_tree_shap, against_summed_shap
 from bench.report import Row
 from model.config import SEED
 
 __all__ = [
     "VOTE_WEIGHTS",
     "XGBOOST_KINDS",
+    "bench_deep_forest",
     "bench_ensembles",
+    "deep_forest_model",
     "bench_xgboost_kinds",
     "soft_vote_model",
     "xgboost_kind_model",
@@ -93,6 +100,41 @@ def bench_ensembles(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
             widened(resampled_rows(n)[0])[columns],
             _members_tree_shap,
             described,
+            repeats,
+            log,
+        )
+    ]
+
+
+def deep_forest_model(trees: int):
+    """``(pipeline, columns)``: the machine type one-hot, then a random forest of ``trees``
+    trees grown to full depth, on the widened readings."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = training_rows()
+    X = widened(X)
+    prep = ColumnTransformer(
+        [("type", OneHotEncoder(handle_unknown="ignore"), ["Type"])], remainder="passthrough"
+    )
+    forest = RandomForestClassifier(trees, random_state=SEED, n_jobs=1)
+    return Pipeline([("prep", prep), ("model", forest)]).fit(X, y), list(X.columns)
+
+
+def bench_deep_forest(n: int, repeats: int, quick: bool, log=print) -> list[Row]:
+    """The full-depth forest's row: ours against shap's path-dependent values."""
+    estimator, columns = deep_forest_model(5 if quick else 30)
+    depth = max(tree.get_depth() for tree in estimator[-1].estimators_)
+    return [
+        against_summed_shap(
+            f"sklearn forest grown to full depth, {n:,} rows",
+            estimator,
+            widened(resampled_rows(n)[0])[columns],
+            _transformed_tree_shap,
+            f"shap's path-dependent TreeExplainer on the one-hot columns (trees up to {depth} "
+            "levels deep), transforming included;",
             repeats,
             log,
         )

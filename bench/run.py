@@ -130,6 +130,10 @@ def run(sizes: Sizes, sections: list[str], workdir: Path, dashboard: str | None)
         rows += ensembles.bench_xgboost_kinds(
             sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
         )
+        log("h: a random forest grown to full depth, against shap's path-dependent values")
+        rows += ensembles.bench_deep_forest(
+            sizes.explainer_rows, sizes.repeats, sizes.quick, log=log
+        )
     if "estimate" in sections:
         from bench import estimate
 

@@ -81,6 +81,7 @@ class ThreadedTreeExplainer:
         self._base_offset = np.asarray(model.base_offset, dtype=np.float64).reshape(-1)
         self.n_outputs = self._values.shape[-1]
         self._input_dtype = model.input_dtype
+        self._max_depth = int(model.max_depth)
         # shap's bias term: every tree's root value (its cover-weighted mean) and the offset
         expected = self._base_offset + self._values[:, 0, :].sum(axis=0)
         self.expected_value = expected[0] if self.n_outputs == 1 else expected
@@ -91,7 +92,9 @@ class ThreadedTreeExplainer:
         # scikit-learn's, which compare float32 values with float64 thresholds)
         rows = np.asarray(rows)
         rows = np.ascontiguousarray(rows.astype(self._input_dtype), dtype=np.float64)
-        kernel = _kernel()
+        from model import tree_shap_kernel as kernel_module  # numba: only when explaining
+
+        kernel = kernel_module.path_dependent_values
         missing = np.isnan(rows)
         out = np.zeros((len(rows), rows.shape[1], self.n_outputs))
         threads = max(1, min(_threads(n_jobs), len(rows) // _MIN_ROWS_PER_THREAD))
@@ -108,6 +111,8 @@ class ThreadedTreeExplainer:
                 self._thresholds,
                 self._values,
                 self._covers,
+                min(self._max_depth + 1, rows.shape[1]),
+                kernel_module.CACHE_LIMIT,
                 out[start:end],
             )
 
@@ -125,11 +130,3 @@ def _threads(n_jobs: int) -> int:
     if n_jobs < 0:
         return max(1, cores + 1 + n_jobs)
     return max(1, min(n_jobs, cores))
-
-
-def _kernel():
-    """The compiled kernel (``model.tree_shap_kernel``: numba compiles it on first use and
-    caches it on disk)."""
-    from model.tree_shap_kernel import path_dependent_values
-
-    return path_dependent_values

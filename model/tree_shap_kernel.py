@@ -18,12 +18,19 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["DENSE_SLOTS", "path_dependent_values"]
+__all__ = ["CACHED_PATTERNS", "DENSE_SLOTS", "path_dependent_values"]
 
 #: Leaves with at most this many distinct features on their path keep each pattern's values
 #: in a table of ``2^DENSE_SLOTS`` rows while the rows are explained; others compute them
 #: for each row.
 DENSE_SLOTS = 10
+
+#: Leaves with more keep the values of up to ``CACHE_LIMIT`` patterns in a hash table of
+#: ``CACHED_PATTERNS`` places (a power of two, at most three quarters full, so that a lookup
+#: always ends at the pattern or at a free place). A deep forest's leaf meets about 350
+#: patterns in 1,000 rows.
+CACHED_PATTERNS = 4096
+CACHE_LIMIT = 3 * CACHED_PATTERNS // 4
 
 jit = numba.njit(nogil=True, cache=True, error_model="numpy")
 
@@ -72,8 +79,23 @@ def pattern_values(pattern, k, covers, zeros, ones, weights, into):
 
 @jit
 def path_dependent_values(
-    rows, missing, left, right, default, features, thresholds, values, covers, out
+    rows,
+    missing,
+    left,
+    right,
+    default,
+    features,
+    thresholds,
+    values,
+    covers,
+    max_path,
+    cache_limit,
+    out,
 ):
+    """Add each row's path-dependent SHAP values over the trees to ``out`` (rows × features ×
+    outputs). The trees are shap's ``TreeEnsemble`` arrays (trees × nodes); ``missing`` marks
+    the rows' missing values; ``max_path`` is at least the most distinct features on a path;
+    ``cache_limit`` the most patterns a deep leaf keeps (``CACHE_LIMIT``)."""
     n_trees, n_nodes = left.shape
     n_outputs = values.shape[2]
     # the walk: a stack of nodes with their level; the path to the current node
@@ -91,6 +113,10 @@ def path_dependent_values(
     table = np.empty((2**DENSE_SLOTS, DENSE_SLOTS))
     stamp = np.zeros(2**DENSE_SLOTS, dtype=np.int64)
     generation = 0
+    # a deeper leaf's values per pattern met, by open addressing
+    cache_keys = np.empty(CACHED_PATTERNS, dtype=np.int64)
+    cache_stamp = np.zeros(CACHED_PATTERNS, dtype=np.int64)
+    cache = np.empty((CACHED_PATTERNS, max(max_path, 1)))
     scratch = np.empty(n_nodes + 1)
     for t in range(n_trees):
         top = 0
@@ -127,6 +153,7 @@ def path_dependent_values(
                 slot_cover[slot] *= covers[t, child] / covers[t, parent]
             dense = k <= DENSE_SLOTS
             generation += 1
+            cached = 0
             full = (1 << k) - 1
             for r in range(rows.shape[0]):
                 pattern = full
@@ -153,8 +180,20 @@ def path_dependent_values(
                         stamp[pattern] = generation
                     contributions = table[pattern]
                 else:
-                    pattern_values(pattern, k, slot_cover, zeros, ones, weights, scratch)
-                    contributions = scratch
+                    place = (pattern * 2654435761) & (CACHED_PATTERNS - 1)
+                    while cache_stamp[place] == generation and cache_keys[place] != pattern:
+                        place = (place + 1) & (CACHED_PATTERNS - 1)
+                    if cache_stamp[place] == generation:  # met before on this leaf
+                        contributions = cache[place]
+                    elif cached < cache_limit:
+                        pattern_values(pattern, k, slot_cover, zeros, ones, weights, cache[place])
+                        cache_stamp[place] = generation
+                        cache_keys[place] = pattern
+                        cached += 1
+                        contributions = cache[place]
+                    else:
+                        pattern_values(pattern, k, slot_cover, zeros, ones, weights, scratch)
+                        contributions = scratch
                 for j in range(k):
                     for c in range(n_outputs):
                         out[r, slot_feature[j], c] += contributions[j] * values[t, node, c]

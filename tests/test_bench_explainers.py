@@ -41,6 +41,7 @@ def test_every_library_and_case_has_a_row_in_the_printed_table(quick_run):
     expected += ["sklearn forest behind feature selection, 300 rows"]
     expected += ["sklearn soft vote of two forests, 300 rows"]
     expected += [f"xgboost {kind}, 300 rows" for kind in XGBOOST_KINDS]
+    expected += ["sklearn forest grown to full depth, 300 rows"]
     assert [row["name"] for row in rows] == expected
     assert all(row["section"] == "h explainers" and row["name"] in stdout for row in rows)
 
@@ -51,6 +52,7 @@ def test_each_row_compares_in_the_cases_unit_with_a_ratio_and_a_result(quick_run
     cases += ("forest behind feature selection, probability",)
     cases += ("soft vote, probability",)
     cases += ("xgboost kind, log-odds",) * len(XGBOOST_KINDS)
+    cases += ("deep forest, probability",)
     for row, case in zip(rows, cases, strict=True):
         if row["note"].startswith("skipped"):  # the library is not installed
             assert row["ours"] is None and row["result"] == "-"
@@ -112,7 +114,7 @@ def test_histogram_boosting_on_a_category_is_exact_where_shaps_reading_is_not(qu
     from model.config import INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE
 
     _, rows = quick_run
-    tree_rows = rows[len(CASES) * len(LIBRARIES) : -5]
+    tree_rows = rows[len(CASES) * len(LIBRARIES) : -6]
     explainers = [INTERVENTIONAL_TREE, INTERVENTIONAL_VALUE_TREE]
     for row, explainer in zip(tree_rows, explainers, strict=True):
         assert row["note"].split("; ")[1] == f"{explainer}: 300 rows", row["name"]
@@ -129,7 +131,7 @@ def test_classic_gradient_boosting_of_three_classes_is_exact_against_shaps_exact
     from model.config import INTERVENTIONAL_TREE
 
     _, rows = quick_run
-    row = rows[-5]
+    row = rows[-6]
     assert row["note"].split("; ")[1] == f"{INTERVENTIONAL_TREE}: 300 rows"
     gap = float(row["note"].split("its values within ", 1)[1].split()[0])
     assert gap <= 1e-6 and row["note"].endswith("of ours")
@@ -141,14 +143,16 @@ def test_classic_gradient_boosting_of_three_classes_is_exact_against_shaps_exact
 SUMMED_BY_SOURCE = {
     # the selector, the imputer's "is missing" column and the one-hot type map back to their
     # sources: the forest's own tree values, which shap's on the columns it sees sum to
-    "sklearn forest behind feature selection": (-4, "PATH_DEPENDENT_TREE", 1e-9),
+    "sklearn forest behind feature selection": (-5, "PATH_DEPENDENT_TREE", 1e-9),
     # the weighted sum of the forest's and the extra trees' path-dependent values, which
     # shap's on each member, weighted and summed by source, equal
-    "sklearn soft vote of two forests": (-3, "PATH_DEPENDENT_TREE", 1e-9),
+    "sklearn soft vote of two forests": (-4, "PATH_DEPENDENT_TREE", 1e-9),
     # shap's interventional explainer refuses the one and misreads the other: ours reads
     # their trees in float64, shap's path-dependent values are XGBoost's own in float32
-    "xgboost random forest": (-2, "NATIVE_TREE", 1e-4),
-    "xgboost dart": (-1, "NATIVE_TREE", 1e-4),
+    "xgboost random forest": (-3, "NATIVE_TREE", 1e-4),
+    "xgboost dart": (-2, "NATIVE_TREE", 1e-4),
+    # scikit-learn's default forest, no depth limit: shap's values by its compiled algorithm
+    "sklearn forest grown to full depth": (-1, "PATH_DEPENDENT_TREE", 1e-9),
 }
 
 

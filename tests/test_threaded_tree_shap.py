@@ -24,7 +24,7 @@ from sklearn.ensemble import (
 from sklearn.tree import DecisionTreeClassifier
 
 import model.threaded_tree_shap as threaded
-from model import tree_shap
+from model import tree_shap, tree_shap_kernel
 from model.explain_trees import fast_explainer
 from model.threaded_tree_shap import ThreadedTreeExplainer, threaded_explainer
 from model.tree_shap_kernel import DENSE_SLOTS
@@ -127,6 +127,15 @@ def test_the_deep_tree_has_paths_longer_than_a_pattern_table():
         seen = seen | {int(tree.feature[node])}
         stack += [(tree.children_left[node], seen), (tree.children_right[node], seen)]
     assert longest > DENSE_SLOTS
+
+
+def test_a_deep_leaf_whose_pattern_cache_is_full_computes_the_rest_as_they_come(monkeypatch):
+    model, X = _fitted("deep tree")
+    ours = threaded_explainer(shap.TreeExplainer(model))
+    rows = X.to_numpy(float)
+    cached = ours.shap_values(rows)
+    monkeypatch.setattr(tree_shap_kernel, "CACHE_LIMIT", 2)
+    np.testing.assert_allclose(ours.shap_values(rows), cached, rtol=0, atol=1e-15)
 
 
 @pytest.mark.parametrize("n_jobs", [2, -1])
