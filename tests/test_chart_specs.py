@@ -408,7 +408,7 @@ def test_the_headline_line_holds_only_mvps_measured_like_the_latest():
     assert list(left_off["sprint"]) == ["S1"] and list(left_off["metric"]) == ["PR AUC"]
     assert sprint_summary.off_the_line_text(summary, ["S1", "S2", "S3"]) == (
         "Not on the line, measured by another score or of another target than the latest "
-        "MVP: S1 (score at finding the class it flags: 0.810)."
+        "MVP: S1 (score at ranking real cases first: 0.810)."
     )
     same = summary.assign(metric="PR AUC")
     assert sprint_summary.measured_differently(same, ["S1", "S2", "S3"]).empty

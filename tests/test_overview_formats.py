@@ -48,6 +48,6 @@ def test_a_mixed_score_column_names_the_latest_metric_once_and_others_in_their_r
     # every cell said "Typical size of an error, large misses weighing more (lower is
     # better): 61.1 min", the metric repeated in each row measured by it
     assert table.loc["Sprint 3", "MVP score"].removesuffix(" min").replace(".", "").isdigit()
-    assert table.loc["Sprint 2", "MVP score"].startswith("Score at finding the class it flags")
+    assert table.loc["Sprint 2", "MVP score"].startswith("Score at ranking real cases first")
     labels = [c.get("label") for c in json.loads(sprints.proto.columns).values()]
     assert "MVP score: typical size of an error, large misses weighing more" in labels

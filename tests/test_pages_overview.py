@@ -154,11 +154,11 @@ def test_overview_leaves_an_mvp_of_another_score_off_the_line_and_names_it(
     (line,) = [
         c.value.replace("\\", "") for c in at.caption if c.value.startswith("Not on the line")
     ]
-    assert "Sprint 1 (score at finding the class it flags: " in line
-    assert "Sprint 2 (score at finding the class it flags: " in line
+    assert "Sprint 1 (score at ranking real cases first: " in line
+    assert "Sprint 2 (score at ranking real cases first: " in line
     table = at.dataframe[0].value.set_index("Sprint")
     assert table.loc["Sprint 3", "MVP score"].endswith(" min")  # an error in minutes
-    assert table.loc["Sprint 2", "MVP score"].startswith("Score at finding the class it flags")
+    assert table.loc["Sprint 2", "MVP score"].startswith("Score at ranking real cases first")
     # the failures flagged in Sprint 2 are no cases for a model of minutes of wear
     assert "No verdicts from earlier sprints to follow up yet." in [c.value for c in at.caption]
 

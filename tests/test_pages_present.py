@@ -373,7 +373,7 @@ def test_what_changed_keeps_the_metrics_behind_technical_details(small_workspace
     (details,) = [e for e in at.expander if e.label.startswith("Technical details")]
     inside = {metric.label: metric for metric in details.metric}
     assert "PR AUC" in inside and inside["PR AUC"].proto.delta
-    assert inside["PR AUC"].help.startswith("Score at finding the class it flags")
+    assert inside["PR AUC"].help.startswith("Score at ranking real cases first")
     assert {metric.label for metric in at.metric} == set(inside)  # none outside it
     first = present(monkeypatch, small_workspace, sprint="Sprint 1", step="2")
     assert [e.label for e in first.expander] == ["Technical details: the metrics"]

@@ -53,7 +53,7 @@ def headline_text(
 ) -> str | None:
     """The headline sentence where the model learnt some of the demo rows both MVPs were
     shown: ``name`` (the metric in words), then both MVPs' scores on the rows it did not
-    learn and the change, "Score at finding the class it flags: 0.639 against 0.653 for
+    learn and the change, "Score at ranking real cases first: 0.639 against 0.653 for
     Sprint 2's MVP, text + tabular LR, on the 572 claims it did not learn: 0.014 worse."
     (trial I read "0.659, 0.013 worse than Sprint 2's MVP", 0.659 on all 600 rows); None
     where it learnt none of them, or they cannot compare the two."""

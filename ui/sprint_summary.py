@@ -70,7 +70,7 @@ DEMO_METRICS = {
 #: Each metric's name in words a manager reads, for the Overview's chart and table; the
 #: technical name sits behind "Technical details".
 PLAIN_METRIC_NAMES = {
-    "pr_auc": "Score at finding the class it flags (1 = perfect)",
+    "pr_auc": "Score at ranking real cases first (1 = perfect)",
     "roc_auc": "Score at ranking the cases (1 = perfect, 0.5 = guessing)",
     "recall@p90": "Share caught when 9 in 10 flags are right",
     "f1": "Balance of cases caught and flags right (1 = perfect)",

@@ -18,7 +18,7 @@ def score_column(
     :data:`SCORE_COLUMN`, the cells of the latest MVP's metric without the metric's name,
     which the header says once:
     "MVP score: typical size of an error, large misses weighing more" over "61.1 min",
-    beside "Score at finding the class it flags (1 = perfect): 0.708" in a row that differs
+    beside "Score at ranking real cases first (1 = perfect): 0.708" in a row that differs
     (every cell named the metric). "MVP score" where one metric scores them all."""
     metrics = headline_by_sprint(summary, sprints)[["sprint", "metric"]].dropna()
     if metrics["metric"].nunique() < 2 or SCORE_COLUMN not in table:
