@@ -239,13 +239,16 @@ def test_agreement_shows_kappa_per_sprint_per_pair_and_the_conflicts(overlapping
     assert agreement.loc["Sprint 1", "Rows with 2+ reviewers"] == 0
     assert f"{SPRINT}: {expected['sentence']}" in [plain(m.value) for m in at.markdown]
 
-    pairs = frame_with(at, "Cohen's κ")
+    pairs = frame_with(at, "Reviewer B")
     assert pairs[["Reviewer A", "Reviewer B", "Shared rows"]].values.tolist() == [
         ["ana", "bo", 1],
         ["ana", "cy", 2],
         ["bo", "cy", 1],
     ]
     assert pairs.set_index("Reviewer B").loc["cy", "Same answer"].tolist() == ["50%", "0%"]
+    # agreement beyond chance in words, as in the table above; its statistic's name is not a
+    # column a reviewer reads
+    assert "Beyond chance" in pairs.columns and "Cohen's κ" not in pairs.columns
     conflicts = frame_with(at, "Their label")
     assert sorted(conflicts["Reviewer"]) == ["ana", "ana", "bo", "cy", "cy"]
 
@@ -463,7 +466,7 @@ def test_a_tab_is_computed_when_chosen_and_only_it(overlapping, open_app, calls,
     assert not at.exception
     assert set(calls) == {name for _, name in TAB_SOURCES[label]}
     shown = {
-        "Agreement": lambda: frame_with(at, "Cohen's κ"),
+        "Agreement": lambda: frame_with(at, "Reviewer B"),
         "Labels for training": lambda: frame_with(at, "Their labels"),
         "Disputes": lambda: frame_with(at, "Contribution shown"),
     }

@@ -355,7 +355,7 @@ def pairwise_table(pairs: pd.DataFrame) -> pd.DataFrame:
             "Reviewer B": pairs["reviewer_b"].astype(str).to_numpy(),
             "Shared rows": pairs["shared_rows"].astype(int).to_numpy(),
             "Same answer": [f"{v:.0f}%" for v in pairs["percent_agreement"]],
-            "Cohen's κ": [_kappa_text(v) for v in pairs["cohen_kappa"]],
+            "Beyond chance": [_kappa_text(v) for v in pairs["cohen_kappa"]],
         }
     )
 
