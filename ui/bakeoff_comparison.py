@@ -18,7 +18,7 @@ from model.costs import format_money
 from model.metrics import BINARY, HEADLINE_METRIC, METRICS, format_metric, three_figures
 from model.outcomes import capital
 from model.stats import available_metrics
-from ui.formatting import escape_markdown, percent
+from ui.formatting import escape_markdown, percent_to_a_tenth
 from ui.review_card import DEMO_ROWS_NOUN
 from ui.sprint_summary import DEMO_METRICS
 
@@ -293,5 +293,6 @@ def disagreement_view(
                 found = re.fullmatch(rf"{re.escape(name)}: p\((.*)\)", column)
                 if found:
                     shown = f"{name}: chance of {names.get(found.group(1), found.group(1))}"
-                out[shown] = [percent(v) for v in rows[column]]
+                # to a tenth, as the cut-offs they are decided at are shown
+                out[shown] = [percent_to_a_tenth(v) for v in rows[column]]
     return out

@@ -29,6 +29,7 @@ __all__ = [
     "outcome_markdown",
     "percent",
     "percent_format",
+    "percent_to_a_tenth",
     "prediction_in_words",
     "probability_label",
     "target_in_words",
@@ -77,6 +78,20 @@ def percent(value: float) -> str:
     if shown <= 0 and value > 0:
         return "<1%"
     return f"{shown}%"
+
+
+def percent_to_a_tenth(value: float) -> str:
+    """A probability to a tenth of a percent, as cut-offs are shown ("3.4%" beside a cut-off
+    of 3.2%, where :func:`percent` says "3%"); never "0.0%" or "100.0%" for a non-certain
+    value."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    shown = round(value * 100, 1)
+    if shown >= 100 and value < 1:
+        return ">99.9%"
+    if shown <= 0 and value > 0:
+        return "<0.1%"
+    return f"{shown:.1f}%"
 
 
 def counted(count: int, noun: str) -> str:
