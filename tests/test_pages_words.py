@@ -421,8 +421,15 @@ def test_log_odds_are_said_in_plain_words_and_named_only_in_the_details():
     row = {"base_value": -3.0, "output": -1.0, "unit": "log-odds", "explained_class": "1",
            "contributions": {"Torque [Nm]": 2.0},
            "feature_values": {"Torque [Nm]": 60.0}}  # fmt: skip
-    assert "the model's score for Failure" in explanations.waterfall_caption(row, meta)
+    caption = explanations.waterfall_caption(row, meta)
+    assert "the model's score for Failure" in caption
+    # a two-class score is a chance's log-odds: the chance is said beside it
+    assert "average, -3.00 (over reference rows; a 5% chance), to" in caption
+    assert "to -1.00 (a 27% chance) for this row." in caption
     assert any("log odds" in line for line in explanations.technical_details(meta, row))
+    # a class's score among three is not one chance on its own
+    three = {**meta, "task": "multiclass"}
+    assert "chance)" not in explanations.waterfall_caption(row, three)
 
 
 def test_chart_text_is_readable_at_1280_and_larger_in_presenter_mode():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model.feature_words import chart_names, cut_text, said_name
-from model.metrics import REGRESSION
+from model.metrics import BINARY, REGRESSION
 from model.stored_features import is_missing
 from ui import case_words, chart_numbers, vega
 from ui.charts import DOWN_COLOR, NEUTRAL_COLOR, UP_COLOR, chart_config, value_labels
@@ -31,7 +31,7 @@ from ui.explanation_notes import (
 from ui.explanation_values import axis_format as _axis_format
 from ui.explanation_values import target_words as _target
 from ui.explanation_values import value_text as _text
-from ui.formatting import feature_label, probability_label, value_in_units
+from ui.formatting import feature_label, percent, probability_label, value_in_units
 from ui.importance_chart import (
     global_importance_chart,
     global_importance_data,
@@ -254,14 +254,23 @@ def waterfall_caption(explanation: Mapping, meta: Mapping) -> str:
     target = _target(meta, explanation.get("explained_class"), unit)
     base = _text(float(explanation["base_value"]), unit, signed=False)
     output = _text(float(explanation["output"]), unit, signed=False)
+    over = _averaged_over(explanation, meta)
+    if unit == LOG_ODDS and meta.get("task") == BINARY:
+        # a two-class score is the chance's log-odds exactly: say the chance beside it
+        over += f"; a {percent(_chance(explanation['base_value']))} chance"
+        output += f" (a {percent(_chance(explanation['output']))} chance)"
     one = case_words.demo_cases(meta, one=True, generic="rows")  # "patient", else "row"
     said = (
         f"Each bar shows how one reading moves {target} from the model's average, {base} "
-        f"({_averaged_over(explanation, meta)}), to {output} for this {one}. Red bars push it "
-        "up, blue bars push it down."
+        f"({over}), to {output} for this {one}. Red bars push it up, blue bars push it down."
     )
     grey = within_error_note(explanation, meta)
     return f"{said} {grey}" if grey else said
+
+
+def _chance(score: float) -> float:
+    """The chance a two-class model's score (its log-odds) stands for."""
+    return float(1.0 / (1.0 + np.exp(-float(score))))
 
 
 def within_error_note(
