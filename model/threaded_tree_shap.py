@@ -1,16 +1,17 @@
-"""Path-dependent tree SHAP on every core: shap's own algorithm, compiled, one thread per core.
+"""Path-dependent tree SHAP on every core: shap's values, compiled, one thread per core.
 
 shap's path-dependent ``TreeExplainer`` (forests, single trees, gradient boosting regressors)
 runs its C code on one core and holds the GIL while it does, so neither threads nor anything
 else in the process can share the work; worker processes can, but start in about 2.4 s each
-(``model.config.SHAP_PARALLEL_MIN_ROWS``). This is the same algorithm (Lundberg et al. 2020,
-Algorithm 2, as shap's ``tree_shap.h`` writes it: extend, unwind and the unwound sum over a
-path of unique features), compiled with numba (shap's own dependency) into a function that
-releases the GIL, so that the rows are split into one chunk per core and explained in
-threads: no process to start, nothing to pickle. Each row's values are shap's up to the order
-of float64 sums (tested equal to 1e-12 against shap on forests, extra trees, single trees and
-gradient boosting regressors, with missing values and several classes), and publishing
-checks every row's additivity as before.
+(``model.config.SHAP_PARALLEL_MIN_ROWS``). This computes the same values
+(``model.tree_shap_kernel``: each tree walked once for all rows, a leaf's values computed once
+per pattern of conditions its rows meet, by Linear TreeSHAP's integral) in code numba
+(shap's own dependency) compiles to release the GIL, so that the rows are split into one chunk
+per core and explained in threads: no process to start, nothing to pickle. Each row's values
+are shap's up to the order of float64 sums (tested within 1e-12 of shap's on forests, extra
+trees, single trees and gradient boosting regressors, with missing values, several classes and
+paths of more than 10 distinct features), and publishing checks every row's additivity as
+before.
 
 It reads the trees from shap's explainer (``explainer.model``), so every comparison is the
 one shap makes: ``x <= threshold`` goes left, a missing value goes to the node's default
@@ -95,6 +96,8 @@ class ThreadedTreeExplainer:
         from model import tree_shap_kernel as kernel_module  # numba: only when explaining
 
         kernel = kernel_module.path_dependent_values
+        max_path = min(self._max_depth, rows.shape[1])
+        nodes, weights = kernel_module.quadrature(max_path)
         missing = np.isnan(rows)
         out = np.zeros((len(rows), rows.shape[1], self.n_outputs))
         threads = max(1, min(_threads(n_jobs), len(rows) // _MIN_ROWS_PER_THREAD))
@@ -111,7 +114,10 @@ class ThreadedTreeExplainer:
                 self._thresholds,
                 self._values,
                 self._covers,
-                min(self._max_depth + 1, rows.shape[1]),
+                self._max_depth,
+                max_path,
+                nodes,
+                weights,
                 kernel_module.CACHE_LIMIT,
                 out[start:end],
             )

@@ -199,3 +199,34 @@ def test_a_chosen_joblib_backend_gets_the_chunks(monkeypatch):
         values = tree_shap.tree_shap_values(explainer, rows, n_jobs=2)
     assert started == [2]
     np.testing.assert_array_equal(values, explainer.shap_values(rows))
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 9, 14])
+def test_a_patterns_values_are_the_shapley_values_of_the_leafs_game(k):
+    """One leaf's game: a coalition S reaches the leaf with weight Π_j (a_j if j in S else
+    R_j). Its Shapley values enumerated coalition by coalition, without shap or quadrature."""
+    from itertools import combinations
+    from math import factorial
+
+    rng = np.random.default_rng(k)
+    covers = rng.uniform(0.01, 1.0, size=k)
+    pattern = int(rng.integers(0, 2**k))
+    met = [(pattern >> j) & 1 for j in range(k)]
+
+    def game(coalition) -> float:
+        return float(np.prod([met[j] if j in coalition else covers[j] for j in range(k)]))
+
+    expected = np.zeros(k)
+    for i in range(k):
+        others = [j for j in range(k) if j != i]
+        for size in range(k):
+            weight = factorial(size) * factorial(k - size - 1) / factorial(k)
+            for coalition in combinations(others, size):
+                expected[i] += weight * (game({*coalition, i}) - game(set(coalition)))
+    nodes, weights = tree_shap_kernel.quadrature(k)
+    values = np.zeros(k)
+    tree_shap_kernel.pattern_values(
+        pattern, k, covers, nodes, weights, np.empty(k), np.empty(k + 1), values
+    )
+    np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-15)
+    assert values.sum() == pytest.approx(game(set(range(k))) - game(set()), abs=1e-14)
