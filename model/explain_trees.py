@@ -108,7 +108,7 @@ from model.hist_gradient_trees import (
 )
 from model.metrics import BINARY, REGRESSION
 from model.pattern_tree_shap import pattern_explainer
-from model.threaded_tree_shap import threaded_explainer
+from model.threaded_tree_shap import threaded_explainer, training_counts
 from model.xgboost_shap import contributions, xgboost_trees
 
 __all__ = [
@@ -248,7 +248,8 @@ def fast_explainer(
     unit = output_unit(task)
     if isinstance(final, _PROBABILITY_TREES + _TREE_REGRESSORS):
         # shap's values, computed on every core (model.threaded_tree_shap)
-        explainer = threaded_explainer(shap.TreeExplainer(final))
+        explainer = shap.TreeExplainer(final)
+        explainer = threaded_explainer(explainer, training_counts(final, explainer))
         return FastExplainer(explainer, PATH_DEPENDENT_TREE, unit, Z, sources, features)
     if isinstance(final, ensemble.GradientBoostingClassifier) and task not in (BINARY, REGRESSION):
         # shap refuses classic gradient boosting of several classes

@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["ThreadedTreeExplainer", "threaded_explainer"]
+__all__ = ["ThreadedTreeExplainer", "threaded_explainer", "training_counts"]
 
 #: Deeper trees keep shap's explainer: a row's pattern is a 63-bit integer.
 MAX_DEPTH = 62
@@ -37,10 +37,11 @@ MAX_DEPTH = 62
 _MIN_ROWS_PER_THREAD = 64
 
 
-def threaded_explainer(explainer):
-    """A :class:`ThreadedTreeExplainer` of shap's path-dependent ``explainer``, or
-    ``explainer`` itself where its trees have categorical splits or a tree limit, or numba
-    cannot be imported."""
+def threaded_explainer(explainer, covers: np.ndarray | None = None):
+    """A :class:`ThreadedTreeExplainer` of shap's path-dependent ``explainer`` (with
+    ``covers`` instead of its trees' own, see :func:`training_counts`), or ``explainer``
+    itself where its trees have categorical splits or a tree limit, or numba cannot be
+    imported."""
     model = explainer.model
     splits = np.asarray(model.children_left) >= 0
     if np.any(np.asarray(model.threshold_types)[splits] != 0):
@@ -54,7 +55,31 @@ def threaded_explainer(explainer):
         import numba  # noqa: F401 - shap's dependency; checked here, used when computing
     except ImportError:
         return explainer
-    return ThreadedTreeExplainer(explainer)
+    return ThreadedTreeExplainer(explainer, covers)
+
+
+def training_counts(final, explainer) -> np.ndarray | None:
+    """How many training rows reached each node of a scikit-learn tree model weighted by class
+    (``class_weight``), in the shape of ``explainer.model.node_sample_weight``; None for any
+    other model.
+
+    Path-dependent SHAP values start from the trees' mean output over the training rows as
+    the trees weigh them: a forest with ``class_weight="balanced"`` on 4% failures weighs
+    them as half the rows, so every explanation started from "the model's average, 50%"
+    where its mean chance on those rows was 6%. Counting each row once (``n_node_samples``)
+    starts them from that mean; the values still add up to every row's output."""
+    if getattr(final, "class_weight", None) is None:
+        return None
+    trees = [getattr(member, "tree_", None) for member in getattr(final, "estimators_", [final])]
+    shape = np.asarray(explainer.model.node_sample_weight).shape
+    if any(tree is None for tree in trees) or len(trees) != shape[0]:
+        return None
+    counts = np.zeros(shape)
+    for t, tree in enumerate(trees):
+        if tree.node_count > shape[1]:
+            return None
+        counts[t, : tree.node_count] = tree.n_node_samples
+    return counts
 
 
 class ThreadedTreeExplainer:
@@ -69,7 +94,7 @@ class ThreadedTreeExplainer:
     #: worker processes.
     threads_rows = True
 
-    def __init__(self, explainer):
+    def __init__(self, explainer, covers: np.ndarray | None = None):
         self.explainer = explainer
         model = explainer.model
         self._children_left = np.ascontiguousarray(model.children_left, dtype=np.int64)
@@ -78,13 +103,20 @@ class ThreadedTreeExplainer:
         self._features = np.ascontiguousarray(model.features, dtype=np.int64)
         self._thresholds = np.ascontiguousarray(model.thresholds, dtype=np.float64)
         self._values = np.ascontiguousarray(model.values, dtype=np.float64)
-        self._covers = np.ascontiguousarray(model.node_sample_weight, dtype=np.float64)
+        own = model.node_sample_weight if covers is None else covers
+        self._covers = np.ascontiguousarray(own, dtype=np.float64)
         self._base_offset = np.asarray(model.base_offset, dtype=np.float64).reshape(-1)
         self.n_outputs = self._values.shape[-1]
         self._input_dtype = model.input_dtype
         self._max_depth = int(model.max_depth)
-        # shap's bias term: every tree's root value (its cover-weighted mean) and the offset
-        expected = self._base_offset + self._values[:, 0, :].sum(axis=0)
+        # shap's bias term: every tree's root value (its cover-weighted mean) and the offset;
+        # with other covers, their mean of the leaves' values
+        if covers is None:
+            expected = self._base_offset + self._values[:, 0, :].sum(axis=0)
+        else:
+            leaves = (self._children_left < 0) & (self._covers > 0)
+            shares = np.where(leaves, self._covers, 0.0) / self._covers[:, :1]
+            expected = self._base_offset + np.einsum("tn,tnc->c", shares, self._values)
         self.expected_value = expected[0] if self.n_outputs == 1 else expected
 
     def shap_values(self, rows, check_additivity: bool = False, n_jobs: int = 1) -> np.ndarray:

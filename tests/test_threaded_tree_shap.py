@@ -230,3 +230,40 @@ def test_a_patterns_values_are_the_shapley_values_of_the_leafs_game(k):
     )
     np.testing.assert_allclose(values, expected, rtol=1e-12, atol=1e-15)
     assert values.sum() == pytest.approx(game(set(range(k))) - game(set()), abs=1e-14)
+
+
+def _rare_failures():
+    X, y = make_classification(
+        n_samples=3000, n_features=8, weights=[0.96], flip_y=0.01, random_state=0
+    )
+    return pd.DataFrame(X), y
+
+
+def test_a_tree_weighted_by_class_starts_from_its_mean_chance_on_its_training_rows():
+    """A trial: class_weight="balanced" on 4% failures, and every waterfall started from "the
+    model's average, 50.0%" where its mean chance was 11.5%: the trees weigh a failure as
+    twenty-four rows. Each training row counts once now."""
+    X, y = _rare_failures()
+    tree = DecisionTreeClassifier(class_weight="balanced", max_depth=6, random_state=0).fit(X, y)
+    assert shap.TreeExplainer(tree).expected_value[1] == pytest.approx(0.5, abs=0.01)
+    fast = fast_explainer(tree, X, X.iloc[:50], "binary")
+    mean_chance = tree.predict_proba(X)[:, 1].mean()
+    assert fast.explainer.expected_value[1] == pytest.approx(mean_chance, abs=1e-12)
+    rows = X.to_numpy(float)
+    values = fast.explainer.shap_values(rows)
+    total = values.sum(axis=1) + fast.explainer.expected_value
+    np.testing.assert_allclose(total, tree.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_a_forest_weighted_by_class_starts_from_its_trees_mean_on_their_rows():
+    X, y = _rare_failures()
+    forest = RandomForestClassifier(30, class_weight="balanced", random_state=0).fit(X, y)
+    fast = fast_explainer(forest, X, X.iloc[:50], "binary")
+    assert fast.explainer.expected_value[1] < 0.2  # shap's own: 0.50
+    rows = X.to_numpy(float)[:500]
+    total = fast.explainer.shap_values(rows).sum(axis=1) + fast.explainer.expected_value
+    np.testing.assert_allclose(total, forest.predict_proba(rows), rtol=0, atol=1e-12)
+    # without class weights, shap's own covers and base value
+    plain = RandomForestClassifier(30, random_state=0).fit(X, y)
+    ours = fast_explainer(plain, X, X.iloc[:50], "binary").explainer.expected_value
+    np.testing.assert_allclose(ours, shap.TreeExplainer(plain).expected_value, atol=1e-12)
