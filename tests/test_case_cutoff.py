@@ -22,6 +22,20 @@ def test_a_case_above_the_cut_off_is_said_flagged_with_its_chance_and_the_cut_of
     )
 
 
+def test_a_chance_is_said_to_the_tenth_of_its_cut_off_or_finer_where_they_would_read_alike():
+    """A trial's flagged case read "17% chance (flagged from 17.1%)": below its cut-off."""
+    at_17 = Cutoff.of(["0", "1"], "1", 0.1714)
+    assert case_cutoff.cutoff_headline(0.17148, at_17, META) == (
+        "Flagged as readmitted: 17.15% chance (flagged from 17.14%, the cheapest cut-off)"
+    )
+    assert case_cutoff.cutoff_headline(0.4521, at_17, META) == (
+        "Flagged as readmitted: 45.2% chance (flagged from 17.1%, the cheapest cut-off)"
+    )
+    assert case_cutoff.cutoff_headline(0.1706, at_17, META).startswith(
+        "Not flagged: 17.06% chance of readmitted (flagged from 17.14%"
+    )
+
+
 def test_unsure_means_close_to_the_cut_off_not_to_50_percent():
     """trialN: a 51% patient, 5.9x the average risk, was "close to a coin toss"."""
     assert (

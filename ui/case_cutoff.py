@@ -94,8 +94,9 @@ def _key(ws: Workspace, proto: Prototype) -> tuple:
 
 
 def _chance(value: float) -> str:
-    """A chance near a low cut-off keeps its tenth: "9.6%", "51%"."""
-    return f"{value:.1%}" if value < 0.1 or value > 0.9 else percent(value)
+    """A chance to a tenth, as the cut-off beside it: "9.6%", "17.1%" (a trial read "17%
+    chance (flagged from 17.1%)" on a flagged case)."""
+    return f"{value:.1%}"
 
 
 def _lower(name: str) -> str:
@@ -107,13 +108,16 @@ def cutoff_headline(chance: float, cutoff: Cutoff, meta: Mapping) -> str:
     6.7%, the cheapest cut-off)", "Not flagged: 3.1% chance of readmitted (flagged from
     6.7%, the cheapest cut-off)"."""
     positive = _lower(class_in_words(cutoff.positive, meta))
-    at = f"(flagged from {cutoff.threshold:.1%}, the cheapest cut-off)"
+    shown, threshold = _chance(chance), _chance(cutoff.threshold)
+    if shown == threshold and chance != cutoff.threshold:  # 17.14% beside 17.13%
+        shown, threshold = f"{chance:.2%}", f"{cutoff.threshold:.2%}"
+    at = f"(flagged from {threshold}, the cheapest cut-off)"
     if cutoff.threshold <= 0:  # "flagged from 0.0%" read as a rule: it flags every case
         at = "(the cheapest cut-off, 0.0%, flags every case)"
     if decide(chance, cutoff) == cutoff.positive:
-        return f"Flagged as {positive}: {_chance(chance)} chance {at}"
+        return f"Flagged as {positive}: {shown} chance {at}"
     of = class_in_sentence(class_in_words(cutoff.positive, meta))
-    return f"Not flagged: {_chance(chance)} chance of {of} {at}"
+    return f"Not flagged: {shown} chance of {of} {at}"
 
 
 def counted_at_caption(
