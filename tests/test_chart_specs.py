@@ -43,7 +43,15 @@ def altair_waterfall_chart(
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
+    clip = False
+    if explanation.get("unit") == "value":  # far from 0: the axis starts near the steps
+        steps = data[~data["kind"].isin([KIND_BASE, KIND_OUTPUT])]
+        reached = [*data["end"], *steps["start"]]
+        near_span = (max(reached) - min(reached)) or abs(max(reached)) or 1.0
+        if min(reached) > near_span:
+            low, high, clip = min(reached) - 0.25 * near_span, max(reached), True
+            span = high - low
+    domain = [low - 0.02 * span if low < 0 and not clip else low, high + 0.5 * span]
     log_odds = explanation.get("unit") == "log-odds"  # a score: "0.25", never "250m"
     axis_format = percent_format(span) if probability else ",.2~f" if log_odds else "~s"
     # a chance axis shows no label past 100% in the room kept for the value labels
@@ -52,7 +60,7 @@ def altair_waterfall_chart(
     colors = [NEUTRAL_COLOR, UP_COLOR, DOWN_COLOR, WITHIN_ERROR_COLOR, "#263238"]
     y = alt.Y("label:N", sort=list(data["label"]), title=None)
     base = alt.Chart(data).encode(y=y)
-    bars = base.mark_bar(size=24).encode(
+    bars = base.mark_bar(size=24, clip=clip).encode(
         x=alt.X(
             "start:Q",
             title=f"how much each reading moves {target}",

@@ -475,3 +475,24 @@ def test_the_threshold_slider_of_a_generic_target_flags_a_case(tmp_path, open_ap
     at = open_app(tmp_path / "ws", page="bake_off")
     assert not at.exception
     assert at.slider[0].label == "Flag a case when the chance of Churned is at least"
+
+
+def test_a_regression_waterfall_far_from_zero_starts_its_axis_near_the_steps():
+    """Two trials: hours left around 12,000, moved by 69 to 825 hours, on an axis from 0 to
+    30,000: every step a bar of one to three pixels."""
+    row = {"unit": "value", "base_value": 12_000.0, "output": 12_600.0,
+           "contributions": {"vibration": 825.0, "oil temperature": -294.0, "load": 69.0},
+           "feature_values": {"vibration": 4.1, "oil temperature": 61.0, "load": 0.8}}  # fmt: skip
+    spec = explanations.waterfall_spec(row, {"task": "regression"})
+    bars = spec["layer"][0]
+    low, high = bars["encoding"]["x"]["scale"]["domain"]
+    assert 11_000 < low < 12_000 and high > 12_825
+    assert bars["mark"]["clip"] is True  # the average's and prediction's bars start at 0
+    # near zero, or in probability, the axis still starts at 0
+    near = {**row, "base_value": 300.0, "output": 900.0}
+    near_bars = explanations.waterfall_spec(near, {"task": "regression"})["layer"][0]
+    assert near_bars["encoding"]["x"]["scale"]["domain"][0] == 0.0
+    chance = {"unit": "probability", "base_value": 0.6, "output": 0.7,
+              "contributions": {"load": 0.1}, "feature_values": {"load": 0.8}}  # fmt: skip
+    spec = explanations.waterfall_spec(chance, {"task": "binary"})
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][0] == 0.0

@@ -304,8 +304,20 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
     low = min(0.0, float(data[["start", "end"]].min().min()))
     high = float(data[["start", "end"]].max().max())
     span = (high - low) or 1.0
+    clip = False
+    if explanation.get("unit") == "value":
+        # Hours left around 12,000 moved by tens to hundreds: an axis from 0 drew the steps as
+        # slivers. Where 0 is far from every step, the axis starts near them and the bars of
+        # the average and the prediction, drawn from 0, are cut at its left edge.
+        steps = data[~data["kind"].isin([KIND_BASE, KIND_OUTPUT])]
+        reached = np.concatenate([data["end"].to_numpy(float), steps["start"].to_numpy(float)])
+        near_low, near_high = float(reached.min()), float(reached.max())
+        near_span = (near_high - near_low) or abs(near_high) or 1.0
+        if near_low > near_span:  # from 0, the steps would fill less than half the axis
+            low, high = near_low - 0.25 * near_span, near_high
+            span, clip = high - low, True
     # Room on the right for the value written after the rightmost end of each bar.
-    domain = [low - 0.02 * span if low < 0 else low, high + 0.5 * span]
+    domain = [low - 0.02 * span if low < 0 and not clip else low, high + 0.5 * span]
     axis_format = _axis_format(explanation.get("unit"), span)
     # labelFlush: a tick label within 30 px of the plot's ends is aligned inside it; centred,
     # the last ("30%") was cut to "30" at the edge of the review card's narrow column.
@@ -322,7 +334,7 @@ def waterfall_spec(explanation: Mapping, meta: Mapping, max_features: int = MAX_
         row_height = 56  # room for the label's second line
         y["axis"] = {"labelExpr": "split(datum.label, '\\n')", "labelOverlap": False}  # LINE_BREAK
     bars = {
-        "mark": {"type": "bar", "size": 24},
+        "mark": {"type": "bar", "size": 24, "clip": clip},
         "encoding": {
             "color": vega.field(
                 "kind", "nominal", legend=None, scale={"domain": kinds, "range": colors}
