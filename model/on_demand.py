@@ -49,6 +49,15 @@ def _loaded_estimator(model_file: str, modified_ns: int, size: int):
     return persistence.load_skops_file(model_file, "the prototype's model")
 
 
+def shared_estimator(proto: Prototype):
+    """``proto``'s model, loaded once for as long as its file is unchanged and shared by
+    every explanation asked for later (a row outside the deck, an own case), which never
+    modify it; :meth:`Prototype.estimator` loads a copy of one's own."""
+    model_file = proto.path / "model.skops"
+    stat = model_file.stat()
+    return _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
+
+
 def explain_row(
     workspace: Workspace,
     sprint: str,
@@ -177,9 +186,7 @@ def _explain_on_demand(
     rows = proto.feature_rows([row_id, *background_rows])
     X, background = rows.loc[[row_id]], rows.loc[background_rows]
     n_classes = len(meta.get("classes") or [])
-    model_file = proto.path / "model.skops"
-    stat = model_file.stat()
-    estimator = _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
+    estimator = shared_estimator(proto)
     try:
         explanation = explain_on_demand(
             estimator, X, background, proto.task, n_classes, meta["explainer"]

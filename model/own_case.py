@@ -193,7 +193,10 @@ def explain_own_case(
         background = data.loc[rows]
     else:  # published before the rows were recorded
         background = data.sample(min(DEFAULT_BACKGROUND_SIZE, len(data)), random_state=SEED)
-    estimator = proto.estimator()
+    # loaded once: a forest's file took 0.7 s of each 0.9 s own case (a trial)
+    from model.on_demand import shared_estimator
+
+    estimator = shared_estimator(proto)
     # Exact Shapley values make ~2**M small predict calls; OpenMP threads (histogram gradient
     # boosting) cost more to start than such a call takes: seconds instead of a fraction.
     with threadpool_limits(limits=1, user_api="openmp"):
