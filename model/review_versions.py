@@ -118,6 +118,29 @@ def record_verdict(
     return store.record(sprint=sprint, prototype=prototype, **shown, **verdict)
 
 
+def _refuse_own_class_as_correction(proto: Prototype, row: pd.Series, verdict: dict) -> None:
+    """A two-class verdict "wrong, should be <the model's own class>" recorded without the
+    prediction shown: the pages flag from the cheapest cut-off, so the reviewer most likely
+    saw the other class there. Refused, saying how to give what was shown (a trial's
+    spreadsheet of false alarms was told only that the label "is what the model predicted")."""
+    label = verdict.get("corrected_label")
+    own = verdict["prediction"]["label"]
+    classes = [str(c) for c in proto.meta.get("classes") or []]
+    if proto.task != BINARY or verdict.get("verdict") != "wrong" or label is None:
+        return
+    if proto.class_of(label) != own or len(classes) != 2:
+        return
+    other = next(c for c in classes if c != own)
+    column = PROBABILITY_PREFIX + other
+    chance = f" ({float(row[column]):.1%} chance of {other!r})" if column in row.index else ""
+    raise InvalidVerdict(
+        f"the corrected label {label!r} is what {proto.name} predicts for row "
+        f"{verdict.get('row_id')!r} at its own 50% cut-off{chance}; if the reviewer saw it "
+        f"as {other!r} at a cut-off, as the pages decide at the cheapest one, give "
+        f"prediction={{'label': {other!r}, 'threshold': <that cut-off>}}"
+    )
+
+
 def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False) -> dict[str, Any]:
     """``verdict`` checked against the prototype it is given on: a demo row must be one of its
     rows, a classifier's corrected label one of its classes (given by label or by name, stored
@@ -155,6 +178,7 @@ def _as_shown(proto: Prototype, verdict: dict[str, Any], confirmed: bool = False
                 "label": str(row["predicted"]),
                 "confidence": None if confidence is None else float(confidence),
             }
+            _refuse_own_class_as_correction(proto, row, verdict)
         else:  # a "correct" verdict's training label is this prediction: it must be the row's
             _check_prediction(proto, row, verdict["prediction"])
     label = verdict.get("corrected_label")
