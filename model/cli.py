@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     publish.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="a column of the data file neither the model nor the reviewers see, e.g. another "
+        "target (repeat for each)",
+    )
+    publish.add_argument(
         "--trust-pickle",
         action="store_true",
         help="allow a pickle/joblib model file (it can run any code: only your own)",
@@ -383,6 +391,7 @@ def _run(args: argparse.Namespace) -> int:
         text=[*texts, *text_category_columns(estimator)],
         verbatim=catboost_category_columns(estimator),
     )
+    X = _without(X, args.leave_out, args.data)
     X = with_model_categories(estimator, X)  # a CSV's text, as the model's native categories
     X = as_model_saw(X, texts)
     ws = model.open_workspace(args.workspace)
@@ -418,6 +427,18 @@ def _run(args: argparse.Namespace) -> int:
         ) else ""  # fmt: skip
         print(f"  {METRICS[key].label:<18} {format_metric(key, value)}{at}")
     return 0
+
+
+def _without(X: pd.DataFrame, columns: list[str], path: Path) -> pd.DataFrame:
+    """``X`` without ``columns`` (``--leave-out``): none kept as context for reviewers, where
+    another target would show them the answer. A column the file lacks is refused by name."""
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(
+            f"--leave-out {missing[0]!r}: data file {path.name} has no such column; its "
+            f"columns are {', '.join(map(str, X.columns))}"
+        )
+    return X.drop(columns=columns)
 
 
 #: Metrics of a two-class model's labels, which depend on where it flags from.

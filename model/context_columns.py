@@ -68,7 +68,9 @@ def warn_context_kept(context: pd.DataFrame | None) -> None:
         return
     warnings.warn(
         "kept as context for reviewers, not used by the model: "
-        + ", ".join(map(str, context.columns)),
+        + ", ".join(map(str, context.columns))
+        + " (leave a column out of X, or --leave-out it, if reviewers must not see it: "
+        "another target, for one)",
         ContextColumnsWarning,
         stacklevel=3,
     )

@@ -17,6 +17,13 @@ from model.review import record_verdict, shown_version
 LONG = "the parcel never arrived " * 40  # a long subject, kept as it is
 
 
+#: How the note says what to do about a column reviewers must not see.
+HINT = (
+    " (leave a column out of X, or --leave-out it, if reviewers must not see it: another "
+    "target, for one)"
+)
+
+
 def tickets(n: int = 120) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(0)
     subjects = rng.choice(["refund please", "app crash", "parcel late"], n).astype(object)
@@ -46,7 +53,7 @@ def published(tmp_path_factory):
 
 def test_an_unused_text_column_is_stored_as_context_and_named_in_a_warning(published):
     _, proto, messages = published
-    assert messages == ["kept as context for reviewers, not used by the model: subject"]
+    assert messages == [f"kept as context for reviewers, not used by the model: subject{HINT}"]
     assert proto.meta["features"] == ["tenure_months", "amount"]
     assert proto.meta["context_columns"] == ["subject"]
     context = pd.read_parquet(proto.path / "context.parquet")
@@ -97,5 +104,33 @@ def test_the_cli_says_which_columns_it_kept_as_context_in_one_note(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [
-        "note: kept as context for reviewers, not used by the model: subject"
+        f"note: kept as context for reviewers, not used by the model: subject{HINT}"
+    ]
+
+
+def test_the_cli_leaves_out_a_column_reviewers_must_not_see(tmp_path):
+    """A trial: the other target (a failure flag beside the hours left) was shown on every
+    remaining-life card as context, and exported with the verdicts."""
+    X, y = tickets()
+    fitted = HistGradientBoostingClassifier(max_iter=5).fit(X[["tenure_months", "amount"]], y)
+    sio.dump(fitted, tmp_path / "hgb.skops")
+    X = X.assign(escalated=(X["amount"] > 30).astype(int), queue=y)
+    X.rename_axis("ticket").reset_index().to_csv(tmp_path / "demo.csv", index=False)
+    publish = (
+        "model", "publish", "--workspace", str(tmp_path / "ws"), "--sprint", "S1",
+        "--name", "hgb", "--model", str(tmp_path / "hgb.skops"),
+        "--data", str(tmp_path / "demo.csv"), "--target", "queue", "--id-column", "ticket",
+    )  # fmt: skip
+    result = run_cli(*publish, "--leave-out", "escalated")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        f"note: kept as context for reviewers, not used by the model: subject{HINT}"
+    ]
+    proto = model.open_workspace(tmp_path / "ws").prototype("S1", "hgb")
+    assert proto.meta["context_columns"] == ["subject"]
+    refused = run_cli(*publish, "--leave-out", "escalatd")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "error: --leave-out 'escalatd': data file demo.csv has no such column; its columns "
+        "are subject, tenure_months, amount, escalated"
     ]

@@ -77,7 +77,7 @@ def test_a_loaded_catboost_model_published_from_python_selects_its_columns(tmp_p
     path, fitted = catboost_file
     X, y = _claims()
     given = X.assign(notes="call back")[["notes", "age", "line", "amount"]]
-    with pytest.warns(model.context_columns.ContextColumnsWarning, match="notes$"):
+    with pytest.warns(model.context_columns.ContextColumnsWarning, match="the model: notes "):
         proto = model.open_workspace(tmp_path / "ws").publish(
             "S", "m", load_native_model(path), given, y, deck_size=50
         )
