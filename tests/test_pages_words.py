@@ -496,3 +496,19 @@ def test_a_regression_waterfall_far_from_zero_starts_its_axis_near_the_steps():
               "contributions": {"load": 0.1}, "feature_values": {"load": 0.8}}  # fmt: skip
     spec = explanations.waterfall_spec(chance, {"task": "binary"})
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"][0] == 0.0
+
+
+def test_a_sum_a_hair_below_zero_reads_as_zero_not_minus_zero():
+    """A trial's own case on a forest whose trees all say 0: "This prediction -0.0%", its
+    base value plus contributions summing to about -1e-17, and a reading "= -0"."""
+    from ui.explanation_values import value_text
+    from ui.formatting import format_number, percent_to_a_tenth
+
+    tiny = 0.0378 - 0.004 - 0.003 - 0.0308  # -3.5e-18
+    assert tiny < 0
+    assert value_text(tiny, "probability", signed=False) == "0.0%"
+    assert value_text(tiny, "probability", signed=True) == "+0.0%"
+    assert value_text(-1e-9, "log-odds", signed=False) == "0.00"
+    assert percent_to_a_tenth(tiny) == "0.0%"
+    assert format_number(-0.0) == "0"
+    assert value_text(-0.0123, "probability", signed=True) == "-1.2%"

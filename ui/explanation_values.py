@@ -19,9 +19,11 @@ def value_text(value: float, unit: str | None, signed: bool) -> str:
     """``value`` in ``unit`` as the charts write it: percent of chance with one decimal, a
     log-odds score with two, any other contribution with three significant digits."""
     if unit == "probability":
-        return f"{value * 100:+.1f}%" if signed else f"{value * 100:.1f}%"
+        shown = _no_negative_zero(round(value * 100, 1))  # -1e-17 summed: not "-0.0%"
+        return f"{shown:+.1f}%" if signed else f"{shown:.1f}%"
     if unit == LOG_ODDS:  # a score near 0–10: two decimals, as the "Why" sentences give it
-        return f"{value:+.2f}" if signed else f"{value:.2f}"
+        shown = _no_negative_zero(round(value, 2))
+        return f"{shown:+.2f}" if signed else f"{shown:.2f}"
     if signed and np.isfinite(value) and abs(value) < 1000:
         # a contribution: three significant digits, as the "Why" sentences give it ("+0.281",
         # "+14.9"); five ("+0.28089") made the labels outrun the chart's right edge
@@ -29,6 +31,11 @@ def value_text(value: float, unit: str | None, signed: bool) -> str:
     else:
         shown = format_number(value)
     return f"+{shown}" if signed and value >= 0 else shown
+
+
+def _no_negative_zero(rounded: float) -> float:
+    """``rounded``, with -0.0 (a sum a hair below zero, rounded) as 0.0."""
+    return 0.0 if rounded == 0 else rounded
 
 
 def axis_format(unit: str | None, high: float) -> str:

@@ -86,7 +86,7 @@ def percent_to_a_tenth(value: float) -> str:
     value."""
     if value is None or not np.isfinite(value):
         return "—"
-    shown = round(value * 100, 1)
+    shown = round(value * 100, 1) + 0.0  # + 0.0: a -0.0 rounded from -1e-17 is 0.0
     if shown >= 100 and value < 1:
         return ">99.9%"
     if shown <= 0 and value > 0:
@@ -122,7 +122,7 @@ def format_number(value: float) -> str:
     below; never ``249.70312302240404``."""
     if value is None or not np.isfinite(value):
         return "—"
-    number = float(value)
+    number = float(value) + 0.0  # + 0.0: a reading of -0.0 reads "0", not "-0"
     if abs(round(number, 1)) >= 1000:  # 999.96 reads "1,000", not "1000"
         return f"{number:,.0f}"
     if abs(number) >= 10:
