@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 from model.metrics import BINARY
+from model.money import format_number
 from model.publishing import label_strings
 from model.sprint_data import SprintData, load_sprint
 from model.workspace import Workspace, WorkspaceError
@@ -75,9 +76,25 @@ def _feature_values(data: SprintData, feature: str) -> pd.Series:
     )
 
 
+#: The segment of the rows whose reading is missing.
+MISSING_SEGMENT = "(missing)"
+
+
 def _segments(values: pd.Series, bins: int) -> pd.Series:
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.nunique() > 10:
-        return pd.qcut(values, q=bins, duplicates="drop").astype("category")
-    text = values.astype(str).where(values.notna(), "(missing)")
+        # ranges as people write them ("26.6–50.4", not "(26.557, 50.443]"), and the rows
+        # without a reading in a segment of their own: a trial's 46 of 1,500 were left out
+        binned = pd.qcut(values, q=bins, duplicates="drop")
+        # the first range from the smallest reading (qcut opens it a hair below: "-0.253")
+        edges = [float(values.min()), *(i.right for i in binned.cat.categories)]
+        pairs = list(zip(edges[:-1], edges[1:], strict=True))
+        names = [f"{format_number(a)}–{format_number(b)}" for a, b in pairs]
+        if len(set(names)) < len(names):  # bounds alike to three figures: six
+            names = [f"{a:.6g}–{b:.6g}" for a, b in pairs]
+        text = binned.cat.rename_categories(names).astype(object).where(values.notna())
+        order = [*names, MISSING_SEGMENT] if values.isna().any() else names
+        text = text.fillna(MISSING_SEGMENT)
+        return pd.Series(pd.Categorical(text, categories=order), index=values.index)
+    text = values.astype(str).where(values.notna(), MISSING_SEGMENT)
     return pd.Series(pd.Categorical(text, categories=sorted(text.unique())), index=values.index)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import altair as alt
 import numpy as np
@@ -455,6 +456,19 @@ def test_segment_table_bins_a_numeric_feature(ws):
     segments = segment_table(ws, "Sprint 1", "accuracy", TOOL_WEAR)
     assert len(segments) == 4
     assert segments["rows"].sum() == 400
+    # ranges as people write them, not "(26.557, 50.443]"
+    assert all(re.fullmatch(r"[\d.,]+–[\d.,]+", str(name)) for name in segments.index)
+
+
+def test_rows_without_a_reading_are_a_segment_of_their_own():
+    """A trial: 46 of 1,500 rows whose oil temperature was not read were in no segment."""
+    from model.bakeoff_segments import MISSING_SEGMENT, _segments
+
+    values = pd.Series([*np.linspace(26.557, 82.582, 40), *[np.nan] * 3])
+    counts = _segments(values, 4).value_counts(sort=False)
+    ranges = ["26.6–40.6", "40.6–54.6", "54.6–68.6", "68.6–82.6"]
+    assert list(counts.index) == [*ranges, MISSING_SEGMENT]
+    assert list(counts) == [10, 10, 10, 10, 3]
 
 
 def test_segment_table_names_the_features_when_one_is_missing(ws):
