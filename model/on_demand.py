@@ -43,10 +43,10 @@ if TYPE_CHECKING:
 
 
 @functools.lru_cache(maxsize=4)
-def _loaded_estimator(model_file: str, modified_ns: int, size: int):
+def _loaded_estimator(model_file: str, modified_ns: int, size: int, source: str):
     # Loading a 100-tree forest with skops takes about a second, five times what explaining a
     # row with it does: rows explained on demand reuse the model, never modify it.
-    return persistence.load_skops_file(model_file, "the prototype's model")
+    return persistence.load_skops_file(model_file, source)
 
 
 def shared_estimator(proto: Prototype):
@@ -55,7 +55,8 @@ def shared_estimator(proto: Prototype):
     modify it; :meth:`Prototype.estimator` loads a copy of one's own."""
     model_file = proto.path / "model.skops"
     stat = model_file.stat()
-    return _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size)
+    # a refusal names the prototype, as Prototype.estimator's does ("random forest model ...")
+    return _loaded_estimator(str(model_file), stat.st_mtime_ns, stat.st_size, f"{proto.name} model")
 
 
 def explain_row(

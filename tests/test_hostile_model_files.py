@@ -490,7 +490,7 @@ def test_a_stored_model_over_the_cap_is_refused_unread_by_the_app(published, mon
         patched.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self.name} was read"))
         with pytest.raises(ModelFileError, match="lr model was refused: the file is "):
             proto.estimator()
-        with pytest.raises(ModelFileError, match="the prototype's model was refused"):
+        with pytest.raises(ModelFileError, match="lr model was refused"):
             ws.explain("Sprint 1", "lr", on_demand)
 
 

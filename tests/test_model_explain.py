@@ -472,7 +472,9 @@ def test_the_row_threshold_counts_the_whole_set_not_what_the_probe_leaves(monkey
     monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_ROWS", 600)
     monkeypatch.setattr(tree_shap, "SHAP_PARALLEL_MIN_SECONDS", 0.0)
     # shap's explainer as it is, which shares rows among processes (a forest's own: threads)
-    monkeypatch.setattr(explain_trees, "threaded_explainer", lambda explainer: explainer)
+    monkeypatch.setattr(
+        explain_trees, "threaded_explainer", lambda explainer, covers=None: explainer
+    )
     chunks, original = [], joblib.Parallel
 
     def spy(*args, **kwargs):
