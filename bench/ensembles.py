@@ -8,7 +8,7 @@ explainer (2**9 coalitions a row) or, above 12 features, to the sampled estimate
 
 Then a random forest grown to full depth (scikit-learn's default, no ``max_depth``: about 30
 levels here), the forest most teams train, against shap's path-dependent ``TreeExplainer``
-on the one-hot columns: publishing computes the same values by shap's algorithm compiled, by
+on the one-hot columns: publishing computes the same values in compiled code, by
 path patterns (``model.threaded_tree_shap``), here on one thread as every row of this section.
 
 And XGBoost's own ensembles of another shape, a random forest (``XGBRFClassifier``) and a

@@ -4,7 +4,7 @@ rows and units; section e: its peak memory.
 The models are one-hot pipelines trained on AI4I 2020 (``bench.data.fit_model``):
 
 - the random forest, on AI4I's 6 source features: the bare call is shap's path-dependent
-  ``TreeExplainer`` (probability), which publishing computes by shap's algorithm compiled,
+  ``TreeExplainer`` (probability), whose values publishing computes in compiled code,
   by path patterns and in threads, one per worker (``model.threaded_tree_shap``);
 - the gradient boosting model of the speed rows (``"wide-gb"``) is trained on
   ``bench.data.widened`` rows, 9 source features: more than

@@ -4,7 +4,7 @@ Tree SHAP values of a large set are computed on row chunks in parallel with jobl
 per worker process (shap's tree code holds the GIL, so threads would not help): ``n_jobs``
 comes from ``$SPRINT_REVIEW_SHAP_JOBS`` or ``SHAP_N_JOBS``. Path-dependent values (forests,
 single trees, gradient boosting regressors) are computed in threads instead, whatever the
-set's size (``model.threaded_tree_shap``: shap's algorithm compiled to release the GIL). The
+set's size (``model.threaded_tree_shap``: shap's values, by code compiled to release the GIL). The
 backend is joblib's, so ``with joblib.parallel_config(backend="dask"):`` around a publish
 runs the chunks on a dask cluster instead. Small or fast sets stay in-process (see
 ``SHAP_PARALLEL_MIN_ROWS``).
